@@ -1,0 +1,114 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Result(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RESULT_UNSPECIFIED: _ClassVar[Result]
+    RESULT_PASS: _ClassVar[Result]
+    RESULT_FAIL: _ClassVar[Result]
+RESULT_UNSPECIFIED: Result
+RESULT_PASS: Result
+RESULT_FAIL: Result
+
+class UnitKey(_message.Message):
+    __slots__ = ("sku", "serial")
+    SKU_FIELD_NUMBER: _ClassVar[int]
+    SERIAL_FIELD_NUMBER: _ClassVar[int]
+    sku: str
+    serial: str
+    def __init__(self, sku: _Optional[str] = ..., serial: _Optional[str] = ...) -> None: ...
+
+class LotKey(_message.Message):
+    __slots__ = ("sku", "lot_number")
+    SKU_FIELD_NUMBER: _ClassVar[int]
+    LOT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    sku: str
+    lot_number: str
+    def __init__(self, sku: _Optional[str] = ..., lot_number: _Optional[str] = ...) -> None: ...
+
+class LotQuantity(_message.Message):
+    __slots__ = ("lot", "quantity")
+    LOT_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    lot: LotKey
+    quantity: float
+    def __init__(self, lot: _Optional[_Union[LotKey, _Mapping]] = ..., quantity: _Optional[float] = ...) -> None: ...
+
+class Signature(_message.Message):
+    __slots__ = ("by", "at", "meaning")
+    BY_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    MEANING_FIELD_NUMBER: _ClassVar[int]
+    by: str
+    at: _timestamp_pb2.Timestamp
+    meaning: str
+    def __init__(self, by: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., meaning: _Optional[str] = ...) -> None: ...
+
+class AuditEntry(_message.Message):
+    __slots__ = ("service", "seq", "at", "actor", "action", "entity_type", "entity_id", "payload_json", "prev_hash", "hash")
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    ENTITY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    ENTITY_ID_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_JSON_FIELD_NUMBER: _ClassVar[int]
+    PREV_HASH_FIELD_NUMBER: _ClassVar[int]
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    service: str
+    seq: int
+    at: _timestamp_pb2.Timestamp
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: str
+    payload_json: str
+    prev_hash: str
+    hash: str
+    def __init__(self, service: _Optional[str] = ..., seq: _Optional[int] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., action: _Optional[str] = ..., entity_type: _Optional[str] = ..., entity_id: _Optional[str] = ..., payload_json: _Optional[str] = ..., prev_hash: _Optional[str] = ..., hash: _Optional[str] = ...) -> None: ...
+
+class ListAuditEntriesRequest(_message.Message):
+    __slots__ = ("entity_type", "entity_ids", "limit")
+    ENTITY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    ENTITY_IDS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    entity_type: str
+    entity_ids: _containers.RepeatedScalarFieldContainer[str]
+    limit: int
+    def __init__(self, entity_type: _Optional[str] = ..., entity_ids: _Optional[_Iterable[str]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListAuditEntriesResponse(_message.Message):
+    __slots__ = ("entries",)
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[AuditEntry]
+    def __init__(self, entries: _Optional[_Iterable[_Union[AuditEntry, _Mapping]]] = ...) -> None: ...
+
+class VerifyLedgerRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class VerifyLedgerResponse(_message.Message):
+    __slots__ = ("service", "entries", "ok", "head_hash", "first_broken_seq", "problem")
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    OK_FIELD_NUMBER: _ClassVar[int]
+    HEAD_HASH_FIELD_NUMBER: _ClassVar[int]
+    FIRST_BROKEN_SEQ_FIELD_NUMBER: _ClassVar[int]
+    PROBLEM_FIELD_NUMBER: _ClassVar[int]
+    service: str
+    entries: int
+    ok: bool
+    head_hash: str
+    first_broken_seq: int
+    problem: str
+    def __init__(self, service: _Optional[str] = ..., entries: _Optional[int] = ..., ok: _Optional[bool] = ..., head_hash: _Optional[str] = ..., first_broken_seq: _Optional[int] = ..., problem: _Optional[str] = ...) -> None: ...

@@ -1,0 +1,398 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from serialtrace.core.v1 import core_pb2 as _core_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class BuildStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BUILD_STATUS_UNSPECIFIED: _ClassVar[BuildStatus]
+    BUILD_STATUS_COMMISSIONED: _ClassVar[BuildStatus]
+    BUILD_STATUS_IN_PROCESS: _ClassVar[BuildStatus]
+    BUILD_STATUS_COMPLETE: _ClassVar[BuildStatus]
+    BUILD_STATUS_SCRAPPED: _ClassVar[BuildStatus]
+
+class WorkOrderStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WORK_ORDER_STATUS_UNSPECIFIED: _ClassVar[WorkOrderStatus]
+    WORK_ORDER_STATUS_RELEASED: _ClassVar[WorkOrderStatus]
+    WORK_ORDER_STATUS_IN_PROGRESS: _ClassVar[WorkOrderStatus]
+    WORK_ORDER_STATUS_COMPLETED: _ClassVar[WorkOrderStatus]
+BUILD_STATUS_UNSPECIFIED: BuildStatus
+BUILD_STATUS_COMMISSIONED: BuildStatus
+BUILD_STATUS_IN_PROCESS: BuildStatus
+BUILD_STATUS_COMPLETE: BuildStatus
+BUILD_STATUS_SCRAPPED: BuildStatus
+WORK_ORDER_STATUS_UNSPECIFIED: WorkOrderStatus
+WORK_ORDER_STATUS_RELEASED: WorkOrderStatus
+WORK_ORDER_STATUS_IN_PROGRESS: WorkOrderStatus
+WORK_ORDER_STATUS_COMPLETED: WorkOrderStatus
+
+class WorkOrder(_message.Message):
+    __slots__ = ("id", "sku", "quantity", "bom_revision", "line", "status", "commissioned_count", "created_at", "created_by")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    SKU_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    BOM_REVISION_FIELD_NUMBER: _ClassVar[int]
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    COMMISSIONED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    sku: str
+    quantity: int
+    bom_revision: str
+    line: str
+    status: WorkOrderStatus
+    commissioned_count: int
+    created_at: _timestamp_pb2.Timestamp
+    created_by: str
+    def __init__(self, id: _Optional[str] = ..., sku: _Optional[str] = ..., quantity: _Optional[int] = ..., bom_revision: _Optional[str] = ..., line: _Optional[str] = ..., status: _Optional[_Union[WorkOrderStatus, str]] = ..., commissioned_count: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ...) -> None: ...
+
+class Route(_message.Message):
+    __slots__ = ("sku", "operations")
+    SKU_FIELD_NUMBER: _ClassVar[int]
+    OPERATIONS_FIELD_NUMBER: _ClassVar[int]
+    sku: str
+    operations: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, sku: _Optional[str] = ..., operations: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class OperationRecord(_message.Message):
+    __slots__ = ("id", "unit", "operation", "station", "operator", "started_at", "finished_at", "result", "measurements_json", "approval")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_FIELD_NUMBER: _ClassVar[int]
+    STATION_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    MEASUREMENTS_JSON_FIELD_NUMBER: _ClassVar[int]
+    APPROVAL_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    unit: _core_pb2.UnitKey
+    operation: str
+    station: str
+    operator: str
+    started_at: _timestamp_pb2.Timestamp
+    finished_at: _timestamp_pb2.Timestamp
+    result: _core_pb2.Result
+    measurements_json: str
+    approval: _core_pb2.Signature
+    def __init__(self, id: _Optional[str] = ..., unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., operation: _Optional[str] = ..., station: _Optional[str] = ..., operator: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result: _Optional[_Union[_core_pb2.Result, str]] = ..., measurements_json: _Optional[str] = ..., approval: _Optional[_Union[_core_pb2.Signature, _Mapping]] = ...) -> None: ...
+
+class ComponentLink(_message.Message):
+    __slots__ = ("id", "parent", "component_unit", "component_lot", "quantity", "operation", "installed_at", "installed_by", "removed_at", "removed_by", "removal_reason")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    COMPONENT_UNIT_FIELD_NUMBER: _ClassVar[int]
+    COMPONENT_LOT_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_FIELD_NUMBER: _ClassVar[int]
+    INSTALLED_AT_FIELD_NUMBER: _ClassVar[int]
+    INSTALLED_BY_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_AT_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_BY_FIELD_NUMBER: _ClassVar[int]
+    REMOVAL_REASON_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    parent: _core_pb2.UnitKey
+    component_unit: _core_pb2.UnitKey
+    component_lot: _core_pb2.LotKey
+    quantity: float
+    operation: str
+    installed_at: _timestamp_pb2.Timestamp
+    installed_by: str
+    removed_at: _timestamp_pb2.Timestamp
+    removed_by: str
+    removal_reason: str
+    def __init__(self, id: _Optional[str] = ..., parent: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., component_unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., component_lot: _Optional[_Union[_core_pb2.LotKey, _Mapping]] = ..., quantity: _Optional[float] = ..., operation: _Optional[str] = ..., installed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., installed_by: _Optional[str] = ..., removed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., removed_by: _Optional[str] = ..., removal_reason: _Optional[str] = ...) -> None: ...
+
+class UnitBuild(_message.Message):
+    __slots__ = ("unit", "status", "work_order_id", "installed_in", "completed_at")
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    WORK_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTALLED_IN_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    unit: _core_pb2.UnitKey
+    status: BuildStatus
+    work_order_id: str
+    installed_in: _core_pb2.UnitKey
+    completed_at: _timestamp_pb2.Timestamp
+    def __init__(self, unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., status: _Optional[_Union[BuildStatus, str]] = ..., work_order_id: _Optional[str] = ..., installed_in: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SetRouteRequest(_message.Message):
+    __slots__ = ("route", "idempotency_key")
+    ROUTE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    route: Route
+    idempotency_key: str
+    def __init__(self, route: _Optional[_Union[Route, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class SetRouteResponse(_message.Message):
+    __slots__ = ("route",)
+    ROUTE_FIELD_NUMBER: _ClassVar[int]
+    route: Route
+    def __init__(self, route: _Optional[_Union[Route, _Mapping]] = ...) -> None: ...
+
+class BatchGetRoutesRequest(_message.Message):
+    __slots__ = ("skus",)
+    SKUS_FIELD_NUMBER: _ClassVar[int]
+    skus: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, skus: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class BatchGetRoutesResponse(_message.Message):
+    __slots__ = ("routes",)
+    ROUTES_FIELD_NUMBER: _ClassVar[int]
+    routes: _containers.RepeatedCompositeFieldContainer[Route]
+    def __init__(self, routes: _Optional[_Iterable[_Union[Route, _Mapping]]] = ...) -> None: ...
+
+class CreateWorkOrderRequest(_message.Message):
+    __slots__ = ("sku", "quantity", "bom_revision", "line", "idempotency_key")
+    SKU_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    BOM_REVISION_FIELD_NUMBER: _ClassVar[int]
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    sku: str
+    quantity: int
+    bom_revision: str
+    line: str
+    idempotency_key: str
+    def __init__(self, sku: _Optional[str] = ..., quantity: _Optional[int] = ..., bom_revision: _Optional[str] = ..., line: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class CreateWorkOrderResponse(_message.Message):
+    __slots__ = ("work_order",)
+    WORK_ORDER_FIELD_NUMBER: _ClassVar[int]
+    work_order: WorkOrder
+    def __init__(self, work_order: _Optional[_Union[WorkOrder, _Mapping]] = ...) -> None: ...
+
+class BatchGetWorkOrdersRequest(_message.Message):
+    __slots__ = ("ids",)
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class BatchGetWorkOrdersResponse(_message.Message):
+    __slots__ = ("work_orders",)
+    WORK_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    work_orders: _containers.RepeatedCompositeFieldContainer[WorkOrder]
+    def __init__(self, work_orders: _Optional[_Iterable[_Union[WorkOrder, _Mapping]]] = ...) -> None: ...
+
+class CommissionUnitsRequest(_message.Message):
+    __slots__ = ("work_order_id", "serials", "count", "attributes_json", "idempotency_key")
+    WORK_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    SERIALS_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    ATTRIBUTES_JSON_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    work_order_id: str
+    serials: _containers.RepeatedScalarFieldContainer[str]
+    count: int
+    attributes_json: str
+    idempotency_key: str
+    def __init__(self, work_order_id: _Optional[str] = ..., serials: _Optional[_Iterable[str]] = ..., count: _Optional[int] = ..., attributes_json: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class CommissionUnitsResponse(_message.Message):
+    __slots__ = ("units",)
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[_core_pb2.UnitKey]
+    def __init__(self, units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ...) -> None: ...
+
+class RecordOperationRequest(_message.Message):
+    __slots__ = ("unit", "operation", "station", "result", "measurements_json", "started_at", "finished_at", "idempotency_key")
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_FIELD_NUMBER: _ClassVar[int]
+    STATION_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    MEASUREMENTS_JSON_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    unit: _core_pb2.UnitKey
+    operation: str
+    station: str
+    result: _core_pb2.Result
+    measurements_json: str
+    started_at: _timestamp_pb2.Timestamp
+    finished_at: _timestamp_pb2.Timestamp
+    idempotency_key: str
+    def __init__(self, unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., operation: _Optional[str] = ..., station: _Optional[str] = ..., result: _Optional[_Union[_core_pb2.Result, str]] = ..., measurements_json: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class RecordOperationResponse(_message.Message):
+    __slots__ = ("record",)
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    record: OperationRecord
+    def __init__(self, record: _Optional[_Union[OperationRecord, _Mapping]] = ...) -> None: ...
+
+class ApproveOperationRequest(_message.Message):
+    __slots__ = ("id", "meaning", "idempotency_key")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    MEANING_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    meaning: str
+    idempotency_key: str
+    def __init__(self, id: _Optional[str] = ..., meaning: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class ApproveOperationResponse(_message.Message):
+    __slots__ = ("record",)
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    record: OperationRecord
+    def __init__(self, record: _Optional[_Union[OperationRecord, _Mapping]] = ...) -> None: ...
+
+class BatchGetOperationsRequest(_message.Message):
+    __slots__ = ("units",)
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[_core_pb2.UnitKey]
+    def __init__(self, units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ...) -> None: ...
+
+class BatchGetOperationsResponse(_message.Message):
+    __slots__ = ("records",)
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    records: _containers.RepeatedCompositeFieldContainer[OperationRecord]
+    def __init__(self, records: _Optional[_Iterable[_Union[OperationRecord, _Mapping]]] = ...) -> None: ...
+
+class InstallComponentRequest(_message.Message):
+    __slots__ = ("parent", "component_unit", "component_lot", "operation", "idempotency_key")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    COMPONENT_UNIT_FIELD_NUMBER: _ClassVar[int]
+    COMPONENT_LOT_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    parent: _core_pb2.UnitKey
+    component_unit: _core_pb2.UnitKey
+    component_lot: _core_pb2.LotQuantity
+    operation: str
+    idempotency_key: str
+    def __init__(self, parent: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., component_unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., component_lot: _Optional[_Union[_core_pb2.LotQuantity, _Mapping]] = ..., operation: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class InstallComponentResponse(_message.Message):
+    __slots__ = ("link",)
+    LINK_FIELD_NUMBER: _ClassVar[int]
+    link: ComponentLink
+    def __init__(self, link: _Optional[_Union[ComponentLink, _Mapping]] = ...) -> None: ...
+
+class RemoveComponentRequest(_message.Message):
+    __slots__ = ("parent", "component_unit", "component_lot", "reason", "idempotency_key")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    COMPONENT_UNIT_FIELD_NUMBER: _ClassVar[int]
+    COMPONENT_LOT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    parent: _core_pb2.UnitKey
+    component_unit: _core_pb2.UnitKey
+    component_lot: _core_pb2.LotKey
+    reason: str
+    idempotency_key: str
+    def __init__(self, parent: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., component_unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., component_lot: _Optional[_Union[_core_pb2.LotKey, _Mapping]] = ..., reason: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class RemoveComponentResponse(_message.Message):
+    __slots__ = ("link",)
+    LINK_FIELD_NUMBER: _ClassVar[int]
+    link: ComponentLink
+    def __init__(self, link: _Optional[_Union[ComponentLink, _Mapping]] = ...) -> None: ...
+
+class CompleteUnitRequest(_message.Message):
+    __slots__ = ("unit", "idempotency_key")
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    unit: _core_pb2.UnitKey
+    idempotency_key: str
+    def __init__(self, unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class CompleteUnitResponse(_message.Message):
+    __slots__ = ("build",)
+    BUILD_FIELD_NUMBER: _ClassVar[int]
+    build: UnitBuild
+    def __init__(self, build: _Optional[_Union[UnitBuild, _Mapping]] = ...) -> None: ...
+
+class BatchGetUnitBuildsRequest(_message.Message):
+    __slots__ = ("units",)
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[_core_pb2.UnitKey]
+    def __init__(self, units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ...) -> None: ...
+
+class BatchGetUnitBuildsResponse(_message.Message):
+    __slots__ = ("builds",)
+    BUILDS_FIELD_NUMBER: _ClassVar[int]
+    builds: _containers.RepeatedCompositeFieldContainer[UnitBuild]
+    def __init__(self, builds: _Optional[_Iterable[_Union[UnitBuild, _Mapping]]] = ...) -> None: ...
+
+class BatchGetComponentsRequest(_message.Message):
+    __slots__ = ("units", "include_removed")
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_REMOVED_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[_core_pb2.UnitKey]
+    include_removed: bool
+    def __init__(self, units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ..., include_removed: _Optional[bool] = ...) -> None: ...
+
+class BatchGetComponentsResponse(_message.Message):
+    __slots__ = ("links",)
+    LINKS_FIELD_NUMBER: _ClassVar[int]
+    links: _containers.RepeatedCompositeFieldContainer[ComponentLink]
+    def __init__(self, links: _Optional[_Iterable[_Union[ComponentLink, _Mapping]]] = ...) -> None: ...
+
+class GetComponentTreeRequest(_message.Message):
+    __slots__ = ("unit", "include_removed")
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_REMOVED_FIELD_NUMBER: _ClassVar[int]
+    unit: _core_pb2.UnitKey
+    include_removed: bool
+    def __init__(self, unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., include_removed: _Optional[bool] = ...) -> None: ...
+
+class GetComponentTreeResponse(_message.Message):
+    __slots__ = ("links",)
+    LINKS_FIELD_NUMBER: _ClassVar[int]
+    links: _containers.RepeatedCompositeFieldContainer[ComponentLink]
+    def __init__(self, links: _Optional[_Iterable[_Union[ComponentLink, _Mapping]]] = ...) -> None: ...
+
+class BatchGetMaterialLotsRequest(_message.Message):
+    __slots__ = ("units",)
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[_core_pb2.UnitKey]
+    def __init__(self, units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ...) -> None: ...
+
+class UnitMaterialLots(_message.Message):
+    __slots__ = ("unit", "lots")
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    LOTS_FIELD_NUMBER: _ClassVar[int]
+    unit: _core_pb2.UnitKey
+    lots: _containers.RepeatedCompositeFieldContainer[_core_pb2.LotKey]
+    def __init__(self, unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., lots: _Optional[_Iterable[_Union[_core_pb2.LotKey, _Mapping]]] = ...) -> None: ...
+
+class BatchGetMaterialLotsResponse(_message.Message):
+    __slots__ = ("units",)
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[UnitMaterialLots]
+    def __init__(self, units: _Optional[_Iterable[_Union[UnitMaterialLots, _Mapping]]] = ...) -> None: ...
+
+class WhereUsedRequest(_message.Message):
+    __slots__ = ("lot", "unit", "page_size", "page_token")
+    LOT_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    lot: _core_pb2.LotKey
+    unit: _core_pb2.UnitKey
+    page_size: int
+    page_token: str
+    def __init__(self, lot: _Optional[_Union[_core_pb2.LotKey, _Mapping]] = ..., unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class WhereUsedResponse(_message.Message):
+    __slots__ = ("units", "total_count", "next_page_token")
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_COUNT_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[_core_pb2.UnitKey]
+    total_count: int
+    next_page_token: str
+    def __init__(self, units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ..., total_count: _Optional[int] = ..., next_page_token: _Optional[str] = ...) -> None: ...

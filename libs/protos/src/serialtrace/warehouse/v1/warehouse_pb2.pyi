@@ -1,0 +1,393 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from serialtrace.core.v1 import core_pb2 as _core_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class CustodyStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CUSTODY_STATUS_UNSPECIFIED: _ClassVar[CustodyStatus]
+    CUSTODY_STATUS_NONE: _ClassVar[CustodyStatus]
+    CUSTODY_STATUS_IN_STOCK: _ClassVar[CustodyStatus]
+    CUSTODY_STATUS_ISSUED: _ClassVar[CustodyStatus]
+    CUSTODY_STATUS_SHIPPED: _ClassVar[CustodyStatus]
+    CUSTODY_STATUS_RETURNED: _ClassVar[CustodyStatus]
+
+class MovementKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MOVEMENT_KIND_UNSPECIFIED: _ClassVar[MovementKind]
+    MOVEMENT_KIND_RECEIVE: _ClassVar[MovementKind]
+    MOVEMENT_KIND_MOVE: _ClassVar[MovementKind]
+    MOVEMENT_KIND_ISSUE: _ClassVar[MovementKind]
+    MOVEMENT_KIND_PACK: _ClassVar[MovementKind]
+    MOVEMENT_KIND_UNPACK: _ClassVar[MovementKind]
+    MOVEMENT_KIND_SHIP: _ClassVar[MovementKind]
+    MOVEMENT_KIND_RETURN: _ClassVar[MovementKind]
+
+class PackageKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PACKAGE_KIND_UNSPECIFIED: _ClassVar[PackageKind]
+    PACKAGE_KIND_CARTON: _ClassVar[PackageKind]
+    PACKAGE_KIND_PALLET: _ClassVar[PackageKind]
+CUSTODY_STATUS_UNSPECIFIED: CustodyStatus
+CUSTODY_STATUS_NONE: CustodyStatus
+CUSTODY_STATUS_IN_STOCK: CustodyStatus
+CUSTODY_STATUS_ISSUED: CustodyStatus
+CUSTODY_STATUS_SHIPPED: CustodyStatus
+CUSTODY_STATUS_RETURNED: CustodyStatus
+MOVEMENT_KIND_UNSPECIFIED: MovementKind
+MOVEMENT_KIND_RECEIVE: MovementKind
+MOVEMENT_KIND_MOVE: MovementKind
+MOVEMENT_KIND_ISSUE: MovementKind
+MOVEMENT_KIND_PACK: MovementKind
+MOVEMENT_KIND_UNPACK: MovementKind
+MOVEMENT_KIND_SHIP: MovementKind
+MOVEMENT_KIND_RETURN: MovementKind
+PACKAGE_KIND_UNSPECIFIED: PackageKind
+PACKAGE_KIND_CARTON: PackageKind
+PACKAGE_KIND_PALLET: PackageKind
+
+class Movement(_message.Message):
+    __slots__ = ("id", "kind", "at", "by", "from_location_code", "to_location_code", "reference", "unit", "lot", "package_sscc")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    BY_FIELD_NUMBER: _ClassVar[int]
+    FROM_LOCATION_CODE_FIELD_NUMBER: _ClassVar[int]
+    TO_LOCATION_CODE_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    LOT_FIELD_NUMBER: _ClassVar[int]
+    PACKAGE_SSCC_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    kind: MovementKind
+    at: _timestamp_pb2.Timestamp
+    by: str
+    from_location_code: str
+    to_location_code: str
+    reference: str
+    unit: _core_pb2.UnitKey
+    lot: _core_pb2.LotQuantity
+    package_sscc: str
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[MovementKind, str]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., by: _Optional[str] = ..., from_location_code: _Optional[str] = ..., to_location_code: _Optional[str] = ..., reference: _Optional[str] = ..., unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., lot: _Optional[_Union[_core_pb2.LotQuantity, _Mapping]] = ..., package_sscc: _Optional[str] = ...) -> None: ...
+
+class UnitStock(_message.Message):
+    __slots__ = ("unit", "custody", "location_code", "package_sscc", "shipment_id")
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    CUSTODY_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_CODE_FIELD_NUMBER: _ClassVar[int]
+    PACKAGE_SSCC_FIELD_NUMBER: _ClassVar[int]
+    SHIPMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    unit: _core_pb2.UnitKey
+    custody: CustodyStatus
+    location_code: str
+    package_sscc: str
+    shipment_id: str
+    def __init__(self, unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., custody: _Optional[_Union[CustodyStatus, str]] = ..., location_code: _Optional[str] = ..., package_sscc: _Optional[str] = ..., shipment_id: _Optional[str] = ...) -> None: ...
+
+class StockLevel(_message.Message):
+    __slots__ = ("location_code", "quantity")
+    LOCATION_CODE_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    location_code: str
+    quantity: float
+    def __init__(self, location_code: _Optional[str] = ..., quantity: _Optional[float] = ...) -> None: ...
+
+class LotStock(_message.Message):
+    __slots__ = ("lot", "quantity_on_hand", "levels", "received_at")
+    LOT_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_ON_HAND_FIELD_NUMBER: _ClassVar[int]
+    LEVELS_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    lot: _core_pb2.LotKey
+    quantity_on_hand: float
+    levels: _containers.RepeatedCompositeFieldContainer[StockLevel]
+    received_at: _timestamp_pb2.Timestamp
+    def __init__(self, lot: _Optional[_Union[_core_pb2.LotKey, _Mapping]] = ..., quantity_on_hand: _Optional[float] = ..., levels: _Optional[_Iterable[_Union[StockLevel, _Mapping]]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Package(_message.Message):
+    __slots__ = ("sscc", "kind", "parent_sscc", "location_code", "shipment_id", "units", "package_ssccs", "created_at")
+    SSCC_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PARENT_SSCC_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_CODE_FIELD_NUMBER: _ClassVar[int]
+    SHIPMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    PACKAGE_SSCCS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    sscc: str
+    kind: PackageKind
+    parent_sscc: str
+    location_code: str
+    shipment_id: str
+    units: _containers.RepeatedCompositeFieldContainer[_core_pb2.UnitKey]
+    package_ssccs: _containers.RepeatedScalarFieldContainer[str]
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, sscc: _Optional[str] = ..., kind: _Optional[_Union[PackageKind, str]] = ..., parent_sscc: _Optional[str] = ..., location_code: _Optional[str] = ..., shipment_id: _Optional[str] = ..., units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ..., package_ssccs: _Optional[_Iterable[str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Shipment(_message.Message):
+    __slots__ = ("id", "customer_code", "shipped_at", "carrier", "tracking_number", "unit_count", "shipped_by")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_CODE_FIELD_NUMBER: _ClassVar[int]
+    SHIPPED_AT_FIELD_NUMBER: _ClassVar[int]
+    CARRIER_FIELD_NUMBER: _ClassVar[int]
+    TRACKING_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    UNIT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    SHIPPED_BY_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    customer_code: str
+    shipped_at: _timestamp_pb2.Timestamp
+    carrier: str
+    tracking_number: str
+    unit_count: int
+    shipped_by: str
+    def __init__(self, id: _Optional[str] = ..., customer_code: _Optional[str] = ..., shipped_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., unit_count: _Optional[int] = ..., shipped_by: _Optional[str] = ...) -> None: ...
+
+class ReceiveLotRequest(_message.Message):
+    __slots__ = ("lot", "quantity", "supplier_code", "supplier_lot_number", "expires_at", "location_code", "idempotency_key")
+    LOT_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    SUPPLIER_CODE_FIELD_NUMBER: _ClassVar[int]
+    SUPPLIER_LOT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_CODE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    lot: _core_pb2.LotKey
+    quantity: float
+    supplier_code: str
+    supplier_lot_number: str
+    expires_at: _timestamp_pb2.Timestamp
+    location_code: str
+    idempotency_key: str
+    def __init__(self, lot: _Optional[_Union[_core_pb2.LotKey, _Mapping]] = ..., quantity: _Optional[float] = ..., supplier_code: _Optional[str] = ..., supplier_lot_number: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., location_code: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class ReceiveLotResponse(_message.Message):
+    __slots__ = ("stock",)
+    STOCK_FIELD_NUMBER: _ClassVar[int]
+    stock: LotStock
+    def __init__(self, stock: _Optional[_Union[LotStock, _Mapping]] = ...) -> None: ...
+
+class ReceiveUnitsRequest(_message.Message):
+    __slots__ = ("sku", "serials", "supplier_code", "location_code", "lot_number", "idempotency_key")
+    SKU_FIELD_NUMBER: _ClassVar[int]
+    SERIALS_FIELD_NUMBER: _ClassVar[int]
+    SUPPLIER_CODE_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_CODE_FIELD_NUMBER: _ClassVar[int]
+    LOT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    sku: str
+    serials: _containers.RepeatedScalarFieldContainer[str]
+    supplier_code: str
+    location_code: str
+    lot_number: str
+    idempotency_key: str
+    def __init__(self, sku: _Optional[str] = ..., serials: _Optional[_Iterable[str]] = ..., supplier_code: _Optional[str] = ..., location_code: _Optional[str] = ..., lot_number: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class ReceiveUnitsResponse(_message.Message):
+    __slots__ = ("units",)
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[UnitStock]
+    def __init__(self, units: _Optional[_Iterable[_Union[UnitStock, _Mapping]]] = ...) -> None: ...
+
+class MoveStockRequest(_message.Message):
+    __slots__ = ("units", "lots", "package_ssccs", "from_location_code", "to_location_code", "idempotency_key")
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    LOTS_FIELD_NUMBER: _ClassVar[int]
+    PACKAGE_SSCCS_FIELD_NUMBER: _ClassVar[int]
+    FROM_LOCATION_CODE_FIELD_NUMBER: _ClassVar[int]
+    TO_LOCATION_CODE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[_core_pb2.UnitKey]
+    lots: _containers.RepeatedCompositeFieldContainer[_core_pb2.LotQuantity]
+    package_ssccs: _containers.RepeatedScalarFieldContainer[str]
+    from_location_code: str
+    to_location_code: str
+    idempotency_key: str
+    def __init__(self, units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ..., lots: _Optional[_Iterable[_Union[_core_pb2.LotQuantity, _Mapping]]] = ..., package_ssccs: _Optional[_Iterable[str]] = ..., from_location_code: _Optional[str] = ..., to_location_code: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class MoveStockResponse(_message.Message):
+    __slots__ = ("movements",)
+    MOVEMENTS_FIELD_NUMBER: _ClassVar[int]
+    movements: _containers.RepeatedCompositeFieldContainer[Movement]
+    def __init__(self, movements: _Optional[_Iterable[_Union[Movement, _Mapping]]] = ...) -> None: ...
+
+class IssueToProductionRequest(_message.Message):
+    __slots__ = ("unit", "lot", "reference", "idempotency_key")
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    LOT_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    unit: _core_pb2.UnitKey
+    lot: _core_pb2.LotQuantity
+    reference: str
+    idempotency_key: str
+    def __init__(self, unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., lot: _Optional[_Union[_core_pb2.LotQuantity, _Mapping]] = ..., reference: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class IssueToProductionResponse(_message.Message):
+    __slots__ = ("movement",)
+    MOVEMENT_FIELD_NUMBER: _ClassVar[int]
+    movement: Movement
+    def __init__(self, movement: _Optional[_Union[Movement, _Mapping]] = ...) -> None: ...
+
+class PackRequest(_message.Message):
+    __slots__ = ("sscc", "kind", "units", "package_ssccs", "idempotency_key")
+    SSCC_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    PACKAGE_SSCCS_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    sscc: str
+    kind: PackageKind
+    units: _containers.RepeatedCompositeFieldContainer[_core_pb2.UnitKey]
+    package_ssccs: _containers.RepeatedScalarFieldContainer[str]
+    idempotency_key: str
+    def __init__(self, sscc: _Optional[str] = ..., kind: _Optional[_Union[PackageKind, str]] = ..., units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ..., package_ssccs: _Optional[_Iterable[str]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class PackResponse(_message.Message):
+    __slots__ = ("package",)
+    PACKAGE_FIELD_NUMBER: _ClassVar[int]
+    package: Package
+    def __init__(self, package: _Optional[_Union[Package, _Mapping]] = ...) -> None: ...
+
+class UnpackRequest(_message.Message):
+    __slots__ = ("sscc", "idempotency_key")
+    SSCC_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    sscc: str
+    idempotency_key: str
+    def __init__(self, sscc: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class UnpackResponse(_message.Message):
+    __slots__ = ("package",)
+    PACKAGE_FIELD_NUMBER: _ClassVar[int]
+    package: Package
+    def __init__(self, package: _Optional[_Union[Package, _Mapping]] = ...) -> None: ...
+
+class CreateShipmentRequest(_message.Message):
+    __slots__ = ("customer_code", "units", "package_ssccs", "carrier", "tracking_number", "idempotency_key")
+    CUSTOMER_CODE_FIELD_NUMBER: _ClassVar[int]
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    PACKAGE_SSCCS_FIELD_NUMBER: _ClassVar[int]
+    CARRIER_FIELD_NUMBER: _ClassVar[int]
+    TRACKING_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    customer_code: str
+    units: _containers.RepeatedCompositeFieldContainer[_core_pb2.UnitKey]
+    package_ssccs: _containers.RepeatedScalarFieldContainer[str]
+    carrier: str
+    tracking_number: str
+    idempotency_key: str
+    def __init__(self, customer_code: _Optional[str] = ..., units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ..., package_ssccs: _Optional[_Iterable[str]] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class CreateShipmentResponse(_message.Message):
+    __slots__ = ("shipment",)
+    SHIPMENT_FIELD_NUMBER: _ClassVar[int]
+    shipment: Shipment
+    def __init__(self, shipment: _Optional[_Union[Shipment, _Mapping]] = ...) -> None: ...
+
+class ReturnUnitRequest(_message.Message):
+    __slots__ = ("unit", "rma_number", "reason", "location_code", "idempotency_key")
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    RMA_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_CODE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    unit: _core_pb2.UnitKey
+    rma_number: str
+    reason: str
+    location_code: str
+    idempotency_key: str
+    def __init__(self, unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., rma_number: _Optional[str] = ..., reason: _Optional[str] = ..., location_code: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class ReturnUnitResponse(_message.Message):
+    __slots__ = ("unit",)
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    unit: UnitStock
+    def __init__(self, unit: _Optional[_Union[UnitStock, _Mapping]] = ...) -> None: ...
+
+class BatchGetUnitStockRequest(_message.Message):
+    __slots__ = ("units",)
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[_core_pb2.UnitKey]
+    def __init__(self, units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ...) -> None: ...
+
+class BatchGetUnitStockResponse(_message.Message):
+    __slots__ = ("units",)
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[UnitStock]
+    def __init__(self, units: _Optional[_Iterable[_Union[UnitStock, _Mapping]]] = ...) -> None: ...
+
+class BatchGetMovementsRequest(_message.Message):
+    __slots__ = ("units",)
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[_core_pb2.UnitKey]
+    def __init__(self, units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ...) -> None: ...
+
+class BatchGetMovementsResponse(_message.Message):
+    __slots__ = ("movements",)
+    MOVEMENTS_FIELD_NUMBER: _ClassVar[int]
+    movements: _containers.RepeatedCompositeFieldContainer[Movement]
+    def __init__(self, movements: _Optional[_Iterable[_Union[Movement, _Mapping]]] = ...) -> None: ...
+
+class BatchGetLotStockRequest(_message.Message):
+    __slots__ = ("lots",)
+    LOTS_FIELD_NUMBER: _ClassVar[int]
+    lots: _containers.RepeatedCompositeFieldContainer[_core_pb2.LotKey]
+    def __init__(self, lots: _Optional[_Iterable[_Union[_core_pb2.LotKey, _Mapping]]] = ...) -> None: ...
+
+class BatchGetLotStockResponse(_message.Message):
+    __slots__ = ("lots",)
+    LOTS_FIELD_NUMBER: _ClassVar[int]
+    lots: _containers.RepeatedCompositeFieldContainer[LotStock]
+    def __init__(self, lots: _Optional[_Iterable[_Union[LotStock, _Mapping]]] = ...) -> None: ...
+
+class BatchGetPackagesRequest(_message.Message):
+    __slots__ = ("ssccs",)
+    SSCCS_FIELD_NUMBER: _ClassVar[int]
+    ssccs: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, ssccs: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class BatchGetPackagesResponse(_message.Message):
+    __slots__ = ("packages",)
+    PACKAGES_FIELD_NUMBER: _ClassVar[int]
+    packages: _containers.RepeatedCompositeFieldContainer[Package]
+    def __init__(self, packages: _Optional[_Iterable[_Union[Package, _Mapping]]] = ...) -> None: ...
+
+class BatchGetShipmentsRequest(_message.Message):
+    __slots__ = ("ids",)
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class BatchGetShipmentsResponse(_message.Message):
+    __slots__ = ("shipments",)
+    SHIPMENTS_FIELD_NUMBER: _ClassVar[int]
+    shipments: _containers.RepeatedCompositeFieldContainer[Shipment]
+    def __init__(self, shipments: _Optional[_Iterable[_Union[Shipment, _Mapping]]] = ...) -> None: ...
+
+class ListShipmentUnitsRequest(_message.Message):
+    __slots__ = ("shipment_id", "page_size", "page_token")
+    SHIPMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    shipment_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, shipment_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListShipmentUnitsResponse(_message.Message):
+    __slots__ = ("units", "total_count", "next_page_token")
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_COUNT_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[_core_pb2.UnitKey]
+    total_count: int
+    next_page_token: str
+    def __init__(self, units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ..., total_count: _Optional[int] = ..., next_page_token: _Optional[str] = ...) -> None: ...
