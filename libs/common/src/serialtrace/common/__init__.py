@@ -1,0 +1,1 @@
+"""The serialtrace shared library: each cross-cutting mechanism once, for every service."""

@@ -1,0 +1,121 @@
+"""The `serialtrace` command: serve or migrate one service, print a token, run the suite."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from importlib.metadata import entry_points
+from typing import Any
+
+from serialtrace.common.auth import Role, issue_token
+from serialtrace.common.config import CommonSettings, ConfigError
+
+ENTRY_POINT_GROUP = "serialtrace.services"
+# Start order of `serialtrace run`: what others depend on first.
+RUN_ORDER = ("masterdata", "production", "warehouse", "quality", "gateway")
+
+
+def installed_services() -> dict[str, Any]:
+    """Service definitions registered by the installed service packages."""
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def _service(name: str) -> Any:
+    services = installed_services()
+    if name not in services:
+        known = ", ".join(sorted(services)) or "none"
+        raise SystemExit(f"unknown service {name!r}; installed: {known}")
+    return services[name].load()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="serialtrace", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="apply migrations, then serve one service")
+    serve.add_argument("service")
+    mig = commands.add_parser("migrate", help="apply one service's migrations and exit")
+    mig.add_argument("service")
+    tok = commands.add_parser("token", help="print a bearer token signed with the secret")
+    tok.add_argument("--sub", required=True, help="the actor name recorded in audit entries")
+    tok.add_argument(
+        "--role",
+        action="append",
+        required=True,
+        choices=[r.value for r in Role],
+        help="repeat for several roles",
+    )
+    tok.add_argument("--ttl", type=int, default=12 * 3600, help="lifetime in seconds")
+    commands.add_parser("run", help="start every installed service; Ctrl-C stops them all")
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "serve":
+            _service(args.service).serve()
+        elif args.command == "migrate":
+            _service(args.service).migrate()
+            print(f"{args.service}: migrations applied")
+        elif args.command == "token":
+            print(issue_token(CommonSettings.from_env().jwt_secret, args.sub, args.role, args.ttl))
+        elif args.command == "run":
+            return run_suite()
+    except ConfigError as exc:
+        print(f"serialtrace: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def run_suite() -> int:
+    """Starts each installed service as its own process, waits for health, and stays up
+    until Ctrl-C, which stops them all (SIGTERM, then SIGKILL after a grace period)."""
+    from serialtrace.common.health_wait import wait_until_serving
+
+    settings = CommonSettings.from_env()
+    names = [n for n in RUN_ORDER if n in installed_services()]
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    stopping = False
+
+    def stop(*_: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        for name in names:
+            procs[name] = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", "serialtrace.common.cli", "serve", name],
+                env=os.environ.copy(),
+            )
+            if name in settings.service_addrs:
+                wait_until_serving(settings.service_addrs[name], timeout=60)
+        token = issue_token(settings.jwt_secret, "dev", [r.value for r in Role])
+        print("\nserialtrace is running:")
+        for name in names:
+            print(f"  {name:<11} {settings.service_addrs.get(name, '')}")
+        print(f"\nDev token (all roles, 12 h):\n  {token}\n\nCtrl-C stops everything.", flush=True)
+        while not stopping:
+            for name, proc in procs.items():
+                if proc.poll() is not None:
+                    print(f"{name} exited with {proc.returncode}; stopping", file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+        return 0
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for proc in procs.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        print("stopped.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Database engine, sessions and migrations for one service.
+
+PostgreSQL through psycopg 3 in production; a SQLite file as the zero-setup default.
+SQLite write transactions start with BEGIN IMMEDIATE so concurrent writers queue on
+the database lock instead of failing half-way with "database is locked".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+# Serializes concurrent migration runs of replicas that start together (PostgreSQL).
+_MIGRATION_LOCK_KEY = 0x5E71A17ACE
+
+
+def normalize_url(url: str) -> str:
+    """postgres:// and postgresql:// mean psycopg 3 here."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+class Database:
+    """One service's database: engines, transactions, and its migration history."""
+
+    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+        self.url = normalize_url(url)
+        self.is_postgres = self.url.startswith("postgresql")
+        if self.is_postgres:
+            self.engine = create_engine(
+                self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            )
+            self._read_engine = self.engine
+        else:
+            path = make_url(self.url).database
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = self._sqlite_engine(immediate=True)
+            self._read_engine = self._sqlite_engine(immediate=False)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
+
+    def _sqlite_engine(self, *, immediate: bool) -> Engine:
+        engine = create_engine(
+            self.url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A read-write transaction: committed when the block ends, rolled back on error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reader(self) -> Iterator[Session]:
+        """A read-only session (never blocks writers on SQLite)."""
+        with self._read_sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self._read_engine is not self.engine:
+            self._read_engine.dispose()
+
+
+def migrate(database: Database, script_location: str | Path) -> None:
+    """Applies the service's Alembic history up to head (idempotent, replica-safe)."""
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    with database.engine.begin() as connection:
+        if database.is_postgres:
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    log.info("migrations applied", extra={"script_location": str(script_location)})
+
+
+def run_alembic_env(context: Any, target_metadata: MetaData) -> None:
+    """The whole of each service's migrations/env.py: run online on the given connection."""
+    connection = context.config.attributes.get("connection")
+    if connection is None:
+        raise RuntimeError("run migrations with `serialtrace migrate <service>`")
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()

@@ -1,0 +1,103 @@
+"""Domain errors and their gRPC status codes.
+
+Domain and use-case code raises these; the server interceptor turns them into a gRPC
+status with the message as details. Anything else becomes INTERNAL with a trace id and
+no stack trace on the wire.
+"""
+
+from __future__ import annotations
+
+import grpc
+
+
+class ServiceError(Exception):
+    """A failure the caller can act on; `message` is shown to the caller as is."""
+
+    code: grpc.StatusCode = grpc.StatusCode.INTERNAL
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidArgument(ServiceError):
+    """The request itself is malformed or breaks a rule about its own content."""
+
+    code = grpc.StatusCode.INVALID_ARGUMENT
+
+
+class NotFound(ServiceError):
+    """Something the request names does not exist."""
+
+    code = grpc.StatusCode.NOT_FOUND
+
+
+class Conflict(ServiceError):
+    """Duplicate, or an idempotency key reused for a different request."""
+
+    code = grpc.StatusCode.ALREADY_EXISTS
+
+
+class FailedPrecondition(ServiceError):
+    """The request is well formed, but the current state does not allow it."""
+
+    code = grpc.StatusCode.FAILED_PRECONDITION
+
+
+class Unauthenticated(ServiceError):
+    """No valid bearer token."""
+
+    code = grpc.StatusCode.UNAUTHENTICATED
+
+
+class PermissionDenied(ServiceError):
+    """Valid token, but none of the roles this call needs."""
+
+    code = grpc.StatusCode.PERMISSION_DENIED
+
+
+class Unavailable(ServiceError):
+    """A service this call depends on cannot be reached; nothing was changed."""
+
+    code = grpc.StatusCode.UNAVAILABLE
+
+
+class DeadlineExceeded(ServiceError):
+    """A call this request depends on did not answer in time; nothing was changed."""
+
+    code = grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+_BY_CODE: dict[grpc.StatusCode, type[ServiceError]] = {
+    cls.code: cls
+    for cls in (
+        InvalidArgument,
+        NotFound,
+        Conflict,
+        FailedPrecondition,
+        Unauthenticated,
+        PermissionDenied,
+        Unavailable,
+        DeadlineExceeded,
+    )
+}
+
+
+def from_rpc_error(error: grpc.RpcError, service: str) -> ServiceError:
+    """Turns a failed call to another service into the error this service reports.
+
+    Transport failures become UNAVAILABLE naming the service, so a check that cannot
+    reach its owner fails closed; the callee's own verdicts pass through unchanged.
+    """
+    code = error.code() if isinstance(error, grpc.Call) else grpc.StatusCode.UNKNOWN
+    details = (error.details() if isinstance(error, grpc.Call) else None) or ""
+    if code == grpc.StatusCode.UNAVAILABLE:
+        return Unavailable(f"the {service} service is unavailable; nothing was changed ({details})")
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return DeadlineExceeded(
+            f"the {service} service did not answer in time; nothing was changed"
+        )
+    cls = _BY_CODE.get(code)
+    if cls is None:
+        return ServiceError(f"the {service} service failed: {details or code.name}")
+    return cls(details)

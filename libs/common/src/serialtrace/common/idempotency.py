@@ -1,0 +1,81 @@
+"""Idempotency keys: the first response to a key is stored with the change it made.
+
+A retry with the same key and the same request gets that response back and changes
+nothing; the same key with a different request is a conflict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from google.protobuf.message import Message
+from sqlalchemy import Column, DateTime, LargeBinary, MetaData, String, Table, select
+from sqlalchemy.orm import Session
+
+from serialtrace.common.errors import Conflict, InvalidArgument
+from serialtrace.common.timeutil import utcnow
+
+MAX_KEY_LENGTH = 200
+
+metadata = MetaData()
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", String(MAX_KEY_LENGTH), primary_key=True),
+    Column("method", String(200), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("response", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    method: str
+    fingerprint: str
+    response: bytes
+
+
+def check_key(key: str) -> None:
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidArgument(f"idempotency key is {len(key)} characters; at most {MAX_KEY_LENGTH}")
+
+
+def fingerprint(method: str, request: Message) -> str:
+    """SHA-256 of the method and the request without its idempotency key."""
+    copy = type(request)()
+    copy.CopyFrom(request)
+    if "idempotency_key" in copy.DESCRIPTOR.fields_by_name:
+        copy.ClearField("idempotency_key")
+    digest = hashlib.sha256(method.encode())
+    digest.update(copy.SerializeToString(deterministic=True))
+    return digest.hexdigest()
+
+
+def lookup(session: Session, key: str) -> StoredResponse | None:
+    row = session.execute(
+        select(
+            idempotency_keys.c.method, idempotency_keys.c.fingerprint, idempotency_keys.c.response
+        ).where(idempotency_keys.c.key == key)
+    ).first()
+    return StoredResponse(row.method, row.fingerprint, bytes(row.response)) if row else None
+
+
+def replay(stored: StoredResponse, key: str, method: str, fp: str) -> bytes:
+    """The stored response if the request is the same one; Conflict if it is not."""
+    if stored.method != method or stored.fingerprint != fp:
+        raise Conflict(
+            f"idempotency key {key!r} was already used for a different request "
+            f"({stored.method}); use a new key for a new request"
+        )
+    return stored.response
+
+
+def store(session: Session, key: str, method: str, fp: str, response: bytes) -> None:
+    session.execute(
+        idempotency_keys.insert().values(
+            key=key, method=method, fingerprint=fp, response=response, created_at=utcnow()
+        )
+    )

@@ -1,0 +1,278 @@
+"""The audit ledger: append-only, hash-chained, written in the change's own transaction.
+
+Each entry's hash is SHA-256 over the canonical JSON of (seq, at, actor, action,
+entity_type, entity_id, payload, prev_hash); prev_hash is the previous entry's hash
+(64 zeros for the first). Appends hold a lock on the ledger head until commit, so two
+writers never produce the same seq and the chain never forks. The database itself
+refuses UPDATE, DELETE and TRUNCATE on the table (trigger), so a change needs a
+superuser who disables the trigger, and `verify` then names the first broken link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    select,
+    text,
+)
+from sqlalchemy.orm import Session
+
+from serialtrace.common.timeutil import as_utc, iso, utcnow
+
+GENESIS_HASH = "0" * 64
+# Advisory-lock key that serializes appends on PostgreSQL (one ledger per database).
+_APPEND_LOCK_KEY = 0x5E71A1ED6E
+MAX_LIST_ENTRIES = 10_000
+
+metadata = MetaData()
+
+audit_ledger = Table(
+    "audit_ledger",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("entity_type", String(50), nullable=False),
+    Column("entity_id", String(300), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_ledger_entity", "entity_type", "entity_id", "seq"),
+)
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no insignificant whitespace, UTF-8 kept, datetimes as UTC ISO-8601."""
+    return json.dumps(
+        value,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+        default=_json_default,
+    )
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
+    raise TypeError(f"cannot put {type(value).__name__} in an audit payload")
+
+
+def entry_hash(
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    payload: str,
+    prev_hash: str,
+) -> str:
+    """The SHA-256 (hex) that chains one entry to the previous one."""
+    body = canonical_json(
+        {
+            "seq": seq,
+            "at": iso(at),
+            "actor": actor,
+            "action": action,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "payload": payload,
+            "prev_hash": prev_hash,
+        }
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class PendingEntry:
+    """A state change to record; the ledger assigns seq, time and hashes on append."""
+
+    action: str
+    entity_type: str
+    entity_id: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: str
+    payload: str
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    entries: int
+    ok: bool
+    head_hash: str | None
+    first_broken_seq: int | None
+    problem: str | None
+
+
+def append(session: Session, actor: str, pending: Sequence[PendingEntry]) -> list[Entry]:
+    """Appends entries at the head of the chain, inside the caller's transaction."""
+    if not pending:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        # Held until commit: the next writer reads the head only after we are durable.
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _APPEND_LOCK_KEY})
+    head = session.execute(
+        select(audit_ledger.c.seq, audit_ledger.c.hash).order_by(audit_ledger.c.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    at = utcnow()
+    written: list[Entry] = []
+    for item in pending:
+        seq += 1
+        payload = canonical_json(item.payload)
+        digest = entry_hash(
+            seq, at, actor, item.action, item.entity_type, item.entity_id, payload, prev
+        )
+        written.append(
+            Entry(
+                seq, at, actor, item.action, item.entity_type, item.entity_id, payload, prev, digest
+            )
+        )
+        prev = digest
+    session.execute(audit_ledger.insert(), [vars(e) for e in written])
+    return written
+
+
+def entries_for(
+    session: Session, entity_type: str, entity_ids: Iterable[str], limit: int = MAX_LIST_ENTRIES
+) -> list[Entry]:
+    """Entries about any of the given entities, oldest first."""
+    ids = sorted(set(entity_ids))
+    if not ids:
+        return []
+    rows = session.execute(
+        select(audit_ledger)
+        .where(audit_ledger.c.entity_type == entity_type, audit_ledger.c.entity_id.in_(ids))
+        .order_by(audit_ledger.c.seq)
+        .limit(min(limit, MAX_LIST_ENTRIES) if limit > 0 else MAX_LIST_ENTRIES)
+    ).all()
+    return [_entry(row) for row in rows]
+
+
+def verify(session: Session) -> Verification:
+    """Recomputes the whole chain and reports the first entry that does not verify."""
+    expected_seq, prev, count = 1, GENESIS_HASH, 0
+    result = session.execute(
+        select(audit_ledger).order_by(audit_ledger.c.seq).execution_options(yield_per=5000)
+    )
+    for row in result:
+        entry = _entry(row)
+        count += 1
+        problem = None
+        if entry.seq != expected_seq:
+            problem = f"sequence gap: expected {expected_seq}, found {entry.seq}"
+        elif entry.prev_hash != prev:
+            problem = "prev_hash does not match the previous entry's hash"
+        elif (
+            entry_hash(
+                entry.seq,
+                entry.at,
+                entry.actor,
+                entry.action,
+                entry.entity_type,
+                entry.entity_id,
+                entry.payload,
+                entry.prev_hash,
+            )
+            != entry.hash
+        ):
+            problem = "content does not match its hash (entry altered)"
+        if problem:
+            result.close()
+            return Verification(
+                count,
+                False,
+                None,
+                expected_seq if entry.seq != expected_seq else entry.seq,
+                problem,
+            )
+        prev, expected_seq = entry.hash, expected_seq + 1
+    return Verification(count, True, prev if count else None, None, None)
+
+
+def _entry(row: Any) -> Entry:
+    return Entry(
+        row.seq,
+        as_utc(row.at),
+        row.actor,
+        row.action,
+        row.entity_type,
+        row.entity_id,
+        row.payload,
+        row.prev_hash,
+        row.hash,
+    )
+
+
+# --- schema, created by each service's first migration -----------------------------
+
+_PG_GUARD = """
+CREATE OR REPLACE FUNCTION audit_ledger_append_only() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION 'audit_ledger is append-only: % refused', TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END $$ LANGUAGE plpgsql
+"""
+_PG_TRIGGERS = (
+    "CREATE TRIGGER audit_ledger_no_update_delete BEFORE UPDATE OR DELETE ON audit_ledger "
+    "FOR EACH ROW EXECUTE FUNCTION audit_ledger_append_only()",
+    "CREATE TRIGGER audit_ledger_no_truncate BEFORE TRUNCATE ON audit_ledger "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_ledger_append_only()",
+)
+_SQLITE_TRIGGERS = (
+    "CREATE TRIGGER audit_ledger_no_update BEFORE UPDATE ON audit_ledger "
+    "BEGIN SELECT RAISE(ABORT, 'audit_ledger is append-only: UPDATE refused'); END",
+    "CREATE TRIGGER audit_ledger_no_delete BEFORE DELETE ON audit_ledger "
+    "BEGIN SELECT RAISE(ABORT, 'audit_ledger is append-only: DELETE refused'); END",
+)
+
+
+def install_guards(connection: Any) -> None:
+    """Makes the ledger append-only in the database itself (called from migrations)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(_PG_GUARD))
+        for statement in _PG_TRIGGERS:
+            connection.execute(text(statement))
+    else:
+        for statement in _SQLITE_TRIGGERS:
+            connection.execute(text(statement))
+
+
+def unit_entity(sku: str, serial: str) -> str:
+    """The entity id of a unit in every service's ledger ("SKU:serial"; SKUs have no ':')."""
+    return f"{sku}:{serial}"
+
+
+def lot_entity(sku: str, lot_number: str) -> str:
+    """The entity id of a lot in every service's ledger."""
+    return f"{sku}:{lot_number}"

@@ -1,0 +1,30 @@
+"""Proto ⇄ Python helpers shared by every api layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _prefix(enum: Any) -> str:
+    # Buf-style enums name their zero value <ENUM>_UNSPECIFIED; every value shares the prefix.
+    zero: str = enum.DESCRIPTOR.values[0].name
+    return zero[: -len("UNSPECIFIED")]
+
+
+def enum_str(enum: Any, value: int) -> str:
+    """PRODUCT_KIND_FINISHED → "FINISHED"; unspecified or unknown numbers → ""."""
+    try:
+        name: str = enum.Name(value)
+    except ValueError:
+        return ""
+    return "" if name.endswith("_UNSPECIFIED") else name[len(_prefix(enum)) :]
+
+
+def enum_value(enum: Any, text: str) -> Any:
+    """ "FINISHED" → PRODUCT_KIND_FINISHED; "" → the unspecified zero."""
+    return int(enum.Value(_prefix(enum) + text)) if text else 0
+
+
+def present(message: Any, field: str) -> bool:
+    """Whether a singular message field was set (an empty key message counts as unset)."""
+    return bool(message.HasField(field)) and getattr(message, field).ByteSize() > 0

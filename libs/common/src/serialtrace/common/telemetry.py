@@ -1,0 +1,112 @@
+"""OpenTelemetry tracing, Prometheus RED metrics and JSON logs carrying the trace id."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from prometheus_client import Counter, Histogram, start_http_server
+from sqlalchemy import Engine
+
+_lock = threading.Lock()
+_provider: TracerProvider | None = None
+
+GRPC_REQUESTS = Counter(
+    "serialtrace_grpc_requests_total",
+    "gRPC requests served, by outcome",
+    ["service", "method", "code"],
+)
+GRPC_LATENCY = Histogram(
+    "serialtrace_grpc_request_duration_seconds",
+    "gRPC request latency",
+    ["service", "method"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+def setup_tracing(process_name: str, otlp_endpoint: str | None) -> TracerProvider:
+    """Installs the process's tracer provider once; exports over OTLP when configured."""
+    global _provider
+    with _lock:
+        if _provider is None:
+            provider = TracerProvider(
+                resource=Resource.create({"service.name": f"serialtrace-{process_name}"})
+            )
+            if otlp_endpoint:
+                from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
+                    OTLPSpanExporter,
+                )
+
+                provider.add_span_processor(
+                    BatchSpanProcessor(
+                        OTLPSpanExporter(
+                            endpoint=otlp_endpoint, insecure=otlp_endpoint.startswith("http://")
+                        )
+                    )
+                )
+            trace.set_tracer_provider(provider)
+            _provider = provider
+        return _provider
+
+
+def instrument_engine(engine: Engine, provider: TracerProvider) -> None:
+    """A span per SQL statement, child of the gRPC server span that issued it."""
+    SQLAlchemyInstrumentor().instrument(
+        engine=engine, tracer_provider=provider, enable_commenter=False
+    )
+
+
+def shutdown_tracing() -> None:
+    if _provider is not None:
+        _provider.shutdown()
+
+
+def current_trace_id() -> str:
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else ""
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, with the trace and span id of the current span."""
+
+    def __init__(self, process_name: str) -> None:
+        super().__init__()
+        self.process_name = process_name
+
+    def format(self, record: logging.LogRecord) -> str:
+        context = trace.get_current_span().get_span_context()
+        entry: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "service": self.process_name,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if context.is_valid:
+            entry["trace_id"] = format(context.trace_id, "032x")
+            entry["span_id"] = format(context.span_id, "016x")
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def setup_logging(process_name: str, level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter(process_name))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+def start_metrics_server(port: int) -> None:
+    """Serves /metrics in Prometheus text format (port 0 disables it)."""
+    if port > 0:
+        start_http_server(port, addr="0.0.0.0")  # noqa: S104 - scraped from outside the pod

@@ -1,0 +1,165 @@
+"""Test support shared by every service's tests (loaded as a pytest plugin).
+
+Tests run against PostgreSQL when it is reachable (SERIALTRACE_TEST_DATABASE_URL, by
+default the local server) and on SQLite otherwise or when SERIALTRACE_TEST_DATABASE=
+sqlite. Each test session creates its own databases and drops them at the end.
+Services under test are the real servers on real ports; nothing of ours is mocked.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+
+from serialtrace.common import server
+from serialtrace.common.auth import issue_token
+from serialtrace.common.config import DEFAULT_ADDRS, ServiceSettings
+
+TEST_JWT_SECRET = "serialtrace-test-secret-not-for-production"  # noqa: S105
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@cache
+def backend() -> tuple[str, str | None]:
+    """("postgresql", admin URL) when PostgreSQL is reachable, else ("sqlite", None)."""
+    if os.environ.get("SERIALTRACE_TEST_DATABASE", "").lower() == "sqlite":
+        return "sqlite", None
+    url = os.environ.get("SERIALTRACE_TEST_DATABASE_URL", DEFAULT_ADMIN_URL)
+    try:
+        import psycopg
+
+        with psycopg.connect(_libpq(url), connect_timeout=3):
+            return "postgresql", url
+    except Exception:
+        if os.environ.get("CI"):
+            raise RuntimeError(f"CI needs PostgreSQL, and {url} is not reachable") from None
+        return "sqlite", None
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def describe_backend() -> str:
+    kind, url = backend()
+    if kind == "postgresql":
+        return f"tests use PostgreSQL ({_libpq(url or '').rsplit('@', 1)[-1]})"
+    return "tests use SQLite (embedded default; PostgreSQL not reachable or not asked for)"
+
+
+class TestDatabases:
+    """Creates a fresh database per request and drops them all at the end."""
+
+    __test__ = False  # not a test class, despite the name
+
+    def __init__(self, tmp: Path) -> None:
+        self.kind, self.admin_url = backend()
+        self.tmp = tmp
+        self.created: list[str] = []
+
+    def create(self, name: str, kind: str | None = None) -> str:
+        kind = kind or self.kind
+        suffix = secrets.token_hex(4)
+        if kind == "sqlite":
+            return f"sqlite:///{self.tmp / f'{name}-{suffix}.db'}"
+        import psycopg
+
+        db_name = f"st_test_{name}_{suffix}"
+        with psycopg.connect(_libpq(self.admin_url or ""), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{db_name}"')
+        self.created.append(db_name)
+        base = (self.admin_url or "").rsplit("/", 1)[0]
+        return f"{base}/{db_name}"
+
+    def drop_all(self) -> None:
+        if not self.created:
+            return
+        import psycopg
+
+        with psycopg.connect(_libpq(self.admin_url or ""), autocommit=True) as conn:
+            for db_name in self.created:
+                conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+
+
+def token(subject: str, *role_names: str) -> str:
+    return issue_token(TEST_JWT_SECRET, subject, role_names)
+
+
+def service_settings(name: str, database_url: str, **extra_env: str) -> ServiceSettings:
+    """Settings for a service under test: free port, test secret, no metrics server."""
+    env = {
+        "SERIALTRACE_JWT_SECRET": TEST_JWT_SECRET,
+        f"{name.upper()}_ADDR": "127.0.0.1:0",
+        f"{name.upper()}_DATABASE_URL": database_url,
+        f"{name.upper()}_METRICS_PORT": "0",
+        **{f"{n.upper()}_ADDR": a for n, a in DEFAULT_ADDRS.items() if n != name},
+        **extra_env,
+    }
+    return ServiceSettings.from_env(name, env)
+
+
+def start_service(
+    definition: server.ServiceDefinition, database_url: str, **extra_env: str
+) -> server.RunningServer:
+    return server.start(definition, service_settings(definition.name, database_url, **extra_env))
+
+
+class Caller:
+    """A stub whose every call carries a bearer token: `caller.CreateProduct(request)`."""
+
+    def __init__(self, stub: Any, bearer: str | None) -> None:
+        self._stub, self._bearer = stub, bearer
+
+    def __getattr__(self, rpc: str) -> Any:
+        method = getattr(self._stub, rpc)
+        metadata = [("authorization", f"Bearer {self._bearer}")] if self._bearer else []
+
+        def call(request: Any, timeout: float = 30.0) -> Any:
+            return method(request, metadata=metadata, timeout=timeout)
+
+        return call
+
+
+def rpc_error(call: Any, *args: Any) -> grpc.RpcError:
+    """Runs a call expected to fail and returns its error (fails the test otherwise)."""
+    with pytest.raises(grpc.RpcError) as info:
+        call(*args)
+    return info.value
+
+
+@pytest.fixture(scope="session")
+def test_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabases]:
+    databases = TestDatabases(tmp_path_factory.mktemp("databases"))
+    yield databases
+    databases.drop_all()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return describe_backend()
+
+
+def unique(prefix: str) -> str:
+    """Test data names that never collide across tests sharing one database."""
+    return f"{prefix}-{secrets.token_hex(3).upper()}"
+
+
+def sql_engine(database_url: str) -> Any:
+    """A direct SQLAlchemy engine on a service's database, for assertions on rows."""
+    from sqlalchemy import create_engine
+
+    from serialtrace.common.db import normalize_url
+
+    return create_engine(normalize_url(database_url))
+
+
+if __name__ == "__main__":
+    print(describe_backend())
+    sys.exit(0)

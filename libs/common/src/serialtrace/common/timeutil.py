@@ -1,0 +1,36 @@
+"""UTC time and its protobuf Timestamp form."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every time we store is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def to_timestamp(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(as_utc(value))
+    return stamp
+
+
+def from_timestamp(stamp: Timestamp | None) -> datetime | None:
+    """None for an unset field (seconds and nanos both zero)."""
+    if stamp is None or (stamp.seconds == 0 and stamp.nanos == 0):
+        return None
+    return stamp.ToDatetime(tzinfo=UTC)
+
+
+def iso(value: datetime) -> str:
+    """Fixed-width ISO-8601 in UTC with microseconds: the form hashed in the ledger."""
+    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,96 @@
+"""The audit ledger on its own: chaining, verification and concurrent appends."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+
+from serialtrace.common import ledger
+from serialtrace.common.db import Database
+from serialtrace.common.testing import TestDatabases
+from serialtrace.common.uow import create_shared_tables
+
+
+@pytest.fixture(params=["default", "sqlite"])
+def database(request: pytest.FixtureRequest, test_databases: TestDatabases) -> Iterator[Database]:
+    kind = None if request.param == "default" else "sqlite"
+    db = Database(test_databases.create("ledger", kind=kind))
+    with db.engine.begin() as conn:
+        create_shared_tables(conn)
+    yield db
+    db.dispose()
+
+
+def entries(n: int, tag: str = "x") -> list[ledger.PendingEntry]:
+    return [
+        ledger.PendingEntry("thing.done", "thing", f"{tag}{i}", {"i": i, "tag": tag})
+        for i in range(n)
+    ]
+
+
+def test_chain_links_each_entry_to_the_previous_hash(database: Database) -> None:
+    with database.transaction() as session:
+        first = ledger.append(session, "alice", entries(2))
+    with database.transaction() as session:
+        second = ledger.append(session, "bob", entries(1))
+    assert [e.seq for e in first + second] == [1, 2, 3]
+    assert first[0].prev_hash == ledger.GENESIS_HASH
+    assert first[1].prev_hash == first[0].hash and second[0].prev_hash == first[1].hash
+    with database.reader() as session:
+        result = ledger.verify(session)
+    assert result.ok and result.entries == 3 and result.head_hash == second[0].hash
+
+
+def test_a_rolled_back_transaction_leaves_no_entry(database: Database) -> None:
+    with pytest.raises(RuntimeError), database.transaction() as session:
+        ledger.append(session, "alice", entries(3))
+        raise RuntimeError("the change failed")
+    with database.reader() as session:
+        assert ledger.verify(session).entries == 0
+
+
+def test_concurrent_appenders_never_fork_the_chain(database: Database) -> None:
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for _ in range(10):
+                with database.transaction() as session:
+                    ledger.append(session, f"w{n}", entries(3, tag=f"w{n}-"))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    with database.reader() as session:
+        result = ledger.verify(session)
+    assert result.ok and result.entries == 240
+
+
+def test_verify_names_the_first_altered_entry(database: Database) -> None:
+    with database.transaction() as session:
+        ledger.append(session, "alice", entries(5))
+    drop = (
+        "ALTER TABLE audit_ledger DISABLE TRIGGER USER"
+        if database.is_postgres
+        else "DROP TRIGGER audit_ledger_no_update"
+    )
+    with database.engine.begin() as conn:
+        conn.execute(text(drop))
+        conn.execute(text("UPDATE audit_ledger SET actor = 'mallory' WHERE seq = 4"))
+    with database.reader() as session:
+        result = ledger.verify(session)
+    assert (result.ok, result.first_broken_seq) == (False, 4)
+
+
+def test_canonical_json_is_stable_and_compact() -> None:
+    assert ledger.canonical_json({"b": 1, "a": [1, "é"]}) == '{"a":[1,"é"],"b":1}'
+    with pytest.raises(ValueError):
+        ledger.canonical_json({"x": float("nan")})
