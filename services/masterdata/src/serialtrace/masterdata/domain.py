@@ -1,0 +1,313 @@
+"""Master-data rules: plain Python, no I/O. Each check raises a ServiceError that says
+what is wrong and how to fix it."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from serialtrace.common import gs1
+from serialtrace.common.errors import FailedPrecondition, InvalidArgument
+
+MAX_BATCH = 10_000
+MAX_ATTRIBUTES_BYTES = 16_384
+DEFAULT_SERIAL_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._/-]{0,39}"
+
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_REVISION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,19}")
+_ATTRIBUTE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+_ALIAS_KIND = re.compile(r"[A-Z][A-Z0-9_]{0,31}")
+_PRINTABLE = re.compile(r"[!-~](?:[ -~]{0,98}[!-~])?")
+_LOT_NUMBER = re.compile(r"[!-~]{1,40}")
+_TEMPLATE_SEQ = re.compile(r"\{seq(?::0(\d{1,2})d)?\}")
+
+
+class ProductKind(StrEnum):
+    FINISHED = "FINISHED"
+    SUBASSEMBLY = "SUBASSEMBLY"
+    COMPONENT = "COMPONENT"
+    MATERIAL = "MATERIAL"
+
+
+class TrackingMode(StrEnum):
+    SERIAL = "SERIAL"
+    LOT = "LOT"
+    NONE = "NONE"
+
+
+class Uniqueness(StrEnum):
+    PRODUCT = "PRODUCT"
+    GLOBAL = "GLOBAL"
+
+
+class PartyKind(StrEnum):
+    SUPPLIER = "SUPPLIER"
+    CUSTOMER = "CUSTOMER"
+
+
+class LocationKind(StrEnum):
+    SITE = "SITE"
+    WAREHOUSE = "WAREHOUSE"
+    BIN = "BIN"
+    LINE = "LINE"
+
+
+class UnitSource(StrEnum):
+    COMMISSIONED = "COMMISSIONED"
+    PURCHASED = "PURCHASED"
+
+
+def check_code(value: str, what: str) -> str:
+    """SKUs, party and location codes: 1-64 of letters, digits, '.', '_' and '-'."""
+    if not _CODE.fullmatch(value):
+        raise InvalidArgument(
+            f"{what} {_show(value)} is not valid: use 1-64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return value
+
+
+def check_name(value: str, what: str, limit: int = 200) -> str:
+    value = value.strip()
+    if not value or len(value) > limit:
+        raise InvalidArgument(f"{what} must be 1-{limit} characters (got {len(value)})")
+    return value
+
+
+def _show(value: str, limit: int = 60) -> str:
+    return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
+@dataclass(frozen=True)
+class SerialTemplate:
+    """A numbering template such as "SN{seq:08d}": fixed text around one counter."""
+
+    prefix: str
+    width: int
+    suffix: str
+
+    @staticmethod
+    def parse(text: str) -> SerialTemplate:
+        matches = list(_TEMPLATE_SEQ.finditer(text))
+        if len(matches) != 1:
+            raise InvalidArgument(
+                f"serial template {_show(text)} needs exactly one {{seq}} or {{seq:0Nd}} "
+                "placeholder, e.g. 'SN{seq:08d}'"
+            )
+        match = matches[0]
+        prefix, suffix = text[: match.start()], text[match.end() :]
+        if any(c in prefix + suffix for c in "{}"):
+            raise InvalidArgument(f"serial template {_show(text)} has stray braces")
+        return SerialTemplate(prefix, int(match.group(1) or 0), suffix)
+
+    def render(self, seq: int) -> str:
+        return f"{self.prefix}{str(seq).zfill(self.width)}{self.suffix}"
+
+
+@dataclass(frozen=True)
+class ProductSpec:
+    sku: str
+    name: str
+    kind: ProductKind
+    tracking: TrackingMode
+    gtin: str | None
+    serial_pattern: str | None
+    serial_template: str | None
+    uniqueness: Uniqueness
+    required_attributes: tuple[str, ...]
+
+
+def validate_product(
+    sku: str,
+    name: str,
+    kind: str,
+    tracking: str,
+    gtin: str,
+    serial_pattern: str,
+    serial_template: str,
+    uniqueness: str,
+    required_attributes: Sequence[str],
+) -> ProductSpec:
+    """A new product's definition, normalized (GTIN-14, default serial pattern)."""
+    check_code(sku, "SKU")
+    name = check_name(name, "product name")
+    product_kind = parse_enum(ProductKind, kind, "product kind")
+    mode = parse_enum(TrackingMode, tracking, "tracking mode")
+    scope = parse_enum(Uniqueness, uniqueness or "PRODUCT", "uniqueness")
+    normalized_gtin = None
+    if gtin:
+        try:
+            normalized_gtin = gs1.normalize_gtin(gtin)
+        except gs1.Gs1Error as exc:
+            raise InvalidArgument(f"GTIN: {exc}") from None
+    pattern = template = None
+    if mode is TrackingMode.SERIAL:
+        pattern = serial_pattern or DEFAULT_SERIAL_PATTERN
+        compiled = compile_pattern(pattern)
+        if serial_template:
+            first = SerialTemplate.parse(serial_template).render(1)
+            if not compiled.fullmatch(first):
+                raise InvalidArgument(
+                    f"serial template {_show(serial_template)} renders {first!r}, which does "
+                    f"not match the serial pattern '{pattern}'"
+                )
+            template = serial_template
+    elif serial_pattern or serial_template:
+        raise InvalidArgument(
+            f"only SERIAL-tracked products take a serial pattern or template; {sku} is "
+            f"{mode.value}-tracked"
+        )
+    attrs = tuple(required_attributes)
+    for attr in attrs:
+        if not _ATTRIBUTE.fullmatch(attr):
+            raise InvalidArgument(f"required attribute name {_show(attr)} is not an identifier")
+    if len(set(attrs)) != len(attrs):
+        raise InvalidArgument("required attributes contain duplicates")
+    return ProductSpec(
+        sku, name, product_kind, mode, normalized_gtin, pattern, template, scope, attrs
+    )
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    if len(pattern) > 500:
+        raise InvalidArgument("serial pattern is longer than 500 characters")
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise InvalidArgument(
+            f"serial pattern '{pattern}' is not a valid regular expression: {exc}"
+        ) from None
+
+
+def check_serials(sku: str, pattern: str, serials: Sequence[str]) -> None:
+    """Every serial matches the product's pattern in full, and none repeats."""
+    if len(serials) > MAX_BATCH:
+        raise InvalidArgument(f"at most {MAX_BATCH} serials per call, got {len(serials)}")
+    compiled = compile_pattern(pattern)
+    bad = [s for s in serials if not compiled.fullmatch(s)]
+    if bad:
+        raise InvalidArgument(
+            f"{len(bad)} serial(s) do not match the serial pattern '{pattern}' of {sku}: "
+            f"{', '.join(_show(s, 40) for s in bad[:10])}"
+        )
+    repeated = sorted(s for s, n in Counter(serials).items() if n > 1)
+    if repeated:
+        raise InvalidArgument(f"serials repeated in the request: {', '.join(repeated[:10])}")
+
+
+def check_count(count: int) -> int:
+    if not 1 <= count <= MAX_BATCH:
+        raise InvalidArgument(f"count must be between 1 and {MAX_BATCH}, got {count}")
+    return count
+
+
+def parse_attributes(text: str, required: Iterable[str]) -> dict[str, Any]:
+    """The unit attributes JSON object, with every required attribute present."""
+    if len(text.encode()) > MAX_ATTRIBUTES_BYTES:
+        raise InvalidArgument(f"attributes are larger than {MAX_ATTRIBUTES_BYTES} bytes")
+    try:
+        value = json.loads(text) if text else {}
+    except json.JSONDecodeError as exc:
+        raise InvalidArgument(f"attributes are not valid JSON: {exc.msg} at {exc.pos}") from None
+    if not isinstance(value, dict):
+        raise InvalidArgument("attributes must be a JSON object")
+    missing = [name for name in required if name not in value]
+    if missing:
+        raise InvalidArgument(f"required attributes missing: {', '.join(missing)}")
+    return value
+
+
+def require_serial_tracked(sku: str, tracking: str) -> None:
+    if tracking != TrackingMode.SERIAL:
+        raise FailedPrecondition(
+            f"product {sku} is {tracking}-tracked; only SERIAL-tracked products have units"
+        )
+
+
+def require_lot_tracked(sku: str, tracking: str) -> None:
+    if tracking != TrackingMode.LOT:
+        raise FailedPrecondition(
+            f"product {sku} is {tracking}-tracked; only LOT-tracked products have lots"
+        )
+
+
+def validate_revision(revision: str) -> str:
+    if not _REVISION.fullmatch(revision):
+        raise InvalidArgument(
+            f"BOM revision {_show(revision)} is not valid: 1-20 letters, digits, '.', '_' or '-'"
+        )
+    return revision
+
+
+def validate_bom_items(parent_sku: str, items: Sequence[tuple[str, float]]) -> None:
+    if not items:
+        raise InvalidArgument("a BOM revision needs at least one item")
+    if len(items) > 1000:
+        raise InvalidArgument("a BOM revision has at most 1000 items")
+    skus = [sku for sku, _ in items]
+    if parent_sku in skus:
+        raise InvalidArgument(f"{parent_sku} cannot be a component of itself")
+    if len(set(skus)) != len(skus):
+        raise InvalidArgument("each component SKU may appear once in a BOM revision")
+    for sku, quantity in items:
+        if not quantity > 0 or quantity != quantity or quantity == float("inf"):
+            raise InvalidArgument(
+                f"BOM quantity of {sku} must be a positive number, got {quantity}"
+            )
+
+
+def validate_meaning(meaning: str) -> str:
+    """The stated meaning of an e-signature, e.g. 'approved for production'."""
+    return check_name(meaning, "signature meaning", 500)
+
+
+def validate_gln(gln: str) -> str | None:
+    if not gln:
+        return None
+    try:
+        return gs1.validate_gln(gln)
+    except gs1.Gs1Error as exc:
+        raise InvalidArgument(f"GLN: {exc}") from None
+
+
+def normalize_alias(kind: str, value: str) -> tuple[str, str]:
+    kind, value = kind.strip().upper(), value.strip()
+    if not _ALIAS_KIND.fullmatch(kind):
+        raise InvalidArgument(
+            f"alias kind {_show(kind)} is not valid: e.g. MAC, IMEI, CUSTOMER_TAG, FORMER_SERIAL"
+        )
+    if not _PRINTABLE.fullmatch(value):
+        raise InvalidArgument(f"alias value {_show(value)} must be 1-100 printable characters")
+    return kind, value
+
+
+def validate_lot_number(lot_number: str) -> str:
+    if not _LOT_NUMBER.fullmatch(lot_number):
+        raise InvalidArgument(
+            f"lot number {_show(lot_number)} must be 1-40 printable characters without spaces"
+        )
+    return lot_number
+
+
+def check_dates(produced: datetime | None, expires: datetime | None) -> None:
+    if produced and expires and expires < produced:
+        raise InvalidArgument("a lot cannot expire before it was produced")
+
+
+def check_batch(size: int, what: str) -> None:
+    if size > MAX_BATCH:
+        raise InvalidArgument(f"at most {MAX_BATCH} {what} per call, got {size}")
+
+
+def parse_enum(enum: type[StrEnum], value: str, what: str) -> Any:
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(e.value for e in enum)
+        raise InvalidArgument(f"{what} is required: one of {allowed}") from None

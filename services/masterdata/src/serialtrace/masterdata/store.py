@@ -1,0 +1,324 @@
+"""Masterdata tables and the queries over them (bulk paths for bulk work)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+    insert,
+    select,
+    text,
+    tuple_,
+    update,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+# Chunk size for IN-lists: well under SQLite's bound-parameter limit.
+CHUNK = 500
+# PostgreSQL advisory lock that orders registrations against GLOBAL-scope serials.
+_GLOBAL_SERIALS_LOCK = 0x5E71A1610B
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class ProductRow(Base):
+    __tablename__ = "products"
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    tracking: Mapped[str] = mapped_column(String(10))
+    gtin: Mapped[str | None] = mapped_column(String(14), unique=True)
+    serial_pattern: Mapped[str | None] = mapped_column(String(500))
+    serial_template: Mapped[str | None] = mapped_column(String(200))
+    uniqueness: Mapped[str] = mapped_column(String(10))
+    required_attributes: Mapped[list[str]] = mapped_column(JSON)
+    # The numbering sequence: the next counter value to hand out.
+    next_serial: Mapped[int] = mapped_column(BigInteger, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class BomRevisionRow(Base):
+    __tablename__ = "bom_revisions"
+    sku: Mapped[str] = mapped_column(ForeignKey("products.sku"), primary_key=True)
+    revision: Mapped[str] = mapped_column(String(20), primary_key=True)
+    effective_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approval_meaning: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class BomItemRow(Base):
+    __tablename__ = "bom_items"
+    __table_args__ = (
+        ForeignKeyConstraint(["sku", "revision"], ["bom_revisions.sku", "bom_revisions.revision"]),
+    )
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    revision: Mapped[str] = mapped_column(String(20), primary_key=True)
+    item_sku: Mapped[str] = mapped_column(ForeignKey("products.sku"), primary_key=True)
+    quantity: Mapped[float] = mapped_column(Float)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class PartyRow(Base):
+    __tablename__ = "parties"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))
+
+
+class LocationRow(Base):
+    __tablename__ = "locations"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))
+    gln: Mapped[str | None] = mapped_column(String(13), unique=True)
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("locations.code"))
+
+
+class UnitRow(Base):
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("sku", "serial"), Index("ix_units_serial", "serial"))
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    sku: Mapped[str] = mapped_column(ForeignKey("products.sku"))
+    serial: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(20))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class GlobalSerialRow(Base):
+    """Serials of GLOBAL-uniqueness products: claimed across every product."""
+
+    __tablename__ = "global_serials"
+    serial: Mapped[str] = mapped_column(String(100), primary_key=True)
+    sku: Mapped[str] = mapped_column(ForeignKey("products.sku"))
+
+
+class UnitAliasRow(Base):
+    __tablename__ = "unit_aliases"
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(100), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class LotRow(Base):
+    __tablename__ = "lots"
+    sku: Mapped[str] = mapped_column(ForeignKey("products.sku"), primary_key=True)
+    lot_number: Mapped[str] = mapped_column(String(40), primary_key=True)
+    supplier_code: Mapped[str | None] = mapped_column(ForeignKey("parties.code"))
+    supplier_lot_number: Mapped[str | None] = mapped_column(String(100))
+    produced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def products(
+    session: Session, skus: Iterable[str] = (), gtins: Iterable[str] = ()
+) -> list[ProductRow]:
+    found: dict[str, ProductRow] = {}
+    for column, values in (
+        (ProductRow.sku, sorted(set(skus))),
+        (ProductRow.gtin, sorted(set(gtins))),
+    ):
+        for part in chunks(values):
+            for row in session.scalars(select(ProductRow).where(column.in_(part))):
+                found[row.sku] = row
+    return list(found.values())
+
+
+def product(session: Session, sku: str, *, for_update: bool = False) -> ProductRow | None:
+    query = select(ProductRow).where(ProductRow.sku == sku)
+    return session.scalars(query.with_for_update() if for_update else query).first()
+
+
+def take_serial_numbers(session: Session, sku: str, count: int) -> int:
+    """Atomically reserves `count` counter values; returns the first one."""
+    next_value = session.execute(
+        update(ProductRow)
+        .where(ProductRow.sku == sku)
+        .values(next_serial=ProductRow.next_serial + count)
+        .returning(ProductRow.next_serial)
+    ).scalar_one()
+    return int(next_value) - count
+
+
+def lock_global_serials(session: Session, exclusive: bool) -> None:
+    """GLOBAL registrations run one at a time against every other registration, so a
+    serial can never be claimed globally and per product at once (PostgreSQL; SQLite
+    writers are serialized already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        fn = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        session.execute(text(f"SELECT {fn}(:k)"), {"k": _GLOBAL_SERIALS_LOCK})
+
+
+def existing_serials(session: Session, sku: str, serials: Sequence[str]) -> list[str]:
+    found: list[str] = []
+    for part in chunks(serials):
+        found += session.scalars(
+            select(UnitRow.serial).where(UnitRow.sku == sku, UnitRow.serial.in_(part))
+        )
+    return found
+
+
+def serials_under_other_products(
+    session: Session, sku: str, serials: Sequence[str]
+) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for part in chunks(serials):
+        found += [
+            (r.sku, r.serial)
+            for r in session.execute(
+                select(UnitRow.sku, UnitRow.serial).where(
+                    UnitRow.serial.in_(part), UnitRow.sku != sku
+                )
+            )
+        ]
+    return found
+
+
+def globally_claimed(session: Session, serials: Sequence[str]) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for part in chunks(serials):
+        found += [
+            (r.sku, r.serial)
+            for r in session.execute(
+                select(GlobalSerialRow.sku, GlobalSerialRow.serial).where(
+                    GlobalSerialRow.serial.in_(part)
+                )
+            )
+        ]
+    return found
+
+
+def insert_units(session: Session, rows: Sequence[dict[str, Any]], claim_globally: bool) -> None:
+    """One multi-row INSERT per chunk (psycopg's insertmanyvalues), not a row at a time."""
+    session.execute(insert(UnitRow), list(rows))
+    if claim_globally:
+        session.execute(
+            insert(GlobalSerialRow), [{"serial": r["serial"], "sku": r["sku"]} for r in rows]
+        )
+
+
+def units_by_keys(session: Session, keys: Sequence[tuple[str, str]]) -> list[UnitRow]:
+    found: list[UnitRow] = []
+    for part in chunks(sorted(set(keys))):
+        found += session.scalars(
+            select(UnitRow).where(tuple_(UnitRow.sku, UnitRow.serial).in_(part))
+        )
+    return found
+
+
+def units_by_serial(session: Session, serial: str) -> list[UnitRow]:
+    return list(
+        session.scalars(select(UnitRow).where(UnitRow.serial == serial).order_by(UnitRow.sku))
+    )
+
+
+def aliases_of(session: Session, unit_ids: Sequence[int]) -> dict[int, list[UnitAliasRow]]:
+    result: dict[int, list[UnitAliasRow]] = {}
+    for part in chunks(sorted(set(unit_ids))):
+        for row in session.scalars(
+            select(UnitAliasRow)
+            .where(UnitAliasRow.unit_id.in_(part))
+            .order_by(UnitAliasRow.kind, UnitAliasRow.value)
+        ):
+            result.setdefault(row.unit_id, []).append(row)
+    return result
+
+
+def alias(session: Session, kind: str, value: str) -> UnitAliasRow | None:
+    return session.get(UnitAliasRow, (kind, value))
+
+
+def units_by_ids(session: Session, ids: Iterable[int]) -> dict[int, UnitRow]:
+    result: dict[int, UnitRow] = {}
+    for part in chunks(sorted(set(ids))):
+        result.update(
+            (r.id, r) for r in session.scalars(select(UnitRow).where(UnitRow.id.in_(part)))
+        )
+    return result
+
+
+def bom_revisions(
+    session: Session, skus: Iterable[str] = (), keys: Iterable[tuple[str, str]] = ()
+) -> list[BomRevisionRow]:
+    found: dict[tuple[str, str], BomRevisionRow] = {}
+    for part in chunks(sorted(set(skus))):
+        for row in session.scalars(select(BomRevisionRow).where(BomRevisionRow.sku.in_(part))):
+            found[(row.sku, row.revision)] = row
+    for part in chunks(sorted(set(keys))):
+        for row in session.scalars(
+            select(BomRevisionRow).where(
+                tuple_(BomRevisionRow.sku, BomRevisionRow.revision).in_(part)
+            )
+        ):
+            found[(row.sku, row.revision)] = row
+    return sorted(found.values(), key=lambda r: (r.sku, r.revision))
+
+
+def bom_items(
+    session: Session, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], list[BomItemRow]]:
+    result: dict[tuple[str, str], list[BomItemRow]] = {}
+    for part in chunks(sorted(set(keys))):
+        for row in session.scalars(
+            select(BomItemRow)
+            .where(tuple_(BomItemRow.sku, BomItemRow.revision).in_(part))
+            .order_by(BomItemRow.position)
+        ):
+            result.setdefault((row.sku, row.revision), []).append(row)
+    return result
+
+
+def by_codes(
+    session: Session, model: type[PartyRow] | type[LocationRow], codes: Iterable[str]
+) -> list[Any]:
+    found: list[Any] = []
+    for part in chunks(sorted(set(codes))):
+        found += session.scalars(select(model).where(model.code.in_(part)))
+    return found
+
+
+def lots_by_keys(session: Session, keys: Sequence[tuple[str, str]]) -> list[LotRow]:
+    found: list[LotRow] = []
+    for part in chunks(sorted(set(keys))):
+        found += session.scalars(
+            select(LotRow).where(tuple_(LotRow.sku, LotRow.lot_number).in_(part))
+        )
+    return found
