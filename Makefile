@@ -1,0 +1,59 @@
+# serialtrace — `make run` to start the suite, `make test` to test it.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+PROTO_OUT := libs/protos/src
+
+.PHONY: setup run test test-sqlite proto proto-check lint typecheck migrate buf clean
+
+# Installs uv into .tools, then everything in uv.lock (exact versions) into .venv.
+setup: $(VENV)/.synced
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml libs/*/pyproject.toml services/*/pyproject.toml
+	$(UV) sync --frozen --all-packages --python $(PYTHON)
+	@touch $@
+
+# Starts the suite with the embedded SQLite databases under ./.data.
+run: setup
+	$(VENV)/bin/serialtrace run
+
+# Whole test suite; PostgreSQL when reachable (SERIALTRACE_TEST_DATABASE_URL), SQLite otherwise.
+test: setup
+	@$(PY) -m serialtrace.common.testing
+	$(PY) -m pytest libs services $(PYTEST_ARGS)
+
+# The same suite forced onto the embedded SQLite default.
+test-sqlite: setup
+	@SERIALTRACE_TEST_DATABASE=sqlite $(PY) -m serialtrace.common.testing
+	SERIALTRACE_TEST_DATABASE=sqlite $(PY) -m pytest libs services $(PYTEST_ARGS)
+
+# Regenerates the Python gRPC stubs from proto/ (committed; a test fails on drift).
+proto: setup
+	$(PY) libs/protos/generate.py proto $(PROTO_OUT)
+
+lint: setup buf
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	npx --no-install buf lint
+	npx --no-install buf breaking --against '.git#branch=main'
+
+buf:
+	@[ -x node_modules/.bin/buf ] || npm ci --silent --no-audit --no-fund
+
+typecheck: setup
+	$(VENV)/bin/mypy libs/common/src services/masterdata/src
+
+migrate: setup
+	$(VENV)/bin/serialtrace migrate $(service)
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .data node_modules
