@@ -9,6 +9,7 @@ from typing import Any
 
 import grpc
 from opentelemetry.instrumentation.grpc import client_interceptor
+from opentelemetry.instrumentation.grpc.grpcext import intercept_channel
 
 from serialtrace.common.auth import current_principal_or_none
 from serialtrace.common.errors import from_rpc_error
@@ -39,7 +40,9 @@ def open_channel(address: str) -> grpc.Channel:
             ("grpc.max_send_message_length", 64 * 1024 * 1024),
         ],
     )
-    return grpc.intercept_channel(channel, client_interceptor(), _ForwardToken())
+    # OpenTelemetry's interceptor has its own wrapper type; it injects W3C traceparent.
+    traced = intercept_channel(channel, client_interceptor())
+    return grpc.intercept_channel(traced, _ForwardToken())
 
 
 class ServiceClient:

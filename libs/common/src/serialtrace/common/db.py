@@ -85,6 +85,13 @@ class Database:
         with self._read_sessions() as session, session.begin():
             yield session
 
+    @property
+    def engines(self) -> list[Engine]:
+        """Every engine this database uses (SQLite has a separate one for reads)."""
+        return (
+            [self.engine] if self._read_engine is self.engine else [self.engine, self._read_engine]
+        )
+
     def dispose(self) -> None:
         self.engine.dispose()
         if self._read_engine is not self.engine:

@@ -109,7 +109,8 @@ def start(
     """Builds and starts the server for `definition` (returns once it listens)."""
     provider = telemetry.setup_tracing(definition.name, settings.common.otlp_endpoint)
     database = Database(settings.database_url)
-    telemetry.instrument_engine(database.engine, provider)
+    for engine in database.engines:
+        telemetry.instrument_engine(engine, provider)
     if migrate_first:
         migrate(database, definition.migrations)
 

@@ -8,8 +8,8 @@ import sys
 import threading
 from typing import Any
 
-from opentelemetry import trace
-from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from opentelemetry import metrics, trace
+from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -58,10 +58,16 @@ def setup_tracing(process_name: str, otlp_endpoint: str | None) -> TracerProvide
 
 
 def instrument_engine(engine: Engine, provider: TracerProvider) -> None:
-    """A span per SQL statement, child of the gRPC server span that issued it."""
-    SQLAlchemyInstrumentor().instrument(
-        engine=engine, tracer_provider=provider, enable_commenter=False
+    """A span per SQL statement, child of the gRPC server span that issued it.
+
+    EngineTracer attaches to one engine; SQLAlchemyInstrumentor is a process-wide
+    singleton that ignores every engine after the first.
+    """
+    tracer = provider.get_tracer("serialtrace.sql")
+    usage = metrics.get_meter("serialtrace.sql").create_up_down_counter(
+        "db.client.connections.usage", unit="connections"
     )
+    EngineTracer(tracer, engine, usage, enable_commenter=False)
 
 
 def shutdown_tracing() -> None:
