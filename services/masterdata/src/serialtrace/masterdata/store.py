@@ -24,6 +24,8 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 # Chunk size for IN-lists: well under SQLite's bound-parameter limit.
@@ -187,15 +189,6 @@ def lock_global_serials(session: Session, exclusive: bool) -> None:
         session.execute(text(f"SELECT {fn}(:k)"), {"k": _GLOBAL_SERIALS_LOCK})
 
 
-def existing_serials(session: Session, sku: str, serials: Sequence[str]) -> list[str]:
-    found: list[str] = []
-    for part in chunks(serials):
-        found += session.scalars(
-            select(UnitRow.serial).where(UnitRow.sku == sku, UnitRow.serial.in_(part))
-        )
-    return found
-
-
 def serials_under_other_products(
     session: Session, sku: str, serials: Sequence[str]
 ) -> list[tuple[str, str]]:
@@ -226,13 +219,28 @@ def globally_claimed(session: Session, serials: Sequence[str]) -> list[tuple[str
     return found
 
 
-def insert_units(session: Session, rows: Sequence[dict[str, Any]], claim_globally: bool) -> None:
-    """One multi-row INSERT per chunk (psycopg's insertmanyvalues), not a row at a time."""
-    session.execute(insert(UnitRow), list(rows))
-    if claim_globally:
+def insert_new_units(
+    session: Session, rows: Sequence[dict[str, Any]], claim_globally: bool
+) -> list[UnitRow]:
+    """Inserts the units that do not exist yet and returns them.
+
+    Duplicates are found by the unique (sku, serial) index inside the insert itself
+    (ON CONFLICT DO NOTHING), so the cost does not depend on the table's size or on
+    planner statistics after a bulk load; the caller compares what came back with
+    what it asked for.
+    """
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        dialect_insert(UnitRow)
+        .on_conflict_do_nothing(index_elements=["sku", "serial"])
+        .returning(UnitRow)
+    )
+    inserted = list(session.scalars(statement, list(rows)))
+    if claim_globally and inserted:
         session.execute(
-            insert(GlobalSerialRow), [{"serial": r["serial"], "sku": r["sku"]} for r in rows]
+            insert(GlobalSerialRow), [{"serial": r.serial, "sku": r.sku} for r in inserted]
         )
+    return inserted
 
 
 def units_by_keys(session: Session, keys: Sequence[tuple[str, str]]) -> list[UnitRow]:

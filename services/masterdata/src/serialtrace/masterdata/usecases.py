@@ -229,11 +229,6 @@ def register_units(uow: UnitOfWork, reg: Registration) -> list[store.UnitRow]:
 
     is_global = product.uniqueness == Uniqueness.GLOBAL
     store.lock_global_serials(session, exclusive=is_global)
-    taken = store.existing_serials(session, reg.sku, serials)
-    if taken:
-        raise Conflict(
-            f"{len(taken)} serial(s) of {reg.sku} already exist: {', '.join(sorted(taken)[:10])}"
-        )
     clashes = (
         store.serials_under_other_products(session, reg.sku, serials)
         if is_global
@@ -259,7 +254,12 @@ def register_units(uow: UnitOfWork, reg: Registration) -> list[store.UnitRow]:
         }
         for s in serials
     ]
-    store.insert_units(session, rows, claim_globally=is_global)
+    inserted = store.insert_new_units(session, rows, claim_globally=is_global)
+    if len(inserted) != len(serials):  # raising rolls the whole batch back
+        taken = sorted(set(serials) - {u.serial for u in inserted})
+        raise Conflict(
+            f"{len(taken)} serial(s) of {reg.sku} already exist: {', '.join(taken[:10])}"
+        )
     for serial in serials:
         uow.record(
             "unit.registered",
@@ -267,7 +267,8 @@ def register_units(uow: UnitOfWork, reg: Registration) -> list[store.UnitRow]:
             unit_entity(reg.sku, serial),
             {"sku": reg.sku, "serial": serial, "source": source.value, "attributes": attributes},
         )
-    return store.units_by_keys(session, [(reg.sku, s) for s in serials])
+    by_serial = {u.serial: u for u in inserted}
+    return [by_serial[s] for s in serials]
 
 
 def add_unit_alias(uow: UnitOfWork, sku: str, serial: str, kind: str, value: str) -> store.UnitRow:
