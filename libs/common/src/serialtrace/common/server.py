@@ -191,6 +191,9 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[type-arg]
             except ServiceError as exc:
                 code = exc.code
                 context.abort(exc.code, exc.message)
+            except NotImplementedError:
+                code = grpc.StatusCode.UNIMPLEMENTED
+                context.abort(code, f"{short} is not implemented by the {self.service} service yet")
             except Exception:
                 code = grpc.StatusCode.INTERNAL
                 trace_id = telemetry.current_trace_id()

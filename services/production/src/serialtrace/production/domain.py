@@ -1,0 +1,121 @@
+"""Production rules: plain Python, no I/O."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from serialtrace.common.errors import FailedPrecondition, InvalidArgument
+
+MAX_COMMISSION = 10_000
+MAX_MEASUREMENTS_BYTES = 65_536
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
+
+
+class BuildStatus(StrEnum):
+    COMMISSIONED = "COMMISSIONED"
+    IN_PROCESS = "IN_PROCESS"
+    COMPLETE = "COMPLETE"
+    SCRAPPED = "SCRAPPED"
+
+
+class WorkOrderStatus(StrEnum):
+    RELEASED = "RELEASED"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+
+
+class Result(StrEnum):
+    PASS = "PASS"  # noqa: S105 - a test result, not a password
+    FAIL = "FAIL"
+
+
+def check_code(value: str, what: str) -> str:
+    """Operation codes, stations and lines: 1-64 letters, digits, '.', '_', '/' or '-'."""
+    if not _CODE.fullmatch(value):
+        raise InvalidArgument(
+            f"{what} {value[:60]!r} is not valid: use 1-64 letters, digits, '.', '_', '/' "
+            "or '-', starting with a letter or digit"
+        )
+    return value
+
+
+def check_route(operations: Sequence[str]) -> list[str]:
+    """The operation codes a product must pass, in order, each once."""
+    if len(operations) > 100:
+        raise InvalidArgument("a route has at most 100 operations")
+    for op in operations:
+        check_code(op, "operation code")
+    repeated = sorted({op for op in operations if operations.count(op) > 1})
+    if repeated:
+        raise InvalidArgument(f"operations repeated in the route: {', '.join(repeated)}")
+    return list(operations)
+
+
+def check_quantity(quantity: int) -> int:
+    if not 1 <= quantity <= 1_000_000:
+        raise InvalidArgument(f"work order quantity must be 1 to 1,000,000, got {quantity}")
+    return quantity
+
+
+def check_commission_size(work_order_id: str, open_quantity: int, requested: int) -> None:
+    """A work order never commissions more units than it was released for."""
+    if requested > MAX_COMMISSION:
+        raise InvalidArgument(f"at most {MAX_COMMISSION} units per call, got {requested}")
+    if requested > open_quantity:
+        raise FailedPrecondition(
+            f"work order {work_order_id} has {open_quantity} unit(s) left to commission; "
+            f"{requested} requested"
+        )
+
+
+def parse_measurements(text: str) -> dict[str, Any]:
+    if len(text.encode()) > MAX_MEASUREMENTS_BYTES:
+        raise InvalidArgument(f"measurements are larger than {MAX_MEASUREMENTS_BYTES} bytes")
+    try:
+        value = json.loads(text) if text else {}
+    except json.JSONDecodeError as exc:
+        raise InvalidArgument(f"measurements are not valid JSON: {exc.msg} at {exc.pos}") from None
+    if not isinstance(value, dict):
+        raise InvalidArgument("measurements must be a JSON object")
+    return value
+
+
+def check_times(started: datetime | None, finished: datetime) -> None:
+    if started is not None and started > finished:
+        raise InvalidArgument("an operation cannot finish before it started")
+
+
+def status_after_operation(status: str) -> BuildStatus:
+    """The first operation on a commissioned unit puts it in process."""
+    current = BuildStatus(status)
+    if current is BuildStatus.SCRAPPED:
+        raise FailedPrecondition("the unit is scrapped; no further operations can be recorded")
+    return BuildStatus.IN_PROCESS if current is BuildStatus.COMMISSIONED else current
+
+
+def missing_operations(route: Iterable[str], passed: Iterable[str]) -> list[str]:
+    """Route operations without a passing record, in route order."""
+    done = set(passed)
+    return [op for op in route if op not in done]
+
+
+def check_meaning(meaning: str) -> str:
+    meaning = meaning.strip()
+    if not meaning or len(meaning) > 500:
+        raise InvalidArgument(
+            "an approval needs a meaning of 1-500 characters, e.g. 'reviewed test results'"
+        )
+    return meaning
+
+
+def parse_enum(enum: type[StrEnum], value: str, what: str) -> Any:
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(e.value for e in enum)
+        raise InvalidArgument(f"{what} is required: one of {allowed}") from None

@@ -1,0 +1,26 @@
+"""Entry point: `serialtrace serve production` (settings → telemetry → migrate → serve)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from serialtrace.common.config import ServiceSettings
+from serialtrace.common.db import Database
+from serialtrace.common.server import GrpcService, ServiceDefinition
+from serialtrace.production import api
+from serialtrace.production.config import SERVICE_NAME, load_settings
+from serialtrace.production.masterdata_client import Masterdata
+
+
+def _build(settings: ServiceSettings, database: Database) -> Sequence[GrpcService]:
+    masterdata = Masterdata(settings.common.service_addrs["masterdata"])
+    return api.grpc_services(database, masterdata)
+
+
+service = ServiceDefinition(
+    name=SERVICE_NAME,
+    migrations=Path(__file__).parent / "migrations",
+    load_settings=load_settings,
+    build=_build,
+)

@@ -1,0 +1,72 @@
+"""What production asks masterdata, over gRPC, in production's own terms."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from serialtrace.common.client import ServiceClient, open_channel
+from serialtrace.core.v1 import core_pb2
+from serialtrace.masterdata.v1 import masterdata_pb2 as md
+from serialtrace.masterdata.v1 import masterdata_pb2_grpc as md_grpc
+
+
+@dataclass(frozen=True)
+class Product:
+    sku: str
+    serial_tracked: bool
+
+
+@dataclass(frozen=True)
+class BomRevision:
+    sku: str
+    revision: str
+    approved: bool
+    items: dict[str, float]
+
+
+class Masterdata:
+    def __init__(self, address: str) -> None:
+        self._client = ServiceClient(
+            "masterdata", md_grpc.MasterdataServiceStub(open_channel(address))
+        )
+
+    def product(self, sku: str) -> Product | None:
+        found = self._client.BatchGetProducts(md.BatchGetProductsRequest(skus=[sku])).products
+        return (
+            Product(found[0].sku, found[0].tracking == md.TRACKING_MODE_SERIAL) if found else None
+        )
+
+    def bom_revision(self, sku: str, revision: str) -> BomRevision | None:
+        found = self._client.BatchGetBomRevisions(
+            md.BatchGetBomRevisionsRequest(keys=[md.BomRevisionKey(sku=sku, revision=revision)])
+        ).bom_revisions
+        if not found:
+            return None
+        bom = found[0]
+        return BomRevision(
+            bom.sku, bom.revision, bom.HasField("approval"), {i.sku: i.quantity for i in bom.items}
+        )
+
+    def register_units(
+        self, sku: str, serials: Sequence[str], count: int, attributes_json: str, key: str
+    ) -> list[str]:
+        """Registers commissioned units; the key makes a retried commission safe."""
+        response = self._client.RegisterUnits(
+            md.RegisterUnitsRequest(
+                sku=sku,
+                serials=list(serials),
+                count=count,
+                attributes_json=attributes_json,
+                source=md.UNIT_SOURCE_COMMISSIONED,
+                idempotency_key=key,
+            ),
+            timeout=30,
+        )
+        return [u.serial for u in response.units]
+
+    def units_exist(self, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        found = self._client.BatchGetUnits(
+            md.BatchGetUnitsRequest(keys=[core_pb2.UnitKey(sku=s, serial=n) for s, n in keys])
+        ).units
+        return {(u.sku, u.serial) for u in found}

@@ -1,0 +1,229 @@
+"""Work orders, commissioning through masterdata, operation records and approvals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+
+from serialtrace.common.testing import rpc_error, unique
+from serialtrace.core.v1 import core_pb2
+from serialtrace.masterdata.v1 import masterdata_pb2 as md
+from serialtrace.production.v1 import production_pb2 as pb
+
+Suite = Any  # the `suite` fixture (conftest.Suite)
+
+
+def key(sku: str, serial: str) -> core_pb2.UnitKey:
+    return core_pb2.UnitKey(sku=sku, serial=serial)
+
+
+def builds(suite: Suite, sku: str, serials: list[str]) -> dict[str, str]:
+    found = (
+        suite.as_role("viewer")
+        .BatchGetUnitBuilds(pb.BatchGetUnitBuildsRequest(units=[key(sku, s) for s in serials]))
+        .builds
+    )
+    return {b.unit.serial: pb.BuildStatus.Name(b.status) for b in found}
+
+
+def test_a_work_order_needs_an_existing_approved_bom_revision(suite: Suite) -> None:
+    planner = suite.as_role("planner")
+    draft = suite.product_with_bom(approve=False)
+    error = rpc_error(
+        planner.CreateWorkOrder, pb.CreateWorkOrderRequest(sku=draft, quantity=5, bom_revision="A")
+    )
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION and "not approved" in error.details()
+    error = rpc_error(
+        planner.CreateWorkOrder, pb.CreateWorkOrderRequest(sku=draft, quantity=5, bom_revision="Z")
+    )
+    assert error.code() == grpc.StatusCode.NOT_FOUND
+    sku = suite.product_with_bom()
+    wo = planner.CreateWorkOrder(
+        pb.CreateWorkOrderRequest(sku=sku, quantity=5, bom_revision="A", line="L1")
+    ).work_order
+    assert (wo.sku, wo.quantity, wo.status) == (sku, 5, pb.WORK_ORDER_STATUS_RELEASED)
+    assert (
+        rpc_error(
+            suite.as_role("operator").CreateWorkOrder,
+            pb.CreateWorkOrderRequest(sku=sku, quantity=1, bom_revision="A"),
+        ).code()
+        == grpc.StatusCode.PERMISSION_DENIED
+    )
+
+
+def test_commissioning_5000_units_registers_them_in_masterdata_in_one_call(suite: Suite) -> None:
+    sku = suite.product_with_bom()
+    wo = suite.work_order(sku, quantity=5000)
+    serials = suite.commission(wo, count=5000)
+    assert len(set(serials)) == 5000 and serials[0] == "P0000001"
+    registered = (
+        suite.md("viewer")
+        .BatchGetUnits(md.BatchGetUnitsRequest(keys=[key(sku, s) for s in serials[:50]]))
+        .units
+    )
+    assert len(registered) == 50 and all(
+        u.source == md.UNIT_SOURCE_COMMISSIONED for u in registered
+    )
+    assert set(builds(suite, sku, serials[:50]).values()) == {"BUILD_STATUS_COMMISSIONED"}
+    order = suite.as_role("viewer").BatchGetWorkOrders(pb.BatchGetWorkOrdersRequest(ids=[wo]))
+    assert order.work_orders[0].commissioned_count == 5000
+
+
+def test_a_work_order_never_commissions_more_than_its_quantity(suite: Suite) -> None:
+    sku = suite.product_with_bom()
+    wo = suite.work_order(sku, quantity=3)
+    suite.commission(wo, count=2)
+    error = rpc_error(suite.commission, wo, 2)
+    assert (
+        error.code() == grpc.StatusCode.FAILED_PRECONDITION and "1 unit(s) left" in error.details()
+    )
+
+
+def test_explicit_serials_are_validated_by_masterdata_and_nothing_is_half_written(
+    suite: Suite,
+) -> None:
+    sku = suite.product_with_bom()
+    wo = suite.work_order(sku, quantity=5)
+    error = rpc_error(
+        suite.as_role("planner").CommissionUnits,
+        pb.CommissionUnitsRequest(work_order_id=wo, serials=["P0000001", "BAD"]),
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and "BAD" in error.details()
+    assert builds(suite, sku, ["P0000001"]) == {}
+    order = suite.as_role("viewer").BatchGetWorkOrders(pb.BatchGetWorkOrdersRequest(ids=[wo]))
+    assert order.work_orders[0].commissioned_count == 0
+
+
+def test_a_retried_commission_returns_the_same_units_once_in_both_services(suite: Suite) -> None:
+    sku = suite.product_with_bom()
+    wo = suite.work_order(sku, quantity=10)
+    retry_key = unique("commission")
+    first = suite.commission(wo, count=3, key=retry_key)
+    assert suite.commission(wo, count=3, key=retry_key) == first
+    order = suite.as_role("viewer").BatchGetWorkOrders(pb.BatchGetWorkOrdersRequest(ids=[wo]))
+    assert order.work_orders[0].commissioned_count == 3
+    assert suite.commission(wo, count=1) == ["P0000004"]
+
+
+def test_first_operation_moves_the_unit_in_process_and_records_the_operator(suite: Suite) -> None:
+    sku = suite.product_with_bom()
+    [serial] = suite.commission(suite.work_order(sku), count=1)
+    record = (
+        suite.as_role("operator", sub="olga")
+        .RecordOperation(
+            pb.RecordOperationRequest(
+                unit=key(sku, serial),
+                operation="LEAK-TEST",
+                station="ST-4",
+                result=core_pb2.RESULT_PASS,
+                measurements_json='{"bar": 2.5, "ok": true}',
+            )
+        )
+        .record
+    )
+    assert (record.operator, record.operation, record.station) == ("olga", "LEAK-TEST", "ST-4")
+    assert record.measurements_json == '{"bar":2.5,"ok":true}'
+    assert builds(suite, sku, [serial]) == {serial: "BUILD_STATUS_IN_PROCESS"}
+    listed = (
+        suite.as_role("viewer")
+        .BatchGetOperations(pb.BatchGetOperationsRequest(units=[key(sku, serial)]))
+        .records
+    )
+    assert [r.id for r in listed] == [record.id]
+
+
+def test_approval_is_an_e_signature_by_quality_only(suite: Suite) -> None:
+    sku = suite.product_with_bom()
+    [serial] = suite.commission(suite.work_order(sku), count=1)
+    record = (
+        suite.as_role("operator")
+        .RecordOperation(
+            pb.RecordOperationRequest(
+                unit=key(sku, serial),
+                operation="FINAL",
+                station="ST-9",
+                result=core_pb2.RESULT_PASS,
+            )
+        )
+        .record
+    )
+    approve = pb.ApproveOperationRequest(id=record.id, meaning="reviewed test results")
+    assert (
+        rpc_error(suite.as_role("operator").ApproveOperation, approve).code()
+        == grpc.StatusCode.PERMISSION_DENIED
+    )
+    approved = suite.as_role("quality", sub="quinn").ApproveOperation(approve).record
+    assert (approved.approval.by, approved.approval.meaning) == ("quinn", "reviewed test results")
+    assert approved.approval.at.seconds > 0
+    again = rpc_error(suite.as_role("quality").ApproveOperation, approve)
+    assert again.code() == grpc.StatusCode.FAILED_PRECONDITION and "quinn" in again.details()
+
+
+def test_operation_input_errors_are_specific(suite: Suite) -> None:
+    sku = suite.product_with_bom()
+    [serial] = suite.commission(suite.work_order(sku), count=1)
+    operator = suite.as_role("operator")
+    cases = [
+        (
+            pb.RecordOperationRequest(
+                unit=key(sku, "P9999999"), operation="OP", station="S", result=core_pb2.RESULT_PASS
+            ),
+            grpc.StatusCode.NOT_FOUND,
+        ),
+        (
+            pb.RecordOperationRequest(unit=key(sku, serial), operation="OP", station="S"),
+            grpc.StatusCode.INVALID_ARGUMENT,
+        ),
+        (
+            pb.RecordOperationRequest(
+                unit=key(sku, serial),
+                operation="OP",
+                station="S",
+                result=core_pb2.RESULT_FAIL,
+                measurements_json="[1]",
+            ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+        ),
+        (
+            pb.RecordOperationRequest(
+                unit=key(sku, serial),
+                operation="'; DROP TABLE units;--",
+                station="S",
+                result=core_pb2.RESULT_PASS,
+            ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+        ),
+    ]
+    for request, code in cases:
+        assert rpc_error(operator.RecordOperation, request).code() == code
+    assert builds(suite, sku, [serial]) == {serial: "BUILD_STATUS_COMMISSIONED"}
+
+
+def test_routes_are_set_by_planners_and_read_back(suite: Suite) -> None:
+    sku = suite.product_with_bom()
+    suite.as_role("planner").SetRoute(
+        pb.SetRouteRequest(route=pb.Route(sku=sku, operations=["ASSY", "LEAK-TEST", "FINAL"]))
+    )
+    got = suite.as_role("viewer").BatchGetRoutes(pb.BatchGetRoutesRequest(skus=[sku])).routes
+    assert [list(r.operations) for r in got] == [["ASSY", "LEAK-TEST", "FINAL"]]
+    error = rpc_error(
+        suite.as_role("planner").SetRoute,
+        pb.SetRouteRequest(route=pb.Route(sku="NO-SUCH-SKU", operations=["A"])),
+    )
+    assert error.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_masterdata_unreachable_means_unavailable_and_nothing_written(
+    production_without_masterdata: Any,
+) -> None:
+    error = rpc_error(
+        production_without_masterdata.CreateWorkOrder,
+        pb.CreateWorkOrderRequest(sku="ANY", quantity=1, bom_revision="A"),
+    )
+    assert error.code() == grpc.StatusCode.UNAVAILABLE and "masterdata" in error.details()
+
+
+def test_genealogy_rpcs_not_built_yet_say_unimplemented(suite: Suite) -> None:
+    error = rpc_error(suite.as_role("viewer").WhereUsed, pb.WhereUsedRequest())
+    assert error.code() == grpc.StatusCode.UNIMPLEMENTED
