@@ -110,6 +110,15 @@ def migrate(database: Database, script_location: str | Path) -> None:
     log.info("migrations applied", extra={"script_location": str(script_location)})
 
 
+# Created by the shared library in each service's first migration, not by the service's
+# models: autogenerate must neither drop nor re-create them.
+SHARED_TABLES = frozenset({"audit_ledger", "idempotency_keys"})
+
+
+def _not_shared(name: str | None, type_: str, parent_names: Any) -> bool:
+    return not (type_ == "table" and name in SHARED_TABLES)
+
+
 def run_alembic_env(context: Any, target_metadata: MetaData) -> None:
     """The whole of each service's migrations/env.py: run online on the given connection."""
     connection = context.config.attributes.get("connection")
@@ -119,6 +128,7 @@ def run_alembic_env(context: Any, target_metadata: MetaData) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_name=_not_shared,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -160,6 +160,31 @@ def sql_engine(database_url: str) -> Any:
     return create_engine(normalize_url(database_url))
 
 
+def migration_drift(migrations: Path, metadata: Any, database_url: str) -> list[Any]:
+    """Differences between a service's models and what its migrations build (empty when
+    they agree); the shared ledger and idempotency tables are left out."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from serialtrace.common.db import SHARED_TABLES, Database, migrate
+
+    database = Database(database_url)
+    try:
+        migrate(database, migrations)
+        with database.engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn,
+                opts={
+                    "include_name": lambda name, type_, _: (
+                        not (type_ == "table" and name in SHARED_TABLES)
+                    )
+                },
+            )
+            return list(compare_metadata(context, metadata))
+    finally:
+        database.dispose()
+
+
 if __name__ == "__main__":
     print(describe_backend())
     sys.exit(0)

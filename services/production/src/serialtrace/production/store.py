@@ -10,14 +10,17 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
     UniqueConstraint,
+    func,
     insert,
     select,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -167,3 +170,269 @@ def units_by_ids(session: Session, ids: Iterable[int]) -> dict[int, UnitRow]:
 def unit_keys_of(session: Session, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
     """Which of these (sku, serial) keys production already knows."""
     return {(u.sku, u.serial) for u in units_by_keys(session, keys)}
+
+
+# --- genealogy ---------------------------------------------------------------------
+
+
+class NodeRow(Base):
+    """A unit or lot that takes part in genealogy (commissioned here or purchased)."""
+
+    __tablename__ = "genealogy_nodes"
+    __table_args__ = (UniqueConstraint("kind", "sku", "key"),)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    kind: Mapped[str] = mapped_column(String(4))  # UNIT or LOT
+    sku: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(100))  # serial or lot number
+    # The unit this unit is installed in now (units only; lots sit in many parents).
+    installed_in_id: Mapped[int | None] = mapped_column(
+        ForeignKey("genealogy_nodes.id"), index=True
+    )
+
+
+class EdgeRow(Base):
+    """One installation: a component (unit or lot quantity) in a parent unit; kept after
+    removal, with who, when and why."""
+
+    __tablename__ = "genealogy_edges"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    parent_id: Mapped[int] = mapped_column(ForeignKey("genealogy_nodes.id"), index=True)
+    component_id: Mapped[int] = mapped_column(ForeignKey("genealogy_nodes.id"), index=True)
+    quantity: Mapped[float] = mapped_column(Float)
+    operation: Mapped[str | None] = mapped_column(String(64))
+    installed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    installed_by: Mapped[str] = mapped_column(String(200))
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    removed_by: Mapped[str | None] = mapped_column(String(200))
+    removal_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class AncestryRow(Base):
+    """Closure of the current genealogy: `ancestor` contains `descendant` at some depth,
+    along `paths` distinct current paths (so removing one path keeps the others)."""
+
+    __tablename__ = "genealogy_ancestry"
+    __table_args__ = (Index("ix_genealogy_ancestry_descendant", "descendant_id", "ancestor_id"),)
+    ancestor_id: Mapped[int] = mapped_column(ForeignKey("genealogy_nodes.id"), primary_key=True)
+    descendant_id: Mapped[int] = mapped_column(ForeignKey("genealogy_nodes.id"), primary_key=True)
+    paths: Mapped[int] = mapped_column(BigInteger)
+
+
+def node_ids(
+    session: Session, kind: str, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """Node ids of existing units or lots, by (sku, serial or lot number)."""
+    by_sku: dict[str, list[str]] = {}
+    for sku, key in set(keys):
+        by_sku.setdefault(sku, []).append(key)
+    found: dict[tuple[str, str], int] = {}
+    for sku, values in sorted(by_sku.items()):
+        for part in chunks(sorted(values)):
+            for row in session.execute(
+                select(NodeRow.id, NodeRow.key).where(
+                    NodeRow.kind == kind, NodeRow.sku == sku, NodeRow.key.in_(part)
+                )
+            ):
+                found[(sku, row.key)] = row.id
+    return found
+
+
+def ensure_node(session: Session, kind: str, sku: str, key: str) -> NodeRow:
+    """The node for a unit or lot, created on first use; locked for this transaction."""
+    query = select(NodeRow).where(NodeRow.kind == kind, NodeRow.sku == sku, NodeRow.key == key)
+    row = session.scalars(query.with_for_update()).first()
+    if row is None:
+        row = NodeRow(kind=kind, sku=sku, key=key)
+        session.add(row)
+        session.flush()
+    return row
+
+
+# Every (ancestor of the parent, descendant of the component) pair gains or loses
+# paths(ancestor→parent) * paths(component→descendant); the parent and the component
+# count as their own ancestor/descendant with one path.
+_PAIRS = """
+WITH up(id, paths) AS (
+    SELECT :parent, 1
+    UNION ALL
+    SELECT ancestor_id, paths FROM genealogy_ancestry WHERE descendant_id = :parent
+), down(id, paths) AS (
+    SELECT :component, 1
+    UNION ALL
+    SELECT descendant_id, paths FROM genealogy_ancestry WHERE ancestor_id = :component
+)
+"""
+
+
+# Constant SQL text (no user input is formatted in); every value is a bound parameter.
+_LINK_SQL = (
+    _PAIRS  # noqa: S608
+    + "INSERT INTO genealogy_ancestry (ancestor_id, descendant_id, paths) "
+    "SELECT up.id, down.id, up.paths * down.paths FROM up CROSS JOIN down WHERE true "
+    "ON CONFLICT (ancestor_id, descendant_id) "
+    "DO UPDATE SET paths = genealogy_ancestry.paths + excluded.paths"
+)
+_UNLINK_SQL = (
+    _PAIRS  # noqa: S608
+    + "UPDATE genealogy_ancestry SET paths = genealogy_ancestry.paths - "
+    "(SELECT up.paths * down.paths FROM up, down WHERE up.id = "
+    "genealogy_ancestry.ancestor_id AND down.id = genealogy_ancestry.descendant_id) "
+    "WHERE ancestor_id IN (SELECT id FROM up) AND descendant_id IN (SELECT id FROM down)"
+)
+
+
+def link(session: Session, parent_id: int, component_id: int) -> None:
+    """Adds one current edge's paths to the ancestry, in one statement."""
+    session.execute(
+        text(_LINK_SQL),
+        {"parent": parent_id, "component": component_id},
+    )
+
+
+def unlink(session: Session, parent_id: int, component_id: int) -> None:
+    """Takes one removed edge's paths out of the ancestry; pairs left with none go."""
+    params = {"parent": parent_id, "component": component_id}
+    session.execute(
+        text(_UNLINK_SQL),
+        params,
+    )
+    session.execute(text("DELETE FROM genealogy_ancestry WHERE paths <= 0"))
+
+
+def contains(session: Session, ancestor_id: int, descendant_id: int) -> bool:
+    return (
+        ancestor_id == descendant_id
+        or session.get(AncestryRow, (ancestor_id, descendant_id)) is not None
+    )
+
+
+def current_edge(session: Session, parent_id: int, component_id: int) -> EdgeRow | None:
+    return session.scalars(
+        select(EdgeRow)
+        .where(
+            EdgeRow.parent_id == parent_id,
+            EdgeRow.component_id == component_id,
+            EdgeRow.removed_at.is_(None),
+        )
+        .with_for_update()
+    ).first()
+
+
+def where_used(
+    session: Session, node_id: int, limit: int, after_id: int
+) -> tuple[list[NodeRow], int]:
+    """Top-level units (installed in nothing) containing the node at any depth: one page
+    in node-id order after `after_id`, and the total. Both read the ancestry index."""
+    top_level = (
+        select(NodeRow)
+        .join(AncestryRow, AncestryRow.ancestor_id == NodeRow.id)
+        .where(AncestryRow.descendant_id == node_id, NodeRow.installed_in_id.is_(None))
+    )
+    page = list(
+        session.scalars(top_level.where(NodeRow.id > after_id).order_by(NodeRow.id).limit(limit))
+    )
+    total = session.execute(select(func.count()).select_from(top_level.subquery())).scalar_one()
+    return page, int(total)
+
+
+def descendant_lots(session: Session, unit_node_ids: Sequence[int]) -> dict[int, list[NodeRow]]:
+    """Every lot inside each unit at any depth (the backward trace of materials)."""
+    result: dict[int, list[NodeRow]] = {}
+    for part in chunks(sorted(set(unit_node_ids))):
+        rows = session.execute(
+            select(AncestryRow.ancestor_id, NodeRow)
+            .join(NodeRow, NodeRow.id == AncestryRow.descendant_id)
+            .where(AncestryRow.ancestor_id.in_(part), NodeRow.kind == "LOT")
+            .order_by(NodeRow.sku, NodeRow.key)
+        )
+        for ancestor_id, node in rows:
+            result.setdefault(ancestor_id, []).append(node)
+    return result
+
+
+def edges_of_parents(
+    session: Session, parent_ids: Sequence[int], include_removed: bool
+) -> list[EdgeRow]:
+    found: list[EdgeRow] = []
+    for part in chunks(sorted(set(parent_ids))):
+        query = select(EdgeRow).where(EdgeRow.parent_id.in_(part))
+        if not include_removed:
+            query = query.where(EdgeRow.removed_at.is_(None))
+        found += session.scalars(query.order_by(EdgeRow.installed_at, EdgeRow.id))
+    return found
+
+
+def tree_edges(session: Session, root_id: int, include_removed: bool) -> list[EdgeRow]:
+    """Every edge below a unit, all levels, in one recursive query."""
+    ids = (
+        session.execute(
+            text(
+                "WITH RECURSIVE tree(id, component_id) AS ("
+                " SELECT e.id, e.component_id FROM genealogy_edges e"
+                " WHERE e.parent_id = :root AND (:all_edges OR e.removed_at IS NULL)"
+                " UNION ALL"
+                " SELECT e.id, e.component_id FROM genealogy_edges e"
+                " JOIN tree t ON e.parent_id = t.component_id"
+                " WHERE :all_edges OR e.removed_at IS NULL"
+                ") SELECT id FROM tree"
+            ),
+            {"root": root_id, "all_edges": include_removed},
+        )
+        .scalars()
+        .all()
+    )
+    found: list[EdgeRow] = []
+    for part in chunks(sorted(set(ids))):
+        found += session.scalars(select(EdgeRow).where(EdgeRow.id.in_(part)))
+    return sorted(found, key=lambda e: (e.installed_at, e.id))
+
+
+def nodes_by_ids(session: Session, ids: Iterable[int]) -> dict[int, NodeRow]:
+    result: dict[int, NodeRow] = {}
+    for part in chunks(sorted(set(ids))):
+        result.update(
+            (r.id, r) for r in session.scalars(select(NodeRow).where(NodeRow.id.in_(part)))
+        )
+    return result
+
+
+def add_edge(
+    session: Session,
+    edge_id: str,
+    parent: NodeRow,
+    component: NodeRow,
+    quantity: float,
+    operation: str | None,
+    actor: str,
+    at: datetime,
+) -> EdgeRow:
+    """Records an installation and folds it into the ancestry (one statement)."""
+    edge = EdgeRow(
+        id=edge_id,
+        parent_id=parent.id,
+        component_id=component.id,
+        quantity=quantity,
+        operation=operation,
+        installed_at=at,
+        installed_by=actor,
+    )
+    session.add(edge)
+    if component.kind == "UNIT":
+        component.installed_in_id = parent.id
+    session.flush()
+    link(session, parent.id, component.id)
+    return edge
+
+
+def remove_edge(
+    session: Session, edge: EdgeRow, component: NodeRow, actor: str, reason: str, at: datetime
+) -> EdgeRow:
+    """Closes an installation (history kept) and takes it out of the ancestry."""
+    edge.removed_at, edge.removed_by, edge.removal_reason = at, actor, reason
+    if component.kind == "UNIT":
+        component.installed_in_id = None
+    session.flush()
+    unlink(session, edge.parent_id, edge.component_id)
+    return edge

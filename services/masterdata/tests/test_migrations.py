@@ -1,0 +1,14 @@
+"""The migration history builds exactly what the models describe."""
+
+from serialtrace.common.testing import TestDatabases, migration_drift
+from serialtrace.masterdata.main import service
+from serialtrace.masterdata.store import Base
+
+
+def test_migrations_match_the_models(test_databases: TestDatabases) -> None:
+    assert migration_drift(service.migrations, Base.metadata, test_databases.create("drift")) == []
+
+
+def test_migrations_match_the_models_on_sqlite(test_databases: TestDatabases) -> None:
+    url = test_databases.create("drift", kind="sqlite")
+    assert migration_drift(service.migrations, Base.metadata, url) == []
