@@ -1,30 +1,47 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 import grpc
 import pytest
 
+from serialtrace.common.db import Database
 from serialtrace.common.server import RunningServer
 from serialtrace.common.testing import Caller, TestDatabases, start_service, token, unique
+from serialtrace.common.timeutil import utcnow
 from serialtrace.masterdata.main import service as masterdata_service
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc as md_grpc
+from serialtrace.production import store
 from serialtrace.production.main import service as production_service
 from serialtrace.production.v1 import production_pb2 as pb
 from serialtrace.production.v1 import production_pb2_grpc as pb_grpc
 
+DEAD = "127.0.0.1:1"  # nothing listens here
+
+
+@dataclass
+class Product:
+    sku: str
+    part: str  # serialized component in BOM revision A
+    material: str  # lot-tracked material in BOM revision A (2 per unit)
+
 
 @dataclass
 class Suite:
-    """Real masterdata and production servers, production calling masterdata over gRPC."""
+    """Real masterdata and production servers, production calling masterdata over gRPC.
+
+    Quality and warehouse are not built yet: production is pointed at an address where
+    nothing listens, so every check that needs them fails closed.
+    """
 
     masterdata: RunningServer
     production: RunningServer
     md_channel: grpc.Channel
     channel: grpc.Channel
+    production_db: str
+    products: list[Product] = field(default_factory=list)
 
     def as_role(self, *roles: str, sub: str = "pat") -> Caller:
         return Caller(pb_grpc.ProductionServiceStub(self.channel), token(sub, *roles))
@@ -32,9 +49,9 @@ class Suite:
     def md(self, *roles: str) -> Caller:
         return Caller(md_grpc.MasterdataServiceStub(self.md_channel), token("ada", *roles))
 
-    def product_with_bom(self, approve: bool = True, **fields: Any) -> str:
-        """A serial-tracked product with BOM revision A (approved unless told otherwise)."""
-        sku, part = unique("FG"), unique("PART")
+    def product_with_bom(self, approve: bool = True) -> str:
+        """A serial-tracked product whose BOM revision A needs one part and 2 of a material."""
+        sku, part, material = unique("FG"), unique("PART"), unique("RESIN")
         admin = self.md("admin")
         admin.CreateProduct(
             md.CreateProductRequest(
@@ -49,19 +66,30 @@ class Suite:
         admin.CreateProduct(
             md.CreateProductRequest(
                 product=md.Product(
+                    sku=material,
+                    name="Resin",
+                    kind=md.PRODUCT_KIND_MATERIAL,
+                    tracking=md.TRACKING_MODE_LOT,
+                )
+            )
+        )
+        admin.CreateProduct(
+            md.CreateProductRequest(
+                product=md.Product(
                     sku=sku,
                     name="Pump",
                     kind=md.PRODUCT_KIND_FINISHED,
                     tracking=md.TRACKING_MODE_SERIAL,
                     serial_template="P{seq:07d}",
                     serial_pattern=r"P\d{7}",
-                    **fields,
                 )
             )
         )
         admin.CreateBomRevision(
             md.CreateBomRevisionRequest(
-                sku=sku, revision="A", items=[md.BomItem(sku=part, quantity=1)]
+                sku=sku,
+                revision="A",
+                items=[md.BomItem(sku=part, quantity=1), md.BomItem(sku=material, quantity=2)],
             )
         )
         if approve:
@@ -70,7 +98,11 @@ class Suite:
                     sku=sku, revision="A", meaning="released for production"
                 )
             )
+        self.products.append(Product(sku, part, material))
         return sku
+
+    def bom(self, sku: str) -> Product:
+        return next(p for p in self.products if p.sku == sku)
 
     def work_order(self, sku: str, quantity: int = 10) -> str:
         return str(
@@ -91,16 +123,45 @@ class Suite:
         )
         return [u.serial for u in units]
 
+    def seed_edge(
+        self, parent: tuple[str, str], kind: str, component: tuple[str, str], quantity: float = 1.0
+    ) -> None:
+        """Writes an installation through production's own store functions (the ones the
+        install use case calls). Until quality and warehouse exist the install RPC fails
+        closed, so tests of reads and rework put their genealogy in this way."""
+        database = Database(self.production_db)
+        try:
+            with database.transaction() as session:
+                parent_node = store.ensure_node(session, "UNIT", *parent)
+                component_node = store.ensure_node(session, kind, *component)
+                store.add_edge(
+                    session,
+                    unique("SEED"),
+                    parent_node,
+                    component_node,
+                    quantity,
+                    "ASSY",
+                    "seed",
+                    utcnow(),
+                )
+        finally:
+            database.dispose()
+
 
 @pytest.fixture(scope="session")
 def suite(test_databases: TestDatabases) -> Iterator[Suite]:
     masterdata = start_service(masterdata_service, test_databases.create("masterdata"))
+    production_db = test_databases.create("production")
     production = start_service(
-        production_service, test_databases.create("production"), MASTERDATA_ADDR=masterdata.address
+        production_service,
+        production_db,
+        MASTERDATA_ADDR=masterdata.address,
+        QUALITY_ADDR=DEAD,
+        WAREHOUSE_ADDR=DEAD,
     )
     md_channel = grpc.insecure_channel(masterdata.address)
     channel = grpc.insecure_channel(production.address)
-    yield Suite(masterdata, production, md_channel, channel)
+    yield Suite(masterdata, production, md_channel, channel, production_db)
     channel.close()
     md_channel.close()
     production.stop(0)
@@ -111,7 +172,7 @@ def suite(test_databases: TestDatabases) -> Iterator[Suite]:
 def production_without_masterdata(test_databases: TestDatabases) -> Iterator[Caller]:
     """Production whose masterdata address answers nothing."""
     running = start_service(
-        production_service, test_databases.create("production"), MASTERDATA_ADDR="127.0.0.1:1"
+        production_service, test_databases.create("production"), MASTERDATA_ADDR=DEAD
     )
     channel = grpc.insecure_channel(running.address)
     yield Caller(pb_grpc.ProductionServiceStub(channel), token("pat", "planner"))

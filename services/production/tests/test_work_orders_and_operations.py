@@ -224,6 +224,6 @@ def test_masterdata_unreachable_means_unavailable_and_nothing_written(
     assert error.code() == grpc.StatusCode.UNAVAILABLE and "masterdata" in error.details()
 
 
-def test_genealogy_rpcs_not_built_yet_say_unimplemented(suite: Suite) -> None:
+def test_where_used_needs_exactly_one_target(suite: Suite) -> None:
     error = rpc_error(suite.as_role("viewer").WhereUsed, pb.WhereUsedRequest())
-    assert error.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from serialtrace.common.auth import ANY_ROLE, Role, roles
 from serialtrace.common.db import Database
+from serialtrace.common.errors import InvalidArgument
 from serialtrace.common.ledger import canonical_json
-from serialtrace.common.protomap import enum_str, enum_value
+from serialtrace.common.protomap import enum_str, enum_value, present
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import Mutations, UnitOfWork
 from serialtrace.core.v1 import core_pb2
 from serialtrace.production import store, usecases
 from serialtrace.production.masterdata_client import Masterdata
+from serialtrace.production.peers import Quality, Warehouse
 from serialtrace.production.v1 import production_pb2 as pb
 from serialtrace.production.v1 import production_pb2_grpc as pb_grpc
 
@@ -42,8 +47,6 @@ METHOD_ROLES: dict[str, frozenset[Role]] = {
 
 def _check_batch(size: int) -> None:
     if size > MAX_BATCH:
-        from serialtrace.common.errors import InvalidArgument
-
         raise InvalidArgument(f"at most {MAX_BATCH} keys per call, got {size}")
 
 
@@ -95,12 +98,51 @@ def build_message(unit: store.UnitRow) -> pb.UnitBuild:
     )
 
 
-class ProductionServicer(pb_grpc.ProductionServiceServicer):
-    # InstallComponent, RemoveComponent, CompleteUnit and the genealogy reads are not
-    # served yet: the generated base answers them with UNIMPLEMENTED.
+MAX_WHERE_USED_PAGE = 50_000
 
-    def __init__(self, database: Database, masterdata: Masterdata) -> None:
+
+def link_messages(session: Session, edges: Sequence[store.EdgeRow]) -> list[pb.ComponentLink]:
+    nodes = store.nodes_by_ids(session, [i for e in edges for i in (e.parent_id, e.component_id)])
+    messages = []
+    for e in edges:
+        parent, component = nodes[e.parent_id], nodes[e.component_id]
+        message = pb.ComponentLink(
+            id=e.id,
+            parent=core_pb2.UnitKey(sku=parent.sku, serial=parent.key),
+            quantity=e.quantity,
+            operation=e.operation or "",
+            installed_at=to_timestamp(e.installed_at),
+            installed_by=e.installed_by,
+            removed_at=to_timestamp(e.removed_at),
+            removed_by=e.removed_by or "",
+            removal_reason=e.removal_reason or "",
+        )
+        if component.kind == "UNIT":
+            message.component_unit.CopyFrom(
+                core_pb2.UnitKey(sku=component.sku, serial=component.key)
+            )
+        else:
+            message.component_lot.CopyFrom(
+                core_pb2.LotKey(sku=component.sku, lot_number=component.key)
+            )
+        messages.append(message)
+    return messages
+
+
+def _page_after(token: str) -> int:
+    if not token:
+        return 0
+    if not token.isdigit():
+        raise InvalidArgument("page_token is not one this service handed out")
+    return int(token)
+
+
+class ProductionServicer(pb_grpc.ProductionServiceServicer):
+    def __init__(
+        self, database: Database, masterdata: Masterdata, quality: Quality, warehouse: Warehouse
+    ) -> None:
         self.database, self.masterdata = database, masterdata
+        self.quality, self.warehouse = quality, warehouse
         self.mutations = Mutations(database)
 
     def SetRoute(self, request: pb.SetRouteRequest, context: Any) -> pb.SetRouteResponse:
@@ -232,13 +274,155 @@ class ProductionServicer(pb_grpc.ProductionServiceServicer):
         self, request: pb.BatchGetUnitBuildsRequest, context: Any
     ) -> pb.BatchGetUnitBuildsResponse:
         _check_batch(len(request.units))
+        keys = [(u.sku, u.serial) for u in request.units]
         with self.database.reader() as session:
-            units = store.units_by_keys(session, [(u.sku, u.serial) for u in request.units])
-            return pb.BatchGetUnitBuildsResponse(builds=[build_message(u) for u in units])
+            builds = {
+                (u.sku, u.serial): build_message(u) for u in store.units_by_keys(session, keys)
+            }
+            nodes = store.node_ids(session, "UNIT", keys)
+            rows = store.nodes_by_ids(session, nodes.values())
+            parents = store.nodes_by_ids(
+                session, [n.installed_in_id for n in rows.values() if n.installed_in_id]
+            )
+            for key, node_id in nodes.items():
+                holder = rows[node_id].installed_in_id
+                if holder is None:
+                    continue
+                # Purchased units production never commissioned still show where they sit.
+                build = builds.setdefault(
+                    key, pb.UnitBuild(unit=core_pb2.UnitKey(sku=key[0], serial=key[1]))
+                )
+                build.installed_in.CopyFrom(
+                    core_pb2.UnitKey(sku=parents[holder].sku, serial=parents[holder].key)
+                )
+            return pb.BatchGetUnitBuildsResponse(builds=list(builds.values()))
+
+    # --- genealogy -------------------------------------------------------------------
+
+    def InstallComponent(
+        self, request: pb.InstallComponentRequest, context: Any
+    ) -> pb.InstallComponentResponse:
+        unit = request.component_unit if present(request, "component_unit") else None
+        lot = request.component_lot if present(request, "component_lot") else None
+        order = usecases.Installation(
+            parent=(request.parent.sku, request.parent.serial),
+            component_unit=(unit.sku, unit.serial) if unit else None,
+            component_lot=(lot.lot.sku, lot.lot.lot_number) if lot else None,
+            quantity=lot.quantity if lot else 1.0,
+            operation=request.operation,
+            idempotency_key=request.idempotency_key,
+        )
+
+        def handler(uow: UnitOfWork) -> pb.InstallComponentResponse:
+            edge = usecases.install_component(
+                uow, self.masterdata, self.quality, self.warehouse, order
+            )
+            return pb.InstallComponentResponse(link=link_messages(uow.session, [edge])[0])
+
+        return self.mutations.run("InstallComponent", request, pb.InstallComponentResponse, handler)
+
+    def RemoveComponent(
+        self, request: pb.RemoveComponentRequest, context: Any
+    ) -> pb.RemoveComponentResponse:
+        unit = request.component_unit if present(request, "component_unit") else None
+        lot = request.component_lot if present(request, "component_lot") else None
+
+        def handler(uow: UnitOfWork) -> pb.RemoveComponentResponse:
+            edge = usecases.remove_component(
+                uow,
+                (request.parent.sku, request.parent.serial),
+                (unit.sku, unit.serial) if unit else None,
+                (lot.sku, lot.lot_number) if lot else None,
+                request.reason,
+            )
+            return pb.RemoveComponentResponse(link=link_messages(uow.session, [edge])[0])
+
+        return self.mutations.run("RemoveComponent", request, pb.RemoveComponentResponse, handler)
+
+    def CompleteUnit(
+        self, request: pb.CompleteUnitRequest, context: Any
+    ) -> pb.CompleteUnitResponse:
+        return self.mutations.run(
+            "CompleteUnit",
+            request,
+            pb.CompleteUnitResponse,
+            lambda uow: pb.CompleteUnitResponse(
+                build=build_message(
+                    usecases.complete_unit(
+                        uow, self.masterdata, request.unit.sku, request.unit.serial
+                    )
+                )
+            ),
+        )
+
+    def BatchGetComponents(
+        self, request: pb.BatchGetComponentsRequest, context: Any
+    ) -> pb.BatchGetComponentsResponse:
+        _check_batch(len(request.units))
+        with self.database.reader() as session:
+            nodes = store.node_ids(session, "UNIT", [(u.sku, u.serial) for u in request.units])
+            edges = store.edges_of_parents(session, list(nodes.values()), request.include_removed)
+            return pb.BatchGetComponentsResponse(links=link_messages(session, edges))
+
+    def GetComponentTree(
+        self, request: pb.GetComponentTreeRequest, context: Any
+    ) -> pb.GetComponentTreeResponse:
+        key = (request.unit.sku, request.unit.serial)
+        with self.database.reader() as session:
+            node = store.node_ids(session, "UNIT", [key]).get(key)
+            edges = store.tree_edges(session, node, request.include_removed) if node else []
+            return pb.GetComponentTreeResponse(links=link_messages(session, edges))
+
+    def BatchGetMaterialLots(
+        self, request: pb.BatchGetMaterialLotsRequest, context: Any
+    ) -> pb.BatchGetMaterialLotsResponse:
+        _check_batch(len(request.units))
+        with self.database.reader() as session:
+            nodes = store.node_ids(session, "UNIT", [(u.sku, u.serial) for u in request.units])
+            lots = store.descendant_lots(session, list(nodes.values()))
+            return pb.BatchGetMaterialLotsResponse(
+                units=[
+                    pb.UnitMaterialLots(
+                        unit=core_pb2.UnitKey(sku=sku, serial=serial),
+                        lots=[
+                            core_pb2.LotKey(sku=n.sku, lot_number=n.key)
+                            for n in lots.get(node_id, [])
+                        ],
+                    )
+                    for (sku, serial), node_id in sorted(nodes.items())
+                ]
+            )
+
+    def WhereUsed(self, request: pb.WhereUsedRequest, context: Any) -> pb.WhereUsedResponse:
+        if present(request, "lot") == present(request, "unit"):
+            raise InvalidArgument("give exactly one of lot and unit")
+        size = request.page_size or 100
+        if not 1 <= size <= MAX_WHERE_USED_PAGE:
+            raise InvalidArgument(f"page_size must be 1 to {MAX_WHERE_USED_PAGE}, got {size}")
+        after = _page_after(request.page_token)
+        kind, key = (
+            ("LOT", (request.lot.sku, request.lot.lot_number))
+            if present(request, "lot")
+            else ("UNIT", (request.unit.sku, request.unit.serial))
+        )
+        with self.database.reader() as session:
+            node = store.node_ids(session, kind, [key]).get(key)
+            if node is None:
+                return pb.WhereUsedResponse(total_count=0)
+            page, total = store.where_used(session, node, size, after)
+            last = page[-1].id if page else after
+            more = len(page) == size and bool(store.where_used(session, node, 1, last)[0])
+            return pb.WhereUsedResponse(
+                units=[core_pb2.UnitKey(sku=n.sku, serial=n.key) for n in page],
+                total_count=total,
+                next_page_token=str(last) if more else "",
+            )
 
 
-def grpc_services(database: Database, masterdata: Masterdata) -> list[GrpcService]:
-    servicer = ProductionServicer(database, masterdata)
+def grpc_services(
+    database: Database, masterdata: Masterdata, quality: Quality, warehouse: Warehouse
+) -> list[GrpcService]:
+    servicer = ProductionServicer(database, masterdata, quality, warehouse)
     return [
         GrpcService(
             descriptor=pb.DESCRIPTOR.services_by_name["ProductionService"],

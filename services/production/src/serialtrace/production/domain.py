@@ -119,3 +119,39 @@ def parse_enum(enum: type[StrEnum], value: str, what: str) -> Any:
     except ValueError:
         allowed = ", ".join(e.value for e in enum)
         raise InvalidArgument(f"{what} is required: one of {allowed}") from None
+
+
+def check_in_bom(
+    component_sku: str, parent_sku: str, revision: str, bom_items: dict[str, float]
+) -> None:
+    if component_sku not in bom_items:
+        raise FailedPrecondition(
+            f"{component_sku} is not in BOM revision {revision} of {parent_sku} "
+            f"(allowed: {', '.join(sorted(bom_items)) or 'nothing'})"
+        )
+
+
+def check_lot_quantity(quantity: float) -> float:
+    if not quantity > 0 or quantity != quantity or quantity == float("inf"):
+        raise InvalidArgument(
+            f"the installed lot quantity must be a positive number, got {quantity}"
+        )
+    return quantity
+
+
+def bom_shortfalls(bom_items: dict[str, float], installed: dict[str, float]) -> list[str]:
+    """BOM lines not yet satisfied by the unit's current components, for a person."""
+    return [
+        f"{sku}: {installed.get(sku, 0):g} of {need:g} installed"
+        for sku, need in sorted(bom_items.items())
+        if installed.get(sku, 0) + 1e-9 < need
+    ]
+
+
+def check_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason or len(reason) > 500:
+        raise InvalidArgument(
+            "a removal needs a reason of 1-500 characters, e.g. 'failed leak test, replaced'"
+        )
+    return reason

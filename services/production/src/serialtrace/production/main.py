@@ -11,11 +11,17 @@ from serialtrace.common.server import GrpcService, ServiceDefinition
 from serialtrace.production import api
 from serialtrace.production.config import SERVICE_NAME, load_settings
 from serialtrace.production.masterdata_client import Masterdata
+from serialtrace.production.peers import Quality, Warehouse
 
 
 def _build(settings: ServiceSettings, database: Database) -> Sequence[GrpcService]:
-    masterdata = Masterdata(settings.common.service_addrs["masterdata"])
-    return api.grpc_services(database, masterdata)
+    addrs = settings.common.service_addrs
+    return api.grpc_services(
+        database,
+        Masterdata(addrs["masterdata"]),
+        Quality(addrs["quality"]),
+        Warehouse(addrs["warehouse"]),
+    )
 
 
 service = ServiceDefinition(

@@ -70,3 +70,9 @@ class Masterdata:
             md.BatchGetUnitsRequest(keys=[core_pb2.UnitKey(sku=s, serial=n) for s, n in keys])
         ).units
         return {(u.sku, u.serial) for u in found}
+
+    def lots_exist(self, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        found = self._client.BatchGetLots(
+            md.BatchGetLotsRequest(keys=[core_pb2.LotKey(sku=s, lot_number=n) for s, n in keys])
+        ).lots
+        return {(lot.sku, lot.lot_number) for lot in found}

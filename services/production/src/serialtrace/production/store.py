@@ -22,6 +22,8 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 CHUNK = 500
@@ -241,13 +243,14 @@ def node_ids(
 
 def ensure_node(session: Session, kind: str, sku: str, key: str) -> NodeRow:
     """The node for a unit or lot, created on first use; locked for this transaction."""
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # ON CONFLICT: concurrent first uses of one component queue on its row lock below
+    # instead of failing on the unique index.
+    session.execute(
+        dialect_insert(NodeRow).values(kind=kind, sku=sku, key=key).on_conflict_do_nothing()
+    )
     query = select(NodeRow).where(NodeRow.kind == kind, NodeRow.sku == sku, NodeRow.key == key)
-    row = session.scalars(query.with_for_update()).first()
-    if row is None:
-        row = NodeRow(kind=kind, sku=sku, key=key)
-        session.add(row)
-        session.flush()
-    return row
+    return session.scalars(query.with_for_update()).one()
 
 
 # Every (ancestor of the parent, descendant of the component) pair gains or loses

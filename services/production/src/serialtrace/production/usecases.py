@@ -14,6 +14,7 @@ from serialtrace.common.uow import UnitOfWork
 from serialtrace.production import domain, store
 from serialtrace.production.domain import BuildStatus, WorkOrderStatus
 from serialtrace.production.masterdata_client import Masterdata
+from serialtrace.production.peers import Quality, Warehouse
 
 
 def set_route(
@@ -217,3 +218,175 @@ def approve_operation(
         {"id": row.id, "operation": row.operation, "by": uow.actor, "meaning": meaning},
     )
     return row, unit
+
+
+@dataclass(frozen=True)
+class Installation:
+    parent: tuple[str, str]
+    component_unit: tuple[str, str] | None
+    component_lot: tuple[str, str] | None
+    quantity: float
+    operation: str
+    idempotency_key: str
+
+
+def _open_parent(uow: UnitOfWork, sku: str, serial: str) -> store.UnitRow:
+    unit = _unit_or_raise(uow, sku, serial)
+    if unit.status in (BuildStatus.COMPLETE, BuildStatus.SCRAPPED):
+        raise FailedPrecondition(f"unit {sku}/{serial} is {unit.status}; its build is closed")
+    return unit
+
+
+def _bom_of(
+    uow: UnitOfWork, masterdata: Masterdata, unit: store.UnitRow
+) -> tuple[str, dict[str, float]]:
+    wo = store.work_order(uow.session, unit.work_order_id)
+    assert wo is not None  # units reference their work order by foreign key
+    bom = masterdata.bom_revision(wo.sku, wo.bom_revision)
+    if bom is None:
+        raise FailedPrecondition(f"BOM revision {wo.bom_revision} of {wo.sku} no longer exists")
+    return wo.bom_revision, bom.items
+
+
+def install_component(
+    uow: UnitOfWork,
+    masterdata: Masterdata,
+    quality: Quality,
+    warehouse: Warehouse,
+    order: Installation,
+) -> store.EdgeRow:
+    """Local checks first, then the owners of holds and stock, then the edge (SPEC §3.3-4)."""
+    if (order.component_unit is None) == (order.component_lot is None):
+        raise InvalidArgument("give exactly one component: a unit or a lot with a quantity")
+    if order.operation:
+        domain.check_code(order.operation, "operation code")
+    parent = _open_parent(uow, *order.parent)
+    revision, items = _bom_of(uow, masterdata, parent)
+    if order.component_unit is not None:
+        kind, (c_sku, c_key), quantity = "UNIT", order.component_unit, 1.0
+        if order.component_unit == order.parent:
+            raise FailedPrecondition("a unit cannot be installed in itself")
+        domain.check_in_bom(c_sku, parent.sku, revision, items)
+        if not masterdata.units_exist([order.component_unit]):
+            raise NotFound(f"no unit {c_sku}/{c_key} in masterdata")
+    else:
+        assert order.component_lot is not None
+        kind, (c_sku, c_key) = "LOT", order.component_lot
+        quantity = domain.check_lot_quantity(order.quantity)
+        domain.check_in_bom(c_sku, parent.sku, revision, items)
+        if not masterdata.lots_exist([order.component_lot]):
+            raise NotFound(f"no lot {c_sku}/{c_key} in masterdata")
+
+    parent_node = store.ensure_node(uow.session, "UNIT", parent.sku, parent.serial)
+    component = store.ensure_node(uow.session, kind, c_sku, c_key)
+    if kind == "UNIT":
+        if component.installed_in_id is not None:
+            holder = store.nodes_by_ids(uow.session, [component.installed_in_id])
+            owner = holder[component.installed_in_id]
+            raise FailedPrecondition(
+                f"unit {c_sku}/{c_key} is already installed in "
+                f"{owner.sku}/{owner.key}; remove it there first"
+            )
+        if store.contains(uow.session, component.id, parent_node.id):
+            raise FailedPrecondition(
+                f"{c_sku}/{c_key} contains {parent.sku}/{parent.serial}; "
+                "installing it would make a cycle"
+            )
+
+    held = quality.holds_on(
+        [(c_sku, c_key)] if kind == "UNIT" else [], [(c_sku, c_key)] if kind == "LOT" else []
+    )
+    if held:
+        raise FailedPrecondition(f"cannot install held material: {'; '.join(held)}")
+    reference = f"{parent.sku}/{parent.serial}"
+    issue_key = f"production:{order.idempotency_key or uuid.uuid4().hex}"
+    if kind == "LOT":
+        warehouse.issue_lot(c_sku, c_key, quantity, reference, issue_key)
+    elif not store.units_by_keys(uow.session, [(c_sku, c_key)]):
+        # Purchased units come from warehouse stock; subassemblies built here do not.
+        warehouse.issue_unit(c_sku, c_key, reference, issue_key)
+
+    edge = store.add_edge(
+        uow.session,
+        f"GE-{uuid.uuid4().hex[:16].upper()}",
+        parent_node,
+        component,
+        quantity,
+        order.operation or None,
+        uow.actor,
+        utcnow(),
+    )
+    payload = {
+        "edge": edge.id,
+        "parent": reference,
+        "component_kind": kind,
+        "component": f"{c_sku}/{c_key}",
+        "quantity": quantity,
+        "operation": order.operation or None,
+    }
+    uow.record("component.installed", "unit", unit_entity(parent.sku, parent.serial), payload)
+    uow.record("installed_into", kind.lower(), f"{c_sku}:{c_key}", payload)
+    return edge
+
+
+def remove_component(
+    uow: UnitOfWork,
+    parent: tuple[str, str],
+    component_unit: tuple[str, str] | None,
+    component_lot: tuple[str, str] | None,
+    reason: str,
+) -> store.EdgeRow:
+    if (component_unit is None) == (component_lot is None):
+        raise InvalidArgument("give exactly one component to remove: a unit or a lot")
+    reason = domain.check_reason(reason)
+    _open_parent(uow, *parent)
+    kind, (c_sku, c_key) = ("UNIT", component_unit) if component_unit else ("LOT", component_lot)  # type: ignore[misc]
+    ids = store.node_ids(uow.session, "UNIT", [parent])
+    components = store.node_ids(uow.session, kind, [(c_sku, c_key)])
+    edge = None
+    if parent in ids and (c_sku, c_key) in components:
+        edge = store.current_edge(uow.session, ids[parent], components[(c_sku, c_key)])
+    if edge is None:
+        raise NotFound(f"{c_sku}/{c_key} is not installed in {parent[0]}/{parent[1]}")
+    component = store.nodes_by_ids(uow.session, [edge.component_id])[edge.component_id]
+    store.remove_edge(uow.session, edge, component, uow.actor, reason, utcnow())
+    payload = {
+        "edge": edge.id,
+        "parent": f"{parent[0]}/{parent[1]}",
+        "component": f"{c_sku}/{c_key}",
+        "reason": reason,
+    }
+    uow.record("component.removed", "unit", unit_entity(*parent), payload)
+    uow.record("removed_from", kind.lower(), f"{c_sku}:{c_key}", payload)
+    return edge
+
+
+def complete_unit(uow: UnitOfWork, masterdata: Masterdata, sku: str, serial: str) -> store.UnitRow:
+    """COMPLETE once every route operation has passed and the BOM is satisfied."""
+    unit = _open_parent(uow, sku, serial)
+    route = uow.session.get(store.RouteRow, sku)
+    missing_ops = domain.missing_operations(
+        route.operations if route else [], store.passed_operations(uow.session, unit.id)
+    )
+    revision, items = _bom_of(uow, masterdata, unit)
+    installed: dict[str, float] = {}
+    node = store.node_ids(uow.session, "UNIT", [(sku, serial)]).get((sku, serial))
+    if node is not None:
+        edges = store.edges_of_parents(uow.session, [node], include_removed=False)
+        components = store.nodes_by_ids(uow.session, [e.component_id for e in edges])
+        for e in edges:
+            c_sku = components[e.component_id].sku
+            installed[c_sku] = installed.get(c_sku, 0) + e.quantity
+    shortfalls = domain.bom_shortfalls(items, installed)
+    if missing_ops or shortfalls:
+        problems = (
+            [f"no passing record for operation(s) {', '.join(missing_ops)}"] if missing_ops else []
+        )
+        if shortfalls:
+            problems.append(f"BOM revision {revision} not satisfied ({'; '.join(shortfalls)})")
+        raise FailedPrecondition(
+            f"unit {sku}/{serial} cannot be completed: {' and '.join(problems)}"
+        )
+    unit.status, unit.completed_at = BuildStatus.COMPLETE.value, utcnow()
+    uow.record("unit.completed", "unit", unit_entity(sku, serial), {"sku": sku, "serial": serial})
+    return unit

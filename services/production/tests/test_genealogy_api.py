@@ -1,0 +1,217 @@
+"""Genealogy over gRPC: install rules that fail before anything is written, rework,
+completion, and the backward and forward traces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+from sqlalchemy import func, select
+
+from serialtrace.common import ledger
+from serialtrace.common.testing import rpc_error, sql_engine, unique
+from serialtrace.core.v1 import core_pb2
+from serialtrace.masterdata.v1 import masterdata_pb2 as md
+from serialtrace.production import store
+from serialtrace.production.v1 import production_pb2 as pb
+
+Suite = Any  # the `suite` fixture (conftest.Suite)
+
+
+def ukey(sku: str, serial: str) -> core_pb2.UnitKey:
+    return core_pb2.UnitKey(sku=sku, serial=serial)
+
+
+def lkey(sku: str, lot: str) -> core_pb2.LotKey:
+    return core_pb2.LotKey(sku=sku, lot_number=lot)
+
+
+def counts(suite: Suite) -> tuple[int, int]:
+    """(genealogy edges, ledger entries) in production's database."""
+    engine = sql_engine(suite.production_db)
+    try:
+        with engine.connect() as conn:
+            edges = conn.execute(select(func.count()).select_from(store.EdgeRow)).scalar_one()
+            head = conn.execute(select(func.count()).select_from(ledger.audit_ledger)).scalar_one()
+            return int(edges), int(head)
+    finally:
+        engine.dispose()
+
+
+def test_a_component_not_in_the_bom_is_refused_before_anything_else(suite: Suite) -> None:
+    sku = suite.product_with_bom()
+    other = suite.product_with_bom()
+    [serial] = suite.commission(suite.work_order(sku))
+    before = counts(suite)
+    error = rpc_error(
+        suite.as_role("operator").InstallComponent,
+        pb.InstallComponentRequest(
+            parent=ukey(sku, serial),
+            component_lot=core_pb2.LotQuantity(
+                lot=lkey(suite.bom(other).material, "L1"), quantity=1
+            ),
+        ),
+    )
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "not in BOM revision A" in error.details()
+    assert counts(suite) == before
+
+
+def test_install_fails_closed_when_quality_is_unreachable(suite: Suite) -> None:
+    sku = suite.product_with_bom()
+    material = suite.bom(sku).material
+    suite.md("operator").RegisterLot(
+        md.RegisterLotRequest(lot=md.Lot(sku=material, lot_number="L-UNREACH"))
+    )
+    [serial] = suite.commission(suite.work_order(sku))
+    before = counts(suite)
+    error = rpc_error(
+        suite.as_role("operator").InstallComponent,
+        pb.InstallComponentRequest(
+            parent=ukey(sku, serial),
+            component_lot=core_pb2.LotQuantity(lot=lkey(material, "L-UNREACH"), quantity=2),
+            idempotency_key=unique("k"),
+        ),
+    )
+    assert error.code() == grpc.StatusCode.UNAVAILABLE and "quality" in error.details()
+    assert counts(suite) == before
+    tree = (
+        suite.as_role("viewer")
+        .GetComponentTree(pb.GetComponentTreeRequest(unit=ukey(sku, serial)))
+        .links
+    )
+    assert list(tree) == []
+
+
+def test_a_serialized_component_in_another_unit_is_refused_naming_that_unit(suite: Suite) -> None:
+    sku = suite.product_with_bom()
+    part = suite.bom(sku).part
+    suite.md("planner").RegisterUnits(
+        md.RegisterUnitsRequest(sku=part, serials=["C-1"], source=md.UNIT_SOURCE_PURCHASED)
+    )
+    first, second = suite.commission(suite.work_order(sku), count=2)
+    suite.seed_edge((sku, first), "UNIT", (part, "C-1"))
+    error = rpc_error(
+        suite.as_role("operator").InstallComponent,
+        pb.InstallComponentRequest(parent=ukey(sku, second), component_unit=ukey(part, "C-1")),
+    )
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert f"{sku}/{first}" in error.details()
+    builds = (
+        suite.as_role("viewer")
+        .BatchGetUnitBuilds(pb.BatchGetUnitBuildsRequest(units=[ukey(part, "C-1")]))
+        .builds
+    )
+    assert [(b.installed_in.sku, b.installed_in.serial) for b in builds] == [(sku, first)]
+
+
+def test_three_level_trace_and_where_used_over_grpc(suite: Suite) -> None:
+    sku = suite.product_with_bom()
+    [unit] = suite.commission(suite.work_order(sku))
+    sub, lot_a, lot_b = ("SUB", unique("S")), ("RESIN", unique("A")), ("GLUE", unique("B"))
+    suite.seed_edge(sub, "LOT", lot_a, 2)
+    suite.seed_edge((sku, unit), "UNIT", sub)
+    suite.seed_edge((sku, unit), "LOT", lot_b, 1)
+    viewer = suite.as_role("viewer")
+    lots = viewer.BatchGetMaterialLots(
+        pb.BatchGetMaterialLotsRequest(units=[ukey(sku, unit)])
+    ).units
+    assert sorted((k.sku, k.lot_number) for k in lots[0].lots) == sorted([lot_a, lot_b])
+    used = viewer.WhereUsed(pb.WhereUsedRequest(lot=lkey(*lot_a)))
+    assert [(u.sku, u.serial) for u in used.units] == [(sku, unit)] and used.total_count == 1
+    tree = viewer.GetComponentTree(pb.GetComponentTreeRequest(unit=ukey(sku, unit))).links
+    assert len(tree) == 3
+
+
+def test_rework_shows_the_replacement_and_keeps_the_removed_link(suite: Suite) -> None:
+    sku = suite.product_with_bom()
+    [unit] = suite.commission(suite.work_order(sku))
+    old_sub, new_sub = ("SUB", unique("OLD")), ("SUB", unique("NEW"))
+    old_lot, new_lot = ("RESIN", unique("OL")), ("RESIN", unique("NL"))
+    suite.seed_edge(old_sub, "LOT", old_lot)
+    suite.seed_edge(new_sub, "LOT", new_lot)
+    suite.seed_edge((sku, unit), "UNIT", old_sub)
+    removed = (
+        suite.as_role("operator", sub="rita")
+        .RemoveComponent(
+            pb.RemoveComponentRequest(
+                parent=ukey(sku, unit), component_unit=ukey(*old_sub), reason="failed leak test"
+            )
+        )
+        .link
+    )
+    assert (removed.removed_by, removed.removal_reason) == ("rita", "failed leak test")
+    suite.seed_edge((sku, unit), "UNIT", new_sub)
+    viewer = suite.as_role("viewer")
+    current = viewer.BatchGetComponents(pb.BatchGetComponentsRequest(units=[ukey(sku, unit)]))
+    assert [ln.component_unit.serial for ln in current.links] == [new_sub[1]]
+    history = viewer.BatchGetComponents(
+        pb.BatchGetComponentsRequest(units=[ukey(sku, unit)], include_removed=True)
+    ).links
+    assert sorted(ln.component_unit.serial for ln in history) == sorted([old_sub[1], new_sub[1]])
+    assert [ln.removal_reason for ln in history if ln.removed_by] == ["failed leak test"]
+    used = viewer.WhereUsed(pb.WhereUsedRequest(lot=lkey(*old_lot)))
+    assert (sku, unit) not in [(u.sku, u.serial) for u in used.units]
+    again = rpc_error(
+        suite.as_role("operator").RemoveComponent,
+        pb.RemoveComponentRequest(
+            parent=ukey(sku, unit), component_unit=ukey(*old_sub), reason="again"
+        ),
+    )
+    assert again.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_where_used_pages_with_tokens_and_a_total(suite: Suite) -> None:
+    lot = ("RESIN", unique("PAGED"))
+    parents = [("FG-PAGE", f"U{n:03d}") for n in range(25)]
+    for parent in parents:
+        suite.seed_edge(parent, "LOT", lot)
+    viewer = suite.as_role("viewer")
+    seen, token = [], ""
+    while True:
+        page = viewer.WhereUsed(pb.WhereUsedRequest(lot=lkey(*lot), page_size=10, page_token=token))
+        assert page.total_count == 25
+        seen += [(u.sku, u.serial) for u in page.units]
+        token = page.next_page_token
+        if not token:
+            break
+    assert sorted(seen) == parents
+    bad = rpc_error(viewer.WhereUsed, pb.WhereUsedRequest(lot=lkey(*lot), page_token="x"))
+    assert bad.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_complete_needs_every_route_operation_passed_and_the_bom_satisfied(suite: Suite) -> None:
+    sku = suite.product_with_bom()
+    product = suite.bom(sku)
+    suite.as_role("planner").SetRoute(
+        pb.SetRouteRequest(route=pb.Route(sku=sku, operations=["ASSY", "LEAK-TEST"]))
+    )
+    [unit] = suite.commission(suite.work_order(sku))
+    operator = suite.as_role("operator")
+    operator.RecordOperation(
+        pb.RecordOperationRequest(
+            unit=ukey(sku, unit), operation="ASSY", station="S1", result=core_pb2.RESULT_PASS
+        )
+    )
+    operator.RecordOperation(
+        pb.RecordOperationRequest(
+            unit=ukey(sku, unit), operation="LEAK-TEST", station="S2", result=core_pb2.RESULT_FAIL
+        )
+    )
+    complete = pb.CompleteUnitRequest(unit=ukey(sku, unit))
+    error = rpc_error(operator.CompleteUnit, complete)
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "LEAK-TEST" in error.details() and "ASSY" not in error.details().split("BOM")[0]
+    assert f"{product.part}: 0 of 1" in error.details()
+    operator.RecordOperation(
+        pb.RecordOperationRequest(
+            unit=ukey(sku, unit), operation="LEAK-TEST", station="S2", result=core_pb2.RESULT_PASS
+        )
+    )
+    suite.seed_edge((sku, unit), "UNIT", (product.part, unique("P")))
+    suite.seed_edge((sku, unit), "LOT", (product.material, unique("M")), 1)
+    error = rpc_error(operator.CompleteUnit, complete)
+    assert f"{product.material}: 1 of 2" in error.details() and "LEAK-TEST" not in error.details()
+    suite.seed_edge((sku, unit), "LOT", (product.material, unique("M")), 1)
+    build = operator.CompleteUnit(complete).build
+    assert build.status == pb.BUILD_STATUS_COMPLETE and build.completed_at.seconds > 0
