@@ -18,7 +18,6 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     func,
-    insert,
     select,
     text,
 )
@@ -120,8 +119,16 @@ def routes(session: Session, skus: Iterable[str]) -> list[RouteRow]:
     return found
 
 
-def insert_units(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    session.execute(insert(UnitRow), list(rows))
+def insert_new_units(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Inserts units not known yet; returns the serials inserted. The unique index finds
+    duplicates inside the insert, so the cost does not grow with the table."""
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        dialect_insert(UnitRow)
+        .on_conflict_do_nothing(index_elements=["sku", "serial"])
+        .returning(UnitRow.serial)
+    )
+    return set(session.execute(statement, list(rows)).scalars())
 
 
 def units_by_keys(
@@ -167,11 +174,6 @@ def units_by_ids(session: Session, ids: Iterable[int]) -> dict[int, UnitRow]:
             (r.id, r) for r in session.scalars(select(UnitRow).where(UnitRow.id.in_(part)))
         )
     return result
-
-
-def unit_keys_of(session: Session, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which of these (sku, serial) keys production already knows."""
-    return {(u.sku, u.serial) for u in units_by_keys(session, keys)}
 
 
 # --- genealogy ---------------------------------------------------------------------

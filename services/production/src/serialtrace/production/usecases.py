@@ -102,11 +102,8 @@ def commission_units(uow: UnitOfWork, masterdata: Masterdata, order: Commission)
     serials = masterdata.register_units(
         wo.sku, order.serials, order.count, order.attributes_json, key
     )
-    known = store.unit_keys_of(uow.session, [(wo.sku, s) for s in serials])
-    if known:
-        raise Conflict(f"units already commissioned: {', '.join(s for _, s in sorted(known)[:10])}")
     now = utcnow()
-    store.insert_units(
+    inserted = store.insert_new_units(
         uow.session,
         [
             {
@@ -119,6 +116,9 @@ def commission_units(uow: UnitOfWork, masterdata: Masterdata, order: Commission)
             for s in serials
         ],
     )
+    if len(inserted) != len(serials):  # raising rolls the whole commission back
+        known = sorted(set(serials) - inserted)
+        raise Conflict(f"units already commissioned: {', '.join(known[:10])}")
     wo.commissioned_count += len(serials)
     wo.status = WorkOrderStatus.IN_PROGRESS.value
     for serial in serials:
