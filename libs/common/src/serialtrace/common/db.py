@@ -8,18 +8,21 @@ the database lock instead of failing half-way with "database is locked".
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Serializes concurrent migration runs of replicas that start together (PostgreSQL).
 _MIGRATION_LOCK_KEY = 0x5E71A17ACE
@@ -132,3 +135,28 @@ def run_alembic_env(context: Any, target_metadata: MetaData) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+
+
+# Constraint and index names every service's models use, so migrations name them stably.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# IN-list chunk size: well under SQLite's bound-parameter limit.
+IN_CHUNK = 500
+
+
+def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    """Consecutive slices of at most `size` items, for IN-lists of any length."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def upsert_insert(session: Session, model: Any) -> Any:
+    """An INSERT for `model` that supports ON CONFLICT, in the session's dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)

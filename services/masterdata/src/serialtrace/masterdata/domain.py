@@ -14,6 +14,7 @@ from typing import Any
 
 from serialtrace.common import gs1
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument
+from serialtrace.common.validation import parse_enum
 
 MAX_BATCH = 10_000
 MAX_ATTRIBUTES_BYTES = 16_384
@@ -303,11 +304,3 @@ def check_dates(produced: datetime | None, expires: datetime | None) -> None:
 def check_batch(size: int, what: str) -> None:
     if size > MAX_BATCH:
         raise InvalidArgument(f"at most {MAX_BATCH} {what} per call, got {size}")
-
-
-def parse_enum(enum: type[StrEnum], value: str, what: str) -> Any:
-    try:
-        return enum(value)
-    except ValueError:
-        allowed = ", ".join(e.value for e in enum)
-        raise InvalidArgument(f"{what} is required: one of {allowed}") from None

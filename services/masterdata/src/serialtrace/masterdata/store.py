@@ -24,25 +24,16 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-# Chunk size for IN-lists: well under SQLite's bound-parameter limit.
-CHUNK = 500
+from serialtrace.common.db import NAMING_CONVENTION, chunks, upsert_insert
+
 # PostgreSQL advisory lock that orders registrations against GLOBAL-scope serials.
 _GLOBAL_SERIALS_LOCK = 0x5E71A1610B
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class ProductRow(Base):
@@ -145,11 +136,6 @@ class LotRow(Base):
     created_by: Mapped[str] = mapped_column(String(200))
 
 
-def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def products(
     session: Session, skus: Iterable[str] = (), gtins: Iterable[str] = ()
 ) -> list[ProductRow]:
@@ -229,9 +215,8 @@ def insert_new_units(
     planner statistics after a bulk load; the caller compares what came back with
     what it asked for.
     """
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
-        dialect_insert(UnitRow)
+        upsert_insert(session, UnitRow)
         .on_conflict_do_nothing(index_elements=["sku", "serial"])
         .returning(UnitRow)
     )
@@ -290,10 +275,10 @@ def bom_revisions(
     for part in chunks(sorted(set(skus))):
         for row in session.scalars(select(BomRevisionRow).where(BomRevisionRow.sku.in_(part))):
             found[(row.sku, row.revision)] = row
-    for part in chunks(sorted(set(keys))):
+    for key_part in chunks(sorted(set(keys))):
         for row in session.scalars(
             select(BomRevisionRow).where(
-                tuple_(BomRevisionRow.sku, BomRevisionRow.revision).in_(part)
+                tuple_(BomRevisionRow.sku, BomRevisionRow.revision).in_(key_part)
             )
         ):
             found[(row.sku, row.revision)] = row

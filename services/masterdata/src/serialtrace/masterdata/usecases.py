@@ -13,6 +13,7 @@ from serialtrace.common.errors import Conflict, FailedPrecondition, InvalidArgum
 from serialtrace.common.ledger import lot_entity, unit_entity
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
+from serialtrace.common.validation import parse_enum
 from serialtrace.masterdata import domain, store
 from serialtrace.masterdata.domain import PartyKind, Uniqueness
 
@@ -135,7 +136,7 @@ def approve_bom_revision(
 def create_party(uow: UnitOfWork, code: str, name: str, kind: str) -> store.PartyRow:
     domain.check_code(code, "party code")
     name = domain.check_name(name, "party name")
-    party_kind = domain.parse_enum(PartyKind, kind, "party kind")
+    party_kind = parse_enum(PartyKind, kind, "party kind")
     if uow.session.get(store.PartyRow, code) is not None:
         raise Conflict(f"party {code} already exists")
     row = store.PartyRow(code=code, name=name, kind=party_kind.value)
@@ -150,7 +151,7 @@ def create_location(
     session = uow.session
     domain.check_code(code, "location code")
     name = domain.check_name(name, "location name")
-    location_kind = domain.parse_enum(domain.LocationKind, kind, "location kind")
+    location_kind = parse_enum(domain.LocationKind, kind, "location kind")
     normalized_gln = domain.validate_gln(gln)
     if session.get(store.LocationRow, code) is not None:
         raise Conflict(f"location {code} already exists")
@@ -220,7 +221,7 @@ def register_units(uow: UnitOfWork, reg: Registration) -> list[store.UnitRow]:
         raise InvalidArgument("give either serials or count, not both")
     if not reg.serials and not reg.count:
         raise InvalidArgument("give the serials to register, or a count to generate")
-    source = domain.parse_enum(domain.UnitSource, reg.source, "unit source")
+    source = parse_enum(domain.UnitSource, reg.source, "unit source")
     product = _product_or_raise(session, reg.sku)
     domain.require_serial_tracked(reg.sku, product.tracking)
     attributes = domain.parse_attributes(reg.attributes_json, product.required_attributes)

@@ -113,14 +113,6 @@ def check_meaning(meaning: str) -> str:
     return meaning
 
 
-def parse_enum(enum: type[StrEnum], value: str, what: str) -> Any:
-    try:
-        return enum(value)
-    except ValueError:
-        allowed = ", ".join(e.value for e in enum)
-        raise InvalidArgument(f"{what} is required: one of {allowed}") from None
-
-
 def check_in_bom(
     component_sku: str, parent_sku: str, revision: str, bom_items: dict[str, float]
 ) -> None:

@@ -21,22 +21,13 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-CHUNK = 500
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from serialtrace.common.db import NAMING_CONVENTION, chunks, upsert_insert
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class RouteRow(Base):
@@ -95,11 +86,6 @@ class OperationRow(Base):
     approval_meaning: Mapped[str | None] = mapped_column(String(500))
 
 
-def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def work_order(session: Session, wo_id: str, *, for_update: bool = False) -> WorkOrderRow | None:
     query = select(WorkOrderRow).where(WorkOrderRow.id == wo_id)
     return session.scalars(query.with_for_update() if for_update else query).first()
@@ -122,9 +108,8 @@ def routes(session: Session, skus: Iterable[str]) -> list[RouteRow]:
 def insert_new_units(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
     """Inserts units not known yet; returns the serials inserted. The unique index finds
     duplicates inside the insert, so the cost does not grow with the table."""
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
-        dialect_insert(UnitRow)
+        upsert_insert(session, UnitRow)
         .on_conflict_do_nothing(index_elements=["sku", "serial"])
         .returning(UnitRow.serial)
     )
@@ -245,11 +230,10 @@ def node_ids(
 
 def ensure_node(session: Session, kind: str, sku: str, key: str) -> NodeRow:
     """The node for a unit or lot, created on first use; locked for this transaction."""
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     # ON CONFLICT: concurrent first uses of one component queue on its row lock below
     # instead of failing on the unique index.
     session.execute(
-        dialect_insert(NodeRow).values(kind=kind, sku=sku, key=key).on_conflict_do_nothing()
+        upsert_insert(session, NodeRow).values(kind=kind, sku=sku, key=key).on_conflict_do_nothing()
     )
     query = select(NodeRow).where(NodeRow.kind == kind, NodeRow.sku == sku, NodeRow.key == key)
     return session.scalars(query.with_for_update()).one()

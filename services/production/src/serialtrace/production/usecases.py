@@ -11,6 +11,7 @@ from serialtrace.common.errors import Conflict, FailedPrecondition, InvalidArgum
 from serialtrace.common.ledger import unit_entity
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
+from serialtrace.common.validation import parse_enum
 from serialtrace.production import domain, store
 from serialtrace.production.domain import BuildStatus, WorkOrderStatus
 from serialtrace.production.masterdata_client import Masterdata
@@ -155,7 +156,7 @@ def record_operation(
 ) -> tuple[store.OperationRow, store.UnitRow]:
     domain.check_code(op.operation, "operation code")
     domain.check_code(op.station, "station")
-    result = domain.parse_enum(domain.Result, op.result, "result")
+    result = parse_enum(domain.Result, op.result, "result")
     measurements = domain.parse_measurements(op.measurements_json)
     finished = op.finished_at or utcnow()
     domain.check_times(op.started_at, finished)
