@@ -215,3 +215,16 @@ def test_complete_needs_every_route_operation_passed_and_the_bom_satisfied(suite
     suite.seed_edge((sku, unit), "LOT", (product.material, unique("M")), 1)
     build = operator.CompleteUnit(complete).build
     assert build.status == pb.BUILD_STATUS_COMPLETE and build.completed_at.seconds > 0
+
+
+def test_where_used_can_include_intermediate_units(suite: Suite) -> None:
+    sku = suite.product_with_bom()
+    [unit] = suite.commission(suite.work_order(sku))
+    sub, lot = ("SUB", unique("S")), ("RESIN", unique("I"))
+    suite.seed_edge(sub, "LOT", lot)
+    suite.seed_edge((sku, unit), "UNIT", sub)
+    used = suite.as_role("viewer").WhereUsed(
+        pb.WhereUsedRequest(lot=lkey(*lot), include_intermediate=True)
+    )
+    assert sorted((u.sku, u.serial) for u in used.units) == sorted([sub, (sku, unit)])
+    assert used.total_count == 2

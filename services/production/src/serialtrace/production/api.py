@@ -409,9 +409,13 @@ class ProductionServicer(pb_grpc.ProductionServiceServicer):
             node = store.node_ids(session, kind, [key]).get(key)
             if node is None:
                 return pb.WhereUsedResponse(total_count=0)
-            page, total = store.where_used(session, node, size, after)
+            page, total = store.where_used(
+                session, node, size, after, top_level_only=not request.include_intermediate
+            )
             last = page[-1].id if page else after
-            more = len(page) == size and bool(store.where_used(session, node, 1, last)[0])
+            more = len(page) == size and bool(
+                store.where_used(session, node, 1, last, not request.include_intermediate)[0]
+            )
             return pb.WhereUsedResponse(
                 units=[core_pb2.UnitKey(sku=n.sku, serial=n.key) for n in page],
                 total_count=total,

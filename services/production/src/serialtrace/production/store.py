@@ -310,15 +310,18 @@ def current_edge(session: Session, parent_id: int, component_id: int) -> EdgeRow
 
 
 def where_used(
-    session: Session, node_id: int, limit: int, after_id: int
+    session: Session, node_id: int, limit: int, after_id: int, top_level_only: bool = True
 ) -> tuple[list[NodeRow], int]:
-    """Top-level units (installed in nothing) containing the node at any depth: one page
-    in node-id order after `after_id`, and the total. Both read the ancestry index."""
+    """Units containing the node at any depth (only top-level ones, installed in nothing,
+    unless told otherwise): one page in node-id order after `after_id`, and the total.
+    Both read the ancestry index."""
     top_level = (
         select(NodeRow)
         .join(AncestryRow, AncestryRow.ancestor_id == NodeRow.id)
-        .where(AncestryRow.descendant_id == node_id, NodeRow.installed_in_id.is_(None))
+        .where(AncestryRow.descendant_id == node_id)
     )
+    if top_level_only:
+        top_level = top_level.where(NodeRow.installed_in_id.is_(None))
     page = list(
         session.scalars(top_level.where(NodeRow.id > after_id).order_by(NodeRow.id).limit(limit))
     )
