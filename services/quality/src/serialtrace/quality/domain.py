@@ -1,0 +1,84 @@
+"""Quality rules: plain Python, no I/O."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Any
+
+from serialtrace.common.errors import FailedPrecondition, InvalidArgument
+
+MAX_SUBJECTS = 10_000
+MAX_MEASUREMENTS_BYTES = 65_536
+
+
+class InspectionKind(StrEnum):
+    INCOMING = "INCOMING"
+    IN_PROCESS = "IN_PROCESS"
+    FINAL = "FINAL"
+
+
+class Result(StrEnum):
+    PASS = "PASS"  # noqa: S105 - an inspection result, not a password
+    FAIL = "FAIL"
+
+
+class Disposition(StrEnum):
+    REWORK = "REWORK"
+    SCRAP = "SCRAP"
+    USE_AS_IS = "USE_AS_IS"
+    RETURN_TO_SUPPLIER = "RETURN_TO_SUPPLIER"
+
+
+class QualityStatus(StrEnum):
+    OK = "OK"
+    ON_HOLD = "ON_HOLD"
+    REJECTED = "REJECTED"
+
+
+def check_text(value: str, what: str, limit: int = 1000) -> str:
+    value = value.strip()
+    if not value or len(value) > limit:
+        raise InvalidArgument(f"{what} must be 1-{limit} characters (got {len(value)})")
+    return value
+
+
+def check_subjects(units: int, lots: int, what: str) -> None:
+    if units + lots == 0:
+        raise InvalidArgument(f"{what} needs at least one unit or lot")
+    if units + lots > MAX_SUBJECTS:
+        raise InvalidArgument(f"{what} takes at most {MAX_SUBJECTS} units and lots")
+
+
+def check_inspection_subject(kind: InspectionKind, has_unit: bool, has_lot: bool) -> None:
+    """Incoming inspections are of lots; in-process and final ones are of units."""
+    if has_unit == has_lot:
+        raise InvalidArgument("an inspection is of exactly one unit or one lot")
+    if kind is InspectionKind.INCOMING and not has_lot:
+        raise InvalidArgument("an INCOMING inspection is of a received lot")
+    if kind is not InspectionKind.INCOMING and not has_unit:
+        raise InvalidArgument(f"an {kind.value} inspection is of a unit")
+
+
+def parse_measurements(text: str) -> dict[str, Any]:
+    if len(text.encode()) > MAX_MEASUREMENTS_BYTES:
+        raise InvalidArgument(f"measurements are larger than {MAX_MEASUREMENTS_BYTES} bytes")
+    try:
+        value = json.loads(text) if text else {}
+    except json.JSONDecodeError as exc:
+        raise InvalidArgument(f"measurements are not valid JSON: {exc.msg} at {exc.pos}") from None
+    if not isinstance(value, dict):
+        raise InvalidArgument("measurements must be a JSON object")
+    return value
+
+
+def check_release(active: bool, released_by: str | None, hold_id: str) -> None:
+    if not active:
+        raise FailedPrecondition(f"hold {hold_id} was already released by {released_by}")
+
+
+def status_of(on_hold: bool, scrapped: bool) -> QualityStatus:
+    """ON_HOLD while an active hold covers it, REJECTED after a SCRAP disposition, else OK."""
+    if on_hold:
+        return QualityStatus.ON_HOLD
+    return QualityStatus.REJECTED if scrapped else QualityStatus.OK

@@ -1,0 +1,204 @@
+"""Quality tables and the queries over them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    insert,
+    select,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from serialtrace.common.db import NAMING_CONVENTION, chunks
+
+Key = tuple[str, str]  # (sku, serial) or (sku, lot number)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class InspectionRow(Base):
+    __tablename__ = "inspections"
+    __table_args__ = (Index("ix_inspections_subject", "subject_kind", "sku", "key"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    subject_kind: Mapped[str] = mapped_column(String(4))  # UNIT or LOT
+    sku: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(100))
+    result: Mapped[str] = mapped_column(String(4))
+    inspector: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    measurements: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class NonconformanceRow(Base):
+    __tablename__ = "nonconformances"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    description: Mapped[str] = mapped_column(String(2000))
+    disposition: Mapped[str | None] = mapped_column(String(20))
+    opened_by: Mapped[str] = mapped_column(String(200))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closure_meaning: Mapped[str | None] = mapped_column(String(500))
+
+
+class NonconformanceSubjectRow(Base):
+    __tablename__ = "nonconformance_subjects"
+    __table_args__ = (Index("ix_nonconformance_subjects_subject", "subject_kind", "sku", "key"),)
+    ncr_id: Mapped[str] = mapped_column(ForeignKey("nonconformances.id"), primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(4), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class HoldRow(Base):
+    __tablename__ = "holds"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(1000))
+    placed_by: Mapped[str] = mapped_column(String(200))
+    placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    active: Mapped[bool] = mapped_column(Boolean, index=True)
+    released_by: Mapped[str | None] = mapped_column(String(200))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    release_meaning: Mapped[str | None] = mapped_column(String(500))
+    unit_count: Mapped[int] = mapped_column(Integer)
+
+
+class HoldSubjectRow(Base):
+    """What the hold was placed on."""
+
+    __tablename__ = "hold_subjects"
+    __table_args__ = (Index("ix_hold_subjects_subject", "subject_kind", "sku", "key"),)
+    hold_id: Mapped[str] = mapped_column(ForeignKey("holds.id"), primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(4), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class HoldCoverageRow(Base):
+    """Every unit a hold covers (held units and every unit containing a held lot or unit
+    at any depth), computed when the hold is placed: "is this unit held?" is one lookup."""
+
+    __tablename__ = "hold_coverage"
+    __table_args__ = (Index("ix_hold_coverage_unit", "sku", "serial"),)
+    hold_id: Mapped[str] = mapped_column(ForeignKey("holds.id"), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    serial: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+def _by_key(
+    session: Session, query: Any, columns: tuple[Any, Any], keys: Sequence[Key]
+) -> list[Any]:
+    """Rows whose (sku, key) columns are among `keys`: one query per SKU and chunk."""
+    by_sku: dict[str, list[str]] = {}
+    for sku, key in set(keys):
+        by_sku.setdefault(sku, []).append(key)
+    found: list[Any] = []
+    for sku, values in sorted(by_sku.items()):
+        for part in chunks(sorted(values)):
+            found += session.execute(query.where(columns[0] == sku, columns[1].in_(part))).all()
+    return found
+
+
+def active_holds_on_units(session: Session, units: Sequence[Key]) -> dict[Key, list[str]]:
+    query = (
+        select(HoldCoverageRow.sku, HoldCoverageRow.serial, HoldCoverageRow.hold_id)
+        .join(HoldRow, HoldRow.id == HoldCoverageRow.hold_id)
+        .where(HoldRow.active)
+    )
+    result: dict[Key, list[str]] = {}
+    for sku, serial, hold_id in _by_key(
+        session, query, (HoldCoverageRow.sku, HoldCoverageRow.serial), units
+    ):
+        result.setdefault((sku, serial), []).append(hold_id)
+    return result
+
+
+def active_holds_on_lots(session: Session, lots: Sequence[Key]) -> dict[Key, list[str]]:
+    query = (
+        select(HoldSubjectRow.sku, HoldSubjectRow.key, HoldSubjectRow.hold_id)
+        .join(HoldRow, HoldRow.id == HoldSubjectRow.hold_id)
+        .where(HoldRow.active, HoldSubjectRow.subject_kind == "LOT")
+    )
+    result: dict[Key, list[str]] = {}
+    for sku, key, hold_id in _by_key(
+        session, query, (HoldSubjectRow.sku, HoldSubjectRow.key), lots
+    ):
+        result.setdefault((sku, key), []).append(hold_id)
+    return result
+
+
+def scrapped(session: Session, kind: str, keys: Sequence[Key]) -> set[Key]:
+    query = (
+        select(NonconformanceSubjectRow.sku, NonconformanceSubjectRow.key)
+        .join(NonconformanceRow, NonconformanceRow.id == NonconformanceSubjectRow.ncr_id)
+        .where(
+            NonconformanceRow.disposition == "SCRAP", NonconformanceSubjectRow.subject_kind == kind
+        )
+    )
+    return {
+        (r[0], r[1])
+        for r in _by_key(
+            session, query, (NonconformanceSubjectRow.sku, NonconformanceSubjectRow.key), keys
+        )
+    }
+
+
+def inspections_of(session: Session, kind: str, keys: Sequence[Key]) -> list[InspectionRow]:
+    query = select(InspectionRow).where(InspectionRow.subject_kind == kind)
+    rows = [r[0] for r in _by_key(session, query, (InspectionRow.sku, InspectionRow.key), keys)]
+    return sorted(rows, key=lambda r: (r.at, r.id))
+
+
+def add_hold(
+    session: Session,
+    hold: HoldRow,
+    subjects: Sequence[tuple[str, str, str]],
+    covered: Iterable[Key],
+) -> None:
+    session.add(hold)
+    session.flush()
+    if subjects:
+        session.execute(
+            insert(HoldSubjectRow),
+            [{"hold_id": hold.id, "subject_kind": k, "sku": s, "key": v} for k, s, v in subjects],
+        )
+    rows = [{"hold_id": hold.id, "sku": s, "serial": n} for s, n in covered]
+    if rows:
+        session.execute(insert(HoldCoverageRow), rows)
+
+
+def holds(session: Session, ids: Iterable[str]) -> list[HoldRow]:
+    found: list[HoldRow] = []
+    for part in chunks(sorted(set(ids))):
+        found += session.scalars(select(HoldRow).where(HoldRow.id.in_(part)))
+    return found
+
+
+def hold_subjects(session: Session, ids: Iterable[str]) -> dict[str, list[HoldSubjectRow]]:
+    result: dict[str, list[HoldSubjectRow]] = {}
+    for part in chunks(sorted(set(ids))):
+        for row in session.scalars(select(HoldSubjectRow).where(HoldSubjectRow.hold_id.in_(part))):
+            result.setdefault(row.hold_id, []).append(row)
+    return result
+
+
+def ncr_subjects(session: Session, ncr_id: str) -> list[NonconformanceSubjectRow]:
+    return list(
+        session.scalars(
+            select(NonconformanceSubjectRow).where(NonconformanceSubjectRow.ncr_id == ncr_id)
+        )
+    )

@@ -1,0 +1,177 @@
+"""Quality use cases: one function per operation, run inside a unit of work."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from serialtrace.common.errors import FailedPrecondition, InvalidArgument, NotFound
+from serialtrace.common.ledger import lot_entity, unit_entity
+from serialtrace.common.timeutil import utcnow
+from serialtrace.common.uow import UnitOfWork
+from serialtrace.common.validation import parse_enum
+from serialtrace.quality import domain, store
+from serialtrace.quality.domain import Disposition, InspectionKind, QualityStatus, Result
+from serialtrace.quality.production_client import Production
+from serialtrace.quality.store import Key
+
+
+def _entity(kind: str, sku: str, key: str) -> tuple[str, str]:
+    return ("unit", unit_entity(sku, key)) if kind == "UNIT" else ("lot", lot_entity(sku, key))
+
+
+def record_inspection(
+    uow: UnitOfWork,
+    kind: str,
+    unit: Key | None,
+    lot: Key | None,
+    result: str,
+    measurements_json: str,
+) -> store.InspectionRow:
+    inspection_kind = parse_enum(InspectionKind, kind, "inspection kind")
+    outcome = parse_enum(Result, result, "result")
+    domain.check_inspection_subject(inspection_kind, unit is not None, lot is not None)
+    measurements = domain.parse_measurements(measurements_json)
+    subject_kind, (sku, key) = ("UNIT", unit) if unit else ("LOT", lot)  # type: ignore[misc]
+    row = store.InspectionRow(
+        id=f"IN-{uuid.uuid4().hex[:16].upper()}",
+        kind=inspection_kind.value,
+        subject_kind=subject_kind,
+        sku=sku,
+        key=key,
+        result=outcome.value,
+        inspector=uow.actor,
+        at=utcnow(),
+        measurements=measurements,
+    )
+    uow.session.add(row)
+    uow.record(
+        "inspection.recorded",
+        *_entity(subject_kind, sku, key),
+        {"id": row.id, "kind": row.kind, "result": row.result, "measurements": measurements},
+    )
+    return row
+
+
+def open_nonconformance(
+    uow: UnitOfWork, units: Sequence[Key], lots: Sequence[Key], description: str, disposition: str
+) -> store.NonconformanceRow:
+    domain.check_subjects(len(units), len(lots), "a nonconformance")
+    description = domain.check_text(description, "description", 2000)
+    chosen = parse_enum(Disposition, disposition, "disposition") if disposition else None
+    row = store.NonconformanceRow(
+        id=f"NC-{uuid.uuid4().hex[:12].upper()}",
+        description=description,
+        disposition=chosen.value if chosen else None,
+        opened_by=uow.actor,
+        opened_at=utcnow(),
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    subjects = {("UNIT", *u) for u in units} | {("LOT", *lot) for lot in lots}
+    uow.session.add_all(
+        store.NonconformanceSubjectRow(ncr_id=row.id, subject_kind=k, sku=s, key=v)
+        for k, s, v in sorted(subjects)
+    )
+    for kind, sku, key in sorted(subjects):
+        uow.record(
+            "nonconformance.opened",
+            *_entity(kind, sku, key),
+            {"id": row.id, "description": description, "disposition": row.disposition},
+        )
+    return row
+
+
+def close_nonconformance(
+    uow: UnitOfWork, ncr_id: str, meaning: str, disposition: str
+) -> store.NonconformanceRow:
+    meaning = domain.check_text(meaning, "signature meaning", 500)
+    row = uow.session.get(store.NonconformanceRow, ncr_id, with_for_update=True)
+    if row is None:
+        raise NotFound(f"no nonconformance {ncr_id!r}")
+    if row.closed_by:
+        raise FailedPrecondition(f"nonconformance {ncr_id} was already closed by {row.closed_by}")
+    if disposition:
+        row.disposition = parse_enum(Disposition, disposition, "disposition").value
+    if not row.disposition:
+        raise FailedPrecondition(f"nonconformance {ncr_id} needs a disposition before closing")
+    row.closed_by, row.closed_at, row.closure_meaning = uow.actor, utcnow(), meaning
+    for subject in store.ncr_subjects(uow.session, ncr_id):
+        uow.record(
+            "nonconformance.closed",
+            *_entity(subject.subject_kind, subject.sku, subject.key),
+            {"id": ncr_id, "disposition": row.disposition, "by": uow.actor, "meaning": meaning},
+        )
+    return row
+
+
+def place_hold(
+    uow: UnitOfWork, production: Production, reason: str, units: Sequence[Key], lots: Sequence[Key]
+) -> store.HoldRow:
+    """Holds the units and lots and, through production's where-used, every unit that
+    contains them at any depth. Production unreachable → UNAVAILABLE, nothing written."""
+    reason = domain.check_text(reason, "hold reason")
+    domain.check_subjects(len(units), len(lots), "a hold")
+    covered: set[Key] = set(units)
+    for sku, key in sorted(set(lots)):
+        covered.update(production.units_containing("LOT", sku, key))
+    for sku, key in sorted(set(units)):
+        covered.update(production.units_containing("UNIT", sku, key))
+    hold = store.HoldRow(
+        id=f"H-{uuid.uuid4().hex[:12].upper()}",
+        reason=reason,
+        placed_by=uow.actor,
+        placed_at=utcnow(),
+        active=True,
+        unit_count=len(covered),
+    )
+    subjects = sorted({("UNIT", *u) for u in units} | {("LOT", *lot) for lot in lots})
+    store.add_hold(uow.session, hold, subjects, sorted(covered))
+    uow.record(
+        "hold.placed",
+        "hold",
+        hold.id,
+        {
+            "reason": reason,
+            "units": [f"{s}/{k}" for s, k in sorted(set(units))],
+            "lots": [f"{s}/{k}" for s, k in sorted(set(lots))],
+            "unit_count": len(covered),
+        },
+    )
+    for kind, sku, key in subjects:
+        uow.record("hold.placed_on", *_entity(kind, sku, key), {"hold": hold.id})
+    return hold
+
+
+def release_hold(uow: UnitOfWork, hold_id: str, meaning: str) -> store.HoldRow:
+    meaning = domain.check_text(meaning, "release meaning", 500)
+    hold = uow.session.get(store.HoldRow, hold_id, with_for_update=True)
+    if hold is None:
+        raise NotFound(f"no hold {hold_id!r}")
+    domain.check_release(hold.active, hold.released_by, hold_id)
+    hold.active = False
+    hold.released_by, hold.released_at, hold.release_meaning = uow.actor, utcnow(), meaning
+    uow.record("hold.released", "hold", hold_id, {"by": uow.actor, "meaning": meaning})
+    return hold
+
+
+def statuses(
+    session: Session, units: Sequence[Key], lots: Sequence[Key]
+) -> tuple[dict[Key, QualityStatus], dict[Key, QualityStatus]]:
+    held_units = store.active_holds_on_units(session, units)
+    held_lots = store.active_holds_on_lots(session, lots)
+    scrapped_units, scrapped_lots = (
+        store.scrapped(session, "UNIT", units),
+        store.scrapped(session, "LOT", lots),
+    )
+    return (
+        {u: domain.status_of(u in held_units, u in scrapped_units) for u in units},
+        {lot: domain.status_of(lot in held_lots, lot in scrapped_lots) for lot in lots},
+    )
+
+
+def check_batch(size: int) -> None:
+    if size > domain.MAX_SUBJECTS:
+        raise InvalidArgument(f"at most {domain.MAX_SUBJECTS} keys per call, got {size}")
