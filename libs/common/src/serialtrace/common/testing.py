@@ -185,6 +185,16 @@ def migration_drift(migrations: Path, metadata: Any, database_url: str) -> list[
         database.dispose()
 
 
+def free_port() -> int:
+    """A port nothing listens on right now (for services that must know each other's
+    addresses before they start)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 if __name__ == "__main__":
     print(describe_backend())
     sys.exit(0)

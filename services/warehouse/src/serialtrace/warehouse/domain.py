@@ -1,0 +1,81 @@
+"""Warehouse rules: plain Python, no I/O."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from serialtrace.common import gs1
+from serialtrace.common.errors import FailedPrecondition, InvalidArgument
+
+MAX_BATCH = 10_000
+
+
+class Custody(StrEnum):
+    NONE = "NONE"
+    IN_STOCK = "IN_STOCK"
+    ISSUED = "ISSUED"
+    SHIPPED = "SHIPPED"
+    RETURNED = "RETURNED"
+
+
+class MovementKind(StrEnum):
+    RECEIVE = "RECEIVE"
+    MOVE = "MOVE"
+    ISSUE = "ISSUE"
+    PACK = "PACK"
+    UNPACK = "UNPACK"
+    SHIP = "SHIP"
+    RETURN = "RETURN"
+
+
+class PackageKind(StrEnum):
+    CARTON = "CARTON"
+    PALLET = "PALLET"
+
+
+def check_quantity(quantity: float, what: str = "quantity") -> float:
+    if not quantity > 0 or quantity != quantity or quantity == float("inf"):
+        raise InvalidArgument(f"{what} must be a positive number, got {quantity}")
+    return quantity
+
+
+def check_batch(size: int, what: str) -> None:
+    if size > MAX_BATCH:
+        raise InvalidArgument(f"at most {MAX_BATCH} {what} per call, got {size}")
+
+
+def check_sscc(sscc: str) -> str:
+    try:
+        return gs1.validate_sscc(sscc)
+    except gs1.Gs1Error as exc:
+        raise InvalidArgument(str(exc)) from None
+
+
+def check_text(value: str, what: str, limit: int = 200, required: bool = True) -> str:
+    value = value.strip()
+    if (required and not value) or len(value) > limit:
+        raise InvalidArgument(f"{what} must be {'1' if required else '0'}-{limit} characters")
+    return value
+
+
+def require_in_stock(
+    label: str, custody: str, package: str | None = None, allow_packed: bool = False
+) -> None:
+    """Only stock on hand moves, packs, is issued or ships."""
+    if custody != Custody.IN_STOCK:
+        raise FailedPrecondition(f"{label} is {custody}, not IN_STOCK")
+    if package and not allow_packed:
+        raise FailedPrecondition(f"{label} is packed in {package}; move the package or unpack it")
+
+
+def check_nesting(kind: PackageKind, child_kinds: list[str]) -> None:
+    """Cartons hold units; pallets hold cartons (and loose units)."""
+    if kind is PackageKind.CARTON and child_kinds:
+        raise FailedPrecondition("a carton holds units only; put cartons on a pallet")
+    if PackageKind.PALLET in child_kinds:
+        raise FailedPrecondition("a pallet cannot go inside another package")
+
+
+def check_lot_available(label: str, on_hand: float, requested: float) -> None:
+    if requested > on_hand + 1e-9:
+        raise FailedPrecondition(f"{label} has {on_hand:g} on hand; {requested:g} requested")

@@ -1,0 +1,576 @@
+"""Warehouse use cases: one function per operation, run inside a unit of work."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from serialtrace.common import gs1
+from serialtrace.common.errors import FailedPrecondition, InvalidArgument, NotFound
+from serialtrace.common.ledger import lot_entity, unit_entity
+from serialtrace.common.timeutil import utcnow
+from serialtrace.common.uow import UnitOfWork
+from serialtrace.common.validation import parse_enum
+from serialtrace.warehouse import domain, store
+from serialtrace.warehouse.config import WarehouseOptions
+from serialtrace.warehouse.domain import Custody, MovementKind, PackageKind
+from serialtrace.warehouse.peers import Masterdata, Production, Quality
+from serialtrace.warehouse.store import Key
+
+
+@dataclass(frozen=True)
+class Peers:
+    masterdata: Masterdata
+    production: Production
+    quality: Quality
+
+
+def _derived_key(key: str) -> str:
+    """The key for a call to another service, so a retry is applied there once too."""
+    return f"warehouse:{key or uuid.uuid4().hex}"
+
+
+def _movement(
+    uow: UnitOfWork,
+    kind: MovementKind,
+    at: datetime,
+    *,
+    unit: Key | None = None,
+    lot: Key | None = None,
+    quantity: float | None = None,
+    sscc: str | None = None,
+    source: str | None = None,
+    to: str | None = None,
+    reference: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "kind": kind.value,
+        "at": at,
+        "by": uow.actor,
+        "from_location": source,
+        "to_location": to,
+        "reference": reference,
+        "unit_sku": unit[0] if unit else None,
+        "unit_serial": unit[1] if unit else None,
+        "lot_sku": lot[0] if lot else None,
+        "lot_number": lot[1] if lot else None,
+        "quantity": quantity,
+        "package_sscc": sscc,
+    }
+
+
+def _require_location(peers: Peers, *codes: str) -> None:
+    missing = peers.masterdata.missing_locations([c for c in codes if c])
+    if missing:
+        raise NotFound(f"unknown location(s): {', '.join(missing)}")
+
+
+def _require_party(peers: Peers, code: str, kind: str) -> None:
+    found = peers.masterdata.party_kind(code)
+    if found is None:
+        raise NotFound(f"no party with code {code!r}")
+    if found != kind:
+        raise FailedPrecondition(f"party {code} is a {found}, not a {kind}")
+
+
+def receive_lot(
+    uow: UnitOfWork,
+    peers: Peers,
+    lot: Key,
+    quantity: float,
+    supplier: str,
+    supplier_lot: str,
+    expires_at: datetime | None,
+    location: str,
+    key: str,
+) -> Key:
+    domain.check_quantity(quantity)
+    _require_location(peers, location)
+    _require_party(peers, supplier, "SUPPLIER")
+    sku, number = lot
+    if not peers.masterdata.lot_exists(sku, number):
+        peers.masterdata.register_lot(
+            sku, number, supplier, supplier_lot, expires_at, _derived_key(key)
+        )
+    now = utcnow()
+    if uow.session.get(store.LotRow, lot) is None:
+        uow.session.add(store.LotRow(sku=sku, lot_number=number, received_at=now))
+    store.add_lot_stock(uow.session, sku, number, location, quantity)
+    store.add_movements(
+        uow.session,
+        [
+            _movement(
+                uow,
+                MovementKind.RECEIVE,
+                now,
+                lot=lot,
+                quantity=quantity,
+                to=location,
+                reference=f"supplier {supplier}",
+            )
+        ],
+    )
+    uow.record(
+        "lot.received",
+        "lot",
+        lot_entity(sku, number),
+        {"quantity": quantity, "location": location, "supplier": supplier},
+    )
+    return lot
+
+
+def receive_units(
+    uow: UnitOfWork,
+    peers: Peers,
+    sku: str,
+    serials: Sequence[str],
+    supplier: str,
+    location: str,
+    lot_number: str,
+    key: str,
+) -> list[Key]:
+    """Purchased serialized units: registered in masterdata, then in stock, in bulk."""
+    if not serials:
+        raise InvalidArgument("give the serials received")
+    domain.check_batch(len(serials), "serials")
+    _require_location(peers, location)
+    _require_party(peers, supplier, "SUPPLIER")
+    peers.masterdata.register_purchased(sku, serials, _derived_key(key))
+    now = utcnow()
+    inserted = store.insert_new_units(
+        uow.session,
+        [
+            {
+                "sku": sku,
+                "serial": s,
+                "custody": Custody.IN_STOCK.value,
+                "location_code": location,
+                "package_sscc": None,
+                "shipment_id": None,
+            }
+            for s in serials
+        ],
+    )
+    if len(inserted) != len(serials):
+        known = sorted(set(serials) - inserted)
+        raise FailedPrecondition(f"already in the warehouse: {', '.join(known[:10])}")
+    reference = f"supplier {supplier}" + (f" lot {lot_number}" if lot_number else "")
+    store.add_movements(
+        uow.session,
+        [
+            _movement(
+                uow, MovementKind.RECEIVE, now, unit=(sku, s), to=location, reference=reference
+            )
+            for s in serials
+        ],
+    )
+    for serial in serials:
+        uow.record(
+            "unit.received",
+            "unit",
+            unit_entity(sku, serial),
+            {"location": location, "supplier": supplier, "lot": lot_number or None},
+        )
+    return [(sku, s) for s in serials]
+
+
+def move_stock(
+    uow: UnitOfWork,
+    peers: Peers,
+    units: Sequence[Key],
+    lots: Sequence[tuple[Key, float]],
+    ssccs: Sequence[str],
+    source: str,
+    to: str,
+) -> list[dict[str, Any]]:
+    """Moves units, lot quantities and whole packages (with everything inside). A unit
+    production completed but the warehouse has not seen yet is put away here."""
+    if not (units or lots or ssccs):
+        raise InvalidArgument("give the units, lots or packages to move")
+    if not to:
+        raise InvalidArgument("give the location to move to")
+    domain.check_batch(len(units) + len(lots) + len(ssccs), "items")
+    _require_location(peers, to, source)
+    now, moves = utcnow(), []
+    stock = store.units(uow.session, units, for_update=True)
+    new = [u for u in units if u not in stock]
+    if new:
+        done, _ = peers.production.complete(new)
+        not_done = [f"{s}/{n}" for s, n in new if (s, n) not in done]
+        if not_done:
+            raise FailedPrecondition(
+                f"not in stock and not COMPLETE in production: {', '.join(not_done[:10])}"
+            )
+        store.insert_new_units(
+            uow.session,
+            [
+                {
+                    "sku": s,
+                    "serial": n,
+                    "custody": Custody.IN_STOCK.value,
+                    "location_code": None,
+                    "package_sscc": None,
+                    "shipment_id": None,
+                }
+                for s, n in new
+            ],
+        )
+        stock = store.units(uow.session, units, for_update=True)
+    for key in units:
+        row = stock[key]
+        domain.require_in_stock(f"unit {key[0]}/{key[1]}", row.custody, row.package_sscc)
+        if source and row.location_code and row.location_code != source:
+            raise FailedPrecondition(
+                f"unit {key[0]}/{key[1]} is at {row.location_code}, not {source}"
+            )
+        moves.append(
+            _movement(uow, MovementKind.MOVE, now, unit=key, source=row.location_code, to=to)
+        )
+        row.location_code = to
+    for lot, quantity in lots:
+        domain.check_quantity(quantity)
+        if not source:
+            raise InvalidArgument("moving a lot quantity needs the location it comes from")
+        rows = [
+            r
+            for r in store.lot_stock(uow.session, [lot], for_update=True)[lot]
+            if r.location_code == source
+        ]
+        domain.check_lot_available(
+            f"lot {lot[0]}/{lot[1]} at {source}", rows[0].quantity if rows else 0.0, quantity
+        )
+        rows[0].quantity -= quantity
+        uow.session.flush()
+        store.add_lot_stock(uow.session, lot[0], lot[1], to, quantity)
+        moves.append(
+            _movement(uow, MovementKind.MOVE, now, lot=lot, quantity=quantity, source=source, to=to)
+        )
+    if ssccs:
+        found = store.packages(uow.session, ssccs, for_update=True)
+        for sscc in ssccs:
+            package = _live_package(found, sscc)
+            if package.parent_sscc:
+                raise FailedPrecondition(
+                    f"package {sscc} is inside {package.parent_sscc}; move that one"
+                )
+            inner, contents = store.explode(uow.session, [sscc])
+            for p in (package, *inner):
+                p.location_code = to
+            for row in contents:
+                moves.append(
+                    _movement(
+                        uow,
+                        MovementKind.MOVE,
+                        now,
+                        unit=(row.sku, row.serial),
+                        source=row.location_code,
+                        to=to,
+                        sscc=sscc,
+                    )
+                )
+                row.location_code = to
+    store.add_movements(uow.session, moves)
+    for move in moves:
+        entity = (
+            ("unit", unit_entity(move["unit_sku"], move["unit_serial"]))
+            if move["unit_sku"]
+            else ("lot", lot_entity(move["lot_sku"], move["lot_number"]))
+        )
+        uow.record(
+            "stock.moved",
+            *entity,
+            {"from": move["from_location"], "to": to, "quantity": move["quantity"]},
+        )
+    return moves
+
+
+def _live_package(found: dict[str, store.PackageRow], sscc: str) -> store.PackageRow:
+    package = found.get(sscc)
+    if package is None or package.unpacked_at is not None:
+        raise NotFound(f"no package {sscc}")
+    if package.shipment_id:
+        raise FailedPrecondition(f"package {sscc} has shipped ({package.shipment_id})")
+    return package
+
+
+def issue_to_production(
+    uow: UnitOfWork, unit: Key | None, lot: Key | None, quantity: float, reference: str
+) -> dict[str, Any]:
+    """A unit leaves stock, or a lot quantity is consumed; never below zero on hand."""
+    if (unit is None) == (lot is None):
+        raise InvalidArgument("issue exactly one of a unit and a lot quantity")
+    now = utcnow()
+    if unit is not None:
+        row = store.units(uow.session, [unit], for_update=True).get(unit)
+        if row is None:
+            raise NotFound(f"unit {unit[0]}/{unit[1]} is not in the warehouse")
+        domain.require_in_stock(f"unit {unit[0]}/{unit[1]}", row.custody, row.package_sscc)
+        move = _movement(
+            uow, MovementKind.ISSUE, now, unit=unit, source=row.location_code, reference=reference
+        )
+        row.custody, row.location_code = Custody.ISSUED.value, None
+        uow.record("unit.issued", "unit", unit_entity(*unit), {"reference": reference})
+    else:
+        assert lot is not None
+        domain.check_quantity(quantity)
+        rows = store.lot_stock(uow.session, [lot], for_update=True)[lot]  # serializes issuers
+        if not rows:
+            raise NotFound(f"lot {lot[0]}/{lot[1]} has never been received")
+        domain.check_lot_available(
+            f"lot {lot[0]}/{lot[1]}", sum(r.quantity for r in rows), quantity
+        )
+        remaining, sources = quantity, []
+        for level in rows:
+            take = min(level.quantity, remaining)
+            if take > 0:
+                level.quantity -= take
+                remaining -= take
+                sources.append(level.location_code)
+        move = _movement(
+            uow,
+            MovementKind.ISSUE,
+            now,
+            lot=lot,
+            quantity=quantity,
+            source=",".join(sources),
+            reference=reference,
+        )
+        uow.record(
+            "lot.issued", "lot", lot_entity(*lot), {"quantity": quantity, "reference": reference}
+        )
+    store.add_movements(uow.session, [move])
+    return move
+
+
+def pack(
+    uow: UnitOfWork,
+    options: WarehouseOptions,
+    sscc: str,
+    kind: str,
+    units: Sequence[Key],
+    child_ssccs: Sequence[str],
+) -> store.PackageRow:
+    package_kind = parse_enum(PackageKind, kind, "package kind")
+    if not (units or child_ssccs):
+        raise InvalidArgument("a package needs units or packages to hold")
+    domain.check_batch(len(units) + len(child_ssccs), "items")
+    if sscc:
+        sscc = domain.check_sscc(sscc)
+        if store.packages(uow.session, [sscc]):
+            raise FailedPrecondition(f"SSCC {sscc} is already in use")
+    else:
+        sscc = gs1.make_sscc(options.gs1_company_prefix, store.next_counter(uow.session, "sscc"))
+    stock = store.units(uow.session, units, for_update=True)
+    missing = [f"{s}/{n}" for s, n in units if (s, n) not in stock]
+    if missing:
+        raise FailedPrecondition(
+            f"not in stock (move them to a location first): {', '.join(missing[:10])}"
+        )
+    found = store.packages(uow.session, child_ssccs, for_update=True)
+    kids = [_live_package(found, c) for c in child_ssccs]
+    domain.check_nesting(package_kind, [k.kind for k in kids])
+    locations = set()
+    for key in units:
+        row = stock[key]
+        domain.require_in_stock(f"unit {key[0]}/{key[1]}", row.custody, row.package_sscc)
+        locations.add(row.location_code)
+    for kid in kids:
+        if kid.parent_sscc:
+            raise FailedPrecondition(f"package {kid.sscc} is already inside {kid.parent_sscc}")
+        locations.add(kid.location_code)
+    if len(locations) > 1:
+        raise FailedPrecondition(
+            f"contents are at different locations: {', '.join(sorted(str(x) for x in locations))}"
+        )
+    now = utcnow()
+    package = store.PackageRow(
+        sscc=sscc,
+        kind=package_kind.value,
+        parent_sscc=None,
+        location_code=locations.pop() if locations else None,
+        created_at=now,
+        created_by=uow.actor,
+    )
+    uow.session.add(package)
+    uow.session.flush()
+    for key in units:
+        stock[key].package_sscc = sscc
+    for kid in kids:
+        kid.parent_sscc = sscc
+    store.add_movements(
+        uow.session,
+        [
+            _movement(
+                uow,
+                MovementKind.PACK,
+                now,
+                unit=key,
+                sscc=sscc,
+                source=stock[key].location_code,
+                to=stock[key].location_code,
+            )
+            for key in units
+        ],
+    )
+    uow.record(
+        "package.packed",
+        "package",
+        sscc,
+        {
+            "kind": package_kind.value,
+            "units": [f"{s}/{n}" for s, n in units],
+            "packages": list(child_ssccs),
+        },
+    )
+    return package
+
+
+def unpack(uow: UnitOfWork, sscc: str) -> store.PackageRow:
+    sscc = domain.check_sscc(sscc)
+    package = _live_package(store.packages(uow.session, [sscc], for_update=True), sscc)
+    kids, contents = store.children(uow.session, [sscc])
+    now = utcnow()
+    for kid in kids:
+        kid.parent_sscc = None
+    for row in contents:
+        row.package_sscc = None
+    package.unpacked_at = now
+    store.add_movements(
+        uow.session,
+        [
+            _movement(
+                uow,
+                MovementKind.UNPACK,
+                now,
+                unit=(r.sku, r.serial),
+                sscc=sscc,
+                source=r.location_code,
+                to=r.location_code,
+            )
+            for r in contents
+        ],
+    )
+    uow.record("package.unpacked", "package", sscc, {"units": len(contents), "packages": len(kids)})
+    return package
+
+
+def create_shipment(
+    uow: UnitOfWork,
+    peers: Peers,
+    customer: str,
+    units: Sequence[Key],
+    ssccs: Sequence[str],
+    carrier: str,
+    tracking: str,
+) -> store.ShipmentRow:
+    """Ships units and packages (everything inside, at any depth) if every unit is in
+    stock, COMPLETE in production or PURCHASED, and not held; otherwise nothing ships."""
+    if not (units or ssccs):
+        raise InvalidArgument("a shipment needs units or packages")
+    carrier = domain.check_text(carrier, "carrier", 100, required=False)
+    tracking = domain.check_text(tracking, "tracking number", 100, required=False)
+    _require_party(peers, customer, "CUSTOMER")
+    found = store.packages(uow.session, ssccs, for_update=True)
+    top = [_live_package(found, s) for s in ssccs]
+    inner, packed = store.explode(uow.session, ssccs)
+    stock = store.units(uow.session, units, for_update=True)
+    missing = [f"{s}/{n}" for s, n in units if (s, n) not in stock]
+    if missing:
+        raise FailedPrecondition(f"not in stock: {', '.join(missing[:10])}")
+    rows = {**{(r.sku, r.serial): r for r in packed}, **stock}
+    keys = sorted(rows)
+    offenders = [
+        f"{s}/{n} is {rows[(s, n)].custody}"
+        for s, n in keys
+        if rows[(s, n)].custody != Custody.IN_STOCK
+    ]
+    done, known = peers.production.complete(keys)
+    unbuilt = [k for k in keys if k not in done]
+    purchased = peers.masterdata.purchased([k for k in unbuilt if k not in known])
+    offenders += [f"{s}/{n} is not COMPLETE" for s, n in unbuilt if (s, n) not in purchased]
+    held = peers.quality.held(keys)
+    offenders += [f"{name} is on hold ({', '.join(ids)})" for name, ids in sorted(held.items())]
+    if offenders:
+        raise FailedPrecondition(
+            f"nothing shipped; {len(offenders)} problem(s): {'; '.join(offenders[:20])}"
+        )
+    now = utcnow()
+    shipment = store.ShipmentRow(
+        id=f"SH-{uuid.uuid4().hex[:12].upper()}",
+        customer_code=customer,
+        shipped_at=now,
+        carrier=carrier or None,
+        tracking_number=tracking or None,
+        unit_count=len(keys),
+        shipped_by=uow.actor,
+    )
+    uow.session.add(shipment)
+    uow.session.flush()
+    moves = []
+    for key in keys:
+        row = rows[key]
+        moves.append(
+            _movement(
+                uow,
+                MovementKind.SHIP,
+                now,
+                unit=key,
+                source=row.location_code,
+                sscc=row.package_sscc,
+                reference=f"shipment {shipment.id} to {customer}",
+            )
+        )
+        row.custody, row.location_code, row.shipment_id = (Custody.SHIPPED.value, None, shipment.id)
+    for package in (*top, *inner):
+        package.shipment_id, package.location_code = shipment.id, None
+    store.add_shipment_units(uow.session, shipment.id, keys)
+    store.add_movements(uow.session, moves)
+    for key in keys:
+        uow.record(
+            "unit.shipped",
+            "unit",
+            unit_entity(*key),
+            {"shipment": shipment.id, "customer": customer},
+        )
+    return shipment
+
+
+def return_unit(
+    uow: UnitOfWork, peers: Peers, unit: Key, rma: str, reason: str, location: str
+) -> store.UnitStockRow:
+    rma = domain.check_text(rma, "RMA number", 64)
+    reason = domain.check_text(reason, "return reason", 500)
+    _require_location(peers, location)
+    row = store.units(uow.session, [unit], for_update=True).get(unit)
+    if row is None or row.custody != Custody.SHIPPED:
+        state = row.custody if row else "unknown to the warehouse"
+        raise FailedPrecondition(
+            f"unit {unit[0]}/{unit[1]} is {state}; only shipped units come back"
+        )
+    now = utcnow()
+    shipment = row.shipment_id
+    row.custody, row.location_code = Custody.IN_STOCK.value, location
+    row.package_sscc, row.shipment_id = None, None
+    store.add_movements(
+        uow.session,
+        [
+            _movement(
+                uow,
+                MovementKind.RETURN,
+                now,
+                unit=unit,
+                to=location,
+                reference=f"RMA {rma}: {reason}",
+            )
+        ],
+    )
+    uow.record(
+        "unit.returned",
+        "unit",
+        unit_entity(*unit),
+        {"rma": rma, "reason": reason, "location": location, "shipment": shipment},
+    )
+    return row

@@ -1,0 +1,256 @@
+"""Receipts, stock, packing, shipping and returns with the four real services."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import grpc
+
+from serialtrace.common import gs1
+from serialtrace.common.testing import rpc_error, unique
+from serialtrace.core.v1 import core_pb2
+from serialtrace.masterdata.v1 import masterdata_pb2 as md
+from serialtrace.production.v1 import production_pb2 as pp
+from serialtrace.quality.v1 import quality_pb2 as qa
+from serialtrace.warehouse.v1 import warehouse_pb2 as wh
+
+Suite = Any  # the `suite` fixture (conftest.Suite)
+
+
+def ukey(sku: str, serial: str) -> core_pb2.UnitKey:
+    return core_pb2.UnitKey(sku=sku, serial=serial)
+
+
+def receive(
+    suite: Suite, sku: str, serials: list[str], supplier: str, loc: str, key: str = ""
+) -> wh.ReceiveUnitsResponse:
+    return suite.call("warehouse", "operator").ReceiveUnits(
+        wh.ReceiveUnitsRequest(
+            sku=sku, serials=serials, supplier_code=supplier, location_code=loc, idempotency_key=key
+        )
+    )
+
+
+def custody(suite: Suite, keys: list[core_pb2.UnitKey]) -> dict[str, str]:
+    rows = (
+        suite.call("warehouse", "viewer")
+        .BatchGetUnitStock(wh.BatchGetUnitStockRequest(units=keys))
+        .units
+    )
+    return {r.unit.serial: wh.CustodyStatus.Name(r.custody) for r in rows}
+
+
+def test_receiving_5000_serials_registers_them_once_with_one_movement_each(suite: Suite) -> None:
+    loc, _, supplier, _ = suite.setup_site()
+    sku = suite.product()
+    serials = [f"R{n:05d}" for n in range(5000)]
+    key = unique("receipt")
+    assert len(receive(suite, sku, serials, supplier, loc, key).units) == 5000
+    registered = (
+        suite.call("masterdata", "viewer")
+        .BatchGetUnits(md.BatchGetUnitsRequest(keys=[ukey(sku, s) for s in serials]))
+        .units
+    )
+    assert len(registered) == 5000
+    assert {u.source for u in registered} == {md.UNIT_SOURCE_PURCHASED}
+    moves = (
+        suite.call("warehouse", "viewer")
+        .BatchGetMovements(wh.BatchGetMovementsRequest(units=[ukey(sku, s) for s in serials]))
+        .movements
+    )
+    assert len(moves) == 5000 and {m.kind for m in moves} == {wh.MOVEMENT_KIND_RECEIVE}
+    before = suite.warehouse_state()
+    assert len(receive(suite, sku, serials, supplier, loc, key).units) == 5000
+    assert suite.warehouse_state() == before
+
+
+def test_pack_cartons_on_a_pallet_and_ship_the_pallet(suite: Suite) -> None:
+    loc, _, supplier, customer = suite.setup_site()
+    sku = suite.product()
+    serials = [f"P{n:03d}" for n in range(40)]
+    receive(suite, sku, serials, supplier, loc)
+    operator = suite.call("warehouse", "operator")
+    cartons = [
+        operator.Pack(
+            wh.PackRequest(
+                kind=wh.PACKAGE_KIND_CARTON, units=[ukey(sku, s) for s in serials[i : i + 10]]
+            )
+        ).package
+        for i in range(0, 40, 10)
+    ]
+    assert all(gs1.has_valid_check_digit(c.sscc) and len(c.units) == 10 for c in cartons)
+    pallet = operator.Pack(
+        wh.PackRequest(kind=wh.PACKAGE_KIND_PALLET, package_ssccs=[c.sscc for c in cartons])
+    ).package
+    assert sorted(pallet.package_ssccs) == sorted(c.sscc for c in cartons)
+    shipment = operator.CreateShipment(
+        wh.CreateShipmentRequest(
+            customer_code=customer,
+            package_ssccs=[pallet.sscc],
+            carrier="DHL",
+            tracking_number="TRK1",
+        )
+    ).shipment
+    assert shipment.unit_count == 40
+    stock = (
+        suite.call("warehouse", "viewer")
+        .BatchGetUnitStock(wh.BatchGetUnitStockRequest(units=[ukey(sku, s) for s in serials]))
+        .units
+    )
+    assert {(u.custody, u.shipment_id) for u in stock} == {(wh.CUSTODY_STATUS_SHIPPED, shipment.id)}
+    moves = (
+        suite.call("warehouse", "viewer")
+        .BatchGetMovements(wh.BatchGetMovementsRequest(units=[ukey(sku, s) for s in serials]))
+        .movements
+    )
+    assert sum(m.kind == wh.MOVEMENT_KIND_SHIP for m in moves) == 40
+    listed = suite.call("warehouse", "viewer").ListShipmentUnits(
+        wh.ListShipmentUnitsRequest(shipment_id=shipment.id, page_size=25)
+    )
+    assert listed.total_count == 40 and len(listed.units) == 25 and listed.next_page_token
+
+
+def test_a_package_with_one_held_unit_does_not_ship_at_all(suite: Suite) -> None:
+    loc, _, supplier, customer = suite.setup_site()
+    sku = suite.product()
+    serials = [f"H{n}" for n in range(5)]
+    receive(suite, sku, serials, supplier, loc)
+    operator = suite.call("warehouse", "operator")
+    carton = operator.Pack(
+        wh.PackRequest(kind=wh.PACKAGE_KIND_CARTON, units=[ukey(sku, s) for s in serials])
+    ).package
+    hold = (
+        suite.call("quality", "quality")
+        .PlaceHold(qa.PlaceHoldRequest(reason="dented", units=[ukey(sku, "H3")]))
+        .hold
+    )
+    error = rpc_error(
+        operator.CreateShipment,
+        wh.CreateShipmentRequest(customer_code=customer, package_ssccs=[carton.sscc]),
+    )
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert f"{sku}/H3" in error.details() and hold.id in error.details()
+    assert set(custody(suite, [ukey(sku, s) for s in serials]).values()) == {
+        "CUSTODY_STATUS_IN_STOCK"
+    }
+
+
+def test_sixteen_concurrent_issues_never_take_a_lot_below_zero(suite: Suite) -> None:
+    loc, _, supplier, _ = suite.setup_site()
+    material = suite.product(tracking=md.TRACKING_MODE_LOT)
+    lot = core_pb2.LotKey(sku=material, lot_number=unique("L"))
+    operator = suite.call("warehouse", "operator")
+    operator.ReceiveLot(
+        wh.ReceiveLotRequest(lot=lot, quantity=100, supplier_code=supplier, location_code=loc)
+    )
+
+    def issue(_: int) -> str:
+        try:
+            operator.IssueToProduction(
+                wh.IssueToProductionRequest(
+                    lot=core_pb2.LotQuantity(lot=lot, quantity=10), reference="WO-1"
+                )
+            )
+            return "ok"
+        except grpc.RpcError as error:
+            return error.code().name
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        outcomes = list(pool.map(issue, range(16)))
+    assert outcomes.count("ok") == 10
+    assert set(outcomes) - {"ok"} == {"FAILED_PRECONDITION"}
+    [stock] = (
+        suite.call("warehouse", "viewer")
+        .BatchGetLotStock(wh.BatchGetLotStockRequest(lots=[lot]))
+        .lots
+    )
+    assert stock.quantity_on_hand == 0
+
+
+def test_an_sscc_with_a_wrong_check_digit_is_invalid(suite: Suite) -> None:
+    error = rpc_error(
+        suite.call("warehouse", "operator").Pack,
+        wh.PackRequest(
+            sscc="106141412345678909", kind=wh.PACKAGE_KIND_CARTON, units=[ukey("X", "Y")]
+        ),
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and "check digit" in error.details()
+
+
+def test_a_returned_unit_is_in_stock_again_with_its_path_in_order(suite: Suite) -> None:
+    loc, loc2, supplier, customer = suite.setup_site()
+    sku = suite.product()
+    receive(suite, sku, ["RT1"], supplier, loc)
+    operator = suite.call("warehouse", "operator")
+    operator.MoveStock(wh.MoveStockRequest(units=[ukey(sku, "RT1")], to_location_code=loc2))
+    operator.CreateShipment(
+        wh.CreateShipmentRequest(customer_code=customer, units=[ukey(sku, "RT1")])
+    )
+    returned = operator.ReturnUnit(
+        wh.ReturnUnitRequest(
+            unit=ukey(sku, "RT1"), rma_number="RMA-7", reason="DOA", location_code=loc
+        )
+    ).unit
+    assert (returned.custody, returned.location_code) == (wh.CUSTODY_STATUS_IN_STOCK, loc)
+    moves = (
+        suite.call("warehouse", "viewer")
+        .BatchGetMovements(wh.BatchGetMovementsRequest(units=[ukey(sku, "RT1")]))
+        .movements
+    )
+    assert [wh.MovementKind.Name(m.kind).removeprefix("MOVEMENT_KIND_") for m in moves] == [
+        "RECEIVE",
+        "MOVE",
+        "SHIP",
+        "RETURN",
+    ]
+    assert "RMA-7" in moves[-1].reference
+
+
+def test_unknown_locations_and_customers_are_refused(suite: Suite) -> None:
+    _, _, supplier, _ = suite.setup_site()
+    error = rpc_error(receive, suite, suite.product(), ["Z1"], supplier, "NOWHERE")
+    assert error.code() == grpc.StatusCode.NOT_FOUND and "NOWHERE" in error.details()
+    error = rpc_error(
+        suite.call("warehouse", "operator").CreateShipment,
+        wh.CreateShipmentRequest(customer_code=supplier, units=[ukey("A", "B")]),
+    )
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION and "CUSTOMER" in error.details()
+
+
+def test_built_units_ship_only_when_complete_and_lots_install_from_stock(suite: Suite) -> None:
+    loc, _, supplier, customer = suite.setup_site()
+    material = suite.product(tracking=md.TRACKING_MODE_LOT)
+    fg = suite.product(items=(material,))
+    lot = core_pb2.LotKey(sku=material, lot_number=unique("L"))
+    suite.call("warehouse", "operator").ReceiveLot(
+        wh.ReceiveLotRequest(lot=lot, quantity=3, supplier_code=supplier, location_code=loc)
+    )
+    planner = suite.call("production", "planner")
+    wo = planner.CreateWorkOrder(
+        pp.CreateWorkOrderRequest(sku=fg, quantity=1, bom_revision="A")
+    ).work_order.id
+    [unit] = planner.CommissionUnits(pp.CommissionUnitsRequest(work_order_id=wo, count=1)).units
+    production = suite.call("production", "operator")
+    install = pp.InstallComponentRequest(
+        parent=unit, component_lot=core_pb2.LotQuantity(lot=lot, quantity=2)
+    )
+    production.InstallComponent(install)  # issued from stock by the warehouse
+    [stock] = (
+        suite.call("warehouse", "viewer")
+        .BatchGetLotStock(wh.BatchGetLotStockRequest(lots=[lot]))
+        .lots
+    )
+    assert stock.quantity_on_hand == 1
+    short = rpc_error(production.InstallComponent, install)
+    assert short.code() == grpc.StatusCode.FAILED_PRECONDITION and "1 on hand" in short.details()
+
+    operator = suite.call("warehouse", "operator")
+    early = rpc_error(operator.MoveStock, wh.MoveStockRequest(units=[unit], to_location_code=loc))
+    assert early.code() == grpc.StatusCode.FAILED_PRECONDITION and "COMPLETE" in early.details()
+    production.CompleteUnit(pp.CompleteUnitRequest(unit=unit))
+    operator.MoveStock(wh.MoveStockRequest(units=[unit], to_location_code=loc))  # put-away
+    shipped = operator.CreateShipment(
+        wh.CreateShipmentRequest(customer_code=customer, units=[unit])
+    ).shipment
+    assert shipped.unit_count == 1
