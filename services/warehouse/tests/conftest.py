@@ -13,29 +13,19 @@ from serialtrace.common.server import RunningServer
 from serialtrace.common.testing import (
     Caller,
     TestDatabases,
-    free_port,
     sql_engine,
-    start_service,
+    start_services,
     token,
     unique,
 )
-from serialtrace.masterdata.main import service as masterdata_service
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc as md_grpc
-from serialtrace.production.main import service as production_service
 from serialtrace.production.v1 import production_pb2_grpc as pp_grpc
-from serialtrace.quality.main import service as quality_service
 from serialtrace.quality.v1 import quality_pb2_grpc as qa_grpc
-from serialtrace.warehouse.main import service as warehouse_service
 from serialtrace.warehouse.store import MovementRow
 from serialtrace.warehouse.v1 import warehouse_pb2_grpc as wh_grpc
 
-SERVICES = {
-    "masterdata": masterdata_service,
-    "production": production_service,
-    "warehouse": warehouse_service,
-    "quality": quality_service,
-}
+SERVICES = ("masterdata", "production", "warehouse", "quality")
 STUBS = {
     "masterdata": md_grpc.MasterdataServiceStub,
     "production": pp_grpc.ProductionServiceStub,
@@ -119,16 +109,9 @@ class Suite:
 
 @pytest.fixture(scope="session")
 def suite(test_databases: TestDatabases) -> Iterator[Suite]:
-    addrs = {name: f"127.0.0.1:{free_port()}" for name in SERVICES}
-    env = {f"{name.upper()}_ADDR": addr for name, addr in addrs.items()}
-    databases = {name: test_databases.create(name) for name in SERVICES}
-    servers = {
-        name: start_service(definition, databases[name], **env)
-        for name, definition in SERVICES.items()
-    }
-    channels = {name: grpc.insecure_channel(addr) for name, addr in addrs.items()}
-    yield Suite(servers, databases, channels)
+    running = start_services(test_databases, list(SERVICES))
+    channels = {name: grpc.insecure_channel(addr) for name, addr in running.addrs.items()}
+    yield Suite(running.servers, running.databases, channels)
     for channel in channels.values():
         channel.close()
-    for server in servers.values():
-        server.stop(0)
+    running.stop()

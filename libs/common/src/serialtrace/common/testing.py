@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -193,6 +194,36 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@dataclass
+class RunningServices:
+    """Several real services on free ports that know each other's addresses."""
+
+    servers: dict[str, server.RunningServer]
+    databases: dict[str, str]
+    addrs: dict[str, str]
+
+    def stop(self) -> None:
+        for running in self.servers.values():
+            running.stop(0)
+
+
+def start_services(
+    test_databases: TestDatabases, names: Sequence[str], **extra_env: str
+) -> RunningServices:
+    """Starts the named installed services (found through their entry points), each on
+    its own fresh database, every one told where the others listen."""
+    from serialtrace.common.cli import installed_services
+
+    definitions = installed_services()
+    addrs = {name: f"127.0.0.1:{free_port()}" for name in names}
+    env = {**{f"{n.upper()}_ADDR": a for n, a in addrs.items()}, **extra_env}
+    databases = {name: test_databases.create(name) for name in names}
+    servers = {
+        name: start_service(definitions[name].load(), databases[name], **env) for name in names
+    }
+    return RunningServices(servers, databases, addrs)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from typing import Any
 
 from serialtrace.common.auth import ANY_ROLE, Role, roles
 from serialtrace.common.db import Database
+from serialtrace.common.errors import InvalidArgument
 from serialtrace.common.ledger import canonical_json
 from serialtrace.common.protomap import enum_str, enum_value, present
 from serialtrace.common.server import GrpcService
@@ -17,6 +18,7 @@ from serialtrace.quality.production_client import Production
 from serialtrace.quality.store import Key
 from serialtrace.quality.v1 import quality_pb2 as pb
 from serialtrace.quality.v1 import quality_pb2_grpc as pb_grpc
+from serialtrace.quality.warehouse_client import Warehouse
 
 METHOD_ROLES: dict[str, frozenset[Role]] = {
     "RecordInspection": roles(Role.QUALITY),
@@ -115,14 +117,126 @@ def hold_message(row: store.HoldRow, subjects: list[store.HoldSubjectRow]) -> pb
     return message
 
 
-class QualityServicer(pb_grpc.QualityServiceServicer):
-    # Recalls (CreateRecall, UpdateRecallItem and their reads) arrive with the warehouse
-    # service they ask for unit locations; until then the generated base answers
-    # UNIMPLEMENTED.
+MAX_PAGE = 10_000
 
-    def __init__(self, database: Database, production: Production) -> None:
-        self.database, self.production = database, production
+
+def recall_message(row: store.RecallRow, counts: dict[str, int]) -> pb.Recall:
+    return pb.Recall(
+        id=row.id,
+        reason=row.reason,
+        status=enum_value(pb.RecallStatus, row.status),
+        created_at=to_timestamp(row.created_at),
+        created_by=row.created_by,
+        scope_computed_in_ms=row.scope_computed_in_ms,
+        hold_id=row.hold_id or "",
+        counts=[
+            pb.RecallCount(state=enum_value(pb.RecallUnitState, state), count=n)
+            for state, n in sorted(counts.items())
+        ],
+    )
+
+
+def item_message(row: store.RecallItemRow) -> pb.RecallItem:
+    return pb.RecallItem(
+        recall_id=row.recall_id,
+        unit=core_pb2.UnitKey(sku=row.sku, serial=row.serial),
+        state=enum_value(pb.RecallUnitState, row.state),
+        location_code=row.location_code or "",
+        customer_code=row.customer_code or "",
+        shipment_id=row.shipment_id or "",
+    )
+
+
+class QualityServicer(pb_grpc.QualityServiceServicer):
+    def __init__(self, database: Database, production: Production, warehouse: Warehouse) -> None:
+        self.database, self.production, self.warehouse = database, production, warehouse
         self.mutations = Mutations(database)
+
+    def CreateRecall(
+        self, request: pb.CreateRecallRequest, context: Any
+    ) -> pb.CreateRecallResponse:
+        def handler(uow: UnitOfWork) -> pb.CreateRecallResponse:
+            recall = usecases.create_recall(
+                uow,
+                self.production,
+                self.warehouse,
+                request.reason,
+                _units(request.units),
+                _lots(request.lots),
+                request.hold_stock,
+            )
+            counts = store.recall_counts(uow.session, [recall.id]).get(recall.id, {})
+            return pb.CreateRecallResponse(recall=recall_message(recall, counts))
+
+        return self.mutations.run("CreateRecall", request, pb.CreateRecallResponse, handler)
+
+    def UpdateRecallItem(
+        self, request: pb.UpdateRecallItemRequest, context: Any
+    ) -> pb.UpdateRecallItemResponse:
+        def handler(uow: UnitOfWork) -> pb.UpdateRecallItemResponse:
+            item, recall = usecases.update_recall_item(
+                uow,
+                request.recall_id,
+                (request.unit.sku, request.unit.serial),
+                enum_str(pb.RecallUnitState, request.state),
+            )
+            counts = store.recall_counts(uow.session, [recall.id]).get(recall.id, {})
+            return pb.UpdateRecallItemResponse(
+                item=item_message(item), recall=recall_message(recall, counts)
+            )
+
+        return self.mutations.run("UpdateRecallItem", request, pb.UpdateRecallItemResponse, handler)
+
+    def BatchGetRecalls(
+        self, request: pb.BatchGetRecallsRequest, context: Any
+    ) -> pb.BatchGetRecallsResponse:
+        usecases.check_batch(len(request.ids))
+        with self.database.reader() as session:
+            rows = store.recalls(session, request.ids)
+            counts = store.recall_counts(session, [r.id for r in rows])
+            return pb.BatchGetRecallsResponse(
+                recalls=[recall_message(r, counts.get(r.id, {})) for r in rows]
+            )
+
+    def BatchGetUnitRecalls(
+        self, request: pb.BatchGetUnitRecallsRequest, context: Any
+    ) -> pb.BatchGetUnitRecallsResponse:
+        units = _units(request.units)
+        usecases.check_batch(len(units))
+        with self.database.reader() as session:
+            found = store.recalls_of_units(session, units)
+        return pb.BatchGetUnitRecallsResponse(
+            units=[
+                pb.UnitRecalls(unit=core_pb2.UnitKey(sku=s, serial=n), recall_ids=sorted(ids))
+                for (s, n), ids in sorted(found.items())
+            ]
+        )
+
+    def ListRecallItems(
+        self, request: pb.ListRecallItemsRequest, context: Any
+    ) -> pb.ListRecallItemsResponse:
+        size = request.page_size or 100
+        if not 1 <= size <= MAX_PAGE:
+            raise InvalidArgument(f"page_size must be 1 to {MAX_PAGE}, got {size}")
+        after = None
+        if request.page_token:
+            sku, sep, serial = request.page_token.partition(":")
+            if not sep:
+                raise InvalidArgument("page_token is not one this service handed out")
+            after = (sku, serial)
+        state = enum_str(pb.RecallUnitState, request.state) or None
+        with self.database.reader() as session:
+            rows, total = store.recall_items(session, request.recall_id, state, size, after)
+            more = len(rows) == size and bool(
+                store.recall_items(
+                    session, request.recall_id, state, 1, (rows[-1].sku, rows[-1].serial)
+                )[0]
+            )
+            return pb.ListRecallItemsResponse(
+                items=[item_message(r) for r in rows],
+                total_count=total,
+                next_page_token=f"{rows[-1].sku}:{rows[-1].serial}" if more else "",
+            )
 
     def RecordInspection(
         self, request: pb.RecordInspectionRequest, context: Any
@@ -271,8 +385,10 @@ class QualityServicer(pb_grpc.QualityServiceServicer):
             )
 
 
-def grpc_services(database: Database, production: Production) -> list[GrpcService]:
-    servicer = QualityServicer(database, production)
+def grpc_services(
+    database: Database, production: Production, warehouse: Warehouse
+) -> list[GrpcService]:
+    servicer = QualityServicer(database, production, warehouse)
     return [
         GrpcService(
             descriptor=pb.DESCRIPTOR.services_by_name["QualityService"],

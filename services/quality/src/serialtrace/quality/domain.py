@@ -82,3 +82,35 @@ def status_of(on_hold: bool, scrapped: bool) -> QualityStatus:
     if on_hold:
         return QualityStatus.ON_HOLD
     return QualityStatus.REJECTED if scrapped else QualityStatus.OK
+
+
+class RecallState(StrEnum):
+    IN_PRODUCTION = "IN_PRODUCTION"
+    IN_STOCK = "IN_STOCK"
+    SHIPPED = "SHIPPED"
+    RETURNED = "RETURNED"
+    RECOVERED = "RECOVERED"
+    DESTROYED = "DESTROYED"
+
+
+# A recall stays open while any item is still out there or in our hands unresolved.
+OPEN_STATES = frozenset({RecallState.IN_PRODUCTION, RecallState.IN_STOCK, RecallState.SHIPPED})
+# Items are resolved by marking them RECOVERED or DESTROYED.
+RESOLUTIONS = frozenset({RecallState.RECOVERED, RecallState.DESTROYED})
+
+
+def recall_state(custody: str | None) -> RecallState:
+    """Where an affected unit is, from the warehouse's custody (None: never in stock)."""
+    if custody == "SHIPPED":
+        return RecallState.SHIPPED
+    if custody == "IN_STOCK":
+        return RecallState.IN_STOCK
+    if custody == "RETURNED":
+        return RecallState.RETURNED
+    return RecallState.IN_PRODUCTION  # built or being built, issued, or not yet put away
+
+
+def check_resolution(state: RecallState) -> RecallState:
+    if state not in RESOLUTIONS:
+        raise InvalidArgument("a recall item is resolved as RECOVERED or DESTROYED")
+    return state

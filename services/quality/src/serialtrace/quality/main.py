@@ -11,10 +11,14 @@ from serialtrace.common.server import GrpcService, ServiceDefinition
 from serialtrace.quality import api
 from serialtrace.quality.config import SERVICE_NAME, load_settings
 from serialtrace.quality.production_client import Production
+from serialtrace.quality.warehouse_client import Warehouse
 
 
 def _build(settings: ServiceSettings, database: Database) -> Sequence[GrpcService]:
-    return api.grpc_services(database, Production(settings.common.service_addrs["production"]))
+    addrs = settings.common.service_addrs
+    return api.grpc_services(
+        database, Production(addrs["production"]), Warehouse(addrs["warehouse"])
+    )
 
 
 service = ServiceDefinition(

@@ -16,8 +16,11 @@ class Production:
             "production", pb_grpc.ProductionServiceStub(open_channel(address))
         )
 
-    def units_containing(self, kind: str, sku: str, key: str) -> list[tuple[str, str]]:
-        """Every unit (subassemblies too) containing the lot or unit, in pages."""
+    def units_containing(
+        self, kind: str, sku: str, key: str, top_level_only: bool = False
+    ) -> list[tuple[str, str]]:
+        """Every unit containing the lot or unit (subassemblies too, unless only top-level
+        units are asked for), read in pages."""
         target = (
             {"lot": core_pb2.LotKey(sku=sku, lot_number=key)}
             if kind == "LOT"
@@ -28,7 +31,10 @@ class Production:
         while True:
             page = self._client.WhereUsed(
                 pb.WhereUsedRequest(
-                    page_size=PAGE, page_token=token, include_intermediate=True, **target
+                    page_size=PAGE,
+                    page_token=token,
+                    include_intermediate=not top_level_only,
+                    **target,
                 ),
                 timeout=30,
             )

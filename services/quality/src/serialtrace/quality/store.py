@@ -15,8 +15,10 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    func,
     insert,
     select,
+    tuple_,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -202,3 +204,78 @@ def ncr_subjects(session: Session, ncr_id: str) -> list[NonconformanceSubjectRow
             select(NonconformanceSubjectRow).where(NonconformanceSubjectRow.ncr_id == ncr_id)
         )
     )
+
+
+class RecallRow(Base):
+    __tablename__ = "recalls"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+    scope_computed_in_ms: Mapped[int] = mapped_column(Integer)
+    hold_id: Mapped[str | None] = mapped_column(ForeignKey("holds.id"))
+
+
+class RecallItemRow(Base):
+    __tablename__ = "recall_items"
+    __table_args__ = (
+        Index("ix_recall_items_state", "recall_id", "state", "sku", "serial"),
+        Index("ix_recall_items_unit", "sku", "serial"),
+    )
+    recall_id: Mapped[str] = mapped_column(ForeignKey("recalls.id"), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    serial: Mapped[str] = mapped_column(String(100), primary_key=True)
+    state: Mapped[str] = mapped_column(String(15))
+    location_code: Mapped[str | None] = mapped_column(String(64))
+    customer_code: Mapped[str | None] = mapped_column(String(64))
+    shipment_id: Mapped[str | None] = mapped_column(String(40))
+
+
+def add_recall_items(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(RecallItemRow), list(rows))
+
+
+def recall_counts(session: Session, recall_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+    result: dict[str, dict[str, int]] = {}
+    for part in chunks(sorted(set(recall_ids))):
+        for recall_id, state, count in session.execute(
+            select(RecallItemRow.recall_id, RecallItemRow.state, func.count())
+            .where(RecallItemRow.recall_id.in_(part))
+            .group_by(RecallItemRow.recall_id, RecallItemRow.state)
+        ):
+            result.setdefault(recall_id, {})[state] = int(count)
+    return result
+
+
+def recalls(session: Session, ids: Iterable[str]) -> list[RecallRow]:
+    found: list[RecallRow] = []
+    for part in chunks(sorted(set(ids))):
+        found += session.scalars(select(RecallRow).where(RecallRow.id.in_(part)))
+    return found
+
+
+def recall_items(
+    session: Session, recall_id: str, state: str | None, limit: int, after: Key | None
+) -> tuple[list[RecallItemRow], int]:
+    query = select(RecallItemRow).where(RecallItemRow.recall_id == recall_id)
+    if state:
+        query = query.where(RecallItemRow.state == state)
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    if after is not None:
+        query = query.where(tuple_(RecallItemRow.sku, RecallItemRow.serial) > after)
+    rows = list(
+        session.scalars(query.order_by(RecallItemRow.sku, RecallItemRow.serial).limit(limit))
+    )
+    return rows, int(total)
+
+
+def recalls_of_units(session: Session, units: Sequence[Key]) -> dict[Key, list[str]]:
+    query = select(RecallItemRow.sku, RecallItemRow.serial, RecallItemRow.recall_id)
+    result: dict[Key, list[str]] = {}
+    for sku, serial, recall_id in _by_key(
+        session, query, (RecallItemRow.sku, RecallItemRow.serial), units
+    ):
+        result.setdefault((sku, serial), []).append(recall_id)
+    return result

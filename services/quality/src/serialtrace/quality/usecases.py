@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -16,6 +18,7 @@ from serialtrace.quality import domain, store
 from serialtrace.quality.domain import Disposition, InspectionKind, QualityStatus, Result
 from serialtrace.quality.production_client import Production
 from serialtrace.quality.store import Key
+from serialtrace.quality.warehouse_client import Warehouse
 
 
 def _entity(kind: str, sku: str, key: str) -> tuple[str, str]:
@@ -175,3 +178,132 @@ def statuses(
 def check_batch(size: int) -> None:
     if size > domain.MAX_SUBJECTS:
         raise InvalidArgument(f"at most {domain.MAX_SUBJECTS} keys per call, got {size}")
+
+
+def create_recall(
+    uow: UnitOfWork,
+    production: Production,
+    warehouse: Warehouse,
+    reason: str,
+    units: Sequence[Key],
+    lots: Sequence[Key],
+    hold_stock: bool,
+) -> store.RecallRow:
+    """Scope through genealogy, whereabouts through the warehouse, one item per affected
+    top-level unit, and one hold over everything not yet shipped (in bulk)."""
+    reason = domain.check_text(reason, "recall reason")
+    domain.check_subjects(len(units), len(lots), "a recall")
+    started = time.perf_counter()
+    affected: set[Key] = set()
+    for sku, key in sorted(set(lots)):
+        affected.update(production.units_containing("LOT", sku, key, top_level_only=True))
+    for sku, key in sorted(set(units)):
+        above = production.units_containing("UNIT", sku, key, top_level_only=True)
+        affected.update(above or [(sku, key)])  # a unit in nothing recalls itself
+    scope = sorted(affected)
+    where = warehouse.whereabouts(scope)
+    scope_ms = int((time.perf_counter() - started) * 1000)
+
+    recall = store.RecallRow(
+        id=f"RC-{uuid.uuid4().hex[:12].upper()}",
+        reason=reason,
+        status="OPEN",
+        created_at=utcnow(),
+        created_by=uow.actor,
+        scope_computed_in_ms=scope_ms,
+    )
+    uow.session.add(recall)
+    items: list[dict[str, Any]] = []
+    for unit in scope:
+        place = where.get(unit)
+        state = domain.recall_state(place.custody if place else None)
+        items.append(
+            {
+                "recall_id": recall.id,
+                "sku": unit[0],
+                "serial": unit[1],
+                "state": state.value,
+                "location_code": place.location_code if place else None,
+                "customer_code": place.customer_code if place else None,
+                "shipment_id": place.shipment_id if place else None,
+            }
+        )
+    unshipped = [
+        (i["sku"], i["serial"])
+        for i in items
+        if i["state"] in (domain.RecallState.IN_PRODUCTION, domain.RecallState.IN_STOCK)
+    ]
+    if hold_stock and unshipped:
+        # The affected units are top-level, so the hold covers exactly them.
+        hold = store.HoldRow(
+            id=f"H-{uuid.uuid4().hex[:12].upper()}",
+            reason=f"recall {recall.id}: {reason}",
+            placed_by=uow.actor,
+            placed_at=utcnow(),
+            active=True,
+            unit_count=len(unshipped),
+        )
+        store.add_hold(uow.session, hold, [("UNIT", s, n) for s, n in unshipped], unshipped)
+        recall.hold_id = hold.id
+        uow.record(
+            "hold.placed",
+            "hold",
+            hold.id,
+            {"reason": hold.reason, "recall": recall.id, "unit_count": len(unshipped)},
+        )
+    uow.session.flush()
+    store.add_recall_items(uow.session, items)
+    uow.record(
+        "recall.created",
+        "recall",
+        recall.id,
+        {
+            "reason": reason,
+            "units": [f"{s}/{k}" for s, k in sorted(set(units))],
+            "lots": [f"{s}/{k}" for s, k in sorted(set(lots))],
+            "affected": len(items),
+            "hold": recall.hold_id,
+            "scope_computed_in_ms": scope_ms,
+        },
+    )
+    for item in items:
+        uow.record(
+            "recall.item",
+            "unit",
+            unit_entity(item["sku"], item["serial"]),
+            {"recall": recall.id, "state": item["state"], "hold": recall.hold_id},
+        )
+    if not items:
+        recall.status = "CLOSED"
+    return recall
+
+
+def update_recall_item(
+    uow: UnitOfWork, recall_id: str, unit: Key, state: str
+) -> tuple[store.RecallItemRow, store.RecallRow]:
+    resolution = domain.check_resolution(parse_enum(domain.RecallState, state, "state"))
+    recall = uow.session.get(store.RecallRow, recall_id, with_for_update=True)
+    if recall is None:
+        raise NotFound(f"no recall {recall_id!r}")
+    item = uow.session.get(store.RecallItemRow, (recall_id, *unit), with_for_update=True)
+    if item is None:
+        raise NotFound(f"unit {unit[0]}/{unit[1]} is not in recall {recall_id}")
+    if item.state in domain.RESOLUTIONS:
+        raise FailedPrecondition(f"unit {unit[0]}/{unit[1]} is already {item.state}")
+    previous, item.state = item.state, resolution.value
+    uow.session.flush()
+    counts = store.recall_counts(uow.session, [recall_id]).get(recall_id, {})
+    if not any(counts.get(s.value) for s in domain.OPEN_STATES):
+        recall.status = "CLOSED"
+    uow.record(
+        "recall.item_resolved",
+        "unit",
+        unit_entity(*unit),
+        {
+            "recall": recall_id,
+            "from": previous,
+            "to": resolution.value,
+            "recall_status": recall.status,
+        },
+    )
+    return item, recall
