@@ -8,12 +8,14 @@ from typing import Any
 import grpc
 
 from serialtrace.common import gs1
-from serialtrace.common.testing import rpc_error, unique
+from serialtrace.common.testing import Caller, rpc_error, start_service, token, unique
 from serialtrace.core.v1 import core_pb2
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.production.v1 import production_pb2 as pp
 from serialtrace.quality.v1 import quality_pb2 as qa
+from serialtrace.warehouse.main import service as warehouse_service
 from serialtrace.warehouse.v1 import warehouse_pb2 as wh
+from serialtrace.warehouse.v1 import warehouse_pb2_grpc as wh_grpc
 
 Suite = Any  # the `suite` fixture (conftest.Suite)
 
@@ -250,7 +252,79 @@ def test_built_units_ship_only_when_complete_and_lots_install_from_stock(suite: 
     assert early.code() == grpc.StatusCode.FAILED_PRECONDITION and "COMPLETE" in early.details()
     production.CompleteUnit(pp.CompleteUnitRequest(unit=unit))
     operator.MoveStock(wh.MoveStockRequest(units=[unit], to_location_code=loc))  # put-away
+    # A hold on the raw lot inside the unit blocks its shipment until it is released.
+    hold = (
+        suite.call("quality", "quality")
+        .PlaceHold(qa.PlaceHoldRequest(reason="resin recall check", lots=[lot]))
+        .hold
+    )
+    held = rpc_error(
+        operator.CreateShipment, wh.CreateShipmentRequest(customer_code=customer, units=[unit])
+    )
+    assert held.code() == grpc.StatusCode.FAILED_PRECONDITION and hold.id in held.details()
+    suite.call("quality", "quality").ReleaseHold(
+        qa.ReleaseHoldRequest(id=hold.id, meaning="lot re-inspected, fine")
+    )
     shipped = operator.CreateShipment(
         wh.CreateShipmentRequest(customer_code=customer, units=[unit])
     ).shipment
     assert shipped.unit_count == 1
+
+
+def test_units_at_a_location_page_with_a_total(suite: Suite) -> None:
+    loc, loc2, supplier, _ = suite.setup_site()
+    sku = suite.product()
+    receive(suite, sku, [f"A{n:02d}" for n in range(12)], supplier, loc)
+    viewer = suite.call("warehouse", "viewer")
+    first = viewer.ListUnitsAtLocation(
+        wh.ListUnitsAtLocationRequest(location_code=loc, page_size=5)
+    )
+    assert first.total_count == 12 and len(first.units) == 5 and first.next_page_token
+    rest = viewer.ListUnitsAtLocation(
+        wh.ListUnitsAtLocationRequest(
+            location_code=loc, page_size=50, page_token=first.next_page_token
+        )
+    )
+    assert len(rest.units) == 7 and not rest.next_page_token
+    assert (
+        viewer.ListUnitsAtLocation(wh.ListUnitsAtLocationRequest(location_code=loc2)).total_count
+        == 0
+    )
+    missing = rpc_error(
+        viewer.ListUnitsAtLocation, wh.ListUnitsAtLocationRequest(location_code="NOWHERE")
+    )
+    assert missing.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_shipping_fails_closed_when_quality_is_unreachable(
+    suite: Suite, test_databases: Any
+) -> None:
+    loc, _, supplier, customer = suite.setup_site()
+    sku = suite.product()
+    addrs = {n: s.address for n, s in suite.servers.items()}
+    lonely = start_service(
+        warehouse_service,
+        test_databases.create("warehouse"),
+        MASTERDATA_ADDR=addrs["masterdata"],
+        PRODUCTION_ADDR=addrs["production"],
+        QUALITY_ADDR="127.0.0.1:1",
+    )
+    try:
+        with grpc.insecure_channel(lonely.address) as channel:
+            operator = Caller(wh_grpc.WarehouseServiceStub(channel), token("wes", "operator"))
+            operator.ReceiveUnits(
+                wh.ReceiveUnitsRequest(
+                    sku=sku, serials=["Q1"], supplier_code=supplier, location_code=loc
+                )
+            )
+            error = rpc_error(
+                operator.CreateShipment,
+                wh.CreateShipmentRequest(customer_code=customer, units=[ukey(sku, "Q1")]),
+            )
+            assert error.code() == grpc.StatusCode.UNAVAILABLE and "quality" in error.details()
+            [stock] = operator.BatchGetUnitStock(
+                wh.BatchGetUnitStockRequest(units=[ukey(sku, "Q1")])
+            ).units
+            assert stock.custody == wh.CUSTODY_STATUS_IN_STOCK and not stock.shipment_id
+    finally:
+        lonely.stop(0)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from serialtrace.common.auth import ANY_ROLE, Role, roles
 from serialtrace.common.db import Database
-from serialtrace.common.errors import InvalidArgument
+from serialtrace.common.errors import InvalidArgument, NotFound
 from serialtrace.common.protomap import enum_str, enum_value, present
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
@@ -45,6 +45,7 @@ METHOD_ROLES: dict[str, frozenset[Role]] = {
             "BatchGetPackages",
             "BatchGetShipments",
             "ListShipmentUnits",
+            "ListUnitsAtLocation",
         )
     },
 }
@@ -349,15 +350,7 @@ class WarehouseServicer(pb_grpc.WarehouseServiceServicer):
     def ListShipmentUnits(
         self, request: pb.ListShipmentUnitsRequest, context: Any
     ) -> pb.ListShipmentUnitsResponse:
-        size = request.page_size or 100
-        if not 1 <= size <= MAX_PAGE:
-            raise InvalidArgument(f"page_size must be 1 to {MAX_PAGE}, got {size}")
-        after = None
-        if request.page_token:
-            sku, sep, serial = request.page_token.partition(":")
-            if not sep:
-                raise InvalidArgument("page_token is not one this service handed out")
-            after = (sku, serial)
+        size, after = _page_size(request.page_size), _page_after(request.page_token)
         with self.database.reader() as session:
             keys, total = store.shipment_units(session, request.shipment_id, size, after)
             more = len(keys) == size and bool(
@@ -368,6 +361,42 @@ class WarehouseServicer(pb_grpc.WarehouseServiceServicer):
                 total_count=total,
                 next_page_token=f"{keys[-1][0]}:{keys[-1][1]}" if more else "",
             )
+
+    def ListUnitsAtLocation(
+        self, request: pb.ListUnitsAtLocationRequest, context: Any
+    ) -> pb.ListUnitsAtLocationResponse:
+        size, after = _page_size(request.page_size), _page_after(request.page_token)
+        if self.peers.masterdata.missing_locations([request.location_code]):
+            raise NotFound(f"unknown location {request.location_code!r}")
+        with self.database.reader() as session:
+            rows, total = store.units_at(session, request.location_code, size, after)
+            more = len(rows) == size and bool(
+                store.units_at(session, request.location_code, 1, (rows[-1].sku, rows[-1].serial))[
+                    0
+                ]
+            )
+            return pb.ListUnitsAtLocationResponse(
+                units=[unit_stock_message(r) for r in rows],
+                total_count=total,
+                next_page_token=f"{rows[-1].sku}:{rows[-1].serial}" if more else "",
+            )
+
+
+def _page_after(token: str) -> Key | None:
+    """Page tokens are the last key of the previous page, as "sku:serial"."""
+    if not token:
+        return None
+    sku, sep, serial = token.partition(":")
+    if not sep:
+        raise InvalidArgument("page_token is not one this service handed out")
+    return (sku, serial)
+
+
+def _page_size(size: int) -> int:
+    size = size or 100
+    if not 1 <= size <= MAX_PAGE:
+        raise InvalidArgument(f"page_size must be 1 to {MAX_PAGE}, got {size}")
+    return size
 
 
 def grpc_services(

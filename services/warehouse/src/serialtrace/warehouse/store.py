@@ -52,7 +52,10 @@ class LotStockRow(Base):
 
 class UnitStockRow(Base):
     __tablename__ = "unit_stock"
-    __table_args__ = (Index("ix_unit_stock_package", "package_sscc"),)
+    __table_args__ = (
+        Index("ix_unit_stock_package", "package_sscc"),
+        Index("ix_unit_stock_location", "location_code", "sku", "serial"),
+    )
     sku: Mapped[str] = mapped_column(String(64), primary_key=True)
     serial: Mapped[str] = mapped_column(String(100), primary_key=True)
     custody: Mapped[str] = mapped_column(String(10))
@@ -273,3 +276,16 @@ def shipment_units(
         query.order_by(ShipmentUnitRow.sku, ShipmentUnitRow.serial).limit(limit)
     ).all()
     return [(r[0], r[1]) for r in rows], int(total)
+
+
+def units_at(
+    session: Session, location: str, limit: int, after: Key | None
+) -> tuple[list[UnitStockRow], int]:
+    query = select(UnitStockRow).where(
+        UnitStockRow.location_code == location, UnitStockRow.custody == "IN_STOCK"
+    )
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    if after is not None:
+        query = query.where(tuple_(UnitStockRow.sku, UnitStockRow.serial) > after)
+    rows = list(session.scalars(query.order_by(UnitStockRow.sku, UnitStockRow.serial).limit(limit)))
+    return rows, int(total)

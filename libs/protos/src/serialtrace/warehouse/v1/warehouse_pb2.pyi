@@ -391,3 +391,23 @@ class ListShipmentUnitsResponse(_message.Message):
     total_count: int
     next_page_token: str
     def __init__(self, units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ..., total_count: _Optional[int] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ListUnitsAtLocationRequest(_message.Message):
+    __slots__ = ("location_code", "page_size", "page_token")
+    LOCATION_CODE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    location_code: str
+    page_size: int
+    page_token: str
+    def __init__(self, location_code: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListUnitsAtLocationResponse(_message.Message):
+    __slots__ = ("units", "total_count", "next_page_token")
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_COUNT_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[UnitStock]
+    total_count: int
+    next_page_token: str
+    def __init__(self, units: _Optional[_Iterable[_Union[UnitStock, _Mapping]]] = ..., total_count: _Optional[int] = ..., next_page_token: _Optional[str] = ...) -> None: ...

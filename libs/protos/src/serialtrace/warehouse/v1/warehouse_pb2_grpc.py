@@ -104,6 +104,11 @@ class WarehouseServiceStub:
                 request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ListShipmentUnitsRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ListShipmentUnitsResponse.FromString,
                 _registered_method=True)
+        self.ListUnitsAtLocation = channel.unary_unary(
+                '/serialtrace.warehouse.v1.WarehouseService/ListUnitsAtLocation',
+                request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ListUnitsAtLocationRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ListUnitsAtLocationResponse.FromString,
+                _registered_method=True)
 
 
 class WarehouseServiceServicer:
@@ -193,6 +198,13 @@ class WarehouseServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListUnitsAtLocation(self, request, context):
+        """Units in stock at a location, paginated.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WarehouseServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -265,6 +277,11 @@ def add_WarehouseServiceServicer_to_server(servicer, server):
                     servicer.ListShipmentUnits,
                     request_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ListShipmentUnitsRequest.FromString,
                     response_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ListShipmentUnitsResponse.SerializeToString,
+            ),
+            'ListUnitsAtLocation': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUnitsAtLocation,
+                    request_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ListUnitsAtLocationRequest.FromString,
+                    response_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ListUnitsAtLocationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -645,6 +662,33 @@ class WarehouseService:
             '/serialtrace.warehouse.v1.WarehouseService/ListShipmentUnits',
             serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ListShipmentUnitsRequest.SerializeToString,
             serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ListShipmentUnitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUnitsAtLocation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.warehouse.v1.WarehouseService/ListUnitsAtLocation',
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ListUnitsAtLocationRequest.SerializeToString,
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ListUnitsAtLocationResponse.FromString,
             options,
             channel_credentials,
             insecure,
