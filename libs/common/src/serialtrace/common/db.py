@@ -7,6 +7,7 @@ the database lock instead of failing half-way with "database is locked".
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -15,7 +16,20 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, MetaData, create_engine, event, text
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Engine,
+    MetaData,
+    Text,
+    bindparam,
+    cast,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -160,3 +174,53 @@ def upsert_insert(session: Session, model: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(model)
     return sqlite.insert(model)
+
+
+def bulk_insert(
+    session: Session,
+    table: Any,
+    rows: Sequence[dict[str, Any]],
+    conflict_columns: Sequence[str] = (),
+    returning: Sequence[str] = (),
+) -> list[Any]:
+    """Inserts many rows at once, optionally skipping conflicts and returning columns.
+
+    On PostgreSQL it is one `INSERT … SELECT … FROM unnest(:array, …)` with one typed
+    array parameter per column, instead of thousands of bound values the driver must
+    splice into giant statements; elsewhere it is SQLAlchemy's multi-row insert.
+    """
+    if not rows:
+        return []
+    table = getattr(table, "__table__", table)
+    if session.get_bind().dialect.name == "postgresql":
+        names = list(rows[0])
+        arrays = []
+        for n, name in enumerate(names):
+            column_type = table.c[name].type
+            is_json = isinstance(column_type, JSON)  # JSON travels as text and is cast back
+            values = [json.dumps(r[name]) if is_json else r[name] for r in rows]
+            arrays.append(
+                bindparam(
+                    f"p{n}", values, type_=postgresql.ARRAY(Text() if is_json else column_type)
+                )
+            )
+        unnested = (
+            func.unnest(*arrays)
+            .table_valued(*(f"c{n}" for n in range(len(names))))
+            .render_derived()
+        )
+        source = select(
+            *(cast(unnested.c[f"c{n}"], table.c[name].type) for n, name in enumerate(names))
+        )
+        statement: Any = postgresql.insert(table).from_select(names, source)
+        rows_param = None
+    else:
+        statement = sqlite.insert(table)
+        rows_param = list(rows)
+    if conflict_columns:
+        statement = statement.on_conflict_do_nothing(index_elements=list(conflict_columns))
+    if returning:
+        statement = statement.returning(*(table.c[c] for c in returning))
+        return list(session.execute(statement, rows_param).all())
+    session.execute(statement, rows_param)
+    return []

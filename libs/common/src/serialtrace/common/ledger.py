@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from serialtrace.common.db import bulk_insert
 from serialtrace.common.timeutil import as_utc, iso, utcnow
 
 GENESIS_HASH = "0" * 64
@@ -159,7 +160,7 @@ def append(session: Session, actor: str, pending: Sequence[PendingEntry]) -> lis
             )
         )
         prev = digest
-    session.execute(audit_ledger.insert(), [vars(e) for e in written])
+    bulk_insert(session, audit_ledger, [vars(e) for e in written])
     return written
 
 

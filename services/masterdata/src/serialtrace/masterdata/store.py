@@ -18,7 +18,6 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
-    insert,
     select,
     text,
     tuple_,
@@ -26,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from serialtrace.common.db import NAMING_CONVENTION, chunks, upsert_insert
+from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks
 
 # PostgreSQL advisory lock that orders registrations against GLOBAL-scope serials.
 _GLOBAL_SERIALS_LOCK = 0x5E71A1610B
@@ -207,23 +206,21 @@ def globally_claimed(session: Session, serials: Sequence[str]) -> list[tuple[str
 
 def insert_new_units(
     session: Session, rows: Sequence[dict[str, Any]], claim_globally: bool
-) -> list[UnitRow]:
-    """Inserts the units that do not exist yet and returns them.
-
-    Duplicates are found by the unique (sku, serial) index inside the insert itself
-    (ON CONFLICT DO NOTHING), so the cost does not depend on the table's size or on
-    planner statistics after a bulk load; the caller compares what came back with
-    what it asked for.
-    """
-    statement = (
-        upsert_insert(session, UnitRow)
-        .on_conflict_do_nothing(index_elements=["sku", "serial"])
-        .returning(UnitRow)
+) -> list[Any]:
+    """Inserts the units that do not exist yet and returns them (as rows with the unit
+    columns). Duplicates are found by the unique (sku, serial) index inside the insert
+    itself, so the cost does not grow with the table; the caller compares what came
+    back with what it asked for."""
+    inserted = bulk_insert(
+        session,
+        UnitRow,
+        rows,
+        conflict_columns=("sku", "serial"),
+        returning=("id", "sku", "serial", "source", "attributes", "created_at", "created_by"),
     )
-    inserted = list(session.scalars(statement, list(rows)))
     if claim_globally and inserted:
-        session.execute(
-            insert(GlobalSerialRow), [{"serial": r.serial, "sku": r.sku} for r in inserted]
+        bulk_insert(
+            session, GlobalSerialRow, [{"serial": r.serial, "sku": r.sku} for r in inserted]
         )
     return inserted
 

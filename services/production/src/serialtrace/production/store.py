@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from serialtrace.common.db import NAMING_CONVENTION, chunks, upsert_insert
+from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, upsert_insert
 
 
 class Base(DeclarativeBase):
@@ -108,12 +108,12 @@ def routes(session: Session, skus: Iterable[str]) -> list[RouteRow]:
 def insert_new_units(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
     """Inserts units not known yet; returns the serials inserted. The unique index finds
     duplicates inside the insert, so the cost does not grow with the table."""
-    statement = (
-        upsert_insert(session, UnitRow)
-        .on_conflict_do_nothing(index_elements=["sku", "serial"])
-        .returning(UnitRow.serial)
-    )
-    return set(session.execute(statement, list(rows)).scalars())
+    return {
+        r.serial
+        for r in bulk_insert(
+            session, UnitRow, rows, conflict_columns=("sku", "serial"), returning=("serial",)
+        )
+    }
 
 
 def units_by_keys(

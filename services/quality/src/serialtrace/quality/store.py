@@ -16,13 +16,12 @@ from sqlalchemy import (
     MetaData,
     String,
     func,
-    insert,
     select,
     tuple_,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from serialtrace.common.db import NAMING_CONVENTION, chunks
+from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks
 
 Key = tuple[str, str]  # (sku, serial) or (sku, lot number)
 
@@ -173,14 +172,14 @@ def add_hold(
 ) -> None:
     session.add(hold)
     session.flush()
-    if subjects:
-        session.execute(
-            insert(HoldSubjectRow),
-            [{"hold_id": hold.id, "subject_kind": k, "sku": s, "key": v} for k, s, v in subjects],
-        )
-    rows = [{"hold_id": hold.id, "sku": s, "serial": n} for s, n in covered]
-    if rows:
-        session.execute(insert(HoldCoverageRow), rows)
+    bulk_insert(
+        session,
+        HoldSubjectRow,
+        [{"hold_id": hold.id, "subject_kind": k, "sku": s, "key": v} for k, s, v in subjects],
+    )
+    bulk_insert(
+        session, HoldCoverageRow, [{"hold_id": hold.id, "sku": s, "serial": n} for s, n in covered]
+    )
 
 
 def holds(session: Session, ids: Iterable[str]) -> list[HoldRow]:
@@ -233,8 +232,7 @@ class RecallItemRow(Base):
 
 
 def add_recall_items(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(RecallItemRow), list(rows))
+    bulk_insert(session, RecallItemRow, rows)
 
 
 def recall_counts(session: Session, recall_ids: Sequence[str]) -> dict[str, dict[str, int]]:

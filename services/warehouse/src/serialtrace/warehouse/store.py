@@ -16,14 +16,13 @@ from sqlalchemy import (
     MetaData,
     String,
     func,
-    insert,
     select,
     tuple_,
     update,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from serialtrace.common.db import NAMING_CONVENTION, chunks, upsert_insert
+from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, upsert_insert
 
 Key = tuple[str, str]
 
@@ -139,17 +138,16 @@ def units(
 
 def insert_new_units(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
     """Inserts unit stock rows not present yet; returns the serials inserted."""
-    statement = (
-        upsert_insert(session, UnitStockRow)
-        .on_conflict_do_nothing(index_elements=["sku", "serial"])
-        .returning(UnitStockRow.serial)
-    )
-    return set(session.execute(statement, list(rows)).scalars())
+    return {
+        r.serial
+        for r in bulk_insert(
+            session, UnitStockRow, rows, conflict_columns=("sku", "serial"), returning=("serial",)
+        )
+    }
 
 
 def add_movements(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(MovementRow), list(rows))
+    bulk_insert(session, MovementRow, rows)
 
 
 def movements_of(session: Session, keys: Sequence[Key]) -> list[MovementRow]:
@@ -250,8 +248,9 @@ def explode(session: Session, ssccs: Sequence[str]) -> tuple[list[PackageRow], l
 
 
 def add_shipment_units(session: Session, shipment_id: str, keys: Sequence[Key]) -> None:
-    session.execute(
-        insert(ShipmentUnitRow),
+    bulk_insert(
+        session,
+        ShipmentUnitRow,
         [{"shipment_id": shipment_id, "sku": s, "serial": n} for s, n in keys],
     )
 
