@@ -1,0 +1,149 @@
+"""Genealogy built only through real installs, with all four services running: lots are
+issued from warehouse stock and checked against quality's holds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import grpc
+import pytest
+
+from serialtrace.common.testing import Caller, TestDatabases, start_services, token, unique
+from serialtrace.core.v1 import core_pb2
+from serialtrace.masterdata.v1 import masterdata_pb2 as md
+from serialtrace.masterdata.v1 import masterdata_pb2_grpc as md_grpc
+from serialtrace.production.v1 import production_pb2 as pp
+from serialtrace.production.v1 import production_pb2_grpc as pp_grpc
+from serialtrace.warehouse.v1 import warehouse_pb2 as wh
+from serialtrace.warehouse.v1 import warehouse_pb2_grpc as wh_grpc
+
+
+@pytest.fixture(scope="module")
+def calls(test_databases: TestDatabases) -> Iterator[dict[str, Any]]:
+    running = start_services(test_databases, ["masterdata", "production", "warehouse", "quality"])
+    channels = {n: grpc.insecure_channel(a) for n, a in running.addrs.items()}
+    yield {
+        "admin": Caller(
+            md_grpc.MasterdataServiceStub(channels["masterdata"]), token("ada", "admin")
+        ),
+        "line": Caller(
+            pp_grpc.ProductionServiceStub(channels["production"]),
+            token("olga", "operator", "planner"),
+        ),
+        "stores": Caller(
+            wh_grpc.WarehouseServiceStub(channels["warehouse"]), token("wes", "operator")
+        ),
+    }
+    for channel in channels.values():
+        channel.close()
+    running.stop()
+
+
+def test_three_level_trace_rework_and_where_used_through_real_installs(
+    calls: dict[str, Any],
+) -> None:
+    admin, line, stores = calls["admin"], calls["line"], calls["stores"]
+    loc, supplier = unique("WH"), unique("SUP")
+    admin.CreateLocation(
+        md.CreateLocationRequest(
+            location=md.Location(code=loc, name="Stores", kind=md.LOCATION_KIND_WAREHOUSE)
+        )
+    )
+    admin.CreateParty(
+        md.CreatePartyRequest(
+            party=md.Party(code=supplier, name="Supplier", kind=md.PARTY_KIND_SUPPLIER)
+        )
+    )
+    resin, screws, sub, fg = (unique(p) for p in ("RESIN", "SCREW", "SUB", "FG"))
+    for sku in (resin, screws):
+        admin.CreateProduct(
+            md.CreateProductRequest(
+                product=md.Product(
+                    sku=sku, name=sku, kind=md.PRODUCT_KIND_MATERIAL, tracking=md.TRACKING_MODE_LOT
+                )
+            )
+        )
+    for sku, kind, items in (
+        (sub, md.PRODUCT_KIND_SUBASSEMBLY, [resin]),
+        (fg, md.PRODUCT_KIND_FINISHED, [sub, screws]),
+    ):
+        admin.CreateProduct(
+            md.CreateProductRequest(
+                product=md.Product(
+                    sku=sku,
+                    name=sku,
+                    kind=kind,
+                    tracking=md.TRACKING_MODE_SERIAL,
+                    serial_template="S{seq:05d}",
+                )
+            )
+        )
+        admin.CreateBomRevision(
+            md.CreateBomRevisionRequest(
+                sku=sku, revision="A", items=[md.BomItem(sku=i, quantity=1) for i in items]
+            )
+        )
+        Caller(admin._stub, token("quinn", "quality")).ApproveBomRevision(
+            md.ApproveBomRevisionRequest(sku=sku, revision="A", meaning="released")
+        )
+    old_resin, new_resin, screw_lot = (
+        core_pb2.LotKey(sku=resin, lot_number=unique("A")),
+        core_pb2.LotKey(sku=resin, lot_number=unique("B")),
+        core_pb2.LotKey(sku=screws, lot_number=unique("S")),
+    )
+    for lot in (old_resin, new_resin, screw_lot):
+        stores.ReceiveLot(
+            wh.ReceiveLotRequest(lot=lot, quantity=10, supplier_code=supplier, location_code=loc)
+        )
+
+    def build(sku: str, count: int) -> list[core_pb2.UnitKey]:
+        wo = line.CreateWorkOrder(
+            pp.CreateWorkOrderRequest(sku=sku, quantity=count, bom_revision="A")
+        ).work_order.id
+        return list(
+            line.CommissionUnits(pp.CommissionUnitsRequest(work_order_id=wo, count=count)).units
+        )
+
+    def install(parent: core_pb2.UnitKey, **component: Any) -> None:
+        line.InstallComponent(pp.InstallComponentRequest(parent=parent, **component))
+
+    old_sub, new_sub = build(sub, 2)
+    [unit] = build(fg, 1)
+    install(old_sub, component_lot=core_pb2.LotQuantity(lot=old_resin, quantity=1))
+    install(new_sub, component_lot=core_pb2.LotQuantity(lot=new_resin, quantity=1))
+    install(unit, component_unit=old_sub)
+    install(unit, component_lot=core_pb2.LotQuantity(lot=screw_lot, quantity=1))
+
+    def lots_in(u: core_pb2.UnitKey) -> set[str]:
+        [entry] = line.BatchGetMaterialLots(pp.BatchGetMaterialLotsRequest(units=[u])).units
+        return {k.lot_number for k in entry.lots}
+
+    def used_in(lot: core_pb2.LotKey) -> list[tuple[str, str]]:
+        return [(u.sku, u.serial) for u in line.WhereUsed(pp.WhereUsedRequest(lot=lot)).units]
+
+    assert lots_in(unit) == {old_resin.lot_number, screw_lot.lot_number}
+    # The top-level unit, not the subassembly.
+    assert used_in(old_resin) == [(unit.sku, unit.serial)]
+    [stock] = stores.BatchGetLotStock(wh.BatchGetLotStockRequest(lots=[old_resin])).lots
+    assert stock.quantity_on_hand == 9  # issued from stock by the install
+
+    line.RemoveComponent(
+        pp.RemoveComponentRequest(
+            parent=unit, component_unit=old_sub, reason="resin voids found in X-ray"
+        )
+    )
+    install(unit, component_unit=new_sub)
+    current = line.GetComponentTree(pp.GetComponentTreeRequest(unit=unit)).links
+    assert new_sub.serial in {ln.component_unit.serial for ln in current}
+    assert old_sub.serial not in {ln.component_unit.serial for ln in current}
+    history = line.GetComponentTree(
+        pp.GetComponentTreeRequest(unit=unit, include_removed=True)
+    ).links
+    removed = [ln for ln in history if ln.removed_by]
+    assert [(ln.component_unit.serial, ln.removal_reason) for ln in removed] == [
+        (old_sub.serial, "resin voids found in X-ray")
+    ]
+    assert lots_in(unit) == {new_resin.lot_number, screw_lot.lot_number}
+    assert used_in(old_resin) == [(old_sub.sku, old_sub.serial)]  # loose again after rework
+    assert used_in(new_resin) == [(unit.sku, unit.serial)]
