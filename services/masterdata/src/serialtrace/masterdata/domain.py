@@ -3,7 +3,6 @@ what is wrong and how to fix it."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -14,7 +13,7 @@ from typing import Any
 
 from serialtrace.common import gs1
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument
-from serialtrace.common.validation import parse_enum
+from serialtrace.common.validation import parse_enum, parse_json_object
 
 MAX_BATCH = 10_000
 MAX_ATTRIBUTES_BYTES = 16_384
@@ -210,14 +209,7 @@ def check_count(count: int) -> int:
 
 def parse_attributes(text: str, required: Iterable[str]) -> dict[str, Any]:
     """The unit attributes JSON object, with every required attribute present."""
-    if len(text.encode()) > MAX_ATTRIBUTES_BYTES:
-        raise InvalidArgument(f"attributes are larger than {MAX_ATTRIBUTES_BYTES} bytes")
-    try:
-        value = json.loads(text) if text else {}
-    except json.JSONDecodeError as exc:
-        raise InvalidArgument(f"attributes are not valid JSON: {exc.msg} at {exc.pos}") from None
-    if not isinstance(value, dict):
-        raise InvalidArgument("attributes must be a JSON object")
+    value = parse_json_object(text, "attributes", MAX_ATTRIBUTES_BYTES)
     missing = [name for name in required if name not in value]
     if missing:
         raise InvalidArgument(f"required attributes missing: {', '.join(missing)}")

@@ -16,6 +16,7 @@ from serialtrace.common.protomap import enum_str, enum_value, present
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import Mutations, UnitOfWork
+from serialtrace.common.validation import page_size
 from serialtrace.core.v1 import core_pb2
 from serialtrace.production import store, usecases
 from serialtrace.production.masterdata_client import Masterdata
@@ -396,9 +397,7 @@ class ProductionServicer(pb_grpc.ProductionServiceServicer):
     def WhereUsed(self, request: pb.WhereUsedRequest, context: Any) -> pb.WhereUsedResponse:
         if present(request, "lot") == present(request, "unit"):
             raise InvalidArgument("give exactly one of lot and unit")
-        size = request.page_size or 100
-        if not 1 <= size <= MAX_WHERE_USED_PAGE:
-            raise InvalidArgument(f"page_size must be 1 to {MAX_WHERE_USED_PAGE}, got {size}")
+        size = page_size(request.page_size, MAX_WHERE_USED_PAGE)
         after = _page_after(request.page_token)
         kind, key = (
             ("LOT", (request.lot.sku, request.lot.lot_number))

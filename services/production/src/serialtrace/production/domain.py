@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -10,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument
+from serialtrace.common.validation import parse_json_object
 
 MAX_COMMISSION = 10_000
 MAX_MEASUREMENTS_BYTES = 65_536
@@ -74,15 +74,7 @@ def check_commission_size(work_order_id: str, open_quantity: int, requested: int
 
 
 def parse_measurements(text: str) -> dict[str, Any]:
-    if len(text.encode()) > MAX_MEASUREMENTS_BYTES:
-        raise InvalidArgument(f"measurements are larger than {MAX_MEASUREMENTS_BYTES} bytes")
-    try:
-        value = json.loads(text) if text else {}
-    except json.JSONDecodeError as exc:
-        raise InvalidArgument(f"measurements are not valid JSON: {exc.msg} at {exc.pos}") from None
-    if not isinstance(value, dict):
-        raise InvalidArgument("measurements must be a JSON object")
-    return value
+    return parse_json_object(text, "measurements", MAX_MEASUREMENTS_BYTES)
 
 
 def check_times(started: datetime | None, finished: datetime) -> None:

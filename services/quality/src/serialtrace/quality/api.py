@@ -6,12 +6,12 @@ from typing import Any
 
 from serialtrace.common.auth import ANY_ROLE, Role, roles
 from serialtrace.common.db import Database
-from serialtrace.common.errors import InvalidArgument
 from serialtrace.common.ledger import canonical_json
 from serialtrace.common.protomap import enum_str, enum_value, present
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import to_timestamp
 from serialtrace.common.uow import Mutations, UnitOfWork
+from serialtrace.common.validation import key_after, key_page_token, page_size
 from serialtrace.core.v1 import core_pb2
 from serialtrace.quality import store, usecases
 from serialtrace.quality.production_client import Production
@@ -215,15 +215,7 @@ class QualityServicer(pb_grpc.QualityServiceServicer):
     def ListRecallItems(
         self, request: pb.ListRecallItemsRequest, context: Any
     ) -> pb.ListRecallItemsResponse:
-        size = request.page_size or 100
-        if not 1 <= size <= MAX_PAGE:
-            raise InvalidArgument(f"page_size must be 1 to {MAX_PAGE}, got {size}")
-        after = None
-        if request.page_token:
-            sku, sep, serial = request.page_token.partition(":")
-            if not sep:
-                raise InvalidArgument("page_token is not one this service handed out")
-            after = (sku, serial)
+        size, after = page_size(request.page_size, MAX_PAGE), key_after(request.page_token)
         state = enum_str(pb.RecallUnitState, request.state) or None
         with self.database.reader() as session:
             rows, total = store.recall_items(session, request.recall_id, state, size, after)
@@ -235,7 +227,7 @@ class QualityServicer(pb_grpc.QualityServiceServicer):
             return pb.ListRecallItemsResponse(
                 items=[item_message(r) for r in rows],
                 total_count=total,
-                next_page_token=f"{rows[-1].sku}:{rows[-1].serial}" if more else "",
+                next_page_token=key_page_token((rows[-1].sku, rows[-1].serial)) if more else "",
             )
 
     def RecordInspection(

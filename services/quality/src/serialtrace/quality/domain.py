@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from typing import Any
 
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument
+from serialtrace.common.validation import parse_json_object
 
 MAX_SUBJECTS = 10_000
 MAX_MEASUREMENTS_BYTES = 65_536
@@ -61,15 +61,7 @@ def check_inspection_subject(kind: InspectionKind, has_unit: bool, has_lot: bool
 
 
 def parse_measurements(text: str) -> dict[str, Any]:
-    if len(text.encode()) > MAX_MEASUREMENTS_BYTES:
-        raise InvalidArgument(f"measurements are larger than {MAX_MEASUREMENTS_BYTES} bytes")
-    try:
-        value = json.loads(text) if text else {}
-    except json.JSONDecodeError as exc:
-        raise InvalidArgument(f"measurements are not valid JSON: {exc.msg} at {exc.pos}") from None
-    if not isinstance(value, dict):
-        raise InvalidArgument("measurements must be a JSON object")
-    return value
+    return parse_json_object(text, "measurements", MAX_MEASUREMENTS_BYTES)
 
 
 def check_release(active: bool, released_by: str | None, hold_id: str) -> None:

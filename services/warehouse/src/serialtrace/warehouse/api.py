@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session
 
 from serialtrace.common.auth import ANY_ROLE, Role, roles
 from serialtrace.common.db import Database
-from serialtrace.common.errors import InvalidArgument, NotFound
+from serialtrace.common.errors import NotFound
 from serialtrace.common.protomap import enum_str, enum_value, present
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import Mutations, UnitOfWork
+from serialtrace.common.validation import key_after, key_page_token, page_size
 from serialtrace.core.v1 import core_pb2
 from serialtrace.warehouse import domain, store, usecases
 from serialtrace.warehouse.config import WarehouseOptions
@@ -350,7 +351,7 @@ class WarehouseServicer(pb_grpc.WarehouseServiceServicer):
     def ListShipmentUnits(
         self, request: pb.ListShipmentUnitsRequest, context: Any
     ) -> pb.ListShipmentUnitsResponse:
-        size, after = _page_size(request.page_size), _page_after(request.page_token)
+        size, after = page_size(request.page_size, MAX_PAGE), key_after(request.page_token)
         with self.database.reader() as session:
             keys, total = store.shipment_units(session, request.shipment_id, size, after)
             more = len(keys) == size and bool(
@@ -359,13 +360,13 @@ class WarehouseServicer(pb_grpc.WarehouseServiceServicer):
             return pb.ListShipmentUnitsResponse(
                 units=[core_pb2.UnitKey(sku=s, serial=n) for s, n in keys],
                 total_count=total,
-                next_page_token=f"{keys[-1][0]}:{keys[-1][1]}" if more else "",
+                next_page_token=key_page_token(keys[-1]) if more else "",
             )
 
     def ListUnitsAtLocation(
         self, request: pb.ListUnitsAtLocationRequest, context: Any
     ) -> pb.ListUnitsAtLocationResponse:
-        size, after = _page_size(request.page_size), _page_after(request.page_token)
+        size, after = page_size(request.page_size, MAX_PAGE), key_after(request.page_token)
         if self.peers.masterdata.missing_locations([request.location_code]):
             raise NotFound(f"unknown location {request.location_code!r}")
         with self.database.reader() as session:
@@ -378,25 +379,8 @@ class WarehouseServicer(pb_grpc.WarehouseServiceServicer):
             return pb.ListUnitsAtLocationResponse(
                 units=[unit_stock_message(r) for r in rows],
                 total_count=total,
-                next_page_token=f"{rows[-1].sku}:{rows[-1].serial}" if more else "",
+                next_page_token=key_page_token((rows[-1].sku, rows[-1].serial)) if more else "",
             )
-
-
-def _page_after(token: str) -> Key | None:
-    """Page tokens are the last key of the previous page, as "sku:serial"."""
-    if not token:
-        return None
-    sku, sep, serial = token.partition(":")
-    if not sep:
-        raise InvalidArgument("page_token is not one this service handed out")
-    return (sku, serial)
-
-
-def _page_size(size: int) -> int:
-    size = size or 100
-    if not 1 <= size <= MAX_PAGE:
-        raise InvalidArgument(f"page_size must be 1 to {MAX_PAGE}, got {size}")
-    return size
 
 
 def grpc_services(
