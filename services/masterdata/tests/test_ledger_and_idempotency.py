@@ -215,3 +215,11 @@ def test_unknown_references_are_not_found(masterdata: Masterdata) -> None:
     assert error.code() == grpc.StatusCode.NOT_FOUND and "NOPE" in error.details()
     error = rpc_error(masterdata.register, "NO-SUCH-SKU", "S1")
     assert error.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_another_users_key_never_replays_their_response(masterdata: Masterdata) -> None:
+    key = unique("shared-key")
+    request = pb.CreatePartyRequest(party=party(unique("K")), idempotency_key=key)
+    masterdata.as_role("admin", sub="alice").CreateParty(request)
+    error = rpc_error(masterdata.as_role("admin", sub="mallory").CreateParty, request)
+    assert error.code() == grpc.StatusCode.ALREADY_EXISTS

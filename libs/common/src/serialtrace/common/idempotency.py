@@ -43,13 +43,16 @@ def check_key(key: str) -> None:
         raise InvalidArgument(f"idempotency key is {len(key)} characters; at most {MAX_KEY_LENGTH}")
 
 
-def fingerprint(method: str, request: Message) -> str:
-    """SHA-256 of the method and the request without its idempotency key."""
+def fingerprint(method: str, request: Message, actor: str) -> str:
+    """SHA-256 of the caller, the method and the request without its idempotency key.
+
+    The caller is part of it so one user's key can never replay another user's response.
+    """
     copy = type(request)()
     copy.CopyFrom(request)
     if "idempotency_key" in copy.DESCRIPTOR.fields_by_name:
         copy.ClearField("idempotency_key")
-    digest = hashlib.sha256(method.encode())
+    digest = hashlib.sha256(f"{actor}\n{method}\n".encode())
     digest.update(copy.SerializeToString(deterministic=True))
     return digest.hexdigest()
 

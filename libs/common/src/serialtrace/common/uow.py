@@ -10,17 +10,20 @@ from typing import Any, TypeVar
 
 from google.protobuf.message import Message
 from sqlalchemy import Table
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from serialtrace.common import idempotency, ledger
 from serialtrace.common.auth import Principal, current_principal
 from serialtrace.common.db import Database
-from serialtrace.common.errors import Conflict
+from serialtrace.common.errors import Conflict, Unavailable
 
 log = logging.getLogger(__name__)
 
 R = TypeVar("R", bound=Message)
+
+# PostgreSQL: serialization_failure, deadlock_detected.
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 
 
 class UnitOfWork:
@@ -61,7 +64,7 @@ class Mutations:
         fp = ""
         if key:
             idempotency.check_key(key)
-            fp = idempotency.fingerprint(method, request)
+            fp = idempotency.fingerprint(method, request, principal.subject)
             replayed = self._replay(key, method, fp, response_type)
             if replayed is not None:
                 return replayed
@@ -73,6 +76,15 @@ class Mutations:
                 if key:
                     idempotency.store(session, key, method, fp, response.SerializeToString())
             return response
+        except OperationalError as exc:
+            # Deadlocks and serialization failures are resolved by retrying; nothing
+            # was written.
+            if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+                raise Unavailable(
+                    "the change collided with a concurrent one and was rolled "
+                    "back; retry it with the same idempotency key"
+                ) from None
+            raise
         except IntegrityError as exc:
             # A concurrent request with the same key won the race: answer as it did.
             if key and (replayed := self._replay(key, method, fp, response_type)) is not None:
