@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 PROTO_OUT := libs/protos/src
 
-.PHONY: setup run test test-sqlite proto proto-check lint typecheck migrate buf clean
+.PHONY: setup run test test-sqlite proto proto-check lint typecheck migrate buf k8s clean
 
 # Installs uv into .tools, then everything in uv.lock (exact versions) into .venv.
 setup: $(VENV)/.synced
@@ -29,12 +29,16 @@ run: setup
 # Whole test suite; PostgreSQL when reachable (SERIALTRACE_TEST_DATABASE_URL), SQLite otherwise.
 test: setup
 	@$(PY) -m serialtrace.common.testing
-	$(PY) -m pytest libs services $(PYTEST_ARGS)
+	$(PY) -m pytest libs services deploy $(PYTEST_ARGS)
 
 # The same suite forced onto the embedded SQLite default.
 test-sqlite: setup
 	@SERIALTRACE_TEST_DATABASE=sqlite $(PY) -m serialtrace.common.testing
 	SERIALTRACE_TEST_DATABASE=sqlite $(PY) -m pytest libs services $(PYTEST_ARGS)
+
+# Renders deploy/k8s/base from deploy/k8s/render.py (a test fails on drift).
+k8s: setup
+	$(PY) deploy/k8s/render.py
 
 # Regenerates the Python gRPC stubs from proto/ (committed; a test fails on drift).
 proto: setup

@@ -60,8 +60,11 @@ def test_serve_process_answers_health_reflection_metrics_and_stops_on_sigterm(
             b'serialtrace_grpc_requests_total{code="OK",method="BatchGetProducts",'
             b'service="masterdata"} 1.0'
         ) in body
+        health = [sys.executable, "-m", "serialtrace.common.cli", "health", "masterdata"]
+        assert subprocess.run(health, env=env, check=False).returncode == 0
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
+        assert subprocess.run(health, env=env, check=False).returncode == 1
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -12,7 +12,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from serialtrace.common.auth import Role, issue_token
-from serialtrace.common.config import CommonSettings, ConfigError
+from serialtrace.common.config import CommonSettings, ConfigError, service_addr
 
 ENTRY_POINT_GROUP = "serialtrace.services"
 # Start order of `serialtrace run`: what others depend on first.
@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     tok.add_argument("--ttl", type=int, default=12 * 3600, help="lifetime in seconds")
     commands.add_parser("run", help="start every installed service; Ctrl-C stops them all")
+    health = commands.add_parser("health", help="exit 0 if a gRPC service reports SERVING")
+    health.add_argument("target", help="a service name (its <NAME>_ADDR) or host:port")
     args = parser.parse_args(argv)
 
     try:
@@ -62,6 +64,13 @@ def main(argv: list[str] | None = None) -> int:
             print(issue_token(CommonSettings.from_env().jwt_secret, args.sub, args.role, args.ttl))
         elif args.command == "run":
             return run_suite()
+        elif args.command == "health":
+            from serialtrace.common.health_wait import is_serving
+
+            target = args.target
+            if ":" not in target:
+                target = service_addr(target, os.environ).replace("0.0.0.0", "127.0.0.1")  # noqa: S104
+            return 0 if is_serving(target, timeout=3) else 1
     except ConfigError as exc:
         print(f"serialtrace: {exc}", file=sys.stderr)
         return 2
