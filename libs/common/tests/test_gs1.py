@@ -1,125 +1,589 @@
-"""GS1 codes as scanners and labels produce them."""
+"""GS1 codes as labels carry them and handheld scanners read them."""
 
 from __future__ import annotations
+
+import random
+import string
 
 import pytest
 
 from serialtrace.common import gs1
-from serialtrace.common.gs1 import Gs1Error, ScanCodeKind
+from serialtrace.common.gs1 import Gs1Error, ScanCode, ScanCodeKind
+
+GTIN = "09506000134352"  # the GS1 example GTIN
+SSCC = "106141412345678908"  # the GS1 example SSCC
+GLN = "9520123456788"
+GTIN8 = "00000096385074"  # the EAN-8 96385074 as a GTIN-14
+NO_KEYS = (None, None, None)  # gtin, serial, lot
+GS = "\x1d"  # the group separator a scanner sends for FNC1
+
+
+# --- check digits ---------------------------------------------------------------------
+
+KNOWN_VALID_CODES = [
+    pytest.param("09506000134352", 2, id="GTIN-14"),
+    pytest.param("4006381333931", 1, id="EAN-13"),
+    pytest.param("96385074", 4, id="EAN-8"),
+    pytest.param("036000291452", 2, id="UPC-A"),
+    pytest.param("106141412345678908", 8, id="SSCC"),
+    pytest.param("9520123456788", 8, id="GLN"),
+]
+
+
+@pytest.mark.parametrize(("code", "digit"), KNOWN_VALID_CODES)
+def test_check_digit_of_known_codes_is_computed_from_their_body(code: str, digit: int) -> None:
+    assert gs1.gs1_check_digit(code[:-1]) == digit == int(code[-1])
+
+
+@pytest.mark.parametrize(("code", "digit"), KNOWN_VALID_CODES)
+def test_known_codes_have_valid_check_digits_and_altered_ones_do_not(code: str, digit: int) -> None:
+    assert gs1.has_valid_check_digit(code)
+    assert not gs1.has_valid_check_digit(code[:-1] + str((digit + 1) % 10))
+
+
+@pytest.mark.parametrize(
+    "code", ["", "7", "12A4", "\uff10\uff19\uff15", "\u0661\u0662", " 96385074"]
+)
+def test_has_valid_check_digit_is_false_for_non_codes_and_never_raises(code: str) -> None:
+    assert not gs1.has_valid_check_digit(code)
+
+
+@pytest.mark.parametrize("body", ["", "12-3", "²"])
+def test_check_digit_of_a_non_numeric_body_raises_gs1_error(body: str) -> None:
+    with pytest.raises(Gs1Error, match="digits only"):
+        gs1.gs1_check_digit(body)
+
+
+# --- GTIN, GLN, SSCC --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "normalized"),
+    [
+        ("09506000134352", "09506000134352"),
+        ("4006381333931", "04006381333931"),
+        ("96385074", "00000096385074"),
+        ("036000291452", "00036000291452"),
+        (" 4006381333931\n", "04006381333931"),
+    ],
+)
+def test_normalize_gtin_accepts_gtin_8_12_13_14_and_returns_14_digits(
+    value: str, normalized: str
+) -> None:
+    assert gs1.normalize_gtin(value) == normalized
+    assert gs1.has_valid_check_digit(normalized)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("09506000134353", "GTIN 09506000134353 has check digit 3, expected 2"),
+        ("4006381333932", "has check digit 2, expected 1"),
+        ("123", "GTIN must be 8, 12, 13 or 14 digits, got 3"),
+        ("095060001343520", "got 15"),
+        ("0950600013435X", "digits only"),
+        ("", "digits only"),
+    ],
+)
+def test_normalize_gtin_rejects_with_a_message_saying_what_is_wrong(
+    value: str, message: str
+) -> None:
+    with pytest.raises(Gs1Error, match=message):
+        gs1.normalize_gtin(value)
+
+
+def test_validate_gln_accepts_a_valid_gln_and_names_the_expected_check_digit() -> None:
+    assert gs1.validate_gln(GLN) == GLN
+    with pytest.raises(Gs1Error, match="GLN 9520123456781 has check digit 1, expected 8"):
+        gs1.validate_gln("9520123456781")
+    with pytest.raises(Gs1Error, match="GLN must be 13 digits, got 14"):
+        gs1.validate_gln("09520123456788")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("106141412345678909", "SSCC 106141412345678909 has check digit 9, expected 8"),
+        ("10614141234567890", "SSCC must be 18 digits, got 17"),
+        ("00" + SSCC, "SSCC must be 18 digits, got 20"),
+        ("(00)" + SSCC, "digits only"),
+    ],
+)
+def test_validate_sscc_is_strict_about_18_digits_and_the_check_digit(
+    value: str, message: str
+) -> None:
+    with pytest.raises(Gs1Error, match=message):
+        gs1.validate_sscc(value)
+
+
+def test_validate_sscc_returns_a_valid_sscc_unchanged() -> None:
+    assert gs1.validate_sscc(SSCC) == SSCC
+
+
+def test_make_sscc_reproduces_the_gs1_example() -> None:
+    assert gs1.make_sscc("0614141", 234567890, extension_digit=1) == SSCC
+
+
+@pytest.mark.parametrize("prefix", ["0614141", "06141411", "061414123", "0614141234"])
+@pytest.mark.parametrize("serial", ["smallest", "largest"])
+def test_make_sscc_round_trips_through_validate_sscc_for_7_to_10_digit_prefixes(
+    prefix: str, serial: str
+) -> None:
+    room = 16 - len(prefix)
+    reference = 0 if serial == "smallest" else 10**room - 1
+    sscc = gs1.make_sscc(prefix, reference, extension_digit=3)
+    assert len(sscc) == 18
+    assert sscc.startswith("3" + prefix)
+    assert int(sscc[1 + len(prefix) : 17]) == reference
+    assert gs1.validate_sscc(sscc) == sscc
+
+
+@pytest.mark.parametrize("prefix", ["0614141", "06141411", "061414123", "0614141234"])
+def test_make_sscc_raises_when_the_serial_reference_overflows_its_digits(prefix: str) -> None:
+    room = 16 - len(prefix)
+    with pytest.raises(Gs1Error, match=f"does not fit in the {room} digits"):
+        gs1.make_sscc(prefix, 10**room)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "reference", "extension", "message"),
+    [
+        ("061414", 1, 0, "7 to 10 digits"),
+        ("06141412345", 1, 0, "7 to 10 digits"),
+        ("06141A1", 1, 0, "7 to 10 digits"),
+        ("0614141", -1, 0, "does not fit"),
+        ("0614141", 1, 10, "extension digit must be 0-9"),
+        ("0614141", 1, -1, "extension digit must be 0-9"),
+        ("0614141", 1, True, "extension digit must be 0-9"),
+    ],
+)
+def test_make_sscc_rejects_malformed_inputs(
+    prefix: str, reference: int, extension: int, message: str
+) -> None:
+    with pytest.raises(Gs1Error, match=message):
+        gs1.make_sscc(prefix, reference, extension)
+
+
+# --- element strings ------------------------------------------------------------------
+
+UNIT_WITH_LOT = {"01": GTIN, "21": "SN123", "10": "LOT1"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("(01)09506000134352(21)SN123(10)LOT1", id="bracketed"),
+        pytest.param("01" + GTIN + "21SN123" + GS + "10LOT1", id="raw-GS"),
+        pytest.param(GS + "01" + GTIN + "21SN123" + GS + "10LOT1" + GS, id="raw-extra-GS"),
+        pytest.param("]d2" + "01" + GTIN + "21SN123<GS>10LOT1", id="datamatrix-<GS>"),
+        pytest.param("]C1" + "01" + GTIN + "21SN123{GS}10LOT1", id="gs1-128-{GS}"),
+        pytest.param("]Q3" + "01" + GTIN + "21SN123" + GS + "10LOT1", id="qr"),
+        pytest.param("]e0" + "01" + GTIN + "21SN123" + GS + "10LOT1", id="databar"),
+        pytest.param("  (01)09506000134352(21)SN123(10)LOT1\r\n", id="whitespace"),
+    ],
+)
+def test_bracketed_and_raw_element_strings_parse_to_the_same_dict(text: str) -> None:
+    assert gs1.parse_element_string(text) == UNIT_WITH_LOT
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("(00)106141412345678908", {"00": SSCC}),
+        ("(01)09506000134352(10)LOT42(17)261231", {"01": GTIN, "10": "LOT42", "17": "261231"}),
+        ("(414)9520123456788(7003)2612312359", {"414": GLN, "7003": "2612312359"}),
+        ("(02)09506000134352(37)24(400)PO-77/A", {"02": GTIN, "37": "24", "400": "PO-77/A"}),
+        ("(21)SN(1)", {"21": "SN(1)"}),
+        ("(240)A!\"%&'()*+,-./:;<=>?_z", {"240": "A!\"%&'()*+,-./:;<=>?_z"}),
+    ],
+)
+def test_bracketed_element_strings_read_every_supported_format(
+    text: str, expected: dict[str, str]
+) -> None:
+    assert gs1.parse_element_string(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "01" + GTIN + "17261231" + "10LOT9",
+            {"01": GTIN, "17": "261231", "10": "LOT9"},
+            id="gtin-date-lot",
+        ),
+        pytest.param(
+            "00" + SSCC + "01" + GTIN + "11260101" + "2001" + "15251231" + "21SN",
+            {"00": SSCC, "01": GTIN, "11": "260101", "20": "01", "15": "251231", "21": "SN"},
+            id="sscc-gtin-dates-variant",
+        ),
+        pytest.param(
+            "410" + GLN + "414" + GLN + "21X", {"410": GLN, "414": GLN, "21": "X"}, id="glns"
+        ),
+    ],
+)
+def test_predefined_length_ais_need_no_separator(text: str, expected: dict[str, str]) -> None:
+    assert gs1.parse_element_string(text) == expected
+
+
+def test_variable_length_ai_runs_to_the_separator_or_the_end() -> None:
+    assert gs1.parse_element_string("10LOT1\x1d21SN\x1d3012345678") == {
+        "10": "LOT1",
+        "21": "SN",
+        "30": "12345678",
+    }
+
+
+def test_7003_is_fixed_length_but_not_predefined_so_it_ends_at_a_separator() -> None:
+    assert gs1.parse_element_string("7003" + "2612312359" + GS + "10L") == {
+        "7003": "2612312359",
+        "10": "L",
+    }
+    with pytest.raises(Gs1Error, match=r"AI \(7003\) .*digits only"):
+        gs1.parse_element_string("7003" + "2612312359" + "10L")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("]E04006381333931", "04006381333931"), ("]E496385074", "00000096385074")],
+)
+def test_ean_symbology_identifiers_carry_a_bare_gtin(text: str, expected: str) -> None:
+    assert gs1.parse_element_string(text) == {"01": expected}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("(01)09506000134353", r"AI \(01\) GTIN 09506000134353 has check digit 3, expected 2"),
+        ("(00)106141412345678909", "has check digit 9, expected 8"),
+        ("(02)09506000134353", "has check digit 3, expected 2"),
+        ("(410)9520123456781", "has check digit 1, expected 8"),
+        ("(414)9520123456781", "has check digit 1, expected 8"),
+        ("(01)0950600013435", r"AI \(01\) expects 14 digits, got '0950600013435'"),
+        ("(17)2501", r"AI \(17\) expects 6 digits YYMMDD, got '2501'"),
+        ("(17)261331", "month 13 is not 01-12"),
+        ("(11)260001", "month 00 is not 01-12"),
+        ("(15)260132", "day 32 is not 00-31"),
+        ("(17)260230", "day 30 is not 00-28 for month 02"),
+        ("(17)250229", "day 29 is not 00-28"),
+        ("(7003)2612310060", "not a time of day"),
+        ("(7003)2612002359", "day 00 is not 01-31"),
+        ("(17)26A231", "digits only"),
+        ("(37)1O", "digits only"),
+        ("(10)" + "X" * 21, r"AI \(10\) batch/lot allows at most 20 characters, got 21"),
+        ("(21)" + "X" * 21, "at most 20 characters"),
+        ("(250)" + "X" * 31, "at most 30 characters"),
+        ("(400)" + "X" * 31, "at most 30 characters"),
+        ("(30)123456789", "at most 8 digits"),
+        ("(21)SN 1", "contains ' ', which is outside the GS1 character set 82"),
+        ("(21)SN#1", "contains '#'"),
+        ("(10)L\u00f6t", "contains '\u00f6'"),
+        ("(21)A$B", "contains '\\$'"),
+        ("(21)", r"AI \(21\) serial number has no value"),
+        ("(01)09506000134352(01)09506000134352", r"AI \(01\) appears more than once"),
+        ("(21)A(10)B(21)C", r"AI \(21\) appears more than once"),
+        ("(99)ABC", r"unknown application identifier \(99\)"),
+        ("(99x)ABC", r"unknown application identifier \(99x\)"),
+        ("(01", "expected an AI in brackets"),
+        ("9912345", r"unknown application identifier \(99\) at position 0"),
+        ("01" + GTIN + "8005123", r"unknown application identifier \(8005\)"),
+        ("01095060001343", "expects 14 digits"),
+        ("01" + GTIN + GS + "AB", "expected an application identifier at position 17"),
+        ("", "empty"),
+        ("   ", "empty"),
+        ("]d2", "empty"),
+        ("<GS>", "no application identifiers"),
+        ("]X9123", "symbology identifier ]X9 does not carry GS1 element strings"),
+        ("]E0400638133393", "GTIN-13 after ]E0 must be 13 digits, got 12"),
+    ],
+)
+def test_malformed_element_strings_raise_a_message_saying_what_is_wrong(
+    text: str, message: str
+) -> None:
+    with pytest.raises(Gs1Error, match=message):
+        gs1.parse_element_string(text)
+
+
+@pytest.mark.parametrize(
+    "date", ["260100", "280229", "000229", "261231", "260430", "991231", "250228"]
+)
+def test_real_dates_and_day_00_for_end_of_month_are_accepted(date: str) -> None:
+    assert gs1.parse_element_string(f"(17){date}") == {"17": date}
+
+
+def test_format_element_string_puts_primary_keys_first_then_ais_in_order() -> None:
+    ais = {"21": "S", "17": "261231", "10": "L", "01": GTIN, "00": SSCC}
+    assert gs1.format_element_string(ais) == (
+        "(00)106141412345678908(01)09506000134352(10)L(17)261231(21)S"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "01" + GTIN + "21SN123" + GS + "10LOT1",
+        "https://id.gs1.org/01/09506000134352/10/L%2F1?17=261231&linkType=all",
+        "00106141412345678908",
+    ],
+)
+def test_format_element_string_round_trips_through_parsing(text: str) -> None:
+    ais = gs1.parse_scan(text).ais
+    assert gs1.parse_element_string(gs1.format_element_string(ais)) == ais
+
+
+@pytest.mark.parametrize(
+    ("ais", "message"),
+    [
+        ({}, "no application identifiers"),
+        ({"01": "09506000134353"}, "expected 2"),
+        ({"99": "x"}, "unknown application identifier"),
+        ({"21": "a b"}, "character set 82"),
+    ],
+)
+def test_format_element_string_refuses_what_could_not_be_read_back(
+    ais: dict[str, str], message: str
+) -> None:
+    with pytest.raises(Gs1Error, match=message):
+        gs1.format_element_string(ais)
+
+
+# --- Digital Link ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        pytest.param(
+            "https://id.gs1.org/01/09506000134352/21/SN123",
+            {"01": GTIN, "21": "SN123"},
+            id="id.gs1.org-unit",
+        ),
+        pytest.param(
+            "https://id.gs1.org/01/09506000134352/10/LOT42",
+            {"01": GTIN, "10": "LOT42"},
+            id="lot",
+        ),
+        pytest.param("https://id.gs1.org/00/106141412345678908", {"00": SSCC}, id="sscc"),
+        pytest.param("https://id.gs1.org/414/9520123456788", {"414": GLN}, id="gln"),
+        pytest.param(
+            "https://example.com/some/prefix/01/09506000134352/21/SN123",
+            {"01": GTIN, "21": "SN123"},
+            id="custom-host-with-prefix",
+        ),
+        pytest.param(
+            "http://example.com/gtin/lookup/01/09506000134352",
+            {"01": GTIN},
+            id="prefix-that-looks-like-a-key",
+        ),
+        pytest.param(
+            "https://id.gs1.org/01/09506000134352/21/SN%2F1%25%28x%29",
+            {"01": GTIN, "21": "SN/1%(x)"},
+            id="percent-encoding",
+        ),
+        pytest.param(
+            "https://id.gs1.org/01/09506000134352/10/LOT42?17=261231&linkType=gs1:pip&utm_source=x",
+            {"01": GTIN, "10": "LOT42", "17": "261231"},
+            id="query-ais-merged",
+        ),
+        pytest.param(
+            "https://id.gs1.org/01/09506000134352/21/A+B?10=C%2BD+E",
+            {"01": GTIN, "21": "A+B", "10": "C+D+E"},
+            id="plus-is-data",
+        ),
+        pytest.param(
+            "https://id.gs1.org/01/96385074", {"01": "00000096385074"}, id="gtin-8-normalized"
+        ),
+        pytest.param("https://id.gs1.org/01/4006381333931", {"01": "04006381333931"}, id="gtin-13"),
+        pytest.param("https://id.gs1.org/01/036000291452", {"01": "00036000291452"}, id="gtin-12"),
+        pytest.param(
+            "https://brand.example/gtin/96385074/ser/S1",
+            {"01": "00000096385074", "21": "S1"},
+            id="alpha-gtin-ser",
+        ),
+        pytest.param(
+            "https://brand.example/gtin/96385074/lot/L7?exp=1&17=261231",
+            {"01": "00000096385074", "10": "L7", "17": "261231"},
+            id="alpha-gtin-lot",
+        ),
+        pytest.param(
+            "https://brand.example/sscc/106141412345678908", {"00": SSCC}, id="alpha-sscc"
+        ),
+        pytest.param(
+            "HTTPS://ID.GS1.ORG/01/09506000134352/#fragment", {"01": GTIN}, id="case-fragment"
+        ),
+    ],
+)
+def test_digital_links_on_any_host_parse_to_validated_ais(
+    uri: str, expected: dict[str, str]
+) -> None:
+    assert gs1.parse_digital_link(uri) == expected
+
+
+@pytest.mark.parametrize(
+    ("uri", "message"),
+    [
+        ("https://id.gs1.org/01/09506000134353", "GTIN 09506000134353 has check digit 3"),
+        ("https://id.gs1.org/01/123", "GTIN must be 8, 12, 13 or 14 digits, got 3"),
+        ("https://id.gs1.org/00/106141412345678909", "has check digit 9, expected 8"),
+        ("https://id.gs1.org/01/09506000134352/21/SN%201", "character set 82"),
+        ("https://id.gs1.org/01/09506000134352/21/%FF", "character set 82"),
+        ("https://id.gs1.org/01/09506000134352/21/" + "X" * 21, "at most 20"),
+        ("https://id.gs1.org/01/09506000134352?17=261331", "month 13"),
+        ("https://id.gs1.org/01/09506000134352?17=", r"AI \(17\) expiry date has no value"),
+        ("https://id.gs1.org/01/09506000134352?99=1", r"unknown application identifier \(99\)"),
+        ("https://id.gs1.org/01/09506000134352/21/A?21=B", "appears more than once"),
+        ("https://id.gs1.org/01/09506000134352/17/261231", r"put it in the query string"),
+        ("https://id.gs1.org/01/09506000134352/99/x", r"unknown application identifier \(99\)"),
+        ("https://id.gs1.org/01/09506000134352/21", "no GS1 primary key"),
+        ("https://example.com/about", "no GS1 primary key"),
+        ("https://example.com/", "no GS1 primary key"),
+        ("ftp://id.gs1.org/01/09506000134352", "must be an http"),
+        ("id.gs1.org/01/09506000134352", "must be an http"),
+        ("https:///01/09506000134352", "must be an http"),
+        ("https://[::1/01/09506000134352", "not a valid URI"),
+    ],
+)
+def test_malformed_digital_links_raise_a_message_saying_what_is_wrong(
+    uri: str, message: str
+) -> None:
+    with pytest.raises(Gs1Error, match=message):
+        gs1.parse_digital_link(uri)
+
+
+# --- what a scanner read --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "gtin", "serial", "lot", "sscc"),
+    [
+        ("(01)09506000134352(21)SN123", ScanCodeKind.UNIT, GTIN, "SN123", None, None),
+        ("01" + GTIN + "21SN123", ScanCodeKind.UNIT, GTIN, "SN123", None, None),
+        ("]d201" + GTIN + "21SN1<GS>10L", ScanCodeKind.UNIT, GTIN, "SN1", "L", None),
+        ("https://id.gs1.org/01/09506000134352/21/S", ScanCodeKind.UNIT, GTIN, "S", None, None),
+        ("(01)09506000134352(10)LOT42(17)261231", ScanCodeKind.LOT, GTIN, None, "LOT42", None),
+        ("01" + GTIN + "10LOT42", ScanCodeKind.LOT, GTIN, None, "LOT42", None),
+        ("https://x.example/gtin/96385074/lot/7", ScanCodeKind.LOT, GTIN8, None, "7", None),
+        ("(00)106141412345678908", ScanCodeKind.PACKAGE, None, None, None, SSCC),
+        ("00106141412345678908", ScanCodeKind.PACKAGE, None, None, None, SSCC),
+        ("106141412345678908", ScanCodeKind.PACKAGE, None, None, None, SSCC),
+        ("https://id.gs1.org/00/106141412345678908", ScanCodeKind.PACKAGE, None, None, None, SSCC),
+        ("(00)106141412345678908(02)09506000134352(37)9", ScanCodeKind.PACKAGE, *NO_KEYS, SSCC),
+        ("https://id.gs1.org/01/09506000134352", ScanCodeKind.PRODUCT, GTIN, None, None, None),
+        ("0109506000134352", ScanCodeKind.PRODUCT, GTIN, None, None, None),
+        ("]E04006381333931", ScanCodeKind.PRODUCT, "04006381333931", None, None, None),
+        ("17261231" + "01" + GTIN + "21SN", ScanCodeKind.UNIT, GTIN, "SN", None, None),
+    ],
+)  # fmt: skip
+def test_parse_scan_classifies_gs1_by_what_it_names(
+    code: str,
+    kind: ScanCodeKind,
+    gtin: str | None,
+    serial: str | None,
+    lot: str | None,
+    sscc: str | None,
+) -> None:
+    scan = gs1.parse_scan(code)
+    assert (scan.kind, scan.gtin, scan.serial, scan.lot, scan.sscc) == (
+        kind,
+        gtin,
+        serial,
+        lot,
+        sscc,
+    )
+    assert scan.ais[{ScanCodeKind.PACKAGE: "00"}.get(kind, "01")] == (sscc or gtin)
 
 
 @pytest.mark.parametrize(
     "code",
     [
-        "09506000134352",
-        "4006381333931",
-        "96385074",
-        "036000291452",
-        "106141412345678908",
-        "9520123456788",
+        "AA:BB:CC:DD:EE:FF",
+        "SN-123",
+        "353918057345671",  # an IMEI: 15 digits
+        "4006381333931",  # digits without an AI or an EAN symbology identifier
+        "12345678901234567",  # 17 digits
+        "9912345678901234",  # 16 digits that do not read as GS1
+        "customer tag #42",
+        "'; DROP TABLE units;--",
+        "Robert'); DROP TABLE students;--",
+        "http:/not-a-link",
+        "<script>alert(1)</script>",
+        "]C0SN-123",  # plain Code 128 with a symbology identifier
     ],
 )
-def test_known_valid_codes_have_valid_check_digits(code: str) -> None:
-    assert gs1.has_valid_check_digit(code)
+def test_parse_scan_treats_what_is_not_gs1_as_an_alias_with_only_raw_set(code: str) -> None:
+    assert gs1.parse_scan(code) == ScanCode(kind=ScanCodeKind.ALIAS, raw=code.removeprefix("]C0"))
 
 
-def test_gtin_is_normalized_to_14_digits_and_a_wrong_check_digit_names_the_right_one() -> None:
-    assert gs1.normalize_gtin("96385074") == "00000096385074"
-    assert gs1.normalize_gtin("036000291452") == "00036000291452"
-    with pytest.raises(Gs1Error, match="check digit 3, expected 2"):
-        gs1.normalize_gtin("09506000134353")
-    with pytest.raises(Gs1Error, match="8 or 12 or 13 or 14 digits"):
-        gs1.normalize_gtin("123")
+def test_parse_scan_strips_surrounding_whitespace_and_keeps_the_raw_code() -> None:
+    assert gs1.parse_scan("  SN-123\n") == ScanCode(kind=ScanCodeKind.ALIAS, raw="SN-123")
+    scan = gs1.parse_scan(" (01)09506000134352(21)SN123 \t")
+    assert scan.raw == "(01)09506000134352(21)SN123"
+    assert scan.ais == {"01": GTIN, "21": "SN123"}
 
 
-@pytest.mark.parametrize("prefix", ["0614141", "06141411", "061414123", "0614141234"])
-def test_made_ssccs_are_valid_18_digit_codes(prefix: str) -> None:
-    sscc = gs1.make_sscc(prefix, 42, extension_digit=3)
-    assert len(sscc) == 18 and sscc.startswith("3" + prefix)
-    assert gs1.validate_sscc(sscc) == sscc
+def test_parse_scan_reads_a_digital_link_behind_a_plain_qr_symbology_identifier() -> None:
+    scan = gs1.parse_scan("]Q1https://id.gs1.org/01/09506000134352/21/SN123")
+    assert (scan.kind, scan.raw) == (
+        ScanCodeKind.UNIT,
+        "https://id.gs1.org/01/09506000134352/21/SN123",
+    )
 
 
-def test_sscc_serial_reference_must_fit() -> None:
-    with pytest.raises(Gs1Error, match="does not fit"):
-        gs1.make_sscc("0614141234", 10**6)
-    with pytest.raises(Gs1Error, match="check digit"):
-        gs1.validate_sscc("106141412345678909")
-
-
-def test_bracketed_and_raw_element_strings_parse_alike() -> None:
-    expected = {"01": "09506000134352", "21": "SN123", "10": "LOT1"}
-    assert gs1.parse_element_string("(01)09506000134352(21)SN123(10)LOT1") == expected
-    assert gs1.parse_element_string("010950600013435221SN123\x1d10LOT1") == expected
-    assert gs1.parse_element_string("]d2010950600013435221SN123<GS>10LOT1") == expected
-    assert gs1.parse_element_string("]C1010950600013435221SN123{GS}10LOT1") == expected
-
-
-def test_fixed_length_ais_need_no_separator() -> None:
-    assert gs1.parse_element_string("01095060001343521726123110LOT9") == {
-        "01": "09506000134352",
-        "17": "261231",
-        "10": "LOT9",
-    }
+def test_scan_codes_are_frozen_and_hashable() -> None:
+    scan = gs1.parse_scan("(01)09506000134352(21)SN123")
+    assert hash(scan) == hash(gs1.parse_scan("(01)09506000134352(21)SN123"))
+    with pytest.raises(AttributeError):
+        scan.serial = "other"  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(
     ("code", "message"),
     [
-        ("(01)09506000134353", "check digit"),
-        ("(17)261331", "YYMMDD"),
-        ("(10)" + "X" * 21, "at most 20"),
-        ("(21)SN 1", "character set 82"),
-        ("(01)09506000134352(01)09506000134352", "twice"),
-        ("(99)ABC", "unknown application identifier"),
-        ("(01)0950600013435", "expects 14"),
+        ("(01)09506000134353(21)X", "has check digit 3, expected 2"),
+        ("(01)09506000134352(21)'; DROP TABLE x;--", "character set 82"),
+        ("(17)261231(99)X", "unknown application identifier"),
+        ("(555) 123-4567", "unknown application identifier"),
+        ("106141412345678909", "SSCC 106141412345678909 has check digit 9, expected 8"),
+        ("00106141412345678909", "has check digit 9, expected 8"),
+        ("01" + "09506000134353" + "21SN", "has check digit 3, expected 2"),
+        ("01" + GTIN + "17261399", "month 13"),
+        ("01" + GTIN + GS + "21" + "X" * 25, "at most 20"),
+        ("]d201" + GTIN + "21A B", "character set 82"),
+        ("SN1<GS>X", "unknown application identifier|expected an application identifier"),
+        ("https://id.gs1.org/01/123", "GTIN must be"),
+        ("https://id.gs1.org/01/09506000134353/21/S", "expected 2"),
+        ("https://example.com/about/us", "no GS1 primary key"),
+        ("https://id.gs1.org/414/9520123456788", r"holds \(414\) but no SSCC \(00\) or GTIN"),
+        ("(10)LOT1", r"holds \(10\) but no SSCC"),
+        ("(02)09506000134352(37)10", "no SSCC"),
         ("", "empty"),
+        (" \t\r\n", "empty"),
+        ("]Q1", "only the symbology identifier"),
     ],
 )
-def test_malformed_element_strings_say_what_is_wrong(code: str, message: str) -> None:
+def test_parse_scan_raises_for_malformed_gs1_instead_of_falling_back_to_an_alias(
+    code: str, message: str
+) -> None:
     with pytest.raises(Gs1Error, match=message):
-        gs1.parse_element_string(code)
-
-
-def test_digital_links_on_any_host_with_query_ais_and_alpha_keys() -> None:
-    assert gs1.parse_digital_link("https://id.gs1.org/01/09506000134352/21/SN%2F1") == {
-        "01": "09506000134352",
-        "21": "SN/1",
-    }
-    assert gs1.parse_digital_link(
-        "https://brand.example/products/gtin/96385074/lot/L7?17=261231&x=1"
-    ) == {"01": "00000096385074", "10": "L7", "17": "261231"}
-    with pytest.raises(Gs1Error, match="primary key"):
-        gs1.parse_digital_link("https://example.com/about")
-    with pytest.raises(Gs1Error, match="check digit"):
-        gs1.parse_digital_link("https://id.gs1.org/01/09506000134353")
-
-
-@pytest.mark.parametrize(
-    ("code", "kind"),
-    [
-        ("(01)09506000134352(21)SN123", ScanCodeKind.UNIT),
-        ("010950600013435210LOT42", ScanCodeKind.LOT),
-        ("(00)106141412345678908", ScanCodeKind.PACKAGE),
-        ("106141412345678908", ScanCodeKind.PACKAGE),
-        ("https://id.gs1.org/01/09506000134352", ScanCodeKind.PRODUCT),
-        ("AA:BB:CC:DD:EE:FF", ScanCodeKind.ALIAS),
-        ("SN-123", ScanCodeKind.ALIAS),
-        ("'; DROP TABLE units;--", ScanCodeKind.ALIAS),
-    ],
-)
-def test_a_scan_is_classified_by_what_it_names(code: str, kind: ScanCodeKind) -> None:
-    assert gs1.parse_scan(code).kind is kind
-
-
-@pytest.mark.parametrize(
-    "code", ["(01)09506000134353(21)X", "106141412345678909", "https://id.gs1.org/01/123"]
-)
-def test_malformed_gs1_raises_instead_of_falling_back_to_an_alias(code: str) -> None:
-    with pytest.raises(Gs1Error):
         gs1.parse_scan(code)
 
 
-def test_format_puts_the_primary_key_first() -> None:
-    assert (
-        gs1.format_element_string({"21": "S", "01": "09506000134352"}) == "(01)09506000134352(21)S"
-    )
+def test_parse_scan_only_ever_raises_gs1_error_on_arbitrary_input() -> None:
+    # Fragments that steer the parser into each of its branches, glued together at random.
+    pieces = [
+        "(", ")", "(01)", "(00)", "(17)", "(99x)", "]d2", "]E0", "]Q1", "]", "\x1d", "<GS>",
+        "{GS}", "01", "00", "21", "10", "7003", "17", GTIN, SSCC, "https://", "http://",
+        "id.gs1.org/", "/01/", "/gtin/", "?", "&", "=", "%", "%FF", "%2F", "[", "::1",
+        "'; DROP TABLE units;--", "\u00e9", "\u0663", "\x00", " ", "0", "9",
+    ]  # fmt: skip
+    rng = random.Random(20240601)
+    alphabet = string.printable + "\x1d\u00e9\u2603"
+    for _ in range(3000):
+        if rng.random() < 0.7:
+            code = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 7)))
+        else:
+            code = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        try:
+            scan = gs1.parse_scan(code)
+        except Gs1Error:
+            continue
+        assert scan.kind is ScanCodeKind.ALIAS or scan.gtin or scan.sscc, code
