@@ -5,6 +5,7 @@ what the services actually accept."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -134,3 +135,41 @@ def test_the_image_is_multi_stage_non_root_health_checked_and_serves_the_service
     # Every workspace member's manifest is copied for the cached dependency layer.
     for manifest in sorted(REPO.glob("services/*/pyproject.toml")):
         assert f"COPY {manifest.relative_to(REPO)} " in dockerfile, manifest
+
+
+def _compose() -> dict[str, Any]:
+    # PyYAML resolves the file's merge keys (<<), as Docker Compose does.
+    document: dict[str, Any] = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    return document
+
+
+def test_compose_file_is_valid_for_the_compose_specification() -> None:
+    from compose_spec import PyCompose
+
+    names = PyCompose.from_json(json.dumps(_compose())).service_names()
+    assert {"postgres", "otel-collector", "jaeger", *DEFAULT_ADDRS} <= set(names)
+
+
+def test_compose_services_run_what_the_services_accept() -> None:
+    compose, services = _compose(), installed_services()
+    init_sql = (DEPLOY / "postgres" / "init.sql").read_text()
+    for name in DEFAULT_ADDRS:
+        entry = compose["services"][name]
+        assert entry["build"]["args"]["SERVICE"] == name and name in services
+        assert entry["build"]["dockerfile"] == "deploy/Dockerfile"
+        environment = entry["environment"]
+        unknown = sorted(set(environment) - variables_read_by(name))
+        assert not unknown, f"{name} does not read {unknown}"
+        port = environment[f"{name.upper()}_ADDR"].rsplit(":", 1)[1]
+        assert f"{port}:{port}" in entry["ports"]
+        assert environment[f"{name.upper()}_DATABASE_URL"].endswith(f"/{name}")
+        assert f"CREATE DATABASE {name};" in init_sql
+        assert entry["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert environment["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector:4317"
+
+
+def test_the_collector_forwards_traces_to_jaeger() -> None:
+    config = yaml.safe_load((DEPLOY / "otel-collector.yaml").read_text())
+    [exporter] = config["service"]["pipelines"]["traces"]["exporters"]
+    assert config["exporters"][exporter]["endpoint"] == "jaeger:4317"
+    assert "otlp" in config["service"]["pipelines"]["traces"]["receivers"]

@@ -1,0 +1,5 @@
+-- One database per service: no service reads another's tables.
+CREATE DATABASE masterdata;
+CREATE DATABASE production;
+CREATE DATABASE warehouse;
+CREATE DATABASE quality;
