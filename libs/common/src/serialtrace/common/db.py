@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -224,3 +224,14 @@ def bulk_insert(
         return list(session.execute(statement, rows_param).all())
     session.execute(statement, rows_param)
     return []
+
+
+def sku_chunks(keys: Iterable[tuple[str, str]]) -> Iterator[tuple[str, Sequence[str]]]:
+    """(sku, chunk of serials or lot numbers) for a set of keys, so lookups run as
+    index-friendly `sku = … AND key IN (…)` queries instead of row-value IN-lists."""
+    by_sku: dict[str, list[str]] = {}
+    for sku, key in set(keys):
+        by_sku.setdefault(sku, []).append(key)
+    for sku, values in sorted(by_sku.items()):
+        for part in chunks(sorted(values)):
+            yield sku, part

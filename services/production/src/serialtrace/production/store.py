@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, upsert_insert
+from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, sku_chunks, upsert_insert
 
 
 class Base(DeclarativeBase):
@@ -120,14 +120,10 @@ def units_by_keys(
     session: Session, keys: Sequence[tuple[str, str]], *, for_update: bool = False
 ) -> list[UnitRow]:
     """Units by (sku, serial), one `sku = … AND serial IN (…)` query per SKU and chunk."""
-    by_sku: dict[str, list[str]] = {}
-    for sku, serial in set(keys):
-        by_sku.setdefault(sku, []).append(serial)
     found: list[UnitRow] = []
-    for sku, serials in sorted(by_sku.items()):
-        for part in chunks(sorted(serials)):
-            query = select(UnitRow).where(UnitRow.sku == sku, UnitRow.serial.in_(part))
-            found += session.scalars(query.with_for_update() if for_update else query)
+    for sku, part in sku_chunks(keys):
+        query = select(UnitRow).where(UnitRow.sku == sku, UnitRow.serial.in_(part))
+        found += session.scalars(query.with_for_update() if for_update else query)
     return found
 
 
@@ -213,18 +209,14 @@ def node_ids(
     session: Session, kind: str, keys: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], int]:
     """Node ids of existing units or lots, by (sku, serial or lot number)."""
-    by_sku: dict[str, list[str]] = {}
-    for sku, key in set(keys):
-        by_sku.setdefault(sku, []).append(key)
     found: dict[tuple[str, str], int] = {}
-    for sku, values in sorted(by_sku.items()):
-        for part in chunks(sorted(values)):
-            for row in session.execute(
-                select(NodeRow.id, NodeRow.key).where(
-                    NodeRow.kind == kind, NodeRow.sku == sku, NodeRow.key.in_(part)
-                )
-            ):
-                found[(sku, row.key)] = row.id
+    for sku, part in sku_chunks(keys):
+        for row in session.execute(
+            select(NodeRow.id, NodeRow.key).where(
+                NodeRow.kind == kind, NodeRow.sku == sku, NodeRow.key.in_(part)
+            )
+        ):
+            found[(sku, row.key)] = row.id
     return found
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks
+from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, sku_chunks
 
 Key = tuple[str, str]  # (sku, serial) or (sku, lot number)
 
@@ -104,13 +104,9 @@ def _by_key(
     session: Session, query: Any, columns: tuple[Any, Any], keys: Sequence[Key]
 ) -> list[Any]:
     """Rows whose (sku, key) columns are among `keys`: one query per SKU and chunk."""
-    by_sku: dict[str, list[str]] = {}
-    for sku, key in set(keys):
-        by_sku.setdefault(sku, []).append(key)
     found: list[Any] = []
-    for sku, values in sorted(by_sku.items()):
-        for part in chunks(sorted(values)):
-            found += session.execute(query.where(columns[0] == sku, columns[1].in_(part))).all()
+    for sku, part in sku_chunks(keys):
+        found += session.execute(query.where(columns[0] == sku, columns[1].in_(part))).all()
     return found
 
 

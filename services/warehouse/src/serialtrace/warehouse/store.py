@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, upsert_insert
+from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, sku_chunks, upsert_insert
 
 Key = tuple[str, str]
 
@@ -122,17 +122,11 @@ class CounterRow(Base):
 def units(
     session: Session, keys: Sequence[Key], *, for_update: bool = False
 ) -> dict[Key, UnitStockRow]:
-    by_sku: dict[str, list[str]] = {}
-    for sku, serial in set(keys):
-        by_sku.setdefault(sku, []).append(serial)
     found: dict[Key, UnitStockRow] = {}
-    for sku, serials in sorted(by_sku.items()):
-        for part in chunks(sorted(serials)):
-            query = select(UnitStockRow).where(
-                UnitStockRow.sku == sku, UnitStockRow.serial.in_(part)
-            )
-            for row in session.scalars(query.with_for_update() if for_update else query):
-                found[(row.sku, row.serial)] = row
+    for sku, part in sku_chunks(keys):
+        query = select(UnitStockRow).where(UnitStockRow.sku == sku, UnitStockRow.serial.in_(part))
+        for row in session.scalars(query.with_for_update() if for_update else query):
+            found[(row.sku, row.serial)] = row
     return found
 
 
@@ -151,17 +145,13 @@ def add_movements(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def movements_of(session: Session, keys: Sequence[Key]) -> list[MovementRow]:
-    by_sku: dict[str, list[str]] = {}
-    for sku, serial in set(keys):
-        by_sku.setdefault(sku, []).append(serial)
     found: list[MovementRow] = []
-    for sku, serials in sorted(by_sku.items()):
-        for part in chunks(sorted(serials)):
-            found += session.scalars(
-                select(MovementRow).where(
-                    MovementRow.unit_sku == sku, MovementRow.unit_serial.in_(part)
-                )
+    for sku, part in sku_chunks(keys):
+        found += session.scalars(
+            select(MovementRow).where(
+                MovementRow.unit_sku == sku, MovementRow.unit_serial.in_(part)
             )
+        )
     return sorted(found, key=lambda m: m.seq)
 
 
