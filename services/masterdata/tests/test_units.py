@@ -138,6 +138,37 @@ def test_alias_resolves_to_its_unit_and_cannot_name_a_second_unit(masterdata: Ma
     assert f"{sku}/U1" in error.details()
 
 
+def test_alias_without_kind_resolves_the_value_under_any_kind(masterdata: Masterdata) -> None:
+    sku = masterdata.serial_product()
+    masterdata.register(sku, "K1", "K2")
+    operator = masterdata.as_role("operator")
+    tag = unique("TAG")
+    for serial, kind in (("K1", "CUSTOMER_TAG"), ("K2", "FORMER_SERIAL")):
+        operator.AddUnitAlias(
+            pb.AddUnitAliasRequest(
+                unit=core_pb2.UnitKey(sku=sku, serial=serial),
+                alias=pb.UnitAlias(kind=kind, value=tag),
+            )
+        )
+    only_k1 = unique("IMEI")
+    operator.AddUnitAlias(
+        pb.AddUnitAliasRequest(
+            unit=core_pb2.UnitKey(sku=sku, serial="K1"),
+            alias=pb.UnitAlias(kind="IMEI", value=only_k1),
+        )
+    )
+
+    def resolve(value: str) -> list[tuple[str, str]]:
+        request = pb.ResolveAliasesRequest(aliases=[pb.UnitAlias(kind="", value=value)])
+        return sorted(
+            (r.alias.kind, r.unit.serial) for r in operator.ResolveAliases(request).resolved
+        )
+
+    assert resolve(only_k1) == [("IMEI", "K1")]
+    assert resolve(tag) == [("CUSTOMER_TAG", "K1"), ("FORMER_SERIAL", "K2")]
+    assert resolve("never-seen") == []
+
+
 def test_units_are_not_registered_for_lot_tracked_products(masterdata: Masterdata) -> None:
     sku = unique("LOTSKU")
     masterdata.admin.CreateProduct(

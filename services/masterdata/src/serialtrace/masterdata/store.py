@@ -117,7 +117,8 @@ class GlobalSerialRow(Base):
 class UnitAliasRow(Base):
     __tablename__ = "unit_aliases"
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
-    value: Mapped[str] = mapped_column(String(100), primary_key=True)
+    # Indexed alone too: a scanner reads a value without knowing its kind.
+    value: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(200))
@@ -254,6 +255,14 @@ def aliases_of(session: Session, unit_ids: Sequence[int]) -> dict[int, list[Unit
 
 def alias(session: Session, kind: str, value: str) -> UnitAliasRow | None:
     return session.get(UnitAliasRow, (kind, value))
+
+
+def aliases_with_value(session: Session, value: str) -> list[UnitAliasRow]:
+    return list(
+        session.scalars(
+            select(UnitAliasRow).where(UnitAliasRow.value == value).order_by(UnitAliasRow.kind)
+        )
+    )
 
 
 def units_by_ids(session: Session, ids: Iterable[int]) -> dict[int, UnitRow]:

@@ -364,13 +364,21 @@ def units_with_aliases(
 def resolve_aliases(
     session: Session, aliases: Sequence[tuple[str, str]]
 ) -> list[tuple[str, str, store.UnitRow]]:
-    """(kind, value, unit) for each alias that resolves; malformed ones never resolve."""
+    """(kind, value, unit) for each alias that resolves; malformed ones never resolve.
+
+    An empty kind matches the value under any kind (what a scanner reads carries no
+    kind), so it may resolve to several units; the caller decides what that means.
+    """
     found: list[tuple[str, str, Any]] = []
     rows = []
     for kind, value in aliases:
+        any_kind = not kind.strip()
         try:
-            kind, value = domain.normalize_alias(kind, value)
+            kind, value = domain.normalize_alias(kind if not any_kind else "ANY", value)
         except InvalidArgument:
+            continue
+        if any_kind:
+            rows.extend(store.aliases_with_value(session, value))
             continue
         row = store.alias(session, kind, value)
         if row is not None:
