@@ -54,7 +54,7 @@ buf:
 	@[ -x node_modules/.bin/buf ] || npm ci --silent --no-audit --no-fund
 
 typecheck: setup
-	$(VENV)/bin/mypy libs/common/src services/masterdata/src services/production/src services/quality/src services/warehouse/src
+	$(VENV)/bin/mypy libs/common/src services/masterdata/src services/production/src services/quality/src services/warehouse/src services/trace-gateway/src
 
 migrate: setup
 	$(VENV)/bin/serialtrace migrate $(service)

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -68,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             from serialtrace.common.health_wait import is_serving
 
             target = args.target
+            if target == "gateway":
+                return 0 if gateway_is_healthy(os.environ) else 1
             if ":" not in target:
                 target = service_addr(target, os.environ).replace("0.0.0.0", "127.0.0.1")  # noqa: S104
             return 0 if is_serving(target, timeout=3) else 1
@@ -75,6 +78,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"serialtrace: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def gateway_url(env: Mapping[str, str]) -> str:
+    """The gateway's base URL from GATEWAY_HOST/GATEWAY_PORT (0.0.0.0 asked as loopback)."""
+    host = env.get("GATEWAY_HOST", "127.0.0.1").replace("0.0.0.0", "127.0.0.1")  # noqa: S104
+    return f"http://{host}:{env.get('GATEWAY_PORT', '8000')}"
+
+
+def gateway_is_healthy(env: Mapping[str, str], timeout: float = 3) -> bool:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{gateway_url(env)}/healthz", timeout=timeout) as reply:  # noqa: S310 - our own gateway
+            return bool(reply.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 def run_suite() -> int:

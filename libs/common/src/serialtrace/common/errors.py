@@ -7,6 +7,8 @@ no stack trace on the wire.
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 
 
@@ -83,14 +85,33 @@ _BY_CODE: dict[grpc.StatusCode, type[ServiceError]] = {
 }
 
 
+# Trailing metadata a server sets on statuses it raised itself (value: its name).
+VERDICT_METADATA_KEY = "serialtrace-verdict"
+
+
+def is_verdict(error: Any) -> bool:
+    """Whether a failed call's status was raised by the called service itself."""
+    trailing = (
+        error.trailing_metadata() if callable(getattr(error, "trailing_metadata", None)) else None
+    )
+    return any(key == VERDICT_METADATA_KEY for key, _ in (trailing or ()))
+
+
 def from_rpc_error(error: grpc.RpcError, service: str) -> ServiceError:
     """Turns a failed call to another service into the error this service reports.
 
     Transport failures become UNAVAILABLE naming the service, so a check that cannot
-    reach its owner fails closed; the callee's own verdicts pass through unchanged.
+    reach its owner fails closed; the callee's own verdicts pass through unchanged
+    (including its own "another service is unavailable"). Works for sync and asyncio
+    gRPC errors alike.
     """
-    code = error.code() if isinstance(error, grpc.Call) else grpc.StatusCode.UNKNOWN
-    details = (error.details() if isinstance(error, grpc.Call) else None) or ""
+    has_status = callable(getattr(error, "code", None))
+    code = error.code() if has_status else grpc.StatusCode.UNKNOWN
+    details = (error.details() if has_status else None) or ""
+    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) and is_verdict(
+        error
+    ):
+        return (Unavailable if code == grpc.StatusCode.UNAVAILABLE else DeadlineExceeded)(details)
     if code == grpc.StatusCode.UNAVAILABLE:
         return Unavailable(f"the {service} service is unavailable; nothing was changed ({details})")
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:

@@ -27,7 +27,12 @@ from serialtrace.common import telemetry
 from serialtrace.common.auth import Role, acting_as, bearer_token, verify_token
 from serialtrace.common.config import ServiceSettings
 from serialtrace.common.db import Database, migrate
-from serialtrace.common.errors import PermissionDenied, ServiceError, Unauthenticated
+from serialtrace.common.errors import (
+    VERDICT_METADATA_KEY,
+    PermissionDenied,
+    ServiceError,
+    Unauthenticated,
+)
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +195,9 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[type-arg]
                     return inner(request, context)
             except ServiceError as exc:
                 code = exc.code
+                # Marks the status as this service's own verdict, so a caller can tell
+                # "warehouse says quality is unavailable" from "warehouse is unreachable".
+                context.set_trailing_metadata(((VERDICT_METADATA_KEY, self.service),))
                 context.abort(exc.code, exc.message)
             except NotImplementedError:
                 code = grpc.StatusCode.UNIMPLEMENTED

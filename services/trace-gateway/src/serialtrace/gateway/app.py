@@ -1,0 +1,89 @@
+"""The gateway's HTTP app: /graphql (GraphiQL in development), /healthz, /readyz, /metrics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from opentelemetry import propagate
+from prometheus_client import make_asgi_app
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Mount, Route
+from strawberry.asgi import GraphQL
+from strawberry.types import ExecutionResult
+
+from serialtrace.gateway.backends import Backends, Calls
+from serialtrace.gateway.config import GatewaySettings
+from serialtrace.gateway.context import GatewayContext
+from serialtrace.gateway.errors import format_error
+from serialtrace.gateway.schema import build_schema
+
+
+class GatewayView(GraphQL[GatewayContext, None]):
+    def __init__(self, settings: GatewaySettings, state: dict[str, Backends]) -> None:
+        super().__init__(
+            build_schema(settings),
+            graphql_ide="graphiql" if settings.graphiql else None,
+            allow_queries_via_get=False,  # queries by POST only; GET serves GraphiQL
+        )
+        self.settings, self.state = settings, state
+
+    async def get_context(self, request: Any, response: Any) -> GatewayContext:
+        backends = self.state["backends"]
+        context = GatewayContext.for_request(
+            self.settings,
+            lambda bearer: Calls(backends, bearer),
+            request.headers.get("authorization"),
+        )
+        # A client that sends W3C trace context gets the operation in its own trace.
+        context.parent_trace = propagate.extract(dict(request.headers))
+        request.state.gateway_context = context
+        return context
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> Any:
+        context: GatewayContext | None = getattr(request.state, "gateway_context", None)
+        trace_id = context.trace_id if context else ""
+        errors = [*(result.errors or []), *(context.partial_errors if context else [])]
+        response: dict[str, Any] = {"data": result.data}
+        if errors:
+            response["errors"] = [format_error(e, trace_id) for e in errors]
+        response["extensions"] = {"traceId": trace_id}
+        return response
+
+
+def create_app(settings: GatewaySettings) -> Starlette:
+    state: dict[str, Backends] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # asyncio gRPC channels belong to the loop that serves requests.
+        state["backends"] = Backends(
+            settings.common.service_addrs, settings.read_deadline, settings.write_deadline
+        )
+        try:
+            yield
+        finally:
+            await state["backends"].close()
+
+    async def healthz(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    async def readyz(request: Request) -> JSONResponse:
+        statuses = await state["backends"].readiness()
+        ready = all(status == "SERVING" for status in statuses.values())
+        return JSONResponse(
+            {"ready": ready, "services": statuses}, status_code=200 if ready else 503
+        )
+
+    return Starlette(
+        routes=[
+            Route("/graphql", GatewayView(settings, state), methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Mount("/metrics", make_asgi_app()),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,156 @@
+"""The gateway's gRPC clients: one asyncio channel per service, shared by all requests.
+
+Every call carries the caller's bearer token, has a deadline, and is a child span of
+the GraphQL operation. Reads are retried while a service is unreachable; writes never
+are (a retry of a write is the client's decision, with its idempotency key).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any, cast
+
+import grpc
+import grpc.aio
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.instrumentation.grpc import aio_client_interceptors
+from prometheus_client import Counter
+
+from serialtrace.common.errors import ServiceError, from_rpc_error, is_verdict
+from serialtrace.core.v1 import core_pb2_grpc
+from serialtrace.masterdata.v1 import masterdata_pb2_grpc
+from serialtrace.production.v1 import production_pb2_grpc
+from serialtrace.quality.v1 import quality_pb2_grpc
+from serialtrace.warehouse.v1 import warehouse_pb2_grpc
+
+SERVICES = ("masterdata", "production", "warehouse", "quality")
+_STUBS: dict[str, Any] = {
+    "masterdata": masterdata_pb2_grpc.MasterdataServiceStub,
+    "production": production_pb2_grpc.ProductionServiceStub,
+    "warehouse": warehouse_pb2_grpc.WarehouseServiceStub,
+    "quality": quality_pb2_grpc.QualityServiceStub,
+}
+# Backoff between read attempts while a service is unreachable (then give up).
+READ_RETRY_BACKOFF = (0.05, 0.2)
+
+GRPC_CLIENT_CALLS = Counter(
+    "serialtrace_gateway_grpc_client_calls_total",
+    "gRPC calls the gateway made, by service, method and status",
+    ["service", "method", "code"],
+)
+
+
+class _CountCalls(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[type-arg]
+    """Counts every call by service, method and outcome (what batching is judged by)."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+
+    async def intercept_unary_unary(
+        self, continuation: Any, client_call_details: Any, request: Any
+    ) -> Any:
+        method = client_call_details.method
+        method = method.decode() if isinstance(method, bytes) else str(method)
+        call = await continuation(client_call_details, request)
+        code = await call.code()
+        GRPC_CLIENT_CALLS.labels(self.service, method.rsplit("/", 1)[-1], code.name).inc()
+        return call
+
+
+class Backends:
+    """Channels and stubs for the four services. Create inside the running event loop."""
+
+    def __init__(
+        self, addrs: Mapping[str, str], read_deadline: float, write_deadline: float
+    ) -> None:
+        self.read_deadline, self.write_deadline = read_deadline, write_deadline
+        self.channels = {
+            name: grpc.aio.insecure_channel(
+                addrs[name],
+                options=[
+                    ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+                    ("grpc.max_send_message_length", 64 * 1024 * 1024),
+                ],
+                interceptors=[*aio_client_interceptors(), cast(Any, _CountCalls(name))],
+            )
+            for name in SERVICES
+        }
+        self.stubs = {name: _STUBS[name](self.channels[name]) for name in SERVICES}
+        self.ledgers = {
+            name: core_pb2_grpc.LedgerServiceStub(self.channels[name]) for name in SERVICES
+        }
+        self._health = {name: health_pb2_grpc.HealthStub(self.channels[name]) for name in SERVICES}
+
+    async def readiness(self) -> dict[str, str]:
+        """Each service's gRPC health status (or why it could not be asked)."""
+
+        async def check(name: str) -> str:
+            try:
+                reply = await self._health[name].Check(health_pb2.HealthCheckRequest(), timeout=2)
+            except grpc.aio.AioRpcError as error:
+                return error.code().name
+            return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
+
+        statuses = await asyncio.gather(*(check(name) for name in SERVICES))
+        return dict(zip(SERVICES, statuses, strict=True))
+
+    async def close(self) -> None:
+        await asyncio.gather(*(channel.close(grace=None) for channel in self.channels.values()))
+
+
+class Calls:
+    """One GraphQL request's view of the services: its token and its operation span."""
+
+    def __init__(self, backends: Backends, bearer: str | None) -> None:
+        self.backends = backends
+        self.metadata = (("authorization", f"Bearer {bearer}"),) if bearer else ()
+        self.span: trace.Span | None = None  # set when the operation starts
+
+    async def read(self, service: str, rpc: str, request: Any) -> Any:
+        return await self._with_retries(self.backends.stubs[service], service, rpc, request)
+
+    async def read_ledger(self, service: str, rpc: str, request: Any) -> Any:
+        return await self._with_retries(self.backends.ledgers[service], service, rpc, request)
+
+    async def write(self, service: str, rpc: str, request: Any) -> Any:
+        stub = self.backends.stubs[service]
+        try:
+            return await self._call(stub, service, rpc, request, self.backends.write_deadline)
+        except _Unreachable as unreachable:
+            raise unreachable.error from None
+
+    async def _with_retries(self, stub: Any, service: str, rpc: str, request: Any) -> Any:
+        for backoff in (*READ_RETRY_BACKOFF, None):
+            try:
+                return await self._call(stub, service, rpc, request, self.backends.read_deadline)
+            except _Unreachable as unreachable:
+                if backoff is None:
+                    raise unreachable.error from None
+                await asyncio.sleep(backoff)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _call(self, stub: Any, service: str, rpc: str, request: Any, timeout: float) -> Any:
+        # The operation span is made current here, not inherited: DataLoader batches run
+        # in tasks whose context is not the resolver's.
+        token = otel_context.attach(trace.set_span_in_context(self.span)) if self.span else None
+        try:
+            return await getattr(stub, rpc)(request, timeout=timeout, metadata=self.metadata)
+        except grpc.aio.AioRpcError as error:
+            mapped = from_rpc_error(error, service)
+            if error.code() == grpc.StatusCode.UNAVAILABLE and not is_verdict(error):
+                raise _Unreachable(mapped) from None
+            raise mapped from None
+        finally:
+            if token is not None:
+                otel_context.detach(token)
+
+
+class _Unreachable(Exception):
+    """The service did not answer at all (as opposed to answering UNAVAILABLE itself)."""
+
+    def __init__(self, error: ServiceError) -> None:
+        super().__init__(error.message)
+        self.error = error

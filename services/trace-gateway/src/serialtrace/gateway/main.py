@@ -1,0 +1,81 @@
+"""`serialtrace serve gateway`: the GraphQL graph on uvicorn (the gateway has no database)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+
+from serialtrace.common import telemetry
+from serialtrace.gateway.app import create_app
+from serialtrace.gateway.config import GatewaySettings
+
+log = logging.getLogger(__name__)
+
+
+class GatewayDefinition:
+    name = "gateway"
+
+    def serve(self) -> None:
+        settings = GatewaySettings.from_env()
+        telemetry.setup_logging(self.name, settings.common.log_level)
+        telemetry.setup_tracing(self.name, settings.common.otlp_endpoint)
+        log.info("serving the graph on http://%s:%s/graphql", settings.host, settings.port)
+        # uvicorn drains in-flight requests on SIGTERM/SIGINT, then the lifespan closes
+        # the gRPC channels.
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+        )
+        telemetry.shutdown_tracing()
+
+    def migrate(self) -> None:
+        """Nothing to migrate: the gateway owns no data."""
+
+
+service = GatewayDefinition()
+
+
+@dataclass
+class RunningGateway:
+    """A gateway served from a background thread (tests, `serialtrace run` helpers)."""
+
+    url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def start_in_thread(settings: GatewaySettings) -> RunningGateway:
+    """Starts the gateway on `settings.host:settings.port` and returns once it listens."""
+    telemetry.setup_tracing("gateway", settings.common.otlp_endpoint)
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="gateway", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the gateway did not start")
+        time.sleep(0.02)
+    return RunningGateway(f"http://{settings.host}:{settings.port}/graphql", server, thread)
+
+
+__all__ = ["Any", "GatewayDefinition", "RunningGateway", "service", "start_in_thread"]

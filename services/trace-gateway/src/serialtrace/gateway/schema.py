@@ -1,0 +1,123 @@
+"""The graph: queries, mutations, limits, and one span and metric per operation."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+from prometheus_client import Counter, Histogram
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.types import ExecutionContext
+
+from serialtrace.gateway.config import GatewaySettings
+from serialtrace.gateway.context import GatewayContext
+from serialtrace.gateway.errors import is_unexpected
+from serialtrace.gateway.mutations import Mutation
+from serialtrace.gateway.queries import Query
+
+log = logging.getLogger(__name__)
+
+# The committed SDL snapshot (a test fails when the code's schema drifts from it).
+SNAPSHOT = Path(__file__).resolve().parents[3] / "schema.graphql"
+
+OPERATIONS = Counter(
+    "serialtrace_graphql_operations_total",
+    "GraphQL operations served, by type, name and outcome",
+    ["type", "operation", "outcome"],
+)
+OPERATION_LATENCY = Histogram(
+    "serialtrace_graphql_operation_duration_seconds",
+    "GraphQL operation latency",
+    ["type", "operation"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+_METRIC_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+class OperationTelemetry(SchemaExtension):
+    """One server span per operation, parent of every gRPC call it makes (the trace id
+    goes back in `extensions.traceId`), and RED metrics per operation name."""
+
+    def on_operation(self) -> Iterator[None]:
+        context: GatewayContext = self.execution_context.context
+        tracer = trace.get_tracer("serialtrace.gateway")
+        span = tracer.start_span("graphql", kind=SpanKind.SERVER, context=context.parent_trace)
+        context.calls.span = span
+        context.trace_id = format(span.get_span_context().trace_id, "032x")
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            kind, name = self._labels()
+            result = self.execution_context.result
+            failed = bool((result and result.errors) or context.partial_errors)
+            span.update_name(f"graphql {kind} {name}")
+            span.set_attribute("graphql.operation.type", kind)
+            span.set_attribute("graphql.operation.name", name)
+            OPERATIONS.labels(kind, name, "error" if failed else "ok").inc()
+            OPERATION_LATENCY.labels(kind, name).observe(time.perf_counter() - started)
+            span.end()
+
+    def _labels(self) -> tuple[str, str]:
+        context: ExecutionContext = self.execution_context
+        try:
+            kind = context.operation_type.value
+        except Exception:  # unparsable documents have no type
+            kind = "invalid"
+        name = context.operation_name or "anonymous"
+        return kind, name if _METRIC_NAME.fullmatch(name) else "other"
+
+
+class GatewaySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Verdicts (bad input, not found, unavailable...) are the client's business;
+        # only bugs are logged, with their stack trace.
+        for error in errors:
+            if is_unexpected(error):
+                log.error("unhandled error resolving %s", error.path, exc_info=error.original_error)
+
+
+def build_schema(settings: GatewaySettings | None = None) -> GatewaySchema:
+    limits = settings or GatewaySettings.from_env({})
+    return GatewaySchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[
+            OperationTelemetry,
+            lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        ],
+    )
+
+
+def printed_schema() -> str:
+    return build_schema().as_str() + "\n"
+
+
+def main() -> None:
+    """`python -m serialtrace.gateway.schema` rewrites the committed SDL snapshot."""
+    SNAPSHOT.write_text(printed_schema())
+    print(f"wrote {SNAPSHOT}")
+
+
+if __name__ == "__main__":
+    main()
+
+
+__all__ = ["Any", "GatewaySchema", "build_schema", "printed_schema"]

@@ -1,0 +1,248 @@
+"""Test support for the graph: an HTTP GraphQL client and a whole suite in one process.
+
+The end-to-end suite (tests-e2e/) runs every piece as its own process; these helpers
+serve the gateway's own tests, which start the four real services and a real gateway
+on free ports.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from serialtrace.common import gs1
+from serialtrace.common.testing import (
+    TEST_JWT_SECRET,
+    RunningServices,
+    TestDatabases,
+    free_port,
+    start_services,
+    token,
+    unique,
+)
+from serialtrace.gateway.config import GatewaySettings
+from serialtrace.gateway.main import RunningGateway, start_in_thread
+
+SERVICE_NAMES = ("masterdata", "production", "warehouse", "quality")
+
+
+class GraphError(AssertionError):
+    """A GraphQL response had errors where the test expected none."""
+
+
+class GraphClient:
+    """POSTs GraphQL to the gateway: `client.data(query, variables, token=...)`."""
+
+    def __init__(self, url: str, token: str | None = None) -> None:
+        self.url, self.token = url, token
+
+    def as_(self, token: str | None) -> GraphClient:
+        return GraphClient(self.url, token)
+
+    def execute(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 60,
+    ) -> dict[str, Any]:
+        body = json.dumps({"query": query, "variables": dict(variables or {})}).encode()
+        request = urllib.request.Request(  # noqa: S310 - the gateway under test, on 127.0.0.1
+            self.url, data=body, method="POST", headers={"content-type": "application/json"}
+        )
+        if self.token:
+            request.add_header("authorization", f"Bearer {self.token}")
+        for key, value in (headers or {}).items():
+            request.add_header(key, value)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+                result: dict[str, Any] = json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            result = {"http_status": error.code, "body": error.read().decode(errors="replace")}
+        return result
+
+    def data(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The response's data; fails the test if there were errors."""
+        result = self.execute(query, variables)
+        if result.get("errors") or "data" not in result:
+            raise GraphError(json.dumps(result, indent=2)[:4000])
+        data: dict[str, Any] = result["data"]
+        return data
+
+    def errors(
+        self, query: str, variables: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """The response's errors; fails the test if there were none."""
+        result = self.execute(query, variables)
+        if not result.get("errors"):
+            raise AssertionError(f"expected errors, got {json.dumps(result)[:2000]}")
+        errors: list[dict[str, Any]] = result["errors"]
+        return errors
+
+
+def codes(errors: list[dict[str, Any]]) -> list[str]:
+    return [e.get("extensions", {}).get("code", "") for e in errors]
+
+
+@dataclass
+class RunningSuite:
+    services: RunningServices
+    gateway: RunningGateway
+
+    @property
+    def url(self) -> str:
+        return self.gateway.url
+
+    def stop(self) -> None:
+        self.gateway.stop()
+        self.services.stop()
+
+
+def gateway_settings(addrs: Mapping[str, str], **env: str) -> GatewaySettings:
+    return GatewaySettings.from_env(
+        {
+            "SERIALTRACE_JWT_SECRET": TEST_JWT_SECRET,
+            "GATEWAY_PORT": str(free_port()),
+            **{f"{name.upper()}_ADDR": addr for name, addr in addrs.items()},
+            **env,
+        }
+    )
+
+
+def start_suite(test_databases: TestDatabases, **env: str) -> RunningSuite:
+    """The four services (each on a fresh database) and the gateway, all on free ports."""
+    services = start_services(test_databases, SERVICE_NAMES)
+    gateway = start_in_thread(gateway_settings(services.addrs, **env))
+    return RunningSuite(services, gateway)
+
+
+ADMIN = token("ada", "admin")
+PLANNER = token("pia", "planner")
+OPERATOR = token("olga", "operator")
+QUALITY = token("quinn", "quality")
+AUDITOR = token("audrey", "auditor")
+VIEWER = token("vic", "viewer")
+
+
+def gtin_for(seed: int) -> str:
+    body = f"0950600{seed:06d}"
+    return body + str(gs1.gs1_check_digit(body))
+
+
+@dataclass
+class GraphFactory:
+    """A small factory built through the graph alone: products, BOMs, one lot, units
+    built two levels deep (what the golden path and the batching tests stand on)."""
+
+    graph: GraphClient
+    tag: str = field(default_factory=lambda: unique("F"))
+    gtin_seed: int = 0
+
+    def __post_init__(self) -> None:
+        t = self.tag
+        self.warehouse, self.bin, self.line = f"{t}-WH", f"{t}-BIN", f"{t}-LINE"
+        self.supplier, self.customer = f"{t}-SUP", f"{t}-CUST"
+        self.resin, self.sub, self.fg = f"{t}-RESIN", f"{t}-SUB", f"{t}-FG"
+        self.lot = f"{t}-L1"
+        self.fg_gtin = gtin_for(secrets.randbelow(900_000) + 100_000)
+
+    def as_(self, bearer: str) -> GraphClient:
+        return self.graph.as_(bearer)
+
+    def setup_master_data(self) -> None:
+        admin = self.as_(ADMIN)
+        admin.data(
+            """mutation($wh: String!, $bin: String!, $line: String!, $sup: String!,
+                        $cust: String!) {
+              a: createLocation(input: {code: $wh, name: "Main stores", kind: WAREHOUSE}) { code }
+              b: createLocation(input: {code: $bin, name: "Bin A1", kind: BIN,
+                                        parentCode: $wh}) { code }
+              c: createLocation(input: {code: $line, name: "Line 1", kind: LINE}) { code }
+              d: createParty(input: {code: $sup, name: "Resin Supplier", kind: SUPPLIER}) { code }
+              e: createParty(input: {code: $cust, name: "ACME Retail", kind: CUSTOMER}) { code }
+            }""",
+            {
+                "wh": self.warehouse,
+                "bin": self.bin,
+                "line": self.line,
+                "sup": self.supplier,
+                "cust": self.customer,
+            },
+        )
+        admin.data(
+            """mutation($resin: String!, $sub: String!, $fg: String!, $gtin: String!) {
+              a: createProduct(input: {sku: $resin, name: "Resin", kind: MATERIAL,
+                                       tracking: LOT}) { sku }
+              b: createProduct(input: {sku: $sub, name: "Board", kind: SUBASSEMBLY,
+                                       tracking: SERIAL}) { sku }
+              c: createProduct(input: {sku: $fg, name: "Widget", kind: FINISHED, tracking: SERIAL,
+                                       gtin: $gtin}) { sku }
+            }""",
+            {"resin": self.resin, "sub": self.sub, "fg": self.fg, "gtin": self.fg_gtin},
+        )
+        admin.data(
+            """mutation($resin: String!, $sub: String!, $fg: String!) {
+              a: createBomRevision(input: {sku: $sub, revision: "A",
+                                   items: [{sku: $resin, quantity: 2}]}) { revision }
+              b: createBomRevision(input: {sku: $fg, revision: "A",
+                                   items: [{sku: $sub, quantity: 1}, {sku: $resin, quantity: 1}]}) {
+                revision
+              }
+            }""",
+            {"resin": self.resin, "sub": self.sub, "fg": self.fg},
+        )
+        self.as_(QUALITY).data(
+            """mutation($sub: String!, $fg: String!) {
+              a: approveBomRevision(sku: $sub, revision: "A", meaning: "released for build") {
+                approval { by }
+              }
+              b: approveBomRevision(sku: $fg, revision: "A", meaning: "released for build") {
+                approval { by }
+              }
+            }""",
+            {"sub": self.sub, "fg": self.fg},
+        )
+        self.as_(OPERATOR).data(
+            """mutation($resin: String!, $lot: String!, $sup: String!, $bin: String!) {
+              receiveLot(input: {sku: $resin, lotNumber: $lot, quantity: 1000, supplierCode: $sup,
+                                 supplierLotNumber: "S-778", locationCode: $bin}) {
+                quantityOnHand
+              }
+            }""",
+            {"resin": self.resin, "lot": self.lot, "sup": self.supplier, "bin": self.bin},
+        )
+
+    def commission(self, sku: str, serials: list[str]) -> list[dict[str, Any]]:
+        planner = self.as_(PLANNER)
+        order = planner.data(
+            """mutation($sku: String!, $qty: Int!, $line: String) {
+              createWorkOrder(input: {sku: $sku, quantity: $qty, bomRevision: "A", line: $line}) {
+                id
+              }
+            }""",
+            {"sku": sku, "qty": len(serials), "line": self.line},
+        )["createWorkOrder"]
+        units: list[dict[str, Any]] = planner.data(
+            """mutation($wo: ID!, $serials: [String!]) {
+              commissionUnits(input: {workOrderId: $wo, serials: $serials,
+                                      attributes: {color: "blue"}}) { sku serial }
+            }""",
+            {"wo": order["id"], "serials": serials},
+        )["commissionUnits"]
+        return units
+
+    def install_lot(self, sku: str, serial: str, quantity: float) -> None:
+        self.as_(OPERATOR).data(
+            """mutation($p: UnitKey!, $lot: LotQuantity!) {
+              installComponent(input: {parent: $p, lot: $lot, operation: "ASSEMBLY"}) { quantity }
+            }""",
+            {
+                "p": {"sku": sku, "serial": serial},
+                "lot": {"sku": self.resin, "lotNumber": self.lot, "quantity": quantity},
+            },
+        )

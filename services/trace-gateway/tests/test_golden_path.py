@@ -1,0 +1,229 @@
+"""The golden path through the graph alone: build, test, approve, pack, ship — then one
+`unit` query answers every question of SPEC's opening paragraph, and `whereUsed` on the
+raw lot finds the shipped unit and its customer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from serialtrace.common import gs1
+from serialtrace.gateway.testing import (
+    AUDITOR,
+    OPERATOR,
+    QUALITY,
+    VIEWER,
+    GraphClient,
+    GraphFactory,
+    RunningSuite,
+)
+
+TRACE = """
+query Trace($sku: String!, $serial: String!) {
+  unit(sku: $sku, serial: $serial) {
+    sku serial attributes createdAt
+    product { sku name kind gtin }
+    aliases { kind value }
+    buildStatus
+    workOrder { id quantity bomRevision line status }
+    operations { id operation station operator result measurements finishedAt
+                 approval { by at meaning } }
+    components {
+      quantity operation installedBy installedAt
+      lot { sku lotNumber supplier { code name } supplierLotNumber }
+      unit {
+        sku serial buildStatus
+        components { quantity lot { sku lotNumber } }
+      }
+    }
+    installedIn { sku serial }
+    materialLots { sku lotNumber supplier { code } receivedAt }
+    custodyStatus
+    location { code }
+    movements { kind at by fromLocation { code } toLocation { code } reference }
+    package { sscc kind parent { sscc kind } }
+    shipment { id shippedAt carrier trackingNumber customer { code name } unitCount }
+    qualityStatus
+    inspections { kind result inspector }
+    holds { id }
+    recalls { id }
+    auditTrail { service seq at actor action entityType entityId prevHash hash }
+  }
+}
+"""
+
+
+def build_and_ship(factory: GraphFactory) -> dict[str, Any]:
+    """Everything the golden path does, through the graph; returns what it built."""
+    factory.setup_master_data()
+    (sub,) = factory.commission(factory.sub, ["B-0001"])
+    (fg,) = factory.commission(factory.fg, ["W-0001"])
+    operator, quality = factory.as_(OPERATOR), factory.as_(QUALITY)
+
+    factory.install_lot(factory.sub, sub["serial"], 2)
+    operator.data(
+        """mutation($p: UnitKey!) {
+          recordOperation(input: {unit: $p, operation: "SOLDER", station: "ST-1", result: PASS,
+                                  measurements: {temperature: 241.5}}) { id }
+        }""",
+        {"p": sub},
+    )
+    operator.data(
+        """mutation($p: UnitKey!) { completeUnit(unit: $p) { buildStatus } }""", {"p": sub}
+    )
+    operator.data(
+        """mutation($p: UnitKey!, $c: UnitKey!) {
+          installComponent(input: {parent: $p, component: $c, operation: "ASSEMBLY"}) {
+            unit { serial installedIn { serial } }
+          }
+        }""",
+        {"p": fg, "c": sub},
+    )
+    factory.install_lot(factory.fg, fg["serial"], 1)
+    test_op = operator.data(
+        """mutation($p: UnitKey!) {
+          recordOperation(input: {unit: $p, operation: "FINAL_TEST", station: "TEST-3",
+                                  result: PASS, measurements: {voltage: 12.02, ok: true}}) {
+            id operator
+          }
+        }""",
+        {"p": fg},
+    )["recordOperation"]
+    quality.data(
+        """mutation($id: ID!) {
+          approveOperation(id: $id, meaning: "test record reviewed") { approval { by } }
+        }""",
+        {"id": test_op["id"]},
+    )
+    quality.data(
+        """mutation($p: UnitKey!) {
+          recordInspection(input: {kind: FINAL, unit: $p, result: PASS,
+                                   measurements: {visual: "ok"}}) { id }
+        }""",
+        {"p": fg},
+    )
+    completed = operator.data(
+        """mutation($p: UnitKey!) { completeUnit(unit: $p) { buildStatus } }""", {"p": fg}
+    )
+    assert completed["completeUnit"]["buildStatus"] == "COMPLETE"
+    operator.data(
+        """mutation($u: [UnitKey!], $to: String!) {
+          moveStock(input: {units: $u, toLocationCode: $to}) { kind toLocation { code } }
+        }""",
+        {"u": [fg], "to": factory.bin},
+    )
+    carton = operator.data(
+        """mutation($u: [UnitKey!]) { pack(input: {kind: CARTON, units: $u}) { sscc } }""",
+        {"u": [fg]},
+    )["pack"]["sscc"]
+    pallet = operator.data(
+        """mutation($p: [String!]) { pack(input: {kind: PALLET, packages: $p}) { sscc } }""",
+        {"p": [carton]},
+    )["pack"]["sscc"]
+    shipment = operator.data(
+        """mutation($c: String!, $p: [String!]) {
+          createShipment(input: {customerCode: $c, packages: $p, carrier: "DHL",
+                                 trackingNumber: "JD0001"}) { id unitCount customer { code } }
+        }""",
+        {"c": factory.customer, "p": [pallet]},
+    )["createShipment"]
+    assert shipment["unitCount"] == 1
+    return {
+        "sub": sub,
+        "fg": fg,
+        "carton": carton,
+        "pallet": pallet,
+        "shipment": shipment,
+        "test_op": test_op,
+    }
+
+
+def test_one_unit_query_answers_every_question_and_where_used_finds_the_customer(
+    suite: RunningSuite,
+) -> None:
+    factory = GraphFactory(GraphClient(suite.url))
+    built = build_and_ship(factory)
+    fg, sub = built["fg"], built["sub"]
+
+    unit = factory.as_(AUDITOR).data(TRACE, fg)["unit"]
+
+    # What is inside it, at every level, and from which supplier's lot.
+    assert unit["buildStatus"] == "COMPLETE"
+    assert unit["attributes"] == {"color": "blue"}
+    assert unit["product"]["gtin"] == factory.fg_gtin
+    assert {c["unit"]["serial"] for c in unit["components"] if c["unit"]} == {sub["serial"]}
+    inner = next(c["unit"] for c in unit["components"] if c["unit"])
+    assert inner["buildStatus"] == "COMPLETE"
+    assert [c["lot"]["lotNumber"] for c in inner["components"]] == [factory.lot]
+    lot_link = next(c for c in unit["components"] if c["lot"])
+    assert lot_link["lot"]["supplier"]["code"] == factory.supplier
+    assert lot_link["lot"]["supplierLotNumber"] == "S-778"
+    assert lot_link["installedBy"] == "olga"
+    assert unit["materialLots"] == [
+        {
+            "sku": factory.resin,
+            "lotNumber": factory.lot,
+            "supplier": {"code": factory.supplier},
+            "receivedAt": unit["materialLots"][0]["receivedAt"],
+        }
+    ]
+    assert unit["materialLots"][0]["receivedAt"]
+    assert unit["workOrder"]["line"] == factory.line
+
+    # Where it was tested, with what result, by whom, and who approved it.
+    (test,) = [op for op in unit["operations"] if op["operation"] == "FINAL_TEST"]
+    assert (test["station"], test["result"], test["operator"]) == ("TEST-3", "PASS", "olga")
+    assert test["measurements"] == {"voltage": 12.02, "ok": True}
+    assert test["approval"]["by"] == "quinn"
+    assert test["approval"]["meaning"] == "test record reviewed"
+    assert [(i["kind"], i["result"], i["inspector"]) for i in unit["inspections"]] == [
+        ("FINAL", "PASS", "quinn")
+    ]
+
+    # When and to whom it shipped, and the path it travelled.
+    assert unit["custodyStatus"] == "SHIPPED"
+    assert unit["shipment"]["customer"] == {"code": factory.customer, "name": "ACME Retail"}
+    assert unit["shipment"]["carrier"] == "DHL"
+    assert unit["package"]["sscc"] == built["carton"]
+    assert unit["package"]["parent"] == {"sscc": built["pallet"], "kind": "PALLET"}
+    kinds = [m["kind"] for m in unit["movements"]]
+    assert kinds[0] == "MOVE" and kinds[-1] == "SHIP" and "PACK" in kinds
+    assert unit["movements"][0]["toLocation"] == {"code": factory.bin}
+    assert unit["qualityStatus"] == "OK"
+
+    # The audit trail comes from every service that touched the unit, in time order.
+    trail = unit["auditTrail"]
+    assert {e["service"] for e in trail} == {"masterdata", "production", "warehouse", "quality"}
+    assert [e["at"] for e in trail] == sorted(e["at"] for e in trail)
+    assert all(e["entityId"] == f"{fg['sku']}:{fg['serial']}" for e in trail)
+
+    # Forward: the raw lot reaches the shipped unit and says to whom it went.
+    used = factory.as_(VIEWER).data(
+        """query($sku: String!, $lot: String!) {
+          whereUsed(sku: $sku, lotNumber: $lot) {
+            totalCount
+            edges { node { sku serial custodyStatus shipment { customer { code } } } }
+          }
+        }""",
+        {"sku": factory.resin, "lot": factory.lot},
+    )["whereUsed"]
+    assert used["totalCount"] == 1
+    node = used["edges"][0]["node"]
+    assert (node["sku"], node["serial"]) == (fg["sku"], fg["serial"])
+    assert node["shipment"]["customer"]["code"] == factory.customer
+
+    # The same unit, lot and pallet reached by scanning their GS1 codes.
+    viewer = factory.as_(VIEWER)
+    element = f"(01){factory.fg_gtin}(21){fg['serial']}"
+    link = f"https://id.gs1.org/01/{factory.fg_gtin}/21/{fg['serial']}"
+    raw = f"01{factory.fg_gtin}21{fg['serial']}"
+    for code in (element, link, raw):
+        scanned = viewer.data(
+            "query($c: String!) { scan(code: $c) { kind unit { sku serial } } }", {"c": code}
+        )["scan"]
+        assert scanned == {"kind": "UNIT", "unit": {"sku": fg["sku"], "serial": fg["serial"]}}
+    pallet = viewer.data(
+        "query($c: String!) { scan(code: $c) { kind package { sscc packages { sscc } } } }",
+        {"c": f"(00){built['pallet']}"},
+    )["scan"]
+    assert pallet["package"]["packages"] == [{"sscc": built["carton"]}]
+    assert gs1.validate_sscc(built["pallet"]) == built["pallet"]

@@ -1,0 +1,496 @@
+"""The graph's contract, auth, errors, limits, batching, partial results and telemetry,
+against four real services and a real gateway."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from graphql import build_schema, find_breaking_changes
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from prometheus_client import REGISTRY
+
+from serialtrace.common import telemetry
+from serialtrace.common.testing import TestDatabases, unique
+from serialtrace.gateway.mutations import MUTATIONS
+from serialtrace.gateway.schema import SNAPSHOT, printed_schema
+from serialtrace.gateway.testing import (
+    ADMIN,
+    AUDITOR,
+    OPERATOR,
+    PLANNER,
+    QUALITY,
+    VIEWER,
+    GraphClient,
+    GraphFactory,
+    RunningSuite,
+    codes,
+    start_suite,
+)
+
+CONTRACT = Path(__file__).resolve().parents[3].parent / "shared" / "graph-contract.graphql"
+
+
+def graph(suite: RunningSuite, bearer: str | None = None) -> GraphClient:
+    return GraphClient(suite.url, bearer)
+
+
+# --- contract -------------------------------------------------------------------------
+
+
+def test_schema_satisfies_the_contract() -> None:
+    contract = build_schema(CONTRACT.read_text())
+    actual = build_schema(printed_schema())
+    assert [c.description for c in find_breaking_changes(contract, actual)] == []
+
+
+def test_committed_schema_snapshot_matches_the_code() -> None:
+    assert SNAPSHOT.read_text() == printed_schema(), (
+        "services/trace-gateway/schema.graphql is stale: run "
+        "`.venv/bin/python -m serialtrace.gateway.schema` and review the diff"
+    )
+
+
+def test_gateway_roles_match_the_services_own_roles() -> None:
+    from serialtrace.masterdata.api import METHOD_ROLES as md_roles
+    from serialtrace.production.api import METHOD_ROLES as pp_roles
+    from serialtrace.quality.api import METHOD_ROLES as qa_roles
+    from serialtrace.warehouse.api import METHOD_ROLES as wh_roles
+
+    owners = {"masterdata": md_roles, "production": pp_roles, "warehouse": wh_roles}
+    owners["quality"] = qa_roles
+    for mutation, (service, rpc, allowed) in MUTATIONS.items():
+        assert owners[service][rpc] == allowed, mutation
+
+
+# --- auth -----------------------------------------------------------------------------
+
+
+def test_no_token_is_unauthenticated_and_a_bad_token_says_why(suite: RunningSuite) -> None:
+    errors = graph(suite).errors('{ product(sku: "X") { sku } }')
+    assert codes(errors) == ["UNAUTHENTICATED"]
+    assert "Bearer" in errors[0]["message"]
+    errors = graph(suite, "not-a-jwt").errors('{ product(sku: "X") { sku } }')
+    assert codes(errors) == ["UNAUTHENTICATED"]
+    assert "not valid" in errors[0]["message"]
+    errors = graph(suite).errors(
+        'mutation { createParty(input: {code: "P", name: "P", kind: SUPPLIER}) { code } }'
+    )
+    assert codes(errors) == ["UNAUTHENTICATED"]
+
+
+def test_operator_cannot_release_a_hold_and_quality_can(suite: RunningSuite) -> None:
+    factory = GraphFactory(graph(suite))
+    factory.setup_master_data()
+    hold = factory.as_(QUALITY).data(
+        """mutation($lots: [LotKey!]) { placeHold(input: {reason: "suspect resin", lots: $lots}) {
+             id active } }""",
+        {"lots": [{"sku": factory.resin, "lotNumber": factory.lot}]},
+    )["placeHold"]
+    release = """mutation($id: ID!) { releaseHold(id: $id, meaning: "re-inspected OK") {
+                   active release { by meaning } } }"""
+    errors = factory.as_(OPERATOR).errors(release, {"id": hold["id"]})
+    assert codes(errors) == ["FORBIDDEN"]
+    assert "quality" in errors[0]["message"]
+    released = factory.as_(QUALITY).data(release, {"id": hold["id"]})["releaseHold"]
+    assert released == {"active": False, "release": {"by": "quinn", "meaning": "re-inspected OK"}}
+
+
+def test_auditor_reads_audit_trails_and_verifies_ledgers_an_operator_cannot(
+    suite: RunningSuite,
+) -> None:
+    factory = GraphFactory(graph(suite))
+    factory.setup_master_data()
+    (unit,) = factory.commission(factory.sub, ["AUD-1"])
+    trail_query = """query($sku: String!, $serial: String!) {
+        unit(sku: $sku, serial: $serial) { serial auditTrail { service action } } }"""
+    trail = factory.as_(AUDITOR).data(trail_query, unit)["unit"]["auditTrail"]
+    assert {e["service"] for e in trail} >= {"masterdata", "production"}
+
+    ledger = factory.as_(AUDITOR).data(
+        """query($id: String!) {
+          auditTrail(service: "masterdata", entityType: "product", entityId: $id) { action }
+          verifyAuditLedgers { service ok entries headHash firstBrokenSeq }
+        }""",
+        {"id": factory.fg},
+    )
+    assert [e["action"] for e in ledger["auditTrail"]] == ["product.created"]
+    assert [v["service"] for v in ledger["verifyAuditLedgers"]] == [
+        "masterdata",
+        "production",
+        "warehouse",
+        "quality",
+    ]
+    assert all(v["ok"] and v["firstBrokenSeq"] is None for v in ledger["verifyAuditLedgers"])
+
+    # An operator sees the rest of the unit; only the audit trail is refused.
+    result = factory.as_(OPERATOR).execute(trail_query, unit)
+    assert result["data"]["unit"]["serial"] == "AUD-1"
+    assert result["data"]["unit"]["auditTrail"] == []
+    assert codes(result["errors"]) == ["FORBIDDEN"]
+    assert result["errors"][0]["path"] == ["unit", "auditTrail"]
+    errors = factory.as_(OPERATOR).errors("{ verifyAuditLedgers { ok } }")
+    assert codes(errors) == ["FORBIDDEN"]
+
+
+# --- errors and input -----------------------------------------------------------------
+
+
+def test_errors_carry_the_services_verdict_as_a_code(suite: RunningSuite) -> None:
+    admin = graph(suite, ADMIN)
+    sku = unique("ERR")
+    create = """mutation($sku: String!, $name: String!) {
+        createProduct(input: {sku: $sku, name: $name, kind: COMPONENT, tracking: SERIAL},
+                      idempotencyKey: "k1") { sku name } }"""
+    assert admin.data(create, {"sku": sku, "name": "A"})["createProduct"]["name"] == "A"
+    # A retry with the same key and input answers the first result again.
+    assert admin.data(create, {"sku": sku, "name": "A"})["createProduct"]["name"] == "A"
+    # The same key with a different input is CONFLICT.
+    assert codes(admin.errors(create, {"sku": sku, "name": "B"})) == ["CONFLICT"]
+    bad_gtin = admin.errors(
+        """mutation { createProduct(input: {sku: "G1", name: "G", kind: COMPONENT,
+             tracking: SERIAL, gtin: "09506000134353"}) { sku } }"""
+    )
+    assert codes(bad_gtin) == ["BAD_USER_INPUT"]
+    assert "check digit" in bad_gtin[0]["message"]
+    missing = graph(suite, PLANNER).errors(
+        """mutation { createWorkOrder(input: {sku: "NOPE", quantity: 1, bomRevision: "A"}) {
+             id } }"""
+    )
+    assert codes(missing) == ["NOT_FOUND"]
+    wrong_type = admin.errors("{ product(sku: 12) { sku } }")
+    assert codes(wrong_type) == ["BAD_USER_INPUT"]
+    unknown_field = admin.errors('{ product(sku: "X") { colour } }')
+    assert codes(unknown_field) == ["BAD_USER_INPUT"]
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("(01)09506000134353(21)X1", "check digit"),
+        ("(99", "("),
+        ("https://id.gs1.org/01/123/21/X", "GTIN"),
+        ("(00)123456789012345670", "check digit"),
+    ],
+)
+def test_bad_scans_are_bad_user_input_saying_what_is_wrong(
+    suite: RunningSuite, code: str, expected: str
+) -> None:
+    errors = graph(suite, VIEWER).errors(
+        "query($c: String!) { scan(code: $c) { kind } }", {"c": code}
+    )
+    assert codes(errors) == ["BAD_USER_INPUT"]
+    assert expected in errors[0]["message"]
+
+
+def test_scan_falls_back_to_aliases_and_serials(suite: RunningSuite) -> None:
+    factory = GraphFactory(graph(suite))
+    factory.setup_master_data()
+    (unit,) = factory.commission(factory.sub, [unique("SCN")])
+    mac = unique("00:1B:44:11")
+    factory.as_(OPERATOR).data(
+        """mutation($u: UnitKey!, $v: String!) {
+             addUnitAlias(unit: $u, kind: "MAC", value: $v) { aliases { kind value } } }""",
+        {"u": unit, "v": mac},
+    )
+    scan = "query($c: String!) { scan(code: $c) { kind unit { sku serial } } }"
+    viewer = factory.as_(VIEWER)
+    assert viewer.data(scan, {"c": mac})["scan"]["unit"] == unit
+    assert viewer.data(scan, {"c": unit["serial"]})["scan"]["unit"] == unit
+    assert codes(viewer.errors(scan, {"c": "NEVER-SEEN-123"})) == ["NOT_FOUND"]
+    by_alias = viewer.data(
+        'query($v: String!) { unitByAlias(kind: "mac", value: $v) { serial } }', {"v": mac}
+    )
+    assert by_alias["unitByAlias"]["serial"] == unit["serial"]
+
+
+def test_submit_scans_runs_items_in_order_with_their_own_outcomes(suite: RunningSuite) -> None:
+    factory = GraphFactory(graph(suite))
+    factory.setup_master_data()
+    (unit,) = factory.commission(factory.sub, [unique("SS")])
+    operator = factory.as_(OPERATOR)
+    batch = """mutation($scans: [ScanInput!]!) {
+        submitScans(scans: $scans) { idempotencyKey ok errorCode message } }"""
+    key = unique("scan")
+
+    def op(n: int, result: str = "PASS") -> dict[str, Any]:
+        return {
+            "idempotencyKey": f"{key}-{n}",
+            "action": {
+                "recordOperation": {
+                    "unit": unit,
+                    "operation": f"OP{n}",
+                    "station": "S1",
+                    "result": result,
+                }
+            },
+        }
+
+    ghost = {
+        "idempotencyKey": f"{key}-ghost",
+        "action": {
+            "recordOperation": {
+                "unit": {"sku": unit["sku"], "serial": "GHOST"},
+                "operation": "OP",
+                "station": "S1",
+                "result": "PASS",
+            }
+        },
+    }
+    inspect = {
+        "idempotencyKey": f"{key}-insp",
+        "action": {"recordInspection": {"kind": "IN_PROCESS", "unit": unit, "result": "PASS"}},
+    }
+    scans = [op(1), ghost, op(2), inspect, op(3, "FAIL")]
+    outcomes = operator.data(batch, {"scans": scans})["submitScans"]
+    assert [(o["idempotencyKey"], o["ok"], o["errorCode"]) for o in outcomes] == [
+        (f"{key}-1", True, None),
+        (f"{key}-ghost", False, "NOT_FOUND"),
+        (f"{key}-2", True, None),
+        (f"{key}-insp", False, "FORBIDDEN"),  # operators do not record inspections
+        (f"{key}-3", True, None),
+    ]
+    # The whole batch replayed (a dropped response) writes nothing twice.
+    again = operator.data(batch, {"scans": scans})["submitScans"]
+    assert [o["ok"] for o in again] == [o["ok"] for o in outcomes]
+    ops = factory.as_(VIEWER).data(
+        "query($sku: String!, $serial: String!) { unit(sku: $sku, serial: $serial) { "
+        "operations { operation result } } }",
+        unit,
+    )["unit"]["operations"]
+    assert ops == [
+        {"operation": "OP1", "result": "PASS"},
+        {"operation": "OP2", "result": "PASS"},
+        {"operation": "OP3", "result": "FAIL"},
+    ]
+    both = {"idempotencyKey": f"{key}-x", "action": {"recordOperation": None}}
+    errors = operator.errors(batch, {"scans": [both]})
+    assert codes(errors) == ["BAD_USER_INPUT"]
+
+
+# --- limits ---------------------------------------------------------------------------
+
+
+def test_a_depth_20_query_is_refused(suite: RunningSuite) -> None:
+    nested = "sku"
+    for _ in range(20):
+        nested = f"installedIn {{ {nested} }}"
+    errors = graph(suite, VIEWER).errors(f'{{ unit(sku: "A", serial: "B") {{ {nested} }} }}')
+    assert codes(errors) == ["BAD_USER_INPUT"]
+    assert "exceeds maximum operation depth" in errors[0]["message"]
+
+
+def test_a_500_alias_query_is_refused(suite: RunningSuite) -> None:
+    fields = " ".join(f"a{n}: __typename" for n in range(500))
+    errors = graph(suite, VIEWER).errors(f"{{ {fields} }}")
+    assert codes(errors) == ["BAD_USER_INPUT"]
+    assert "aliases" in errors[0]["message"]
+
+
+def test_connection_page_size_is_capped(suite: RunningSuite) -> None:
+    errors = graph(suite, VIEWER).errors(
+        '{ whereUsed(sku: "A", lotNumber: "B", first: 100000) { totalCount } }'
+    )
+    assert codes(errors) == ["BAD_USER_INPUT"]
+    assert "first must be 1 to 1000" in errors[0]["message"]
+
+
+# --- batching -------------------------------------------------------------------------
+
+
+def _calls_by_service() -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for metric in REGISTRY.collect():
+        if metric.name == "serialtrace_gateway_grpc_client_calls":
+            for sample in metric.samples:
+                if sample.name.endswith("_total"):
+                    service = sample.labels["service"]
+                    totals[service] = totals.get(service, 0) + sample.value
+    return totals
+
+
+def _count_calls(client: GraphClient, query: str, variables: dict[str, Any]) -> dict[str, float]:
+    before = _calls_by_service()
+    client.data(query, variables)
+    after = _calls_by_service()
+    return {s: after.get(s, 0) - before.get(s, 0) for s in after if after[s] != before.get(s, 0)}
+
+
+FULL_TRACE = """query($sku: String!, $serial: String!) { unit(sku: $sku, serial: $serial) {
+  sku attributes aliases { kind } createdAt product { name bomRevisions { revision } }
+  buildStatus workOrder { id } operations { id approval { by } } installedIn { sku }
+  components { quantity lot { sku supplier { code } quantityOnHand qualityStatus holds { id } }
+    unit { sku buildStatus custodyStatus qualityStatus
+      components { quantity lot { sku supplier { code } } }
+      materialLots { lotNumber } operations { id } inspections { id } movements { kind } } }
+  materialLots { sku supplier { code } }
+  custodyStatus location { code parent { code } } movements { kind toLocation { code } }
+  package { sscc } shipment { id customer { code } }
+  qualityStatus inspections { id } holds { id } recalls { id }
+  auditTrail { service seq } } }"""
+
+
+def test_a_two_level_trace_costs_a_fixed_number_of_calls_per_service(
+    suite: RunningSuite,
+) -> None:
+    factory = GraphFactory(graph(suite))
+    factory.setup_master_data()
+    subs = factory.commission(factory.sub, [unique("BS") for _ in range(3)])
+    (fg,) = factory.commission(factory.fg, [unique("BF")])
+    for sub in subs:
+        factory.install_lot(factory.sub, sub["serial"], 1)
+    # Three subassemblies inside one finished unit (the BOM allows one; trace shape only).
+    operator = factory.as_(OPERATOR)
+    operator.data(
+        """mutation($p: UnitKey!, $c: UnitKey!) {
+             installComponent(input: {parent: $p, component: $c}) { quantity } }""",
+        {"p": fg, "c": subs[0]},
+    )
+    factory.install_lot(factory.fg, fg["serial"], 1)
+    calls = _count_calls(factory.as_(AUDITOR), FULL_TRACE, fg)
+    # One batch per loader per genealogy level, whatever the number of nodes.
+    assert calls["masterdata"] <= 10, calls
+    assert calls["production"] <= 10, calls
+    assert calls["warehouse"] <= 6, calls
+    assert calls["quality"] <= 9, calls
+
+
+def test_a_page_of_where_used_units_costs_the_same_calls_as_one(suite: RunningSuite) -> None:
+    factory = GraphFactory(graph(suite))
+    factory.setup_master_data()
+    units = factory.commission(factory.fg, [unique("WU") for _ in range(25)])
+    for unit in units:
+        factory.install_lot(factory.fg, unit["serial"], 1)
+    page = """query($sku: String!, $lot: String!, $first: Int) {
+        whereUsed(sku: $sku, lotNumber: $lot, first: $first) { totalCount
+          edges { node { serial buildStatus custodyStatus location { code } qualityStatus
+                         shipment { customer { code } } workOrder { id } } } } }"""
+    variables = {"sku": factory.resin, "lot": factory.lot}
+    viewer = factory.as_(VIEWER)
+    one = _count_calls(viewer, page, {**variables, "first": 1})
+    many = _count_calls(viewer, page, {**variables, "first": 25})
+    assert many == one, (one, many)
+    result = viewer.data(page, {**variables, "first": 25})["whereUsed"]
+    assert result["totalCount"] == 25 and len(result["edges"]) == 25
+
+
+def test_cursors_page_through_where_used_without_gaps(suite: RunningSuite) -> None:
+    factory = GraphFactory(graph(suite))
+    factory.setup_master_data()
+    units = factory.commission(factory.sub, [f"PG-{n:02d}" for n in range(7)])
+    for unit in units:
+        factory.install_lot(factory.sub, unit["serial"], 1)
+    page = """query($sku: String!, $lot: String!, $after: String) {
+        whereUsed(sku: $sku, lotNumber: $lot, first: 3, after: $after) { totalCount
+          pageInfo { hasNextPage endCursor } edges { cursor node { serial } } } }"""
+    seen, after, viewer = [], None, factory.as_(VIEWER)
+    while True:
+        result = viewer.data(page, {"sku": factory.resin, "lot": factory.lot, "after": after})
+        connection = result["whereUsed"]
+        seen += [e["node"]["serial"] for e in connection["edges"]]
+        if not connection["pageInfo"]["hasNextPage"]:
+            break
+        after = connection["pageInfo"]["endCursor"]
+    assert sorted(seen) == sorted(u["serial"] for u in units)
+    # Resuming from a middle edge's cursor continues right after that edge.
+    first = viewer.data(page, {"sku": factory.resin, "lot": factory.lot, "after": None})
+    middle = first["whereUsed"]["edges"][1]["cursor"]
+    resumed = viewer.data(page, {"sku": factory.resin, "lot": factory.lot, "after": middle})
+    assert resumed["whereUsed"]["edges"][0]["node"]["serial"] == seen[2]
+    bad = viewer.errors(page, {"sku": factory.resin, "lot": factory.lot, "after": "garbage"})
+    assert codes(bad) == ["BAD_USER_INPUT"]
+
+
+# --- observability --------------------------------------------------------------------
+
+
+def test_operation_span_is_the_parent_of_every_grpc_client_span(suite: RunningSuite) -> None:
+    exporter = InMemorySpanExporter()
+    telemetry.setup_tracing("gateway", None).add_span_processor(SimpleSpanProcessor(exporter))
+    factory = GraphFactory(graph(suite))
+    factory.setup_master_data()
+    exporter.clear()
+    result = factory.as_(VIEWER).execute(
+        "query Look($sku: String!) { product(sku: $sku) { bomRevisions { revision } } "
+        'lot(sku: $sku, lotNumber: "L") { sku } }',
+        {"sku": factory.fg},
+    )
+    trace_id = result["extensions"]["traceId"]
+    spans = [
+        s for s in exporter.get_finished_spans() if format(s.context.trace_id, "032x") == trace_id
+    ]
+    (operation,) = [s for s in spans if s.name == "graphql query Look"]
+    # The gateway's gRPC client spans (the services' own SQL spans are CLIENT spans too).
+    clients = [s for s in spans if s.kind.name == "CLIENT" and s.attributes.get("rpc.system")]
+    servers = {s.context.span_id for s in spans if s.kind.name == "SERVER" and s != operation}
+    clients = [s for s in clients if s.parent and s.parent.span_id not in servers]
+    assert len(clients) == 3
+    assert {s.attributes.get("rpc.method") for s in clients} >= {
+        "BatchGetProducts",
+        "BatchGetBomRevisions",
+        "BatchGetLots",
+    }
+    assert all(s.parent and s.parent.span_id == operation.context.span_id for s in clients)
+
+
+def test_health_readiness_and_metrics(suite: RunningSuite) -> None:
+    base = suite.url.rsplit("/", 1)[0]
+    with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:  # noqa: S310
+        assert response.read() == b"ok"
+    with urllib.request.urlopen(f"{base}/readyz", timeout=5) as response:  # noqa: S310
+        ready = json.loads(response.read())
+    assert ready == {
+        "ready": True,
+        "services": {s: "SERVING" for s in ("masterdata", "production", "warehouse", "quality")},
+    }
+    graph(suite, VIEWER).data('query Ping { product(sku: "none") { sku } }')
+    with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:  # noqa: S310
+        metrics = response.read().decode()
+    assert 'serialtrace_graphql_operations_total{operation="Ping",outcome="ok",type="query"}' in (
+        metrics
+    )
+    assert "serialtrace_gateway_grpc_client_calls_total" in metrics
+
+
+# --- partial results ------------------------------------------------------------------
+
+
+def test_a_service_down_leaves_the_rest_of_the_trace_and_fails_writes_closed(
+    test_databases: TestDatabases,
+) -> None:
+    suite = start_suite(test_databases)
+    try:
+        factory = GraphFactory(graph(suite))
+        factory.setup_master_data()
+        (unit,) = factory.commission(factory.sub, ["DOWN-1"])
+        suite.services.servers["warehouse"].stop(0)
+        result = factory.as_(VIEWER).execute(
+            """query($sku: String!, $serial: String!) { unit(sku: $sku, serial: $serial) {
+                 serial buildStatus qualityStatus custodyStatus movements { kind }
+                 location { code } } }""",
+            unit,
+        )
+        data = result["data"]["unit"]
+        assert data["serial"] == "DOWN-1"
+        assert data["buildStatus"] == "COMMISSIONED"
+        assert data["qualityStatus"] == "OK"
+        assert (data["custodyStatus"], data["movements"], data["location"]) == ("UNKNOWN", [], None)
+        failed = {tuple(e["path"]): e["extensions"]["code"] for e in result["errors"]}
+        assert failed == {
+            ("unit", "custodyStatus"): "UNAVAILABLE",
+            ("unit", "movements"): "UNAVAILABLE",
+            ("unit", "location"): "UNAVAILABLE",
+        }
+        assert all("warehouse" in e["message"] for e in result["errors"])
+        errors = factory.as_(OPERATOR).errors(
+            """mutation($sub: String!, $bin: String!) { receiveUnits(input: {sku: $sub,
+                 serials: ["R1"], supplierCode: "X", locationCode: $bin}) { serial } }""",
+            {"sub": factory.sub, "bin": factory.bin},
+        )
+        assert codes(errors) == ["UNAVAILABLE"]
+    finally:
+        suite.stop()
