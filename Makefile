@@ -29,12 +29,12 @@ run: setup
 # Whole test suite; PostgreSQL when reachable (SERIALTRACE_TEST_DATABASE_URL), SQLite otherwise.
 test: setup
 	@$(PY) -m serialtrace.common.testing
-	$(PY) -m pytest libs services deploy $(PYTEST_ARGS)
+	$(PY) -m pytest libs services deploy tests-e2e $(PYTEST_ARGS)
 
 # The same suite forced onto the embedded SQLite default.
 test-sqlite: setup
 	@SERIALTRACE_TEST_DATABASE=sqlite $(PY) -m serialtrace.common.testing
-	SERIALTRACE_TEST_DATABASE=sqlite $(PY) -m pytest libs services $(PYTEST_ARGS)
+	SERIALTRACE_TEST_DATABASE=sqlite $(PY) -m pytest libs services tests-e2e $(PYTEST_ARGS)
 
 # Renders deploy/k8s/base from deploy/k8s/render.py (a test fails on drift).
 k8s: setup

@@ -4,137 +4,16 @@ raw lot finds the shipped unit and its customer."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from serialtrace.common import gs1
 from serialtrace.gateway.testing import (
     AUDITOR,
-    OPERATOR,
-    QUALITY,
+    TRACE,
     VIEWER,
     GraphClient,
     GraphFactory,
     RunningSuite,
+    build_and_ship,
 )
-
-TRACE = """
-query Trace($sku: String!, $serial: String!) {
-  unit(sku: $sku, serial: $serial) {
-    sku serial attributes createdAt
-    product { sku name kind gtin }
-    aliases { kind value }
-    buildStatus
-    workOrder { id quantity bomRevision line status }
-    operations { id operation station operator result measurements finishedAt
-                 approval { by at meaning } }
-    components {
-      quantity operation installedBy installedAt
-      lot { sku lotNumber supplier { code name } supplierLotNumber }
-      unit {
-        sku serial buildStatus
-        components { quantity lot { sku lotNumber } }
-      }
-    }
-    installedIn { sku serial }
-    materialLots { sku lotNumber supplier { code } receivedAt }
-    custodyStatus
-    location { code }
-    movements { kind at by fromLocation { code } toLocation { code } reference }
-    package { sscc kind parent { sscc kind } }
-    shipment { id shippedAt carrier trackingNumber customer { code name } unitCount }
-    qualityStatus
-    inspections { kind result inspector }
-    holds { id }
-    recalls { id }
-    auditTrail { service seq at actor action entityType entityId prevHash hash }
-  }
-}
-"""
-
-
-def build_and_ship(factory: GraphFactory) -> dict[str, Any]:
-    """Everything the golden path does, through the graph; returns what it built."""
-    factory.setup_master_data()
-    (sub,) = factory.commission(factory.sub, ["B-0001"])
-    (fg,) = factory.commission(factory.fg, ["W-0001"])
-    operator, quality = factory.as_(OPERATOR), factory.as_(QUALITY)
-
-    factory.install_lot(factory.sub, sub["serial"], 2)
-    operator.data(
-        """mutation($p: UnitKey!) {
-          recordOperation(input: {unit: $p, operation: "SOLDER", station: "ST-1", result: PASS,
-                                  measurements: {temperature: 241.5}}) { id }
-        }""",
-        {"p": sub},
-    )
-    operator.data(
-        """mutation($p: UnitKey!) { completeUnit(unit: $p) { buildStatus } }""", {"p": sub}
-    )
-    operator.data(
-        """mutation($p: UnitKey!, $c: UnitKey!) {
-          installComponent(input: {parent: $p, component: $c, operation: "ASSEMBLY"}) {
-            unit { serial installedIn { serial } }
-          }
-        }""",
-        {"p": fg, "c": sub},
-    )
-    factory.install_lot(factory.fg, fg["serial"], 1)
-    test_op = operator.data(
-        """mutation($p: UnitKey!) {
-          recordOperation(input: {unit: $p, operation: "FINAL_TEST", station: "TEST-3",
-                                  result: PASS, measurements: {voltage: 12.02, ok: true}}) {
-            id operator
-          }
-        }""",
-        {"p": fg},
-    )["recordOperation"]
-    quality.data(
-        """mutation($id: ID!) {
-          approveOperation(id: $id, meaning: "test record reviewed") { approval { by } }
-        }""",
-        {"id": test_op["id"]},
-    )
-    quality.data(
-        """mutation($p: UnitKey!) {
-          recordInspection(input: {kind: FINAL, unit: $p, result: PASS,
-                                   measurements: {visual: "ok"}}) { id }
-        }""",
-        {"p": fg},
-    )
-    completed = operator.data(
-        """mutation($p: UnitKey!) { completeUnit(unit: $p) { buildStatus } }""", {"p": fg}
-    )
-    assert completed["completeUnit"]["buildStatus"] == "COMPLETE"
-    operator.data(
-        """mutation($u: [UnitKey!], $to: String!) {
-          moveStock(input: {units: $u, toLocationCode: $to}) { kind toLocation { code } }
-        }""",
-        {"u": [fg], "to": factory.bin},
-    )
-    carton = operator.data(
-        """mutation($u: [UnitKey!]) { pack(input: {kind: CARTON, units: $u}) { sscc } }""",
-        {"u": [fg]},
-    )["pack"]["sscc"]
-    pallet = operator.data(
-        """mutation($p: [String!]) { pack(input: {kind: PALLET, packages: $p}) { sscc } }""",
-        {"p": [carton]},
-    )["pack"]["sscc"]
-    shipment = operator.data(
-        """mutation($c: String!, $p: [String!]) {
-          createShipment(input: {customerCode: $c, packages: $p, carrier: "DHL",
-                                 trackingNumber: "JD0001"}) { id unitCount customer { code } }
-        }""",
-        {"c": factory.customer, "p": [pallet]},
-    )["createShipment"]
-    assert shipment["unitCount"] == 1
-    return {
-        "sub": sub,
-        "fg": fg,
-        "carton": carton,
-        "pallet": pallet,
-        "shipment": shipment,
-        "test_op": test_op,
-    }
 
 
 def test_one_unit_query_answers_every_question_and_where_used_finds_the_customer(

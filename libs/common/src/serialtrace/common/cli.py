@@ -97,6 +97,15 @@ def gateway_is_healthy(env: Mapping[str, str], timeout: float = 3) -> bool:
         return False
 
 
+def wait_until_healthy(name: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Waits for the gateway's /healthz (the one process that is not a gRPC service)."""
+    deadline = time.monotonic() + timeout
+    while not gateway_is_healthy(os.environ, timeout=1):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"{name} did not start (exit code {process.poll()})")
+        time.sleep(0.2)
+
+
 def run_suite() -> int:
     """Starts each installed service as its own process, waits for health, and stays up
     until Ctrl-C, which stops them all (SIGTERM, then SIGKILL after a grace period)."""
@@ -121,11 +130,21 @@ def run_suite() -> int:
             )
             if name in settings.service_addrs:
                 wait_until_serving(settings.service_addrs[name], timeout=60)
+            else:
+                wait_until_healthy(name, procs[name])
+        # A process may have more to do once everything is up (the gateway loads the
+        # demo data into empty databases and says how to query it).
+        after = [_service(n).after_start for n in names if hasattr(_service(n), "after_start")]
+        banners = [hook() for hook in after]
         token = issue_token(settings.jwt_secret, "dev", [r.value for r in Role])
         print("\nserialtrace is running:")
         for name in names:
-            print(f"  {name:<11} {settings.service_addrs.get(name, '')}")
-        print(f"\nDev token (all roles, 12 h):\n  {token}\n\nCtrl-C stops everything.", flush=True)
+            where = settings.service_addrs.get(name) or f"{gateway_url(os.environ)}/graphql"
+            print(f"  {name:<11} {where}")
+        print(f"\nDev token (all roles, 12 h):\n  {token}")
+        for banner in banners:
+            print(banner)
+        print("\nCtrl-C stops everything.", flush=True)
         while not stopping:
             for name, proc in procs.items():
                 if proc.poll() is not None:

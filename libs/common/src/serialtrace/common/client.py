@@ -16,6 +16,16 @@ from serialtrace.common.errors import from_rpc_error
 
 DEFAULT_DEADLINE_SECONDS = 10.0
 
+CHANNEL_OPTIONS = [
+    ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+    ("grpc.max_send_message_length", 64 * 1024 * 1024),
+    # A restarted peer is reached again within about a second, not after gRPC's default
+    # exponential backoff of up to two minutes (calls fail fast with UNAVAILABLE meanwhile).
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 1000),
+]
+
 
 class _ForwardToken(grpc.UnaryUnaryClientInterceptor):  # type: ignore[type-arg]
     """Adds the current caller's bearer token unless the call carries one already."""
@@ -33,13 +43,7 @@ class _ForwardToken(grpc.UnaryUnaryClientInterceptor):  # type: ignore[type-arg]
 
 def open_channel(address: str) -> grpc.Channel:
     """A channel with tracing and token forwarding interceptors."""
-    channel = grpc.insecure_channel(
-        address,
-        options=[
-            ("grpc.max_receive_message_length", 64 * 1024 * 1024),
-            ("grpc.max_send_message_length", 64 * 1024 * 1024),
-        ],
-    )
+    channel = grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
     # OpenTelemetry's interceptor has its own wrapper type; it injects W3C traceparent.
     traced = intercept_channel(channel, client_interceptor())
     return grpc.intercept_channel(traced, _ForwardToken())

@@ -19,6 +19,7 @@ from opentelemetry import trace
 from opentelemetry.instrumentation.grpc import aio_client_interceptors
 from prometheus_client import Counter
 
+from serialtrace.common.client import CHANNEL_OPTIONS
 from serialtrace.common.errors import ServiceError, from_rpc_error, is_verdict
 from serialtrace.core.v1 import core_pb2_grpc
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc
@@ -70,10 +71,7 @@ class Backends:
         self.channels = {
             name: grpc.aio.insecure_channel(
                 addrs[name],
-                options=[
-                    ("grpc.max_receive_message_length", 64 * 1024 * 1024),
-                    ("grpc.max_send_message_length", 64 * 1024 * 1024),
-                ],
+                options=CHANNEL_OPTIONS,
                 interceptors=[*aio_client_interceptors(), cast(Any, _CountCalls(name))],
             )
             for name in SERVICES

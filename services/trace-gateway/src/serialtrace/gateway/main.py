@@ -39,6 +39,19 @@ class GatewayDefinition:
     def migrate(self) -> None:
         """Nothing to migrate: the gateway owns no data."""
 
+    def after_start(self) -> str:
+        """`serialtrace run`: loads the demo factory into empty databases (through the
+        graph), then returns what to print: GraphiQL's URL and a query that works."""
+        from serialtrace.gateway.demo import EXAMPLE_QUERY, load_demo
+
+        settings = GatewaySettings.from_env()
+        url = f"http://{settings.host.replace('0.0.0.0', '127.0.0.1')}:{settings.port}/graphql"  # noqa: S104
+        load_demo(url, settings.common.jwt_secret)
+        return (
+            f"\nGraphiQL: {url}  (send the token as `Authorization: Bearer <token>`)\n"
+            f"\nTry this trace of a shipped widget:\n{EXAMPLE_QUERY}"
+        )
+
 
 service = GatewayDefinition()
 

@@ -8,14 +8,21 @@ on free ports.
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import signal
+import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from serialtrace.common import gs1
+from serialtrace.common.health_wait import is_serving
 from serialtrace.common.testing import (
     TEST_JWT_SECRET,
     RunningServices,
@@ -246,3 +253,218 @@ class GraphFactory:
                 "lot": {"sku": self.resin, "lotNumber": self.lot, "quantity": quantity},
             },
         )
+
+
+TRACE = """
+query Trace($sku: String!, $serial: String!) {
+  unit(sku: $sku, serial: $serial) {
+    sku serial attributes createdAt
+    product { sku name kind gtin }
+    aliases { kind value }
+    buildStatus
+    workOrder { id quantity bomRevision line status }
+    operations { id operation station operator result measurements finishedAt
+                 approval { by at meaning } }
+    components {
+      quantity operation installedBy installedAt
+      lot { sku lotNumber supplier { code name } supplierLotNumber }
+      unit {
+        sku serial buildStatus
+        components { quantity lot { sku lotNumber } }
+      }
+    }
+    installedIn { sku serial }
+    materialLots { sku lotNumber supplier { code } receivedAt }
+    custodyStatus
+    location { code }
+    movements { kind at by fromLocation { code } toLocation { code } reference }
+    package { sscc kind parent { sscc kind } }
+    shipment { id shippedAt carrier trackingNumber customer { code name } unitCount }
+    qualityStatus
+    inspections { kind result inspector }
+    holds { id }
+    recalls { id }
+    auditTrail { service seq at actor action entityType entityId prevHash hash }
+  }
+}
+"""
+
+
+def build_and_ship(factory: GraphFactory) -> dict[str, Any]:
+    """Everything the golden path does, through the graph; returns what it built."""
+    factory.setup_master_data()
+    (sub,) = factory.commission(factory.sub, ["B-0001"])
+    (fg,) = factory.commission(factory.fg, ["W-0001"])
+    operator, quality = factory.as_(OPERATOR), factory.as_(QUALITY)
+
+    factory.install_lot(factory.sub, sub["serial"], 2)
+    operator.data(
+        """mutation($p: UnitKey!) {
+          recordOperation(input: {unit: $p, operation: "SOLDER", station: "ST-1", result: PASS,
+                                  measurements: {temperature: 241.5}}) { id }
+        }""",
+        {"p": sub},
+    )
+    operator.data(
+        """mutation($p: UnitKey!) { completeUnit(unit: $p) { buildStatus } }""", {"p": sub}
+    )
+    operator.data(
+        """mutation($p: UnitKey!, $c: UnitKey!) {
+          installComponent(input: {parent: $p, component: $c, operation: "ASSEMBLY"}) {
+            unit { serial installedIn { serial } }
+          }
+        }""",
+        {"p": fg, "c": sub},
+    )
+    factory.install_lot(factory.fg, fg["serial"], 1)
+    test_op = operator.data(
+        """mutation($p: UnitKey!) {
+          recordOperation(input: {unit: $p, operation: "FINAL_TEST", station: "TEST-3",
+                                  result: PASS, measurements: {voltage: 12.02, ok: true}}) {
+            id operator
+          }
+        }""",
+        {"p": fg},
+    )["recordOperation"]
+    quality.data(
+        """mutation($id: ID!) {
+          approveOperation(id: $id, meaning: "test record reviewed") { approval { by } }
+        }""",
+        {"id": test_op["id"]},
+    )
+    quality.data(
+        """mutation($p: UnitKey!) {
+          recordInspection(input: {kind: FINAL, unit: $p, result: PASS,
+                                   measurements: {visual: "ok"}}) { id }
+        }""",
+        {"p": fg},
+    )
+    completed = operator.data(
+        """mutation($p: UnitKey!) { completeUnit(unit: $p) { buildStatus } }""", {"p": fg}
+    )
+    assert completed["completeUnit"]["buildStatus"] == "COMPLETE"
+    operator.data(
+        """mutation($u: [UnitKey!], $to: String!) {
+          moveStock(input: {units: $u, toLocationCode: $to}) { kind toLocation { code } }
+        }""",
+        {"u": [fg], "to": factory.bin},
+    )
+    carton = operator.data(
+        """mutation($u: [UnitKey!]) { pack(input: {kind: CARTON, units: $u}) { sscc } }""",
+        {"u": [fg]},
+    )["pack"]["sscc"]
+    pallet = operator.data(
+        """mutation($p: [String!]) { pack(input: {kind: PALLET, packages: $p}) { sscc } }""",
+        {"p": [carton]},
+    )["pack"]["sscc"]
+    shipment = operator.data(
+        """mutation($c: String!, $p: [String!]) {
+          createShipment(input: {customerCode: $c, packages: $p, carrier: "DHL",
+                                 trackingNumber: "JD0001"}) { id unitCount customer { code } }
+        }""",
+        {"c": factory.customer, "p": [pallet]},
+    )["createShipment"]
+    assert shipment["unitCount"] == 1
+    return {
+        "sub": sub,
+        "fg": fg,
+        "carton": carton,
+        "pallet": pallet,
+        "shipment": shipment,
+        "test_op": test_op,
+    }
+
+
+# --- the suite as five real processes (tests-e2e/) -----------------------------------
+
+
+class ProcessSuite:
+    """masterdata, production, warehouse, quality and the gateway, each started as
+    `serialtrace serve <name>` in its own process on a free port; kill and restart any.
+
+    `databases` maps service → database URL (omitted: the SQLite default under
+    `data_dir`). Process output goes to <data_dir>/<name>.log.
+    """
+
+    NAMES = (*SERVICE_NAMES, "gateway")
+
+    def __init__(
+        self, data_dir: Path, databases: Mapping[str, str] | None = None, **extra_env: str
+    ) -> None:
+        self.data_dir = data_dir
+        self.databases = dict(databases or {})
+        self.addrs = {name: f"127.0.0.1:{free_port()}" for name in SERVICE_NAMES}
+        self.gateway_port = free_port()
+        env = {
+            **os.environ,
+            "SERIALTRACE_JWT_SECRET": TEST_JWT_SECRET,
+            "SERIALTRACE_DATA_DIR": str(data_dir),
+            "SERIALTRACE_LOG_LEVEL": "WARNING",
+            "GATEWAY_PORT": str(self.gateway_port),
+            "OTEL_BSP_SCHEDULE_DELAY": "100",  # export spans promptly when OTLP is on
+            **{f"{n.upper()}_ADDR": a for n, a in self.addrs.items()},
+            **{f"{n.upper()}_METRICS_PORT": "0" for n in SERVICE_NAMES},
+            **{f"{n.upper()}_DATABASE_URL": url for n, url in (databases or {}).items()},
+            **extra_env,
+        }
+        if "OTEL_EXPORTER_OTLP_ENDPOINT" not in extra_env:
+            env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)  # no exporter unless a test asks
+        self.env = env
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}/graphql"
+
+    def start(self, *names: str, timeout: float = 60) -> None:
+        for name in names or self.NAMES:
+            log = (self.data_dir / f"{name}.log").open("ab")
+            self.processes[name] = subprocess.Popen(  # noqa: S603 - our own interpreter
+                [sys.executable, "-m", "serialtrace.common.cli", "serve", name],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            self.wait_ready(name, timeout)
+        if "gateway" in self.processes:
+            # As a load balancer would: send traffic once the gateway reaches everything.
+            self.wait_ready("gateway", timeout)
+
+    def wait_ready(self, name: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            process = self.processes[name]
+            if process.poll() is not None:
+                log = (self.data_dir / f"{name}.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"{name} exited with {process.returncode}:\n{log}")
+            if self._ready(name):
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"{name} was not ready within {timeout:.0f}s")
+
+    def _ready(self, name: str) -> bool:
+        if name != "gateway":
+            return is_serving(self.addrs[name], timeout=1)
+        try:
+            with urllib.request.urlopen(  # noqa: S310 - the gateway under test
+                self.url.replace("/graphql", "/readyz"), timeout=2
+            ) as reply:
+                return bool(reply.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: the process gets no chance to finish anything."""
+        process = self.processes.pop(name)
+        process.kill()
+        process.wait(timeout=10)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes.clear()

@@ -1,0 +1,193 @@
+"""Faults with real processes: a service killed mid-run (partial traces, fail-closed
+checks, recovery with nothing half-written), the gateway killed during a scan batch,
+and a tampered audit row."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from serialtrace.common.testing import backend, unique
+from serialtrace.gateway.testing import (
+    AUDITOR,
+    OPERATOR,
+    VIEWER,
+    GraphClient,
+    GraphFactory,
+    ProcessSuite,
+    codes,
+)
+
+TRACE = """query($sku: String!, $serial: String!) { unit(sku: $sku, serial: $serial) {
+  serial buildStatus operations { operation } custodyStatus location { code }
+  movements { kind } qualityStatus holds { id } } }"""
+LOT_ON_HAND = """query($sku: String!, $lot: String!) { lot(sku: $sku, lotNumber: $lot) {
+  quantityOnHand } }"""
+INSTALL_LOT = """mutation($p: UnitKey!, $l: LotQuantity!, $k: String) { installComponent(
+  input: {parent: $p, lot: $l}, idempotencyKey: $k) { quantity } }"""
+SHIP = """mutation($c: String!, $u: [UnitKey!], $k: String) { createShipment(
+  input: {customerCode: $c, units: $u}, idempotencyKey: $k) { id unitCount } }"""
+
+
+def retry_while_unavailable(
+    client: GraphClient, query: str, variables: dict[str, Any], seconds: float = 10
+) -> dict[str, Any]:
+    deadline = time.monotonic() + seconds
+    while True:
+        result = client.execute(query, variables)
+        if not result.get("errors"):
+            data: dict[str, Any] = result["data"]
+            return data
+        if codes(result["errors"]) != ["UNAVAILABLE"] or time.monotonic() > deadline:
+            raise AssertionError(result)
+        time.sleep(0.2)
+
+
+def ready_to_ship(factory: GraphFactory) -> dict[str, Any]:
+    """A COMPLETE finished unit in stock (with its subassembly and resin)."""
+    (sub,) = factory.commission(factory.sub, [unique("FS")])
+    (fg,) = factory.commission(factory.fg, [unique("FF")])
+    operator = factory.as_(OPERATOR)
+    factory.install_lot(factory.sub, sub["serial"], 2)
+    operator.data("mutation($u: UnitKey!) { completeUnit(unit: $u) { serial } }", {"u": sub})
+    operator.data(
+        """mutation($p: UnitKey!, $c: UnitKey!) { installComponent(input: {parent: $p,
+             component: $c}) { quantity } }""",
+        {"p": fg, "c": sub},
+    )
+    factory.install_lot(factory.fg, fg["serial"], 1)
+    operator.data("mutation($u: UnitKey!) { completeUnit(unit: $u) { serial } }", {"u": fg})
+    operator.data(
+        """mutation($u: [UnitKey!], $to: String!) { moveStock(input: {units: $u,
+             toLocationCode: $to}) { kind } }""",
+        {"u": [fg], "to": factory.bin},
+    )
+    return fg
+
+
+def test_killed_services_degrade_reads_fail_writes_closed_and_recover(
+    suite: ProcessSuite,
+) -> None:
+    factory = GraphFactory(GraphClient(suite.url))
+    factory.setup_master_data()
+    fg = ready_to_ship(factory)
+    viewer, operator = factory.as_(VIEWER), factory.as_(OPERATOR)
+    lot = {"sku": factory.resin, "lot": factory.lot}
+    on_hand = viewer.data(LOT_ON_HAND, lot)["lot"]["quantityOnHand"]
+
+    # Warehouse down: the trace keeps every other service's fields.
+    suite.kill("warehouse")
+    result = viewer.execute(TRACE, fg)
+    unit = result["data"]["unit"]
+    assert (unit["buildStatus"], unit["qualityStatus"]) == ("COMPLETE", "OK")
+    assert (unit["custodyStatus"], unit["movements"], unit["location"]) == ("UNKNOWN", [], None)
+    assert {tuple(e["path"][1:]) for e in result["errors"]} == {
+        ("custodyStatus",),
+        ("movements",),
+        ("location",),
+    }
+    assert set(codes(result["errors"])) == {"UNAVAILABLE"}
+    assert all("warehouse" in e["message"] for e in result["errors"])
+    errors = operator.errors(SHIP, {"c": factory.customer, "u": [fg]})
+    assert codes(errors) == ["UNAVAILABLE"]
+    suite.start("warehouse")
+
+    # Quality down: installs and shipments fail closed, naming quality.
+    (other,) = factory.commission(factory.sub, [unique("FQ")])
+    suite.kill("quality")
+    variables = {
+        "p": other,
+        "l": {"sku": factory.resin, "lotNumber": factory.lot, "quantity": 2},
+    }
+    errors = operator.errors(INSTALL_LOT, variables)
+    assert codes(errors) == ["UNAVAILABLE"] and "quality" in errors[0]["message"]
+    errors = operator.errors(SHIP, {"c": factory.customer, "u": [fg]})
+    assert codes(errors) == ["UNAVAILABLE"] and "quality" in errors[0]["message"]
+    assert viewer.data(LOT_ON_HAND, lot)["lot"]["quantityOnHand"] == on_hand
+    suite.start("quality")
+
+    # Both back: everything works, and only the successful install consumed resin. The
+    # services' channels to a restarted peer reconnect within about a second; a client
+    # retries UNAVAILABLE with the same idempotency key meanwhile, as scanners do.
+    retry_while_unavailable(operator, INSTALL_LOT, {**variables, "k": unique("inst")})
+    shipped = retry_while_unavailable(
+        operator, SHIP, {"c": factory.customer, "u": [fg], "k": unique("ship")}
+    )["createShipment"]
+    assert shipped["unitCount"] == 1
+    assert viewer.data(LOT_ON_HAND, lot)["lot"]["quantityOnHand"] == on_hand - 2
+    assert viewer.data(TRACE, fg)["unit"]["custodyStatus"] == "SHIPPED"
+    ledgers = factory.as_(AUDITOR).data("{ verifyAuditLedgers { ok } }")
+    assert all(v["ok"] for v in ledgers["verifyAuditLedgers"])
+
+
+def test_gateway_killed_during_a_scan_batch_then_replayed_applies_each_scan_once(
+    suite: ProcessSuite,
+) -> None:
+    factory = GraphFactory(GraphClient(suite.url))
+    factory.setup_master_data()
+    (unit,) = factory.commission(factory.sub, [unique("GK")])
+    key = unique("gk")
+    scans = [
+        {
+            "idempotencyKey": f"{key}-{n}",
+            "action": {
+                "recordOperation": {
+                    "unit": unit,
+                    "operation": f"OP{n:03d}",
+                    "station": "S",
+                    "result": "PASS",
+                }
+            },
+        }
+        for n in range(300)
+    ]
+    batch = "mutation($s: [ScanInput!]!) { submitScans(scans: $s) { ok errorCode } }"
+    count = """query($sku: String!, $serial: String!) { unit(sku: $sku, serial: $serial) {
+                 operations { operation } } }"""
+    operator, viewer = factory.as_(OPERATOR), factory.as_(VIEWER)
+
+    def send_and_lose_the_response() -> None:
+        with contextlib.suppress(OSError):  # the connection dies with the gateway
+            operator.execute(batch, {"s": scans}, timeout=120)
+
+    sender = threading.Thread(target=send_and_lose_the_response)
+    sender.start()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        recorded = len(viewer.data(count, unit)["unit"]["operations"])
+        if recorded >= 10:
+            break
+        time.sleep(0.05)
+    suite.kill("gateway")  # the client never gets its response
+    sender.join(timeout=30)
+    partial = recorded
+    assert 10 <= partial < 300
+    suite.start("gateway")
+    outcomes = operator.data(batch, {"s": scans})["submitScans"]
+    assert all(o["ok"] for o in outcomes)
+    operations = [o["operation"] for o in viewer.data(count, unit)["unit"]["operations"]]
+    assert sorted(operations) == [f"OP{n:03d}" for n in range(300)]
+
+
+@pytest.mark.skipif(backend()[0] != "postgresql", reason="tampers with a PostgreSQL row")
+def test_a_tampered_audit_row_is_named_by_service_and_sequence(suite: ProcessSuite) -> None:
+    import psycopg
+
+    factory = GraphFactory(GraphClient(suite.url))
+    factory.setup_master_data()
+    url = suite.databases["warehouse"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        # The triggers refuse UPDATE; someone with superuser rights can switch them off.
+        conn.execute("SET session_replication_role = replica")
+        conn.execute("UPDATE audit_ledger SET actor = 'mallory' WHERE seq = 1")
+    report = factory.as_(AUDITOR).data(
+        "{ verifyAuditLedgers { service ok firstBrokenSeq problem } }"
+    )["verifyAuditLedgers"]
+    broken = {r["service"]: r for r in report if not r["ok"]}
+    assert list(broken) == ["warehouse"]
+    assert broken["warehouse"]["firstBrokenSeq"] == 1
+    assert "altered" in broken["warehouse"]["problem"]
