@@ -6,7 +6,6 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import uvicorn
 
@@ -91,4 +90,4 @@ def start_in_thread(settings: GatewaySettings) -> RunningGateway:
     return RunningGateway(f"http://{settings.host}:{settings.port}/graphql", server, thread)
 
 
-__all__ = ["Any", "GatewayDefinition", "RunningGateway", "service", "start_in_thread"]
+__all__ = ["GatewayDefinition", "RunningGateway", "service", "start_in_thread"]

@@ -7,7 +7,6 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -120,4 +119,4 @@ if __name__ == "__main__":
     main()
 
 
-__all__ = ["Any", "GatewaySchema", "build_schema", "printed_schema"]
+__all__ = ["GatewaySchema", "build_schema", "printed_schema"]
