@@ -7,6 +7,8 @@ from __future__ import annotations
 from serialtrace.common import gs1
 from serialtrace.gateway.testing import (
     AUDITOR,
+    OPERATOR,
+    QUALITY,
     TRACE,
     VIEWER,
     GraphClient,
@@ -106,3 +108,109 @@ def test_one_unit_query_answers_every_question_and_where_used_finds_the_customer
     )["scan"]
     assert pallet["package"]["packages"] == [{"sscc": built["carton"]}]
     assert gs1.validate_sscc(built["pallet"]) == built["pallet"]
+
+
+def test_rework_returns_recalls_and_the_remaining_reads(suite: RunningSuite) -> None:
+    factory = GraphFactory(GraphClient(suite.url))
+    built = build_and_ship(factory)
+    fg, sub = built["fg"], built["sub"]
+    operator, quality, viewer = (factory.as_(b) for b in (OPERATOR, QUALITY, VIEWER))
+
+    # A return puts the unit back in stock; rework removes its board with a reason.
+    returned = operator.data(
+        """mutation($u: UnitKey!, $loc: String!) { returnUnit(input: {unit: $u,
+             rmaNumber: "RMA-9", reason: "rattles", locationCode: $loc}) {
+             custodyStatus location { code } } }""",
+        {"u": fg, "loc": factory.bin},
+    )["returnUnit"]
+    assert returned == {"custodyStatus": "IN_STOCK", "location": {"code": factory.bin}}
+    # Rework happens before completion: a second widget gets a board, then loses it.
+    (fg,) = factory.commission(factory.fg, ["W-0002"])
+    (sub,) = factory.commission(factory.sub, ["B-0002"])
+    operator.data(
+        """mutation($p: UnitKey!, $c: UnitKey!) { installComponent(input: {parent: $p,
+             component: $c}) { quantity } }""",
+        {"p": fg, "c": sub},
+    )
+    factory.install_lot(factory.fg, fg["serial"], 1)
+    removed = operator.data(
+        """mutation($p: UnitKey!, $c: UnitKey!) { removeComponent(input: {parent: $p,
+             component: $c, reason: "cracked board"}) { removedBy removalReason } }""",
+        {"p": fg, "c": sub},
+    )["removeComponent"]
+    assert removed == {"removedBy": "olga", "removalReason": "cracked board"}
+    links = viewer.data(
+        """query($sku: String!, $serial: String!) { unit(sku: $sku, serial: $serial) {
+             now: components { unit { serial } }
+             all: components(includeRemoved: true) { unit { serial } removalReason } } }""",
+        fg,
+    )["unit"]
+    assert [c["unit"] for c in links["now"]] == [None]  # only the resin lot is left
+    assert {"unit": {"serial": sub["serial"]}, "removalReason": "cracked board"} in links["all"]
+
+    nc = quality.data(
+        """mutation($u: [UnitKey!]) { openNonconformance(input: {units: $u,
+             description: "cracked board", disposition: REWORK}) { description disposition
+             openedBy } }""",
+        {"u": [sub]},
+    )["openNonconformance"]
+    assert nc == {"description": "cracked board", "disposition": "REWORK", "openedBy": "quinn"}
+
+    recall = quality.data(
+        """mutation($l: [LotKey!]) { createRecall(input: {reason: "resin", lots: $l}) {
+             id status counts { state count } } }""",
+        {"l": [{"sku": factory.resin, "lotNumber": factory.lot}]},
+    )["createRecall"]
+    read = viewer.data(
+        """query($id: ID!) { recall(id: $id) { reason status
+             affected(first: 10) { totalCount edges { node { state unit { serial } } } } } }""",
+        {"id": recall["id"]},
+    )["recall"]
+    assert read["status"] == "OPEN" and read["affected"]["totalCount"] >= 1
+
+    # The returned widget goes into a new carton, which is then unpacked again.
+    shipped_carton = viewer.data(
+        "query($s: String!) { package(sscc: $s) { kind shipment { id } } }",
+        {"s": built["carton"]},
+    )["package"]
+    assert shipped_carton["kind"] == "CARTON" and shipped_carton["shipment"]
+    widget = {"sku": factory.fg, "serial": "W-0001"}
+    carton = operator.data(
+        "mutation($u: [UnitKey!]) { pack(input: {kind: CARTON, units: $u}) { sscc } }",
+        {"u": [widget]},
+    )["pack"]["sscc"]
+    unpacked = operator.data("mutation($s: String!) { unpack(sscc: $s) { sscc } }", {"s": carton})[
+        "unpack"
+    ]
+    assert unpacked["sscc"] == carton
+    assert (
+        viewer.data("query($s: String!) { package(sscc: $s) { units { serial } } }", {"s": carton})[
+            "package"
+        ]["units"]
+        == []
+    )
+
+    found = viewer.data(
+        "query($s: String!) { findUnits(serial: $s) { sku serial } }", {"s": "W-0001"}
+    )["findUnits"]
+    assert {"sku": factory.fg, "serial": "W-0001"} in found
+    lot = viewer.data(
+        """query($sku: String!, $lot: String!) { lot(sku: $sku, lotNumber: $lot) {
+             product { kind } supplier { code } quantityOnHand stock { quantity location { code } }
+             qualityStatus whereUsed { totalCount } } }""",
+        {"sku": factory.resin, "lot": factory.lot},
+    )["lot"]
+    assert lot["supplier"] == {"code": factory.supplier}
+    assert lot["quantityOnHand"] == 1000 - 4
+    assert lot["stock"] == [{"quantity": 996.0, "location": {"code": factory.bin}}]
+
+    received = operator.data(
+        """mutation($sku: String!, $sup: String!, $loc: String!) { receiveUnits(input: {
+             sku: $sku, serials: ["P-1", "P-2"], supplierCode: $sup, locationCode: $loc}) {
+             serial buildStatus custodyStatus } }""",
+        {"sku": factory.sub, "sup": factory.supplier, "loc": factory.bin},
+    )["receiveUnits"]
+    assert received == [
+        {"serial": "P-1", "buildStatus": "PURCHASED", "custodyStatus": "IN_STOCK"},
+        {"serial": "P-2", "buildStatus": "PURCHASED", "custodyStatus": "IN_STOCK"},
+    ]
