@@ -162,6 +162,73 @@ def _disruption_budget(name: str) -> dict[str, Any]:
     }
 
 
+GATEWAY_PORT = 8000
+
+
+def _gateway() -> list[dict[str, Any]]:
+    """The graph: stateless, no database, no migrations; HTTP probes (/readyz waits for
+    all four services). Same security settings as the services."""
+    name = "gateway"
+    labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "serialtrace"}
+    service_pod = _deployment("masterdata")["spec"]["template"]["spec"]
+    container = {
+        "name": name,
+        "image": IMAGE.format(name=name),
+        "ports": [{"name": "http", "containerPort": GATEWAY_PORT}],
+        "env": [
+            {"name": "GATEWAY_HOST", "value": "0.0.0.0"},  # noqa: S104 - serves the pod network
+            {"name": "GATEWAY_PORT", "value": str(GATEWAY_PORT)},
+            *[e for e in _env("masterdata") if e["name"] == "SERIALTRACE_JWT_SECRET"],
+            *[
+                {"name": f"{other.upper()}_ADDR", "value": f"{other}:{port}"}
+                for other, port in SERVICES.items()
+            ],
+        ],
+        "envFrom": [{"configMapRef": {"name": "serialtrace-config"}}],
+        "readinessProbe": {"httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 5},
+        "livenessProbe": {
+            "httpGet": {"path": "/healthz", "port": "http"},
+            "periodSeconds": 15,
+            "failureThreshold": 4,
+        },
+        # SPEC §7: gateway RSS under load ≤ 250 MB.
+        "resources": {
+            "requests": {"cpu": "250m", "memory": "192Mi"},
+            "limits": {"cpu": "1", "memory": "320Mi"},
+        },
+        "securityContext": service_pod["containers"][0]["securityContext"],
+        "volumeMounts": service_pod["containers"][0]["volumeMounts"],
+    }
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "securityContext": service_pod["securityContext"],
+                    "terminationGracePeriodSeconds": 30,
+                    "containers": [container],
+                    "volumes": service_pod["volumes"],
+                },
+            },
+        },
+    }
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "labels": {"app.kubernetes.io/name": name}},
+        "spec": {
+            "selector": {"app.kubernetes.io/name": name},
+            "ports": [{"name": "http", "port": 80, "targetPort": "http"}],
+        },
+    }
+    return [deployment, service, _autoscaler(name), _disruption_budget(name)]
+
+
 def _config() -> dict[str, Any]:
     return {
         "apiVersion": "v1",
@@ -182,6 +249,7 @@ def render() -> dict[str, str]:
     for name in SERVICES:
         docs = [_deployment(name), _service(name), _autoscaler(name), _disruption_budget(name)]
         files[f"{name}.yaml"] = yaml.safe_dump_all(docs, sort_keys=False)
+    files["gateway.yaml"] = yaml.safe_dump_all(_gateway(), sort_keys=False)
     files["kustomization.yaml"] = yaml.safe_dump(
         {
             "apiVersion": "kustomize.config.k8s.io/v1beta1",

@@ -107,6 +107,8 @@ def test_commands_ports_and_variables_are_ones_the_services_accept() -> None:
     for deployment in (d for d in _documents() if d["kind"] == "Deployment"):
         name = deployment["metadata"]["name"]
         assert name in services, f"{name} is not an installed service"
+        if name == "gateway":
+            continue  # no database; see the gateway's own test below
         pod = deployment["spec"]["template"]["spec"]
         [migrate] = pod["initContainers"]
         assert migrate["command"] == ["serialtrace", "migrate", name]
@@ -124,6 +126,27 @@ def test_commands_ports_and_variables_are_ones_the_services_accept() -> None:
         grpc_port = next(p["containerPort"] for p in container["ports"] if p["name"] == "grpc")
         assert addr.endswith(f":{grpc_port}")
         assert container["readinessProbe"]["grpc"]["port"] == grpc_port
+
+
+def test_the_gateway_deployment_probes_its_own_port_and_has_no_migrations() -> None:
+    docs = [d for d in _documents() if d["metadata"]["name"] == "gateway"]
+    kinds = {d["kind"] for d in docs}
+    assert kinds == {"Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"}
+    [deployment] = [d for d in docs if d["kind"] == "Deployment"]
+    pod = deployment["spec"]["template"]["spec"]
+    assert "initContainers" not in pod and pod["securityContext"]["runAsNonRoot"] is True
+    [container] = pod["containers"]
+    config = next(d for d in _documents() if d["kind"] == "ConfigMap")
+    named = {e["name"] for e in container["env"]} | set(config["data"])
+    unknown = sorted(named - variables_read_by_gateway() - {"WAREHOUSE_GS1_COMPANY_PREFIX"})
+    assert not unknown, f"the gateway does not read {unknown}"
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    [port] = container["ports"]
+    assert int(env["GATEWAY_PORT"]) == port["containerPort"] and port["name"] == "http"
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    for name, addr in DEFAULT_ADDRS.items():
+        assert env[f"{name.upper()}_ADDR"] == f"{name}:{addr.rsplit(':')[1]}"
 
 
 def test_the_image_is_multi_stage_non_root_health_checked_and_serves_the_service() -> None:
@@ -166,6 +189,33 @@ def test_compose_services_run_what_the_services_accept() -> None:
         assert f"CREATE DATABASE {name};" in init_sql
         assert entry["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert environment["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector:4317"
+
+
+def test_compose_runs_the_gateway_on_the_port_it_binds() -> None:
+    entry, services = _compose()["services"]["gateway"], installed_services()
+    assert entry["build"]["args"]["SERVICE"] == "gateway" and "gateway" in services
+    environment = entry["environment"]
+    unknown = sorted(set(environment) - variables_read_by_gateway())
+    assert not unknown, f"the gateway does not read {unknown}"
+    port = environment["GATEWAY_PORT"]
+    assert f"{port}:{port}" in entry["ports"] and environment["GATEWAY_HOST"] == "0.0.0.0"  # noqa: S104
+    assert "postgres" not in entry["depends_on"]  # it owns no database
+    assert set(entry["depends_on"]) >= set(DEFAULT_ADDRS)
+    for name in DEFAULT_ADDRS:
+        assert environment[f"{name.upper()}_ADDR"] == compose_service_addr(name)
+
+
+def variables_read_by_gateway() -> set[str]:
+    from serialtrace.gateway.config import GatewaySettings
+
+    env = RecordingEnv()
+    GatewaySettings.from_env(env)
+    return env.asked
+
+
+def compose_service_addr(name: str) -> str:
+    port = _compose()["services"][name]["environment"][f"{name.upper()}_ADDR"].rsplit(":")[1]
+    return f"{name}:{port}"
 
 
 def test_the_collector_forwards_traces_to_jaeger() -> None:
