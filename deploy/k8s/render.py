@@ -1,9 +1,12 @@
-"""Renders the kustomize base under deploy/k8s/base from one description per service.
+"""Renders the kustomize base under deploy/k8s/base from one description per process.
 
 `make k8s` runs it; a test fails when the committed YAML differs from what it renders.
-Each service gets: a ServiceAccount-free Deployment (non-root, read-only root
-filesystem, native gRPC readiness/liveness probes, resources, an init container that
-applies migrations), a Service, a HorizontalPodAutoscaler and a PodDisruptionBudget.
+Every process — the four gRPC services and the GraphQL gateway — gets a Deployment
+(non-root, read-only root filesystem, readiness/liveness probes, resources), a Service,
+a HorizontalPodAutoscaler and a PodDisruptionBudget. The services probe with native gRPC
+health checks and apply their migrations in an init container; the gateway owns no
+database, has no init container, and is probed over HTTP (/readyz is ready only when all
+four services answer SERVING, /healthz for liveness).
 Configuration comes from the `serialtrace-config` ConfigMap and secrets from the
 `serialtrace-secrets` Secret (created per environment, never committed).
 """
@@ -11,6 +14,7 @@ Configuration comes from the `serialtrace-config` ConfigMap and secrets from the
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,73 +22,157 @@ import yaml
 
 SERVICES = {"masterdata": 50051, "production": 50052, "warehouse": 50053, "quality": 50054}
 METRICS = {"masterdata": 9461, "production": 9462, "warehouse": 9463, "quality": 9464}
+GATEWAY_PORT = 8000  # HTTP: /graphql, /healthz, /readyz and /metrics on one port
 IMAGE = "ghcr.io/serialtrace/{name}:latest"
+CONFIG_MAP, SECRET = "serialtrace-config", "serialtrace-secrets"
 BASE = Path(__file__).parent / "base"
 
+Manifest = dict[str, Any]
 
-def _env(name: str) -> list[dict[str, Any]]:
-    upper = name.upper()
-    env: list[dict[str, Any]] = [
-        {"name": f"{upper}_ADDR", "value": f"0.0.0.0:{SERVICES[name]}"},
-        {"name": f"{upper}_METRICS_PORT", "value": str(METRICS[name])},
-        {
-            "name": f"{upper}_DATABASE_URL",
-            "valueFrom": {
-                "secretKeyRef": {"name": "serialtrace-secrets", "key": f"{name}-database-url"}
-            },
-        },
-        {
-            "name": "SERIALTRACE_JWT_SECRET",
-            "valueFrom": {"secretKeyRef": {"name": "serialtrace-secrets", "key": "jwt-secret"}},
-        },
-    ]
-    # Where this service finds the others (Kubernetes Service DNS names).
-    env += [
+# The same for every process: non-root, read-only root filesystem, a writable /tmp.
+POD_SECURITY: Manifest = {
+    "runAsNonRoot": True,
+    "runAsUser": 10001,
+    "runAsGroup": 10001,
+    "fsGroup": 10001,
+}
+CONTAINER_SECURITY: Manifest = {
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "capabilities": {"drop": ["ALL"]},
+}
+TMP_MOUNT = [{"name": "tmp", "mountPath": "/tmp"}]  # noqa: S108 - emptyDir, root fs is read-only
+
+
+@dataclass(frozen=True)
+class Process:
+    """What differs between processes; everything else is the same for all five."""
+
+    name: str
+    ports: list[Manifest]  # container ports (named; probes and the Service refer to names)
+    service_ports: list[Manifest]  # the Kubernetes Service's ports
+    env: list[Manifest]
+    readiness: Manifest
+    liveness: Manifest
+    resources: Manifest
+    init_containers: list[Manifest] = field(default_factory=list)
+
+
+def _secret(variable: str, key: str) -> Manifest:
+    return {"name": variable, "valueFrom": {"secretKeyRef": {"name": SECRET, "key": key}}}
+
+
+def _addresses_of_services(but: str | None = None) -> list[Manifest]:
+    """Where a process finds the services (Kubernetes Service DNS names)."""
+    return [
         {"name": f"{other.upper()}_ADDR", "value": f"{other}:{port}"}
         for other, port in SERVICES.items()
-        if other != name
+        if other != but
     ]
-    return env
 
 
-def _deployment(name: str) -> dict[str, Any]:
-    port, labels = (
-        SERVICES[name],
-        {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "serialtrace"},
-    )
-    container = {
-        "name": name,
-        "image": IMAGE.format(name=name),
-        "args": [],
-        "ports": [
-            {"name": "grpc", "containerPort": port},
-            {"name": "metrics", "containerPort": METRICS[name]},
-        ],
-        "env": _env(name),
-        "envFrom": [{"configMapRef": {"name": "serialtrace-config"}}],
-        "readinessProbe": {"grpc": {"port": port}, "periodSeconds": 5},
-        "livenessProbe": {"grpc": {"port": port}, "periodSeconds": 15, "failureThreshold": 4},
-        "resources": {
-            "requests": {"cpu": "250m", "memory": "256Mi"},
-            "limits": {"cpu": "1", "memory": "512Mi"},
-        },
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-        },
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108 - emptyDir, root fs is read-only
-    }
+def grpc_service(name: str) -> Process:
+    """One of the four gRPC services: its own database, migrations before it serves."""
+    upper, port = name.upper(), SERVICES[name]
+    env = [
+        {"name": f"{upper}_ADDR", "value": f"0.0.0.0:{port}"},
+        {"name": f"{upper}_METRICS_PORT", "value": str(METRICS[name])},
+        _secret(f"{upper}_DATABASE_URL", f"{name}-database-url"),
+        _secret("SERIALTRACE_JWT_SECRET", "jwt-secret"),
+        *_addresses_of_services(but=name),
+    ]
     migrate = {
-        **{k: container[k] for k in ("image", "env", "envFrom", "securityContext", "volumeMounts")},
         "name": "migrate",
+        "image": IMAGE.format(name=name),
         "command": ["serialtrace", "migrate", name],
+        "env": env,
+        "envFrom": [{"configMapRef": {"name": CONFIG_MAP}}],
         "resources": {
             "requests": {"cpu": "100m", "memory": "128Mi"},
             "limits": {"cpu": "500m", "memory": "256Mi"},
         },
+        "securityContext": CONTAINER_SECURITY,
+        "volumeMounts": TMP_MOUNT,
     }
-    del container["args"]
+    return Process(
+        name=name,
+        ports=[
+            {"name": "grpc", "containerPort": port},
+            {"name": "metrics", "containerPort": METRICS[name]},
+        ],
+        service_ports=[
+            {"name": "grpc", "port": port, "targetPort": "grpc", "appProtocol": "grpc"},
+            {"name": "metrics", "port": METRICS[name], "targetPort": "metrics"},
+        ],
+        env=env,
+        readiness={"grpc": {"port": port}, "periodSeconds": 5},
+        liveness={"grpc": {"port": port}, "periodSeconds": 15, "failureThreshold": 4},
+        resources={
+            "requests": {"cpu": "250m", "memory": "256Mi"},
+            "limits": {"cpu": "1", "memory": "512Mi"},
+        },
+        init_containers=[migrate],
+    )
+
+
+def gateway() -> Process:
+    """The graph: stateless, no database, so no migrations and no init container."""
+    return Process(
+        name="gateway",
+        ports=[{"name": "http", "containerPort": GATEWAY_PORT}],
+        # /metrics is served on the same port as the graph.
+        service_ports=[{"name": "http", "port": 80, "targetPort": "http"}],
+        env=[
+            {"name": "GATEWAY_HOST", "value": "0.0.0.0"},  # noqa: S104 - serves the pod network
+            {"name": "GATEWAY_PORT", "value": str(GATEWAY_PORT)},
+            _secret("SERIALTRACE_JWT_SECRET", "jwt-secret"),
+            *_addresses_of_services(),
+        ],
+        # Ready only when all four services answer SERVING (it asks each with a 2 s
+        # deadline, so the probe waits longer than the default 1 s); alive while it is up.
+        readiness={
+            "httpGet": {"path": "/readyz", "port": "http"},
+            "periodSeconds": 5,
+            "timeoutSeconds": 3,
+        },
+        liveness={
+            "httpGet": {"path": "/healthz", "port": "http"},
+            "periodSeconds": 15,
+            "failureThreshold": 4,
+        },
+        # SPEC §7: gateway RSS under load ≤ 250 MB.
+        resources={
+            "requests": {"cpu": "250m", "memory": "192Mi"},
+            "limits": {"cpu": "1", "memory": "320Mi"},
+        },
+    )
+
+
+PROCESSES = [*(grpc_service(name) for name in SERVICES), gateway()]
+
+
+def _deployment(process: Process) -> Manifest:
+    name = process.name
+    labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "serialtrace"}
+    container = {
+        "name": name,
+        "image": IMAGE.format(name=name),
+        "ports": process.ports,
+        "env": process.env,
+        "envFrom": [{"configMapRef": {"name": CONFIG_MAP}}],
+        "readinessProbe": process.readiness,
+        "livenessProbe": process.liveness,
+        "resources": process.resources,
+        "securityContext": CONTAINER_SECURITY,
+        "volumeMounts": TMP_MOUNT,
+    }
+    pod = {
+        "securityContext": POD_SECURITY,
+        "terminationGracePeriodSeconds": 30,
+        **({"initContainers": process.init_containers} if process.init_containers else {}),
+        "containers": [container],
+        "volumes": [{"name": "tmp", "emptyDir": {}}],
+    }
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -92,46 +180,23 @@ def _deployment(name: str) -> dict[str, Any]:
         "spec": {
             "replicas": 2,
             "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {
-                    "securityContext": {
-                        "runAsNonRoot": True,
-                        "runAsUser": 10001,
-                        "runAsGroup": 10001,
-                        "fsGroup": 10001,
-                    },
-                    "terminationGracePeriodSeconds": 30,
-                    "initContainers": [migrate],
-                    "containers": [container],
-                    "volumes": [{"name": "tmp", "emptyDir": {}}],
-                },
-            },
+            "template": {"metadata": {"labels": labels}, "spec": pod},
         },
     }
 
 
-def _service(name: str) -> dict[str, Any]:
+def _service(process: Process) -> Manifest:
+    name = process.name
     return {
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": {"name": name, "labels": {"app.kubernetes.io/name": name}},
-        "spec": {
-            "selector": {"app.kubernetes.io/name": name},
-            "ports": [
-                {
-                    "name": "grpc",
-                    "port": SERVICES[name],
-                    "targetPort": "grpc",
-                    "appProtocol": "grpc",
-                },
-                {"name": "metrics", "port": METRICS[name], "targetPort": "metrics"},
-            ],
-        },
+        "spec": {"selector": {"app.kubernetes.io/name": name}, "ports": process.service_ports},
     }
 
 
-def _autoscaler(name: str) -> dict[str, Any]:
+def _autoscaler(process: Process) -> Manifest:
+    name = process.name
     return {
         "apiVersion": "autoscaling/v2",
         "kind": "HorizontalPodAutoscaler",
@@ -153,7 +218,8 @@ def _autoscaler(name: str) -> dict[str, Any]:
     }
 
 
-def _disruption_budget(name: str) -> dict[str, Any]:
+def _disruption_budget(process: Process) -> Manifest:
+    name = process.name
     return {
         "apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget",
@@ -162,78 +228,11 @@ def _disruption_budget(name: str) -> dict[str, Any]:
     }
 
 
-GATEWAY_PORT = 8000
-
-
-def _gateway() -> list[dict[str, Any]]:
-    """The graph: stateless, no database, no migrations; HTTP probes (/readyz waits for
-    all four services). Same security settings as the services."""
-    name = "gateway"
-    labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "serialtrace"}
-    service_pod = _deployment("masterdata")["spec"]["template"]["spec"]
-    container = {
-        "name": name,
-        "image": IMAGE.format(name=name),
-        "ports": [{"name": "http", "containerPort": GATEWAY_PORT}],
-        "env": [
-            {"name": "GATEWAY_HOST", "value": "0.0.0.0"},  # noqa: S104 - serves the pod network
-            {"name": "GATEWAY_PORT", "value": str(GATEWAY_PORT)},
-            *[e for e in _env("masterdata") if e["name"] == "SERIALTRACE_JWT_SECRET"],
-            *[
-                {"name": f"{other.upper()}_ADDR", "value": f"{other}:{port}"}
-                for other, port in SERVICES.items()
-            ],
-        ],
-        "envFrom": [{"configMapRef": {"name": "serialtrace-config"}}],
-        "readinessProbe": {"httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 5},
-        "livenessProbe": {
-            "httpGet": {"path": "/healthz", "port": "http"},
-            "periodSeconds": 15,
-            "failureThreshold": 4,
-        },
-        # SPEC §7: gateway RSS under load ≤ 250 MB.
-        "resources": {
-            "requests": {"cpu": "250m", "memory": "192Mi"},
-            "limits": {"cpu": "1", "memory": "320Mi"},
-        },
-        "securityContext": service_pod["containers"][0]["securityContext"],
-        "volumeMounts": service_pod["containers"][0]["volumeMounts"],
-    }
-    deployment = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "labels": labels},
-        "spec": {
-            "replicas": 2,
-            "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {
-                    "securityContext": service_pod["securityContext"],
-                    "terminationGracePeriodSeconds": 30,
-                    "containers": [container],
-                    "volumes": service_pod["volumes"],
-                },
-            },
-        },
-    }
-    service = {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {"name": name, "labels": {"app.kubernetes.io/name": name}},
-        "spec": {
-            "selector": {"app.kubernetes.io/name": name},
-            "ports": [{"name": "http", "port": 80, "targetPort": "http"}],
-        },
-    }
-    return [deployment, service, _autoscaler(name), _disruption_budget(name)]
-
-
-def _config() -> dict[str, Any]:
+def _config() -> Manifest:
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {"name": "serialtrace-config"},
+        "metadata": {"name": CONFIG_MAP},
         "data": {
             "SERIALTRACE_ENV": "production",
             "SERIALTRACE_LOG_LEVEL": "INFO",
@@ -243,20 +242,33 @@ def _config() -> dict[str, Any]:
     }
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes shared values out in full: no &anchors/*aliases in the manifests."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _dump(*docs: Manifest) -> str:
+    return yaml.dump_all(docs, Dumper=_Dumper, sort_keys=False)
+
+
 def render() -> dict[str, str]:
     """File name → YAML text for the whole base."""
-    files = {"config.yaml": yaml.safe_dump(_config(), sort_keys=False)}
-    for name in SERVICES:
-        docs = [_deployment(name), _service(name), _autoscaler(name), _disruption_budget(name)]
-        files[f"{name}.yaml"] = yaml.safe_dump_all(docs, sort_keys=False)
-    files["gateway.yaml"] = yaml.safe_dump_all(_gateway(), sort_keys=False)
-    files["kustomization.yaml"] = yaml.safe_dump(
+    files = {"config.yaml": _dump(_config())}
+    for process in PROCESSES:
+        files[f"{process.name}.yaml"] = _dump(
+            _deployment(process),
+            _service(process),
+            _autoscaler(process),
+            _disruption_budget(process),
+        )
+    files["kustomization.yaml"] = _dump(
         {
             "apiVersion": "kustomize.config.k8s.io/v1beta1",
             "kind": "Kustomization",
-            "resources": sorted(f for f in files if f != "kustomization.yaml"),
-        },
-        sort_keys=False,
+            "resources": sorted(files),
+        }
     )
     header = "# Rendered by deploy/k8s/render.py (`make k8s`); edit that, not this.\n"
     return {name: header + text for name, text in files.items()}

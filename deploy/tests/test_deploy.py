@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,16 +18,22 @@ import yaml
 
 from serialtrace.common.cli import installed_services
 from serialtrace.common.config import DEFAULT_ADDRS, ServiceSettings
+from serialtrace.gateway.config import GatewaySettings
 
 DEPLOY = Path(__file__).resolve().parents[1]
 REPO = DEPLOY.parent
 K8S_VERSION = "1.30.0"
+PROCESSES = [*DEFAULT_ADDRS, "gateway"]  # what `serialtrace serve` runs, one Deployment each
+PLACEHOLDER_SECRET = "a-stand-in-secret-of-at-least-32-bytes"
+# The ConfigMap is shared: variables in it that only some processes read.
+SHARED_CONFIG_READ_BY = {"WAREHOUSE_GS1_COMPANY_PREFIX": "warehouse"}
 
 
 def _renderer() -> Any:
-    spec = importlib.util.spec_from_file_location("render", DEPLOY / "k8s" / "render.py")
+    spec = importlib.util.spec_from_file_location("deploy_k8s_render", DEPLOY / "k8s" / "render.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # as `import` does (dataclasses look their module up)
     spec.loader.exec_module(module)
     return module
 
@@ -68,10 +75,62 @@ def variables_read_by(service: str) -> set[str]:
     return env.asked
 
 
+def variables_read_by_gateway() -> set[str]:
+    env = RecordingEnv()
+    GatewaySettings.from_env(env)
+    return env.asked
+
+
+def _named(kind: str, name: str) -> dict[str, Any]:
+    [document] = [d for d in _documents() if d["kind"] == kind and d["metadata"]["name"] == name]
+    return document
+
+
+def _config_map() -> dict[str, Any]:
+    return _named("ConfigMap", "serialtrace-config")
+
+
+def _only_container(deployment: dict[str, Any]) -> dict[str, Any]:
+    container: dict[str, Any]
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    return container
+
+
+def _container_port(container: dict[str, Any], port: int | str) -> int:
+    """A probe's or a Service's port (a number or a container port's name) as a number."""
+    if isinstance(port, int):
+        return port
+    [number] = [p["containerPort"] for p in container["ports"] if p["name"] == port]
+    return int(number)
+
+
+def _pod_environment(container: dict[str, Any]) -> dict[str, str]:
+    """What the container's process sees: the ConfigMap, then its own env (secrets as a
+    stand-in value, since the Secret is created per environment)."""
+    env = dict(_config_map()["data"])
+    for variable in container["env"]:
+        env[variable["name"]] = variable.get("value", PLACEHOLDER_SECRET)
+    return env
+
+
+def _compose_environment(entry: dict[str, Any]) -> dict[str, str]:
+    """The entry's environment as Compose interpolates it from an empty shell environment
+    (`${X:-default}` → default; `${X:?error}` → a stand-in, as the user must set it)."""
+
+    def interpolate(match: re.Match[str]) -> str:
+        return match["default"] if match["kind"] == "-" else PLACEHOLDER_SECRET
+
+    pattern = re.compile(r"\$\{\w+:(?P<kind>[-?])(?P<default>[^}]*)\}")
+    return {k: pattern.sub(interpolate, str(v)) for k, v in entry["environment"].items()}
+
+
 def test_committed_manifests_are_what_the_renderer_produces() -> None:
     rendered = _renderer().render()
     committed = {p.name: p.read_text() for p in (DEPLOY / "k8s" / "base").glob("*.yaml")}
     assert committed == rendered, "deploy/k8s/base is stale: run `make k8s`"
+    resources = yaml.safe_load(committed["kustomization.yaml"])["resources"]
+    assert sorted(resources) == sorted(set(committed) - {"kustomization.yaml"})
+    assert {f"{name}.yaml" for name in PROCESSES} <= set(resources)
 
 
 @pytest.mark.parametrize(
@@ -81,24 +140,30 @@ def test_every_manifest_is_valid_kubernetes(document: dict[str, Any]) -> None:
     kubernetes_validate.validate(document, K8S_VERSION, strict=True)
 
 
-def test_each_service_has_probes_limits_autoscaler_and_disruption_budget() -> None:
-    docs = list(_documents())
-    for service in DEFAULT_ADDRS:
-        kinds = {d["kind"] for d in docs if d["metadata"]["name"] == service}
-        assert kinds == {
-            "Deployment",
-            "Service",
-            "HorizontalPodAutoscaler",
-            "PodDisruptionBudget",
-        }, service
-        [deployment] = [
-            d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == service
-        ]
-        pod = deployment["spec"]["template"]["spec"]
-        [container] = pod["containers"]
-        assert container["readinessProbe"]["grpc"] and container["livenessProbe"]["grpc"]
-        assert container["resources"]["limits"] and container["resources"]["requests"]
-        assert pod["securityContext"]["runAsNonRoot"] is True
+@pytest.mark.parametrize("name", PROCESSES)
+def test_each_process_has_probes_limits_autoscaler_and_disruption_budget(name: str) -> None:
+    kinds = {d["kind"] for d in _documents() if d["metadata"]["name"] == name}
+    assert kinds == {"Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"}
+    deployment = _named("Deployment", name)
+    pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    pod = deployment["spec"]["template"]["spec"]
+    container = _only_container(deployment)
+    assert container["readinessProbe"] and container["livenessProbe"]
+    assert container["resources"]["limits"] and container["resources"]["requests"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    autoscaler = _named("HorizontalPodAutoscaler", name)["spec"]
+    assert autoscaler["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": name,
+    }
+    assert autoscaler["minReplicas"] >= 2 and autoscaler["maxReplicas"] > autoscaler["minReplicas"]
+    budget = _named("PodDisruptionBudget", name)["spec"]
+    # A budget the autoscaler's minimum can always meet, so nodes can still be drained.
+    assert 1 <= budget["minAvailable"] < autoscaler["minReplicas"]
+    assert budget["selector"]["matchLabels"].items() <= pod_labels.items()
+    assert _named("Service", name)["spec"]["selector"].items() <= pod_labels.items()
 
 
 def test_commands_ports_and_variables_are_ones_the_services_accept() -> None:
@@ -116,10 +181,7 @@ def test_commands_ports_and_variables_are_ones_the_services_accept() -> None:
         [container] = pod["containers"]
         named = {e["name"] for e in container["env"]} | set(config["data"])
         unknown = sorted(
-            v
-            for v in named
-            if v not in readable
-            and not (name != "warehouse" and v == "WAREHOUSE_GS1_COMPANY_PREFIX")
+            v for v in named if v not in readable and SHARED_CONFIG_READ_BY.get(v, name) == name
         )
         assert not unknown, f"{name} does not read {unknown}"
         addr = next(e["value"] for e in container["env"] if e["name"] == f"{name.upper()}_ADDR")
@@ -128,25 +190,38 @@ def test_commands_ports_and_variables_are_ones_the_services_accept() -> None:
         assert container["readinessProbe"]["grpc"]["port"] == grpc_port
 
 
-def test_the_gateway_deployment_probes_its_own_port_and_has_no_migrations() -> None:
-    docs = [d for d in _documents() if d["metadata"]["name"] == "gateway"]
-    kinds = {d["kind"] for d in docs}
-    assert kinds == {"Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"}
-    [deployment] = [d for d in docs if d["kind"] == "Deployment"]
-    pod = deployment["spec"]["template"]["spec"]
-    assert "initContainers" not in pod and pod["securityContext"]["runAsNonRoot"] is True
-    [container] = pod["containers"]
-    config = next(d for d in _documents() if d["kind"] == "ConfigMap")
-    named = {e["name"] for e in container["env"]} | set(config["data"])
-    unknown = sorted(named - variables_read_by_gateway() - {"WAREHOUSE_GS1_COMPANY_PREFIX"})
+def test_the_gateway_deployment_probes_the_port_it_binds_and_has_no_migrations() -> None:
+    deployment = _named("Deployment", "gateway")
+    assert "initContainers" not in deployment["spec"]["template"]["spec"]  # no database
+    container = _only_container(deployment)
+    named = {e["name"] for e in container["env"]} | set(_config_map()["data"])
+    unknown = sorted(
+        v
+        for v in named - variables_read_by_gateway()
+        if SHARED_CONFIG_READ_BY.get(v, "gateway") == "gateway"
+    )
     assert not unknown, f"the gateway does not read {unknown}"
-    env = {e["name"]: e.get("value") for e in container["env"]}
-    [port] = container["ports"]
-    assert int(env["GATEWAY_PORT"]) == port["containerPort"] and port["name"] == "http"
-    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
-    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
-    for name, addr in DEFAULT_ADDRS.items():
-        assert env[f"{name.upper()}_ADDR"] == f"{name}:{addr.rsplit(':')[1]}"
+    settings = GatewaySettings.from_env(_pod_environment(container))
+    assert settings.host == "0.0.0.0"  # noqa: S104 - reachable from the kubelet and the Service
+    readiness, liveness = container["readinessProbe"], container["livenessProbe"]
+    assert readiness["httpGet"]["path"] == "/readyz" and liveness["httpGet"]["path"] == "/healthz"
+    assert _container_port(container, readiness["httpGet"]["port"]) == settings.port
+    assert _container_port(container, liveness["httpGet"]["port"]) == settings.port
+    [http] = _named("Service", "gateway")["spec"]["ports"]
+    assert _container_port(container, http["targetPort"]) == settings.port
+    # It calls each service at that service's Kubernetes Service, on the port that
+    # Service forwards to the port the service binds.
+    for name, addr in settings.common.service_addrs.items():
+        host, port = addr.rsplit(":", 1)
+        assert host == name
+        [forwarded] = [
+            p for p in _named("Service", name)["spec"]["ports"] if p["port"] == int(port)
+        ]
+        service_container = _only_container(_named("Deployment", name))
+        bound = ServiceSettings.from_env(name, _pod_environment(service_container)).addr
+        assert _container_port(service_container, forwarded["targetPort"]) == int(
+            bound.rsplit(":", 1)[1]
+        )
 
 
 def test_the_image_is_multi_stage_non_root_health_checked_and_serves_the_service() -> None:
@@ -170,7 +245,7 @@ def test_compose_file_is_valid_for_the_compose_specification() -> None:
     from compose_spec import PyCompose
 
     names = PyCompose.from_json(json.dumps(_compose())).service_names()
-    assert {"postgres", "otel-collector", "jaeger", *DEFAULT_ADDRS} <= set(names)
+    assert {"postgres", "otel-collector", "jaeger", *PROCESSES} <= set(names)
 
 
 def test_compose_services_run_what_the_services_accept() -> None:
@@ -192,30 +267,22 @@ def test_compose_services_run_what_the_services_accept() -> None:
 
 
 def test_compose_runs_the_gateway_on_the_port_it_binds() -> None:
-    entry, services = _compose()["services"]["gateway"], installed_services()
-    assert entry["build"]["args"]["SERVICE"] == "gateway" and "gateway" in services
-    environment = entry["environment"]
-    unknown = sorted(set(environment) - variables_read_by_gateway())
+    services = _compose()["services"]
+    entry = services["gateway"]
+    assert entry["build"]["args"]["SERVICE"] == "gateway" and "gateway" in installed_services()
+    assert entry["build"]["dockerfile"] == "deploy/Dockerfile"
+    unknown = sorted(set(entry["environment"]) - variables_read_by_gateway())
     assert not unknown, f"the gateway does not read {unknown}"
-    port = environment["GATEWAY_PORT"]
-    assert f"{port}:{port}" in entry["ports"] and environment["GATEWAY_HOST"] == "0.0.0.0"  # noqa: S104
-    assert "postgres" not in entry["depends_on"]  # it owns no database
-    assert set(entry["depends_on"]) >= set(DEFAULT_ADDRS)
-    for name in DEFAULT_ADDRS:
-        assert environment[f"{name.upper()}_ADDR"] == compose_service_addr(name)
-
-
-def variables_read_by_gateway() -> set[str]:
-    from serialtrace.gateway.config import GatewaySettings
-
-    env = RecordingEnv()
-    GatewaySettings.from_env(env)
-    return env.asked
-
-
-def compose_service_addr(name: str) -> str:
-    port = _compose()["services"][name]["environment"][f"{name.upper()}_ADDR"].rsplit(":")[1]
-    return f"{name}:{port}"
+    settings = GatewaySettings.from_env(_compose_environment(entry))
+    assert settings.host == "0.0.0.0"  # noqa: S104 - published outside its container
+    assert f"{settings.port}:{settings.port}" in entry["ports"]
+    assert settings.common.otlp_endpoint == "http://otel-collector:4317"
+    # No database to wait for; started once the four services are healthy.
+    assert "postgres" not in entry["depends_on"] and "otel-collector" in entry["depends_on"]
+    for name, addr in settings.common.service_addrs.items():
+        assert entry["depends_on"][name]["condition"] == "service_healthy"
+        bound = ServiceSettings.from_env(name, _compose_environment(services[name])).addr
+        assert addr == f"{name}:{bound.rsplit(':', 1)[1]}"
 
 
 def test_the_collector_forwards_traces_to_jaeger() -> None:
