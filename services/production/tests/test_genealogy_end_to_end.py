@@ -4,17 +4,27 @@ issued from warehouse stock and checked against quality's holds."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
 import pytest
 
-from serialtrace.common.testing import Caller, TestDatabases, start_services, token, unique
+from serialtrace.common.testing import (
+    Caller,
+    TestDatabases,
+    rpc_error,
+    start_services,
+    token,
+    unique,
+)
 from serialtrace.core.v1 import core_pb2
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc as md_grpc
 from serialtrace.production.v1 import production_pb2 as pp
 from serialtrace.production.v1 import production_pb2_grpc as pp_grpc
+from serialtrace.quality.v1 import quality_pb2 as qa
+from serialtrace.quality.v1 import quality_pb2_grpc as qa_grpc
 from serialtrace.warehouse.v1 import warehouse_pb2 as wh
 from serialtrace.warehouse.v1 import warehouse_pb2_grpc as wh_grpc
 
@@ -34,15 +44,54 @@ def calls(test_databases: TestDatabases) -> Iterator[dict[str, Any]]:
         "stores": Caller(
             wh_grpc.WarehouseServiceStub(channels["warehouse"]), token("wes", "operator")
         ),
+        "quality": Caller(
+            qa_grpc.QualityServiceStub(channels["quality"]), token("quinn", "quality")
+        ),
     }
     for channel in channels.values():
         channel.close()
     running.stop()
 
 
-def test_three_level_trace_rework_and_where_used_through_real_installs(
-    calls: dict[str, Any],
-) -> None:
+@dataclass
+class Plant:
+    """A site with stock: resin (two lots) and screws (one lot) received, 10 of each;
+    a subassembly made of resin, a finished product made of the subassembly and screws."""
+
+    line: Caller
+    stores: Caller
+    quality: Caller
+    sub: str
+    fg: str
+    old_resin: core_pb2.LotKey
+    new_resin: core_pb2.LotKey
+    screw_lot: core_pb2.LotKey
+
+    def build(self, sku: str, count: int) -> list[core_pb2.UnitKey]:
+        wo = self.line.CreateWorkOrder(
+            pp.CreateWorkOrderRequest(sku=sku, quantity=count, bom_revision="A")
+        ).work_order.id
+        return list(
+            self.line.CommissionUnits(
+                pp.CommissionUnitsRequest(work_order_id=wo, count=count)
+            ).units
+        )
+
+    def install(self, parent: core_pb2.UnitKey, **component: Any) -> None:
+        self.line.InstallComponent(pp.InstallComponentRequest(parent=parent, **component))
+
+    def on_hand(self, *lots: core_pb2.LotKey) -> list[float]:
+        stock = self.stores.BatchGetLotStock(wh.BatchGetLotStockRequest(lots=lots)).lots
+        by_number = {s.lot.lot_number: s.quantity_on_hand for s in stock}
+        return [by_number[lot.lot_number] for lot in lots]
+
+    def lots_in(self, u: core_pb2.UnitKey) -> set[str]:
+        [entry] = self.line.BatchGetMaterialLots(pp.BatchGetMaterialLotsRequest(units=[u])).units
+        return {k.lot_number for k in entry.lots}
+
+
+@pytest.fixture
+def plant(calls: dict[str, Any]) -> Plant:
     admin, line, stores = calls["admin"], calls["line"], calls["stores"]
     loc, supplier = unique("WH"), unique("SUP")
     admin.CreateLocation(
@@ -97,16 +146,13 @@ def test_three_level_trace_rework_and_where_used_through_real_installs(
             wh.ReceiveLotRequest(lot=lot, quantity=10, supplier_code=supplier, location_code=loc)
         )
 
-    def build(sku: str, count: int) -> list[core_pb2.UnitKey]:
-        wo = line.CreateWorkOrder(
-            pp.CreateWorkOrderRequest(sku=sku, quantity=count, bom_revision="A")
-        ).work_order.id
-        return list(
-            line.CommissionUnits(pp.CommissionUnitsRequest(work_order_id=wo, count=count)).units
-        )
+    return Plant(line, stores, calls["quality"], sub, fg, old_resin, new_resin, screw_lot)
 
-    def install(parent: core_pb2.UnitKey, **component: Any) -> None:
-        line.InstallComponent(pp.InstallComponentRequest(parent=parent, **component))
+
+def test_three_level_trace_rework_and_where_used_through_real_installs(plant: Plant) -> None:
+    line, build, install, lots_in = plant.line, plant.build, plant.install, plant.lots_in
+    sub, fg = plant.sub, plant.fg
+    old_resin, new_resin, screw_lot = plant.old_resin, plant.new_resin, plant.screw_lot
 
     old_sub, new_sub = build(sub, 2)
     [unit] = build(fg, 1)
@@ -115,18 +161,13 @@ def test_three_level_trace_rework_and_where_used_through_real_installs(
     install(unit, component_unit=old_sub)
     install(unit, component_lot=core_pb2.LotQuantity(lot=screw_lot, quantity=1))
 
-    def lots_in(u: core_pb2.UnitKey) -> set[str]:
-        [entry] = line.BatchGetMaterialLots(pp.BatchGetMaterialLotsRequest(units=[u])).units
-        return {k.lot_number for k in entry.lots}
-
     def used_in(lot: core_pb2.LotKey) -> list[tuple[str, str]]:
         return [(u.sku, u.serial) for u in line.WhereUsed(pp.WhereUsedRequest(lot=lot)).units]
 
     assert lots_in(unit) == {old_resin.lot_number, screw_lot.lot_number}
     # The top-level unit, not the subassembly.
     assert used_in(old_resin) == [(unit.sku, unit.serial)]
-    [stock] = stores.BatchGetLotStock(wh.BatchGetLotStockRequest(lots=[old_resin])).lots
-    assert stock.quantity_on_hand == 9  # issued from stock by the install
+    assert plant.on_hand(old_resin) == [9]  # issued from stock by the install
 
     line.RemoveComponent(
         pp.RemoveComponentRequest(
@@ -147,3 +188,75 @@ def test_three_level_trace_rework_and_where_used_through_real_installs(
     assert lots_in(unit) == {new_resin.lot_number, screw_lot.lot_number}
     assert used_in(old_resin) == [(old_sub.sku, old_sub.serial)]  # loose again after rework
     assert used_in(new_resin) == [(unit.sku, unit.serial)]
+
+
+def test_a_kit_installs_every_component_or_none(plant: Plant) -> None:
+    line = plant.line
+    [sub_a, sub_b] = plant.build(plant.sub, 2)
+    [unit] = plant.build(plant.fg, 1)
+    plant.install(sub_a, component_lot=core_pb2.LotQuantity(lot=plant.old_resin, quantity=1))
+    screws = pp.ComponentToInstall(lot=core_pb2.LotQuantity(lot=plant.screw_lot, quantity=4))
+    kit = pp.InstallComponentsRequest(
+        parent=unit,
+        components=[pp.ComponentToInstall(unit=sub_a), screws],
+        operation="ASSEMBLY",
+        idempotency_key=unique("kit"),
+    )
+    before = plant.on_hand(plant.screw_lot)
+
+    # A hold on one component refuses the whole kit: nothing installed, nothing issued.
+    hold = plant.quality.PlaceHold(
+        qa.PlaceHoldRequest(reason="torque audit", lots=[plant.screw_lot])
+    ).hold
+    error = rpc_error(line.InstallComponents, kit)
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION and hold.id in error.details()
+    assert plant.on_hand(plant.screw_lot) == before
+    assert not line.BatchGetComponents(pp.BatchGetComponentsRequest(units=[unit])).links
+    plant.quality.ReleaseHold(qa.ReleaseHoldRequest(id=hold.id, meaning="audit passed"))
+
+    # More screws than on hand: the warehouse refuses, production writes nothing either.
+    too_many = pp.InstallComponentsRequest(
+        parent=unit,
+        components=[
+            pp.ComponentToInstall(unit=sub_a),
+            pp.ComponentToInstall(lot=core_pb2.LotQuantity(lot=plant.screw_lot, quantity=99)),
+        ],
+    )
+    error = rpc_error(line.InstallComponents, too_many)
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert plant.screw_lot.lot_number in error.details()
+    assert not line.BatchGetComponents(pp.BatchGetComponentsRequest(units=[unit])).links
+
+    for components, code, words in (
+        ([], grpc.StatusCode.INVALID_ARGUMENT, "at least one component"),
+        ([screws, pp.ComponentToInstall()], grpc.StatusCode.INVALID_ARGUMENT, "component 2"),
+        (
+            [pp.ComponentToInstall(unit=sub_b), pp.ComponentToInstall(unit=sub_b)],
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "listed twice",
+        ),
+        (
+            [screws, pp.ComponentToInstall(unit=unit)],
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "in itself",
+        ),
+    ):
+        error = rpc_error(
+            line.InstallComponents,
+            pp.InstallComponentsRequest(parent=unit, components=components),
+        )
+        assert (error.code(), words in error.details()) == (code, True), error.details()
+
+    links = line.InstallComponents(kit).links
+    assert [
+        (ln.component_unit.serial, ln.component_lot.lot_number, ln.quantity) for ln in links
+    ] == [
+        (sub_a.serial, "", 1),
+        ("", plant.screw_lot.lot_number, 4),
+    ]
+    assert {ln.operation for ln in links} == {"ASSEMBLY"}
+    assert plant.lots_in(unit) == {plant.old_resin.lot_number, plant.screw_lot.lot_number}
+    assert plant.on_hand(plant.screw_lot) == [before[0] - 4]
+    # Replayed with its key: the same links, nothing issued twice.
+    assert line.InstallComponents(kit).links == links
+    assert plant.on_hand(plant.screw_lot) == [before[0] - 4]

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
+from sqlalchemy import func, select
 
-from serialtrace.common.testing import rpc_error, unique
+from serialtrace.common import ledger
+from serialtrace.common.testing import rpc_error, sql_engine, unique
 from serialtrace.core.v1 import core_pb2
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
+from serialtrace.production.store import OperationRow
 from serialtrace.production.v1 import production_pb2 as pb
 
 Suite = Any  # the `suite` fixture (conftest.Suite)
@@ -227,3 +230,88 @@ def test_masterdata_unreachable_means_unavailable_and_nothing_written(
 def test_where_used_needs_exactly_one_target(suite: Suite) -> None:
     error = rpc_error(suite.as_role("viewer").WhereUsed, pb.WhereUsedRequest())
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def _operations_and_entries(suite: Suite) -> tuple[int, int]:
+    engine = sql_engine(suite.production_db)
+    try:
+        with engine.connect() as conn:
+            records = conn.execute(select(func.count()).select_from(OperationRow)).scalar_one()
+            entries = conn.execute(select(func.count()).select_from(ledger.audit_ledger))
+            return int(records), int(entries.scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_a_batch_of_operation_records_reports_each_item_and_writes_only_the_good_ones(
+    suite: Suite,
+) -> None:
+    sku = suite.product_with_bom()
+    serials = suite.commission(suite.work_order(sku), count=3)
+    operator = suite.as_role("operator", sub="olga")
+
+    def item(
+        serial: str, op: str = "ICT", item_key: str = "", measurements: str = '{"v": 1}'
+    ) -> pb.RecordOperationRequest:
+        return pb.RecordOperationRequest(
+            unit=key(sku, serial),
+            operation=op,
+            station="ST-1",
+            result=core_pb2.RESULT_PASS,
+            measurements_json=measurements,
+            idempotency_key=item_key,
+        )
+
+    alone_key = unique("op")
+    alone = operator.RecordOperation(item(serials[2], "FLASH", alone_key)).record
+    before = _operations_and_entries(suite)
+    repeat_key = unique("op")
+    items = [
+        item(serials[0], "ICT", unique("op")),
+        item("NO-SUCH-UNIT"),
+        item(serials[1], "bad code!"),
+        item(serials[1], "ICT", repeat_key),
+        item(serials[1], "ICT", repeat_key),  # the same item twice: recorded once
+        item(serials[2], "FLASH", alone_key),  # sent alone before: its first answer
+        item(serials[2], "ICT", alone_key),  # that key for another request: CONFLICT
+        item(serials[0], "AOI", measurements="{not json"),
+    ]
+    outcomes = operator.RecordOperations(pb.RecordOperationsRequest(items=items)).outcomes
+    kinds = [o.WhichOneof("outcome") for o in outcomes]
+    assert kinds == ["record", "error", "error", "record", "record", "record", "error", "error"]
+    assert [o.error.code for o in outcomes if o.HasField("error")] == [
+        "NOT_FOUND",
+        "INVALID_ARGUMENT",
+        "ALREADY_EXISTS",
+        "INVALID_ARGUMENT",
+    ]
+    assert "NO-SUCH-UNIT" in outcomes[1].error.message
+    assert outcomes[3].record == outcomes[4].record
+    assert outcomes[5].record == alone
+    assert outcomes[0].record.operator == "olga"
+    # Two new records (each with its entry, plus one status change per unit started).
+    records, entries = _operations_and_entries(suite)
+    assert (records - before[0], entries - before[1]) == (2, 4)
+    assert builds(suite, sku, serials[:2]) == {
+        serials[0]: "BUILD_STATUS_IN_PROCESS",
+        serials[1]: "BUILD_STATUS_IN_PROCESS",
+    }
+
+    # Each item's key is its own: the whole batch again writes nothing new, and an item
+    # retried alone gets its answer from the batch.
+    again = operator.RecordOperations(pb.RecordOperationsRequest(items=items)).outcomes
+    assert [o.record for o in again] == [o.record for o in outcomes]
+    assert operator.RecordOperation(items[3]).record == outcomes[3].record
+    assert _operations_and_entries(suite) == (records, entries)
+
+    error = rpc_error(
+        operator.RecordOperations,
+        pb.RecordOperationsRequest(items=[item(serials[0])] * 1001),
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and "1000" in error.details()
+    error = rpc_error(
+        suite.as_role("viewer").RecordOperations,
+        pb.RecordOperationsRequest(items=[item(serials[0])]),
+    )
+    assert error.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert _operations_and_entries(suite) == (records, entries)

@@ -272,6 +272,49 @@ def test_submit_scans_runs_items_in_order_with_their_own_outcomes(suite: Running
     assert codes(errors) == ["BAD_USER_INPUT"]
 
 
+def test_consecutive_operation_scans_reach_production_in_one_call(
+    suite: RunningSuite,
+) -> None:
+    factory = GraphFactory(graph(suite))
+    factory.setup_master_data()
+    units = factory.commission(factory.sub, [unique("SB"), unique("SB")])
+    batch = """mutation($scans: [ScanInput!]!) {
+        submitScans(scans: $scans) { idempotencyKey ok errorCode message } }"""
+    key = unique("scan")
+
+    def op(n: int, unit: dict[str, str], measurements: Any = None) -> dict[str, Any]:
+        record = {"unit": unit, "operation": "ICT", "station": "S1", "result": "PASS"}
+        if measurements is not None:
+            record["measurements"] = measurements
+        return {"idempotencyKey": f"{key}-{n}", "action": {"recordOperation": record}}
+
+    scans = [op(n, units[n % 2], {"n": n}) for n in range(40)]
+    scans[7] = op(7, units[1], "not an object")  # rejected in the gateway, not sent
+    scans[9] = op(9, {"sku": units[0]["sku"], "serial": "GHOST"})
+    calls = _count_calls(graph(suite, OPERATOR), batch, {"scans": scans})
+    assert calls == {"production": 1}
+    outcomes = graph(suite, OPERATOR).data(batch, {"scans": scans})["submitScans"]
+    assert [o["idempotencyKey"] for o in outcomes] == [s["idempotencyKey"] for s in scans]
+    failed = {o["idempotencyKey"]: o["errorCode"] for o in outcomes if not o["ok"]}
+    assert failed == {f"{key}-7": "BAD_USER_INPUT", f"{key}-9": "NOT_FOUND"}
+    recorded = graph(suite, VIEWER).data(
+        "query($a: String!, $b: String!, $sku: String!) { "
+        "a: unit(sku: $sku, serial: $a) { operations { measurements } } "
+        "b: unit(sku: $sku, serial: $b) { operations { measurements } } }",
+        {"sku": units[0]["sku"], "a": units[0]["serial"], "b": units[1]["serial"]},
+    )
+    # Each good scan recorded once, in order, though the batch was sent twice.
+    assert [r["measurements"]["n"] for r in recorded["a"]["operations"]] == [
+        n for n in range(0, 40, 2) if n != 9
+    ]
+    assert [r["measurements"]["n"] for r in recorded["b"]["operations"]] == [
+        n for n in range(1, 40, 2) if n not in (7, 9)
+    ]
+    # A viewer may not record operations: every item says so, nothing is written.
+    refused = graph(suite, VIEWER).data(batch, {"scans": [op(100 + n, units[0]) for n in range(3)]})
+    assert {o["errorCode"] for o in refused["submitScans"]} == {"FORBIDDEN"}
+
+
 # --- limits ---------------------------------------------------------------------------
 
 

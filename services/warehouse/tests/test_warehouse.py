@@ -328,3 +328,67 @@ def test_shipping_fails_closed_when_quality_is_unreachable(
             assert stock.custody == wh.CUSTODY_STATUS_IN_STOCK and not stock.shipment_id
     finally:
         lonely.stop(0)
+
+
+def test_issuing_a_kit_takes_every_line_or_none(suite: Suite) -> None:
+    loc, _, supplier, _ = suite.setup_site()
+    material = suite.product(tracking=md.TRACKING_MODE_LOT)
+    sku = suite.product()
+    lot_a, lot_b = (core_pb2.LotKey(sku=material, lot_number=unique("L")) for _ in range(2))
+    operator = suite.call("warehouse", "operator")
+    for lot in (lot_a, lot_b):
+        operator.ReceiveLot(
+            wh.ReceiveLotRequest(lot=lot, quantity=10, supplier_code=supplier, location_code=loc)
+        )
+    receive(suite, sku, ["K1"], supplier, loc)
+
+    def line(lot: core_pb2.LotKey, quantity: float) -> wh.IssueLine:
+        return wh.IssueLine(lot=core_pb2.LotQuantity(lot=lot, quantity=quantity), reference="P/1")
+
+    def on_hand() -> dict[str, float]:
+        stock = (
+            suite.call("warehouse", "viewer")
+            .BatchGetLotStock(wh.BatchGetLotStockRequest(lots=[lot_a, lot_b]))
+            .lots
+        )
+        return {s.lot.lot_number: s.quantity_on_hand for s in stock}
+
+    before, moves_before = on_hand(), suite.warehouse_state()
+    # Two lines of lot A together exceed what is on hand: nothing of the kit is issued.
+    error = rpc_error(
+        operator.IssueManyToProduction,
+        wh.IssueManyToProductionRequest(
+            lines=[
+                line(lot_b, 2),
+                wh.IssueLine(unit=ukey(sku, "K1"), reference="P/1"),
+                line(lot_a, 6),
+                line(lot_a, 6),
+            ]
+        ),
+    )
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert lot_a.lot_number in error.details()
+    assert (on_hand(), suite.warehouse_state()) == (before, moves_before)
+    assert custody(suite, [ukey(sku, "K1")]) == {"K1": "CUSTODY_STATUS_IN_STOCK"}
+
+    error = rpc_error(
+        operator.IssueManyToProduction,
+        wh.IssueManyToProductionRequest(lines=[line(lot_a, 1), wh.IssueLine(reference="P/1")]),
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and "line 2" in error.details()
+
+    request = wh.IssueManyToProductionRequest(
+        lines=[line(lot_a, 6), line(lot_a, 4), wh.IssueLine(unit=ukey(sku, "K1"), reference="P/1")],
+        idempotency_key=unique("kit"),
+    )
+    moves = operator.IssueManyToProduction(request).movements
+    assert [(m.kind, m.lot.quantity, m.unit.serial) for m in moves] == [
+        (wh.MOVEMENT_KIND_ISSUE, 6, ""),
+        (wh.MOVEMENT_KIND_ISSUE, 4, ""),
+        (wh.MOVEMENT_KIND_ISSUE, 0, "K1"),
+    ]
+    assert on_hand() == {lot_a.lot_number: 0, lot_b.lot_number: 10}
+    assert custody(suite, [ukey(sku, "K1")]) == {"K1": "CUSTODY_STATUS_ISSUED"}
+    state = suite.warehouse_state()
+    assert operator.IssueManyToProduction(request).movements == moves  # replayed, not re-issued
+    assert suite.warehouse_state() == state

@@ -11,6 +11,8 @@ from typing import Any
 
 import grpc
 
+from serialtrace.core.v1 import core_pb2
+
 
 class ServiceError(Exception):
     """A failure the caller can act on; `message` is shown to the caller as is."""
@@ -122,3 +124,14 @@ def from_rpc_error(error: grpc.RpcError, service: str) -> ServiceError:
     if cls is None:
         return ServiceError(f"the {service} service failed: {details or code.name}")
     return cls(details)
+
+
+def item_error(error: ServiceError) -> core_pb2.ItemError:
+    """One failed item of a batch, as the batch reports it."""
+    return core_pb2.ItemError(code=error.code.name, message=error.message)
+
+
+def error_of(item: core_pb2.ItemError) -> ServiceError:
+    """The error a batch reported for one item, as if the item had failed alone."""
+    code = getattr(grpc.StatusCode, item.code, grpc.StatusCode.UNKNOWN)
+    return _BY_CODE.get(code, ServiceError)(item.message)

@@ -7,12 +7,14 @@ nothing; the same key with a different request is a conflict.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from google.protobuf.message import Message
 from sqlalchemy import Column, DateTime, LargeBinary, MetaData, String, Table, select
 from sqlalchemy.orm import Session
 
+from serialtrace.common.db import bulk_insert
 from serialtrace.common.errors import Conflict, InvalidArgument
 from serialtrace.common.timeutil import utcnow
 
@@ -66,6 +68,22 @@ def lookup(session: Session, key: str) -> StoredResponse | None:
     return StoredResponse(row.method, row.fingerprint, bytes(row.response)) if row else None
 
 
+def lookup_many(session: Session, keys: Sequence[str]) -> dict[str, StoredResponse]:
+    found: dict[str, StoredResponse] = {}
+    unique = sorted(set(keys))
+    for start in range(0, len(unique), 1000):
+        for row in session.execute(
+            select(
+                idempotency_keys.c.key,
+                idempotency_keys.c.method,
+                idempotency_keys.c.fingerprint,
+                idempotency_keys.c.response,
+            ).where(idempotency_keys.c.key.in_(unique[start : start + 1000]))
+        ):
+            found[row.key] = StoredResponse(row.method, row.fingerprint, bytes(row.response))
+    return found
+
+
 def replay(stored: StoredResponse, key: str, method: str, fp: str) -> bytes:
     """The stored response if the request is the same one; Conflict if it is not."""
     if stored.method != method or stored.fingerprint != fp:
@@ -77,8 +95,17 @@ def replay(stored: StoredResponse, key: str, method: str, fp: str) -> bytes:
 
 
 def store(session: Session, key: str, method: str, fp: str, response: bytes) -> None:
-    session.execute(
-        idempotency_keys.insert().values(
-            key=key, method=method, fingerprint=fp, response=response, created_at=utcnow()
-        )
+    store_many(session, method, [(key, fp, response)])
+
+
+def store_many(session: Session, method: str, answers: Sequence[tuple[str, str, bytes]]) -> None:
+    """Stores (key, fingerprint, response) of many requests of one method in one insert."""
+    now = utcnow()
+    bulk_insert(
+        session,
+        idempotency_keys,
+        [
+            {"key": k, "method": method, "fingerprint": fp, "response": r, "created_at": now}
+            for k, fp, r in answers
+        ],
     )

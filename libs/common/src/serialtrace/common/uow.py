@@ -5,7 +5,7 @@ and its idempotency record, so none of them exists without the others.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from google.protobuf.message import Message
@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from serialtrace.common import idempotency, ledger
 from serialtrace.common.auth import Principal, current_principal
 from serialtrace.common.db import Database
-from serialtrace.common.errors import Conflict, Unavailable
+from serialtrace.common.errors import Conflict, ServiceError, Unavailable
 
 log = logging.getLogger(__name__)
 
 R = TypeVar("R", bound=Message)
+Q = TypeVar("Q", bound=Message)
 
 # PostgreSQL: serialization_failure, deadlock_detected.
 _RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
@@ -94,6 +95,99 @@ class Mutations:
                 "a concurrent request changed the same records first; nothing was written, "
                 "read the current state and retry"
             ) from None
+
+    def run_each(
+        self,
+        method: str,
+        requests: Sequence[Q],
+        response_type: type[R],
+        handle: Callable[[UnitOfWork, list[Q]], list[R | ServiceError]],
+    ) -> list[R | ServiceError]:
+        """Runs many `method` requests in one transaction, each with its own outcome.
+
+        Each request carries its own idempotency key, kept exactly as if it had been sent
+        alone (a retry of one item, alone or in another batch, replays its first answer).
+        `handle` gets the requests not answered before and returns, in order, a response
+        or the ServiceError of each; a request that fails must raise before it writes.
+        Nothing is committed for an item that failed; if the transaction itself fails,
+        the whole call fails and nothing is written.
+        """
+        principal = current_principal()
+        keys = [getattr(r, "idempotency_key", "") or "" for r in requests]
+        for key in keys:
+            if key:
+                idempotency.check_key(key)
+        fps = [
+            idempotency.fingerprint(method, r, principal.subject) if k else ""
+            for r, k in zip(requests, keys, strict=True)
+        ]
+        for attempt in (1, 2):
+            outcomes: dict[int, R | ServiceError] = {}
+            with self.database.reader() as session:
+                stored = idempotency.lookup_many(session, [k for k in keys if k])
+            fresh: list[int] = []
+            first_of_key: dict[str, int] = {}
+            repeats: dict[int, int] = {}  # a key's later use in the batch → its first use
+            for n, (key, fp) in enumerate(zip(keys, fps, strict=True)):
+                if key in stored:
+                    outcomes[n] = self._replayed(stored[key], key, method, fp, response_type)
+                elif key in first_of_key:
+                    if fps[first_of_key[key]] == fp:
+                        repeats[n] = first_of_key[key]
+                    else:
+                        outcomes[n] = Conflict(
+                            f"idempotency key {key!r} is used twice in this batch "
+                            "for different requests"
+                        )
+                else:
+                    if key:
+                        first_of_key[key] = n
+                    fresh.append(n)
+            try:
+                with self.database.transaction() as session:
+                    uow = UnitOfWork(session, principal)
+                    answers = handle(uow, [requests[n] for n in fresh]) if fresh else []
+                    for n, answer in zip(fresh, answers, strict=True):
+                        outcomes[n] = answer
+                    ledger.append(session, principal.subject, uow.pending)
+                    idempotency.store_many(
+                        session,
+                        method,
+                        [
+                            (keys[n], fps[n], answer.SerializeToString())
+                            for n, answer in zip(fresh, answers, strict=True)
+                            if keys[n] and not isinstance(answer, ServiceError)
+                        ],
+                    )
+            except IntegrityError as exc:
+                # A concurrent request with one of these keys won the race: answer as it
+                # did (the second attempt finds its key stored).
+                if attempt == 1 and any(keys):
+                    continue
+                log.info("integrity conflict in %s: %s", method, exc.orig)
+                raise Conflict(
+                    "a concurrent request changed the same records first; nothing was "
+                    "written, read the current state and retry"
+                ) from None
+            except OperationalError as exc:
+                if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+                    raise Unavailable(
+                        "the batch collided with a concurrent change and was rolled back; "
+                        "retry it with the same idempotency keys"
+                    ) from None
+                raise
+            # A repeat of a key within the batch gets the answer of its first use.
+            return [outcomes[repeats.get(n, n)] for n in range(len(requests))]
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
+    @staticmethod
+    def _replayed(
+        stored: idempotency.StoredResponse, key: str, method: str, fp: str, response_type: type[R]
+    ) -> R | ServiceError:
+        try:
+            return response_type.FromString(idempotency.replay(stored, key, method, fp))
+        except Conflict as conflict:
+            return conflict
 
     def _replay(self, key: str, method: str, fp: str, response_type: type[R]) -> R | None:
         with self.database.reader() as session:

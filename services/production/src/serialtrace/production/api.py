@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from serialtrace.common.auth import ANY_ROLE, Role, roles
 from serialtrace.common.db import Database
-from serialtrace.common.errors import InvalidArgument
+from serialtrace.common.errors import InvalidArgument, ServiceError, item_error
 from serialtrace.common.ledger import canonical_json
 from serialtrace.common.protomap import enum_str, enum_value, present
 from serialtrace.common.server import GrpcService
@@ -31,8 +31,10 @@ METHOD_ROLES: dict[str, frozenset[Role]] = {
     "CreateWorkOrder": roles(Role.PLANNER),
     "CommissionUnits": roles(Role.PLANNER),
     "RecordOperation": roles(Role.OPERATOR),
+    "RecordOperations": roles(Role.OPERATOR),
     "ApproveOperation": roles(Role.QUALITY),
     "InstallComponent": roles(Role.OPERATOR),
+    "InstallComponents": roles(Role.OPERATOR),
     "RemoveComponent": roles(Role.OPERATOR),
     "CompleteUnit": roles(Role.OPERATOR),
     "BatchGetRoutes": ANY_ROLE,
@@ -49,6 +51,19 @@ METHOD_ROLES: dict[str, frozenset[Role]] = {
 def _check_batch(size: int) -> None:
     if size > MAX_BATCH:
         raise InvalidArgument(f"at most {MAX_BATCH} keys per call, got {size}")
+
+
+def _operation_input(request: pb.RecordOperationRequest) -> usecases.OperationInput:
+    return usecases.OperationInput(
+        request.unit.sku,
+        request.unit.serial,
+        request.operation,
+        request.station,
+        enum_str(core_pb2.Result, request.result),
+        request.measurements_json,
+        from_timestamp(request.started_at),
+        from_timestamp(request.finished_at),
+    )
 
 
 def route_message(row: store.RouteRow) -> pb.Route:
@@ -223,16 +238,7 @@ class ProductionServicer(pb_grpc.ProductionServiceServicer):
     def RecordOperation(
         self, request: pb.RecordOperationRequest, context: Any
     ) -> pb.RecordOperationResponse:
-        op = usecases.OperationInput(
-            request.unit.sku,
-            request.unit.serial,
-            request.operation,
-            request.station,
-            enum_str(core_pb2.Result, request.result),
-            request.measurements_json,
-            from_timestamp(request.started_at),
-            from_timestamp(request.finished_at),
-        )
+        op = _operation_input(request)
         return self.mutations.run(
             "RecordOperation",
             request,
@@ -240,6 +246,37 @@ class ProductionServicer(pb_grpc.ProductionServiceServicer):
             lambda uow: pb.RecordOperationResponse(
                 record=operation_message(*usecases.record_operation(uow, op))
             ),
+        )
+
+    def RecordOperations(
+        self, request: pb.RecordOperationsRequest, context: Any
+    ) -> pb.RecordOperationsResponse:
+        def handle(
+            uow: UnitOfWork, items: list[pb.RecordOperationRequest]
+        ) -> list[pb.RecordOperationResponse | ServiceError]:
+            recorded = usecases.record_operations(uow, [_operation_input(i) for i in items])
+            return [
+                r
+                if isinstance(r, ServiceError)
+                else pb.RecordOperationResponse(record=operation_message(*r))
+                for r in recorded
+            ]
+
+        if len(request.items) > usecases.MAX_OPERATIONS_PER_BATCH:
+            raise InvalidArgument(
+                f"at most {usecases.MAX_OPERATIONS_PER_BATCH} operation records per call, "
+                f"got {len(request.items)}"
+            )
+        outcomes = self.mutations.run_each(
+            "RecordOperation", request.items, pb.RecordOperationResponse, handle
+        )
+        return pb.RecordOperationsResponse(
+            outcomes=[
+                pb.RecordOperationOutcome(error=item_error(o))
+                if isinstance(o, ServiceError)
+                else pb.RecordOperationOutcome(record=o.record)
+                for o in outcomes
+            ]
         )
 
     def ApproveOperation(
@@ -321,6 +358,31 @@ class ProductionServicer(pb_grpc.ProductionServiceServicer):
             return pb.InstallComponentResponse(link=link_messages(uow.session, [edge])[0])
 
         return self.mutations.run("InstallComponent", request, pb.InstallComponentResponse, handler)
+
+    def InstallComponents(
+        self, request: pb.InstallComponentsRequest, context: Any
+    ) -> pb.InstallComponentsResponse:
+        kit = usecases.Kit(
+            parent=(request.parent.sku, request.parent.serial),
+            components=[
+                usecases.Component(
+                    (c.unit.sku, c.unit.serial) if present(c, "unit") else None,
+                    (c.lot.lot.sku, c.lot.lot.lot_number) if present(c, "lot") else None,
+                    c.lot.quantity if present(c, "lot") else 1.0,
+                )
+                for c in request.components
+            ],
+            operation=request.operation,
+            idempotency_key=request.idempotency_key,
+        )
+
+        def handler(uow: UnitOfWork) -> pb.InstallComponentsResponse:
+            edges = usecases.install_kit(uow, self.masterdata, self.quality, self.warehouse, kit)
+            return pb.InstallComponentsResponse(links=link_messages(uow.session, edges))
+
+        return self.mutations.run(
+            "InstallComponents", request, pb.InstallComponentsResponse, handler
+        )
 
     def RemoveComponent(
         self, request: pb.RemoveComponentRequest, context: Any

@@ -48,24 +48,27 @@ class Warehouse:
             "warehouse", wh_grpc.WarehouseServiceStub(open_channel(address))
         )
 
-    def issue_unit(self, sku: str, serial: str, reference: str, key: str) -> None:
-        self._client.IssueToProduction(
-            wh.IssueToProductionRequest(
-                unit=core_pb2.UnitKey(sku=sku, serial=serial),
-                reference=reference,
-                idempotency_key=key,
-            )
-        )
-
-    def issue_lot(
-        self, sku: str, lot_number: str, quantity: float, reference: str, key: str
+    def issue(
+        self,
+        lines: Sequence[tuple[tuple[str, str] | None, tuple[str, str] | None, float]],
+        reference: str,
+        key: str,
     ) -> None:
-        self._client.IssueToProduction(
-            wh.IssueToProductionRequest(
-                lot=core_pb2.LotQuantity(
-                    lot=core_pb2.LotKey(sku=sku, lot_number=lot_number), quantity=quantity
-                ),
-                reference=reference,
+        """Issues (unit, lot, quantity) lines for `reference`, all or none, in one call."""
+        self._client.IssueManyToProduction(
+            wh.IssueManyToProductionRequest(
+                lines=[
+                    wh.IssueLine(
+                        unit=core_pb2.UnitKey(sku=unit[0], serial=unit[1]) if unit else None,
+                        lot=core_pb2.LotQuantity(
+                            lot=core_pb2.LotKey(sku=lot[0], lot_number=lot[1]), quantity=quantity
+                        )
+                        if lot
+                        else None,
+                        reference=reference,
+                    )
+                    for unit, lot, quantity in lines
+                ],
                 idempotency_key=key,
             )
         )

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, sku_chunks, upsert_insert
+from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, sku_chunks
 
 
 class Base(DeclarativeBase):
@@ -220,15 +220,21 @@ def node_ids(
     return found
 
 
-def ensure_node(session: Session, kind: str, sku: str, key: str) -> NodeRow:
-    """The node for a unit or lot, created on first use; locked for this transaction."""
-    # ON CONFLICT: concurrent first uses of one component queue on its row lock below
-    # instead of failing on the unique index.
-    session.execute(
-        upsert_insert(session, NodeRow).values(kind=kind, sku=sku, key=key).on_conflict_do_nothing()
-    )
+_ENSURE_NODE_SQL = text(
+    "INSERT INTO genealogy_nodes (kind, sku, key) VALUES (:kind, :sku, :key) "
+    "ON CONFLICT (kind, sku, key) DO NOTHING"
+)
+
+
+def ensure_node(session: Session, kind: str, sku: str, key: str, *, lock: bool = True) -> NodeRow:
+    """The node for a unit or lot, created on first use; locked for this transaction
+    unless `lock` is false."""
+    # ON CONFLICT: concurrent first uses of one component queue on the unique index
+    # instead of failing on it. Plain SQL text: SQLAlchemy cannot cache the compiled form
+    # of its ON CONFLICT construct, and recompiling it cost more than running it.
+    session.execute(_ENSURE_NODE_SQL, {"kind": kind, "sku": sku, "key": key})
     query = select(NodeRow).where(NodeRow.kind == kind, NodeRow.sku == sku, NodeRow.key == key)
-    return session.scalars(query.with_for_update()).one()
+    return session.scalars(query.with_for_update() if lock else query).one()
 
 
 # Every (ancestor of the parent, descendant of the component) pair gains or loses

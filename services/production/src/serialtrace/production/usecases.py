@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
-from serialtrace.common.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from serialtrace.common.errors import (
+    Conflict,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    ServiceError,
+)
 from serialtrace.common.ledger import unit_entity
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
@@ -154,13 +161,54 @@ class OperationInput:
 def record_operation(
     uow: UnitOfWork, op: OperationInput
 ) -> tuple[store.OperationRow, store.UnitRow]:
+    return _record(uow, op, lambda: _unit_or_raise(uow, op.sku, op.serial))
+
+
+MAX_OPERATIONS_PER_BATCH = 1_000
+
+
+def record_operations(
+    uow: UnitOfWork, ops: Sequence[OperationInput]
+) -> list[tuple[store.OperationRow, store.UnitRow] | ServiceError]:
+    """Each record on its own (a bad one is reported and writes nothing), with every
+    unit read and locked in one query instead of one per record."""
+    if len(ops) > MAX_OPERATIONS_PER_BATCH:
+        raise InvalidArgument(
+            f"at most {MAX_OPERATIONS_PER_BATCH} operation records per call, got {len(ops)}"
+        )
+    units = {
+        (u.sku, u.serial): u
+        for u in store.units_by_keys(
+            uow.session, sorted({(op.sku, op.serial) for op in ops}), for_update=True
+        )
+    }
+
+    def unit_of(op: OperationInput) -> store.UnitRow:
+        unit = units.get((op.sku, op.serial))
+        if unit is None:
+            raise NotFound(f"unit {op.sku}/{op.serial} was not commissioned by production")
+        return unit
+
+    outcomes: list[tuple[store.OperationRow, store.UnitRow] | ServiceError] = []
+    for op in ops:
+        try:
+            outcomes.append(_record(uow, op, partial(unit_of, op)))
+        except ServiceError as error:
+            outcomes.append(error)
+    return outcomes
+
+
+def _record(
+    uow: UnitOfWork, op: OperationInput, find_unit: Callable[[], store.UnitRow]
+) -> tuple[store.OperationRow, store.UnitRow]:
+    """Checks everything first and writes only then, so a failure writes nothing."""
     domain.check_code(op.operation, "operation code")
     domain.check_code(op.station, "station")
     result = parse_enum(domain.Result, op.result, "result")
     measurements = domain.parse_measurements(op.measurements_json)
     finished = op.finished_at or utcnow()
     domain.check_times(op.started_at, finished)
-    unit = _unit_or_raise(uow, op.sku, op.serial)
+    unit = find_unit()
     new_status = domain.status_after_operation(unit.status)
     row = store.OperationRow(
         id=f"OP-{uuid.uuid4().hex[:16].upper()}",
@@ -231,6 +279,28 @@ class Installation:
     idempotency_key: str
 
 
+@dataclass(frozen=True)
+class Component:
+    """One component of a kit: a unit, or a quantity of a lot."""
+
+    unit: tuple[str, str] | None
+    lot: tuple[str, str] | None
+    quantity: float
+
+
+@dataclass(frozen=True)
+class Kit:
+    """Components installed in one parent in one transaction, all or none."""
+
+    parent: tuple[str, str]
+    components: Sequence[Component]
+    operation: str
+    idempotency_key: str
+
+
+MAX_KIT = 1_000
+
+
 def _open_parent(uow: UnitOfWork, sku: str, serial: str) -> store.UnitRow:
     unit = _unit_or_raise(uow, sku, serial)
     if unit.status in (BuildStatus.COMPLETE, BuildStatus.SCRAPPED):
@@ -256,78 +326,128 @@ def install_component(
     warehouse: Warehouse,
     order: Installation,
 ) -> store.EdgeRow:
-    """Local checks first, then the owners of holds and stock, then the edge (SPEC §3.3-4)."""
-    if (order.component_unit is None) == (order.component_lot is None):
-        raise InvalidArgument("give exactly one component: a unit or a lot with a quantity")
-    if order.operation:
-        domain.check_code(order.operation, "operation code")
-    parent = _open_parent(uow, *order.parent)
+    """One component: a kit of one (SPEC §3.3-4)."""
+    component = Component(order.component_unit, order.component_lot, order.quantity)
+    kit = Kit(order.parent, [component], order.operation, order.idempotency_key)
+    return install_kit(uow, masterdata, quality, warehouse, kit)[0]
+
+
+def install_kit(
+    uow: UnitOfWork,
+    masterdata: Masterdata,
+    quality: Quality,
+    warehouse: Warehouse,
+    kit: Kit,
+) -> list[store.EdgeRow]:
+    """Local checks first, then the owners of holds and stock (one call each for the
+    whole kit), then the edges (SPEC §3.3-4)."""
+    if not kit.components:
+        raise InvalidArgument("give at least one component to install")
+    if len(kit.components) > MAX_KIT:
+        raise InvalidArgument(f"at most {MAX_KIT} components per call, got {len(kit.components)}")
+    if kit.operation:
+        domain.check_code(kit.operation, "operation code")
+    many = len(kit.components) > 1
+
+    def which(n: int) -> str:
+        return f"component {n + 1}: " if many else ""
+
+    for n, c in enumerate(kit.components):
+        if (c.unit is None) == (c.lot is None):
+            raise InvalidArgument(
+                f"{which(n)}give exactly one component: a unit or a lot with a quantity"
+            )
+        if c.lot is not None:
+            try:
+                domain.check_lot_quantity(c.quantity)
+            except InvalidArgument as exc:
+                raise InvalidArgument(f"{which(n)}{exc.message}") from None
+    units = [c.unit for c in kit.components if c.unit is not None]
+    lots = [c.lot for c in kit.components if c.lot is not None]
+    if len(set(units)) < len(units):
+        raise FailedPrecondition("a unit can be installed only once; it is listed twice")
+    if kit.parent in units:
+        raise FailedPrecondition("a unit cannot be installed in itself")
+
+    parent = _open_parent(uow, *kit.parent)
     revision, items = _bom_of(uow, masterdata, parent)
-    if order.component_unit is not None:
-        kind, (c_sku, c_key), quantity = "UNIT", order.component_unit, 1.0
-        if order.component_unit == order.parent:
-            raise FailedPrecondition("a unit cannot be installed in itself")
-        domain.check_in_bom(c_sku, parent.sku, revision, items)
-        if not masterdata.units_exist([order.component_unit]):
-            raise NotFound(f"no unit {c_sku}/{c_key} in masterdata")
-    else:
-        assert order.component_lot is not None
-        kind, (c_sku, c_key) = "LOT", order.component_lot
-        quantity = domain.check_lot_quantity(order.quantity)
-        domain.check_in_bom(c_sku, parent.sku, revision, items)
-        if not masterdata.lots_exist([order.component_lot]):
-            raise NotFound(f"no lot {c_sku}/{c_key} in masterdata")
+    for key in [*units, *lots]:
+        domain.check_in_bom(key[0], parent.sku, revision, items)
+    missing_units = set(units) - masterdata.units_exist(units) if units else set()
+    if missing_units:
+        c_sku, c_key = sorted(missing_units)[0]
+        raise NotFound(f"no unit {c_sku}/{c_key} in masterdata")
+    missing_lots = set(lots) - masterdata.lots_exist(lots) if lots else set()
+    if missing_lots:
+        c_sku, c_key = sorted(missing_lots)[0]
+        raise NotFound(f"no lot {c_sku}/{c_key} in masterdata")
 
     parent_node = store.ensure_node(uow.session, "UNIT", parent.sku, parent.serial)
-    component = store.ensure_node(uow.session, kind, c_sku, c_key)
-    if kind == "UNIT":
-        if component.installed_in_id is not None:
-            holder = store.nodes_by_ids(uow.session, [component.installed_in_id])
-            owner = holder[component.installed_in_id]
-            raise FailedPrecondition(
-                f"unit {c_sku}/{c_key} is already installed in "
-                f"{owner.sku}/{owner.key}; remove it there first"
-            )
-        if store.contains(uow.session, component.id, parent_node.id):
-            raise FailedPrecondition(
-                f"{c_sku}/{c_key} contains {parent.sku}/{parent.serial}; "
-                "installing it would make a cycle"
-            )
+    nodes = []
+    for c in kit.components:
+        kind, (c_sku, c_key) = ("UNIT", c.unit) if c.unit else ("LOT", c.lot)  # type: ignore[misc]
+        # Only a unit's node is locked: it can be in one parent at a time. Lots go into
+        # many parents at once, and high-runner lots would otherwise serialize installs.
+        node = store.ensure_node(uow.session, kind, c_sku, c_key, lock=kind == "UNIT")
+        if kind == "UNIT":
+            _check_unit_installable(uow, node, parent_node)
+        nodes.append(node)
 
-    held = quality.holds_on(
-        [(c_sku, c_key)] if kind == "UNIT" else [], [(c_sku, c_key)] if kind == "LOT" else []
-    )
+    held = quality.holds_on(units, lots)
     if held:
         raise FailedPrecondition(f"cannot install held material: {'; '.join(held)}")
     reference = f"{parent.sku}/{parent.serial}"
-    issue_key = f"production:{order.idempotency_key or uuid.uuid4().hex}"
-    if kind == "LOT":
-        warehouse.issue_lot(c_sku, c_key, quantity, reference, issue_key)
-    elif not store.units_by_keys(uow.session, [(c_sku, c_key)]):
-        # Purchased units come from warehouse stock; subassemblies built here do not.
-        warehouse.issue_unit(c_sku, c_key, reference, issue_key)
+    issue_key = f"production:{kit.idempotency_key or uuid.uuid4().hex}"
+    built_here = {(u.sku, u.serial) for u in store.units_by_keys(uow.session, units)}
+    # Purchased units come from warehouse stock; subassemblies built here do not.
+    issues = [c for c in kit.components if c.lot is not None or c.unit not in built_here]
+    if issues:
+        warehouse.issue([(c.unit, c.lot, c.quantity) for c in issues], reference, issue_key)
 
-    edge = store.add_edge(
-        uow.session,
-        f"GE-{uuid.uuid4().hex[:16].upper()}",
-        parent_node,
-        component,
-        quantity,
-        order.operation or None,
-        uow.actor,
-        utcnow(),
-    )
-    payload = {
-        "edge": edge.id,
-        "parent": reference,
-        "component_kind": kind,
-        "component": f"{c_sku}/{c_key}",
-        "quantity": quantity,
-        "operation": order.operation or None,
-    }
-    uow.record("component.installed", "unit", unit_entity(parent.sku, parent.serial), payload)
-    uow.record("installed_into", kind.lower(), f"{c_sku}:{c_key}", payload)
-    return edge
+    now = utcnow()
+    edges = []
+    for c, node in zip(kit.components, nodes, strict=True):
+        quantity = c.quantity if c.lot is not None else 1.0
+        edge = store.add_edge(
+            uow.session,
+            f"GE-{uuid.uuid4().hex[:16].upper()}",
+            parent_node,
+            node,
+            quantity,
+            kit.operation or None,
+            uow.actor,
+            now,
+        )
+        payload = {
+            "edge": edge.id,
+            "parent": reference,
+            "component_kind": node.kind,
+            "component": f"{node.sku}/{node.key}",
+            "quantity": quantity,
+            "operation": kit.operation or None,
+        }
+        uow.record("component.installed", "unit", unit_entity(parent.sku, parent.serial), payload)
+        uow.record("installed_into", node.kind.lower(), f"{node.sku}:{node.key}", payload)
+        edges.append(edge)
+    return edges
+
+
+def _check_unit_installable(
+    uow: UnitOfWork, component: store.NodeRow, parent: store.NodeRow
+) -> None:
+    """In no other parent, and not containing the parent (that would make a cycle)."""
+    if component.installed_in_id is not None:
+        holder = store.nodes_by_ids(uow.session, [component.installed_in_id])
+        owner = holder[component.installed_in_id]
+        raise FailedPrecondition(
+            f"unit {component.sku}/{component.key} is already installed in "
+            f"{owner.sku}/{owner.key}; remove it there first"
+        )
+    if store.contains(uow.session, component.id, parent.id):
+        raise FailedPrecondition(
+            f"{component.sku}/{component.key} contains {parent.sku}/{parent.key}; "
+            "installing it would make a cycle"
+        )
 
 
 def remove_component(

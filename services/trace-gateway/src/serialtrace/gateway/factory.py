@@ -30,9 +30,11 @@ idempotency key derived from the prefix, the step and the unit, so re-running a 
 that crashed replays what was done and continues (SPEC §3.9).
 
 Used by `make run` (a few hundred units as demo data) and the benchmark (1,000 or
-100,000 units on PostgreSQL). Speed is the services' (24 mutating calls a finished
-unit, InstallComponent with its four calls to other services the heaviest): about 1.8
-finished units/s on two cores with each service its own process.
+100,000 units on PostgreSQL). Speed is the services': each unit's materials go in as one
+kit (InstallComponents: one call to each of masterdata, quality and warehouse for the
+whole kit) and its route's records in one RecordOperations call, so a finished unit
+costs 6 production calls; about 6-8 finished units/s on two cores with each service
+its own process (it was 1.7/s with one call per component and per record).
 """
 
 from __future__ import annotations
@@ -748,73 +750,82 @@ class _Build:
 
     def _build_unit(self, n: int) -> None:
         """One finished unit, in shop-floor order: its subassembly's materials, tests and
-        completion, then the finished unit's materials and subassembly, its tests, and
-        its completion."""
+        completion, then the finished unit's subassembly and materials, its tests, and
+        its completion. Each unit's materials go in as one kit (one call)."""
         rng = random.Random(f"{self.plan.seed}:{n}")  # noqa: S311 - reproducible measurements
         sub = _unit(self.plan.sub_sku, self.subs[n])
         fin = _unit(self.plan.finished_sku, self.finished[n])
         offset = len(FINISHED_MATERIALS)
-        for m in range(len(SUB_MATERIALS)):
-            self._install_lot(sub, offset + m, n, SUB_ROUTE[0])
-        for op in SUB_ROUTE:
-            self._record(sub, op, rng)
+        self._install_kit(sub, None, range(offset, offset + len(SUB_MATERIALS)), n, SUB_ROUTE[0])
+        self._record(sub, SUB_ROUTE, rng)
         self._complete(sub)
-        self.s.call(
-            "production",
-            "InstallComponent",
-            pp.InstallComponentRequest(
-                parent=fin,
-                component_unit=sub,
-                operation=FINISHED_ROUTE[0],
-                idempotency_key=self.key("install", fin.serial, sub.sku),
-            ),
-            pp.InstallComponentResponse,
-            f"installing {sub.sku}/{sub.serial} in {fin.sku}/{fin.serial}",
-        )
-        self.counters.add("production", "installs")
-        for m in range(len(FINISHED_MATERIALS)):
-            self._install_lot(fin, m, n, FINISHED_ROUTE[0])
-        for op in FINISHED_ROUTE:
-            self._record(fin, op, rng)
+        self._install_kit(fin, sub, range(len(FINISHED_MATERIALS)), n, FINISHED_ROUTE[0])
+        self._record(fin, FINISHED_ROUTE, rng)
         self._complete(fin)
 
-    def _install_lot(self, parent: core_pb2.UnitKey, m: int, n: int, op: str) -> None:
-        sku, number = self.plan.lot_of(n, m)
+    def _install_kit(
+        self,
+        parent: core_pb2.UnitKey,
+        sub: core_pb2.UnitKey | None,
+        materials: range,
+        n: int,
+        op: str,
+    ) -> None:
+        components = [pp.ComponentToInstall(unit=sub)] if sub is not None else []
+        for m in materials:
+            sku, number = self.plan.lot_of(n, m)
+            components.append(
+                pp.ComponentToInstall(
+                    lot=core_pb2.LotQuantity(
+                        lot=core_pb2.LotKey(sku=sku, lot_number=number),
+                        quantity=MATERIALS[m].quantity,
+                    )
+                )
+            )
         self.s.call(
             "production",
-            "InstallComponent",
-            pp.InstallComponentRequest(
+            "InstallComponents",
+            pp.InstallComponentsRequest(
                 parent=parent,
-                component_lot=core_pb2.LotQuantity(
-                    lot=core_pb2.LotKey(sku=sku, lot_number=number),
-                    quantity=MATERIALS[m].quantity,
-                ),
+                components=components,
                 operation=op,
-                idempotency_key=self.key("install", parent.serial, sku),
+                idempotency_key=self.key("kit", parent.serial),
             ),
-            pp.InstallComponentResponse,
-            f"installing lot {sku}/{number} in {parent.sku}/{parent.serial}",
+            pp.InstallComponentsResponse,
+            f"installing {len(components)} components in {parent.sku}/{parent.serial}",
         )
-        self.counters.add("production", "installs")
+        self.counters.add("production", "installs", len(components))
 
-    def _record(self, unit: core_pb2.UnitKey, op: str, rng: random.Random) -> None:
-        self.s.call(
+    def _record(self, unit: core_pb2.UnitKey, route: Sequence[str], rng: random.Random) -> None:
+        """The unit's passing records, one per route operation, in one call."""
+        reply = self.s.call(
             "production",
-            "RecordOperation",
-            pp.RecordOperationRequest(
-                unit=unit,
-                operation=op,
-                station=f"{self.line}/{op}",
-                result=core_pb2.RESULT_PASS,
-                # Timestamps are left to the service (it stamps the finish): a retry must
-                # send the very same request for its idempotency key to replay.
-                measurements_json=json.dumps(_measurements(op, rng), sort_keys=True),
-                idempotency_key=self.key("operation", unit.serial, op),
+            "RecordOperations",
+            pp.RecordOperationsRequest(
+                items=[
+                    pp.RecordOperationRequest(
+                        unit=unit,
+                        operation=op,
+                        station=f"{self.line}/{op}",
+                        result=core_pb2.RESULT_PASS,
+                        # Timestamps are left to the service (it stamps the finish): a
+                        # retry must send the very same request for its key to replay.
+                        measurements_json=json.dumps(_measurements(op, rng), sort_keys=True),
+                        idempotency_key=self.key("operation", unit.serial, op),
+                    )
+                    for op in route
+                ]
             ),
-            pp.RecordOperationResponse,
-            f"recording {op} on {unit.sku}/{unit.serial}",
+            pp.RecordOperationsResponse,
+            f"recording {', '.join(route)} on {unit.sku}/{unit.serial}",
         )
-        self.counters.add("production", "operations")
+        failed = [o.error for o in reply.outcomes if o.HasField("error")]
+        if failed:
+            raise FactoryError(
+                f"production.RecordOperations refused a record of {unit.sku}/{unit.serial}: "
+                f"{failed[0].code}: {failed[0].message}"
+            )
+        self.counters.add("production", "operations", len(route))
 
     def _complete(self, unit: core_pb2.UnitKey) -> None:
         self.s.call(

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from itertools import takewhile
 from typing import Any
 
 import strawberry
 
 from serialtrace.common.auth import Role, roles
-from serialtrace.common.errors import InvalidArgument, ServiceError
+from serialtrace.common.errors import InvalidArgument, ServiceError, error_of
 from serialtrace.common.protomap import enum_value
 from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway import inputs as gi
@@ -104,10 +105,8 @@ def _key(idempotency_key: str | None) -> str:
 # --- the write paths a scanner can also take (submitScans reuses them) --------------------
 
 
-async def record_operation(
-    context: GatewayContext, input: gi.RecordOperationInput, key: str | None
-) -> OperationRecord:
-    request = pp.RecordOperationRequest(
+def _operation_request(input: gi.RecordOperationInput, key: str | None) -> Any:
+    return pp.RecordOperationRequest(
         unit=input.unit.proto(),
         operation=input.operation,
         station=input.station,
@@ -117,7 +116,12 @@ async def record_operation(
         finished_at=gi.stamp(input.finished_at),
         idempotency_key=_key(key),
     )
-    reply = await _write(context, "recordOperation", request)
+
+
+async def record_operation(
+    context: GatewayContext, input: gi.RecordOperationInput, key: str | None
+) -> OperationRecord:
+    reply = await _write(context, "recordOperation", _operation_request(input, key))
     return OperationRecord.of(reply.record)
 
 
@@ -517,36 +521,105 @@ class Mutation:
             raise InvalidArgument(
                 f"a batch holds at most {MAX_SCANS_PER_BATCH} scans, got {len(scans)}; split it"
             )
-        outcomes = []
-        for scan in scans:
-            outcomes.append(await _run_scan(context, scan, info))
+        outcomes: list[ScanOutcome] = []
+        while len(outcomes) < len(scans):
+            # Consecutive operation records (a test station's usual batch) go to production
+            # in one call, still in order and each with its own key and outcome.
+            run = list(takewhile(_is_operation_record, scans[len(outcomes) :]))
+            if len(run) > 1:
+                outcomes.extend(await _record_operations(context, run))
+            else:
+                outcomes.append(await _run_scan(context, scans[len(outcomes)]))
         return outcomes
 
 
-async def _run_scan(context: GatewayContext, scan: gi.ScanInput, info: Ctx) -> ScanOutcome:
+def _action_of(scan: gi.ScanInput) -> tuple[str, Any]:
+    if not scan.idempotency_key.strip():
+        raise InvalidArgument("every scan needs its own idempotencyKey")
+    chosen = [
+        (name, value)
+        for name in SCAN_ACTIONS
+        if (value := getattr(scan.action, name, None)) not in (None, strawberry.UNSET)
+    ]
+    if len(chosen) != 1:
+        raise InvalidArgument("a scan's action names exactly one of its fields")
+    return chosen[0]
+
+
+def _is_operation_record(scan: gi.ScanInput) -> bool:
+    try:
+        return _action_of(scan)[0] == "record_operation"
+    except InvalidArgument:
+        return False
+
+
+async def _run_scan(context: GatewayContext, scan: gi.ScanInput) -> ScanOutcome:
     key = scan.idempotency_key
     try:
-        if not key.strip():
-            raise InvalidArgument("every scan needs its own idempotencyKey")
-        chosen = [
-            (name, value)
-            for name in SCAN_ACTIONS
-            if (value := getattr(scan.action, name, None)) not in (None, strawberry.UNSET)
-        ]
-        if len(chosen) != 1:
-            raise InvalidArgument("a scan's action names exactly one of its fields")
-        name, action_input = chosen[0]
+        name, action_input = _action_of(scan)
         await SCAN_ACTIONS[name](context, action_input, key)
         return ScanOutcome(idempotency_key=key, ok=True)
-    except ServiceError as error:
+    except Exception as error:
+        return _failed(context, key, error)
+
+
+async def _record_operations(
+    context: GatewayContext, scans: list[gi.ScanInput]
+) -> list[ScanOutcome]:
+    """Operation-record scans in one RecordOperations call; an item whose input is bad is
+    answered here and not sent."""
+    outcomes: list[ScanOutcome | None] = []
+    requests = []
+    for scan in scans:
+        try:
+            requests.append(_operation_request(_action_of(scan)[1], scan.idempotency_key))
+            outcomes.append(None)
+        except Exception as error:
+            outcomes.append(_failed(context, scan.idempotency_key, error))
+    if not requests:
+        return [o for o in outcomes if o is not None]
+    try:
+        _, _, allowed = MUTATIONS["recordOperation"]
+        context.require(allowed, "recordOperation")
+        try:
+            reply = await context.calls.write(
+                "production", "RecordOperations", pp.RecordOperationsRequest(items=requests)
+            )
+        finally:
+            context.after_write()
+        answers = iter(reply.outcomes)
+    except Exception as error:  # the call as a whole failed: so did each item in it
+        return [
+            o or _failed(context, s.idempotency_key, error)
+            for o, s in zip(outcomes, scans, strict=True)
+        ]
+    done = []
+    for outcome, scan in zip(outcomes, scans, strict=True):
+        if outcome is None:
+            answer = next(answers)
+            outcome = (
+                ScanOutcome(idempotency_key=scan.idempotency_key, ok=True)
+                if answer.HasField("record")
+                else ScanOutcome(
+                    idempotency_key=scan.idempotency_key,
+                    ok=False,
+                    error_code=code_of(error_of(answer.error)),
+                    message=answer.error.message,
+                )
+            )
+        done.append(outcome)
+    return done
+
+
+def _failed(context: GatewayContext, key: str, error: Exception) -> ScanOutcome:
+    if isinstance(error, ServiceError):
         return ScanOutcome(
             idempotency_key=key, ok=False, error_code=code_of(error), message=error.message
         )
-    except Exception:
-        log.exception("scan %s failed unexpectedly", key)
-        return ScanOutcome(
-            idempotency_key=key,
-            ok=False,
-            error_code="INTERNAL",
-            message=f"internal error in the gateway (trace id {context.trace_id})",
-        )
+    log.error("scan %s failed unexpectedly", key, exc_info=error)
+    return ScanOutcome(
+        idempotency_key=key,
+        ok=False,
+        error_code="INTERNAL",
+        message=f"internal error in the gateway (trace id {context.trace_id})",
+    )

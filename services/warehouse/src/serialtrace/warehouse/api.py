@@ -31,6 +31,7 @@ METHOD_ROLES: dict[str, frozenset[Role]] = {
             "ReceiveUnits",
             "MoveStock",
             "IssueToProduction",
+            "IssueManyToProduction",
             "Pack",
             "Unpack",
             "CreateShipment",
@@ -230,6 +231,29 @@ class WarehouseServicer(pb_grpc.WarehouseServiceServicer):
                         uow, unit, lot, request.lot.quantity, request.reference
                     )
                 )
+            ),
+        )
+
+    def IssueManyToProduction(
+        self, request: pb.IssueManyToProductionRequest, context: Any
+    ) -> pb.IssueManyToProductionResponse:
+        lines = [
+            usecases.IssueLine(
+                (line.unit.sku, line.unit.serial) if present(line, "unit") else None,
+                (line.lot.lot.sku, line.lot.lot.lot_number) if present(line, "lot") else None,
+                line.lot.quantity,
+                line.reference,
+            )
+            for line in request.lines
+        ]
+        return self.mutations.run(
+            "IssueManyToProduction",
+            request,
+            pb.IssueManyToProductionResponse,
+            lambda uow: pb.IssueManyToProductionResponse(
+                movements=[
+                    movement_message(m) for m in usecases.issue_many_to_production(uow, lines)
+                ]
             ),
         )
 

@@ -296,53 +296,95 @@ def _live_package(found: dict[str, store.PackageRow], sscc: str) -> store.Packag
     return package
 
 
+@dataclass(frozen=True)
+class IssueLine:
+    unit: Key | None
+    lot: Key | None
+    quantity: float
+    reference: str
+
+
 def issue_to_production(
     uow: UnitOfWork, unit: Key | None, lot: Key | None, quantity: float, reference: str
 ) -> dict[str, Any]:
     """A unit leaves stock, or a lot quantity is consumed; never below zero on hand."""
-    if (unit is None) == (lot is None):
-        raise InvalidArgument("issue exactly one of a unit and a lot quantity")
+    return issue_many_to_production(uow, [IssueLine(unit, lot, quantity, reference)])[0]
+
+
+def issue_many_to_production(uow: UnitOfWork, lines: Sequence[IssueLine]) -> list[dict[str, Any]]:
+    """Every line issued, or none: one read of the stock involved, locked in key order
+    (so concurrent kits on the same lots queue instead of deadlocking), then the lines
+    in order against it, so two lines of one lot cannot together exceed what is on hand."""
+    if not lines:
+        raise InvalidArgument("give at least one unit or lot to issue")
+    domain.check_batch(len(lines), "issue lines")
+    for n, line in enumerate(lines):
+        where = f"line {n + 1}: " if len(lines) > 1 else ""
+        if (line.unit is None) == (line.lot is None):
+            raise InvalidArgument(f"{where}issue exactly one of a unit and a lot quantity")
+        if line.lot is not None:
+            domain.check_quantity(line.quantity, f"{where}quantity")
+    units = store.units(
+        uow.session, sorted({ln.unit for ln in lines if ln.unit is not None}), for_update=True
+    )
+    lots = store.lot_stock(
+        uow.session, [ln.lot for ln in lines if ln.lot is not None], for_update=True
+    )
     now = utcnow()
-    if unit is not None:
-        row = store.units(uow.session, [unit], for_update=True).get(unit)
+    moves = [_issue_line(uow, line, now, units, lots) for line in lines]
+    store.add_movements(uow.session, moves)
+    return moves
+
+
+def _issue_line(
+    uow: UnitOfWork,
+    line: IssueLine,
+    now: datetime,
+    units: dict[Key, store.UnitStockRow],
+    lots: dict[Key, list[store.LotStockRow]],
+) -> dict[str, Any]:
+    if line.unit is not None:
+        unit = line.unit
+        row = units.get(unit)
         if row is None:
             raise NotFound(f"unit {unit[0]}/{unit[1]} is not in the warehouse")
         domain.require_in_stock(f"unit {unit[0]}/{unit[1]}", row.custody, row.package_sscc)
         move = _movement(
-            uow, MovementKind.ISSUE, now, unit=unit, source=row.location_code, reference=reference
-        )
-        row.custody, row.location_code = Custody.ISSUED.value, None
-        uow.record("unit.issued", "unit", unit_entity(*unit), {"reference": reference})
-    else:
-        assert lot is not None
-        domain.check_quantity(quantity)
-        rows = store.lot_stock(uow.session, [lot], for_update=True)[lot]  # serializes issuers
-        if not rows:
-            raise NotFound(f"lot {lot[0]}/{lot[1]} has never been received")
-        domain.check_lot_available(
-            f"lot {lot[0]}/{lot[1]}", sum(r.quantity for r in rows), quantity
-        )
-        remaining, sources = quantity, []
-        for level in rows:
-            take = min(level.quantity, remaining)
-            if take > 0:
-                level.quantity -= take
-                remaining -= take
-                sources.append(level.location_code)
-        move = _movement(
             uow,
             MovementKind.ISSUE,
             now,
-            lot=lot,
-            quantity=quantity,
-            source=",".join(sources),
-            reference=reference,
+            unit=unit,
+            source=row.location_code,
+            reference=line.reference,
         )
-        uow.record(
-            "lot.issued", "lot", lot_entity(*lot), {"quantity": quantity, "reference": reference}
-        )
-    store.add_movements(uow.session, [move])
-    return move
+        row.custody, row.location_code = Custody.ISSUED.value, None
+        uow.record("unit.issued", "unit", unit_entity(*unit), {"reference": line.reference})
+        return move
+    assert line.lot is not None
+    lot, quantity = line.lot, line.quantity
+    rows = lots[lot]
+    if not rows:
+        raise NotFound(f"lot {lot[0]}/{lot[1]} has never been received")
+    domain.check_lot_available(f"lot {lot[0]}/{lot[1]}", sum(r.quantity for r in rows), quantity)
+    remaining, sources = quantity, []
+    for level in rows:
+        take = min(level.quantity, remaining)
+        if take > 0:
+            level.quantity -= take
+            remaining -= take
+            sources.append(level.location_code)
+    uow.record(
+        "lot.issued", "lot", lot_entity(*lot), {"quantity": quantity, "reference": line.reference}
+    )
+    return _movement(
+        uow,
+        MovementKind.ISSUE,
+        now,
+        lot=lot,
+        quantity=quantity,
+        source=",".join(sources),
+        reference=line.reference,
+    )
 
 
 def pack(

@@ -233,6 +233,26 @@ class RecordOperationResponse(_message.Message):
     record: OperationRecord
     def __init__(self, record: _Optional[_Union[OperationRecord, _Mapping]] = ...) -> None: ...
 
+class RecordOperationsRequest(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[RecordOperationRequest]
+    def __init__(self, items: _Optional[_Iterable[_Union[RecordOperationRequest, _Mapping]]] = ...) -> None: ...
+
+class RecordOperationsResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[RecordOperationOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[RecordOperationOutcome, _Mapping]]] = ...) -> None: ...
+
+class RecordOperationOutcome(_message.Message):
+    __slots__ = ("record", "error")
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    record: OperationRecord
+    error: _core_pb2.ItemError
+    def __init__(self, record: _Optional[_Union[OperationRecord, _Mapping]] = ..., error: _Optional[_Union[_core_pb2.ItemError, _Mapping]] = ...) -> None: ...
+
 class ApproveOperationRequest(_message.Message):
     __slots__ = ("id", "meaning", "idempotency_key")
     ID_FIELD_NUMBER: _ClassVar[int]
@@ -280,6 +300,32 @@ class InstallComponentResponse(_message.Message):
     LINK_FIELD_NUMBER: _ClassVar[int]
     link: ComponentLink
     def __init__(self, link: _Optional[_Union[ComponentLink, _Mapping]] = ...) -> None: ...
+
+class InstallComponentsRequest(_message.Message):
+    __slots__ = ("parent", "components", "operation", "idempotency_key")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    COMPONENTS_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    parent: _core_pb2.UnitKey
+    components: _containers.RepeatedCompositeFieldContainer[ComponentToInstall]
+    operation: str
+    idempotency_key: str
+    def __init__(self, parent: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., components: _Optional[_Iterable[_Union[ComponentToInstall, _Mapping]]] = ..., operation: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class ComponentToInstall(_message.Message):
+    __slots__ = ("unit", "lot")
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    LOT_FIELD_NUMBER: _ClassVar[int]
+    unit: _core_pb2.UnitKey
+    lot: _core_pb2.LotQuantity
+    def __init__(self, unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., lot: _Optional[_Union[_core_pb2.LotQuantity, _Mapping]] = ...) -> None: ...
+
+class InstallComponentsResponse(_message.Message):
+    __slots__ = ("links",)
+    LINKS_FIELD_NUMBER: _ClassVar[int]
+    links: _containers.RepeatedCompositeFieldContainer[ComponentLink]
+    def __init__(self, links: _Optional[_Iterable[_Union[ComponentLink, _Mapping]]] = ...) -> None: ...
 
 class RemoveComponentRequest(_message.Message):
     __slots__ = ("parent", "component_unit", "component_lot", "reason", "idempotency_key")

@@ -64,6 +64,11 @@ class ProductionServiceStub:
                 request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.RecordOperationRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.RecordOperationResponse.FromString,
                 _registered_method=True)
+        self.RecordOperations = channel.unary_unary(
+                '/serialtrace.production.v1.ProductionService/RecordOperations',
+                request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.RecordOperationsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.RecordOperationsResponse.FromString,
+                _registered_method=True)
         self.ApproveOperation = channel.unary_unary(
                 '/serialtrace.production.v1.ProductionService/ApproveOperation',
                 request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.ApproveOperationRequest.SerializeToString,
@@ -78,6 +83,11 @@ class ProductionServiceStub:
                 '/serialtrace.production.v1.ProductionService/InstallComponent',
                 request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.InstallComponentRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.InstallComponentResponse.FromString,
+                _registered_method=True)
+        self.InstallComponents = channel.unary_unary(
+                '/serialtrace.production.v1.ProductionService/InstallComponents',
+                request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.InstallComponentsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.InstallComponentsResponse.FromString,
                 _registered_method=True)
         self.RemoveComponent = channel.unary_unary(
                 '/serialtrace.production.v1.ProductionService/RemoveComponent',
@@ -155,6 +165,15 @@ class ProductionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordOperations(self, request, context):
+        """Many operation records in one transaction (a station's or scanner's batch). Each item
+        stands alone: its own idempotency key (replayed as if sent alone) and its own outcome;
+        a bad item is reported and changes nothing, the rest are recorded.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ApproveOperation(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -169,6 +188,14 @@ class ProductionServiceServicer:
 
     def InstallComponent(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def InstallComponents(self, request, context):
+        """Several components into one parent in one transaction, all or none, under the same
+        rules as InstallComponent, with one call each to masterdata, quality and warehouse.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -252,6 +279,11 @@ def add_ProductionServiceServicer_to_server(servicer, server):
                     request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.RecordOperationRequest.FromString,
                     response_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.RecordOperationResponse.SerializeToString,
             ),
+            'RecordOperations': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordOperations,
+                    request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.RecordOperationsRequest.FromString,
+                    response_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.RecordOperationsResponse.SerializeToString,
+            ),
             'ApproveOperation': grpc.unary_unary_rpc_method_handler(
                     servicer.ApproveOperation,
                     request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.ApproveOperationRequest.FromString,
@@ -266,6 +298,11 @@ def add_ProductionServiceServicer_to_server(servicer, server):
                     servicer.InstallComponent,
                     request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.InstallComponentRequest.FromString,
                     response_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.InstallComponentResponse.SerializeToString,
+            ),
+            'InstallComponents': grpc.unary_unary_rpc_method_handler(
+                    servicer.InstallComponents,
+                    request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.InstallComponentsRequest.FromString,
+                    response_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.InstallComponentsResponse.SerializeToString,
             ),
             'RemoveComponent': grpc.unary_unary_rpc_method_handler(
                     servicer.RemoveComponent,
@@ -476,6 +513,33 @@ class ProductionService:
             _registered_method=True)
 
     @staticmethod
+    def RecordOperations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.production.v1.ProductionService/RecordOperations',
+            serialtrace_dot_production_dot_v1_dot_production__pb2.RecordOperationsRequest.SerializeToString,
+            serialtrace_dot_production_dot_v1_dot_production__pb2.RecordOperationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def ApproveOperation(request,
             target,
             options=(),
@@ -546,6 +610,33 @@ class ProductionService:
             '/serialtrace.production.v1.ProductionService/InstallComponent',
             serialtrace_dot_production_dot_v1_dot_production__pb2.InstallComponentRequest.SerializeToString,
             serialtrace_dot_production_dot_v1_dot_production__pb2.InstallComponentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def InstallComponents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.production.v1.ProductionService/InstallComponents',
+            serialtrace_dot_production_dot_v1_dot_production__pb2.InstallComponentsRequest.SerializeToString,
+            serialtrace_dot_production_dot_v1_dot_production__pb2.InstallComponentsResponse.FromString,
             options,
             channel_credentials,
             insecure,

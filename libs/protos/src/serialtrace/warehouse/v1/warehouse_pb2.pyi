@@ -236,6 +236,30 @@ class IssueToProductionResponse(_message.Message):
     movement: Movement
     def __init__(self, movement: _Optional[_Union[Movement, _Mapping]] = ...) -> None: ...
 
+class IssueLine(_message.Message):
+    __slots__ = ("unit", "lot", "reference")
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    LOT_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    unit: _core_pb2.UnitKey
+    lot: _core_pb2.LotQuantity
+    reference: str
+    def __init__(self, unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., lot: _Optional[_Union[_core_pb2.LotQuantity, _Mapping]] = ..., reference: _Optional[str] = ...) -> None: ...
+
+class IssueManyToProductionRequest(_message.Message):
+    __slots__ = ("lines", "idempotency_key")
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    lines: _containers.RepeatedCompositeFieldContainer[IssueLine]
+    idempotency_key: str
+    def __init__(self, lines: _Optional[_Iterable[_Union[IssueLine, _Mapping]]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class IssueManyToProductionResponse(_message.Message):
+    __slots__ = ("movements",)
+    MOVEMENTS_FIELD_NUMBER: _ClassVar[int]
+    movements: _containers.RepeatedCompositeFieldContainer[Movement]
+    def __init__(self, movements: _Optional[_Iterable[_Union[Movement, _Mapping]]] = ...) -> None: ...
+
 class PackRequest(_message.Message):
     __slots__ = ("sscc", "kind", "units", "package_ssccs", "idempotency_key")
     SSCC_FIELD_NUMBER: _ClassVar[int]

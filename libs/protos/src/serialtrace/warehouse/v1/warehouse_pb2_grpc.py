@@ -54,6 +54,11 @@ class WarehouseServiceStub:
                 request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.IssueToProductionRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.IssueToProductionResponse.FromString,
                 _registered_method=True)
+        self.IssueManyToProduction = channel.unary_unary(
+                '/serialtrace.warehouse.v1.WarehouseService/IssueManyToProduction',
+                request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.IssueManyToProductionRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.IssueManyToProductionResponse.FromString,
+                _registered_method=True)
         self.Pack = channel.unary_unary(
                 '/serialtrace.warehouse.v1.WarehouseService/Pack',
                 request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.PackRequest.SerializeToString,
@@ -134,6 +139,13 @@ class WarehouseServiceServicer:
 
     def IssueToProduction(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IssueManyToProduction(self, request, context):
+        """Several issues in one transaction, all or none (e.g. one unit's whole kit).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -227,6 +239,11 @@ def add_WarehouseServiceServicer_to_server(servicer, server):
                     servicer.IssueToProduction,
                     request_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.IssueToProductionRequest.FromString,
                     response_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.IssueToProductionResponse.SerializeToString,
+            ),
+            'IssueManyToProduction': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueManyToProduction,
+                    request_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.IssueManyToProductionRequest.FromString,
+                    response_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.IssueManyToProductionResponse.SerializeToString,
             ),
             'Pack': grpc.unary_unary_rpc_method_handler(
                     servicer.Pack,
@@ -392,6 +409,33 @@ class WarehouseService:
             '/serialtrace.warehouse.v1.WarehouseService/IssueToProduction',
             serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.IssueToProductionRequest.SerializeToString,
             serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.IssueToProductionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueManyToProduction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.warehouse.v1.WarehouseService/IssueManyToProduction',
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.IssueManyToProductionRequest.SerializeToString,
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.IssueManyToProductionResponse.FromString,
             options,
             channel_credentials,
             insecure,
