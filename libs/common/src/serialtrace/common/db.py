@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     MetaData,
+    Table,
     Text,
     bindparam,
     cast,
@@ -31,7 +33,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -193,37 +195,56 @@ def bulk_insert(
         return []
     table = getattr(table, "__table__", table)
     if session.get_bind().dialect.name == "postgresql":
-        names = list(rows[0])
-        arrays = []
+        names = tuple(rows[0])
+        sql = _unnest_insert_sql(
+            session.get_bind().dialect, table, names, tuple(conflict_columns), tuple(returning)
+        )
+        params = {}
         for n, name in enumerate(names):
-            column_type = table.c[name].type
-            is_json = isinstance(column_type, JSON)  # JSON travels as text and is cast back
-            values = [json.dumps(r[name]) if is_json else r[name] for r in rows]
-            arrays.append(
-                bindparam(
-                    f"p{n}", values, type_=postgresql.ARRAY(Text() if is_json else column_type)
-                )
-            )
-        unnested = (
-            func.unnest(*arrays)
-            .table_valued(*(f"c{n}" for n in range(len(names))))
-            .render_derived()
-        )
-        source = select(
-            *(cast(unnested.c[f"c{n}"], table.c[name].type) for n, name in enumerate(names))
-        )
-        statement: Any = postgresql.insert(table).from_select(names, source)
-        rows_param = None
-    else:
-        statement = sqlite.insert(table)
-        rows_param = list(rows)
+            is_json = isinstance(table.c[name].type, JSON)  # JSON travels as text, cast back
+            params[f"p{n}"] = [json.dumps(r[name]) if is_json else r[name] for r in rows]
+        result = session.connection().exec_driver_sql(sql, params)
+        return list(result.all()) if returning else []
+    statement: Any = sqlite.insert(table)
     if conflict_columns:
         statement = statement.on_conflict_do_nothing(index_elements=list(conflict_columns))
     if returning:
         statement = statement.returning(*(table.c[c] for c in returning))
-        return list(session.execute(statement, rows_param).all())
-    session.execute(statement, rows_param)
+        return list(session.execute(statement, list(rows)).all())
+    session.execute(statement, list(rows))
     return []
+
+
+@cache
+def _unnest_insert_sql(
+    dialect: Dialect,
+    table: Table,
+    names: tuple[str, ...],
+    conflict: tuple[str, ...],
+    returning: tuple[str, ...],
+) -> str:
+    """The SQL of one PostgreSQL unnest insert shape, compiled once.
+
+    SQLAlchemy cannot cache a statement built on a table-valued function, so building
+    and compiling it on every call cost more CPU than the insert itself.
+    """
+    arrays = []
+    for n, name in enumerate(names):
+        column_type = table.c[name].type
+        element = Text() if isinstance(column_type, JSON) else column_type
+        arrays.append(bindparam(f"p{n}", type_=postgresql.ARRAY(element)))
+    unnested = (
+        func.unnest(*arrays).table_valued(*(f"c{n}" for n in range(len(names)))).render_derived()
+    )
+    source = select(
+        *(cast(unnested.c[f"c{n}"], table.c[name].type) for n, name in enumerate(names))
+    )
+    statement: Any = postgresql.insert(table).from_select(list(names), source)
+    if conflict:
+        statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
+    if returning:
+        statement = statement.returning(*(table.c[c] for c in returning))
+    return str(statement.compile(dialect=dialect))
 
 
 def sku_chunks(keys: Iterable[tuple[str, str]]) -> Iterator[tuple[str, Sequence[str]]]:
