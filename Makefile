@@ -8,8 +8,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 PROTO_OUT := libs/protos/src
+BENCH_UNITS ?= 1000
 
-.PHONY: setup run test test-sqlite proto proto-check lint typecheck migrate buf k8s clean
+.PHONY: setup run test test-sqlite bench proto proto-check lint typecheck migrate buf k8s clean
 
 # Installs uv into .tools, then everything in uv.lock (exact versions) into .venv.
 setup: $(VENV)/.synced
@@ -18,7 +19,8 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-$(VENV)/.synced: $(UV) uv.lock pyproject.toml libs/*/pyproject.toml services/*/pyproject.toml
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml libs/*/pyproject.toml services/*/pyproject.toml \
+		bench/pyproject.toml
 	$(UV) sync --frozen --all-packages --python $(PYTHON)
 	@touch $@
 
@@ -29,12 +31,17 @@ run: setup
 # Whole test suite; PostgreSQL when reachable (SERIALTRACE_TEST_DATABASE_URL), SQLite otherwise.
 test: setup
 	@$(PY) -m serialtrace.common.testing
-	$(PY) -m pytest libs services deploy tests-e2e $(PYTEST_ARGS)
+	$(PY) -m pytest libs services deploy tests-e2e bench $(PYTEST_ARGS)
 
 # The same suite forced onto the embedded SQLite default.
 test-sqlite: setup
 	@SERIALTRACE_TEST_DATABASE=sqlite $(PY) -m serialtrace.common.testing
-	SERIALTRACE_TEST_DATABASE=sqlite $(PY) -m pytest libs services tests-e2e $(PYTEST_ARGS)
+	SERIALTRACE_TEST_DATABASE=sqlite $(PY) -m pytest libs services tests-e2e bench $(PYTEST_ARGS)
+
+# SPEC §7's figures on PostgreSQL, each beside its direct-SQL floor (bench/README.md):
+# `make bench` (1,000 units), `BENCH_UNITS=100000 make bench`, BENCH_ARGS=--fresh to regenerate.
+bench: setup
+	$(PY) -m serialtrace.bench --units $(BENCH_UNITS) $(BENCH_ARGS)
 
 # Renders deploy/k8s/base from deploy/k8s/render.py (a test fails on drift).
 k8s: setup
@@ -54,7 +61,8 @@ buf:
 	@[ -x node_modules/.bin/buf ] || npm ci --silent --no-audit --no-fund
 
 typecheck: setup
-	$(VENV)/bin/mypy libs/common/src services/masterdata/src services/production/src services/quality/src services/warehouse/src services/trace-gateway/src
+	$(VENV)/bin/mypy libs/common/src services/masterdata/src services/production/src services/quality/src services/warehouse/src services/trace-gateway/src \
+		bench/src
 
 migrate: setup
 	$(VENV)/bin/serialtrace migrate $(service)

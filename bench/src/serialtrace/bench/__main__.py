@@ -1,0 +1,3 @@
+from serialtrace.bench.cli import main
+
+main()

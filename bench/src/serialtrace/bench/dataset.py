@@ -1,0 +1,74 @@
+"""The benchmark's dataset: SPEC §7's synthetic factory, built through the services by
+the generator (serialtrace.gateway.factory) when absent or incomplete, reused otherwise."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from serialtrace.bench.databases import Pool
+from serialtrace.gateway.factory import (
+    FactoryPlan,
+    FactoryReport,
+    build_factory,
+    factory_exists,
+    plan_factory,
+)
+from serialtrace.gateway.testing import ADMIN
+
+PREFIX = "BENCH"
+
+State = Literal["absent", "incomplete", "complete"]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    plan: FactoryPlan
+    state_found: State  # before this run
+    generated: FactoryReport | None  # built (or finished) in this run
+
+
+def factory_state(addrs: Mapping[str, str], pool: Pool, plan: FactoryPlan) -> State:
+    """absent (no finished product yet), complete (every finished unit COMPLETE and the
+    planned ones shipped: shipping is the build's last phase), or incomplete."""
+    if not factory_exists(addrs, ADMIN, plan.prefix):
+        return "absent"
+    with pool.use("production") as production:
+        completed = production.execute(
+            "SELECT count(*) FROM units WHERE sku = %s AND status = 'COMPLETE'",
+            (plan.finished_sku,),
+        ).fetchone()
+    with pool.use("warehouse") as warehouse:
+        shipped = warehouse.execute(
+            "SELECT count(*) FROM unit_stock WHERE sku = %s AND custody = 'SHIPPED'",
+            (plan.finished_sku,),
+        ).fetchone()
+    planned_shipped = sum(plan.shipped(n) for n in range(plan.units))
+    if completed and shipped and (completed[0], shipped[0]) == (plan.units, planned_shipped):
+        return "complete"
+    return "incomplete"
+
+
+def ensure(
+    addrs: Mapping[str, str],
+    pool: Pool,
+    units: int,
+    seed: int,
+    workers: int,
+    log: Callable[[str], None],
+) -> Dataset:
+    """The factory of `units` units and `seed`, generated (or resumed) if not complete."""
+    plan = plan_factory(units, seed, PREFIX)
+    state = factory_state(addrs, pool, plan)
+    if state == "complete":
+        log(f"dataset: reusing the factory of {units:,} units (seed {seed})")
+        return Dataset(plan, state, None)
+    log(
+        f"dataset: {'generating' if state == 'absent' else 'resuming'} the factory of "
+        f"{units:,} units (seed {seed})"
+    )
+    report = build_factory(addrs, ADMIN, units, seed=seed, prefix=PREFIX, workers=workers, log=log)
+    if factory_state(addrs, pool, plan) != "complete":
+        raise RuntimeError("the generator finished but the factory is not complete")
+    return Dataset(plan, state, report)
