@@ -16,8 +16,10 @@ from prometheus_client import Counter, Histogram
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 from strawberry.types import ExecutionContext
 
@@ -80,6 +82,9 @@ class OperationTelemetry(SchemaExtension):
         return kind, name if _METRIC_NAME.fullmatch(name) else "other"
 
 
+DOCUMENT_CACHE_SIZE = 256  # distinct query texts kept parsed and validated
+
+
 class GatewaySchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -101,6 +106,10 @@ def build_schema(settings: GatewaySettings | None = None) -> GatewaySchema:
             lambda: QueryDepthLimiter(max_depth=limits.max_depth),
             lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+            # Clients send the same few documents over and over (a scanner's trace, a
+            # dashboard's where-used): parse and validate each once, not per request.
+            lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         ],
     )
 
