@@ -13,6 +13,7 @@ import pytest
 
 from serialtrace.common.testing import backend, unique
 from serialtrace.gateway.testing import (
+    ADMIN,
     AUDITOR,
     OPERATOR,
     VIEWER,
@@ -131,28 +132,33 @@ def test_gateway_killed_during_a_scan_batch_then_replayed_applies_each_scan_once
     factory.setup_master_data()
     (unit,) = factory.commission(factory.sub, [unique("GK")])
     key = unique("gk")
-    scans = [
-        {
-            "idempotencyKey": f"{key}-{n}",
-            "action": {
+
+    def scan(n: int) -> dict[str, Any]:
+        # Every fifth scan an inspection: the gateway sends each run of four operation
+        # records as one call, so the batch is 400 calls and a kill lands between them.
+        if n % 5 == 4:
+            action = {"recordInspection": {"kind": "IN_PROCESS", "unit": unit, "result": "PASS"}}
+        else:
+            action = {
                 "recordOperation": {
                     "unit": unit,
                     "operation": f"OP{n:03d}",
                     "station": "S",
                     "result": "PASS",
                 }
-            },
-        }
-        for n in range(300)
-    ]
+            }
+        return {"idempotencyKey": f"{key}-{n}", "action": action}
+
+    scans = [scan(n) for n in range(1000)]
+    operation_codes = sorted(f"OP{n:03d}" for n in range(1000) if n % 5 != 4)
     batch = "mutation($s: [ScanInput!]!) { submitScans(scans: $s) { ok errorCode } }"
     count = """query($sku: String!, $serial: String!) { unit(sku: $sku, serial: $serial) {
-                 operations { operation } } }"""
-    operator, viewer = factory.as_(OPERATOR), factory.as_(VIEWER)
+                 operations { operation } inspections { id } } }"""
+    scanner, viewer = factory.as_(ADMIN), factory.as_(VIEWER)  # operator and inspector
 
     def send_and_lose_the_response() -> None:
         with contextlib.suppress(OSError):  # the connection dies with the gateway
-            operator.execute(batch, {"s": scans}, timeout=120)
+            scanner.execute(batch, {"s": scans}, timeout=120)
 
     sender = threading.Thread(target=send_and_lose_the_response)
     sender.start()
@@ -165,12 +171,13 @@ def test_gateway_killed_during_a_scan_batch_then_replayed_applies_each_scan_once
     suite.kill("gateway")  # the client never gets its response
     sender.join(timeout=30)
     partial = recorded
-    assert 10 <= partial < 300
+    assert 10 <= partial < len(operation_codes)
     suite.start("gateway")
-    outcomes = operator.data(batch, {"s": scans})["submitScans"]
+    outcomes = scanner.data(batch, {"s": scans})["submitScans"]
     assert all(o["ok"] for o in outcomes)
-    operations = [o["operation"] for o in viewer.data(count, unit)["unit"]["operations"]]
-    assert sorted(operations) == [f"OP{n:03d}" for n in range(300)]
+    found = viewer.data(count, unit)["unit"]
+    assert sorted(o["operation"] for o in found["operations"]) == operation_codes
+    assert len(found["inspections"]) == 200
 
 
 @pytest.mark.skipif(backend()[0] != "postgresql", reason="tampers with a PostgreSQL row")
