@@ -31,7 +31,10 @@ run: setup
 # Whole test suite; PostgreSQL when reachable (SERIALTRACE_TEST_DATABASE_URL), SQLite otherwise.
 test: setup
 	@$(PY) -m serialtrace.common.testing
-	$(PY) -m pytest libs services deploy tests-e2e bench $(PYTEST_ARGS)
+	$(PY) -m pytest libs services deploy tests-e2e $(PYTEST_ARGS)
+	@# In a process of its own: the services' session-scoped test suites keep pooled
+	@# connections open, and the bench at full load needs what PostgreSQL has left.
+	$(PY) -m pytest bench $(PYTEST_ARGS)
 
 # The same suite forced onto the embedded SQLite default.
 test-sqlite: setup
