@@ -60,12 +60,7 @@ def fingerprint(method: str, request: Message, actor: str) -> str:
 
 
 def lookup(session: Session, key: str) -> StoredResponse | None:
-    row = session.execute(
-        select(
-            idempotency_keys.c.method, idempotency_keys.c.fingerprint, idempotency_keys.c.response
-        ).where(idempotency_keys.c.key == key)
-    ).first()
-    return StoredResponse(row.method, row.fingerprint, bytes(row.response)) if row else None
+    return lookup_many(session, [key]).get(key)
 
 
 def lookup_many(session: Session, keys: Sequence[str]) -> dict[str, StoredResponse]:

@@ -78,23 +78,14 @@ class Mutations:
                     idempotency.store(session, key, method, fp, response.SerializeToString())
             return response
         except OperationalError as exc:
-            # Deadlocks and serialization failures are resolved by retrying; nothing
-            # was written.
-            if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
-                raise Unavailable(
-                    "the change collided with a concurrent one and was rolled "
-                    "back; retry it with the same idempotency key"
-                ) from None
+            if (retry := _collision(exc)) is not None:
+                raise retry from None
             raise
         except IntegrityError as exc:
             # A concurrent request with the same key won the race: answer as it did.
             if key and (replayed := self._replay(key, method, fp, response_type)) is not None:
                 return replayed
-            log.info("integrity conflict in %s: %s", method, exc.orig)
-            raise Conflict(
-                "a concurrent request changed the same records first; nothing was written, "
-                "read the current state and retry"
-            ) from None
+            raise _conflict(method, exc) from None
 
     def run_each(
         self,
@@ -164,17 +155,10 @@ class Mutations:
                 # did (the second attempt finds its key stored).
                 if attempt == 1 and any(keys):
                     continue
-                log.info("integrity conflict in %s: %s", method, exc.orig)
-                raise Conflict(
-                    "a concurrent request changed the same records first; nothing was "
-                    "written, read the current state and retry"
-                ) from None
+                raise _conflict(method, exc) from None
             except OperationalError as exc:
-                if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
-                    raise Unavailable(
-                        "the batch collided with a concurrent change and was rolled back; "
-                        "retry it with the same idempotency keys"
-                    ) from None
+                if (retry := _collision(exc)) is not None:
+                    raise retry from None
                 raise
             # A repeat of a key within the batch gets the answer of its first use.
             return [outcomes[repeats.get(n, n)] for n in range(len(requests))]
@@ -195,6 +179,25 @@ class Mutations:
         if stored is None:
             return None
         return response_type.FromString(idempotency.replay(stored, key, method, fp))
+
+
+def _collision(exc: OperationalError) -> Unavailable | None:
+    """UNAVAILABLE for deadlocks and serialization failures: nothing was written and a
+    retry resolves them. None for any other database failure."""
+    if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return Unavailable(
+            "the change collided with a concurrent one and was rolled back; "
+            "retry it with the same idempotency key"
+        )
+    return None
+
+
+def _conflict(method: str, exc: IntegrityError) -> Conflict:
+    log.info("integrity conflict in %s: %s", method, exc.orig)
+    return Conflict(
+        "a concurrent request changed the same records first; nothing was written, "
+        "read the current state and retry"
+    )
 
 
 def create_shared_tables(connection: Any) -> None:

@@ -164,7 +164,7 @@ def record_operation(
     return _record(uow, op, lambda: _unit_or_raise(uow, op.sku, op.serial))
 
 
-MAX_OPERATIONS_PER_BATCH = 1_000
+MAX_OPERATIONS_PER_BATCH = 1_000  # checked by the servicer before any key is looked up
 
 
 def record_operations(
@@ -172,10 +172,6 @@ def record_operations(
 ) -> list[tuple[store.OperationRow, store.UnitRow] | ServiceError]:
     """Each record on its own (a bad one is reported and writes nothing), with every
     unit read and locked in one query instead of one per record."""
-    if len(ops) > MAX_OPERATIONS_PER_BATCH:
-        raise InvalidArgument(
-            f"at most {MAX_OPERATIONS_PER_BATCH} operation records per call, got {len(ops)}"
-        )
     units = {
         (u.sku, u.serial): u
         for u in store.units_by_keys(
