@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 R = TypeVar("R", bound=Message)
 Q = TypeVar("Q", bound=Message)
+T = TypeVar("T")
 
 # PostgreSQL: serialization_failure, deadlock_detected.
 _RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
@@ -44,6 +45,18 @@ class UnitOfWork:
     ) -> None:
         """Records a state change in the audit ledger when the transaction commits."""
         self.pending.append(ledger.PendingEntry(action, entity_type, entity_id, payload))
+
+    def attempt(self, change: Callable[[], T]) -> T | ServiceError:
+        """One item of a batch, in a savepoint: if it is refused (a ServiceError), its
+        writes and audit entries are undone and the refusal is returned, and the batch
+        goes on. Any other failure still fails the whole transaction."""
+        recorded = len(self.pending)
+        try:
+            with self.session.begin_nested():
+                return change()
+        except ServiceError as refusal:
+            del self.pending[recorded:]
+            return refusal
 
 
 class Mutations:

@@ -35,8 +35,10 @@ METHOD_ROLES: dict[str, frozenset[Role]] = {
     "ApproveOperation": roles(Role.QUALITY),
     "InstallComponent": roles(Role.OPERATOR),
     "InstallComponents": roles(Role.OPERATOR),
+    "InstallKits": roles(Role.OPERATOR),
     "RemoveComponent": roles(Role.OPERATOR),
     "CompleteUnit": roles(Role.OPERATOR),
+    "CompleteUnits": roles(Role.OPERATOR),
     "BatchGetRoutes": ANY_ROLE,
     "BatchGetWorkOrders": ANY_ROLE,
     "BatchGetOperations": ANY_ROLE,
@@ -51,6 +53,27 @@ METHOD_ROLES: dict[str, frozenset[Role]] = {
 def _check_batch(size: int) -> None:
     if size > MAX_BATCH:
         raise InvalidArgument(f"at most {MAX_BATCH} keys per call, got {size}")
+
+
+def _check_items(size: int, most: int, what: str) -> None:
+    if size > most:
+        raise InvalidArgument(f"at most {most} {what} per call, got {size}")
+
+
+def _kit(request: pb.InstallComponentsRequest) -> usecases.Kit:
+    return usecases.Kit(
+        parent=(request.parent.sku, request.parent.serial),
+        components=[
+            usecases.Component(
+                (c.unit.sku, c.unit.serial) if present(c, "unit") else None,
+                (c.lot.lot.sku, c.lot.lot.lot_number) if present(c, "lot") else None,
+                c.lot.quantity if present(c, "lot") else 1.0,
+            )
+            for c in request.components
+        ],
+        operation=request.operation,
+        idempotency_key=request.idempotency_key,
+    )
 
 
 def _operation_input(request: pb.RecordOperationRequest) -> usecases.OperationInput:
@@ -262,11 +285,7 @@ class ProductionServicer(pb_grpc.ProductionServiceServicer):
                 for r in recorded
             ]
 
-        if len(request.items) > usecases.MAX_OPERATIONS_PER_BATCH:
-            raise InvalidArgument(
-                f"at most {usecases.MAX_OPERATIONS_PER_BATCH} operation records per call, "
-                f"got {len(request.items)}"
-            )
+        _check_items(len(request.items), usecases.MAX_OPERATIONS_PER_BATCH, "operation records")
         outcomes = self.mutations.run_each(
             "RecordOperation", request.items, pb.RecordOperationResponse, handle
         )
@@ -362,26 +381,41 @@ class ProductionServicer(pb_grpc.ProductionServiceServicer):
     def InstallComponents(
         self, request: pb.InstallComponentsRequest, context: Any
     ) -> pb.InstallComponentsResponse:
-        kit = usecases.Kit(
-            parent=(request.parent.sku, request.parent.serial),
-            components=[
-                usecases.Component(
-                    (c.unit.sku, c.unit.serial) if present(c, "unit") else None,
-                    (c.lot.lot.sku, c.lot.lot.lot_number) if present(c, "lot") else None,
-                    c.lot.quantity if present(c, "lot") else 1.0,
-                )
-                for c in request.components
-            ],
-            operation=request.operation,
-            idempotency_key=request.idempotency_key,
-        )
-
         def handler(uow: UnitOfWork) -> pb.InstallComponentsResponse:
-            edges = usecases.install_kit(uow, self.masterdata, self.quality, self.warehouse, kit)
+            edges = usecases.install_kit(
+                uow, self.masterdata, self.quality, self.warehouse, _kit(request)
+            )
             return pb.InstallComponentsResponse(links=link_messages(uow.session, edges))
 
         return self.mutations.run(
             "InstallComponents", request, pb.InstallComponentsResponse, handler
+        )
+
+    def InstallKits(self, request: pb.InstallKitsRequest, context: Any) -> pb.InstallKitsResponse:
+        def handle(
+            uow: UnitOfWork, kits: list[pb.InstallComponentsRequest]
+        ) -> list[pb.InstallComponentsResponse | ServiceError]:
+            installed = usecases.install_kits(
+                uow, self.masterdata, self.quality, self.warehouse, [_kit(k) for k in kits]
+            )
+            return [
+                e
+                if isinstance(e, ServiceError)
+                else pb.InstallComponentsResponse(links=link_messages(uow.session, e))
+                for e in installed
+            ]
+
+        _check_items(len(request.kits), usecases.MAX_KITS_PER_BATCH, "kits")
+        outcomes = self.mutations.run_each(
+            "InstallComponents", request.kits, pb.InstallComponentsResponse, handle
+        )
+        return pb.InstallKitsResponse(
+            outcomes=[
+                pb.InstallKitOutcome(error=item_error(o))
+                if isinstance(o, ServiceError)
+                else pb.InstallKitOutcome(installed=o)
+                for o in outcomes
+            ]
         )
 
     def RemoveComponent(
@@ -416,6 +450,35 @@ class ProductionServicer(pb_grpc.ProductionServiceServicer):
                     )
                 )
             ),
+        )
+
+    def CompleteUnits(
+        self, request: pb.CompleteUnitsRequest, context: Any
+    ) -> pb.CompleteUnitsResponse:
+        def handle(
+            uow: UnitOfWork, items: list[pb.CompleteUnitRequest]
+        ) -> list[pb.CompleteUnitResponse | ServiceError]:
+            completed = usecases.complete_units(
+                uow, self.masterdata, [(i.unit.sku, i.unit.serial) for i in items]
+            )
+            return [
+                u
+                if isinstance(u, ServiceError)
+                else pb.CompleteUnitResponse(build=build_message(u))
+                for u in completed
+            ]
+
+        _check_items(len(request.items), usecases.MAX_COMPLETIONS_PER_BATCH, "completions")
+        outcomes = self.mutations.run_each(
+            "CompleteUnit", request.items, pb.CompleteUnitResponse, handle
+        )
+        return pb.CompleteUnitsResponse(
+            outcomes=[
+                pb.CompleteUnitOutcome(error=item_error(o))
+                if isinstance(o, ServiceError)
+                else pb.CompleteUnitOutcome(build=o.build)
+                for o in outcomes
+            ]
         )
 
     def BatchGetComponents(

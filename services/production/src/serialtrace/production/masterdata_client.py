@@ -25,11 +25,21 @@ class BomRevision:
     items: dict[str, float]
 
 
+# Bound on each of the caches below; a full cache is emptied and refills as asked.
+MAX_REMEMBERED = 10_000
+
+
 class Masterdata:
+    """Remembers the answers that cannot change: masterdata has no way to edit an
+    approved BOM revision or to delete a lot, so an install or a completion need not ask
+    again for the BOM of its work order or for a lot it has seen."""
+
     def __init__(self, address: str) -> None:
         self._client = ServiceClient(
             "masterdata", md_grpc.MasterdataServiceStub(open_channel(address))
         )
+        self._approved_boms: dict[tuple[str, str], BomRevision] = {}
+        self._known_lots: set[tuple[str, str]] = set()
 
     def product(self, sku: str) -> Product | None:
         found = self._client.BatchGetProducts(md.BatchGetProductsRequest(skus=[sku])).products
@@ -38,15 +48,23 @@ class Masterdata:
         )
 
     def bom_revision(self, sku: str, revision: str) -> BomRevision | None:
+        remembered = self._approved_boms.get((sku, revision))
+        if remembered is not None:
+            return remembered
         found = self._client.BatchGetBomRevisions(
             md.BatchGetBomRevisionsRequest(keys=[md.BomRevisionKey(sku=sku, revision=revision)])
         ).bom_revisions
         if not found:
             return None
         bom = found[0]
-        return BomRevision(
+        answer = BomRevision(
             bom.sku, bom.revision, bom.HasField("approval"), {i.sku: i.quantity for i in bom.items}
         )
+        if answer.approved:
+            if len(self._approved_boms) >= MAX_REMEMBERED:
+                self._approved_boms.clear()
+            self._approved_boms[(sku, revision)] = answer
+        return answer
 
     def register_units(
         self, sku: str, serials: Sequence[str], count: int, attributes_json: str, key: str
@@ -72,7 +90,17 @@ class Masterdata:
         return {(u.sku, u.serial) for u in found}
 
     def lots_exist(self, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
-        found = self._client.BatchGetLots(
-            md.BatchGetLotsRequest(keys=[core_pb2.LotKey(sku=s, lot_number=n) for s, n in keys])
-        ).lots
-        return {(lot.sku, lot.lot_number) for lot in found}
+        known = self._known_lots.intersection(keys)
+        unknown = [k for k in keys if k not in known]
+        if unknown:
+            found = self._client.BatchGetLots(
+                md.BatchGetLotsRequest(
+                    keys=[core_pb2.LotKey(sku=s, lot_number=n) for s, n in unknown]
+                )
+            ).lots
+            existing = {(lot.sku, lot.lot_number) for lot in found}
+            if len(self._known_lots) + len(existing) > MAX_REMEMBERED:
+                self._known_lots.clear()
+            self._known_lots |= existing
+            known |= existing
+        return known

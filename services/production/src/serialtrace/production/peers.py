@@ -7,6 +7,7 @@ Both checks fail closed: if the owner cannot be reached the call raises UNAVAILA
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from serialtrace.common.client import ServiceClient, open_channel
 from serialtrace.core.v1 import core_pb2
@@ -14,6 +15,17 @@ from serialtrace.quality.v1 import quality_pb2 as qa
 from serialtrace.quality.v1 import quality_pb2_grpc as qa_grpc
 from serialtrace.warehouse.v1 import warehouse_pb2 as wh
 from serialtrace.warehouse.v1 import warehouse_pb2_grpc as wh_grpc
+
+# A held item: ("unit" or "lot", sku, serial or lot number).
+HeldKey = tuple[str, str, str]
+
+
+class HoldCheck(Protocol):
+    def holds_on(
+        self, units: Sequence[tuple[str, str]], lots: Sequence[tuple[str, str]]
+    ) -> list[str]:
+        """A description of each held unit or lot among these, naming its holds."""
+        ...
 
 
 class Quality:
@@ -23,23 +35,45 @@ class Quality:
     def holds_on(
         self, units: Sequence[tuple[str, str]], lots: Sequence[tuple[str, str]]
     ) -> list[str]:
-        """A description of each held unit or lot among these, naming its holds."""
+        return list(self.held(units, lots).values())
+
+    def held(
+        self, units: Sequence[tuple[str, str]], lots: Sequence[tuple[str, str]]
+    ) -> dict[HeldKey, str]:
+        """The held ones among these units and lots, each with a description naming its
+        holds."""
         checks = self._client.BatchCheckHolds(
             qa.BatchCheckHoldsRequest(
                 units=[core_pb2.UnitKey(sku=s, serial=n) for s, n in units],
                 lots=[core_pb2.LotKey(sku=s, lot_number=n) for s, n in lots],
             )
         ).checks
-        held = []
+        held: dict[HeldKey, str] = {}
         for check in checks:
             if check.held:
-                what = (
-                    f"unit {check.unit.sku}/{check.unit.serial}"
+                key = (
+                    ("unit", check.unit.sku, check.unit.serial)
                     if check.HasField("unit")
-                    else f"lot {check.lot.sku}/{check.lot.lot_number}"
+                    else ("lot", check.lot.sku, check.lot.lot_number)
                 )
-                held.append(f"{what} (hold {', '.join(check.hold_ids)})")
+                held[key] = f"{key[0]} {key[1]}/{key[2]} (hold {', '.join(check.hold_ids)})"
         return held
+
+
+class HoldsOfBatch:
+    """The holds on a whole batch's components, asked of quality in one call; each item's
+    check then reads its own part, as a call of its own at that moment would answer."""
+
+    def __init__(
+        self, quality: Quality, units: Sequence[tuple[str, str]], lots: Sequence[tuple[str, str]]
+    ) -> None:
+        self._held = quality.held(sorted(set(units)), sorted(set(lots))) if units or lots else {}
+
+    def holds_on(
+        self, units: Sequence[tuple[str, str]], lots: Sequence[tuple[str, str]]
+    ) -> list[str]:
+        wanted = [("unit", *u) for u in units] + [("lot", *lot) for lot in lots]
+        return [self._held[k] for k in wanted if k in self._held]
 
 
 class Warehouse:

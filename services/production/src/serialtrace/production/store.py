@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -17,11 +18,14 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    bindparam,
     func,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm.util import identity_key
 
 from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, sku_chunks
 
@@ -138,14 +142,17 @@ def operations_of(session: Session, unit_ids: Sequence[int]) -> list[OperationRo
     return found
 
 
-def passed_operations(session: Session, unit_id: int) -> set[str]:
-    return set(
-        session.scalars(
-            select(OperationRow.operation).where(
-                OperationRow.unit_id == unit_id, OperationRow.result == "PASS"
+def passed_operations(session: Session, unit_ids: Sequence[int]) -> dict[int, set[str]]:
+    """The operations each unit has a passing record of, by unit id."""
+    passed: dict[int, set[str]] = {i: set() for i in unit_ids}
+    for part in chunks(sorted(set(unit_ids))):
+        for row in session.execute(
+            select(OperationRow.unit_id, OperationRow.operation).where(
+                OperationRow.unit_id.in_(part), OperationRow.result == "PASS"
             )
-        )
-    )
+        ):
+            passed[row.unit_id].add(row.operation)
+    return passed
 
 
 def units_by_ids(session: Session, ids: Iterable[int]) -> dict[int, UnitRow]:
@@ -220,21 +227,34 @@ def node_ids(
     return found
 
 
-_ENSURE_NODE_SQL = text(
-    "INSERT INTO genealogy_nodes (kind, sku, key) VALUES (:kind, :sku, :key) "
-    "ON CONFLICT (kind, sku, key) DO NOTHING"
-)
+def ensure_nodes(
+    session: Session, kind: str, keys: Sequence[tuple[str, str]], *, lock: bool
+) -> dict[tuple[str, str], NodeRow]:
+    """The nodes of these units or lots, created on first use, by (sku, serial or lot
+    number); locked for this transaction if `lock`. Two statements however many."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    # ON CONFLICT: concurrent first uses of one component queue on the unique index
+    # instead of failing on it; sorted, so two such inserts cannot deadlock.
+    bulk_insert(
+        session,
+        NodeRow,
+        [{"kind": kind, "sku": sku, "key": key} for sku, key in wanted],
+        conflict_columns=("kind", "sku", "key"),
+    )
+    query = (
+        select(NodeRow)
+        .where(NodeRow.kind == kind, tuple_(NodeRow.sku, NodeRow.key).in_(wanted))
+        .order_by(NodeRow.sku, NodeRow.key)
+    )
+    found = session.scalars(query.with_for_update() if lock else query)
+    return {(n.sku, n.key): n for n in found}
 
 
 def ensure_node(session: Session, kind: str, sku: str, key: str, *, lock: bool = True) -> NodeRow:
-    """The node for a unit or lot, created on first use; locked for this transaction
-    unless `lock` is false."""
-    # ON CONFLICT: concurrent first uses of one component queue on the unique index
-    # instead of failing on it. Plain SQL text: SQLAlchemy cannot cache the compiled form
-    # of its ON CONFLICT construct, and recompiling it cost more than running it.
-    session.execute(_ENSURE_NODE_SQL, {"kind": kind, "sku": sku, "key": key})
-    query = select(NodeRow).where(NodeRow.kind == kind, NodeRow.sku == sku, NodeRow.key == key)
-    return session.scalars(query.with_for_update() if lock else query).one()
+    """One node: ensure_nodes of one."""
+    return ensure_nodes(session, kind, [(sku, key)], lock=lock)[(sku, key)]
 
 
 # Every (ancestor of the parent, descendant of the component) pair gains or loses
@@ -254,13 +274,6 @@ WITH up(id, paths) AS (
 
 
 # Constant SQL text (no user input is formatted in); every value is a bound parameter.
-_LINK_SQL = (
-    _PAIRS  # noqa: S608
-    + "INSERT INTO genealogy_ancestry (ancestor_id, descendant_id, paths) "
-    "SELECT up.id, down.id, up.paths * down.paths FROM up CROSS JOIN down WHERE true "
-    "ON CONFLICT (ancestor_id, descendant_id) "
-    "DO UPDATE SET paths = genealogy_ancestry.paths + excluded.paths"
-)
 _UNLINK_SQL = (
     _PAIRS  # noqa: S608
     + "UPDATE genealogy_ancestry SET paths = genealogy_ancestry.paths - "
@@ -270,12 +283,37 @@ _UNLINK_SQL = (
 )
 
 
-def link(session: Session, parent_id: int, component_id: int) -> None:
-    """Adds one current edge's paths to the ancestry, in one statement."""
-    session.execute(
-        text(_LINK_SQL),
-        {"parent": parent_id, "component": component_id},
-    )
+# The same for many components of one parent at once, each counted `times` times.
+_LINK_MANY_SQL = text(
+    """
+WITH up(id, paths) AS (
+    SELECT :parent, 1
+    UNION ALL
+    SELECT ancestor_id, paths FROM genealogy_ancestry WHERE descendant_id = :parent
+), down(id, paths) AS (
+    SELECT id, 1 FROM genealogy_nodes WHERE id IN :components
+    UNION ALL
+    SELECT descendant_id, paths FROM genealogy_ancestry WHERE ancestor_id IN :components
+)
+INSERT INTO genealogy_ancestry (ancestor_id, descendant_id, paths)
+SELECT up.id, down.id, SUM(up.paths * down.paths) * :times FROM up CROSS JOIN down
+WHERE true GROUP BY up.id, down.id
+ON CONFLICT (ancestor_id, descendant_id)
+DO UPDATE SET paths = genealogy_ancestry.paths + excluded.paths
+"""
+).bindparams(bindparam("components", expanding=True))
+
+
+def link_all(session: Session, parent_id: int, component_ids: Sequence[int]) -> None:
+    """Adds the paths of new current edges from one parent to the ancestry: one
+    statement, or one per multiplicity if a component is installed more than once."""
+    by_times: dict[int, list[int]] = {}
+    for component, times in Counter(component_ids).items():
+        by_times.setdefault(times, []).append(component)
+    for times, components in sorted(by_times.items()):
+        session.execute(
+            _LINK_MANY_SQL, {"parent": parent_id, "components": components, "times": times}
+        )
 
 
 def unlink(session: Session, parent_id: int, component_id: int) -> None:
@@ -380,12 +418,67 @@ def tree_edges(session: Session, root_id: int, include_removed: bool) -> list[Ed
 
 
 def nodes_by_ids(session: Session, ids: Iterable[int]) -> dict[int, NodeRow]:
+    """Nodes by id; those this session already holds (an install just wrote or locked
+    them) are not read again."""
     result: dict[int, NodeRow] = {}
-    for part in chunks(sorted(set(ids))):
+    missing = []
+    for node_id in set(ids):
+        held = session.identity_map.get(identity_key(NodeRow, node_id))
+        if isinstance(held, NodeRow):
+            result[node_id] = held
+        else:
+            missing.append(node_id)
+    for part in chunks(sorted(missing)):
         result.update(
             (r.id, r) for r in session.scalars(select(NodeRow).where(NodeRow.id.in_(part)))
         )
     return result
+
+
+def add_edges(
+    session: Session,
+    parent: NodeRow,
+    components: Sequence[tuple[str, NodeRow, float]],
+    operation: str | None,
+    actor: str,
+    at: datetime,
+) -> list[EdgeRow]:
+    """Records installations of (edge id, component, quantity) into one parent and folds
+    them into the ancestry: a few statements however many components."""
+    edges = [
+        EdgeRow(
+            id=edge_id,
+            parent_id=parent.id,
+            component_id=component.id,
+            quantity=quantity,
+            operation=operation,
+            installed_at=at,
+            installed_by=actor,
+        )
+        for edge_id, component, quantity in components
+    ]
+    bulk_insert(
+        session,
+        EdgeRow,
+        [
+            {
+                "id": e.id,
+                "parent_id": e.parent_id,
+                "component_id": e.component_id,
+                "quantity": e.quantity,
+                "operation": e.operation,
+                "installed_at": e.installed_at,
+                "installed_by": e.installed_by,
+            }
+            for e in edges
+        ],
+    )
+    for _, component, _ in components:
+        if component.kind == "UNIT":
+            component.installed_in_id = parent.id
+    session.flush()
+    link_all(session, parent.id, [e.component_id for e in edges])
+    return edges
 
 
 def add_edge(
@@ -398,22 +491,8 @@ def add_edge(
     actor: str,
     at: datetime,
 ) -> EdgeRow:
-    """Records an installation and folds it into the ancestry (one statement)."""
-    edge = EdgeRow(
-        id=edge_id,
-        parent_id=parent.id,
-        component_id=component.id,
-        quantity=quantity,
-        operation=operation,
-        installed_at=at,
-        installed_by=actor,
-    )
-    session.add(edge)
-    if component.kind == "UNIT":
-        component.installed_in_id = parent.id
-    session.flush()
-    link(session, parent.id, component.id)
-    return edge
+    """One installation: add_edges of one."""
+    return add_edges(session, parent, [(edge_id, component, quantity)], operation, actor, at)[0]
 
 
 def remove_edge(

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
+from sqlalchemy.orm import Session
+
 from serialtrace.common.errors import (
     Conflict,
     FailedPrecondition,
@@ -22,7 +24,7 @@ from serialtrace.common.validation import parse_enum
 from serialtrace.production import domain, store
 from serialtrace.production.domain import BuildStatus, WorkOrderStatus
 from serialtrace.production.masterdata_client import Masterdata
-from serialtrace.production.peers import Quality, Warehouse
+from serialtrace.production.peers import HoldCheck, HoldsOfBatch, Quality, Warehouse
 
 
 def set_route(
@@ -295,13 +297,20 @@ class Kit:
 
 
 MAX_KIT = 1_000
+MAX_KITS_PER_BATCH = 100  # checked by the servicer before any key is looked up
 
 
 def _open_parent(uow: UnitOfWork, sku: str, serial: str) -> store.UnitRow:
     unit = _unit_or_raise(uow, sku, serial)
-    if unit.status in (BuildStatus.COMPLETE, BuildStatus.SCRAPPED):
-        raise FailedPrecondition(f"unit {sku}/{serial} is {unit.status}; its build is closed")
+    _check_open(unit)
     return unit
+
+
+def _check_open(unit: store.UnitRow) -> None:
+    if unit.status in (BuildStatus.COMPLETE, BuildStatus.SCRAPPED):
+        raise FailedPrecondition(
+            f"unit {unit.sku}/{unit.serial} is {unit.status}; its build is closed"
+        )
 
 
 def _bom_of(
@@ -309,6 +318,10 @@ def _bom_of(
 ) -> tuple[str, dict[str, float]]:
     wo = store.work_order(uow.session, unit.work_order_id)
     assert wo is not None  # units reference their work order by foreign key
+    return _bom_revision(masterdata, wo)
+
+
+def _bom_revision(masterdata: Masterdata, wo: store.WorkOrderRow) -> tuple[str, dict[str, float]]:
     bom = masterdata.bom_revision(wo.sku, wo.bom_revision)
     if bom is None:
         raise FailedPrecondition(f"BOM revision {wo.bom_revision} of {wo.sku} no longer exists")
@@ -331,7 +344,7 @@ def install_component(
 def install_kit(
     uow: UnitOfWork,
     masterdata: Masterdata,
-    quality: Quality,
+    quality: HoldCheck,
     warehouse: Warehouse,
     kit: Kit,
 ) -> list[store.EdgeRow]:
@@ -378,16 +391,15 @@ def install_kit(
         c_sku, c_key = sorted(missing_lots)[0]
         raise NotFound(f"no lot {c_sku}/{c_key} in masterdata")
 
-    parent_node = store.ensure_node(uow.session, "UNIT", parent.sku, parent.serial)
-    nodes = []
-    for c in kit.components:
-        kind, (c_sku, c_key) = ("UNIT", c.unit) if c.unit else ("LOT", c.lot)  # type: ignore[misc]
-        # Only a unit's node is locked: it can be in one parent at a time. Lots go into
-        # many parents at once, and high-runner lots would otherwise serialize installs.
-        node = store.ensure_node(uow.session, kind, c_sku, c_key, lock=kind == "UNIT")
-        if kind == "UNIT":
-            _check_unit_installable(uow, node, parent_node)
-        nodes.append(node)
+    parent_key = (parent.sku, parent.serial)
+    parent_node = store.ensure_nodes(uow.session, "UNIT", [parent_key], lock=True)[parent_key]
+    # Only units' nodes are locked: a unit can be in one parent at a time. Lots go into
+    # many parents at once, and high-runner lots would otherwise serialize installs.
+    unit_nodes = store.ensure_nodes(uow.session, "UNIT", units, lock=True)
+    lot_nodes = store.ensure_nodes(uow.session, "LOT", lots, lock=False)
+    for unit in units:
+        _check_unit_installable(uow, unit_nodes[unit], parent_node)
+    nodes = [unit_nodes[c.unit] if c.unit else lot_nodes[c.lot] for c in kit.components]  # type: ignore[index]
 
     held = quality.holds_on(units, lots)
     if held:
@@ -401,31 +413,50 @@ def install_kit(
         warehouse.issue([(c.unit, c.lot, c.quantity) for c in issues], reference, issue_key)
 
     now = utcnow()
-    edges = []
-    for c, node in zip(kit.components, nodes, strict=True):
-        quantity = c.quantity if c.lot is not None else 1.0
-        edge = store.add_edge(
-            uow.session,
-            f"GE-{uuid.uuid4().hex[:16].upper()}",
-            parent_node,
-            node,
-            quantity,
-            kit.operation or None,
-            uow.actor,
-            now,
-        )
+    edges = store.add_edges(
+        uow.session,
+        parent_node,
+        [
+            (
+                f"GE-{uuid.uuid4().hex[:16].upper()}",
+                node,
+                c.quantity if c.lot is not None else 1.0,
+            )
+            for c, node in zip(kit.components, nodes, strict=True)
+        ],
+        kit.operation or None,
+        uow.actor,
+        now,
+    )
+    for edge, node in zip(edges, nodes, strict=True):
         payload = {
             "edge": edge.id,
             "parent": reference,
             "component_kind": node.kind,
             "component": f"{node.sku}/{node.key}",
-            "quantity": quantity,
+            "quantity": edge.quantity,
             "operation": kit.operation or None,
         }
         uow.record("component.installed", "unit", unit_entity(parent.sku, parent.serial), payload)
         uow.record("installed_into", node.kind.lower(), f"{node.sku}:{node.key}", payload)
-        edges.append(edge)
     return edges
+
+
+def install_kits(
+    uow: UnitOfWork,
+    masterdata: Masterdata,
+    quality: Quality,
+    warehouse: Warehouse,
+    kits: Sequence[Kit],
+) -> list[list[store.EdgeRow] | ServiceError]:
+    """Each kit into its own parent, all or none: a refused kit writes nothing and the
+    others go on. Holds on every kit's components are asked of quality once."""
+    units = [c.unit for k in kits for c in k.components if c.unit is not None]
+    lots = [c.lot for k in kits for c in k.components if c.lot is not None]
+    holds = HoldsOfBatch(quality, units, lots)
+    return [
+        uow.attempt(partial(install_kit, uow, masterdata, holds, warehouse, kit)) for kit in kits
+    ]
 
 
 def _check_unit_installable(
@@ -480,30 +511,72 @@ def remove_component(
 
 def complete_unit(uow: UnitOfWork, masterdata: Masterdata, sku: str, serial: str) -> store.UnitRow:
     """COMPLETE once every route operation has passed and the BOM is satisfied."""
-    unit = _open_parent(uow, sku, serial)
-    route = uow.session.get(store.RouteRow, sku)
-    missing_ops = domain.missing_operations(
-        route.operations if route else [], store.passed_operations(uow.session, unit.id)
-    )
-    revision, items = _bom_of(uow, masterdata, unit)
-    installed: dict[str, float] = {}
-    node = store.node_ids(uow.session, "UNIT", [(sku, serial)]).get((sku, serial))
-    if node is not None:
-        edges = store.edges_of_parents(uow.session, [node], include_removed=False)
-        components = store.nodes_by_ids(uow.session, [e.component_id for e in edges])
-        for e in edges:
-            c_sku = components[e.component_id].sku
-            installed[c_sku] = installed.get(c_sku, 0) + e.quantity
-    shortfalls = domain.bom_shortfalls(items, installed)
-    if missing_ops or shortfalls:
-        problems = (
-            [f"no passing record for operation(s) {', '.join(missing_ops)}"] if missing_ops else []
-        )
-        if shortfalls:
-            problems.append(f"BOM revision {revision} not satisfied ({'; '.join(shortfalls)})")
-        raise FailedPrecondition(
-            f"unit {sku}/{serial} cannot be completed: {' and '.join(problems)}"
-        )
-    unit.status, unit.completed_at = BuildStatus.COMPLETE.value, utcnow()
-    uow.record("unit.completed", "unit", unit_entity(sku, serial), {"sku": sku, "serial": serial})
-    return unit
+    [outcome] = complete_units(uow, masterdata, [(sku, serial)])
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    return outcome
+
+
+MAX_COMPLETIONS_PER_BATCH = 1_000  # checked by the servicer before any key is looked up
+
+
+def complete_units(
+    uow: UnitOfWork, masterdata: Masterdata, keys: Sequence[tuple[str, str]]
+) -> list[store.UnitRow | ServiceError]:
+    """Each unit on its own, checked against what a few queries read for the whole batch:
+    one that cannot be completed is reported and writes nothing; the others go on."""
+    session = uow.session
+    units = {(u.sku, u.serial): u for u in store.units_by_keys(session, keys, for_update=True)}
+    routes = {r.sku: r.operations for r in store.routes(session, {s for s, _ in units})}
+    orders = {
+        w.id: w for w in store.work_orders(session, {u.work_order_id for u in units.values()})
+    }
+    passed = store.passed_operations(session, [u.id for u in units.values()])
+    installed = _installed_by_sku(session, list(units))
+    outcomes: list[store.UnitRow | ServiceError] = []
+    for key in keys:
+        try:
+            unit = units.get(key)
+            if unit is None:
+                raise NotFound(f"unit {key[0]}/{key[1]} was not commissioned by production")
+            _check_open(unit)
+            missing_ops = domain.missing_operations(routes.get(unit.sku, []), passed[unit.id])
+            revision, items = _bom_revision(masterdata, orders[unit.work_order_id])
+            shortfalls = domain.bom_shortfalls(items, installed.get(key, {}))
+        except ServiceError as refusal:
+            outcomes.append(refusal)
+            continue
+        if missing_ops or shortfalls:
+            problems = (
+                [f"no passing record for operation(s) {', '.join(missing_ops)}"]
+                if missing_ops
+                else []
+            )
+            if shortfalls:
+                problems.append(f"BOM revision {revision} not satisfied ({'; '.join(shortfalls)})")
+            outcomes.append(
+                FailedPrecondition(
+                    f"unit {unit.sku}/{unit.serial} cannot be completed: {' and '.join(problems)}"
+                )
+            )
+            continue
+        unit.status, unit.completed_at = BuildStatus.COMPLETE.value, utcnow()
+        uow.record("unit.completed", "unit", unit_entity(*key), {"sku": key[0], "serial": key[1]})
+        outcomes.append(unit)
+    return outcomes
+
+
+def _installed_by_sku(
+    session: Session, units: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, float]]:
+    """The quantity of each component SKU currently installed in each of these units."""
+    nodes = store.node_ids(session, "UNIT", units)
+    unit_of_node = {node: key for key, node in nodes.items()}
+    edges = store.edges_of_parents(session, list(nodes.values()), include_removed=False)
+    components = store.nodes_by_ids(session, [e.component_id for e in edges])
+    installed: dict[tuple[str, str], dict[str, float]] = {}
+    for e in edges:
+        by_sku = installed.setdefault(unit_of_node[e.parent_id], {})
+        c_sku = components[e.component_id].sku
+        by_sku[c_sku] = by_sku.get(c_sku, 0) + e.quantity
+    return installed

@@ -158,16 +158,18 @@ def movements_of(session: Session, keys: Sequence[Key]) -> list[MovementRow]:
 def lot_stock(
     session: Session, lots: Sequence[Key], *, for_update: bool = False
 ) -> dict[Key, list[LotStockRow]]:
-    result: dict[Key, list[LotStockRow]] = {}
-    for sku, number in sorted(set(lots)):
+    """Each lot's stock by location; one query per 500 lots, locked in key order if
+    `for_update` (so two transactions locking overlapping lots queue, not deadlock)."""
+    wanted = sorted(set(lots))
+    result: dict[Key, list[LotStockRow]] = {lot: [] for lot in wanted}
+    for part in chunks(wanted):
         query = (
             select(LotStockRow)
-            .where(LotStockRow.sku == sku, LotStockRow.lot_number == number)
-            .order_by(LotStockRow.location_code)
+            .where(tuple_(LotStockRow.sku, LotStockRow.lot_number).in_(part))
+            .order_by(LotStockRow.sku, LotStockRow.lot_number, LotStockRow.location_code)
         )
-        result[(sku, number)] = list(
-            session.scalars(query.with_for_update() if for_update else query)
-        )
+        for row in session.scalars(query.with_for_update() if for_update else query):
+            result[(row.sku, row.lot_number)].append(row)
     return result
 
 

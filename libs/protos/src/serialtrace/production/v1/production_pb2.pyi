@@ -327,6 +327,26 @@ class InstallComponentsResponse(_message.Message):
     links: _containers.RepeatedCompositeFieldContainer[ComponentLink]
     def __init__(self, links: _Optional[_Iterable[_Union[ComponentLink, _Mapping]]] = ...) -> None: ...
 
+class InstallKitsRequest(_message.Message):
+    __slots__ = ("kits",)
+    KITS_FIELD_NUMBER: _ClassVar[int]
+    kits: _containers.RepeatedCompositeFieldContainer[InstallComponentsRequest]
+    def __init__(self, kits: _Optional[_Iterable[_Union[InstallComponentsRequest, _Mapping]]] = ...) -> None: ...
+
+class InstallKitsResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[InstallKitOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[InstallKitOutcome, _Mapping]]] = ...) -> None: ...
+
+class InstallKitOutcome(_message.Message):
+    __slots__ = ("installed", "error")
+    INSTALLED_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    installed: InstallComponentsResponse
+    error: _core_pb2.ItemError
+    def __init__(self, installed: _Optional[_Union[InstallComponentsResponse, _Mapping]] = ..., error: _Optional[_Union[_core_pb2.ItemError, _Mapping]] = ...) -> None: ...
+
 class RemoveComponentRequest(_message.Message):
     __slots__ = ("parent", "component_unit", "component_lot", "reason", "idempotency_key")
     PARENT_FIELD_NUMBER: _ClassVar[int]
@@ -360,6 +380,26 @@ class CompleteUnitResponse(_message.Message):
     BUILD_FIELD_NUMBER: _ClassVar[int]
     build: UnitBuild
     def __init__(self, build: _Optional[_Union[UnitBuild, _Mapping]] = ...) -> None: ...
+
+class CompleteUnitsRequest(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[CompleteUnitRequest]
+    def __init__(self, items: _Optional[_Iterable[_Union[CompleteUnitRequest, _Mapping]]] = ...) -> None: ...
+
+class CompleteUnitsResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[CompleteUnitOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[CompleteUnitOutcome, _Mapping]]] = ...) -> None: ...
+
+class CompleteUnitOutcome(_message.Message):
+    __slots__ = ("build", "error")
+    BUILD_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    build: UnitBuild
+    error: _core_pb2.ItemError
+    def __init__(self, build: _Optional[_Union[UnitBuild, _Mapping]] = ..., error: _Optional[_Union[_core_pb2.ItemError, _Mapping]] = ...) -> None: ...
 
 class BatchGetUnitBuildsRequest(_message.Message):
     __slots__ = ("units",)

@@ -89,6 +89,11 @@ class ProductionServiceStub:
                 request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.InstallComponentsRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.InstallComponentsResponse.FromString,
                 _registered_method=True)
+        self.InstallKits = channel.unary_unary(
+                '/serialtrace.production.v1.ProductionService/InstallKits',
+                request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.InstallKitsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.InstallKitsResponse.FromString,
+                _registered_method=True)
         self.RemoveComponent = channel.unary_unary(
                 '/serialtrace.production.v1.ProductionService/RemoveComponent',
                 request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.RemoveComponentRequest.SerializeToString,
@@ -98,6 +103,11 @@ class ProductionServiceStub:
                 '/serialtrace.production.v1.ProductionService/CompleteUnit',
                 request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.CompleteUnitRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.CompleteUnitResponse.FromString,
+                _registered_method=True)
+        self.CompleteUnits = channel.unary_unary(
+                '/serialtrace.production.v1.ProductionService/CompleteUnits',
+                request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.CompleteUnitsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.CompleteUnitsResponse.FromString,
                 _registered_method=True)
         self.BatchGetUnitBuilds = channel.unary_unary(
                 '/serialtrace.production.v1.ProductionService/BatchGetUnitBuilds',
@@ -200,6 +210,14 @@ class ProductionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def InstallKits(self, request, context):
+        """Many kits, each into its own parent, in one transaction: each kit all or none, with
+        its own outcome and idempotency key (kept as if it had been sent alone).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RemoveComponent(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -208,6 +226,13 @@ class ProductionServiceServicer:
 
     def CompleteUnit(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteUnits(self, request, context):
+        """Many completions in one transaction, each with its own outcome and idempotency key.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -304,6 +329,11 @@ def add_ProductionServiceServicer_to_server(servicer, server):
                     request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.InstallComponentsRequest.FromString,
                     response_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.InstallComponentsResponse.SerializeToString,
             ),
+            'InstallKits': grpc.unary_unary_rpc_method_handler(
+                    servicer.InstallKits,
+                    request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.InstallKitsRequest.FromString,
+                    response_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.InstallKitsResponse.SerializeToString,
+            ),
             'RemoveComponent': grpc.unary_unary_rpc_method_handler(
                     servicer.RemoveComponent,
                     request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.RemoveComponentRequest.FromString,
@@ -313,6 +343,11 @@ def add_ProductionServiceServicer_to_server(servicer, server):
                     servicer.CompleteUnit,
                     request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.CompleteUnitRequest.FromString,
                     response_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.CompleteUnitResponse.SerializeToString,
+            ),
+            'CompleteUnits': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteUnits,
+                    request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.CompleteUnitsRequest.FromString,
+                    response_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.CompleteUnitsResponse.SerializeToString,
             ),
             'BatchGetUnitBuilds': grpc.unary_unary_rpc_method_handler(
                     servicer.BatchGetUnitBuilds,
@@ -648,6 +683,33 @@ class ProductionService:
             _registered_method=True)
 
     @staticmethod
+    def InstallKits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.production.v1.ProductionService/InstallKits',
+            serialtrace_dot_production_dot_v1_dot_production__pb2.InstallKitsRequest.SerializeToString,
+            serialtrace_dot_production_dot_v1_dot_production__pb2.InstallKitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def RemoveComponent(request,
             target,
             options=(),
@@ -691,6 +753,33 @@ class ProductionService:
             '/serialtrace.production.v1.ProductionService/CompleteUnit',
             serialtrace_dot_production_dot_v1_dot_production__pb2.CompleteUnitRequest.SerializeToString,
             serialtrace_dot_production_dot_v1_dot_production__pb2.CompleteUnitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteUnits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.production.v1.ProductionService/CompleteUnits',
+            serialtrace_dot_production_dot_v1_dot_production__pb2.CompleteUnitsRequest.SerializeToString,
+            serialtrace_dot_production_dot_v1_dot_production__pb2.CompleteUnitsResponse.FromString,
             options,
             channel_credentials,
             insecure,
