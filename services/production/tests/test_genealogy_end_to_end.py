@@ -260,3 +260,98 @@ def test_a_kit_installs_every_component_or_none(plant: Plant) -> None:
     # Replayed with its key: the same links, nothing issued twice.
     assert line.InstallComponents(kit).links == links
     assert plant.on_hand(plant.screw_lot) == [before[0] - 4]
+
+
+def _kit(parent: core_pb2.UnitKey, lot: core_pb2.LotKey, quantity: float) -> Any:
+    return pp.InstallComponentsRequest(
+        parent=parent,
+        components=[pp.ComponentToInstall(lot=core_pb2.LotQuantity(lot=lot, quantity=quantity))],
+        operation="SMT",
+        idempotency_key=unique("kit"),
+    )
+
+
+def test_kits_into_many_parents_each_go_in_whole_or_not_at_all(plant: Plant) -> None:
+    line = plant.line
+    sub_a, sub_b, sub_c = plant.build(plant.sub, 3)
+    hold = plant.quality.PlaceHold(
+        qa.PlaceHoldRequest(reason="resin audit", lots=[plant.new_resin])
+    ).hold
+    kits = [
+        _kit(sub_a, plant.old_resin, 2),
+        _kit(sub_b, plant.new_resin, 1),  # held
+        _kit(sub_c, plant.old_resin, 99),  # more than on hand
+    ]
+    before = plant.on_hand(plant.old_resin, plant.new_resin)
+
+    first = line.InstallKits(pp.InstallKitsRequest(kits=kits)).outcomes
+    assert [o.WhichOneof("outcome") for o in first] == ["installed", "error", "error"]
+    [link] = first[0].installed.links
+    assert (link.parent.serial, link.component_lot.lot_number, link.quantity) == (
+        sub_a.serial,
+        plant.old_resin.lot_number,
+        2,
+    )
+    assert first[1].error.code == "FAILED_PRECONDITION" and hold.id in first[1].error.message
+    assert first[2].error.code == "FAILED_PRECONDITION"
+    assert plant.old_resin.lot_number in first[2].error.message
+    assert plant.lots_in(sub_a) == {plant.old_resin.lot_number}
+    assert not line.BatchGetComponents(pp.BatchGetComponentsRequest(units=[sub_b, sub_c])).links
+    assert plant.on_hand(plant.old_resin, plant.new_resin) == [before[0] - 2, before[1]]
+
+    # Each kit's key is kept as if it had been sent alone: a lone retry of the first kit
+    # replays it; the refused kits were not stored, so once the hold is released the same
+    # batch installs the held kit and replays the first, issuing nothing twice.
+    assert line.InstallComponents(kits[0]).links == first[0].installed.links
+    plant.quality.ReleaseHold(qa.ReleaseHoldRequest(id=hold.id, meaning="audit passed"))
+    again = line.InstallKits(pp.InstallKitsRequest(kits=kits)).outcomes
+    assert again[0] == first[0]
+    assert again[1].WhichOneof("outcome") == "installed"
+    assert again[2].error.code == "FAILED_PRECONDITION"
+    assert plant.on_hand(plant.old_resin, plant.new_resin) == [before[0] - 2, before[1] - 1]
+
+    too_many = pp.InstallKitsRequest(kits=[_kit(sub_c, plant.old_resin, 1)] * 101)
+    error = rpc_error(line.InstallKits, too_many)
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and "100 kits" in error.details()
+    viewer = Caller(line._stub, token("vera", "viewer"))
+    error = rpc_error(viewer.InstallKits, pp.InstallKitsRequest(kits=[kits[2]]))
+    assert error.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_completions_in_one_call_each_report_their_own_outcome(plant: Plant) -> None:
+    line = plant.line
+    ready, short = plant.build(plant.sub, 2)
+    plant.install(ready, component_lot=core_pb2.LotQuantity(lot=plant.old_resin, quantity=1))
+    stranger = core_pb2.UnitKey(sku=plant.sub, serial=unique("NOPE"))
+    items = [
+        pp.CompleteUnitRequest(unit=u, idempotency_key=unique("done"))
+        for u in (ready, short, ready, stranger)
+    ]
+
+    outcomes = line.CompleteUnits(pp.CompleteUnitsRequest(items=items)).outcomes
+    assert outcomes[0].build.unit == ready
+    assert outcomes[0].build.status == pp.BUILD_STATUS_COMPLETE
+    assert outcomes[1].error.code == "FAILED_PRECONDITION"
+    assert "BOM revision A not satisfied" in outcomes[1].error.message
+    # The same unit again under another key: its build closed a moment ago in this batch.
+    assert outcomes[2].error.code == "FAILED_PRECONDITION"
+    assert "build is closed" in outcomes[2].error.message
+    assert outcomes[3].error.code == "NOT_FOUND" and stranger.serial in outcomes[3].error.message
+    builds = line.BatchGetUnitBuilds(pp.BatchGetUnitBuildsRequest(units=[ready, short])).builds
+    assert {b.unit.serial: b.status for b in builds} == {
+        ready.serial: pp.BUILD_STATUS_COMPLETE,
+        short.serial: pp.BUILD_STATUS_COMMISSIONED,
+    }
+
+    # Replayed: the completion answers as it did; a lone CompleteUnit with its key too.
+    again = line.CompleteUnits(pp.CompleteUnitsRequest(items=items)).outcomes
+    assert again[0] == outcomes[0] and again[1].error.code == "FAILED_PRECONDITION"
+    assert line.CompleteUnit(items[0]).build == outcomes[0].build
+
+    error = rpc_error(line.CompleteUnits, pp.CompleteUnitsRequest(items=[items[1]] * 1001))
+    assert (
+        error.code() == grpc.StatusCode.INVALID_ARGUMENT and "1000 completions" in error.details()
+    )
+    viewer = Caller(line._stub, token("vera", "viewer"))
+    error = rpc_error(viewer.CompleteUnits, pp.CompleteUnitsRequest(items=[items[1]]))
+    assert error.code() == grpc.StatusCode.PERMISSION_DENIED

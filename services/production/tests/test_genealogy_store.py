@@ -127,3 +127,39 @@ def test_where_used_of_a_lot_in_20000_units_pages_with_a_correct_total(database:
         second, _ = store.where_used(s, lot.id, 100, first[-1].id)
         assert len(second) == 100 and second[0].id > first[-1].id
         assert not set(keys(first)) & set(keys(second))
+
+
+def test_a_kit_counts_every_path_of_a_component_listed_more_than_once(
+    database: Database,
+) -> None:
+    def paths(s: object, ancestor: store.NodeRow, descendant: store.NodeRow) -> int:
+        row = s.get(store.AncestryRow, (ancestor.id, descendant.id))  # type: ignore[attr-defined]
+        return row.paths if row else 0
+
+    with database.transaction() as s:
+        fg, sub = node(s, "UNIT", "FG", "F-kit"), node(s, "UNIT", "SUB", "S-kit")
+        glue, tape = node(s, "LOT", "GLUE", "G-kit"), node(s, "LOT", "TAPE", "T-kit")
+        install(s, sub, glue)
+        # One kit: the subassembly (glue inside), glue twice more directly, tape once.
+        edges = store.add_edges(
+            s,
+            fg,
+            [("K1", sub, 1.0), ("K2", glue, 0.5), ("K3", glue, 0.5), ("K4", tape, 2.0)],
+            "ASSY",
+            "olga",
+            utcnow(),
+        )
+        assert [e.id for e in edges] == ["K1", "K2", "K3", "K4"]
+        assert (paths(s, fg, glue), paths(s, fg, tape), paths(s, fg, sub)) == (3, 1, 1)
+    # Each removal takes away its own path only; glue stays until the last one goes.
+    for edge_id, component, glue_paths in (("K2", glue, 2), ("K1", sub, 1), ("K3", glue, 0)):
+        with database.transaction() as s:
+            edge = s.get(store.EdgeRow, edge_id)
+            store.remove_edge(
+                s, edge, s.get(store.NodeRow, component.id), "olga", "rework", utcnow()
+            )
+        with database.reader() as s:
+            assert paths(s, fg, glue) == glue_paths
+            assert store.contains(s, fg.id, glue.id) == (glue_paths > 0)
+    with database.reader() as s:
+        assert paths(s, fg, tape) == 1 and not store.contains(s, fg.id, sub.id)

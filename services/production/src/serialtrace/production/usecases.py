@@ -454,6 +454,11 @@ def install_kits(
     units = [c.unit for k in kits for c in k.components if c.unit is not None]
     lots = [c.lot for k in kits for c in k.components if c.lot is not None]
     holds = HoldsOfBatch(quality, units, lots)
+    # The lots' nodes first, for the whole batch in key order: created kit by kit, two
+    # batches sharing new lots could each wait on the other's insert (a deadlock). A lot
+    # node records no fact, and only lots masterdata knows get one.
+    known_lots = masterdata.lots_exist(sorted(set(lots))) if lots else set()
+    store.ensure_nodes(uow.session, "LOT", sorted(known_lots), lock=False)
     return [
         uow.attempt(partial(install_kit, uow, masterdata, holds, warehouse, kit)) for kit in kits
     ]
