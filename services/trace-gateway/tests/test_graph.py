@@ -13,11 +13,12 @@ from graphql import build_schema, find_breaking_changes
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import REGISTRY
+from strawberry.extensions.validation_cache import _get_validate_cache
 
 from serialtrace.common import telemetry
 from serialtrace.common.testing import TestDatabases, unique
 from serialtrace.gateway.mutations import MUTATIONS
-from serialtrace.gateway.schema import SNAPSHOT, printed_schema
+from serialtrace.gateway.schema import DOCUMENT_CACHE_SIZE, SNAPSHOT, printed_schema
 from serialtrace.gateway.testing import (
     ADMIN,
     AUDITOR,
@@ -332,6 +333,17 @@ def test_a_500_alias_query_is_refused(suite: RunningSuite) -> None:
     errors = graph(suite, VIEWER).errors(f"{{ {fields} }}")
     assert codes(errors) == ["BAD_USER_INPUT"]
     assert "aliases" in errors[0]["message"]
+
+
+def test_a_document_sent_again_is_not_validated_again(suite: RunningSuite) -> None:
+    # The gateway runs in this process: its validation cache is the one asked here.
+    cache = _get_validate_cache(DOCUMENT_CACHE_SIZE)
+    query = f"{{ {unique('q').replace('-', '_')}: __typename }}"
+    before = cache.cache_info()
+    for _ in range(3):
+        assert graph(suite, VIEWER).data(query)
+    after = cache.cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 2)
 
 
 def test_connection_page_size_is_capped(suite: RunningSuite) -> None:

@@ -19,11 +19,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     Connection,
     Engine,
     MetaData,
     Table,
     Text,
+    and_,
     bindparam,
     cast,
     create_engine,
@@ -31,6 +33,7 @@ from sqlalchemy import (
     func,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
@@ -247,12 +250,17 @@ def _unnest_insert_sql(
     return str(statement.compile(dialect=dialect))
 
 
-def sku_chunks(keys: Iterable[tuple[str, str]]) -> Iterator[tuple[str, Sequence[str]]]:
-    """(sku, chunk of serials or lot numbers) for a set of keys, so lookups run as
-    index-friendly `sku = … AND key IN (…)` queries instead of row-value IN-lists."""
-    by_sku: dict[str, list[str]] = {}
-    for sku, key in set(keys):
-        by_sku.setdefault(sku, []).append(key)
-    for sku, values in sorted(by_sku.items()):
-        for part in chunks(sorted(values)):
-            yield sku, part
+def key_clauses(
+    sku_column: Any, key_column: Any, keys: Iterable[tuple[str, str]]
+) -> Iterator[ColumnElement[bool]]:
+    """WHERE clauses matching (sku, serial or lot number) pairs, each covering at most
+    IN_CHUNK keys: `sku = … AND key IN (…)` when the keys share one SKU (one index range
+    for 5,000 serials of a commission), else a row-value IN-list (one statement for a
+    trace's dozen SKUs, cheap to build; PostgreSQL probes the index once per pair)."""
+    wanted = sorted(set(keys))
+    skus = {sku for sku, _ in wanted}
+    for part in chunks(wanted):
+        if len(skus) == 1:
+            yield and_(sku_column == part[0][0], key_column.in_([key for _, key in part]))
+        else:
+            yield tuple_(sku_column, key_column).in_(part)

@@ -22,12 +22,11 @@ from sqlalchemy import (
     func,
     select,
     text,
-    tuple_,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
 
-from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, sku_chunks
+from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, key_clauses
 
 
 class Base(DeclarativeBase):
@@ -123,10 +122,10 @@ def insert_new_units(session: Session, rows: Sequence[dict[str, Any]]) -> set[st
 def units_by_keys(
     session: Session, keys: Sequence[tuple[str, str]], *, for_update: bool = False
 ) -> list[UnitRow]:
-    """Units by (sku, serial), one `sku = … AND serial IN (…)` query per SKU and chunk."""
+    """Units by (sku, serial), one query per 500 keys."""
     found: list[UnitRow] = []
-    for sku, part in sku_chunks(keys):
-        query = select(UnitRow).where(UnitRow.sku == sku, UnitRow.serial.in_(part))
+    for clause in key_clauses(UnitRow.sku, UnitRow.serial, keys):
+        query = select(UnitRow).where(clause)
         found += session.scalars(query.with_for_update() if for_update else query)
     return found
 
@@ -217,13 +216,11 @@ def node_ids(
 ) -> dict[tuple[str, str], int]:
     """Node ids of existing units or lots, by (sku, serial or lot number)."""
     found: dict[tuple[str, str], int] = {}
-    for sku, part in sku_chunks(keys):
+    for clause in key_clauses(NodeRow.sku, NodeRow.key, keys):
         for row in session.execute(
-            select(NodeRow.id, NodeRow.key).where(
-                NodeRow.kind == kind, NodeRow.sku == sku, NodeRow.key.in_(part)
-            )
+            select(NodeRow.id, NodeRow.sku, NodeRow.key).where(NodeRow.kind == kind, clause)
         ):
-            found[(sku, row.key)] = row.id
+            found[(row.sku, row.key)] = row.id
     return found
 
 
@@ -243,13 +240,14 @@ def ensure_nodes(
         [{"kind": kind, "sku": sku, "key": key} for sku, key in wanted],
         conflict_columns=("kind", "sku", "key"),
     )
-    query = (
-        select(NodeRow)
-        .where(NodeRow.kind == kind, tuple_(NodeRow.sku, NodeRow.key).in_(wanted))
-        .order_by(NodeRow.sku, NodeRow.key)
-    )
-    found = session.scalars(query.with_for_update() if lock else query)
-    return {(n.sku, n.key): n for n in found}
+    nodes: dict[tuple[str, str], NodeRow] = {}
+    for clause in key_clauses(NodeRow.sku, NodeRow.key, wanted):
+        query = (
+            select(NodeRow).where(NodeRow.kind == kind, clause).order_by(NodeRow.sku, NodeRow.key)
+        )
+        found = session.scalars(query.with_for_update() if lock else query)
+        nodes.update(((n.sku, n.key), n) for n in found)
+    return nodes
 
 
 def ensure_node(session: Session, kind: str, sku: str, key: str, *, lock: bool = True) -> NodeRow:

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, sku_chunks
+from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, key_clauses
 
 Key = tuple[str, str]  # (sku, serial) or (sku, lot number)
 
@@ -103,10 +103,10 @@ class HoldCoverageRow(Base):
 def _by_key(
     session: Session, query: Any, columns: tuple[Any, Any], keys: Sequence[Key]
 ) -> list[Any]:
-    """Rows whose (sku, key) columns are among `keys`: one query per SKU and chunk."""
+    """Rows whose (sku, key) columns are among `keys`: one query per 500 keys."""
     found: list[Any] = []
-    for sku, part in sku_chunks(keys):
-        found += session.execute(query.where(columns[0] == sku, columns[1].in_(part))).all()
+    for clause in key_clauses(columns[0], columns[1], keys):
+        found += session.execute(query.where(clause)).all()
     return found
 
 

@@ -14,6 +14,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Histogram
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -98,13 +99,18 @@ class GatewaySchema(strawberry.Schema):
 
 def build_schema(settings: GatewaySettings | None = None) -> GatewaySchema:
     limits = settings or GatewaySettings.from_env({})
+    # The limits' validation rules are made once: ValidationCache keys on the rules too,
+    # and each request's limiter would otherwise bring rule classes of its own (a miss).
+    rules = [
+        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+    ]
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
         extensions=[
             OperationTelemetry,
-            lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+            lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             # Clients send the same few documents over and over (a scanner's trace, a
             # dashboard's where-used): parse and validate each once, not per request.

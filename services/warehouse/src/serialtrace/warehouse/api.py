@@ -97,9 +97,10 @@ def unit_stock_message(row: store.UnitStockRow) -> pb.UnitStock:
 
 def lot_stock_messages(session: Session, lots: list[Key]) -> list[pb.LotStock]:
     levels = store.lot_stock(session, lots)
+    received = store.lots(session, lots)
     result = []
     for key in lots:
-        lot = session.get(store.LotRow, key)
+        lot = received.get(key)
         if lot is None:
             continue
         rows = [r for r in levels.get(key, []) if r.quantity > 0]

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, sku_chunks, upsert_insert
+from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, key_clauses, upsert_insert
 
 Key = tuple[str, str]
 
@@ -123,8 +123,8 @@ def units(
     session: Session, keys: Sequence[Key], *, for_update: bool = False
 ) -> dict[Key, UnitStockRow]:
     found: dict[Key, UnitStockRow] = {}
-    for sku, part in sku_chunks(keys):
-        query = select(UnitStockRow).where(UnitStockRow.sku == sku, UnitStockRow.serial.in_(part))
+    for clause in key_clauses(UnitStockRow.sku, UnitStockRow.serial, keys):
+        query = select(UnitStockRow).where(clause)
         for row in session.scalars(query.with_for_update() if for_update else query):
             found[(row.sku, row.serial)] = row
     return found
@@ -146,13 +146,19 @@ def add_movements(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 def movements_of(session: Session, keys: Sequence[Key]) -> list[MovementRow]:
     found: list[MovementRow] = []
-    for sku, part in sku_chunks(keys):
-        found += session.scalars(
-            select(MovementRow).where(
-                MovementRow.unit_sku == sku, MovementRow.unit_serial.in_(part)
-            )
-        )
+    for clause in key_clauses(MovementRow.unit_sku, MovementRow.unit_serial, keys):
+        found += session.scalars(select(MovementRow).where(clause))
     return sorted(found, key=lambda m: m.seq)
+
+
+def lots(session: Session, keys: Sequence[Key]) -> dict[Key, LotRow]:
+    """Received lots by (sku, lot number), one query per 500."""
+    found: dict[Key, LotRow] = {}
+    for clause in key_clauses(LotRow.sku, LotRow.lot_number, keys):
+        found.update(
+            ((r.sku, r.lot_number), r) for r in session.scalars(select(LotRow).where(clause))
+        )
+    return found
 
 
 def lot_stock(
@@ -162,10 +168,10 @@ def lot_stock(
     `for_update` (so two transactions locking overlapping lots queue, not deadlock)."""
     wanted = sorted(set(lots))
     result: dict[Key, list[LotStockRow]] = {lot: [] for lot in wanted}
-    for part in chunks(wanted):
+    for clause in key_clauses(LotStockRow.sku, LotStockRow.lot_number, wanted):
         query = (
             select(LotStockRow)
-            .where(tuple_(LotStockRow.sku, LotStockRow.lot_number).in_(part))
+            .where(clause)
             .order_by(LotStockRow.sku, LotStockRow.lot_number, LotStockRow.location_code)
         )
         for row in session.scalars(query.with_for_update() if for_update else query):
