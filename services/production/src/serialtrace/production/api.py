@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
+from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
 from serialtrace.common.auth import ANY_ROLE, Role, roles
@@ -25,6 +26,10 @@ from serialtrace.production.v1 import production_pb2 as pb
 from serialtrace.production.v1 import production_pb2_grpc as pb_grpc
 
 MAX_BATCH = 10_000
+
+Item = TypeVar("Item", bound=Message)  # one request of a batch RPC
+Reply = TypeVar("Reply", bound=Message)  # what that request alone would have answered
+Done = TypeVar("Done")  # what the use case returns for one item
 
 METHOD_ROLES: dict[str, frozenset[Role]] = {
     "SetRoute": roles(Role.PLANNER),
@@ -184,6 +189,25 @@ class ProductionServicer(pb_grpc.ProductionServiceServicer):
         self.quality, self.warehouse = quality, warehouse
         self.mutations = Mutations(database)
 
+    def _each(
+        self,
+        method: str,
+        items: Sequence[Item],
+        reply_type: type[Reply],
+        most: tuple[int, str],
+        run: Callable[[UnitOfWork, list[Item]], list[Done | ServiceError]],
+        reply: Callable[[UnitOfWork, Done], Reply],
+    ) -> list[Reply | ServiceError]:
+        """A batch RPC: at most `most` items, each `method` with its own idempotency key and
+        outcome (Mutations.run_each); `run` is the use case for the items not answered
+        before, `reply` what a lone call would answer for one that succeeded."""
+        _check_items(len(items), *most)
+
+        def handle(uow: UnitOfWork, fresh: list[Item]) -> list[Reply | ServiceError]:
+            return [d if isinstance(d, ServiceError) else reply(uow, d) for d in run(uow, fresh)]
+
+        return self.mutations.run_each(method, items, reply_type, handle)
+
     def SetRoute(self, request: pb.SetRouteRequest, context: Any) -> pb.SetRouteResponse:
         return self.mutations.run(
             "SetRoute",
@@ -274,20 +298,15 @@ class ProductionServicer(pb_grpc.ProductionServiceServicer):
     def RecordOperations(
         self, request: pb.RecordOperationsRequest, context: Any
     ) -> pb.RecordOperationsResponse:
-        def handle(
-            uow: UnitOfWork, items: list[pb.RecordOperationRequest]
-        ) -> list[pb.RecordOperationResponse | ServiceError]:
-            recorded = usecases.record_operations(uow, [_operation_input(i) for i in items])
-            return [
-                r
-                if isinstance(r, ServiceError)
-                else pb.RecordOperationResponse(record=operation_message(*r))
-                for r in recorded
-            ]
-
-        _check_items(len(request.items), usecases.MAX_OPERATIONS_PER_BATCH, "operation records")
-        outcomes = self.mutations.run_each(
-            "RecordOperation", request.items, pb.RecordOperationResponse, handle
+        outcomes = self._each(
+            "RecordOperation",
+            request.items,
+            pb.RecordOperationResponse,
+            (usecases.MAX_OPERATIONS_PER_BATCH, "operation records"),
+            lambda uow, items: usecases.record_operations(
+                uow, [_operation_input(i) for i in items]
+            ),
+            lambda uow, recorded: pb.RecordOperationResponse(record=operation_message(*recorded)),
         )
         return pb.RecordOperationsResponse(
             outcomes=[
@@ -392,22 +411,17 @@ class ProductionServicer(pb_grpc.ProductionServiceServicer):
         )
 
     def InstallKits(self, request: pb.InstallKitsRequest, context: Any) -> pb.InstallKitsResponse:
-        def handle(
-            uow: UnitOfWork, kits: list[pb.InstallComponentsRequest]
-        ) -> list[pb.InstallComponentsResponse | ServiceError]:
-            installed = usecases.install_kits(
+        outcomes = self._each(
+            "InstallComponents",
+            request.kits,
+            pb.InstallComponentsResponse,
+            (usecases.MAX_KITS_PER_BATCH, "kits"),
+            lambda uow, kits: usecases.install_kits(
                 uow, self.masterdata, self.quality, self.warehouse, [_kit(k) for k in kits]
-            )
-            return [
-                e
-                if isinstance(e, ServiceError)
-                else pb.InstallComponentsResponse(links=link_messages(uow.session, e))
-                for e in installed
-            ]
-
-        _check_items(len(request.kits), usecases.MAX_KITS_PER_BATCH, "kits")
-        outcomes = self.mutations.run_each(
-            "InstallComponents", request.kits, pb.InstallComponentsResponse, handle
+            ),
+            lambda uow, edges: pb.InstallComponentsResponse(
+                links=link_messages(uow.session, edges)
+            ),
         )
         return pb.InstallKitsResponse(
             outcomes=[
@@ -455,22 +469,15 @@ class ProductionServicer(pb_grpc.ProductionServiceServicer):
     def CompleteUnits(
         self, request: pb.CompleteUnitsRequest, context: Any
     ) -> pb.CompleteUnitsResponse:
-        def handle(
-            uow: UnitOfWork, items: list[pb.CompleteUnitRequest]
-        ) -> list[pb.CompleteUnitResponse | ServiceError]:
-            completed = usecases.complete_units(
+        outcomes = self._each(
+            "CompleteUnit",
+            request.items,
+            pb.CompleteUnitResponse,
+            (usecases.MAX_COMPLETIONS_PER_BATCH, "completions"),
+            lambda uow, items: usecases.complete_units(
                 uow, self.masterdata, [(i.unit.sku, i.unit.serial) for i in items]
-            )
-            return [
-                u
-                if isinstance(u, ServiceError)
-                else pb.CompleteUnitResponse(build=build_message(u))
-                for u in completed
-            ]
-
-        _check_items(len(request.items), usecases.MAX_COMPLETIONS_PER_BATCH, "completions")
-        outcomes = self.mutations.run_each(
-            "CompleteUnit", request.items, pb.CompleteUnitResponse, handle
+            ),
+            lambda uow, unit: pb.CompleteUnitResponse(build=build_message(unit)),
         )
         return pb.CompleteUnitsResponse(
             outcomes=[
