@@ -56,8 +56,7 @@ METHOD_ROLES: dict[str, frozenset[Role]] = {
 
 
 def _check_batch(size: int) -> None:
-    if size > MAX_BATCH:
-        raise InvalidArgument(f"at most {MAX_BATCH} keys per call, got {size}")
+    _check_items(size, MAX_BATCH, "keys")
 
 
 def _check_items(size: int, most: int, what: str) -> None:
