@@ -4,7 +4,10 @@ issued from warehouse stock and checked against quality's holds."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
+from threading import Barrier
 from typing import Any
 
 import grpc
@@ -66,6 +69,20 @@ class Plant:
     old_resin: core_pb2.LotKey
     new_resin: core_pb2.LotKey
     screw_lot: core_pb2.LotKey
+    location: str
+    supplier: str
+
+    def receive_resin_lots(self, count: int) -> list[core_pb2.LotKey]:
+        lots = [
+            core_pb2.LotKey(sku=self.old_resin.sku, lot_number=unique("R")) for _ in range(count)
+        ]
+        for lot in lots:
+            self.stores.ReceiveLot(
+                wh.ReceiveLotRequest(
+                    lot=lot, quantity=10, supplier_code=self.supplier, location_code=self.location
+                )
+            )
+        return lots
 
     def build(self, sku: str, count: int) -> list[core_pb2.UnitKey]:
         wo = self.line.CreateWorkOrder(
@@ -146,7 +163,9 @@ def plant(calls: dict[str, Any]) -> Plant:
             wh.ReceiveLotRequest(lot=lot, quantity=10, supplier_code=supplier, location_code=loc)
         )
 
-    return Plant(line, stores, calls["quality"], sub, fg, old_resin, new_resin, screw_lot)
+    return Plant(
+        line, stores, calls["quality"], sub, fg, old_resin, new_resin, screw_lot, loc, supplier
+    )
 
 
 def test_three_level_trace_rework_and_where_used_through_real_installs(plant: Plant) -> None:
@@ -316,6 +335,30 @@ def test_kits_into_many_parents_each_go_in_whole_or_not_at_all(plant: Plant) -> 
     viewer = Caller(line._stub, token("vera", "viewer"))
     error = rpc_error(viewer.InstallKits, pp.InstallKitsRequest(kits=[kits[2]]))
     assert error.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def _install_at_once(line: Caller, barrier: Barrier, kits: list[Any]) -> list[str | None]:
+    barrier.wait()
+    outcomes = line.InstallKits(pp.InstallKitsRequest(kits=kits)).outcomes
+    return [o.WhichOneof("outcome") for o in outcomes]
+
+
+def test_two_batches_sharing_new_lots_in_opposite_orders_both_install(plant: Plant) -> None:
+    # Each batch meets lots no unit holds yet, so each must create their genealogy nodes.
+    # Created kit by kit, one batch's first lot is the other's last and each waits on the
+    # other's uncommitted insert: PostgreSQL kills one as a deadlock.
+    for _ in range(3):
+        lots = plant.receive_resin_lots(8)
+        subs = plant.build(plant.sub, 2 * len(lots))
+        batches = [
+            [_kit(sub, lot, 1) for sub, lot in zip(subs[: len(lots)], lots, strict=True)],
+            [_kit(sub, lot, 1) for sub, lot in zip(subs[len(lots) :], lots[::-1], strict=True)],
+        ]
+        together = partial(_install_at_once, plant.line, Barrier(len(batches)))
+        with ThreadPoolExecutor(len(batches)) as pool:
+            results = list(pool.map(together, batches))
+        assert results == [["installed"] * len(lots)] * 2
+        assert plant.on_hand(*lots) == [8] * len(lots)
 
 
 def test_completions_in_one_call_each_report_their_own_outcome(plant: Plant) -> None:
