@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from serialtrace.bench import cli
+from serialtrace.bench.databases import connect
 from serialtrace.bench.dataset import PREFIX
 from serialtrace.bench.runner import Options
 from serialtrace.common.testing import TestDatabases
@@ -74,6 +75,7 @@ class Run:
 class Runs:
     first: Run
     second: Run
+    databases: dict[str, str]
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +96,7 @@ def runs(test_databases: TestDatabases, tmp_path_factory: pytest.TempPathFactory
             done.append(Run(json.loads(out.read_text()), "\n".join(lines)))
     finally:
         capture.undo()
-    yield Runs(*done)
+    yield Runs(*done, databases=urls)
 
 
 def figures(run: Run) -> dict[str, dict[str, Any]]:
@@ -112,6 +114,17 @@ def test_the_first_run_generates_the_factory_and_the_second_reuses_it(runs: Runs
         assert (data["units"], data["seed"], data["prefix"]) == (UNITS, SEED, PREFIX)
         assert data["table_rows"]["production"]["units"] >= 2 * UNITS
         assert all(data["rows_per_service"][s] > 0 for s in ("masterdata", "production"))
+
+
+def test_every_table_with_rows_has_planner_statistics(runs: Runs) -> None:
+    # Servers without autovacuum (this CI's) would otherwise measure blind plans.
+    for service, url in runs.databases.items():
+        with connect(url) as connection:
+            never = connection.execute(
+                "SELECT relname FROM pg_stat_user_tables WHERE n_live_tup > 0"
+                " AND last_analyze IS NULL AND last_autoanalyze IS NULL"
+            ).fetchall()
+        assert never == [], f"{service}: {never}"
 
 
 def test_every_figure_is_there_with_a_positive_value(runs: Runs) -> None:

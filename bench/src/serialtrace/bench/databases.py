@@ -82,6 +82,10 @@ class Pool:
         self._opened: list[Connection] = []
         self._lock = threading.Lock()
 
+    @property
+    def services(self) -> list[str]:
+        return list(self._urls)
+
     @contextmanager
     def use(self, service: str) -> Iterator[Connection]:
         with self._slots[service]:

@@ -1062,12 +1062,14 @@ def build_factory(
     workers: int = 8,
     place_hold: bool = False,
     log: Callable[[str], None] = print,
+    before_stock_moves: Callable[[], None] = lambda: None,
 ) -> FactoryReport:
     """Builds the factory of `units` finished units through the services' gRPC APIs.
 
     `bearer` must carry the admin role. Raises FactoryError naming the failed call if any
     call fails (after retrying collisions); re-running with the same arguments after a
     failure continues where it stopped, replaying what was already done.
+    `before_stock_moves` runs once the units are built, before the warehouse phases.
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
@@ -1085,6 +1087,7 @@ def build_factory(
             build.receive_lots()
             build.commission()
             build.build_units()
+            before_stock_moves()
             build.put_away()
             build.pack()
             build.ship()
