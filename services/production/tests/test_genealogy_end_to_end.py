@@ -72,17 +72,20 @@ class Plant:
     location: str
     supplier: str
 
-    def receive_resin_lots(self, count: int) -> list[core_pb2.LotKey]:
-        lots = [
-            core_pb2.LotKey(sku=self.old_resin.sku, lot_number=unique("R")) for _ in range(count)
-        ]
+    def receive(self, *lots: core_pb2.LotKey) -> list[core_pb2.LotKey]:
+        """10 of each lot into the site's stores."""
         for lot in lots:
             self.stores.ReceiveLot(
                 wh.ReceiveLotRequest(
                     lot=lot, quantity=10, supplier_code=self.supplier, location_code=self.location
                 )
             )
-        return lots
+        return list(lots)
+
+    def receive_resin_lots(self, count: int) -> list[core_pb2.LotKey]:
+        return self.receive(
+            *(core_pb2.LotKey(sku=self.old_resin.sku, lot_number=unique("R")) for _ in range(count))
+        )
 
     def build(self, sku: str, count: int) -> list[core_pb2.UnitKey]:
         wo = self.line.CreateWorkOrder(
@@ -158,14 +161,11 @@ def plant(calls: dict[str, Any]) -> Plant:
         core_pb2.LotKey(sku=resin, lot_number=unique("B")),
         core_pb2.LotKey(sku=screws, lot_number=unique("S")),
     )
-    for lot in (old_resin, new_resin, screw_lot):
-        stores.ReceiveLot(
-            wh.ReceiveLotRequest(lot=lot, quantity=10, supplier_code=supplier, location_code=loc)
-        )
-
-    return Plant(
+    plant = Plant(
         line, stores, calls["quality"], sub, fg, old_resin, new_resin, screw_lot, loc, supplier
     )
+    plant.receive(old_resin, new_resin, screw_lot)
+    return plant
 
 
 def test_three_level_trace_rework_and_where_used_through_real_installs(plant: Plant) -> None:
