@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -95,15 +96,21 @@ def get(url: str, accept: str = "text/html") -> tuple[int, dict[str, str], bytes
         return error.code, dict(error.headers), error.read()
 
 
-def start_gateway(tmp_path_factory: pytest.TempPathFactory, **env: str) -> Iterator[GatewayProcess]:
-    gateway = GatewayProcess(tmp_path_factory.mktemp("gateway"), env).start()
-    yield gateway
-    gateway.stop()
+@contextmanager
+def running_gateway(
+    tmp_path_factory: pytest.TempPathFactory, **env: str
+) -> Iterator[GatewayProcess]:
+    gateway = GatewayProcess(tmp_path_factory.mktemp("gateway"), env)
+    try:
+        yield gateway.start()
+    finally:
+        gateway.stop()
 
 
 @pytest.fixture(scope="module")
 def dev_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayProcess]:
-    yield from start_gateway(tmp_path_factory)
+    with running_gateway(tmp_path_factory) as gateway:
+        yield gateway
 
 
 def page_config(html: str) -> dict[str, Any]:
@@ -153,7 +160,7 @@ def test_in_production_there_is_no_graphiql_and_no_token(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     env = {"SERIALTRACE_ENV": "production", "SERIALTRACE_JWT_SECRET": PRODUCTION_SECRET}
-    for gateway in start_gateway(tmp_path_factory, **env):
+    with running_gateway(tmp_path_factory, **env) as gateway:
         status, _, body = get(f"{gateway.base}/graphql")
         assert status != 200 and b"Bearer" not in body and b"GraphiQL" not in body
         assert get(f"{gateway.base}{ASSET_ROUTE}/graphiql.js", "*/*")[0] == 404
@@ -162,7 +169,7 @@ def test_in_production_there_is_no_graphiql_and_no_token(
 def test_without_the_assets_the_page_says_how_to_install_them(
     tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
-    for gateway in start_gateway(tmp_path_factory, GATEWAY_GRAPHIQL_ASSETS=str(tmp_path)):
+    with running_gateway(tmp_path_factory, GATEWAY_GRAPHIQL_ASSETS=str(tmp_path)) as gateway:
         status, _, body = get(f"{gateway.base}/graphql")
         assert status == 503
         assert b"make setup" in body and b"graphiql/graphiql.min.js" in body
