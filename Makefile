@@ -9,11 +9,13 @@ PY := $(VENV)/bin/python
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 PROTO_OUT := libs/protos/src
 BENCH_UNITS ?= 1000
+NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: setup run test test-sqlite bench proto proto-check lint typecheck migrate buf k8s clean
+.PHONY: setup run test test-sqlite bench proto proto-check lint typecheck migrate k8s clean
 
-# Installs uv into .tools, then everything in uv.lock (exact versions) into .venv.
-setup: $(VENV)/.synced
+# Installs uv into .tools, then everything in uv.lock (exact versions) into .venv, and
+# the npm packages in package-lock.json (buf, GraphiQL's browser assets) into node_modules.
+setup: $(VENV)/.synced $(NODE_MODULES)
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -23,6 +25,12 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml libs/*/pyproject.toml services/*/p
 		bench/pyproject.toml
 	$(UV) sync --frozen --all-packages --python $(PYTHON)
 	@touch $@
+
+# npm writes node_modules/.package-lock.json on every install. Without Node.js the graph
+# still works; GraphiQL's page then says what is missing, and `make lint` needs it for buf.
+$(NODE_MODULES): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund; \
+	else echo "npm not found: install Node.js (20+) and rerun make setup for GraphiQL and buf" >&2; fi
 
 # Starts the suite with the embedded SQLite databases under ./.data.
 run: setup
@@ -41,7 +49,7 @@ test-sqlite: setup
 	@SERIALTRACE_TEST_DATABASE=sqlite $(PY) -m serialtrace.common.testing
 	SERIALTRACE_TEST_DATABASE=sqlite $(PY) -m pytest libs services tests-e2e bench $(PYTEST_ARGS)
 
-# SPEC §7's figures on PostgreSQL, each beside its direct-SQL floor (bench/README.md):
+# The performance figures on PostgreSQL, each beside its direct-SQL floor (bench/README.md):
 # `make bench` (1,000 units), `BENCH_UNITS=100000 make bench`, BENCH_ARGS=--fresh to regenerate.
 bench: setup
 	$(PY) -m serialtrace.bench --units $(BENCH_UNITS) $(BENCH_ARGS)
@@ -54,14 +62,14 @@ k8s: setup
 proto: setup
 	$(PY) libs/protos/generate.py proto $(PROTO_OUT)
 
-lint: setup buf
+# Breaking changes are checked against main: proto/ by buf, the committed graph schema
+# (services/trace-gateway/schema.graphql) by graphql-core's find_breaking_changes.
+lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	npx --no-install buf lint
 	npx --no-install buf breaking --against '.git#branch=main'
-
-buf:
-	@[ -x node_modules/.bin/buf ] || npm ci --silent --no-audit --no-fund
+	$(PY) -m serialtrace.gateway.schema_check breaking --against main
 
 typecheck: setup
 	$(VENV)/bin/mypy libs/common/src services/masterdata/src services/production/src services/quality/src services/warehouse/src services/trace-gateway/src \

@@ -140,7 +140,7 @@ def gateway() -> Process:
             "periodSeconds": 15,
             "failureThreshold": 4,
         },
-        # SPEC §7: gateway RSS under load ≤ 250 MB.
+        # The gateway's RSS target under load is ≤ 250 MB (bench/README.md measures it).
         resources={
             "requests": {"cpu": "250m", "memory": "192Mi"},
             "limits": {"cpu": "1", "memory": "320Mi"},

@@ -226,7 +226,7 @@ def test_the_gateway_deployment_probes_the_port_it_binds_and_has_no_migrations()
 
 def test_the_image_is_multi_stage_non_root_health_checked_and_serves_the_service() -> None:
     dockerfile = (DEPLOY / "Dockerfile").read_text()
-    assert len(re.findall(r"^FROM ", dockerfile, re.M)) == 2
+    assert len(re.findall(r"^FROM ", dockerfile, re.M)) == 3  # assets, build, runtime
     assert re.search(r"^USER 10001", dockerfile, re.M)
     assert "HEALTHCHECK" in dockerfile and "serialtrace health" in dockerfile
     assert 'serialtrace serve \\"$SERVICE\\"' in dockerfile
@@ -290,3 +290,24 @@ def test_the_collector_forwards_traces_to_jaeger() -> None:
     [exporter] = config["service"]["pipelines"]["traces"]["exporters"]
     assert config["exporters"][exporter]["endpoint"] == "jaeger:4317"
     assert "otlp" in config["service"]["pipelines"]["traces"]["receivers"]
+
+
+def test_the_gateway_image_gets_graphiql_assets_from_the_pinned_packages() -> None:
+    from serialtrace.gateway.graphiql import ASSET_PACKAGES
+
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    # Installed from the lock, without buf (a devDependency).
+    assert "COPY package.json package-lock.json" in dockerfile
+    assert "npm ci --omit=dev" in dockerfile
+    # The packages the image copies are exactly those the gateway serves files from,
+    # which are exactly package.json's runtime dependencies.
+    copied = re.findall(r"node_modules/(@?[\w.-]+(?:/[\w.-]+)?)", dockerfile)
+    assert sorted(copied) == ASSET_PACKAGES
+    assert sorted(json.loads((REPO / "package.json").read_text())["dependencies"]) == ASSET_PACKAGES
+    # ...into the folder the gateway is told to serve them from.
+    [target] = re.findall(r"^COPY --from=graphiql /assets (\S+)$", dockerfile, re.M)
+    [configured] = re.findall(r"GATEWAY_GRAPHIQL_ASSETS=(\S+)", dockerfile)
+    assert target == configured
+    assert GatewaySettings.from_env(
+        {"GATEWAY_GRAPHIQL_ASSETS": configured}
+    ).graphiql_assets == Path(configured)

@@ -74,6 +74,15 @@ def issue_token(
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
+DEV_SUBJECT = "dev"
+
+
+def dev_token(secret: str) -> str:
+    """A token with every role for the developer at the keyboard: what `serialtrace run`
+    prints and what GraphiQL opens with in development (never in production)."""
+    return issue_token(secret, DEV_SUBJECT, [r.value for r in Role])
+
+
 def verify_token(secret: str, token: str) -> Principal:
     """Verifies signature and expiry; raises Unauthenticated with the reason otherwise."""
     try:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from importlib.metadata import entry_points
 from typing import Any
 
-from serialtrace.common.auth import Role, issue_token
+from serialtrace.common.auth import Role, dev_token, issue_token
 from serialtrace.common.config import CommonSettings, ConfigError, service_addr
 
 ENTRY_POINT_GROUP = "serialtrace.services"
@@ -136,7 +136,7 @@ def run_suite() -> int:
         # demo data into empty databases and says how to query it).
         after = [_service(n).after_start for n in names if hasattr(_service(n), "after_start")]
         banners = [hook() for hook in after]
-        token = issue_token(settings.jwt_secret, "dev", [r.value for r in Role])
+        token = dev_token(settings.jwt_secret)
         print("\nserialtrace is running:")
         for name in names:
             where = settings.service_addrs.get(name) or f"{gateway_url(os.environ)}/graphql"

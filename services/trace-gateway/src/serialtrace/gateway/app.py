@@ -1,7 +1,9 @@
-"""The gateway's HTTP app: /graphql (GraphiQL in development), /healthz, /readyz, /metrics."""
+"""The gateway's HTTP app: /graphql (GraphiQL in development, with its assets under
+/graphiql/assets), /healthz, /readyz, /metrics."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,7 +12,7 @@ from opentelemetry import propagate
 from prometheus_client import make_asgi_app
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
@@ -19,17 +21,26 @@ from serialtrace.gateway.backends import Backends, Calls
 from serialtrace.gateway.config import GatewaySettings
 from serialtrace.gateway.context import GatewayContext
 from serialtrace.gateway.errors import format_error
+from serialtrace.gateway.graphiql import ASSET_ROUTE, GraphiQLPage
 from serialtrace.gateway.schema import build_schema
+
+log = logging.getLogger(__name__)
 
 
 class GatewayView(GraphQL[GatewayContext, None]):
-    def __init__(self, settings: GatewaySettings, state: dict[str, Backends]) -> None:
+    def __init__(
+        self, settings: GatewaySettings, state: dict[str, Backends], page: GraphiQLPage
+    ) -> None:
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=False,  # queries by POST only; GET serves GraphiQL
         )
-        self.settings, self.state = settings, state
+        self.settings, self.state, self.page = settings, state, page
+
+    async def render_graphql_ide(self, request: Any) -> Response:
+        # Our own page, with its assets served from here instead of a CDN.
+        return self.page.render()
 
     async def get_context(self, request: Any, response: Any) -> GatewayContext:
         backends = self.state["backends"]
@@ -78,9 +89,22 @@ def create_app(settings: GatewaySettings) -> Starlette:
             {"ready": ready, "services": statuses}, status_code=200 if ready else 503
         )
 
+    page = GraphiQLPage(
+        settings.graphiql_assets,
+        settings.common.jwt_secret,
+        # The dev token is for a developer's own machine, never for production.
+        with_dev_token=settings.graphiql and settings.common.env != "production",
+    )
+    if settings.graphiql and page.missing:
+        log.warning(
+            "GraphiQL cannot load: %s not installed (run make setup)", ", ".join(page.missing)
+        )
+    routes = [Route("/graphql", GatewayView(settings, state, page), methods=["GET", "POST"])]
+    if settings.graphiql:
+        routes.append(Route(f"{ASSET_ROUTE}/{{name}}", page.asset))
     return Starlette(
         routes=[
-            Route("/graphql", GatewayView(settings, state), methods=["GET", "POST"]),
+            *routes,
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Mount("/metrics", make_asgi_app()),

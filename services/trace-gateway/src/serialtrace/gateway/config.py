@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 from serialtrace.common.config import CommonSettings, ConfigError
+from serialtrace.gateway.graphiql import default_assets_dir
 
 T = TypeVar("T", int, float)
 
@@ -23,6 +25,7 @@ class GatewaySettings:
     max_tokens: int
     max_page_size: int
     graphiql: bool
+    graphiql_assets: Path | None  # a node_modules folder holding GraphiQL's npm packages
     common: CommonSettings
 
     @staticmethod
@@ -40,6 +43,11 @@ class GatewaySettings:
             max_page_size=_number(env, "GATEWAY_MAX_PAGE_SIZE", 1000, int),
             # GraphiQL is a development tool; production serves the API only.
             graphiql=common.env != "production",
+            graphiql_assets=(
+                Path(env["GATEWAY_GRAPHIQL_ASSETS"])
+                if env.get("GATEWAY_GRAPHIQL_ASSETS")
+                else default_assets_dir()
+            ),
             common=common,
         )
 

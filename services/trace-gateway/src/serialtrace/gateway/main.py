@@ -47,7 +47,7 @@ class GatewayDefinition:
         url = f"http://{settings.host.replace('0.0.0.0', '127.0.0.1')}:{settings.port}/graphql"  # noqa: S104
         load_demo(url, settings.common.jwt_secret)
         return (
-            f"\nGraphiQL: {url}  (send the token as `Authorization: Bearer <token>`)\n"
+            f"\nGraphiQL: {url}  (it opens with the dev token in its Headers tab)\n"
             f"\nTry this trace of a shipped widget:\n{EXAMPLE_QUERY}"
         )
 

@@ -6,7 +6,6 @@ import logging
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import strawberry
 from graphql import GraphQLError
@@ -29,11 +28,9 @@ from serialtrace.gateway.context import GatewayContext
 from serialtrace.gateway.errors import is_unexpected
 from serialtrace.gateway.mutations import Mutation
 from serialtrace.gateway.queries import Query
+from serialtrace.gateway.schema_check import SNAPSHOT
 
 log = logging.getLogger(__name__)
-
-# The committed SDL snapshot (a test fails when the code's schema drifts from it).
-SNAPSHOT = Path(__file__).resolve().parents[3] / "schema.graphql"
 
 OPERATIONS = Counter(
     "serialtrace_graphql_operations_total",
@@ -134,4 +131,4 @@ if __name__ == "__main__":
     main()
 
 
-__all__ = ["GatewaySchema", "build_schema", "printed_schema"]
+__all__ = ["SNAPSHOT", "GatewaySchema", "build_schema", "printed_schema"]
