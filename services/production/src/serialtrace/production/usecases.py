@@ -436,15 +436,17 @@ def install_kit(
         raise FailedPrecondition(f"cannot install held material: {'; '.join(held)}")
     reference = f"{parent.sku}/{parent.serial}"
     issue_key = f"production:{kit.idempotency_key or uuid.uuid4().hex}"
-    built_here = {(u.sku, u.serial) for u in store.units_by_keys(uow.session, units)}
-    # Lots and purchased units come from warehouse stock. A subassembly built here does
-    # when it was completed first (completion stocked it), not when it comes straight
-    # from its line: the warehouse, which knows, issues it only if it holds it.
-    warehouse.issue(
-        [(c.unit, c.lot, c.quantity, c.unit in built_here) for c in kit.components],
-        reference,
-        issue_key,
-    )
+    built_here = {(u.sku, u.serial): u.status for u in store.units_by_keys(uow.session, units)}
+    # Lots and purchased units come from warehouse stock; a subassembly built here comes
+    # straight from its line, unless it was completed first: completion stocked it (if
+    # it was not in a parent then), and the warehouse, which knows, issues it if so.
+    issues = [
+        (c.unit, c.lot, c.quantity, c.unit in built_here)
+        for c in kit.components
+        if c.unit not in built_here or built_here[c.unit] == BuildStatus.COMPLETE
+    ]
+    if issues:
+        warehouse.issue(issues, reference, issue_key)
 
     now = utcnow()
     edges = store.add_edges(
