@@ -504,7 +504,8 @@ def pack(
     missing = [f"{s}/{n}" for s, n in units if (s, n) not in stock]
     if missing:
         raise FailedPrecondition(
-            f"not in stock (move them to a location first): {', '.join(missing[:10])}"
+            "not in stock (built units enter it when production completes them, bought "
+            f"ones when they are received): {', '.join(missing[:10])}"
         )
     found = store.packages(uow.session, child_ssccs, for_update=True)
     kids = [_live_package(found, c) for c in child_ssccs]

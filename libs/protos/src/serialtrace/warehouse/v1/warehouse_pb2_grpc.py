@@ -146,7 +146,10 @@ class WarehouseServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def MoveStock(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Units, lot quantities and whole packages to another location. A COMPLETE unit the
+        warehouse has never seen (completed before completion received units into stock) is
+        taken into stock here, once production confirms it is COMPLETE.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
