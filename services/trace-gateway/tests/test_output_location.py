@@ -3,8 +3,10 @@ Location out, and the refusals a planner can act on."""
 
 from __future__ import annotations
 
+import graphql
+
 from serialtrace.common.testing import unique
-from serialtrace.gateway.schema import build_schema
+from serialtrace.gateway.schema import printed_schema
 from serialtrace.gateway.testing import (
     PLANNER,
     VIEWER,
@@ -21,7 +23,7 @@ CREATE = """mutation($sku: String!, $line: String, $out: String) {
 
 
 def test_the_graph_declares_the_fields() -> None:
-    schema = build_schema()._schema
+    schema = graphql.build_schema(printed_schema())
     assert str(schema.get_type("WorkOrder").fields["outputLocation"].type) == "Location"
     field = schema.get_type("WorkOrderInput").fields["outputLocationCode"]
     assert str(field.type) == "String"
