@@ -48,8 +48,20 @@ def retry_while_unavailable(
         time.sleep(0.2)
 
 
+COMPLETE = """mutation($u: UnitKey!, $k: String) { completeUnit(unit: $u, idempotencyKey: $k) {
+  buildStatus custodyStatus location { code } } }"""
+
+
 def ready_to_ship(factory: GraphFactory) -> dict[str, Any]:
-    """A COMPLETE finished unit in stock (with its subassembly and resin)."""
+    """A COMPLETE finished unit in stock (with its subassembly and resin): completion
+    put it there, in the warehouse above the line."""
+    fg = ready_to_complete(factory)
+    factory.as_(OPERATOR).data(COMPLETE, {"u": fg})
+    return fg
+
+
+def ready_to_complete(factory: GraphFactory) -> dict[str, Any]:
+    """A finished unit with its subassembly and resin installed, not yet completed."""
     (sub,) = factory.commission(factory.sub, [unique("FS")])
     (fg,) = factory.commission(factory.fg, [unique("FF")])
     operator = factory.as_(OPERATOR)
@@ -61,12 +73,6 @@ def ready_to_ship(factory: GraphFactory) -> dict[str, Any]:
         {"p": fg, "c": sub},
     )
     factory.install_lot(factory.fg, fg["serial"], 1)
-    operator.data("mutation($u: UnitKey!) { completeUnit(unit: $u) { serial } }", {"u": fg})
-    operator.data(
-        """mutation($u: [UnitKey!], $to: String!) { moveStock(input: {units: $u,
-             toLocationCode: $to}) { kind } }""",
-        {"u": [fg], "to": factory.bin},
-    )
     return fg
 
 
@@ -76,6 +82,7 @@ def test_killed_services_degrade_reads_fail_writes_closed_and_recover(
     factory = GraphFactory(GraphClient(suite.url))
     factory.setup_master_data()
     fg = ready_to_ship(factory)
+    pending = ready_to_complete(factory)
     viewer, operator = factory.as_(VIEWER), factory.as_(OPERATOR)
     lot = {"sku": factory.resin, "lot": factory.lot}
     on_hand = viewer.data(LOT_ON_HAND, lot)["lot"]["quantityOnHand"]
@@ -95,7 +102,20 @@ def test_killed_services_degrade_reads_fail_writes_closed_and_recover(
     assert all("warehouse" in e["message"] for e in result["errors"])
     errors = operator.errors(SHIP, {"c": factory.customer, "u": [fg]})
     assert codes(errors) == ["UNAVAILABLE"]
+    # Completing needs the warehouse too (it is the goods receipt): refused, not written.
+    completion = {"u": pending, "k": unique("done")}
+    errors = operator.errors(COMPLETE, completion)
+    assert codes(errors) == ["UNAVAILABLE"] and "warehouse" in errors[0]["message"]
+    assert viewer.execute(TRACE, pending)["data"]["unit"]["buildStatus"] != "COMPLETE"
     suite.start("warehouse")
+    # Retried with its key once the warehouse is back: COMPLETE and in stock, once.
+    done = retry_while_unavailable(operator, COMPLETE, completion)["completeUnit"]
+    assert done == {
+        "buildStatus": "COMPLETE",
+        "custodyStatus": "IN_STOCK",
+        "location": {"code": factory.warehouse},
+    }
+    assert viewer.data(TRACE, pending)["unit"]["movements"] == [{"kind": "RECEIVE"}]
 
     # Quality down: installs and shipments fail closed, naming quality.
     (other,) = factory.commission(factory.sub, [unique("FQ")])

@@ -76,9 +76,10 @@ def test_every_mutation_sent_twice_with_its_key_changes_nothing_the_second_time(
     )
     order = twice(
         PLANNER,
-        """mutation($key: String, $s: String!) { createWorkOrder(idempotencyKey: $key,
-             input: {sku: $s, quantity: 2, bomRevision: "A"}) { id } }""",
-        {"s": factory.sub},
+        """mutation($key: String, $s: String!, $out: String!) { createWorkOrder(
+             idempotencyKey: $key, input: {sku: $s, quantity: 2, bomRevision: "A",
+             outputLocationCode: $out}) { id } }""",
+        {"s": factory.sub, "out": factory.bin},
     )["createWorkOrder"]
     units = twice(
         PLANNER,
@@ -133,7 +134,7 @@ def test_every_mutation_sent_twice_with_its_key_changes_nothing_the_second_time(
         OPERATOR,
         """mutation($key: String, $u: [UnitKey!], $to: String!) { moveStock(idempotencyKey: $key,
              input: {units: $u, toLocationCode: $to}) { kind } }""",
-        {"u": [unit], "to": factory.bin},
+        {"u": [unit], "to": factory.warehouse},  # completion stocked it in the bin
     )
     carton = twice(
         OPERATOR,
@@ -384,9 +385,9 @@ def test_bad_input_gets_its_specific_code_and_writes_nothing(
     suite: ProcessSuite, factory: GraphFactory
 ) -> None:
     work_order = factory.as_(PLANNER).data(
-        """mutation($s: String!) { createWorkOrder(input: {sku: $s, quantity: 1,
-             bomRevision: "A"}) { id } }""",
-        {"s": factory.sub},
+        """mutation($s: String!, $out: String!) { createWorkOrder(input: {sku: $s, quantity: 1,
+             bomRevision: "A", outputLocationCode: $out}) { id } }""",
+        {"s": factory.sub, "out": factory.bin},
     )["createWorkOrder"]["id"]
     before = ledger_counts(suite.url)
     failures = []

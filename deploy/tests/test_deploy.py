@@ -72,6 +72,10 @@ def variables_read_by(service: str) -> set[str]:
         from serialtrace.warehouse.config import load_options
 
         load_options(env)
+    if service == "production":
+        from serialtrace.production.config import load_options as production_options
+
+        production_options(env)
     return env.asked
 
 

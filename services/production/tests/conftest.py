@@ -17,6 +17,8 @@ from serialtrace.production import store
 from serialtrace.production.main import service as production_service
 from serialtrace.production.v1 import production_pb2 as pb
 from serialtrace.production.v1 import production_pb2_grpc as pb_grpc
+from serialtrace.warehouse.main import service as warehouse_service
+from serialtrace.warehouse.v1 import warehouse_pb2_grpc as wh_grpc
 
 DEAD = "127.0.0.1:1"  # nothing listens here
 
@@ -30,18 +32,25 @@ class Product:
 
 @dataclass
 class Suite:
-    """Real masterdata and production servers, production calling masterdata over gRPC.
+    """Real masterdata, warehouse and production servers calling each other over gRPC.
 
-    Quality and warehouse are not built yet: production is pointed at an address where
-    nothing listens, so every check that needs them fails closed.
+    Quality is pointed at an address where nothing listens, so every check that needs it
+    fails closed. Work orders that name no output location get `finished_goods`, the
+    production service's WAREHOUSE_FINISHED_GOODS_LOCATION.
     """
 
     masterdata: RunningServer
     production: RunningServer
+    warehouse: RunningServer
     md_channel: grpc.Channel
     channel: grpc.Channel
+    wh_channel: grpc.Channel
     production_db: str
+    finished_goods: str
     products: list[Product] = field(default_factory=list)
+
+    def stores(self, *roles: str) -> Caller:
+        return Caller(wh_grpc.WarehouseServiceStub(self.wh_channel), token("wes", *roles))
 
     def as_role(self, *roles: str, sub: str = "pat") -> Caller:
         return Caller(pb_grpc.ProductionServiceStub(self.channel), token(sub, *roles))
@@ -127,8 +136,8 @@ class Suite:
         self, parent: tuple[str, str], kind: str, component: tuple[str, str], quantity: float = 1.0
     ) -> None:
         """Writes an installation through production's own store functions (the ones the
-        install use case calls). Until quality and warehouse exist the install RPC fails
-        closed, so tests of reads and rework put their genealogy in this way."""
+        install use case calls). Quality is unreachable here, so the install RPC fails
+        closed; tests of reads and rework put their genealogy in this way."""
         database = Database(self.production_db)
         try:
             with database.transaction() as session:
@@ -148,23 +157,55 @@ class Suite:
             database.dispose()
 
 
+def create_location(md_channel: grpc.Channel, kind: int, parent: str = "") -> str:
+    code = unique("LOC")
+    Caller(md_grpc.MasterdataServiceStub(md_channel), token("ada", "admin")).CreateLocation(
+        md.CreateLocationRequest(
+            location=md.Location(code=code, name=code, kind=kind, parent_code=parent)
+        )
+    )
+    return code
+
+
 @pytest.fixture(scope="session")
 def suite(test_databases: TestDatabases) -> Iterator[Suite]:
     masterdata = start_service(masterdata_service, test_databases.create("masterdata"))
-    production_db = test_databases.create("production")
-    production = start_service(
-        production_service,
-        production_db,
-        MASTERDATA_ADDR=masterdata.address,
-        QUALITY_ADDR=DEAD,
-        WAREHOUSE_ADDR=DEAD,
-    )
     md_channel = grpc.insecure_channel(masterdata.address)
+    finished_goods = create_location(md_channel, md.LOCATION_KIND_WAREHOUSE)
+    warehouse = start_service(
+        warehouse_service,
+        test_databases.create("warehouse"),
+        MASTERDATA_ADDR=masterdata.address,
+        PRODUCTION_ADDR=DEAD,
+        QUALITY_ADDR=DEAD,
+    )
+    production_db = test_databases.create("production")
+    with pytest.MonkeyPatch.context() as env:  # read by production's config at start-up
+        env.setenv("WAREHOUSE_FINISHED_GOODS_LOCATION", finished_goods)
+        production = start_service(
+            production_service,
+            production_db,
+            MASTERDATA_ADDR=masterdata.address,
+            QUALITY_ADDR=DEAD,
+            WAREHOUSE_ADDR=warehouse.address,
+        )
     channel = grpc.insecure_channel(production.address)
-    yield Suite(masterdata, production, md_channel, channel, production_db)
+    wh_channel = grpc.insecure_channel(warehouse.address)
+    yield Suite(
+        masterdata,
+        production,
+        warehouse,
+        md_channel,
+        channel,
+        wh_channel,
+        production_db,
+        finished_goods,
+    )
+    wh_channel.close()
     channel.close()
     md_channel.close()
     production.stop(0)
+    warehouse.stop(0)
     masterdata.stop(0)
 
 

@@ -89,7 +89,9 @@ class Plant:
 
     def build(self, sku: str, count: int) -> list[core_pb2.UnitKey]:
         wo = self.line.CreateWorkOrder(
-            pp.CreateWorkOrderRequest(sku=sku, quantity=count, bom_revision="A")
+            pp.CreateWorkOrderRequest(
+                sku=sku, quantity=count, bom_revision="A", output_location_code=self.location
+            )
         ).work_order.id
         return list(
             self.line.CommissionUnits(
@@ -385,11 +387,19 @@ def test_completions_in_one_call_each_report_their_own_outcome(plant: Plant) -> 
         ready.serial: pp.BUILD_STATUS_COMPLETE,
         short.serial: pp.BUILD_STATUS_COMMISSIONED,
     }
+    # Only the completed one entered stock, at its work order's output location.
+    stock = plant.stores.BatchGetUnitStock(wh.BatchGetUnitStockRequest(units=[ready, short]))
+    assert [(u.unit, u.custody, u.location_code) for u in stock.units] == [
+        (ready, wh.CUSTODY_STATUS_IN_STOCK, plant.location)
+    ]
 
     # Replayed: the completion answers as it did; a lone CompleteUnit with its key too.
     again = line.CompleteUnits(pp.CompleteUnitsRequest(items=items)).outcomes
     assert again[0] == outcomes[0] and again[1].error.code == "FAILED_PRECONDITION"
     assert line.CompleteUnit(items[0]).build == outcomes[0].build
+    [receipt] = plant.stores.BatchGetMovements(wh.BatchGetMovementsRequest(units=[ready])).movements
+    assert (receipt.kind, receipt.to_location_code) == (wh.MOVEMENT_KIND_RECEIVE, plant.location)
+    assert receipt.work_order_id == builds[0].work_order_id
 
     error = rpc_error(line.CompleteUnits, pp.CompleteUnitsRequest(items=[items[1]] * 1001))
     assert (

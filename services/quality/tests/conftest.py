@@ -31,6 +31,7 @@ class Plant:
     servers: list[RunningServer]
     channels: dict[str, grpc.Channel]
     production_db: str
+    stores: str = ""  # where work orders' completed units enter stock
 
     def quality(self, *roles: str, sub: str = "quinn") -> Caller:
         return Caller(qa_grpc.QualityServiceStub(self.channels["quality"]), token(sub, *roles))
@@ -102,7 +103,9 @@ class Plant:
     def build(self, sku: str, count: int = 1) -> list[str]:
         planner = self.production("planner")
         wo = planner.CreateWorkOrder(
-            pp.CreateWorkOrderRequest(sku=sku, quantity=count, bom_revision="A")
+            pp.CreateWorkOrderRequest(
+                sku=sku, quantity=count, bom_revision="A", output_location_code=self.stores
+            )
         ).work_order.id
         return [
             u.serial
@@ -173,7 +176,14 @@ def plant(test_databases: TestDatabases) -> Iterator[Plant]:
         name: grpc.insecure_channel(s.address)
         for name, s in zip(("masterdata", "production", "quality"), servers, strict=True)
     }
-    yield Plant(servers, channels, production_db)
+    plant = Plant(servers, channels, production_db)
+    plant.stores = unique("WH")
+    plant.masterdata("admin").CreateLocation(
+        md.CreateLocationRequest(
+            location=md.Location(code=plant.stores, name="Stores", kind=md.LOCATION_KIND_WAREHOUSE)
+        )
+    )
+    yield plant
     for channel in channels.values():
         channel.close()
     for server in reversed(servers):

@@ -119,7 +119,7 @@ def test_a_lot_recall_finds_every_unit_where_it_is_holds_stock_and_closes(factor
 
     planner, line = factory.call("production", "planner"), factory.call("production", "operator")
     wo = planner.CreateWorkOrder(
-        pp.CreateWorkOrderRequest(sku=fg, quantity=6, bom_revision="A")
+        pp.CreateWorkOrderRequest(sku=fg, quantity=6, bom_revision="A", output_location_code=loc)
     ).work_order.id
     units = list(
         planner.CommissionUnits(pp.CommissionUnitsRequest(work_order_id=wo, count=6)).units
@@ -131,8 +131,7 @@ def test_a_lot_recall_finds_every_unit_where_it_is_holds_stock_and_closes(factor
             )
         )
     for unit in units[:5]:
-        line.CompleteUnit(pp.CompleteUnitRequest(unit=unit))
-    stores.MoveStock(wh.MoveStockRequest(units=units[:5], to_location_code=loc))
+        line.CompleteUnit(pp.CompleteUnitRequest(unit=unit))  # into stock at `loc`
     to_alpha = stores.CreateShipment(
         wh.CreateShipmentRequest(customer_code=alpha, units=units[:2])
     ).shipment

@@ -241,7 +241,7 @@ def test_the_hold_is_active_on_a_lot_other_than_the_most_used(factory: Factory) 
 
 def test_progress_is_logged_per_phase(factory: Factory) -> None:
     text = "\n".join(factory.log)
-    for phase in ("master data", "material lots received", "units built", "put-away", "packing"):
+    for phase in ("master data", "material lots received", "units built", "packing"):
         assert f"[factory FA] {phase}" in text
     assert "done: 20 units" in text
 
@@ -308,3 +308,31 @@ def test_plan_is_deterministic_and_skewed_at_full_size() -> None:
     assert 20_000 <= top <= 35_000  # SPEC §7: a lot reaches ~3k-30k units
     assert full.cartons == 10_000 and full.cartons_per_pallet == 40 and full.pallets == 250
     assert 0.6 <= full.shipped_pallets / full.pallets <= 0.7
+
+
+def test_completion_stocks_units_and_installing_a_subassembly_issues_it(factory: Factory) -> None:
+    """No put-away: each finished unit's path starts with its completion's RECEIVE into
+    the finished-goods bin; each subassembly came into the stores on completion and left
+    them again when it was installed."""
+    units = finished_units(factory)
+    builds = factory.production.BatchGetUnitBuilds(pp.BatchGetUnitBuildsRequest(units=units))
+    work_order = {b.unit.serial: b.work_order_id for b in builds.builds}
+    moves = factory.warehouse.BatchGetMovements(wh.BatchGetMovementsRequest(units=units))
+    first: dict[str, wh.Movement] = {}
+    for m in moves.movements:
+        first.setdefault(m.unit.serial, m)
+    assert {s: (m.kind, m.to_location_code, m.work_order_id) for s, m in first.items()} == {
+        u.serial: (wh.MOVEMENT_KIND_RECEIVE, "FA-BIN-FG", work_order[u.serial]) for u in units
+    }
+    links = factory.production.BatchGetComponents(pp.BatchGetComponentsRequest(units=units))
+    subs = [ln.component_unit for ln in links.links if ln.component_unit.serial]
+    assert len(subs) == UNITS
+    paths: dict[str, list[tuple[int, str]]] = {}
+    for m in factory.warehouse.BatchGetMovements(wh.BatchGetMovementsRequest(units=subs)).movements:
+        paths.setdefault(m.unit.serial, []).append(
+            (m.kind, m.to_location_code or m.from_location_code)
+        )
+    assert paths == {
+        s.serial: [(wh.MOVEMENT_KIND_RECEIVE, "FA-WH"), (wh.MOVEMENT_KIND_ISSUE, "FA-WH")]
+        for s in subs
+    }

@@ -49,6 +49,7 @@ def test_one_unit_query_answers_every_question_and_where_used_finds_the_customer
     ]
     assert unit["materialLots"][0]["receivedAt"]
     assert unit["workOrder"]["line"] == factory.line
+    assert unit["workOrder"]["outputLocation"] == {"code": factory.bin}
 
     # Where it was tested, with what result, by whom, and who approved it.
     (test,) = [op for op in unit["operations"] if op["operation"] == "FINAL_TEST"]
@@ -66,9 +67,12 @@ def test_one_unit_query_answers_every_question_and_where_used_finds_the_customer
     assert unit["shipment"]["carrier"] == "DHL"
     assert unit["package"]["sscc"] == built["carton"]
     assert unit["package"]["parent"] == {"sscc": built["pallet"], "kind": "PALLET"}
+    # Completion was its goods receipt: straight from the line into packing and shipping.
     kinds = [m["kind"] for m in unit["movements"]]
-    assert kinds[0] == "MOVE" and kinds[-1] == "SHIP" and "PACK" in kinds
-    assert unit["movements"][0]["toLocation"] == {"code": factory.bin}
+    assert kinds == ["RECEIVE", "PACK", "SHIP"]
+    receipt = unit["movements"][0]
+    assert receipt["toLocation"] == {"code": factory.bin}
+    assert receipt["reference"] == f"work order {unit['workOrder']['id']}"
     assert unit["qualityStatus"] == "OK"
 
     # The audit trail comes from every service that touched the unit, in time order.

@@ -221,7 +221,7 @@ def test_unknown_locations_and_customers_are_refused(suite: Suite) -> None:
 
 
 def test_built_units_ship_only_when_complete_and_lots_install_from_stock(suite: Suite) -> None:
-    loc, _, supplier, customer = suite.setup_site()
+    loc, loc2, supplier, customer = suite.setup_site()
     material = suite.product(tracking=md.TRACKING_MODE_LOT)
     fg = suite.product(items=(material,))
     lot = core_pb2.LotKey(sku=material, lot_number=unique("L"))
@@ -230,7 +230,7 @@ def test_built_units_ship_only_when_complete_and_lots_install_from_stock(suite: 
     )
     planner = suite.call("production", "planner")
     wo = planner.CreateWorkOrder(
-        pp.CreateWorkOrderRequest(sku=fg, quantity=1, bom_revision="A")
+        pp.CreateWorkOrderRequest(sku=fg, quantity=1, bom_revision="A", output_location_code=loc)
     ).work_order.id
     [unit] = planner.CommissionUnits(pp.CommissionUnitsRequest(work_order_id=wo, count=1)).units
     production = suite.call("production", "operator")
@@ -251,7 +251,17 @@ def test_built_units_ship_only_when_complete_and_lots_install_from_stock(suite: 
     early = rpc_error(operator.MoveStock, wh.MoveStockRequest(units=[unit], to_location_code=loc))
     assert early.code() == grpc.StatusCode.FAILED_PRECONDITION and "COMPLETE" in early.details()
     production.CompleteUnit(pp.CompleteUnitRequest(unit=unit))
-    operator.MoveStock(wh.MoveStockRequest(units=[unit], to_location_code=loc))  # put-away
+    # Completion was the goods receipt: in stock at the work order's output location.
+    [stock_row] = operator.BatchGetUnitStock(wh.BatchGetUnitStockRequest(units=[unit])).units
+    assert (stock_row.custody, stock_row.location_code) == (wh.CUSTODY_STATUS_IN_STOCK, loc)
+    # And it moves like any stock afterwards.
+    operator.MoveStock(wh.MoveStockRequest(units=[unit], to_location_code=loc2))
+    moves = operator.BatchGetMovements(wh.BatchGetMovementsRequest(units=[unit])).movements
+    assert [(m.kind, m.to_location_code, m.work_order_id) for m in moves] == [
+        (wh.MOVEMENT_KIND_RECEIVE, loc, wo),
+        (wh.MOVEMENT_KIND_MOVE, loc2, ""),
+    ]
+    assert moves[0].reference == f"work order {wo}"
     # A hold on the raw lot inside the unit blocks its shipment until it is released.
     hold = (
         suite.call("quality", "quality")
@@ -392,3 +402,68 @@ def test_issuing_a_kit_takes_every_line_or_none(suite: Suite) -> None:
     state = suite.warehouse_state()
     assert operator.IssueManyToProduction(request).movements == moves  # replayed, not re-issued
     assert suite.warehouse_state() == state
+
+
+def _receipt(unit: core_pb2.UnitKey, loc: str, wo: str) -> wh.ProductionReceipt:
+    return wh.ProductionReceipt(unit=unit, location_code=loc, work_order_id=wo)
+
+
+def test_a_receipt_from_production_enters_stock_once_per_unit(suite: Suite) -> None:
+    loc, loc2, supplier, _ = suite.setup_site()
+    sku = suite.product()
+    operator = suite.call("warehouse", "operator")
+    first, second = ukey(sku, unique("F")), ukey(sku, unique("F"))
+    moves = operator.ReceiveFromProduction(
+        wh.ReceiveFromProductionRequest(
+            receipts=[_receipt(first, loc, "WO-1"), _receipt(second, loc2, "WO-1")],
+            idempotency_key=unique("rcv"),
+        )
+    ).movements
+    assert [(m.kind, m.unit, m.to_location_code, m.work_order_id) for m in moves] == [
+        (wh.MOVEMENT_KIND_RECEIVE, first, loc, "WO-1"),
+        (wh.MOVEMENT_KIND_RECEIVE, second, loc2, "WO-1"),
+    ]
+    assert custody(suite, [first, second]) == {
+        first.serial: "CUSTODY_STATUS_IN_STOCK",
+        second.serial: "CUSTODY_STATUS_IN_STOCK",
+    }
+    before = suite.warehouse_state()
+
+    # Again under another key (a completion retried without its key): nothing new, the
+    # first receipt is the answer.
+    again = operator.ReceiveFromProduction(
+        wh.ReceiveFromProductionRequest(receipts=[_receipt(first, loc, "WO-1")])
+    ).movements
+    assert [(m.kind, m.unit, m.to_location_code, m.work_order_id) for m in again] == [
+        (wh.MOVEMENT_KIND_RECEIVE, first, loc, "WO-1")
+    ]
+    assert suite.warehouse_state() == before
+
+    # Refusals name the unit and write nothing.
+    purchased = ukey(sku, unique("B"))
+    receive(suite, sku, [purchased.serial], supplier, loc)
+    before = suite.warehouse_state()
+    for receipts, code, words in (
+        ([], grpc.StatusCode.INVALID_ARGUMENT, "give the completed units"),
+        (
+            [_receipt(first, loc, "WO-1"), _receipt(first, loc, "WO-1")],
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "listed twice",
+        ),
+        ([_receipt(first, "", "WO-1")], grpc.StatusCode.INVALID_ARGUMENT, "location"),
+        ([_receipt(first, loc, "")], grpc.StatusCode.INVALID_ARGUMENT, "work order"),
+        ([_receipt(ukey(sku, "N1"), "NOWHERE", "WO-2")], grpc.StatusCode.NOT_FOUND, "NOWHERE"),
+        ([_receipt(first, loc, "WO-9")], grpc.StatusCode.FAILED_PRECONDITION, "WO-1, not WO-9"),
+        ([_receipt(purchased, loc, "WO-9")], grpc.StatusCode.FAILED_PRECONDITION, "once"),
+    ):
+        error = rpc_error(
+            operator.ReceiveFromProduction, wh.ReceiveFromProductionRequest(receipts=receipts)
+        )
+        assert (error.code(), words in error.details()) == (code, True), error.details()
+    assert suite.warehouse_state() == before
+    viewer = suite.call("warehouse", "viewer")
+    denied = rpc_error(
+        viewer.ReceiveFromProduction,
+        wh.ReceiveFromProductionRequest(receipts=[_receipt(ukey(sku, "V1"), loc, "WO-3")]),
+    )
+    assert denied.code() == grpc.StatusCode.PERMISSION_DENIED

@@ -89,7 +89,8 @@ def ensure(
 def refresh_statistics(pool: Pool, log: Callable[[str], None]) -> None:
     """ANALYZE every database, as autovacuum would have by now. A server may run without
     autovacuum (CI machines often do): millions of rows with no statistics give the
-    planner blind plans, and at 100,000 units a 5,000-unit put-away timed out on them."""
+    planner blind plans, and at 100,000 units the bulk stock moves right after building
+    (the generator's put-away step of the time) timed out on them."""
     started = time.monotonic()
     for service in pool.services:
         with pool.use(service) as connection:

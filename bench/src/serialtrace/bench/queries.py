@@ -139,8 +139,9 @@ mutation BenchBomApproval($unit: String!) {
 """
 
 CREATE_WORK_ORDER = """
-mutation BenchWorkOrder($sku: String!, $quantity: Int!, $key: String!) {
-  createWorkOrder(input: {sku: $sku, quantity: $quantity, bomRevision: "A"},
+mutation BenchWorkOrder($sku: String!, $quantity: Int!, $bin: String!, $key: String!) {
+  createWorkOrder(input: {sku: $sku, quantity: $quantity, bomRevision: "A",
+                          outputLocationCode: $bin},
                   idempotencyKey: $key) { id }
 }
 """

@@ -82,7 +82,7 @@ def commission(url: str, count: int, run: str) -> Timed:
     planner = GraphClient(url, PLANNER)
     order = planner.data(
         queries.CREATE_WORK_ORDER,
-        {"sku": UNIT_SKU, "quantity": count, "key": f"bench:{run}:work-order"},
+        {"sku": UNIT_SKU, "quantity": count, "bin": BIN, "key": f"bench:{run}:work-order"},
     )["createWorkOrder"]
     started = time.perf_counter()
     units = planner.data(

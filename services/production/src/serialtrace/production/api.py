@@ -20,6 +20,7 @@ from serialtrace.common.uow import Mutations, UnitOfWork
 from serialtrace.common.validation import page_size
 from serialtrace.core.v1 import core_pb2
 from serialtrace.production import store, usecases
+from serialtrace.production.config import ProductionOptions
 from serialtrace.production.masterdata_client import Masterdata
 from serialtrace.production.peers import Quality, Warehouse
 from serialtrace.production.v1 import production_pb2 as pb
@@ -80,6 +81,10 @@ def _kit(request: pb.InstallComponentsRequest) -> usecases.Kit:
     )
 
 
+def _completion(request: pb.CompleteUnitRequest) -> usecases.Completion:
+    return usecases.Completion(request.unit.sku, request.unit.serial, request.idempotency_key)
+
+
 def _operation_input(request: pb.RecordOperationRequest) -> usecases.OperationInput:
     return usecases.OperationInput(
         request.unit.sku,
@@ -108,6 +113,7 @@ def work_order_message(row: store.WorkOrderRow) -> pb.WorkOrder:
         commissioned_count=row.commissioned_count,
         created_at=to_timestamp(row.created_at),
         created_by=row.created_by,
+        output_location_code=row.output_location_code or "",
     )
 
 
@@ -182,10 +188,16 @@ def _page_after(token: str) -> int:
 
 class ProductionServicer(pb_grpc.ProductionServiceServicer):
     def __init__(
-        self, database: Database, masterdata: Masterdata, quality: Quality, warehouse: Warehouse
+        self,
+        database: Database,
+        masterdata: Masterdata,
+        quality: Quality,
+        warehouse: Warehouse,
+        options: ProductionOptions,
     ) -> None:
         self.database, self.masterdata = database, masterdata
-        self.quality, self.warehouse = quality, warehouse
+        self.quality, self.warehouse, self.options = quality, warehouse, options
+        self.completion = usecases.CompletionPeers(masterdata, warehouse, options)
         self.mutations = Mutations(database)
 
     def _each(
@@ -242,10 +254,14 @@ class ProductionServicer(pb_grpc.ProductionServiceServicer):
                     usecases.create_work_order(
                         uow,
                         self.masterdata,
-                        request.sku,
-                        request.quantity,
-                        request.bom_revision,
-                        request.line,
+                        self.options,
+                        usecases.NewWorkOrder(
+                            request.sku,
+                            request.quantity,
+                            request.bom_revision,
+                            request.line,
+                            request.output_location_code,
+                        ),
                     )
                 )
             ),
@@ -458,9 +474,7 @@ class ProductionServicer(pb_grpc.ProductionServiceServicer):
             pb.CompleteUnitResponse,
             lambda uow: pb.CompleteUnitResponse(
                 build=build_message(
-                    usecases.complete_unit(
-                        uow, self.masterdata, request.unit.sku, request.unit.serial
-                    )
+                    usecases.complete_unit(uow, self.completion, _completion(request))
                 )
             ),
         )
@@ -474,7 +488,7 @@ class ProductionServicer(pb_grpc.ProductionServiceServicer):
             pb.CompleteUnitResponse,
             (usecases.MAX_COMPLETIONS_PER_BATCH, "completions"),
             lambda uow, items: usecases.complete_units(
-                uow, self.masterdata, [(i.unit.sku, i.unit.serial) for i in items]
+                uow, self.completion, [_completion(i) for i in items]
             ),
             lambda uow, unit: pb.CompleteUnitResponse(build=build_message(unit)),
         )
@@ -554,9 +568,13 @@ class ProductionServicer(pb_grpc.ProductionServiceServicer):
 
 
 def grpc_services(
-    database: Database, masterdata: Masterdata, quality: Quality, warehouse: Warehouse
+    database: Database,
+    masterdata: Masterdata,
+    quality: Quality,
+    warehouse: Warehouse,
+    options: ProductionOptions,
 ) -> list[GrpcService]:
-    servicer = ProductionServicer(database, masterdata, quality, warehouse)
+    servicer = ProductionServicer(database, masterdata, quality, warehouse, options)
     return [
         GrpcService(
             descriptor=pb.DESCRIPTOR.services_by_name["ProductionService"],

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from serialtrace.common.errors import FailedPrecondition, InvalidArgument
+from serialtrace.common.errors import FailedPrecondition, InvalidArgument, NotFound
 from serialtrace.common.validation import parse_json_object
 
 MAX_COMMISSION = 10_000
@@ -139,3 +140,64 @@ def check_reason(reason: str) -> str:
             "a removal needs a reason of 1-500 characters, e.g. 'failed leak test, replaced'"
         )
     return reason
+
+
+# --- where completed units enter stock -------------------------------------------------
+
+# Deeper location trees than this are not walked looking for a warehouse above a line.
+MAX_LOCATION_DEPTH = 16
+# Kinds of location stock is kept in (masterdata's LocationKind names).
+STOCK_LOCATION_KINDS = ("WAREHOUSE", "BIN")
+
+
+@dataclass(frozen=True)
+class Place:
+    """A masterdata location as production needs it: its kind and its parent."""
+
+    code: str
+    kind: str
+    parent_code: str
+
+
+def nearest_warehouse(ancestry: Sequence[Place]) -> str | None:
+    """The first WAREHOUSE above a line; `ancestry` is the line, its parent, and so on."""
+    return next((p.code for p in ancestry[1:] if p.kind == "WAREHOUSE"), None)
+
+
+def choose_output_location(
+    given: str, line: str, warehouse_above_line: str | None, configured: str | None
+) -> str:
+    """Where a work order's completed units enter stock: the location it names, else the
+    nearest warehouse above its line, else the service's configured finished-goods
+    location; with none of them the work order is refused, saying what to set."""
+    if given:
+        return check_code(given, "output location code")
+    if warehouse_above_line:
+        return warehouse_above_line
+    if configured:
+        return configured
+    above = f"above its line {line[:60]!r}" if line else "above a line given with it"
+    raise InvalidArgument(
+        "the work order needs an output location, where its completed units enter stock: "
+        f"give outputLocationCode (output_location_code over gRPC), put a WAREHOUSE {above} "
+        "in masterdata's location tree, or set WAREHOUSE_FINISHED_GOODS_LOCATION for the "
+        "production service"
+    )
+
+
+def check_output_location(code: str, place: Place | None, named_by: str) -> str:
+    """The output location exists and is one stock is kept in (a warehouse or a bin)."""
+    if place is None:
+        raise NotFound(f"output location {code[:60]!r} (from {named_by}) is not in masterdata")
+    if place.kind not in STOCK_LOCATION_KINDS:
+        raise FailedPrecondition(
+            f"output location {code} (from {named_by}) is a {place.kind}; completed units "
+            f"enter stock in a {' or a '.join(STOCK_LOCATION_KINDS)}"
+        )
+    return code
+
+
+def enters_stock_on_completion(installed_in_parent: bool) -> bool:
+    """A completed unit is received into stock, unless it is already built into a parent:
+    it then travels inside that parent, whose own completion stocks it."""
+    return not installed_in_parent

@@ -9,7 +9,7 @@ from serialtrace.common.config import ServiceSettings
 from serialtrace.common.db import Database
 from serialtrace.common.server import GrpcService, ServiceDefinition
 from serialtrace.production import api
-from serialtrace.production.config import SERVICE_NAME, load_settings
+from serialtrace.production.config import SERVICE_NAME, load_options, load_settings
 from serialtrace.production.masterdata_client import Masterdata
 from serialtrace.production.peers import Quality, Warehouse
 
@@ -21,6 +21,7 @@ def _build(settings: ServiceSettings, database: Database) -> Sequence[GrpcServic
         Masterdata(addrs["masterdata"]),
         Quality(addrs["quality"]),
         Warehouse(addrs["warehouse"]),
+        load_options(),
     )
 
 

@@ -9,6 +9,7 @@ from serialtrace.common.client import ServiceClient, open_channel
 from serialtrace.core.v1 import core_pb2
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc as md_grpc
+from serialtrace.production.domain import MAX_LOCATION_DEPTH, Place
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,24 @@ class Masterdata:
                 self._approved_boms.clear()
             self._approved_boms[(sku, revision)] = answer
         return answer
+
+    def location(self, code: str) -> Place | None:
+        found = self._client.BatchGetLocations(md.BatchGetLocationsRequest(codes=[code])).locations
+        if not found:
+            return None
+        kind = md.LocationKind.Name(found[0].kind).removeprefix("LOCATION_KIND_")
+        return Place(found[0].code, kind, found[0].parent_code)
+
+    def ancestry(self, code: str) -> list[Place]:
+        """The location and the ones above it, nearest first (empty if it is unknown)."""
+        chain: list[Place] = []
+        while code and len(chain) < MAX_LOCATION_DEPTH:
+            place = self.location(code)
+            if place is None:
+                break
+            chain.append(place)
+            code = place.parent_code
+        return chain
 
     def register_units(
         self, sku: str, serials: Sequence[str], count: int, attributes_json: str, key: str

@@ -1,7 +1,7 @@
 """What production asks quality (holds) and warehouse (stock), in production's terms.
 
-Both checks fail closed: if the owner cannot be reached the call raises UNAVAILABLE
-(from the shared client) and nothing is installed or consumed.
+Both fail closed: if the owner cannot be reached the call raises UNAVAILABLE (from the
+shared client) and nothing is installed, consumed or completed.
 """
 
 from __future__ import annotations
@@ -84,11 +84,12 @@ class Warehouse:
 
     def issue(
         self,
-        lines: Sequence[tuple[tuple[str, str] | None, tuple[str, str] | None, float]],
+        lines: Sequence[tuple[tuple[str, str] | None, tuple[str, str] | None, float, bool]],
         reference: str,
         key: str,
     ) -> None:
-        """Issues (unit, lot, quantity) lines for `reference`, all or none, in one call."""
+        """Issues (unit, lot, quantity, only if in stock) lines for `reference`, all or
+        none, in one call; units built here are issued only if they are in stock."""
         self._client.IssueManyToProduction(
             wh.IssueManyToProductionRequest(
                 lines=[
@@ -100,9 +101,27 @@ class Warehouse:
                         if lot
                         else None,
                         reference=reference,
+                        only_if_in_stock=only_if_in_stock,
                     )
-                    for unit, lot, quantity in lines
+                    for unit, lot, quantity, only_if_in_stock in lines
                 ],
                 idempotency_key=key,
             )
+        )
+
+    def receive(self, receipts: Sequence[tuple[tuple[str, str], str, str]], key: str) -> None:
+        """Completed (unit, location, work order) into stock, all or none, in one call."""
+        self._client.ReceiveFromProduction(
+            wh.ReceiveFromProductionRequest(
+                receipts=[
+                    wh.ProductionReceipt(
+                        unit=core_pb2.UnitKey(sku=unit[0], serial=unit[1]),
+                        location_code=location,
+                        work_order_id=work_order,
+                    )
+                    for unit, location, work_order in receipts
+                ],
+                idempotency_key=key,
+            ),
+            timeout=30,
         )

@@ -50,6 +50,8 @@ class WorkOrderRow(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     bom_revision: Mapped[str] = mapped_column(String(20))
     line: Mapped[str | None] = mapped_column(String(64))
+    # Where completed units enter stock; None only on work orders from before that rule.
+    output_location_code: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20))
     commissioned_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import parse_enum
 from serialtrace.production import domain, store
+from serialtrace.production.config import ProductionOptions
 from serialtrace.production.domain import BuildStatus, WorkOrderStatus
 from serialtrace.production.masterdata_client import Masterdata
 from serialtrace.production.peers import HoldCheck, HoldsOfBatch, Quality, Warehouse
@@ -42,9 +44,34 @@ def set_route(
     return row
 
 
+@dataclass(frozen=True)
+class NewWorkOrder:
+    sku: str
+    quantity: int
+    bom_revision: str
+    line: str
+    output_location_code: str
+
+
+def output_location(
+    masterdata: Masterdata, options: ProductionOptions, given: str, line: str
+) -> str:
+    """Where a work order's completed units enter stock (domain.choose_output_location),
+    checked against masterdata."""
+    warehouse = None
+    if not given and line:
+        warehouse = domain.nearest_warehouse(masterdata.ancestry(line))
+    code = domain.choose_output_location(given, line, warehouse, options.finished_goods_location)
+    if code != warehouse:  # a warehouse found above the line is known to exist
+        named_by = "outputLocationCode" if given else "WAREHOUSE_FINISHED_GOODS_LOCATION"
+        domain.check_output_location(code, masterdata.location(code), named_by)
+    return code
+
+
 def create_work_order(
-    uow: UnitOfWork, masterdata: Masterdata, sku: str, quantity: int, bom_revision: str, line: str
+    uow: UnitOfWork, masterdata: Masterdata, options: ProductionOptions, order: NewWorkOrder
 ) -> store.WorkOrderRow:
+    sku, quantity, bom_revision, line = order.sku, order.quantity, order.bom_revision, order.line
     domain.check_quantity(quantity)
     if line:
         domain.check_code(line, "line")
@@ -60,12 +87,14 @@ def create_work_order(
         raise FailedPrecondition(
             f"BOM revision {bom_revision} of {sku} is not approved; a quality user must approve it"
         )
+    output = output_location(masterdata, options, order.output_location_code, line)
     row = store.WorkOrderRow(
         id=f"WO-{uuid.uuid4().hex[:12].upper()}",
         sku=sku,
         quantity=quantity,
         bom_revision=bom_revision,
         line=line or None,
+        output_location_code=output,
         status=WorkOrderStatus.RELEASED.value,
         commissioned_count=0,
         created_at=utcnow(),
@@ -82,6 +111,7 @@ def create_work_order(
             "quantity": quantity,
             "bom_revision": bom_revision,
             "line": line or None,
+            "output_location_code": output,
         },
     )
     return row
@@ -406,11 +436,17 @@ def install_kit(
         raise FailedPrecondition(f"cannot install held material: {'; '.join(held)}")
     reference = f"{parent.sku}/{parent.serial}"
     issue_key = f"production:{kit.idempotency_key or uuid.uuid4().hex}"
-    built_here = {(u.sku, u.serial) for u in store.units_by_keys(uow.session, units)}
-    # Purchased units come from warehouse stock; subassemblies built here do not.
-    issues = [c for c in kit.components if c.lot is not None or c.unit not in built_here]
+    built_here = {(u.sku, u.serial): u.status for u in store.units_by_keys(uow.session, units)}
+    # Lots and purchased units come from warehouse stock; a subassembly built here comes
+    # straight from its line, unless it was completed first: completion stocked it (if
+    # it was not in a parent then), and the warehouse, which knows, issues it if so.
+    issues = [
+        (c.unit, c.lot, c.quantity, c.unit in built_here)
+        for c in kit.components
+        if c.unit not in built_here or built_here[c.unit] == BuildStatus.COMPLETE
+    ]
     if issues:
-        warehouse.issue([(c.unit, c.lot, c.quantity) for c in issues], reference, issue_key)
+        warehouse.issue(issues, reference, issue_key)
 
     now = utcnow()
     edges = store.add_edges(
@@ -514,9 +550,27 @@ def remove_component(
     return edge
 
 
-def complete_unit(uow: UnitOfWork, masterdata: Masterdata, sku: str, serial: str) -> store.UnitRow:
-    """COMPLETE once every route operation has passed and the BOM is satisfied."""
-    [outcome] = complete_units(uow, masterdata, [(sku, serial)])
+@dataclass(frozen=True)
+class Completion:
+    sku: str
+    serial: str
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class CompletionPeers:
+    """What a completion needs beyond its own data: the BOM (masterdata), the stock it
+    enters (warehouse), and where that is when a work order predates output locations."""
+
+    masterdata: Masterdata
+    warehouse: Warehouse
+    options: ProductionOptions
+
+
+def complete_unit(uow: UnitOfWork, peers: CompletionPeers, item: Completion) -> store.UnitRow:
+    """COMPLETE once every route operation has passed and the BOM is satisfied; the unit
+    enters stock at its work order's output location."""
+    [outcome] = complete_units(uow, peers, [item])
     if isinstance(outcome, ServiceError):
         raise outcome
     return outcome
@@ -526,11 +580,18 @@ MAX_COMPLETIONS_PER_BATCH = 1_000  # checked by the servicer before any key is l
 
 
 def complete_units(
-    uow: UnitOfWork, masterdata: Masterdata, keys: Sequence[tuple[str, str]]
+    uow: UnitOfWork, peers: CompletionPeers, items: Sequence[Completion]
 ) -> list[store.UnitRow | ServiceError]:
     """Each unit on its own, checked against what a few queries read for the whole batch:
-    one that cannot be completed is reported and writes nothing; the others go on."""
+    one that cannot be completed is reported and writes nothing; the others go on.
+
+    The completed ones then enter stock, all in one warehouse call made before this
+    transaction commits: if the warehouse cannot be reached, or refuses, the call fails
+    and nothing is written here, so no unit is COMPLETE without its stock. The
+    warehouse's key is derived from the completions' own keys, and it never receives a
+    unit twice for one work order, so a retry converges whatever the failure."""
     session = uow.session
+    keys = [(i.sku, i.serial) for i in items]
     units = {(u.sku, u.serial): u for u in store.units_by_keys(session, keys, for_update=True)}
     routes = {r.sku: r.operations for r in store.routes(session, {s for s, _ in units})}
     orders = {
@@ -546,8 +607,8 @@ def complete_units(
                 raise NotFound(f"unit {key[0]}/{key[1]} was not commissioned by production")
             _check_open(unit)
             missing_ops = domain.missing_operations(routes.get(unit.sku, []), passed[unit.id])
-            revision, items = _bom_revision(masterdata, orders[unit.work_order_id])
-            shortfalls = domain.bom_shortfalls(items, installed.get(key, {}))
+            revision, items_needed = _bom_revision(peers.masterdata, orders[unit.work_order_id])
+            shortfalls = domain.bom_shortfalls(items_needed, installed.get(key, {}))
         except ServiceError as refusal:
             outcomes.append(refusal)
             continue
@@ -568,7 +629,63 @@ def complete_units(
         unit.status, unit.completed_at = BuildStatus.COMPLETE.value, utcnow()
         uow.record("unit.completed", "unit", unit_entity(*key), {"sku": key[0], "serial": key[1]})
         outcomes.append(unit)
+    _receive_completed(uow, peers, orders, list(zip(items, outcomes, strict=True)))
     return outcomes
+
+
+def _receive_completed(
+    uow: UnitOfWork,
+    peers: CompletionPeers,
+    orders: dict[str, store.WorkOrderRow],
+    outcomes: Sequence[tuple[Completion, store.UnitRow | ServiceError]],
+) -> None:
+    """The units just completed into stock at their work orders' output locations (those
+    installed in a parent already excepted), in one warehouse call."""
+    done = [(item, u) for item, u in outcomes if isinstance(u, store.UnitRow)]
+    if not done:
+        return
+    nodes = store.node_ids(uow.session, "UNIT", [(u.sku, u.serial) for _, u in done])
+    rows = store.nodes_by_ids(uow.session, nodes.values())
+    in_parent = {key for key, node in nodes.items() if rows[node].installed_in_id is not None}
+    receipts: list[tuple[Completion, tuple[str, str], str, str]] = []
+    for item, unit in done:
+        key = (unit.sku, unit.serial)
+        if domain.enters_stock_on_completion(key in in_parent):
+            wo = orders[unit.work_order_id]
+            receipts.append((item, key, _output_location_of(uow, peers, wo), wo.id))
+    if receipts:
+        peers.warehouse.receive([r[1:] for r in receipts], _receipt_key(receipts))
+
+
+def _output_location_of(uow: UnitOfWork, peers: CompletionPeers, wo: store.WorkOrderRow) -> str:
+    """The work order's output location; one created before work orders had one gets it
+    now, by the same rule as a new work order, and keeps it."""
+    if wo.output_location_code is None:
+        wo.output_location_code = output_location(
+            peers.masterdata, peers.options, "", wo.line or ""
+        )
+        uow.record(
+            "work_order.output_location_set",
+            "work_order",
+            wo.id,
+            {"id": wo.id, "output_location_code": wo.output_location_code},
+        )
+    return wo.output_location_code
+
+
+def _receipt_key(receipts: Sequence[tuple[Completion, tuple[str, str], str, str]]) -> str:
+    """The warehouse's idempotency key for these receipts: derived from the completions'
+    keys and what is received, so a retry of the same completions sends the same key
+    with the same request (and the warehouse answers as before). Completions without
+    keys get a fresh one; the warehouse still never receives a unit twice."""
+    if not all(item.idempotency_key for item, *_ in receipts):
+        return f"production:receive:{uuid.uuid4().hex}"
+    digest = hashlib.sha256()
+    for item, (sku, serial), location, work_order in receipts:
+        digest.update(
+            "\t".join((item.idempotency_key, sku, serial, location, work_order)).encode() + b"\n"
+        )
+    return f"production:receive:{digest.hexdigest()}"
 
 
 def _installed_by_sku(

@@ -99,7 +99,7 @@ def recall_state(custody: str | None) -> RecallState:
         return RecallState.IN_STOCK
     if custody == "RETURNED":
         return RecallState.RETURNED
-    return RecallState.IN_PRODUCTION  # built or being built, issued, or not yet put away
+    return RecallState.IN_PRODUCTION  # being built, or issued into a parent
 
 
 def check_resolution(state: RecallState) -> RecallState:

@@ -1,7 +1,8 @@
 """The demo factory `make run` loads through the graph into empty databases.
 
 A few products with BOMs, resin and screw lots from two suppliers, a few hundred
-widgets built two levels deep (board subassembly inside), tested, packed ten to a
+widgets built two levels deep (board subassembly inside), tested, completed into the
+finished-goods bin (completion is the goods receipt), packed ten to a
 carton and four cartons to a pallet, most pallets shipped to two customers, and one
 quality hold — then the banner: GraphiQL URL, a dev token and a trace query that works.
 """
@@ -58,8 +59,10 @@ def load_demo(url: str, jwt_secret: str, log: Callable[[str], None] = print) -> 
         return
     log(f"loading the demo factory ({UNITS} widgets) through the graph ...")
     _master_data(graph)
-    boards = _commission(graph, "DEMO-BOARD", [f"B{n:05d}" for n in range(UNITS)])
-    widgets = _commission(graph, "DEMO-WIDGET", [f"W{n:05d}" for n in range(UNITS)])
+    # Boards are built into widgets before they are completed, so they never enter
+    # stock; completed widgets enter it in the finished-goods bin, ready to pack.
+    boards = _commission(graph, "DEMO-BOARD", [f"B{n:05d}" for n in range(UNITS)], "DEMO-WH")
+    widgets = _commission(graph, "DEMO-WIDGET", [f"W{n:05d}" for n in range(UNITS)], "DEMO-FG")
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(
             pool.map(
@@ -130,11 +133,12 @@ def _master_data(graph: Graph) -> None:
         )
 
 
-def _commission(graph: Graph, sku: str, serials: list[str]) -> list[dict[str, str]]:
+def _commission(graph: Graph, sku: str, serials: list[str], output: str) -> list[dict[str, str]]:
     order = graph(
-        """mutation($sku: String!, $q: Int!) { createWorkOrder(input: {sku: $sku, quantity: $q,
-             bomRevision: "A", line: "DEMO-LINE-1"}) { id } }""",
-        {"sku": sku, "q": len(serials)},
+        """mutation($sku: String!, $q: Int!, $out: String!) { createWorkOrder(input: {
+             sku: $sku, quantity: $q, bomRevision: "A", line: "DEMO-LINE-1",
+             outputLocationCode: $out}) { id } }""",
+        {"sku": sku, "q": len(serials), "out": output},
     )["createWorkOrder"]["id"]
     units: list[dict[str, str]] = graph(
         """mutation($wo: ID!, $s: [String!]) { commissionUnits(input: {workOrderId: $wo,
@@ -193,11 +197,6 @@ def _build(graph: Graph, n: int, board: dict[str, str], widget: dict[str, str]) 
 
 
 def _pack_and_ship(graph: Graph, widgets: list[dict[str, str]]) -> None:
-    graph(
-        """mutation($u: [UnitKey!]) { moveStock(input: {units: $u,
-             toLocationCode: "DEMO-FG"}) { kind } }""",
-        {"u": widgets},
-    )
     cartons = [
         graph(
             """mutation($u: [UnitKey!]) { pack(input: {kind: CARTON, units: $u}) { sscc } }""",

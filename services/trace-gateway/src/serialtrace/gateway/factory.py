@@ -3,7 +3,7 @@ services' real gRPC APIs, sized by a unit count.
 
 Every fact goes in through the door a real client would use (products, BOMs, routes,
 receipts, work orders, commissioning, operation records, installs, completion,
-put-away, packing, shipping, holds), so every business rule and audit entry applies
+packing, shipping, holds), so every business rule and audit entry applies
 and the data is what the services themselves would hold after a real production run.
 Nothing writes a service's tables directly.
 
@@ -14,11 +14,13 @@ Shape of the dataset, for N finished units (SPEC §7 at N = 100,000):
   - routes: 6 operations for the finished product, 2 for the subassembly;
   - suppliers, 3 customers, a site, a warehouse with bins and a production line;
   - material lots (300 at full size, fewer for small runs), received into stock;
-  - each finished unit: its subassembly (5 lots installed, 2 operations, completed),
-    then 8 lots and the subassembly installed, 6 operations with measurements,
-    completed; lots are picked with a skewed (Zipf) weighting so a few lots reach a
-    large share of the units, as real high-runner lots do;
-  - finished units put away into a bin, packed 10 to a carton and 40 cartons to a
+  - each finished unit: its subassembly (5 lots installed, 2 operations, completed
+    into the central stores, then issued from there into its finished unit), then 8
+    lots and the subassembly installed, 6 operations with measurements, completed
+    into the finished-goods bin (completion is the goods receipt); lots are picked
+    with a skewed (Zipf) weighting so a few lots reach a large share of the units, as
+    real high-runner lots do;
+  - finished units packed in that bin 10 to a carton and 40 cartons to a
     pallet (fewer in small runs, so there are at least five pallets); about two
     thirds of the pallets shipped, customers in turn; the rest stays in stock;
   - optionally one quality hold on a material lot.
@@ -81,7 +83,6 @@ FULL_LOTS = 300  # SPEC §7: 300 material lots at 100k units
 MIN_LOTS_PER_SKU = 2
 ZIPF_EXPONENT = 1.0  # 23 lots a SKU at full size: the top lot reaches ~27% of the units
 COMMISSION_BATCH = 5_000  # the bulk path's sweet spot (SPEC §7: 5,000 serials ≤ 2 s)
-PUT_AWAY_BATCH = 5_000
 # Finished units built together, each step one call for all of them (InstallKits,
 # RecordOperations, CompleteUnits): 6 production calls per 25 units instead of per unit.
 UNITS_PER_CALL = 25
@@ -90,7 +91,7 @@ MAX_CARTONS_PER_PALLET = 40
 MIN_PALLETS = 5  # small runs get smaller pallets, so some stay in stock unshipped
 SHIPPED_SHARE = 0.65
 CALL_TIMEOUT = 60.0
-BULK_TIMEOUT = 300.0  # 5,000-unit commissions and put-aways on a loaded machine
+BULK_TIMEOUT = 300.0  # 5,000-unit commissions on a loaded machine
 ATTEMPTS = 5
 # UNAVAILABLE is also what a service answers when a transaction collided with a
 # concurrent one (deadlock, serialization failure) and was rolled back; retrying with the
@@ -707,12 +708,13 @@ class _Build:
         with self.phase("work orders and commissioning") as counts:
             for batch, start in enumerate(range(0, self.plan.units, COMMISSION_BATCH)):
                 size = min(COMMISSION_BATCH, self.plan.units - start)
-                self.subs += self._commission(self.plan.sub_sku, batch, size)
-                self.finished += self._commission(self.plan.finished_sku, batch, size)
+                self.subs += self._commission(self.plan.sub_sku, batch, size, self.stores)
+                self.finished += self._commission(self.plan.finished_sku, batch, size, self.fg_bin)
             counts["work orders"] = self.counters.rows["production"]["work_orders"]
             counts["units"] = len(self.subs) + len(self.finished)
 
-    def _commission(self, sku: str, batch: int, size: int) -> list[str]:
+    def _commission(self, sku: str, batch: int, size: int, output: str) -> list[str]:
+        """A work order whose completed units enter stock at `output`, and its units."""
         order = self.s.call(
             "production",
             "CreateWorkOrder",
@@ -721,6 +723,7 @@ class _Build:
                 quantity=size,
                 bom_revision="A",
                 line=self.line,
+                output_location_code=output,
                 idempotency_key=self.key("work-order", sku, batch),
             ),
             pp.CreateWorkOrderResponse,
@@ -883,26 +886,6 @@ class _Build:
         )
         _refused("CompleteUnits", reply.outcomes, [_name(u) for u in units])
         self.counters.add("production", "completions", len(units))
-
-    def put_away(self) -> None:
-        """Completed finished units enter stock by being moved into the finished-goods
-        bin (the warehouse checks with production that each one is COMPLETE)."""
-        with self.phase("put-away") as counts:
-            for batch, serials in enumerate(_chunks(self.finished, PUT_AWAY_BATCH)):
-                self.s.call(
-                    "warehouse",
-                    "MoveStock",
-                    wh.MoveStockRequest(
-                        units=[_unit(self.plan.finished_sku, s) for s in serials],
-                        to_location_code=self.fg_bin,
-                        idempotency_key=self.key("put-away", batch),
-                    ),
-                    wh.MoveStockResponse,
-                    f"putting away {len(serials)} finished units into {self.fg_bin}",
-                    timeout=BULK_TIMEOUT,
-                )
-                self.counters.add("warehouse", "put_away", len(serials))
-            counts["units"] = len(self.finished)
 
     def pack(self) -> None:
         plan = self.plan
@@ -1088,7 +1071,6 @@ def build_factory(
             build.commission()
             build.build_units()
             before_stock_moves()
-            build.put_away()
             build.pack()
             build.ship()
             hold_id = build.hold() if place_hold else None

@@ -124,6 +124,7 @@ class WorkOrderInput:
     quantity: int
     bom_revision: str
     line: str | None = None
+    output_location_code: str | None = None
 
 
 @strawberry.input

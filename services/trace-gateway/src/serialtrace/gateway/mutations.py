@@ -322,6 +322,7 @@ class Mutation:
             quantity=input.quantity,
             bom_revision=input.bom_revision,
             line=input.line or "",
+            output_location_code=input.output_location_code or "",
             idempotency_key=_key(idempotency_key),
         )
         reply = await _write(_ctx(info), "createWorkOrder", request)

@@ -169,7 +169,8 @@ class GraphFactory:
               a: createLocation(input: {code: $wh, name: "Main stores", kind: WAREHOUSE}) { code }
               b: createLocation(input: {code: $bin, name: "Bin A1", kind: BIN,
                                         parentCode: $wh}) { code }
-              c: createLocation(input: {code: $line, name: "Line 1", kind: LINE}) { code }
+              c: createLocation(input: {code: $line, name: "Line 1", kind: LINE,
+                                        parentCode: $wh}) { code }
               d: createParty(input: {code: $sup, name: "Resin Supplier", kind: SUPPLIER}) { code }
               e: createParty(input: {code: $cust, name: "ACME Retail", kind: CUSTOMER}) { code }
             }""",
@@ -224,15 +225,20 @@ class GraphFactory:
             {"resin": self.resin, "lot": self.lot, "sup": self.supplier, "bin": self.bin},
         )
 
-    def commission(self, sku: str, serials: list[str]) -> list[dict[str, Any]]:
+    def commission(
+        self, sku: str, serials: list[str], output_location: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Units of a new work order on the line; completed, they enter stock at
+        `output_location`, or without one at the warehouse above the line."""
         planner = self.as_(PLANNER)
         order = planner.data(
-            """mutation($sku: String!, $qty: Int!, $line: String) {
-              createWorkOrder(input: {sku: $sku, quantity: $qty, bomRevision: "A", line: $line}) {
+            """mutation($sku: String!, $qty: Int!, $line: String, $out: String) {
+              createWorkOrder(input: {sku: $sku, quantity: $qty, bomRevision: "A", line: $line,
+                                      outputLocationCode: $out}) {
                 id
               }
             }""",
-            {"sku": sku, "qty": len(serials), "line": self.line},
+            {"sku": sku, "qty": len(serials), "line": self.line, "out": output_location},
         )["createWorkOrder"]
         units: list[dict[str, Any]] = planner.data(
             """mutation($wo: ID!, $serials: [String!]) {
@@ -262,7 +268,7 @@ query Trace($sku: String!, $serial: String!) {
     product { sku name kind gtin }
     aliases { kind value }
     buildStatus
-    workOrder { id quantity bomRevision line status }
+    workOrder { id quantity bomRevision line status outputLocation { code } }
     operations { id operation station operator result measurements finishedAt
                  approval { by at meaning } }
     components {
@@ -293,8 +299,8 @@ query Trace($sku: String!, $serial: String!) {
 def build_and_ship(factory: GraphFactory) -> dict[str, Any]:
     """Everything the golden path does, through the graph; returns what it built."""
     factory.setup_master_data()
-    (sub,) = factory.commission(factory.sub, ["B-0001"])
-    (fg,) = factory.commission(factory.fg, ["W-0001"])
+    (sub,) = factory.commission(factory.sub, ["B-0001"])  # into the line's warehouse
+    (fg,) = factory.commission(factory.fg, ["W-0001"], output_location=factory.bin)
     operator, quality = factory.as_(OPERATOR), factory.as_(QUALITY)
 
     factory.install_lot(factory.sub, sub["serial"], 2)
@@ -343,12 +349,7 @@ def build_and_ship(factory: GraphFactory) -> dict[str, Any]:
         """mutation($p: UnitKey!) { completeUnit(unit: $p) { buildStatus } }""", {"p": fg}
     )
     assert completed["completeUnit"]["buildStatus"] == "COMPLETE"
-    operator.data(
-        """mutation($u: [UnitKey!], $to: String!) {
-          moveStock(input: {units: $u, toLocationCode: $to}) { kind toLocation { code } }
-        }""",
-        {"u": [fg], "to": factory.bin},
-    )
+    # Completion put it in stock at its work order's output location: it packs at once.
     carton = operator.data(
         """mutation($u: [UnitKey!]) { pack(input: {kind: CARTON, units: $u}) { sscc } }""",
         {"u": [fg]},

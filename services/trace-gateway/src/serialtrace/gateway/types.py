@@ -428,6 +428,11 @@ class WorkOrder:
     bom_revision: str
     line: str | None
     status: str
+    output_location_code: strawberry.Private[str]
+
+    @strawberry.field(description="where completed units enter stock")
+    async def output_location(self, info: Ctx) -> Location | None:
+        return await load_location(info, self.output_location_code)
 
     @staticmethod
     def of(message: pp.WorkOrder) -> WorkOrder:
@@ -438,6 +443,7 @@ class WorkOrder:
             bom_revision=message.bom_revision,
             line=_text(message.line),
             status=enum_str(pp.WorkOrderStatus, message.status),
+            output_location_code=message.output_location_code,
         )
 
 

@@ -29,6 +29,7 @@ METHOD_ROLES: dict[str, frozenset[Role]] = {
         for m in (
             "ReceiveLot",
             "ReceiveUnits",
+            "ReceiveFromProduction",
             "MoveStock",
             "IssueToProduction",
             "IssueManyToProduction",
@@ -58,8 +59,11 @@ def _units(keys: Any) -> list[Key]:
     return [(k.sku, k.serial) for k in keys]
 
 
-def movement_message(row: dict[str, Any] | store.MovementRow, seq: int = 0) -> pb.Movement:
-    # Movements come back as rows when read and as the dicts just inserted when written.
+def movement_message(row: dict[str, Any] | store.MovementRow | None, seq: int = 0) -> pb.Movement:
+    # Movements come back as rows when read and as the dicts just inserted when written;
+    # an issue line skipped because its unit was not in stock has none (an empty message).
+    if row is None:
+        return pb.Movement()
     get: Callable[[str], Any] = (
         row.get if isinstance(row, dict) else (lambda name: getattr(row, name))
     )
@@ -72,6 +76,7 @@ def movement_message(row: dict[str, Any] | store.MovementRow, seq: int = 0) -> p
         to_location_code=get("to_location") or "",
         reference=get("reference") or "",
         package_sscc=get("package_sscc") or "",
+        work_order_id=get("work_order_id") or "",
     )
     if get("unit_sku"):
         message.unit.CopyFrom(core_pb2.UnitKey(sku=get("unit_sku"), serial=get("unit_serial")))
@@ -195,6 +200,27 @@ class WarehouseServicer(pb_grpc.WarehouseServiceServicer):
 
         return self.mutations.run("ReceiveUnits", request, pb.ReceiveUnitsResponse, handler)
 
+    def ReceiveFromProduction(
+        self, request: pb.ReceiveFromProductionRequest, context: Any
+    ) -> pb.ReceiveFromProductionResponse:
+        receipts = [
+            usecases.ProductionReceipt(
+                (r.unit.sku, r.unit.serial), r.location_code, r.work_order_id
+            )
+            for r in request.receipts
+        ]
+        return self.mutations.run(
+            "ReceiveFromProduction",
+            request,
+            pb.ReceiveFromProductionResponse,
+            lambda uow: pb.ReceiveFromProductionResponse(
+                movements=[
+                    movement_message(m)
+                    for m in usecases.receive_from_production(uow, self.peers, receipts)
+                ]
+            ),
+        )
+
     def MoveStock(self, request: pb.MoveStockRequest, context: Any) -> pb.MoveStockResponse:
         lots = [((q.lot.sku, q.lot.lot_number), q.quantity) for q in request.lots]
         return self.mutations.run(
@@ -244,6 +270,7 @@ class WarehouseServicer(pb_grpc.WarehouseServiceServicer):
                 (line.lot.lot.sku, line.lot.lot.lot_number) if present(line, "lot") else None,
                 line.lot.quantity,
                 line.reference,
+                line.only_if_in_stock,
             )
             for line in request.lines
         ]

@@ -68,6 +68,30 @@ def require_in_stock(
         raise FailedPrecondition(f"{label} is packed in {package}; move the package or unpack it")
 
 
+def is_in_stock(custody: str | None) -> bool:
+    return custody == Custody.IN_STOCK
+
+
+def needs_production_receipt(
+    label: str, custody: str | None, received_from: str | None, work_order_id: str
+) -> bool:
+    """Whether a unit production completed enters stock now. Yes the first time; no if it
+    came in from this same work order already (a retried completion converges); refused
+    if the warehouse holds it for any other reason, since a unit is built only once."""
+    if received_from is not None:
+        if received_from == work_order_id:
+            return False
+        raise FailedPrecondition(
+            f"{label} was received from work order {received_from}, not {work_order_id[:40]}"
+        )
+    if custody is not None:
+        raise FailedPrecondition(
+            f"{label} is already known to the warehouse ({custody}); a unit built here "
+            "enters stock from production once"
+        )
+    return True
+
+
 def check_nesting(kind: PackageKind, child_kinds: list[str]) -> None:
     """Cartons hold units; pallets hold cartons (and loose units)."""
     if kind is PackageKind.CARTON and child_kinds:

@@ -79,6 +79,8 @@ class MovementRow(Base):
     lot_number: Mapped[str | None] = mapped_column(String(40))
     quantity: Mapped[float | None] = mapped_column(Float)
     package_sscc: Mapped[str | None] = mapped_column(String(18))
+    # Set on a RECEIVE from production: the work order the unit was built under.
+    work_order_id: Mapped[str | None] = mapped_column(String(40))
 
 
 class PackageRow(Base):
@@ -130,12 +132,16 @@ def units(
     return found
 
 
-def insert_new_units(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
-    """Inserts unit stock rows not present yet; returns the serials inserted."""
+def insert_new_units(session: Session, rows: Sequence[dict[str, Any]]) -> set[Key]:
+    """Inserts unit stock rows not present yet; returns the (sku, serial) inserted."""
     return {
-        r.serial
+        (r.sku, r.serial)
         for r in bulk_insert(
-            session, UnitStockRow, rows, conflict_columns=("sku", "serial"), returning=("serial",)
+            session,
+            UnitStockRow,
+            rows,
+            conflict_columns=("sku", "serial"),
+            returning=("sku", "serial"),
         )
     }
 
@@ -149,6 +155,18 @@ def movements_of(session: Session, keys: Sequence[Key]) -> list[MovementRow]:
     for clause in key_clauses(MovementRow.unit_sku, MovementRow.unit_serial, keys):
         found += session.scalars(select(MovementRow).where(clause))
     return sorted(found, key=lambda m: m.seq)
+
+
+def production_receipts(session: Session, keys: Sequence[Key]) -> dict[Key, MovementRow]:
+    """The RECEIVE from production of each of these units that has one."""
+    found: dict[Key, MovementRow] = {}
+    for clause in key_clauses(MovementRow.unit_sku, MovementRow.unit_serial, keys):
+        query = select(MovementRow).where(
+            clause, MovementRow.kind == "RECEIVE", MovementRow.work_order_id.is_not(None)
+        )
+        for row in session.scalars(query):
+            found.setdefault((row.unit_sku or "", row.unit_serial or ""), row)
+    return found
 
 
 def lots(session: Session, keys: Sequence[Key]) -> dict[Key, LotRow]:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from serialtrace.common import gs1
-from serialtrace.common.errors import FailedPrecondition, InvalidArgument, NotFound
+from serialtrace.common.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
 from serialtrace.common.ledger import lot_entity, unit_entity
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
@@ -45,6 +45,7 @@ def _movement(
     source: str | None = None,
     to: str | None = None,
     reference: str | None = None,
+    work_order: str | None = None,
 ) -> dict[str, Any]:
     return {
         "kind": kind.value,
@@ -59,6 +60,7 @@ def _movement(
         "lot_number": lot[1] if lot else None,
         "quantity": quantity,
         "package_sscc": sscc,
+        "work_order_id": work_order,
     }
 
 
@@ -155,7 +157,7 @@ def receive_units(
         ],
     )
     if len(inserted) != len(serials):
-        known = sorted(set(serials) - inserted)
+        known = sorted(set(serials) - {serial for _, serial in inserted})
         raise FailedPrecondition(f"already in the warehouse: {', '.join(known[:10])}")
     reference = f"supplier {supplier}" + (f" lot {lot_number}" if lot_number else "")
     store.add_movements(
@@ -177,6 +179,88 @@ def receive_units(
     return [(sku, s) for s in serials]
 
 
+@dataclass(frozen=True)
+class ProductionReceipt:
+    unit: Key
+    location: str
+    work_order_id: str
+
+
+def receive_from_production(
+    uow: UnitOfWork, peers: Peers, receipts: Sequence[ProductionReceipt]
+) -> list[dict[str, Any] | store.MovementRow]:
+    """Completed units into stock at their work orders' output locations, all or none,
+    in bulk. A unit already received from the same work order (a completion retried after
+    its answer was lost) is not received again: its first RECEIVE is the answer."""
+    if not receipts:
+        raise InvalidArgument("give the completed units to receive")
+    domain.check_batch(len(receipts), "receipts")
+    keys = [r.unit for r in receipts]
+    if len(set(keys)) < len(keys):
+        raise InvalidArgument("a unit is listed twice; each unit enters stock once")
+    for r in receipts:
+        label = f"unit {r.unit[0][:40]}/{r.unit[1][:40]}"
+        if not r.location:
+            raise InvalidArgument(f"{label}: give the location it enters stock at")
+        if not r.work_order_id:
+            raise InvalidArgument(f"{label}: give the work order it was built under")
+    _require_location(peers, *sorted({r.location for r in receipts}))
+    stock = store.units(uow.session, sorted(keys), for_update=True)
+    earlier = store.production_receipts(uow.session, keys)
+    fresh = [
+        r
+        for r in receipts
+        if domain.needs_production_receipt(
+            f"unit {r.unit[0]}/{r.unit[1]}",
+            stock[r.unit].custody if r.unit in stock else None,
+            earlier[r.unit].work_order_id if r.unit in earlier else None,
+            r.work_order_id,
+        )
+    ]
+    inserted = store.insert_new_units(
+        uow.session,
+        [
+            {
+                "sku": r.unit[0],
+                "serial": r.unit[1],
+                "custody": Custody.IN_STOCK.value,
+                "location_code": r.location,
+                "package_sscc": None,
+                "shipment_id": None,
+            }
+            for r in fresh
+        ],
+    )
+    if len(inserted) != len(fresh):  # another call took one of them in first
+        taken = sorted({r.unit for r in fresh} - inserted)
+        raise Conflict(
+            f"entered the warehouse concurrently: {', '.join(f'{s}/{n}' for s, n in taken[:10])};"
+            " nothing was received, retry"
+        )
+    now = utcnow()
+    new_moves = {
+        r.unit: _movement(
+            uow,
+            MovementKind.RECEIVE,
+            now,
+            unit=r.unit,
+            to=r.location,
+            reference=f"work order {r.work_order_id}",
+            work_order=r.work_order_id,
+        )
+        for r in fresh
+    }
+    store.add_movements(uow.session, list(new_moves.values()))
+    for r in fresh:
+        uow.record(
+            "unit.received",
+            "unit",
+            unit_entity(*r.unit),
+            {"location": r.location, "work_order": r.work_order_id},
+        )
+    return [new_moves[r.unit] if r.unit in new_moves else earlier[r.unit] for r in receipts]
+
+
 def move_stock(
     uow: UnitOfWork,
     peers: Peers,
@@ -186,8 +270,11 @@ def move_stock(
     source: str,
     to: str,
 ) -> list[dict[str, Any]]:
-    """Moves units, lot quantities and whole packages (with everything inside). A unit
-    production completed but the warehouse has not seen yet is put away here."""
+    """Moves units, lot quantities and whole packages (with everything inside).
+
+    Completed units enter stock when production completes them (receive_from_production);
+    a COMPLETE unit the warehouse has never seen (completed before completions received
+    units into stock) is still taken into stock here, after production confirms it."""
     if not (units or lots or ssccs):
         raise InvalidArgument("give the units, lots or packages to move")
     if not to:
@@ -302,19 +389,25 @@ class IssueLine:
     lot: Key | None
     quantity: float
     reference: str
+    only_if_in_stock: bool = False
 
 
 def issue_to_production(
     uow: UnitOfWork, unit: Key | None, lot: Key | None, quantity: float, reference: str
 ) -> dict[str, Any]:
     """A unit leaves stock, or a lot quantity is consumed; never below zero on hand."""
-    return issue_many_to_production(uow, [IssueLine(unit, lot, quantity, reference)])[0]
+    [move] = issue_many_to_production(uow, [IssueLine(unit, lot, quantity, reference)])
+    assert move is not None  # only lines `only_if_in_stock` are ever skipped
+    return move
 
 
-def issue_many_to_production(uow: UnitOfWork, lines: Sequence[IssueLine]) -> list[dict[str, Any]]:
+def issue_many_to_production(
+    uow: UnitOfWork, lines: Sequence[IssueLine]
+) -> list[dict[str, Any] | None]:
     """Every line issued, or none: one read of the stock involved, locked in key order
     (so concurrent kits on the same lots queue instead of deadlocking), then the lines
-    in order against it, so two lines of one lot cannot together exceed what is on hand."""
+    in order against it, so two lines of one lot cannot together exceed what is on hand.
+    A line `only_if_in_stock` whose unit is not in stock is skipped (None)."""
     if not lines:
         raise InvalidArgument("give at least one unit or lot to issue")
     domain.check_batch(len(lines), "issue lines")
@@ -332,7 +425,7 @@ def issue_many_to_production(uow: UnitOfWork, lines: Sequence[IssueLine]) -> lis
     )
     now = utcnow()
     moves = [_issue_line(uow, line, now, units, lots) for line in lines]
-    store.add_movements(uow.session, moves)
+    store.add_movements(uow.session, [m for m in moves if m is not None])
     return moves
 
 
@@ -342,10 +435,12 @@ def _issue_line(
     now: datetime,
     units: dict[Key, store.UnitStockRow],
     lots: dict[Key, list[store.LotStockRow]],
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
     if line.unit is not None:
         unit = line.unit
         row = units.get(unit)
+        if line.only_if_in_stock and not domain.is_in_stock(row.custody if row else None):
+            return None  # a unit straight from its line into its parent
         if row is None:
             raise NotFound(f"unit {unit[0]}/{unit[1]} is not in the warehouse")
         domain.require_in_stock(f"unit {unit[0]}/{unit[1]}", row.custody, row.package_sscc)
@@ -409,7 +504,8 @@ def pack(
     missing = [f"{s}/{n}" for s, n in units if (s, n) not in stock]
     if missing:
         raise FailedPrecondition(
-            f"not in stock (move them to a location first): {', '.join(missing[:10])}"
+            "not in stock (built units enter it when production completes them, bought "
+            f"ones when they are received): {', '.join(missing[:10])}"
         )
     found = store.packages(uow.session, child_ssccs, for_update=True)
     kids = [_live_package(found, c) for c in child_ssccs]

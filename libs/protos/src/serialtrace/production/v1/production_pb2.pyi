@@ -36,7 +36,7 @@ WORK_ORDER_STATUS_IN_PROGRESS: WorkOrderStatus
 WORK_ORDER_STATUS_COMPLETED: WorkOrderStatus
 
 class WorkOrder(_message.Message):
-    __slots__ = ("id", "sku", "quantity", "bom_revision", "line", "status", "commissioned_count", "created_at", "created_by")
+    __slots__ = ("id", "sku", "quantity", "bom_revision", "line", "status", "commissioned_count", "created_at", "created_by", "output_location_code")
     ID_FIELD_NUMBER: _ClassVar[int]
     SKU_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
@@ -46,6 +46,7 @@ class WorkOrder(_message.Message):
     COMMISSIONED_COUNT_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_LOCATION_CODE_FIELD_NUMBER: _ClassVar[int]
     id: str
     sku: str
     quantity: int
@@ -55,7 +56,8 @@ class WorkOrder(_message.Message):
     commissioned_count: int
     created_at: _timestamp_pb2.Timestamp
     created_by: str
-    def __init__(self, id: _Optional[str] = ..., sku: _Optional[str] = ..., quantity: _Optional[int] = ..., bom_revision: _Optional[str] = ..., line: _Optional[str] = ..., status: _Optional[_Union[WorkOrderStatus, str]] = ..., commissioned_count: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ...) -> None: ...
+    output_location_code: str
+    def __init__(self, id: _Optional[str] = ..., sku: _Optional[str] = ..., quantity: _Optional[int] = ..., bom_revision: _Optional[str] = ..., line: _Optional[str] = ..., status: _Optional[_Union[WorkOrderStatus, str]] = ..., commissioned_count: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ..., output_location_code: _Optional[str] = ...) -> None: ...
 
 class Route(_message.Message):
     __slots__ = ("sku", "operations")
@@ -156,18 +158,20 @@ class BatchGetRoutesResponse(_message.Message):
     def __init__(self, routes: _Optional[_Iterable[_Union[Route, _Mapping]]] = ...) -> None: ...
 
 class CreateWorkOrderRequest(_message.Message):
-    __slots__ = ("sku", "quantity", "bom_revision", "line", "idempotency_key")
+    __slots__ = ("sku", "quantity", "bom_revision", "line", "idempotency_key", "output_location_code")
     SKU_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
     BOM_REVISION_FIELD_NUMBER: _ClassVar[int]
     LINE_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_LOCATION_CODE_FIELD_NUMBER: _ClassVar[int]
     sku: str
     quantity: int
     bom_revision: str
     line: str
     idempotency_key: str
-    def __init__(self, sku: _Optional[str] = ..., quantity: _Optional[int] = ..., bom_revision: _Optional[str] = ..., line: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    output_location_code: str
+    def __init__(self, sku: _Optional[str] = ..., quantity: _Optional[int] = ..., bom_revision: _Optional[str] = ..., line: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., output_location_code: _Optional[str] = ...) -> None: ...
 
 class CreateWorkOrderResponse(_message.Message):
     __slots__ = ("work_order",)

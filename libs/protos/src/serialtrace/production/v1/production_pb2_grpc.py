@@ -225,13 +225,18 @@ class ProductionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CompleteUnit(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """COMPLETE once every route operation has passed and the BOM is satisfied; the unit
+        then enters stock at its work order's output location (warehouse's
+        ReceiveFromProduction, a RECEIVE movement referencing the work order), unless it is
+        installed in a parent already. Warehouse unreachable: UNAVAILABLE and nothing written.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CompleteUnits(self, request, context):
-        """Many completions in one transaction, each with its own outcome and idempotency key.
+        """Many completions in one transaction, each with its own outcome and idempotency key;
+        the completed ones enter stock with one warehouse call for the whole batch.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -55,7 +55,7 @@ PACKAGE_KIND_CARTON: PackageKind
 PACKAGE_KIND_PALLET: PackageKind
 
 class Movement(_message.Message):
-    __slots__ = ("id", "kind", "at", "by", "from_location_code", "to_location_code", "reference", "unit", "lot", "package_sscc")
+    __slots__ = ("id", "kind", "at", "by", "from_location_code", "to_location_code", "reference", "unit", "lot", "package_sscc", "work_order_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
@@ -66,6 +66,7 @@ class Movement(_message.Message):
     UNIT_FIELD_NUMBER: _ClassVar[int]
     LOT_FIELD_NUMBER: _ClassVar[int]
     PACKAGE_SSCC_FIELD_NUMBER: _ClassVar[int]
+    WORK_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     kind: MovementKind
     at: _timestamp_pb2.Timestamp
@@ -76,7 +77,8 @@ class Movement(_message.Message):
     unit: _core_pb2.UnitKey
     lot: _core_pb2.LotQuantity
     package_sscc: str
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[MovementKind, str]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., by: _Optional[str] = ..., from_location_code: _Optional[str] = ..., to_location_code: _Optional[str] = ..., reference: _Optional[str] = ..., unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., lot: _Optional[_Union[_core_pb2.LotQuantity, _Mapping]] = ..., package_sscc: _Optional[str] = ...) -> None: ...
+    work_order_id: str
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[MovementKind, str]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., by: _Optional[str] = ..., from_location_code: _Optional[str] = ..., to_location_code: _Optional[str] = ..., reference: _Optional[str] = ..., unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., lot: _Optional[_Union[_core_pb2.LotQuantity, _Mapping]] = ..., package_sscc: _Optional[str] = ..., work_order_id: _Optional[str] = ...) -> None: ...
 
 class UnitStock(_message.Message):
     __slots__ = ("unit", "custody", "location_code", "package_sscc", "shipment_id")
@@ -196,6 +198,30 @@ class ReceiveUnitsResponse(_message.Message):
     units: _containers.RepeatedCompositeFieldContainer[UnitStock]
     def __init__(self, units: _Optional[_Iterable[_Union[UnitStock, _Mapping]]] = ...) -> None: ...
 
+class ProductionReceipt(_message.Message):
+    __slots__ = ("unit", "location_code", "work_order_id")
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_CODE_FIELD_NUMBER: _ClassVar[int]
+    WORK_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    unit: _core_pb2.UnitKey
+    location_code: str
+    work_order_id: str
+    def __init__(self, unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., location_code: _Optional[str] = ..., work_order_id: _Optional[str] = ...) -> None: ...
+
+class ReceiveFromProductionRequest(_message.Message):
+    __slots__ = ("receipts", "idempotency_key")
+    RECEIPTS_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    receipts: _containers.RepeatedCompositeFieldContainer[ProductionReceipt]
+    idempotency_key: str
+    def __init__(self, receipts: _Optional[_Iterable[_Union[ProductionReceipt, _Mapping]]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class ReceiveFromProductionResponse(_message.Message):
+    __slots__ = ("movements",)
+    MOVEMENTS_FIELD_NUMBER: _ClassVar[int]
+    movements: _containers.RepeatedCompositeFieldContainer[Movement]
+    def __init__(self, movements: _Optional[_Iterable[_Union[Movement, _Mapping]]] = ...) -> None: ...
+
 class MoveStockRequest(_message.Message):
     __slots__ = ("units", "lots", "package_ssccs", "from_location_code", "to_location_code", "idempotency_key")
     UNITS_FIELD_NUMBER: _ClassVar[int]
@@ -237,14 +263,16 @@ class IssueToProductionResponse(_message.Message):
     def __init__(self, movement: _Optional[_Union[Movement, _Mapping]] = ...) -> None: ...
 
 class IssueLine(_message.Message):
-    __slots__ = ("unit", "lot", "reference")
+    __slots__ = ("unit", "lot", "reference", "only_if_in_stock")
     UNIT_FIELD_NUMBER: _ClassVar[int]
     LOT_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    ONLY_IF_IN_STOCK_FIELD_NUMBER: _ClassVar[int]
     unit: _core_pb2.UnitKey
     lot: _core_pb2.LotQuantity
     reference: str
-    def __init__(self, unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., lot: _Optional[_Union[_core_pb2.LotQuantity, _Mapping]] = ..., reference: _Optional[str] = ...) -> None: ...
+    only_if_in_stock: bool
+    def __init__(self, unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., lot: _Optional[_Union[_core_pb2.LotQuantity, _Mapping]] = ..., reference: _Optional[str] = ..., only_if_in_stock: _Optional[bool] = ...) -> None: ...
 
 class IssueManyToProductionRequest(_message.Message):
     __slots__ = ("lines", "idempotency_key")

@@ -44,6 +44,11 @@ class WarehouseServiceStub:
                 request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ReceiveUnitsRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ReceiveUnitsResponse.FromString,
                 _registered_method=True)
+        self.ReceiveFromProduction = channel.unary_unary(
+                '/serialtrace.warehouse.v1.WarehouseService/ReceiveFromProduction',
+                request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ReceiveFromProductionRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ReceiveFromProductionResponse.FromString,
+                _registered_method=True)
         self.MoveStock = channel.unary_unary(
                 '/serialtrace.warehouse.v1.WarehouseService/MoveStock',
                 request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.MoveStockRequest.SerializeToString,
@@ -131,8 +136,20 @@ class WarehouseServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReceiveFromProduction(self, request, context):
+        """Finished units from production into stock: production calls it when it completes
+        units (the goods receipt of a production order). All or none. A unit already received
+        for the same work order is not received again: its first RECEIVE movement is returned.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def MoveStock(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Units, lot quantities and whole packages to another location. A COMPLETE unit the
+        warehouse has never seen (completed before completion received units into stock) is
+        taken into stock here, once production confirms it is COMPLETE.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -229,6 +246,11 @@ def add_WarehouseServiceServicer_to_server(servicer, server):
                     servicer.ReceiveUnits,
                     request_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ReceiveUnitsRequest.FromString,
                     response_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ReceiveUnitsResponse.SerializeToString,
+            ),
+            'ReceiveFromProduction': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReceiveFromProduction,
+                    request_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ReceiveFromProductionRequest.FromString,
+                    response_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ReceiveFromProductionResponse.SerializeToString,
             ),
             'MoveStock': grpc.unary_unary_rpc_method_handler(
                     servicer.MoveStock,
@@ -355,6 +377,33 @@ class WarehouseService:
             '/serialtrace.warehouse.v1.WarehouseService/ReceiveUnits',
             serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ReceiveUnitsRequest.SerializeToString,
             serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ReceiveUnitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReceiveFromProduction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.warehouse.v1.WarehouseService/ReceiveFromProduction',
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ReceiveFromProductionRequest.SerializeToString,
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ReceiveFromProductionResponse.FromString,
             options,
             channel_credentials,
             insecure,
