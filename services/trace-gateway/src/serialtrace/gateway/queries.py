@@ -8,6 +8,7 @@ import strawberry
 
 from serialtrace.common import gs1
 from serialtrace.common.errors import Conflict, InvalidArgument, NotFound
+from serialtrace.common.timeutil import from_timestamp
 from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway.backends import SERVICES
 from serialtrace.gateway.context import GatewayContext
@@ -189,7 +190,10 @@ class Query:
         )
         return [AuditEntry.of(e) for e in reply.entries]
 
-    @strawberry.field(description="Recomputes every service's audit chain.")
+    @strawberry.field(
+        description="Recomputes every service's audit chain and checks it against the "
+        "signed checkpoints."
+    )
     async def verify_audit_ledgers(self, info: Ctx) -> list[LedgerVerification]:
         context = _ctx(info)
         context.require(AUDIT_READERS, "verifyAuditLedgers")
@@ -207,6 +211,11 @@ class Query:
                 head_hash=r.head_hash or None,
                 first_broken_seq=r.first_broken_seq or None,
                 problem=r.problem or None,
+                checkpoints=r.checkpoints,
+                last_checkpoint_seq=r.last_checkpoint_seq or None,
+                last_checkpoint_at=from_timestamp(r.last_checkpoint_at),
+                unsigned_entries=r.unsigned_entries,
+                key_id=r.key_id or None,
             )
             for r in replies
         ]
