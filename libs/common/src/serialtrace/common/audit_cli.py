@@ -52,7 +52,14 @@ def add_commands(commands: Any) -> dict[str, Callable[[argparse.Namespace], int]
         "signing-key", help="make a new Ed25519 checkpoint signing key (PEM, mode 0600)"
     )
     key.add_argument("--out", type=Path, required=True, help="where to write the private key")
-    return {"checkpoint": run_checkpoint, "verify-ledgers": run_verify, "signing-key": run_keygen}
+    from serialtrace.common import evidence_cli
+
+    return {
+        "checkpoint": run_checkpoint,
+        "verify-ledgers": run_verify,
+        "signing-key": run_keygen,
+        **evidence_cli.add_commands(commands),
+    }
 
 
 def _token_option(parser: argparse.ArgumentParser) -> None:

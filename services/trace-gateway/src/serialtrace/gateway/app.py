@@ -19,6 +19,7 @@ from serialtrace.gateway.backends import Backends, Calls
 from serialtrace.gateway.config import GatewaySettings
 from serialtrace.gateway.context import GatewayContext
 from serialtrace.gateway.errors import format_error
+from serialtrace.gateway.evidence import download_endpoint as evidence_download
 from serialtrace.gateway.schema import build_schema
 
 
@@ -83,6 +84,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
             Route("/graphql", GatewayView(settings, state), methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/evidence/{package_id}/{file_name}", evidence_download(settings)),
             Mount("/metrics", make_asgi_app()),
         ],
         lifespan=lifespan,

@@ -1171,6 +1171,16 @@ class LedgerVerification:
     )
 
 
+@strawberry.type(description="A built evidence package; download it within 10 minutes.")
+class EvidencePackage:
+    file_name: str
+    sha256: str = strawberry.field(description="SHA-256 (hex) of the zip.")
+    size_bytes: int
+    download_url: str = strawberry.field(
+        description="Path on this gateway (GET, with the same bearer token as the query)."
+    )
+
+
 @strawberry.type
 class ScanResult:
     kind: ScanKind
