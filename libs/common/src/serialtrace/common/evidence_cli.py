@@ -45,7 +45,12 @@ def add_commands(commands: Any) -> dict[str, Callable[[argparse.Namespace], int]
         "verify-evidence", help="check an evidence package offline (exit 1 names what fails)"
     )
     check.add_argument("file", type=Path)
-    return {"evidence": run_evidence, "verify-evidence": run_verify_evidence}
+    kpi = commands.add_parser(
+        "kpi", help="print the data-governance indicators (through the gateway)"
+    )
+    kpi.add_argument("--token", help="an auditor, quality or admin token (as for evidence)")
+    kpi.add_argument("--json", action="store_true", help="print the graph's answer as JSON")
+    return {"evidence": run_evidence, "verify-evidence": run_verify_evidence, "kpi": run_kpi}
 
 
 def variables(args: argparse.Namespace) -> dict[str, Any]:
@@ -98,6 +103,63 @@ def run_evidence(
     args.out.write_bytes(data)
     print(f"wrote {args.out} ({package['sizeBytes']} bytes, sha256 {package['sha256']})", file=out)
     return 0
+
+
+KPI_QUERY = """{ governance { completeness units changeTraceability traceP50Ms traceP95Ms
+  recallScopeMsMean recallHandlingHoursMean auditPreparationMsLast auditPreparationMsMean
+  consistency { name ok offenderCount offenders(first: 5) } } }"""
+
+
+def _number(value: Any, unit: str = "", digits: int = 1) -> str:
+    return "—" if value is None else f"{value:.{digits}f}{unit}"
+
+
+def run_kpi(
+    args: argparse.Namespace, env: Mapping[str, str] | None = None, out: TextIO = sys.stdout
+) -> int:
+    from serialtrace.common.audit_cli import bearer
+    from serialtrace.common.cli import gateway_url
+
+    env = os.environ if env is None else env
+    body = json.dumps({"query": KPI_QUERY}).encode()
+    answer = json.loads(_request(f"{gateway_url(env)}/graphql", bearer(args.token, env), body))
+    if answer.get("errors"):
+        error = answer["errors"][0]
+        code = error.get("extensions", {}).get("code", "ERROR")
+        print(f"serialtrace kpi: {code}: {error.get('message')}", file=sys.stderr)
+        return 1
+    found = answer["data"]["governance"]
+    if args.json:
+        print(json.dumps(found, indent=2, sort_keys=True), file=out)
+        return 0
+    rows = [
+        ("completeness", f"{found['completeness'] * 100:.1f}% of {found['units']} units"),
+        ("change traceability", f"{found['changeTraceability'] * 100:.1f}% of ledger entries"),
+        (
+            "trace response time",
+            f"p50 {_number(found['traceP50Ms'], ' ms')}, p95 {_number(found['traceP95Ms'], ' ms')}"
+            " (last hour)",
+        ),
+        (
+            "recall handling",
+            f"scope {_number(found['recallScopeMsMean'], ' ms')} mean, "
+            f"resolved in {_number(found['recallHandlingHoursMean'], ' h', 2)} mean",
+        ),
+        (
+            "audit preparation",
+            f"last {_number(found['auditPreparationMsLast'], ' ms', 0)}, "
+            f"mean {_number(found['auditPreparationMsMean'], ' ms', 0)}",
+        ),
+    ]
+    for name, value in rows:
+        print(f"{name:<22} {value}", file=out)
+    print("consistency", file=out)
+    for check in found["consistency"]:
+        verdict = "ok" if check["ok"] else f"{check['offenderCount']} offender(s)"
+        print(f"  {'✓' if check['ok'] else '✗'} {check['name']}: {verdict}", file=out)
+        for offender in check["offenders"]:
+            print(f"      {offender}", file=out)
+    return 0 if all(check["ok"] for check in found["consistency"]) else 1
 
 
 def run_verify_evidence(

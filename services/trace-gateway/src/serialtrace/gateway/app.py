@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,6 +21,7 @@ from serialtrace.gateway.config import GatewaySettings
 from serialtrace.gateway.context import GatewayContext
 from serialtrace.gateway.errors import format_error
 from serialtrace.gateway.evidence import download_endpoint as evidence_download
+from serialtrace.gateway.governance import refresh_forever as governance_refresh
 from serialtrace.gateway.schema import build_schema
 
 
@@ -64,9 +66,16 @@ def create_app(settings: GatewaySettings) -> Starlette:
         state["backends"] = Backends(
             settings.common.service_addrs, settings.read_deadline, settings.write_deadline
         )
+        refresh = (
+            asyncio.create_task(governance_refresh(settings, state["backends"]))
+            if settings.governance_interval
+            else None
+        )
         try:
             yield
         finally:
+            if refresh is not None:
+                refresh.cancel()
             await state["backends"].close()
 
     async def healthz(request: Request) -> PlainTextResponse:

@@ -24,6 +24,8 @@ class GatewaySettings:
     max_page_size: int
     graphiql: bool
     common: CommonSettings
+    # Seconds between background computations of the governance gauges (0: never).
+    governance_interval: float = 300.0
 
     @staticmethod
     def from_env(env: Mapping[str, str] | None = None) -> GatewaySettings:
@@ -41,6 +43,11 @@ class GatewaySettings:
             # GraphiQL is a development tool; production serves the API only.
             graphiql=common.env != "production",
             common=common,
+            governance_interval=(
+                0.0
+                if env.get("GATEWAY_GOVERNANCE_INTERVAL_SECONDS") == "0"
+                else _number(env, "GATEWAY_GOVERNANCE_INTERVAL_SECONDS", 300.0, float)
+            ),
         )
 
 

@@ -41,6 +41,7 @@ from serialtrace.gateway.backends import SERVICES
 from serialtrace.gateway.config import GatewaySettings
 from serialtrace.gateway.context import GatewayContext
 from serialtrace.gateway.evidence_report import render_html, render_pdf
+from serialtrace.gateway.governance import EVIDENCE_SAMPLES
 from serialtrace.gateway.loaders import Loaders
 
 # How long a built package can be downloaded.
@@ -447,6 +448,7 @@ async def build(
     elapsed = time.perf_counter() - started
     EVIDENCE_SECONDS.labels(subject.kind).observe(elapsed)
     EVIDENCE_LAST_SECONDS.set(elapsed)
+    EVIDENCE_SAMPLES.add(elapsed * 1000)
     return built
 
 

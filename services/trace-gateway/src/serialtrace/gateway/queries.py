@@ -12,8 +12,10 @@ from serialtrace.common.ledger_api import CHECKPOINT_SIGNERS
 from serialtrace.common.timeutil import from_timestamp
 from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway import evidence
+from serialtrace.gateway import governance as governance_indicators
 from serialtrace.gateway.backends import SERVICES
 from serialtrace.gateway.context import GatewayContext
+from serialtrace.gateway.governance import Governance
 from serialtrace.gateway.inputs import LotKey, UnitKey
 from serialtrace.gateway.types import (
     AUDIT_READERS,
@@ -193,6 +195,15 @@ class Query:
             core_pb2.ListAuditEntriesRequest(entity_type=entity_type, entity_ids=[entity_id]),
         )
         return [AuditEntry.of(e) for e in reply.entries]
+
+    @strawberry.field(
+        description="The data-governance indicators (auditor, quality or admin), computed "
+        "now from every service; also published as Prometheus gauges."
+    )
+    async def governance(self, info: Ctx) -> Governance:
+        context = _ctx(info)
+        context.require(AUDIT_READERS, "governance")
+        return await governance_indicators.compute(context)
 
     @strawberry.field(
         description="A zip for auditors, verified offline by `serialtrace verify-evidence`: "

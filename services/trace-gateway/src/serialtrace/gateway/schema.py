@@ -27,6 +27,7 @@ from strawberry.types import ExecutionContext
 from serialtrace.gateway.config import GatewaySettings
 from serialtrace.gateway.context import GatewayContext
 from serialtrace.gateway.errors import is_unexpected
+from serialtrace.gateway.governance import TraceLatency
 from serialtrace.gateway.mutations import Mutation
 from serialtrace.gateway.queries import Query
 
@@ -110,6 +111,7 @@ def build_schema(settings: GatewaySettings | None = None) -> GatewaySchema:
         mutation=Mutation,
         extensions=[
             OperationTelemetry,
+            TraceLatency,
             lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             # Clients send the same few documents over and over (a scanner's trace, a

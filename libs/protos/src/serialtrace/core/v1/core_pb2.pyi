@@ -179,6 +179,44 @@ class VerifyLedgerResponse(_message.Message):
     key_id: str
     def __init__(self, service: _Optional[str] = ..., entries: _Optional[int] = ..., ok: _Optional[bool] = ..., head_hash: _Optional[str] = ..., first_broken_seq: _Optional[int] = ..., problem: _Optional[str] = ..., checkpoints: _Optional[int] = ..., last_checkpoint_seq: _Optional[int] = ..., last_checkpoint_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unsigned_entries: _Optional[int] = ..., key_id: _Optional[str] = ...) -> None: ...
 
+class GetGovernanceFactsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class FactSet(_message.Message):
+    __slots__ = ("name", "population", "offender_count", "offenders", "truncated")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    POPULATION_FIELD_NUMBER: _ClassVar[int]
+    OFFENDER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    OFFENDERS_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    population: int
+    offender_count: int
+    offenders: _containers.RepeatedScalarFieldContainer[str]
+    truncated: bool
+    def __init__(self, name: _Optional[str] = ..., population: _Optional[int] = ..., offender_count: _Optional[int] = ..., offenders: _Optional[_Iterable[str]] = ..., truncated: _Optional[bool] = ...) -> None: ...
+
+class RecallTiming(_message.Message):
+    __slots__ = ("recall_id", "scope_ms", "created_at", "resolved_at")
+    RECALL_ID_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_MS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_AT_FIELD_NUMBER: _ClassVar[int]
+    recall_id: str
+    scope_ms: int
+    created_at: _timestamp_pb2.Timestamp
+    resolved_at: _timestamp_pb2.Timestamp
+    def __init__(self, recall_id: _Optional[str] = ..., scope_ms: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetGovernanceFactsResponse(_message.Message):
+    __slots__ = ("facts", "recalls")
+    FACTS_FIELD_NUMBER: _ClassVar[int]
+    RECALLS_FIELD_NUMBER: _ClassVar[int]
+    facts: _containers.RepeatedCompositeFieldContainer[FactSet]
+    recalls: _containers.RepeatedCompositeFieldContainer[RecallTiming]
+    def __init__(self, facts: _Optional[_Iterable[_Union[FactSet, _Mapping]]] = ..., recalls: _Optional[_Iterable[_Union[RecallTiming, _Mapping]]] = ...) -> None: ...
+
 class ItemError(_message.Message):
     __slots__ = ("code", "message")
     CODE_FIELD_NUMBER: _ClassVar[int]

@@ -274,3 +274,81 @@ class LedgerService:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class GovernanceServiceStub:
+    """Served by every service: the data-governance facts only that service can see, for
+    the gateway's indicators (completeness, consistency, recall handling).
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.GetGovernanceFacts = channel.unary_unary(
+                '/serialtrace.core.v1.GovernanceService/GetGovernanceFacts',
+                request_serializer=serialtrace_dot_core_dot_v1_dot_core__pb2.GetGovernanceFactsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_core_dot_v1_dot_core__pb2.GetGovernanceFactsResponse.FromString,
+                _registered_method=True)
+
+
+class GovernanceServiceServicer:
+    """Served by every service: the data-governance facts only that service can see, for
+    the gateway's indicators (completeness, consistency, recall handling).
+    """
+
+    def GetGovernanceFacts(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_GovernanceServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'GetGovernanceFacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetGovernanceFacts,
+                    request_deserializer=serialtrace_dot_core_dot_v1_dot_core__pb2.GetGovernanceFactsRequest.FromString,
+                    response_serializer=serialtrace_dot_core_dot_v1_dot_core__pb2.GetGovernanceFactsResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'serialtrace.core.v1.GovernanceService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('serialtrace.core.v1.GovernanceService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class GovernanceService:
+    """Served by every service: the data-governance facts only that service can see, for
+    the gateway's indicators (completeness, consistency, recall handling).
+    """
+
+    @staticmethod
+    def GetGovernanceFacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.core.v1.GovernanceService/GetGovernanceFacts',
+            serialtrace_dot_core_dot_v1_dot_core__pb2.GetGovernanceFactsRequest.SerializeToString,
+            serialtrace_dot_core_dot_v1_dot_core__pb2.GetGovernanceFactsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
