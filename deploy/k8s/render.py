@@ -79,6 +79,8 @@ def grpc_service(name: str) -> Process:
         {"name": f"{upper}_METRICS_PORT", "value": str(METRICS[name])},
         _secret(f"{upper}_DATABASE_URL", f"{name}-database-url"),
         _secret("SERIALTRACE_JWT_SECRET", "jwt-secret"),
+        # Signs ledger checkpoints; the gateway is not given it.
+        _secret("SERIALTRACE_SIGNING_KEY", "checkpoint-signing-key"),
         *_addresses_of_services(but=name),
     ]
     migrate = {

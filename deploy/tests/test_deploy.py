@@ -315,3 +315,30 @@ def test_the_gateway_image_gets_graphiql_assets_from_the_pinned_packages() -> No
     assert GatewaySettings.from_env(
         {"GATEWAY_GRAPHIQL_ASSETS": configured}
     ).graphiql_assets == Path(configured)
+
+
+def test_the_governance_dashboard_shows_only_metrics_the_gateway_exports() -> None:
+    import prometheus_client
+
+    import serialtrace.gateway.evidence
+    import serialtrace.gateway.governance  # noqa: F401 - registers the gauges
+
+    dashboard = json.loads((DEPLOY / "grafana" / "governance-dashboard.json").read_text())
+    exported = {
+        name
+        for metric in prometheus_client.REGISTRY.collect()
+        for name in (
+            metric.name,
+            *(f"{metric.name}{suffix}" for suffix in ("_sum", "_count", "_bucket")),
+        )
+    }
+    exprs = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    used = {name for expr in exprs for name in re.findall(r"serialtrace_[a-z0-9_]+", expr)}
+    assert used and used <= exported, used - exported
+    assert {
+        "serialtrace_governance_completeness",
+        "serialtrace_governance_change_traceability",
+        "serialtrace_governance_consistency_offenders",
+    } <= used
+    ids = [panel["id"] for panel in dashboard["panels"]]
+    assert len(ids) == len(set(ids)) and dashboard["uid"] == "serialtrace-governance"

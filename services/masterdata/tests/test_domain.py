@@ -39,3 +39,10 @@ def test_alias_kind_is_upper_cased_and_value_trimmed() -> None:
     assert domain.normalize_alias(" mac ", " aa:bb ") == ("MAC", "aa:bb")
     with pytest.raises(InvalidArgument):
         domain.normalize_alias("mac", "")
+
+
+def test_a_unit_lacks_a_required_attribute_when_it_is_absent_null_or_blank() -> None:
+    required = ["color", "firmware", "batch"]
+    attributes = {"color": "red", "firmware": " ", "batch": None}
+    assert domain.missing_attributes(attributes, required) == ["firmware", "batch"]
+    assert domain.missing_attributes({"color": 0}, ["color"]) == []

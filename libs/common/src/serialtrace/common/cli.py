@@ -1,4 +1,5 @@
-"""The `serialtrace` command: serve or migrate one service, print a token, run the suite."""
+"""The `serialtrace` command: serve or migrate one service, print a token, run the suite,
+sign and verify the audit ledgers."""
 
 from __future__ import annotations
 
@@ -53,9 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("run", help="start every installed service; Ctrl-C stops them all")
     health = commands.add_parser("health", help="exit 0 if a gRPC service reports SERVING")
     health.add_argument("target", help="a service name (its <NAME>_ADDR) or host:port")
+    from serialtrace.common import audit_cli
+
+    audit_commands = audit_cli.add_commands(commands)
     args = parser.parse_args(argv)
 
     try:
+        if args.command in audit_commands:
+            return audit_commands[args.command](args)
         if args.command == "serve":
             _service(args.service).serve()
         elif args.command == "migrate":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEV_JWT_SECRET = "serialtrace-development-secret-change-me"  # noqa: S105 - public dev default, refused in production
@@ -70,6 +70,49 @@ class CommonSettings:
         )
 
 
+DEFAULT_CHECKPOINT_EVERY = 1000
+DEFAULT_CHECKPOINT_INTERVAL_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class SigningSettings:
+    """Where the ledger-checkpoint signing key comes from, and how often to sign.
+
+    `every`: sign the head once this many entries were appended since the last
+    checkpoint (0 turns it off); `interval_seconds`: sign at least this often while the
+    service runs (0 turns the schedule off)."""
+
+    key_text: str | None = field(repr=False)
+    key_file: Path | None
+    every: int
+    interval_seconds: int
+
+    @staticmethod
+    def from_env(env: Mapping[str, str], kind: str) -> SigningSettings:
+        key_text = env.get("SERIALTRACE_SIGNING_KEY") or None
+        key_file = env.get("SERIALTRACE_SIGNING_KEY_FILE") or None
+        if kind == "production" and not key_text and not key_file:
+            raise ConfigError(
+                "SERIALTRACE_ENV=production but neither SERIALTRACE_SIGNING_KEY nor "
+                "SERIALTRACE_SIGNING_KEY_FILE is set; give the suite its checkpoint "
+                "signing key (`serialtrace signing-key --out FILE` makes one)"
+            )
+        every = _int(env, "SERIALTRACE_CHECKPOINT_EVERY", DEFAULT_CHECKPOINT_EVERY)
+        interval = _int(env, "SERIALTRACE_CHECKPOINT_INTERVAL", DEFAULT_CHECKPOINT_INTERVAL_SECONDS)
+        for name, value in (
+            ("SERIALTRACE_CHECKPOINT_EVERY", every),
+            ("SERIALTRACE_CHECKPOINT_INTERVAL", interval),
+        ):
+            if value < 0:
+                raise ConfigError(f"{name} must be 0 (off) or a positive integer, got {value}")
+        return SigningSettings(
+            key_text=key_text,
+            key_file=Path(key_file) if key_file else None,
+            every=every,
+            interval_seconds=interval,
+        )
+
+
 @dataclass(frozen=True)
 class ServiceSettings:
     """One gRPC service's settings: where it binds, its database, its metrics port."""
@@ -80,6 +123,7 @@ class ServiceSettings:
     metrics_port: int
     grpc_workers: int
     common: CommonSettings
+    signing: SigningSettings
 
     @staticmethod
     def from_env(name: str, env: Mapping[str, str] | None = None) -> ServiceSettings:
@@ -94,6 +138,7 @@ class ServiceSettings:
             metrics_port=_int(env, f"{prefix}_METRICS_PORT", DEFAULT_METRICS_PORTS[name]),
             grpc_workers=_int(env, f"{prefix}_GRPC_WORKERS", 16),
             common=common,
+            signing=SigningSettings.from_env(env, common.env),
         )
 
 

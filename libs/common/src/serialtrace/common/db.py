@@ -134,7 +134,7 @@ def migrate(database: Database, script_location: str | Path) -> None:
 
 # Created by the shared library in each service's first migration, not by the service's
 # models: autogenerate must neither drop nor re-create them.
-SHARED_TABLES = frozenset({"audit_ledger", "idempotency_keys"})
+SHARED_TABLES = frozenset({"audit_ledger", "idempotency_keys", "ledger_checkpoints"})
 
 
 def _not_shared(name: str | None, type_: str, parent_names: Any) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
@@ -54,6 +55,21 @@ audit_ledger = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     Index("ix_audit_ledger_entity", "entity_type", "entity_id", "seq"),
+)
+
+# Signed heads of audit_ledger (serialtrace.common.checkpoints). A table of its own, with
+# its own append-only guard and its own grants, so the rights that could rewrite the
+# ledger cannot also rewrite what was signed about it.
+ledger_checkpoints = Table(
+    "ledger_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("signed_at", DateTime(timezone=True), nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("signature", String(100), nullable=False),
+    Index("ix_ledger_checkpoints_seq", "seq"),
 )
 
 
@@ -180,8 +196,29 @@ def entries_for(
     return [_entry(row) for row in rows]
 
 
-def verify(session: Session) -> Verification:
-    """Recomputes the whole chain and reports the first entry that does not verify."""
+def head(session: Session) -> tuple[int, str]:
+    """The last entry's (seq, hash); (0, GENESIS_HASH) for an empty ledger."""
+    row = session.execute(
+        select(audit_ledger.c.seq, audit_ledger.c.hash).order_by(audit_ledger.c.seq.desc()).limit(1)
+    ).first()
+    return (row.seq, row.hash) if row else (0, GENESIS_HASH)
+
+
+def entries_between(session: Session, first_seq: int, last_seq: int) -> list[Entry]:
+    """Entries first_seq..last_seq (inclusive), oldest first, at most MAX_LIST_ENTRIES."""
+    rows = session.execute(
+        select(audit_ledger)
+        .where(audit_ledger.c.seq >= first_seq, audit_ledger.c.seq <= last_seq)
+        .order_by(audit_ledger.c.seq)
+        .limit(MAX_LIST_ENTRIES)
+    ).all()
+    return [_entry(row) for row in rows]
+
+
+def verify(session: Session, on_entry: Callable[[int, str], None] | None = None) -> Verification:
+    """Recomputes the whole chain and reports the first entry that does not verify.
+
+    `on_entry(seq, hash)` sees every entry that verified, in order (checkpoint checks)."""
     expected_seq, prev, count = 1, GENESIS_HASH, 0
     result = session.execute(
         select(audit_ledger).order_by(audit_ledger.c.seq).execution_options(yield_per=5000)
@@ -217,6 +254,8 @@ def verify(session: Session) -> Verification:
                 expected_seq if entry.seq != expected_seq else entry.seq,
                 problem,
             )
+        if on_entry is not None:
+            on_entry(entry.seq, entry.hash)
         prev, expected_seq = entry.hash, expected_seq + 1
     return Verification(count, True, prev if count else None, None, None)
 
@@ -256,6 +295,40 @@ _SQLITE_TRIGGERS = (
     "CREATE TRIGGER audit_ledger_no_delete BEFORE DELETE ON audit_ledger "
     "BEGIN SELECT RAISE(ABORT, 'audit_ledger is append-only: DELETE refused'); END",
 )
+
+
+_PG_CHECKPOINT_GUARD = """
+CREATE OR REPLACE FUNCTION ledger_checkpoints_append_only() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION 'ledger_checkpoints is append-only: % refused', TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END $$ LANGUAGE plpgsql
+"""
+_PG_CHECKPOINT_TRIGGERS = (
+    "CREATE TRIGGER ledger_checkpoints_no_update_delete BEFORE UPDATE OR DELETE ON "
+    "ledger_checkpoints FOR EACH ROW EXECUTE FUNCTION ledger_checkpoints_append_only()",
+    "CREATE TRIGGER ledger_checkpoints_no_truncate BEFORE TRUNCATE ON ledger_checkpoints "
+    "FOR EACH STATEMENT EXECUTE FUNCTION ledger_checkpoints_append_only()",
+)
+_SQLITE_CHECKPOINT_TRIGGERS = (
+    "CREATE TRIGGER ledger_checkpoints_no_update BEFORE UPDATE ON ledger_checkpoints "
+    "BEGIN SELECT RAISE(ABORT, 'ledger_checkpoints is append-only: UPDATE refused'); END",
+    "CREATE TRIGGER ledger_checkpoints_no_delete BEFORE DELETE ON ledger_checkpoints "
+    "BEGIN SELECT RAISE(ABORT, 'ledger_checkpoints is append-only: DELETE refused'); END",
+)
+
+
+def create_checkpoint_table(connection: Any) -> None:
+    """Creates ledger_checkpoints with its append-only guard (each service's migration
+    0003 calls it, so the definition lives only here)."""
+    ledger_checkpoints.create(connection)
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(_PG_CHECKPOINT_GUARD))
+        for statement in _PG_CHECKPOINT_TRIGGERS:
+            connection.execute(text(statement))
+    else:
+        for statement in _SQLITE_CHECKPOINT_TRIGGERS:
+            connection.execute(text(statement))
 
 
 def install_guards(connection: Any) -> None:

@@ -1,17 +1,23 @@
-"""The LedgerService every service serves: read and verify its own audit ledger."""
+"""The LedgerService every service serves: read, verify and checkpoint its own audit ledger."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from serialtrace.common import ledger
+from serialtrace.common import checkpoint_store, ledger
 from serialtrace.common.auth import Role, roles
+from serialtrace.common.checkpoints import Checkpoint
 from serialtrace.common.db import Database
+from serialtrace.common.errors import InvalidArgument
 from serialtrace.common.server import GrpcService
-from serialtrace.common.timeutil import to_timestamp
+from serialtrace.common.signing import Signer
+from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.core.v1 import core_pb2, core_pb2_grpc
 
 AUDIT_READERS = roles(Role.AUDITOR, Role.QUALITY)
+CHECKPOINT_SIGNERS = roles(Role.AUDITOR)
+# Checkpoints a caller may bring to one VerifyLedger call.
+MAX_SUPPLIED_CHECKPOINTS = 10_000
 
 
 def entry_message(service: str, entry: ledger.Entry) -> core_pb2.AuditEntry:
@@ -29,9 +35,34 @@ def entry_message(service: str, entry: ledger.Entry) -> core_pb2.AuditEntry:
     )
 
 
+def checkpoint_message(checkpoint: Checkpoint) -> core_pb2.LedgerCheckpoint:
+    return core_pb2.LedgerCheckpoint(
+        service=checkpoint.service,
+        seq=checkpoint.seq,
+        hash=checkpoint.hash,
+        signed_at=to_timestamp(checkpoint.signed_at),
+        key_id=checkpoint.key_id,
+        signature=checkpoint.signature,
+    )
+
+
+def checkpoint_of(message: core_pb2.LedgerCheckpoint) -> Checkpoint:
+    signed_at = from_timestamp(message.signed_at)
+    if signed_at is None:
+        raise InvalidArgument(f"checkpoint at seq {message.seq} has no signed_at")
+    return Checkpoint(
+        service=message.service,
+        seq=message.seq,
+        hash=message.hash,
+        signed_at=signed_at,
+        key_id=message.key_id,
+        signature=message.signature,
+    )
+
+
 class LedgerServicer(core_pb2_grpc.LedgerServiceServicer):
-    def __init__(self, service: str, database: Database) -> None:
-        self.service, self.database = service, database
+    def __init__(self, service: str, database: Database, signer: Signer) -> None:
+        self.service, self.database, self.signer = service, database, signer
 
     def ListAuditEntries(
         self, request: core_pb2.ListAuditEntriesRequest, context: Any
@@ -47,23 +78,78 @@ class LedgerServicer(core_pb2_grpc.LedgerServiceServicer):
     def VerifyLedger(
         self, request: core_pb2.VerifyLedgerRequest, context: Any
     ) -> core_pb2.VerifyLedgerResponse:
+        if len(request.checkpoints) > MAX_SUPPLIED_CHECKPOINTS:
+            raise InvalidArgument(
+                f"checkpoints: at most {MAX_SUPPLIED_CHECKPOINTS} a call, "
+                f"got {len(request.checkpoints)}"
+            )
+        # Checkpoints of other services in a shared file are not this ledger's business.
+        supplied = [checkpoint_of(c) for c in request.checkpoints if c.service == self.service]
         with self.database.reader() as session:
-            result = ledger.verify(session)
+            report = checkpoint_store.verify(
+                session, self.service, self.signer.public_key, supplied
+            )
+        latest = report.latest_checkpoint
         return core_pb2.VerifyLedgerResponse(
             service=self.service,
-            entries=result.entries,
-            ok=result.ok,
-            head_hash=result.head_hash or "",
-            first_broken_seq=result.first_broken_seq or 0,
-            problem=result.problem or "",
+            entries=report.chain.entries,
+            ok=report.ok,
+            head_hash=report.chain.head_hash or "",
+            first_broken_seq=report.first_broken_seq or 0,
+            problem=report.problem or "",
+            checkpoints=report.checkpoints,
+            last_checkpoint_seq=latest.seq if latest else 0,
+            last_checkpoint_at=to_timestamp(latest.signed_at) if latest else None,
+            unsigned_entries=report.unsigned_entries,
+            key_id=report.key_id,
+        )
+
+    def SignCheckpoint(
+        self, request: core_pb2.SignCheckpointRequest, context: Any
+    ) -> core_pb2.SignCheckpointResponse:
+        with self.database.transaction() as session:
+            checkpoint = checkpoint_store.sign_head(session, self.service, self.signer)
+        return core_pb2.SignCheckpointResponse(
+            checkpoint=checkpoint_message(checkpoint) if checkpoint else None,
+            public_key_pem=self.signer.public_key_pem,
+        )
+
+    def ListCheckpoints(
+        self, request: core_pb2.ListCheckpointsRequest, context: Any
+    ) -> core_pb2.ListCheckpointsResponse:
+        with self.database.reader() as session:
+            stored = checkpoint_store.stored_checkpoints(session, self.service)
+        return core_pb2.ListCheckpointsResponse(
+            checkpoints=[checkpoint_message(c) for c in stored],
+            public_key_pem=self.signer.public_key_pem,
+        )
+
+    def ListLedgerRange(
+        self, request: core_pb2.ListLedgerRangeRequest, context: Any
+    ) -> core_pb2.ListLedgerRangeResponse:
+        if request.from_seq < 1 or request.to_seq < request.from_seq:
+            raise InvalidArgument(
+                "from_seq must be at least 1 and to_seq at least from_seq, got "
+                f"{request.from_seq}..{request.to_seq}"
+            )
+        with self.database.reader() as session:
+            entries = ledger.entries_between(session, request.from_seq, request.to_seq)
+        return core_pb2.ListLedgerRangeResponse(
+            entries=[entry_message(self.service, e) for e in entries]
         )
 
 
-def ledger_service(service: str, database: Database) -> GrpcService:
-    servicer = LedgerServicer(service, database)
+def ledger_service(service: str, database: Database, signer: Signer) -> GrpcService:
+    servicer = LedgerServicer(service, database, signer)
     return GrpcService(
         descriptor=core_pb2.DESCRIPTOR.services_by_name["LedgerService"],
-        method_roles={"ListAuditEntries": AUDIT_READERS, "VerifyLedger": AUDIT_READERS},
+        method_roles={
+            "ListAuditEntries": AUDIT_READERS,
+            "VerifyLedger": AUDIT_READERS,
+            "SignCheckpoint": CHECKPOINT_SIGNERS,
+            "ListCheckpoints": AUDIT_READERS,
+            "ListLedgerRange": AUDIT_READERS,
+        },
         add_to_server=lambda server: core_pb2_grpc.add_LedgerServiceServicer_to_server(
             servicer, server
         ),

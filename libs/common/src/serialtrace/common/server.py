@@ -25,6 +25,7 @@ from opentelemetry.instrumentation.grpc import server_interceptor
 
 from serialtrace.common import telemetry
 from serialtrace.common.auth import Role, acting_as, bearer_token, verify_token
+from serialtrace.common.checkpoint_store import Checkpointer
 from serialtrace.common.config import ServiceSettings
 from serialtrace.common.db import Database, migrate
 from serialtrace.common.errors import (
@@ -33,6 +34,7 @@ from serialtrace.common.errors import (
     ServiceError,
     Unauthenticated,
 )
+from serialtrace.common.signing import load_signer
 
 log = logging.getLogger(__name__)
 
@@ -97,13 +99,16 @@ class RunningServer:
         host: str,
         database: Database,
         health_servicer: health.HealthServicer,
+        checkpointer: Checkpointer,
     ) -> None:
         self.server, self.port, self.database = server, port, database
         self.address = f"{host}:{port}"
         self._health = health_servicer
+        self.checkpointer = checkpointer
 
     def stop(self, grace: float = 5.0) -> None:
         self._health.enter_graceful_shutdown()
+        self.checkpointer.stop()
         self.server.stop(grace).wait()
         self.database.dispose()
 
@@ -112,6 +117,9 @@ def start(
     definition: ServiceDefinition, settings: ServiceSettings, migrate_first: bool = True
 ) -> RunningServer:
     """Builds and starts the server for `definition` (returns once it listens)."""
+    # The key first: a service that could not sign its ledger must not start.
+    signer = load_signer(settings.signing, settings.common.data_dir, settings.common.env)
+    log.info("ledger checkpoints signed with key %s (%s)", signer.key_id, signer.source)
     provider = telemetry.setup_tracing(definition.name, settings.common.otlp_endpoint)
     database = Database(settings.database_url)
     for engine in database.engines:
@@ -121,7 +129,10 @@ def start(
 
     from serialtrace.common.ledger_api import ledger_service
 
-    services = [*definition.build(settings, database), ledger_service(definition.name, database)]
+    services = [
+        *definition.build(settings, database),
+        ledger_service(definition.name, database, signer),
+    ]
     roles: dict[str, frozenset[Role]] = {}
     for service in services:
         service.check_roles_cover_every_method()
@@ -161,7 +172,9 @@ def start(
     if port == 0:
         raise RuntimeError(f"cannot bind {settings.addr}")
     server.start()
-    return RunningServer(server, port, host or "127.0.0.1", database, health_servicer)
+    checkpointer = Checkpointer(definition.name, database, signer, settings.signing)
+    checkpointer.start()
+    return RunningServer(server, port, host or "127.0.0.1", database, health_servicer, checkpointer)
 
 
 class Guard(grpc.ServerInterceptor):  # type: ignore[type-arg]

@@ -25,6 +25,8 @@ from serialtrace.common.auth import issue_token
 from serialtrace.common.config import DEFAULT_ADDRS, ServiceSettings
 
 TEST_JWT_SECRET = "serialtrace-test-secret-not-for-production"  # noqa: S105
+# The 32-byte Ed25519 seed (hex) that signs ledger checkpoints in tests; public, test-only.
+TEST_SIGNING_KEY = "5e71a1ed" * 8
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -98,6 +100,7 @@ def service_settings(name: str, database_url: str, **extra_env: str) -> ServiceS
     """Settings for a service under test: free port, test secret, no metrics server."""
     env = {
         "SERIALTRACE_JWT_SECRET": TEST_JWT_SECRET,
+        "SERIALTRACE_SIGNING_KEY": TEST_SIGNING_KEY,
         f"{name.upper()}_ADDR": "127.0.0.1:0",
         f"{name.upper()}_DATABASE_URL": database_url,
         f"{name.upper()}_METRICS_PORT": "0",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -296,3 +296,12 @@ def check_dates(produced: datetime | None, expires: datetime | None) -> None:
 def check_batch(size: int, what: str) -> None:
     if size > MAX_BATCH:
         raise InvalidArgument(f"at most {MAX_BATCH} {what} per call, got {size}")
+
+
+def missing_attributes(attributes: Mapping[str, Any], required: Sequence[str]) -> list[str]:
+    """The product's required attributes a unit lacks (absent, null or blank)."""
+    return [
+        name
+        for name in required
+        if attributes.get(name) is None or str(attributes.get(name)).strip() == ""
+    ]

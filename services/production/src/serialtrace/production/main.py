@@ -7,8 +7,9 @@ from pathlib import Path
 
 from serialtrace.common.config import ServiceSettings
 from serialtrace.common.db import Database
+from serialtrace.common.governance_api import governance_service
 from serialtrace.common.server import GrpcService, ServiceDefinition
-from serialtrace.production import api
+from serialtrace.production import api, governance
 from serialtrace.production.config import SERVICE_NAME, load_options, load_settings
 from serialtrace.production.masterdata_client import Masterdata
 from serialtrace.production.peers import Quality, Warehouse
@@ -16,13 +17,17 @@ from serialtrace.production.peers import Quality, Warehouse
 
 def _build(settings: ServiceSettings, database: Database) -> Sequence[GrpcService]:
     addrs = settings.common.service_addrs
-    return api.grpc_services(
-        database,
-        Masterdata(addrs["masterdata"]),
-        Quality(addrs["quality"]),
-        Warehouse(addrs["warehouse"]),
-        load_options(),
-    )
+    masterdata = Masterdata(addrs["masterdata"])
+    return [
+        *api.grpc_services(
+            database,
+            masterdata,
+            Quality(addrs["quality"]),
+            Warehouse(addrs["warehouse"]),
+            load_options(),
+        ),
+        governance_service(database, governance.facts_with(masterdata)),
+    ]
 
 
 service = ServiceDefinition(

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from serialtrace.common.config import ServiceSettings
 from serialtrace.common.db import Database
+from serialtrace.common.governance_api import governance_service
 from serialtrace.common.server import GrpcService, ServiceDefinition
-from serialtrace.quality import api
+from serialtrace.quality import api, governance
 from serialtrace.quality.config import SERVICE_NAME, load_settings
 from serialtrace.quality.production_client import Production
 from serialtrace.quality.warehouse_client import Warehouse
@@ -16,9 +17,12 @@ from serialtrace.quality.warehouse_client import Warehouse
 
 def _build(settings: ServiceSettings, database: Database) -> Sequence[GrpcService]:
     addrs = settings.common.service_addrs
-    return api.grpc_services(
-        database, Production(addrs["production"]), Warehouse(addrs["warehouse"])
-    )
+    return [
+        *api.grpc_services(
+            database, Production(addrs["production"]), Warehouse(addrs["warehouse"])
+        ),
+        governance_service(database, governance.facts),
+    ]
 
 
 service = ServiceDefinition(

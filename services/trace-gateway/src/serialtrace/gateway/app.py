@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,6 +22,8 @@ from serialtrace.gateway.backends import Backends, Calls
 from serialtrace.gateway.config import GatewaySettings
 from serialtrace.gateway.context import GatewayContext
 from serialtrace.gateway.errors import format_error
+from serialtrace.gateway.evidence import download_endpoint as evidence_download
+from serialtrace.gateway.governance import refresh_forever as governance_refresh
 from serialtrace.gateway.graphiql import ASSET_ROUTE, GraphiQLPage
 from serialtrace.gateway.schema import build_schema
 
@@ -74,9 +77,16 @@ def create_app(settings: GatewaySettings) -> Starlette:
         state["backends"] = Backends(
             settings.common.service_addrs, settings.read_deadline, settings.write_deadline
         )
+        refresh = (
+            asyncio.create_task(governance_refresh(settings, state["backends"]))
+            if settings.governance_interval
+            else None
+        )
         try:
             yield
         finally:
+            if refresh is not None:
+                refresh.cancel()
             await state["backends"].close()
 
     async def healthz(request: Request) -> PlainTextResponse:
@@ -107,6 +117,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
             *routes,
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/evidence/{package_id}/{file_name}", evidence_download(settings)),
             Mount("/metrics", make_asgi_app()),
         ],
         lifespan=lifespan,

@@ -20,7 +20,7 @@ from prometheus_client import Counter
 
 from serialtrace.common.client import CHANNEL_OPTIONS
 from serialtrace.common.errors import ServiceError, from_rpc_error, is_verdict
-from serialtrace.core.v1 import core_pb2_grpc
+from serialtrace.core.v1 import core_pb2, core_pb2_grpc
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc
 from serialtrace.production.v1 import production_pb2_grpc
 from serialtrace.quality.v1 import quality_pb2_grpc
@@ -39,7 +39,10 @@ _SERVICE_OF_STUB: dict[type, str] = {
     warehouse_pb2_grpc.WarehouseServiceStub: "serialtrace.warehouse.v1.WarehouseService",
     quality_pb2_grpc.QualityServiceStub: "serialtrace.quality.v1.QualityService",
     core_pb2_grpc.LedgerServiceStub: "serialtrace.core.v1.LedgerService",
+    core_pb2_grpc.GovernanceServiceStub: "serialtrace.core.v1.GovernanceService",
 }
+# Governance facts read whole tables; they get longer than an ordinary read.
+GOVERNANCE_DEADLINE_SECONDS = 120.0
 _TRACER = trace.get_tracer("serialtrace.gateway.grpc")
 # Backoff between read attempts while a service is unreachable (then give up).
 READ_RETRY_BACKOFF = (0.05, 0.2)
@@ -68,6 +71,9 @@ class Backends:
         self.stubs = {name: _STUBS[name](self.channels[name]) for name in SERVICES}
         self.ledgers = {
             name: core_pb2_grpc.LedgerServiceStub(self.channels[name]) for name in SERVICES
+        }
+        self.governance = {
+            name: core_pb2_grpc.GovernanceServiceStub(self.channels[name]) for name in SERVICES
         }
         self._health = {name: health_pb2_grpc.HealthStub(self.channels[name]) for name in SERVICES}
 
@@ -101,6 +107,16 @@ class Calls:
 
     async def read_ledger(self, service: str, rpc: str, request: Any) -> Any:
         return await self._with_retries(self.backends.ledgers[service], service, rpc, request)
+
+    async def read_governance(self, service: str) -> Any:
+        """One service's governance facts (no retry: the caller asks again)."""
+        stub = self.backends.governance[service]
+        request = core_pb2.GetGovernanceFactsRequest()
+        deadline = max(self.backends.read_deadline, GOVERNANCE_DEADLINE_SECONDS)
+        try:
+            return await self._call(stub, service, "GetGovernanceFacts", request, deadline)
+        except _Unreachable as unreachable:
+            raise unreachable.error from None
 
     async def write(self, service: str, rpc: str, request: Any) -> Any:
         stub = self.backends.stubs[service]

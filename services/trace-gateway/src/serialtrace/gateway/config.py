@@ -27,6 +27,8 @@ class GatewaySettings:
     graphiql: bool
     graphiql_assets: Path | None  # a node_modules folder holding GraphiQL's npm packages
     common: CommonSettings
+    # Seconds between background computations of the governance gauges (0: never).
+    governance_interval: float = 300.0
 
     @staticmethod
     def from_env(env: Mapping[str, str] | None = None) -> GatewaySettings:
@@ -49,6 +51,11 @@ class GatewaySettings:
                 else default_assets_dir()
             ),
             common=common,
+            governance_interval=(
+                0.0
+                if env.get("GATEWAY_GOVERNANCE_INTERVAL_SECONDS") == "0"
+                else _number(env, "GATEWAY_GOVERNANCE_INTERVAL_SECONDS", 300.0, float)
+            ),
         )
 
 

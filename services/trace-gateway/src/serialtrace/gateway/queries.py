@@ -8,13 +8,20 @@ import strawberry
 
 from serialtrace.common import gs1
 from serialtrace.common.errors import Conflict, InvalidArgument, NotFound
+from serialtrace.common.ledger_api import CHECKPOINT_SIGNERS
+from serialtrace.common.timeutil import from_timestamp
 from serialtrace.core.v1 import core_pb2
+from serialtrace.gateway import evidence
+from serialtrace.gateway import governance as governance_indicators
 from serialtrace.gateway.backends import SERVICES
 from serialtrace.gateway.context import GatewayContext
+from serialtrace.gateway.governance import Governance
+from serialtrace.gateway.inputs import LotKey, UnitKey
 from serialtrace.gateway.types import (
     AUDIT_READERS,
     AuditEntry,
     Ctx,
+    EvidencePackage,
     LedgerVerification,
     Lot,
     Package,
@@ -189,7 +196,43 @@ class Query:
         )
         return [AuditEntry.of(e) for e in reply.entries]
 
-    @strawberry.field(description="Recomputes every service's audit chain.")
+    @strawberry.field(
+        description="The data-governance indicators (auditor, quality or admin), computed "
+        "now from every service; also published as Prometheus gauges."
+    )
+    async def governance(self, info: Ctx) -> Governance:
+        context = _ctx(info)
+        context.require(AUDIT_READERS, "governance")
+        return await governance_indicators.compute(context)
+
+    @strawberry.field(
+        description="A zip for auditors, verified offline by `serialtrace verify-evidence`: "
+        "the trace, the ledger entries it rests on linked up to signed checkpoints, the "
+        "checkpoints, the public key, a report (HTML, PDF) and a manifest. Give exactly one "
+        "of unit, lot or recallId. Needs auditor (or admin): it signs every ledger's head."
+    )
+    async def evidence_package(
+        self,
+        info: Ctx,
+        unit: UnitKey | None = None,
+        lot: LotKey | None = None,
+        recall_id: strawberry.ID | None = None,
+    ) -> EvidencePackage:
+        context = _ctx(info)
+        context.require(CHECKPOINT_SIGNERS, "evidencePackage")
+        subject = evidence.Subject.of(unit, lot, str(recall_id) if recall_id is not None else None)
+        built = await evidence.build(context, info.schema, subject)
+        return EvidencePackage(
+            file_name=built.file_name,
+            sha256=built.sha256,
+            size_bytes=built.size_bytes,
+            download_url=evidence.download_path(built),
+        )
+
+    @strawberry.field(
+        description="Recomputes every service's audit chain and checks it against the "
+        "signed checkpoints."
+    )
     async def verify_audit_ledgers(self, info: Ctx) -> list[LedgerVerification]:
         context = _ctx(info)
         context.require(AUDIT_READERS, "verifyAuditLedgers")
@@ -207,6 +250,11 @@ class Query:
                 head_hash=r.head_hash or None,
                 first_broken_seq=r.first_broken_seq or None,
                 problem=r.problem or None,
+                checkpoints=r.checkpoints,
+                last_checkpoint_seq=r.last_checkpoint_seq or None,
+                last_checkpoint_at=from_timestamp(r.last_checkpoint_at),
+                unsigned_entries=r.unsigned_entries,
+                key_id=r.key_id or None,
             )
             for r in replies
         ]

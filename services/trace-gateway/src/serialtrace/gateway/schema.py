@@ -26,6 +26,7 @@ from strawberry.types import ExecutionContext
 from serialtrace.gateway.config import GatewaySettings
 from serialtrace.gateway.context import GatewayContext
 from serialtrace.gateway.errors import is_unexpected
+from serialtrace.gateway.governance import TraceLatency
 from serialtrace.gateway.mutations import Mutation
 from serialtrace.gateway.queries import Query
 from serialtrace.gateway.schema_check import SNAPSHOT
@@ -107,6 +108,7 @@ def build_schema(settings: GatewaySettings | None = None) -> GatewaySchema:
         mutation=Mutation,
         extensions=[
             OperationTelemetry,
+            TraceLatency,
             lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             # Clients send the same few documents over and over (a scanner's trace, a

@@ -1159,6 +1159,32 @@ class LedgerVerification:
     problem: str | None = strawberry.field(
         default=None, description="What is wrong at the first broken entry."
     )
+    checkpoints: int = strawberry.field(
+        default=0, description="Signed checkpoints the chain was checked against."
+    )
+    last_checkpoint_seq: int | None = strawberry.field(
+        default=None, description="The newest signed checkpoint's head seq."
+    )
+    last_checkpoint_at: datetime | None = strawberry.field(
+        default=None, description="When the newest checkpoint was signed."
+    )
+    unsigned_entries: int = strawberry.field(
+        default=0, description="Entries after the newest checkpoint: chained, not yet signed."
+    )
+    key_id: str | None = strawberry.field(
+        default=None,
+        description="SHA-256 of the public key the checkpoints were checked with.",
+    )
+
+
+@strawberry.type(description="A built evidence package; download it within 10 minutes.")
+class EvidencePackage:
+    file_name: str
+    sha256: str = strawberry.field(description="SHA-256 (hex) of the zip.")
+    size_bytes: int
+    download_url: str = strawberry.field(
+        description="Path on this gateway (GET, with the same bearer token as the query)."
+    )
 
 
 @strawberry.type

@@ -103,3 +103,8 @@ def check_nesting(kind: PackageKind, child_kinds: list[str]) -> None:
 def check_lot_available(label: str, on_hand: float, requested: float) -> None:
     if requested > on_hand + 1e-9:
         raise FailedPrecondition(f"{label} has {on_hand:g} on hand; {requested:g} requested")
+
+
+def lot_balance_holds(received: float, issued: float, on_hand: float) -> bool:
+    """Whether a lot's stock is what its movements say: received - issued = on hand."""
+    return abs((received - issued) - on_hand) <= 1e-6 * max(1.0, abs(received))

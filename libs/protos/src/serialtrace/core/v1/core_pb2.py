@@ -25,15 +25,15 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eserialtrace/core/v1/core.proto\x12\x13serialtrace.core.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"&\n\x07UnitKey\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x0e\n\x06serial\x18\x02 \x01(\t\")\n\x06LotKey\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x12\n\nlot_number\x18\x02 \x01(\t\"I\n\x0bLotQuantity\x12(\n\x03lot\x18\x01 \x01(\x0b\x32\x1b.serialtrace.core.v1.LotKey\x12\x10\n\x08quantity\x18\x02 \x01(\x01\"P\n\tSignature\x12\n\n\x02\x62y\x18\x01 \x01(\t\x12&\n\x02\x61t\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07meaning\x18\x03 \x01(\t\"\xd0\x01\n\nAuditEntry\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x03\x12&\n\x02\x61t\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x05 \x01(\t\x12\x13\n\x0b\x65ntity_type\x18\x06 \x01(\t\x12\x11\n\tentity_id\x18\x07 \x01(\t\x12\x14\n\x0cpayload_json\x18\x08 \x01(\t\x12\x11\n\tprev_hash\x18\t \x01(\t\x12\x0c\n\x04hash\x18\n \x01(\t\"Q\n\x17ListAuditEntriesRequest\x12\x13\n\x0b\x65ntity_type\x18\x01 \x01(\t\x12\x12\n\nentity_ids\x18\x02 \x03(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"L\n\x18ListAuditEntriesResponse\x12\x30\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x1f.serialtrace.core.v1.AuditEntry\"\x15\n\x13VerifyLedgerRequest\"\x82\x01\n\x14VerifyLedgerResponse\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0f\n\x07\x65ntries\x18\x02 \x01(\x03\x12\n\n\x02ok\x18\x03 \x01(\x08\x12\x11\n\thead_hash\x18\x04 \x01(\t\x12\x18\n\x10\x66irst_broken_seq\x18\x05 \x01(\x03\x12\x0f\n\x07problem\x18\x06 \x01(\t\"*\n\tItemError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t*B\n\x06Result\x12\x16\n\x12RESULT_UNSPECIFIED\x10\x00\x12\x0f\n\x0bRESULT_PASS\x10\x01\x12\x0f\n\x0bRESULT_FAIL\x10\x02\x32\xe5\x01\n\rLedgerService\x12o\n\x10ListAuditEntries\x12,.serialtrace.core.v1.ListAuditEntriesRequest\x1a-.serialtrace.core.v1.ListAuditEntriesResponse\x12\x63\n\x0cVerifyLedger\x12(.serialtrace.core.v1.VerifyLedgerRequest\x1a).serialtrace.core.v1.VerifyLedgerResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eserialtrace/core/v1/core.proto\x12\x13serialtrace.core.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"&\n\x07UnitKey\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x0e\n\x06serial\x18\x02 \x01(\t\")\n\x06LotKey\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x12\n\nlot_number\x18\x02 \x01(\t\"I\n\x0bLotQuantity\x12(\n\x03lot\x18\x01 \x01(\x0b\x32\x1b.serialtrace.core.v1.LotKey\x12\x10\n\x08quantity\x18\x02 \x01(\x01\"P\n\tSignature\x12\n\n\x02\x62y\x18\x01 \x01(\t\x12&\n\x02\x61t\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07meaning\x18\x03 \x01(\t\"\xd0\x01\n\nAuditEntry\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x03\x12&\n\x02\x61t\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x05 \x01(\t\x12\x13\n\x0b\x65ntity_type\x18\x06 \x01(\t\x12\x11\n\tentity_id\x18\x07 \x01(\t\x12\x14\n\x0cpayload_json\x18\x08 \x01(\t\x12\x11\n\tprev_hash\x18\t \x01(\t\x12\x0c\n\x04hash\x18\n \x01(\t\"\x90\x01\n\x10LedgerCheckpoint\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x03\x12\x0c\n\x04hash\x18\x03 \x01(\t\x12-\n\tsigned_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06key_id\x18\x05 \x01(\t\x12\x11\n\tsignature\x18\x06 \x01(\t\"\x17\n\x15SignCheckpointRequest\"k\n\x16SignCheckpointResponse\x12\x39\n\ncheckpoint\x18\x01 \x01(\x0b\x32%.serialtrace.core.v1.LedgerCheckpoint\x12\x16\n\x0epublic_key_pem\x18\x02 \x01(\t\"\x18\n\x16ListCheckpointsRequest\"m\n\x17ListCheckpointsResponse\x12:\n\x0b\x63heckpoints\x18\x01 \x03(\x0b\x32%.serialtrace.core.v1.LedgerCheckpoint\x12\x16\n\x0epublic_key_pem\x18\x02 \x01(\t\":\n\x16ListLedgerRangeRequest\x12\x10\n\x08\x66rom_seq\x18\x01 \x01(\x03\x12\x0e\n\x06to_seq\x18\x02 \x01(\x03\"K\n\x17ListLedgerRangeResponse\x12\x30\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x1f.serialtrace.core.v1.AuditEntry\"Q\n\x17ListAuditEntriesRequest\x12\x13\n\x0b\x65ntity_type\x18\x01 \x01(\t\x12\x12\n\nentity_ids\x18\x02 \x03(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"L\n\x18ListAuditEntriesResponse\x12\x30\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x1f.serialtrace.core.v1.AuditEntry\"Q\n\x13VerifyLedgerRequest\x12:\n\x0b\x63heckpoints\x18\x01 \x03(\x0b\x32%.serialtrace.core.v1.LedgerCheckpoint\"\x96\x02\n\x14VerifyLedgerResponse\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0f\n\x07\x65ntries\x18\x02 \x01(\x03\x12\n\n\x02ok\x18\x03 \x01(\x08\x12\x11\n\thead_hash\x18\x04 \x01(\t\x12\x18\n\x10\x66irst_broken_seq\x18\x05 \x01(\x03\x12\x0f\n\x07problem\x18\x06 \x01(\t\x12\x13\n\x0b\x63heckpoints\x18\x07 \x01(\x03\x12\x1b\n\x13last_checkpoint_seq\x18\x08 \x01(\x03\x12\x36\n\x12last_checkpoint_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10unsigned_entries\x18\n \x01(\x03\x12\x0e\n\x06key_id\x18\x0b \x01(\t\"\x1b\n\x19GetGovernanceFactsRequest\"i\n\x07\x46\x61\x63tSet\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\npopulation\x18\x02 \x01(\x03\x12\x16\n\x0eoffender_count\x18\x03 \x01(\x03\x12\x11\n\toffenders\x18\x04 \x03(\t\x12\x11\n\ttruncated\x18\x05 \x01(\x08\"\x94\x01\n\x0cRecallTiming\x12\x11\n\trecall_id\x18\x01 \x01(\t\x12\x10\n\x08scope_ms\x18\x02 \x01(\x03\x12.\n\ncreated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bresolved_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"}\n\x1aGetGovernanceFactsResponse\x12+\n\x05\x66\x61\x63ts\x18\x01 \x03(\x0b\x32\x1c.serialtrace.core.v1.FactSet\x12\x32\n\x07recalls\x18\x02 \x03(\x0b\x32!.serialtrace.core.v1.RecallTiming\"*\n\tItemError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t*B\n\x06Result\x12\x16\n\x12RESULT_UNSPECIFIED\x10\x00\x12\x0f\n\x0bRESULT_PASS\x10\x01\x12\x0f\n\x0bRESULT_FAIL\x10\x02\x32\xac\x04\n\rLedgerService\x12o\n\x10ListAuditEntries\x12,.serialtrace.core.v1.ListAuditEntriesRequest\x1a-.serialtrace.core.v1.ListAuditEntriesResponse\x12\x63\n\x0cVerifyLedger\x12(.serialtrace.core.v1.VerifyLedgerRequest\x1a).serialtrace.core.v1.VerifyLedgerResponse\x12i\n\x0eSignCheckpoint\x12*.serialtrace.core.v1.SignCheckpointRequest\x1a+.serialtrace.core.v1.SignCheckpointResponse\x12l\n\x0fListCheckpoints\x12+.serialtrace.core.v1.ListCheckpointsRequest\x1a,.serialtrace.core.v1.ListCheckpointsResponse\x12l\n\x0fListLedgerRange\x12+.serialtrace.core.v1.ListLedgerRangeRequest\x1a,.serialtrace.core.v1.ListLedgerRangeResponse2\x8a\x01\n\x11GovernanceService\x12u\n\x12GetGovernanceFacts\x12..serialtrace.core.v1.GetGovernanceFactsRequest\x1a/.serialtrace.core.v1.GetGovernanceFactsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'serialtrace.core.v1.core_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_RESULT']._serialized_start=900
-  _globals['_RESULT']._serialized_end=966
+  _globals['_RESULT']._serialized_start=2077
+  _globals['_RESULT']._serialized_end=2143
   _globals['_UNITKEY']._serialized_start=88
   _globals['_UNITKEY']._serialized_end=126
   _globals['_LOTKEY']._serialized_start=128
@@ -44,16 +44,40 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SIGNATURE']._serialized_end=326
   _globals['_AUDITENTRY']._serialized_start=329
   _globals['_AUDITENTRY']._serialized_end=537
-  _globals['_LISTAUDITENTRIESREQUEST']._serialized_start=539
-  _globals['_LISTAUDITENTRIESREQUEST']._serialized_end=620
-  _globals['_LISTAUDITENTRIESRESPONSE']._serialized_start=622
-  _globals['_LISTAUDITENTRIESRESPONSE']._serialized_end=698
-  _globals['_VERIFYLEDGERREQUEST']._serialized_start=700
-  _globals['_VERIFYLEDGERREQUEST']._serialized_end=721
-  _globals['_VERIFYLEDGERRESPONSE']._serialized_start=724
-  _globals['_VERIFYLEDGERRESPONSE']._serialized_end=854
-  _globals['_ITEMERROR']._serialized_start=856
-  _globals['_ITEMERROR']._serialized_end=898
-  _globals['_LEDGERSERVICE']._serialized_start=969
-  _globals['_LEDGERSERVICE']._serialized_end=1198
+  _globals['_LEDGERCHECKPOINT']._serialized_start=540
+  _globals['_LEDGERCHECKPOINT']._serialized_end=684
+  _globals['_SIGNCHECKPOINTREQUEST']._serialized_start=686
+  _globals['_SIGNCHECKPOINTREQUEST']._serialized_end=709
+  _globals['_SIGNCHECKPOINTRESPONSE']._serialized_start=711
+  _globals['_SIGNCHECKPOINTRESPONSE']._serialized_end=818
+  _globals['_LISTCHECKPOINTSREQUEST']._serialized_start=820
+  _globals['_LISTCHECKPOINTSREQUEST']._serialized_end=844
+  _globals['_LISTCHECKPOINTSRESPONSE']._serialized_start=846
+  _globals['_LISTCHECKPOINTSRESPONSE']._serialized_end=955
+  _globals['_LISTLEDGERRANGEREQUEST']._serialized_start=957
+  _globals['_LISTLEDGERRANGEREQUEST']._serialized_end=1015
+  _globals['_LISTLEDGERRANGERESPONSE']._serialized_start=1017
+  _globals['_LISTLEDGERRANGERESPONSE']._serialized_end=1092
+  _globals['_LISTAUDITENTRIESREQUEST']._serialized_start=1094
+  _globals['_LISTAUDITENTRIESREQUEST']._serialized_end=1175
+  _globals['_LISTAUDITENTRIESRESPONSE']._serialized_start=1177
+  _globals['_LISTAUDITENTRIESRESPONSE']._serialized_end=1253
+  _globals['_VERIFYLEDGERREQUEST']._serialized_start=1255
+  _globals['_VERIFYLEDGERREQUEST']._serialized_end=1336
+  _globals['_VERIFYLEDGERRESPONSE']._serialized_start=1339
+  _globals['_VERIFYLEDGERRESPONSE']._serialized_end=1617
+  _globals['_GETGOVERNANCEFACTSREQUEST']._serialized_start=1619
+  _globals['_GETGOVERNANCEFACTSREQUEST']._serialized_end=1646
+  _globals['_FACTSET']._serialized_start=1648
+  _globals['_FACTSET']._serialized_end=1753
+  _globals['_RECALLTIMING']._serialized_start=1756
+  _globals['_RECALLTIMING']._serialized_end=1904
+  _globals['_GETGOVERNANCEFACTSRESPONSE']._serialized_start=1906
+  _globals['_GETGOVERNANCEFACTSRESPONSE']._serialized_end=2031
+  _globals['_ITEMERROR']._serialized_start=2033
+  _globals['_ITEMERROR']._serialized_end=2075
+  _globals['_LEDGERSERVICE']._serialized_start=2146
+  _globals['_LEDGERSERVICE']._serialized_end=2702
+  _globals['_GOVERNANCESERVICE']._serialized_start=2705
+  _globals['_GOVERNANCESERVICE']._serialized_end=2843
 # @@protoc_insertion_point(module_scope)

@@ -77,6 +77,60 @@ class AuditEntry(_message.Message):
     hash: str
     def __init__(self, service: _Optional[str] = ..., seq: _Optional[int] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., action: _Optional[str] = ..., entity_type: _Optional[str] = ..., entity_id: _Optional[str] = ..., payload_json: _Optional[str] = ..., prev_hash: _Optional[str] = ..., hash: _Optional[str] = ...) -> None: ...
 
+class LedgerCheckpoint(_message.Message):
+    __slots__ = ("service", "seq", "hash", "signed_at", "key_id", "signature")
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_AT_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    service: str
+    seq: int
+    hash: str
+    signed_at: _timestamp_pb2.Timestamp
+    key_id: str
+    signature: str
+    def __init__(self, service: _Optional[str] = ..., seq: _Optional[int] = ..., hash: _Optional[str] = ..., signed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key_id: _Optional[str] = ..., signature: _Optional[str] = ...) -> None: ...
+
+class SignCheckpointRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SignCheckpointResponse(_message.Message):
+    __slots__ = ("checkpoint", "public_key_pem")
+    CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_PEM_FIELD_NUMBER: _ClassVar[int]
+    checkpoint: LedgerCheckpoint
+    public_key_pem: str
+    def __init__(self, checkpoint: _Optional[_Union[LedgerCheckpoint, _Mapping]] = ..., public_key_pem: _Optional[str] = ...) -> None: ...
+
+class ListCheckpointsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListCheckpointsResponse(_message.Message):
+    __slots__ = ("checkpoints", "public_key_pem")
+    CHECKPOINTS_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_PEM_FIELD_NUMBER: _ClassVar[int]
+    checkpoints: _containers.RepeatedCompositeFieldContainer[LedgerCheckpoint]
+    public_key_pem: str
+    def __init__(self, checkpoints: _Optional[_Iterable[_Union[LedgerCheckpoint, _Mapping]]] = ..., public_key_pem: _Optional[str] = ...) -> None: ...
+
+class ListLedgerRangeRequest(_message.Message):
+    __slots__ = ("from_seq", "to_seq")
+    FROM_SEQ_FIELD_NUMBER: _ClassVar[int]
+    TO_SEQ_FIELD_NUMBER: _ClassVar[int]
+    from_seq: int
+    to_seq: int
+    def __init__(self, from_seq: _Optional[int] = ..., to_seq: _Optional[int] = ...) -> None: ...
+
+class ListLedgerRangeResponse(_message.Message):
+    __slots__ = ("entries",)
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[AuditEntry]
+    def __init__(self, entries: _Optional[_Iterable[_Union[AuditEntry, _Mapping]]] = ...) -> None: ...
+
 class ListAuditEntriesRequest(_message.Message):
     __slots__ = ("entity_type", "entity_ids", "limit")
     ENTITY_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -94,24 +148,74 @@ class ListAuditEntriesResponse(_message.Message):
     def __init__(self, entries: _Optional[_Iterable[_Union[AuditEntry, _Mapping]]] = ...) -> None: ...
 
 class VerifyLedgerRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("checkpoints",)
+    CHECKPOINTS_FIELD_NUMBER: _ClassVar[int]
+    checkpoints: _containers.RepeatedCompositeFieldContainer[LedgerCheckpoint]
+    def __init__(self, checkpoints: _Optional[_Iterable[_Union[LedgerCheckpoint, _Mapping]]] = ...) -> None: ...
 
 class VerifyLedgerResponse(_message.Message):
-    __slots__ = ("service", "entries", "ok", "head_hash", "first_broken_seq", "problem")
+    __slots__ = ("service", "entries", "ok", "head_hash", "first_broken_seq", "problem", "checkpoints", "last_checkpoint_seq", "last_checkpoint_at", "unsigned_entries", "key_id")
     SERVICE_FIELD_NUMBER: _ClassVar[int]
     ENTRIES_FIELD_NUMBER: _ClassVar[int]
     OK_FIELD_NUMBER: _ClassVar[int]
     HEAD_HASH_FIELD_NUMBER: _ClassVar[int]
     FIRST_BROKEN_SEQ_FIELD_NUMBER: _ClassVar[int]
     PROBLEM_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINTS_FIELD_NUMBER: _ClassVar[int]
+    LAST_CHECKPOINT_SEQ_FIELD_NUMBER: _ClassVar[int]
+    LAST_CHECKPOINT_AT_FIELD_NUMBER: _ClassVar[int]
+    UNSIGNED_ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
     service: str
     entries: int
     ok: bool
     head_hash: str
     first_broken_seq: int
     problem: str
-    def __init__(self, service: _Optional[str] = ..., entries: _Optional[int] = ..., ok: _Optional[bool] = ..., head_hash: _Optional[str] = ..., first_broken_seq: _Optional[int] = ..., problem: _Optional[str] = ...) -> None: ...
+    checkpoints: int
+    last_checkpoint_seq: int
+    last_checkpoint_at: _timestamp_pb2.Timestamp
+    unsigned_entries: int
+    key_id: str
+    def __init__(self, service: _Optional[str] = ..., entries: _Optional[int] = ..., ok: _Optional[bool] = ..., head_hash: _Optional[str] = ..., first_broken_seq: _Optional[int] = ..., problem: _Optional[str] = ..., checkpoints: _Optional[int] = ..., last_checkpoint_seq: _Optional[int] = ..., last_checkpoint_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unsigned_entries: _Optional[int] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class GetGovernanceFactsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class FactSet(_message.Message):
+    __slots__ = ("name", "population", "offender_count", "offenders", "truncated")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    POPULATION_FIELD_NUMBER: _ClassVar[int]
+    OFFENDER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    OFFENDERS_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    population: int
+    offender_count: int
+    offenders: _containers.RepeatedScalarFieldContainer[str]
+    truncated: bool
+    def __init__(self, name: _Optional[str] = ..., population: _Optional[int] = ..., offender_count: _Optional[int] = ..., offenders: _Optional[_Iterable[str]] = ..., truncated: _Optional[bool] = ...) -> None: ...
+
+class RecallTiming(_message.Message):
+    __slots__ = ("recall_id", "scope_ms", "created_at", "resolved_at")
+    RECALL_ID_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_MS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_AT_FIELD_NUMBER: _ClassVar[int]
+    recall_id: str
+    scope_ms: int
+    created_at: _timestamp_pb2.Timestamp
+    resolved_at: _timestamp_pb2.Timestamp
+    def __init__(self, recall_id: _Optional[str] = ..., scope_ms: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetGovernanceFactsResponse(_message.Message):
+    __slots__ = ("facts", "recalls")
+    FACTS_FIELD_NUMBER: _ClassVar[int]
+    RECALLS_FIELD_NUMBER: _ClassVar[int]
+    facts: _containers.RepeatedCompositeFieldContainer[FactSet]
+    recalls: _containers.RepeatedCompositeFieldContainer[RecallTiming]
+    def __init__(self, facts: _Optional[_Iterable[_Union[FactSet, _Mapping]]] = ..., recalls: _Optional[_Iterable[_Union[RecallTiming, _Mapping]]] = ...) -> None: ...
 
 class ItemError(_message.Message):
     __slots__ = ("code", "message")

@@ -45,6 +45,21 @@ class LedgerServiceStub:
                 request_serializer=serialtrace_dot_core_dot_v1_dot_core__pb2.VerifyLedgerRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_core_dot_v1_dot_core__pb2.VerifyLedgerResponse.FromString,
                 _registered_method=True)
+        self.SignCheckpoint = channel.unary_unary(
+                '/serialtrace.core.v1.LedgerService/SignCheckpoint',
+                request_serializer=serialtrace_dot_core_dot_v1_dot_core__pb2.SignCheckpointRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_core_dot_v1_dot_core__pb2.SignCheckpointResponse.FromString,
+                _registered_method=True)
+        self.ListCheckpoints = channel.unary_unary(
+                '/serialtrace.core.v1.LedgerService/ListCheckpoints',
+                request_serializer=serialtrace_dot_core_dot_v1_dot_core__pb2.ListCheckpointsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_core_dot_v1_dot_core__pb2.ListCheckpointsResponse.FromString,
+                _registered_method=True)
+        self.ListLedgerRange = channel.unary_unary(
+                '/serialtrace.core.v1.LedgerService/ListLedgerRange',
+                request_serializer=serialtrace_dot_core_dot_v1_dot_core__pb2.ListLedgerRangeRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_core_dot_v1_dot_core__pb2.ListLedgerRangeResponse.FromString,
+                _registered_method=True)
 
 
 class LedgerServiceServicer:
@@ -63,6 +78,28 @@ class LedgerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SignCheckpoint(self, request, context):
+        """Signs the ledger's current head with the suite's checkpoint key and stores the
+        checkpoint apart from the ledger (auditor or admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCheckpoints(self, request, context):
+        """Every stored checkpoint and the public key that verifies them.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLedgerRange(self, request, context):
+        """The entries from_seq..to_seq: the hash links from an entry up to a checkpoint.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LedgerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -75,6 +112,21 @@ def add_LedgerServiceServicer_to_server(servicer, server):
                     servicer.VerifyLedger,
                     request_deserializer=serialtrace_dot_core_dot_v1_dot_core__pb2.VerifyLedgerRequest.FromString,
                     response_serializer=serialtrace_dot_core_dot_v1_dot_core__pb2.VerifyLedgerResponse.SerializeToString,
+            ),
+            'SignCheckpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignCheckpoint,
+                    request_deserializer=serialtrace_dot_core_dot_v1_dot_core__pb2.SignCheckpointRequest.FromString,
+                    response_serializer=serialtrace_dot_core_dot_v1_dot_core__pb2.SignCheckpointResponse.SerializeToString,
+            ),
+            'ListCheckpoints': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCheckpoints,
+                    request_deserializer=serialtrace_dot_core_dot_v1_dot_core__pb2.ListCheckpointsRequest.FromString,
+                    response_serializer=serialtrace_dot_core_dot_v1_dot_core__pb2.ListCheckpointsResponse.SerializeToString,
+            ),
+            'ListLedgerRange': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLedgerRange,
+                    request_deserializer=serialtrace_dot_core_dot_v1_dot_core__pb2.ListLedgerRangeRequest.FromString,
+                    response_serializer=serialtrace_dot_core_dot_v1_dot_core__pb2.ListLedgerRangeResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -132,6 +184,165 @@ class LedgerService:
             '/serialtrace.core.v1.LedgerService/VerifyLedger',
             serialtrace_dot_core_dot_v1_dot_core__pb2.VerifyLedgerRequest.SerializeToString,
             serialtrace_dot_core_dot_v1_dot_core__pb2.VerifyLedgerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignCheckpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.core.v1.LedgerService/SignCheckpoint',
+            serialtrace_dot_core_dot_v1_dot_core__pb2.SignCheckpointRequest.SerializeToString,
+            serialtrace_dot_core_dot_v1_dot_core__pb2.SignCheckpointResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCheckpoints(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.core.v1.LedgerService/ListCheckpoints',
+            serialtrace_dot_core_dot_v1_dot_core__pb2.ListCheckpointsRequest.SerializeToString,
+            serialtrace_dot_core_dot_v1_dot_core__pb2.ListCheckpointsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLedgerRange(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.core.v1.LedgerService/ListLedgerRange',
+            serialtrace_dot_core_dot_v1_dot_core__pb2.ListLedgerRangeRequest.SerializeToString,
+            serialtrace_dot_core_dot_v1_dot_core__pb2.ListLedgerRangeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class GovernanceServiceStub:
+    """Served by every service: the data-governance facts only that service can see, for
+    the gateway's indicators (completeness, consistency, recall handling).
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.GetGovernanceFacts = channel.unary_unary(
+                '/serialtrace.core.v1.GovernanceService/GetGovernanceFacts',
+                request_serializer=serialtrace_dot_core_dot_v1_dot_core__pb2.GetGovernanceFactsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_core_dot_v1_dot_core__pb2.GetGovernanceFactsResponse.FromString,
+                _registered_method=True)
+
+
+class GovernanceServiceServicer:
+    """Served by every service: the data-governance facts only that service can see, for
+    the gateway's indicators (completeness, consistency, recall handling).
+    """
+
+    def GetGovernanceFacts(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_GovernanceServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'GetGovernanceFacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetGovernanceFacts,
+                    request_deserializer=serialtrace_dot_core_dot_v1_dot_core__pb2.GetGovernanceFactsRequest.FromString,
+                    response_serializer=serialtrace_dot_core_dot_v1_dot_core__pb2.GetGovernanceFactsResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'serialtrace.core.v1.GovernanceService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('serialtrace.core.v1.GovernanceService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class GovernanceService:
+    """Served by every service: the data-governance facts only that service can see, for
+    the gateway's indicators (completeness, consistency, recall handling).
+    """
+
+    @staticmethod
+    def GetGovernanceFacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.core.v1.GovernanceService/GetGovernanceFacts',
+            serialtrace_dot_core_dot_v1_dot_core__pb2.GetGovernanceFactsRequest.SerializeToString,
+            serialtrace_dot_core_dot_v1_dot_core__pb2.GetGovernanceFactsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,369 @@
+"""The data-governance indicators: computed on request from the four services' facts,
+their ledgers' verification, and what this gateway measured itself (trace latency,
+evidence packages). Each computation also sets the Prometheus gauges."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import statistics
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+
+import strawberry
+from prometheus_client import Gauge
+from strawberry.extensions import SchemaExtension
+
+from serialtrace.common.auth import Role, issue_token, verify_token
+from serialtrace.common.timeutil import from_timestamp
+from serialtrace.core.v1 import core_pb2
+from serialtrace.gateway.backends import SERVICES, Backends, Calls
+from serialtrace.gateway.config import GatewaySettings
+from serialtrace.gateway.context import GatewayContext
+from serialtrace.gateway.loaders import Loaders
+from serialtrace.masterdata.v1 import masterdata_pb2 as md
+
+TRACE_WINDOW_SECONDS = 3600
+MAX_TRACE_SAMPLES = 100_000
+EXISTENCE_BATCH = 5000
+
+COMPLETENESS = Gauge(
+    "serialtrace_governance_completeness",
+    "Share of units with every required attribute, BOM line and route operation",
+)
+CONSISTENCY_OFFENDERS = Gauge(
+    "serialtrace_governance_consistency_offenders",
+    "Offenders of each cross-service consistency check (0 when it holds)",
+    ["check"],
+)
+TRACE_P50 = Gauge("serialtrace_governance_trace_p50_ms", "p50 of `unit` over the last hour")
+TRACE_P95 = Gauge("serialtrace_governance_trace_p95_ms", "p95 of `unit` over the last hour")
+RECALL_SCOPE = Gauge("serialtrace_governance_recall_scope_ms_mean", "Mean recall scope time")
+RECALL_HANDLING = Gauge(
+    "serialtrace_governance_recall_handling_hours_mean",
+    "Mean time from createRecall to every item resolved, over resolved recalls",
+)
+CHANGE_TRACEABILITY = Gauge(
+    "serialtrace_governance_change_traceability",
+    "Share of ledger entries in a chain verified up to a signed checkpoint",
+)
+AUDIT_PREPARATION = Gauge(
+    "serialtrace_governance_audit_preparation_ms_last",
+    "Time the last evidence package took to build",
+)
+
+# The consistency checks, in the order the graph lists them.
+UNITS_EXIST = "every unit known anywhere exists in masterdata"
+LOT_BALANCE = "lot received - issued = on hand"
+COMPLETE_BOM = "no COMPLETE unit with an unsatisfied BOM"
+SHIPPED_HELD = "no unit shipped while held"
+
+
+# --- what this gateway measures itself ---------------------------------------------------
+
+
+class _Samples:
+    """(monotonic time, milliseconds) of recent operations, bounded in time and count."""
+
+    def __init__(self) -> None:
+        self._items: deque[tuple[float, float]] = deque(maxlen=MAX_TRACE_SAMPLES)
+        self._lock = threading.Lock()
+
+    def add(self, ms: float, now: float | None = None) -> None:
+        with self._lock:
+            self._items.append((time.monotonic() if now is None else now, ms))
+
+    def recent(self, window: float, now: float | None = None) -> list[float]:
+        cutoff = (time.monotonic() if now is None else now) - window
+        with self._lock:
+            while self._items and self._items[0][0] < cutoff:
+                self._items.popleft()
+            return [ms for _, ms in self._items]
+
+
+TRACE_SAMPLES = _Samples()
+EVIDENCE_SAMPLES = _Samples()
+
+
+class TraceLatency(SchemaExtension):
+    """Times every operation whose root selects `unit` (the single serial trace)."""
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        context = self.execution_context
+        name = context.operation_name or ""
+        if name.startswith("Evidence"):  # an evidence package's own queries
+            return
+        document = context.graphql_document
+        if document is None or context.result is None or context.result.errors:
+            return
+        for definition in document.definitions:
+            selection_set = getattr(definition, "selection_set", None)
+            operation = getattr(definition, "operation", None)
+            if selection_set is None or getattr(operation, "value", "") != "query":
+                continue
+            if any(
+                getattr(s, "name", None) and s.name.value == "unit"
+                for s in selection_set.selections
+            ):
+                TRACE_SAMPLES.add((time.perf_counter() - started) * 1000)
+                return
+
+
+# --- plain rules (no I/O) ----------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The q-th percentile (0-100) by linear interpolation; None without values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def held_at_shipping(shipped: Iterable[str], windows: Iterable[str]) -> list[str]:
+    """Units shipped while a hold covering them was in force.
+
+    `shipped`: "SKU:serial|shipped_at"; `windows`: "SKU:serial|placed_at|released_at"
+    (released_at empty while the hold is active); times in ISO 8601."""
+    by_unit: dict[str, list[tuple[datetime, datetime | None]]] = {}
+    for window in windows:
+        unit, placed, released = window.rsplit("|", 2)
+        by_unit.setdefault(unit, []).append(
+            (datetime.fromisoformat(placed), datetime.fromisoformat(released) if released else None)
+        )
+    offenders = []
+    for entry in shipped:
+        unit, at_text = entry.rsplit("|", 1)
+        at = datetime.fromisoformat(at_text)
+        if any(
+            placed <= at and (released is None or at < released)
+            for placed, released in by_unit.get(unit, ())
+        ):
+            offenders.append(unit)
+    return sorted(set(offenders))
+
+
+def completeness(population: int, *offender_sets: Iterable[str]) -> float:
+    """Share of the population not in any of the offender sets."""
+    if population <= 0:
+        return 1.0
+    incomplete = set().union(*map(set, offender_sets))
+    return max(0.0, (population - len(incomplete)) / population)
+
+
+def change_traceability(ledgers: Iterable[tuple[bool, int, int]]) -> float:
+    """From (chain and checkpoints ok, entries, last signed seq) per ledger: the share of
+    entries in a verified chain up to a signed checkpoint (a broken ledger counts 0)."""
+    total, signed = 0, 0
+    for ok, entries, signed_seq in ledgers:
+        total += entries
+        signed += min(entries, signed_seq) if ok else 0
+    return 1.0 if total == 0 else signed / total
+
+
+def mean(values: Sequence[float]) -> float | None:
+    return statistics.fmean(values) if values else None
+
+
+# --- the graph ---------------------------------------------------------------------------
+
+
+@strawberry.type
+class ConsistencyCheck:
+    name: str
+    ok: bool
+    offender_count: int
+    all_offenders: strawberry.Private[list[str]]
+
+    @strawberry.field(description="The first offenders' keys (e.g. SKU:serial).")
+    def offenders(self, first: int | None = 20) -> list[str]:
+        return self.all_offenders[: max(0, min(20 if first is None else first, 1000))]
+
+
+@strawberry.type
+class RecallHandling:
+    recall_id: strawberry.ID
+    scope_ms: int
+    created_at: datetime
+    resolved_at: datetime | None
+    handling_hours: float | None
+
+
+@strawberry.type(description="The data-governance indicators, computed when asked.")
+class Governance:
+    completeness: float = strawberry.field(
+        description="Share of units with every required attribute, BOM line installed "
+        "and route operation recorded."
+    )
+    consistency: list[ConsistencyCheck]
+    trace_p50_ms: float | None = strawberry.field(description="p50 of `unit`, last hour.")
+    trace_p95_ms: float | None = strawberry.field(description="p95 of `unit`, last hour.")
+    recall_scope_ms_mean: float | None
+    recall_handling_hours_mean: float | None = strawberry.field(
+        description="createRecall to every item resolved, mean over resolved recalls."
+    )
+    recalls: list[RecallHandling]
+    change_traceability: float = strawberry.field(
+        description="Share of state changes (ledger entries) in a chain verified up to a "
+        "signed checkpoint."
+    )
+    audit_preparation_ms_last: float | None
+    audit_preparation_ms_mean: float | None
+    units: int = strawberry.field(description="Units the completeness share is over.")
+
+
+def _fact(reply: core_pb2.GetGovernanceFactsResponse, name: str) -> core_pb2.FactSet:
+    for fact in reply.facts:
+        if fact.name == name:
+            return fact
+    return core_pb2.FactSet(name=name)
+
+
+async def _missing_in_masterdata(context: GatewayContext, refs: set[str]) -> list[str]:
+    keys = sorted(refs)
+    found: set[str] = set()
+    calls = []
+    for at in range(0, len(keys), EXISTENCE_BATCH):
+        batch = [k.split(":", 1) for k in keys[at : at + EXISTENCE_BATCH]]
+        request = md.BatchGetUnitsRequest(
+            keys=[core_pb2.UnitKey(sku=s, serial=n) for s, n in batch]
+        )
+        calls.append(context.calls.read("masterdata", "BatchGetUnits", request))
+    for reply in await asyncio.gather(*calls):
+        found.update(f"{u.sku}:{u.serial}" for u in reply.units)
+    return [k for k in keys if k not in found]
+
+
+def _check(name: str, fact: core_pb2.FactSet | list[str]) -> ConsistencyCheck:
+    if isinstance(fact, list):
+        return ConsistencyCheck(
+            name=name, ok=not fact, offender_count=len(fact), all_offenders=fact
+        )
+    return ConsistencyCheck(
+        name=name,
+        ok=fact.offender_count == 0,
+        offender_count=fact.offender_count,
+        all_offenders=list(fact.offenders),
+    )
+
+
+async def compute(context: GatewayContext) -> Governance:
+    facts_and_ledgers = await asyncio.gather(
+        *(context.calls.read_governance(s) for s in SERVICES),
+        *(
+            context.calls.read_ledger(s, "VerifyLedger", core_pb2.VerifyLedgerRequest())
+            for s in SERVICES
+        ),
+    )
+    facts: Mapping[str, core_pb2.GetGovernanceFactsResponse] = dict(
+        zip(SERVICES, facts_and_ledgers[: len(SERVICES)], strict=True)
+    )
+    verified = facts_and_ledgers[len(SERVICES) :]
+    masterdata, production = facts["masterdata"], facts["production"]
+    warehouse, quality = facts["warehouse"], facts["quality"]
+
+    attributes = _fact(masterdata, "units_missing_required_attributes")
+    share = completeness(
+        attributes.population,
+        attributes.offenders,
+        _fact(production, "units_bom_not_installed").offenders,
+        _fact(production, "units_route_not_recorded").offenders,
+    )
+    refs = {
+        k for reply in (production, warehouse, quality) for k in _fact(reply, "unit_refs").offenders
+    }
+    consistency = [
+        _check(UNITS_EXIST, await _missing_in_masterdata(context, refs)),
+        _check(LOT_BALANCE, _fact(warehouse, "lot_balance_mismatch")),
+        _check(COMPLETE_BOM, _fact(production, "complete_units_bom_unsatisfied")),
+        _check(
+            SHIPPED_HELD,
+            held_at_shipping(
+                _fact(warehouse, "shipped_units").offenders,
+                _fact(quality, "hold_windows").offenders,
+            ),
+        ),
+    ]
+    recalls = []
+    for timing in quality.recalls:
+        created = from_timestamp(timing.created_at)
+        resolved = from_timestamp(timing.resolved_at)
+        hours = (resolved - created).total_seconds() / 3600 if created and resolved else None
+        recalls.append(
+            RecallHandling(
+                recall_id=strawberry.ID(timing.recall_id),
+                scope_ms=timing.scope_ms,
+                created_at=created or datetime.min,
+                resolved_at=resolved,
+                handling_hours=hours,
+            )
+        )
+    traces = TRACE_SAMPLES.recent(TRACE_WINDOW_SECONDS)
+    evidence_ms = EVIDENCE_SAMPLES.recent(float("inf"))
+    result = Governance(
+        completeness=share,
+        consistency=consistency,
+        trace_p50_ms=percentile(traces, 50),
+        trace_p95_ms=percentile(traces, 95),
+        recall_scope_ms_mean=mean([float(r.scope_ms) for r in recalls]),
+        recall_handling_hours_mean=mean(
+            [r.handling_hours for r in recalls if r.handling_hours is not None]
+        ),
+        recalls=recalls,
+        change_traceability=change_traceability(
+            (v.ok, v.entries, v.last_checkpoint_seq) for v in verified
+        ),
+        audit_preparation_ms_last=evidence_ms[-1] if evidence_ms else None,
+        audit_preparation_ms_mean=mean(evidence_ms),
+        units=attributes.population,
+    )
+    publish(result)
+    return result
+
+
+def publish(result: Governance) -> None:
+    """Sets the Prometheus gauges from one computation (unknown values become NaN)."""
+    nan = float("nan")
+    COMPLETENESS.set(result.completeness)
+    for check in result.consistency:
+        CONSISTENCY_OFFENDERS.labels(check.name).set(check.offender_count)
+    TRACE_P50.set(result.trace_p50_ms if result.trace_p50_ms is not None else nan)
+    TRACE_P95.set(result.trace_p95_ms if result.trace_p95_ms is not None else nan)
+    RECALL_SCOPE.set(
+        result.recall_scope_ms_mean if result.recall_scope_ms_mean is not None else nan
+    )
+    RECALL_HANDLING.set(
+        result.recall_handling_hours_mean if result.recall_handling_hours_mean is not None else nan
+    )
+    CHANGE_TRACEABILITY.set(result.change_traceability)
+    AUDIT_PREPARATION.set(
+        result.audit_preparation_ms_last if result.audit_preparation_ms_last is not None else nan
+    )
+
+
+# The actor the background refresh names in the services' logs.
+REFRESH_ACTOR = "serialtrace-governance"
+
+
+async def refresh_forever(settings: GatewaySettings, backends: Backends) -> None:
+    """Recomputes the indicators every `settings.governance_interval` seconds, so the
+    Prometheus gauges (and the Grafana dashboard) stay current without a caller."""
+    log = logging.getLogger(__name__)
+    while True:
+        await asyncio.sleep(settings.governance_interval)
+        token = issue_token(settings.common.jwt_secret, REFRESH_ACTOR, [Role.AUDITOR.value], 600)
+        calls = Calls(backends, token)
+        principal = verify_token(settings.common.jwt_secret, token)
+        context = GatewayContext(settings, calls, principal, None, Loaders(calls))
+        try:
+            await compute(context)
+        except Exception:  # the next round tries again; the gateway keeps serving
+            log.warning("computing the governance indicators failed", exc_info=True)
