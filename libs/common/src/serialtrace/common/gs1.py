@@ -12,9 +12,12 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from enum import Enum
 from urllib.parse import unquote
 
+from biip import ParseError
+from biip.gs1_element_strings import GS1ElementString
 from biip.symbology import GS1Symbology
 
 from serialtrace.common.gs1_syntax import (
@@ -31,6 +34,7 @@ __all__ = [
     "ScanCode",
     "ScanCodeKind",
     "ai_title",
+    "expiry_date",
     "format_element_string",
     "format_raw_element_string",
     "gs1_check_digit",
@@ -162,6 +166,19 @@ def ai_title(ai: str) -> str:
     return _spec(ai).title
 
 
+def expiry_date(ais: dict[str, str]) -> date | None:
+    """The expiry date (17) as a date, if the AIs carry one: GS1's sliding century for
+    YY, and day 00 as the last day of the month (biip reads it)."""
+    value = ais.get("17")
+    if value is None:
+        return None
+    try:
+        parsed = GS1ElementString.parse("17" + value).date
+    except ParseError as error:
+        raise Gs1Error(f"AI (17) {value!r} is not a date: {error}") from None
+    return parsed
+
+
 def _spec(ai: str) -> AiSpec:
     spec = AI_TABLE.get(ai)
     if spec is None:
@@ -205,7 +222,7 @@ def _parse_bracketed(text: str) -> dict[str, str]:
             raise Gs1Error(f"expected an AI in brackets such as (01) at {_show(text[at:])}")
         close = text.find(")", at)
         if close < 0:
-            raise Gs1Error(f"the AI bracket opened at position {at} is never closed")
+            raise Gs1Error(f"the AI bracket in {_show(text[at:])} is never closed")
         ai = text[at + 1 : close]
         value: list[str] = []
         at = close + 1

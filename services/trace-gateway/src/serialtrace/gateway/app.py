@@ -1,4 +1,5 @@
-"""The gateway's HTTP app: /graphql (GraphiQL in development), /healthz, /readyz, /metrics."""
+"""The gateway's HTTP app: /graphql (GraphiQL in development), /healthz, /readyz, /metrics,
+/labels/... (GS1 labels, see labels.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from serialtrace.gateway.backends import Backends, Calls
 from serialtrace.gateway.config import GatewaySettings
 from serialtrace.gateway.context import GatewayContext
 from serialtrace.gateway.errors import format_error
+from serialtrace.gateway.labels import routes as label_routes
 from serialtrace.gateway.schema import build_schema
 
 
@@ -83,6 +85,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
             Route("/graphql", GatewayView(settings, state), methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *label_routes(settings, state),  # GET /labels/unit/... and /labels/package/...
             Mount("/metrics", make_asgi_app()),
         ],
         lifespan=lifespan,
