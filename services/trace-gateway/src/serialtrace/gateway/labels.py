@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import functools
 import io
 import json
 import re
@@ -155,9 +156,15 @@ def _svg(kind: Symbol, ais: dict[str, str], lines: Sequence[str]) -> bytes:
     ).encode()
 
 
+@functools.cache
+def _font() -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    # Pillow's built-in scalable font: loading it costs more than drawing a label.
+    return ImageFont.load_default(size=_FONT_SIZE)
+
+
 def _png(kind: Symbol, ais: dict[str, str], lines: Sequence[str]) -> bytes:
     barcode = Image.open(io.BytesIO(_zint_output(_symbol(kind, ais), "png"))).convert("L")
-    font = ImageFont.load_default(size=_FONT_SIZE)
+    font = _font()
     text_top = _MARGIN * 2 + barcode.height
     width = max(barcode.width + 2 * _MARGIN, 420)
     image = Image.new("L", (width, text_top + _LINE * len(lines) + _MARGIN), 255)
@@ -166,7 +173,7 @@ def _png(kind: Symbol, ais: dict[str, str], lines: Sequence[str]) -> bytes:
     for i, line in enumerate(lines):
         draw.text((_MARGIN, text_top + _LINE * i), line, fill=0, font=font)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")
     return out.getvalue()
 
 

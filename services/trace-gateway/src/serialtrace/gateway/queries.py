@@ -77,17 +77,25 @@ async def scan_code(info: Ctx, code: str) -> ScanResult:
     if kind is gs1.ScanCodeKind.ALIAS:
         return await _scan_alias(info, scanned.raw)
     product = await _product_by_gtin(info, scanned.gtin or "")
-    warnings = await _label_warnings(info, product.sku, scanned)
+    # The unit or lot and the lot's recorded expiry in one round of calls (the lot
+    # loader serves both reads of a lot label with one request).
     if kind is gs1.ScanCodeKind.UNIT:
-        unit = await _unit(info, product.sku, scanned.serial or "")
+        unit, warnings = await asyncio.gather(
+            _unit(info, product.sku, scanned.serial or ""),
+            _label_warnings(info, product.sku, scanned),
+        )
         if unit is None:
             raise NotFound(f"{product.sku} (GTIN {scanned.gtin}) has no unit {scanned.serial}")
         return ScanResult(kind=ScanKind.UNIT, unit=unit, elements=elements, warnings=warnings)
     if kind is gs1.ScanCodeKind.LOT:
-        lot = await _lot(info, product.sku, scanned.lot or "")
+        lot, warnings = await asyncio.gather(
+            _lot(info, product.sku, scanned.lot or ""),
+            _label_warnings(info, product.sku, scanned),
+        )
         if lot is None:
             raise NotFound(f"{product.sku} (GTIN {scanned.gtin}) has no lot {scanned.lot}")
         return ScanResult(kind=ScanKind.LOT, lot=lot, elements=elements, warnings=warnings)
+    warnings = await _label_warnings(info, product.sku, scanned)
     return ScanResult(
         kind=ScanKind.PRODUCT, product=Product.of(product), elements=elements, warnings=warnings
     )
