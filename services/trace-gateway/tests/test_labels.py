@@ -19,6 +19,7 @@ from PIL import Image
 from serialtrace.gateway.testing import (
     ADMIN,
     OPERATOR,
+    PLANNER,
     VIEWER,
     GraphClient,
     GraphFactory,
@@ -202,3 +203,31 @@ def test_scan_accepts_symbology_identifiers_and_data_attributes(
         f"(01){factory.fg_gtin}(21){fg['serial']}(01){factory.fg_gtin}",
     ):
         assert viewer.data(SCAN, {"c": code})["scan"]["unit"] == unit, code
+
+
+def test_a_unit_label_carries_the_lot_and_expiry_its_attributes_record(
+    suite: RunningSuite, built: dict[str, Any]
+) -> None:
+    factory = built["factory"]
+    planner = factory.as_(PLANNER)
+    order = planner.data(
+        """mutation($sku: String!) {
+          createWorkOrder(input: {sku: $sku, quantity: 1, bomRevision: "A"}) { id } }""",
+        {"sku": factory.fg},
+    )["createWorkOrder"]
+    serial = unique("W")
+    planner.data(
+        """mutation($wo: ID!, $serials: [String!]) {
+          commissionUnits(input: {workOrderId: $wo, serials: $serials,
+                                  attributes: {lot: "B-42", expiry: "2027-06-30"}}) { serial }
+        }""",
+        {"wo": order["id"], "serials": [serial]},
+    )
+    label = factory.as_(VIEWER).data(UNIT_LABEL, {"sku": factory.fg, "serial": serial, "f": "PNG"})[
+        "unit"
+    ]["label"]
+    assert label["encodes"] == f"(01){factory.fg_gtin}(10)B-42(17)270630(21){serial}"
+    decoded = _decode_png(label["data"])
+    scanned = factory.as_(VIEWER).data(SCAN, {"c": decoded})["scan"]
+    assert scanned["unit"] == {"sku": factory.fg, "serial": serial}
+    assert [e["ai"] for e in scanned["elements"]] == ["01", "10", "17", "21"]

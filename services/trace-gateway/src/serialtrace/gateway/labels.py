@@ -1,7 +1,7 @@
 """GS1 labels for units and packages: the symbol, its human-readable text, four formats.
 
 A unit gets a GS1 DataMatrix with its GTIN (01) and serial (21), plus its lot (10) and
-the lot's expiry (17) when the unit's attributes name a lot; a package gets a GS1-128
+expiry (17) when the unit's attributes record them; a package gets a GS1-128
 logistic label with its SSCC (00). Each label prints the data titles beside the values
 and comes as PNG or SVG (screens), PDF (office printers) or ZPL (Zebra printers).
 What a label encodes, in bracketed form, is what `scan` resolves back to the unit or
@@ -22,7 +22,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import date
 from xml.sax.saxutils import escape
 
 import strawberry
@@ -261,7 +261,8 @@ def render(kind: Symbol, ais: dict[str, str], heading: str, fmt: LabelFormat) ->
 async def unit_label(
     context: GatewayContext, sku: str, serial: str, fmt: LabelFormat
 ) -> RenderedLabel:
-    """(01)(21), plus (10) and (17) when the unit's attributes name a registered lot."""
+    """(01)(21), plus (10) and (17) when the unit's attributes carry `lot` and `expiry`
+    (an ISO date), as a unit's batch and use-by date are recorded at commissioning."""
     unit: md.Unit | None = await context.loaders.unit.load((sku, serial))
     if unit is None:
         raise NotFound(f"unit {sku}/{serial} is not registered")
@@ -271,26 +272,32 @@ async def unit_label(
             f"product {sku} has no GTIN, so its units cannot carry a GS1 label; "
             "give the product a GTIN first"
         )
-    ais = {"01": product.gtin, "21": serial}
-    lot_number = _lot_of(unit)
-    if lot_number:
-        ais["10"] = lot_number
-        lot: md.Lot | None = await context.loaders.lot.load((sku, lot_number))
-        if lot is not None and lot.HasField("expires_at"):
-            ais["17"] = lot.expires_at.ToDatetime(tzinfo=UTC).strftime("%y%m%d")
+    ais = {"01": product.gtin, "21": serial, **_lot_and_expiry(sku, serial, unit)}
     try:
         return render(Symbol.DATAMATRIX, ais, f"{product.name} - {sku}", fmt)
     except gs1.Gs1Error as error:
         raise FailedPrecondition(f"unit {sku}/{serial} cannot be labelled: {error}") from None
 
 
-def _lot_of(unit: md.Unit) -> str:
+def _lot_and_expiry(sku: str, serial: str, unit: md.Unit) -> dict[str, str]:
     try:
         attributes = json.loads(unit.attributes_json or "{}")
     except ValueError:
-        return ""
-    lot = attributes.get("lot") if isinstance(attributes, dict) else None
-    return lot if isinstance(lot, str) else ""
+        attributes = {}
+    if not isinstance(attributes, dict):
+        return {}
+    found: dict[str, str] = {}
+    lot, expiry = attributes.get("lot"), attributes.get("expiry")
+    if isinstance(lot, str) and lot:
+        found["10"] = lot
+    if isinstance(expiry, str) and expiry:
+        try:
+            found["17"] = date.fromisoformat(expiry[:10]).strftime("%y%m%d")
+        except ValueError:
+            raise FailedPrecondition(
+                f"unit {sku}/{serial} has expiry {expiry[:40]!r}, not a date YYYY-MM-DD"
+            ) from None
+    return found
 
 
 async def package_label(context: GatewayContext, sscc: str, fmt: LabelFormat) -> RenderedLabel:

@@ -665,7 +665,10 @@ class Unit:
     async def product(self, info: Ctx) -> Product:
         return await load_product(info, self.sku)
 
-    @strawberry.field(description="A GS1 DataMatrix label: (01)(21), with (10)(17) when known.")
+    @strawberry.field(
+        description="A GS1 DataMatrix label: (01)(21), with (10)(17) when the unit's "
+        "attributes record `lot` and `expiry`."
+    )
     async def label(self, info: Ctx, format: LabelFormat | None = LabelFormat.SVG) -> Label:
         _ctx(info).caller()
         return (
