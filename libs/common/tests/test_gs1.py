@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import string
+from datetime import date
 
 import pytest
 
@@ -642,3 +643,43 @@ def test_parse_scan_only_ever_raises_gs1_error_on_arbitrary_input() -> None:
         except Gs1Error:
             continue
         assert scan.kind is ScanCodeKind.ALIAS or scan.gtin or scan.sscc, code
+
+
+def test_a_compressed_digital_link_is_read_like_its_uncompressed_form() -> None:
+    # GS1's example: https://example.com/some/other/path/info/01/09780345418913/21/12345
+    assert gs1.parse_digital_link("https://example.com/some/other/path/info/DBHKVAdpQgowOQ") == {
+        "01": "09780345418913",
+        "21": "12345",
+    }
+    with pytest.raises(Gs1Error, match="no GS1 primary key"):
+        gs1.parse_digital_link("https://example.com/NotCompressedAtAll")
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("]J101" + GTIN + "21SN1", {"01": GTIN, "21": "SN1"}),
+        ("]E412345670", {"01": "00000012345670"}),
+        ("]J0https://id.gs1.org/01/09506000134352", {"01": GTIN}),
+        ("]C0PLAIN-CODE-128", None),
+        ("]Q1HtTpS://id.gs1.org/01/09506000134352", None),  # mixed case: not a Digital Link
+    ],
+)
+def test_read_scan_strips_the_symbology_identifier(
+    code: str, expected: dict[str, str] | None
+) -> None:
+    assert gs1.read_scan(code) == expected
+
+
+def test_every_ai_has_its_gs1_data_title() -> None:
+    assert gs1.ai_title("10") == "BATCH/LOT"
+    assert gs1.ai_title("3103") == "NET WEIGHT (kg)"
+    assert gs1.ai_title("99") == "INTERNAL"
+    with pytest.raises(Gs1Error, match=r"unknown application identifier \(89\)"):
+        gs1.ai_title("89")
+
+
+def test_expiry_date_reads_day_00_as_the_last_day_of_the_month() -> None:
+    assert gs1.expiry_date({"17": "280200"}) == date(2028, 2, 29)
+    assert gs1.expiry_date({"17": "261231"}) == date(2026, 12, 31)
+    assert gs1.expiry_date({"10": "L"}) is None

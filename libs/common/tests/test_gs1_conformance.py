@@ -50,7 +50,7 @@ def test_parser_agrees_with_at_least_98_percent_of_gs1s_vectors() -> None:
         + "; ".join(f"{v['input'][:60]!r} ({v['scope']})" for v in disagreements)
     )
     assert len(VECTORS) == 769
-    assert agreement >= REQUIRED_AGREEMENT
+    assert agreement >= REQUIRED_AGREEMENT, f"only {agreement:.2%} of GS1's vectors agree"
 
 
 def test_every_vector_is_answered_without_a_crash() -> None:
