@@ -64,10 +64,9 @@ def _key(value: str, offset: int = 0) -> str | None:
     return None
 
 
-def _is_date(yy: int, month: int, day: int, *, day_zero: bool) -> str | None:
+def _is_date(year: int, month: int, day: int, *, day_zero: bool) -> str | None:
     if not 1 <= month <= 12:
         return f"month {month:02d} is not 01-12"
-    year = 2000 + yy if yy < 100 else yy
     if month == 2:
         leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
         last = 29 if leap else 28
@@ -80,8 +79,8 @@ def _is_date(yy: int, month: int, day: int, *, day_zero: bool) -> str | None:
 
 
 def _yymmdd(value: str, *, day_zero: bool = False) -> str | None:
-    # GS1's sliding century puts YY within -49..+50 years of today; YY % 4 == 0 is a
-    # leap year for every century that window can reach except 2100.
+    # Read as 20YY for the leap-year question: GS1's sliding century puts YY within
+    # -49..+50 years of today, where 2000+YY and 1900+YY differ only for YY = 00.
     yy = int(value[0:2])
     problem = _is_date(2000 + yy, int(value[2:4]), int(value[4:6]), day_zero=day_zero)
     return f"{value!r} is not a date YYMMDD: {problem}" if problem else None
@@ -256,6 +255,8 @@ def _winding(value: str) -> str | None:
 
 
 def _gcppos(value: str) -> str | None:
+    # Whether a coupon's GS1 Company Prefix is allocated needs GS1's prefix list, which
+    # is not shipped; its length and digits are checked by the coupon linters.
     return None
 
 
@@ -363,7 +364,8 @@ class _Fields:
 
 
 def _packagetype(value: str) -> str | None:
-    # UN/ECE Recommendation 21 codes are 2-3 upper-case letters or digits.
+    # The shape of a UN/ECE Recommendation 21 package type code (the list itself is
+    # not shipped): 1 to 4 upper-case letters or digits.
     if not re.fullmatch(r"[0-9A-Z]{1,4}", value):
         return f"{value!r} is not a package type code"
     return None

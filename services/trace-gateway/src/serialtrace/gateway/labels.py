@@ -20,7 +20,7 @@ import functools
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from xml.sax.saxutils import escape
@@ -39,6 +39,7 @@ from serialtrace.common.errors import FailedPrecondition, NotFound, ServiceError
 from serialtrace.gateway.backends import Backends, Calls
 from serialtrace.gateway.config import GatewaySettings
 from serialtrace.gateway.context import GatewayContext
+from serialtrace.gateway.errors import code_of
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.warehouse.v1 import warehouse_pb2 as wh
 
@@ -325,11 +326,14 @@ _HTTP_STATUS = {
 }
 
 
+# (context, the last path segment without its extension, format) -> the label
+LabelMaker = Callable[[GatewayContext, str, LabelFormat], Awaitable[RenderedLabel]]
+
+
 def routes(settings: GatewaySettings, state: dict[str, Backends]) -> list[Route]:
     """`GET /labels/unit/{sku}/{serial}.{png|svg|pdf|zpl}` and
     `GET /labels/package/{sscc}.{...}`: the label itself, for any authenticated caller
     (`Authorization: Bearer <JWT>`, as for /graphql)."""
-    from serialtrace.gateway.errors import code_of
 
     def context_for(request: Request) -> GatewayContext:
         backends = state["backends"]
@@ -337,7 +341,7 @@ def routes(settings: GatewaySettings, state: dict[str, Backends]) -> list[Route]
             settings, lambda bearer: Calls(backends, bearer), request.headers.get("authorization")
         )
 
-    async def respond(request: Request, name: str, make: object) -> Response:
+    async def respond(request: Request, name: str, make: LabelMaker) -> Response:
         stem, dot, extension = name.rpartition(".")
         fmt = _EXTENSIONS.get(extension.lower()) if dot else None
         if fmt is None or not stem:
@@ -348,7 +352,7 @@ def routes(settings: GatewaySettings, state: dict[str, Backends]) -> list[Route]
         context = context_for(request)
         try:
             context.caller()
-            label: RenderedLabel = await make(context, stem, fmt)  # type: ignore[operator]
+            label = await make(context, stem, fmt)
         except ServiceError as error:
             status = _HTTP_STATUS.get(code_of(error), 500)
             return PlainTextResponse(str(error), status_code=status)
