@@ -49,6 +49,8 @@ FIGURES = {
     "recordOperation, 2 clients",
     "commissionUnits of 40 serials",
     "receiveUnits of 40 serials",
+    "scan of a 6-AI element string p50",
+    "unit label render (PNG, HTTP) p50",
     "gateway RSS after the load",
     "gateway peak RSS (VmHWM)",
     *(f"{name} RSS after the load" for name in SERVICE_NAMES),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import string
+from datetime import date
 
 import pytest
 
@@ -179,7 +180,6 @@ UNIT_WITH_LOT = {"01": GTIN, "21": "SN123", "10": "LOT1"}
         pytest.param("]C1" + "01" + GTIN + "21SN123{GS}10LOT1", id="gs1-128-{GS}"),
         pytest.param("]Q3" + "01" + GTIN + "21SN123" + GS + "10LOT1", id="qr"),
         pytest.param("]e0" + "01" + GTIN + "21SN123" + GS + "10LOT1", id="databar"),
-        pytest.param("  (01)09506000134352(21)SN123(10)LOT1\r\n", id="whitespace"),
     ],
 )
 def test_bracketed_and_raw_element_strings_parse_to_the_same_dict(text: str) -> None:
@@ -192,15 +192,27 @@ def test_bracketed_and_raw_element_strings_parse_to_the_same_dict(text: str) -> 
         ("(00)106141412345678908", {"00": SSCC}),
         ("(01)09506000134352(10)LOT42(17)261231", {"01": GTIN, "10": "LOT42", "17": "261231"}),
         ("(414)9520123456788(7003)2612312359", {"414": GLN, "7003": "2612312359"}),
-        ("(02)09506000134352(37)24(400)PO-77/A", {"02": GTIN, "37": "24", "400": "PO-77/A"}),
-        ("(21)SN(1)", {"21": "SN(1)"}),
-        ("(240)A!\"%&'()*+,-./:;<=>?_z", {"240": "A!\"%&'()*+,-./:;<=>?_z"}),
+        (
+            "(00)106141412345678908(02)09506000134352(37)24(400)PO-77/A",
+            {"00": SSCC, "02": GTIN, "37": "24", "400": "PO-77/A"},
+        ),
+        ("(21)SN\\(1)", {"21": "SN(1)"}),
+        ("(240)A!\"%&'\\()*+,-./:;<=>?_z", {"240": "A!\"%&'()*+,-./:;<=>?_z"}),
+        (
+            "(91)ACME-1(22)CPV(235)TPX(253)1234567890128X",
+            {"91": "ACME-1", "22": "CPV", "235": "TPX", "253": "1234567890128X"},
+        ),
+        (
+            "(3103)001250(3922)0299(8003)01234567890128",
+            {"3103": "001250", "3922": "0299", "8003": "01234567890128"},
+        ),
     ],
 )
 def test_bracketed_element_strings_read_every_supported_format(
     text: str, expected: dict[str, str]
 ) -> None:
-    assert gs1.parse_element_string(text) == expected
+    # Syntax only: several of these AIs need a GTIN beside them on a real label.
+    assert gs1.parse_element_string(text, check_associations=False) == expected
 
 
 @pytest.mark.parametrize(
@@ -222,11 +234,11 @@ def test_bracketed_element_strings_read_every_supported_format(
     ],
 )
 def test_predefined_length_ais_need_no_separator(text: str, expected: dict[str, str]) -> None:
-    assert gs1.parse_element_string(text) == expected
+    assert gs1.parse_element_string(text, check_associations=False) == expected
 
 
 def test_variable_length_ai_runs_to_the_separator_or_the_end() -> None:
-    assert gs1.parse_element_string("10LOT1\x1d21SN\x1d3012345678") == {
+    assert gs1.parse_element_string("10LOT1\x1d21SN\x1d3012345678", check_associations=False) == {
         "10": "LOT1",
         "21": "SN",
         "30": "12345678",
@@ -234,12 +246,13 @@ def test_variable_length_ai_runs_to_the_separator_or_the_end() -> None:
 
 
 def test_7003_is_fixed_length_but_not_predefined_so_it_ends_at_a_separator() -> None:
-    assert gs1.parse_element_string("7003" + "2612312359" + GS + "10L") == {
+    assert gs1.parse_element_string("01" + GTIN + "7003" + "2612312359" + GS + "10L") == {
+        "01": GTIN,
         "7003": "2612312359",
         "10": "L",
     }
-    with pytest.raises(Gs1Error, match=r"AI \(7003\) .*digits only"):
-        gs1.parse_element_string("7003" + "2612312359" + "10L")
+    with pytest.raises(Gs1Error, match=r"AI \(7003\) .*at most 10 digits"):
+        gs1.parse_element_string("01" + GTIN + "7003" + "2612312359" + "10L")
 
 
 @pytest.mark.parametrize(
@@ -247,19 +260,19 @@ def test_7003_is_fixed_length_but_not_predefined_so_it_ends_at_a_separator() -> 
     [("]E04006381333931", "04006381333931"), ("]E496385074", "00000096385074")],
 )
 def test_ean_symbology_identifiers_carry_a_bare_gtin(text: str, expected: str) -> None:
-    assert gs1.parse_element_string(text) == {"01": expected}
+    assert gs1.read_scan(text) == {"01": expected}
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("(01)09506000134353", r"AI \(01\) GTIN 09506000134353 has check digit 3, expected 2"),
+        ("(01)09506000134353", r"AI \(01\) GTIN: 09506000134353 has check digit 3, expected 2"),
         ("(00)106141412345678909", "has check digit 9, expected 8"),
         ("(02)09506000134353", "has check digit 3, expected 2"),
         ("(410)9520123456781", "has check digit 1, expected 8"),
         ("(414)9520123456781", "has check digit 1, expected 8"),
-        ("(01)0950600013435", r"AI \(01\) expects 14 digits, got '0950600013435'"),
-        ("(17)2501", r"AI \(17\) expects 6 digits YYMMDD, got '2501'"),
+        ("(01)0950600013435", r"AI \(01\) GTIN expects 14 digits, got '0950600013435'"),
+        ("(01)09506000134352(17)2501", r"AI \(17\) USE BY or EXPIRY expects 6 digits, got '2501'"),
         ("(17)261331", "month 13 is not 01-12"),
         ("(11)260001", "month 00 is not 01-12"),
         ("(15)260132", "day 32 is not 00-31"),
@@ -269,7 +282,7 @@ def test_ean_symbology_identifiers_carry_a_bare_gtin(text: str, expected: str) -
         ("(7003)2612002359", "day 00 is not 01-31"),
         ("(17)26A231", "digits only"),
         ("(37)1O", "digits only"),
-        ("(10)" + "X" * 21, r"AI \(10\) batch/lot allows at most 20 characters, got 21"),
+        ("(10)" + "X" * 21, r"AI \(10\) BATCH/LOT allows at most 20 characters, got 21"),
         ("(21)" + "X" * 21, "at most 20 characters"),
         ("(250)" + "X" * 31, "at most 30 characters"),
         ("(400)" + "X" * 31, "at most 30 characters"),
@@ -278,22 +291,31 @@ def test_ean_symbology_identifiers_carry_a_bare_gtin(text: str, expected: str) -
         ("(21)SN#1", "contains '#'"),
         ("(10)L\u00f6t", "contains '\u00f6'"),
         ("(21)A$B", "contains '\\$'"),
-        ("(21)", r"AI \(21\) serial number has no value"),
-        ("(01)09506000134352(01)09506000134352", r"AI \(01\) appears more than once"),
-        ("(21)A(10)B(21)C", r"AI \(21\) appears more than once"),
-        ("(99)ABC", r"unknown application identifier \(99\)"),
+        ("(21)", r"AI \(21\) SERIAL has no value"),
+        ("(01)09506000134352(01)09506000134353", r"AI \(01\) GTIN appears twice with different"),
+        ("(21)A(10)B(21)C", r"AI \(21\) SERIAL appears twice with different values"),
+        ("(89)ABC", r"unknown application identifier \(89\)"),
         ("(99x)ABC", r"unknown application identifier \(99x\)"),
-        ("(01", "expected an AI in brackets"),
-        ("9912345", r"unknown application identifier \(99\) at position 0"),
-        ("01" + GTIN + "8005123", r"unknown application identifier \(8005\)"),
-        ("01095060001343", "expects 14 digits"),
-        ("01" + GTIN + GS + "AB", "expected an application identifier at position 17"),
+        ("(01", "never closed"),
+        ("8912345", "no known application identifier starts at position 0"),
+        ("01" + GTIN + "8005123", r"AI \(8005\) PRICE PER UNIT expects 6 digits"),
+        ("01095060001343", "expects 14 characters, got 12"),
+        ("01" + GTIN + GS + "AB", "no known application identifier starts at position 17"),
         ("", "empty"),
-        ("   ", "empty"),
+        ("   ", "no known application identifier starts at position 0"),
+        ("(01)09506000134352(21)SN1 ", "contains ' '"),
+        ("01" + GTIN + "21SN1 ", "contains ' '"),
+        ("(01)09506000134352(02)09506000134352(37)1", "must not appear together"),
+        (
+            "(01)09506000134352(37)1(00)106141412345678908",
+            r"must not appear together with AI \(37\)",
+        ),
+        ("(01)09506000134352(250)SEC", r"AI \(250\) SECONDARY SERIAL needs \(21\)"),
+        ("(10)LOT1", r"AI \(10\) BATCH/LOT needs \(01\) or \(02\)"),
         ("]d2", "empty"),
         ("<GS>", "no application identifiers"),
         ("]X9123", "symbology identifier ]X9 does not carry GS1 element strings"),
-        ("]E0400638133393", "GTIN-13 after ]E0 must be 13 digits, got 12"),
+        ("]E0400638133393", "symbology identifier ]E0 does not carry GS1 element strings"),
     ],
 )
 def test_malformed_element_strings_raise_a_message_saying_what_is_wrong(
@@ -307,7 +329,13 @@ def test_malformed_element_strings_raise_a_message_saying_what_is_wrong(
     "date", ["260100", "280229", "000229", "261231", "260430", "991231", "250228"]
 )
 def test_real_dates_and_day_00_for_end_of_month_are_accepted(date: str) -> None:
-    assert gs1.parse_element_string(f"(17){date}") == {"17": date}
+    assert gs1.parse_element_string(f"(01){GTIN}(17){date}") == {"01": GTIN, "17": date}
+
+
+def test_identical_repeated_ais_count_once() -> None:
+    # Two reads of one label joined, or the same AI on two carriers of one item.
+    text = f"(01){GTIN}(21)SN1(01){GTIN}"
+    assert gs1.parse_element_string(text) == {"01": GTIN, "21": "SN1"}
 
 
 def test_format_element_string_puts_primary_keys_first_then_ais_in_order() -> None:
@@ -335,7 +363,7 @@ def test_format_element_string_round_trips_through_parsing(text: str) -> None:
     [
         ({}, "no application identifiers"),
         ({"01": "09506000134353"}, "expected 2"),
-        ({"99": "x"}, "unknown application identifier"),
+        ({"89": "x"}, "unknown application identifier"),
         ({"21": "a b"}, "character set 82"),
     ],
 )
@@ -385,9 +413,19 @@ def test_format_element_string_refuses_what_could_not_be_read_back(
             id="query-ais-merged",
         ),
         pytest.param(
-            "https://id.gs1.org/01/09506000134352/21/A+B?10=C%2BD+E",
-            {"01": GTIN, "21": "A+B", "10": "C+D+E"},
-            id="plus-is-data",
+            "https://id.gs1.org/01/09506000134352/21/A+B?99=C%2BD",
+            {"01": GTIN, "21": "A+B", "99": "C+D"},
+            id="plus-is-data-in-the-path-and-percent-encoded-in-the-query",
+        ),
+        pytest.param(
+            "https://id.gs1.org/01/09506000134352/22/V1/10/L1?3103=000195&3922=0299&17=201225",
+            {"01": GTIN, "22": "V1", "10": "L1", "3103": "000195", "3922": "0299", "17": "201225"},
+            id="qualifiers-in-the-path-data-attributes-in-the-query",
+        ),
+        pytest.param(
+            "https://id.gs1.org/01/09506000134352/235/TPX1?10=L1",
+            {"01": GTIN, "235": "TPX1", "10": "L1"},
+            id="tpx-qualifier-leaves-the-lot-an-attribute",
         ),
         pytest.param(
             "https://id.gs1.org/01/96385074", {"01": "00000096385074"}, id="gtin-8-normalized"
@@ -408,7 +446,7 @@ def test_format_element_string_refuses_what_could_not_be_read_back(
             "https://brand.example/sscc/106141412345678908", {"00": SSCC}, id="alpha-sscc"
         ),
         pytest.param(
-            "HTTPS://ID.GS1.ORG/01/09506000134352/#fragment", {"01": GTIN}, id="case-fragment"
+            "HTTPS://ID.GS1.ORG/01/09506000134352#fragment", {"01": GTIN}, id="case-fragment"
         ),
     ],
 )
@@ -421,25 +459,40 @@ def test_digital_links_on_any_host_parse_to_validated_ais(
 @pytest.mark.parametrize(
     ("uri", "message"),
     [
-        ("https://id.gs1.org/01/09506000134353", "GTIN 09506000134353 has check digit 3"),
-        ("https://id.gs1.org/01/123", "GTIN must be 8, 12, 13 or 14 digits, got 3"),
+        ("https://id.gs1.org/01/09506000134353", "09506000134353 has check digit 3"),
+        ("https://id.gs1.org/01/123", "GTIN expects 14 digits, got '123'"),
         ("https://id.gs1.org/00/106141412345678909", "has check digit 9, expected 8"),
         ("https://id.gs1.org/01/09506000134352/21/SN%201", "character set 82"),
-        ("https://id.gs1.org/01/09506000134352/21/%FF", "character set 82"),
+        ("https://id.gs1.org/01/09506000134352/21/%FF", "not valid percent-encoded UTF-8"),
+        ("https://id.gs1.org/01/09506000134352/21/A%00", "NUL"),
+        ("https://id.gs1.org/01/09506000134352//21/S1", "no GS1 primary key"),
+        ("https://id.gs1.org/01/09506000134352/21/", "empty value in the URI path"),
+        (
+            "https://id.gs1.org/01/09506000134352?10=L1",
+            r"\(10\) BATCH/LOT qualifies \(01\) and belongs in the path",
+        ),
+        ("https://id.gs1.org/01/09506000134352?21=S1", r"\(21\) SERIAL qualifies \(01\)"),
+        ("https://id.gs1.org/01/09506000134352/10/L1/22/V1", "not a valid key and qualifiers"),
+        ("https://id.gs1.org/01/09506000134352/235/T/21/S", "not a valid key and qualifiers"),
         ("https://id.gs1.org/01/09506000134352/21/" + "X" * 21, "at most 20"),
         ("https://id.gs1.org/01/09506000134352?17=261331", "month 13"),
-        ("https://id.gs1.org/01/09506000134352?17=", r"AI \(17\) expiry date has no value"),
-        ("https://id.gs1.org/01/09506000134352?99=1", r"unknown application identifier \(99\)"),
-        ("https://id.gs1.org/01/09506000134352/21/A?21=B", "appears more than once"),
-        ("https://id.gs1.org/01/09506000134352/17/261231", r"put it in the query string"),
-        ("https://id.gs1.org/01/09506000134352/99/x", r"unknown application identifier \(99\)"),
+        (
+            "https://id.gs1.org/01/09506000134352?17=",
+            r"AI \(17\) USE BY or EXPIRY has an empty value",
+        ),
+        ("https://id.gs1.org/01/09506000134352?89=1", r"unknown application identifier \(89\)"),
+        ("https://id.gs1.org/01/09506000134352?99=A&99=B", "appears more than once"),
+        ("https://id.gs1.org/01/09506000134352/17/261231", "not a valid key and qualifiers"),
+        ("https://id.gs1.org/01/09506000134352/89/x", "no GS1 primary key"),
         ("https://id.gs1.org/01/09506000134352/21", "no GS1 primary key"),
         ("https://example.com/about", "no GS1 primary key"),
         ("https://example.com/", "no GS1 primary key"),
-        ("ftp://id.gs1.org/01/09506000134352", "must be an http"),
-        ("id.gs1.org/01/09506000134352", "must be an http"),
-        ("https:///01/09506000134352", "must be an http"),
-        ("https://[::1/01/09506000134352", "not a valid URI"),
+        ("ftp://id.gs1.org/01/09506000134352", "must start with http:// or https://"),
+        ("id.gs1.org/01/09506000134352", "must start with http"),
+        ("HtTpS://id.gs1.org/01/09506000134352", "must start with http"),
+        ("https:///01/09506000134352", "needs a host and a path"),
+        ("https://[::1/01/09506000134352", "not a domain name"),
+        ("https://id.gs1.org/01/09506000134352/21/S N", "cannot hold unencoded"),
     ],
 )
 def test_malformed_digital_links_raise_a_message_saying_what_is_wrong(
@@ -513,11 +566,13 @@ def test_parse_scan_treats_what_is_not_gs1_as_an_alias_with_only_raw_set(code: s
     assert gs1.parse_scan(code) == ScanCode(kind=ScanCodeKind.ALIAS, raw=code.removeprefix("]C0"))
 
 
-def test_parse_scan_strips_surrounding_whitespace_and_keeps_the_raw_code() -> None:
-    assert gs1.parse_scan("  SN-123\n") == ScanCode(kind=ScanCodeKind.ALIAS, raw="SN-123")
-    scan = gs1.parse_scan(" (01)09506000134352(21)SN123 \t")
+def test_parse_scan_strips_line_breaks_but_spaces_are_data() -> None:
+    assert gs1.parse_scan("SN-123\r\n") == ScanCode(kind=ScanCodeKind.ALIAS, raw="SN-123")
+    scan = gs1.parse_scan("(01)09506000134352(21)SN123\r\n")
     assert scan.raw == "(01)09506000134352(21)SN123"
     assert scan.ais == {"01": GTIN, "21": "SN123"}
+    with pytest.raises(Gs1Error, match="contains ' '"):
+        gs1.parse_scan("(01)09506000134352(21)SN123 ")
 
 
 def test_parse_scan_reads_a_digital_link_behind_a_plain_qr_symbology_identifier() -> None:
@@ -540,7 +595,7 @@ def test_scan_codes_are_frozen_and_hashable() -> None:
     [
         ("(01)09506000134353(21)X", "has check digit 3, expected 2"),
         ("(01)09506000134352(21)'; DROP TABLE x;--", "character set 82"),
-        ("(17)261231(99)X", "unknown application identifier"),
+        ("(17)261231(89)X", "unknown application identifier"),
         ("(555) 123-4567", "unknown application identifier"),
         ("106141412345678909", "SSCC 106141412345678909 has check digit 9, expected 8"),
         ("00106141412345678909", "has check digit 9, expected 8"),
@@ -548,15 +603,16 @@ def test_scan_codes_are_frozen_and_hashable() -> None:
         ("01" + GTIN + "17261399", "month 13"),
         ("01" + GTIN + GS + "21" + "X" * 25, "at most 20"),
         ("]d201" + GTIN + "21A B", "character set 82"),
-        ("SN1<GS>X", "unknown application identifier|expected an application identifier"),
-        ("https://id.gs1.org/01/123", "GTIN must be"),
+        ("SN1<GS>X", "no known application identifier"),
+        ("https://id.gs1.org/01/123", "GTIN expects 14 digits"),
         ("https://id.gs1.org/01/09506000134353/21/S", "expected 2"),
         ("https://example.com/about/us", "no GS1 primary key"),
         ("https://id.gs1.org/414/9520123456788", r"holds \(414\) but no SSCC \(00\) or GTIN"),
-        ("(10)LOT1", r"holds \(10\) but no SSCC"),
-        ("(02)09506000134352(37)10", "no SSCC"),
+        ("(10)LOT1", r"BATCH/LOT needs \(01\)"),
+        ("(02)09506000134352(37)10", r"COUNT needs \(00\)"),
+        ("(91)INTERNAL", r"holds \(91\) but no SSCC"),
         ("", "empty"),
-        (" \t\r\n", "empty"),
+        ("\r\n", "empty"),
         ("]Q1", "only the symbology identifier"),
     ],
 )
@@ -587,3 +643,43 @@ def test_parse_scan_only_ever_raises_gs1_error_on_arbitrary_input() -> None:
         except Gs1Error:
             continue
         assert scan.kind is ScanCodeKind.ALIAS or scan.gtin or scan.sscc, code
+
+
+def test_a_compressed_digital_link_is_read_like_its_uncompressed_form() -> None:
+    # GS1's example: https://example.com/some/other/path/info/01/09780345418913/21/12345
+    assert gs1.parse_digital_link("https://example.com/some/other/path/info/DBHKVAdpQgowOQ") == {
+        "01": "09780345418913",
+        "21": "12345",
+    }
+    with pytest.raises(Gs1Error, match="no GS1 primary key"):
+        gs1.parse_digital_link("https://example.com/NotCompressedAtAll")
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("]J101" + GTIN + "21SN1", {"01": GTIN, "21": "SN1"}),
+        ("]E412345670", {"01": "00000012345670"}),
+        ("]J0https://id.gs1.org/01/09506000134352", {"01": GTIN}),
+        ("]C0PLAIN-CODE-128", None),
+        ("]Q1HtTpS://id.gs1.org/01/09506000134352", None),  # mixed case: not a Digital Link
+    ],
+)
+def test_read_scan_strips_the_symbology_identifier(
+    code: str, expected: dict[str, str] | None
+) -> None:
+    assert gs1.read_scan(code) == expected
+
+
+def test_every_ai_has_its_gs1_data_title() -> None:
+    assert gs1.ai_title("10") == "BATCH/LOT"
+    assert gs1.ai_title("3103") == "NET WEIGHT (kg)"
+    assert gs1.ai_title("99") == "INTERNAL"
+    with pytest.raises(Gs1Error, match=r"unknown application identifier \(89\)"):
+        gs1.ai_title("89")
+
+
+def test_expiry_date_reads_day_00_as_the_last_day_of_the_month() -> None:
+    assert gs1.expiry_date({"17": "280200"}) == date(2028, 2, 29)
+    assert gs1.expiry_date({"17": "261231"}) == date(2026, 12, 31)
+    assert gs1.expiry_date({"10": "L"}) is None

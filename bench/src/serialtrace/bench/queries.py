@@ -207,3 +207,17 @@ mutation BenchRelease($id: ID!, $key: String!) {
               idempotencyKey: $key) { active }
 }
 """
+
+GS1_FIXTURE = """
+mutation BenchGs1Fixture($sku: String!, $gtin: String!) {
+  createProduct(input: {sku: $sku, name: "Benchmark labelled part", kind: COMPONENT,
+                        tracking: SERIAL, gtin: $gtin},
+                idempotencyKey: "bench:fixture:gs1-part") { sku }
+}
+"""
+
+SCAN = """
+query BenchScan($code: String!) {
+  scan(code: $code) { kind unit { sku serial } elements { ai title value } warnings }
+}
+"""

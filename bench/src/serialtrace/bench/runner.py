@@ -295,6 +295,27 @@ def _writes(
     return figures, added
 
 
+def _gs1_figures(url: str, options: Options, run: str) -> list[Figure]:
+    """GS1: scan of a 6-AI element string and one PNG label render, at the gateway."""
+    measured = workloads.gs1_scan_and_label(url, run, options.samples, options.time_cap)
+    return [
+        Figure(
+            f"scan of a {measured.ais}-AI element string p50",
+            measured.scan.p(50),
+            "ms",
+            target=5,
+            detail=_latency_detail(measured.scan),
+        ),
+        Figure(
+            "unit label render (PNG, HTTP) p50",
+            measured.label.p(50),
+            "ms",
+            target=50,
+            detail=_latency_detail(measured.label),
+        ),
+    ]
+
+
 def _memory_figures(running: ProcessSuite) -> list[Figure]:
     found = suite.memory_of(running)
     gateway = found.pop("gateway")
@@ -343,6 +364,7 @@ def run(
         log(f"writes: run {run_id}")
         written, added = _writes(running.url, pool, lot, usage, options, run_id, checks)
         figures += written
+        figures += _gs1_figures(running.url, options, run_id)
         figures += _memory_figures(running)
         with pool.use("production") as production:
             pg_version = server_version(production)

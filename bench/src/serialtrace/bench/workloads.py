@@ -9,13 +9,14 @@ released once measured, and the units traced are chosen outside its scope.
 from __future__ import annotations
 
 import time
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from serialtrace.bench import queries
 from serialtrace.bench.answers import Key
-from serialtrace.bench.stats import Load, run_clients
+from serialtrace.bench.stats import Latencies, Load, run_clients, time_calls
 from serialtrace.gateway.testing import ADMIN, OPERATOR, PLANNER, QUALITY, GraphClient
 
 # The benchmark's own products, bin and supplier for the write figures.
@@ -24,6 +25,8 @@ PART_SKU = "BENCHW-PART"
 MATERIAL_SKU = "BENCHW-MAT"
 BIN = "BENCHW-BIN"
 SUPPLIER = "BENCHW-SUP"
+GS1_SKU = "BENCHW-GS1"
+GS1_GTIN = "09506000134352"  # GS1's example GTIN
 
 
 class BenchError(RuntimeError):
@@ -209,3 +212,38 @@ def release_recall_hold(graph: GraphClient, recall_id: str, run: str) -> None:
     ]
     for hold_id in sorted({h["id"] for h in holds}):
         graph.data(queries.RELEASE_HOLD, {"id": hold_id, "key": f"bench:{run}:release:{hold_id}"})
+
+
+@dataclass(frozen=True)
+class Gs1Figures:
+    scan: Latencies  # scan of a 6-AI element string, ms each
+    label: Latencies  # GET /labels/unit/....png, ms each
+    ais: int
+
+
+def gs1_scan_and_label(url: str, run: str, samples: int, time_cap: float) -> Gs1Figures:
+    """`scan` of a GS1 DataMatrix's element string with six AIs (GTIN, serial, lot,
+    expiry, net weight, order number) and the PNG label of the same unit, one client."""
+    GraphClient(url, ADMIN).data(queries.GS1_FIXTURE, {"sku": GS1_SKU, "gtin": GS1_GTIN})
+    serial = f"G{run}"
+    GraphClient(url, OPERATOR).data(
+        queries.RECEIVE,
+        {"sku": GS1_SKU, "serials": [serial], "supplier": SUPPLIER, "bin": BIN,
+         "key": f"bench:{run}:gs1-unit"},
+    )  # fmt: skip
+    code = f"]d201{GS1_GTIN}21{serial}\x1d10LOT-{run}\x1d172712313103001250400PO-{run}"
+    graph = GraphClient(url, OPERATOR)
+    found = graph.data(queries.SCAN, {"code": code})["scan"]
+    if found["unit"] != {"sku": GS1_SKU, "serial": serial} or len(found["elements"]) != 6:
+        raise BenchError(f"scan of {code!r} answered {found}")
+    scans = time_calls(lambda _: graph.data(queries.SCAN, {"code": code}), samples, time_cap)
+    label_url = url.removesuffix("/graphql") + f"/labels/unit/{GS1_SKU}/{serial}.png"
+
+    def label(_: int) -> None:
+        request = urllib.request.Request(label_url, headers={"authorization": f"Bearer {OPERATOR}"})  # noqa: S310 - the suite under test
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            if response.status != 200 or not response.read().startswith(b"\x89PNG"):
+                raise BenchError(f"GET {label_url} did not answer a PNG")
+
+    labels = time_calls(label, samples, time_cap)
+    return Gs1Figures(scan=scans, label=labels, ais=len(found["elements"]))

@@ -9,16 +9,34 @@ int(), no UnicodeDecodeError from percent-decoding).
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from enum import Enum
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
+
+from biip import ParseError
+from biip.gs1_element_strings import GS1ElementString
+from biip.symbology import GS1Symbology
+
+from serialtrace.common.gs1_syntax import (
+    AI_TABLE,
+    AiSpec,
+    Gs1Error,
+    ai_at,
+    check_value,
+)
+from serialtrace.common.gs1_syntax import check_associations as _check_associations
 
 __all__ = [
     "Gs1Error",
     "ScanCode",
     "ScanCodeKind",
+    "ai_title",
+    "expiry_date",
     "format_element_string",
+    "format_raw_element_string",
     "gs1_check_digit",
     "has_valid_check_digit",
     "make_sscc",
@@ -26,13 +44,10 @@ __all__ = [
     "parse_digital_link",
     "parse_element_string",
     "parse_scan",
+    "read_scan",
     "validate_gln",
     "validate_sscc",
 ]
-
-
-class Gs1Error(ValueError):
-    """A GS1 code or value that is malformed; the message says what is wrong."""
 
 
 # ASCII digits only: str.isdigit() also accepts e.g. "²" and Arabic-Indic digits.
@@ -136,243 +151,163 @@ def make_sscc(company_prefix: str, serial_reference: int, extension_digit: int =
     return body + str(gs1_check_digit(body))
 
 
-# --- the application identifiers this codec reads -------------------------------------
-
-
-@dataclass(frozen=True)
-class _Ai:
-    title: str
-    numeric: bool
-    length: int  # the exact length when fixed, else the maximum
-    fixed: bool
-    check_digit: bool = False
-    date: str = ""  # "", "YYMMDD" or "YYMMDDHHMM"
-
-
-def _gln(title: str) -> _Ai:
-    return _Ai(title, True, 13, True, check_digit=True)
-
-
-def _date(title: str) -> _Ai:
-    return _Ai(title, True, 6, True, date="YYMMDD")
-
-
-_AIS: dict[str, _Ai] = {
-    "00": _Ai("SSCC", True, 18, True, check_digit=True),
-    "01": _Ai("GTIN", True, 14, True, check_digit=True),
-    "02": _Ai("GTIN of contained items", True, 14, True, check_digit=True),
-    "10": _Ai("batch/lot", False, 20, False),
-    "11": _date("production date"),
-    "12": _date("due date"),
-    "13": _date("packaging date"),
-    "15": _date("best before date"),
-    "16": _date("sell by date"),
-    "17": _date("expiry date"),
-    "20": _Ai("variant", True, 2, True),
-    "21": _Ai("serial number", False, 20, False),
-    "240": _Ai("additional product id", False, 30, False),
-    "241": _Ai("customer part number", False, 30, False),
-    "250": _Ai("secondary serial number", False, 30, False),
-    "30": _Ai("variable count", True, 8, False),
-    "37": _Ai("count of trade items", True, 8, False),
-    "400": _Ai("customer purchase order number", False, 30, False),
-    "410": _gln("ship to GLN"),
-    "411": _gln("bill to GLN"),
-    "412": _gln("purchased from GLN"),
-    "413": _gln("ship for GLN"),
-    "414": _gln("location GLN"),
-    "415": _gln("invoicing party GLN"),
-    "416": _gln("production or service location GLN"),
-    "417": _gln("party GLN"),
-    "7003": _Ai("expiry date and time", True, 10, True, date="YYMMDDHHMM"),
-}
-
-# How long an AI is follows from its first two digits (GS1 General Specifications);
-# everything not listed here is two digits long.
-_THREE_DIGIT_AI_PREFIXES = frozenset(["23", "24", "25", "40", "41", "42", "71"])
-_FOUR_DIGIT_AI_PREFIXES = frozenset(
-    ["31", "32", "33", "34", "35", "36", "39", "43", "70", "72", "80", "81", "82"]
-)
-
-# Only AIs starting with these two digits are "predefined length" and may be followed by
-# the next AI without a separator. Other fixed-length AIs (7003) still need one.
-_PREDEFINED_LENGTH_PREFIXES = frozenset(
-    {"00", "01", "02", "03", "04", "20", "41"}
-    | {str(n) for n in range(11, 20)}
-    | {str(n) for n in range(31, 37)}
-)
-
-# GS1 AI encodable character set 82.
-_CSET82 = re.compile(r"[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]+")
-_CSET82_TEXT = "A-Z a-z 0-9 ! \" % & ' ( ) * + , - . / : ; < = > ? _"
+# --- the application identifiers ------------------------------------------------------
+# The whole AI table (titles, formats, content checks, required and excluded
+# companions, Digital Link roles) comes from GS1's Barcode Syntax Dictionary; see
+# serialtrace.common.gs1_syntax.
 
 _GS = "\x1d"  # ASCII group separator: what FNC1 between fields is transmitted as
 _GS_TEXT_FORMS = ("<GS>", "{GS}")  # what keyboard-wedge scanners type instead of GS
-_SYMBOLOGY_ID = re.compile(r"\][A-Za-z][0-9A-Za-z]")
-# Symbology identifiers whose data is a GS1 element string (GS1-128, GS1 DataBar,
-# GS1 DataMatrix, GS1 QR Code, GS1 DotCode).
-_ELEMENT_STRING_SYMBOLOGIES = frozenset({"]C1", "]e0", "]d2", "]Q3", "]J1"})
-# EAN-13 / UPC-A and EAN-8 carry just a GTIN, without an AI.
-_GTIN_SYMBOLOGIES = {"]E0": 13, "]E4": 8}
-
-_BRACKETED_AI = re.compile(r"\((\d{2,4})\)")
-_LEADING_BRACKETS = re.compile(r"\(([^()]{0,10})\)")
 
 
-def _ai_length(prefix: str) -> int:
-    if prefix in _THREE_DIGIT_AI_PREFIXES:
-        return 3
-    return 4 if prefix in _FOUR_DIGIT_AI_PREFIXES else 2
+def ai_title(ai: str) -> str:
+    """GS1's data title of an AI, e.g. "BATCH/LOT" for (10); raises Gs1Error for an AI
+    that GS1 does not define."""
+    return _spec(ai).title
 
 
-def _days_in_month(yy: int, month: int) -> int:
-    if month == 2:
-        # GS1's century rule currently puts every YY in 1951-2050, so YY % 4 == 0 is
-        # exactly the leap years (2000 was one).
-        return 29 if yy % 4 == 0 else 28
-    return 30 if month in (4, 6, 9, 11) else 31
+def expiry_date(ais: dict[str, str]) -> date | None:
+    """The expiry date (17) as a date, if the AIs carry one: GS1's sliding century for
+    YY, and day 00 as the last day of the month (biip reads it)."""
+    value = ais.get("17")
+    if value is None:
+        return None
+    try:
+        parsed = GS1ElementString.parse("17" + value).date
+    except ParseError as error:
+        raise Gs1Error(f"AI (17) {value!r} is not a date: {error}") from None
+    return parsed
 
 
-def _check_date(ai: str, value: str, pattern: str) -> None:
-    yy, month, day = int(value[0:2]), int(value[2:4]), int(value[4:6])
-    if not 1 <= month <= 12:
-        raise Gs1Error(
-            f"AI ({ai}) expects a date {pattern}, got {value!r}: month {value[2:4]} is not 01-12"
-        )
-    last = _days_in_month(yy, month)
-    # Day 00 means "end of the month" for the YYMMDD AIs, but not for a date-time.
-    first = 0 if pattern == "YYMMDD" else 1
-    if not first <= day <= last:
-        raise Gs1Error(
-            f"AI ({ai}) expects a date {pattern}, got {value!r}: "
-            f"day {value[4:6]} is not {first:02d}-{last:02d} for month {value[2:4]}"
-        )
-    if pattern == "YYMMDDHHMM" and (int(value[6:8]) > 23 or int(value[8:10]) > 59):
-        raise Gs1Error(
-            f"AI ({ai}) expects a date and time {pattern}, got {value!r}: "
-            f"{value[6:8]}:{value[8:10]} is not a time of day"
-        )
-
-
-def _check_value(ai: str, value: str) -> str:
-    spec = _AIS[ai]
-    if not value:
-        raise Gs1Error(f"AI ({ai}) {spec.title} has no value")
-    unit = "digits" if spec.numeric else "characters"
-    if spec.numeric and not _DIGITS.fullmatch(value):
-        raise Gs1Error(f"AI ({ai}) {spec.title} must be digits only, got {_show(value)}")
-    if spec.fixed and len(value) != spec.length:
-        pattern = f" {spec.date}" if spec.date else ""
-        raise Gs1Error(f"AI ({ai}) expects {spec.length} {unit}{pattern}, got {_show(value)}")
-    if not spec.fixed and len(value) > spec.length:
-        raise Gs1Error(
-            f"AI ({ai}) {spec.title} allows at most {spec.length} {unit}, got {len(value)}"
-        )
-    if not spec.numeric and not _CSET82.fullmatch(value):
-        bad = next(ch for ch in value if not _CSET82.fullmatch(ch))
-        raise Gs1Error(
-            f"AI ({ai}) {spec.title} contains {bad!r}, which is outside the GS1 character "
-            f"set 82 ({_CSET82_TEXT})"
-        )
-    if spec.date:
-        _check_date(ai, value, spec.date)
-    if spec.check_digit:
-        expected = gs1_check_digit(value[:-1])
-        if int(value[-1]) != expected:
-            raise Gs1Error(
-                f"AI ({ai}) {spec.title} {value} has check digit {value[-1]}, expected {expected}"
-            )
-    return value
+def _spec(ai: str) -> AiSpec:
+    spec = AI_TABLE.get(ai)
+    if spec is None:
+        raise Gs1Error(f"unknown application identifier ({_show(ai, 10)[1:-1]})")
+    return spec
 
 
 def _add(ais: dict[str, str], ai: str, value: str) -> None:
-    if ai not in _AIS:
-        raise Gs1Error(f"unknown application identifier ({ai})")
+    spec = _spec(ai)
     if ai in ais:
-        raise Gs1Error(f"AI ({ai}) appears more than once")
-    ais[ai] = _check_value(ai, value)
+        # Two reads of one label joined, or the same AI on two carriers of one item:
+        # the same value again is one element; a different one is a contradiction.
+        if ais[ai] != value:
+            raise Gs1Error(
+                f"AI ({ai}) {spec.title} appears twice with different values: "
+                f"{_show(ais[ai])} and {_show(value)}"
+            )
+        return
+    check_value(spec, value)
+    ais[ai] = value
+
+
+def _finish(ais: dict[str, str], check_associations: bool) -> dict[str, str]:
+    if not ais:
+        raise Gs1Error("the element string holds no application identifiers")
+    if check_associations:
+        _check_associations(ais)
+    return ais
 
 
 # --- element strings ------------------------------------------------------------------
 
 
 def _parse_bracketed(text: str) -> dict[str, str]:
-    first = _BRACKETED_AI.match(text)
-    if first is None:
-        leading = _LEADING_BRACKETS.match(text)
-        if leading is None:
-            raise Gs1Error(f"expected an AI in brackets such as (01) at the start of {_show(text)}")
-        raise Gs1Error(f"unknown application identifier ({leading.group(1)})")
-    # A value runs up to the next "(NN)"; a lone "(" or "(X)" inside a value is data.
-    # (A value that itself contains "(NN)" is ambiguous in this human-readable form.)
-    marks = list(_BRACKETED_AI.finditer(text))
+    # "(" always opens an AI; a "(" that is data is written "\(" (as GS1's Syntax
+    # Engine writes it), since "(10)A(21)B" could otherwise mean either.
     ais: dict[str, str] = {}
-    for mark, following in zip(marks, [*marks[1:], None], strict=True):
-        end = following.start() if following else len(text)
-        _add(ais, mark.group(1), text[mark.end() : end])
+    at = 0
+    while at < len(text):
+        if text[at] != "(":
+            raise Gs1Error(f"expected an AI in brackets such as (01) at {_show(text[at:])}")
+        close = text.find(")", at)
+        if close < 0:
+            raise Gs1Error(f"the AI bracket in {_show(text[at:])} is never closed")
+        ai = text[at + 1 : close]
+        value: list[str] = []
+        at = close + 1
+        while at < len(text) and text[at] != "(":
+            if text.startswith("\\(", at):
+                value.append("(")
+                at += 2
+            else:
+                value.append(text[at])
+                at += 1
+        _add(ais, ai, "".join(value))
     return ais
 
 
 def _parse_raw(raw: str) -> dict[str, str]:
     ais: dict[str, str] = {}
-    at = 0
+    at = 1 if raw.startswith(_GS) else 0  # a leading FNC1 is the GS1 flag, not a field end
     while at < len(raw):
-        if raw[at] == _GS:  # separators between fields, and a leading or doubled one
-            at += 1
-            continue
-        prefix = raw[at : at + 2]
-        if not (len(prefix) == 2 and _DIGITS.fullmatch(prefix)):
+        spec = ai_at(raw, at)
+        if spec is None:
             raise Gs1Error(
-                f"expected an application identifier at position {at}, "
-                f"got {_show(raw[at : at + 8])}"
+                f"no known application identifier starts at position {at}: "
+                f"{_show(raw[at : at + 8])}"
             )
-        ai = raw[at : at + _ai_length(prefix)]
-        if ai not in _AIS:
-            raise Gs1Error(f"unknown application identifier ({ai}) at position {at}")
-        start = at + len(ai)
-        if prefix in _PREDEFINED_LENGTH_PREFIXES:
-            end = min(start + _AIS[ai].length, len(raw))
+        start = at + len(spec.ai)
+        separator = raw.find(_GS, start)
+        field_end = len(raw) if separator < 0 else separator
+        if spec.predefined_length:
+            end = start + spec.max_length
+            if end > field_end:
+                raise Gs1Error(
+                    f"AI ({spec.ai}) {spec.title} expects {spec.max_length} characters, "
+                    f"got {field_end - start}: {_show(raw[start:field_end])}"
+                )
         else:
-            separator = raw.find(_GS, start)
-            end = len(raw) if separator < 0 else separator
-        _add(ais, ai, raw[start:end])
+            end = field_end
+        _add(ais, spec.ai, raw[start:end])
         at = end
-    if not ais:
-        raise Gs1Error("the element string holds no application identifiers")
+        if raw.startswith(_GS, at):
+            at += 1
+            if raw.startswith(_GS, at):
+                raise Gs1Error(f"two separators in a row at position {at - 1}")
     return ais
 
 
-def parse_element_string(text: str) -> dict[str, str]:
-    """AI -> value from a GS1 element string, validated.
+def parse_element_string(text: str, *, check_associations: bool = True) -> dict[str, str]:
+    """AI -> value from a GS1 element string, validated against GS1's Syntax Dictionary.
 
     Reads the bracketed human-readable form "(01)09506000134352(21)SN123" and the raw
     form a scanner transmits: "0109506000134352" "21SN123" "\\x1d" "10LOT1", optionally
-    behind a symbology identifier (]C1, ]e0, ]d2, ]Q3, ]J1; ]E0 and ]E4 give a bare
-    EAN-13/UPC-A or EAN-8 GTIN). The GS separator (ASCII 29) may also appear as the
-    text "<GS>" or "{GS}". Predefined-length AIs (00, 01, 02, 11-17, 20, 41x) need no
-    separator after them; all others end at a separator or the end of the input.
+    behind a symbology identifier that carries GS1 element strings (]C1, ]e0, ]d2, ]Q3,
+    ]J1). The GS separator (ASCII 29) may also appear as the text "<GS>" or "{GS}".
+    Predefined-length AIs (00, 01, 11-17, 31xx ...) need no separator after them; all
+    others end at a separator or at the end of the input.
 
-    Raises Gs1Error on empty input, unknown or repeated AIs, wrong lengths, characters
-    outside what the AI allows, impossible dates and wrong check digits.
+    The same AI twice with the same value counts once (two reads of one label joined);
+    with different values it is an error. With check_associations (the default), the
+    AIs must also satisfy GS1's mandatory associations and invalid pairs, e.g. (21)
+    needs (01) and (01) must not be paired with (02).
+
+    Raises Gs1Error on empty input, unknown AIs, wrong lengths, characters outside what
+    the AI allows (a trailing space is one), impossible dates, wrong check digits and
+    broken association rules.
     """
-    text = text.strip()
     if not text:
         raise Gs1Error("the element string is empty")
-    symbology = _SYMBOLOGY_ID.match(text)
+    symbology = _symbology(text)
     if symbology:
-        sid, text = symbology.group(), text[symbology.end() :]
-        if sid in _GTIN_SYMBOLOGIES:
-            size = _GTIN_SYMBOLOGIES[sid]
-            return {"01": _checked(text, f"GTIN-{size} after {sid}", (size,)).zfill(14)}
-        if sid not in _ELEMENT_STRING_SYMBOLOGIES:
-            raise Gs1Error(f"symbology identifier {sid} does not carry GS1 element strings")
+        if symbology not in _ELEMENT_STRING_SYMBOLOGIES:
+            raise Gs1Error(f"symbology identifier {symbology} does not carry GS1 element strings")
+        text = text[3:]
         if not text:
-            raise Gs1Error(f"the element string after {sid} is empty")
-    if text.startswith("("):
-        return _parse_bracketed(text)
+            raise Gs1Error(f"the element string after {symbology} is empty")
+        ais = _parse_raw(_with_gs(text))
+    elif text.startswith("("):
+        ais = _parse_bracketed(text)
+    else:
+        ais = _parse_raw(_with_gs(text))
+    return _finish(ais, check_associations)
+
+
+def _with_gs(text: str) -> str:
     for form in _GS_TEXT_FORMS:
         text = text.replace(form, _GS)
-    return _parse_raw(text)
+    return text
 
 
 def format_element_string(ais: dict[str, str]) -> str:
@@ -387,78 +322,216 @@ def format_element_string(ais: dict[str, str]) -> str:
     checked: dict[str, str] = {}
     for ai, value in ais.items():
         _add(checked, ai, value)
+    _check_associations(checked)
     order = sorted(checked, key=lambda ai: (ai not in ("00", "01", "02"), ai))
-    return "".join(f"({ai}){checked[ai]}" for ai in order)
+    return "".join(f"({ai}){checked[ai].replace('(', chr(92) + '(')}" for ai in order)
+
+
+def format_raw_element_string(ais: dict[str, str]) -> str:
+    """The element string as a barcode carries it after its leading FNC1: AIs in the
+    order of format_element_string, a GS (ASCII 29) after every value that does not
+    have a predefined length, except the last."""
+    order = sorted(ais, key=lambda ai: (ai not in ("00", "01", "02"), ai))
+    parts = []
+    for i, ai in enumerate(order):
+        parts.append(ai + ais[ai])
+        if i < len(order) - 1 and not _spec(ai).predefined_length:
+            parts.append(_GS)
+    return "".join(parts)
 
 
 # --- GS1 Digital Link -----------------------------------------------------------------
 
-_DIGITAL_LINK_ALPHA = {"gtin": "01", "sscc": "00", "gln": "414", "lot": "10", "ser": "21"}
-_PRIMARY_KEYS = frozenset({"00", "01", "414", "417"})
-# Which AIs may follow each primary key in the path; the rest belong in the query.
-_KEY_QUALIFIERS: dict[str, frozenset[str]] = {"01": frozenset({"10", "21"})}
+# Short names from GS1 Digital Link 1.0/1.1, still printed on labels in the field.
+_DIGITAL_LINK_ALPHA = {
+    "gtin": "01",
+    "cpv": "22",
+    "lot": "10",
+    "ser": "21",
+    "sscc": "00",
+    "gln": "414",
+    "glnx": "254",
+    "party": "417",
+    "grai": "8003",
+    "giai": "8004",
+    "gsrn": "8018",
+    "gsrnp": "8017",
+    "srin": "8019",
+    "gdti": "253",
+    "ginc": "401",
+    "gsin": "402",
+    "itip": "8006",
+    "cpid": "8010",
+    "cpsn": "8011",
+    "gcn": "255",
+    "gmn": "8013",
+}
+_SCHEMES = ("https://", "http://", "HTTPS://", "HTTP://")
+# RFC 3986: unreserved, reserved and "%" of a percent-encoding.
+_URI_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
+_DOMAIN = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]*)?|\[[0-9A-Fa-f:.]+\](:[0-9]*)?")
+_BASE64URL = re.compile(r"[A-Za-z0-9_\-]+")
 
 
-def parse_digital_link(uri: str) -> dict[str, str]:
+def _decode(part: str, what: str) -> str:
+    try:
+        value = unquote(part, errors="strict")
+    except UnicodeDecodeError:
+        raise Gs1Error(f"{what} {_show(part)} is not valid percent-encoded UTF-8") from None
+    if "\x00" in value:
+        raise Gs1Error(f"{what} {_show(part)} decodes to a NUL character")
+    return value
+
+
+def _find_primary_key(segments: list[str]) -> int | None:
+    # The GS1 part ends the path as AI/value pairs; walk it from the right so that a
+    # prefix path (which may contain anything) is never mistaken for it.
+    for i in range(len(segments) - 2, -1, -2):
+        ai = _DIGITAL_LINK_ALPHA.get(segments[i], segments[i])
+        spec = AI_TABLE.get(ai)
+        if spec is None:
+            return None
+        if spec.dl_primary_key:
+            return i
+    return None
+
+
+def _is_qualifier_sequence_of(sequence: tuple[str, ...], qualifiers: list[str]) -> bool:
+    it = iter(sequence)
+    return all(q in it for q in qualifiers)  # an ordered subsequence
+
+
+def _is_qualifier_sequence(key: AiSpec, qualifiers: list[str]) -> bool:
+    return any(_is_qualifier_sequence_of(s, qualifiers) for s in key.dl_qualifiers or ((),))
+
+
+def parse_digital_link(uri: str, *, check_associations: bool = True) -> dict[str, str]:
     """AI -> value from a GS1 Digital Link URI, validated.
 
     Any http(s) host and any path prefix before the GS1 part is accepted, e.g.
     https://id.gs1.org/01/09506000134352/21/SN123 or
-    https://example.com/some/prefix/gtin/96385074/lot/L7?17=261231. Path values are
-    percent-decoded; a GTIN may be 8, 12, 13 or 14 digits and comes back as 14. Numeric
-    query keys are further AIs; other query keys (linkType, utm_...) are ignored.
+    https://example.com/some/prefix/01/09506000134352/10/L7?17=261231. The path holds a
+    primary key (00, 01, 253, 414, 8003, 8004 ...) and its key qualifiers in GS1's order
+    (for 01: 22, 10, 21, or 235); the query string holds data attributes (17, 3103,
+    3922 ...). Values are percent-decoded. For labels printed under Digital Link 1.1,
+    short names (/gtin/, /lot/, /ser/ ...) and GTIN-8, -12 and -13 are read too (a GTIN
+    comes back as 14 digits). A compressed Digital Link is decompressed first. Query
+    keys that are not numbers (linkType, utm_...) are ignored.
 
-    Raises Gs1Error for a non-http(s) URI, a path without a primary key (00, 01, 414,
-    417) and for every value an element string would reject.
+    Raises Gs1Error for a URI that is not http(s), has characters a URI cannot hold,
+    no primary key, an empty path segment or query value, a qualifier in the query
+    string, an attribute in the path, a repeated AI, and for every value or
+    combination an element string would reject.
     """
-    try:
-        parts = urlsplit(uri.strip())
-    except ValueError as exc:  # e.g. an unbalanced "[" in the host
-        raise Gs1Error(f"not a valid URI ({exc}): {_show(uri)}") from None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise Gs1Error(f"a GS1 Digital Link must be an http(s) URI with a host, got {_show(uri)}")
-    # Split before decoding so that %2F stays inside a value.
-    segments = [s for s in parts.path.split("/") if s]
-    keys = [_DIGITAL_LINK_ALPHA.get(s, unquote(s)) for s in segments]
-    # The GS1 part ends the path as key/value pairs; walk it from the right so that a
-    # prefix path (which may contain anything) is never mistaken for it.
-    start = None
-    for i in range(len(segments) - 2, -1, -2):
-        if keys[i] in _PRIMARY_KEYS:
-            start = i
-            break
-        if not _DIGITS.fullmatch(keys[i]):
-            break
+    scheme = next((s for s in _SCHEMES if uri.startswith(s)), None)
+    if scheme is None:
+        raise Gs1Error(f"a GS1 Digital Link must start with http:// or https://, got {_show(uri)}")
+    if not _URI_CHARACTERS.fullmatch(uri):
+        bad = next(ch for ch in uri if not _URI_CHARACTERS.fullmatch(ch))
+        raise Gs1Error(f"the URI contains {bad!r}, which a URI cannot hold unencoded")
+    rest = uri[len(scheme) :].partition("#")[0]
+    rest, _, query = rest.partition("?")
+    domain, slash, path = rest.partition("/")
+    if not domain or not slash:
+        raise Gs1Error(f"the URI needs a host and a path: {_show(uri)}")
+    if not _DOMAIN.fullmatch(domain):
+        raise Gs1Error(f"the URI's host {_show(domain)} is not a domain name or address")
+    segments = path.split("/")
+    start = _find_primary_key(segments)
     if start is None:
+        expanded = _decompressed(uri, segments)
+        if expanded is not None:
+            return parse_digital_link(expanded, check_associations=check_associations)
         raise Gs1Error(
             "the URI path has no GS1 primary key such as /01/<GTIN>, /00/<SSCC> or "
-            f"/414/<GLN>: {_show(parts.path)}"
+            f"/414/<GLN>: {_show('/' + path)}"
         )
-    primary = keys[start]
+    key = AI_TABLE[_DIGITAL_LINK_ALPHA.get(segments[start], segments[start])]
     ais: dict[str, str] = {}
+    qualifiers: list[str] = []
     for i in range(start, len(segments), 2):
-        ai, value = keys[i], unquote(segments[i + 1])
-        if ai not in _AIS:
-            raise Gs1Error(f"unknown application identifier ({ai})")
-        if i > start and ai not in _KEY_QUALIFIERS.get(primary, frozenset()):
-            raise Gs1Error(
-                f"AI ({ai}) cannot follow ({primary}) in a Digital Link path; "
-                f"put it in the query string as ?{ai}=..."
-            )
-        if ai == "01":
+        ai = _DIGITAL_LINK_ALPHA.get(segments[i], segments[i])
+        value = _decode(segments[i + 1], f"the path value of AI ({ai})")
+        if not value:
+            raise Gs1Error(f"AI ({ai}) has an empty value in the URI path")
+        if i > start:
+            qualifiers.append(ai)
+        if ai == "01" and _DIGITS.fullmatch(value) and len(value) in (8, 12, 13):
             value = normalize_gtin(value)
+        if ai in ais:
+            raise Gs1Error(f"AI ({ai}) appears more than once in the URI path")
         _add(ais, ai, value)
-    # Split by hand rather than parse_qsl: that turns "+" (allowed in GS1 values) into
-    # a space and silently drops "?17=" instead of reporting the missing value.
-    for pair in parts.query.split("&"):
-        key, _, value = pair.partition("=")
-        ai = _DIGITAL_LINK_ALPHA.get(unquote(key), unquote(key))
-        if _DIGITS.fullmatch(ai):
-            _add(ais, ai, unquote(value))
-    return ais
+    if not _is_qualifier_sequence(key, qualifiers):
+        allowed = " or ".join("/".join(s) for s in key.dl_qualifiers) or "none"
+        raise Gs1Error(
+            f"the path {_show('/' + '/'.join(segments[start:]))} is not a valid key and "
+            f"qualifiers for ({key.ai}) {key.title}; qualifiers allowed in this order: "
+            f"{allowed}"
+        )
+    # A qualifier of the key belongs in the path, never in the query string; with
+    # /01/…/235/… (the alternative to 22, 10, 21) a (10) is an ordinary attribute.
+    path_qualifiers = {
+        q for s in key.dl_qualifiers if _is_qualifier_sequence_of(s, qualifiers) for q in s
+    }
+    for pair in query.split("&"):
+        if not pair:
+            continue
+        name, _, raw_value = pair.partition("=")
+        if not _DIGITS.fullmatch(name):
+            continue  # linkType, context, utm_... are for the resolver, not data
+        spec = AI_TABLE.get(name)
+        if spec is None:
+            raise Gs1Error(f"unknown application identifier ({name[:10]}) in the query string")
+        if name in path_qualifiers:
+            raise Gs1Error(
+                f"AI ({name}) {spec.title} qualifies ({key.ai}) and belongs in the path: "
+                f".../{key.ai}/<value>/{name}/<value>, not ?{name}=..."
+            )
+        if not spec.dl_attribute:
+            raise Gs1Error(f"AI ({name}) {spec.title} is not a Digital Link data attribute")
+        # In a query string "+" is a space (HTML form encoding); a "+" in a value is
+        # written %2B.
+        value = _decode(raw_value.replace("+", " "), f"the query value of AI ({name})")
+        if not value:
+            raise Gs1Error(f"AI ({name}) {spec.title} has an empty value in the query string")
+        if name in ais:
+            raise Gs1Error(f"AI ({name}) {spec.title} appears more than once in the URI")
+        _add(ais, name, value)
+    return _finish(ais, check_associations)
+
+
+def _decompressed(uri: str, segments: list[str]) -> str | None:
+    """The uncompressed form of a compressed GS1 Digital Link, or None when the last
+    path segment is not one."""
+    last = segments[-1] if segments else ""
+    if len(last) < 8 or not _BASE64URL.fullmatch(last):
+        return None
+    from gs1 import decompress_gs1_digital_link  # type: ignore[import-untyped]
+
+    # gs1-compression logs a stack trace (to a logger it names "__name__") for every
+    # input it cannot read; a URI that simply is not compressed is not worth one.
+    logging.getLogger("__name__").setLevel(logging.CRITICAL)
+    try:
+        expanded = decompress_gs1_digital_link(uri.partition("?")[0], False)
+    except Exception:  # any failure means "not a compressed Digital Link"
+        return None
+    return expanded if isinstance(expanded, str) and expanded != uri else None
 
 
 # --- what a scanner read --------------------------------------------------------------
+
+_SYMBOLOGY_ID = re.compile(r"\][A-Za-z][0-9A-Za-z]")
+# biip knows these symbologies except GS1 DotCode (]J1), which it does not list.
+_ELEMENT_STRING_SYMBOLOGIES = frozenset(
+    {f"]{s.value}" for s in GS1Symbology.with_gs1_messages()} | {"]J1"}
+)
+_GTIN_SYMBOLOGIES = {f"]{s.value}": s for s in GS1Symbology.with_gtin()}
+_GTIN_LENGTHS = {"E0": 13, "E4": 8, "I1": 14}
+
+
+def _symbology(text: str) -> str | None:
+    match = _SYMBOLOGY_ID.match(text)
+    return match.group() if match else None
 
 
 class ScanCodeKind(Enum):
@@ -482,20 +555,18 @@ class ScanCode:
     sscc: str | None = None
     # A dict is unhashable; leaving it out of the hash keeps ScanCode hashable.
     ais: dict[str, str] = field(default_factory=dict, hash=False)
-    # The scan without surrounding whitespace (and without a symbology identifier that
+    # The scan without surrounding line breaks (and without a symbology identifier that
     # carries no GS1 data), i.e. the value to look up for an ALIAS.
     raw: str
 
 
 # Raw element strings that start with a complete SSCC or GTIN: clearly meant as GS1.
-_RAW_PRIMARY_KEY = re.compile(r"(00[0-9]{18}|0[12][0-9]{14})")
+_RAW_PRIMARY_KEY = re.compile(r"(00[0-9]{18}|0[123][0-9]{14})")
 
 
 def _looks_like_element_string(text: str) -> bool:
     return (
         text.startswith("(")
-        or text[:3] in _ELEMENT_STRING_SYMBOLOGIES
-        or text[:3] in _GTIN_SYMBOLOGIES
         or _GS in text
         or any(form in text for form in _GS_TEXT_FORMS)
         or _RAW_PRIMARY_KEY.match(text) is not None
@@ -513,43 +584,76 @@ def _try_element_string(text: str) -> dict[str, str] | None:
     return ais if ("00" in ais or "01" in ais) else None
 
 
-def parse_scan(code: str) -> ScanCode:
-    """Classify and parse what a handheld scanner read.
+def _gtin_scan(symbology: str, data: str) -> dict[str, str]:
+    size = _GTIN_LENGTHS[symbology[1:]]
+    name = _GTIN_SYMBOLOGIES[symbology].name.replace("_", "-")
+    if not _DIGITS.fullmatch(data):
+        raise Gs1Error(f"a {name} scan ({symbology}) must be digits only, got {_show(data)}")
+    if len(data) != size:
+        raise Gs1Error(f"a {name} scan ({symbology}) must be {size} digits, got {len(data)}")
+    return {"01": normalize_gtin(data)}
 
-    - http(s) URI: a GS1 Digital Link;
-    - 18 digits: a bare SSCC;
-    - starts with "(" or a GS1 symbology identifier, contains a GS separator (or the
-      text <GS> / {GS}), or starts with 00 + 18 digits or 01/02 + 14 digits: a GS1
-      element string; other codes of 16 or more characters that start with two digits
-      are GS1 only if they parse cleanly and hold an SSCC or GTIN;
-    - anything else (a MAC address, an IMEI, "SN-123"): an ALIAS with only `raw` set.
+
+def read_scan(code: str, *, check_associations: bool = True) -> dict[str, str] | None:
+    """AI -> value for what a handheld scanner transmitted, or None for data that is
+    not GS1 (a plain barcode: an alias, a MAC address ...).
+
+    Reads, with or without a symbology identifier in front: GS1 element strings behind
+    ]C1 (GS1-128), ]e0 (GS1 DataBar), ]d2 (GS1 DataMatrix), ]Q3 (GS1 QR Code) and ]J1
+    (GS1 DotCode); a GTIN behind ]E0 (EAN-13/UPC-A), ]E4 (EAN-8) and ]I1 (ITF-14); a
+    GS1 Digital Link URI behind any other identifier (]Q1, ]d1, ]J0 ...) or none;
+    without an identifier also the bracketed form, a bare 18-digit SSCC and a raw
+    element string that starts with a complete SSCC or GTIN (or holds a separator).
+    The symbology identifier is stripped. Line breaks around the scan (what a wedge
+    scanner appends) are ignored; spaces are data.
+
+    Raises Gs1Error for data that is meant as GS1 but breaks its rules.
+    """
+    text = code.strip("\r\n")
+    if not text:
+        raise Gs1Error("the scan is empty")
+    symbology = _symbology(text)
+    if symbology:
+        data = text[3:]
+        if symbology in _ELEMENT_STRING_SYMBOLOGIES:
+            if not data:
+                raise Gs1Error(f"the scan holds only the symbology identifier {symbology}")
+            return _finish(_parse_raw(_with_gs(data)), check_associations)
+        if symbology in _GTIN_SYMBOLOGIES:
+            return _gtin_scan(symbology, data)
+        # A plain symbology (]Q1 QR Code, ]d1 Data Matrix, ]C0 Code 128 ...): its data is
+        # a Digital Link or not GS1 at all.
+        if data.startswith(_SCHEMES):
+            return parse_digital_link(data, check_associations=check_associations)
+        return None
+    if text.startswith(_SCHEMES):
+        return parse_digital_link(text, check_associations=check_associations)
+    if len(text) == 18 and _DIGITS.fullmatch(text):
+        return {"00": validate_sscc(text)}
+    if _looks_like_element_string(text):
+        return parse_element_string(text, check_associations=check_associations)
+    if len(text) >= 16 and _DIGITS.fullmatch(text[:2]):
+        return _try_element_string(text)
+    return None
+
+
+def parse_scan(code: str) -> ScanCode:
+    """Classify and parse what a handheld scanner read (see read_scan for the forms).
 
     Kind: SSCC (00) -> PACKAGE; GTIN (01) with serial (21) -> UNIT, with lot (10) ->
-    LOT, alone -> PRODUCT. A scan that is clearly meant as GS1 but is malformed (bad
-    check digit, bad date, unknown AI) raises Gs1Error rather than becoming an ALIAS,
-    and so does GS1 that names none of these (e.g. only a lot, or a GLN).
+    LOT, alone -> PRODUCT; data that is not GS1 (a MAC address, an IMEI, "SN-123") ->
+    ALIAS with only `raw` set. A scan that is clearly meant as GS1 but is malformed
+    (bad check digit, bad date, unknown AI, broken association) raises Gs1Error rather
+    than becoming an ALIAS, and so does GS1 that names none of these (e.g. a GLN).
     """
-    raw = code.strip()
-    if not raw:
-        raise Gs1Error("the scan is empty")
-    symbology = _SYMBOLOGY_ID.match(raw)
-    sid = symbology.group() if symbology else ""
-    if symbology and sid not in _ELEMENT_STRING_SYMBOLOGIES and sid not in _GTIN_SYMBOLOGIES:
+    raw = code.strip("\r\n")
+    ais = read_scan(raw)
+    symbology = _symbology(raw)
+    if symbology and symbology not in _ELEMENT_STRING_SYMBOLOGIES | set(_GTIN_SYMBOLOGIES):
         # e.g. ]Q1 (plain QR) or ]C0 (plain Code 128): the data after it is what counts.
-        raw = raw[symbology.end() :].strip()
+        raw = raw[3:]
         if not raw:
-            raise Gs1Error(f"the scan holds only the symbology identifier {sid}")
-    ais: dict[str, str] | None
-    if raw[:8].lower().startswith(("http://", "https://")):
-        ais = parse_digital_link(raw)
-    elif len(raw) == 18 and _DIGITS.fullmatch(raw):
-        ais = {"00": validate_sscc(raw)}
-    elif _looks_like_element_string(raw):
-        ais = parse_element_string(raw)
-    elif len(raw) >= 16 and _DIGITS.fullmatch(raw[:2]):
-        ais = _try_element_string(raw)
-    else:
-        ais = None
+            raise Gs1Error(f"the scan holds only the symbology identifier {symbology}")
     if ais is None:
         return ScanCode(kind=ScanCodeKind.ALIAS, raw=raw)
     gtin = ais.get("01")

@@ -1,5 +1,6 @@
 """The gateway's HTTP app: /graphql (GraphiQL in development, with its assets under
-/graphiql/assets), /healthz, /readyz, /metrics."""
+/graphiql/assets), /healthz, /readyz, /metrics, /labels/... (GS1 labels, see labels.py) and
+/evidence/... (evidence package downloads, see evidence.py)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from serialtrace.gateway.errors import format_error
 from serialtrace.gateway.evidence import download_endpoint as evidence_download
 from serialtrace.gateway.governance import refresh_forever as governance_refresh
 from serialtrace.gateway.graphiql import ASSET_ROUTE, GraphiQLPage
+from serialtrace.gateway.labels import routes as label_routes
 from serialtrace.gateway.schema import build_schema
 
 log = logging.getLogger(__name__)
@@ -118,6 +120,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/evidence/{package_id}/{file_name}", evidence_download(settings)),
+            *label_routes(settings, state),  # GET /labels/unit/... and /labels/package/...
             Mount("/metrics", make_asgi_app()),
         ],
         lifespan=lifespan,

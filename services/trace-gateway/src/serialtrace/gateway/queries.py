@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC
 
 import strawberry
 
@@ -22,6 +23,7 @@ from serialtrace.gateway.types import (
     AuditEntry,
     Ctx,
     EvidencePackage,
+    Gs1Element,
     LedgerVerification,
     Lot,
     Package,
@@ -60,7 +62,12 @@ async def _product_by_gtin(info: Ctx, gtin: str) -> md.Product:
 
 
 async def scan_code(info: Ctx, code: str) -> ScanResult:
-    """What a scanner read: GS1 element string, Digital Link, SSCC, or an alias value."""
+    """What a scanner read: GS1 element string, Digital Link, SSCC, or an alias value.
+
+    The unit (01+21), the lot (01+10), the package (00) or the product (01 alone);
+    every AI read comes back in `elements`, and what the label says against our
+    records (an expiry that is not the lot's) in `warnings`.
+    """
     context = _ctx(info)
     context.caller()
     try:
@@ -68,25 +75,54 @@ async def scan_code(info: Ctx, code: str) -> ScanResult:
     except gs1.Gs1Error as error:
         raise InvalidArgument(f"not a valid GS1 code: {error}") from None
     kind = scanned.kind
+    elements = [Gs1Element(ai=ai, title=gs1.ai_title(ai), value=v) for ai, v in scanned.ais.items()]
     if kind is gs1.ScanCodeKind.PACKAGE:
         package = await load_package(info, scanned.sscc or "")
         if package is None:
             raise NotFound(f"no package has the SSCC {scanned.sscc}")
-        return ScanResult(kind=ScanKind.PACKAGE, package=package)
+        return ScanResult(kind=ScanKind.PACKAGE, package=package, elements=elements)
     if kind is gs1.ScanCodeKind.ALIAS:
         return await _scan_alias(info, scanned.raw)
     product = await _product_by_gtin(info, scanned.gtin or "")
+    # The unit or lot and the lot's recorded expiry in one round of calls (the lot
+    # loader serves both reads of a lot label with one request).
     if kind is gs1.ScanCodeKind.UNIT:
-        unit = await _unit(info, product.sku, scanned.serial or "")
+        unit, warnings = await asyncio.gather(
+            _unit(info, product.sku, scanned.serial or ""),
+            _label_warnings(info, product.sku, scanned),
+        )
         if unit is None:
             raise NotFound(f"{product.sku} (GTIN {scanned.gtin}) has no unit {scanned.serial}")
-        return ScanResult(kind=ScanKind.UNIT, unit=unit)
+        return ScanResult(kind=ScanKind.UNIT, unit=unit, elements=elements, warnings=warnings)
     if kind is gs1.ScanCodeKind.LOT:
-        lot = await _lot(info, product.sku, scanned.lot or "")
+        lot, warnings = await asyncio.gather(
+            _lot(info, product.sku, scanned.lot or ""),
+            _label_warnings(info, product.sku, scanned),
+        )
         if lot is None:
             raise NotFound(f"{product.sku} (GTIN {scanned.gtin}) has no lot {scanned.lot}")
-        return ScanResult(kind=ScanKind.LOT, lot=lot)
-    return ScanResult(kind=ScanKind.PRODUCT, product=Product.of(product))
+        return ScanResult(kind=ScanKind.LOT, lot=lot, elements=elements, warnings=warnings)
+    warnings = await _label_warnings(info, product.sku, scanned)
+    return ScanResult(
+        kind=ScanKind.PRODUCT, product=Product.of(product), elements=elements, warnings=warnings
+    )
+
+
+async def _label_warnings(info: Ctx, sku: str, scanned: gs1.ScanCode) -> list[str]:
+    """An expiry (17) beside a lot (10) that is not the lot's recorded expiry."""
+    label_expiry = gs1.expiry_date(scanned.ais)
+    if label_expiry is None or scanned.lot is None:
+        return []
+    lot: md.Lot | None = await _ctx(info).loaders.lot.load((sku, scanned.lot))
+    if lot is None or not lot.HasField("expires_at"):
+        return []
+    recorded = lot.expires_at.ToDatetime(tzinfo=UTC).date()
+    if recorded == label_expiry:
+        return []
+    return [
+        f"the label's expiry (17) {label_expiry.isoformat()} disagrees with lot "
+        f"{sku}/{scanned.lot}, which expires {recorded.isoformat()}"
+    ]
 
 
 async def _scan_alias(info: Ctx, value: str) -> ScanResult:

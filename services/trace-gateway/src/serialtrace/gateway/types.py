@@ -26,6 +26,7 @@ from serialtrace.common.timeutil import from_timestamp
 from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway.backends import SERVICES
 from serialtrace.gateway.context import DEGRADABLE, GatewayContext, degrade
+from serialtrace.gateway.labels import Label, LabelFormat, package_label, unit_label
 from serialtrace.gateway.loaders import LotRef, UnitRef, lot_key, unit_key, unit_ref
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.production.v1 import production_pb2 as pp
@@ -670,6 +671,16 @@ class Unit:
     async def product(self, info: Ctx) -> Product:
         return await load_product(info, self.sku)
 
+    @strawberry.field(
+        description="A GS1 DataMatrix label: (01)(21), with (10)(17) when the unit's "
+        "attributes record `lot` and `expiry`."
+    )
+    async def label(self, info: Ctx, format: LabelFormat | None = LabelFormat.SVG) -> Label:
+        _ctx(info).caller()
+        return (
+            await unit_label(_ctx(info), self.sku, self.serial, format or LabelFormat.SVG)
+        ).as_graph()
+
     @strawberry.field
     async def attributes(self, info: Ctx) -> JSON:
         attributes: JSON = _json((await self._registry(info)).attributes_json)
@@ -949,6 +960,11 @@ class Package:
     async def parent(self, info: Ctx) -> Package | None:
         return await load_package(info, self.parent_sscc)
 
+    @strawberry.field(description="A GS1-128 logistic label with the SSCC (00).")
+    async def label(self, info: Ctx, format: LabelFormat | None = LabelFormat.SVG) -> Label:
+        _ctx(info).caller()
+        return (await package_label(_ctx(info), self.sscc, format or LabelFormat.SVG)).as_graph()
+
     @strawberry.field
     def units(self) -> list[Unit]:
         return [Unit.ref(key) for key in self.unit_keys]
@@ -1187,6 +1203,13 @@ class EvidencePackage:
     )
 
 
+@strawberry.type(name="GS1Element")
+class Gs1Element:
+    ai: str
+    title: str = strawberry.field(description="GS1's data title of the AI, e.g. BATCH/LOT.")
+    value: str
+
+
 @strawberry.type
 class ScanResult:
     kind: ScanKind
@@ -1195,6 +1218,14 @@ class ScanResult:
     package: Package | None = None
     product: Product | None = strawberry.field(
         default=None, description="The product, when the code was a GTIN alone."
+    )
+    elements: list[Gs1Element] = strawberry.field(
+        default_factory=list, description="Every AI the scan carried, with its GS1 data title."
+    )
+    warnings: list[str] = strawberry.field(
+        default_factory=list,
+        description="What the label says that disagrees with our records, e.g. an expiry "
+        "date (17) other than the lot's recorded expiry.",
     )
 
 
