@@ -20,8 +20,10 @@ from sqlalchemy import (
     UniqueConstraint,
     bindparam,
     func,
+    literal,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
@@ -344,21 +346,29 @@ def current_edge(session: Session, parent_id: int, component_id: int) -> EdgeRow
 
 
 def where_used(
-    session: Session, node_id: int, limit: int, after_id: int, top_level_only: bool = True
+    session: Session,
+    node_id: int,
+    limit: int,
+    after: tuple[str, str] | None = None,
+    top_level_only: bool = True,
 ) -> tuple[list[NodeRow], int]:
     """Units containing the node at any depth (only top-level ones, installed in nothing,
-    unless told otherwise): one page in node-id order after `after_id`, and the total.
-    Both read the ancestry index."""
+    unless told otherwise): one page in (sku, serial) order after `after`, and the
+    total. Both read the ancestry index; the page is ordered by the nodes' unique
+    (kind, sku, key) index, so the same lot lists the same units in the same order."""
     top_level = (
         select(NodeRow)
         .join(AncestryRow, AncestryRow.ancestor_id == NodeRow.id)
-        .where(AncestryRow.descendant_id == node_id)
+        .where(AncestryRow.descendant_id == node_id, NodeRow.kind == "UNIT")
     )
     if top_level_only:
         top_level = top_level.where(NodeRow.installed_in_id.is_(None))
-    page = list(
-        session.scalars(top_level.where(NodeRow.id > after_id).order_by(NodeRow.id).limit(limit))
-    )
+    page_query = top_level
+    if after is not None:
+        page_query = page_query.where(
+            tuple_(NodeRow.sku, NodeRow.key) > tuple_(literal(after[0]), literal(after[1]))
+        )
+    page = list(session.scalars(page_query.order_by(NodeRow.sku, NodeRow.key).limit(limit)))
     total = session.execute(select(func.count()).select_from(top_level.subquery())).scalar_one()
     return page, int(total)
 

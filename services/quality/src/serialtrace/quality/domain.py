@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Any
 
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument
-from serialtrace.common.validation import parse_json_object
+from serialtrace.common.validation import REASON, TextLimit, check_free_text, parse_json_object
 
 MAX_SUBJECTS = 10_000
 MAX_MEASUREMENTS_BYTES = 65_536
@@ -36,11 +36,9 @@ class QualityStatus(StrEnum):
     REJECTED = "REJECTED"
 
 
-def check_text(value: str, what: str, limit: int = 1000) -> str:
-    value = value.strip()
-    if not value or len(value) > limit:
-        raise InvalidArgument(f"{what} must be 1-{limit} characters (got {len(value)})")
-    return value
+def check_text(value: str, what: str, limit: TextLimit = REASON) -> str:
+    """Required free text (a reason, a meaning, a description), stripped."""
+    return check_free_text(value, what, limit)
 
 
 def check_subjects(units: int, lots: int, what: str) -> None:

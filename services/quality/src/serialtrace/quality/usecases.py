@@ -13,7 +13,7 @@ from serialtrace.common.errors import FailedPrecondition, InvalidArgument, NotFo
 from serialtrace.common.ledger import lot_entity, unit_entity
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
-from serialtrace.common.validation import parse_enum
+from serialtrace.common.validation import DESCRIPTION, parse_enum
 from serialtrace.quality import domain, store
 from serialtrace.quality.domain import Disposition, InspectionKind, QualityStatus, Result
 from serialtrace.quality.production_client import Production
@@ -62,7 +62,7 @@ def open_nonconformance(
     uow: UnitOfWork, units: Sequence[Key], lots: Sequence[Key], description: str, disposition: str
 ) -> store.NonconformanceRow:
     domain.check_subjects(len(units), len(lots), "a nonconformance")
-    description = domain.check_text(description, "description", 2000)
+    description = domain.check_text(description, "description", DESCRIPTION)
     chosen = parse_enum(Disposition, disposition, "disposition") if disposition else None
     row = store.NonconformanceRow(
         id=f"NC-{uuid.uuid4().hex[:12].upper()}",
@@ -90,7 +90,7 @@ def open_nonconformance(
 def close_nonconformance(
     uow: UnitOfWork, ncr_id: str, meaning: str, disposition: str
 ) -> store.NonconformanceRow:
-    meaning = domain.check_text(meaning, "signature meaning", 500)
+    meaning = domain.check_text(meaning, "signature meaning")
     row = uow.session.get(store.NonconformanceRow, ncr_id, with_for_update=True)
     if row is None:
         raise NotFound(f"no nonconformance {ncr_id!r}")
@@ -149,7 +149,7 @@ def place_hold(
 
 
 def release_hold(uow: UnitOfWork, hold_id: str, meaning: str) -> store.HoldRow:
-    meaning = domain.check_text(meaning, "release meaning", 500)
+    meaning = domain.check_text(meaning, "release meaning")
     hold = uow.session.get(store.HoldRow, hold_id, with_for_update=True)
     if hold is None:
         raise NotFound(f"no hold {hold_id!r}")
