@@ -10,6 +10,7 @@ from serialtrace.common.db import Database
 from serialtrace.common.server import GrpcService, ServiceDefinition
 from serialtrace.quality import api
 from serialtrace.quality.config import SERVICE_NAME, load_settings
+from serialtrace.quality.masterdata_client import Masterdata
 from serialtrace.quality.production_client import Production
 from serialtrace.quality.warehouse_client import Warehouse
 
@@ -17,7 +18,10 @@ from serialtrace.quality.warehouse_client import Warehouse
 def _build(settings: ServiceSettings, database: Database) -> Sequence[GrpcService]:
     addrs = settings.common.service_addrs
     return api.grpc_services(
-        database, Production(addrs["production"]), Warehouse(addrs["warehouse"])
+        database,
+        Masterdata(addrs["masterdata"]),
+        Production(addrs["production"]),
+        Warehouse(addrs["warehouse"]),
     )
 
 

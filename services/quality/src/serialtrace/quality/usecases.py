@@ -16,6 +16,7 @@ from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import DESCRIPTION, parse_enum
 from serialtrace.quality import domain, store
 from serialtrace.quality.domain import Disposition, InspectionKind, QualityStatus, Result
+from serialtrace.quality.masterdata_client import Masterdata
 from serialtrace.quality.production_client import Production
 from serialtrace.quality.store import Key
 from serialtrace.quality.warehouse_client import Warehouse
@@ -111,12 +112,19 @@ def close_nonconformance(
 
 
 def place_hold(
-    uow: UnitOfWork, production: Production, reason: str, units: Sequence[Key], lots: Sequence[Key]
+    uow: UnitOfWork,
+    masterdata: Masterdata,
+    production: Production,
+    reason: str,
+    units: Sequence[Key],
+    lots: Sequence[Key],
 ) -> store.HoldRow:
     """Holds the units and lots and, through production's where-used, every unit that
-    contains them at any depth. Production unreachable → UNAVAILABLE, nothing written."""
+    contains them at any depth. Each must exist in masterdata (NOT_FOUND naming those
+    that do not). Masterdata or production unreachable → UNAVAILABLE, nothing written."""
     reason = domain.check_text(reason, "hold reason")
     domain.check_subjects(len(units), len(lots), "a hold")
+    domain.check_all_exist(*masterdata.unknown(sorted(set(units)), sorted(set(lots))))
     covered: set[Key] = set(units)
     for sku, key in sorted(set(lots)):
         covered.update(production.units_containing("LOT", sku, key))
