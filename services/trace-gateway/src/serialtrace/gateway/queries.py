@@ -8,6 +8,7 @@ import strawberry
 
 from serialtrace.common import gs1
 from serialtrace.common.errors import Conflict, InvalidArgument, NotFound
+from serialtrace.common.validation import quote
 from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway.backends import SERVICES
 from serialtrace.gateway.context import GatewayContext
@@ -98,12 +99,12 @@ async def _scan_alias(info: Ctx, value: str) -> ScanResult:
         units = sorted({(u.sku, u.serial) for u in found.units})
     if not units:
         raise NotFound(
-            f"{value[:60]!r} is not a GS1 code, and no unit has it as an alias or serial"
+            f"{quote(value)} is not a GS1 code, and no unit has it as an alias or serial"
         )
     if len(units) > 1:
         named = ", ".join(f"{sku}/{serial}" for sku, serial in units[:5])
         raise Conflict(
-            f"{value[:60]!r} names {len(units)} units ({named}); scan the GS1 code or "
+            f"{quote(value)} names {len(units)} units ({named}); scan the GS1 code or "
             "query unitByAlias with the alias kind"
         )
     return ScanResult(kind=ScanKind.UNIT, unit=Unit(sku=units[0][0], serial=units[0][1]))
