@@ -52,9 +52,10 @@ _FORBIDDEN_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
 _FORBIDDEN_MULTILINE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_INVISIBLE}]")
 
 
-def _forbidden(value: str, multiline: bool) -> str | None:
+def _forbidden(value: str, multiline: bool, allow: str = "") -> str | None:
     """What is wrong with the characters of `value`, or None."""
-    found = (_FORBIDDEN_MULTILINE if multiline else _FORBIDDEN_LINE).search(value)
+    pattern = _FORBIDDEN_MULTILINE if multiline else _FORBIDDEN_LINE
+    found = next((f for f in pattern.finditer(value) if f.group() not in allow), None)
     if found is None:
         return None
     char = found.group()
@@ -72,6 +73,7 @@ class TextLimit:
     max_length: int
     multiline: bool = False  # free text: line breaks and tabs allowed
     json: bool = False  # JSON text: any character, its size is what is bounded
+    allow: str = ""  # control characters this kind of text carries on purpose
 
 
 CODE = TextLimit(64)  # SKUs, party/location codes, stations, operations, lines
@@ -87,7 +89,9 @@ REASON = TextLimit(500, multiline=True)  # reasons and e-signature meanings
 DESCRIPTION = TextLimit(1000, multiline=True)
 IDEMPOTENCY_KEY = TextLimit(200)
 PAGE_TOKEN = TextLimit(200)
-SCAN_CODE = TextLimit(256)  # what a scanner read: element string, Digital Link, alias
+# What a scanner read: an element string (with GS, ASCII 29, as its FNC1 separator), a
+# Digital Link, an alias.
+SCAN_CODE = TextLimit(256, allow="\x1d")
 SERIAL_PATTERN = TextLimit(500)
 JSON_TEXT = TextLimit(65_536, json=True)
 DEFAULT_TEXT = TextLimit(200)  # any text field not named below
@@ -195,7 +199,7 @@ def check_text(
             f"{field} is {len(value):,} characters long; the limit is "
             f"{limit.max_length:,} characters"
         )
-    if not limit.json and (problem := _forbidden(value, limit.multiline)) is not None:
+    if not limit.json and (problem := _forbidden(value, limit.multiline, limit.allow)):
         raise InvalidArgument(f"{field} {problem}; remove it and send the request again")
     return value
 
@@ -289,7 +293,7 @@ def _text_problem(value: str, limit: TextLimit) -> str | None:
         return f"is {len(value):,} characters long; the limit is {limit.max_length:,} characters"
     if limit.json:
         return None
-    problem = _forbidden(value, limit.multiline)
+    problem = _forbidden(value, limit.multiline, limit.allow)
     return f"{problem}; remove it and send the request again" if problem else None
 
 
