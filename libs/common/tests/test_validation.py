@@ -227,3 +227,17 @@ def test_what_the_transport_said_never_reaches_the_caller() -> None:
     assert own.message == "internal error in the production service"
     verdict = from_rpc_error(_Failed(grpc.StatusCode.NOT_FOUND, "no unit", True), "production")
     assert (verdict.code, verdict.message) == (grpc.StatusCode.NOT_FOUND, "no unit")
+
+
+def test_the_documented_limits_are_the_enforced_ones() -> None:
+    """docs/input-limits.md lists every named field with the maximum the table enforces."""
+    from pathlib import Path
+
+    from serialtrace.common.validation import TEXT_LIMITS
+
+    page = (Path(__file__).resolve().parents[3] / "docs" / "input-limits.md").read_text()
+    text_table = page.split("## Text fields")[1].split("## Lists")[0]
+    rows = [line for line in text_table.splitlines() if line.startswith("| `")]
+    for name, limit in TEXT_LIMITS.items():
+        [row] = [r for r in rows if f"`{name}`" in r.split("|")[1]]
+        assert f"{limit.max_length:,} " in row.split("|")[2], (name, row)

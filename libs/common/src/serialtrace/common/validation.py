@@ -86,7 +86,7 @@ REVISION = TextLimit(20)
 NAME = TextLimit(200)
 REFERENCE = TextLimit(100)  # carrier, tracking number, RMA number, alias value...
 REASON = TextLimit(500, multiline=True)  # reasons and e-signature meanings
-DESCRIPTION = TextLimit(1000, multiline=True)
+DESCRIPTION = TextLimit(2000, multiline=True)
 IDEMPOTENCY_KEY = TextLimit(200)
 PAGE_TOKEN = TextLimit(200)
 # What a scanner read: an element string (with GS, ASCII 29, as its FNC1 separator), a
