@@ -342,3 +342,21 @@ def test_the_governance_dashboard_shows_only_metrics_the_gateway_exports() -> No
     } <= used
     ids = [panel["id"] for panel in dashboard["panels"]]
     assert len(ids) == len(set(ids)) and dashboard["uid"] == "serialtrace-governance"
+
+
+# Which services each service calls (a peer it cannot find fails closed: UNAVAILABLE).
+CALLS = {
+    "production": ("masterdata", "quality", "warehouse"),
+    "warehouse": ("masterdata", "production", "quality"),
+    "quality": ("masterdata", "production", "warehouse"),  # masterdata: do held keys exist
+}
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_each_service_is_told_where_the_services_it_calls_are(name: str) -> None:
+    pod = _pod_environment(_only_container(_named("Deployment", name)))
+    compose = _compose_environment(_compose()["services"][name])
+    for peer in CALLS[name]:
+        expected = f"{peer}:{DEFAULT_ADDRS[peer].rsplit(':', 1)[1]}"
+        assert ServiceSettings.from_env(peer, pod).addr == expected, (name, peer)
+        assert ServiceSettings.from_env(peer, compose).addr == expected, (name, peer)

@@ -1,5 +1,6 @@
 """Input checks shared by every service."""
 
+import re
 from enum import StrEnum
 
 import pytest
@@ -44,3 +45,199 @@ def test_page_sizes_and_key_tokens_round_trip() -> None:
     assert key_after("") is None
     with pytest.raises(InvalidArgument, match="page_token"):
         key_after("garbage")
+
+
+# --- the bounds on every input -------------------------------------------------------------
+
+import grpc  # noqa: E402
+
+from serialtrace.common.errors import (  # noqa: E402
+    MAX_MESSAGE_BYTES,
+    ServiceError,
+    capped,
+    from_rpc_error,
+)
+from serialtrace.common.validation import (  # noqa: E402
+    CODE,
+    DESCRIPTION,
+    JSON_TEXT,
+    SCAN_CODE,
+    SERIAL,
+    check_code,
+    check_list,
+    check_request,
+    check_serial,
+    check_text,
+    list_limit,
+    quote,
+    text_limit,
+)
+from serialtrace.core.v1 import core_pb2  # noqa: E402
+from serialtrace.production.v1 import production_pb2 as pp  # noqa: E402
+
+
+def test_quote_shows_at_most_sixty_characters_and_says_how_long_the_value_was() -> None:
+    assert quote("SN-1") == "'SN-1'"
+    shown = quote("x" * 10_000)
+    assert shown.startswith("'" + "x" * 60 + "'…") and "(10,000 characters)" in shown
+    assert "x" * 61 not in shown
+    assert quote("a\u200bb") == "'a\\u200bb'"  # invisible characters are shown escaped
+
+
+def test_text_within_its_limit_passes_and_beyond_it_names_field_and_limit() -> None:
+    assert check_text("S" * 100, "serial", SERIAL) == "S" * 100
+    with pytest.raises(InvalidArgument, match=r"^serial is 101 characters long; the limit is 100"):
+        check_text("S" * 101, "serial", SERIAL)
+    with pytest.raises(InvalidArgument) as raised:
+        check_text("S" * 20_000, "serial", SERIAL)
+    assert "S" * 20 not in raised.value.message  # the value itself is not echoed
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("SN\x00", "control character (U+0000) at position 3"),
+        ("SN\x07X", "control character (U+0007)"),
+        ("SN\n1", "control character (U+000A)"),
+        ("\x9bSN", "control character (U+009B) at position 1"),
+        ("SN\u200b1", "zero-width) character (U+200B)"),
+        ("\ufeffSN", "(U+FEFF)"),
+        ("SN\u202e1", "(U+202E)"),  # right-to-left override
+        ("SN\u2060", "(U+2060)"),  # word joiner
+    ],
+)
+def test_control_and_invisible_characters_are_refused(value: str, problem: str) -> None:
+    with pytest.raises(InvalidArgument, match=re.escape(problem)):
+        check_serial(value)
+
+
+def test_free_text_may_span_lines_json_may_hold_anything_scans_keep_gs() -> None:
+    assert check_text("line one\n\tline two", "description", DESCRIPTION)
+    with pytest.raises(InvalidArgument, match=re.escape("U+0007")):
+        check_text("bell\x07", "description", DESCRIPTION)
+    assert check_text('{"a": "\\u0000"}\n', "measurements", JSON_TEXT)
+    assert check_text("0109506000134352\x1d21SN1", "code", SCAN_CODE)
+    with pytest.raises(InvalidArgument, match=re.escape("U+001E")):
+        check_text("01\x1e21", "code", SCAN_CODE)
+
+
+def test_required_text_may_not_be_empty_or_blank() -> None:
+    for value in ("", "   "):
+        with pytest.raises(InvalidArgument, match="serial is required and was empty"):
+            check_serial(value)
+    assert check_text("", "line", CODE) == ""  # optional: empty means absent
+
+
+def test_one_code_rule_for_skus_locations_stations_and_operations() -> None:
+    for good in ("SKU-1", "WH.A_1", "LINE-1/SOLDER", "A" * 64):
+        assert check_code(good, "station") == good
+    for bad in ("", "-A", "/A", "A B", "A:B", "A" * 65, "Ä1", "A\u200b"):
+        with pytest.raises(InvalidArgument, match="station"):
+            check_code(bad, "station")
+
+
+def test_limits_by_field_name_and_suffix() -> None:
+    assert text_limit("serial") is SERIAL and text_limit("serials") is SERIAL
+    assert text_limit("to_location_code") is CODE and text_limit("output_location_code") is CODE
+    assert text_limit("measurements_json").json
+    assert text_limit("anything_else").max_length == 200
+    assert list_limit("scans") == 1_000 and list_limit("units") == 10_000
+    with pytest.raises(InvalidArgument, match=r"^units holds 10,001 items; the limit is 10,000"):
+        check_list(10_001, "units")
+
+
+def test_a_request_is_checked_at_any_depth_and_keys_must_be_complete() -> None:
+    fine = pp.RecordOperationsRequest(
+        items=[
+            pp.RecordOperationRequest(
+                unit=core_pb2.UnitKey(sku="A", serial="B"),
+                operation="OP",
+                station="LINE-1/OP",
+                measurements_json='{"note": "line\\nbreak"}',
+            )
+        ]
+    )
+    check_request(fine)
+    for request, message in (
+        (
+            pp.RecordOperationsRequest(
+                items=[
+                    pp.RecordOperationRequest(unit=core_pb2.UnitKey(sku="A", serial="S" * 10_000))
+                ]
+            ),
+            "items[0].unit.serial is 10,000 characters long; the limit is 100",
+        ),
+        (
+            pp.RecordOperationRequest(unit=core_pb2.UnitKey(sku="A")),
+            "unit.serial is required and was empty",
+        ),
+        (
+            pp.RecordOperationRequest(
+                unit=core_pb2.UnitKey(sku="A", serial="B"), station="S\u200b"
+            ),
+            "station contains an invisible (zero-width) character (U+200B)",
+        ),
+        (
+            pp.BatchGetUnitBuildsRequest(
+                units=[core_pb2.UnitKey(sku="A", serial=str(n)) for n in range(10_001)]
+            ),
+            "units holds 10,001 items; the limit is 10,000",
+        ),
+    ):
+        with pytest.raises(InvalidArgument) as raised:
+            check_request(request)
+        assert raised.value.message.startswith(message), raised.value.message
+
+
+def test_no_status_message_exceeds_the_safe_size() -> None:
+    long = ServiceError("x" * 50_000)
+    assert len(long.message.encode()) <= MAX_MESSAGE_BYTES and long.message.endswith(
+        "(message cut)"
+    )
+    wide = capped("é" * 5_000)  # two bytes each: cut on a character boundary
+    assert len(wide.encode()) <= MAX_MESSAGE_BYTES and "é" in wide
+
+
+class _Failed(grpc.RpcError):
+    def __init__(self, code: grpc.StatusCode, details: str, verdict: bool = False) -> None:
+        self._code, self._details = code, details
+        self._trailing = (("serialtrace-verdict", "production"),) if verdict else ()
+
+    def code(self) -> grpc.StatusCode:
+        return self._code
+
+    def details(self) -> str:
+        return self._details
+
+    def trailing_metadata(self) -> object:
+        return self._trailing
+
+
+def test_what_the_transport_said_never_reaches_the_caller() -> None:
+    transport = "Stream removed (received metadata size exceeds hard limit (16k vs. 16k))"
+    internal = from_rpc_error(_Failed(grpc.StatusCode.INTERNAL, transport), "production")
+    assert "Stream removed" not in internal.message and "production" in internal.message
+    refused = "failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.0.1:1"
+    down = from_rpc_error(_Failed(grpc.StatusCode.UNAVAILABLE, refused), "masterdata")
+    assert down.code == grpc.StatusCode.UNAVAILABLE and "127.0.0.1" not in down.message
+    own = from_rpc_error(
+        _Failed(grpc.StatusCode.INTERNAL, "internal error in the production service", True),
+        "production",
+    )
+    assert own.message == "internal error in the production service"
+    verdict = from_rpc_error(_Failed(grpc.StatusCode.NOT_FOUND, "no unit", True), "production")
+    assert (verdict.code, verdict.message) == (grpc.StatusCode.NOT_FOUND, "no unit")
+
+
+def test_the_documented_limits_are_the_enforced_ones() -> None:
+    """docs/input-limits.md lists every named field with the maximum the table enforces."""
+    from pathlib import Path
+
+    from serialtrace.common.validation import TEXT_LIMITS
+
+    page = (Path(__file__).resolve().parents[3] / "docs" / "input-limits.md").read_text()
+    text_table = page.split("## Text fields")[1].split("## Lists")[0]
+    rows = [line for line in text_table.splitlines() if line.startswith("| `")]
+    for name, limit in TEXT_LIMITS.items():
+        [row] = [r for r in rows if f"`{name}`" in r.split("|")[1]]
+        assert f"{limit.max_length:,} " in row.split("|")[2], (name, row)

@@ -228,3 +228,36 @@ def test_where_used_can_include_intermediate_units(suite: Suite) -> None:
     )
     assert sorted((u.sku, u.serial) for u in used.units) == sorted([sub, (sku, unit)])
     assert used.total_count == 2
+
+
+def test_where_used_of_a_lot_nobody_registered_is_not_found(suite: Suite) -> None:
+    viewer = suite.as_role("viewer")
+    missing = rpc_error(viewer.WhereUsed, pb.WhereUsedRequest(lot=lkey("RESIN", unique("NONE"))))
+    assert missing.code() == grpc.StatusCode.NOT_FOUND and "lot" in missing.details()
+    nobody = rpc_error(viewer.WhereUsed, pb.WhereUsedRequest(unit=ukey("FG", unique("NONE"))))
+    assert nobody.code() == grpc.StatusCode.NOT_FOUND
+    # A lot masterdata knows but nothing contains yet: truly nothing affected.
+    material = suite.bom(suite.product_with_bom()).material
+    lot = unique("FRESH")
+    suite.md("operator").RegisterLot(
+        md.RegisterLotRequest(lot=md.Lot(sku=material, lot_number=lot))
+    )
+    fresh = viewer.WhereUsed(pb.WhereUsedRequest(lot=lkey(material, lot)))
+    assert (list(fresh.units), fresh.total_count) == ([], 0)
+
+
+def test_where_used_lists_units_by_sku_then_serial_on_every_page(suite: Suite) -> None:
+    lot = ("RESIN", unique("ORDER"))
+    wanted = sorted((sku, f"S{n:02d}") for sku in ("FG-ORD-B", "FG-ORD-A") for n in range(7))
+    # Installed in an order that is neither: node ids would list them differently.
+    for parent in sorted(wanted, key=lambda k: (k[1][::-1], k[0]), reverse=True):
+        suite.seed_edge(parent, "LOT", lot)
+    viewer = suite.as_role("viewer")
+    seen, token, pages = [], "", 0
+    while True:
+        page = viewer.WhereUsed(pb.WhereUsedRequest(lot=lkey(*lot), page_size=4, page_token=token))
+        seen += [(u.sku, u.serial) for u in page.units]
+        token, pages = page.next_page_token, pages + 1
+        if not token:
+            break
+    assert seen == wanted and pages == 4

@@ -168,6 +168,7 @@ def plant(test_databases: TestDatabases) -> Iterator[Plant]:
     quality = start_service(
         quality_service,
         quality_db,
+        MASTERDATA_ADDR=masterdata.address,
         PRODUCTION_ADDR=production.address,
         QUALITY_ADDR=f"127.0.0.1:{quality_port}",
     )
@@ -191,8 +192,29 @@ def plant(test_databases: TestDatabases) -> Iterator[Plant]:
 
 
 @pytest.fixture
-def quality_without_production(test_databases: TestDatabases) -> Iterator[Caller]:
-    running = start_service(quality_service, test_databases.create("quality"), PRODUCTION_ADDR=DEAD)
+def quality_without_production(plant: Plant, test_databases: TestDatabases) -> Iterator[Caller]:
+    """Quality that reaches masterdata (the plant's) but no production."""
+    running = start_service(
+        quality_service,
+        test_databases.create("quality"),
+        MASTERDATA_ADDR=plant.servers[0].address,
+        PRODUCTION_ADDR=DEAD,
+    )
+    channel = grpc.insecure_channel(running.address)
+    yield Caller(qa_grpc.QualityServiceStub(channel), token("quinn", "quality"))
+    channel.close()
+    running.stop(0)
+
+
+@pytest.fixture
+def quality_without_masterdata(plant: Plant, test_databases: TestDatabases) -> Iterator[Caller]:
+    """Quality that reaches the plant's production but no masterdata."""
+    running = start_service(
+        quality_service,
+        test_databases.create("quality"),
+        MASTERDATA_ADDR=DEAD,
+        PRODUCTION_ADDR=plant.servers[1].address,
+    )
     channel = grpc.insecure_channel(running.address)
     yield Caller(qa_grpc.QualityServiceStub(channel), token("quinn", "quality"))
     channel.close()

@@ -7,8 +7,8 @@ from typing import Any
 
 import grpc
 
-from serialtrace.common.testing import rpc_error, unique
-from serialtrace.core.v1 import core_pb2
+from serialtrace.common.testing import Caller, rpc_error, token, unique
+from serialtrace.core.v1 import core_pb2, core_pb2_grpc
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.production.v1 import production_pb2 as pp
 from serialtrace.quality.v1 import quality_pb2 as qa
@@ -147,21 +147,56 @@ def test_twenty_concurrent_installs_of_one_component_let_exactly_one_through(pla
 
 
 def test_production_unreachable_while_placing_a_lot_hold_writes_no_hold(
-    quality_without_production: Any,
+    plant: Plant, quality_without_production: Any
 ) -> None:
+    lot = plant.lot()
     error = rpc_error(
         quality_without_production.PlaceHold,
-        qa.PlaceHoldRequest(
-            reason="x",
-            lots=[core_pb2.LotKey(sku="RESIN", lot_number=unique("L"))],
-            idempotency_key=unique("k"),
-        ),
+        qa.PlaceHoldRequest(reason="x", lots=[lkey(lot)], idempotency_key=unique("k")),
     )
     assert error.code() == grpc.StatusCode.UNAVAILABLE and "production" in error.details()
     checks = quality_without_production.BatchCheckHolds(
-        qa.BatchCheckHoldsRequest(lots=[core_pb2.LotKey(sku="RESIN", lot_number="any")])
+        qa.BatchCheckHoldsRequest(lots=[lkey(lot)])
     ).checks
     assert not checks[0].held
+
+
+def test_masterdata_unreachable_while_placing_a_hold_writes_no_hold(
+    plant: Plant, quality_without_masterdata: Any
+) -> None:
+    lot = plant.lot()
+    error = rpc_error(
+        quality_without_masterdata.PlaceHold,
+        qa.PlaceHoldRequest(reason="x", lots=[lkey(lot)], idempotency_key=unique("k")),
+    )
+    assert error.code() == grpc.StatusCode.UNAVAILABLE and "masterdata" in error.details()
+    checks = quality_without_masterdata.BatchCheckHolds(
+        qa.BatchCheckHoldsRequest(lots=[lkey(lot)])
+    ).checks
+    assert not checks[0].held
+
+
+def test_a_hold_on_units_or_lots_that_exist_nowhere_is_not_found_and_names_them(
+    plant: Plant,
+) -> None:
+    fg, _, lot = assembly(plant)
+    quality = plant.quality("quality")
+    ghost_unit, ghost_lot = (fg[0], unique("GHOST")), (lot[0], unique("NOLOT"))
+    ledger = Caller(
+        core_pb2_grpc.LedgerServiceStub(plant.channels["quality"]), token("a", "auditor")
+    )
+    entries = ledger.VerifyLedger(core_pb2.VerifyLedgerRequest()).entries
+    error = rpc_error(
+        quality.PlaceHold,
+        qa.PlaceHoldRequest(
+            reason="suspect", units=[ukey(fg), ukey(ghost_unit)], lots=[lkey(lot), lkey(ghost_lot)]
+        ),
+    )
+    assert error.code() == grpc.StatusCode.NOT_FOUND
+    assert ghost_unit[1] in error.details() and ghost_lot[1] in error.details()
+    assert fg[1] not in error.details()  # only the missing ones are named
+    assert ledger.VerifyLedger(core_pb2.VerifyLedgerRequest()).entries == entries
+    assert status(plant, fg) == "QUALITY_STATUS_OK"
 
 
 def test_a_hold_needs_a_reason_and_a_subject(plant: Plant) -> None:

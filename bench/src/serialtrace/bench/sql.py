@@ -73,14 +73,14 @@ WHERE a.ancestor_id = ANY(%s) AND n.kind = 'LOT' ORDER BY n.sku, n.key
 """
 
 # Top-level units (installed in nothing) containing a lot at any depth: all of them, the
-# first page in node order, or how many.
+# first page in (sku, serial) order, or how many.
 _WHERE_USED_ALL = """
 SELECT n.sku, n.key FROM genealogy_ancestry a JOIN genealogy_nodes n ON n.id = a.ancestor_id
 WHERE a.descendant_id = (SELECT id FROM genealogy_nodes WHERE kind = 'LOT' AND sku = %s
                          AND key = %s)
   AND n.installed_in_id IS NULL
 """
-_WHERE_USED_PAGE = _WHERE_USED_ALL + "ORDER BY n.id LIMIT %s"
+_WHERE_USED_PAGE = _WHERE_USED_ALL + "ORDER BY a.ancestor_sku, a.ancestor_key LIMIT %s"
 _WHERE_USED_COUNT = """
 SELECT count(*) FROM genealogy_ancestry a JOIN genealogy_nodes n ON n.id = a.ancestor_id
 WHERE a.descendant_id = (SELECT id FROM genealogy_nodes WHERE kind = 'LOT' AND sku = %s

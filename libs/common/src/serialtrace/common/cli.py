@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -14,7 +15,13 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from serialtrace.common.auth import Role, dev_token, issue_token
-from serialtrace.common.config import CommonSettings, ConfigError, service_addr
+from serialtrace.common.config import (
+    DEFAULT_METRICS_PORTS,
+    CommonSettings,
+    ConfigError,
+    ServiceSettings,
+    service_addr,
+)
 
 ENTRY_POINT_GROUP = "serialtrace.services"
 # Start order of `serialtrace run`: what others depend on first.
@@ -112,13 +119,88 @@ def wait_until_healthy(name: str, process: subprocess.Popen[bytes], timeout: flo
         time.sleep(0.2)
 
 
+# Where the metrics servers listen (prometheus_client's default), and an address
+# without a host.
+ALL_INTERFACES = "0.0.0.0"  # noqa: S104
+
+
+def ports_to_bind(names: list[str], env: Mapping[str, str]) -> list[tuple[str, int, str]]:
+    """Every (host, port, environment variable that sets it) `run` will listen on: each
+    service's gRPC address and metrics port, and the gateway's HTTP port."""
+    wanted: list[tuple[str, int, str]] = []
+    for name in names:
+        if name == "gateway":
+            host = env.get("GATEWAY_HOST", "127.0.0.1")
+            wanted.append(
+                (host, _port(env.get("GATEWAY_PORT") or "8000", "GATEWAY_PORT"), "GATEWAY_PORT")
+            )
+            continue
+        if name not in DEFAULT_METRICS_PORTS:
+            continue
+        settings = ServiceSettings.from_env(name, env)
+        host, _, port = settings.addr.rpartition(":")
+        wanted.append(
+            (
+                host.strip("[]") or ALL_INTERFACES,
+                _port(port, f"{name.upper()}_ADDR"),
+                f"{name.upper()}_ADDR",
+            )
+        )
+        if settings.metrics_port:  # 0: a free port the system picks
+            wanted.append((ALL_INTERFACES, settings.metrics_port, f"{name.upper()}_METRICS_PORT"))
+    return wanted
+
+
+def _port(text: str, variable: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"{variable} must end in a port number, got {text!r}") from None
+
+
+def check_ports_free(wanted: list[tuple[str, int, str]]) -> None:
+    """ConfigError naming the first port that is taken (or asked for twice), and the
+    variable to set, before anything is started."""
+    seen: dict[int, str] = {}
+    for host, port, variable in wanted:
+        if port in seen:
+            raise ConfigError(
+                f"port {port} is asked for by both {seen[port]} and {variable}; set one of "
+                "them to another port. Nothing was started."
+            )
+        seen[port] = variable
+        if not _can_bind(host, port):
+            raise ConfigError(
+                f"port {port} ({variable}) is already in use on {host}; stop what holds it "
+                f"or set {variable} to a free port. Nothing was started."
+            )
+
+
+def _can_bind(host: str, port: int) -> bool:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror:
+        return True  # not an address of this machine: the service itself will say so
+    for family, kind, proto, _, address in infos:
+        with socket.socket(family, kind, proto) as probe:
+            # As the servers bind: a port left in TIME_WAIT by a stopped run is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError:
+                return False
+    return True
+
+
 def run_suite() -> int:
     """Starts each installed service as its own process, waits for health, and stays up
-    until Ctrl-C, which stops them all (SIGTERM, then SIGKILL after a grace period)."""
+    until Ctrl-C, which stops them all (SIGTERM, then SIGKILL after a grace period).
+    Every port is checked first: one taken means nothing is started."""
     from serialtrace.common.health_wait import wait_until_serving
 
     settings = CommonSettings.from_env()
     names = [n for n in RUN_ORDER if n in installed_services()]
+    check_ports_free(ports_to_bind(names, os.environ))
     procs: dict[str, subprocess.Popen[bytes]] = {}
     stopping = False
 

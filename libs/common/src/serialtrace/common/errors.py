@@ -7,11 +7,30 @@ no stack trace on the wire.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import grpc
 
 from serialtrace.core.v1 import core_pb2
+
+log = logging.getLogger(__name__)
+
+# The longest message a status carries, in UTF-8 bytes. gRPC sends it percent-encoded in
+# the trailing metadata, whose limit (8 KiB by default, and calls are refused at random
+# between the soft and the hard limit) a message that echoed its input could exceed:
+# the caller then saw the transport's "Stream removed" instead of the verdict.
+MAX_MESSAGE_BYTES = 1_000
+
+
+def capped(message: str, max_bytes: int = MAX_MESSAGE_BYTES) -> str:
+    """`message` cut to at most `max_bytes` UTF-8 bytes (the last-resort bound; messages
+    quote their input with `validation.quote` and stay far below it)."""
+    encoded = message.encode()
+    if len(encoded) <= max_bytes:
+        return message
+    note = " … (message cut)"
+    return encoded[: max_bytes - len(note.encode())].decode(errors="ignore") + note
 
 
 class ServiceError(Exception):
@@ -20,6 +39,7 @@ class ServiceError(Exception):
     code: grpc.StatusCode = grpc.StatusCode.INTERNAL
 
     def __init__(self, message: str) -> None:
+        message = capped(message)
         super().__init__(message)
         self.message = message
 
@@ -104,26 +124,32 @@ def from_rpc_error(error: grpc.RpcError, service: str) -> ServiceError:
 
     Transport failures become UNAVAILABLE naming the service, so a check that cannot
     reach its owner fails closed; the callee's own verdicts pass through unchanged
-    (including its own "another service is unavailable"). Works for sync and asyncio
-    gRPC errors alike.
+    (including its own "another service is unavailable"). What the transport said is
+    logged here and never passed on: it means nothing to a caller. Works for sync and
+    asyncio gRPC errors alike.
     """
     has_status = callable(getattr(error, "code", None))
     code = error.code() if has_status else grpc.StatusCode.UNKNOWN
     details = (error.details() if has_status else None) or ""
-    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) and is_verdict(
-        error
-    ):
+    verdict = is_verdict(error)
+    if not verdict:
+        log.warning("call to the %s service failed: %s %s", service, code.name, capped(details))
+    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) and verdict:
         return (Unavailable if code == grpc.StatusCode.UNAVAILABLE else DeadlineExceeded)(details)
     if code == grpc.StatusCode.UNAVAILABLE:
-        return Unavailable(f"the {service} service is unavailable; nothing was changed ({details})")
+        return Unavailable(f"the {service} service is unavailable; nothing was changed")
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
         return DeadlineExceeded(
             f"the {service} service did not answer in time; nothing was changed"
         )
     cls = _BY_CODE.get(code)
-    if cls is None:
-        return ServiceError(f"the {service} service failed: {details or code.name}")
-    return cls(details)
+    if cls is not None:
+        return cls(details)
+    if verdict:  # the service's own words, e.g. "internal error in … (trace id …)"
+        return ServiceError(details)
+    # gRPC or the transport failed the call (e.g. "Stream removed"): its words stay in
+    # the log above.
+    return ServiceError(f"the {service} service failed ({code.name}); nothing was changed")
 
 
 def item_error(error: ServiceError) -> core_pb2.ItemError:

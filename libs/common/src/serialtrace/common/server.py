@@ -33,8 +33,10 @@ from serialtrace.common.errors import (
     PermissionDenied,
     ServiceError,
     Unauthenticated,
+    capped,
 )
 from serialtrace.common.signing import load_signer
+from serialtrace.common.validation import check_request
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +206,9 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[type-arg]
                 if allowed is None:
                     raise PermissionDenied(f"{short} is not open to any role")
                 principal.require(allowed, short)
+                # Every text field and list of the request within its bound, before any
+                # use case reads it (the gateway checks the same bounds on the graph).
+                check_request(request)
                 with acting_as(principal):
                     return inner(request, context)
             except ServiceError as exc:
@@ -211,14 +216,16 @@ class Guard(grpc.ServerInterceptor):  # type: ignore[type-arg]
                 # Marks the status as this service's own verdict, so a caller can tell
                 # "warehouse says quality is unavailable" from "warehouse is unreachable".
                 context.set_trailing_metadata(((VERDICT_METADATA_KEY, self.service),))
-                context.abort(exc.code, exc.message)
+                context.abort(exc.code, capped(exc.message))
             except NotImplementedError:
                 code = grpc.StatusCode.UNIMPLEMENTED
+                context.set_trailing_metadata(((VERDICT_METADATA_KEY, self.service),))
                 context.abort(code, f"{short} is not implemented by the {self.service} service yet")
             except Exception:
                 code = grpc.StatusCode.INTERNAL
                 trace_id = telemetry.current_trace_id()
                 log.exception("unhandled error in %s", method)
+                context.set_trailing_metadata(((VERDICT_METADATA_KEY, self.service),))
                 context.abort(
                     grpc.StatusCode.INTERNAL,
                     f"internal error in the {self.service} service (trace id {trace_id})",

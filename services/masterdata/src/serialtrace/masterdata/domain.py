@@ -13,13 +13,21 @@ from typing import Any
 
 from serialtrace.common import gs1
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument
-from serialtrace.common.validation import parse_enum, parse_json_object
+from serialtrace.common.validation import (
+    NAME,
+    REASON,
+    TextLimit,
+    check_code,
+    check_free_text,
+    parse_enum,
+    parse_json_object,
+    quote,
+)
 
 MAX_BATCH = 10_000
 MAX_ATTRIBUTES_BYTES = 16_384
 DEFAULT_SERIAL_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._/-]{0,39}"
 
-_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _REVISION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,19}")
 _ATTRIBUTE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 _ALIAS_KIND = re.compile(r"[A-Z][A-Z0-9_]{0,31}")
@@ -63,25 +71,9 @@ class UnitSource(StrEnum):
     PURCHASED = "PURCHASED"
 
 
-def check_code(value: str, what: str) -> str:
-    """SKUs, party and location codes: 1-64 of letters, digits, '.', '_' and '-'."""
-    if not _CODE.fullmatch(value):
-        raise InvalidArgument(
-            f"{what} {_show(value)} is not valid: use 1-64 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
-        )
-    return value
-
-
-def check_name(value: str, what: str, limit: int = 200) -> str:
-    value = value.strip()
-    if not value or len(value) > limit:
-        raise InvalidArgument(f"{what} must be 1-{limit} characters (got {len(value)})")
-    return value
-
-
-def _show(value: str, limit: int = 60) -> str:
-    return repr(value if len(value) <= limit else value[:limit] + "…")
+def check_name(value: str, what: str, limit: TextLimit = NAME) -> str:
+    """A required name (or other free text), stripped."""
+    return check_free_text(value, what, limit)
 
 
 @dataclass(frozen=True)
@@ -97,13 +89,13 @@ class SerialTemplate:
         matches = list(_TEMPLATE_SEQ.finditer(text))
         if len(matches) != 1:
             raise InvalidArgument(
-                f"serial template {_show(text)} needs exactly one {{seq}} or {{seq:0Nd}} "
+                f"serial template {quote(text)} needs exactly one {{seq}} or {{seq:0Nd}} "
                 "placeholder, e.g. 'SN{seq:08d}'"
             )
         match = matches[0]
         prefix, suffix = text[: match.start()], text[match.end() :]
         if any(c in prefix + suffix for c in "{}"):
-            raise InvalidArgument(f"serial template {_show(text)} has stray braces")
+            raise InvalidArgument(f"serial template {quote(text)} has stray braces")
         return SerialTemplate(prefix, int(match.group(1) or 0), suffix)
 
     def render(self, seq: int) -> str:
@@ -154,7 +146,7 @@ def validate_product(
             first = SerialTemplate.parse(serial_template).render(1)
             if not compiled.fullmatch(first):
                 raise InvalidArgument(
-                    f"serial template {_show(serial_template)} renders {first!r}, which does "
+                    f"serial template {quote(serial_template)} renders {first!r}, which does "
                     f"not match the serial pattern '{pattern}'"
                 )
             template = serial_template
@@ -166,7 +158,7 @@ def validate_product(
     attrs = tuple(required_attributes)
     for attr in attrs:
         if not _ATTRIBUTE.fullmatch(attr):
-            raise InvalidArgument(f"required attribute name {_show(attr)} is not an identifier")
+            raise InvalidArgument(f"required attribute name {quote(attr)} is not an identifier")
     if len(set(attrs)) != len(attrs):
         raise InvalidArgument("required attributes contain duplicates")
     return ProductSpec(
@@ -194,11 +186,12 @@ def check_serials(sku: str, pattern: str, serials: Sequence[str]) -> None:
     if bad:
         raise InvalidArgument(
             f"{len(bad)} serial(s) do not match the serial pattern '{pattern}' of {sku}: "
-            f"{', '.join(_show(s, 40) for s in bad[:10])}"
+            f"{', '.join(quote(s, 40) for s in bad[:10])}"
         )
     repeated = sorted(s for s, n in Counter(serials).items() if n > 1)
     if repeated:
-        raise InvalidArgument(f"serials repeated in the request: {', '.join(repeated[:10])}")
+        shown = ", ".join(quote(s, 40) for s in repeated[:10])
+        raise InvalidArgument(f"serials repeated in the request: {shown}")
 
 
 def check_count(count: int) -> int:
@@ -233,7 +226,7 @@ def require_lot_tracked(sku: str, tracking: str) -> None:
 def validate_revision(revision: str) -> str:
     if not _REVISION.fullmatch(revision):
         raise InvalidArgument(
-            f"BOM revision {_show(revision)} is not valid: 1-20 letters, digits, '.', '_' or '-'"
+            f"BOM revision {quote(revision)} is not valid: 1-20 letters, digits, '.', '_' or '-'"
         )
     return revision
 
@@ -257,7 +250,7 @@ def validate_bom_items(parent_sku: str, items: Sequence[tuple[str, float]]) -> N
 
 def validate_meaning(meaning: str) -> str:
     """The stated meaning of an e-signature, e.g. 'approved for production'."""
-    return check_name(meaning, "signature meaning", 500)
+    return check_name(meaning, "signature meaning", REASON)
 
 
 def validate_gln(gln: str) -> str | None:
@@ -273,17 +266,17 @@ def normalize_alias(kind: str, value: str) -> tuple[str, str]:
     kind, value = kind.strip().upper(), value.strip()
     if not _ALIAS_KIND.fullmatch(kind):
         raise InvalidArgument(
-            f"alias kind {_show(kind)} is not valid: e.g. MAC, IMEI, CUSTOMER_TAG, FORMER_SERIAL"
+            f"alias kind {quote(kind)} is not valid: e.g. MAC, IMEI, CUSTOMER_TAG, FORMER_SERIAL"
         )
     if not _PRINTABLE.fullmatch(value):
-        raise InvalidArgument(f"alias value {_show(value)} must be 1-100 printable characters")
+        raise InvalidArgument(f"alias value {quote(value)} must be 1-100 printable characters")
     return kind, value
 
 
 def validate_lot_number(lot_number: str) -> str:
     if not _LOT_NUMBER.fullmatch(lot_number):
         raise InvalidArgument(
-            f"lot number {_show(lot_number)} must be 1-40 printable characters without spaces"
+            f"lot number {quote(lot_number)} must be 1-40 printable characters without spaces"
         )
     return lot_number
 

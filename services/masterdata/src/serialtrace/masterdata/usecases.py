@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from serialtrace.common import validation
 from serialtrace.common.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
 from serialtrace.common.ledger import lot_entity, unit_entity
 from serialtrace.common.timeutil import utcnow
@@ -134,7 +135,7 @@ def approve_bom_revision(
 
 
 def create_party(uow: UnitOfWork, code: str, name: str, kind: str) -> store.PartyRow:
-    domain.check_code(code, "party code")
+    validation.check_code(code, "party code")
     name = domain.check_name(name, "party name")
     party_kind = parse_enum(PartyKind, kind, "party kind")
     if uow.session.get(store.PartyRow, code) is not None:
@@ -149,7 +150,7 @@ def create_location(
     uow: UnitOfWork, code: str, name: str, kind: str, gln: str, parent_code: str
 ) -> store.LocationRow:
     session = uow.session
-    domain.check_code(code, "location code")
+    validation.check_code(code, "location code")
     name = domain.check_name(name, "location name")
     location_kind = parse_enum(domain.LocationKind, kind, "location kind")
     normalized_gln = domain.validate_gln(gln)

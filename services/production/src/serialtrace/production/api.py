@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 
 from serialtrace.common.auth import ANY_ROLE, Role, roles
 from serialtrace.common.db import Database
-from serialtrace.common.errors import InvalidArgument, ServiceError, item_error
+from serialtrace.common.errors import InvalidArgument, NotFound, ServiceError, item_error
 from serialtrace.common.ledger import canonical_json
 from serialtrace.common.protomap import enum_str, enum_value, present
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import Mutations, UnitOfWork
-from serialtrace.common.validation import page_size
+from serialtrace.common.validation import key_after, key_page_token, page_size, quote
 from serialtrace.core.v1 import core_pb2
 from serialtrace.production import store, usecases
 from serialtrace.production.config import ProductionOptions
@@ -176,14 +176,6 @@ def link_messages(session: Session, edges: Sequence[store.EdgeRow]) -> list[pb.C
             )
         messages.append(message)
     return messages
-
-
-def _page_after(token: str) -> int:
-    if not token:
-        return 0
-    if not token.isdigit():
-        raise InvalidArgument("page_token is not one this service handed out")
-    return int(token)
 
 
 class ProductionServicer(pb_grpc.ProductionServiceServicer):
@@ -543,7 +535,7 @@ class ProductionServicer(pb_grpc.ProductionServiceServicer):
         if present(request, "lot") == present(request, "unit"):
             raise InvalidArgument("give exactly one of lot and unit")
         size = page_size(request.page_size, MAX_WHERE_USED_PAGE)
-        after = _page_after(request.page_token)
+        after = key_after(request.page_token)
         kind, key = (
             ("LOT", (request.lot.sku, request.lot.lot_number))
             if present(request, "lot")
@@ -551,20 +543,31 @@ class ProductionServicer(pb_grpc.ProductionServiceServicer):
         )
         with self.database.reader() as session:
             node = store.node_ids(session, kind, [key]).get(key)
-            if node is None:
-                return pb.WhereUsedResponse(total_count=0)
-            page, total = store.where_used(
-                session, node, size, after, top_level_only=not request.include_intermediate
+            if node is not None:
+                # One unit more than the page says whether another page follows.
+                page, total = store.where_used(
+                    session, node, size + 1, after, top_level_only=not request.include_intermediate
+                )
+                more, page = len(page) > size, page[:size]
+                return pb.WhereUsedResponse(
+                    units=[core_pb2.UnitKey(sku=n.sku, serial=n.key) for n in page],
+                    total_count=total,
+                    next_page_token=key_page_token((page[-1].sku, page[-1].key)) if more else "",
+                )
+        # In no genealogy: nothing uses it, if it exists at all. Masterdata keeps the
+        # registry of lots and units; a key it does not know is NOT_FOUND, not an
+        # empty answer that reads as "nothing affected".
+        exists = (
+            self.masterdata.lots_exist([key])
+            if kind == "LOT"
+            else self.masterdata.units_exist([key])
+        )
+        if key not in exists:
+            what = "lot" if kind == "LOT" else "unit"
+            raise NotFound(
+                f"no {what} {quote(key[1])} of {quote(key[0])} is registered in masterdata"
             )
-            last = page[-1].id if page else after
-            more = len(page) == size and bool(
-                store.where_used(session, node, 1, last, not request.include_intermediate)[0]
-            )
-            return pb.WhereUsedResponse(
-                units=[core_pb2.UnitKey(sku=n.sku, serial=n.key) for n in page],
-                total_count=total,
-                next_page_token=str(last) if more else "",
-            )
+        return pb.WhereUsedResponse(total_count=0)
 
 
 def grpc_services(

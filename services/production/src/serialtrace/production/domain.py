@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,11 +9,10 @@ from enum import StrEnum
 from typing import Any
 
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument, NotFound
-from serialtrace.common.validation import parse_json_object
+from serialtrace.common.validation import REASON, check_code, check_free_text, parse_json_object
 
 MAX_COMMISSION = 10_000
 MAX_MEASUREMENTS_BYTES = 65_536
-_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
 
 
 class BuildStatus(StrEnum):
@@ -33,16 +31,6 @@ class WorkOrderStatus(StrEnum):
 class Result(StrEnum):
     PASS = "PASS"  # noqa: S105 - a test result, not a password
     FAIL = "FAIL"
-
-
-def check_code(value: str, what: str) -> str:
-    """Operation codes, stations and lines: 1-64 letters, digits, '.', '_', '/' or '-'."""
-    if not _CODE.fullmatch(value):
-        raise InvalidArgument(
-            f"{what} {value[:60]!r} is not valid: use 1-64 letters, digits, '.', '_', '/' "
-            "or '-', starting with a letter or digit"
-        )
-    return value
 
 
 def check_route(operations: Sequence[str]) -> list[str]:
@@ -98,12 +86,11 @@ def missing_operations(route: Iterable[str], passed: Iterable[str]) -> list[str]
 
 
 def check_meaning(meaning: str) -> str:
-    meaning = meaning.strip()
-    if not meaning or len(meaning) > 500:
+    if not meaning.strip():
         raise InvalidArgument(
             "an approval needs a meaning of 1-500 characters, e.g. 'reviewed test results'"
         )
-    return meaning
+    return check_free_text(meaning, "approval meaning", REASON)
 
 
 def check_in_bom(
@@ -134,12 +121,11 @@ def bom_shortfalls(bom_items: dict[str, float], installed: dict[str, float]) -> 
 
 
 def check_reason(reason: str) -> str:
-    reason = reason.strip()
-    if not reason or len(reason) > 500:
+    if not reason.strip():
         raise InvalidArgument(
             "a removal needs a reason of 1-500 characters, e.g. 'failed leak test, replaced'"
         )
-    return reason
+    return check_free_text(reason, "removal reason", REASON)
 
 
 # --- where completed units enter stock -------------------------------------------------

@@ -20,8 +20,10 @@ from sqlalchemy import (
     UniqueConstraint,
     bindparam,
     func,
+    literal,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
@@ -207,10 +209,23 @@ class AncestryRow(Base):
     along `paths` distinct current paths (so removing one path keeps the others)."""
 
     __tablename__ = "genealogy_ancestry"
-    __table_args__ = (Index("ix_genealogy_ancestry_descendant", "descendant_id", "ancestor_id"),)
+    # A where-used page is one range of this index: the ancestors of one descendant in
+    # (sku, serial) order. Its last column serves the look-ups by descendant as before.
+    __table_args__ = (
+        Index(
+            "ix_genealogy_ancestry_descendant_key",
+            "descendant_id",
+            "ancestor_sku",
+            "ancestor_key",
+            "ancestor_id",
+        ),
+    )
     ancestor_id: Mapped[int] = mapped_column(ForeignKey("genealogy_nodes.id"), primary_key=True)
     descendant_id: Mapped[int] = mapped_column(ForeignKey("genealogy_nodes.id"), primary_key=True)
     paths: Mapped[int] = mapped_column(BigInteger)
+    # The ancestor's (sku, serial), copied from its node, which never changes them.
+    ancestor_sku: Mapped[str] = mapped_column(String(64))
+    ancestor_key: Mapped[str] = mapped_column(String(100))
 
 
 def node_ids(
@@ -295,9 +310,10 @@ WITH up(id, paths) AS (
     UNION ALL
     SELECT descendant_id, paths FROM genealogy_ancestry WHERE ancestor_id IN :components
 )
-INSERT INTO genealogy_ancestry (ancestor_id, descendant_id, paths)
-SELECT up.id, down.id, SUM(up.paths * down.paths) * :times FROM up CROSS JOIN down
-WHERE true GROUP BY up.id, down.id
+INSERT INTO genealogy_ancestry (ancestor_id, descendant_id, paths, ancestor_sku, ancestor_key)
+SELECT up.id, down.id, SUM(up.paths * down.paths) * :times, a.sku, a.key
+FROM up CROSS JOIN down JOIN genealogy_nodes a ON a.id = up.id
+WHERE true GROUP BY up.id, down.id, a.sku, a.key
 ON CONFLICT (ancestor_id, descendant_id)
 DO UPDATE SET paths = genealogy_ancestry.paths + excluded.paths
 """
@@ -346,22 +362,32 @@ def current_edge(session: Session, parent_id: int, component_id: int) -> EdgeRow
 
 
 def where_used(
-    session: Session, node_id: int, limit: int, after_id: int, top_level_only: bool = True
+    session: Session,
+    node_id: int,
+    limit: int,
+    after: tuple[str, str] | None = None,
+    top_level_only: bool = True,
 ) -> tuple[list[NodeRow], int]:
     """Units containing the node at any depth (only top-level ones, installed in nothing,
-    unless told otherwise): one page in node-id order after `after_id`, and the total.
-    Both read the ancestry index."""
-    top_level = (
+    unless told otherwise): one page in (sku, serial) order after `after`, and the
+    total. The page is one range of the ancestry index by (descendant, sku, serial), so
+    its cost does not grow with the number of units that contain the node."""
+    containing = (
         select(NodeRow)
         .join(AncestryRow, AncestryRow.ancestor_id == NodeRow.id)
         .where(AncestryRow.descendant_id == node_id)
     )
     if top_level_only:
-        top_level = top_level.where(NodeRow.installed_in_id.is_(None))
-    page = list(
-        session.scalars(top_level.where(NodeRow.id > after_id).order_by(NodeRow.id).limit(limit))
-    )
-    total = session.execute(select(func.count()).select_from(top_level.subquery())).scalar_one()
+        containing = containing.where(NodeRow.installed_in_id.is_(None))
+    page_query = containing
+    if after is not None:
+        page_query = page_query.where(
+            tuple_(AncestryRow.ancestor_sku, AncestryRow.ancestor_key)
+            > tuple_(literal(after[0]), literal(after[1]))
+        )
+    ordered = page_query.order_by(AncestryRow.ancestor_sku, AncestryRow.ancestor_key)
+    page = list(session.scalars(ordered.limit(limit)))
+    total = session.execute(select(func.count()).select_from(containing.subquery())).scalar_one()
     return page, int(total)
 
 

@@ -11,6 +11,7 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
+from serialtrace.common import validation
 from serialtrace.common.errors import (
     Conflict,
     FailedPrecondition,
@@ -74,7 +75,7 @@ def create_work_order(
     sku, quantity, bom_revision, line = order.sku, order.quantity, order.bom_revision, order.line
     domain.check_quantity(quantity)
     if line:
-        domain.check_code(line, "line")
+        validation.check_code(line, "line")
     product = masterdata.product(sku)
     if product is None:
         raise NotFound(f"no product with SKU {sku!r} in masterdata")
@@ -230,8 +231,8 @@ def _record(
     uow: UnitOfWork, op: OperationInput, find_unit: Callable[[], store.UnitRow]
 ) -> tuple[store.OperationRow, store.UnitRow]:
     """Checks everything first and writes only then, so a failure writes nothing."""
-    domain.check_code(op.operation, "operation code")
-    domain.check_code(op.station, "station")
+    validation.check_code(op.operation, "operation code")
+    validation.check_code(op.station, "station")
     result = parse_enum(domain.Result, op.result, "result")
     measurements = domain.parse_measurements(op.measurements_json)
     finished = op.finished_at or utcnow()
@@ -385,7 +386,7 @@ def install_kit(
     if len(kit.components) > MAX_KIT:
         raise InvalidArgument(f"at most {MAX_KIT} components per call, got {len(kit.components)}")
     if kit.operation:
-        domain.check_code(kit.operation, "operation code")
+        validation.check_code(kit.operation, "operation code")
     many = len(kit.components) > 1
 
     def which(n: int) -> str:

@@ -14,6 +14,7 @@ from serialtrace.common.uow import Mutations, UnitOfWork
 from serialtrace.common.validation import key_after, key_page_token, page_size
 from serialtrace.core.v1 import core_pb2
 from serialtrace.quality import store, usecases
+from serialtrace.quality.masterdata_client import Masterdata
 from serialtrace.quality.production_client import Production
 from serialtrace.quality.store import Key
 from serialtrace.quality.v1 import quality_pb2 as pb
@@ -148,8 +149,15 @@ def item_message(row: store.RecallItemRow) -> pb.RecallItem:
 
 
 class QualityServicer(pb_grpc.QualityServiceServicer):
-    def __init__(self, database: Database, production: Production, warehouse: Warehouse) -> None:
-        self.database, self.production, self.warehouse = database, production, warehouse
+    def __init__(
+        self,
+        database: Database,
+        masterdata: Masterdata,
+        production: Production,
+        warehouse: Warehouse,
+    ) -> None:
+        self.database, self.masterdata = database, masterdata
+        self.production, self.warehouse = production, warehouse
         self.mutations = Mutations(database)
 
     def CreateRecall(
@@ -290,7 +298,12 @@ class QualityServicer(pb_grpc.QualityServiceServicer):
     def PlaceHold(self, request: pb.PlaceHoldRequest, context: Any) -> pb.PlaceHoldResponse:
         def handler(uow: UnitOfWork) -> pb.PlaceHoldResponse:
             hold = usecases.place_hold(
-                uow, self.production, request.reason, _units(request.units), _lots(request.lots)
+                uow,
+                self.masterdata,
+                self.production,
+                request.reason,
+                _units(request.units),
+                _lots(request.lots),
             )
             subjects = store.hold_subjects(uow.session, [hold.id]).get(hold.id, [])
             return pb.PlaceHoldResponse(hold=hold_message(hold, subjects))
@@ -378,9 +391,9 @@ class QualityServicer(pb_grpc.QualityServiceServicer):
 
 
 def grpc_services(
-    database: Database, production: Production, warehouse: Warehouse
+    database: Database, masterdata: Masterdata, production: Production, warehouse: Warehouse
 ) -> list[GrpcService]:
-    servicer = QualityServicer(database, production, warehouse)
+    servicer = QualityServicer(database, masterdata, production, warehouse)
     return [
         GrpcService(
             descriptor=pb.DESCRIPTOR.services_by_name["QualityService"],

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
-from serialtrace.common.errors import FailedPrecondition, InvalidArgument
-from serialtrace.common.validation import parse_json_object
+from serialtrace.common.errors import FailedPrecondition, InvalidArgument, NotFound
+from serialtrace.common.validation import (
+    REASON,
+    TextLimit,
+    check_free_text,
+    parse_json_object,
+    quote,
+)
 
 MAX_SUBJECTS = 10_000
 MAX_MEASUREMENTS_BYTES = 65_536
@@ -36,11 +43,9 @@ class QualityStatus(StrEnum):
     REJECTED = "REJECTED"
 
 
-def check_text(value: str, what: str, limit: int = 1000) -> str:
-    value = value.strip()
-    if not value or len(value) > limit:
-        raise InvalidArgument(f"{what} must be 1-{limit} characters (got {len(value)})")
-    return value
+def check_text(value: str, what: str, limit: TextLimit = REASON) -> str:
+    """Required free text (a reason, a meaning, a description), stripped."""
+    return check_free_text(value, what, limit)
 
 
 def check_subjects(units: int, lots: int, what: str) -> None:
@@ -48,6 +53,21 @@ def check_subjects(units: int, lots: int, what: str) -> None:
         raise InvalidArgument(f"{what} needs at least one unit or lot")
     if units + lots > MAX_SUBJECTS:
         raise InvalidArgument(f"{what} takes at most {MAX_SUBJECTS} units and lots")
+
+
+def check_all_exist(
+    unknown_units: Sequence[tuple[str, str]], unknown_lots: Sequence[tuple[str, str]]
+) -> None:
+    """NOT_FOUND naming (the first few of) the units and lots nobody registered."""
+    named = [f"unit {quote(f'{s}/{n}', 80)}" for s, n in unknown_units] + [
+        f"lot {quote(f'{s}/{n}', 80)}" for s, n in unknown_lots
+    ]
+    if named:
+        more = f" and {len(named) - 5} more" if len(named) > 5 else ""
+        raise NotFound(
+            f"masterdata has no record of {', '.join(named[:5])}{more}; check the keys "
+            "(units are commissioned or received, lots received, before they can be held)"
+        )
 
 
 def check_inspection_subject(kind: InspectionKind, has_unit: bool, has_lot: bool) -> None:

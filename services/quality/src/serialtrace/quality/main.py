@@ -11,6 +11,7 @@ from serialtrace.common.governance_api import governance_service
 from serialtrace.common.server import GrpcService, ServiceDefinition
 from serialtrace.quality import api, governance
 from serialtrace.quality.config import SERVICE_NAME, load_settings
+from serialtrace.quality.masterdata_client import Masterdata
 from serialtrace.quality.production_client import Production
 from serialtrace.quality.warehouse_client import Warehouse
 
@@ -19,7 +20,10 @@ def _build(settings: ServiceSettings, database: Database) -> Sequence[GrpcServic
     addrs = settings.common.service_addrs
     return [
         *api.grpc_services(
-            database, Production(addrs["production"]), Warehouse(addrs["warehouse"])
+            database,
+            Masterdata(addrs["masterdata"]),
+            Production(addrs["production"]),
+            Warehouse(addrs["warehouse"]),
         ),
         governance_service(database, governance.facts),
     ]

@@ -13,9 +13,10 @@ from serialtrace.common.errors import FailedPrecondition, InvalidArgument, NotFo
 from serialtrace.common.ledger import lot_entity, unit_entity
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
-from serialtrace.common.validation import parse_enum
+from serialtrace.common.validation import DESCRIPTION, parse_enum
 from serialtrace.quality import domain, store
 from serialtrace.quality.domain import Disposition, InspectionKind, QualityStatus, Result
+from serialtrace.quality.masterdata_client import Masterdata
 from serialtrace.quality.production_client import Production
 from serialtrace.quality.store import Key
 from serialtrace.quality.warehouse_client import Warehouse
@@ -62,7 +63,7 @@ def open_nonconformance(
     uow: UnitOfWork, units: Sequence[Key], lots: Sequence[Key], description: str, disposition: str
 ) -> store.NonconformanceRow:
     domain.check_subjects(len(units), len(lots), "a nonconformance")
-    description = domain.check_text(description, "description", 2000)
+    description = domain.check_text(description, "description", DESCRIPTION)
     chosen = parse_enum(Disposition, disposition, "disposition") if disposition else None
     row = store.NonconformanceRow(
         id=f"NC-{uuid.uuid4().hex[:12].upper()}",
@@ -90,7 +91,7 @@ def open_nonconformance(
 def close_nonconformance(
     uow: UnitOfWork, ncr_id: str, meaning: str, disposition: str
 ) -> store.NonconformanceRow:
-    meaning = domain.check_text(meaning, "signature meaning", 500)
+    meaning = domain.check_text(meaning, "signature meaning")
     row = uow.session.get(store.NonconformanceRow, ncr_id, with_for_update=True)
     if row is None:
         raise NotFound(f"no nonconformance {ncr_id!r}")
@@ -111,12 +112,19 @@ def close_nonconformance(
 
 
 def place_hold(
-    uow: UnitOfWork, production: Production, reason: str, units: Sequence[Key], lots: Sequence[Key]
+    uow: UnitOfWork,
+    masterdata: Masterdata,
+    production: Production,
+    reason: str,
+    units: Sequence[Key],
+    lots: Sequence[Key],
 ) -> store.HoldRow:
     """Holds the units and lots and, through production's where-used, every unit that
-    contains them at any depth. Production unreachable → UNAVAILABLE, nothing written."""
+    contains them at any depth. Each must exist in masterdata (NOT_FOUND naming those
+    that do not). Masterdata or production unreachable → UNAVAILABLE, nothing written."""
     reason = domain.check_text(reason, "hold reason")
     domain.check_subjects(len(units), len(lots), "a hold")
+    domain.check_all_exist(*masterdata.unknown(sorted(set(units)), sorted(set(lots))))
     covered: set[Key] = set(units)
     for sku, key in sorted(set(lots)):
         covered.update(production.units_containing("LOT", sku, key))
@@ -149,7 +157,7 @@ def place_hold(
 
 
 def release_hold(uow: UnitOfWork, hold_id: str, meaning: str) -> store.HoldRow:
-    meaning = domain.check_text(meaning, "release meaning", 500)
+    meaning = domain.check_text(meaning, "release meaning")
     hold = uow.session.get(store.HoldRow, hold_id, with_for_update=True)
     if hold is None:
         raise NotFound(f"no hold {hold_id!r}")

@@ -7,14 +7,32 @@ anything else is a bug and reaches the client as INTERNAL with a trace id only.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import grpc
 from graphql import GraphQLError
 
-from serialtrace.common.errors import ServiceError
+from serialtrace.common.errors import ServiceError, capped
+from serialtrace.common.validation import QUOTE_LIMIT
 
 log = logging.getLogger(__name__)
+
+# graphql-core's own messages (a variable of the wrong type, an unknown enum value) quote
+# the offending value whole: a quoted run longer than our own quotes is cut like them.
+_MORE = QUOTE_LIMIT + 1
+_LONG_QUOTED = re.compile(rf"\"(?:[^\"\\]|\\.){{{_MORE},}}\"|'(?:[^'\\]|\\.){{{_MORE},}}'")
+
+
+def shorten_quoted(message: str) -> str:
+    """`message` with every quoted value longer than QUOTE_LIMIT characters cut short."""
+
+    def cut(found: re.Match[str]) -> str:
+        text = found.group()
+        return f"{text[: QUOTE_LIMIT + 1]}…{text[0]} ({len(text) - 2:,} characters)"
+
+    return _LONG_QUOTED.sub(cut, message)
+
 
 GRAPHQL_CODES: dict[grpc.StatusCode, str] = {
     grpc.StatusCode.INVALID_ARGUMENT: "BAD_USER_INPUT",
@@ -62,5 +80,7 @@ def format_error(error: GraphQLError, trace_id: str) -> dict[str, Any]:
             extensions["code"] = code_of(original)
     if is_unexpected(error):
         formatted["message"] = f"internal error in the gateway (trace id {trace_id})"
+    else:  # the last-resort bounds: a message never carries a long echo of its input
+        formatted["message"] = capped(shorten_quoted(str(formatted["message"])))
     formatted["extensions"] = extensions
     return dict(formatted)

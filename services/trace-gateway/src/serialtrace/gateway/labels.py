@@ -28,8 +28,8 @@ from xml.sax.saxutils import escape
 import strawberry
 import zint
 from PIL import Image, ImageDraw, ImageFont
-from reportlab.lib.units import mm  # type: ignore[import-untyped]
-from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route

@@ -11,6 +11,7 @@ from serialtrace.common import gs1
 from serialtrace.common.errors import Conflict, InvalidArgument, NotFound
 from serialtrace.common.ledger_api import CHECKPOINT_SIGNERS
 from serialtrace.common.timeutil import from_timestamp
+from serialtrace.common.validation import quote
 from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway import evidence
 from serialtrace.gateway import governance as governance_indicators
@@ -141,12 +142,12 @@ async def _scan_alias(info: Ctx, value: str) -> ScanResult:
         units = sorted({(u.sku, u.serial) for u in found.units})
     if not units:
         raise NotFound(
-            f"{value[:60]!r} is not a GS1 code, and no unit has it as an alias or serial"
+            f"{quote(value)} is not a GS1 code, and no unit has it as an alias or serial"
         )
     if len(units) > 1:
         named = ", ".join(f"{sku}/{serial}" for sku, serial in units[:5])
         raise Conflict(
-            f"{value[:60]!r} names {len(units)} units ({named}); scan the GS1 code or "
+            f"{quote(value)} names {len(units)} units ({named}); scan the GS1 code or "
             "query unitByAlias with the alias kind"
         )
     return ScanResult(kind=ScanKind.UNIT, unit=Unit(sku=units[0][0], serial=units[0][1]))

@@ -6,8 +6,10 @@ import logging
 import re
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import strawberry
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
@@ -23,6 +25,7 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from serialtrace.gateway.bounds import Bounds, InputOutOfBounds
 from serialtrace.gateway.config import GatewaySettings
 from serialtrace.gateway.context import GatewayContext
 from serialtrace.gateway.errors import is_unexpected
@@ -84,7 +87,27 @@ class OperationTelemetry(SchemaExtension):
 DOCUMENT_CACHE_SIZE = 256  # distinct query texts kept parsed and validated
 
 
+class InputBounds(SchemaExtension):
+    """Every argument within its bounds (serialtrace.gateway.bounds) before execution
+    starts, so a request out of bounds calls no service at all."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None and context.result is None:
+            schema: GatewaySchema = context.schema  # type: ignore[assignment]
+            try:
+                schema.bounds.check(context.query or "", document, context.variables)
+            except InputOutOfBounds as error:
+                context.result = GraphQLExecutionResult(data=None, errors=[error.graphql_error()])
+        yield
+
+
 class GatewaySchema(strawberry.Schema):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.bounds = Bounds(self._schema, DOCUMENT_CACHE_SIZE)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -110,6 +133,7 @@ def build_schema(settings: GatewaySettings | None = None) -> GatewaySchema:
             OperationTelemetry,
             TraceLatency,
             lambda: AddValidationRules(rules),
+            InputBounds,
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             # Clients send the same few documents over and over (a scanner's trace, a
             # dashboard's where-used): parse and validate each once, not per request.

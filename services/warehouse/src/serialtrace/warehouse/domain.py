@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from serialtrace.common import gs1
+from serialtrace.common import gs1, validation
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument
+from serialtrace.common.validation import TextLimit
 
 MAX_BATCH = 10_000
 
@@ -51,11 +52,9 @@ def check_sscc(sscc: str) -> str:
         raise InvalidArgument(str(exc)) from None
 
 
-def check_text(value: str, what: str, limit: int = 200, required: bool = True) -> str:
-    value = value.strip()
-    if (required and not value) or len(value) > limit:
-        raise InvalidArgument(f"{what} must be {'1' if required else '0'}-{limit} characters")
-    return value
+def check_text(value: str, what: str, limit: TextLimit, required: bool = True) -> str:
+    """Text as given, stripped: within `limit`, and not empty when required."""
+    return validation.check_text(value.strip(), what, limit, required=required)
 
 
 def require_in_stock(

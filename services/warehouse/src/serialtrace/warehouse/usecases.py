@@ -13,7 +13,7 @@ from serialtrace.common.errors import Conflict, FailedPrecondition, InvalidArgum
 from serialtrace.common.ledger import lot_entity, unit_entity
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
-from serialtrace.common.validation import parse_enum
+from serialtrace.common.validation import REASON, REFERENCE, parse_enum
 from serialtrace.warehouse import domain, store
 from serialtrace.warehouse.config import WarehouseOptions
 from serialtrace.warehouse.domain import Custody, MovementKind, PackageKind
@@ -608,8 +608,8 @@ def create_shipment(
     stock, COMPLETE in production or PURCHASED, and not held; otherwise nothing ships."""
     if not (units or ssccs):
         raise InvalidArgument("a shipment needs units or packages")
-    carrier = domain.check_text(carrier, "carrier", 100, required=False)
-    tracking = domain.check_text(tracking, "tracking number", 100, required=False)
+    carrier = domain.check_text(carrier, "carrier", REFERENCE, required=False)
+    tracking = domain.check_text(tracking, "tracking number", REFERENCE, required=False)
     _require_party(peers, customer, "CUSTOMER")
     found = store.packages(uow.session, ssccs, for_update=True)
     top = [_live_package(found, s) for s in ssccs]
@@ -679,8 +679,8 @@ def create_shipment(
 def return_unit(
     uow: UnitOfWork, peers: Peers, unit: Key, rma: str, reason: str, location: str
 ) -> store.UnitStockRow:
-    rma = domain.check_text(rma, "RMA number", 64)
-    reason = domain.check_text(reason, "return reason", 500)
+    rma = domain.check_text(rma, "RMA number", REFERENCE)
+    reason = domain.check_text(reason, "return reason", REASON)
     _require_location(peers, location)
     row = store.units(uow.session, [unit], for_update=True).get(unit)
     if row is None or row.custody != Custody.SHIPPED:

@@ -1,6 +1,6 @@
 """signed ledger checkpoints, kept in a table of their own beside the audit ledger
 
-Revision ID: 0003_ledger_checkpoints
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-01
 """

@@ -1,7 +1,7 @@
 """signed ledger checkpoints, kept in a table of their own beside the audit ledger
 
-Revision ID: 0003_ledger_checkpoints
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-01
 """
 
