@@ -341,3 +341,13 @@ def key_after(token: str) -> tuple[str, str] | None:
     if not sep:
         raise InvalidArgument("page_token is not one this service handed out")
     return sku, serial
+
+
+# Items one batch read or write may name (each service's batch RPCs).
+MAX_BATCH = 10_000
+
+
+def check_batch(size: int, what: str, most: int = MAX_BATCH) -> None:
+    """INVALID_ARGUMENT when one call names more than `most` items."""
+    if size > most:
+        raise InvalidArgument(f"at most {most} {what} per call, got {size}")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from enum import StrEnum
 
 from serialtrace.common import gs1, validation
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument
-from serialtrace.common.validation import TextLimit
+from serialtrace.common.keys import UnitKey
+from serialtrace.common.validation import TextLimit, check_batch
 
-MAX_BATCH = 10_000
+__all__ = ["check_batch"]  # the shared bound, re-exported for the use cases
 
 
 class Custody(StrEnum):
@@ -38,11 +40,6 @@ def check_quantity(quantity: float, what: str = "quantity") -> float:
     if not quantity > 0 or quantity != quantity or quantity == float("inf"):
         raise InvalidArgument(f"{what} must be a positive number, got {quantity}")
     return quantity
-
-
-def check_batch(size: int, what: str) -> None:
-    if size > MAX_BATCH:
-        raise InvalidArgument(f"at most {MAX_BATCH} {what} per call, got {size}")
 
 
 def check_sscc(sscc: str) -> str:
@@ -107,3 +104,35 @@ def check_lot_available(label: str, on_hand: float, requested: float) -> None:
 def lot_balance_holds(received: float, issued: float, on_hand: float) -> bool:
     """Whether a lot's stock is what its movements say: received - issued = on hand."""
     return abs((received - issued) - on_hand) <= 1e-6 * max(1.0, abs(received))
+
+
+def shipment_problems(
+    custody: Mapping[UnitKey, str],
+    complete: Collection[UnitKey],
+    purchased: Collection[UnitKey],
+    held: Mapping[str, Sequence[str]],
+) -> list[str]:
+    """Why these units may not ship, each in words; empty when all of them may.
+
+    A unit ships only if it is IN_STOCK, its build is COMPLETE in production (or it was
+    bought in, PURCHASED), and no hold covers it. `custody` is each unit's custody,
+    `held` each held unit's label with the ids of the holds on it.
+    """
+    keys = sorted(custody)
+    problems = [
+        f"{k.sku}/{k.serial} is {custody[k]}" for k in keys if custody[k] != Custody.IN_STOCK
+    ]
+    problems += [
+        f"{k.sku}/{k.serial} is not COMPLETE"
+        for k in keys
+        if k not in complete and k not in purchased
+    ]
+    problems += [f"{name} is on hold ({', '.join(ids)})" for name, ids in sorted(held.items())]
+    return problems
+
+
+def shipment_refusal(problems: Sequence[str]) -> FailedPrecondition:
+    """The one error a refused shipment raises: how many problems, the first 20."""
+    return FailedPrecondition(
+        f"nothing shipped; {len(problems)} problem(s): {'; '.join(problems[:20])}"
+    )

@@ -6,10 +6,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.orm import Session
 
 from serialtrace.common import gs1
 from serialtrace.common.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from serialtrace.common.keys import LotKey, UnitKey
 from serialtrace.common.ledger import lot_entity, unit_entity
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
@@ -18,7 +21,8 @@ from serialtrace.warehouse import domain, store
 from serialtrace.warehouse.config import WarehouseOptions
 from serialtrace.warehouse.domain import Custody, MovementKind, PackageKind
 from serialtrace.warehouse.peers import Masterdata, Production, Quality
-from serialtrace.warehouse.store import Key
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -38,8 +42,8 @@ def _movement(
     kind: MovementKind,
     at: datetime,
     *,
-    unit: Key | None = None,
-    lot: Key | None = None,
+    unit: UnitKey | None = None,
+    lot: LotKey | None = None,
     quantity: float | None = None,
     sscc: str | None = None,
     source: str | None = None,
@@ -81,14 +85,14 @@ def _require_party(peers: Peers, code: str, kind: str) -> None:
 def receive_lot(
     uow: UnitOfWork,
     peers: Peers,
-    lot: Key,
+    lot: LotKey,
     quantity: float,
     supplier: str,
     supplier_lot: str,
     expires_at: datetime | None,
     location: str,
     key: str,
-) -> Key:
+) -> LotKey:
     domain.check_quantity(quantity)
     _require_location(peers, location)
     _require_party(peers, supplier, "SUPPLIER")
@@ -133,7 +137,7 @@ def receive_units(
     location: str,
     lot_number: str,
     key: str,
-) -> list[Key]:
+) -> list[UnitKey]:
     """Purchased serialized units: registered in masterdata, then in stock, in bulk."""
     if not serials:
         raise InvalidArgument("give the serials received")
@@ -164,7 +168,12 @@ def receive_units(
         uow.session,
         [
             _movement(
-                uow, MovementKind.RECEIVE, now, unit=(sku, s), to=location, reference=reference
+                uow,
+                MovementKind.RECEIVE,
+                now,
+                unit=UnitKey(sku, s),
+                to=location,
+                reference=reference,
             )
             for s in serials
         ],
@@ -176,12 +185,12 @@ def receive_units(
             unit_entity(sku, serial),
             {"location": location, "supplier": supplier, "lot": lot_number or None},
         )
-    return [(sku, s) for s in serials]
+    return [UnitKey(sku, s) for s in serials]
 
 
 @dataclass(frozen=True)
 class ProductionReceipt:
-    unit: Key
+    unit: UnitKey
     location: str
     work_order_id: str
 
@@ -264,8 +273,8 @@ def receive_from_production(
 def move_stock(
     uow: UnitOfWork,
     peers: Peers,
-    units: Sequence[Key],
-    lots: Sequence[tuple[Key, float]],
+    units: Sequence[UnitKey],
+    lots: Sequence[tuple[LotKey, float]],
     ssccs: Sequence[str],
     source: str,
     to: str,
@@ -352,7 +361,7 @@ def move_stock(
                         uow,
                         MovementKind.MOVE,
                         now,
-                        unit=(row.sku, row.serial),
+                        unit=UnitKey(row.sku, row.serial),
                         source=row.location_code,
                         to=to,
                         sscc=sscc,
@@ -385,15 +394,15 @@ def _live_package(found: dict[str, store.PackageRow], sscc: str) -> store.Packag
 
 @dataclass(frozen=True)
 class IssueLine:
-    unit: Key | None
-    lot: Key | None
+    unit: UnitKey | None
+    lot: LotKey | None
     quantity: float
     reference: str
     only_if_in_stock: bool = False
 
 
 def issue_to_production(
-    uow: UnitOfWork, unit: Key | None, lot: Key | None, quantity: float, reference: str
+    uow: UnitOfWork, unit: UnitKey | None, lot: LotKey | None, quantity: float, reference: str
 ) -> dict[str, Any]:
     """A unit leaves stock, or a lot quantity is consumed; never below zero on hand."""
     [move] = issue_many_to_production(uow, [IssueLine(unit, lot, quantity, reference)])
@@ -433,8 +442,8 @@ def _issue_line(
     uow: UnitOfWork,
     line: IssueLine,
     now: datetime,
-    units: dict[Key, store.UnitStockRow],
-    lots: dict[Key, list[store.LotStockRow]],
+    units: dict[UnitKey, store.UnitStockRow],
+    lots: dict[LotKey, list[store.LotStockRow]],
 ) -> dict[str, Any] | None:
     if line.unit is not None:
         unit = line.unit
@@ -487,7 +496,7 @@ def pack(
     options: WarehouseOptions,
     sscc: str,
     kind: str,
-    units: Sequence[Key],
+    units: Sequence[UnitKey],
     child_ssccs: Sequence[str],
 ) -> store.PackageRow:
     package_kind = parse_enum(PackageKind, kind, "package kind")
@@ -583,7 +592,7 @@ def unpack(uow: UnitOfWork, sscc: str) -> store.PackageRow:
                 uow,
                 MovementKind.UNPACK,
                 now,
-                unit=(r.sku, r.serial),
+                unit=UnitKey(r.sku, r.serial),
                 sscc=sscc,
                 source=r.location_code,
                 to=r.location_code,
@@ -599,7 +608,7 @@ def create_shipment(
     uow: UnitOfWork,
     peers: Peers,
     customer: str,
-    units: Sequence[Key],
+    units: Sequence[UnitKey],
     ssccs: Sequence[str],
     carrier: str,
     tracking: str,
@@ -618,23 +627,17 @@ def create_shipment(
     missing = [f"{s}/{n}" for s, n in units if (s, n) not in stock]
     if missing:
         raise FailedPrecondition(f"not in stock: {', '.join(missing[:10])}")
-    rows = {**{(r.sku, r.serial): r for r in packed}, **stock}
+    rows = {**{UnitKey(r.sku, r.serial): r for r in packed}, **stock}
     keys = sorted(rows)
-    offenders = [
-        f"{s}/{n} is {rows[(s, n)].custody}"
-        for s, n in keys
-        if rows[(s, n)].custody != Custody.IN_STOCK
-    ]
     done, known = peers.production.complete(keys)
     unbuilt = [k for k in keys if k not in done]
     purchased = peers.masterdata.purchased([k for k in unbuilt if k not in known])
-    offenders += [f"{s}/{n} is not COMPLETE" for s, n in unbuilt if (s, n) not in purchased]
     held = peers.quality.held(keys)
-    offenders += [f"{name} is on hold ({', '.join(ids)})" for name, ids in sorted(held.items())]
-    if offenders:
-        raise FailedPrecondition(
-            f"nothing shipped; {len(offenders)} problem(s): {'; '.join(offenders[:20])}"
-        )
+    problems = domain.shipment_problems(
+        {k: r.custody for k, r in rows.items()}, done, purchased, held
+    )
+    if problems:
+        raise domain.shipment_refusal(problems)
     now = utcnow()
     shipment = store.ShipmentRow(
         id=f"SH-{uuid.uuid4().hex[:12].upper()}",
@@ -677,7 +680,7 @@ def create_shipment(
 
 
 def return_unit(
-    uow: UnitOfWork, peers: Peers, unit: Key, rma: str, reason: str, location: str
+    uow: UnitOfWork, peers: Peers, unit: UnitKey, rma: str, reason: str, location: str
 ) -> store.UnitStockRow:
     rma = domain.check_text(rma, "RMA number", REFERENCE)
     reason = domain.check_text(reason, "return reason", REASON)
@@ -712,3 +715,102 @@ def return_unit(
         {"rma": rma, "reason": reason, "location": location, "shipment": shipment},
     )
     return row
+
+
+# --- reads --------------------------------------------------------------------------------
+
+
+def unit_stock(session: Session, units: Sequence[UnitKey]) -> list[store.UnitStockRow]:
+    """The stock record of each unit the warehouse knows, in key order."""
+    rows = store.units(session, units)
+    return [rows[k] for k in sorted(rows)]
+
+
+def movements(session: Session, units: Sequence[UnitKey]) -> list[store.MovementRow]:
+    return store.movements_of(session, units)
+
+
+@dataclass(frozen=True)
+class LotStock:
+    key: LotKey
+    levels: list[store.LotStockRow]  # locations with a positive quantity
+    received_at: datetime
+
+
+def lot_stock(session: Session, lots: Sequence[LotKey]) -> list[LotStock]:
+    """Each received lot's quantity by location, in the order asked."""
+    levels = store.lot_stock(session, lots)
+    received = store.lots(session, lots)
+    return [
+        LotStock(key, [r for r in levels.get(key, []) if r.quantity > 0], received[key].received_at)
+        for key in (LotKey(*lot) for lot in lots)
+        if key in received
+    ]
+
+
+@dataclass(frozen=True)
+class PackageContents:
+    row: store.PackageRow
+    packages: list[store.PackageRow]  # the packages directly inside it
+    units: list[store.UnitStockRow]  # the units directly inside it
+
+
+def package_contents(
+    session: Session, packages: Sequence[store.PackageRow]
+) -> list[PackageContents]:
+    """Each package with its direct contents: the same two queries for any number."""
+    kids, contents = store.children(session, [p.sscc for p in packages])
+    return [
+        PackageContents(
+            p,
+            [k for k in kids if k.parent_sscc == p.sscc],
+            [u for u in contents if u.package_sscc == p.sscc],
+        )
+        for p in packages
+    ]
+
+
+def packages(session: Session, ssccs: Sequence[str]) -> list[PackageContents]:
+    return package_contents(session, list(store.packages(session, ssccs).values()))
+
+
+def shipments(session: Session, ids: Sequence[str]) -> list[store.ShipmentRow]:
+    return store.shipments(session, ids)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    more: bool
+    total: int
+
+
+def shipment_units(
+    session: Session, shipment_id: str, size: int, after: tuple[str, str] | None
+) -> Page[UnitKey]:
+    return Page(*store.shipment_units(session, shipment_id, size, after))
+
+
+def units_at_location(
+    session: Session, peers: Peers, location: str, size: int, after: tuple[str, str] | None
+) -> Page[store.UnitStockRow]:
+    if peers.masterdata.missing_locations([location]):
+        raise NotFound(f"unknown location {location!r}")
+    return Page(*store.units_at(session, location, size, after))
+
+
+@dataclass(frozen=True)
+class LocationStockSummary:
+    location_code: str
+    units_in_stock: int
+    lots_on_hand: int
+    lot_quantity_on_hand: float
+
+
+def location_stock_summaries(session: Session, codes: Sequence[str]) -> list[LocationStockSummary]:
+    """The stock at each location asked for, in code order; zeros where there is none."""
+    units, lots = store.stock_by_location(session, codes)
+    return [
+        LocationStockSummary(code, units.get(code, 0), *lots.get(code, (0, 0.0)))
+        for code in sorted(set(codes))
+    ]
