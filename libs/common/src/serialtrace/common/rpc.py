@@ -75,11 +75,12 @@ class Write:
 
 @dataclass(frozen=True)
 class Read:
-    """A read in one read-only session; `batch` names the repeated request field whose
-    size is bounded by `most` (INVALID_ARGUMENT above it), `what` how the error says it."""
+    """A read in one read-only session; `batch` names the repeated request field (or
+    fields, counted together) whose size is bounded by `most` (INVALID_ARGUMENT above it),
+    `what` how the error names them (the field's name by default)."""
 
     handler: ReadHandler
-    batch: str | None = None
+    batch: str | tuple[str, ...] | None = None
     most: int = MAX_BATCH
     what: str | None = None
 
@@ -99,7 +100,10 @@ def write(handler: WriteHandler) -> Write:
 
 
 def read(
-    handler: ReadHandler, batch: str | None = None, most: int = MAX_BATCH, what: str | None = None
+    handler: ReadHandler,
+    batch: str | tuple[str, ...] | None = None,
+    most: int = MAX_BATCH,
+    what: str | None = None,
 ) -> Read:
     return Read(handler, batch, most, what)
 
@@ -140,9 +144,11 @@ def _method(method: MethodDescriptor, entry: Rpc) -> Callable[[Servicer, Any, An
         read_entry = entry
 
         def call_read(self: Servicer, request: Any, context: grpc.ServicerContext) -> Message:
-            if read_entry.batch is not None:
-                size = len(getattr(request, read_entry.batch))
-                check_batch(size, read_entry.what or read_entry.batch, read_entry.most)
+            fields = read_entry.batch
+            if fields is not None:
+                names = (fields,) if isinstance(fields, str) else fields
+                size = sum(len(getattr(request, name)) for name in names)
+                check_batch(size, read_entry.what or " and ".join(names), read_entry.most)
             with self.database.reader() as session:
                 return read_entry.handler(self, session, request)
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from serialtrace.common import validation
 from serialtrace.common.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from serialtrace.common.keys import LotKey, UnitKey
 from serialtrace.common.ledger import lot_entity, unit_entity
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
@@ -388,3 +389,52 @@ def resolve_aliases(
     for row in rows:
         found.append((row.kind, row.value, units[row.unit_id]))
     return found
+
+
+# --- reads --------------------------------------------------------------------------------
+
+
+def products(session: Session, skus: Sequence[str], gtins: Sequence[str]) -> list[store.ProductRow]:
+    return store.products(session, skus, domain.gtins_to_look_up(gtins))
+
+
+@dataclass(frozen=True)
+class BomRevision:
+    row: store.BomRevisionRow
+    items: list[store.BomItemRow]
+
+
+def bom_revisions(
+    session: Session, skus: Sequence[str], keys: Sequence[tuple[str, str]]
+) -> list[BomRevision]:
+    """Every revision of these products, and these (sku, revision) ones, with items."""
+    return with_items(session, store.bom_revisions(session, skus, keys))
+
+
+def with_items(session: Session, rows: Sequence[store.BomRevisionRow]) -> list[BomRevision]:
+    items = store.bom_items(session, [(r.sku, r.revision) for r in rows])
+    return [BomRevision(r, items.get((r.sku, r.revision), [])) for r in rows]
+
+
+def parties(session: Session, codes: Sequence[str]) -> list[store.PartyRow]:
+    return store.by_codes(session, store.PartyRow, codes)
+
+
+def locations(session: Session, codes: Sequence[str]) -> list[store.LocationRow]:
+    return store.by_codes(session, store.LocationRow, codes)
+
+
+def units(
+    session: Session, keys: Sequence[UnitKey]
+) -> list[tuple[store.UnitRow, list[store.UnitAliasRow]]]:
+    return units_with_aliases(session, store.units_by_keys(session, keys))
+
+
+def units_by_serial(
+    session: Session, serial: str
+) -> list[tuple[store.UnitRow, list[store.UnitAliasRow]]]:
+    return units_with_aliases(session, store.units_by_serial(session, serial))
+
+
+def lots(session: Session, keys: Sequence[LotKey]) -> list[store.LotRow]:
+    return store.lots_by_keys(session, keys)
