@@ -11,9 +11,10 @@ import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -304,6 +305,15 @@ def get_many_by_key(
     return found
 
 
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a keyset-paged list: its items, whether more follow, the total."""
+
+    items: list[T]
+    more: bool
+    total: int
+
+
 def first_page(
     session: Session, query: Any, limit: int, *, rows: bool = False
 ) -> tuple[list[Any], bool]:
@@ -315,3 +325,18 @@ def first_page(
     )
     found = list(result)
     return found[:limit], len(found) > limit
+
+
+def rows_by_key(
+    session: Session,
+    query: Any,
+    sku_column: Any,
+    key_column: Any,
+    keys: Iterable[tuple[str, str]],
+) -> list[Any]:
+    """The rows of a multi-column `query` whose (sku, serial or lot number) columns are
+    among `keys`, one query per IN_CHUNK keys (see `key_clauses`)."""
+    found: list[Any] = []
+    for clause in key_clauses(sku_column, key_column, keys):
+        found += session.execute(query.where(clause)).all()
+    return found

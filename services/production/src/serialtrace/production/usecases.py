@@ -22,7 +22,7 @@ from serialtrace.common.errors import (
 from serialtrace.common.ledger import unit_entity
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
-from serialtrace.common.validation import parse_enum
+from serialtrace.common.validation import Result, parse_enum, parse_measurements
 from serialtrace.production import domain, store
 from serialtrace.production.config import ProductionOptions
 from serialtrace.production.domain import BuildStatus, WorkOrderStatus
@@ -233,8 +233,8 @@ def _record(
     """Checks everything first and writes only then, so a failure writes nothing."""
     validation.check_code(op.operation, "operation code")
     validation.check_code(op.station, "station")
-    result = parse_enum(domain.Result, op.result, "result")
-    measurements = domain.parse_measurements(op.measurements_json)
+    result = parse_enum(Result, op.result, "result")
+    measurements = parse_measurements(op.measurements_json)
     finished = op.finished_at or utcnow()
     domain.check_times(op.started_at, finished)
     unit = find_unit()

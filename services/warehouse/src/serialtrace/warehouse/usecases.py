@@ -6,11 +6,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from serialtrace.common import gs1
+from serialtrace.common.db import Page
 from serialtrace.common.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
 from serialtrace.common.keys import LotKey, UnitKey
 from serialtrace.common.ledger import lot_entity, unit_entity
@@ -21,8 +22,6 @@ from serialtrace.warehouse import domain, store
 from serialtrace.warehouse.config import WarehouseOptions
 from serialtrace.warehouse.domain import Custody, MovementKind, PackageKind
 from serialtrace.warehouse.peers import Masterdata, Production, Quality
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -776,13 +775,6 @@ def packages(session: Session, ssccs: Sequence[str]) -> list[PackageContents]:
 
 def shipments(session: Session, ids: Sequence[str]) -> list[store.ShipmentRow]:
     return store.shipments(session, ids)
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    more: bool
-    total: int
 
 
 def shipment_units(
