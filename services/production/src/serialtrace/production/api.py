@@ -38,6 +38,7 @@ MAX_WHERE_USED_PAGE = 50_000
 Item = TypeVar("Item", bound=Message)  # one request of a batch RPC
 Reply = TypeVar("Reply", bound=Message)  # what that request alone would have answered
 Done = TypeVar("Done")  # what the use case returns for one item
+Outcome = TypeVar("Outcome", bound=Message)  # one item's answer in a batch reply
 
 
 class ProductionServicer(rpc.Servicer, pb_grpc.ProductionServiceServicer):
@@ -75,6 +76,22 @@ class ProductionServicer(rpc.Servicer, pb_grpc.ProductionServiceServicer):
 
 
 S = ProductionServicer
+
+
+def _outcomes(
+    outcome: Callable[..., Outcome],
+    field: str,
+    outcomes: Sequence[Reply | ServiceError],
+    answer: Callable[[Reply], Message],
+) -> list[Outcome]:
+    """A batch RPC's outcomes: each item's refusal, or `field` set to its answer."""
+    return [
+        outcome(error=item_error(o))
+        if isinstance(o, ServiceError)
+        else outcome(**{field: answer(o)})
+        for o in outcomes
+    ]
+
 
 # --- proto ⇄ production's terms -----------------------------------------------------------
 
@@ -247,12 +264,7 @@ def record_operations(s: S, r: pb.RecordOperationsRequest) -> pb.RecordOperation
         lambda uow, recorded: pb.RecordOperationResponse(record=operation_message(*recorded)),
     )
     return pb.RecordOperationsResponse(
-        outcomes=[
-            pb.RecordOperationOutcome(error=item_error(o))
-            if isinstance(o, ServiceError)
-            else pb.RecordOperationOutcome(record=o.record)
-            for o in outcomes
-        ]
+        outcomes=_outcomes(pb.RecordOperationOutcome, "record", outcomes, lambda o: o.record)
     )
 
 
@@ -323,12 +335,7 @@ def install_kits(s: S, r: pb.InstallKitsRequest) -> pb.InstallKitsResponse:
         lambda uow, edges: pb.InstallComponentsResponse(links=link_messages(uow.session, edges)),
     )
     return pb.InstallKitsResponse(
-        outcomes=[
-            pb.InstallKitOutcome(error=item_error(o))
-            if isinstance(o, ServiceError)
-            else pb.InstallKitOutcome(installed=o)
-            for o in outcomes
-        ]
+        outcomes=_outcomes(pb.InstallKitOutcome, "installed", outcomes, lambda o: o)
     )
 
 
@@ -364,12 +371,7 @@ def complete_units(s: S, r: pb.CompleteUnitsRequest) -> pb.CompleteUnitsResponse
         lambda uow, unit: pb.CompleteUnitResponse(build=build_message(unit)),
     )
     return pb.CompleteUnitsResponse(
-        outcomes=[
-            pb.CompleteUnitOutcome(error=item_error(o))
-            if isinstance(o, ServiceError)
-            else pb.CompleteUnitOutcome(build=o.build)
-            for o in outcomes
-        ]
+        outcomes=_outcomes(pb.CompleteUnitOutcome, "build", outcomes, lambda o: o.build)
     )
 
 

@@ -7,6 +7,7 @@ bound for reads).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -74,6 +75,14 @@ def inspection_message(row: store.InspectionRow) -> pb.Inspection:
     )
 
 
+def _subject_keys(subjects: Sequence[Any]) -> dict[str, Any]:
+    """The units and lots a hold or nonconformance names, as its message's fields."""
+    return {
+        "units": [unit_message((s.sku, s.key)) for s in subjects if s.subject_kind == "UNIT"],
+        "lots": [lot_message((s.sku, s.key)) for s in subjects if s.subject_kind == "LOT"],
+    }
+
+
 def ncr_message(
     row: store.NonconformanceRow, subjects: list[store.NonconformanceSubjectRow]
 ) -> pb.Nonconformance:
@@ -83,14 +92,7 @@ def ncr_message(
         disposition=enum_value(pb.Disposition, row.disposition or ""),
         opened_by=row.opened_by,
         opened_at=to_timestamp(row.opened_at),
-        units=[
-            core_pb2.UnitKey(sku=s.sku, serial=s.key) for s in subjects if s.subject_kind == "UNIT"
-        ],
-        lots=[
-            core_pb2.LotKey(sku=s.sku, lot_number=s.key)
-            for s in subjects
-            if s.subject_kind == "LOT"
-        ],
+        **_subject_keys(subjects),
     )
     if row.closed_by and row.closed_at:
         message.closure.CopyFrom(
@@ -110,14 +112,7 @@ def hold_message(hold: usecases.Hold) -> pb.Hold:
         placed_at=to_timestamp(row.placed_at),
         active=row.active,
         unit_count=row.unit_count,
-        units=[
-            core_pb2.UnitKey(sku=s.sku, serial=s.key) for s in subjects if s.subject_kind == "UNIT"
-        ],
-        lots=[
-            core_pb2.LotKey(sku=s.sku, lot_number=s.key)
-            for s in subjects
-            if s.subject_kind == "LOT"
-        ],
+        **_subject_keys(subjects),
     )
     if row.released_by and row.released_at:
         message.release.CopyFrom(
