@@ -13,7 +13,7 @@ from pathlib import Path
 
 DEV_JWT_SECRET = "serialtrace-development-secret-change-me"  # noqa: S105 - public dev default, refused in production
 
-# Default gRPC addresses, in SPEC §6 order.
+# Default gRPC addresses, in docs/operations.md's order.
 DEFAULT_ADDRS: dict[str, str] = {
     "masterdata": "127.0.0.1:50051",
     "production": "127.0.0.1:50052",
