@@ -20,8 +20,20 @@ from typing import Any
 
 import yaml
 
-SERVICES = {"masterdata": 50051, "production": 50052, "warehouse": 50053, "quality": 50054}
-METRICS = {"masterdata": 9461, "production": 9462, "warehouse": 9463, "quality": 9464}
+SERVICES = {
+    "masterdata": 50051,
+    "production": 50052,
+    "warehouse": 50053,
+    "quality": 50054,
+    "epcis": 50055,
+}
+METRICS = {
+    "masterdata": 9461,
+    "production": 9462,
+    "warehouse": 9463,
+    "quality": 9464,
+    "epcis": 9465,
+}
 GATEWAY_PORT = 8000  # HTTP: /graphql, /healthz, /readyz and /metrics on one port
 IMAGE = "ghcr.io/serialtrace/{name}:latest"
 CONFIG_MAP, SECRET = "serialtrace-config", "serialtrace-secrets"

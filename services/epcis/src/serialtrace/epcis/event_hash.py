@@ -438,6 +438,11 @@ def document_prehashes(document: dict[str, Any]) -> list[str]:
     return [prehash(e, document.get("@context"), vocabulary, ignored) for e in events]
 
 
+def document_hashes(document: dict[str, Any]) -> list[str]:
+    """The hash ID of each event of a document, in order."""
+    return [hash_of_prehash(p) for p in document_prehashes(document)]
+
+
 def hash_of_prehash(text: str) -> str:
     return f"ni:///sha-256;{hashlib.sha256(text.encode('utf-8')).hexdigest()}?ver=CBV2.0"
 
