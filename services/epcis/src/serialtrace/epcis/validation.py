@@ -191,13 +191,15 @@ def validate_document(document: Any) -> list[Violation]:
 
 def _explain(document: Any) -> list[Violation]:
     violations: list[Violation] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[str] = set()
     for error in _validator().iter_errors(document):
         specific = _deepest(error)
         path = list(specific.absolute_path)
         violation = Violation(_pointer(path), _message(specific), _event_index(path))
-        if (violation.pointer, violation.message) not in seen:
-            seen.add((violation.pointer, violation.message))
+        # One reason per place: the schema's alternatives (e.g. the action enum and the
+        # per-type pattern) would otherwise say the same thing twice.
+        if violation.pointer not in seen:
+            seen.add(violation.pointer)
             violations.append(violation)
         if len(violations) >= MAX_VIOLATIONS:
             break

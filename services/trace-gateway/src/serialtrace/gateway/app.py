@@ -1,4 +1,5 @@
-"""The gateway's HTTP app: /graphql (GraphiQL in development), /healthz, /readyz, /metrics."""
+"""The gateway's HTTP app: /graphql (GraphiQL in development), /epcis (EPCIS 2.0 REST),
+/healthz, /readyz, /metrics."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from strawberry.types import ExecutionResult
 from serialtrace.gateway.backends import Backends, Calls
 from serialtrace.gateway.config import GatewaySettings
 from serialtrace.gateway.context import GatewayContext
+from serialtrace.gateway.epcis_http import epcis_routes
 from serialtrace.gateway.errors import format_error
 from serialtrace.gateway.schema import build_schema
 
@@ -84,6 +86,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Mount("/metrics", make_asgi_app()),
+            Mount("/epcis", routes=epcis_routes(settings, state)),
         ],
         lifespan=lifespan,
     )

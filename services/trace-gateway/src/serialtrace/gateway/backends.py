@@ -21,23 +21,26 @@ from prometheus_client import Counter
 from serialtrace.common.client import CHANNEL_OPTIONS
 from serialtrace.common.errors import ServiceError, from_rpc_error, is_verdict
 from serialtrace.core.v1 import core_pb2_grpc
+from serialtrace.epcis.v1 import epcis_pb2_grpc
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc
 from serialtrace.production.v1 import production_pb2_grpc
 from serialtrace.quality.v1 import quality_pb2_grpc
 from serialtrace.warehouse.v1 import warehouse_pb2_grpc
 
-SERVICES = ("masterdata", "production", "warehouse", "quality")
+SERVICES = ("masterdata", "production", "warehouse", "quality", "epcis")
 _STUBS: dict[str, Any] = {
     "masterdata": masterdata_pb2_grpc.MasterdataServiceStub,
     "production": production_pb2_grpc.ProductionServiceStub,
     "warehouse": warehouse_pb2_grpc.WarehouseServiceStub,
     "quality": quality_pb2_grpc.QualityServiceStub,
+    "epcis": epcis_pb2_grpc.EpcisServiceStub,
 }
 _SERVICE_OF_STUB: dict[type, str] = {
     masterdata_pb2_grpc.MasterdataServiceStub: "serialtrace.masterdata.v1.MasterdataService",
     production_pb2_grpc.ProductionServiceStub: "serialtrace.production.v1.ProductionService",
     warehouse_pb2_grpc.WarehouseServiceStub: "serialtrace.warehouse.v1.WarehouseService",
     quality_pb2_grpc.QualityServiceStub: "serialtrace.quality.v1.QualityService",
+    epcis_pb2_grpc.EpcisServiceStub: "serialtrace.epcis.v1.EpcisService",
     core_pb2_grpc.LedgerServiceStub: "serialtrace.core.v1.LedgerService",
 }
 _TRACER = trace.get_tracer("serialtrace.gateway.grpc")
@@ -52,7 +55,7 @@ GRPC_CLIENT_CALLS = Counter(
 
 
 class Backends:
-    """Channels and stubs for the four services. Create inside the running event loop."""
+    """Channels and stubs for the services. Create inside the running event loop."""
 
     def __init__(
         self, addrs: Mapping[str, str], read_deadline: float, write_deadline: float

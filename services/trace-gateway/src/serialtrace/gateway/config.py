@@ -24,6 +24,8 @@ class GatewaySettings:
     max_page_size: int
     graphiql: bool
     common: CommonSettings
+    epcis_capture_limit: int = 10_000  # events in one captured document
+    epcis_capture_bytes: int = 32 * 1024 * 1024  # size of one captured document
 
     @staticmethod
     def from_env(env: Mapping[str, str] | None = None) -> GatewaySettings:
@@ -41,6 +43,8 @@ class GatewaySettings:
             # GraphiQL is a development tool; production serves the API only.
             graphiql=common.env != "production",
             common=common,
+            epcis_capture_limit=_number(env, "GATEWAY_EPCIS_CAPTURE_LIMIT", 10_000, int),
+            epcis_capture_bytes=_number(env, "GATEWAY_EPCIS_CAPTURE_BYTES", 32 * 1024 * 1024, int),
         )
 
 

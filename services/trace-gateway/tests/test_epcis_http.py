@@ -1,0 +1,277 @@
+"""EPCIS 2.0 over HTTP under /epcis, against a real suite (the EPCIS service included):
+capture jobs and their error behaviours, limits, auth, and queries whose every answer is
+an EPCISQueryDocument valid against the 2.0.1 schema."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import pytest
+
+from serialtrace.common.epc import to_digital_link
+from serialtrace.common.testing import TestDatabases, token
+from serialtrace.epcis.event_hash import event_hash
+from serialtrace.epcis.testing import document, object_event, serial, sgtin
+from serialtrace.epcis.validation import validate_document
+from serialtrace.gateway.testing import RunningSuite, start_suite
+
+CAPTURE_LIMIT = 60  # events; small, so that a test can go over it
+OPERATOR, VIEWER = token("olga", "operator"), token("vic", "viewer")
+
+
+@pytest.fixture(scope="module")
+def suite(test_databases: TestDatabases) -> Iterator[RunningSuite]:
+    running = start_suite(test_databases, GATEWAY_EPCIS_CAPTURE_LIMIT=str(CAPTURE_LIMIT))
+    yield running
+    running.stop()
+
+
+class Reply:
+    def __init__(self, status: int, headers: Any, body: bytes) -> None:
+        self.status, self.headers, self.raw = status, headers, body
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.raw)
+
+
+def call(
+    suite: RunningSuite,
+    method: str,
+    path: str,
+    body: Any = None,
+    bearer: str | None = OPERATOR,
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    base = suite.gateway.url.removesuffix("/graphql")
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{base}{path}", data=data, method=method)  # noqa: S310
+    if data is not None:
+        request.add_header("content-type", "application/ld+json")
+    if bearer:
+        request.add_header("authorization", f"Bearer {bearer}")
+    for key, value in (headers or {}).items():
+        request.add_header(key, value)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            return Reply(response.status, response.headers, response.read())
+    except urllib.error.HTTPError as error:
+        return Reply(error.code, error.headers, error.read())
+
+
+def capture(suite: RunningSuite, doc: Any, behaviour: str | None = None) -> dict[str, Any]:
+    headers = {"GS1-Capture-Error-Behaviour": behaviour} if behaviour else {}
+    reply = call(suite, "POST", "/epcis/capture", doc, headers=headers)
+    assert reply.status == 202, reply.raw
+    location = reply.headers["Location"]
+    assert location.startswith("/epcis/capture/")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        job = call(suite, "GET", location, bearer=VIEWER).json
+        if not job["running"]:
+            return dict(job)
+        time.sleep(0.02)
+    raise AssertionError("the capture did not finish")
+
+
+def query(suite: RunningSuite, path: str = "/epcis/events", **parameters: str) -> Reply:
+    reply = call(
+        suite, "GET", f"{path}?{urlencode(parameters)}" if parameters else path, bearer=VIEWER
+    )
+    if reply.status == 200:
+        assert validate_document(reply.json) == []
+        assert reply.json["type"] == "EPCISQueryDocument"
+    return reply
+
+
+def event_list(reply: Reply) -> list[dict[str, Any]]:
+    return list(reply.json["epcisBody"]["queryResults"]["resultsBody"]["eventList"])
+
+
+def test_options_advertise_the_capture_limits(suite: RunningSuite) -> None:
+    reply = call(suite, "OPTIONS", "/epcis/capture", bearer=None)
+    assert reply.status == 204
+    assert reply.headers["GS1-EPCIS-Capture-Limit"] == str(CAPTURE_LIMIT)
+    assert int(reply.headers["GS1-EPCIS-Capture-File-Size-Limit"]) > 0
+    assert reply.headers["GS1-Capture-Error-Behaviour"] == "rollback, proceed"
+
+
+def test_a_captured_document_is_answered_as_a_valid_query_document(suite: RunningSuite) -> None:
+    epc = sgtin(serial())
+    first = object_event(epc, bizStep="commissioning", disposition="active", action="ADD")
+    second = object_event(epc)
+    job = capture(suite, document(first, second))
+    assert (job["success"], job["captureErrorBehaviour"], job["errors"]) == (True, "rollback", [])
+    assert "finishedAt" in job
+    found = event_list(query(suite, MATCH_epc=epc))
+    assert [e["eventID"] for e in found] == [event_hash(first), event_hash(second)]
+    # The same EPC as a Digital Link finds the same events; so does /epcs/{epc}/events.
+    assert event_list(query(suite, MATCH_epc=to_digital_link(epc))) == found
+    assert event_list(query(suite, f"/epcis/epcs/{quote(epc, safe='')}/events")) == found
+    # And the same document again changes nothing.
+    assert capture(suite, document(first, second))["capturedCount"] == 0
+    assert len(event_list(query(suite, MATCH_epc=epc))) == 2
+
+
+def test_rollback_refuses_an_invalid_document_naming_the_failing_path(suite: RunningSuite) -> None:
+    epc = sgtin(serial())
+    doc = document(object_event(epc), object_event(epc, disposition="in_transport"))
+    reply = call(suite, "POST", "/epcis/capture", doc)
+    assert reply.status == 400
+    assert reply.headers["content-type"] == "application/problem+json"
+    assert reply.json["type"] == "epcisException:ValidationException"
+    assert [(e["eventIndex"], e["pointer"]) for e in reply.json["errors"]] == [
+        (1, "/epcisBody/eventList/1/disposition")
+    ]
+    assert event_list(query(suite, MATCH_epc=epc)) == []
+
+
+def test_proceed_captures_the_valid_events_and_reports_the_others(suite: RunningSuite) -> None:
+    epc = sgtin(serial())
+    doc = document(object_event(epc, action="CREATE"), object_event(epc))
+    job = capture(suite, doc, "proceed")
+    assert (job["success"], job["captureErrorBehaviour"], job["capturedCount"]) == (
+        False,
+        "proceed",
+        1,
+    )
+    assert [e["pointer"] for e in job["errors"]] == ["/epcisBody/eventList/0/action"]
+    assert len(event_list(query(suite, MATCH_epc=epc))) == 1
+
+
+def test_limits_media_type_and_behaviour_header_are_enforced(suite: RunningSuite) -> None:
+    too_many = document(*(object_event() for _ in range(CAPTURE_LIMIT + 1)))
+    reply = call(suite, "POST", "/epcis/capture", too_many)
+    assert (reply.status, reply.json["type"]) == (
+        413,
+        "epcisException:CaptureLimitExceededException",
+    )
+    plain = call(suite, "POST", "/epcis/capture", b"{}", headers={"content-type": "text/plain"})
+    assert plain.status == 415
+    odd = call(
+        suite, "POST", "/epcis/capture", document(), headers={"GS1-Capture-Error-Behaviour": "all"}
+    )
+    assert odd.status == 400 and "rollback or proceed" in odd.json["detail"]
+    broken = call(suite, "POST", "/epcis/capture", b"{not json")
+    assert broken.status == 400 and "not JSON" in broken.json["detail"]
+
+
+def test_a_viewer_can_query_but_not_capture_and_no_token_is_401(suite: RunningSuite) -> None:
+    assert call(suite, "POST", "/epcis/capture", document(), bearer=VIEWER).status == 403
+    assert call(suite, "POST", "/epcis/events", object_event(), bearer=VIEWER).status == 403
+    assert call(suite, "GET", "/epcis/events", bearer=None).status == 401
+    assert call(suite, "GET", "/epcis/events", bearer=VIEWER).status == 200
+
+
+def test_one_event_is_created_once(suite: RunningSuite) -> None:
+    event = object_event(sgtin(serial()))
+    created = call(suite, "POST", "/epcis/events", event)
+    assert created.status == 201
+    assert created.headers["Location"] == f"/epcis/events/{quote(event_hash(event), safe='')}"
+    again = call(suite, "POST", "/epcis/events", event)
+    assert (again.status, again.json["type"]) == (
+        409,
+        "epcisException:ResourceAlreadyExistsException",
+    )
+    found = query(suite, created.headers["Location"])
+    assert [e["eventID"] for e in event_list(found)] == [event_hash(event)]
+    missing = query(
+        suite, "/epcis/events/" + quote("urn:uuid:00000000-0000-4000-8000-000000000000")
+    )
+    assert missing.status == 404
+
+
+def test_pages_follow_the_link_header(suite: RunningSuite) -> None:
+    epc = sgtin(serial())
+    events = [object_event(epc, eventTime=f"2024-05-01T10:0{n}:00Z") for n in range(5)]
+    assert capture(suite, document(*events))["success"]
+    seen: list[str] = []
+    path = f"/epcis/events?{urlencode({'MATCH_epc': epc, 'perPage': 2})}"
+    pages = 0
+    while path:
+        reply = call(suite, "GET", path, bearer=VIEWER)
+        assert reply.status == 200 and validate_document(reply.json) == []
+        seen += [e["eventID"] for e in event_list(reply)]
+        pages += 1
+        link = reply.headers.get("Link")
+        path = link.split(">")[0].lstrip("<") if link else ""
+        if link:
+            assert link.endswith('rel="next"')
+    assert pages == 3
+    assert seen == [event_hash(e) for e in events]
+
+
+def test_every_standard_parameter_filters(suite: RunningSuite) -> None:
+    tag = serial()
+    unit, parent, lot = (
+        sgtin(tag),
+        f"urn:epc:id:sscc:4012345.{int(tag[1:].split('x')[0]):010d}",
+        sgtin(tag + "in"),
+    )
+    output = sgtin(tag + "out")
+    place = "urn:epc:id:sgln:4012345.00002.0"
+    shipped = object_event(unit, eventTime="2024-06-01T10:00:00Z", bizLocation={"id": place})
+    packed = {
+        "type": "AggregationEvent",
+        "eventTime": "2024-06-02T10:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "parentID": parent,
+        "childEPCs": [unit],
+        "action": "ADD",
+        "bizStep": "packing",
+        "disposition": "in_progress",
+        "readPoint": {"id": "urn:epc:id:sgln:4012345.00003.0"},
+    }
+    transformed = {
+        "type": "TransformationEvent",
+        "eventTime": "2024-06-03T10:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "inputEPCList": [lot],
+        "outputEPCList": [output, unit],
+        "bizStep": "commissioning",
+    }
+    capture(suite, document(shipped, packed, transformed))
+    ids = {event_hash(shipped): "shipped", event_hash(packed): "packed",
+           event_hash(transformed): "transformed"}  # fmt: skip
+
+    def names(**parameters: str) -> list[str]:
+        reply = query(suite, MATCH_anyEPC=unit, **parameters)
+        assert reply.status == 200, reply.raw
+        return [ids[e["eventID"]] for e in event_list(reply)]
+
+    assert names() == ["shipped", "packed", "transformed"]
+    assert names(eventType="AggregationEvent|TransformationEvent") == ["packed", "transformed"]
+    assert names(EQ_action="ADD") == ["packed"]
+    assert names(EQ_bizStep="https://ref.gs1.org/cbv/BizStep-shipping") == ["shipped"]
+    assert names(EQ_disposition="in_progress") == ["packed"]
+    assert names(EQ_bizLocation=to_digital_link(place)) == ["shipped"]
+    assert names(EQ_readPoint="urn:epc:id:sgln:4012345.00003.0") == ["packed"]
+    assert names(GE_eventTime="2024-06-02T00:00:00Z") == ["packed", "transformed"]
+    assert names(LT_eventTime="2024-06-02T00:00:00Z") == ["shipped"]
+    assert names(GE_recordTime="2999-01-01T00:00:00Z") == []
+    assert names(GE_recordTime="2000-01-01T00:00:00Z") == ["shipped", "packed", "transformed"]
+    for parameter, value, expected in [
+        ("MATCH_epc", unit, ["shipped", "packed"]),
+        ("MATCH_parentID", parent, ["packed"]),
+        ("MATCH_inputEPC", lot, ["transformed"]),
+        ("MATCH_outputEPC", output, ["transformed"]),
+    ]:
+        reply = query(suite, **{parameter: value})
+        assert [ids[e["eventID"]] for e in event_list(reply)] == expected, parameter
+
+
+def test_bad_query_parameters_are_refused_with_a_reason(suite: RunningSuite) -> None:
+    unknown = query(suite, EQ_colour="red")
+    assert unknown.status == 400 and "EQ_colour" in unknown.json["detail"]
+    bad_time = query(suite, GE_eventTime="yesterday")
+    assert bad_time.status == 400 and "GE_eventTime" in bad_time.json["detail"]
+    bad_page = query(suite, perPage="5000")
+    assert bad_page.status == 400 and "perPage" in bad_page.json["detail"]
+    bad_token = query(suite, nextPageToken="forged")
+    assert bad_token.status == 400 and "nextPageToken" in bad_token.json["detail"]
