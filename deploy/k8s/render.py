@@ -6,7 +6,7 @@ Every process — the four gRPC services and the GraphQL gateway — gets a Depl
 a HorizontalPodAutoscaler and a PodDisruptionBudget. The services probe with native gRPC
 health checks and apply their migrations in an init container; the gateway owns no
 database, has no init container, and is probed over HTTP (/readyz is ready only when all
-four services answer SERVING, /healthz for liveness).
+services (the four and EPCIS) answer SERVING, /healthz for liveness).
 Configuration comes from the `serialtrace-config` ConfigMap and secrets from the
 `serialtrace-secrets` Secret (created per environment, never committed).
 """
@@ -140,7 +140,7 @@ def gateway() -> Process:
             _secret("SERIALTRACE_JWT_SECRET", "jwt-secret"),
             *_addresses_of_services(),
         ],
-        # Ready only when all four services answer SERVING (it asks each with a 2 s
+        # Ready only when all five services answer SERVING (it asks each with a 2 s
         # deadline, so the probe waits longer than the default 1 s); alive while it is up.
         readiness={
             "httpGet": {"path": "/readyz", "port": "http"},

@@ -124,7 +124,7 @@ def gateway_settings(addrs: Mapping[str, str], **env: str) -> GatewaySettings:
 
 
 def start_suite(test_databases: TestDatabases, **env: str) -> RunningSuite:
-    """The four services (each on a fresh database) and the gateway, all on free ports."""
+    """The five services (each on a fresh database) and the gateway, all on free ports."""
     services = start_services(test_databases, SUITE_SERVICES)
     gateway = start_in_thread(gateway_settings(services.addrs, **env))
     return RunningSuite(services, gateway)
