@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 
@@ -142,20 +143,28 @@ def test_a_viewer_may_query_but_not_capture(repository: Repository) -> None:
     assert error.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
-def test_stored_events_cannot_be_changed_and_each_has_an_audit_entry(
+def test_stored_events_cannot_be_changed_and_each_capture_has_an_audit_entry(
     repository: Repository,
 ) -> None:
     epc = sgtin(serial())
-    assert capture(repository, document(object_event(epc))).success
-    (event,) = events_of(repository, epc)
+    job = capture(repository, document(object_event(epc), object_event(epc, bizStep="receiving")))
+    stored = events_of(repository, epc)
     engine = sql_engine(repository.database_url)
     try:
         with engine.connect() as connection:
-            audited = connection.execute(
-                text("SELECT count(*) FROM audit_ledger WHERE entity_id = :id"),
-                {"id": event["eventID"]},
-            ).scalar()
-            assert audited == 1
+            (payload,) = connection.execute(
+                text("SELECT payload FROM audit_ledger WHERE entity_id = :id"),
+                {"id": job.capture_id},
+            ).scalars()
+            audited = json.loads(payload)["events"]
+            assert [e["eventID"] for e in audited] == [e["eventID"] for e in stored]
+            rows = connection.execute(
+                text("SELECT event_json FROM epcis_events WHERE capture_id = :id ORDER BY seq"),
+                {"id": job.capture_id},
+            ).scalars()
+            assert [hashlib.sha256(r.encode()).hexdigest() for r in rows] == [
+                e["sha256"] for e in audited
+            ]
         with engine.begin() as connection:
             try:
                 connection.execute(text("UPDATE epcis_events SET biz_step = 'receiving'"))

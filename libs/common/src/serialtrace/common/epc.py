@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 from urllib.parse import quote, unquote, urlsplit
 
 from serialtrace.common.gs1 import gs1_check_digit, has_valid_check_digit
@@ -438,6 +439,7 @@ def _canonical_from_digital_link(uri: str) -> str | None:
     return f"{CANONICAL_HOST}/{path}" if _DL_CANONICAL.fullmatch(path) else None
 
 
+@lru_cache(maxsize=65_536)  # pure, and the same locations and classes recur in every event
 def canonical_digital_link(uri: str) -> str | None:
     """The constrained canonical GS1 Digital Link of any EPC URN, EPC class or pattern
     URI or GS1 Digital Link naming a GS1 key; None for anything else. Never raises."""

@@ -99,6 +99,11 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def event_text(event: IndexedEvent) -> str:
+    """The JSON an event is stored as (and its audit digest is taken of)."""
+    return _json(event.event)
+
+
 # --- events ------------------------------------------------------------------------------
 
 
@@ -142,7 +147,7 @@ def insert_events(
             "record_time": record_time,
             "capture_id": capture_id,
             "recorded_by": recorded_by,
-            "event_json": _json(e.event),
+            "event_json": event_text(e),
             "context_json": context_json,
         }
         for e in events

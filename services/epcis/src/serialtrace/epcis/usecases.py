@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 ROLLBACK, PROCEED = "rollback", "proceed"
 DOCUMENT_TYPES = ("EPCISDocument", "EPCISQueryDocument")
 MAX_DOCUMENT_EVENTS = 10_000
-ENTITY = "epcis_event"
+ENTITY_CAPTURE = "epcis_capture"  # audit entity: a capture job, or the event captured alone
 
 
 @dataclass(frozen=True)
@@ -206,22 +206,29 @@ def prepare(session: Session, receipt: Receipt, effects: Effects) -> Prepared:
 
 
 def _audit(events: Sequence[domain.IndexedEvent], capture_id: str | None) -> list[Any]:
+    """One audit entry per capture (a document's events, or one event): who stored which
+    events, each with the digest of its stored JSON, so the ledger vouches for the events
+    themselves. One entry, not one per event: a 1,000-event document is one act."""
+    if not events:
+        return []
     return [
         ledger.PendingEntry(
-            "epcis.event.captured" if e.kind == domain.KIND_EVENT else "epcis.error.declared",
-            ENTITY,
-            e.event_id,
+            "epcis.events.captured",
+            ENTITY_CAPTURE,
+            capture_id or events[0].event_id,
             {
-                "eventType": e.event_type,
-                "contentHash": e.content_hash,
                 "captureId": capture_id,
-                # The stored JSON's digest: the ledger vouches for the event itself.
-                "eventSha256": hashlib.sha256(
-                    json.dumps(e.event, ensure_ascii=False, separators=(",", ":")).encode()
-                ).hexdigest(),
+                "events": [
+                    {
+                        "eventID": e.event_id,
+                        "kind": e.kind,
+                        "contentHash": e.content_hash,
+                        "sha256": hashlib.sha256(store.event_text(e).encode()).hexdigest(),
+                    }
+                    for e in events
+                ],
             },
         )
-        for e in events
     ]
 
 
