@@ -12,17 +12,25 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import grpc
 import pytest
 
 from serialtrace.common.epc import to_digital_link
-from serialtrace.common.testing import TestDatabases, token
+from serialtrace.common.gs1 import gs1_check_digit
+from serialtrace.common.testing import Caller, TestDatabases, token, unique
+from serialtrace.core.v1 import core_pb2
 from serialtrace.epcis.event_hash import event_hash
 from serialtrace.epcis.testing import document, object_event, serial, sgtin
 from serialtrace.epcis.validation import validate_document
 from serialtrace.gateway.testing import RunningSuite, start_suite
+from serialtrace.masterdata.v1 import masterdata_pb2 as md
+from serialtrace.masterdata.v1 import masterdata_pb2_grpc as md_grpc
+from serialtrace.quality.v1 import quality_pb2 as qa
+from serialtrace.quality.v1 import quality_pb2_grpc as qa_grpc
 
 CAPTURE_LIMIT = 60  # events; small, so that a test can go over it
 OPERATOR, VIEWER = token("olga", "operator"), token("vic", "viewer")
+PLANT = token("pat", "operator", "quality")  # may commission, pack and inspect
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +73,11 @@ def call(
         return Reply(error.code, error.headers, error.read())
 
 
-def capture(suite: RunningSuite, doc: Any, behaviour: str | None = None) -> dict[str, Any]:
+def capture(
+    suite: RunningSuite, doc: Any, behaviour: str | None = None, bearer: str = OPERATOR
+) -> dict[str, Any]:
     headers = {"GS1-Capture-Error-Behaviour": behaviour} if behaviour else {}
-    reply = call(suite, "POST", "/epcis/capture", doc, headers=headers)
+    reply = call(suite, "POST", "/epcis/capture", doc, bearer=bearer, headers=headers)
     assert reply.status == 202, reply.raw
     location = reply.headers["Location"]
     assert location.startswith("/epcis/capture/")
@@ -104,7 +114,7 @@ def test_options_advertise_the_capture_limits(suite: RunningSuite) -> None:
 
 def test_a_captured_document_is_answered_as_a_valid_query_document(suite: RunningSuite) -> None:
     epc = sgtin(serial())
-    first = object_event(epc, bizStep="commissioning", disposition="active", action="ADD")
+    first = object_event(epc, bizStep="arriving", disposition="active", action="ADD")
     second = object_event(epc)
     job = capture(suite, document(first, second))
     assert (job["success"], job["captureErrorBehaviour"], job["errors"]) == (True, "rollback", [])
@@ -224,7 +234,7 @@ def test_every_standard_parameter_filters(suite: RunningSuite) -> None:
         "parentID": parent,
         "childEPCs": [unit],
         "action": "ADD",
-        "bizStep": "packing",
+        "bizStep": "loading",  # loading has no effect here (packing would pack the unit)
         "disposition": "in_progress",
         "readPoint": {"id": "urn:epc:id:sgln:4012345.00003.0"},
     }
@@ -236,7 +246,7 @@ def test_every_standard_parameter_filters(suite: RunningSuite) -> None:
         "outputEPCList": [output, unit],
         "bizStep": "commissioning",
     }
-    capture(suite, document(shipped, packed, transformed))
+    assert capture(suite, document(shipped, packed, transformed))["success"]
     ids = {event_hash(shipped): "shipped", event_hash(packed): "packed",
            event_hash(transformed): "transformed"}  # fmt: skip
 
@@ -275,3 +285,99 @@ def test_bad_query_parameters_are_refused_with_a_reason(suite: RunningSuite) -> 
     assert bad_page.status == 400 and "perPage" in bad_page.json["detail"]
     bad_token = query(suite, nextPageToken="forged")
     assert bad_token.status == 400 and "nextPageToken" in bad_token.json["detail"]
+
+
+# --- events acting in the suite -------------------------------------------------------------
+
+
+def _product_with_gtin(suite: RunningSuite) -> tuple[str, str]:
+    """A serialised product with a fresh GTIN: (sku, gtin)."""
+    body = f"40{int(time.time() * 1000) % 10**11:011d}"
+    gtin = body + str(gs1_check_digit(body))
+    sku = unique("EPC")
+    masterdata = Caller(
+        md_grpc.MasterdataServiceStub(grpc.insecure_channel(suite.services.addrs["masterdata"])),
+        token("ada", "admin"),
+    )
+    masterdata.CreateProduct(
+        md.CreateProductRequest(
+            product=md.Product(
+                sku=sku, name=sku, kind=md.PRODUCT_KIND_FINISHED,
+                tracking=md.TRACKING_MODE_SERIAL, gtin=gtin, serial_pattern="[A-Z0-9]{1,20}",
+            )
+        )
+    )  # fmt: skip
+    return sku, gtin
+
+
+def _units(suite: RunningSuite, sku: str, serials: list[str]) -> list[str]:
+    masterdata = Caller(
+        md_grpc.MasterdataServiceStub(grpc.insecure_channel(suite.services.addrs["masterdata"])),
+        token("vic", "viewer"),
+    )
+    reply = masterdata.BatchGetUnits(
+        md.BatchGetUnitsRequest(keys=[core_pb2.UnitKey(sku=sku, serial=s) for s in serials])
+    )
+    return sorted(u.serial for u in reply.units)
+
+
+def test_commissioning_registers_units_and_inspecting_records_inspections(
+    suite: RunningSuite,
+) -> None:
+    sku, gtin = _product_with_gtin(suite)
+    epcs = [f"https://id.gs1.org/01/{gtin}/21/S{n}" for n in (1, 2)]
+    commissioned = object_event(*epcs, action="ADD", bizStep="commissioning", disposition="active")
+    inspected = object_event(
+        epcs[0],
+        bizStep="inspecting",
+        disposition="non_conformant",
+        eventTime="2024-05-01T11:00:00Z",
+    )
+    # An operator may commission but not inspect: nothing applies (rollback).
+    refused = capture(suite, document(commissioned, inspected))
+    assert [(e["eventIndex"], e["code"]) for e in refused["errors"]] == [(1, "PERMISSION_DENIED")]
+    assert _units(suite, sku, ["S1", "S2"]) == []
+    job = capture(suite, document(commissioned, inspected), bearer=PLANT)
+    assert (job["success"], job["errors"]) == (True, []), job
+    assert _units(suite, sku, ["S1", "S2"]) == ["S1", "S2"]
+    quality = Caller(
+        qa_grpc.QualityServiceStub(grpc.insecure_channel(suite.services.addrs["quality"])),
+        token("vic", "viewer"),
+    )
+    inspections = quality.BatchGetInspections(
+        qa.BatchGetInspectionsRequest(units=[core_pb2.UnitKey(sku=sku, serial="S1")])
+    ).inspections
+    assert [i.result for i in inspections] == [core_pb2.RESULT_FAIL]
+    # Captured again: the events are stored once and the units registered once.
+    assert capture(suite, document(commissioned, inspected), bearer=PLANT)["capturedCount"] == 0
+
+
+def test_rollback_applies_nothing_when_one_event_breaks_a_rule(suite: RunningSuite) -> None:
+    sku, gtin = _product_with_gtin(suite)
+    good = object_event(
+        f"https://id.gs1.org/01/{gtin}/21/R1", action="ADD", bizStep="commissioning"
+    )
+    unknown_unit = object_event(
+        f"https://id.gs1.org/01/{gtin}/21/R9", bizStep="inspecting", disposition="conformant"
+    )
+    job = capture(suite, document(good, unknown_unit), bearer=PLANT)
+    assert (job["success"], job["capturedCount"]) == (False, 0)
+    assert [(e["eventIndex"], e["code"]) for e in job["errors"]] == [(1, "FAILED_PRECONDITION")]
+    assert "not registered" in job["errors"][0]["message"]
+    assert _units(suite, sku, ["R1"]) == []
+    assert event_list(query(suite, MATCH_epc=good["epcList"][0])) == []
+    # With proceed the commissioning applies and the inspection is reported.
+    job = capture(suite, document(good, unknown_unit), "proceed", bearer=PLANT)
+    assert (job["success"], job["capturedCount"]) == (False, 1)
+    assert _units(suite, sku, ["R1"]) == ["R1"]
+
+
+def test_the_roles_each_effect_needs_are_its_owners_roles() -> None:
+    from serialtrace.epcis.effects import EFFECT_CALLS
+    from serialtrace.masterdata.api import METHOD_ROLES as MASTERDATA
+    from serialtrace.quality.api import METHOD_ROLES as QUALITY
+    from serialtrace.warehouse.api import METHOD_ROLES as WAREHOUSE
+
+    owners = {"masterdata": MASTERDATA, "quality": QUALITY, "warehouse": WAREHOUSE}
+    for service, rpc, allowed in EFFECT_CALLS.values():
+        assert owners[service][rpc] == allowed, rpc

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from serialtrace.common.epc import canonical_digital_link
+from serialtrace.common.epc import EpcError, EpcKind, canonical_digital_link, parse_epc
 from serialtrace.common.errors import InvalidArgument
 from serialtrace.epcis.event_hash import event_hash
 
@@ -259,3 +260,73 @@ def after_seq(token: str) -> int:
         raise InvalidArgument(
             f"nextPageToken {_show(token)} is not one this service issued; start again without it"
         ) from None
+
+
+# --- what an event does in the suite ------------------------------------------------------
+
+COMMISSION, INSPECT, PACK, UNPACK = "commission", "inspect", "pack", "unpack"
+_PASSED, _FAILED = "conformant", "non_conformant"
+
+
+@dataclass(frozen=True)
+class Effect:
+    """The state change a captured event stands for (CBV meaning → the suite's rule)."""
+
+    kind: str  # COMMISSION, INSPECT, PACK or UNPACK
+    items: tuple[tuple[str, str], ...] = ()  # (GTIN-14, serial) of the units concerned
+    sscc: str = ""  # the package, for PACK and UNPACK
+    passed: bool = True  # the inspection's result
+
+
+def _items(identifiers: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    found = []
+    for identifier in sorted(identifiers):
+        try:
+            parsed = parse_epc(identifier)
+        except EpcError:
+            continue
+        if parsed.kind is EpcKind.SGTIN:
+            found.append((parsed.key, parsed.qualifier))
+    return tuple(found)
+
+
+def _sscc(identifier: str | None) -> str:
+    if not identifier:
+        return ""
+    try:
+        parsed = parse_epc(identifier)
+    except EpcError:
+        return ""
+    return parsed.key if parsed.kind is EpcKind.SSCC else ""
+
+
+def effect_of(event: IndexedEvent) -> Effect | None:
+    """What `event` does in the suite, or None when it has no meaning here (it is stored
+    and queryable only): commissioning ADD registers units, inspecting records an
+    inspection (conformant passes, non_conformant fails), packing ADD packs units under
+    the SSCC parentID and DELETE unpacks it. Error declarations change nothing."""
+    if event.kind != KIND_EVENT:
+        return None
+    epcs = _items(i for role, i in event.identifiers if role == ROLE_EPC)
+    if event.event_type == "ObjectEvent":
+        if event.biz_step == "commissioning" and event.action == "ADD" and epcs:
+            return Effect(COMMISSION, epcs)
+        if event.biz_step == "inspecting" and event.disposition in (_PASSED, _FAILED) and epcs:
+            return Effect(INSPECT, epcs, passed=event.disposition == _PASSED)
+        return None
+    if event.event_type == "AggregationEvent":
+        parent = next((i for role, i in event.identifiers if role == ROLE_PARENT), None)
+        sscc = _sscc(parent)
+        if not sscc:
+            return None
+        if event.action == "ADD" and event.biz_step == "packing" and epcs:
+            return Effect(PACK, epcs, sscc)
+        if event.action == "DELETE" and event.biz_step in ("unpacking", "packing"):
+            return Effect(UNPACK, (), sscc)
+    return None
+
+
+def idempotency_key(event_id: str) -> str:
+    """The key an event's effect is applied under: a retry of the capture (or a job
+    that stopped half-way) applies it at most once."""
+    return "epcis:" + hashlib.sha256(event_id.encode()).hexdigest()[:48]

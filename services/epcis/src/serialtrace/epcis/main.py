@@ -10,11 +10,11 @@ from serialtrace.common.db import Database
 from serialtrace.common.server import GrpcService, ServiceDefinition
 from serialtrace.epcis import api
 from serialtrace.epcis.config import SERVICE_NAME, load_settings
-from serialtrace.epcis.usecases import NoEffects
+from serialtrace.epcis.effects import SuiteEffects
 
 
 def _build(settings: ServiceSettings, database: Database) -> Sequence[GrpcService]:
-    return api.grpc_services(database, NoEffects())
+    return api.grpc_services(database, SuiteEffects(settings.common.service_addrs))
 
 
 service = ServiceDefinition(
