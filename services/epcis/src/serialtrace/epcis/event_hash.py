@@ -189,14 +189,24 @@ def _as_list(value: Any) -> list[Any]:
 
 def _expand_bare_words(value: Any, vocabulary: set[str]) -> Any:
     """Every string that is the last word of exactly one of the event's vocabulary URIs
-    becomes that URI (a word like "po" stands for the one term the event uses)."""
+    (the part after a "-" or "/") becomes that URI: a word like "po" stands for the one
+    term the event uses."""
+    by_word: dict[str, set[str]] = {}
+    for uri in vocabulary:
+        for n, char in enumerate(uri):
+            if char in "-/":
+                by_word.setdefault(uri[n + 1 :], set()).add(uri)
+    unique = {word: next(iter(uris)) for word, uris in by_word.items() if len(uris) == 1}
+    return _replace_words(value, unique) if unique else value
+
+
+def _replace_words(value: Any, words: dict[str, str]) -> Any:
     if isinstance(value, str):
-        matches = [u for u in vocabulary if u.endswith(("-" + value, "/" + value))]
-        return matches[0] if len(matches) == 1 else value
+        return words.get(value, value)
     if isinstance(value, list):
-        return [_expand_bare_words(v, vocabulary) for v in value]
+        return [_replace_words(v, words) for v in value]
     if isinstance(value, dict):
-        return {k: _expand_bare_words(v, vocabulary) for k, v in value.items()}
+        return {k: _replace_words(v, words) for k, v in value.items()}
     return value
 
 
