@@ -105,3 +105,25 @@ def test_the_idempotency_key_of_an_effect_is_stable_and_bounded() -> None:
     key = domain.idempotency_key("ni:///sha-256;" + "a" * 64 + "?ver=CBV2.0")
     assert key == domain.idempotency_key("ni:///sha-256;" + "a" * 64 + "?ver=CBV2.0")
     assert len(key) <= 64 and key != domain.idempotency_key("urn:uuid:other")
+
+
+def test_installing_and_removing_components() -> None:
+    component = f"https://id.gs1.org/01/{GTIN}/21/C7"
+    installing = {
+        "type": "AssociationEvent",
+        "eventTime": "2024-05-01T10:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "parentID": UNIT,
+        "childEPCs": [component],
+        "action": "ADD",
+        "bizStep": "installing",
+    }
+    assert domain.effect_of(domain.index_event(installing)) == domain.Effect(
+        domain.INSTALL, ((GTIN, "C7"),), parent=(GTIN, "A1")
+    )
+    removing = {**installing, "action": "DELETE", "bizStep": "removing"}
+    assert domain.effect_of(domain.index_event(removing)) == domain.Effect(
+        domain.REMOVE, ((GTIN, "C7"),), parent=(GTIN, "A1")
+    )
+    observed = {**installing, "action": "OBSERVE"}
+    assert domain.effect_of(domain.index_event(observed)) is None

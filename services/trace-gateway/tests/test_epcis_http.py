@@ -4,6 +4,7 @@ an EPCISQueryDocument valid against the 2.0.1 schema."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 import urllib.error
@@ -25,12 +26,17 @@ from serialtrace.epcis.validation import validate_document
 from serialtrace.gateway.testing import RunningSuite, start_suite
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc as md_grpc
+from serialtrace.production.v1 import production_pb2 as pp
+from serialtrace.production.v1 import production_pb2_grpc as pp_grpc
 from serialtrace.quality.v1 import quality_pb2 as qa
 from serialtrace.quality.v1 import quality_pb2_grpc as qa_grpc
+from serialtrace.warehouse.v1 import warehouse_pb2 as wh
+from serialtrace.warehouse.v1 import warehouse_pb2_grpc as wh_grpc
 
+_GTINS = itertools.count(int(time.time() * 1000))
 CAPTURE_LIMIT = 60  # events; small, so that a test can go over it
 OPERATOR, VIEWER = token("olga", "operator"), token("vic", "viewer")
-PLANT = token("pat", "operator", "quality")  # may commission, pack and inspect
+PLANT = token("pat", "operator", "planner", "quality")  # may commission, pack, inspect
 
 
 @pytest.fixture(scope="module")
@@ -290,9 +296,9 @@ def test_bad_query_parameters_are_refused_with_a_reason(suite: RunningSuite) -> 
 # --- events acting in the suite -------------------------------------------------------------
 
 
-def _product_with_gtin(suite: RunningSuite) -> tuple[str, str]:
-    """A serialised product with a fresh GTIN: (sku, gtin)."""
-    body = f"40{int(time.time() * 1000) % 10**11:011d}"
+def _product_with_gtin(suite: RunningSuite, bom: list[str] | None = None) -> tuple[str, str]:
+    """A serialised product with a fresh GTIN (and an approved BOM of `bom`): (sku, gtin)."""
+    body = f"40{next(_GTINS) % 10**11:011d}"
     gtin = body + str(gs1_check_digit(body))
     sku = unique("EPC")
     masterdata = Caller(
@@ -307,6 +313,15 @@ def _product_with_gtin(suite: RunningSuite) -> tuple[str, str]:
             )
         )
     )  # fmt: skip
+    if bom:
+        masterdata.CreateBomRevision(
+            md.CreateBomRevisionRequest(
+                sku=sku, revision="A", items=[md.BomItem(sku=i, quantity=1) for i in bom]
+            )
+        )
+        masterdata.ApproveBomRevision(
+            md.ApproveBomRevisionRequest(sku=sku, revision="A", meaning="released")
+        )
     return sku, gtin
 
 
@@ -338,7 +353,7 @@ def test_commissioning_registers_units_and_inspecting_records_inspections(
     assert [(e["eventIndex"], e["code"]) for e in refused["errors"]] == [(1, "PERMISSION_DENIED")]
     assert _units(suite, sku, ["S1", "S2"]) == []
     job = capture(suite, document(commissioned, inspected), bearer=PLANT)
-    assert (job["success"], job["errors"]) == (True, []), job
+    assert (job["success"], job["errors"]) == (True, []), json.dumps(job["errors"])
     assert _units(suite, sku, ["S1", "S2"]) == ["S1", "S2"]
     quality = Caller(
         qa_grpc.QualityServiceStub(grpc.insecure_channel(suite.services.addrs["quality"])),
@@ -375,9 +390,82 @@ def test_rollback_applies_nothing_when_one_event_breaks_a_rule(suite: RunningSui
 def test_the_roles_each_effect_needs_are_its_owners_roles() -> None:
     from serialtrace.epcis.effects import EFFECT_CALLS
     from serialtrace.masterdata.api import METHOD_ROLES as MASTERDATA
+    from serialtrace.production.api import METHOD_ROLES as PRODUCTION
     from serialtrace.quality.api import METHOD_ROLES as QUALITY
     from serialtrace.warehouse.api import METHOD_ROLES as WAREHOUSE
 
-    owners = {"masterdata": MASTERDATA, "quality": QUALITY, "warehouse": WAREHOUSE}
+    owners = {
+        "masterdata": MASTERDATA,
+        "production": PRODUCTION,
+        "quality": QUALITY,
+        "warehouse": WAREHOUSE,
+    }
     for service, rpc, allowed in EFFECT_CALLS.values():
         assert owners[service][rpc] == allowed, rpc
+
+
+def test_installing_records_genealogy_in_production(suite: RunningSuite) -> None:
+    component_sku, component_gtin = _product_with_gtin(suite)
+    parent_sku, parent_gtin = _product_with_gtin(suite, bom=[component_sku])
+    parent = f"https://id.gs1.org/01/{parent_gtin}/21/P1"
+    component = f"https://id.gs1.org/01/{component_gtin}/21/C1"
+    production = Caller(
+        pp_grpc.ProductionServiceStub(grpc.insecure_channel(suite.services.addrs["production"])),
+        token("pat", "planner"),
+    )
+    order = production.CreateWorkOrder(
+        pp.CreateWorkOrderRequest(sku=parent_sku, quantity=1, bom_revision="A", line="L1")
+    ).work_order
+    built = object_event(
+        parent,
+        action="ADD",
+        bizStep="commissioning",
+        bizTransactionList=[
+            {
+                "type": "prodorder",
+                "bizTransaction": f"urn:epcglobal:cbv:bt:4012345000009:{order.id}",
+            }
+        ],
+    )
+    # The component is bought: received into stores (which registers it), by the warehouse.
+    admin = Caller(
+        md_grpc.MasterdataServiceStub(grpc.insecure_channel(suite.services.addrs["masterdata"])),
+        token("ada", "admin"),
+    )
+    store, supplier = unique("LOC"), unique("SUP")
+    admin.CreateLocation(
+        md.CreateLocationRequest(
+            location=md.Location(code=store, name=store, kind=md.LOCATION_KIND_WAREHOUSE)
+        )
+    )
+    admin.CreateParty(
+        md.CreatePartyRequest(
+            party=md.Party(code=supplier, name=supplier, kind=md.PARTY_KIND_SUPPLIER)
+        )
+    )
+    warehouse = Caller(
+        wh_grpc.WarehouseServiceStub(grpc.insecure_channel(suite.services.addrs["warehouse"])),
+        token("olga", "operator"),
+    )
+    warehouse.ReceiveUnits(
+        wh.ReceiveUnitsRequest(
+            sku=component_sku, serials=["C1"], supplier_code=supplier, location_code=store
+        )
+    )
+    installing = {
+        "type": "AssociationEvent",
+        "eventTime": "2024-05-01T12:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "parentID": parent,
+        "childEPCs": [component],
+        "action": "ADD",
+        "bizStep": "installing",
+    }
+    job = capture(suite, document(built, installing), bearer=PLANT)
+    assert (job["success"], job["errors"]) == (True, []), json.dumps(job["errors"])
+    components = production.BatchGetComponents(
+        pp.BatchGetComponentsRequest(units=[core_pb2.UnitKey(sku=parent_sku, serial="P1")])
+    )
+    assert [(c.component_unit.sku, c.component_unit.serial) for c in components.links] == [
+        (component_sku, "C1")
+    ]

@@ -265,6 +265,10 @@ def after_seq(token: str) -> int:
 # --- what an event does in the suite ------------------------------------------------------
 
 COMMISSION, INSPECT, PACK, UNPACK = "commission", "inspect", "pack", "unpack"
+INSTALL, REMOVE = "install", "remove"
+BUILD = "build"  # commissioning for a work order: production commissions the units
+_INSTALLING = ("installing", "assembling")
+_REMOVING = ("removing", "replacing", "disassembling")
 _PASSED, _FAILED = "conformant", "non_conformant"
 
 
@@ -272,10 +276,12 @@ _PASSED, _FAILED = "conformant", "non_conformant"
 class Effect:
     """The state change a captured event stands for (CBV meaning → the suite's rule)."""
 
-    kind: str  # COMMISSION, INSPECT, PACK or UNPACK
+    kind: str  # COMMISSION, INSPECT, PACK, UNPACK, INSTALL or REMOVE
     items: tuple[tuple[str, str], ...] = ()  # (GTIN-14, serial) of the units concerned
     sscc: str = ""  # the package, for PACK and UNPACK
     passed: bool = True  # the inspection's result
+    parent: tuple[str, str] | None = None  # (GTIN-14, serial), for INSTALL and REMOVE
+    work_order: str = ""  # for BUILD
 
 
 def _items(identifiers: Iterable[str]) -> tuple[tuple[str, str], ...]:
@@ -302,20 +308,36 @@ def _sscc(identifier: str | None) -> str:
 
 def effect_of(event: IndexedEvent) -> Effect | None:
     """What `event` does in the suite, or None when it has no meaning here (it is stored
-    and queryable only): commissioning ADD registers units, inspecting records an
+    and queryable only): commissioning ADD registers units (production commissions them
+    when a `prodorder` business transaction names the work order), inspecting records an
     inspection (conformant passes, non_conformant fails), packing ADD packs units under
-    the SSCC parentID and DELETE unpacks it. Error declarations change nothing."""
+    the SSCC parentID and DELETE unpacks it, an AssociationEvent installing or
+    assembling ADD installs its child units into the parentID unit and removing (or a
+    DELETE) takes them out. Error declarations change nothing."""
     if event.kind != KIND_EVENT:
         return None
     epcs = _items(i for role, i in event.identifiers if role == ROLE_EPC)
     if event.event_type == "ObjectEvent":
         if event.biz_step == "commissioning" and event.action == "ADD" and epcs:
+            work_order = work_order_of(event.event)
+            if work_order:
+                return Effect(BUILD, epcs, work_order=work_order)
             return Effect(COMMISSION, epcs)
         if event.biz_step == "inspecting" and event.disposition in (_PASSED, _FAILED) and epcs:
             return Effect(INSPECT, epcs, passed=event.disposition == _PASSED)
         return None
+    parent = next((i for role, i in event.identifiers if role == ROLE_PARENT), None)
+    if event.event_type == "AssociationEvent":
+        parents = _items([parent]) if parent else ()
+        if len(parents) != 1 or not epcs:
+            return None
+        unit = parents[0]
+        if event.action == "ADD" and event.biz_step in _INSTALLING:
+            return Effect(INSTALL, epcs, parent=unit)
+        if event.action == "DELETE" and event.biz_step in (*_REMOVING, *_INSTALLING):
+            return Effect(REMOVE, epcs, parent=unit)
+        return None
     if event.event_type == "AggregationEvent":
-        parent = next((i for role, i in event.identifiers if role == ROLE_PARENT), None)
         sscc = _sscc(parent)
         if not sscc:
             return None
@@ -324,6 +346,24 @@ def effect_of(event: IndexedEvent) -> Effect | None:
         if event.action == "DELETE" and event.biz_step in ("unpacking", "packing"):
             return Effect(UNPACK, (), sscc)
     return None
+
+
+_PRODORDER = (
+    "prodorder",
+    "https://ref.gs1.org/cbv/BTT-prodorder",
+    "urn:epcglobal:cbv:btt:prodorder",
+)
+
+
+def work_order_of(event: Mapping[str, Any]) -> str:
+    """The work order a commissioning is for: the last segment (after the last "/" or
+    ":") of its `prodorder` business transaction, e.g. WO-17 of
+    urn:epcglobal:cbv:bt:4012345000009:WO-17; "" when it names none."""
+    for transaction in event.get("bizTransactionList") or []:
+        if isinstance(transaction, dict) and transaction.get("type") in _PRODORDER:
+            value = str(transaction.get("bizTransaction", "")).rstrip("/")
+            return value.replace(":", "/").rsplit("/", 1)[-1]
+    return ""
 
 
 def idempotency_key(event_id: str) -> str:

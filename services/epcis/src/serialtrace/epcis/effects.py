@@ -19,9 +19,21 @@ from serialtrace.common.client import ServiceClient, open_channel
 from serialtrace.common.errors import FailedPrecondition, PermissionDenied, ServiceError
 from serialtrace.core.v1 import core_pb2
 from serialtrace.epcis import domain
-from serialtrace.epcis.domain import COMMISSION, INSPECT, PACK, UNPACK, Effect, IndexedEvent
+from serialtrace.epcis.domain import (
+    BUILD,
+    COMMISSION,
+    INSPECT,
+    INSTALL,
+    PACK,
+    REMOVE,
+    UNPACK,
+    Effect,
+    IndexedEvent,
+)
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc as md_grpc
+from serialtrace.production.v1 import production_pb2 as pp
+from serialtrace.production.v1 import production_pb2_grpc as pp_grpc
 from serialtrace.quality.v1 import quality_pb2 as qa
 from serialtrace.quality.v1 import quality_pb2_grpc as qa_grpc
 from serialtrace.warehouse.v1 import warehouse_pb2 as wh
@@ -33,9 +45,12 @@ BATCH = 5_000  # keys per lookup call
 # again; checking here too lets rollback refuse the document before anything applies).
 EFFECT_CALLS: dict[str, tuple[str, str, frozenset[Role]]] = {
     COMMISSION: ("masterdata", "RegisterUnits", roles(Role.PLANNER, Role.OPERATOR)),
+    BUILD: ("production", "CommissionUnits", roles(Role.PLANNER)),
     INSPECT: ("quality", "RecordInspection", roles(Role.QUALITY)),
     PACK: ("warehouse", "Pack", roles(Role.OPERATOR)),
     UNPACK: ("warehouse", "Unpack", roles(Role.OPERATOR)),
+    INSTALL: ("production", "InstallComponent", roles(Role.OPERATOR)),
+    REMOVE: ("production", "RemoveComponent", roles(Role.OPERATOR)),
 }
 
 
@@ -49,6 +64,9 @@ class SuiteEffects:
         )
         self.warehouse = ServiceClient(
             "warehouse", wh_grpc.WarehouseServiceStub(open_channel(addrs["warehouse"]))
+        )
+        self.production = ServiceClient(
+            "production", pp_grpc.ProductionServiceStub(open_channel(addrs["production"]))
         )
 
     # -- lookups --------------------------------------------------------------------------
@@ -85,9 +103,12 @@ class SuiteEffects:
         if not wanted:
             return [None] * len(events)
         try:
-            skus = self._skus({gtin for e in wanted for gtin, _ in e.items})
+            skus = self._skus({gtin for e in wanted for gtin, _ in _all_items(e)})
             units = {
-                (skus[gtin], serial) for e in wanted for gtin, serial in e.items if gtin in skus
+                (skus[gtin], serial)
+                for e in wanted
+                for gtin, serial in _all_items(e)
+                if gtin in skus
             }
             existing = self._existing(units)
         except ServiceError as unreachable:
@@ -97,7 +118,7 @@ class SuiteEffects:
             verdict = None if effect is None else _permitted(effect)
             if effect is not None and verdict is None:
                 verdict = _verdict(effect, skus, existing)
-            if effect is not None and verdict is None and effect.kind == COMMISSION:
+            if effect is not None and verdict is None and effect.kind in (COMMISSION, BUILD):
                 # Later events of the same capture may act on the units this one makes.
                 existing |= {(skus[g], s) for g, s in effect.items}
             verdicts.append(verdict)
@@ -108,7 +129,7 @@ class SuiteEffects:
         if not any(effects):
             return [None] * len(events)
         try:
-            skus = self._skus({gtin for e in effects if e for gtin, _ in e.items})
+            skus = self._skus({gtin for e in effects if e for gtin, _ in _all_items(e)})
         except ServiceError as unreachable:
             return [unreachable if e is not None else None for e in effects]
         outcomes: list[ServiceError | None] = []
@@ -138,6 +159,14 @@ class SuiteEffects:
                         idempotency_key=f"{key}:{n}",
                     )
                 )
+        elif effect.kind == BUILD:
+            self.production.CommissionUnits(
+                pp.CommissionUnitsRequest(
+                    work_order_id=effect.work_order,
+                    serials=[u.serial for u in units],
+                    idempotency_key=key,
+                )
+            )
         elif effect.kind == INSPECT:
             result = core_pb2.RESULT_PASS if effect.passed else core_pb2.RESULT_FAIL
             for n, unit in enumerate(units):
@@ -157,6 +186,32 @@ class SuiteEffects:
             )
         elif effect.kind == UNPACK:
             self.warehouse.Unpack(wh.UnpackRequest(sscc=effect.sscc, idempotency_key=key))
+        elif effect.kind in (INSTALL, REMOVE) and effect.parent is not None:
+            gtin, serial = effect.parent
+            parent = core_pb2.UnitKey(sku=skus[gtin], serial=serial)
+            for n, unit in enumerate(units):
+                if effect.kind == INSTALL:
+                    self.production.InstallComponent(
+                        pp.InstallComponentRequest(
+                            parent=parent,
+                            component_unit=unit,
+                            operation="EPCIS",
+                            idempotency_key=f"{key}:{n}",
+                        )
+                    )
+                else:
+                    self.production.RemoveComponent(
+                        pp.RemoveComponentRequest(
+                            parent=parent,
+                            component_unit=unit,
+                            reason="removed, as an EPCIS event says",
+                            idempotency_key=f"{key}:{n}",
+                        )
+                    )
+
+
+def _all_items(effect: Effect) -> tuple[tuple[str, str], ...]:
+    return (*effect.items, effect.parent) if effect.parent else effect.items
 
 
 def _permitted(effect: Effect) -> ServiceError | None:
@@ -174,19 +229,19 @@ def _permitted(effect: Effect) -> ServiceError | None:
 def _verdict(
     effect: Effect, skus: dict[str, str], existing: set[tuple[str, str]]
 ) -> ServiceError | None:
-    for gtin, serial in effect.items:
+    for gtin, serial in _all_items(effect):
         if gtin not in skus:
             return FailedPrecondition(
                 f"no product has GTIN {gtin}: create it in masterdata before capturing "
                 "events about its units"
             )
         unit = (skus[gtin], serial)
-        if effect.kind == COMMISSION and unit in existing:
+        if effect.kind in (COMMISSION, BUILD) and unit in existing:
             return FailedPrecondition(
                 f"unit {unit[0]}/{serial[:40]} is already registered; commissioning "
                 "registers new units only"
             )
-        if effect.kind in (INSPECT, PACK) and unit not in existing:
+        if effect.kind in (INSPECT, PACK, INSTALL, REMOVE) and unit not in existing:
             return FailedPrecondition(
                 f"unit {unit[0]}/{serial[:40]} is not registered: capture its commissioning first"
             )
