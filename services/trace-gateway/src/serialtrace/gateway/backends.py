@@ -27,7 +27,10 @@ from serialtrace.production.v1 import production_pb2_grpc
 from serialtrace.quality.v1 import quality_pb2_grpc
 from serialtrace.warehouse.v1 import warehouse_pb2_grpc
 
-SERVICES = ("masterdata", "production", "warehouse", "quality", "epcis")
+# The graph's services (its audit trails and ledger checks span these) and every service
+# the gateway calls (EPCIS under /epcis too): channels, stubs and readiness.
+SERVICES = ("masterdata", "production", "warehouse", "quality")
+ALL_SERVICES = (*SERVICES, "epcis")
 _STUBS: dict[str, Any] = {
     "masterdata": masterdata_pb2_grpc.MasterdataServiceStub,
     "production": production_pb2_grpc.ProductionServiceStub,
@@ -66,13 +69,15 @@ class Backends:
                 addrs[name],
                 options=CHANNEL_OPTIONS,
             )
-            for name in SERVICES
+            for name in ALL_SERVICES
         }
-        self.stubs = {name: _STUBS[name](self.channels[name]) for name in SERVICES}
+        self.stubs = {name: _STUBS[name](self.channels[name]) for name in ALL_SERVICES}
         self.ledgers = {
-            name: core_pb2_grpc.LedgerServiceStub(self.channels[name]) for name in SERVICES
+            name: core_pb2_grpc.LedgerServiceStub(self.channels[name]) for name in ALL_SERVICES
         }
-        self._health = {name: health_pb2_grpc.HealthStub(self.channels[name]) for name in SERVICES}
+        self._health = {
+            name: health_pb2_grpc.HealthStub(self.channels[name]) for name in ALL_SERVICES
+        }
 
     async def readiness(self) -> dict[str, str]:
         """Each service's gRPC health status (or why it could not be asked)."""
@@ -84,8 +89,8 @@ class Backends:
                 return error.code().name
             return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
 
-        statuses = await asyncio.gather(*(check(name) for name in SERVICES))
-        return dict(zip(SERVICES, statuses, strict=True))
+        statuses = await asyncio.gather(*(check(name) for name in ALL_SERVICES))
+        return dict(zip(ALL_SERVICES, statuses, strict=True))
 
     async def close(self) -> None:
         await asyncio.gather(*(channel.close(grace=None) for channel in self.channels.values()))
