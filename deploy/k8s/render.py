@@ -1,7 +1,7 @@
 """Renders the kustomize base under deploy/k8s/base from one description per process.
 
 `make k8s` runs it; a test fails when the committed YAML differs from what it renders.
-Every process — the four gRPC services and the GraphQL gateway — gets a Deployment
+Every process — the five gRPC services and the GraphQL gateway — gets a Deployment
 (non-root, read-only root filesystem, readiness/liveness probes, resources), a Service,
 a HorizontalPodAutoscaler and a PodDisruptionBudget. The services probe with native gRPC
 health checks and apply their migrations in an init container; the gateway owns no

@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -77,16 +77,6 @@ class Effects(Protocol):
 
     def apply(self, events: Sequence[domain.IndexedEvent]) -> list[ServiceError | None]:
         """Applies each event's effect, idempotently; why one failed, if it did."""
-
-
-class NoEffects:
-    """Events stored and queryable only."""
-
-    def check(self, events: Sequence[domain.IndexedEvent]) -> list[ServiceError | None]:
-        return [None] * len(events)
-
-    def apply(self, events: Sequence[domain.IndexedEvent]) -> list[ServiceError | None]:
-        return [None] * len(events)
 
 
 # --- receipt -----------------------------------------------------------------------------
@@ -357,6 +347,3 @@ def event_by_id(session: Session, event_id: str) -> list[store.EventRow]:
     if not rows:
         raise NotFound(f"no event with eventID {event_id[:100]!r}")
     return rows
-
-
-Submit = Callable[[Callable[[], None]], Any]
