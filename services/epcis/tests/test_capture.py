@@ -174,3 +174,23 @@ def test_stored_events_cannot_be_changed_and_each_capture_has_an_audit_entry(
                 raise AssertionError("UPDATE of a captured event was not refused")
     finally:
         engine.dispose()
+
+
+def test_the_same_document_captured_twice_at_once_is_stored_once(repository: Repository) -> None:
+    epc = sgtin(serial())
+    doc = raw(
+        document(*(object_event(epc, eventTime=f"2024-05-01T10:00:{n:02d}Z") for n in range(50)))
+    )
+    caller = repository.as_("operator")
+    first, second = (caller.Capture(pb.CaptureRequest(document_json=doc)).job for _ in range(2))
+    jobs = [wait(repository, first.capture_id), wait(repository, second.capture_id)]
+    assert [j.success for j in jobs] == [True, True]
+    assert sum(j.captured_count for j in jobs) == 50
+    assert len(events_of(repository, epc)) == 30  # one page of the 50, each once
+    reply = repository.as_("viewer").QueryEvents(
+        pb.QueryEventsRequest(
+            parameters=[pb.QueryParameter(name="MATCH_epc", value=epc)], page_size=1000
+        )
+    )
+    ids = [json.loads(e.event_json)["eventID"] for e in reply.events]
+    assert len(ids) == len(set(ids)) == 50

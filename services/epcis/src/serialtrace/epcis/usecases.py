@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from serialtrace.common import ledger
@@ -232,20 +233,28 @@ def run_job(
 ) -> None:
     """The capture job: runs to the end and records its outcome, whatever happens."""
     try:
-        with database.reader() as session:
-            prepared = prepare(session, receipt, effects)
-        refused = bool(prepared.errors) and behaviour == ROLLBACK
-        events = [] if refused else [e for _, e in prepared.fresh]
-        with database.transaction() as session:
-            store.insert_events(
-                session,
-                events,
-                utcnow(),
-                capture_id,
-                principal.subject,
-                receipt.document.get("@context"),
-            )
-            ledger.append(session, principal.subject, _audit(events, capture_id))
+        for attempt in (1, 2):
+            with database.reader() as session:
+                prepared = prepare(session, receipt, effects)
+            refused = bool(prepared.errors) and behaviour == ROLLBACK
+            events = [] if refused else [e for _, e in prepared.fresh]
+            try:
+                with database.transaction() as session:
+                    store.insert_events(
+                        session,
+                        events,
+                        utcnow(),
+                        capture_id,
+                        principal.subject,
+                        receipt.document.get("@context"),
+                    )
+                    ledger.append(session, principal.subject, _audit(events, capture_id))
+                break
+            except IntegrityError:
+                # A concurrent capture stored some of these events first: prepare again,
+                # and they are repeats now.
+                if attempt == 2:
+                    raise
         errors = list(prepared.errors)
         index_of = {e.event_id: n for n, e in prepared.fresh}
         for event, failure in zip(events, effects.apply(events), strict=True):
@@ -307,17 +316,20 @@ def capture_event(
     (verdict,) = effects.check([indexed])
     if verdict is not None:
         return None, [CaptureError(0, verdict.code.name, verdict.message, indexed.event_id)], None
-    record_time = utcnow()
-    with database.transaction() as session:
-        store.insert_events(session, [indexed], record_time, None, principal.subject, context)
-        ledger.append(session, principal.subject, _audit([indexed], None))
+    # The effect first: if its owner refuses it, nothing is stored. It applies under a
+    # key derived from the eventID, so a retry after a failed store applies it once.
     (failure,) = effects.apply([indexed])
     if failure is not None:
-        return (
-            indexed,
-            [CaptureError(0, failure.code.name, failure.message, indexed.event_id)],
-            (record_time),
-        )
+        return None, [CaptureError(0, failure.code.name, failure.message, indexed.event_id)], None
+    record_time = utcnow()
+    try:
+        with database.transaction() as session:
+            store.insert_events(session, [indexed], record_time, None, principal.subject, context)
+            ledger.append(session, principal.subject, _audit([indexed], None))
+    except IntegrityError:
+        raise Conflict(
+            f"an event with eventID {indexed.event_id[:100]!r} is already captured"
+        ) from None
     return indexed, [], record_time
 
 
