@@ -314,6 +314,10 @@ def _utc_millis(text: str) -> str:
 
 
 def _number(text: str) -> str:
+    # float() fails fast only after building an exception: skip what cannot be a number
+    # (its first character is no digit, sign, point or the start of inf/nan).
+    if not text or not (text[0].isdecimal() or text[0] in "+-.iInN"):
+        return text
     try:
         number = float(text)
         return str(int(number)) if int(number) == number else str(number)
@@ -322,8 +326,9 @@ def _number(text: str) -> str:
 
 
 def canonical_value(text: str) -> str:
-    for old, new in _OLD_CBV_URNS:
-        text = text.replace(old, new)
+    if "urn:epcglobal:cbv:" in text:
+        for old, new in _OLD_CBV_URNS:
+            text = text.replace(old, new)
     text = _number(text)
     return canonical_digital_link(text) or text
 
