@@ -19,12 +19,14 @@ DEFAULT_ADDRS: dict[str, str] = {
     "production": "127.0.0.1:50052",
     "warehouse": "127.0.0.1:50053",
     "quality": "127.0.0.1:50054",
+    "epcis": "127.0.0.1:50055",
 }
 DEFAULT_METRICS_PORTS: dict[str, int] = {
     "masterdata": 9461,
     "production": 9462,
     "warehouse": 9463,
     "quality": 9464,
+    "epcis": 9465,
 }
 
 
