@@ -67,7 +67,8 @@ def _rpc(service: str, rpc: str) -> tuple[str, str, frozenset[Role]]:
     return service, rpc, roles_of(_SERVICES[service], rpc)
 
 
-# Each mutation: the owning service and RPC, and who may call it.
+# Each mutation: the owning service and RPC, and who may call it (docs/graph.md): the
+# roles that RPC declares, which the service itself enforces.
 MUTATIONS: dict[str, tuple[str, str, frozenset[Role]]] = {
     "createProduct": _rpc("masterdata", "CreateProduct"),
     "createBomRevision": _rpc("masterdata", "CreateBomRevision"),
