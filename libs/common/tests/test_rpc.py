@@ -26,12 +26,13 @@ def test_roles_are_read_from_the_rpc_declaration_with_admin_always_allowed() -> 
 
 
 def test_every_rpc_of_every_service_declares_its_access() -> None:
+    from serialtrace.epcis.v1 import epcis_pb2
     from serialtrace.masterdata.v1 import masterdata_pb2
     from serialtrace.production.v1 import production_pb2
     from serialtrace.quality.v1 import quality_pb2
     from serialtrace.warehouse.v1 import warehouse_pb2
 
-    for module in (masterdata_pb2, production_pb2, quality_pb2, warehouse_pb2, core_pb2):
+    for module in (masterdata_pb2, production_pb2, quality_pb2, warehouse_pb2, epcis_pb2, core_pb2):
         for service in module.DESCRIPTOR.services_by_name.values():
             for method, allowed in rpc.method_roles(service).items():
                 assert Role.ADMIN in allowed, method
