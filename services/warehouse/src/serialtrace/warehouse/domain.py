@@ -5,12 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from enum import StrEnum
 
-from serialtrace.common import gs1, validation
+from serialtrace.common import gs1
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument
 from serialtrace.common.keys import UnitKey
-from serialtrace.common.validation import TextLimit, check_batch
-
-__all__ = ["check_batch"]  # the shared bound, re-exported for the use cases
 
 
 class Custody(StrEnum):
@@ -47,11 +44,6 @@ def check_sscc(sscc: str) -> str:
         return gs1.validate_sscc(sscc)
     except gs1.Gs1Error as exc:
         raise InvalidArgument(str(exc)) from None
-
-
-def check_text(value: str, what: str, limit: TextLimit, required: bool = True) -> str:
-    """Text as given, stripped: within `limit`, and not empty when required."""
-    return validation.check_text(value.strip(), what, limit, required=required)
 
 
 def require_in_stock(

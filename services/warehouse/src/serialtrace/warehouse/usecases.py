@@ -17,7 +17,14 @@ from serialtrace.common.keys import LotKey, UnitKey
 from serialtrace.common.ledger import lot_entity, unit_entity
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
-from serialtrace.common.validation import REASON, REFERENCE, parse_enum
+from serialtrace.common.validation import (
+    REASON,
+    REFERENCE,
+    check_batch,
+    check_free_text,
+    check_text,
+    parse_enum,
+)
 from serialtrace.warehouse import domain, store
 from serialtrace.warehouse.config import WarehouseOptions
 from serialtrace.warehouse.domain import Custody, MovementKind, PackageKind
@@ -140,7 +147,7 @@ def receive_units(
     """Purchased serialized units: registered in masterdata, then in stock, in bulk."""
     if not serials:
         raise InvalidArgument("give the serials received")
-    domain.check_batch(len(serials), "serials")
+    check_batch(len(serials), "serials")
     _require_location(peers, location)
     _require_party(peers, supplier, "SUPPLIER")
     peers.masterdata.register_purchased(sku, serials, _derived_key(key))
@@ -202,7 +209,7 @@ def receive_from_production(
     its answer was lost) is not received again: its first RECEIVE is the answer."""
     if not receipts:
         raise InvalidArgument("give the completed units to receive")
-    domain.check_batch(len(receipts), "receipts")
+    check_batch(len(receipts), "receipts")
     keys = [r.unit for r in receipts]
     if len(set(keys)) < len(keys):
         raise InvalidArgument("a unit is listed twice; each unit enters stock once")
@@ -287,7 +294,7 @@ def move_stock(
         raise InvalidArgument("give the units, lots or packages to move")
     if not to:
         raise InvalidArgument("give the location to move to")
-    domain.check_batch(len(units) + len(lots) + len(ssccs), "items")
+    check_batch(len(units) + len(lots) + len(ssccs), "items")
     _require_location(peers, to, source)
     now, moves = utcnow(), []
     stock = store.units(uow.session, units, for_update=True)
@@ -418,7 +425,7 @@ def issue_many_to_production(
     A line `only_if_in_stock` whose unit is not in stock is skipped (None)."""
     if not lines:
         raise InvalidArgument("give at least one unit or lot to issue")
-    domain.check_batch(len(lines), "issue lines")
+    check_batch(len(lines), "issue lines")
     for n, line in enumerate(lines):
         where = f"line {n + 1}: " if len(lines) > 1 else ""
         if (line.unit is None) == (line.lot is None):
@@ -501,7 +508,7 @@ def pack(
     package_kind = parse_enum(PackageKind, kind, "package kind")
     if not (units or child_ssccs):
         raise InvalidArgument("a package needs units or packages to hold")
-    domain.check_batch(len(units) + len(child_ssccs), "items")
+    check_batch(len(units) + len(child_ssccs), "items")
     if sscc:
         sscc = domain.check_sscc(sscc)
         if store.packages(uow.session, [sscc]):
@@ -616,8 +623,8 @@ def create_shipment(
     stock, COMPLETE in production or PURCHASED, and not held; otherwise nothing ships."""
     if not (units or ssccs):
         raise InvalidArgument("a shipment needs units or packages")
-    carrier = domain.check_text(carrier, "carrier", REFERENCE, required=False)
-    tracking = domain.check_text(tracking, "tracking number", REFERENCE, required=False)
+    carrier = check_text(carrier.strip(), "carrier", REFERENCE)
+    tracking = check_text(tracking.strip(), "tracking number", REFERENCE)
     _require_party(peers, customer, "CUSTOMER")
     found = store.packages(uow.session, ssccs, for_update=True)
     top = [_live_package(found, s) for s in ssccs]
@@ -681,8 +688,8 @@ def create_shipment(
 def return_unit(
     uow: UnitOfWork, peers: Peers, unit: UnitKey, rma: str, reason: str, location: str
 ) -> store.UnitStockRow:
-    rma = domain.check_text(rma, "RMA number", REFERENCE)
-    reason = domain.check_text(reason, "return reason", REASON)
+    rma = check_free_text(rma, "RMA number", REFERENCE)
+    reason = check_free_text(reason, "return reason", REASON)
     _require_location(peers, location)
     row = store.units(uow.session, [unit], for_update=True).get(unit)
     if row is None or row.custody != Custody.SHIPPED:
