@@ -16,6 +16,9 @@ from serialtrace.common.auth import Role, issue_token
 from serialtrace.common.config import CommonSettings, ConfigError, service_addr
 
 ENTRY_POINT_GROUP = "serialtrace.services"
+# Packages add subcommands of their own (e.g. `import`) through this group: each entry
+# point is a function given the subparsers; it sets `handler` (args → exit code).
+COMMAND_ENTRY_POINT_GROUP = "serialtrace.commands"
 # Start order of `serialtrace run`: what others depend on first.
 RUN_ORDER = ("masterdata", "production", "warehouse", "quality", "gateway")
 
@@ -53,9 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("run", help="start every installed service; Ctrl-C stops them all")
     health = commands.add_parser("health", help="exit 0 if a gRPC service reports SERVING")
     health.add_argument("target", help="a service name (its <NAME>_ADDR) or host:port")
+    for command in entry_points(group=COMMAND_ENTRY_POINT_GROUP):
+        command.load()(commands)
     args = parser.parse_args(argv)
 
     try:
+        if getattr(args, "handler", None) is not None:
+            return int(args.handler(args))
         if args.command == "serve":
             _service(args.service).serve()
         elif args.command == "migrate":
