@@ -321,3 +321,69 @@ def lots_by_keys(session: Session, keys: Sequence[tuple[str, str]]) -> list[LotR
             select(LotRow).where(tuple_(LotRow.sku, LotRow.lot_number).in_(part))
         )
     return found
+
+
+# --- migration imports -----------------------------------------------------------------
+
+
+class ImportBatchRow(Base):
+    """One migration wave: its name, state and per-file counts ([{file, rows, applied}])."""
+
+    __tablename__ = "import_batches"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    files: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProvenanceRow(Base):
+    """Where an imported registry entry came from: batch, file and row; and when it was
+    recorded here (its own created_at is its time in the legacy system)."""
+
+    __tablename__ = "import_provenance"
+    entity_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    file: Mapped[str] = mapped_column(String(200))
+    row: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def import_batches(session: Session, ids: Iterable[str] | None = None) -> list[ImportBatchRow]:
+    """The given batches (every batch when `ids` is None), newest first."""
+    query = select(ImportBatchRow).order_by(ImportBatchRow.created_at.desc(), ImportBatchRow.id)
+    if ids is None:
+        return list(session.scalars(query))
+    found: list[ImportBatchRow] = []
+    for part in chunks(sorted(set(ids))):
+        found += session.scalars(query.where(ImportBatchRow.id.in_(part)))
+    return sorted(found, key=lambda r: (-r.created_at.timestamp(), r.id))
+
+
+def provenance(
+    session: Session, entity_type: str, entity_ids: Sequence[str]
+) -> dict[str, ProvenanceRow]:
+    found: dict[str, ProvenanceRow] = {}
+    for part in chunks(sorted(set(entity_ids))):
+        for row in session.scalars(
+            select(ProvenanceRow).where(
+                ProvenanceRow.entity_type == entity_type, ProvenanceRow.entity_id.in_(part)
+            )
+        ):
+            found[row.entity_id] = row
+    return found
+
+
+def aliases_taken(session: Session, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """(kind, value) → unit id, for the pairs already in use."""
+    found: dict[tuple[str, str], int] = {}
+    for part in chunks(sorted(set(pairs))):
+        for row in session.scalars(
+            select(UnitAliasRow).where(tuple_(UnitAliasRow.kind, UnitAliasRow.value).in_(part))
+        ):
+            found[(row.kind, row.value)] = row.unit_id
+    return found

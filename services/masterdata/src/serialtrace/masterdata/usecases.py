@@ -9,7 +9,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from serialtrace.common.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from serialtrace.common.db import bulk_insert
+from serialtrace.common.errors import (
+    Conflict,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    ServiceError,
+)
 from serialtrace.common.ledger import lot_entity, unit_entity
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
@@ -311,6 +318,7 @@ def register_lot(
     supplier_lot_number: str,
     produced_at: datetime | None,
     expires_at: datetime | None,
+    provenance: Provenance | None = None,
 ) -> store.LotRow:
     session = uow.session
     domain.validate_lot_number(lot_number)
@@ -349,8 +357,11 @@ def register_lot(
             "supplier_lot_number": supplier_lot_number or None,
             "produced_at": produced_at,
             "expires_at": expires_at,
+            **({"provenance": provenance.payload()} if provenance else {}),
         },
     )
+    if provenance is not None:
+        _add_provenance(uow, "lot", lot_entity(sku, lot_number), provenance)
     return row
 
 
@@ -387,3 +398,239 @@ def resolve_aliases(
     for row in rows:
         found.append((row.kind, row.value, units[row.unit_id]))
     return found
+
+
+# --- migration imports -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Provenance:
+    batch_id: str
+    file: str
+    row: int
+
+    def payload(self) -> dict[str, Any]:
+        return {"import_batch_id": self.batch_id, "file": self.file, "row": self.row}
+
+
+def _add_provenance(uow: UnitOfWork, entity_type: str, entity_id: str, where: Provenance) -> None:
+    batch = uow.session.get(store.ImportBatchRow, where.batch_id)
+    if batch is None:
+        raise NotFound(f"no import batch {where.batch_id!r}")
+    if batch.state != domain.ImportBatchState.APPLYING:
+        raise FailedPrecondition(
+            f"import batch {where.batch_id} is {batch.state}; facts are imported while APPLYING"
+        )
+    uow.session.add(
+        store.ProvenanceRow(
+            entity_type=entity_type,
+            entity_id=entity_id,
+            batch_id=where.batch_id,
+            file=where.file,
+            row=where.row,
+            recorded_at=utcnow(),
+        )
+    )
+
+
+def _files_payload(files: Sequence[tuple[str, int, int]]) -> list[dict[str, Any]]:
+    return [{"file": f, "rows": r, "applied": a} for f, r, a in files]
+
+
+def create_import_batch(
+    uow: UnitOfWork, name: str, content_sha256: str, files: Sequence[tuple[str, int, int]]
+) -> store.ImportBatchRow:
+    """A new batch, CHECKED: its files have been read and passed the dry run."""
+    import secrets
+
+    name = domain.check_name(name, "import batch name")
+    if len(content_sha256) != 64 or any(c not in "0123456789abcdef" for c in content_sha256):
+        raise InvalidArgument("content_sha256 must be 64 lower-case hex digits")
+    domain.check_import_files(files)
+    now = utcnow()
+    row = store.ImportBatchRow(
+        id=f"IMP-{secrets.token_hex(6).upper()}",
+        name=name,
+        state=domain.ImportBatchState.CHECKED.value,
+        content_sha256=content_sha256,
+        files=_files_payload(files),
+        created_at=now,
+        created_by=uow.actor,
+        updated_at=now,
+    )
+    uow.session.add(row)
+    uow.record(
+        "import_batch.created",
+        "import_batch",
+        row.id,
+        {"name": name, "content_sha256": content_sha256, "files": row.files},
+    )
+    return row
+
+
+def set_import_batch_state(
+    uow: UnitOfWork, batch_id: str, state: str, applied: Sequence[tuple[str, int]]
+) -> store.ImportBatchRow:
+    rows = store.import_batches(uow.session, [batch_id])
+    if not rows:
+        raise NotFound(f"no import batch {batch_id!r}")
+    row = rows[0]
+    target = domain.check_import_transition(batch_id, row.state, state)
+    counts = {f: n for f, n in applied}
+    unknown = sorted(set(counts) - {f["file"] for f in row.files})
+    if unknown:
+        raise InvalidArgument(f"import batch {batch_id} has no file {unknown[0]!r}")
+    files = [{**f, "applied": counts.get(f["file"], f["applied"])} for f in row.files]
+    before = row.state
+    row.state, row.files, row.updated_at = target.value, files, utcnow()
+    uow.record(
+        "import_batch.state_changed",
+        "import_batch",
+        batch_id,
+        {"from": before, "to": target.value, "files": files},
+    )
+    return row
+
+
+@dataclass(frozen=True)
+class ImportedUnit:
+    sku: str
+    serial: str
+    attributes_json: str
+    aliases: tuple[tuple[str, str], ...]
+    source: str
+    created_at: datetime | None
+    provenance: Provenance
+
+
+def import_units(
+    uow: UnitOfWork, items: Sequence[ImportedUnit]
+) -> list[store.UnitRow | ServiceError]:
+    """Registers many units, each with its own attributes, aliases, legacy creation time
+    and provenance; an item that breaks a rule is refused alone, before anything of it
+    is written."""
+    session = uow.session
+    outcomes: list[store.UnitRow | ServiceError | None] = [None] * len(items)
+    products = {p.sku: p for p in store.products(session, skus=[i.sku for i in items])}
+    batch_ids = {i.provenance.batch_id for i in items}
+    batches = {b.id: b for b in store.import_batches(session, batch_ids)}
+    seen: set[tuple[str, str]] = set()
+    alias_claims: dict[tuple[str, str], int] = {}
+    checked: list[tuple[int, ImportedUnit, dict[str, Any], str, tuple[tuple[str, str], ...]]] = []
+    for n, item in enumerate(items):
+        try:
+            product = products.get(item.sku)
+            if product is None:
+                raise NotFound(f"no product with SKU {item.sku!r}")
+            domain.require_serial_tracked(item.sku, product.tracking)
+            domain.check_serials(
+                item.sku, product.serial_pattern or domain.DEFAULT_SERIAL_PATTERN, [item.serial]
+            )
+            attributes = domain.parse_attributes(item.attributes_json, product.required_attributes)
+            source = parse_enum(domain.UnitSource, item.source, "unit source").value
+            aliases = tuple(domain.normalize_alias(k, v) for k, v in item.aliases)
+            batch = batches.get(item.provenance.batch_id)
+            if batch is None:
+                raise NotFound(f"no import batch {item.provenance.batch_id!r}")
+            if batch.state != domain.ImportBatchState.APPLYING:
+                raise FailedPrecondition(
+                    f"import batch {batch.id} is {batch.state}; units are imported while APPLYING"
+                )
+            if (item.sku, item.serial) in seen:
+                raise Conflict(f"unit {item.sku}/{item.serial} is twice in this call")
+            for pair in aliases:
+                if pair in alias_claims:
+                    raise Conflict(f"alias {pair[0]}={pair[1]} is given to two units")
+            seen.add((item.sku, item.serial))
+            for pair in aliases:
+                alias_claims[pair] = n
+            checked.append((n, item, attributes, source, aliases))
+        except ServiceError as refusal:
+            outcomes[n] = refusal
+    taken = store.aliases_taken(session, list(alias_claims))
+    global_skus = {s for s, p in products.items() if p.uniqueness == Uniqueness.GLOBAL}
+    store.lock_global_serials(session, exclusive=bool(global_skus))
+    serials = [item.serial for _, item, _, _, _ in checked]
+    claimed = {s: sku for sku, s in store.globally_claimed(session, serials)}
+    elsewhere: dict[str, set[str]] = {}
+    for sku in {item.sku for _, item, _, _, _ in checked if item.sku in global_skus}:
+        for other, serial in store.serials_under_other_products(session, sku, serials):
+            elsewhere.setdefault(serial, set()).add(other)
+    ready = []
+    for n, item, attributes, source, aliases in checked:
+        clash = next((p for p in aliases if p in taken), None)
+        if clash is not None:
+            outcomes[n] = Conflict(f"alias {clash[0]}={clash[1]} already identifies another unit")
+        elif item.serial in claimed and claimed[item.serial] != item.sku:
+            outcomes[n] = Conflict(
+                f"serial {item.serial} is claimed globally by {claimed[item.serial]}"
+            )
+        elif item.sku in global_skus and elsewhere.get(item.serial, set()) - {item.sku}:
+            outcomes[n] = Conflict(
+                f"serial {item.serial} must be globally unique and exists under another product"
+            )
+        else:
+            ready.append((n, item, attributes, source, aliases))
+    now = utcnow()
+    inserted = {
+        (u.sku, u.serial): u
+        for u in store.insert_new_units(
+            session,
+            [
+                {
+                    "sku": item.sku,
+                    "serial": item.serial,
+                    "source": source,
+                    "attributes": attributes,
+                    "created_at": item.created_at or now,
+                    "created_by": uow.actor,
+                }
+                for _, item, attributes, source, _ in ready
+            ],
+            claim_globally=False,
+        )
+    }
+    if global_skus:
+        bulk_insert(
+            session,
+            store.GlobalSerialRow,
+            [{"serial": s, "sku": sku} for (sku, s) in inserted if sku in global_skus],
+        )
+    for n, item, attributes, source, aliases in ready:
+        unit = inserted.get((item.sku, item.serial))
+        if unit is None:
+            outcomes[n] = Conflict(f"unit {item.sku}/{item.serial} already exists")
+            continue
+        session.add_all(
+            store.UnitAliasRow(
+                kind=k, value=v, unit_id=unit.id, created_at=now, created_by=uow.actor
+            )
+            for k, v in aliases
+        )
+        entity = unit_entity(item.sku, item.serial)
+        session.add(
+            store.ProvenanceRow(
+                entity_type="unit",
+                entity_id=entity,
+                batch_id=item.provenance.batch_id,
+                file=item.provenance.file,
+                row=item.provenance.row,
+                recorded_at=now,
+            )
+        )
+        uow.record(
+            "unit.imported",
+            "unit",
+            entity,
+            {
+                "sku": item.sku,
+                "serial": item.serial,
+                "source": source,
+                "attributes": attributes,
+                "aliases": [{"kind": k, "value": v} for k, v in aliases],
+                "created_at": item.created_at,
+                "provenance": item.provenance.payload(),
+            },
+        )
+        outcomes[n] = unit
+    return [o if o is not None else Conflict("not imported") for o in outcomes]
