@@ -11,6 +11,7 @@ from serialtrace.common.errors import Conflict, InvalidArgument, NotFound
 from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway.backends import SERVICES
 from serialtrace.gateway.context import GatewayContext
+from serialtrace.gateway.imports import ImportQueries
 from serialtrace.gateway.types import (
     AUDIT_READERS,
     AuditEntry,
@@ -110,7 +111,7 @@ async def _scan_alias(info: Ctx, value: str) -> ScanResult:
 
 
 @strawberry.type
-class Query:
+class Query(ImportQueries):
     @strawberry.field(description="The single serial trace across all four services.")
     async def unit(self, info: Ctx, sku: str, serial: str) -> Unit | None:
         return await _unit(info, sku, serial)
