@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from serialtrace.common import gs1
 from serialtrace.common.auth import ANY_ROLE, Role, roles
@@ -43,6 +43,7 @@ METHOD_ROLES: dict[str, frozenset[Role]] = {
     "ImportLots": roles(),
     "ListImportBatches": ANY_ROLE,
     "BatchGetImportBatches": ANY_ROLE,
+    "CountImportedFacts": ANY_ROLE,
 }
 
 
@@ -174,7 +175,9 @@ class MasterdataServicer(pb_grpc.MasterdataServiceServicer):
             request,
             pb.CreateProductResponse,
             lambda uow: pb.CreateProductResponse(
-                product=product_message(usecases.create_product(uow, spec))
+                product=product_message(
+                    _imported(uow, request, "product", usecases.create_product(uow, spec), spec.sku)
+                )
             ),
         )
 
@@ -201,6 +204,7 @@ class MasterdataServicer(pb_grpc.MasterdataServiceServicer):
             row = usecases.create_bom_revision(
                 uow, request.sku, request.revision, from_timestamp(request.effective_from), items
             )
+            _imported(uow, request, "bom_revision", row, f"{row.sku}@{row.revision}")
             stored = store.bom_items(uow.session, [(row.sku, row.revision)])
             return pb.CreateBomRevisionResponse(
                 bom_revision=bom_message(row, stored.get((row.sku, row.revision), []))
@@ -247,7 +251,13 @@ class MasterdataServicer(pb_grpc.MasterdataServiceServicer):
             pb.CreatePartyResponse,
             lambda uow: pb.CreatePartyResponse(
                 party=party_message(
-                    usecases.create_party(uow, p.code, p.name, enum_str(pb.PartyKind, p.kind))
+                    _imported(
+                        uow,
+                        request,
+                        "party",
+                        usecases.create_party(uow, p.code, p.name, enum_str(pb.PartyKind, p.kind)),
+                        p.code,
+                    )
                 )
             ),
         )
@@ -270,13 +280,19 @@ class MasterdataServicer(pb_grpc.MasterdataServiceServicer):
             pb.CreateLocationResponse,
             lambda uow: pb.CreateLocationResponse(
                 location=location_message(
-                    usecases.create_location(
+                    _imported(
                         uow,
+                        request,
+                        "location",
+                        usecases.create_location(
+                            uow,
+                            loc.code,
+                            loc.name,
+                            enum_str(pb.LocationKind, loc.kind),
+                            loc.gln,
+                            loc.parent_code,
+                        ),
                         loc.code,
-                        loc.name,
-                        enum_str(pb.LocationKind, loc.kind),
-                        loc.gln,
-                        loc.parent_code,
                     )
                 )
             ),
@@ -546,6 +562,25 @@ class MasterdataServicer(pb_grpc.MasterdataServiceServicer):
                 for o in outcomes
             ]
         )
+
+    def CountImportedFacts(
+        self, request: pb.CountImportedFactsRequest, context: Any
+    ) -> pb.CountImportedFactsResponse:
+        with self.database.reader() as session:
+            counts = usecases.count_imported_facts(session, request.import_batch_id)
+            return pb.CountImportedFactsResponse(
+                counts=[pb.ImportedFactCount(file=f, entity_type=t, count=n) for f, t, n in counts]
+            )
+
+
+T = TypeVar("T")
+
+
+def _imported(uow: Any, request: Any, entity_type: str, created: T, entity_id: str) -> T:
+    """`created`, marked with the request's provenance when an import sent it."""
+    if request.HasField("provenance"):
+        usecases.mark_imported(uow, entity_type, entity_id, _provenance(request.provenance))
+    return created
 
 
 def _provenance(message: pb.Provenance) -> usecases.Provenance:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    func,
     select,
     text,
     tuple_,
@@ -387,3 +388,13 @@ def aliases_taken(session: Session, pairs: Sequence[tuple[str, str]]) -> dict[tu
         ):
             found[(row.kind, row.value)] = row.unit_id
     return found
+
+
+def count_provenance(session: Session, batch_id: str) -> list[tuple[str, str, int]]:
+    query = (
+        select(ProvenanceRow.file, ProvenanceRow.entity_type, func.count())
+        .where(ProvenanceRow.batch_id == batch_id)
+        .group_by(ProvenanceRow.file, ProvenanceRow.entity_type)
+        .order_by(ProvenanceRow.file, ProvenanceRow.entity_type)
+    )
+    return [(f, t, int(n)) for f, t, n in session.execute(query)]

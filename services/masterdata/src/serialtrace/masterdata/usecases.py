@@ -634,3 +634,17 @@ def import_units(
         )
         outcomes[n] = unit
     return [o if o is not None else Conflict("not imported") for o in outcomes]
+
+
+def mark_imported(uow: UnitOfWork, entity_type: str, entity_id: str, where: Provenance) -> None:
+    """Records, in the transaction that created it, that an entity came from an import
+    (its provenance row and an audit entry naming batch, file and row)."""
+    _add_provenance(uow, entity_type, entity_id, where)
+    uow.record(f"{entity_type}.imported", entity_type, entity_id, {"provenance": where.payload()})
+
+
+def count_imported_facts(session: Session, batch_id: str) -> list[tuple[str, str, int]]:
+    """(file, entity type, count) of the registry entries an import batch created."""
+    if session.get(store.ImportBatchRow, batch_id) is None:
+        raise NotFound(f"no import batch {batch_id!r}")
+    return store.count_provenance(session, batch_id)

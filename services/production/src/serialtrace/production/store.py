@@ -503,3 +503,26 @@ def remove_edge(
     session.flush()
     unlink(session, edge.parent_id, edge.component_id)
     return edge
+
+
+class ImportProvenanceRow(Base):
+    """Where an imported fact (a build, a genealogy edge, an operation record) came
+    from: batch, file and row, and when it was recorded here."""
+
+    __tablename__ = "import_provenance"
+    entity_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(String(40), index=True)
+    file: Mapped[str] = mapped_column(String(200))
+    row: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def count_import_provenance(session: Session, batch_id: str) -> list[tuple[str, str, int]]:
+    query = (
+        select(ImportProvenanceRow.file, ImportProvenanceRow.entity_type, func.count())
+        .where(ImportProvenanceRow.batch_id == batch_id)
+        .group_by(ImportProvenanceRow.file, ImportProvenanceRow.entity_type)
+        .order_by(ImportProvenanceRow.file, ImportProvenanceRow.entity_type)
+    )
+    return [(f, t, int(n)) for f, t, n in session.execute(query)]

@@ -221,12 +221,14 @@ class BomRevisionKey(_message.Message):
     def __init__(self, sku: _Optional[str] = ..., revision: _Optional[str] = ...) -> None: ...
 
 class CreateProductRequest(_message.Message):
-    __slots__ = ("product", "idempotency_key")
+    __slots__ = ("product", "idempotency_key", "provenance")
     PRODUCT_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    PROVENANCE_FIELD_NUMBER: _ClassVar[int]
     product: Product
     idempotency_key: str
-    def __init__(self, product: _Optional[_Union[Product, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    provenance: Provenance
+    def __init__(self, product: _Optional[_Union[Product, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., provenance: _Optional[_Union[Provenance, _Mapping]] = ...) -> None: ...
 
 class CreateProductResponse(_message.Message):
     __slots__ = ("product",)
@@ -249,18 +251,20 @@ class BatchGetProductsResponse(_message.Message):
     def __init__(self, products: _Optional[_Iterable[_Union[Product, _Mapping]]] = ...) -> None: ...
 
 class CreateBomRevisionRequest(_message.Message):
-    __slots__ = ("sku", "revision", "effective_from", "items", "idempotency_key")
+    __slots__ = ("sku", "revision", "effective_from", "items", "idempotency_key", "provenance")
     SKU_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
     EFFECTIVE_FROM_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    PROVENANCE_FIELD_NUMBER: _ClassVar[int]
     sku: str
     revision: str
     effective_from: _timestamp_pb2.Timestamp
     items: _containers.RepeatedCompositeFieldContainer[BomItem]
     idempotency_key: str
-    def __init__(self, sku: _Optional[str] = ..., revision: _Optional[str] = ..., effective_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., items: _Optional[_Iterable[_Union[BomItem, _Mapping]]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    provenance: Provenance
+    def __init__(self, sku: _Optional[str] = ..., revision: _Optional[str] = ..., effective_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., items: _Optional[_Iterable[_Union[BomItem, _Mapping]]] = ..., idempotency_key: _Optional[str] = ..., provenance: _Optional[_Union[Provenance, _Mapping]] = ...) -> None: ...
 
 class CreateBomRevisionResponse(_message.Message):
     __slots__ = ("bom_revision",)
@@ -301,12 +305,14 @@ class BatchGetBomRevisionsResponse(_message.Message):
     def __init__(self, bom_revisions: _Optional[_Iterable[_Union[BomRevision, _Mapping]]] = ...) -> None: ...
 
 class CreatePartyRequest(_message.Message):
-    __slots__ = ("party", "idempotency_key")
+    __slots__ = ("party", "idempotency_key", "provenance")
     PARTY_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    PROVENANCE_FIELD_NUMBER: _ClassVar[int]
     party: Party
     idempotency_key: str
-    def __init__(self, party: _Optional[_Union[Party, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    provenance: Provenance
+    def __init__(self, party: _Optional[_Union[Party, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., provenance: _Optional[_Union[Provenance, _Mapping]] = ...) -> None: ...
 
 class CreatePartyResponse(_message.Message):
     __slots__ = ("party",)
@@ -327,12 +333,14 @@ class BatchGetPartiesResponse(_message.Message):
     def __init__(self, parties: _Optional[_Iterable[_Union[Party, _Mapping]]] = ...) -> None: ...
 
 class CreateLocationRequest(_message.Message):
-    __slots__ = ("location", "idempotency_key")
+    __slots__ = ("location", "idempotency_key", "provenance")
     LOCATION_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    PROVENANCE_FIELD_NUMBER: _ClassVar[int]
     location: Location
     idempotency_key: str
-    def __init__(self, location: _Optional[_Union[Location, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    provenance: Provenance
+    def __init__(self, location: _Optional[_Union[Location, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., provenance: _Optional[_Union[Provenance, _Mapping]] = ...) -> None: ...
 
 class CreateLocationResponse(_message.Message):
     __slots__ = ("location",)
@@ -643,3 +651,25 @@ class ImportLotsResponse(_message.Message):
     OUTCOMES_FIELD_NUMBER: _ClassVar[int]
     outcomes: _containers.RepeatedCompositeFieldContainer[ImportLotOutcome]
     def __init__(self, outcomes: _Optional[_Iterable[_Union[ImportLotOutcome, _Mapping]]] = ...) -> None: ...
+
+class CountImportedFactsRequest(_message.Message):
+    __slots__ = ("import_batch_id",)
+    IMPORT_BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    import_batch_id: str
+    def __init__(self, import_batch_id: _Optional[str] = ...) -> None: ...
+
+class ImportedFactCount(_message.Message):
+    __slots__ = ("file", "entity_type", "count")
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    ENTITY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    file: str
+    entity_type: str
+    count: int
+    def __init__(self, file: _Optional[str] = ..., entity_type: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
+
+class CountImportedFactsResponse(_message.Message):
+    __slots__ = ("counts",)
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    counts: _containers.RepeatedCompositeFieldContainer[ImportedFactCount]
+    def __init__(self, counts: _Optional[_Iterable[_Union[ImportedFactCount, _Mapping]]] = ...) -> None: ...

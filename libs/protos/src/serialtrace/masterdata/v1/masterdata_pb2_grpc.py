@@ -149,6 +149,11 @@ class MasterdataServiceStub:
                 request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ImportLotsRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ImportLotsResponse.FromString,
                 _registered_method=True)
+        self.CountImportedFacts = channel.unary_unary(
+                '/serialtrace.masterdata.v1.MasterdataService/CountImportedFacts',
+                request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CountImportedFactsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CountImportedFactsResponse.FromString,
+                _registered_method=True)
 
 
 class MasterdataServiceServicer:
@@ -302,6 +307,13 @@ class MasterdataServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CountImportedFacts(self, request, context):
+        """How many facts of an import batch masterdata holds, per file.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MasterdataServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -419,6 +431,11 @@ def add_MasterdataServiceServicer_to_server(servicer, server):
                     servicer.ImportLots,
                     request_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ImportLotsRequest.FromString,
                     response_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ImportLotsResponse.SerializeToString,
+            ),
+            'CountImportedFacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountImportedFacts,
+                    request_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CountImportedFactsRequest.FromString,
+                    response_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CountImportedFactsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1042,6 +1059,33 @@ class MasterdataService:
             '/serialtrace.masterdata.v1.MasterdataService/ImportLots',
             serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ImportLotsRequest.SerializeToString,
             serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ImportLotsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountImportedFacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.masterdata.v1.MasterdataService/CountImportedFacts',
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CountImportedFactsRequest.SerializeToString,
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CountImportedFactsResponse.FromString,
             options,
             channel_credentials,
             insecure,

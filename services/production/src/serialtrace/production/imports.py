@@ -1,0 +1,305 @@
+"""Migration imports into production: builds, genealogy edges and operation records of
+a legacy MES, each with its source times and its provenance (batch, file, row).
+
+Each item stands alone (the caller runs it in its own savepoint): it is checked under
+the same rules as a live install or record, then written, with its audit entry naming
+its provenance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from serialtrace.common.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from serialtrace.common.ledger import unit_entity
+from serialtrace.common.timeutil import utcnow
+from serialtrace.common.uow import UnitOfWork
+from serialtrace.common.validation import parse_enum
+from serialtrace.production import domain, store
+from serialtrace.production.domain import BuildStatus, WorkOrderStatus
+from serialtrace.production.masterdata_client import Masterdata, bom_components
+
+T = TypeVar("T")
+MAX_IMPORT_ITEMS = 1_000
+
+
+@dataclass(frozen=True)
+class Provenance:
+    batch_id: str
+    file: str
+    row: int
+
+    def payload(self) -> dict[str, Any]:
+        return {"import_batch_id": self.batch_id, "file": self.file, "row": self.row}
+
+
+def _provenance(uow: UnitOfWork, entity_type: str, entity_id: str, where: Provenance) -> None:
+    uow.session.add(
+        store.ImportProvenanceRow(
+            entity_type=entity_type,
+            entity_id=entity_id,
+            batch_id=where.batch_id,
+            file=where.file,
+            row=where.row,
+            recorded_at=utcnow(),
+        )
+    )
+
+
+def each(uow: UnitOfWork, items: Sequence[T], run: Callable[[T], Any]) -> list[Any]:
+    """`run` of each item in its own savepoint: a refused item writes nothing."""
+    return [uow.attempt(lambda item=item: run(item)) for item in items]  # type: ignore[misc]
+
+
+# --- builds ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportedBuild:
+    sku: str
+    serial: str
+    status: str
+    created_at: datetime | None
+    provenance: Provenance
+
+
+def import_work_order_id(batch_id: str, sku: str) -> str:
+    """The work order an import batch's units of one SKU are filed under."""
+    digest = hashlib.sha256(f"{batch_id}\n{sku}".encode()).hexdigest()[:16].upper()
+    return f"WO-IMP-{digest}"
+
+
+def _import_work_order(uow: UnitOfWork, batch_id: str, sku: str) -> store.WorkOrderRow:
+    wo_id = import_work_order_id(batch_id, sku)
+    order = store.work_order(uow.session, wo_id, for_update=True)
+    if order is None:
+        order = store.WorkOrderRow(
+            id=wo_id,
+            sku=sku,
+            quantity=0,
+            bom_revision="",
+            line=None,
+            status=WorkOrderStatus.COMPLETED.value,
+            commissioned_count=0,
+            created_at=utcnow(),
+            created_by=uow.actor,
+        )
+        uow.session.add(order)
+        uow.record(
+            "work_order.imported",
+            "work_order",
+            wo_id,
+            {"sku": sku, "import_batch_id": batch_id},
+        )
+    return order
+
+
+def import_build(uow: UnitOfWork, item: ImportedBuild) -> store.UnitRow:
+    status = parse_enum(BuildStatus, item.status or "COMPLETE", "build status")
+    if store.units_by_keys(uow.session, [(item.sku, item.serial)]):
+        raise Conflict(f"production already knows unit {item.sku}/{item.serial}")
+    order = _import_work_order(uow, item.provenance.batch_id, item.sku)
+    order.quantity += 1
+    order.commissioned_count += 1
+    created = item.created_at or utcnow()
+    unit = store.UnitRow(
+        sku=item.sku,
+        serial=item.serial,
+        work_order_id=order.id,
+        status=status.value,
+        created_at=created,
+        completed_at=created if status is BuildStatus.COMPLETE else None,
+    )
+    uow.session.add(unit)
+    uow.session.flush()
+    entity = unit_entity(item.sku, item.serial)
+    _provenance(uow, "unit_build", entity, item.provenance)
+    uow.record(
+        "unit.imported",
+        "unit",
+        entity,
+        {
+            "status": status.value,
+            "work_order": order.id,
+            "created_at": item.created_at,
+            "provenance": item.provenance.payload(),
+        },
+    )
+    return unit
+
+
+# --- genealogy ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportedLink:
+    parent: tuple[str, str]
+    component_unit: tuple[str, str] | None
+    component_lot: tuple[str, str] | None
+    quantity: float
+    installed_at: datetime
+    installed_by: str
+    removed_at: datetime | None
+    removal_reason: str
+    provenance: Provenance
+
+
+class BomCache:
+    """Component SKUs per parent SKU, asked of masterdata once per SKU and call."""
+
+    def __init__(self, masterdata: Masterdata) -> None:
+        self.masterdata = masterdata
+        self.known: dict[str, set[str]] = {}
+
+    def prefetch(self, skus: Sequence[str]) -> None:
+        missing = sorted({s for s in skus if s not in self.known})
+        if missing:
+            self.known.update(bom_components(self.masterdata, missing))
+
+    def components(self, sku: str) -> set[str]:
+        self.prefetch([sku])
+        return self.known.get(sku, set())
+
+
+def import_link(uow: UnitOfWork, boms: BomCache, item: ImportedLink) -> store.EdgeRow:
+    session = uow.session
+    if (item.component_unit is None) == (item.component_lot is None):
+        raise InvalidArgument("give exactly one of component_unit and component_lot")
+    component_key = item.component_unit or item.component_lot
+    assert component_key is not None
+    allowed = boms.components(item.parent[0])
+    if component_key[0] not in allowed:
+        raise FailedPrecondition(
+            f"{component_key[0]} is in no BOM revision of {item.parent[0]} "
+            f"(allowed: {', '.join(sorted(allowed)) or 'nothing'})"
+        )
+    quantity = 1.0 if item.component_unit else domain.check_lot_quantity(item.quantity)
+    reason = domain.check_reason(item.removal_reason) if item.removed_at else ""
+    if item.removed_at and item.removed_at < item.installed_at:
+        raise InvalidArgument("a component cannot be removed before it was installed")
+    parent = store.ensure_node(session, "UNIT", *item.parent)
+    kind = "UNIT" if item.component_unit else "LOT"
+    component = store.ensure_node(session, kind, *component_key)
+    if kind == "UNIT":
+        if store.contains(session, component.id, parent.id):
+            raise FailedPrecondition(
+                f"{component_key[0]}/{component_key[1]} contains "
+                f"{item.parent[0]}/{item.parent[1]}; installing it there closes a loop"
+            )
+        if item.removed_at is None and component.installed_in_id not in (None, parent.id):
+            holder = store.nodes_by_ids(session, [component.installed_in_id])
+            where = next(iter(holder.values()))
+            raise FailedPrecondition(
+                f"{component_key[0]}/{component_key[1]} is installed in {where.sku}/{where.key}"
+            )
+    actor = item.installed_by or uow.actor
+    kept_holder = component.installed_in_id
+    edge = store.add_edge(
+        session,
+        f"GE-{uuid.uuid4().hex[:16].upper()}",
+        parent,
+        component,
+        quantity,
+        None,
+        actor,
+        item.installed_at,
+    )
+    if item.removed_at is not None:
+        store.remove_edge(session, edge, component, actor, reason, item.removed_at)
+        if kind == "UNIT" and kept_holder is not None:
+            component.installed_in_id = kept_holder  # a past installation leaves the current one
+    _provenance(uow, "component_link", edge.id, item.provenance)
+    payload = {
+        "edge": edge.id,
+        "parent": f"{item.parent[0]}/{item.parent[1]}",
+        "component_kind": kind,
+        "component": f"{component_key[0]}/{component_key[1]}",
+        "quantity": quantity,
+        "installed_at": item.installed_at,
+        "installed_by": actor,
+        "removed_at": item.removed_at,
+        "removal_reason": reason or None,
+        "provenance": item.provenance.payload(),
+    }
+    uow.record("component.imported", "unit", unit_entity(*item.parent), payload)
+    uow.record("imported_into", kind.lower(), f"{component_key[0]}:{component_key[1]}", payload)
+    return edge
+
+
+# --- operation records -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportedOperation:
+    sku: str
+    serial: str
+    operation: str
+    station: str
+    operator: str
+    started_at: datetime | None
+    finished_at: datetime
+    result: str
+    measurements_json: str
+    approved_by: str
+    approved_at: datetime | None
+    approval_meaning: str
+    provenance: Provenance
+
+
+def import_operation(
+    uow: UnitOfWork, item: ImportedOperation
+) -> tuple[store.OperationRow, store.UnitRow]:
+    domain.check_code(item.operation, "operation code")
+    domain.check_code(item.station, "station")
+    result = parse_enum(domain.Result, item.result, "result")
+    measurements = domain.parse_measurements(item.measurements_json)
+    domain.check_times(item.started_at, item.finished_at)
+    operator = item.operator.strip()[:200]
+    if not operator:
+        raise InvalidArgument("an imported operation record needs its operator")
+    meaning = domain.check_meaning(item.approval_meaning) if item.approved_by else None
+    found = store.units_by_keys(uow.session, [(item.sku, item.serial)])
+    if not found:
+        raise NotFound(f"unit {item.sku}/{item.serial} has no build in production; import it first")
+    unit = found[0]
+    row = store.OperationRow(
+        id=f"OP-{uuid.uuid4().hex[:16].upper()}",
+        unit_id=unit.id,
+        operation=item.operation,
+        station=item.station,
+        operator=operator,
+        started_at=item.started_at,
+        finished_at=item.finished_at,
+        result=result.value,
+        measurements=measurements,
+        approved_by=item.approved_by[:200] or None,
+        approved_at=item.approved_at if item.approved_by else None,
+        approval_meaning=meaning,
+    )
+    uow.session.add(row)
+    _provenance(uow, "operation", row.id, item.provenance)
+    uow.record(
+        "operation.imported",
+        "unit",
+        unit_entity(unit.sku, unit.serial),
+        {
+            "id": row.id,
+            "operation": item.operation,
+            "station": item.station,
+            "operator": operator,
+            "result": result.value,
+            "measurements": measurements,
+            "started_at": item.started_at,
+            "finished_at": item.finished_at,
+            "approved_by": row.approved_by,
+            "approved_at": row.approved_at,
+            "approval_meaning": meaning,
+            "provenance": item.provenance.payload(),
+        },
+    )
+    return row, unit
