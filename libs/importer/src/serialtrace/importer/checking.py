@@ -95,8 +95,11 @@ class Checker:
     """Feeds every row of every file, in dependency order, through the rules; `finish`
     returns every problem found, sorted by file order and row."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, report_conflicts: bool = True) -> None:
+        """`report_conflicts` False: a key already in the database is not a problem (a
+        resumed batch finds its own earlier rows there; idempotency keys skip them)."""
         self.catalog = catalog
+        self.report_conflicts = report_conflicts
         self.problems: list[Problem] = []
         self.rows_read: dict[str, int] = {}
         # What the files define (key → where), and what the database was found to hold.
@@ -231,11 +234,7 @@ class Checker:
                             )
                         )
                     elif not must_exist and key in found:
-                        self.problems.append(
-                            where.problem(
-                                "CONFLICT", f"{what} {_unit(key)} is already in the database"
-                            )
-                        )
+                        self._conflict(where, f"{what} {_unit(key)} is already in the database")
             pending.clear()
         parents = self._pending_parents
         for start in range(0, len(parents), CHUNK):
@@ -254,6 +253,10 @@ class Checker:
 
     # --- one method per kind ------------------------------------------------------------
 
+    def _conflict(self, where: Where, message: str) -> None:
+        if self.report_conflicts:
+            self.problems.append(where.problem("CONFLICT", message))
+
     def _define(self, seen: dict, key: object, where: Where, what: str) -> bool:  # type: ignore[type-arg]
         first = seen.get(key)
         if first is not None:
@@ -269,9 +272,7 @@ class Checker:
         if not self._define(self.product_rows, r.sku, where, f"product {r.sku}"):
             return
         if self.catalog.products([r.sku]):
-            self.problems.append(
-                where.problem("CONFLICT", f"product {r.sku} is already in the database")
-            )
+            self._conflict(where, f"product {r.sku} is already in the database")
         pattern = r.serial_pattern or (md.DEFAULT_SERIAL_PATTERN if r.tracking == "SERIAL" else "")
         self.products[r.sku] = ProductInfo(r.tracking, pattern, r.uniqueness, r.required_attributes)
 
@@ -279,18 +280,14 @@ class Checker:
         where = Where(file, row, "code")
         if self._define(self.party_rows, r.code, where, f"party {r.code}"):
             if self.catalog.parties([r.code]):
-                self.problems.append(
-                    where.problem("CONFLICT", f"party {r.code} is already in the database")
-                )
+                self._conflict(where, f"party {r.code} is already in the database")
             self.parties[r.code] = r.kind
 
     def _locations(self, r: rules.LocationRecord, file: str, row: int) -> None:
         where = Where(file, row, "code")
         defined = self._define(self.locations, r.code, where, f"location {r.code}")
         if defined and self.catalog.locations([r.code]):
-            self.problems.append(
-                where.problem("CONFLICT", f"location {r.code} is already in the database")
-            )
+            self._conflict(where, f"location {r.code} is already in the database")
         if r.parent_code:
             self._location_parents.append((r.parent_code, Where(file, row, "parent_code")))
 
@@ -315,10 +312,9 @@ class Checker:
         self._need_product(r.component_sku, where)
         self.components_of(r.sku)
         if (r.sku, r.revision) in self._db_revisions:
-            self.problems.append(
-                Where(file, row, "revision").problem(
-                    "CONFLICT", f"BOM revision {r.sku} rev {r.revision} is already in the database"
-                )
+            self._conflict(
+                Where(file, row, "revision"),
+                f"BOM revision {r.sku} rev {r.revision} is already in the database",
             )
         self.bom_components[r.sku].add(r.component_sku)
 
@@ -403,7 +399,15 @@ class Checker:
             )
         if r.component_unit is not None and r.removed_at is None:
             current = self.current_parent.get(r.component_unit)
-            if current is not None and current[0] != r.parent:
+            if current is not None and current[0] == r.parent:
+                self.problems.append(
+                    component_where.problem(
+                        "DUPLICATE",
+                        f"{_unit(r.component_unit)} is installed in {_unit(r.parent)} already "
+                        f"({current[1].file} row {current[1].row})",
+                    )
+                )
+            elif current is not None:
                 self.problems.append(
                     component_where.problem(
                         "TWO_PARENTS",

@@ -29,6 +29,13 @@ def register(commands: Any) -> None:
     check = verbs.add_parser("check", help="dry run: every problem in every file; writes nothing")
     check.add_argument("directory", type=Path)
     check.add_argument("--encoding", choices=("auto", "utf-8", "gb18030"), default="auto")
+    apply = verbs.add_parser("apply", help="check, then apply DIR as one batch (resumable)")
+    apply.add_argument("directory", type=Path)
+    apply.add_argument("--name", help="the batch's name (default: the directory's name)")
+    apply.add_argument("--encoding", choices=("auto", "utf-8", "gb18030"), default="auto")
+    verify = verbs.add_parser("verify", help="reconcile a batch's rows with the facts present")
+    verify.add_argument("batch")
+    verbs.add_parser("list", help="every import batch: name, state, counts, who and when")
     parser.set_defaults(handler=run)
 
 
@@ -62,6 +69,14 @@ def _dispatch(args: argparse.Namespace, services: Any) -> int:
             print(problem)
         print(f"{len(problems)} problem(s)", file=sys.stderr)
         return EXIT_PROBLEMS if problems else 0
+    from serialtrace.importer import batches
+
+    if args.import_command == "apply":
+        return batches.apply_directory(args.directory, services, args.name, args.encoding)
+    if args.import_command == "verify":
+        return batches.verify_batch(args.batch, services)
+    if args.import_command == "list":
+        return batches.list_batches(services)
     raise AssertionError(f"unknown import command {args.import_command}")
 
 

@@ -273,7 +273,21 @@ def parse_product(c: Cells) -> ProductRecord:
     uniqueness = c.choice("uniqueness", UNIQUENESS, required=False) or "PRODUCT"
     required = c.text("required_attributes", required=False, limit=2000)
     names = tuple(n.strip() for n in required.replace(",", ";").split(";") if n.strip())
+    if not c.problems:  # then the rest of masterdata's own verdict on the whole product
+        try:
+            md.validate_product(sku, name, kind, tracking, gtin, pattern, "", uniqueness, names)
+        except ServiceError as exc:
+            column = next((col for col, word in _PRODUCT_WORDS if word in exc.message), "-")
+            c.problem(column, "BAD_VALUE", exc.message)
     return ProductRecord(sku, name, kind, tracking, gtin, pattern, uniqueness, names)
+
+
+# Which column a masterdata product refusal is about, by what its message names.
+_PRODUCT_WORDS = (
+    ("required_attributes", "required attribute"),
+    ("serial_pattern", "serial pattern"),
+    ("gtin", "GTIN"),
+)
 
 
 def parse_party(c: Cells) -> PartyRecord:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     func,
+    literal,
     select,
     text,
     tuple_,
@@ -397,4 +398,17 @@ def count_provenance(session: Session, batch_id: str) -> list[tuple[str, str, in
         .group_by(ProvenanceRow.file, ProvenanceRow.entity_type)
         .order_by(ProvenanceRow.file, ProvenanceRow.entity_type)
     )
-    return [(f, t, int(n)) for f, t, n in session.execute(query)]
+    counts = [(f, t, int(n)) for f, t, n in session.execute(query)]
+    # A BOM revision is one fact made of many rows (one per item): count its items too.
+    items = (
+        select(ProvenanceRow.file, func.count())
+        .select_from(ProvenanceRow)
+        .join(
+            BomItemRow,
+            ProvenanceRow.entity_id == BomItemRow.sku + literal("@") + BomItemRow.revision,
+        )
+        .where(ProvenanceRow.batch_id == batch_id, ProvenanceRow.entity_type == "bom_revision")
+        .group_by(ProvenanceRow.file)
+    )
+    counts += [(f, "bom_item", int(n)) for f, n in session.execute(items)]
+    return sorted(counts)

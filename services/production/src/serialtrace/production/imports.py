@@ -90,6 +90,7 @@ def _import_work_order(uow: UnitOfWork, batch_id: str, sku: str) -> store.WorkOr
             created_by=uow.actor,
         )
         uow.session.add(order)
+        uow.session.flush()  # before any unit refers to it
         uow.record(
             "work_order.imported",
             "work_order",
@@ -210,7 +211,10 @@ def import_link(uow: UnitOfWork, boms: BomCache, item: ImportedLink) -> store.Ed
         item.installed_at,
     )
     if item.removed_at is not None:
-        store.remove_edge(session, edge, component, actor, reason, item.removed_at)
+        # add_edge bulk-inserts; the stored row is the one to close.
+        stored = session.get(store.EdgeRow, edge.id)
+        assert stored is not None
+        edge = store.remove_edge(session, stored, component, actor, reason, item.removed_at)
         if kind == "UNIT" and kept_holder is not None:
             component.installed_in_id = kept_holder  # a past installation leaves the current one
     _provenance(uow, "component_link", edge.id, item.provenance)
