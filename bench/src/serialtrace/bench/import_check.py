@@ -58,7 +58,8 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"units.csv: {rows['units.csv']:,} rows, {size / 1e6:.1f} MB (GB18030)")
     print(
-        f"dry run: {elapsed:.2f} s, {rows['units.csv'] / elapsed:,.0f} rows/s, peak RSS {peak_mb:.0f} MB"
+        f"dry run: {elapsed:.2f} s, {rows['units.csv'] / elapsed:,.0f} rows/s, "
+        f"peak RSS {peak_mb:.0f} MB"
     )
     for problem in problems:
         print(f"  {problem}")
