@@ -389,3 +389,87 @@ def test_an_apply_killed_half_way_resumes_and_writes_each_row_once(
         f'entityId: "{sku}:K00000") {{ action }} }}'
     )
     assert [e["action"] for e in ledger["auditTrail"]] == ["unit.imported"]
+
+
+def test_rollback_is_refused_naming_the_facts_that_depend_on_the_batch(
+    suite: ProcessSuite, imported: dict[str, Any]
+) -> None:
+    legacy, batch = imported["legacy"], imported["batch"]
+    before = GraphClient(suite.url, AUDITOR).data(LEDGERS)["verifyAuditLedgers"]
+    refused = run_import(suite, "rollback", batch)
+    assert refused.returncode == 1
+    assert "refused" in refused.stdout
+    assert f"lot {legacy.res}/{legacy.lot_res} has 5000 in stock" in refused.stdout
+    assert GraphClient(suite.url, AUDITOR).data(LEDGERS)["verifyAuditLedgers"] == before
+    unit = GraphClient(suite.url, AUDITOR).data(TRACE, {"sku": legacy.ctrl, "serial": "CT000001"})
+    assert unit["unit"]["provenance"]["importBatchId"] == batch
+
+
+ROLLED_BACK_TRAIL = """query($id: String!) {
+  auditTrail(service: "masterdata", entityType: "unit", entityId: $id) { action } }"""
+
+
+def test_a_rollback_takes_the_batch_back_as_new_ledger_entries_and_it_can_be_applied_again(
+    suite: ProcessSuite, tmp_path: Path
+) -> None:
+    tag = unique("RB")
+    fg, part, resin = f"FG-{tag}", f"PT-{tag}", f"RS-{tag}"
+    write(
+        tmp_path,
+        "products.csv",
+        [
+            "sku,name,kind,tracking",
+            f"{fg},回滚成品,FINISHED,SERIAL",
+            f"{part},回滚部件,COMPONENT,SERIAL",
+            f"{resin},树脂,MATERIAL,LOT",
+        ],
+    )
+    write(
+        tmp_path,
+        "boms.csv",
+        [
+            "sku,revision,component_sku,quantity",
+            f"{fg},A,{part},1",
+            f"{fg},A,{resin},2",
+        ],
+    )
+    write(tmp_path, "lots.csv", ["sku,lot_number", f"{resin},LOT-{tag}"])
+    write(tmp_path, "units.csv", ["sku,serial", f"{fg},S1", f"{part},P1"])
+    write(
+        tmp_path,
+        "genealogy.csv",
+        [
+            "parent_sku,parent_serial,installed_at,component_sku,component_serial,lot_sku,lot_number,quantity",
+            f"{fg},S1,2022-01-01,{part},P1,,,",
+            f"{fg},S1,2022-01-01,,,{resin},LOT-{tag},2",
+        ],
+    )
+    write(
+        tmp_path,
+        "operations.csv",
+        [
+            "sku,serial,operation,station,operator,finished_at,result",
+            f"{fg},S1,TEST,ST,王伟,2022-01-02,PASS",
+        ],
+    )
+    applied = run_import(suite, "apply", str(tmp_path), "--name", tag)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    batch = applied.stdout.strip().splitlines()[-1]
+
+    rolled = run_import(suite, "rollback", batch)
+    assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+    assert "unit: 2 taken back" in rolled.stdout and "component_link: 2 taken back" in rolled.stdout
+    graph = GraphClient(suite.url, AUDITOR)
+    assert graph.data(TRACE, {"sku": fg, "serial": "S1"})["unit"] is None
+    assert graph.data(BATCHES, {"id": batch})["importBatch"]["state"] == "ROLLED_BACK"
+    trail = graph.data(ROLLED_BACK_TRAIL, {"id": f"{fg}:S1"})["auditTrail"]
+    assert [e["action"] for e in trail] == ["unit.imported", "unit.import_rolled_back"]
+    assert all(ledger["ok"] for ledger in graph.data(LEDGERS)["verifyAuditLedgers"])
+
+    again = run_import(suite, "apply", str(tmp_path), "--name", tag)
+    assert again.returncode == 0, again.stdout + again.stderr
+    second = again.stdout.strip().splitlines()[-1]
+    assert second != batch
+    unit = graph.data(TRACE, {"sku": fg, "serial": "S1"})["unit"]
+    assert unit["provenance"]["importBatchId"] == second
+    assert [lot["lotNumber"] for lot in unit["materialLots"]] == [f"LOT-{tag}"]

@@ -157,3 +157,69 @@ def test_only_an_admin_creates_import_batches(masterdata: Masterdata) -> None:
         pb.CreateImportBatchRequest(name="w", content_sha256=SHA),
     )
     assert error.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_rollback_takes_back_the_batch_unless_something_recorded_since_refers_to_it(
+    masterdata: Masterdata,
+) -> None:
+    batch = new_batch(masterdata)
+    sku = unique("SKU")
+    masterdata.admin.CreateProduct(
+        pb.CreateProductRequest(
+            product=pb.Product(
+                sku=sku,
+                name="导入",
+                kind=pb.PRODUCT_KIND_FINISHED,
+                tracking=pb.TRACKING_MODE_SERIAL,
+            ),
+            provenance=pb.Provenance(import_batch_id=batch.id, file="products.csv", row=2),
+        )
+    )
+    masterdata.admin.ImportUnits(
+        pb.ImportUnitsRequest(
+            items=[
+                imported(
+                    sku, "R1", batch.id, 2, aliases=[pb.UnitAlias(kind="MAC", value=unique("M"))]
+                )
+            ]
+        )
+    )
+    masterdata.register(sku, "LIVE-1")  # recorded outside the batch, on its product
+    dry = masterdata.admin.RollBackImport(
+        pb.RollBackImportRequest(import_batch_id=batch.id, dry_run=True)
+    )
+    assert [d.split(" (")[0] for d in dry.dependents] == [f"unit {sku}/LIVE-1"]
+    error = rpc_error(
+        masterdata.admin.RollBackImport, pb.RollBackImportRequest(import_batch_id=batch.id)
+    )
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION and "LIVE-1" in error.details()
+    assert masterdata.unit_rows(sku) == 2
+
+    other = new_batch(masterdata)
+    own = unique("SKU")
+    masterdata.admin.CreateProduct(
+        pb.CreateProductRequest(
+            product=pb.Product(
+                sku=own, name="x", kind=pb.PRODUCT_KIND_FINISHED, tracking=pb.TRACKING_MODE_SERIAL
+            ),
+            provenance=pb.Provenance(import_batch_id=other.id, file="products.csv", row=2),
+        )
+    )
+    masterdata.admin.ImportUnits(pb.ImportUnitsRequest(items=[imported(own, "R1", other.id, 2)]))
+    done = masterdata.admin.RollBackImport(
+        pb.RollBackImportRequest(import_batch_id=other.id, idempotency_key=unique("rb"))
+    )
+    assert {(c.entity_type, c.count) for c in done.taken_back} == {("unit", 1), ("product", 1)}
+    assert masterdata.unit_rows(own) == 0
+    entries = (
+        masterdata.ledger("auditor")
+        .ListAuditEntries(
+            core_pb2.ListAuditEntriesRequest(entity_type="unit", entity_ids=[f"{own}:R1"])
+        )
+        .entries
+    )
+    assert [e.action for e in entries] == ["unit.imported", "unit.import_rolled_back"]
+    [rolled] = masterdata.admin.BatchGetImportBatches(
+        pb.BatchGetImportBatchesRequest(ids=[other.id])
+    ).batches
+    assert rolled.state == pb.IMPORT_BATCH_STATE_ROLLED_BACK

@@ -179,3 +179,31 @@ def test_operations_keep_operator_times_approval_and_count_per_file(suite: Suite
     assert [(c.file, c.entity_type, c.count) for c in counts.counts] == [
         ("operations.csv", "operation", 1)
     ]
+
+
+def test_rollback_is_refused_while_a_later_installation_rests_on_the_batch(suite: Suite) -> None:
+    sku = suite.product_with_bom()
+    bom = suite.bom(sku)
+    batch = unique("IMP")
+    parent, part = key(sku, unique("P")), key(bom.part, unique("A"))
+    item = link(parent, 2, component_unit=part, installed_at=at(10))
+    item.provenance.import_batch_id = batch
+    suite.as_role("admin").ImportComponentLinks(pb.ImportComponentLinksRequest(items=[item]))
+    lot = unique("L")
+    suite.seed_edge((parent.sku, parent.serial), "LOT", (bom.material, lot), 2.0)  # live, later
+    dry = suite.as_role("admin").RollBackImport(
+        pb.RollBackImportRequest(import_batch_id=batch, dry_run=True)
+    )
+    assert len(dry.dependents) == 1 and f"{bom.material}/{lot} installed in" in dry.dependents[0]
+    from serialtrace.common.testing import rpc_error
+
+    error = rpc_error(
+        suite.as_role("admin").RollBackImport, pb.RollBackImportRequest(import_batch_id=batch)
+    )
+    assert "installed in" in error.details()
+    [build] = (
+        suite.as_role("viewer")
+        .BatchGetUnitBuilds(pb.BatchGetUnitBuildsRequest(units=[part]))
+        .builds
+    )
+    assert build.installed_in == parent  # nothing was taken back

@@ -453,16 +453,20 @@ class Applier:
 # --- the commands ------------------------------------------------------------------------
 
 
-def find_batch(services: Any, sha: str, name: str) -> md.ImportBatch | None:
-    """The batch these same files were applied as before, unless it was rolled back."""
+def find_batch(services: Any, sha: str, name: str) -> tuple[md.ImportBatch | None, int]:
+    """The batch these same files were applied as before, unless it was rolled back;
+    and how many batches of these files and name were rolled back (so applying them
+    again after a rollback makes a new batch)."""
+    rolled_back = 0
+    found = None
     for batch in services.masterdata.ListImportBatches(md.ListImportBatchesRequest()).batches:
-        if (
-            batch.content_sha256 == sha
-            and batch.name == name
-            and batch.state != md.IMPORT_BATCH_STATE_ROLLED_BACK
-        ):
-            return batch  # type: ignore[no-any-return]
-    return None
+        if batch.content_sha256 != sha or batch.name != name:
+            continue
+        if batch.state == md.IMPORT_BATCH_STATE_ROLLED_BACK:
+            rolled_back += 1
+        elif found is None:
+            found = batch
+    return found, rolled_back
 
 
 def apply_directory(
@@ -491,7 +495,7 @@ def apply_directory(
         for t in unsupported
     ]
     sha = content_sha256(tables)
-    existing = find_batch(services, sha, name)
+    existing, rolled_back = find_batch(services, sha, name)
     checker = Checker(GrpcCatalog(services), report_conflicts=existing is None)
     problems = sorted(problems) + checker.check_tables(tables)
     if problems:
@@ -506,7 +510,10 @@ def apply_directory(
                 name=name,
                 content_sha256=sha,
                 files=[md.ImportFileCount(file=t.file, rows=rows.get(t.file, 0)) for t in tables],
-                idempotency_key=f"import-batch:{sha}:{hashlib.sha256(name.encode()).hexdigest()[:16]}",
+                idempotency_key=(
+                    f"import-batch:{sha}:{hashlib.sha256(name.encode()).hexdigest()[:16]}"
+                    f":{rolled_back}"
+                ),
             )
         ).batch
     batch_id = existing.id
@@ -623,4 +630,116 @@ def list_batches(services: Any, out: TextIO = sys.stdout) -> int:
             b.created_at.ToDatetime().isoformat(timespec="seconds") + "Z",
         )
     Console(file=out, width=200).print(table)
+    return 0
+
+
+# --- rollback ------------------------------------------------------------------------------
+
+
+def imported_keys(services: Any, batch_id: str, entity_type: str) -> list[tuple[str, str]]:
+    """The (sku, serial or lot number) keys of the units or lots a batch created."""
+    keys: list[tuple[str, str]] = []
+    token = ""
+    while True:
+        page = services.masterdata.ListImportedFacts(
+            md.ListImportedFactsRequest(
+                import_batch_id=batch_id, entity_type=entity_type, page_size=1000, page_token=token
+            )
+        )
+        keys += [(i.split(":", 1)[0], i.split(":", 1)[1]) for i in page.entity_ids]
+        token = page.next_page_token
+        if not token:
+            return keys
+
+
+def rollback_dependents(
+    services: Any, batch_id: str, units: list[tuple[str, str]], lots: list[tuple[str, str]]
+) -> list[str]:
+    """Everything recorded since that rests on the batch: its units shipped, held or in
+    a recall, stock of its lots, installations and records in production, registry
+    entries in masterdata."""
+    from serialtrace.quality.v1 import quality_pb2 as qa
+
+    found: list[str] = []
+    for start in range(0, max(len(units), len(lots)), CHUNK):
+        unit_keys = [core_pb2.UnitKey(sku=s, serial=n) for s, n in units[start : start + CHUNK]]
+        lot_keys = [core_pb2.LotKey(sku=s, lot_number=n) for s, n in lots[start : start + CHUNK]]
+        if unit_keys:
+            stock = services.warehouse.BatchGetUnitStock(
+                wh.BatchGetUnitStockRequest(units=unit_keys)
+            )
+            found += [
+                f"{u.unit.sku}/{u.unit.serial} shipped (shipment {u.shipment_id})"
+                for u in stock.units
+                if u.custody == wh.CUSTODY_STATUS_SHIPPED
+            ]
+            recalls = services.quality.BatchGetUnitRecalls(
+                qa.BatchGetUnitRecallsRequest(units=unit_keys)
+            )
+            found += [
+                f"{r.unit.sku}/{r.unit.serial} is in recall {', '.join(r.recall_ids)}"
+                for r in recalls.units
+                if r.recall_ids
+            ]
+        if lot_keys:
+            stock_of_lots = services.warehouse.BatchGetLotStock(
+                wh.BatchGetLotStockRequest(lots=lot_keys)
+            )
+            found += [
+                f"lot {s.lot.sku}/{s.lot.lot_number} has {s.quantity_on_hand:g} in stock "
+                "(taking back warehouse receipts is not supported)"
+                for s in stock_of_lots.lots
+                if s.quantity_on_hand > 0
+            ]
+        holds = services.quality.BatchCheckHolds(
+            qa.BatchCheckHoldsRequest(units=unit_keys, lots=lot_keys)
+        )
+        found += [
+            f"{c.unit.sku or c.lot.sku}/{c.unit.serial or c.lot.lot_number} is held "
+            f"({', '.join(c.hold_ids)})"
+            for c in holds.checks
+            if c.held
+        ]
+    for service, request in (
+        ("production", pp.RollBackImportRequest(import_batch_id=batch_id, dry_run=True)),
+        ("masterdata", md.RollBackImportRequest(import_batch_id=batch_id, dry_run=True)),
+    ):
+        found += list(getattr(services, service).RollBackImport(request).dependents)
+    return found
+
+
+def rollback_batch(batch_id: str, services: Any, out: TextIO = sys.stdout) -> int:
+    """Takes back what the batch created, production first (it refers to the registry),
+    each fact as a new audit entry; refused, naming them, while facts depend on it."""
+    batch = _batch(services, batch_id)
+    if batch.state == md.IMPORT_BATCH_STATE_ROLLED_BACK:
+        print(f"import batch {batch_id} is rolled back already", file=out)
+        return 0
+    units = imported_keys(services, batch_id, "unit")
+    lots = imported_keys(services, batch_id, "lot")
+    dependents = rollback_dependents(services, batch_id, units, lots)
+    if dependents:
+        print(
+            f"rollback of import batch {batch_id} refused: {len(dependents)} fact(s) "
+            "recorded since depend on it",
+            file=out,
+        )
+        for line in dependents:
+            print(f"  {line}", file=out)
+        return 1
+    taken = list(
+        services.production.RollBackImport(
+            pp.RollBackImportRequest(
+                import_batch_id=batch_id, idempotency_key=f"import-rollback:{batch_id}:production"
+            )
+        ).taken_back
+    )
+    taken += services.masterdata.RollBackImport(
+        md.RollBackImportRequest(
+            import_batch_id=batch_id, idempotency_key=f"import-rollback:{batch_id}:masterdata"
+        )
+    ).taken_back
+    for count in taken:
+        print(f"{count.entity_type}: {count.count} taken back", file=out)
+    print(f"import batch {batch_id} rolled back", file=out)
     return 0

@@ -19,6 +19,7 @@ from serialtrace.masterdata.v1 import masterdata_pb2 as md_pb
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc as md_grpc
 from serialtrace.production.v1 import production_pb2 as prod_pb
 from serialtrace.production.v1 import production_pb2_grpc as prod_grpc
+from serialtrace.quality.v1 import quality_pb2_grpc as qa_grpc
 from serialtrace.warehouse.v1 import warehouse_pb2_grpc as wh_grpc
 
 DEADLINE_SECONDS = 60.0
@@ -46,7 +47,7 @@ class Stub:
 
 
 class Services:
-    """Stubs of masterdata, production and warehouse for one token."""
+    """Stubs of masterdata, production, warehouse and quality for one token."""
 
     def __init__(self, token: str, env: Mapping[str, str] | None = None) -> None:
         env = os.environ if env is None else env
@@ -67,6 +68,8 @@ class Services:
         self.warehouse = Stub(
             "warehouse", wh_grpc.WarehouseServiceStub(channel("warehouse")), token
         )
+
+        self.quality = Stub("quality", qa_grpc.QualityServiceStub(channel("quality")), token)
 
     def close(self) -> None:
         for channel in self._channels:

@@ -35,6 +35,8 @@ def register(commands: Any) -> None:
     apply.add_argument("--encoding", choices=("auto", "utf-8", "gb18030"), default="auto")
     verify = verbs.add_parser("verify", help="reconcile a batch's rows with the facts present")
     verify.add_argument("batch")
+    rollback = verbs.add_parser("rollback", help="take back what a batch created")
+    rollback.add_argument("batch")
     verbs.add_parser("list", help="every import batch: name, state, counts, who and when")
     parser.set_defaults(handler=run)
 
@@ -75,6 +77,8 @@ def _dispatch(args: argparse.Namespace, services: Any) -> int:
         return batches.apply_directory(args.directory, services, args.name, args.encoding)
     if args.import_command == "verify":
         return batches.verify_batch(args.batch, services)
+    if args.import_command == "rollback":
+        return batches.rollback_batch(args.batch, services)
     if args.import_command == "list":
         return batches.list_batches(services)
     raise AssertionError(f"unknown import command {args.import_command}")

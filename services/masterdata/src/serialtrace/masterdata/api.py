@@ -8,12 +8,13 @@ from typing import Any, TypeVar
 from serialtrace.common import gs1
 from serialtrace.common.auth import ANY_ROLE, Role, roles
 from serialtrace.common.db import Database
-from serialtrace.common.errors import InvalidArgument, ServiceError, item_error
+from serialtrace.common.errors import FailedPrecondition, InvalidArgument, ServiceError, item_error
 from serialtrace.common.ledger import lot_entity, unit_entity
 from serialtrace.common.protomap import enum_str, enum_value
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import Mutations
+from serialtrace.common.validation import page_size
 from serialtrace.core.v1 import core_pb2
 from serialtrace.masterdata import domain, store, usecases
 from serialtrace.masterdata.v1 import masterdata_pb2 as pb
@@ -44,6 +45,8 @@ METHOD_ROLES: dict[str, frozenset[Role]] = {
     "ListImportBatches": ANY_ROLE,
     "BatchGetImportBatches": ANY_ROLE,
     "CountImportedFacts": ANY_ROLE,
+    "ListImportedFacts": ANY_ROLE,
+    "RollBackImport": roles(),
 }
 
 
@@ -571,6 +574,39 @@ class MasterdataServicer(pb_grpc.MasterdataServiceServicer):
             return pb.CountImportedFactsResponse(
                 counts=[pb.ImportedFactCount(file=f, entity_type=t, count=n) for f, t, n in counts]
             )
+
+    def ListImportedFacts(
+        self, request: pb.ListImportedFactsRequest, context: Any
+    ) -> pb.ListImportedFactsResponse:
+        size = page_size(request.page_size, domain.MAX_BATCH, 1_000)
+        with self.database.reader() as session:
+            ids = store.provenance_ids(
+                session, request.import_batch_id, request.entity_type, request.page_token, size + 1
+            )
+        more = len(ids) > size
+        return pb.ListImportedFactsResponse(
+            entity_ids=ids[:size], next_page_token=ids[size - 1] if more else ""
+        )
+
+    def RollBackImport(
+        self, request: pb.RollBackImportRequest, context: Any
+    ) -> pb.RollBackImportResponse:
+        def handler(uow: Any) -> pb.RollBackImportResponse:
+            dependents, taken = usecases.roll_back_import(
+                uow, request.import_batch_id, request.dry_run
+            )
+            if dependents and not request.dry_run:
+                shown = "; ".join(dependents[:20])
+                raise FailedPrecondition(
+                    f"{len(dependents)} fact(s) recorded since depend on import batch "
+                    f"{request.import_batch_id}: {shown}"
+                )
+            return pb.RollBackImportResponse(
+                dependents=dependents,
+                taken_back=[pb.ImportedFactCount(entity_type=t, count=n) for t, n in taken],
+            )
+
+        return self.mutations.run("RollBackImport", request, pb.RollBackImportResponse, handler)
 
 
 T = TypeVar("T")

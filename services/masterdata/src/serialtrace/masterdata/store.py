@@ -349,7 +349,9 @@ class ProvenanceRow(Base):
     __tablename__ = "import_provenance"
     entity_type: Mapped[str] = mapped_column(String(20), primary_key=True)
     entity_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    batch_id: Mapped[str] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    batch_id: Mapped[str] = mapped_column(
+        ForeignKey("import_batches.id"), primary_key=True, index=True
+    )
     file: Mapped[str] = mapped_column(String(200))
     row: Mapped[int] = mapped_column(Integer)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -369,12 +371,14 @@ def import_batches(session: Session, ids: Iterable[str] | None = None) -> list[I
 def provenance(
     session: Session, entity_type: str, entity_ids: Sequence[str]
 ) -> dict[str, ProvenanceRow]:
+    """The latest provenance of each entity (one imported again after a rollback has
+    one per batch)."""
     found: dict[str, ProvenanceRow] = {}
     for part in chunks(sorted(set(entity_ids))):
         for row in session.scalars(
-            select(ProvenanceRow).where(
-                ProvenanceRow.entity_type == entity_type, ProvenanceRow.entity_id.in_(part)
-            )
+            select(ProvenanceRow)
+            .where(ProvenanceRow.entity_type == entity_type, ProvenanceRow.entity_id.in_(part))
+            .order_by(ProvenanceRow.recorded_at)
         ):
             found[row.entity_id] = row
     return found
@@ -412,3 +416,45 @@ def count_provenance(session: Session, batch_id: str) -> list[tuple[str, str, in
     )
     counts += [(f, "bom_item", int(n)) for f, n in session.execute(items)]
     return sorted(counts)
+
+
+def provenance_ids(
+    session: Session, batch_id: str, entity_type: str, after: str = "", limit: int | None = None
+) -> list[str]:
+    """Entity ids of one type an import batch created, in id order (after `after`)."""
+    query = (
+        select(ProvenanceRow.entity_id)
+        .where(
+            ProvenanceRow.batch_id == batch_id,
+            ProvenanceRow.entity_type == entity_type,
+            ProvenanceRow.entity_id > after,
+        )
+        .order_by(ProvenanceRow.entity_id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def delete_by_keys(
+    session: Session, model: Any, columns: Sequence[Any], keys: Sequence[Any]
+) -> None:
+    """DELETE of the rows with these keys (one column, or a tuple of columns)."""
+    from sqlalchemy import delete
+
+    target = columns[0] if len(columns) == 1 else tuple_(*columns)
+    for part in chunks(sorted(set(keys))):
+        session.execute(delete(model).where(target.in_(part)))
+
+
+def rows_referring(
+    session: Session, column: Any, values: Sequence[str], key: Sequence[Any], exclude: set[Any]
+) -> list[str]:
+    """Keys (as text) of rows whose `column` is one of `values`, except those in `exclude`."""
+    found: list[str] = []
+    for part in chunks(sorted(set(values))):
+        for row in session.execute(select(*key).where(column.in_(part))):
+            value = tuple(row) if len(row) > 1 else row[0]
+            if value not in exclude:
+                found.append("/".join(value) if isinstance(value, tuple) else str(value))
+    return found

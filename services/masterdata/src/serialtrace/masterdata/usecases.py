@@ -648,3 +648,178 @@ def count_imported_facts(session: Session, batch_id: str) -> list[tuple[str, str
     if session.get(store.ImportBatchRow, batch_id) is None:
         raise NotFound(f"no import batch {batch_id!r}")
     return store.count_provenance(session, batch_id)
+
+
+ROLLBACK_STATES = frozenset(
+    {
+        domain.ImportBatchState.APPLYING,
+        domain.ImportBatchState.APPLIED,
+        domain.ImportBatchState.VERIFIED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class ImportedRegistry:
+    """What an import batch created in the registry, by key."""
+
+    products: list[str]
+    parties: list[str]
+    locations: list[str]
+    boms: list[tuple[str, str]]
+    lots: list[tuple[str, str]]
+    units: list[tuple[str, str]]
+
+    @staticmethod
+    def of(session: Session, batch_id: str) -> ImportedRegistry:
+        def ids(kind: str) -> list[str]:
+            return store.provenance_ids(session, batch_id, kind)
+
+        def pairs(kind: str, sep: str) -> list[tuple[str, str]]:
+            return [(i.split(sep, 1)[0], i.split(sep, 1)[1]) for i in ids(kind)]
+
+        return ImportedRegistry(
+            ids("product"),
+            ids("party"),
+            ids("location"),
+            pairs("bom_revision", "@"),
+            pairs("lot", ":"),
+            pairs("unit", ":"),
+        )
+
+
+def import_dependents(session: Session, facts: ImportedRegistry) -> list[str]:
+    """Registry entries recorded outside the batch that refer to what it created."""
+    found: list[str] = []
+    refer = store.rows_referring
+    units = set(facts.units)
+    lots = set(facts.lots)
+    boms = set(facts.boms)
+    for name, rows in (
+        (
+            "unit",
+            refer(
+                session,
+                store.UnitRow.sku,
+                facts.products,
+                (store.UnitRow.sku, store.UnitRow.serial),
+                units,
+            ),
+        ),
+        (
+            "lot",
+            refer(
+                session,
+                store.LotRow.sku,
+                facts.products,
+                (store.LotRow.sku, store.LotRow.lot_number),
+                lots,
+            ),
+        ),
+        (
+            "lot",
+            refer(
+                session,
+                store.LotRow.supplier_code,
+                facts.parties,
+                (store.LotRow.sku, store.LotRow.lot_number),
+                lots,
+            ),
+        ),
+        (
+            "BOM revision",
+            refer(
+                session,
+                store.BomRevisionRow.sku,
+                facts.products,
+                (store.BomRevisionRow.sku, store.BomRevisionRow.revision),
+                boms,
+            ),
+        ),
+        (
+            "BOM revision",
+            refer(
+                session,
+                store.BomItemRow.item_sku,
+                facts.products,
+                (store.BomItemRow.sku, store.BomItemRow.revision),
+                boms,
+            ),
+        ),
+        (
+            "location",
+            refer(
+                session,
+                store.LocationRow.parent_code,
+                facts.locations,
+                (store.LocationRow.code,),
+                set(facts.locations),
+            ),
+        ),
+    ):
+        found += [f"{name} {row} (recorded outside this batch)" for row in rows]
+    return sorted(set(found))
+
+
+def roll_back_import(
+    uow: UnitOfWork, batch_id: str, dry_run: bool
+) -> tuple[list[str], list[tuple[str, int]]]:
+    """(dependents, taken back per entity type). Nothing changes while anything depends
+    on the batch's entries; else each is taken back with its own audit entry and the
+    batch becomes ROLLED_BACK."""
+    session = uow.session
+    rows = store.import_batches(session, [batch_id])
+    if not rows:
+        raise NotFound(f"no import batch {batch_id!r}")
+    batch = rows[0]
+    if batch.state not in ROLLBACK_STATES:
+        raise FailedPrecondition(f"import batch {batch_id} is {batch.state}; nothing to roll back")
+    facts = ImportedRegistry.of(session, batch_id)
+    dependents = import_dependents(session, facts)
+    if dependents or dry_run:
+        return dependents, []
+    unit_rows = store.units_by_keys(session, facts.units)
+    unit_ids = [u.id for u in unit_rows]
+    store.delete_by_keys(session, store.UnitAliasRow, [store.UnitAliasRow.unit_id], unit_ids)
+    store.delete_by_keys(
+        session,
+        store.GlobalSerialRow,
+        [store.GlobalSerialRow.serial],
+        [u.serial for u in unit_rows if (u.sku, u.serial) in set(facts.units)],
+    )
+    store.delete_by_keys(session, store.UnitRow, [store.UnitRow.id], unit_ids)
+    store.delete_by_keys(
+        session, store.LotRow, [store.LotRow.sku, store.LotRow.lot_number], facts.lots
+    )
+    store.delete_by_keys(
+        session, store.BomItemRow, [store.BomItemRow.sku, store.BomItemRow.revision], facts.boms
+    )
+    store.delete_by_keys(
+        session,
+        store.BomRevisionRow,
+        [store.BomRevisionRow.sku, store.BomRevisionRow.revision],
+        facts.boms,
+    )
+    store.delete_by_keys(session, store.LocationRow, [store.LocationRow.code], facts.locations)
+    store.delete_by_keys(session, store.PartyRow, [store.PartyRow.code], facts.parties)
+    store.delete_by_keys(session, store.ProductRow, [store.ProductRow.sku], facts.products)
+    taken: list[tuple[str, int]] = []
+    for entity_type, ids in (
+        ("unit", [unit_entity(*k) for k in facts.units]),
+        ("lot", [lot_entity(*k) for k in facts.lots]),
+        ("bom_revision", [f"{s}@{r}" for s, r in facts.boms]),
+        ("location", facts.locations),
+        ("party", facts.parties),
+        ("product", facts.products),
+    ):
+        for entity_id in ids:
+            uow.record(
+                f"{entity_type}.import_rolled_back",
+                entity_type,
+                entity_id,
+                {"import_batch_id": batch_id},
+            )
+        if ids:
+            taken.append((entity_type, len(ids)))
+    set_import_batch_state(uow, batch_id, domain.ImportBatchState.ROLLED_BACK.value, [])
+    return [], taken

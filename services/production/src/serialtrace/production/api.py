@@ -12,7 +12,12 @@ from sqlalchemy.orm import Session
 
 from serialtrace.common.auth import ANY_ROLE, Role, roles
 from serialtrace.common.db import Database
-from serialtrace.common.errors import InvalidArgument, ServiceError, item_error
+from serialtrace.common.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    ServiceError,
+    item_error,
+)
 from serialtrace.common.ledger import canonical_json
 from serialtrace.common.protomap import enum_str, enum_value, present
 from serialtrace.common.server import GrpcService
@@ -57,6 +62,7 @@ METHOD_ROLES: dict[str, frozenset[Role]] = {
     "ImportComponentLinks": roles(),
     "ImportOperations": roles(),
     "CountImportedFacts": ANY_ROLE,
+    "RollBackImport": roles(),
 }
 
 
@@ -323,6 +329,25 @@ class ImportServicer:
             return pb.CountImportedFactsResponse(
                 counts=[pb.ImportedFactCount(file=f, entity_type=t, count=n) for f, t, n in counts]
             )
+
+    def RollBackImport(
+        self, request: pb.RollBackImportRequest, context: Any
+    ) -> pb.RollBackImportResponse:
+        def handler(uow: UnitOfWork) -> pb.RollBackImportResponse:
+            dependents, taken = imports.roll_back_import(
+                uow, request.import_batch_id, request.dry_run
+            )
+            if dependents and not request.dry_run:
+                raise FailedPrecondition(
+                    f"{len(dependents)} fact(s) recorded since depend on import batch "
+                    f"{request.import_batch_id}: {'; '.join(dependents[:20])}"
+                )
+            return pb.RollBackImportResponse(
+                dependents=dependents,
+                taken_back=[pb.ImportedFactCount(entity_type=t, count=n) for t, n in taken],
+            )
+
+        return self.mutations.run("RollBackImport", request, pb.RollBackImportResponse, handler)
 
 
 def _time(message: Any, field: str) -> datetime | None:

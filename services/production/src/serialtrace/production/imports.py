@@ -307,3 +307,121 @@ def import_operation(
         },
     )
     return row, unit
+
+
+# --- rollback ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportedFacts:
+    builds: list[store.UnitRow]
+    edges: list[store.EdgeRow]
+    operations: list[store.OperationRow]
+
+    @staticmethod
+    def of(session: Any, batch_id: str) -> ImportedFacts:
+        keys = [
+            (i.split(":", 1)[0], i.split(":", 1)[1])
+            for i in store.import_provenance_ids(session, batch_id, "unit_build")
+        ]
+        return ImportedFacts(
+            store.units_by_keys(session, keys),
+            store.edges_by_ids(
+                session, store.import_provenance_ids(session, batch_id, "component_link")
+            ),
+            store.operations_by_ids(
+                session, store.import_provenance_ids(session, batch_id, "operation")
+            ),
+        )
+
+
+def import_dependents(session: Any, facts: ImportedFacts) -> list[str]:
+    """What production recorded outside the batch that rests on its facts: an
+    installation into or of one of its units, an operation record on one of them."""
+    build_nodes = store.node_ids(session, "UNIT", [(u.sku, u.serial) for u in facts.builds])
+    touched = set(build_nodes.values())
+    touched |= {n for e in facts.edges for n in (e.parent_id, e.component_id)}
+    ours = {e.id for e in facts.edges}
+    later = [e for e in store.edges_touching(session, sorted(touched)) if e.id not in ours]
+    nodes = store.nodes_by_ids(session, [n for e in later for n in (e.parent_id, e.component_id)])
+    found = [
+        f"{nodes[e.component_id].sku}/{nodes[e.component_id].key} installed in "
+        f"{nodes[e.parent_id].sku}/{nodes[e.parent_id].key} at {e.installed_at.isoformat()} "
+        f"(edge {e.id})"
+        for e in later
+    ]
+    mine = {o.id for o in facts.operations}
+    units = {u.id: u for u in facts.builds}
+    found += [
+        f"operation {o.operation} recorded on {units[o.unit_id].sku}/{units[o.unit_id].serial} "
+        f"({o.id})"
+        for o in store.operations_of(session, list(units))
+        if o.id not in mine
+    ]
+    return sorted(found)
+
+
+def roll_back_import(
+    uow: UnitOfWork, batch_id: str, dry_run: bool
+) -> tuple[list[str], list[tuple[str, int]]]:
+    """(dependents, taken back per entity type): nothing changes while anything depends
+    on the batch's facts; else each is taken back, with its own audit entry."""
+    session = uow.session
+    facts = ImportedFacts.of(session, batch_id)
+    dependents = import_dependents(session, facts)
+    if dependents or dry_run:
+        return dependents, []
+    nodes = store.nodes_by_ids(
+        session, [n for e in facts.edges for n in (e.parent_id, e.component_id)]
+    )
+    for edge in facts.edges:
+        if edge.removed_at is None:
+            component = nodes[edge.component_id]
+            if component.kind == "UNIT" and component.installed_in_id == edge.parent_id:
+                component.installed_in_id = None
+            session.flush()
+            store.unlink(session, edge.parent_id, edge.component_id)
+        parent, component = nodes[edge.parent_id], nodes[edge.component_id]
+        uow.record(
+            "component.import_rolled_back",
+            "unit",
+            unit_entity(parent.sku, parent.key),
+            {
+                "edge": edge.id,
+                "component": f"{component.sku}/{component.key}",
+                "import_batch_id": batch_id,
+            },
+        )
+    units = {u.id: u for u in facts.builds}
+    for op in facts.operations:
+        unit = units.get(op.unit_id) or store.units_by_ids(session, [op.unit_id])[op.unit_id]
+        uow.record(
+            "operation.import_rolled_back",
+            "unit",
+            unit_entity(unit.sku, unit.serial),
+            {"id": op.id, "import_batch_id": batch_id},
+        )
+    for unit in facts.builds:
+        uow.record(
+            "unit.import_rolled_back",
+            "unit",
+            unit_entity(unit.sku, unit.serial),
+            {"import_batch_id": batch_id},
+        )
+    store.delete_rows(session, facts.edges)
+    store.delete_rows(session, facts.operations)
+    store.delete_rows(session, facts.builds)
+    orders = store.work_orders(
+        session, sorted({import_work_order_id(batch_id, u.sku) for u in facts.builds})
+    )
+    store.delete_rows(session, orders)
+    taken = [
+        (kind, n)
+        for kind, n in (
+            ("component_link", len(facts.edges)),
+            ("operation", len(facts.operations)),
+            ("unit_build", len(facts.builds)),
+        )
+        if n
+    ]
+    return [], taken

@@ -673,3 +673,41 @@ class CountImportedFactsResponse(_message.Message):
     COUNTS_FIELD_NUMBER: _ClassVar[int]
     counts: _containers.RepeatedCompositeFieldContainer[ImportedFactCount]
     def __init__(self, counts: _Optional[_Iterable[_Union[ImportedFactCount, _Mapping]]] = ...) -> None: ...
+
+class RollBackImportRequest(_message.Message):
+    __slots__ = ("import_batch_id", "dry_run", "idempotency_key")
+    IMPORT_BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    import_batch_id: str
+    dry_run: bool
+    idempotency_key: str
+    def __init__(self, import_batch_id: _Optional[str] = ..., dry_run: _Optional[bool] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class RollBackImportResponse(_message.Message):
+    __slots__ = ("dependents", "taken_back")
+    DEPENDENTS_FIELD_NUMBER: _ClassVar[int]
+    TAKEN_BACK_FIELD_NUMBER: _ClassVar[int]
+    dependents: _containers.RepeatedScalarFieldContainer[str]
+    taken_back: _containers.RepeatedCompositeFieldContainer[ImportedFactCount]
+    def __init__(self, dependents: _Optional[_Iterable[str]] = ..., taken_back: _Optional[_Iterable[_Union[ImportedFactCount, _Mapping]]] = ...) -> None: ...
+
+class ListImportedFactsRequest(_message.Message):
+    __slots__ = ("import_batch_id", "entity_type", "page_size", "page_token")
+    IMPORT_BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    ENTITY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    import_batch_id: str
+    entity_type: str
+    page_size: int
+    page_token: str
+    def __init__(self, import_batch_id: _Optional[str] = ..., entity_type: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListImportedFactsResponse(_message.Message):
+    __slots__ = ("entity_ids", "next_page_token")
+    ENTITY_IDS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    entity_ids: _containers.RepeatedScalarFieldContainer[str]
+    next_page_token: str
+    def __init__(self, entity_ids: _Optional[_Iterable[str]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

@@ -154,6 +154,16 @@ class MasterdataServiceStub:
                 request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CountImportedFactsRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CountImportedFactsResponse.FromString,
                 _registered_method=True)
+        self.RollBackImport = channel.unary_unary(
+                '/serialtrace.masterdata.v1.MasterdataService/RollBackImport',
+                request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.RollBackImportRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.RollBackImportResponse.FromString,
+                _registered_method=True)
+        self.ListImportedFacts = channel.unary_unary(
+                '/serialtrace.masterdata.v1.MasterdataService/ListImportedFacts',
+                request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportedFactsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportedFactsResponse.FromString,
+                _registered_method=True)
 
 
 class MasterdataServiceServicer:
@@ -314,6 +324,22 @@ class MasterdataServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RollBackImport(self, request, context):
+        """Takes back the registry entries (units, lots, BOM revisions, locations, parties, products) an import batch created, each as a new
+        audit entry; refused (FAILED_PRECONDITION, naming them) while facts recorded since
+        depend on them. With dry_run, only the facts in the way are answered.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListImportedFacts(self, request, context):
+        """The entity ids of one type an import batch created, in pages.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MasterdataServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -436,6 +462,16 @@ def add_MasterdataServiceServicer_to_server(servicer, server):
                     servicer.CountImportedFacts,
                     request_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CountImportedFactsRequest.FromString,
                     response_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CountImportedFactsResponse.SerializeToString,
+            ),
+            'RollBackImport': grpc.unary_unary_rpc_method_handler(
+                    servicer.RollBackImport,
+                    request_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.RollBackImportRequest.FromString,
+                    response_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.RollBackImportResponse.SerializeToString,
+            ),
+            'ListImportedFacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListImportedFacts,
+                    request_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportedFactsRequest.FromString,
+                    response_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportedFactsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1086,6 +1122,60 @@ class MasterdataService:
             '/serialtrace.masterdata.v1.MasterdataService/CountImportedFacts',
             serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CountImportedFactsRequest.SerializeToString,
             serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CountImportedFactsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RollBackImport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.masterdata.v1.MasterdataService/RollBackImport',
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.RollBackImportRequest.SerializeToString,
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.RollBackImportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListImportedFacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.masterdata.v1.MasterdataService/ListImportedFacts',
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportedFactsRequest.SerializeToString,
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportedFactsResponse.FromString,
             options,
             channel_credentials,
             insecure,

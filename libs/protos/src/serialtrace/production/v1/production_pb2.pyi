@@ -638,3 +638,21 @@ class CountImportedFactsResponse(_message.Message):
     COUNTS_FIELD_NUMBER: _ClassVar[int]
     counts: _containers.RepeatedCompositeFieldContainer[ImportedFactCount]
     def __init__(self, counts: _Optional[_Iterable[_Union[ImportedFactCount, _Mapping]]] = ...) -> None: ...
+
+class RollBackImportRequest(_message.Message):
+    __slots__ = ("import_batch_id", "dry_run", "idempotency_key")
+    IMPORT_BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    import_batch_id: str
+    dry_run: bool
+    idempotency_key: str
+    def __init__(self, import_batch_id: _Optional[str] = ..., dry_run: _Optional[bool] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class RollBackImportResponse(_message.Message):
+    __slots__ = ("dependents", "taken_back")
+    DEPENDENTS_FIELD_NUMBER: _ClassVar[int]
+    TAKEN_BACK_FIELD_NUMBER: _ClassVar[int]
+    dependents: _containers.RepeatedScalarFieldContainer[str]
+    taken_back: _containers.RepeatedCompositeFieldContainer[ImportedFactCount]
+    def __init__(self, dependents: _Optional[_Iterable[str]] = ..., taken_back: _Optional[_Iterable[_Union[ImportedFactCount, _Mapping]]] = ...) -> None: ...

@@ -154,6 +154,11 @@ class ProductionServiceStub:
                 request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.CountImportedFactsRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.CountImportedFactsResponse.FromString,
                 _registered_method=True)
+        self.RollBackImport = channel.unary_unary(
+                '/serialtrace.production.v1.ProductionService/RollBackImport',
+                request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.RollBackImportRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.RollBackImportResponse.FromString,
+                _registered_method=True)
 
 
 class ProductionServiceServicer:
@@ -319,6 +324,15 @@ class ProductionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RollBackImport(self, request, context):
+        """Takes back the builds, installations and operation records an import batch created, each as a new
+        audit entry; refused (FAILED_PRECONDITION, naming them) while facts recorded since
+        depend on them. With dry_run, only the facts in the way are answered.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ProductionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -441,6 +455,11 @@ def add_ProductionServiceServicer_to_server(servicer, server):
                     servicer.CountImportedFacts,
                     request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.CountImportedFactsRequest.FromString,
                     response_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.CountImportedFactsResponse.SerializeToString,
+            ),
+            'RollBackImport': grpc.unary_unary_rpc_method_handler(
+                    servicer.RollBackImport,
+                    request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.RollBackImportRequest.FromString,
+                    response_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.RollBackImportResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1091,6 +1110,33 @@ class ProductionService:
             '/serialtrace.production.v1.ProductionService/CountImportedFacts',
             serialtrace_dot_production_dot_v1_dot_production__pb2.CountImportedFactsRequest.SerializeToString,
             serialtrace_dot_production_dot_v1_dot_production__pb2.CountImportedFactsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RollBackImport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.production.v1.ProductionService/RollBackImport',
+            serialtrace_dot_production_dot_v1_dot_production__pb2.RollBackImportRequest.SerializeToString,
+            serialtrace_dot_production_dot_v1_dot_production__pb2.RollBackImportResponse.FromString,
             options,
             channel_credentials,
             insecure,

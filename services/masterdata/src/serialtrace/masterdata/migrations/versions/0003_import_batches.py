@@ -42,7 +42,9 @@ def upgrade() -> None:
             ["import_batches.id"],
             name=op.f("fk_import_provenance_batch_id_import_batches"),
         ),
-        sa.PrimaryKeyConstraint("entity_type", "entity_id", name=op.f("pk_import_provenance")),
+        sa.PrimaryKeyConstraint(
+            "entity_type", "entity_id", "batch_id", name=op.f("pk_import_provenance")
+        ),
     )
     op.create_index(
         op.f("ix_import_provenance_batch_id"), "import_provenance", ["batch_id"], unique=False

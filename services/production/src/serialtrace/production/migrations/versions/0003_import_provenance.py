@@ -25,7 +25,9 @@ def upgrade() -> None:
         sa.Column("file", sa.String(length=200), nullable=False),
         sa.Column("row", sa.Integer(), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("entity_type", "entity_id", name=op.f("pk_import_provenance")),
+        sa.PrimaryKeyConstraint(
+            "entity_type", "entity_id", "batch_id", name=op.f("pk_import_provenance")
+        ),
     )
     op.create_index(
         op.f("ix_import_provenance_batch_id"), "import_provenance", ["batch_id"], unique=False
