@@ -211,6 +211,7 @@ def test_the_batch_is_listed_verified_and_shown_in_the_graph(
     batch = imported["batch"]
     verified = run_import(suite, "verify", batch)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "genealogy: 5 installations consistent" in verified.stdout
     listed = run_import(suite, "list")
     assert batch in listed.stdout and "VERIFIED" in listed.stdout
     data = GraphClient(suite.url, AUDITOR).data(BATCHES, {"id": batch})

@@ -207,3 +207,33 @@ def test_rollback_is_refused_while_a_later_installation_rests_on_the_batch(suite
         .builds
     )
     assert build.installed_in == parent  # nothing was taken back
+
+
+def test_verify_finds_an_imported_installation_that_no_longer_holds(suite: Suite) -> None:
+    from sqlalchemy import update
+
+    from serialtrace.common.db import Database
+    from serialtrace.production import store
+
+    sku = suite.product_with_bom()
+    bom = suite.bom(sku)
+    batch = unique("IMP")
+    parent, part = key(sku, unique("P")), key(bom.part, unique("A"))
+    item = link(parent, 2, component_unit=part, installed_at=at(10))
+    item.provenance.import_batch_id = batch
+    suite.as_role("admin").ImportComponentLinks(pb.ImportComponentLinksRequest(items=[item]))
+    request = pb.VerifyImportedGenealogyRequest(import_batch_id=batch)
+    clean = suite.as_role("viewer").VerifyImportedGenealogy(request)
+    assert (clean.links, list(clean.problems)) == (1, [])
+    database = Database(suite.production_db)  # damage the row behind the service's back
+    try:
+        with database.transaction() as session:
+            session.execute(
+                update(store.NodeRow)
+                .where(store.NodeRow.sku == part.sku, store.NodeRow.key == part.serial)
+                .values(installed_in_id=None)
+            )
+    finally:
+        database.dispose()
+    [problem] = suite.as_role("viewer").VerifyImportedGenealogy(request).problems
+    assert part.serial in problem and "current parent" in problem

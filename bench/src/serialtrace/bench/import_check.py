@@ -15,10 +15,9 @@ from pathlib import Path
 from serialtrace.importer.checking import Catalog, DictCatalog
 from serialtrace.importer.planning import check_with
 
-BAD_ROWS = {777: "pattern", 50_001: "duplicate", 99_999: "json"}
-
-
 def write_export(directory: Path, rows: int, sku: str) -> None:
+    """products.csv and a GB18030 units.csv whose rows 777, 50,001 and 99,999 are bad
+    (pattern, duplicate, JSON)."""
     (directory / "products.csv").write_text(
         f"sku,name,kind,tracking,serial_pattern\n{sku},基准产品,FINISHED,SERIAL,BN[0-9]{{7}}\n",
         encoding="utf-8",

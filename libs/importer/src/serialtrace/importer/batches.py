@@ -600,6 +600,10 @@ def verify_batch(batch_id: str, services: Any, out: TextIO = sys.stdout) -> int:
         )
         return 1
     found = differences(services, batch)
+    genealogy = services.production.VerifyImportedGenealogy(
+        pp.VerifyImportedGenealogyRequest(import_batch_id=batch_id)
+    )
+    found += [f"genealogy: {problem}" for problem in genealogy.problems]
     if found:
         for line in found:
             print(line, file=out)
@@ -609,6 +613,7 @@ def verify_batch(batch_id: str, services: Any, out: TextIO = sys.stdout) -> int:
     )
     for f in batch.files:
         print(f"{f.file}: {f.rows} rows, all present", file=out)
+    print(f"genealogy: {genealogy.links} installations consistent", file=out)
     print(f"import batch {batch_id} verified", file=out)
     return 0
 

@@ -63,6 +63,7 @@ METHOD_ROLES: dict[str, frozenset[Role]] = {
     "ImportOperations": roles(),
     "CountImportedFacts": ANY_ROLE,
     "RollBackImport": roles(),
+    "VerifyImportedGenealogy": ANY_ROLE,
 }
 
 
@@ -348,6 +349,13 @@ class ImportServicer:
             )
 
         return self.mutations.run("RollBackImport", request, pb.RollBackImportResponse, handler)
+
+    def VerifyImportedGenealogy(
+        self, request: pb.VerifyImportedGenealogyRequest, context: Any
+    ) -> pb.VerifyImportedGenealogyResponse:
+        with self.database.reader() as session:
+            links, problems = imports.verify_genealogy(session, request.import_batch_id)
+            return pb.VerifyImportedGenealogyResponse(links=links, problems=problems)
 
 
 def _time(message: Any, field: str) -> datetime | None:

@@ -425,3 +425,24 @@ def roll_back_import(
         if n
     ]
     return [], taken
+
+
+def verify_genealogy(session: Any, batch_id: str) -> tuple[int, list[str]]:
+    """(installations checked, problems) of the genealogy an import batch recorded."""
+    edges = store.edges_by_ids(
+        session, store.import_provenance_ids(session, batch_id, "component_link")
+    )
+    nodes = store.nodes_by_ids(session, [n for e in edges for n in (e.parent_id, e.component_id)])
+    problems: list[str] = []
+    for edge in edges:
+        parent, component = nodes[edge.parent_id], nodes[edge.component_id]
+        what = f"{component.sku}/{component.key} in {parent.sku}/{parent.key} (edge {edge.id})"
+        if edge.removed_at is not None:
+            continue
+        if component.kind == "UNIT" and component.installed_in_id != parent.id:
+            problems.append(f"{what}: the component's current parent is another unit")
+        if not store.contains(session, parent.id, component.id):
+            problems.append(f"{what}: missing from the ancestry")
+        if store.contains_itself(session, component.id):
+            problems.append(f"{what}: {component.sku}/{component.key} contains itself")
+    return len(edges), problems

@@ -570,3 +570,8 @@ def delete_rows(session: Session, rows: Sequence[Any]) -> None:
     for row in rows:
         session.delete(row)
     session.flush()
+
+
+def contains_itself(session: Session, node_id: int) -> bool:
+    """A unit in its own ancestry: a loop, which the install rules never let happen."""
+    return session.get(AncestryRow, (node_id, node_id)) is not None

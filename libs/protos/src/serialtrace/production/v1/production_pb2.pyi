@@ -656,3 +656,17 @@ class RollBackImportResponse(_message.Message):
     dependents: _containers.RepeatedScalarFieldContainer[str]
     taken_back: _containers.RepeatedCompositeFieldContainer[ImportedFactCount]
     def __init__(self, dependents: _Optional[_Iterable[str]] = ..., taken_back: _Optional[_Iterable[_Union[ImportedFactCount, _Mapping]]] = ...) -> None: ...
+
+class VerifyImportedGenealogyRequest(_message.Message):
+    __slots__ = ("import_batch_id",)
+    IMPORT_BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    import_batch_id: str
+    def __init__(self, import_batch_id: _Optional[str] = ...) -> None: ...
+
+class VerifyImportedGenealogyResponse(_message.Message):
+    __slots__ = ("links", "problems")
+    LINKS_FIELD_NUMBER: _ClassVar[int]
+    PROBLEMS_FIELD_NUMBER: _ClassVar[int]
+    links: int
+    problems: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, links: _Optional[int] = ..., problems: _Optional[_Iterable[str]] = ...) -> None: ...

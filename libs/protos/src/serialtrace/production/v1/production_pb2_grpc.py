@@ -159,6 +159,11 @@ class ProductionServiceStub:
                 request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.RollBackImportRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.RollBackImportResponse.FromString,
                 _registered_method=True)
+        self.VerifyImportedGenealogy = channel.unary_unary(
+                '/serialtrace.production.v1.ProductionService/VerifyImportedGenealogy',
+                request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.VerifyImportedGenealogyRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.VerifyImportedGenealogyResponse.FromString,
+                _registered_method=True)
 
 
 class ProductionServiceServicer:
@@ -333,6 +338,15 @@ class ProductionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def VerifyImportedGenealogy(self, request, context):
+        """The genealogy an import batch recorded, checked against production's own state:
+        each current installation is the component's current parent and is in the ancestry,
+        and no unit contains itself. An empty list when all holds.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ProductionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -460,6 +474,11 @@ def add_ProductionServiceServicer_to_server(servicer, server):
                     servicer.RollBackImport,
                     request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.RollBackImportRequest.FromString,
                     response_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.RollBackImportResponse.SerializeToString,
+            ),
+            'VerifyImportedGenealogy': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyImportedGenealogy,
+                    request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.VerifyImportedGenealogyRequest.FromString,
+                    response_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.VerifyImportedGenealogyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1137,6 +1156,33 @@ class ProductionService:
             '/serialtrace.production.v1.ProductionService/RollBackImport',
             serialtrace_dot_production_dot_v1_dot_production__pb2.RollBackImportRequest.SerializeToString,
             serialtrace_dot_production_dot_v1_dot_production__pb2.RollBackImportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyImportedGenealogy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.production.v1.ProductionService/VerifyImportedGenealogy',
+            serialtrace_dot_production_dot_v1_dot_production__pb2.VerifyImportedGenealogyRequest.SerializeToString,
+            serialtrace_dot_production_dot_v1_dot_production__pb2.VerifyImportedGenealogyResponse.FromString,
             options,
             channel_credentials,
             insecure,
