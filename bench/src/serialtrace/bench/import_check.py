@@ -15,6 +15,7 @@ from pathlib import Path
 from serialtrace.importer.checking import Catalog, DictCatalog
 from serialtrace.importer.planning import check_with
 
+
 def write_export(directory: Path, rows: int, sku: str) -> None:
     """products.csv and a GB18030 units.csv whose rows 777, 50,001 and 99,999 are bad
     (pattern, duplicate, JSON)."""
