@@ -205,7 +205,7 @@ class ImportServicer:
         _check_items(len(request.items), imports.MAX_IMPORT_ITEMS, "imported builds")
 
         def handle(uow: UnitOfWork, fresh: list[pb.ImportedUnitBuild]) -> list[Any]:
-            done = imports.each(
+            done = imports.import_builds(
                 uow,
                 [
                     imports.ImportedBuild(
@@ -217,7 +217,6 @@ class ImportServicer:
                     )
                     for i in fresh
                 ],
-                lambda item: imports.import_build(uow, item),
             )
             return [d if isinstance(d, ServiceError) else build_message(d) for d in done]
 
@@ -259,8 +258,10 @@ class ImportServicer:
             )
 
         def handle(uow: UnitOfWork, fresh: list[pb.ImportedComponentLink]) -> list[Any]:
+            items = [link(i) for i in fresh]
+            nodes = imports.link_nodes(uow, items)
             done = imports.each(
-                uow, [link(i) for i in fresh], lambda item: imports.import_link(uow, boms, item)
+                uow, items, lambda item: imports.import_link(uow, boms, item, nodes)
             )
             return [
                 d if isinstance(d, ServiceError) else link_messages(uow.session, [d])[0]
@@ -305,9 +306,7 @@ class ImportServicer:
             )
 
         def handle(uow: UnitOfWork, fresh: list[pb.ImportedOperation]) -> list[Any]:
-            done = imports.each(
-                uow, [operation(i) for i in fresh], lambda item: imports.import_operation(uow, item)
-            )
+            done = imports.import_operations(uow, [operation(i) for i in fresh])
             return [d if isinstance(d, ServiceError) else operation_message(*d) for d in done]
 
         outcomes = self.mutations.run_each(

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from serialtrace.common.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from serialtrace.common.errors import (
+    Conflict,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    ServiceError,
+)
 from serialtrace.common.ledger import unit_entity
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
@@ -100,38 +106,59 @@ def _import_work_order(uow: UnitOfWork, batch_id: str, sku: str) -> store.WorkOr
     return order
 
 
-def import_build(uow: UnitOfWork, item: ImportedBuild) -> store.UnitRow:
-    status = parse_enum(BuildStatus, item.status or "COMPLETE", "build status")
-    if store.units_by_keys(uow.session, [(item.sku, item.serial)]):
-        raise Conflict(f"production already knows unit {item.sku}/{item.serial}")
-    order = _import_work_order(uow, item.provenance.batch_id, item.sku)
-    order.quantity += 1
-    order.commissioned_count += 1
-    created = item.created_at or utcnow()
-    unit = store.UnitRow(
-        sku=item.sku,
-        serial=item.serial,
-        work_order_id=order.id,
-        status=status.value,
-        created_at=created,
-        completed_at=created if status is BuildStatus.COMPLETE else None,
-    )
-    uow.session.add(unit)
-    uow.session.flush()
-    entity = unit_entity(item.sku, item.serial)
-    _provenance(uow, "unit_build", entity, item.provenance)
-    uow.record(
-        "unit.imported",
-        "unit",
-        entity,
-        {
-            "status": status.value,
-            "work_order": order.id,
-            "created_at": item.created_at,
-            "provenance": item.provenance.payload(),
-        },
-    )
-    return unit
+def import_builds(
+    uow: UnitOfWork, items: Sequence[ImportedBuild]
+) -> list[store.UnitRow | ServiceError]:
+    """Builds of many imported units at once: each refused alone (an unknown status, a
+    unit production knows already), the rest inserted together."""
+    session = uow.session
+    known = {
+        (u.sku, u.serial) for u in store.units_by_keys(session, [(i.sku, i.serial) for i in items])
+    }
+    outcomes: list[store.UnitRow | ServiceError] = []
+    seen: set[tuple[str, str]] = set()
+    orders: dict[str, store.WorkOrderRow] = {}
+    now = utcnow()
+    for item in items:
+        try:
+            status = parse_enum(BuildStatus, item.status or "COMPLETE", "build status")
+            if (item.sku, item.serial) in known or (item.sku, item.serial) in seen:
+                raise Conflict(f"production already knows unit {item.sku}/{item.serial}")
+        except ServiceError as refusal:
+            outcomes.append(refusal)
+            continue
+        seen.add((item.sku, item.serial))
+        if item.sku not in orders:
+            orders[item.sku] = _import_work_order(uow, item.provenance.batch_id, item.sku)
+        order = orders[item.sku]
+        order.quantity += 1
+        order.commissioned_count += 1
+        created = item.created_at or now
+        unit = store.UnitRow(
+            sku=item.sku,
+            serial=item.serial,
+            work_order_id=order.id,
+            status=status.value,
+            created_at=created,
+            completed_at=created if status is BuildStatus.COMPLETE else None,
+        )
+        session.add(unit)
+        entity = unit_entity(item.sku, item.serial)
+        _provenance(uow, "unit_build", entity, item.provenance)
+        uow.record(
+            "unit.imported",
+            "unit",
+            entity,
+            {
+                "status": status.value,
+                "work_order": order.id,
+                "created_at": item.created_at,
+                "provenance": item.provenance.payload(),
+            },
+        )
+        outcomes.append(unit)
+    session.flush()
+    return outcomes
 
 
 # --- genealogy ---------------------------------------------------------------------------
@@ -167,7 +194,26 @@ class BomCache:
         return self.known.get(sku, set())
 
 
-def import_link(uow: UnitOfWork, boms: BomCache, item: ImportedLink) -> store.EdgeRow:
+def link_nodes(
+    uow: UnitOfWork, items: Sequence[ImportedLink]
+) -> dict[tuple[str, str, str], store.NodeRow]:
+    """Every node the items name, created on first use and locked, in two statements
+    per kind instead of two per item (sorted, as the live installs take them)."""
+    units = [i.parent for i in items] + [i.component_unit for i in items if i.component_unit]
+    lots = [i.component_lot for i in items if i.component_lot]
+    nodes: dict[tuple[str, str, str], store.NodeRow] = {}
+    for kind, keys in (("UNIT", units), ("LOT", lots)):
+        for (sku, key), node in store.ensure_nodes(uow.session, kind, keys, lock=True).items():
+            nodes[(kind, sku, key)] = node
+    return nodes
+
+
+def import_link(
+    uow: UnitOfWork,
+    boms: BomCache,
+    item: ImportedLink,
+    nodes: dict[tuple[str, str, str], store.NodeRow] | None = None,
+) -> store.EdgeRow:
     session = uow.session
     if (item.component_unit is None) == (item.component_lot is None):
         raise InvalidArgument("give exactly one of component_unit and component_lot")
@@ -183,9 +229,12 @@ def import_link(uow: UnitOfWork, boms: BomCache, item: ImportedLink) -> store.Ed
     reason = domain.check_reason(item.removal_reason) if item.removed_at else ""
     if item.removed_at and item.removed_at < item.installed_at:
         raise InvalidArgument("a component cannot be removed before it was installed")
-    parent = store.ensure_node(session, "UNIT", *item.parent)
     kind = "UNIT" if item.component_unit else "LOT"
-    component = store.ensure_node(session, kind, *component_key)
+    known = nodes or {}
+    parent = known.get(("UNIT", *item.parent)) or store.ensure_node(session, "UNIT", *item.parent)
+    component = known.get((kind, *component_key)) or store.ensure_node(
+        session, kind, *component_key
+    )
     if kind == "UNIT":
         if store.contains(session, component.id, parent.id):
             raise FailedPrecondition(
@@ -255,9 +304,29 @@ class ImportedOperation:
     provenance: Provenance
 
 
-def import_operation(
-    uow: UnitOfWork, item: ImportedOperation
+def import_operations(
+    uow: UnitOfWork, items: Sequence[ImportedOperation]
+) -> list[tuple[store.OperationRow, store.UnitRow] | ServiceError]:
+    """Many imported records: each checked alone (nothing is written for a refused
+    one), with every unit read in one query."""
+    units = {
+        (u.sku, u.serial): u
+        for u in store.units_by_keys(uow.session, sorted({(i.sku, i.serial) for i in items}))
+    }
+    outcomes: list[tuple[store.OperationRow, store.UnitRow] | ServiceError] = []
+    for item in items:
+        try:
+            outcomes.append(_import_operation(uow, item, units))
+        except ServiceError as refusal:
+            outcomes.append(refusal)
+    uow.session.flush()
+    return outcomes
+
+
+def _import_operation(
+    uow: UnitOfWork, item: ImportedOperation, units: dict[tuple[str, str], store.UnitRow]
 ) -> tuple[store.OperationRow, store.UnitRow]:
+    """Checks everything first, then writes: a refusal leaves nothing behind."""
     domain.check_code(item.operation, "operation code")
     domain.check_code(item.station, "station")
     result = parse_enum(domain.Result, item.result, "result")
@@ -267,10 +336,9 @@ def import_operation(
     if not operator:
         raise InvalidArgument("an imported operation record needs its operator")
     meaning = domain.check_meaning(item.approval_meaning) if item.approved_by else None
-    found = store.units_by_keys(uow.session, [(item.sku, item.serial)])
-    if not found:
+    unit = units.get((item.sku, item.serial))
+    if unit is None:
         raise NotFound(f"unit {item.sku}/{item.serial} has no build in production; import it first")
-    unit = found[0]
     row = store.OperationRow(
         id=f"OP-{uuid.uuid4().hex[:16].upper()}",
         unit_id=unit.id,
