@@ -258,15 +258,14 @@ class ImportServicer:
             )
 
         def handle(uow: UnitOfWork, fresh: list[pb.ImportedComponentLink]) -> list[Any]:
-            items = [link(i) for i in fresh]
-            nodes = imports.link_nodes(uow, items)
-            done = imports.each(
-                uow, items, lambda item: imports.import_link(uow, boms, item, nodes)
-            )
-            return [
-                d if isinstance(d, ServiceError) else link_messages(uow.session, [d])[0]
-                for d in done
-            ]
+            done = imports.import_links(uow, boms, [link(i) for i in fresh])
+            messages = {
+                m.id: m
+                for m in link_messages(
+                    uow.session, [d for d in done if not isinstance(d, ServiceError)]
+                )
+            }
+            return [d if isinstance(d, ServiceError) else messages[d.id] for d in done]
 
         outcomes = self.mutations.run_each(
             "ImportComponentLinks", request.items, pb.ComponentLink, handle

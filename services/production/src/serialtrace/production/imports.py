@@ -266,6 +266,21 @@ def import_link(
         edge = store.remove_edge(session, stored, component, actor, reason, item.removed_at)
         if kind == "UNIT" and kept_holder is not None:
             component.installed_in_id = kept_holder  # a past installation leaves the current one
+    _record_link(uow, edge, item, kind, component_key, quantity, actor, reason)
+    return edge
+
+
+def _record_link(
+    uow: UnitOfWork,
+    edge: store.EdgeRow,
+    item: ImportedLink,
+    kind: str,
+    component_key: tuple[str, str],
+    quantity: float,
+    actor: str,
+    reason: str,
+) -> None:
+    """An imported installation's provenance and audit entries (parent and component)."""
     _provenance(uow, "component_link", edge.id, item.provenance)
     payload = {
         "edge": edge.id,
@@ -281,7 +296,61 @@ def import_link(
     }
     uow.record("component.imported", "unit", unit_entity(*item.parent), payload)
     uow.record("imported_into", kind.lower(), f"{component_key[0]}:{component_key[1]}", payload)
-    return edge
+
+
+def _check_lot_link(boms: BomCache, item: ImportedLink) -> float:
+    """A current lot installation's rules, none of which needs the database."""
+    assert item.component_lot is not None
+    allowed = boms.components(item.parent[0])
+    if item.component_lot[0] not in allowed:
+        raise FailedPrecondition(
+            f"{item.component_lot[0]} is in no BOM revision of {item.parent[0]} "
+            f"(allowed: {', '.join(sorted(allowed)) or 'nothing'})"
+        )
+    return domain.check_lot_quantity(item.quantity)
+
+
+def import_links(
+    uow: UnitOfWork, boms: BomCache, items: Sequence[ImportedLink]
+) -> list[store.EdgeRow | ServiceError]:
+    """Many imported installations. Serialized components and past installations go one
+    by one (each checks the component's current parent and the loop rule against what
+    the items before it did); current lot installations, whose rules need no database,
+    are checked alone and then written together, one ancestry update per parent, time
+    and installer."""
+    nodes = link_nodes(uow, items)
+    outcomes: list[store.EdgeRow | ServiceError | None] = [None] * len(items)
+    kits: dict[tuple[tuple[str, str], str, datetime], list[tuple[int, ImportedLink, float]]] = {}
+    for n, item in enumerate(items):
+        if item.component_lot is not None and item.removed_at is None:
+            try:
+                quantity = _check_lot_link(boms, item)
+            except ServiceError as refusal:
+                outcomes[n] = refusal
+                continue
+            kits.setdefault((item.parent, item.installed_by, item.installed_at), []).append(
+                (n, item, quantity)
+            )
+        else:
+            outcomes[n] = uow.attempt(lambda item=item: import_link(uow, boms, item, nodes))  # type: ignore[misc]
+    for (parent_key, installed_by, installed_at), members in kits.items():
+        actor = installed_by or uow.actor
+        edges = store.add_edges(
+            uow.session,
+            nodes[("UNIT", *parent_key)],
+            [
+                (f"GE-{uuid.uuid4().hex[:16].upper()}", nodes[("LOT", *item.component_lot)], q)  # type: ignore[misc]
+                for _, item, q in members
+            ],
+            None,
+            actor,
+            installed_at,
+        )
+        for (n, item, quantity), edge in zip(members, edges, strict=True):
+            assert item.component_lot is not None
+            _record_link(uow, edge, item, "LOT", item.component_lot, quantity, actor, "")
+            outcomes[n] = edge
+    return [o if o is not None else FailedPrecondition("not imported") for o in outcomes]
 
 
 # --- operation records -------------------------------------------------------------------
