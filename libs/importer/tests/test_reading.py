@@ -185,3 +185,11 @@ def test_the_same_kind_in_a_csv_and_a_sheet_is_refused(tmp_path: Path) -> None:
     tables, problems = open_directory(tmp_path)
     assert len(tables) == 1 and isinstance(tables[0], Table)
     assert codes(problems) == ["DUPLICATE_FILE"]
+
+
+def test_gbk_text_behind_a_utf8_bom_is_refused_as_declared_utf8(tmp_path: Path) -> None:
+    body = "sku,name,kind,tracking\nP1,主控板,COMPONENT,SERIAL\n".encode("gbk")
+    (tmp_path / "products.csv").write_bytes(b"\xef\xbb\xbf" + body)
+    rows, problems = read_all(tmp_path)
+    assert rows == [] and codes(problems) == ["BAD_ENCODING"]
+    assert "declared UTF-8" in problems[0].message
