@@ -8,17 +8,20 @@ bound for reads).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
 from serialtrace.common import rpc
 from serialtrace.common.db import Database
+from serialtrace.common.errors import FailedPrecondition, InvalidArgument, ServiceError, item_error
 from serialtrace.common.keys import lot_keys, unit_key, unit_keys
 from serialtrace.common.keys import unit_message as unit_key_message
 from serialtrace.common.protomap import enum_str, enum_value
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import UnitOfWork
+from serialtrace.common.validation import page_size
 from serialtrace.core.v1 import core_pb2
 from serialtrace.masterdata import domain, store, usecases
 from serialtrace.masterdata.v1 import masterdata_pb2 as pb
@@ -71,7 +74,33 @@ def bom_message(bom: usecases.BomRevision) -> pb.BomRevision:
     return message
 
 
-def unit_message(row: store.UnitRow, aliases: Sequence[store.UnitAliasRow]) -> pb.Unit:
+def provenance_message(row: store.ProvenanceRow | None) -> pb.Provenance | None:
+    if row is None:
+        return None
+    return pb.Provenance(import_batch_id=row.batch_id, file=row.file, row=row.row)
+
+
+def import_batch_message(row: store.ImportBatchRow) -> pb.ImportBatch:
+    return pb.ImportBatch(
+        id=row.id,
+        name=row.name,
+        state=enum_value(pb.ImportBatchState, row.state),
+        files=[
+            pb.ImportFileCount(file=f["file"], rows=f["rows"], applied=f["applied"])
+            for f in row.files
+        ],
+        created_at=to_timestamp(row.created_at),
+        created_by=row.created_by,
+        updated_at=to_timestamp(row.updated_at),
+        content_sha256=row.content_sha256,
+    )
+
+
+def unit_message(
+    row: store.UnitRow,
+    aliases: Sequence[store.UnitAliasRow],
+    provenance: store.ProvenanceRow | None = None,
+) -> pb.Unit:
     from serialtrace.common.ledger import canonical_json
 
     return pb.Unit(
@@ -82,10 +111,11 @@ def unit_message(row: store.UnitRow, aliases: Sequence[store.UnitAliasRow]) -> p
         source=enum_value(pb.UnitSource, row.source),
         created_at=to_timestamp(row.created_at),
         created_by=row.created_by,
+        provenance=provenance_message(provenance),
     )
 
 
-def lot_message(row: store.LotRow) -> pb.Lot:
+def lot_message(row: store.LotRow, provenance: store.ProvenanceRow | None = None) -> pb.Lot:
     return pb.Lot(
         sku=row.sku,
         lot_number=row.lot_number,
@@ -94,6 +124,7 @@ def lot_message(row: store.LotRow) -> pb.Lot:
         produced_at=to_timestamp(row.produced_at),
         expires_at=to_timestamp(row.expires_at),
         created_at=to_timestamp(row.created_at),
+        provenance=provenance_message(provenance),
     )
 
 
@@ -127,7 +158,8 @@ def create_product(s: S, uow: UnitOfWork, r: pb.CreateProductRequest) -> pb.Crea
         enum_str(pb.Uniqueness, p.uniqueness),
         list(p.required_attributes),
     )
-    return pb.CreateProductResponse(product=product_message(usecases.create_product(uow, spec)))
+    row = _imported(uow, r, "product", usecases.create_product(uow, spec), spec.sku)
+    return pb.CreateProductResponse(product=product_message(row))
 
 
 def batch_get_products(
@@ -144,6 +176,7 @@ def create_bom_revision(
     row = usecases.create_bom_revision(
         uow, r.sku, r.revision, from_timestamp(r.effective_from), items
     )
+    _imported(uow, r, "bom_revision", row, f"{row.sku}@{row.revision}")
     [bom] = usecases.with_items(uow.session, [row])
     return pb.CreateBomRevisionResponse(bom_revision=bom_message(bom))
 
@@ -169,6 +202,7 @@ def batch_get_bom_revisions(
 def create_party(s: S, uow: UnitOfWork, r: pb.CreatePartyRequest) -> pb.CreatePartyResponse:
     p = r.party
     row = usecases.create_party(uow, p.code, p.name, enum_str(pb.PartyKind, p.kind))
+    _imported(uow, r, "party", row, p.code)
     return pb.CreatePartyResponse(party=party_message(row))
 
 
@@ -186,6 +220,7 @@ def create_location(
     row = usecases.create_location(
         uow, loc.code, loc.name, enum_str(pb.LocationKind, loc.kind), loc.gln, loc.parent_code
     )
+    _imported(uow, r, "location", row, loc.code)
     return pb.CreateLocationResponse(location=location_message(row))
 
 
@@ -219,7 +254,7 @@ def register_units(s: S, uow: UnitOfWork, r: pb.RegisterUnitsRequest) -> pb.Regi
 
 def batch_get_units(s: S, session: Session, r: pb.BatchGetUnitsRequest) -> pb.BatchGetUnitsResponse:
     found = usecases.units(session, unit_keys(r.keys))
-    return pb.BatchGetUnitsResponse(units=[unit_message(u, a) for u, a in found])
+    return pb.BatchGetUnitsResponse(units=[unit_message(u, a, o) for u, a, o in found])
 
 
 def find_units_by_serial(
@@ -270,8 +305,172 @@ def register_lot(s: S, uow: UnitOfWork, r: pb.RegisterLotRequest) -> pb.Register
 
 
 def batch_get_lots(s: S, session: Session, r: pb.BatchGetLotsRequest) -> pb.BatchGetLotsResponse:
-    rows = usecases.lots(session, lot_keys(r.keys))
-    return pb.BatchGetLotsResponse(lots=[lot_message(x) for x in rows])
+    found = usecases.lots(session, lot_keys(r.keys))
+    return pb.BatchGetLotsResponse(lots=[lot_message(x, o) for x, o in found])
+
+
+# --- migration imports ----------------------------------------------------------------------
+
+
+def create_import_batch(
+    s: S, uow: UnitOfWork, r: pb.CreateImportBatchRequest
+) -> pb.CreateImportBatchResponse:
+    files = [(f.file, f.rows, f.applied) for f in r.files]
+    row = usecases.create_import_batch(uow, r.name, r.content_sha256, files)
+    return pb.CreateImportBatchResponse(batch=import_batch_message(row))
+
+
+def set_import_batch_state(
+    s: S, uow: UnitOfWork, r: pb.SetImportBatchStateRequest
+) -> pb.SetImportBatchStateResponse:
+    applied = [(f.file, f.applied) for f in r.files]
+    state = enum_str(pb.ImportBatchState, r.state)
+    row = usecases.set_import_batch_state(uow, r.id, state, applied)
+    return pb.SetImportBatchStateResponse(batch=import_batch_message(row))
+
+
+def list_import_batches(
+    s: S, session: Session, r: pb.ListImportBatchesRequest
+) -> pb.ListImportBatchesResponse:
+    rows = usecases.import_batches(session)
+    return pb.ListImportBatchesResponse(batches=[import_batch_message(x) for x in rows])
+
+
+def batch_get_import_batches(
+    s: S, session: Session, r: pb.BatchGetImportBatchesRequest
+) -> pb.BatchGetImportBatchesResponse:
+    rows = usecases.import_batches(session, list(r.ids))
+    return pb.BatchGetImportBatchesResponse(batches=[import_batch_message(x) for x in rows])
+
+
+def import_units(s: S, r: pb.ImportUnitsRequest) -> pb.ImportUnitsResponse:
+    domain.check_import_items(len(r.items))
+
+    def handle(uow: Any, fresh: list[pb.ImportedUnit]) -> list[pb.Unit | ServiceError]:
+        items = [
+            usecases.ImportedUnit(
+                sku=i.sku,
+                serial=i.serial,
+                attributes_json=i.attributes_json,
+                aliases=tuple((a.kind, a.value) for a in i.aliases),
+                source=enum_str(pb.UnitSource, i.source),
+                created_at=from_timestamp(i.created_at) if i.HasField("created_at") else None,
+                provenance=_provenance(i.provenance),
+            )
+            for i in fresh
+        ]
+        done = usecases.import_units(uow, items)
+        uow.session.flush()
+        units = [u for u in done if not isinstance(u, ServiceError)]
+        aliases = dict(
+            ((u.sku, u.serial), a) for u, a in usecases.units_with_aliases(uow.session, units)
+        )
+        return [
+            d
+            if isinstance(d, ServiceError)
+            else unit_message(d, aliases.get((d.sku, d.serial), []), _origin(i.provenance))
+            for d, i in zip(done, items, strict=True)
+        ]
+
+    outcomes = s.mutations.run_each("ImportUnits", list(r.items), pb.Unit, handle)
+    return pb.ImportUnitsResponse(
+        outcomes=[
+            pb.ImportUnitOutcome(error=item_error(o))
+            if isinstance(o, ServiceError)
+            else pb.ImportUnitOutcome(unit=o)
+            for o in outcomes
+        ]
+    )
+
+
+def import_lots(s: S, r: pb.ImportLotsRequest) -> pb.ImportLotsResponse:
+    domain.check_import_items(len(r.items))
+
+    def handle(uow: Any, fresh: list[pb.ImportedLot]) -> list[pb.Lot | ServiceError]:
+        answers: list[pb.Lot | ServiceError] = []
+        for item in fresh:
+            lot, where = item.lot, _provenance(item.provenance)
+            done = uow.attempt(
+                lambda lot=lot, where=where: usecases.register_lot(
+                    uow,
+                    lot.sku,
+                    lot.lot_number,
+                    lot.supplier_code,
+                    lot.supplier_lot_number,
+                    from_timestamp(lot.produced_at) if lot.HasField("produced_at") else None,
+                    from_timestamp(lot.expires_at) if lot.HasField("expires_at") else None,
+                    where,
+                )
+            )
+            answers.append(
+                done if isinstance(done, ServiceError) else lot_message(done, _origin(where))
+            )
+        return answers
+
+    outcomes = s.mutations.run_each("ImportLots", list(r.items), pb.Lot, handle)
+    return pb.ImportLotsResponse(
+        outcomes=[
+            pb.ImportLotOutcome(error=item_error(o))
+            if isinstance(o, ServiceError)
+            else pb.ImportLotOutcome(lot=o)
+            for o in outcomes
+        ]
+    )
+
+
+def count_imported_facts(
+    s: S, session: Session, r: pb.CountImportedFactsRequest
+) -> pb.CountImportedFactsResponse:
+    counts = usecases.count_imported_facts(session, r.import_batch_id)
+    return pb.CountImportedFactsResponse(
+        counts=[pb.ImportedFactCount(file=f, entity_type=t, count=n) for f, t, n in counts]
+    )
+
+
+def list_imported_facts(
+    s: S, session: Session, r: pb.ListImportedFactsRequest
+) -> pb.ListImportedFactsResponse:
+    size = page_size(r.page_size, domain.MAX_BATCH, 1_000)
+    ids, more = usecases.imported_facts(
+        session, r.import_batch_id, r.entity_type, r.page_token, size
+    )
+    return pb.ListImportedFactsResponse(entity_ids=ids, next_page_token=ids[-1] if more else "")
+
+
+def roll_back_import(
+    s: S, uow: UnitOfWork, r: pb.RollBackImportRequest
+) -> pb.RollBackImportResponse:
+    dependents, taken = usecases.roll_back_import(uow, r.import_batch_id, r.dry_run)
+    if dependents and not r.dry_run:
+        shown = "; ".join(dependents[:20])
+        raise FailedPrecondition(
+            f"{len(dependents)} fact(s) recorded since depend on import batch "
+            f"{r.import_batch_id}: {shown}"
+        )
+    return pb.RollBackImportResponse(
+        dependents=dependents,
+        taken_back=[pb.ImportedFactCount(entity_type=t, count=n) for t, n in taken],
+    )
+
+
+T = TypeVar("T")
+
+
+def _imported(uow: Any, request: Any, entity_type: str, created: T, entity_id: str) -> T:
+    """`created`, marked with the request's provenance when an import sent it."""
+    if request.HasField("provenance"):
+        usecases.mark_imported(uow, entity_type, entity_id, _provenance(request.provenance))
+    return created
+
+
+def _provenance(message: pb.Provenance) -> usecases.Provenance:
+    if not message.import_batch_id or not message.file or message.row < 1:
+        raise InvalidArgument("an imported item needs its provenance: batch id, file and row")
+    return usecases.Provenance(message.import_batch_id, message.file[:200], message.row)
+
+
+def _origin(where: usecases.Provenance) -> store.ProvenanceRow:
+    return store.ProvenanceRow(batch_id=where.batch_id, file=where.file, row=where.row)
 
 
 RPCS: dict[str, rpc.Rpc] = {
@@ -292,6 +491,15 @@ RPCS: dict[str, rpc.Rpc] = {
     "FindUnitsBySerial": rpc.read(find_units_by_serial),
     "ResolveAliases": rpc.read(resolve_aliases, batch="aliases"),
     "BatchGetLots": rpc.read(batch_get_lots, batch="keys"),
+    "CreateImportBatch": rpc.write(create_import_batch),
+    "SetImportBatchState": rpc.write(set_import_batch_state),
+    "ListImportBatches": rpc.read(list_import_batches),
+    "BatchGetImportBatches": rpc.read(batch_get_import_batches, batch="ids"),
+    "ImportUnits": rpc.custom(import_units),
+    "ImportLots": rpc.custom(import_lots),
+    "CountImportedFacts": rpc.read(count_imported_facts),
+    "ListImportedFacts": rpc.read(list_imported_facts),
+    "RollBackImport": rpc.write(roll_back_import),
 }
 rpc.implement(MasterdataServicer, SERVICE, RPCS)
 

@@ -9,14 +9,15 @@ each item its own outcome and idempotency key, through `_each`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from datetime import datetime
+from typing import Any, TypeVar
 
 from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
 from serialtrace.common import rpc
 from serialtrace.common.db import Database
-from serialtrace.common.errors import InvalidArgument, ServiceError, item_error
+from serialtrace.common.errors import FailedPrecondition, InvalidArgument, ServiceError, item_error
 from serialtrace.common.keys import lot_key, lot_message, unit_key, unit_keys, unit_message
 from serialtrace.common.ledger import canonical_json
 from serialtrace.common.protomap import enum_str, enum_value, present
@@ -25,7 +26,7 @@ from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import check_batch, key_after, key_page_token, page_size
 from serialtrace.core.v1 import core_pb2
-from serialtrace.production import store, usecases
+from serialtrace.production import imports, store, usecases
 from serialtrace.production.config import ProductionOptions
 from serialtrace.production.peers import Masterdata, Quality, Warehouse
 from serialtrace.production.v1 import production_pb2 as pb
@@ -417,6 +418,143 @@ def where_used(s: S, session: Session, r: pb.WhereUsedRequest) -> pb.WhereUsedRe
     )
 
 
+# --- migration imports (admin only): each item with its own key and outcome ---------------
+
+
+def import_unit_builds(s: S, r: pb.ImportUnitBuildsRequest) -> pb.ImportUnitBuildsResponse:
+    check_batch(len(r.items), "imported builds", imports.MAX_IMPORT_ITEMS)
+
+    def handle(uow: UnitOfWork, fresh: list[pb.ImportedUnitBuild]) -> list[Any]:
+        done = imports.import_builds(
+            uow,
+            [
+                imports.ImportedBuild(
+                    i.unit.sku,
+                    i.unit.serial,
+                    enum_str(pb.BuildStatus, i.status),
+                    _time(i, "created_at"),
+                    _import_provenance(i.provenance),
+                )
+                for i in fresh
+            ],
+        )
+        return [d if isinstance(d, ServiceError) else build_message(d) for d in done]
+
+    outcomes = s.mutations.run_each("ImportUnitBuilds", r.items, pb.UnitBuild, handle)
+    return pb.ImportUnitBuildsResponse(
+        outcomes=_outcomes(pb.ImportUnitBuildOutcome, "build", outcomes, lambda o: o)
+    )
+
+
+def import_component_links(
+    s: S, r: pb.ImportComponentLinksRequest
+) -> pb.ImportComponentLinksResponse:
+    check_batch(len(r.items), "imported links", imports.MAX_IMPORT_ITEMS)
+    boms = imports.BomCache(s.masterdata)
+    boms.prefetch(sorted({i.parent.sku for i in r.items}))
+
+    def link(i: pb.ImportedComponentLink) -> imports.ImportedLink:
+        installed_at = _time(i, "installed_at")
+        if installed_at is None:
+            raise InvalidArgument("an imported installation needs its installed_at")
+        return imports.ImportedLink(
+            parent=unit_key(i.parent),
+            component_unit=unit_key(i.component_unit) if present(i, "component_unit") else None,
+            component_lot=lot_key(i.component_lot.lot) if present(i, "component_lot") else None,
+            quantity=i.component_lot.quantity,
+            installed_at=installed_at,
+            installed_by=i.installed_by[:200],
+            removed_at=_time(i, "removed_at"),
+            removal_reason=i.removal_reason,
+            provenance=_import_provenance(i.provenance),
+        )
+
+    def handle(uow: UnitOfWork, fresh: list[pb.ImportedComponentLink]) -> list[Any]:
+        done = imports.import_links(uow, boms, [link(i) for i in fresh])
+        edges = [d for d in done if not isinstance(d, ServiceError)]
+        messages = {m.id: m for m in link_messages(uow.session, edges)}
+        return [d if isinstance(d, ServiceError) else messages[d.id] for d in done]
+
+    outcomes = s.mutations.run_each("ImportComponentLinks", r.items, pb.ComponentLink, handle)
+    return pb.ImportComponentLinksResponse(
+        outcomes=_outcomes(pb.ImportComponentLinkOutcome, "link", outcomes, lambda o: o)
+    )
+
+
+def import_operations(s: S, r: pb.ImportOperationsRequest) -> pb.ImportOperationsResponse:
+    check_batch(len(r.items), "imported operations", imports.MAX_IMPORT_ITEMS)
+
+    def operation(i: pb.ImportedOperation) -> imports.ImportedOperation:
+        finished = _time(i, "finished_at")
+        if finished is None:
+            raise InvalidArgument("an imported operation record needs its finished_at")
+        return imports.ImportedOperation(
+            sku=i.unit.sku,
+            serial=i.unit.serial,
+            operation=i.operation,
+            station=i.station,
+            operator=i.operator,
+            started_at=_time(i, "started_at"),
+            finished_at=finished,
+            result=enum_str(core_pb2.Result, i.result),
+            measurements_json=i.measurements_json,
+            approved_by=i.approval.by,
+            approved_at=_time(i.approval, "at"),
+            approval_meaning=i.approval.meaning,
+            provenance=_import_provenance(i.provenance),
+        )
+
+    def handle(uow: UnitOfWork, fresh: list[pb.ImportedOperation]) -> list[Any]:
+        done = imports.import_operations(uow, [operation(i) for i in fresh])
+        return [d if isinstance(d, ServiceError) else operation_message(*d) for d in done]
+
+    outcomes = s.mutations.run_each("ImportOperations", r.items, pb.OperationRecord, handle)
+    return pb.ImportOperationsResponse(
+        outcomes=_outcomes(pb.ImportOperationOutcome, "record", outcomes, lambda o: o)
+    )
+
+
+def count_imported_facts(
+    s: S, session: Session, r: pb.CountImportedFactsRequest
+) -> pb.CountImportedFactsResponse:
+    counts = imports.count_imported_facts(session, r.import_batch_id)
+    return pb.CountImportedFactsResponse(
+        counts=[pb.ImportedFactCount(file=f, entity_type=t, count=n) for f, t, n in counts]
+    )
+
+
+def roll_back_import(
+    s: S, uow: UnitOfWork, r: pb.RollBackImportRequest
+) -> pb.RollBackImportResponse:
+    dependents, taken = imports.roll_back_import(uow, r.import_batch_id, r.dry_run)
+    if dependents and not r.dry_run:
+        raise FailedPrecondition(
+            f"{len(dependents)} fact(s) recorded since depend on import batch "
+            f"{r.import_batch_id}: {'; '.join(dependents[:20])}"
+        )
+    return pb.RollBackImportResponse(
+        dependents=dependents,
+        taken_back=[pb.ImportedFactCount(entity_type=t, count=n) for t, n in taken],
+    )
+
+
+def verify_imported_genealogy(
+    s: S, session: Session, r: pb.VerifyImportedGenealogyRequest
+) -> pb.VerifyImportedGenealogyResponse:
+    links, problems = imports.verify_genealogy(session, r.import_batch_id)
+    return pb.VerifyImportedGenealogyResponse(links=links, problems=problems)
+
+
+def _time(message: Any, field: str) -> datetime | None:
+    return from_timestamp(getattr(message, field)) if message.HasField(field) else None
+
+
+def _import_provenance(message: pb.ImportProvenance) -> imports.Provenance:
+    if not message.import_batch_id or not message.file or message.row < 1:
+        raise InvalidArgument("an imported item needs its provenance: batch id, file and row")
+    return imports.Provenance(message.import_batch_id[:40], message.file[:200], message.row)
+
+
 RPCS: dict[str, rpc.Rpc] = {
     "SetRoute": rpc.write(set_route),
     "CreateWorkOrder": rpc.write(create_work_order),
@@ -438,6 +576,12 @@ RPCS: dict[str, rpc.Rpc] = {
     "GetComponentTree": rpc.read(get_component_tree),
     "BatchGetMaterialLots": rpc.read(batch_get_material_lots, batch="units", what="keys"),
     "WhereUsed": rpc.read(where_used),
+    "ImportUnitBuilds": rpc.custom(import_unit_builds),
+    "ImportComponentLinks": rpc.custom(import_component_links),
+    "ImportOperations": rpc.custom(import_operations),
+    "CountImportedFacts": rpc.read(count_imported_facts),
+    "RollBackImport": rpc.write(roll_back_import),
+    "VerifyImportedGenealogy": rpc.read(verify_imported_genealogy),
 }
 rpc.implement(ProductionServicer, SERVICE, RPCS)
 
