@@ -14,9 +14,9 @@ import pytest
 from serialtrace.bench import cli
 from serialtrace.bench.databases import connect
 from serialtrace.bench.dataset import PREFIX
+from serialtrace.bench.factory import plan_factory
 from serialtrace.bench.runner import Options
 from serialtrace.common.testing import TestDatabases
-from serialtrace.gateway.factory import plan_factory
 from serialtrace.gateway.testing import SERVICE_NAMES
 
 UNITS, SEED = 20, 5
