@@ -72,7 +72,7 @@ lint: setup
 	$(PY) -m serialtrace.gateway.schema_check breaking --against main
 
 typecheck: setup
-	$(VENV)/bin/mypy libs/common/src services/masterdata/src services/production/src services/quality/src services/warehouse/src services/trace-gateway/src \
+	$(VENV)/bin/mypy libs/common/src libs/testing/src services/masterdata/src services/production/src services/quality/src services/warehouse/src services/trace-gateway/src \
 		bench/src
 
 migrate: setup

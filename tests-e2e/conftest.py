@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from serialtrace.common.testing import TestDatabases
-from serialtrace.gateway.testing import SERVICE_NAMES, ProcessSuite
+from serialtrace.testing import SERVICE_NAMES, ProcessSuite
 
 
 @pytest.fixture(scope="module")

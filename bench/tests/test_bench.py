@@ -17,7 +17,7 @@ from serialtrace.bench.dataset import PREFIX
 from serialtrace.bench.factory import plan_factory
 from serialtrace.bench.runner import Options
 from serialtrace.common.testing import TestDatabases
-from serialtrace.gateway.testing import SERVICE_NAMES
+from serialtrace.testing import SERVICE_NAMES
 
 UNITS, SEED = 20, 5
 TINY = Options(

@@ -16,7 +16,7 @@ from serialtrace.bench.factory import (
     factory_exists,
     plan_factory,
 )
-from serialtrace.gateway.testing import ADMIN
+from serialtrace.testing import ADMIN
 
 PREFIX = "BENCH"
 
