@@ -1,4 +1,9 @@
-"""The graph's enums (names as in the contract; UNKNOWN marks a status whose owner is down)."""
+"""The graph's enums, generated from the services' proto enums: do not edit.
+
+`make proto` rewrites this file (`python -m serialtrace.gateway.proto_enums`); which
+enums, and the values only the graph has (UNKNOWN marks a status whose owner is down),
+are listed in serialtrace/gateway/proto_enums.py.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import enum
 import strawberry
 
 
+# serialtrace.masterdata.v1.ProductKind
 @strawberry.enum
 class ProductKind(enum.Enum):
     FINISHED = "FINISHED"
@@ -15,6 +21,7 @@ class ProductKind(enum.Enum):
     MATERIAL = "MATERIAL"
 
 
+# serialtrace.masterdata.v1.TrackingMode
 @strawberry.enum
 class TrackingMode(enum.Enum):
     SERIAL = "SERIAL"
@@ -22,18 +29,21 @@ class TrackingMode(enum.Enum):
     NONE = "NONE"
 
 
+# serialtrace.masterdata.v1.Uniqueness
 @strawberry.enum
 class Uniqueness(enum.Enum):
     PRODUCT = "PRODUCT"
     GLOBAL = "GLOBAL"
 
 
+# serialtrace.masterdata.v1.PartyKind
 @strawberry.enum
 class PartyKind(enum.Enum):
     SUPPLIER = "SUPPLIER"
     CUSTOMER = "CUSTOMER"
 
 
+# serialtrace.masterdata.v1.LocationKind
 @strawberry.enum
 class LocationKind(enum.Enum):
     SITE = "SITE"
@@ -42,6 +52,7 @@ class LocationKind(enum.Enum):
     LINE = "LINE"
 
 
+# serialtrace.production.v1.BuildStatus
 @strawberry.enum
 class BuildStatus(enum.Enum):
     PURCHASED = "PURCHASED"
@@ -51,6 +62,7 @@ class BuildStatus(enum.Enum):
     SCRAPPED = "SCRAPPED"
 
 
+# serialtrace.warehouse.v1.CustodyStatus
 @strawberry.enum
 class CustodyStatus(enum.Enum):
     NONE = "NONE"
@@ -63,6 +75,7 @@ class CustodyStatus(enum.Enum):
     )
 
 
+# serialtrace.quality.v1.QualityStatus
 @strawberry.enum
 class QualityStatus(enum.Enum):
     OK = "OK"
@@ -73,12 +86,14 @@ class QualityStatus(enum.Enum):
     )
 
 
+# serialtrace.core.v1.Result
 @strawberry.enum
 class Result(enum.Enum):
-    PASS = "PASS"  # noqa: S105 - a test result, not a password
+    PASS = "PASS"
     FAIL = "FAIL"
 
 
+# serialtrace.warehouse.v1.MovementKind
 @strawberry.enum
 class MovementKind(enum.Enum):
     RECEIVE = "RECEIVE"
@@ -90,12 +105,14 @@ class MovementKind(enum.Enum):
     RETURN = "RETURN"
 
 
+# serialtrace.warehouse.v1.PackageKind
 @strawberry.enum
 class PackageKind(enum.Enum):
     CARTON = "CARTON"
     PALLET = "PALLET"
 
 
+# serialtrace.quality.v1.InspectionKind
 @strawberry.enum
 class InspectionKind(enum.Enum):
     INCOMING = "INCOMING"
@@ -103,6 +120,7 @@ class InspectionKind(enum.Enum):
     FINAL = "FINAL"
 
 
+# serialtrace.quality.v1.Disposition
 @strawberry.enum
 class Disposition(enum.Enum):
     REWORK = "REWORK"
@@ -111,12 +129,14 @@ class Disposition(enum.Enum):
     RETURN_TO_SUPPLIER = "RETURN_TO_SUPPLIER"
 
 
+# serialtrace.quality.v1.RecallStatus
 @strawberry.enum
 class RecallStatus(enum.Enum):
     OPEN = "OPEN"
     CLOSED = "CLOSED"
 
 
+# serialtrace.quality.v1.RecallUnitState
 @strawberry.enum
 class RecallUnitState(enum.Enum):
     IN_PRODUCTION = "IN_PRODUCTION"
