@@ -25,7 +25,7 @@ from serialtrace.common.config import (
 
 ENTRY_POINT_GROUP = "serialtrace.services"
 # Start order of `serialtrace run`: what others depend on first.
-RUN_ORDER = ("masterdata", "production", "warehouse", "quality", "gateway")
+RUN_ORDER = ("masterdata", "production", "warehouse", "quality", "epcis", "gateway")
 
 
 def installed_services() -> dict[str, Any]:
