@@ -75,6 +75,7 @@ GRAPH_ENUMS = (
     GraphEnum(qa.Disposition),
     GraphEnum(qa.RecallStatus),
     GraphEnum(qa.RecallUnitState),
+    GraphEnum(md.ImportBatchState),
 )
 
 HEADER = '''"""The graph's enums, generated from the services' proto enums: do not edit.

@@ -145,3 +145,13 @@ class RecallUnitState(enum.Enum):
     RETURNED = "RETURNED"
     RECOVERED = "RECOVERED"
     DESTROYED = "DESTROYED"
+
+
+# serialtrace.masterdata.v1.ImportBatchState
+@strawberry.enum
+class ImportBatchState(enum.Enum):
+    CHECKED = "CHECKED"
+    APPLYING = "APPLYING"
+    APPLIED = "APPLIED"
+    VERIFIED = "VERIFIED"
+    ROLLED_BACK = "ROLLED_BACK"

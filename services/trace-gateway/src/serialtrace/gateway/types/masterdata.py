@@ -135,6 +135,23 @@ async def load_location(info: Ctx, code: str) -> Location | None:
     return Location.of(message) if message else None
 
 
+@strawberry.type(description="Where an imported fact came from; null for facts recorded live.")
+class Provenance:
+    import_batch_id: strawberry.ID
+    file: str
+    row: int
+
+    @staticmethod
+    def of(message: md.Provenance) -> Provenance | None:
+        if not message.import_batch_id:
+            return None
+        return Provenance(
+            import_batch_id=strawberry.ID(message.import_batch_id),
+            file=message.file,
+            row=message.row,
+        )
+
+
 @strawberry.type
 class UnitAlias:
     kind: str

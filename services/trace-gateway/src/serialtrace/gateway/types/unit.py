@@ -21,6 +21,7 @@ from serialtrace.gateway.types.enums import BuildStatus, CustodyStatus, QualityS
 from serialtrace.gateway.types.masterdata import (
     Location,
     Product,
+    Provenance,
     UnitAlias,
     load_location,
     load_product,
@@ -87,6 +88,10 @@ class Unit:
     @strawberry.field
     async def created_at(self, info: Ctx) -> datetime:
         return required_time((await self._registry(info)).created_at)
+
+    @strawberry.field(description="Where the unit came from if an import created it.")
+    async def provenance(self, info: Ctx) -> Provenance | None:
+        return Provenance.of((await self._registry(info)).provenance)
 
     # --- production
     @strawberry.field
