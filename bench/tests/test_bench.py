@@ -17,7 +17,7 @@ from serialtrace.bench.dataset import PREFIX
 from serialtrace.bench.factory import plan_factory
 from serialtrace.bench.runner import Options
 from serialtrace.common.testing import TestDatabases
-from serialtrace.testing import SERVICE_NAMES
+from serialtrace.testing import SERVICE_NAMES, SUITE_SERVICES
 
 UNITS, SEED = 20, 5
 TINY = Options(
@@ -53,7 +53,7 @@ FIGURES = {
     "unit label render (PNG, HTTP) p50",
     "gateway RSS after the load",
     "gateway peak RSS (VmHWM)",
-    *(f"{name} RSS after the load" for name in SERVICE_NAMES),
+    *(f"{name} RSS after the load" for name in SUITE_SERVICES),
 }
 READS_WITH_FLOOR = {
     "unit trace p50, 1 client",
