@@ -14,10 +14,10 @@ import pytest
 from serialtrace.bench import cli
 from serialtrace.bench.databases import connect
 from serialtrace.bench.dataset import PREFIX
+from serialtrace.bench.factory import plan_factory
 from serialtrace.bench.runner import Options
 from serialtrace.common.testing import TestDatabases
-from serialtrace.gateway.factory import plan_factory
-from serialtrace.gateway.testing import SERVICE_NAMES, SUITE_SERVICES
+from serialtrace.testing import SERVICE_NAMES, SUITE_SERVICES
 
 UNITS, SEED = 20, 5
 TINY = Options(
