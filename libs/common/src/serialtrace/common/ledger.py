@@ -36,8 +36,6 @@ from serialtrace.common.db import bulk_insert
 from serialtrace.common.timeutil import as_utc, iso, utcnow
 
 GENESIS_HASH = "0" * 64
-# Advisory-lock key that serializes appends on PostgreSQL (one ledger per database).
-_APPEND_LOCK_KEY = 0x5E71A1ED6E
 MAX_LIST_ENTRIES = 10_000
 
 metadata = MetaData()
@@ -152,16 +150,17 @@ class Verification:
 
 
 def append(session: Session, actor: str, pending: Sequence[PendingEntry]) -> list[Entry]:
-    """Appends entries at the head of the chain, inside the caller's transaction."""
+    """Appends entries at the head of the chain, inside the caller's transaction.
+
+    Call it last, just before commit: from here until the commit the transaction holds
+    the ledger's lock, so every statement it still sends makes every other writer of
+    the service wait."""
     if not pending:
         return []
     if session.get_bind().dialect.name == "postgresql":
-        # Held until commit: the next writer reads the head only after we are durable.
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _APPEND_LOCK_KEY})
-    head = session.execute(
-        select(audit_ledger.c.seq, audit_ledger.c.hash).order_by(audit_ledger.c.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+        seq, prev = _locked_head(session)
+    else:  # SQLite: BEGIN IMMEDIATE has serialized writers since the transaction began
+        seq, prev = head(session)
     at = utcnow()
     written: list[Entry] = []
     for item in pending:
@@ -178,6 +177,32 @@ def append(session: Session, actor: str, pending: Sequence[PendingEntry]) -> lis
         prev = digest
     bulk_insert(session, audit_ledger, [vars(e) for e in written])
     return written
+
+
+# The lock and the head in one round trip. Each statement of a simple query takes its own
+# snapshot under READ COMMITTED, so the SELECT, run once the lock is granted, sees the
+# entries of the writer that held the lock before us (its commit released it).
+# 405633363310 = 0x5E71A1ED6E, the advisory-lock key of the ledger (one per database).
+_LOCK_AND_READ_HEAD = (
+    "SELECT pg_advisory_xact_lock(405633363310); "
+    "SELECT seq, hash FROM audit_ledger ORDER BY seq DESC LIMIT 1"
+)
+
+
+def _locked_head(session: Session) -> tuple[int, str]:
+    """Takes the append lock, held until commit, and reads the head under it.
+
+    The change's own pending writes are flushed first, so they go out before the lock is
+    taken rather than inside it, at commit."""
+    session.flush()
+    driver = session.connection().connection.driver_connection
+    assert driver is not None  # a checked-out connection always has one
+    with driver.cursor() as cursor:
+        # Not prepared, no parameters: psycopg sends it as one simple query.
+        cursor.execute(_LOCK_AND_READ_HEAD, prepare=False)
+        cursor.nextset()
+        row = cursor.fetchone()
+    return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
 
 
 def entries_for(
