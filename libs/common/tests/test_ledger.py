@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
-from serialtrace.common import ledger
+from serialtrace.common import idempotency, ledger
 from serialtrace.common.db import Database
 from serialtrace.common.testing import TestDatabases
 from serialtrace.common.uow import create_shared_tables
@@ -50,6 +51,41 @@ def test_a_rolled_back_transaction_leaves_no_entry(database: Database) -> None:
         raise RuntimeError("the change failed")
     with database.reader() as session:
         assert ledger.verify(session).entries == 0
+
+
+_REFUSE_BOOM = """
+CREATE FUNCTION refuse_boom() RETURNS trigger AS $$
+BEGIN
+  IF NEW.entity_id = 'boom' THEN RAISE EXCEPTION 'boom refused'; END IF;
+  RETURN NEW;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER refuse_boom BEFORE INSERT ON audit_ledger
+  FOR EACH ROW EXECUTE FUNCTION refuse_boom();
+"""
+
+
+def test_append_and_commit_commits_the_change_with_its_entries_or_neither(
+    database: Database,
+) -> None:
+    with database.transaction() as session:
+        idempotency.store(session, "k1", "Do", "fp", b"first")
+        written = ledger.append_and_commit(session, "alice", entries(2))
+    with database.reader() as session:
+        assert idempotency.lookup(session, "k1") is not None
+        assert ledger.head(session) == (2, written[-1].hash)
+    if not database.is_postgres:
+        return  # SQLite: append, and the block's own commit
+    with database.engine.begin() as conn:  # the database refuses one entry's insert
+        conn.execute(text(_REFUSE_BOOM))
+    refused = ledger.PendingEntry("thing.done", "thing", "boom", {})
+    with pytest.raises(DBAPIError, match="boom refused"), database.transaction() as session:
+        idempotency.store(session, "k2", "Do", "fp", b"second")
+        ledger.append_and_commit(session, "alice", [*entries(1), refused])
+    with database.reader() as session:
+        assert idempotency.lookup(session, "k2") is None  # the change went with its entries
+        assert ledger.verify(session).entries == 2
+    with database.transaction() as session:  # and the lock went with the rollback
+        assert ledger.append_and_commit(session, "bob", entries(1))[0].seq == 3
 
 
 def test_concurrent_appenders_never_fork_the_chain(database: Database) -> None:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -30,9 +32,10 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from serialtrace.common.db import bulk_insert
+from serialtrace.common.db import bulk_insert, bulk_insert_statement
 from serialtrace.common.timeutil import as_utc, iso, utcnow
 
 GENESIS_HASH = "0" * 64
@@ -154,18 +157,61 @@ def append(session: Session, actor: str, pending: Sequence[PendingEntry]) -> lis
 
     Call it last, just before commit: from here until the commit the transaction holds
     the ledger's lock, so every statement it still sends makes every other writer of
-    the service wait."""
+    the service wait (`append_and_commit` sends none)."""
     if not pending:
         return []
+    payloads = [canonical_json(item.payload) for item in pending]
     if session.get_bind().dialect.name == "postgresql":
         seq, prev = _locked_head(session)
     else:  # SQLite: BEGIN IMMEDIATE has serialized writers since the transaction began
         seq, prev = head(session)
+    written = _chain(seq, prev, actor, pending, payloads)
+    bulk_insert(session, audit_ledger, [vars(e) for e in written])
+    return written
+
+
+def append_and_commit(session: Session, actor: str, pending: Sequence[PendingEntry]) -> list[Entry]:
+    """`append`, then the commit of the caller's transaction, which must end right after
+    (its own commit then finds nothing left to do).
+
+    On PostgreSQL the entries' insert and the COMMIT leave in one round trip (a psycopg
+    pipeline), so a writer holds the ledger's lock for the head read, the hashing, and
+    that one round trip: the Python it runs after sending no longer keeps the others
+    waiting. The lock is released by the COMMIT itself, once the entries are durable."""
+    if not pending or session.get_bind().dialect.name != "postgresql":
+        return append(session, actor, pending)  # SQLite: committed as the block ends
+    payloads = [canonical_json(item.payload) for item in pending]
+    seq, prev = _locked_head(session)
+    written = _chain(seq, prev, actor, pending, payloads)
+    sql, params = bulk_insert_statement(session, audit_ledger, [vars(e) for e in written])
+    driver = session.connection().connection.driver_connection
+    assert driver is not None  # a checked-out connection always has one
+    # A failed insert aborts the pipeline: the COMMIT is skipped, the error raised here,
+    # and the caller's block rolls everything back.
+    with _as_sqlalchemy_errors(sql), driver.pipeline(), driver.cursor() as cursor:
+        cursor.execute(sql, params)
+        driver.commit()
+    return written
+
+
+@contextmanager
+def _as_sqlalchemy_errors(statement: str) -> Iterator[None]:
+    """Statements sent on the driver's connection fail as SQLAlchemy's would have
+    (IntegrityError, OperationalError, …), which is what the unit of work handles."""
+    try:
+        yield
+    except psycopg.Error as error:
+        raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
+
+
+def _chain(
+    seq: int, prev: str, actor: str, pending: Sequence[PendingEntry], payloads: Sequence[str]
+) -> list[Entry]:
+    """The entries after (seq, prev), each hashed over its content and the previous hash."""
     at = utcnow()
     written: list[Entry] = []
-    for item in pending:
+    for item, payload in zip(pending, payloads, strict=True):
         seq += 1
-        payload = canonical_json(item.payload)
         digest = entry_hash(
             seq, at, actor, item.action, item.entity_type, item.entity_id, payload, prev
         )
@@ -175,7 +221,6 @@ def append(session: Session, actor: str, pending: Sequence[PendingEntry]) -> lis
             )
         )
         prev = digest
-    bulk_insert(session, audit_ledger, [vars(e) for e in written])
     return written
 
 
@@ -197,7 +242,7 @@ def _locked_head(session: Session) -> tuple[int, str]:
     session.flush()
     driver = session.connection().connection.driver_connection
     assert driver is not None  # a checked-out connection always has one
-    with driver.cursor() as cursor:
+    with _as_sqlalchemy_errors(_LOCK_AND_READ_HEAD), driver.cursor() as cursor:
         # Not prepared, no parameters: psycopg sends it as one simple query.
         cursor.execute(_LOCK_AND_READ_HEAD, prepare=False)
         cursor.nextset()

@@ -90,7 +90,7 @@ class Mutations:
                 if key:
                     idempotency.store(session, key, method, fp, response.SerializeToString())
                 # Last: from the append to the commit the service's writers queue.
-                ledger.append(session, principal.subject, uow.pending)
+                ledger.append_and_commit(session, principal.subject, uow.pending)
             return response
         except OperationalError as exc:
             if (retry := _collision(exc)) is not None:
@@ -165,7 +165,7 @@ class Mutations:
                         ],
                     )
                     # Last: from the append to the commit the service's writers queue.
-                    ledger.append(session, principal.subject, uow.pending)
+                    ledger.append_and_commit(session, principal.subject, uow.pending)
             except IntegrityError as exc:
                 # A concurrent request with one of these keys won the race: answer as it
                 # did (the second attempt finds its key stored).
