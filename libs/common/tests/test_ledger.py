@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Table, text
 from sqlalchemy.exc import DBAPIError
 
 from serialtrace.common import idempotency, ledger
@@ -53,6 +54,10 @@ def test_a_rolled_back_transaction_leaves_no_entry(database: Database) -> None:
         assert ledger.verify(session).entries == 0
 
 
+def key_row(key: str) -> list[tuple[Table, list[dict[str, Any]]]]:
+    return [(idempotency.idempotency_keys, idempotency.rows("Do", [(key, "fp", b"answer")]))]
+
+
 _REFUSE_BOOM = """
 CREATE FUNCTION refuse_boom() RETURNS trigger AS $$
 BEGIN
@@ -68,8 +73,7 @@ def test_append_and_commit_commits_the_change_with_its_entries_or_neither(
     database: Database,
 ) -> None:
     with database.transaction() as session:
-        idempotency.store(session, "k1", "Do", "fp", b"first")
-        written = ledger.append_and_commit(session, "alice", entries(2))
+        written = ledger.append_and_commit(session, "alice", entries(2), along=key_row("k1"))
     with database.reader() as session:
         assert idempotency.lookup(session, "k1") is not None
         assert ledger.head(session) == (2, written[-1].hash)
@@ -79,8 +83,7 @@ def test_append_and_commit_commits_the_change_with_its_entries_or_neither(
         conn.execute(text(_REFUSE_BOOM))
     refused = ledger.PendingEntry("thing.done", "thing", "boom", {})
     with pytest.raises(DBAPIError, match="boom refused"), database.transaction() as session:
-        idempotency.store(session, "k2", "Do", "fp", b"second")
-        ledger.append_and_commit(session, "alice", [*entries(1), refused])
+        ledger.append_and_commit(session, "alice", [*entries(1), refused], along=key_row("k2"))
     with database.reader() as session:
         assert idempotency.lookup(session, "k2") is None  # the change went with its entries
         assert ledger.verify(session).entries == 2

@@ -170,18 +170,27 @@ def append(session: Session, actor: str, pending: Sequence[PendingEntry]) -> lis
     return written
 
 
-def append_and_commit(session: Session, actor: str, pending: Sequence[PendingEntry]) -> list[Entry]:
+def append_and_commit(
+    session: Session,
+    actor: str,
+    pending: Sequence[PendingEntry],
+    along: Sequence[tuple[Table, Sequence[dict[str, Any]]]] = (),
+) -> list[Entry]:
     """`append`, then the commit of the caller's transaction, which must end right after
-    (its own commit then finds nothing left to do).
+    (its own commit then finds nothing left to do). `along` are rows of the same change
+    to insert first, (table, rows) each: the idempotency key and its response.
 
-    On PostgreSQL the entries' insert and the COMMIT leave in one round trip (a psycopg
-    pipeline), so a writer holds the ledger's lock for the head read, the hashing, and
-    that one round trip: the Python it runs after sending no longer keeps the others
-    waiting. The lock is released by the COMMIT itself, once the entries are durable."""
+    On PostgreSQL it takes two round trips, both psycopg pipelines: the `along` inserts,
+    the lock and the head read; then the entries' insert and the COMMIT. A writer holds
+    the ledger's lock for the hashing and the second round trip only: the Python it runs
+    after sending no longer keeps the others waiting. The lock is released by the COMMIT
+    itself, once the change, its key and its entries are durable together."""
     if not pending or session.get_bind().dialect.name != "postgresql":
+        for table, rows in along:
+            bulk_insert(session, table, rows)
         return append(session, actor, pending)  # SQLite: committed as the block ends
     payloads = [canonical_json(item.payload) for item in pending]
-    seq, prev = _locked_head(session)
+    seq, prev = _locked_head(session, along)
     written = _chain(seq, prev, actor, pending, payloads)
     sql, params = bulk_insert_statement(session, audit_ledger, [vars(e) for e in written])
     driver = session.connection().connection.driver_connection
@@ -224,29 +233,36 @@ def _chain(
     return written
 
 
-# The lock and the head in one round trip. Each statement of a simple query takes its own
-# snapshot under READ COMMITTED, so the SELECT, run once the lock is granted, sees the
-# entries of the writer that held the lock before us (its commit released it).
 # 405633363310 = 0x5E71A1ED6E, the advisory-lock key of the ledger (one per database).
-_LOCK_AND_READ_HEAD = (
-    "SELECT pg_advisory_xact_lock(405633363310); "
-    "SELECT seq, hash FROM audit_ledger ORDER BY seq DESC LIMIT 1"
-)
+_LOCK = "SELECT pg_advisory_xact_lock(405633363310)"
+_READ_HEAD = "SELECT seq, hash FROM audit_ledger ORDER BY seq DESC LIMIT 1"
 
 
-def _locked_head(session: Session) -> tuple[int, str]:
-    """Takes the append lock, held until commit, and reads the head under it.
+def _locked_head(
+    session: Session, along: Sequence[tuple[Table, Sequence[dict[str, Any]]]] = ()
+) -> tuple[int, str]:
+    """Inserts `along`, takes the append lock (held until commit) and reads the head
+    under it, in one round trip.
 
     The change's own pending writes are flushed first, so they go out before the lock is
-    taken rather than inside it, at commit."""
+    taken rather than inside it, at commit. Under READ COMMITTED each statement of the
+    pipeline takes its snapshot when it starts, so the head read, which starts once the
+    lock is granted, sees the entries of the writer that held the lock before us."""
     session.flush()
+    inserts = [bulk_insert_statement(session, table, rows) for table, rows in along if rows]
     driver = session.connection().connection.driver_connection
     assert driver is not None  # a checked-out connection always has one
-    with _as_sqlalchemy_errors(_LOCK_AND_READ_HEAD), driver.cursor() as cursor:
-        # Not prepared, no parameters: psycopg sends it as one simple query.
-        cursor.execute(_LOCK_AND_READ_HEAD, prepare=False)
-        cursor.nextset()
-        row = cursor.fetchone()
+    with (
+        _as_sqlalchemy_errors(_READ_HEAD),
+        driver.pipeline(),
+        driver.cursor() as cursor,
+        driver.cursor() as head_cursor,
+    ):
+        for sql, params in inserts:
+            cursor.execute(sql, params)
+        cursor.execute(_LOCK)
+        head_cursor.execute(_READ_HEAD)
+        row = head_cursor.fetchone()
     return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
 
 

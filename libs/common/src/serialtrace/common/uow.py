@@ -87,10 +87,14 @@ class Mutations:
                     return response_type.FromString(idempotency.replay(stored, key, method, fp))
                 uow = UnitOfWork(session, principal)
                 response = handler(uow)
-                if key:
-                    idempotency.store(session, key, method, fp, response.SerializeToString())
+                answered = [(key, fp, response.SerializeToString())] if key else []
                 # Last: from the append to the commit the service's writers queue.
-                ledger.append_and_commit(session, principal.subject, uow.pending)
+                ledger.append_and_commit(
+                    session,
+                    principal.subject,
+                    uow.pending,
+                    along=[(idempotency.idempotency_keys, idempotency.rows(method, answered))],
+                )
             return response
         except OperationalError as exc:
             if (retry := _collision(exc)) is not None:
@@ -155,17 +159,18 @@ class Mutations:
                     answers = handle(uow, [requests[n] for n in fresh]) if fresh else []
                     for n, answer in zip(fresh, answers, strict=True):
                         outcomes[n] = answer
-                    idempotency.store_many(
-                        session,
-                        method,
-                        [
-                            (keys[n], fps[n], answer.SerializeToString())
-                            for n, answer in zip(fresh, answers, strict=True)
-                            if keys[n] and not isinstance(answer, ServiceError)
-                        ],
-                    )
+                    answered = [
+                        (keys[n], fps[n], answer.SerializeToString())
+                        for n, answer in zip(fresh, answers, strict=True)
+                        if keys[n] and not isinstance(answer, ServiceError)
+                    ]
                     # Last: from the append to the commit the service's writers queue.
-                    ledger.append_and_commit(session, principal.subject, uow.pending)
+                    ledger.append_and_commit(
+                        session,
+                        principal.subject,
+                        uow.pending,
+                        along=[(idempotency.idempotency_keys, idempotency.rows(method, answered))],
+                    )
             except IntegrityError as exc:
                 # A concurrent request with one of these keys won the race: answer as it
                 # did (the second attempt finds its key stored).
