@@ -73,7 +73,7 @@ lint: setup
 
 typecheck: setup
 	$(VENV)/bin/mypy libs/common/src services/masterdata/src services/production/src services/quality/src services/warehouse/src services/trace-gateway/src \
-		bench/src
+		services/epcis/src bench/src libs/importer/src
 
 migrate: setup
 	$(VENV)/bin/serialtrace migrate $(service)

@@ -1,4 +1,4 @@
-"""The suite as five real processes on free ports, each on its own fresh database."""
+"""The suite as six real processes on free ports, each on its own fresh database."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from collections.abc import Iterator
 import pytest
 
 from serialtrace.common.testing import TestDatabases
-from serialtrace.gateway.testing import SERVICE_NAMES, ProcessSuite
+from serialtrace.gateway.testing import SUITE_SERVICES, ProcessSuite
 
 
 @pytest.fixture(scope="module")
 def suite(
     test_databases: TestDatabases, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ProcessSuite]:
-    databases = {name: test_databases.create(name) for name in SERVICE_NAMES}
+    databases = {name: test_databases.create(name) for name in SUITE_SERVICES}
     running = ProcessSuite(tmp_path_factory.mktemp("suite"), databases)
     running.start()
     yield running

@@ -54,6 +54,7 @@ def test_golden_path_on_the_embedded_sqlite_default(tmp_path: Path) -> None:
     finally:
         sqlite_suite.stop()
     assert sorted(p.name for p in tmp_path.glob("*.db")) == [
+        "epcis.db",
         "masterdata.db",
         "production.db",
         "quality.db",

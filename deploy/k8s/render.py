@@ -1,12 +1,12 @@
 """Renders the kustomize base under deploy/k8s/base from one description per process.
 
 `make k8s` runs it; a test fails when the committed YAML differs from what it renders.
-Every process — the four gRPC services and the GraphQL gateway — gets a Deployment
+Every process — the five gRPC services and the GraphQL gateway — gets a Deployment
 (non-root, read-only root filesystem, readiness/liveness probes, resources), a Service,
 a HorizontalPodAutoscaler and a PodDisruptionBudget. The services probe with native gRPC
 health checks and apply their migrations in an init container; the gateway owns no
 database, has no init container, and is probed over HTTP (/readyz is ready only when all
-four services answer SERVING, /healthz for liveness).
+services (the four and EPCIS) answer SERVING, /healthz for liveness).
 Configuration comes from the `serialtrace-config` ConfigMap and secrets from the
 `serialtrace-secrets` Secret (created per environment, never committed).
 """
@@ -20,8 +20,20 @@ from typing import Any
 
 import yaml
 
-SERVICES = {"masterdata": 50051, "production": 50052, "warehouse": 50053, "quality": 50054}
-METRICS = {"masterdata": 9461, "production": 9462, "warehouse": 9463, "quality": 9464}
+SERVICES = {
+    "masterdata": 50051,
+    "production": 50052,
+    "warehouse": 50053,
+    "quality": 50054,
+    "epcis": 50055,
+}
+METRICS = {
+    "masterdata": 9461,
+    "production": 9462,
+    "warehouse": 9463,
+    "quality": 9464,
+    "epcis": 9465,
+}
 GATEWAY_PORT = 8000  # HTTP: /graphql, /healthz, /readyz and /metrics on one port
 IMAGE = "ghcr.io/serialtrace/{name}:latest"
 CONFIG_MAP, SECRET = "serialtrace-config", "serialtrace-secrets"
@@ -130,7 +142,7 @@ def gateway() -> Process:
             _secret("SERIALTRACE_JWT_SECRET", "jwt-secret"),
             *_addresses_of_services(),
         ],
-        # Ready only when all four services answer SERVING (it asks each with a 2 s
+        # Ready only when all five services answer SERVING (it asks each with a 2 s
         # deadline, so the probe waits longer than the default 1 s); alive while it is up.
         readiness={
             "httpGet": {"path": "/readyz", "port": "http"},

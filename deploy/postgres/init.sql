@@ -3,3 +3,4 @@ CREATE DATABASE masterdata;
 CREATE DATABASE production;
 CREATE DATABASE warehouse;
 CREATE DATABASE quality;
+CREATE DATABASE epcis;

@@ -1,4 +1,4 @@
-"""Unit registry rules (SPEC §3 rules 1 and 2) against the real service."""
+"""Unit registry rules (docs/business-rules.md: units, serials) against the real service."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The golden path through the graph alone: build, test, approve, pack, ship — then one
-`unit` query answers every question of SPEC's opening paragraph, and `whereUsed` on the
+`unit` query answers every question of the README's opening paragraph, and `whereUsed` on the
 raw lot finds the shipped unit and its customer."""
 
 from __future__ import annotations

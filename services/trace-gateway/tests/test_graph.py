@@ -490,7 +490,9 @@ def test_health_readiness_and_metrics(suite: RunningSuite) -> None:
         ready = json.loads(response.read())
     assert ready == {
         "ready": True,
-        "services": {s: "SERVING" for s in ("masterdata", "production", "warehouse", "quality")},
+        "services": {
+            s: "SERVING" for s in ("masterdata", "production", "warehouse", "quality", "epcis")
+        },
     }
     graph(suite, VIEWER).data('query Ping { product(sku: "none") { sku } }')
     with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:  # noqa: S310

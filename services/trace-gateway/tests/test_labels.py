@@ -211,9 +211,10 @@ def test_a_unit_label_carries_the_lot_and_expiry_its_attributes_record(
     factory = built["factory"]
     planner = factory.as_(PLANNER)
     order = planner.data(
-        """mutation($sku: String!) {
-          createWorkOrder(input: {sku: $sku, quantity: 1, bomRevision: "A"}) { id } }""",
-        {"sku": factory.fg},
+        """mutation($sku: String!, $out: String) {
+          createWorkOrder(input: {sku: $sku, quantity: 1, bomRevision: "A",
+                                  outputLocationCode: $out}) { id } }""",
+        {"sku": factory.fg, "out": factory.bin},
     )["createWorkOrder"]
     serial = unique("W")
     planner.data(

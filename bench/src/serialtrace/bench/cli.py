@@ -46,14 +46,14 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace]:
     if argv[:1] == ["generate"]:
         parser = argparse.ArgumentParser(
             prog="python -m serialtrace.bench generate",
-            description="Builds SPEC §7's factory dataset (deterministic from the seed) "
+            description="Builds the benchmark's factory dataset (deterministic from the seed) "
             "if absent; reports generation time and rows per service.",
         )
         _common(parser)
         return "generate", parser.parse_args(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m serialtrace.bench",
-        description="SPEC §7's figures through the graph, each read beside its direct-SQL "
+        description="The performance figures through the graph, each read beside its direct-SQL "
         "floor; prints a table and writes --out. `generate` only builds the dataset.",
     )
     _common(parser)

@@ -1,4 +1,4 @@
-"""The benchmark's dataset: SPEC §7's synthetic factory, built through the services by
+"""The benchmark's dataset: the synthetic factory of bench/README.md, built through the services by
 the generator (serialtrace.gateway.factory) when absent or incomplete, reused otherwise."""
 
 from __future__ import annotations

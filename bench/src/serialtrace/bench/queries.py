@@ -1,6 +1,6 @@
 """The GraphQL documents the benchmark sends.
 
-TRACE is SPEC §7's "full trace of one unit": every field of the contract's `Unit`, on
+TRACE is the benchmark's "full trace of one unit": every field of the contract's `Unit`, on
 the unit and on the units two genealogy levels below it (the finished unit, its
 subassembly, and the subassembly's components), with every lot met along the way.
 The gateway's test TRACE leaves fields out (e.g. `product.bomRevisions`, `holds`

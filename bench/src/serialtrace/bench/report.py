@@ -14,7 +14,7 @@ Better = Literal["lower", "higher"]
 
 @dataclass(frozen=True)
 class Figure:
-    """One measured figure, its SPEC §7 target (if it has one) and, for reads, the same
+    """One measured figure, its target (if it has one) and, for reads, the same
     answer computed with direct SQL in the same run."""
 
     name: str
@@ -81,7 +81,7 @@ def _ok(figure: Figure) -> str:
     return {True: "yes", False: "NO", None: "-"}[figure.meets_target]
 
 
-HEADERS = ("figure", "value", "SPEC target", "ok?", "SQL floor", "graph/SQL")
+HEADERS = ("figure", "value", "target", "ok?", "SQL floor", "graph/SQL")
 
 
 def table_rows(figures: list[Figure]) -> list[tuple[str, ...]]:

@@ -1,5 +1,5 @@
 """One benchmark run: the suite on the benchmark's databases, the dataset generated if
-absent, then every SPEC §7 figure through the graph, each read beside its direct-SQL
+absent, then every performance figure through the graph, each read beside its direct-SQL
 floor, with the two answers checked equal before any figure counts."""
 
 from __future__ import annotations

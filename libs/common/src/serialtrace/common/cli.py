@@ -24,8 +24,11 @@ from serialtrace.common.config import (
 )
 
 ENTRY_POINT_GROUP = "serialtrace.services"
+# Packages add subcommands of their own (e.g. `import`) through this group: each entry
+# point is a function given the subparsers; it sets `handler` (args → exit code).
+COMMAND_ENTRY_POINT_GROUP = "serialtrace.commands"
 # Start order of `serialtrace run`: what others depend on first.
-RUN_ORDER = ("masterdata", "production", "warehouse", "quality", "gateway")
+RUN_ORDER = ("masterdata", "production", "warehouse", "quality", "epcis", "gateway")
 
 
 def installed_services() -> dict[str, Any]:
@@ -64,11 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     from serialtrace.common import audit_cli
 
     audit_commands = audit_cli.add_commands(commands)
+    for command in entry_points(group=COMMAND_ENTRY_POINT_GROUP):
+        command.load()(commands)
     args = parser.parse_args(argv)
 
     try:
         if args.command in audit_commands:
             return audit_commands[args.command](args)
+        if getattr(args, "handler", None) is not None:
+            return int(args.handler(args))
         if args.command == "serve":
             _service(args.service).serve()
         elif args.command == "migrate":

@@ -13,18 +13,20 @@ from pathlib import Path
 
 DEV_JWT_SECRET = "serialtrace-development-secret-change-me"  # noqa: S105 - public dev default, refused in production
 
-# Default gRPC addresses, in SPEC §6 order.
+# Default gRPC addresses, in docs/operations.md's order.
 DEFAULT_ADDRS: dict[str, str] = {
     "masterdata": "127.0.0.1:50051",
     "production": "127.0.0.1:50052",
     "warehouse": "127.0.0.1:50053",
     "quality": "127.0.0.1:50054",
+    "epcis": "127.0.0.1:50055",
 }
 DEFAULT_METRICS_PORTS: dict[str, int] = {
     "masterdata": 9461,
     "production": 9462,
     "warehouse": 9463,
     "quality": 9464,
+    "epcis": 9465,
 }
 
 

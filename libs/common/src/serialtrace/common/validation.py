@@ -94,6 +94,8 @@ PAGE_TOKEN = TextLimit(200)
 SCAN_CODE = TextLimit(256, allow="\x1d")
 SERIAL_PATTERN = TextLimit(500)
 JSON_TEXT = TextLimit(65_536, json=True)
+QUERY_ARGUMENT = TextLimit(8192)  # an EPCIS query parameter: a pipe-delimited list of URIs
+EVENT_ID = TextLimit(512)  # an EPCIS eventID: a URI, e.g. ni:///sha-256;<64 hex>?ver=CBV2.0
 DEFAULT_TEXT = TextLimit(200)  # any text field not named below
 
 # By field name (the proto's snake_case name; the gateway converts the graph's
@@ -142,6 +144,9 @@ TEXT_LIMITS: dict[str, TextLimit] = {
     "entity_type": CODE,
     "entity_id": NAME,
     "entity_ids": NAME,
+    "event_id": EVENT_ID,
+    "argument": QUERY_ARGUMENT,
+    "event_ids": EVENT_ID,
     "measurements": JSON_TEXT,
     "attributes": JSON_TEXT,
 }

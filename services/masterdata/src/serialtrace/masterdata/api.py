@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from serialtrace.common import gs1
 from serialtrace.common.auth import ANY_ROLE, Role, roles
 from serialtrace.common.db import Database
+from serialtrace.common.errors import FailedPrecondition, InvalidArgument, ServiceError, item_error
+from serialtrace.common.ledger import lot_entity, unit_entity
 from serialtrace.common.protomap import enum_str, enum_value
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import Mutations
+from serialtrace.common.validation import page_size
 from serialtrace.core.v1 import core_pb2
 from serialtrace.masterdata import domain, store, usecases
 from serialtrace.masterdata.v1 import masterdata_pb2 as pb
@@ -35,6 +38,15 @@ METHOD_ROLES: dict[str, frozenset[Role]] = {
     "FindUnitsBySerial": ANY_ROLE,
     "ResolveAliases": ANY_ROLE,
     "BatchGetLots": ANY_ROLE,
+    "CreateImportBatch": roles(),
+    "SetImportBatchState": roles(),
+    "ImportUnits": roles(),
+    "ImportLots": roles(),
+    "ListImportBatches": ANY_ROLE,
+    "BatchGetImportBatches": ANY_ROLE,
+    "CountImportedFacts": ANY_ROLE,
+    "ListImportedFacts": ANY_ROLE,
+    "RollBackImport": roles(),
 }
 
 
@@ -71,10 +83,37 @@ def bom_message(row: store.BomRevisionRow, items: Sequence[store.BomItemRow]) ->
     return message
 
 
-def unit_message(row: store.UnitRow, aliases: Sequence[store.UnitAliasRow]) -> pb.Unit:
+def provenance_message(row: store.ProvenanceRow | None) -> pb.Provenance | None:
+    if row is None:
+        return None
+    return pb.Provenance(import_batch_id=row.batch_id, file=row.file, row=row.row)
+
+
+def import_batch_message(row: store.ImportBatchRow) -> pb.ImportBatch:
+    return pb.ImportBatch(
+        id=row.id,
+        name=row.name,
+        state=enum_value(pb.ImportBatchState, row.state),
+        files=[
+            pb.ImportFileCount(file=f["file"], rows=f["rows"], applied=f["applied"])
+            for f in row.files
+        ],
+        created_at=to_timestamp(row.created_at),
+        created_by=row.created_by,
+        updated_at=to_timestamp(row.updated_at),
+        content_sha256=row.content_sha256,
+    )
+
+
+def unit_message(
+    row: store.UnitRow,
+    aliases: Sequence[store.UnitAliasRow],
+    provenance: store.ProvenanceRow | None = None,
+) -> pb.Unit:
     from serialtrace.common.ledger import canonical_json
 
     return pb.Unit(
+        provenance=provenance_message(provenance),
         sku=row.sku,
         serial=row.serial,
         attributes_json=canonical_json(row.attributes or {}),
@@ -85,8 +124,9 @@ def unit_message(row: store.UnitRow, aliases: Sequence[store.UnitAliasRow]) -> p
     )
 
 
-def lot_message(row: store.LotRow) -> pb.Lot:
+def lot_message(row: store.LotRow, provenance: store.ProvenanceRow | None = None) -> pb.Lot:
     return pb.Lot(
+        provenance=provenance_message(provenance),
         sku=row.sku,
         lot_number=row.lot_number,
         supplier_code=row.supplier_code or "",
@@ -138,7 +178,9 @@ class MasterdataServicer(pb_grpc.MasterdataServiceServicer):
             request,
             pb.CreateProductResponse,
             lambda uow: pb.CreateProductResponse(
-                product=product_message(usecases.create_product(uow, spec))
+                product=product_message(
+                    _imported(uow, request, "product", usecases.create_product(uow, spec), spec.sku)
+                )
             ),
         )
 
@@ -165,6 +207,7 @@ class MasterdataServicer(pb_grpc.MasterdataServiceServicer):
             row = usecases.create_bom_revision(
                 uow, request.sku, request.revision, from_timestamp(request.effective_from), items
             )
+            _imported(uow, request, "bom_revision", row, f"{row.sku}@{row.revision}")
             stored = store.bom_items(uow.session, [(row.sku, row.revision)])
             return pb.CreateBomRevisionResponse(
                 bom_revision=bom_message(row, stored.get((row.sku, row.revision), []))
@@ -211,7 +254,13 @@ class MasterdataServicer(pb_grpc.MasterdataServiceServicer):
             pb.CreatePartyResponse,
             lambda uow: pb.CreatePartyResponse(
                 party=party_message(
-                    usecases.create_party(uow, p.code, p.name, enum_str(pb.PartyKind, p.kind))
+                    _imported(
+                        uow,
+                        request,
+                        "party",
+                        usecases.create_party(uow, p.code, p.name, enum_str(pb.PartyKind, p.kind)),
+                        p.code,
+                    )
                 )
             ),
         )
@@ -234,13 +283,19 @@ class MasterdataServicer(pb_grpc.MasterdataServiceServicer):
             pb.CreateLocationResponse,
             lambda uow: pb.CreateLocationResponse(
                 location=location_message(
-                    usecases.create_location(
+                    _imported(
                         uow,
+                        request,
+                        "location",
+                        usecases.create_location(
+                            uow,
+                            loc.code,
+                            loc.name,
+                            enum_str(pb.LocationKind, loc.kind),
+                            loc.gln,
+                            loc.parent_code,
+                        ),
                         loc.code,
-                        loc.name,
-                        enum_str(pb.LocationKind, loc.kind),
-                        loc.gln,
-                        loc.parent_code,
                     )
                 )
             ),
@@ -293,8 +348,14 @@ class MasterdataServicer(pb_grpc.MasterdataServiceServicer):
         domain.check_batch(len(request.keys), "keys")
         with self.database.reader() as session:
             rows = store.units_by_keys(session, [(k.sku, k.serial) for k in request.keys])
+            origins = store.provenance(
+                session, "unit", [unit_entity(u.sku, u.serial) for u in rows]
+            )
             return pb.BatchGetUnitsResponse(
-                units=[unit_message(u, a) for u, a in usecases.units_with_aliases(session, rows)]
+                units=[
+                    unit_message(u, a, origins.get(unit_entity(u.sku, u.serial)))
+                    for u, a in usecases.units_with_aliases(session, rows)
+                ]
             )
 
     def FindUnitsBySerial(
@@ -364,7 +425,204 @@ class MasterdataServicer(pb_grpc.MasterdataServiceServicer):
         domain.check_batch(len(request.keys), "keys")
         with self.database.reader() as session:
             rows = store.lots_by_keys(session, [(k.sku, k.lot_number) for k in request.keys])
-            return pb.BatchGetLotsResponse(lots=[lot_message(r) for r in rows])
+            origins = store.provenance(
+                session, "lot", [lot_entity(r.sku, r.lot_number) for r in rows]
+            )
+            return pb.BatchGetLotsResponse(
+                lots=[lot_message(r, origins.get(lot_entity(r.sku, r.lot_number))) for r in rows]
+            )
+
+    # --- migration imports -------------------------------------------------------------
+
+    def CreateImportBatch(
+        self, request: pb.CreateImportBatchRequest, context: Any
+    ) -> pb.CreateImportBatchResponse:
+        files = [(f.file, f.rows, f.applied) for f in request.files]
+        return self.mutations.run(
+            "CreateImportBatch",
+            request,
+            pb.CreateImportBatchResponse,
+            lambda uow: pb.CreateImportBatchResponse(
+                batch=import_batch_message(
+                    usecases.create_import_batch(uow, request.name, request.content_sha256, files)
+                )
+            ),
+        )
+
+    def SetImportBatchState(
+        self, request: pb.SetImportBatchStateRequest, context: Any
+    ) -> pb.SetImportBatchStateResponse:
+        applied = [(f.file, f.applied) for f in request.files]
+        state = enum_str(pb.ImportBatchState, request.state)
+        return self.mutations.run(
+            "SetImportBatchState",
+            request,
+            pb.SetImportBatchStateResponse,
+            lambda uow: pb.SetImportBatchStateResponse(
+                batch=import_batch_message(
+                    usecases.set_import_batch_state(uow, request.id, state, applied)
+                )
+            ),
+        )
+
+    def ListImportBatches(
+        self, request: pb.ListImportBatchesRequest, context: Any
+    ) -> pb.ListImportBatchesResponse:
+        with self.database.reader() as session:
+            rows = store.import_batches(session)
+            return pb.ListImportBatchesResponse(batches=[import_batch_message(r) for r in rows])
+
+    def BatchGetImportBatches(
+        self, request: pb.BatchGetImportBatchesRequest, context: Any
+    ) -> pb.BatchGetImportBatchesResponse:
+        domain.check_batch(len(request.ids), "ids")
+        with self.database.reader() as session:
+            rows = store.import_batches(session, list(request.ids))
+            return pb.BatchGetImportBatchesResponse(batches=[import_batch_message(r) for r in rows])
+
+    def ImportUnits(self, request: pb.ImportUnitsRequest, context: Any) -> pb.ImportUnitsResponse:
+        domain.check_import_items(len(request.items))
+
+        def handle(uow: Any, fresh: list[pb.ImportedUnit]) -> list[pb.Unit | ServiceError]:
+            items = [
+                usecases.ImportedUnit(
+                    sku=i.sku,
+                    serial=i.serial,
+                    attributes_json=i.attributes_json,
+                    aliases=tuple((a.kind, a.value) for a in i.aliases),
+                    source=enum_str(pb.UnitSource, i.source),
+                    created_at=from_timestamp(i.created_at) if i.HasField("created_at") else None,
+                    provenance=_provenance(i.provenance),
+                )
+                for i in fresh
+            ]
+            done = usecases.import_units(uow, items)
+            uow.session.flush()
+            units = [u for u in done if not isinstance(u, ServiceError)]
+            aliases = dict(
+                ((u.sku, u.serial), a) for u, a in usecases.units_with_aliases(uow.session, units)
+            )
+            return [
+                d
+                if isinstance(d, ServiceError)
+                else unit_message(
+                    d,
+                    aliases.get((d.sku, d.serial), []),
+                    store.ProvenanceRow(
+                        batch_id=i.provenance.batch_id, file=i.provenance.file, row=i.provenance.row
+                    ),
+                )
+                for d, i in zip(done, items, strict=True)
+            ]
+
+        outcomes = self.mutations.run_each("ImportUnits", list(request.items), pb.Unit, handle)
+        return pb.ImportUnitsResponse(
+            outcomes=[
+                pb.ImportUnitOutcome(error=item_error(o))
+                if isinstance(o, ServiceError)
+                else pb.ImportUnitOutcome(unit=o)
+                for o in outcomes
+            ]
+        )
+
+    def ImportLots(self, request: pb.ImportLotsRequest, context: Any) -> pb.ImportLotsResponse:
+        domain.check_import_items(len(request.items))
+
+        def handle(uow: Any, fresh: list[pb.ImportedLot]) -> list[pb.Lot | ServiceError]:
+            answers: list[pb.Lot | ServiceError] = []
+            for item in fresh:
+                lot, where = item.lot, _provenance(item.provenance)
+                done = uow.attempt(
+                    lambda lot=lot, where=where: usecases.register_lot(
+                        uow,
+                        lot.sku,
+                        lot.lot_number,
+                        lot.supplier_code,
+                        lot.supplier_lot_number,
+                        from_timestamp(lot.produced_at) if lot.HasField("produced_at") else None,
+                        from_timestamp(lot.expires_at) if lot.HasField("expires_at") else None,
+                        where,
+                    )
+                )
+                answers.append(
+                    done
+                    if isinstance(done, ServiceError)
+                    else lot_message(
+                        done,
+                        store.ProvenanceRow(
+                            batch_id=where.batch_id, file=where.file, row=where.row
+                        ),
+                    )
+                )
+            return answers
+
+        outcomes = self.mutations.run_each("ImportLots", list(request.items), pb.Lot, handle)
+        return pb.ImportLotsResponse(
+            outcomes=[
+                pb.ImportLotOutcome(error=item_error(o))
+                if isinstance(o, ServiceError)
+                else pb.ImportLotOutcome(lot=o)
+                for o in outcomes
+            ]
+        )
+
+    def CountImportedFacts(
+        self, request: pb.CountImportedFactsRequest, context: Any
+    ) -> pb.CountImportedFactsResponse:
+        with self.database.reader() as session:
+            counts = usecases.count_imported_facts(session, request.import_batch_id)
+            return pb.CountImportedFactsResponse(
+                counts=[pb.ImportedFactCount(file=f, entity_type=t, count=n) for f, t, n in counts]
+            )
+
+    def ListImportedFacts(
+        self, request: pb.ListImportedFactsRequest, context: Any
+    ) -> pb.ListImportedFactsResponse:
+        size = page_size(request.page_size, domain.MAX_BATCH, 1_000)
+        with self.database.reader() as session:
+            ids = store.provenance_ids(
+                session, request.import_batch_id, request.entity_type, request.page_token, size + 1
+            )
+        more = len(ids) > size
+        return pb.ListImportedFactsResponse(
+            entity_ids=ids[:size], next_page_token=ids[size - 1] if more else ""
+        )
+
+    def RollBackImport(
+        self, request: pb.RollBackImportRequest, context: Any
+    ) -> pb.RollBackImportResponse:
+        def handler(uow: Any) -> pb.RollBackImportResponse:
+            dependents, taken = usecases.roll_back_import(
+                uow, request.import_batch_id, request.dry_run
+            )
+            if dependents and not request.dry_run:
+                shown = "; ".join(dependents[:20])
+                raise FailedPrecondition(
+                    f"{len(dependents)} fact(s) recorded since depend on import batch "
+                    f"{request.import_batch_id}: {shown}"
+                )
+            return pb.RollBackImportResponse(
+                dependents=dependents,
+                taken_back=[pb.ImportedFactCount(entity_type=t, count=n) for t, n in taken],
+            )
+
+        return self.mutations.run("RollBackImport", request, pb.RollBackImportResponse, handler)
+
+
+T = TypeVar("T")
+
+
+def _imported(uow: Any, request: Any, entity_type: str, created: T, entity_id: str) -> T:
+    """`created`, marked with the request's provenance when an import sent it."""
+    if request.HasField("provenance"):
+        usecases.mark_imported(uow, entity_type, entity_id, _provenance(request.provenance))
+    return created
+
+
+def _provenance(message: pb.Provenance) -> usecases.Provenance:
+    if not message.import_batch_id or not message.file or message.row < 1:
+        raise InvalidArgument("an imported item needs its provenance: batch id, file and row")
+    return usecases.Provenance(message.import_batch_id, message.file[:200], message.row)
 
 
 def grpc_services(database: Database) -> list[GrpcService]:

@@ -298,3 +298,63 @@ def missing_attributes(attributes: Mapping[str, Any], required: Sequence[str]) -
         for name in required
         if attributes.get(name) is None or str(attributes.get(name)).strip() == ""
     ]
+
+
+# --- migration imports ------------------------------------------------------------------
+
+
+class ImportBatchState(StrEnum):
+    CHECKED = "CHECKED"
+    APPLYING = "APPLYING"
+    APPLIED = "APPLIED"
+    VERIFIED = "VERIFIED"
+    ROLLED_BACK = "ROLLED_BACK"
+
+
+# From each state, the states a batch may move to. APPLYING → APPLYING is a resumed run;
+# APPLIED → APPLYING applies rows a stopped run had not reached.
+IMPORT_TRANSITIONS: dict[ImportBatchState, frozenset[ImportBatchState]] = {
+    ImportBatchState.CHECKED: frozenset({ImportBatchState.APPLYING}),
+    ImportBatchState.APPLYING: frozenset(
+        {ImportBatchState.APPLYING, ImportBatchState.APPLIED, ImportBatchState.ROLLED_BACK}
+    ),
+    ImportBatchState.APPLIED: frozenset(
+        {
+            ImportBatchState.APPLYING,
+            ImportBatchState.APPLIED,
+            ImportBatchState.VERIFIED,
+            ImportBatchState.ROLLED_BACK,
+        }
+    ),
+    ImportBatchState.VERIFIED: frozenset(
+        {ImportBatchState.VERIFIED, ImportBatchState.APPLIED, ImportBatchState.ROLLED_BACK}
+    ),
+    ImportBatchState.ROLLED_BACK: frozenset(),
+}
+MAX_IMPORT_FILES = 20
+MAX_IMPORT_ITEMS = 1_000
+
+
+def check_import_transition(batch_id: str, current: str, new: str) -> ImportBatchState:
+    """The new state of an import batch, if its current state allows it."""
+    target = parse_enum(ImportBatchState, new, "import batch state")
+    if target not in IMPORT_TRANSITIONS[ImportBatchState(current)]:
+        raise FailedPrecondition(
+            f"import batch {batch_id} is {current}; it cannot become {target.value}"
+        )
+    return target
+
+
+def check_import_files(files: Sequence[tuple[str, int, int]]) -> None:
+    """Per-file counts of an import batch: named files, counts within 0..rows."""
+    if len(files) > MAX_IMPORT_FILES:
+        raise InvalidArgument(f"at most {MAX_IMPORT_FILES} files per import batch")
+    for name, rows, applied in files:
+        check_name(name, "import file name")
+        if rows < 0 or applied < 0:
+            raise InvalidArgument(f"counts of {quote(name)} must not be negative")
+
+
+def check_import_items(size: int) -> None:
+    if size > MAX_IMPORT_ITEMS:
+        raise InvalidArgument(f"at most {MAX_IMPORT_ITEMS} items per import call, got {size}")

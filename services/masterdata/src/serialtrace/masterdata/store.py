@@ -18,6 +18,8 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    func,
+    literal,
     select,
     text,
     tuple_,
@@ -320,4 +322,139 @@ def lots_by_keys(session: Session, keys: Sequence[tuple[str, str]]) -> list[LotR
         found += session.scalars(
             select(LotRow).where(tuple_(LotRow.sku, LotRow.lot_number).in_(part))
         )
+    return found
+
+
+# --- migration imports -----------------------------------------------------------------
+
+
+class ImportBatchRow(Base):
+    """One migration wave: its name, state and per-file counts ([{file, rows, applied}])."""
+
+    __tablename__ = "import_batches"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    files: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProvenanceRow(Base):
+    """Where an imported registry entry came from: batch, file and row; and when it was
+    recorded here (its own created_at is its time in the legacy system)."""
+
+    __tablename__ = "import_provenance"
+    entity_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(
+        ForeignKey("import_batches.id"), primary_key=True, index=True
+    )
+    file: Mapped[str] = mapped_column(String(200))
+    row: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def import_batches(session: Session, ids: Iterable[str] | None = None) -> list[ImportBatchRow]:
+    """The given batches (every batch when `ids` is None), newest first."""
+    query = select(ImportBatchRow).order_by(ImportBatchRow.created_at.desc(), ImportBatchRow.id)
+    if ids is None:
+        return list(session.scalars(query))
+    found: list[ImportBatchRow] = []
+    for part in chunks(sorted(set(ids))):
+        found += session.scalars(query.where(ImportBatchRow.id.in_(part)))
+    return sorted(found, key=lambda r: (-r.created_at.timestamp(), r.id))
+
+
+def provenance(
+    session: Session, entity_type: str, entity_ids: Sequence[str]
+) -> dict[str, ProvenanceRow]:
+    """The latest provenance of each entity (one imported again after a rollback has
+    one per batch)."""
+    found: dict[str, ProvenanceRow] = {}
+    for part in chunks(sorted(set(entity_ids))):
+        for row in session.scalars(
+            select(ProvenanceRow)
+            .where(ProvenanceRow.entity_type == entity_type, ProvenanceRow.entity_id.in_(part))
+            .order_by(ProvenanceRow.recorded_at)
+        ):
+            found[row.entity_id] = row
+    return found
+
+
+def aliases_taken(session: Session, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """(kind, value) → unit id, for the pairs already in use."""
+    found: dict[tuple[str, str], int] = {}
+    for part in chunks(sorted(set(pairs))):
+        for row in session.scalars(
+            select(UnitAliasRow).where(tuple_(UnitAliasRow.kind, UnitAliasRow.value).in_(part))
+        ):
+            found[(row.kind, row.value)] = row.unit_id
+    return found
+
+
+def count_provenance(session: Session, batch_id: str) -> list[tuple[str, str, int]]:
+    query = (
+        select(ProvenanceRow.file, ProvenanceRow.entity_type, func.count())
+        .where(ProvenanceRow.batch_id == batch_id)
+        .group_by(ProvenanceRow.file, ProvenanceRow.entity_type)
+        .order_by(ProvenanceRow.file, ProvenanceRow.entity_type)
+    )
+    counts = [(f, t, int(n)) for f, t, n in session.execute(query)]
+    # A BOM revision is one fact made of many rows (one per item): count its items too.
+    items = (
+        select(ProvenanceRow.file, func.count())
+        .select_from(ProvenanceRow)
+        .join(
+            BomItemRow,
+            ProvenanceRow.entity_id == BomItemRow.sku + literal("@") + BomItemRow.revision,
+        )
+        .where(ProvenanceRow.batch_id == batch_id, ProvenanceRow.entity_type == "bom_revision")
+        .group_by(ProvenanceRow.file)
+    )
+    counts += [(f, "bom_item", int(n)) for f, n in session.execute(items)]
+    return sorted(counts)
+
+
+def provenance_ids(
+    session: Session, batch_id: str, entity_type: str, after: str = "", limit: int | None = None
+) -> list[str]:
+    """Entity ids of one type an import batch created, in id order (after `after`)."""
+    query = (
+        select(ProvenanceRow.entity_id)
+        .where(
+            ProvenanceRow.batch_id == batch_id,
+            ProvenanceRow.entity_type == entity_type,
+            ProvenanceRow.entity_id > after,
+        )
+        .order_by(ProvenanceRow.entity_id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def delete_by_keys(
+    session: Session, model: Any, columns: Sequence[Any], keys: Sequence[Any]
+) -> None:
+    """DELETE of the rows with these keys (one column, or a tuple of columns)."""
+    from sqlalchemy import delete
+
+    target = columns[0] if len(columns) == 1 else tuple_(*columns)
+    for part in chunks(sorted(set(keys))):
+        session.execute(delete(model).where(target.in_(part)))
+
+
+def rows_referring(
+    session: Session, column: Any, values: Sequence[str], key: Sequence[Any], exclude: set[Any]
+) -> list[str]:
+    """Keys (as text) of rows whose `column` is one of `values`, except those in `exclude`."""
+    found: list[str] = []
+    for part in chunks(sorted(set(values))):
+        for row in session.execute(select(*key).where(column.in_(part))):
+            value = tuple(row) if len(row) > 1 else row[0]
+            if value not in exclude:
+                found.append("/".join(value) if isinstance(value, tuple) else str(value))
     return found

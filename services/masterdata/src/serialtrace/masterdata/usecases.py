@@ -10,7 +10,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from serialtrace.common import validation
-from serialtrace.common.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from serialtrace.common.db import bulk_insert
+from serialtrace.common.errors import (
+    Conflict,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    ServiceError,
+)
 from serialtrace.common.ledger import lot_entity, unit_entity
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
@@ -312,6 +319,7 @@ def register_lot(
     supplier_lot_number: str,
     produced_at: datetime | None,
     expires_at: datetime | None,
+    provenance: Provenance | None = None,
 ) -> store.LotRow:
     session = uow.session
     domain.validate_lot_number(lot_number)
@@ -350,8 +358,11 @@ def register_lot(
             "supplier_lot_number": supplier_lot_number or None,
             "produced_at": produced_at,
             "expires_at": expires_at,
+            **({"provenance": provenance.payload()} if provenance else {}),
         },
     )
+    if provenance is not None:
+        _add_provenance(uow, "lot", lot_entity(sku, lot_number), provenance)
     return row
 
 
@@ -388,3 +399,428 @@ def resolve_aliases(
     for row in rows:
         found.append((row.kind, row.value, units[row.unit_id]))
     return found
+
+
+# --- migration imports -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Provenance:
+    batch_id: str
+    file: str
+    row: int
+
+    def payload(self) -> dict[str, Any]:
+        return {"import_batch_id": self.batch_id, "file": self.file, "row": self.row}
+
+
+def _add_provenance(uow: UnitOfWork, entity_type: str, entity_id: str, where: Provenance) -> None:
+    batch = uow.session.get(store.ImportBatchRow, where.batch_id)
+    if batch is None:
+        raise NotFound(f"no import batch {where.batch_id!r}")
+    if batch.state != domain.ImportBatchState.APPLYING:
+        raise FailedPrecondition(
+            f"import batch {where.batch_id} is {batch.state}; facts are imported while APPLYING"
+        )
+    uow.session.add(
+        store.ProvenanceRow(
+            entity_type=entity_type,
+            entity_id=entity_id,
+            batch_id=where.batch_id,
+            file=where.file,
+            row=where.row,
+            recorded_at=utcnow(),
+        )
+    )
+
+
+def _files_payload(files: Sequence[tuple[str, int, int]]) -> list[dict[str, Any]]:
+    return [{"file": f, "rows": r, "applied": a} for f, r, a in files]
+
+
+def create_import_batch(
+    uow: UnitOfWork, name: str, content_sha256: str, files: Sequence[tuple[str, int, int]]
+) -> store.ImportBatchRow:
+    """A new batch, CHECKED: its files have been read and passed the dry run."""
+    import secrets
+
+    name = domain.check_name(name, "import batch name")
+    if len(content_sha256) != 64 or any(c not in "0123456789abcdef" for c in content_sha256):
+        raise InvalidArgument("content_sha256 must be 64 lower-case hex digits")
+    domain.check_import_files(files)
+    now = utcnow()
+    row = store.ImportBatchRow(
+        id=f"IMP-{secrets.token_hex(6).upper()}",
+        name=name,
+        state=domain.ImportBatchState.CHECKED.value,
+        content_sha256=content_sha256,
+        files=_files_payload(files),
+        created_at=now,
+        created_by=uow.actor,
+        updated_at=now,
+    )
+    uow.session.add(row)
+    uow.record(
+        "import_batch.created",
+        "import_batch",
+        row.id,
+        {"name": name, "content_sha256": content_sha256, "files": row.files},
+    )
+    return row
+
+
+def set_import_batch_state(
+    uow: UnitOfWork, batch_id: str, state: str, applied: Sequence[tuple[str, int]]
+) -> store.ImportBatchRow:
+    rows = store.import_batches(uow.session, [batch_id])
+    if not rows:
+        raise NotFound(f"no import batch {batch_id!r}")
+    row = rows[0]
+    target = domain.check_import_transition(batch_id, row.state, state)
+    counts = {f: n for f, n in applied}
+    unknown = sorted(set(counts) - {f["file"] for f in row.files})
+    if unknown:
+        raise InvalidArgument(f"import batch {batch_id} has no file {unknown[0]!r}")
+    files = [{**f, "applied": counts.get(f["file"], f["applied"])} for f in row.files]
+    before = row.state
+    row.state, row.files, row.updated_at = target.value, files, utcnow()
+    uow.record(
+        "import_batch.state_changed",
+        "import_batch",
+        batch_id,
+        {"from": before, "to": target.value, "files": files},
+    )
+    return row
+
+
+@dataclass(frozen=True)
+class ImportedUnit:
+    sku: str
+    serial: str
+    attributes_json: str
+    aliases: tuple[tuple[str, str], ...]
+    source: str
+    created_at: datetime | None
+    provenance: Provenance
+
+
+def import_units(
+    uow: UnitOfWork, items: Sequence[ImportedUnit]
+) -> list[store.UnitRow | ServiceError]:
+    """Registers many units, each with its own attributes, aliases, legacy creation time
+    and provenance; an item that breaks a rule is refused alone, before anything of it
+    is written."""
+    session = uow.session
+    outcomes: list[store.UnitRow | ServiceError | None] = [None] * len(items)
+    products = {p.sku: p for p in store.products(session, skus=[i.sku for i in items])}
+    batch_ids = {i.provenance.batch_id for i in items}
+    batches = {b.id: b for b in store.import_batches(session, batch_ids)}
+    seen: set[tuple[str, str]] = set()
+    alias_claims: dict[tuple[str, str], int] = {}
+    checked: list[tuple[int, ImportedUnit, dict[str, Any], str, tuple[tuple[str, str], ...]]] = []
+    for n, item in enumerate(items):
+        try:
+            product = products.get(item.sku)
+            if product is None:
+                raise NotFound(f"no product with SKU {item.sku!r}")
+            domain.require_serial_tracked(item.sku, product.tracking)
+            domain.check_serials(
+                item.sku, product.serial_pattern or domain.DEFAULT_SERIAL_PATTERN, [item.serial]
+            )
+            attributes = domain.parse_attributes(item.attributes_json, product.required_attributes)
+            source = parse_enum(domain.UnitSource, item.source, "unit source").value
+            aliases = tuple(domain.normalize_alias(k, v) for k, v in item.aliases)
+            batch = batches.get(item.provenance.batch_id)
+            if batch is None:
+                raise NotFound(f"no import batch {item.provenance.batch_id!r}")
+            if batch.state != domain.ImportBatchState.APPLYING:
+                raise FailedPrecondition(
+                    f"import batch {batch.id} is {batch.state}; units are imported while APPLYING"
+                )
+            if (item.sku, item.serial) in seen:
+                raise Conflict(f"unit {item.sku}/{item.serial} is twice in this call")
+            for pair in aliases:
+                if pair in alias_claims:
+                    raise Conflict(f"alias {pair[0]}={pair[1]} is given to two units")
+            seen.add((item.sku, item.serial))
+            for pair in aliases:
+                alias_claims[pair] = n
+            checked.append((n, item, attributes, source, aliases))
+        except ServiceError as refusal:
+            outcomes[n] = refusal
+    taken = store.aliases_taken(session, list(alias_claims))
+    global_skus = {s for s, p in products.items() if p.uniqueness == Uniqueness.GLOBAL}
+    store.lock_global_serials(session, exclusive=bool(global_skus))
+    serials = [item.serial for _, item, _, _, _ in checked]
+    claimed = {s: sku for sku, s in store.globally_claimed(session, serials)}
+    elsewhere: dict[str, set[str]] = {}
+    for sku in {item.sku for _, item, _, _, _ in checked if item.sku in global_skus}:
+        for other, serial in store.serials_under_other_products(session, sku, serials):
+            elsewhere.setdefault(serial, set()).add(other)
+    ready = []
+    for n, item, attributes, source, aliases in checked:
+        clash = next((p for p in aliases if p in taken), None)
+        if clash is not None:
+            outcomes[n] = Conflict(f"alias {clash[0]}={clash[1]} already identifies another unit")
+        elif item.serial in claimed and claimed[item.serial] != item.sku:
+            outcomes[n] = Conflict(
+                f"serial {item.serial} is claimed globally by {claimed[item.serial]}"
+            )
+        elif item.sku in global_skus and elsewhere.get(item.serial, set()) - {item.sku}:
+            outcomes[n] = Conflict(
+                f"serial {item.serial} must be globally unique and exists under another product"
+            )
+        else:
+            ready.append((n, item, attributes, source, aliases))
+    now = utcnow()
+    inserted = {
+        (u.sku, u.serial): u
+        for u in store.insert_new_units(
+            session,
+            [
+                {
+                    "sku": item.sku,
+                    "serial": item.serial,
+                    "source": source,
+                    "attributes": attributes,
+                    "created_at": item.created_at or now,
+                    "created_by": uow.actor,
+                }
+                for _, item, attributes, source, _ in ready
+            ],
+            claim_globally=False,
+        )
+    }
+    if global_skus:
+        bulk_insert(
+            session,
+            store.GlobalSerialRow,
+            [{"serial": s, "sku": sku} for (sku, s) in inserted if sku in global_skus],
+        )
+    for n, item, attributes, source, aliases in ready:
+        unit = inserted.get((item.sku, item.serial))
+        if unit is None:
+            outcomes[n] = Conflict(f"unit {item.sku}/{item.serial} already exists")
+            continue
+        session.add_all(
+            store.UnitAliasRow(
+                kind=k, value=v, unit_id=unit.id, created_at=now, created_by=uow.actor
+            )
+            for k, v in aliases
+        )
+        entity = unit_entity(item.sku, item.serial)
+        session.add(
+            store.ProvenanceRow(
+                entity_type="unit",
+                entity_id=entity,
+                batch_id=item.provenance.batch_id,
+                file=item.provenance.file,
+                row=item.provenance.row,
+                recorded_at=now,
+            )
+        )
+        uow.record(
+            "unit.imported",
+            "unit",
+            entity,
+            {
+                "sku": item.sku,
+                "serial": item.serial,
+                "source": source,
+                "attributes": attributes,
+                "aliases": [{"kind": k, "value": v} for k, v in aliases],
+                "created_at": item.created_at,
+                "provenance": item.provenance.payload(),
+            },
+        )
+        outcomes[n] = unit
+    return [o if o is not None else Conflict("not imported") for o in outcomes]
+
+
+def mark_imported(uow: UnitOfWork, entity_type: str, entity_id: str, where: Provenance) -> None:
+    """Records, in the transaction that created it, that an entity came from an import
+    (its provenance row and an audit entry naming batch, file and row)."""
+    _add_provenance(uow, entity_type, entity_id, where)
+    uow.record(f"{entity_type}.imported", entity_type, entity_id, {"provenance": where.payload()})
+
+
+def count_imported_facts(session: Session, batch_id: str) -> list[tuple[str, str, int]]:
+    """(file, entity type, count) of the registry entries an import batch created."""
+    if session.get(store.ImportBatchRow, batch_id) is None:
+        raise NotFound(f"no import batch {batch_id!r}")
+    return store.count_provenance(session, batch_id)
+
+
+ROLLBACK_STATES = frozenset(
+    {
+        domain.ImportBatchState.APPLYING,
+        domain.ImportBatchState.APPLIED,
+        domain.ImportBatchState.VERIFIED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class ImportedRegistry:
+    """What an import batch created in the registry, by key."""
+
+    products: list[str]
+    parties: list[str]
+    locations: list[str]
+    boms: list[tuple[str, str]]
+    lots: list[tuple[str, str]]
+    units: list[tuple[str, str]]
+
+    @staticmethod
+    def of(session: Session, batch_id: str) -> ImportedRegistry:
+        def ids(kind: str) -> list[str]:
+            return store.provenance_ids(session, batch_id, kind)
+
+        def pairs(kind: str, sep: str) -> list[tuple[str, str]]:
+            return [(i.split(sep, 1)[0], i.split(sep, 1)[1]) for i in ids(kind)]
+
+        return ImportedRegistry(
+            ids("product"),
+            ids("party"),
+            ids("location"),
+            pairs("bom_revision", "@"),
+            pairs("lot", ":"),
+            pairs("unit", ":"),
+        )
+
+
+def import_dependents(session: Session, facts: ImportedRegistry) -> list[str]:
+    """Registry entries recorded outside the batch that refer to what it created."""
+    found: list[str] = []
+    refer = store.rows_referring
+    units = set(facts.units)
+    lots = set(facts.lots)
+    boms = set(facts.boms)
+    for name, rows in (
+        (
+            "unit",
+            refer(
+                session,
+                store.UnitRow.sku,
+                facts.products,
+                (store.UnitRow.sku, store.UnitRow.serial),
+                units,
+            ),
+        ),
+        (
+            "lot",
+            refer(
+                session,
+                store.LotRow.sku,
+                facts.products,
+                (store.LotRow.sku, store.LotRow.lot_number),
+                lots,
+            ),
+        ),
+        (
+            "lot",
+            refer(
+                session,
+                store.LotRow.supplier_code,
+                facts.parties,
+                (store.LotRow.sku, store.LotRow.lot_number),
+                lots,
+            ),
+        ),
+        (
+            "BOM revision",
+            refer(
+                session,
+                store.BomRevisionRow.sku,
+                facts.products,
+                (store.BomRevisionRow.sku, store.BomRevisionRow.revision),
+                boms,
+            ),
+        ),
+        (
+            "BOM revision",
+            refer(
+                session,
+                store.BomItemRow.item_sku,
+                facts.products,
+                (store.BomItemRow.sku, store.BomItemRow.revision),
+                boms,
+            ),
+        ),
+        (
+            "location",
+            refer(
+                session,
+                store.LocationRow.parent_code,
+                facts.locations,
+                (store.LocationRow.code,),
+                set(facts.locations),
+            ),
+        ),
+    ):
+        found += [f"{name} {row} (recorded outside this batch)" for row in rows]
+    return sorted(set(found))
+
+
+def roll_back_import(
+    uow: UnitOfWork, batch_id: str, dry_run: bool
+) -> tuple[list[str], list[tuple[str, int]]]:
+    """(dependents, taken back per entity type). Nothing changes while anything depends
+    on the batch's entries; else each is taken back with its own audit entry and the
+    batch becomes ROLLED_BACK."""
+    session = uow.session
+    rows = store.import_batches(session, [batch_id])
+    if not rows:
+        raise NotFound(f"no import batch {batch_id!r}")
+    batch = rows[0]
+    if batch.state not in ROLLBACK_STATES:
+        raise FailedPrecondition(f"import batch {batch_id} is {batch.state}; nothing to roll back")
+    facts = ImportedRegistry.of(session, batch_id)
+    dependents = import_dependents(session, facts)
+    if dependents or dry_run:
+        return dependents, []
+    unit_rows = store.units_by_keys(session, facts.units)
+    unit_ids = [u.id for u in unit_rows]
+    store.delete_by_keys(session, store.UnitAliasRow, [store.UnitAliasRow.unit_id], unit_ids)
+    store.delete_by_keys(
+        session,
+        store.GlobalSerialRow,
+        [store.GlobalSerialRow.serial],
+        [u.serial for u in unit_rows if (u.sku, u.serial) in set(facts.units)],
+    )
+    store.delete_by_keys(session, store.UnitRow, [store.UnitRow.id], unit_ids)
+    store.delete_by_keys(
+        session, store.LotRow, [store.LotRow.sku, store.LotRow.lot_number], facts.lots
+    )
+    store.delete_by_keys(
+        session, store.BomItemRow, [store.BomItemRow.sku, store.BomItemRow.revision], facts.boms
+    )
+    store.delete_by_keys(
+        session,
+        store.BomRevisionRow,
+        [store.BomRevisionRow.sku, store.BomRevisionRow.revision],
+        facts.boms,
+    )
+    store.delete_by_keys(session, store.LocationRow, [store.LocationRow.code], facts.locations)
+    store.delete_by_keys(session, store.PartyRow, [store.PartyRow.code], facts.parties)
+    store.delete_by_keys(session, store.ProductRow, [store.ProductRow.sku], facts.products)
+    taken: list[tuple[str, int]] = []
+    for entity_type, ids in (
+        ("unit", [unit_entity(*k) for k in facts.units]),
+        ("lot", [lot_entity(*k) for k in facts.lots]),
+        ("bom_revision", [f"{s}@{r}" for s, r in facts.boms]),
+        ("location", facts.locations),
+        ("party", facts.parties),
+        ("product", facts.products),
+    ):
+        for entity_id in ids:
+            uow.record(
+                f"{entity_type}.import_rolled_back",
+                entity_type,
+                entity_id,
+                {"import_batch_id": batch_id},
+            )
+        if ids:
+            taken.append((entity_type, len(ids)))
+    set_import_batch_state(uow, batch_id, domain.ImportBatchState.ROLLED_BACK.value, [])
+    return [], taken

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from google.protobuf.message import Message
@@ -11,7 +12,13 @@ from sqlalchemy.orm import Session
 
 from serialtrace.common.auth import ANY_ROLE, Role, roles
 from serialtrace.common.db import Database
-from serialtrace.common.errors import InvalidArgument, NotFound, ServiceError, item_error
+from serialtrace.common.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    ServiceError,
+    item_error,
+)
 from serialtrace.common.ledger import canonical_json
 from serialtrace.common.protomap import enum_str, enum_value, present
 from serialtrace.common.server import GrpcService
@@ -19,7 +26,7 @@ from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import Mutations, UnitOfWork
 from serialtrace.common.validation import key_after, key_page_token, page_size, quote
 from serialtrace.core.v1 import core_pb2
-from serialtrace.production import store, usecases
+from serialtrace.production import imports, store, usecases
 from serialtrace.production.config import ProductionOptions
 from serialtrace.production.masterdata_client import Masterdata
 from serialtrace.production.peers import Quality, Warehouse
@@ -53,6 +60,12 @@ METHOD_ROLES: dict[str, frozenset[Role]] = {
     "GetComponentTree": ANY_ROLE,
     "BatchGetMaterialLots": ANY_ROLE,
     "WhereUsed": ANY_ROLE,
+    "ImportUnitBuilds": roles(),
+    "ImportComponentLinks": roles(),
+    "ImportOperations": roles(),
+    "CountImportedFacts": ANY_ROLE,
+    "RollBackImport": roles(),
+    "VerifyImportedGenealogy": ANY_ROLE,
 }
 
 
@@ -178,7 +191,189 @@ def link_messages(session: Session, edges: Sequence[store.EdgeRow]) -> list[pb.C
     return messages
 
 
-class ProductionServicer(pb_grpc.ProductionServiceServicer):
+def _page_after(token: str) -> int:
+    if not token:
+        return 0
+    if not token.isdigit():
+        raise InvalidArgument("page_token is not one this service handed out")
+    return int(token)
+
+
+class ImportServicer:
+    """The migration-import RPCs (admin only): each item with its own key and outcome."""
+
+    database: Database
+    masterdata: Masterdata
+    mutations: Mutations
+
+    def ImportUnitBuilds(
+        self, request: pb.ImportUnitBuildsRequest, context: Any
+    ) -> pb.ImportUnitBuildsResponse:
+        _check_items(len(request.items), imports.MAX_IMPORT_ITEMS, "imported builds")
+
+        def handle(uow: UnitOfWork, fresh: list[pb.ImportedUnitBuild]) -> list[Any]:
+            done = imports.import_builds(
+                uow,
+                [
+                    imports.ImportedBuild(
+                        i.unit.sku,
+                        i.unit.serial,
+                        enum_str(pb.BuildStatus, i.status),
+                        _time(i, "created_at"),
+                        _import_provenance(i.provenance),
+                    )
+                    for i in fresh
+                ],
+            )
+            return [d if isinstance(d, ServiceError) else build_message(d) for d in done]
+
+        outcomes = self.mutations.run_each("ImportUnitBuilds", request.items, pb.UnitBuild, handle)
+        return pb.ImportUnitBuildsResponse(
+            outcomes=[
+                pb.ImportUnitBuildOutcome(error=item_error(o))
+                if isinstance(o, ServiceError)
+                else pb.ImportUnitBuildOutcome(build=o)
+                for o in outcomes
+            ]
+        )
+
+    def ImportComponentLinks(
+        self, request: pb.ImportComponentLinksRequest, context: Any
+    ) -> pb.ImportComponentLinksResponse:
+        _check_items(len(request.items), imports.MAX_IMPORT_ITEMS, "imported links")
+        boms = imports.BomCache(self.masterdata)
+        boms.prefetch(sorted({i.parent.sku for i in request.items}))
+
+        def link(i: pb.ImportedComponentLink) -> imports.ImportedLink:
+            installed_at = _time(i, "installed_at")
+            if installed_at is None:
+                raise InvalidArgument("an imported installation needs its installed_at")
+            return imports.ImportedLink(
+                parent=(i.parent.sku, i.parent.serial),
+                component_unit=(i.component_unit.sku, i.component_unit.serial)
+                if present(i, "component_unit")
+                else None,
+                component_lot=(i.component_lot.lot.sku, i.component_lot.lot.lot_number)
+                if present(i, "component_lot")
+                else None,
+                quantity=i.component_lot.quantity,
+                installed_at=installed_at,
+                installed_by=i.installed_by[:200],
+                removed_at=_time(i, "removed_at"),
+                removal_reason=i.removal_reason,
+                provenance=_import_provenance(i.provenance),
+            )
+
+        def handle(uow: UnitOfWork, fresh: list[pb.ImportedComponentLink]) -> list[Any]:
+            done = imports.import_links(uow, boms, [link(i) for i in fresh])
+            messages = {
+                m.id: m
+                for m in link_messages(
+                    uow.session, [d for d in done if not isinstance(d, ServiceError)]
+                )
+            }
+            return [d if isinstance(d, ServiceError) else messages[d.id] for d in done]
+
+        outcomes = self.mutations.run_each(
+            "ImportComponentLinks", request.items, pb.ComponentLink, handle
+        )
+        return pb.ImportComponentLinksResponse(
+            outcomes=[
+                pb.ImportComponentLinkOutcome(error=item_error(o))
+                if isinstance(o, ServiceError)
+                else pb.ImportComponentLinkOutcome(link=o)
+                for o in outcomes
+            ]
+        )
+
+    def ImportOperations(
+        self, request: pb.ImportOperationsRequest, context: Any
+    ) -> pb.ImportOperationsResponse:
+        _check_items(len(request.items), imports.MAX_IMPORT_ITEMS, "imported operations")
+
+        def operation(i: pb.ImportedOperation) -> imports.ImportedOperation:
+            finished = _time(i, "finished_at")
+            if finished is None:
+                raise InvalidArgument("an imported operation record needs its finished_at")
+            return imports.ImportedOperation(
+                sku=i.unit.sku,
+                serial=i.unit.serial,
+                operation=i.operation,
+                station=i.station,
+                operator=i.operator,
+                started_at=_time(i, "started_at"),
+                finished_at=finished,
+                result=enum_str(core_pb2.Result, i.result),
+                measurements_json=i.measurements_json,
+                approved_by=i.approval.by,
+                approved_at=_time(i.approval, "at"),
+                approval_meaning=i.approval.meaning,
+                provenance=_import_provenance(i.provenance),
+            )
+
+        def handle(uow: UnitOfWork, fresh: list[pb.ImportedOperation]) -> list[Any]:
+            done = imports.import_operations(uow, [operation(i) for i in fresh])
+            return [d if isinstance(d, ServiceError) else operation_message(*d) for d in done]
+
+        outcomes = self.mutations.run_each(
+            "ImportOperations", request.items, pb.OperationRecord, handle
+        )
+        return pb.ImportOperationsResponse(
+            outcomes=[
+                pb.ImportOperationOutcome(error=item_error(o))
+                if isinstance(o, ServiceError)
+                else pb.ImportOperationOutcome(record=o)
+                for o in outcomes
+            ]
+        )
+
+    def CountImportedFacts(
+        self, request: pb.CountImportedFactsRequest, context: Any
+    ) -> pb.CountImportedFactsResponse:
+        with self.database.reader() as session:
+            counts = store.count_import_provenance(session, request.import_batch_id)
+            return pb.CountImportedFactsResponse(
+                counts=[pb.ImportedFactCount(file=f, entity_type=t, count=n) for f, t, n in counts]
+            )
+
+    def RollBackImport(
+        self, request: pb.RollBackImportRequest, context: Any
+    ) -> pb.RollBackImportResponse:
+        def handler(uow: UnitOfWork) -> pb.RollBackImportResponse:
+            dependents, taken = imports.roll_back_import(
+                uow, request.import_batch_id, request.dry_run
+            )
+            if dependents and not request.dry_run:
+                raise FailedPrecondition(
+                    f"{len(dependents)} fact(s) recorded since depend on import batch "
+                    f"{request.import_batch_id}: {'; '.join(dependents[:20])}"
+                )
+            return pb.RollBackImportResponse(
+                dependents=dependents,
+                taken_back=[pb.ImportedFactCount(entity_type=t, count=n) for t, n in taken],
+            )
+
+        return self.mutations.run("RollBackImport", request, pb.RollBackImportResponse, handler)
+
+    def VerifyImportedGenealogy(
+        self, request: pb.VerifyImportedGenealogyRequest, context: Any
+    ) -> pb.VerifyImportedGenealogyResponse:
+        with self.database.reader() as session:
+            links, problems = imports.verify_genealogy(session, request.import_batch_id)
+            return pb.VerifyImportedGenealogyResponse(links=links, problems=problems)
+
+
+def _time(message: Any, field: str) -> datetime | None:
+    return from_timestamp(getattr(message, field)) if message.HasField(field) else None
+
+
+def _import_provenance(message: pb.ImportProvenance) -> imports.Provenance:
+    if not message.import_batch_id or not message.file or message.row < 1:
+        raise InvalidArgument("an imported item needs its provenance: batch id, file and row")
+    return imports.Provenance(message.import_batch_id[:40], message.file[:200], message.row)
+
+
+class ProductionServicer(ImportServicer, pb_grpc.ProductionServiceServicer):
     def __init__(
         self,
         database: Database,

@@ -123,3 +123,15 @@ class Masterdata:
             self._known_lots |= existing
             known |= existing
         return known
+
+
+def bom_components(masterdata: Masterdata, skus: Sequence[str]) -> dict[str, set[str]]:
+    """Each SKU's component SKUs in any of its BOM revisions (an import checks BOM
+    membership without knowing which revision the legacy system built to)."""
+    found: dict[str, set[str]] = {sku: set() for sku in skus}
+    reply = masterdata._client.BatchGetBomRevisions(
+        md.BatchGetBomRevisionsRequest(skus=sorted(set(skus)))
+    )
+    for bom in reply.bom_revisions:
+        found.setdefault(bom.sku, set()).update(i.sku for i in bom.items)
+    return found

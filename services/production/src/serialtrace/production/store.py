@@ -531,3 +531,75 @@ def remove_edge(
     session.flush()
     unlink(session, edge.parent_id, edge.component_id)
     return edge
+
+
+class ImportProvenanceRow(Base):
+    """Where an imported fact (a build, a genealogy edge, an operation record) came
+    from: batch, file and row, and when it was recorded here."""
+
+    __tablename__ = "import_provenance"
+    entity_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    file: Mapped[str] = mapped_column(String(200))
+    row: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def count_import_provenance(session: Session, batch_id: str) -> list[tuple[str, str, int]]:
+    query = (
+        select(ImportProvenanceRow.file, ImportProvenanceRow.entity_type, func.count())
+        .where(ImportProvenanceRow.batch_id == batch_id)
+        .group_by(ImportProvenanceRow.file, ImportProvenanceRow.entity_type)
+        .order_by(ImportProvenanceRow.file, ImportProvenanceRow.entity_type)
+    )
+    return [(f, t, int(n)) for f, t, n in session.execute(query)]
+
+
+def import_provenance_ids(session: Session, batch_id: str, entity_type: str) -> list[str]:
+    return list(
+        session.scalars(
+            select(ImportProvenanceRow.entity_id)
+            .where(
+                ImportProvenanceRow.batch_id == batch_id,
+                ImportProvenanceRow.entity_type == entity_type,
+            )
+            .order_by(ImportProvenanceRow.entity_id)
+        )
+    )
+
+
+def edges_by_ids(session: Session, ids: Sequence[str]) -> list[EdgeRow]:
+    found: list[EdgeRow] = []
+    for part in chunks(sorted(set(ids))):
+        found += session.scalars(select(EdgeRow).where(EdgeRow.id.in_(part)))
+    return found
+
+
+def edges_touching(session: Session, node_ids: Sequence[int]) -> list[EdgeRow]:
+    """Every edge (current or removed) with one of these nodes as parent or component."""
+    found: dict[str, EdgeRow] = {}
+    for part in chunks(sorted(set(node_ids))):
+        for column in (EdgeRow.parent_id, EdgeRow.component_id):
+            found.update(
+                (e.id, e) for e in session.scalars(select(EdgeRow).where(column.in_(part)))
+            )
+    return list(found.values())
+
+
+def operations_by_ids(session: Session, ids: Sequence[str]) -> list[OperationRow]:
+    found: list[OperationRow] = []
+    for part in chunks(sorted(set(ids))):
+        found += session.scalars(select(OperationRow).where(OperationRow.id.in_(part)))
+    return found
+
+
+def delete_rows(session: Session, rows: Sequence[Any]) -> None:
+    for row in rows:
+        session.delete(row)
+    session.flush()
+
+
+def contains_itself(session: Session, node_id: int) -> bool:
+    """A unit in its own ancestry: a loop, which the install rules never let happen."""
+    return session.get(AncestryRow, (node_id, node_id)) is not None

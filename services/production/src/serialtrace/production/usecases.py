@@ -366,7 +366,7 @@ def install_component(
     warehouse: Warehouse,
     order: Installation,
 ) -> store.EdgeRow:
-    """One component: a kit of one (SPEC §3.3-4)."""
+    """One component: a kit of one (docs/business-rules.md, genealogy and holds)."""
     component = Component(order.component_unit, order.component_lot, order.quantity)
     kit = Kit(order.parent, [component], order.operation, order.idempotency_key)
     return install_kit(uow, masterdata, quality, warehouse, kit)[0]
@@ -380,7 +380,7 @@ def install_kit(
     kit: Kit,
 ) -> list[store.EdgeRow]:
     """Local checks first, then the owners of holds and stock (one call each for the
-    whole kit), then the edges (SPEC §3.3-4)."""
+    whole kit), then the edges (docs/business-rules.md, genealogy and holds)."""
     if not kit.components:
         raise InvalidArgument("give at least one component to install")
     if len(kit.components) > MAX_KIT:

@@ -1,6 +1,7 @@
 """The gateway's HTTP app: /graphql (GraphiQL in development, with its assets under
-/graphiql/assets), /healthz, /readyz, /metrics, /labels/... (GS1 labels, see labels.py) and
-/evidence/... (evidence package downloads, see evidence.py)."""
+/graphiql/assets), /epcis (EPCIS 2.0 REST, see epcis_http.py), /healthz, /readyz, /metrics,
+/labels/... (GS1 labels, see labels.py) and /evidence/... (evidence package downloads, see
+evidence.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from strawberry.types import ExecutionResult
 from serialtrace.gateway.backends import Backends, Calls
 from serialtrace.gateway.config import GatewaySettings
 from serialtrace.gateway.context import GatewayContext
+from serialtrace.gateway.epcis_http import epcis_routes
 from serialtrace.gateway.errors import format_error
 from serialtrace.gateway.evidence import download_endpoint as evidence_download
 from serialtrace.gateway.governance import refresh_forever as governance_refresh
@@ -122,6 +124,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
             Route("/evidence/{package_id}/{file_name}", evidence_download(settings)),
             *label_routes(settings, state),  # GET /labels/unit/... and /labels/package/...
             Mount("/metrics", make_asgi_app()),
+            Mount("/epcis", routes=epcis_routes(settings, state)),
         ],
         lifespan=lifespan,
     )

@@ -21,23 +21,29 @@ from prometheus_client import Counter
 from serialtrace.common.client import CHANNEL_OPTIONS
 from serialtrace.common.errors import ServiceError, from_rpc_error, is_verdict
 from serialtrace.core.v1 import core_pb2, core_pb2_grpc
+from serialtrace.epcis.v1 import epcis_pb2_grpc
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc
 from serialtrace.production.v1 import production_pb2_grpc
 from serialtrace.quality.v1 import quality_pb2_grpc
 from serialtrace.warehouse.v1 import warehouse_pb2_grpc
 
+# The graph's services (its audit trails and ledger checks span these) and every service
+# the gateway calls (EPCIS under /epcis too): channels, stubs and readiness.
 SERVICES = ("masterdata", "production", "warehouse", "quality")
+ALL_SERVICES = (*SERVICES, "epcis")
 _STUBS: dict[str, Any] = {
     "masterdata": masterdata_pb2_grpc.MasterdataServiceStub,
     "production": production_pb2_grpc.ProductionServiceStub,
     "warehouse": warehouse_pb2_grpc.WarehouseServiceStub,
     "quality": quality_pb2_grpc.QualityServiceStub,
+    "epcis": epcis_pb2_grpc.EpcisServiceStub,
 }
 _SERVICE_OF_STUB: dict[type, str] = {
     masterdata_pb2_grpc.MasterdataServiceStub: "serialtrace.masterdata.v1.MasterdataService",
     production_pb2_grpc.ProductionServiceStub: "serialtrace.production.v1.ProductionService",
     warehouse_pb2_grpc.WarehouseServiceStub: "serialtrace.warehouse.v1.WarehouseService",
     quality_pb2_grpc.QualityServiceStub: "serialtrace.quality.v1.QualityService",
+    epcis_pb2_grpc.EpcisServiceStub: "serialtrace.epcis.v1.EpcisService",
     core_pb2_grpc.LedgerServiceStub: "serialtrace.core.v1.LedgerService",
     core_pb2_grpc.GovernanceServiceStub: "serialtrace.core.v1.GovernanceService",
 }
@@ -55,7 +61,7 @@ GRPC_CLIENT_CALLS = Counter(
 
 
 class Backends:
-    """Channels and stubs for the four services. Create inside the running event loop."""
+    """Channels and stubs for the services. Create inside the running event loop."""
 
     def __init__(
         self, addrs: Mapping[str, str], read_deadline: float, write_deadline: float
@@ -66,16 +72,18 @@ class Backends:
                 addrs[name],
                 options=CHANNEL_OPTIONS,
             )
-            for name in SERVICES
+            for name in ALL_SERVICES
         }
-        self.stubs = {name: _STUBS[name](self.channels[name]) for name in SERVICES}
+        self.stubs = {name: _STUBS[name](self.channels[name]) for name in ALL_SERVICES}
         self.ledgers = {
-            name: core_pb2_grpc.LedgerServiceStub(self.channels[name]) for name in SERVICES
+            name: core_pb2_grpc.LedgerServiceStub(self.channels[name]) for name in ALL_SERVICES
+        }
+        self._health = {
+            name: health_pb2_grpc.HealthStub(self.channels[name]) for name in ALL_SERVICES
         }
         self.governance = {
             name: core_pb2_grpc.GovernanceServiceStub(self.channels[name]) for name in SERVICES
         }
-        self._health = {name: health_pb2_grpc.HealthStub(self.channels[name]) for name in SERVICES}
 
     async def readiness(self) -> dict[str, str]:
         """Each service's gRPC health status (or why it could not be asked)."""
@@ -87,8 +95,8 @@ class Backends:
                 return error.code().name
             return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
 
-        statuses = await asyncio.gather(*(check(name) for name in SERVICES))
-        return dict(zip(SERVICES, statuses, strict=True))
+        statuses = await asyncio.gather(*(check(name) for name in ALL_SERVICES))
+        return dict(zip(ALL_SERVICES, statuses, strict=True))
 
     async def close(self) -> None:
         await asyncio.gather(*(channel.close(grace=None) for channel in self.channels.values()))

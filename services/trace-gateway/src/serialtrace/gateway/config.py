@@ -29,6 +29,8 @@ class GatewaySettings:
     common: CommonSettings
     # Seconds between background computations of the governance gauges (0: never).
     governance_interval: float = 300.0
+    epcis_capture_limit: int = 10_000  # events in one captured document
+    epcis_capture_bytes: int = 32 * 1024 * 1024  # size of one captured document
 
     @staticmethod
     def from_env(env: Mapping[str, str] | None = None) -> GatewaySettings:
@@ -56,6 +58,8 @@ class GatewaySettings:
                 if env.get("GATEWAY_GOVERNANCE_INTERVAL_SECONDS") == "0"
                 else _number(env, "GATEWAY_GOVERNANCE_INTERVAL_SECONDS", 300.0, float)
             ),
+            epcis_capture_limit=_number(env, "GATEWAY_EPCIS_CAPTURE_LIMIT", 10_000, int),
+            epcis_capture_bytes=_number(env, "GATEWAY_EPCIS_CAPTURE_BYTES", 32 * 1024 * 1024, int),
         )
 
 

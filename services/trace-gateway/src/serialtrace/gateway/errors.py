@@ -1,4 +1,4 @@
-"""GraphQL errors as SPEC §4 names them: `extensions.code` mapped from gRPC status codes.
+"""GraphQL errors as docs/graph.md names them: `extensions.code` mapped from gRPC status codes.
 
 Resolvers raise the shared ServiceError family (or let a service's error through);
 anything else is a bug and reaches the client as INTERNAL with a trace id only.

@@ -1,4 +1,4 @@
-"""Synthetic factory generator: builds SPEC §7's "factory" dataset through the four
+"""Synthetic factory generator: builds the benchmark's "factory" dataset through the four
 services' real gRPC APIs, sized by a unit count.
 
 Every fact goes in through the door a real client would use (products, BOMs, routes,
@@ -7,7 +7,7 @@ packing, shipping, holds), so every business rule and audit entry applies
 and the data is what the services themselves would hold after a real production run.
 Nothing writes a service's tables directly.
 
-Shape of the dataset, for N finished units (SPEC §7 at N = 100,000):
+Shape of the dataset, for N finished units (the full benchmark size is N = 100,000):
   - a finished product and a subassembly, both serialized, with GS1 GTINs;
   - 13 lot-tracked materials: 8 in the finished product's BOM (beside the
     subassembly), 5 in the subassembly's; BOM revisions created and approved;
@@ -29,7 +29,7 @@ Deterministic: the same `units` and `seed` give the same lot choices, measuremen
 shipments whatever the prefix, thread scheduling or timing (and unit n gets the same
 lots in any run with the same seed and lot count). Every mutating call carries an
 idempotency key derived from the prefix, the step and the unit, so re-running a build
-that crashed replays what was done and continues (SPEC §3.9).
+that crashed replays what was done and continues (idempotency keys, docs/business-rules.md).
 
 Used by `make run` (a few hundred units as demo data) and the benchmark (1,000 or
 100,000 units on PostgreSQL). Speed is the services': units are built 25 at a time, and
@@ -79,10 +79,10 @@ __all__ = [
 SERVICES = ("masterdata", "production", "warehouse", "quality")
 
 FULL_UNITS = 100_000
-FULL_LOTS = 300  # SPEC §7: 300 material lots at 100k units
+FULL_LOTS = 300  # 300 material lots at 100k units
 MIN_LOTS_PER_SKU = 2
 ZIPF_EXPONENT = 1.0  # 23 lots a SKU at full size: the top lot reaches ~27% of the units
-COMMISSION_BATCH = 5_000  # the bulk path's sweet spot (SPEC §7: 5,000 serials ≤ 2 s)
+COMMISSION_BATCH = 5_000  # the bulk path's sweet spot (5,000 serials a call, bench/README.md)
 # Finished units built together, each step one call for all of them (InstallKits,
 # RecordOperations, CompleteUnits): 6 production calls per 25 units instead of per unit.
 UNITS_PER_CALL = 25

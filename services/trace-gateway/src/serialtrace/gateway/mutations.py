@@ -57,7 +57,7 @@ PLANNERS = roles(Role.PLANNER)
 QUALITY = roles(Role.QUALITY)
 ADMINS = roles()
 
-# Each mutation: the owning service and RPC, and who may call it (SPEC §5; the same
+# Each mutation: the owning service and RPC, and who may call it (docs/graph.md; the same
 # roles the service itself requires, which a test checks).
 MUTATIONS: dict[str, tuple[str, str, frozenset[Role]]] = {
     "createProduct": ("masterdata", "CreateProduct", ADMINS),

@@ -18,6 +18,7 @@ from serialtrace.gateway import governance as governance_indicators
 from serialtrace.gateway.backends import SERVICES
 from serialtrace.gateway.context import GatewayContext
 from serialtrace.gateway.governance import Governance
+from serialtrace.gateway.imports import ImportQueries
 from serialtrace.gateway.inputs import LotKey, UnitKey
 from serialtrace.gateway.types import (
     AUDIT_READERS,
@@ -154,7 +155,7 @@ async def _scan_alias(info: Ctx, value: str) -> ScanResult:
 
 
 @strawberry.type
-class Query:
+class Query(ImportQueries):
     @strawberry.field(description="The single serial trace across all four services.")
     async def unit(self, info: Ctx, sku: str, serial: str) -> Unit | None:
         return await _unit(info, sku, serial)

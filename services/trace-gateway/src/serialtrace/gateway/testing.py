@@ -36,6 +36,8 @@ from serialtrace.gateway.config import GatewaySettings
 from serialtrace.gateway.main import RunningGateway, start_in_thread
 
 SERVICE_NAMES = ("masterdata", "production", "warehouse", "quality")
+# Every gRPC service a suite runs: the graph's four and the EPCIS repository.
+SUITE_SERVICES = (*SERVICE_NAMES, "epcis")
 
 
 class GraphError(AssertionError):
@@ -122,8 +124,8 @@ def gateway_settings(addrs: Mapping[str, str], **env: str) -> GatewaySettings:
 
 
 def start_suite(test_databases: TestDatabases, **env: str) -> RunningSuite:
-    """The four services (each on a fresh database) and the gateway, all on free ports."""
-    services = start_services(test_databases, SERVICE_NAMES)
+    """The five services (each on a fresh database) and the gateway, all on free ports."""
+    services = start_services(test_databases, SUITE_SERVICES)
     gateway = start_in_thread(gateway_settings(services.addrs, **env))
     return RunningSuite(services, gateway)
 
@@ -387,14 +389,14 @@ class ProcessSuite:
     `data_dir`). Process output goes to <data_dir>/<name>.log.
     """
 
-    NAMES = (*SERVICE_NAMES, "gateway")
+    NAMES = (*SUITE_SERVICES, "gateway")
 
     def __init__(
         self, data_dir: Path, databases: Mapping[str, str] | None = None, **extra_env: str
     ) -> None:
         self.data_dir = data_dir
         self.databases = dict(databases or {})
-        self.addrs = {name: f"127.0.0.1:{free_port()}" for name in SERVICE_NAMES}
+        self.addrs = {name: f"127.0.0.1:{free_port()}" for name in SUITE_SERVICES}
         self.gateway_port = free_port()
         env = {
             **os.environ,
@@ -404,7 +406,7 @@ class ProcessSuite:
             "GATEWAY_PORT": str(self.gateway_port),
             "OTEL_BSP_SCHEDULE_DELAY": "100",  # export spans promptly when OTLP is on
             **{f"{n.upper()}_ADDR": a for n, a in self.addrs.items()},
-            **{f"{n.upper()}_METRICS_PORT": "0" for n in SERVICE_NAMES},
+            **{f"{n.upper()}_METRICS_PORT": "0" for n in SUITE_SERVICES},
             **{f"{n.upper()}_DATABASE_URL": url for n, url in (databases or {}).items()},
             **extra_env,
         }

@@ -77,6 +77,23 @@ class LocationKind(enum.Enum):
     LINE = "LINE"
 
 
+@strawberry.type(description="Where an imported fact came from; null for facts recorded live.")
+class Provenance:
+    import_batch_id: strawberry.ID
+    file: str
+    row: int
+
+    @staticmethod
+    def of(message: md.Provenance) -> Provenance | None:
+        if not message.import_batch_id:
+            return None
+        return Provenance(
+            import_batch_id=strawberry.ID(message.import_batch_id),
+            file=message.file,
+            row=message.row,
+        )
+
+
 @strawberry.enum
 class BuildStatus(enum.Enum):
     PURCHASED = "PURCHASED"
@@ -694,6 +711,10 @@ class Unit:
     @strawberry.field
     async def created_at(self, info: Ctx) -> datetime:
         return _at((await self._registry(info)).created_at)
+
+    @strawberry.field(description="Where the unit came from if an import created it.")
+    async def provenance(self, info: Ctx) -> Provenance | None:
+        return Provenance.of((await self._registry(info)).provenance)
 
     # --- production
     @strawberry.field

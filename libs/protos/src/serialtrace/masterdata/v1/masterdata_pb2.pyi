@@ -51,6 +51,15 @@ class UnitSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     UNIT_SOURCE_UNSPECIFIED: _ClassVar[UnitSource]
     UNIT_SOURCE_COMMISSIONED: _ClassVar[UnitSource]
     UNIT_SOURCE_PURCHASED: _ClassVar[UnitSource]
+
+class ImportBatchState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    IMPORT_BATCH_STATE_UNSPECIFIED: _ClassVar[ImportBatchState]
+    IMPORT_BATCH_STATE_CHECKED: _ClassVar[ImportBatchState]
+    IMPORT_BATCH_STATE_APPLYING: _ClassVar[ImportBatchState]
+    IMPORT_BATCH_STATE_APPLIED: _ClassVar[ImportBatchState]
+    IMPORT_BATCH_STATE_VERIFIED: _ClassVar[ImportBatchState]
+    IMPORT_BATCH_STATE_ROLLED_BACK: _ClassVar[ImportBatchState]
 PRODUCT_KIND_UNSPECIFIED: ProductKind
 PRODUCT_KIND_FINISHED: ProductKind
 PRODUCT_KIND_SUBASSEMBLY: ProductKind
@@ -74,6 +83,12 @@ LOCATION_KIND_LINE: LocationKind
 UNIT_SOURCE_UNSPECIFIED: UnitSource
 UNIT_SOURCE_COMMISSIONED: UnitSource
 UNIT_SOURCE_PURCHASED: UnitSource
+IMPORT_BATCH_STATE_UNSPECIFIED: ImportBatchState
+IMPORT_BATCH_STATE_CHECKED: ImportBatchState
+IMPORT_BATCH_STATE_APPLYING: ImportBatchState
+IMPORT_BATCH_STATE_APPLIED: ImportBatchState
+IMPORT_BATCH_STATE_VERIFIED: ImportBatchState
+IMPORT_BATCH_STATE_ROLLED_BACK: ImportBatchState
 
 class Product(_message.Message):
     __slots__ = ("sku", "name", "kind", "tracking", "gtin", "serial_pattern", "serial_template", "uniqueness", "required_attributes", "created_at")
@@ -158,7 +173,7 @@ class UnitAlias(_message.Message):
     def __init__(self, kind: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
 
 class Unit(_message.Message):
-    __slots__ = ("sku", "serial", "attributes_json", "aliases", "source", "created_at", "created_by")
+    __slots__ = ("sku", "serial", "attributes_json", "aliases", "source", "created_at", "created_by", "provenance")
     SKU_FIELD_NUMBER: _ClassVar[int]
     SERIAL_FIELD_NUMBER: _ClassVar[int]
     ATTRIBUTES_JSON_FIELD_NUMBER: _ClassVar[int]
@@ -166,6 +181,7 @@ class Unit(_message.Message):
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    PROVENANCE_FIELD_NUMBER: _ClassVar[int]
     sku: str
     serial: str
     attributes_json: str
@@ -173,10 +189,11 @@ class Unit(_message.Message):
     source: UnitSource
     created_at: _timestamp_pb2.Timestamp
     created_by: str
-    def __init__(self, sku: _Optional[str] = ..., serial: _Optional[str] = ..., attributes_json: _Optional[str] = ..., aliases: _Optional[_Iterable[_Union[UnitAlias, _Mapping]]] = ..., source: _Optional[_Union[UnitSource, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ...) -> None: ...
+    provenance: Provenance
+    def __init__(self, sku: _Optional[str] = ..., serial: _Optional[str] = ..., attributes_json: _Optional[str] = ..., aliases: _Optional[_Iterable[_Union[UnitAlias, _Mapping]]] = ..., source: _Optional[_Union[UnitSource, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ..., provenance: _Optional[_Union[Provenance, _Mapping]] = ...) -> None: ...
 
 class Lot(_message.Message):
-    __slots__ = ("sku", "lot_number", "supplier_code", "supplier_lot_number", "produced_at", "expires_at", "created_at")
+    __slots__ = ("sku", "lot_number", "supplier_code", "supplier_lot_number", "produced_at", "expires_at", "created_at", "provenance")
     SKU_FIELD_NUMBER: _ClassVar[int]
     LOT_NUMBER_FIELD_NUMBER: _ClassVar[int]
     SUPPLIER_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -184,6 +201,7 @@ class Lot(_message.Message):
     PRODUCED_AT_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    PROVENANCE_FIELD_NUMBER: _ClassVar[int]
     sku: str
     lot_number: str
     supplier_code: str
@@ -191,7 +209,8 @@ class Lot(_message.Message):
     produced_at: _timestamp_pb2.Timestamp
     expires_at: _timestamp_pb2.Timestamp
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, sku: _Optional[str] = ..., lot_number: _Optional[str] = ..., supplier_code: _Optional[str] = ..., supplier_lot_number: _Optional[str] = ..., produced_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    provenance: Provenance
+    def __init__(self, sku: _Optional[str] = ..., lot_number: _Optional[str] = ..., supplier_code: _Optional[str] = ..., supplier_lot_number: _Optional[str] = ..., produced_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., provenance: _Optional[_Union[Provenance, _Mapping]] = ...) -> None: ...
 
 class BomRevisionKey(_message.Message):
     __slots__ = ("sku", "revision")
@@ -202,12 +221,14 @@ class BomRevisionKey(_message.Message):
     def __init__(self, sku: _Optional[str] = ..., revision: _Optional[str] = ...) -> None: ...
 
 class CreateProductRequest(_message.Message):
-    __slots__ = ("product", "idempotency_key")
+    __slots__ = ("product", "idempotency_key", "provenance")
     PRODUCT_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    PROVENANCE_FIELD_NUMBER: _ClassVar[int]
     product: Product
     idempotency_key: str
-    def __init__(self, product: _Optional[_Union[Product, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    provenance: Provenance
+    def __init__(self, product: _Optional[_Union[Product, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., provenance: _Optional[_Union[Provenance, _Mapping]] = ...) -> None: ...
 
 class CreateProductResponse(_message.Message):
     __slots__ = ("product",)
@@ -230,18 +251,20 @@ class BatchGetProductsResponse(_message.Message):
     def __init__(self, products: _Optional[_Iterable[_Union[Product, _Mapping]]] = ...) -> None: ...
 
 class CreateBomRevisionRequest(_message.Message):
-    __slots__ = ("sku", "revision", "effective_from", "items", "idempotency_key")
+    __slots__ = ("sku", "revision", "effective_from", "items", "idempotency_key", "provenance")
     SKU_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
     EFFECTIVE_FROM_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    PROVENANCE_FIELD_NUMBER: _ClassVar[int]
     sku: str
     revision: str
     effective_from: _timestamp_pb2.Timestamp
     items: _containers.RepeatedCompositeFieldContainer[BomItem]
     idempotency_key: str
-    def __init__(self, sku: _Optional[str] = ..., revision: _Optional[str] = ..., effective_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., items: _Optional[_Iterable[_Union[BomItem, _Mapping]]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    provenance: Provenance
+    def __init__(self, sku: _Optional[str] = ..., revision: _Optional[str] = ..., effective_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., items: _Optional[_Iterable[_Union[BomItem, _Mapping]]] = ..., idempotency_key: _Optional[str] = ..., provenance: _Optional[_Union[Provenance, _Mapping]] = ...) -> None: ...
 
 class CreateBomRevisionResponse(_message.Message):
     __slots__ = ("bom_revision",)
@@ -282,12 +305,14 @@ class BatchGetBomRevisionsResponse(_message.Message):
     def __init__(self, bom_revisions: _Optional[_Iterable[_Union[BomRevision, _Mapping]]] = ...) -> None: ...
 
 class CreatePartyRequest(_message.Message):
-    __slots__ = ("party", "idempotency_key")
+    __slots__ = ("party", "idempotency_key", "provenance")
     PARTY_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    PROVENANCE_FIELD_NUMBER: _ClassVar[int]
     party: Party
     idempotency_key: str
-    def __init__(self, party: _Optional[_Union[Party, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    provenance: Provenance
+    def __init__(self, party: _Optional[_Union[Party, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., provenance: _Optional[_Union[Provenance, _Mapping]] = ...) -> None: ...
 
 class CreatePartyResponse(_message.Message):
     __slots__ = ("party",)
@@ -308,12 +333,14 @@ class BatchGetPartiesResponse(_message.Message):
     def __init__(self, parties: _Optional[_Iterable[_Union[Party, _Mapping]]] = ...) -> None: ...
 
 class CreateLocationRequest(_message.Message):
-    __slots__ = ("location", "idempotency_key")
+    __slots__ = ("location", "idempotency_key", "provenance")
     LOCATION_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    PROVENANCE_FIELD_NUMBER: _ClassVar[int]
     location: Location
     idempotency_key: str
-    def __init__(self, location: _Optional[_Union[Location, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    provenance: Provenance
+    def __init__(self, location: _Optional[_Union[Location, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., provenance: _Optional[_Union[Provenance, _Mapping]] = ...) -> None: ...
 
 class CreateLocationResponse(_message.Message):
     __slots__ = ("location",)
@@ -456,3 +483,231 @@ class BatchGetLotsResponse(_message.Message):
     LOTS_FIELD_NUMBER: _ClassVar[int]
     lots: _containers.RepeatedCompositeFieldContainer[Lot]
     def __init__(self, lots: _Optional[_Iterable[_Union[Lot, _Mapping]]] = ...) -> None: ...
+
+class Provenance(_message.Message):
+    __slots__ = ("import_batch_id", "file", "row")
+    IMPORT_BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    ROW_FIELD_NUMBER: _ClassVar[int]
+    import_batch_id: str
+    file: str
+    row: int
+    def __init__(self, import_batch_id: _Optional[str] = ..., file: _Optional[str] = ..., row: _Optional[int] = ...) -> None: ...
+
+class ImportFileCount(_message.Message):
+    __slots__ = ("file", "rows", "applied")
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_FIELD_NUMBER: _ClassVar[int]
+    file: str
+    rows: int
+    applied: int
+    def __init__(self, file: _Optional[str] = ..., rows: _Optional[int] = ..., applied: _Optional[int] = ...) -> None: ...
+
+class ImportBatch(_message.Message):
+    __slots__ = ("id", "name", "state", "files", "created_at", "created_by", "updated_at", "content_sha256")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_SHA256_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    state: ImportBatchState
+    files: _containers.RepeatedCompositeFieldContainer[ImportFileCount]
+    created_at: _timestamp_pb2.Timestamp
+    created_by: str
+    updated_at: _timestamp_pb2.Timestamp
+    content_sha256: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., state: _Optional[_Union[ImportBatchState, str]] = ..., files: _Optional[_Iterable[_Union[ImportFileCount, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., content_sha256: _Optional[str] = ...) -> None: ...
+
+class CreateImportBatchRequest(_message.Message):
+    __slots__ = ("name", "content_sha256", "files", "idempotency_key")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_SHA256_FIELD_NUMBER: _ClassVar[int]
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    content_sha256: str
+    files: _containers.RepeatedCompositeFieldContainer[ImportFileCount]
+    idempotency_key: str
+    def __init__(self, name: _Optional[str] = ..., content_sha256: _Optional[str] = ..., files: _Optional[_Iterable[_Union[ImportFileCount, _Mapping]]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class CreateImportBatchResponse(_message.Message):
+    __slots__ = ("batch",)
+    BATCH_FIELD_NUMBER: _ClassVar[int]
+    batch: ImportBatch
+    def __init__(self, batch: _Optional[_Union[ImportBatch, _Mapping]] = ...) -> None: ...
+
+class SetImportBatchStateRequest(_message.Message):
+    __slots__ = ("id", "state", "files", "idempotency_key")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    state: ImportBatchState
+    files: _containers.RepeatedCompositeFieldContainer[ImportFileCount]
+    idempotency_key: str
+    def __init__(self, id: _Optional[str] = ..., state: _Optional[_Union[ImportBatchState, str]] = ..., files: _Optional[_Iterable[_Union[ImportFileCount, _Mapping]]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class SetImportBatchStateResponse(_message.Message):
+    __slots__ = ("batch",)
+    BATCH_FIELD_NUMBER: _ClassVar[int]
+    batch: ImportBatch
+    def __init__(self, batch: _Optional[_Union[ImportBatch, _Mapping]] = ...) -> None: ...
+
+class ListImportBatchesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListImportBatchesResponse(_message.Message):
+    __slots__ = ("batches",)
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
+    batches: _containers.RepeatedCompositeFieldContainer[ImportBatch]
+    def __init__(self, batches: _Optional[_Iterable[_Union[ImportBatch, _Mapping]]] = ...) -> None: ...
+
+class BatchGetImportBatchesRequest(_message.Message):
+    __slots__ = ("ids",)
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class BatchGetImportBatchesResponse(_message.Message):
+    __slots__ = ("batches",)
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
+    batches: _containers.RepeatedCompositeFieldContainer[ImportBatch]
+    def __init__(self, batches: _Optional[_Iterable[_Union[ImportBatch, _Mapping]]] = ...) -> None: ...
+
+class ImportedUnit(_message.Message):
+    __slots__ = ("sku", "serial", "attributes_json", "aliases", "source", "created_at", "provenance", "idempotency_key")
+    SKU_FIELD_NUMBER: _ClassVar[int]
+    SERIAL_FIELD_NUMBER: _ClassVar[int]
+    ATTRIBUTES_JSON_FIELD_NUMBER: _ClassVar[int]
+    ALIASES_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    PROVENANCE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    sku: str
+    serial: str
+    attributes_json: str
+    aliases: _containers.RepeatedCompositeFieldContainer[UnitAlias]
+    source: UnitSource
+    created_at: _timestamp_pb2.Timestamp
+    provenance: Provenance
+    idempotency_key: str
+    def __init__(self, sku: _Optional[str] = ..., serial: _Optional[str] = ..., attributes_json: _Optional[str] = ..., aliases: _Optional[_Iterable[_Union[UnitAlias, _Mapping]]] = ..., source: _Optional[_Union[UnitSource, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., provenance: _Optional[_Union[Provenance, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class ImportUnitsRequest(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[ImportedUnit]
+    def __init__(self, items: _Optional[_Iterable[_Union[ImportedUnit, _Mapping]]] = ...) -> None: ...
+
+class ImportUnitOutcome(_message.Message):
+    __slots__ = ("unit", "error")
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    unit: Unit
+    error: _core_pb2.ItemError
+    def __init__(self, unit: _Optional[_Union[Unit, _Mapping]] = ..., error: _Optional[_Union[_core_pb2.ItemError, _Mapping]] = ...) -> None: ...
+
+class ImportUnitsResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[ImportUnitOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[ImportUnitOutcome, _Mapping]]] = ...) -> None: ...
+
+class ImportedLot(_message.Message):
+    __slots__ = ("lot", "provenance", "idempotency_key")
+    LOT_FIELD_NUMBER: _ClassVar[int]
+    PROVENANCE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    lot: Lot
+    provenance: Provenance
+    idempotency_key: str
+    def __init__(self, lot: _Optional[_Union[Lot, _Mapping]] = ..., provenance: _Optional[_Union[Provenance, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class ImportLotsRequest(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[ImportedLot]
+    def __init__(self, items: _Optional[_Iterable[_Union[ImportedLot, _Mapping]]] = ...) -> None: ...
+
+class ImportLotOutcome(_message.Message):
+    __slots__ = ("lot", "error")
+    LOT_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    lot: Lot
+    error: _core_pb2.ItemError
+    def __init__(self, lot: _Optional[_Union[Lot, _Mapping]] = ..., error: _Optional[_Union[_core_pb2.ItemError, _Mapping]] = ...) -> None: ...
+
+class ImportLotsResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[ImportLotOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[ImportLotOutcome, _Mapping]]] = ...) -> None: ...
+
+class CountImportedFactsRequest(_message.Message):
+    __slots__ = ("import_batch_id",)
+    IMPORT_BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    import_batch_id: str
+    def __init__(self, import_batch_id: _Optional[str] = ...) -> None: ...
+
+class ImportedFactCount(_message.Message):
+    __slots__ = ("file", "entity_type", "count")
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    ENTITY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    file: str
+    entity_type: str
+    count: int
+    def __init__(self, file: _Optional[str] = ..., entity_type: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
+
+class CountImportedFactsResponse(_message.Message):
+    __slots__ = ("counts",)
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    counts: _containers.RepeatedCompositeFieldContainer[ImportedFactCount]
+    def __init__(self, counts: _Optional[_Iterable[_Union[ImportedFactCount, _Mapping]]] = ...) -> None: ...
+
+class RollBackImportRequest(_message.Message):
+    __slots__ = ("import_batch_id", "dry_run", "idempotency_key")
+    IMPORT_BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    import_batch_id: str
+    dry_run: bool
+    idempotency_key: str
+    def __init__(self, import_batch_id: _Optional[str] = ..., dry_run: _Optional[bool] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class RollBackImportResponse(_message.Message):
+    __slots__ = ("dependents", "taken_back")
+    DEPENDENTS_FIELD_NUMBER: _ClassVar[int]
+    TAKEN_BACK_FIELD_NUMBER: _ClassVar[int]
+    dependents: _containers.RepeatedScalarFieldContainer[str]
+    taken_back: _containers.RepeatedCompositeFieldContainer[ImportedFactCount]
+    def __init__(self, dependents: _Optional[_Iterable[str]] = ..., taken_back: _Optional[_Iterable[_Union[ImportedFactCount, _Mapping]]] = ...) -> None: ...
+
+class ListImportedFactsRequest(_message.Message):
+    __slots__ = ("import_batch_id", "entity_type", "page_size", "page_token")
+    IMPORT_BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    ENTITY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    import_batch_id: str
+    entity_type: str
+    page_size: int
+    page_token: str
+    def __init__(self, import_batch_id: _Optional[str] = ..., entity_type: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListImportedFactsResponse(_message.Message):
+    __slots__ = ("entity_ids", "next_page_token")
+    ENTITY_IDS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    entity_ids: _containers.RepeatedScalarFieldContainer[str]
+    next_page_token: str
+    def __init__(self, entity_ids: _Optional[_Iterable[str]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

@@ -119,6 +119,51 @@ class MasterdataServiceStub:
                 request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetLotsRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetLotsResponse.FromString,
                 _registered_method=True)
+        self.CreateImportBatch = channel.unary_unary(
+                '/serialtrace.masterdata.v1.MasterdataService/CreateImportBatch',
+                request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CreateImportBatchRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CreateImportBatchResponse.FromString,
+                _registered_method=True)
+        self.SetImportBatchState = channel.unary_unary(
+                '/serialtrace.masterdata.v1.MasterdataService/SetImportBatchState',
+                request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.SetImportBatchStateRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.SetImportBatchStateResponse.FromString,
+                _registered_method=True)
+        self.ListImportBatches = channel.unary_unary(
+                '/serialtrace.masterdata.v1.MasterdataService/ListImportBatches',
+                request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportBatchesRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportBatchesResponse.FromString,
+                _registered_method=True)
+        self.BatchGetImportBatches = channel.unary_unary(
+                '/serialtrace.masterdata.v1.MasterdataService/BatchGetImportBatches',
+                request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetImportBatchesRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetImportBatchesResponse.FromString,
+                _registered_method=True)
+        self.ImportUnits = channel.unary_unary(
+                '/serialtrace.masterdata.v1.MasterdataService/ImportUnits',
+                request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ImportUnitsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ImportUnitsResponse.FromString,
+                _registered_method=True)
+        self.ImportLots = channel.unary_unary(
+                '/serialtrace.masterdata.v1.MasterdataService/ImportLots',
+                request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ImportLotsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ImportLotsResponse.FromString,
+                _registered_method=True)
+        self.CountImportedFacts = channel.unary_unary(
+                '/serialtrace.masterdata.v1.MasterdataService/CountImportedFacts',
+                request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CountImportedFactsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CountImportedFactsResponse.FromString,
+                _registered_method=True)
+        self.RollBackImport = channel.unary_unary(
+                '/serialtrace.masterdata.v1.MasterdataService/RollBackImport',
+                request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.RollBackImportRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.RollBackImportResponse.FromString,
+                _registered_method=True)
+        self.ListImportedFacts = channel.unary_unary(
+                '/serialtrace.masterdata.v1.MasterdataService/ListImportedFacts',
+                request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportedFactsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportedFactsResponse.FromString,
+                _registered_method=True)
 
 
 class MasterdataServiceServicer:
@@ -231,6 +276,70 @@ class MasterdataServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateImportBatch(self, request, context):
+        """Migration imports ("waves" from a legacy system): the batches and their states,
+        and the registry's bulk import paths, each item with its provenance and source time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetImportBatchState(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListImportBatches(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchGetImportBatches(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportUnits(self, request, context):
+        """Units with their own attributes, aliases and creation time; each item stands alone
+        (its own idempotency key and outcome), like RegisterUnits' rules for each.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportLots(self, request, context):
+        """Lots with their provenance; each item stands alone, under RegisterLot's rules.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CountImportedFacts(self, request, context):
+        """How many facts of an import batch masterdata holds, per file.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RollBackImport(self, request, context):
+        """Takes back the registry entries (units, lots, BOM revisions, locations, parties, products) an import batch created, each as a new
+        audit entry; refused (FAILED_PRECONDITION, naming them) while facts recorded since
+        depend on them. With dry_run, only the facts in the way are answered.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListImportedFacts(self, request, context):
+        """The entity ids of one type an import batch created, in pages.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MasterdataServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -318,6 +427,51 @@ def add_MasterdataServiceServicer_to_server(servicer, server):
                     servicer.BatchGetLots,
                     request_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetLotsRequest.FromString,
                     response_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetLotsResponse.SerializeToString,
+            ),
+            'CreateImportBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateImportBatch,
+                    request_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CreateImportBatchRequest.FromString,
+                    response_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CreateImportBatchResponse.SerializeToString,
+            ),
+            'SetImportBatchState': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetImportBatchState,
+                    request_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.SetImportBatchStateRequest.FromString,
+                    response_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.SetImportBatchStateResponse.SerializeToString,
+            ),
+            'ListImportBatches': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListImportBatches,
+                    request_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportBatchesRequest.FromString,
+                    response_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportBatchesResponse.SerializeToString,
+            ),
+            'BatchGetImportBatches': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchGetImportBatches,
+                    request_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetImportBatchesRequest.FromString,
+                    response_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetImportBatchesResponse.SerializeToString,
+            ),
+            'ImportUnits': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportUnits,
+                    request_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ImportUnitsRequest.FromString,
+                    response_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ImportUnitsResponse.SerializeToString,
+            ),
+            'ImportLots': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportLots,
+                    request_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ImportLotsRequest.FromString,
+                    response_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ImportLotsResponse.SerializeToString,
+            ),
+            'CountImportedFacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountImportedFacts,
+                    request_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CountImportedFactsRequest.FromString,
+                    response_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CountImportedFactsResponse.SerializeToString,
+            ),
+            'RollBackImport': grpc.unary_unary_rpc_method_handler(
+                    servicer.RollBackImport,
+                    request_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.RollBackImportRequest.FromString,
+                    response_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.RollBackImportResponse.SerializeToString,
+            ),
+            'ListImportedFacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListImportedFacts,
+                    request_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportedFactsRequest.FromString,
+                    response_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportedFactsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -779,6 +933,249 @@ class MasterdataService:
             '/serialtrace.masterdata.v1.MasterdataService/BatchGetLots',
             serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetLotsRequest.SerializeToString,
             serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetLotsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateImportBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.masterdata.v1.MasterdataService/CreateImportBatch',
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CreateImportBatchRequest.SerializeToString,
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CreateImportBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetImportBatchState(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.masterdata.v1.MasterdataService/SetImportBatchState',
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.SetImportBatchStateRequest.SerializeToString,
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.SetImportBatchStateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListImportBatches(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.masterdata.v1.MasterdataService/ListImportBatches',
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportBatchesRequest.SerializeToString,
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportBatchesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchGetImportBatches(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.masterdata.v1.MasterdataService/BatchGetImportBatches',
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetImportBatchesRequest.SerializeToString,
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetImportBatchesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportUnits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.masterdata.v1.MasterdataService/ImportUnits',
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ImportUnitsRequest.SerializeToString,
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ImportUnitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportLots(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.masterdata.v1.MasterdataService/ImportLots',
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ImportLotsRequest.SerializeToString,
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ImportLotsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountImportedFacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.masterdata.v1.MasterdataService/CountImportedFacts',
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CountImportedFactsRequest.SerializeToString,
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CountImportedFactsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RollBackImport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.masterdata.v1.MasterdataService/RollBackImport',
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.RollBackImportRequest.SerializeToString,
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.RollBackImportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListImportedFacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.masterdata.v1.MasterdataService/ListImportedFacts',
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportedFactsRequest.SerializeToString,
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportedFactsResponse.FromString,
             options,
             channel_credentials,
             insecure,

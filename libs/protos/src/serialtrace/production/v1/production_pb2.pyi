@@ -488,3 +488,189 @@ class WhereUsedResponse(_message.Message):
     total_count: int
     next_page_token: str
     def __init__(self, units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ..., total_count: _Optional[int] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ImportProvenance(_message.Message):
+    __slots__ = ("import_batch_id", "file", "row")
+    IMPORT_BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    ROW_FIELD_NUMBER: _ClassVar[int]
+    import_batch_id: str
+    file: str
+    row: int
+    def __init__(self, import_batch_id: _Optional[str] = ..., file: _Optional[str] = ..., row: _Optional[int] = ...) -> None: ...
+
+class ImportedUnitBuild(_message.Message):
+    __slots__ = ("unit", "status", "created_at", "provenance", "idempotency_key")
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    PROVENANCE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    unit: _core_pb2.UnitKey
+    status: BuildStatus
+    created_at: _timestamp_pb2.Timestamp
+    provenance: ImportProvenance
+    idempotency_key: str
+    def __init__(self, unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., status: _Optional[_Union[BuildStatus, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., provenance: _Optional[_Union[ImportProvenance, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class ImportUnitBuildsRequest(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[ImportedUnitBuild]
+    def __init__(self, items: _Optional[_Iterable[_Union[ImportedUnitBuild, _Mapping]]] = ...) -> None: ...
+
+class ImportUnitBuildOutcome(_message.Message):
+    __slots__ = ("build", "error")
+    BUILD_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    build: UnitBuild
+    error: _core_pb2.ItemError
+    def __init__(self, build: _Optional[_Union[UnitBuild, _Mapping]] = ..., error: _Optional[_Union[_core_pb2.ItemError, _Mapping]] = ...) -> None: ...
+
+class ImportUnitBuildsResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[ImportUnitBuildOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[ImportUnitBuildOutcome, _Mapping]]] = ...) -> None: ...
+
+class ImportedComponentLink(_message.Message):
+    __slots__ = ("parent", "component_unit", "component_lot", "installed_at", "installed_by", "removed_at", "removal_reason", "provenance", "idempotency_key")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    COMPONENT_UNIT_FIELD_NUMBER: _ClassVar[int]
+    COMPONENT_LOT_FIELD_NUMBER: _ClassVar[int]
+    INSTALLED_AT_FIELD_NUMBER: _ClassVar[int]
+    INSTALLED_BY_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_AT_FIELD_NUMBER: _ClassVar[int]
+    REMOVAL_REASON_FIELD_NUMBER: _ClassVar[int]
+    PROVENANCE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    parent: _core_pb2.UnitKey
+    component_unit: _core_pb2.UnitKey
+    component_lot: _core_pb2.LotQuantity
+    installed_at: _timestamp_pb2.Timestamp
+    installed_by: str
+    removed_at: _timestamp_pb2.Timestamp
+    removal_reason: str
+    provenance: ImportProvenance
+    idempotency_key: str
+    def __init__(self, parent: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., component_unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., component_lot: _Optional[_Union[_core_pb2.LotQuantity, _Mapping]] = ..., installed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., installed_by: _Optional[str] = ..., removed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., removal_reason: _Optional[str] = ..., provenance: _Optional[_Union[ImportProvenance, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class ImportComponentLinksRequest(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[ImportedComponentLink]
+    def __init__(self, items: _Optional[_Iterable[_Union[ImportedComponentLink, _Mapping]]] = ...) -> None: ...
+
+class ImportComponentLinkOutcome(_message.Message):
+    __slots__ = ("link", "error")
+    LINK_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    link: ComponentLink
+    error: _core_pb2.ItemError
+    def __init__(self, link: _Optional[_Union[ComponentLink, _Mapping]] = ..., error: _Optional[_Union[_core_pb2.ItemError, _Mapping]] = ...) -> None: ...
+
+class ImportComponentLinksResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[ImportComponentLinkOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[ImportComponentLinkOutcome, _Mapping]]] = ...) -> None: ...
+
+class ImportedOperation(_message.Message):
+    __slots__ = ("unit", "operation", "station", "operator", "started_at", "finished_at", "result", "measurements_json", "approval", "provenance", "idempotency_key")
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_FIELD_NUMBER: _ClassVar[int]
+    STATION_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    MEASUREMENTS_JSON_FIELD_NUMBER: _ClassVar[int]
+    APPROVAL_FIELD_NUMBER: _ClassVar[int]
+    PROVENANCE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    unit: _core_pb2.UnitKey
+    operation: str
+    station: str
+    operator: str
+    started_at: _timestamp_pb2.Timestamp
+    finished_at: _timestamp_pb2.Timestamp
+    result: _core_pb2.Result
+    measurements_json: str
+    approval: _core_pb2.Signature
+    provenance: ImportProvenance
+    idempotency_key: str
+    def __init__(self, unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., operation: _Optional[str] = ..., station: _Optional[str] = ..., operator: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result: _Optional[_Union[_core_pb2.Result, str]] = ..., measurements_json: _Optional[str] = ..., approval: _Optional[_Union[_core_pb2.Signature, _Mapping]] = ..., provenance: _Optional[_Union[ImportProvenance, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class ImportOperationsRequest(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[ImportedOperation]
+    def __init__(self, items: _Optional[_Iterable[_Union[ImportedOperation, _Mapping]]] = ...) -> None: ...
+
+class ImportOperationOutcome(_message.Message):
+    __slots__ = ("record", "error")
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    record: OperationRecord
+    error: _core_pb2.ItemError
+    def __init__(self, record: _Optional[_Union[OperationRecord, _Mapping]] = ..., error: _Optional[_Union[_core_pb2.ItemError, _Mapping]] = ...) -> None: ...
+
+class ImportOperationsResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[ImportOperationOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[ImportOperationOutcome, _Mapping]]] = ...) -> None: ...
+
+class CountImportedFactsRequest(_message.Message):
+    __slots__ = ("import_batch_id",)
+    IMPORT_BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    import_batch_id: str
+    def __init__(self, import_batch_id: _Optional[str] = ...) -> None: ...
+
+class ImportedFactCount(_message.Message):
+    __slots__ = ("file", "entity_type", "count")
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    ENTITY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    file: str
+    entity_type: str
+    count: int
+    def __init__(self, file: _Optional[str] = ..., entity_type: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
+
+class CountImportedFactsResponse(_message.Message):
+    __slots__ = ("counts",)
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    counts: _containers.RepeatedCompositeFieldContainer[ImportedFactCount]
+    def __init__(self, counts: _Optional[_Iterable[_Union[ImportedFactCount, _Mapping]]] = ...) -> None: ...
+
+class RollBackImportRequest(_message.Message):
+    __slots__ = ("import_batch_id", "dry_run", "idempotency_key")
+    IMPORT_BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    import_batch_id: str
+    dry_run: bool
+    idempotency_key: str
+    def __init__(self, import_batch_id: _Optional[str] = ..., dry_run: _Optional[bool] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class RollBackImportResponse(_message.Message):
+    __slots__ = ("dependents", "taken_back")
+    DEPENDENTS_FIELD_NUMBER: _ClassVar[int]
+    TAKEN_BACK_FIELD_NUMBER: _ClassVar[int]
+    dependents: _containers.RepeatedScalarFieldContainer[str]
+    taken_back: _containers.RepeatedCompositeFieldContainer[ImportedFactCount]
+    def __init__(self, dependents: _Optional[_Iterable[str]] = ..., taken_back: _Optional[_Iterable[_Union[ImportedFactCount, _Mapping]]] = ...) -> None: ...
+
+class VerifyImportedGenealogyRequest(_message.Message):
+    __slots__ = ("import_batch_id",)
+    IMPORT_BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    import_batch_id: str
+    def __init__(self, import_batch_id: _Optional[str] = ...) -> None: ...
+
+class VerifyImportedGenealogyResponse(_message.Message):
+    __slots__ = ("links", "problems")
+    LINKS_FIELD_NUMBER: _ClassVar[int]
+    PROBLEMS_FIELD_NUMBER: _ClassVar[int]
+    links: int
+    problems: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, links: _Optional[int] = ..., problems: _Optional[_Iterable[str]] = ...) -> None: ...

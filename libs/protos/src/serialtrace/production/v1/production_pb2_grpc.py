@@ -134,6 +134,36 @@ class ProductionServiceStub:
                 request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.WhereUsedRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.WhereUsedResponse.FromString,
                 _registered_method=True)
+        self.ImportUnitBuilds = channel.unary_unary(
+                '/serialtrace.production.v1.ProductionService/ImportUnitBuilds',
+                request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.ImportUnitBuildsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.ImportUnitBuildsResponse.FromString,
+                _registered_method=True)
+        self.ImportComponentLinks = channel.unary_unary(
+                '/serialtrace.production.v1.ProductionService/ImportComponentLinks',
+                request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.ImportComponentLinksRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.ImportComponentLinksResponse.FromString,
+                _registered_method=True)
+        self.ImportOperations = channel.unary_unary(
+                '/serialtrace.production.v1.ProductionService/ImportOperations',
+                request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.ImportOperationsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.ImportOperationsResponse.FromString,
+                _registered_method=True)
+        self.CountImportedFacts = channel.unary_unary(
+                '/serialtrace.production.v1.ProductionService/CountImportedFacts',
+                request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.CountImportedFactsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.CountImportedFactsResponse.FromString,
+                _registered_method=True)
+        self.RollBackImport = channel.unary_unary(
+                '/serialtrace.production.v1.ProductionService/RollBackImport',
+                request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.RollBackImportRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.RollBackImportResponse.FromString,
+                _registered_method=True)
+        self.VerifyImportedGenealogy = channel.unary_unary(
+                '/serialtrace.production.v1.ProductionService/VerifyImportedGenealogy',
+                request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.VerifyImportedGenealogyRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.VerifyImportedGenealogyResponse.FromString,
+                _registered_method=True)
 
 
 class ProductionServiceServicer:
@@ -276,6 +306,52 @@ class ProductionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ImportUnitBuilds(self, request, context):
+        """Migration imports from a legacy MES: builds, genealogy and operation records with
+        their source times (installed_at, finished_at, …) and provenance (batch, file, row).
+        Each item stands alone: its own idempotency key and outcome. At most 1,000 items.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportComponentLinks(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportOperations(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CountImportedFacts(self, request, context):
+        """How many facts of an import batch production holds, per file.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RollBackImport(self, request, context):
+        """Takes back the builds, installations and operation records an import batch created, each as a new
+        audit entry; refused (FAILED_PRECONDITION, naming them) while facts recorded since
+        depend on them. With dry_run, only the facts in the way are answered.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyImportedGenealogy(self, request, context):
+        """The genealogy an import batch recorded, checked against production's own state:
+        each current installation is the component's current parent and is in the ancestry,
+        and no unit contains itself. An empty list when all holds.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ProductionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -378,6 +454,36 @@ def add_ProductionServiceServicer_to_server(servicer, server):
                     servicer.WhereUsed,
                     request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.WhereUsedRequest.FromString,
                     response_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.WhereUsedResponse.SerializeToString,
+            ),
+            'ImportUnitBuilds': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportUnitBuilds,
+                    request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.ImportUnitBuildsRequest.FromString,
+                    response_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.ImportUnitBuildsResponse.SerializeToString,
+            ),
+            'ImportComponentLinks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportComponentLinks,
+                    request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.ImportComponentLinksRequest.FromString,
+                    response_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.ImportComponentLinksResponse.SerializeToString,
+            ),
+            'ImportOperations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportOperations,
+                    request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.ImportOperationsRequest.FromString,
+                    response_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.ImportOperationsResponse.SerializeToString,
+            ),
+            'CountImportedFacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountImportedFacts,
+                    request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.CountImportedFactsRequest.FromString,
+                    response_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.CountImportedFactsResponse.SerializeToString,
+            ),
+            'RollBackImport': grpc.unary_unary_rpc_method_handler(
+                    servicer.RollBackImport,
+                    request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.RollBackImportRequest.FromString,
+                    response_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.RollBackImportResponse.SerializeToString,
+            ),
+            'VerifyImportedGenealogy': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyImportedGenealogy,
+                    request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.VerifyImportedGenealogyRequest.FromString,
+                    response_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.VerifyImportedGenealogyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -920,6 +1026,168 @@ class ProductionService:
             '/serialtrace.production.v1.ProductionService/WhereUsed',
             serialtrace_dot_production_dot_v1_dot_production__pb2.WhereUsedRequest.SerializeToString,
             serialtrace_dot_production_dot_v1_dot_production__pb2.WhereUsedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportUnitBuilds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.production.v1.ProductionService/ImportUnitBuilds',
+            serialtrace_dot_production_dot_v1_dot_production__pb2.ImportUnitBuildsRequest.SerializeToString,
+            serialtrace_dot_production_dot_v1_dot_production__pb2.ImportUnitBuildsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportComponentLinks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.production.v1.ProductionService/ImportComponentLinks',
+            serialtrace_dot_production_dot_v1_dot_production__pb2.ImportComponentLinksRequest.SerializeToString,
+            serialtrace_dot_production_dot_v1_dot_production__pb2.ImportComponentLinksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportOperations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.production.v1.ProductionService/ImportOperations',
+            serialtrace_dot_production_dot_v1_dot_production__pb2.ImportOperationsRequest.SerializeToString,
+            serialtrace_dot_production_dot_v1_dot_production__pb2.ImportOperationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountImportedFacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.production.v1.ProductionService/CountImportedFacts',
+            serialtrace_dot_production_dot_v1_dot_production__pb2.CountImportedFactsRequest.SerializeToString,
+            serialtrace_dot_production_dot_v1_dot_production__pb2.CountImportedFactsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RollBackImport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.production.v1.ProductionService/RollBackImport',
+            serialtrace_dot_production_dot_v1_dot_production__pb2.RollBackImportRequest.SerializeToString,
+            serialtrace_dot_production_dot_v1_dot_production__pb2.RollBackImportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyImportedGenealogy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.production.v1.ProductionService/VerifyImportedGenealogy',
+            serialtrace_dot_production_dot_v1_dot_production__pb2.VerifyImportedGenealogyRequest.SerializeToString,
+            serialtrace_dot_production_dot_v1_dot_production__pb2.VerifyImportedGenealogyResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,25 @@
+"""Entry point: `serialtrace serve epcis` (settings → telemetry → migrate → serve)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from serialtrace.common.config import ServiceSettings
+from serialtrace.common.db import Database
+from serialtrace.common.server import GrpcService, ServiceDefinition
+from serialtrace.epcis import api
+from serialtrace.epcis.config import SERVICE_NAME, load_settings
+from serialtrace.epcis.effects import SuiteEffects
+
+
+def _build(settings: ServiceSettings, database: Database) -> Sequence[GrpcService]:
+    return api.grpc_services(database, SuiteEffects(settings.common.service_addrs))
+
+
+service = ServiceDefinition(
+    name=SERVICE_NAME,
+    migrations=Path(__file__).parent / "migrations",
+    load_settings=load_settings,
+    build=_build,
+)

@@ -1,0 +1,275 @@
+"""The EPCIS repository's tables and the queries over them.
+
+Events are immutable: a row is inserted once with its record time and never updated
+(PostgreSQL refuses UPDATE and DELETE on it, see the first migration). An error
+declaration is a row of its own beside the event it declares erroneous (same eventID,
+kind ERROR_DECLARATION), so a query answers both.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    exists,
+    select,
+    update,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks
+from serialtrace.epcis.domain import KIND_ERROR_DECLARATION, EventQuery, IndexedEvent
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class EventRow(Base):
+    __tablename__ = "epcis_events"
+    __table_args__ = (
+        UniqueConstraint("event_id", "kind"),
+        Index("ix_epcis_events_event_time", "event_time"),
+        Index("ix_epcis_events_record_time", "record_time"),
+        Index("ix_epcis_events_biz_step", "biz_step"),
+    )
+    # Capture order: what pages are ordered by and continue after.
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))
+    content_hash: Mapped[str] = mapped_column(String(100))
+    event_type: Mapped[str] = mapped_column(String(30))
+    action: Mapped[str | None] = mapped_column(String(10))
+    biz_step: Mapped[str | None] = mapped_column(String(300))
+    disposition: Mapped[str | None] = mapped_column(String(300))
+    read_point: Mapped[str | None] = mapped_column(String(300))
+    biz_location: Mapped[str | None] = mapped_column(String(300))
+    event_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    record_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    capture_id: Mapped[str | None] = mapped_column(String(40))
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    event_json: Mapped[str] = mapped_column(Text)
+    context_json: Mapped[str] = mapped_column(Text)  # the capturing document's @context
+
+
+class EventIdentifierRow(Base):
+    """Every identifier an event names, by role, in canonical form (the MATCH_ index)."""
+
+    __tablename__ = "epcis_event_identifiers"
+    __table_args__ = (Index("ix_epcis_event_identifiers_identifier", "identifier", "role"),)
+    event_seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("epcis_events.seq"),
+        primary_key=True,
+    )
+    role: Mapped[str] = mapped_column(String(10), primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(300), primary_key=True)
+
+
+class CaptureJobRow(Base):
+    __tablename__ = "capture_jobs"
+    capture_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    running: Mapped[bool] = mapped_column(Boolean)
+    success: Mapped[bool] = mapped_column(Boolean)
+    behaviour: Mapped[str] = mapped_column(String(10))  # rollback or proceed
+    event_count: Mapped[int] = mapped_column(Integer)
+    captured_count: Mapped[int] = mapped_column(Integer)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def event_text(event: IndexedEvent) -> str:
+    """The JSON an event is stored as (and its audit digest is taken of)."""
+    return _json(event.event)
+
+
+# --- events ------------------------------------------------------------------------------
+
+
+def stored_identities(session: Session, event_ids: Sequence[str]) -> dict[tuple[str, str], str]:
+    """(eventID, kind) → content hash, for those of `event_ids` already stored."""
+    found: dict[tuple[str, str], str] = {}
+    for part in chunks(sorted(set(event_ids))):
+        rows = session.execute(
+            select(EventRow.event_id, EventRow.kind, EventRow.content_hash).where(
+                EventRow.event_id.in_(part)
+            )
+        )
+        found |= {(r.event_id, r.kind): r.content_hash for r in rows}
+    return found
+
+
+def insert_events(
+    session: Session,
+    events: Sequence[IndexedEvent],
+    record_time: datetime,
+    capture_id: str | None,
+    recorded_by: str,
+    context: Any = None,
+) -> list[int]:
+    """Stores events (and their identifier index) with one record time; their seqs."""
+    if not events:
+        return []
+    context_json = _json(context) if context is not None else ""
+    rows = [
+        {
+            "event_id": e.event_id,
+            "kind": e.kind,
+            "content_hash": e.content_hash,
+            "event_type": e.event_type,
+            "action": e.action,
+            "biz_step": e.biz_step,
+            "disposition": e.disposition,
+            "read_point": e.read_point,
+            "biz_location": e.biz_location,
+            "event_time": e.event_time,
+            "record_time": record_time,
+            "capture_id": capture_id,
+            "recorded_by": recorded_by,
+            "event_json": event_text(e),
+            "context_json": context_json,
+        }
+        for e in events
+    ]
+    inserted = bulk_insert(session, EventRow, rows, returning=("seq", "event_id", "kind"))
+    seq_of = {(r.event_id, r.kind): r.seq for r in inserted}
+    seqs = [seq_of[(e.event_id, e.kind)] for e in events]
+    bulk_insert(
+        session,
+        EventIdentifierRow,
+        [
+            {"event_seq": seq, "role": role, "identifier": identifier}
+            for seq, e in zip(seqs, events, strict=True)
+            for role, identifier in sorted(e.identifiers)
+        ],
+    )
+    return seqs
+
+
+def query_events(session: Session, query: EventQuery, after: int, limit: int) -> list[EventRow]:
+    """Events matching `query` in capture order, after position `after`, at most `limit`."""
+    statement = select(EventRow).where(EventRow.seq > after)
+    for values, column in (
+        (query.event_types, EventRow.event_type),
+        (query.actions, EventRow.action),
+        (query.biz_steps, EventRow.biz_step),
+        (query.dispositions, EventRow.disposition),
+        (query.read_points, EventRow.read_point),
+        (query.biz_locations, EventRow.biz_location),
+        (query.event_ids, EventRow.event_id),
+    ):
+        if values:
+            statement = statement.where(column.in_(values))
+    for roles, identifiers in query.matches:
+        statement = statement.where(
+            exists().where(
+                and_(
+                    EventIdentifierRow.event_seq == EventRow.seq,
+                    EventIdentifierRow.identifier.in_(identifiers),
+                    EventIdentifierRow.role.in_(roles),
+                )
+            )
+        )
+    times = query.times
+    if "GE_eventTime" in times:
+        statement = statement.where(EventRow.event_time >= times["GE_eventTime"])
+    if "LT_eventTime" in times:
+        statement = statement.where(EventRow.event_time < times["LT_eventTime"])
+    if "GE_recordTime" in times:
+        statement = statement.where(EventRow.record_time >= times["GE_recordTime"])
+    if "LT_recordTime" in times:
+        statement = statement.where(EventRow.record_time < times["LT_recordTime"])
+    if query.error_declared is not None:
+        statement = statement.where(
+            (EventRow.kind == KIND_ERROR_DECLARATION)
+            if query.error_declared
+            else (EventRow.kind != KIND_ERROR_DECLARATION)
+        )
+    return list(session.scalars(statement.order_by(EventRow.seq).limit(limit)))
+
+
+def events_by_id(session: Session, event_id: str) -> list[EventRow]:
+    """The event and any error declaration about it, in capture order."""
+    return list(
+        session.scalars(
+            select(EventRow).where(EventRow.event_id == event_id).order_by(EventRow.seq)
+        )
+    )
+
+
+# --- capture jobs ------------------------------------------------------------------------
+
+
+def insert_job(session: Session, job: dict[str, Any]) -> CaptureJobRow:
+    row = CaptureJobRow(**job)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def finish_job(
+    session: Session,
+    capture_id: str,
+    finished_at: datetime,
+    success: bool,
+    captured: int,
+    errors: list[dict[str, Any]],
+) -> None:
+    session.execute(
+        update(CaptureJobRow)
+        .where(CaptureJobRow.capture_id == capture_id)
+        .values(
+            running=False,
+            finished_at=finished_at,
+            success=success,
+            captured_count=captured,
+            errors=errors,
+        )
+    )
+
+
+def job(session: Session, capture_id: str) -> CaptureJobRow | None:
+    return session.get(CaptureJobRow, capture_id)
+
+
+def interrupt_running_jobs(session: Session, now: datetime) -> int:
+    """Jobs a previous process left running: they will never finish; say so."""
+    result = session.execute(
+        update(CaptureJobRow)
+        .where(CaptureJobRow.running.is_(True))
+        .values(
+            running=False,
+            success=False,
+            finished_at=now,
+            errors=[
+                {
+                    "event_index": -1,
+                    "code": "ABORTED",
+                    "message": "the EPCIS service restarted before this capture finished; "
+                    "nothing of it was stored: capture the document again",
+                }
+            ],
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,9 @@
+"""The migration history builds exactly what the models describe."""
+
+from serialtrace.common.testing import TestDatabases, migration_drift
+from serialtrace.epcis.main import service
+from serialtrace.epcis.store import Base
+
+
+def test_migrations_match_the_models(test_databases: TestDatabases) -> None:
+    assert migration_drift(service.migrations, Base.metadata, test_databases.create("drift")) == []
