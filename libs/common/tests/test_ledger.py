@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from sqlalchemy import Table, text
 from sqlalchemy.exc import DBAPIError
 
-from serialtrace.common import idempotency, ledger
+from serialtrace.common import idempotency, ledger, telemetry
 from serialtrace.common.db import Database
 from serialtrace.common.testing import TestDatabases
 from serialtrace.common.uow import create_shared_tables
@@ -133,3 +135,19 @@ def test_canonical_json_is_stable_and_compact() -> None:
     assert ledger.canonical_json({"b": 1, "a": [1, "é"]}) == '{"a":[1,"é"],"b":1}'
     with pytest.raises(ValueError):
         ledger.canonical_json({"x": float("nan")})
+
+
+def test_a_postgresql_append_shows_its_lock_wait_and_commit_as_spans(database: Database) -> None:
+    if not database.is_postgres:
+        pytest.skip("SQLite appends with plain statements, traced as SQL")
+    exporter = InMemorySpanExporter()
+    telemetry.setup_tracing("ledger-test", None).add_span_processor(SimpleSpanProcessor(exporter))
+    try:
+        with database.transaction() as session:
+            ledger.append_and_commit(session, "alice", entries(1), along=key_row("k"))
+    finally:
+        exporter.shutdown()
+    assert [s.name for s in exporter.get_finished_spans()] == [
+        "ledger lock and head",
+        "ledger insert and COMMIT",
+    ]

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
+from opentelemetry import trace
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -197,7 +198,12 @@ def append_and_commit(
     assert driver is not None  # a checked-out connection always has one
     # A failed insert aborts the pipeline: the COMMIT is skipped, the error raised here,
     # and the caller's block rolls everything back.
-    with _as_sqlalchemy_errors(sql), driver.pipeline(), driver.cursor() as cursor:
+    with (
+        _tracer.start_as_current_span("ledger insert and COMMIT", attributes=_span_attributes),
+        _as_sqlalchemy_errors(sql),
+        driver.pipeline(),
+        driver.cursor() as cursor,
+    ):
         cursor.execute(sql, params)
         driver.commit()
     return written
@@ -233,6 +239,11 @@ def _chain(
     return written
 
 
+# The append's statements go on the driver's connection, past the SQL spans: one span
+# for each of its two round trips stands in for them.
+_tracer = trace.get_tracer("serialtrace.ledger")
+_span_attributes = {"db.system": "postgresql", "db.sql.table": "audit_ledger"}
+
 # 405633363310 = 0x5E71A1ED6E, the advisory-lock key of the ledger (one per database).
 _LOCK = "SELECT pg_advisory_xact_lock(405633363310)"
 _READ_HEAD = "SELECT seq, hash FROM audit_ledger ORDER BY seq DESC LIMIT 1"
@@ -253,6 +264,8 @@ def _locked_head(
     driver = session.connection().connection.driver_connection
     assert driver is not None  # a checked-out connection always has one
     with (
+        # Its duration is the wait for the ledger's lock (the SQL spans do not see it).
+        _tracer.start_as_current_span("ledger lock and head", attributes=_span_attributes),
         _as_sqlalchemy_errors(_READ_HEAD),
         driver.pipeline(),
         driver.cursor() as cursor,
