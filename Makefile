@@ -58,9 +58,11 @@ bench: setup
 k8s: setup
 	$(PY) deploy/k8s/render.py
 
-# Regenerates the Python gRPC stubs from proto/ (committed; a test fails on drift).
+# Regenerates the Python gRPC stubs from proto/, then the graph's enums from them
+# (both committed; a test fails on drift).
 proto: setup
 	$(PY) libs/protos/generate.py proto $(PROTO_OUT)
+	$(PY) -m serialtrace.gateway.proto_enums
 
 # Breaking changes are checked against main: proto/ by buf, the committed graph schema
 # (services/trace-gateway/schema.graphql) by graphql-core's find_breaking_changes.
@@ -72,7 +74,7 @@ lint: setup
 	$(PY) -m serialtrace.gateway.schema_check breaking --against main
 
 typecheck: setup
-	$(VENV)/bin/mypy libs/common/src services/masterdata/src services/production/src services/quality/src services/warehouse/src services/trace-gateway/src \
+	$(VENV)/bin/mypy libs/common/src libs/testing/src services/masterdata/src services/production/src services/quality/src services/warehouse/src services/trace-gateway/src \
 		services/epcis/src bench/src libs/importer/src
 
 migrate: setup

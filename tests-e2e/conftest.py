@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from serialtrace.common.testing import TestDatabases
-from serialtrace.gateway.testing import SUITE_SERVICES, ProcessSuite
+from serialtrace.testing import SUITE_SERVICES, ProcessSuite
 
 
 @pytest.fixture(scope="module")

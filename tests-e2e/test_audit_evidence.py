@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from serialtrace.common.signing import DEV_KEY_FILE_NAME
 from serialtrace.common.testing import backend, sql_engine
-from serialtrace.gateway.testing import (
+from serialtrace.testing import (
     AUDITOR,
     GraphClient,
     GraphFactory,

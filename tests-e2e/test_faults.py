@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from serialtrace.common.testing import backend, unique
-from serialtrace.gateway.testing import (
+from serialtrace.testing import (
     ADMIN,
     AUDITOR,
     OPERATOR,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from serialtrace.gateway.testing import (
+from serialtrace.testing import (
     AUDITOR,
     TRACE,
     VIEWER,

@@ -15,11 +15,11 @@ import grpc
 import pytest
 
 from serialtrace.common.testing import unique
-from serialtrace.gateway.testing import ADMIN, AUDITOR, GraphClient, ProcessSuite
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc as md_grpc
 from serialtrace.production.v1 import production_pb2 as pp
 from serialtrace.production.v1 import production_pb2_grpc as pp_grpc
+from serialtrace.testing import ADMIN, AUDITOR, GraphClient, ProcessSuite
 
 
 def run_import(

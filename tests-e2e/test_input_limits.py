@@ -19,7 +19,9 @@ import pytest
 
 from serialtrace.common.testing import token, unique
 from serialtrace.core.v1 import core_pb2
-from serialtrace.gateway.testing import (
+from serialtrace.production.v1 import production_pb2 as pp
+from serialtrace.production.v1 import production_pb2_grpc as pp_grpc
+from serialtrace.testing import (
     ADMIN,
     AUDITOR,
     OPERATOR,
@@ -30,8 +32,6 @@ from serialtrace.gateway.testing import (
     GraphFactory,
     ProcessSuite,
 )
-from serialtrace.production.v1 import production_pb2 as pp
-from serialtrace.production.v1 import production_pb2_grpc as pp_grpc
 from serialtrace.warehouse.v1 import warehouse_pb2 as wh
 from serialtrace.warehouse.v1 import warehouse_pb2_grpc as wh_grpc
 

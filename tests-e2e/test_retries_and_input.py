@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from serialtrace.common.testing import unique
-from serialtrace.gateway.testing import (
+from serialtrace.testing import (
     ADMIN,
     AUDITOR,
     OPERATOR,

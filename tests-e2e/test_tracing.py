@@ -15,7 +15,7 @@ import pytest
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
 from serialtrace.common.testing import TestDatabases, free_port
-from serialtrace.gateway.testing import (
+from serialtrace.testing import (
     AUDITOR,
     SERVICE_NAMES,
     TRACE,

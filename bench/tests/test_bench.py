@@ -14,10 +14,10 @@ import pytest
 from serialtrace.bench import cli
 from serialtrace.bench.databases import connect
 from serialtrace.bench.dataset import PREFIX
+from serialtrace.bench.factory import plan_factory
 from serialtrace.bench.runner import Options
 from serialtrace.common.testing import TestDatabases
-from serialtrace.gateway.factory import plan_factory
-from serialtrace.gateway.testing import SERVICE_NAMES
+from serialtrace.testing import SERVICE_NAMES, SUITE_SERVICES
 
 UNITS, SEED = 20, 5
 TINY = Options(
@@ -53,7 +53,7 @@ FIGURES = {
     "unit label render (PNG, HTTP) p50",
     "gateway RSS after the load",
     "gateway peak RSS (VmHWM)",
-    *(f"{name} RSS after the load" for name in SERVICE_NAMES),
+    *(f"{name} RSS after the load" for name in SUITE_SERVICES),
 }
 READS_WITH_FLOOR = {
     "unit trace p50, 1 client",

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from serialtrace.common.testing import TestDatabases
-from serialtrace.gateway.testing import RunningSuite, start_suite
+from serialtrace.testing import RunningSuite, start_suite
 
 
 @pytest.fixture(scope="module")

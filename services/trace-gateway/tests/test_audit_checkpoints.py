@@ -19,7 +19,7 @@ from serialtrace.common.testing import (
     backend,
     sql_engine,
 )
-from serialtrace.gateway.testing import (
+from serialtrace.testing import (
     AUDITOR,
     GraphClient,
     GraphFactory,

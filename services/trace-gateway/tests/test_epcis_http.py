@@ -23,13 +23,13 @@ from serialtrace.core.v1 import core_pb2
 from serialtrace.epcis.event_hash import event_hash
 from serialtrace.epcis.testing import document, object_event, serial, sgtin
 from serialtrace.epcis.validation import validate_document
-from serialtrace.gateway.testing import RunningSuite, start_suite
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc as md_grpc
 from serialtrace.production.v1 import production_pb2 as pp
 from serialtrace.production.v1 import production_pb2_grpc as pp_grpc
 from serialtrace.quality.v1 import quality_pb2 as qa
 from serialtrace.quality.v1 import quality_pb2_grpc as qa_grpc
+from serialtrace.testing import RunningSuite, start_suite
 from serialtrace.warehouse.v1 import warehouse_pb2 as wh
 from serialtrace.warehouse.v1 import warehouse_pb2_grpc as wh_grpc
 

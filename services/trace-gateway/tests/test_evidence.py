@@ -19,7 +19,7 @@ import pytest
 from serialtrace.common import evidence, ledger
 from serialtrace.common.evidence_cli import run_evidence, run_verify_evidence
 from serialtrace.common.testing import TEST_JWT_SECRET
-from serialtrace.gateway.testing import (
+from serialtrace.testing import (
     ADMIN,
     AUDITOR,
     QUALITY,

@@ -5,7 +5,7 @@ raw lot finds the shipped unit and its customer."""
 from __future__ import annotations
 
 from serialtrace.common import gs1
-from serialtrace.gateway.testing import (
+from serialtrace.testing import (
     AUDITOR,
     OPERATOR,
     QUALITY,

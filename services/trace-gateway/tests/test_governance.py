@@ -20,7 +20,7 @@ from serialtrace.common.testing import TEST_JWT_SECRET, TestDatabases, backend, 
 from serialtrace.common.timeutil import utcnow
 from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway import governance
-from serialtrace.gateway.testing import (
+from serialtrace.testing import (
     AUDITOR,
     OPERATOR,
     QUALITY,

@@ -17,7 +17,7 @@ from serialtrace.common import telemetry
 from serialtrace.common.testing import TestDatabases, unique
 from serialtrace.gateway.mutations import MUTATIONS
 from serialtrace.gateway.schema import DOCUMENT_CACHE_SIZE, SNAPSHOT, printed_schema
-from serialtrace.gateway.testing import (
+from serialtrace.testing import (
     ADMIN,
     AUDITOR,
     OPERATOR,

@@ -16,7 +16,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from serialtrace.gateway.testing import (
+from serialtrace.testing import (
     ADMIN,
     OPERATOR,
     PLANNER,

@@ -7,7 +7,7 @@ import graphql
 
 from serialtrace.common.testing import unique
 from serialtrace.gateway.schema import printed_schema
-from serialtrace.gateway.testing import (
+from serialtrace.testing import (
     PLANNER,
     VIEWER,
     GraphClient,

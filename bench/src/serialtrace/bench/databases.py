@@ -15,7 +15,7 @@ from psycopg.rows import TupleRow
 from sqlalchemy.engine import make_url
 
 from serialtrace.common.testing import DEFAULT_ADMIN_URL
-from serialtrace.gateway.testing import SERVICE_NAMES
+from serialtrace.testing import SERVICE_NAMES
 
 Connection = psycopg.Connection[TupleRow]
 

@@ -1,5 +1,5 @@
 """The benchmark's dataset: the synthetic factory of bench/README.md, built through the services by
-the generator (serialtrace.gateway.factory) when absent or incomplete, reused otherwise."""
+the generator (serialtrace.bench.factory) when absent or incomplete, reused otherwise."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from serialtrace.bench.databases import Pool
-from serialtrace.gateway.factory import (
+from serialtrace.bench.factory import (
     FactoryPlan,
     FactoryReport,
     build_factory,
     factory_exists,
     plan_factory,
 )
-from serialtrace.gateway.testing import ADMIN
+from serialtrace.testing import ADMIN
 
 PREFIX = "BENCH"
 

@@ -28,7 +28,7 @@ from jsonschema import Draft7Validator, FormatChecker
 from serialtrace.common.testing import TestDatabases, describe_backend, token
 from serialtrace.epcis.testing import document, sgtin
 from serialtrace.epcis.validation import _fast, _schema
-from serialtrace.gateway.testing import start_suite
+from serialtrace.testing import start_suite
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 

@@ -19,7 +19,7 @@ from serialtrace.bench.databases import Pool, headroom, server_version, table_ro
 from serialtrace.bench.report import Figure
 from serialtrace.bench.stats import Latencies, Load, run_clients, time_calls
 from serialtrace.bench.workloads import BenchError
-from serialtrace.gateway.testing import AUDITOR, SERVICE_NAMES, GraphClient, ProcessSuite
+from serialtrace.testing import AUDITOR, SERVICE_NAMES, GraphClient, ProcessSuite
 
 WHERE_USED_PAGE = 100
 RECALL_FLOOR_SAMPLES = 3

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from serialtrace.gateway.testing import ProcessSuite
+from serialtrace.testing import ProcessSuite
 
 
 @contextmanager

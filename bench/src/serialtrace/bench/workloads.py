@@ -17,7 +17,7 @@ from typing import Any
 from serialtrace.bench import queries
 from serialtrace.bench.answers import Key
 from serialtrace.bench.stats import Latencies, Load, run_clients, time_calls
-from serialtrace.gateway.testing import ADMIN, OPERATOR, PLANNER, QUALITY, GraphClient
+from serialtrace.testing import ADMIN, OPERATOR, PLANNER, QUALITY, GraphClient
 
 # The benchmark's own products, bin and supplier for the write figures.
 UNIT_SKU = "BENCHW-UNIT"

@@ -97,6 +97,10 @@ class GatewayContext:
         )
 
 
+# What every resolver is handed: `info.context` is the request's GatewayContext.
+Ctx = Info[GatewayContext, Any]
+
+
 async def degrade(info: Info[GatewayContext, Any], work: Awaitable[T], fallback: T) -> T:
     """Resolves a non-null field, or, if its owning service is unreachable (or the
     caller may not see it), returns `fallback` and reports the error at the field's

@@ -3,25 +3,15 @@ from masterdata, which owns them (the gateway keeps no domain data)."""
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import strawberry
 
 from serialtrace.common.protomap import enum_str
 from serialtrace.common.timeutil import from_timestamp
-from serialtrace.gateway.context import GatewayContext
-from serialtrace.gateway.types import Ctx
+from serialtrace.gateway.context import Ctx, GatewayContext
+from serialtrace.gateway.types.enums import ImportBatchState
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
-
-
-@strawberry.enum
-class ImportBatchState(enum.Enum):
-    CHECKED = "CHECKED"
-    APPLYING = "APPLYING"
-    APPLIED = "APPLIED"
-    VERIFIED = "VERIFIED"
-    ROLLED_BACK = "ROLLED_BACK"
 
 
 @strawberry.type

@@ -12,7 +12,7 @@ from strawberry.scalars import JSON
 from serialtrace.common.errors import InvalidArgument
 from serialtrace.common.timeutil import to_timestamp
 from serialtrace.core.v1 import core_pb2
-from serialtrace.gateway.types import (
+from serialtrace.gateway.types.enums import (
     Disposition,
     InspectionKind,
     LocationKind,

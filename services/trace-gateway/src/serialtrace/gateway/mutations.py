@@ -19,32 +19,17 @@ from serialtrace.common.errors import InvalidArgument, ServiceError, error_of
 from serialtrace.common.protomap import enum_value
 from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway import inputs as gi
-from serialtrace.gateway.context import GatewayContext
+from serialtrace.gateway.context import Ctx, GatewayContext
 from serialtrace.gateway.errors import code_of
 from serialtrace.gateway.loaders import unit_ref
-from serialtrace.gateway.types import (
-    BomRevision,
-    ComponentLink,
-    Ctx,
-    Hold,
-    Inspection,
-    Location,
-    Lot,
-    Movement,
-    Nonconformance,
-    OperationRecord,
-    Package,
-    Party,
-    Product,
-    Recall,
-    RecallItem,
-    RecallUnitState,
-    ScanOutcome,
-    Shipment,
-    Uniqueness,
-    Unit,
-    WorkOrder,
-)
+from serialtrace.gateway.types.enums import RecallUnitState, Uniqueness
+from serialtrace.gateway.types.lot import Lot
+from serialtrace.gateway.types.masterdata import BomRevision, Location, Party, Product
+from serialtrace.gateway.types.production import ComponentLink, OperationRecord, WorkOrder
+from serialtrace.gateway.types.quality import Hold, Inspection, Nonconformance, Recall, RecallItem
+from serialtrace.gateway.types.scans import ScanOutcome
+from serialtrace.gateway.types.unit import Unit
+from serialtrace.gateway.types.warehouse import Movement, Package, Shipment
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.production.v1 import production_pb2 as pp
 from serialtrace.quality.v1 import quality_pb2 as qa

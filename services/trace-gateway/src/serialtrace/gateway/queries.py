@@ -16,28 +16,22 @@ from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway import evidence
 from serialtrace.gateway import governance as governance_indicators
 from serialtrace.gateway.backends import SERVICES
-from serialtrace.gateway.context import GatewayContext
+from serialtrace.gateway.context import Ctx, GatewayContext
 from serialtrace.gateway.governance import Governance
 from serialtrace.gateway.imports import ImportQueries
 from serialtrace.gateway.inputs import LotKey, UnitKey
-from serialtrace.gateway.types import (
+from serialtrace.gateway.types.audit import (
     AUDIT_READERS,
     AuditEntry,
-    Ctx,
     EvidencePackage,
-    Gs1Element,
     LedgerVerification,
-    Lot,
-    Package,
-    Product,
-    Recall,
-    ScanKind,
-    ScanResult,
-    Unit,
-    UnitConnection,
-    load_package,
-    where_used,
 )
+from serialtrace.gateway.types.lot import Lot, where_used
+from serialtrace.gateway.types.masterdata import Product
+from serialtrace.gateway.types.quality import Recall
+from serialtrace.gateway.types.scans import Gs1Element, ScanKind, ScanResult
+from serialtrace.gateway.types.unit import Unit, UnitConnection
+from serialtrace.gateway.types.warehouse import Package, load_package
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 
 

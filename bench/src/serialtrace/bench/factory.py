@@ -31,11 +31,12 @@ lots in any run with the same seed and lot count). Every mutating call carries a
 idempotency key derived from the prefix, the step and the unit, so re-running a build
 that crashed replays what was done and continues (idempotency keys, docs/business-rules.md).
 
-Used by `make run` (a few hundred units as demo data) and the benchmark (1,000 or
-100,000 units on PostgreSQL). Speed is the services': units are built 25 at a time, and
-each step is one call for all 25 (InstallKits, RecordOperations, CompleteUnits), so the
-per-call costs (transaction, idempotency, audit append, the holds check) are paid once
-per batch; each kit still goes in all or none, with one warehouse issue.
+Used by the benchmark (1,000 or 100,000 units on PostgreSQL); `make run`'s demo data
+goes in through the graph instead (serialtrace.gateway.demo). Speed is the services':
+units are built 25 at a time, and each step is one call for all 25 (InstallKits,
+RecordOperations, CompleteUnits), so the per-call costs (transaction, idempotency, audit
+append, the holds check) are paid once per batch; each kit still goes in all or none,
+with one warehouse issue.
 """
 
 from __future__ import annotations

@@ -12,9 +12,7 @@ from typing import Any
 import grpc
 import pytest
 
-from serialtrace.common.testing import Caller, TestDatabases, start_services, token
-from serialtrace.core.v1 import core_pb2
-from serialtrace.gateway.factory import (
+from serialtrace.bench.factory import (
     FINISHED_ROUTE,
     MATERIALS,
     SUB_ROUTE,
@@ -25,6 +23,8 @@ from serialtrace.gateway.factory import (
     factory_exists,
     plan_factory,
 )
+from serialtrace.common.testing import Caller, TestDatabases, start_services, token
+from serialtrace.core.v1 import core_pb2
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc as md_grpc
 from serialtrace.production.v1 import production_pb2 as pp

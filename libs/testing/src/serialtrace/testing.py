@@ -1,8 +1,10 @@
-"""Test support for the graph: an HTTP GraphQL client and a whole suite in one process.
+"""Test support for the graph: an HTTP GraphQL client, the roles' tokens, a small factory
+built through the graph, and the whole suite in one process or as five.
 
-The end-to-end suite (tests-e2e/) runs every piece as its own process; these helpers
-serve the gateway's own tests, which start the four real services and a real gateway
-on free ports.
+The gateway's own tests start the four real services and a real gateway in this process
+on free ports (`start_suite`); the end-to-end suite (tests-e2e/) and the bench run every
+piece as its own process (`ProcessSuite`). Kept out of the gateway's package so that the
+product ships no test support.
 """
 
 from __future__ import annotations

@@ -1,0 +1,125 @@
+"""Which proto enums the graph shows, and the generator of types/enums.py from them.
+
+Each graph enum is its proto enum's values without the `<ENUM>_` prefix and the
+UNSPECIFIED zero, in proto order, plus the few values only the graph has (listed here,
+with why). The module is generated, not written by hand, so a value added to a proto
+enum reaches the graph by `make proto` alone (which runs
+`python -m serialtrace.gateway.proto_enums`), and a test fails when the committed file
+has drifted from the protos.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from serialtrace.common.protomap import enum_str
+from serialtrace.core.v1 import core_pb2
+from serialtrace.masterdata.v1 import masterdata_pb2 as md
+from serialtrace.production.v1 import production_pb2 as pp
+from serialtrace.quality.v1 import quality_pb2 as qa
+from serialtrace.warehouse.v1 import warehouse_pb2 as wh
+
+ENUMS_MODULE = Path(__file__).resolve().parent / "types" / "enums.py"
+
+
+@dataclass(frozen=True)
+class GraphValue:
+    """A value the graph has and the proto enum does not."""
+
+    name: str
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class GraphEnum:
+    proto: Any  # the generated EnumTypeWrapper, e.g. md.ProductKind
+    first: tuple[GraphValue, ...] = ()
+    last: tuple[GraphValue, ...] = ()
+
+    @property
+    def name(self) -> str:
+        name: str = self.proto.DESCRIPTOR.name
+        return name
+
+    def values(self) -> list[GraphValue]:
+        from_proto = [enum_str(self.proto, v.number) for v in self.proto.DESCRIPTOR.values]
+        return [*self.first, *(GraphValue(n) for n in from_proto if n), *self.last]
+
+
+# In the order the module lists them.
+GRAPH_ENUMS = (
+    GraphEnum(md.ProductKind),
+    GraphEnum(md.TrackingMode),
+    GraphEnum(md.Uniqueness),
+    GraphEnum(md.PartyKind),
+    GraphEnum(md.LocationKind),
+    # Production builds commissioned units only; a purchased unit (masterdata's unit
+    # source) has no build, and the graph reports it as PURCHASED.
+    GraphEnum(pp.BuildStatus, first=(GraphValue("PURCHASED"),)),
+    GraphEnum(
+        wh.CustodyStatus,
+        last=(
+            GraphValue("UNKNOWN", "The warehouse could not be asked; see the response's errors."),
+        ),
+    ),
+    GraphEnum(
+        qa.QualityStatus,
+        last=(GraphValue("UNKNOWN", "Quality could not be asked; see the response's errors."),),
+    ),
+    GraphEnum(core_pb2.Result),
+    GraphEnum(wh.MovementKind),
+    GraphEnum(wh.PackageKind),
+    GraphEnum(qa.InspectionKind),
+    GraphEnum(qa.Disposition),
+    GraphEnum(qa.RecallStatus),
+    GraphEnum(qa.RecallUnitState),
+    GraphEnum(md.ImportBatchState),
+)
+
+HEADER = '''"""The graph's enums, generated from the services' proto enums: do not edit.
+
+`make proto` rewrites this file (`python -m serialtrace.gateway.proto_enums`); which
+enums, and the values only the graph has (UNKNOWN marks a status whose owner is down),
+are listed in serialtrace/gateway/proto_enums.py.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import strawberry
+'''
+
+
+def _member(value: GraphValue) -> str:
+    if value.description is None:
+        return f'    {value.name} = "{value.name}"\n'
+    return (
+        f"    {value.name} = strawberry.enum_value(\n"
+        f'        "{value.name}", description="{value.description}"\n'
+        "    )\n"
+    )
+
+
+def render() -> str:
+    """The source of types/enums.py for the protos this interpreter has."""
+    classes = []
+    for graph_enum in GRAPH_ENUMS:
+        source = graph_enum.proto.DESCRIPTOR.full_name
+        members = "".join(_member(v) for v in graph_enum.values())
+        classes.append(
+            f"# {source}\n@strawberry.enum\nclass {graph_enum.name}(enum.Enum):\n{members}"
+        )
+    return HEADER + "\n\n" + "\n\n".join(classes)
+
+
+def main() -> None:
+    """`python -m serialtrace.gateway.proto_enums` rewrites types/enums.py."""
+    ENUMS_MODULE.write_text(render())
+    print(f"wrote {ENUMS_MODULE}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""Production: work orders, operation records, and what is installed in a unit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+
+from serialtrace.common.protomap import enum_str, present
+from serialtrace.common.timeutil import from_timestamp
+from serialtrace.core.v1 import core_pb2
+from serialtrace.gateway.context import Ctx
+from serialtrace.gateway.loaders import LotRef, UnitRef
+from serialtrace.gateway.types.audit import Signature
+from serialtrace.gateway.types.enums import Result
+from serialtrace.gateway.types.lot import Lot
+from serialtrace.gateway.types.masterdata import Location, load_location
+from serialtrace.gateway.types.messages import (
+    from_proto,
+    json_or_empty,
+    required_time,
+    text_or_none,
+)
+from serialtrace.gateway.types.unit import Unit
+from serialtrace.production.v1 import production_pb2 as pp
+
+
+@strawberry.type
+class WorkOrder:
+    id: strawberry.ID
+    sku: str
+    quantity: int
+    bom_revision: str
+    line: str | None
+    status: str
+    output_location_code: strawberry.Private[str]
+
+    @strawberry.field(description="where completed units enter stock")
+    async def output_location(self, info: Ctx) -> Location | None:
+        return await load_location(info, self.output_location_code)
+
+    @staticmethod
+    def of(message: pp.WorkOrder) -> WorkOrder:
+        return WorkOrder(
+            id=strawberry.ID(message.id),
+            sku=message.sku,
+            quantity=message.quantity,
+            bom_revision=message.bom_revision,
+            line=text_or_none(message.line),
+            status=enum_str(pp.WorkOrderStatus, message.status),
+            output_location_code=message.output_location_code,
+        )
+
+
+@strawberry.type
+class OperationRecord:
+    id: strawberry.ID
+    operation: str
+    station: str
+    operator: str
+    started_at: datetime | None
+    finished_at: datetime
+    result: Result
+    measurements: JSON
+    approval: Signature | None
+
+    @staticmethod
+    def of(message: pp.OperationRecord) -> OperationRecord:
+        return OperationRecord(
+            id=strawberry.ID(message.id),
+            operation=message.operation,
+            station=message.station,
+            operator=message.operator,
+            started_at=from_timestamp(message.started_at),
+            finished_at=required_time(message.finished_at),
+            result=from_proto(Result, core_pb2.Result, message.result) or Result.FAIL,
+            measurements=json_or_empty(message.measurements_json),
+            approval=Signature.of(message.approval, message.HasField("approval")),
+        )
+
+
+@strawberry.type
+class ComponentLink:
+    quantity: float
+    operation: str | None
+    installed_at: datetime
+    installed_by: str
+    removed_at: datetime | None
+    removed_by: str | None
+    removal_reason: str | None
+    component_unit: strawberry.Private[UnitRef | None]
+    component_lot: strawberry.Private[LotRef | None]
+
+    @strawberry.field
+    def unit(self) -> Unit | None:
+        return Unit.ref(self.component_unit) if self.component_unit else None
+
+    @strawberry.field
+    def lot(self) -> Lot | None:
+        return Lot.ref(self.component_lot) if self.component_lot else None
+
+    @staticmethod
+    def of(message: pp.ComponentLink) -> ComponentLink:
+        unit = message.component_unit
+        lot = message.component_lot
+        return ComponentLink(
+            quantity=message.quantity,
+            operation=text_or_none(message.operation),
+            installed_at=required_time(message.installed_at),
+            installed_by=message.installed_by,
+            removed_at=from_timestamp(message.removed_at),
+            removed_by=text_or_none(message.removed_by),
+            removal_reason=text_or_none(message.removal_reason),
+            component_unit=(unit.sku, unit.serial) if present(message, "component_unit") else None,
+            component_lot=(lot.sku, lot.lot_number) if present(message, "component_lot") else None,
+        )

@@ -1,0 +1,204 @@
+"""Quality: inspections, nonconformances, holds and recalls."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+
+from serialtrace.common.protomap import enum_value
+from serialtrace.core.v1 import core_pb2
+from serialtrace.gateway.context import Ctx
+from serialtrace.gateway.loaders import UnitRef, unit_ref
+from serialtrace.gateway.types.audit import Signature
+from serialtrace.gateway.types.connections import PageInfo, connection_edges, page_window
+from serialtrace.gateway.types.enums import (
+    Disposition,
+    InspectionKind,
+    RecallStatus,
+    RecallUnitState,
+    Result,
+)
+from serialtrace.gateway.types.masterdata import Location, Party, load_location, load_party
+from serialtrace.gateway.types.messages import from_proto, json_or_empty, required_time
+from serialtrace.gateway.types.unit import Unit
+from serialtrace.gateway.types.warehouse import Shipment, load_shipment
+from serialtrace.quality.v1 import quality_pb2 as qa
+
+
+@strawberry.type
+class Inspection:
+    id: strawberry.ID
+    kind: InspectionKind
+    result: Result
+    inspector: str
+    at: datetime
+    measurements: JSON
+
+    @staticmethod
+    def of(message: qa.Inspection) -> Inspection:
+        return Inspection(
+            id=strawberry.ID(message.id),
+            kind=from_proto(InspectionKind, qa.InspectionKind, message.kind)
+            or InspectionKind.IN_PROCESS,
+            result=from_proto(Result, core_pb2.Result, message.result) or Result.FAIL,
+            inspector=message.inspector,
+            at=required_time(message.at),
+            measurements=json_or_empty(message.measurements_json),
+        )
+
+
+@strawberry.type
+class Nonconformance:
+    id: strawberry.ID
+    description: str
+    disposition: Disposition | None
+    opened_by: str
+    opened_at: datetime
+
+    @staticmethod
+    def of(message: qa.Nonconformance) -> Nonconformance:
+        return Nonconformance(
+            id=strawberry.ID(message.id),
+            description=message.description,
+            disposition=from_proto(Disposition, qa.Disposition, message.disposition),
+            opened_by=message.opened_by,
+            opened_at=required_time(message.opened_at),
+        )
+
+
+@strawberry.type
+class Hold:
+    id: strawberry.ID
+    reason: str
+    placed_by: str
+    placed_at: datetime
+    active: bool
+    release: Signature | None
+    unit_count: int
+
+    @staticmethod
+    def of(message: qa.Hold) -> Hold:
+        return Hold(
+            id=strawberry.ID(message.id),
+            reason=message.reason,
+            placed_by=message.placed_by,
+            placed_at=required_time(message.placed_at),
+            active=message.active,
+            release=Signature.of(message.release, message.HasField("release")),
+            unit_count=message.unit_count,
+        )
+
+
+async def load_holds(info: Ctx, hold_ids: list[str]) -> list[Hold]:
+    found = await info.context.loaders.hold.load_many(hold_ids)
+    return [Hold.of(h) for h in found if h is not None]
+
+
+@strawberry.type
+class RecallCount:
+    state: RecallUnitState
+    count: int
+
+
+@strawberry.type
+class RecallItem:
+    state: RecallUnitState
+    unit_key: strawberry.Private[UnitRef]
+    location_code: strawberry.Private[str]
+    customer_code: strawberry.Private[str]
+    shipment_id: strawberry.Private[str]
+
+    @strawberry.field
+    def unit(self) -> Unit:
+        return Unit.ref(self.unit_key)
+
+    @strawberry.field
+    async def location(self, info: Ctx) -> Location | None:
+        return await load_location(info, self.location_code)
+
+    @strawberry.field
+    async def customer(self, info: Ctx) -> Party | None:
+        return await load_party(info, self.customer_code)
+
+    @strawberry.field
+    async def shipment(self, info: Ctx) -> Shipment | None:
+        return await load_shipment(info, self.shipment_id)
+
+    @staticmethod
+    def of(message: qa.RecallItem) -> RecallItem:
+        return RecallItem(
+            state=from_proto(RecallUnitState, qa.RecallUnitState, message.state)
+            or RecallUnitState.IN_PRODUCTION,
+            unit_key=unit_ref(message.unit),
+            location_code=message.location_code,
+            customer_code=message.customer_code,
+            shipment_id=message.shipment_id,
+        )
+
+
+@strawberry.type
+class RecallItemEdge:
+    cursor: str
+    node: RecallItem
+
+
+@strawberry.type
+class RecallItemConnection:
+    edges: list[RecallItemEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class Recall:
+    id: strawberry.ID
+    reason: str
+    status: RecallStatus
+    created_at: datetime
+    created_by: str
+    scope_computed_in_ms: int
+    counts: list[RecallCount]
+
+    @strawberry.field
+    async def affected(
+        self,
+        info: Ctx,
+        first: int | None = 100,
+        after: str | None = None,
+        state: RecallUnitState | None = None,
+    ) -> RecallItemConnection:
+        token, skip, size = page_window(info, first, after)
+        request = qa.ListRecallItemsRequest(
+            recall_id=self.id,
+            state=enum_value(qa.RecallUnitState, state.value if state else ""),
+            page_size=size,
+            page_token=token,
+        )
+        reply = await info.context.calls.read("quality", "ListRecallItems", request)
+        edges, page_info = connection_edges(list(reply.items), token, skip, reply.next_page_token)
+        return RecallItemConnection(
+            edges=[RecallItemEdge(cursor=c, node=RecallItem.of(i)) for c, i in edges],
+            page_info=page_info,
+            total_count=reply.total_count,
+        )
+
+    @staticmethod
+    def of(message: qa.Recall) -> Recall:
+        return Recall(
+            id=strawberry.ID(message.id),
+            reason=message.reason,
+            status=from_proto(RecallStatus, qa.RecallStatus, message.status) or RecallStatus.OPEN,
+            created_at=required_time(message.created_at),
+            created_by=message.created_by,
+            scope_computed_in_ms=message.scope_computed_in_ms,
+            counts=[
+                RecallCount(
+                    state=from_proto(RecallUnitState, qa.RecallUnitState, c.state)
+                    or RecallUnitState.IN_PRODUCTION,
+                    count=c.count,
+                )
+                for c in message.counts
+            ],
+        )
