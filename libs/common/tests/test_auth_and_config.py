@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import jwt
 import pytest
@@ -31,6 +32,29 @@ def test_tokens_signed_with_another_secret_or_expired_are_refused() -> None:
     unsigned = jwt.encode({"sub": "eve", "roles": ["admin"]}, key="", algorithm="none")
     with pytest.raises(Unauthenticated):
         verify_token(SECRET, unsigned)
+
+
+def test_a_token_is_verified_once_and_its_expiry_checked_on_every_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token = issue_token(SECRET, "carol", ["operator"], ttl_seconds=60)
+    decoded: list[str] = []
+    real_decode = jwt.decode
+
+    def counting_decode(*args: object, **kwargs: object) -> object:
+        decoded.append(str(args[0]))
+        return real_decode(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jwt, "decode", counting_decode)
+    first = verify_token(SECRET, token)
+    assert verify_token(SECRET, token) == first
+    assert decoded == [token]  # the second call did not verify the signature again
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(Unauthenticated, match="expired"):
+        verify_token(SECRET, token)  # remembered, and still refused once expired
+    with pytest.raises(Unauthenticated, match="not valid"):
+        verify_token("another-secret-that-is-also-long-enough", token)
 
 
 def test_role_check_allows_listed_roles_and_admin_only() -> None:

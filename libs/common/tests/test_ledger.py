@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from sqlalchemy import Table, text
+from sqlalchemy.exc import DBAPIError
 
-from serialtrace.common import ledger
+from serialtrace.common import idempotency, ledger, telemetry
 from serialtrace.common.db import Database
 from serialtrace.common.testing import TestDatabases
 from serialtrace.common.uow import create_shared_tables
@@ -50,6 +54,43 @@ def test_a_rolled_back_transaction_leaves_no_entry(database: Database) -> None:
         raise RuntimeError("the change failed")
     with database.reader() as session:
         assert ledger.verify(session).entries == 0
+
+
+def key_row(key: str) -> list[tuple[Table, list[dict[str, Any]]]]:
+    return [(idempotency.idempotency_keys, idempotency.rows("Do", [(key, "fp", b"answer")]))]
+
+
+_REFUSE_BOOM = """
+CREATE FUNCTION refuse_boom() RETURNS trigger AS $$
+BEGIN
+  IF NEW.entity_id = 'boom' THEN RAISE EXCEPTION 'boom refused'; END IF;
+  RETURN NEW;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER refuse_boom BEFORE INSERT ON audit_ledger
+  FOR EACH ROW EXECUTE FUNCTION refuse_boom();
+"""
+
+
+def test_append_and_commit_commits_the_change_with_its_entries_or_neither(
+    database: Database,
+) -> None:
+    with database.transaction() as session:
+        written = ledger.append_and_commit(session, "alice", entries(2), along=key_row("k1"))
+    with database.reader() as session:
+        assert idempotency.lookup(session, "k1") is not None
+        assert ledger.head(session) == (2, written[-1].hash)
+    if not database.is_postgres:
+        return  # SQLite: append, and the block's own commit
+    with database.engine.begin() as conn:  # the database refuses one entry's insert
+        conn.execute(text(_REFUSE_BOOM))
+    refused = ledger.PendingEntry("thing.done", "thing", "boom", {})
+    with pytest.raises(DBAPIError, match="boom refused"), database.transaction() as session:
+        ledger.append_and_commit(session, "alice", [*entries(1), refused], along=key_row("k2"))
+    with database.reader() as session:
+        assert idempotency.lookup(session, "k2") is None  # the change went with its entries
+        assert ledger.verify(session).entries == 2
+    with database.transaction() as session:  # and the lock went with the rollback
+        assert ledger.append_and_commit(session, "bob", entries(1))[0].seq == 3
 
 
 def test_concurrent_appenders_never_fork_the_chain(database: Database) -> None:
@@ -94,3 +135,19 @@ def test_canonical_json_is_stable_and_compact() -> None:
     assert ledger.canonical_json({"b": 1, "a": [1, "é"]}) == '{"a":[1,"é"],"b":1}'
     with pytest.raises(ValueError):
         ledger.canonical_json({"x": float("nan")})
+
+
+def test_a_postgresql_append_shows_its_lock_wait_and_commit_as_spans(database: Database) -> None:
+    if not database.is_postgres:
+        pytest.skip("SQLite appends with plain statements, traced as SQL")
+    exporter = InMemorySpanExporter()
+    telemetry.setup_tracing("ledger-test", None).add_span_processor(SimpleSpanProcessor(exporter))
+    try:
+        with database.transaction() as session:
+            ledger.append_and_commit(session, "alice", entries(1), along=key_row("k"))
+    finally:
+        exporter.shutdown()
+    assert [s.name for s in exporter.get_finished_spans()] == [
+        "ledger lock and head",
+        "ledger insert and COMMIT",
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -10,8 +11,18 @@ import pytest
 from sqlalchemy import text
 
 from serialtrace.common.ledger import unit_entity
-from serialtrace.common.testing import Caller, backend, rpc_error, sql_engine, unique
-from serialtrace.core.v1 import core_pb2
+from serialtrace.common.testing import (
+    Caller,
+    TestDatabases,
+    backend,
+    rpc_error,
+    sql_engine,
+    start_service,
+    token,
+    unique,
+)
+from serialtrace.core.v1 import core_pb2, core_pb2_grpc
+from serialtrace.masterdata.main import service
 from serialtrace.masterdata.v1 import masterdata_pb2 as pb
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc
 
@@ -59,6 +70,53 @@ def test_eight_concurrent_writers_leave_one_unbroken_chain(masterdata: Masterdat
     assert masterdata.ledger_head() == before + 80
     result = verify(masterdata)
     assert result.ok, result.problem
+
+
+@postgres_only
+def test_32_concurrent_writers_leave_one_chain_without_gaps(
+    test_databases: TestDatabases,
+) -> None:
+    # Its own server with a worker per writer, so all 32 are inside a transaction at
+    # once and queue on the ledger's lock, not in the server's thread pool.
+    writers, calls = 32, 5
+    running = start_service(
+        service, test_databases.create("masterdata"), MASTERDATA_GRPC_WORKERS=str(writers)
+    )
+    channel = grpc.insecure_channel(running.address)
+    try:
+        admin = Caller(masterdata_pb2_grpc.MasterdataServiceStub(channel), token("ada", "admin"))
+        start_together = threading.Barrier(writers)
+
+        def create(n: int) -> list[str]:
+            start_together.wait()
+            codes = [f"W{n:02d}-{i}" for i in range(calls)]
+            for code in codes:
+                admin.CreateParty(pb.CreatePartyRequest(party=party(code)))
+            return codes
+
+        with ThreadPoolExecutor(max_workers=writers) as pool:
+            created = {code for codes in pool.map(create, range(writers)) for code in codes}
+        auditor = Caller(core_pb2_grpc.LedgerServiceStub(channel), token("audrey", "auditor"))
+        result = auditor.VerifyLedger(core_pb2.VerifyLedgerRequest())
+        engine = sql_engine(running.database.url)
+        try:
+            with engine.connect() as conn:
+                seqs = [row[0] for row in conn.execute(text("SELECT seq FROM audit_ledger"))]
+                recorded = {
+                    row[0]
+                    for row in conn.execute(
+                        text("SELECT entity_id FROM audit_ledger WHERE action = 'party.created'")
+                    )
+                }
+        finally:
+            engine.dispose()
+    finally:
+        channel.close()
+        running.stop(0)
+    assert result.ok, result.problem
+    assert result.entries == writers * calls
+    assert sorted(seqs) == list(range(1, writers * calls + 1))  # one chain, no gaps
+    assert recorded == created  # every change has its entry
 
 
 @postgres_only

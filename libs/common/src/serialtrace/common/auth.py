@@ -8,6 +8,7 @@ outgoing calls to other services forward the same token.
 from __future__ import annotations
 
 import contextvars
+import functools
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -83,8 +84,26 @@ def dev_token(secret: str) -> str:
     return issue_token(secret, DEV_SUBJECT, [r.value for r in Role])
 
 
+# Distinct tokens whose verification is remembered (a client sends the same token with
+# every call until it expires; a few hundred callers at once is a busy plant).
+VERIFIED_TOKENS_CACHED = 1024
+
+
 def verify_token(secret: str, token: str) -> Principal:
-    """Verifies signature and expiry; raises Unauthenticated with the reason otherwise."""
+    """Verifies signature and expiry; raises Unauthenticated with the reason otherwise.
+
+    The signature check of a token is remembered (bounded, least recently used first out),
+    its expiry is checked again on every call; a refused token is never remembered."""
+    principal, expires_at = _verified(secret, token)
+    if expires_at is not None and time.time() >= expires_at:
+        raise Unauthenticated("the bearer token has expired; get a new one")
+    return principal
+
+
+@functools.lru_cache(maxsize=VERIFIED_TOKENS_CACHED)
+def _verified(secret: str, token: str) -> tuple[Principal, float | None]:
+    """The token's principal and expiry (`exp`, if it has one), once its signature and
+    claims verified; raises (and so caches nothing) otherwise."""
     try:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub"]})
     except jwt.ExpiredSignatureError:
@@ -96,7 +115,9 @@ def verify_token(secret: str, token: str) -> Principal:
     if not isinstance(subject, str) or not subject or not isinstance(raw_roles, list):
         raise Unauthenticated("the bearer token needs a string `sub` and a list `roles`")
     known = {r.value for r in Role}
-    return Principal(subject, frozenset(Role(r) for r in raw_roles if r in known), token)
+    expires_at = claims.get("exp")
+    principal = Principal(subject, frozenset(Role(r) for r in raw_roles if r in known), token)
+    return principal, float(expires_at) if isinstance(expires_at, (int, float)) else None
 
 
 def bearer_token(metadata: Iterable[tuple[str, str | bytes]]) -> str | None:

@@ -199,14 +199,7 @@ def bulk_insert(
         return []
     table = getattr(table, "__table__", table)
     if session.get_bind().dialect.name == "postgresql":
-        names = tuple(rows[0])
-        sql = _unnest_insert_sql(
-            session.get_bind().dialect, table, names, tuple(conflict_columns), tuple(returning)
-        )
-        params = {}
-        for n, name in enumerate(names):
-            is_json = isinstance(table.c[name].type, JSON)  # JSON travels as text, cast back
-            params[f"p{n}"] = [json.dumps(r[name]) if is_json else r[name] for r in rows]
+        sql, params = bulk_insert_statement(session, table, rows, conflict_columns, returning)
         result = session.connection().exec_driver_sql(sql, params)
         return list(result.all()) if returning else []
     statement: Any = sqlite.insert(table)
@@ -217,6 +210,27 @@ def bulk_insert(
         return list(session.execute(statement, list(rows)).all())
     session.execute(statement, list(rows))
     return []
+
+
+def bulk_insert_statement(
+    session: Session,
+    table: Any,
+    rows: Sequence[dict[str, Any]],
+    conflict_columns: Sequence[str] = (),
+    returning: Sequence[str] = (),
+) -> tuple[str, dict[str, list[Any]]]:
+    """The PostgreSQL SQL and parameters `bulk_insert` sends (for a caller that sends
+    them itself, e.g. in a pipeline with its COMMIT)."""
+    table = getattr(table, "__table__", table)
+    names = tuple(rows[0])
+    sql = _unnest_insert_sql(
+        session.get_bind().dialect, table, names, tuple(conflict_columns), tuple(returning)
+    )
+    params = {}
+    for n, name in enumerate(names):
+        is_json = isinstance(table.c[name].type, JSON)  # JSON travels as text, cast back
+        params[f"p{n}"] = [json.dumps(r[name]) if is_json else r[name] for r in rows]
+    return sql, params
 
 
 @cache

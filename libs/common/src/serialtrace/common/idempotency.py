@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from google.protobuf.message import Message
 from sqlalchemy import Column, DateTime, LargeBinary, MetaData, String, Table, select
@@ -95,12 +96,14 @@ def store(session: Session, key: str, method: str, fp: str, response: bytes) -> 
 
 def store_many(session: Session, method: str, answers: Sequence[tuple[str, str, bytes]]) -> None:
     """Stores (key, fingerprint, response) of many requests of one method in one insert."""
+    bulk_insert(session, idempotency_keys, rows(method, answers))
+
+
+def rows(method: str, answers: Sequence[tuple[str, str, bytes]]) -> list[dict[str, Any]]:
+    """The idempotency_keys rows that store (key, fingerprint, response) of `method`
+    (for a caller that inserts them along with its ledger entries)."""
     now = utcnow()
-    bulk_insert(
-        session,
-        idempotency_keys,
-        [
-            {"key": k, "method": method, "fingerprint": fp, "response": r, "created_at": now}
-            for k, fp, r in answers
-        ],
-    )
+    return [
+        {"key": k, "method": method, "fingerprint": fp, "response": r, "created_at": now}
+        for k, fp, r in answers
+    ]

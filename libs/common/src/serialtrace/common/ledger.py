@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import psycopg
+from opentelemetry import trace
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -30,14 +33,13 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from serialtrace.common.db import bulk_insert
+from serialtrace.common.db import bulk_insert, bulk_insert_statement
 from serialtrace.common.timeutil import as_utc, iso, utcnow
 
 GENESIS_HASH = "0" * 64
-# Advisory-lock key that serializes appends on PostgreSQL (one ledger per database).
-_APPEND_LOCK_KEY = 0x5E71A1ED6E
 MAX_LIST_ENTRIES = 10_000
 
 metadata = MetaData()
@@ -152,21 +154,79 @@ class Verification:
 
 
 def append(session: Session, actor: str, pending: Sequence[PendingEntry]) -> list[Entry]:
-    """Appends entries at the head of the chain, inside the caller's transaction."""
+    """Appends entries at the head of the chain, inside the caller's transaction.
+
+    Call it last, just before commit: from here until the commit the transaction holds
+    the ledger's lock, so every statement it still sends makes every other writer of
+    the service wait (`append_and_commit` sends none)."""
     if not pending:
         return []
+    payloads = [canonical_json(item.payload) for item in pending]
     if session.get_bind().dialect.name == "postgresql":
-        # Held until commit: the next writer reads the head only after we are durable.
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _APPEND_LOCK_KEY})
-    head = session.execute(
-        select(audit_ledger.c.seq, audit_ledger.c.hash).order_by(audit_ledger.c.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+        seq, prev = _locked_head(session)
+    else:  # SQLite: BEGIN IMMEDIATE has serialized writers since the transaction began
+        seq, prev = head(session)
+    written = _chain(seq, prev, actor, pending, payloads)
+    bulk_insert(session, audit_ledger, [vars(e) for e in written])
+    return written
+
+
+def append_and_commit(
+    session: Session,
+    actor: str,
+    pending: Sequence[PendingEntry],
+    along: Sequence[tuple[Table, Sequence[dict[str, Any]]]] = (),
+) -> list[Entry]:
+    """`append`, then the commit of the caller's transaction, which must end right after
+    (its own commit then finds nothing left to do). `along` are rows of the same change
+    to insert first, (table, rows) each: the idempotency key and its response.
+
+    On PostgreSQL it takes two round trips, both psycopg pipelines: the `along` inserts,
+    the lock and the head read; then the entries' insert and the COMMIT. A writer holds
+    the ledger's lock for the hashing and the second round trip only: the Python it runs
+    after sending no longer keeps the others waiting. The lock is released by the COMMIT
+    itself, once the change, its key and its entries are durable together."""
+    if not pending or session.get_bind().dialect.name != "postgresql":
+        for table, rows in along:
+            bulk_insert(session, table, rows)
+        return append(session, actor, pending)  # SQLite: committed as the block ends
+    payloads = [canonical_json(item.payload) for item in pending]
+    seq, prev = _locked_head(session, along)
+    written = _chain(seq, prev, actor, pending, payloads)
+    sql, params = bulk_insert_statement(session, audit_ledger, [vars(e) for e in written])
+    driver = session.connection().connection.driver_connection
+    assert driver is not None  # a checked-out connection always has one
+    # A failed insert aborts the pipeline: the COMMIT is skipped, the error raised here,
+    # and the caller's block rolls everything back.
+    with (
+        _tracer.start_as_current_span("ledger insert and COMMIT", attributes=_span_attributes),
+        _as_sqlalchemy_errors(sql),
+        driver.pipeline(),
+        driver.cursor() as cursor,
+    ):
+        cursor.execute(sql, params)
+        driver.commit()
+    return written
+
+
+@contextmanager
+def _as_sqlalchemy_errors(statement: str) -> Iterator[None]:
+    """Statements sent on the driver's connection fail as SQLAlchemy's would have
+    (IntegrityError, OperationalError, …), which is what the unit of work handles."""
+    try:
+        yield
+    except psycopg.Error as error:
+        raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
+
+
+def _chain(
+    seq: int, prev: str, actor: str, pending: Sequence[PendingEntry], payloads: Sequence[str]
+) -> list[Entry]:
+    """The entries after (seq, prev), each hashed over its content and the previous hash."""
     at = utcnow()
     written: list[Entry] = []
-    for item in pending:
+    for item, payload in zip(pending, payloads, strict=True):
         seq += 1
-        payload = canonical_json(item.payload)
         digest = entry_hash(
             seq, at, actor, item.action, item.entity_type, item.entity_id, payload, prev
         )
@@ -176,8 +236,47 @@ def append(session: Session, actor: str, pending: Sequence[PendingEntry]) -> lis
             )
         )
         prev = digest
-    bulk_insert(session, audit_ledger, [vars(e) for e in written])
     return written
+
+
+# The append's statements go on the driver's connection, past the SQL spans: one span
+# for each of its two round trips stands in for them.
+_tracer = trace.get_tracer("serialtrace.ledger")
+_span_attributes = {"db.system": "postgresql", "db.sql.table": "audit_ledger"}
+
+# 405633363310 = 0x5E71A1ED6E, the advisory-lock key of the ledger (one per database).
+_LOCK = "SELECT pg_advisory_xact_lock(405633363310)"
+_READ_HEAD = "SELECT seq, hash FROM audit_ledger ORDER BY seq DESC LIMIT 1"
+
+
+def _locked_head(
+    session: Session, along: Sequence[tuple[Table, Sequence[dict[str, Any]]]] = ()
+) -> tuple[int, str]:
+    """Inserts `along`, takes the append lock (held until commit) and reads the head
+    under it, in one round trip.
+
+    The change's own pending writes are flushed first, so they go out before the lock is
+    taken rather than inside it, at commit. Under READ COMMITTED each statement of the
+    pipeline takes its snapshot when it starts, so the head read, which starts once the
+    lock is granted, sees the entries of the writer that held the lock before us."""
+    session.flush()
+    inserts = [bulk_insert_statement(session, table, rows) for table, rows in along if rows]
+    driver = session.connection().connection.driver_connection
+    assert driver is not None  # a checked-out connection always has one
+    with (
+        # Its duration is the wait for the ledger's lock (the SQL spans do not see it).
+        _tracer.start_as_current_span("ledger lock and head", attributes=_span_attributes),
+        _as_sqlalchemy_errors(_READ_HEAD),
+        driver.pipeline(),
+        driver.cursor() as cursor,
+        driver.cursor() as head_cursor,
+    ):
+        for sql, params in inserts:
+            cursor.execute(sql, params)
+        cursor.execute(_LOCK)
+        head_cursor.execute(_READ_HEAD)
+        row = head_cursor.fetchone()
+    return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
 
 
 def entries_for(

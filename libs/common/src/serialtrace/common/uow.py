@@ -79,16 +79,22 @@ class Mutations:
         if key:
             idempotency.check_key(key)
             fp = idempotency.fingerprint(method, request, principal.subject)
-            replayed = self._replay(key, method, fp, response_type)
-            if replayed is not None:
-                return replayed
         try:
             with self.database.transaction() as session:
+                # The key's lookup is the transaction's first statement, not a transaction
+                # of its own: one index probe, no second connection checkout.
+                if key and (stored := idempotency.lookup(session, key)) is not None:
+                    return response_type.FromString(idempotency.replay(stored, key, method, fp))
                 uow = UnitOfWork(session, principal)
                 response = handler(uow)
-                ledger.append(session, principal.subject, uow.pending)
-                if key:
-                    idempotency.store(session, key, method, fp, response.SerializeToString())
+                answered = [(key, fp, response.SerializeToString())] if key else []
+                # Last: from the append to the commit the service's writers queue.
+                ledger.append_and_commit(
+                    session,
+                    principal.subject,
+                    uow.pending,
+                    along=[(idempotency.idempotency_keys, idempotency.rows(method, answered))],
+                )
             return response
         except OperationalError as exc:
             if (retry := _collision(exc)) is not None:
@@ -153,15 +159,17 @@ class Mutations:
                     answers = handle(uow, [requests[n] for n in fresh]) if fresh else []
                     for n, answer in zip(fresh, answers, strict=True):
                         outcomes[n] = answer
-                    ledger.append(session, principal.subject, uow.pending)
-                    idempotency.store_many(
+                    answered = [
+                        (keys[n], fps[n], answer.SerializeToString())
+                        for n, answer in zip(fresh, answers, strict=True)
+                        if keys[n] and not isinstance(answer, ServiceError)
+                    ]
+                    # Last: from the append to the commit the service's writers queue.
+                    ledger.append_and_commit(
                         session,
-                        method,
-                        [
-                            (keys[n], fps[n], answer.SerializeToString())
-                            for n, answer in zip(fresh, answers, strict=True)
-                            if keys[n] and not isinstance(answer, ServiceError)
-                        ],
+                        principal.subject,
+                        uow.pending,
+                        along=[(idempotency.idempotency_keys, idempotency.rows(method, answered))],
                     )
             except IntegrityError as exc:
                 # A concurrent request with one of these keys won the race: answer as it
