@@ -241,3 +241,11 @@ def test_the_documented_limits_are_the_enforced_ones() -> None:
     for name, limit in TEXT_LIMITS.items():
         [row] = [r for r in rows if f"`{name}`" in r.split("|")[1]]
         assert f"{limit.max_length:,} " in row.split("|")[2], (name, row)
+
+
+def test_a_batch_names_at_most_its_bound_and_says_how_many_it_got() -> None:
+    from serialtrace.common.validation import MAX_BATCH, check_batch
+
+    check_batch(MAX_BATCH, "units")
+    with pytest.raises(InvalidArgument, match="at most 10000 units per call, got 10001"):
+        check_batch(MAX_BATCH + 1, "units")

@@ -46,3 +46,8 @@ def test_a_unit_lacks_a_required_attribute_when_it_is_absent_null_or_blank() -> 
     attributes = {"color": "red", "firmware": " ", "batch": None}
     assert domain.missing_attributes(attributes, required) == ["firmware", "batch"]
     assert domain.missing_attributes({"color": 0}, ["color"]) == []
+
+
+def test_a_gtin_lookup_normalizes_to_14_digits_and_skips_invalid_gtins() -> None:
+    # 4006381333931 is a valid GTIN-13; the last digit of the second is wrong.
+    assert domain.gtins_to_look_up(["4006381333931", "4006381333932", "nope"]) == ["04006381333931"]

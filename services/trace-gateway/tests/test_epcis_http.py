@@ -388,7 +388,7 @@ def test_rollback_applies_nothing_when_one_event_breaks_a_rule(suite: RunningSui
 
 
 def test_the_roles_each_effect_needs_are_its_owners_roles() -> None:
-    from serialtrace.epcis.effects import EFFECT_CALLS
+    from serialtrace.epcis.peers import EFFECT_CALLS
     from serialtrace.masterdata.api import METHOD_ROLES as MASTERDATA
     from serialtrace.production.api import METHOD_ROLES as PRODUCTION
     from serialtrace.quality.api import METHOD_ROLES as QUALITY

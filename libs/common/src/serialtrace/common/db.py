@@ -11,9 +11,10 @@ import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -278,3 +279,78 @@ def key_clauses(
             yield and_(sku_column == part[0][0], key_column.in_([key for _, key in part]))
         else:
             yield tuple_(sku_column, key_column).in_(part)
+
+
+def get_many(
+    session: Session,
+    model: Any,
+    column: Any,
+    values: Iterable[Any],
+    *,
+    where: Sequence[ColumnElement[bool]] = (),
+    order_by: Sequence[Any] = (),
+    for_update: bool = False,
+) -> list[Any]:
+    """Rows of `model` whose `column` is one of `values`: one IN-query per IN_CHUNK
+    values, in sorted order (so rows locked `for_update` are locked in key order)."""
+    found: list[Any] = []
+    for part in chunks(sorted(set(values))):
+        query = select(model).where(column.in_(part), *where).order_by(*order_by)
+        found += session.scalars(query.with_for_update() if for_update else query)
+    return found
+
+
+def get_many_by_key(
+    session: Session,
+    model: Any,
+    sku_column: Any,
+    key_column: Any,
+    keys: Iterable[tuple[str, str]],
+    *,
+    where: Sequence[ColumnElement[bool]] = (),
+    order_by: Sequence[Any] = (),
+    for_update: bool = False,
+) -> list[Any]:
+    """Rows of `model` matching (sku, serial or lot number) pairs (see `key_clauses`)."""
+    found: list[Any] = []
+    for clause in key_clauses(sku_column, key_column, keys):
+        query = select(model).where(clause, *where).order_by(*order_by)
+        found += session.scalars(query.with_for_update() if for_update else query)
+    return found
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a keyset-paged list: its items, whether more follow, the total."""
+
+    items: list[T]
+    more: bool
+    total: int
+
+
+def first_page(
+    session: Session, query: Any, limit: int, *, rows: bool = False
+) -> tuple[list[Any], bool]:
+    """At most `limit` results of an ordered `query` and whether more follow: one query
+    for limit + 1, not a second query for "is there more". `rows` keeps whole rows
+    (for a multi-column select) instead of the first column's objects."""
+    result = (
+        session.execute(query.limit(limit + 1)) if rows else session.scalars(query.limit(limit + 1))
+    )
+    found = list(result)
+    return found[:limit], len(found) > limit
+
+
+def rows_by_key(
+    session: Session,
+    query: Any,
+    sku_column: Any,
+    key_column: Any,
+    keys: Iterable[tuple[str, str]],
+) -> list[Any]:
+    """The rows of a multi-column `query` whose (sku, serial or lot number) columns are
+    among `keys`, one query per IN_CHUNK keys (see `key_clauses`)."""
+    found: list[Any] = []
+    for clause in key_clauses(sku_column, key_column, keys):
+        found += session.execute(query.where(clause)).all()
+    return found

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from serialtrace.common.access import method_roles
 from serialtrace.common.db import Database
-from serialtrace.common.ledger_api import AUDIT_READERS
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import to_timestamp
 from serialtrace.core.v1 import core_pb2, core_pb2_grpc
@@ -95,11 +95,14 @@ class GovernanceServicer(core_pb2_grpc.GovernanceServiceServicer):
             return facts_message(self.provider(session))
 
 
+GOVERNANCE = core_pb2.DESCRIPTOR.services_by_name["GovernanceService"]
+
+
 def governance_service(database: Database, provider: Provider) -> GrpcService:
     servicer = GovernanceServicer(database, provider)
     return GrpcService(
-        descriptor=core_pb2.DESCRIPTOR.services_by_name["GovernanceService"],
-        method_roles={"GetGovernanceFacts": AUDIT_READERS},
+        descriptor=GOVERNANCE,
+        method_roles=method_roles(GOVERNANCE),
         add_to_server=lambda server: core_pb2_grpc.add_GovernanceServiceServicer_to_server(
             servicer, server
         ),

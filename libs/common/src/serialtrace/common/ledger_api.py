@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from serialtrace.common import checkpoint_store, ledger
-from serialtrace.common.auth import Role, roles
+from serialtrace.common.access import method_roles, roles_of
 from serialtrace.common.checkpoints import Checkpoint
 from serialtrace.common.db import Database
 from serialtrace.common.errors import InvalidArgument
@@ -14,8 +14,10 @@ from serialtrace.common.signing import Signer
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.core.v1 import core_pb2, core_pb2_grpc
 
-AUDIT_READERS = roles(Role.AUDITOR, Role.QUALITY)
-CHECKPOINT_SIGNERS = roles(Role.AUDITOR)
+LEDGER = core_pb2.DESCRIPTOR.services_by_name["LedgerService"]
+# As core.proto declares them: who reads the audit trail, who signs a checkpoint.
+AUDIT_READERS = roles_of(LEDGER, "ListAuditEntries")
+CHECKPOINT_SIGNERS = roles_of(LEDGER, "SignCheckpoint")
 # Checkpoints a caller may bring to one VerifyLedger call.
 MAX_SUPPLIED_CHECKPOINTS = 10_000
 
@@ -142,14 +144,8 @@ class LedgerServicer(core_pb2_grpc.LedgerServiceServicer):
 def ledger_service(service: str, database: Database, signer: Signer) -> GrpcService:
     servicer = LedgerServicer(service, database, signer)
     return GrpcService(
-        descriptor=core_pb2.DESCRIPTOR.services_by_name["LedgerService"],
-        method_roles={
-            "ListAuditEntries": AUDIT_READERS,
-            "VerifyLedger": AUDIT_READERS,
-            "SignCheckpoint": CHECKPOINT_SIGNERS,
-            "ListCheckpoints": AUDIT_READERS,
-            "ListLedgerRange": AUDIT_READERS,
-        },
+        descriptor=LEDGER,
+        method_roles=method_roles(LEDGER),
         add_to_server=lambda server: core_pb2_grpc.add_LedgerServiceServicer_to_server(
             servicer, server
         ),

@@ -346,3 +346,28 @@ def key_after(token: str) -> tuple[str, str] | None:
     if not sep:
         raise InvalidArgument("page_token is not one this service handed out")
     return sku, serial
+
+
+# Items one batch read or write may name (each service's batch RPCs).
+MAX_BATCH = 10_000
+
+
+def check_batch(size: int, what: str, most: int = MAX_BATCH) -> None:
+    """INVALID_ARGUMENT when one call names more than `most` items."""
+    if size > most:
+        raise InvalidArgument(f"at most {most} {what} per call, got {size}")
+
+
+class Result(StrEnum):
+    """Pass/fail outcome of an operation record or an inspection (core.v1.Result)."""
+
+    PASS = "PASS"  # noqa: S105 - a test result, not a password
+    FAIL = "FAIL"
+
+
+# Measurements of one operation record or inspection, as JSON text.
+MAX_MEASUREMENTS_BYTES = 65_536
+
+
+def parse_measurements(text: str) -> dict[str, Any]:
+    return parse_json_object(text, "measurements", MAX_MEASUREMENTS_BYTES)

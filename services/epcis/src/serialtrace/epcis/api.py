@@ -1,4 +1,4 @@
-"""The EPCIS gRPC servicer: proto ⇄ use-case mapping and nothing else."""
+"""The EPCIS gRPC servicer: one table of RPCs, each mapped proto ⇄ use case."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from serialtrace.common.auth import ANY_ROLE, Role, acting_as, current_principal, roles
+from sqlalchemy.orm import Session
+
+from serialtrace.common import rpc
+from serialtrace.common.auth import acting_as, current_principal
 from serialtrace.common.db import Database
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import to_timestamp, utcnow
@@ -15,16 +18,9 @@ from serialtrace.epcis.usecases import PROCEED, ROLLBACK, CaptureError, Effects
 from serialtrace.epcis.v1 import epcis_pb2 as pb
 from serialtrace.epcis.v1 import epcis_pb2_grpc as pb_grpc
 
-# Capturing changes the suite (units, stock, packs, inspections): the roles that may do
-# those. What each event does is checked again by the service it acts on.
-CAPTURE_ROLES = roles(Role.OPERATOR, Role.PLANNER, Role.QUALITY)
-METHOD_ROLES: dict[str, frozenset[Role]] = {
-    "Capture": CAPTURE_ROLES,
-    "CaptureEvent": CAPTURE_ROLES,
-    "GetCaptureJob": ANY_ROLE,
-    "QueryEvents": ANY_ROLE,
-    "GetEvent": ANY_ROLE,
-}
+SERVICE = pb.DESCRIPTOR.services_by_name["EpcisService"]
+# Who may capture and who may read: declared on each rpc in epcis.proto.
+METHOD_ROLES = rpc.method_roles(SERVICE)
 _BEHAVIOUR = {
     pb.CAPTURE_ERROR_BEHAVIOUR_UNSPECIFIED: ROLLBACK,
     pb.CAPTURE_ERROR_BEHAVIOUR_ROLLBACK: ROLLBACK,
@@ -69,60 +65,68 @@ def stored_events(rows: Sequence[store.EventRow]) -> list[pb.StoredEvent]:
     ]
 
 
-class EpcisServicer(pb_grpc.EpcisServiceServicer):
+class EpcisServicer(rpc.Servicer, pb_grpc.EpcisServiceServicer):
     def __init__(self, database: Database, effects: Effects) -> None:
-        self.database, self.effects = database, effects
+        super().__init__(database)
+        self.effects = effects
         self.jobs = ThreadPoolExecutor(CAPTURE_WORKERS, thread_name_prefix="epcis-capture")
 
-    def Capture(self, request: pb.CaptureRequest, context: Any) -> pb.CaptureResponse:
-        behaviour = _BEHAVIOUR.get(request.capture_error_behaviour, ROLLBACK)
-        receipt = usecases.receive(request.document_json, behaviour)
-        if receipt.violations:
-            return pb.CaptureResponse(violations=[error_message(v) for v in receipt.violations])
-        principal = current_principal()
-        job = usecases.start_job(self.database, receipt, behaviour, principal)
 
-        def run() -> None:
-            # The job calls other services as the caller who captured the document.
-            with acting_as(principal):
-                usecases.run_job(
-                    self.database, job.capture_id, receipt, behaviour, principal, self.effects
-                )
+S = EpcisServicer
 
-        self.jobs.submit(run)
-        return pb.CaptureResponse(job=job_message(job))
 
-    def GetCaptureJob(
-        self, request: pb.GetCaptureJobRequest, context: Any
-    ) -> pb.GetCaptureJobResponse:
-        with self.database.reader() as session:
-            return pb.GetCaptureJobResponse(
-                job=job_message(usecases.get_job(session, request.capture_id))
-            )
+def capture(s: S, r: pb.CaptureRequest) -> pb.CaptureResponse:
+    behaviour = _BEHAVIOUR.get(r.capture_error_behaviour, ROLLBACK)
+    receipt = usecases.receive(r.document_json, behaviour)
+    if receipt.violations:
+        return pb.CaptureResponse(violations=[error_message(v) for v in receipt.violations])
+    principal = current_principal()
+    job = usecases.start_job(s.database, receipt, behaviour, principal)
 
-    def CaptureEvent(
-        self, request: pb.CaptureEventRequest, context: Any
-    ) -> pb.CaptureEventResponse:
-        event, errors, record_time = usecases.capture_event(
-            self.database, request.event_json, current_principal(), self.effects
-        )
-        return pb.CaptureEventResponse(
-            event_id=event.event_id if event else "",
-            record_time=to_timestamp(record_time),
-            violations=[error_message(e) for e in errors],
-        )
+    def run() -> None:
+        # The job calls other services as the caller who captured the document.
+        with acting_as(principal):
+            usecases.run_job(s.database, job.capture_id, receipt, behaviour, principal, s.effects)
 
-    def QueryEvents(self, request: pb.QueryEventsRequest, context: Any) -> pb.QueryEventsResponse:
-        parameters = [(p.name, p.argument) for p in request.parameters]
-        with self.database.reader() as session:
-            rows, token = usecases.query(session, parameters, request.page_size, request.page_token)
-            return pb.QueryEventsResponse(events=stored_events(rows), next_page_token=token)
+    s.jobs.submit(run)
+    return pb.CaptureResponse(job=job_message(job))
 
-    def GetEvent(self, request: pb.GetEventRequest, context: Any) -> pb.GetEventResponse:
-        with self.database.reader() as session:
-            return pb.GetEventResponse(
-                events=stored_events(usecases.event_by_id(session, request.event_id))
-            )
+
+def get_capture_job(s: S, session: Session, r: pb.GetCaptureJobRequest) -> pb.GetCaptureJobResponse:
+    return pb.GetCaptureJobResponse(job=job_message(usecases.get_job(session, r.capture_id)))
+
+
+def capture_event(s: S, r: pb.CaptureEventRequest) -> pb.CaptureEventResponse:
+    event, errors, record_time = usecases.capture_event(
+        s.database, r.event_json, current_principal(), s.effects
+    )
+    return pb.CaptureEventResponse(
+        event_id=event.event_id if event else "",
+        record_time=to_timestamp(record_time),
+        violations=[error_message(e) for e in errors],
+    )
+
+
+def query_events(s: S, session: Session, r: pb.QueryEventsRequest) -> pb.QueryEventsResponse:
+    parameters = [(p.name, p.argument) for p in r.parameters]
+    rows, token = usecases.query(session, parameters, r.page_size, r.page_token)
+    return pb.QueryEventsResponse(events=stored_events(rows), next_page_token=token)
+
+
+def get_event(s: S, session: Session, r: pb.GetEventRequest) -> pb.GetEventResponse:
+    return pb.GetEventResponse(events=stored_events(usecases.event_by_id(session, r.event_id)))
+
+
+# Capture and CaptureEvent keep their own transactions: a capture job stores each event
+# as it goes, and its outcome is the job's record, not an idempotent response.
+RPCS: dict[str, rpc.Rpc] = {
+    "Capture": rpc.custom(capture),
+    "GetCaptureJob": rpc.read(get_capture_job),
+    "CaptureEvent": rpc.custom(capture_event),
+    "QueryEvents": rpc.read(query_events),
+    "GetEvent": rpc.read(get_event),
+}
+rpc.implement(EpcisServicer, SERVICE, RPCS)
 
 
 def grpc_services(database: Database, effects: Effects) -> list[GrpcService]:
@@ -131,11 +135,7 @@ def grpc_services(database: Database, effects: Effects) -> list[GrpcService]:
         store.interrupt_running_jobs(session, utcnow())
     servicer = EpcisServicer(database, effects)
     return [
-        GrpcService(
-            descriptor=pb.DESCRIPTOR.services_by_name["EpcisService"],
-            method_roles=METHOD_ROLES,
-            add_to_server=lambda server: pb_grpc.add_EpcisServiceServicer_to_server(
-                servicer, server
-            ),
+        rpc.grpc_service(
+            SERVICE, lambda server: pb_grpc.add_EpcisServiceServicer_to_server(servicer, server)
         )
     ]

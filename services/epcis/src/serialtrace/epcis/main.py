@@ -10,7 +10,7 @@ from serialtrace.common.db import Database
 from serialtrace.common.server import GrpcService, ServiceDefinition
 from serialtrace.epcis import api
 from serialtrace.epcis.config import SERVICE_NAME, load_settings
-from serialtrace.epcis.effects import SuiteEffects
+from serialtrace.epcis.peers import SuiteEffects
 
 
 def _build(settings: ServiceSettings, database: Database) -> Sequence[GrpcService]:

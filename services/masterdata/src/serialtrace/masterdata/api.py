@@ -1,53 +1,43 @@
-"""The masterdata gRPC servicer: proto ⇄ use-case mapping and nothing else."""
+"""The masterdata gRPC servicer: one table of RPCs, each mapped proto ⇄ use case.
+
+Who may call each RPC is declared in masterdata.proto; `serialtrace.common.rpc` serves
+the table (idempotency, audit and transaction for writes, a read session and the batch
+bound for reads).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from serialtrace.common import gs1
-from serialtrace.common.auth import ANY_ROLE, Role, roles
+from sqlalchemy.orm import Session
+
+from serialtrace.common import rpc
 from serialtrace.common.db import Database
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument, ServiceError, item_error
-from serialtrace.common.ledger import lot_entity, unit_entity
+from serialtrace.common.keys import lot_keys, unit_key, unit_keys
+from serialtrace.common.keys import unit_message as unit_key_message
 from serialtrace.common.protomap import enum_str, enum_value
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
-from serialtrace.common.uow import Mutations
+from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import page_size
 from serialtrace.core.v1 import core_pb2
 from serialtrace.masterdata import domain, store, usecases
 from serialtrace.masterdata.v1 import masterdata_pb2 as pb
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc as pb_grpc
 
-METHOD_ROLES: dict[str, frozenset[Role]] = {
-    "CreateProduct": roles(),
-    "CreateBomRevision": roles(),
-    "ApproveBomRevision": roles(Role.QUALITY),
-    "CreateParty": roles(),
-    "CreateLocation": roles(),
-    "AllocateSerials": roles(Role.PLANNER),
-    "RegisterUnits": roles(Role.PLANNER, Role.OPERATOR),
-    "AddUnitAlias": roles(Role.PLANNER, Role.OPERATOR),
-    "RegisterLot": roles(Role.PLANNER, Role.OPERATOR),
-    "BatchGetProducts": ANY_ROLE,
-    "BatchGetBomRevisions": ANY_ROLE,
-    "BatchGetParties": ANY_ROLE,
-    "BatchGetLocations": ANY_ROLE,
-    "BatchGetUnits": ANY_ROLE,
-    "FindUnitsBySerial": ANY_ROLE,
-    "ResolveAliases": ANY_ROLE,
-    "BatchGetLots": ANY_ROLE,
-    "CreateImportBatch": roles(),
-    "SetImportBatchState": roles(),
-    "ImportUnits": roles(),
-    "ImportLots": roles(),
-    "ListImportBatches": ANY_ROLE,
-    "BatchGetImportBatches": ANY_ROLE,
-    "CountImportedFacts": ANY_ROLE,
-    "ListImportedFacts": ANY_ROLE,
-    "RollBackImport": roles(),
-}
+SERVICE = pb.DESCRIPTOR.services_by_name["MasterdataService"]
+METHOD_ROLES = rpc.method_roles(SERVICE)
+
+
+class MasterdataServicer(rpc.Servicer, pb_grpc.MasterdataServiceServicer):
+    pass
+
+
+S = MasterdataServicer
+
+# --- proto messages of masterdata's rows --------------------------------------------------
 
 
 def product_message(row: store.ProductRow) -> pb.Product:
@@ -65,7 +55,8 @@ def product_message(row: store.ProductRow) -> pb.Product:
     )
 
 
-def bom_message(row: store.BomRevisionRow, items: Sequence[store.BomItemRow]) -> pb.BomRevision:
+def bom_message(bom: usecases.BomRevision) -> pb.BomRevision:
+    row, items = bom.row, bom.items
     message = pb.BomRevision(
         sku=row.sku,
         revision=row.revision,
@@ -113,7 +104,6 @@ def unit_message(
     from serialtrace.common.ledger import canonical_json
 
     return pb.Unit(
-        provenance=provenance_message(provenance),
         sku=row.sku,
         serial=row.serial,
         attributes_json=canonical_json(row.attributes or {}),
@@ -121,12 +111,12 @@ def unit_message(
         source=enum_value(pb.UnitSource, row.source),
         created_at=to_timestamp(row.created_at),
         created_by=row.created_by,
+        provenance=provenance_message(provenance),
     )
 
 
 def lot_message(row: store.LotRow, provenance: store.ProvenanceRow | None = None) -> pb.Lot:
     return pb.Lot(
-        provenance=provenance_message(provenance),
         sku=row.sku,
         lot_number=row.lot_number,
         supplier_code=row.supplier_code or "",
@@ -134,6 +124,7 @@ def lot_message(row: store.LotRow, provenance: store.ProvenanceRow | None = None
         produced_at=to_timestamp(row.produced_at),
         expires_at=to_timestamp(row.expires_at),
         created_at=to_timestamp(row.created_at),
+        provenance=provenance_message(provenance),
     )
 
 
@@ -151,462 +142,315 @@ def location_message(row: store.LocationRow) -> pb.Location:
     )
 
 
-class MasterdataServicer(pb_grpc.MasterdataServiceServicer):
-    def __init__(self, database: Database) -> None:
-        self.database = database
-        self.mutations = Mutations(database)
+# --- products and BOMs --------------------------------------------------------------------
 
-    # --- products and BOMs -------------------------------------------------------
 
-    def CreateProduct(
-        self, request: pb.CreateProductRequest, context: Any
-    ) -> pb.CreateProductResponse:
-        p = request.product
-        spec = domain.validate_product(
-            p.sku,
-            p.name,
-            enum_str(pb.ProductKind, p.kind),
-            enum_str(pb.TrackingMode, p.tracking),
-            p.gtin,
-            p.serial_pattern,
-            p.serial_template,
-            enum_str(pb.Uniqueness, p.uniqueness),
-            list(p.required_attributes),
+def create_product(s: S, uow: UnitOfWork, r: pb.CreateProductRequest) -> pb.CreateProductResponse:
+    p = r.product
+    spec = domain.validate_product(
+        p.sku,
+        p.name,
+        enum_str(pb.ProductKind, p.kind),
+        enum_str(pb.TrackingMode, p.tracking),
+        p.gtin,
+        p.serial_pattern,
+        p.serial_template,
+        enum_str(pb.Uniqueness, p.uniqueness),
+        list(p.required_attributes),
+    )
+    row = _imported(uow, r, "product", usecases.create_product(uow, spec), spec.sku)
+    return pb.CreateProductResponse(product=product_message(row))
+
+
+def batch_get_products(
+    s: S, session: Session, r: pb.BatchGetProductsRequest
+) -> pb.BatchGetProductsResponse:
+    rows = usecases.products(session, list(r.skus), list(r.gtins))
+    return pb.BatchGetProductsResponse(products=[product_message(x) for x in rows])
+
+
+def create_bom_revision(
+    s: S, uow: UnitOfWork, r: pb.CreateBomRevisionRequest
+) -> pb.CreateBomRevisionResponse:
+    items = [(i.sku, i.quantity) for i in r.items]
+    row = usecases.create_bom_revision(
+        uow, r.sku, r.revision, from_timestamp(r.effective_from), items
+    )
+    _imported(uow, r, "bom_revision", row, f"{row.sku}@{row.revision}")
+    [bom] = usecases.with_items(uow.session, [row])
+    return pb.CreateBomRevisionResponse(bom_revision=bom_message(bom))
+
+
+def approve_bom_revision(
+    s: S, uow: UnitOfWork, r: pb.ApproveBomRevisionRequest
+) -> pb.ApproveBomRevisionResponse:
+    row = usecases.approve_bom_revision(uow, r.sku, r.revision, r.meaning)
+    [bom] = usecases.with_items(uow.session, [row])
+    return pb.ApproveBomRevisionResponse(bom_revision=bom_message(bom))
+
+
+def batch_get_bom_revisions(
+    s: S, session: Session, r: pb.BatchGetBomRevisionsRequest
+) -> pb.BatchGetBomRevisionsResponse:
+    boms = usecases.bom_revisions(session, list(r.skus), [(k.sku, k.revision) for k in r.keys])
+    return pb.BatchGetBomRevisionsResponse(bom_revisions=[bom_message(b) for b in boms])
+
+
+# --- parties and locations ------------------------------------------------------------------
+
+
+def create_party(s: S, uow: UnitOfWork, r: pb.CreatePartyRequest) -> pb.CreatePartyResponse:
+    p = r.party
+    row = usecases.create_party(uow, p.code, p.name, enum_str(pb.PartyKind, p.kind))
+    _imported(uow, r, "party", row, p.code)
+    return pb.CreatePartyResponse(party=party_message(row))
+
+
+def batch_get_parties(
+    s: S, session: Session, r: pb.BatchGetPartiesRequest
+) -> pb.BatchGetPartiesResponse:
+    rows = usecases.parties(session, list(r.codes))
+    return pb.BatchGetPartiesResponse(parties=[party_message(x) for x in rows])
+
+
+def create_location(
+    s: S, uow: UnitOfWork, r: pb.CreateLocationRequest
+) -> pb.CreateLocationResponse:
+    loc = r.location
+    row = usecases.create_location(
+        uow, loc.code, loc.name, enum_str(pb.LocationKind, loc.kind), loc.gln, loc.parent_code
+    )
+    _imported(uow, r, "location", row, loc.code)
+    return pb.CreateLocationResponse(location=location_message(row))
+
+
+def batch_get_locations(
+    s: S, session: Session, r: pb.BatchGetLocationsRequest
+) -> pb.BatchGetLocationsResponse:
+    rows = usecases.locations(session, list(r.codes))
+    return pb.BatchGetLocationsResponse(locations=[location_message(x) for x in rows])
+
+
+# --- units ----------------------------------------------------------------------------------
+
+
+def allocate_serials(
+    s: S, uow: UnitOfWork, r: pb.AllocateSerialsRequest
+) -> pb.AllocateSerialsResponse:
+    return pb.AllocateSerialsResponse(serials=usecases.allocate_serials(uow, r.sku, r.count))
+
+
+def register_units(s: S, uow: UnitOfWork, r: pb.RegisterUnitsRequest) -> pb.RegisterUnitsResponse:
+    registration = usecases.Registration(
+        sku=r.sku,
+        serials=list(r.serials),
+        count=r.count,
+        attributes_json=r.attributes_json,
+        source=enum_str(pb.UnitSource, r.source),
+    )
+    units = usecases.register_units(uow, registration)
+    return pb.RegisterUnitsResponse(units=[unit_message(u, []) for u in units])
+
+
+def batch_get_units(s: S, session: Session, r: pb.BatchGetUnitsRequest) -> pb.BatchGetUnitsResponse:
+    found = usecases.units(session, unit_keys(r.keys))
+    return pb.BatchGetUnitsResponse(units=[unit_message(u, a, o) for u, a, o in found])
+
+
+def find_units_by_serial(
+    s: S, session: Session, r: pb.FindUnitsBySerialRequest
+) -> pb.FindUnitsBySerialResponse:
+    found = usecases.units_by_serial(session, r.serial)
+    return pb.FindUnitsBySerialResponse(units=[unit_message(u, a) for u, a in found])
+
+
+def add_unit_alias(s: S, uow: UnitOfWork, r: pb.AddUnitAliasRequest) -> pb.AddUnitAliasResponse:
+    key = unit_key(r.unit)
+    unit = usecases.add_unit_alias(uow, key.sku, key.serial, r.alias.kind, r.alias.value)
+    uow.session.flush()
+    [(row, aliases)] = usecases.units_with_aliases(uow.session, [unit])
+    return pb.AddUnitAliasResponse(unit=unit_message(row, aliases))
+
+
+def resolve_aliases(
+    s: S, session: Session, r: pb.ResolveAliasesRequest
+) -> pb.ResolveAliasesResponse:
+    found = usecases.resolve_aliases(session, [(a.kind, a.value) for a in r.aliases])
+    return pb.ResolveAliasesResponse(
+        resolved=[
+            pb.ResolvedAlias(
+                alias=pb.UnitAlias(kind=kind, value=value),
+                unit=unit_key_message((unit.sku, unit.serial)),
+            )
+            for kind, value, unit in found
+        ]
+    )
+
+
+# --- lots -----------------------------------------------------------------------------------
+
+
+def register_lot(s: S, uow: UnitOfWork, r: pb.RegisterLotRequest) -> pb.RegisterLotResponse:
+    lot = r.lot
+    row = usecases.register_lot(
+        uow,
+        lot.sku,
+        lot.lot_number,
+        lot.supplier_code,
+        lot.supplier_lot_number,
+        from_timestamp(lot.produced_at),
+        from_timestamp(lot.expires_at),
+    )
+    return pb.RegisterLotResponse(lot=lot_message(row))
+
+
+def batch_get_lots(s: S, session: Session, r: pb.BatchGetLotsRequest) -> pb.BatchGetLotsResponse:
+    found = usecases.lots(session, lot_keys(r.keys))
+    return pb.BatchGetLotsResponse(lots=[lot_message(x, o) for x, o in found])
+
+
+# --- migration imports ----------------------------------------------------------------------
+
+
+def create_import_batch(
+    s: S, uow: UnitOfWork, r: pb.CreateImportBatchRequest
+) -> pb.CreateImportBatchResponse:
+    files = [(f.file, f.rows, f.applied) for f in r.files]
+    row = usecases.create_import_batch(uow, r.name, r.content_sha256, files)
+    return pb.CreateImportBatchResponse(batch=import_batch_message(row))
+
+
+def set_import_batch_state(
+    s: S, uow: UnitOfWork, r: pb.SetImportBatchStateRequest
+) -> pb.SetImportBatchStateResponse:
+    applied = [(f.file, f.applied) for f in r.files]
+    state = enum_str(pb.ImportBatchState, r.state)
+    row = usecases.set_import_batch_state(uow, r.id, state, applied)
+    return pb.SetImportBatchStateResponse(batch=import_batch_message(row))
+
+
+def list_import_batches(
+    s: S, session: Session, r: pb.ListImportBatchesRequest
+) -> pb.ListImportBatchesResponse:
+    rows = usecases.import_batches(session)
+    return pb.ListImportBatchesResponse(batches=[import_batch_message(x) for x in rows])
+
+
+def batch_get_import_batches(
+    s: S, session: Session, r: pb.BatchGetImportBatchesRequest
+) -> pb.BatchGetImportBatchesResponse:
+    rows = usecases.import_batches(session, list(r.ids))
+    return pb.BatchGetImportBatchesResponse(batches=[import_batch_message(x) for x in rows])
+
+
+def import_units(s: S, r: pb.ImportUnitsRequest) -> pb.ImportUnitsResponse:
+    domain.check_import_items(len(r.items))
+
+    def handle(uow: Any, fresh: list[pb.ImportedUnit]) -> list[pb.Unit | ServiceError]:
+        items = [
+            usecases.ImportedUnit(
+                sku=i.sku,
+                serial=i.serial,
+                attributes_json=i.attributes_json,
+                aliases=tuple((a.kind, a.value) for a in i.aliases),
+                source=enum_str(pb.UnitSource, i.source),
+                created_at=from_timestamp(i.created_at) if i.HasField("created_at") else None,
+                provenance=_provenance(i.provenance),
+            )
+            for i in fresh
+        ]
+        done = usecases.import_units(uow, items)
+        uow.session.flush()
+        units = [u for u in done if not isinstance(u, ServiceError)]
+        aliases = dict(
+            ((u.sku, u.serial), a) for u, a in usecases.units_with_aliases(uow.session, units)
         )
-        return self.mutations.run(
-            "CreateProduct",
-            request,
-            pb.CreateProductResponse,
-            lambda uow: pb.CreateProductResponse(
-                product=product_message(
-                    _imported(uow, request, "product", usecases.create_product(uow, spec), spec.sku)
+        return [
+            d
+            if isinstance(d, ServiceError)
+            else unit_message(d, aliases.get((d.sku, d.serial), []), _origin(i.provenance))
+            for d, i in zip(done, items, strict=True)
+        ]
+
+    outcomes = s.mutations.run_each("ImportUnits", list(r.items), pb.Unit, handle)
+    return pb.ImportUnitsResponse(
+        outcomes=[
+            pb.ImportUnitOutcome(error=item_error(o))
+            if isinstance(o, ServiceError)
+            else pb.ImportUnitOutcome(unit=o)
+            for o in outcomes
+        ]
+    )
+
+
+def import_lots(s: S, r: pb.ImportLotsRequest) -> pb.ImportLotsResponse:
+    domain.check_import_items(len(r.items))
+
+    def handle(uow: Any, fresh: list[pb.ImportedLot]) -> list[pb.Lot | ServiceError]:
+        answers: list[pb.Lot | ServiceError] = []
+        for item in fresh:
+            lot, where = item.lot, _provenance(item.provenance)
+            done = uow.attempt(
+                lambda lot=lot, where=where: usecases.register_lot(
+                    uow,
+                    lot.sku,
+                    lot.lot_number,
+                    lot.supplier_code,
+                    lot.supplier_lot_number,
+                    from_timestamp(lot.produced_at) if lot.HasField("produced_at") else None,
+                    from_timestamp(lot.expires_at) if lot.HasField("expires_at") else None,
+                    where,
                 )
-            ),
+            )
+            answers.append(
+                done if isinstance(done, ServiceError) else lot_message(done, _origin(where))
+            )
+        return answers
+
+    outcomes = s.mutations.run_each("ImportLots", list(r.items), pb.Lot, handle)
+    return pb.ImportLotsResponse(
+        outcomes=[
+            pb.ImportLotOutcome(error=item_error(o))
+            if isinstance(o, ServiceError)
+            else pb.ImportLotOutcome(lot=o)
+            for o in outcomes
+        ]
+    )
+
+
+def count_imported_facts(
+    s: S, session: Session, r: pb.CountImportedFactsRequest
+) -> pb.CountImportedFactsResponse:
+    counts = usecases.count_imported_facts(session, r.import_batch_id)
+    return pb.CountImportedFactsResponse(
+        counts=[pb.ImportedFactCount(file=f, entity_type=t, count=n) for f, t, n in counts]
+    )
+
+
+def list_imported_facts(
+    s: S, session: Session, r: pb.ListImportedFactsRequest
+) -> pb.ListImportedFactsResponse:
+    size = page_size(r.page_size, domain.MAX_BATCH, 1_000)
+    ids, more = usecases.imported_facts(
+        session, r.import_batch_id, r.entity_type, r.page_token, size
+    )
+    return pb.ListImportedFactsResponse(entity_ids=ids, next_page_token=ids[-1] if more else "")
+
+
+def roll_back_import(
+    s: S, uow: UnitOfWork, r: pb.RollBackImportRequest
+) -> pb.RollBackImportResponse:
+    dependents, taken = usecases.roll_back_import(uow, r.import_batch_id, r.dry_run)
+    if dependents and not r.dry_run:
+        shown = "; ".join(dependents[:20])
+        raise FailedPrecondition(
+            f"{len(dependents)} fact(s) recorded since depend on import batch "
+            f"{r.import_batch_id}: {shown}"
         )
-
-    def BatchGetProducts(
-        self, request: pb.BatchGetProductsRequest, context: Any
-    ) -> pb.BatchGetProductsResponse:
-        domain.check_batch(len(request.skus) + len(request.gtins), "keys")
-        gtins = []
-        for gtin in request.gtins:
-            try:
-                gtins.append(gs1.normalize_gtin(gtin))
-            except gs1.Gs1Error:
-                continue  # an invalid GTIN names no product
-        with self.database.reader() as session:
-            rows = store.products(session, request.skus, gtins)
-            return pb.BatchGetProductsResponse(products=[product_message(r) for r in rows])
-
-    def CreateBomRevision(
-        self, request: pb.CreateBomRevisionRequest, context: Any
-    ) -> pb.CreateBomRevisionResponse:
-        items = [(i.sku, i.quantity) for i in request.items]
-
-        def handler(uow: Any) -> pb.CreateBomRevisionResponse:
-            row = usecases.create_bom_revision(
-                uow, request.sku, request.revision, from_timestamp(request.effective_from), items
-            )
-            _imported(uow, request, "bom_revision", row, f"{row.sku}@{row.revision}")
-            stored = store.bom_items(uow.session, [(row.sku, row.revision)])
-            return pb.CreateBomRevisionResponse(
-                bom_revision=bom_message(row, stored.get((row.sku, row.revision), []))
-            )
-
-        return self.mutations.run(
-            "CreateBomRevision", request, pb.CreateBomRevisionResponse, handler
-        )
-
-    def ApproveBomRevision(
-        self, request: pb.ApproveBomRevisionRequest, context: Any
-    ) -> pb.ApproveBomRevisionResponse:
-        def handler(uow: Any) -> pb.ApproveBomRevisionResponse:
-            row = usecases.approve_bom_revision(uow, request.sku, request.revision, request.meaning)
-            items = store.bom_items(uow.session, [(row.sku, row.revision)])
-            return pb.ApproveBomRevisionResponse(
-                bom_revision=bom_message(row, items.get((row.sku, row.revision), []))
-            )
-
-        return self.mutations.run(
-            "ApproveBomRevision", request, pb.ApproveBomRevisionResponse, handler
-        )
-
-    def BatchGetBomRevisions(
-        self, request: pb.BatchGetBomRevisionsRequest, context: Any
-    ) -> pb.BatchGetBomRevisionsResponse:
-        domain.check_batch(len(request.skus) + len(request.keys), "keys")
-        with self.database.reader() as session:
-            rows = store.bom_revisions(
-                session, request.skus, [(k.sku, k.revision) for k in request.keys]
-            )
-            items = store.bom_items(session, [(r.sku, r.revision) for r in rows])
-            return pb.BatchGetBomRevisionsResponse(
-                bom_revisions=[bom_message(r, items.get((r.sku, r.revision), [])) for r in rows]
-            )
-
-    # --- parties and locations -----------------------------------------------------
-
-    def CreateParty(self, request: pb.CreatePartyRequest, context: Any) -> pb.CreatePartyResponse:
-        p = request.party
-        return self.mutations.run(
-            "CreateParty",
-            request,
-            pb.CreatePartyResponse,
-            lambda uow: pb.CreatePartyResponse(
-                party=party_message(
-                    _imported(
-                        uow,
-                        request,
-                        "party",
-                        usecases.create_party(uow, p.code, p.name, enum_str(pb.PartyKind, p.kind)),
-                        p.code,
-                    )
-                )
-            ),
-        )
-
-    def BatchGetParties(
-        self, request: pb.BatchGetPartiesRequest, context: Any
-    ) -> pb.BatchGetPartiesResponse:
-        domain.check_batch(len(request.codes), "codes")
-        with self.database.reader() as session:
-            rows = store.by_codes(session, store.PartyRow, request.codes)
-            return pb.BatchGetPartiesResponse(parties=[party_message(r) for r in rows])
-
-    def CreateLocation(
-        self, request: pb.CreateLocationRequest, context: Any
-    ) -> pb.CreateLocationResponse:
-        loc = request.location
-        return self.mutations.run(
-            "CreateLocation",
-            request,
-            pb.CreateLocationResponse,
-            lambda uow: pb.CreateLocationResponse(
-                location=location_message(
-                    _imported(
-                        uow,
-                        request,
-                        "location",
-                        usecases.create_location(
-                            uow,
-                            loc.code,
-                            loc.name,
-                            enum_str(pb.LocationKind, loc.kind),
-                            loc.gln,
-                            loc.parent_code,
-                        ),
-                        loc.code,
-                    )
-                )
-            ),
-        )
-
-    def BatchGetLocations(
-        self, request: pb.BatchGetLocationsRequest, context: Any
-    ) -> pb.BatchGetLocationsResponse:
-        domain.check_batch(len(request.codes), "codes")
-        with self.database.reader() as session:
-            rows = store.by_codes(session, store.LocationRow, request.codes)
-            return pb.BatchGetLocationsResponse(locations=[location_message(r) for r in rows])
-
-    # --- units -----------------------------------------------------------------------
-
-    def AllocateSerials(
-        self, request: pb.AllocateSerialsRequest, context: Any
-    ) -> pb.AllocateSerialsResponse:
-        return self.mutations.run(
-            "AllocateSerials",
-            request,
-            pb.AllocateSerialsResponse,
-            lambda uow: pb.AllocateSerialsResponse(
-                serials=usecases.allocate_serials(uow, request.sku, request.count)
-            ),
-        )
-
-    def RegisterUnits(
-        self, request: pb.RegisterUnitsRequest, context: Any
-    ) -> pb.RegisterUnitsResponse:
-        registration = usecases.Registration(
-            sku=request.sku,
-            serials=list(request.serials),
-            count=request.count,
-            attributes_json=request.attributes_json,
-            source=enum_str(pb.UnitSource, request.source),
-        )
-        return self.mutations.run(
-            "RegisterUnits",
-            request,
-            pb.RegisterUnitsResponse,
-            lambda uow: pb.RegisterUnitsResponse(
-                units=[unit_message(u, []) for u in usecases.register_units(uow, registration)]
-            ),
-        )
-
-    def BatchGetUnits(
-        self, request: pb.BatchGetUnitsRequest, context: Any
-    ) -> pb.BatchGetUnitsResponse:
-        domain.check_batch(len(request.keys), "keys")
-        with self.database.reader() as session:
-            rows = store.units_by_keys(session, [(k.sku, k.serial) for k in request.keys])
-            origins = store.provenance(
-                session, "unit", [unit_entity(u.sku, u.serial) for u in rows]
-            )
-            return pb.BatchGetUnitsResponse(
-                units=[
-                    unit_message(u, a, origins.get(unit_entity(u.sku, u.serial)))
-                    for u, a in usecases.units_with_aliases(session, rows)
-                ]
-            )
-
-    def FindUnitsBySerial(
-        self, request: pb.FindUnitsBySerialRequest, context: Any
-    ) -> pb.FindUnitsBySerialResponse:
-        with self.database.reader() as session:
-            rows = store.units_by_serial(session, request.serial)
-            return pb.FindUnitsBySerialResponse(
-                units=[unit_message(u, a) for u, a in usecases.units_with_aliases(session, rows)]
-            )
-
-    def AddUnitAlias(
-        self, request: pb.AddUnitAliasRequest, context: Any
-    ) -> pb.AddUnitAliasResponse:
-        def handler(uow: Any) -> pb.AddUnitAliasResponse:
-            unit = usecases.add_unit_alias(
-                uow, request.unit.sku, request.unit.serial, request.alias.kind, request.alias.value
-            )
-            uow.session.flush()
-            [(row, aliases)] = usecases.units_with_aliases(uow.session, [unit])
-            return pb.AddUnitAliasResponse(unit=unit_message(row, aliases))
-
-        return self.mutations.run("AddUnitAlias", request, pb.AddUnitAliasResponse, handler)
-
-    def ResolveAliases(
-        self, request: pb.ResolveAliasesRequest, context: Any
-    ) -> pb.ResolveAliasesResponse:
-        domain.check_batch(len(request.aliases), "aliases")
-        with self.database.reader() as session:
-            found = usecases.resolve_aliases(session, [(a.kind, a.value) for a in request.aliases])
-            return pb.ResolveAliasesResponse(
-                resolved=[
-                    pb.ResolvedAlias(
-                        alias=pb.UnitAlias(kind=kind, value=value),
-                        unit=core_pb2.UnitKey(sku=unit.sku, serial=unit.serial),
-                    )
-                    for kind, value, unit in found
-                ]
-            )
-
-    # --- lots ------------------------------------------------------------------------
-
-    def RegisterLot(self, request: pb.RegisterLotRequest, context: Any) -> pb.RegisterLotResponse:
-        lot = request.lot
-        return self.mutations.run(
-            "RegisterLot",
-            request,
-            pb.RegisterLotResponse,
-            lambda uow: pb.RegisterLotResponse(
-                lot=lot_message(
-                    usecases.register_lot(
-                        uow,
-                        lot.sku,
-                        lot.lot_number,
-                        lot.supplier_code,
-                        lot.supplier_lot_number,
-                        from_timestamp(lot.produced_at),
-                        from_timestamp(lot.expires_at),
-                    )
-                )
-            ),
-        )
-
-    def BatchGetLots(
-        self, request: pb.BatchGetLotsRequest, context: Any
-    ) -> pb.BatchGetLotsResponse:
-        domain.check_batch(len(request.keys), "keys")
-        with self.database.reader() as session:
-            rows = store.lots_by_keys(session, [(k.sku, k.lot_number) for k in request.keys])
-            origins = store.provenance(
-                session, "lot", [lot_entity(r.sku, r.lot_number) for r in rows]
-            )
-            return pb.BatchGetLotsResponse(
-                lots=[lot_message(r, origins.get(lot_entity(r.sku, r.lot_number))) for r in rows]
-            )
-
-    # --- migration imports -------------------------------------------------------------
-
-    def CreateImportBatch(
-        self, request: pb.CreateImportBatchRequest, context: Any
-    ) -> pb.CreateImportBatchResponse:
-        files = [(f.file, f.rows, f.applied) for f in request.files]
-        return self.mutations.run(
-            "CreateImportBatch",
-            request,
-            pb.CreateImportBatchResponse,
-            lambda uow: pb.CreateImportBatchResponse(
-                batch=import_batch_message(
-                    usecases.create_import_batch(uow, request.name, request.content_sha256, files)
-                )
-            ),
-        )
-
-    def SetImportBatchState(
-        self, request: pb.SetImportBatchStateRequest, context: Any
-    ) -> pb.SetImportBatchStateResponse:
-        applied = [(f.file, f.applied) for f in request.files]
-        state = enum_str(pb.ImportBatchState, request.state)
-        return self.mutations.run(
-            "SetImportBatchState",
-            request,
-            pb.SetImportBatchStateResponse,
-            lambda uow: pb.SetImportBatchStateResponse(
-                batch=import_batch_message(
-                    usecases.set_import_batch_state(uow, request.id, state, applied)
-                )
-            ),
-        )
-
-    def ListImportBatches(
-        self, request: pb.ListImportBatchesRequest, context: Any
-    ) -> pb.ListImportBatchesResponse:
-        with self.database.reader() as session:
-            rows = store.import_batches(session)
-            return pb.ListImportBatchesResponse(batches=[import_batch_message(r) for r in rows])
-
-    def BatchGetImportBatches(
-        self, request: pb.BatchGetImportBatchesRequest, context: Any
-    ) -> pb.BatchGetImportBatchesResponse:
-        domain.check_batch(len(request.ids), "ids")
-        with self.database.reader() as session:
-            rows = store.import_batches(session, list(request.ids))
-            return pb.BatchGetImportBatchesResponse(batches=[import_batch_message(r) for r in rows])
-
-    def ImportUnits(self, request: pb.ImportUnitsRequest, context: Any) -> pb.ImportUnitsResponse:
-        domain.check_import_items(len(request.items))
-
-        def handle(uow: Any, fresh: list[pb.ImportedUnit]) -> list[pb.Unit | ServiceError]:
-            items = [
-                usecases.ImportedUnit(
-                    sku=i.sku,
-                    serial=i.serial,
-                    attributes_json=i.attributes_json,
-                    aliases=tuple((a.kind, a.value) for a in i.aliases),
-                    source=enum_str(pb.UnitSource, i.source),
-                    created_at=from_timestamp(i.created_at) if i.HasField("created_at") else None,
-                    provenance=_provenance(i.provenance),
-                )
-                for i in fresh
-            ]
-            done = usecases.import_units(uow, items)
-            uow.session.flush()
-            units = [u for u in done if not isinstance(u, ServiceError)]
-            aliases = dict(
-                ((u.sku, u.serial), a) for u, a in usecases.units_with_aliases(uow.session, units)
-            )
-            return [
-                d
-                if isinstance(d, ServiceError)
-                else unit_message(
-                    d,
-                    aliases.get((d.sku, d.serial), []),
-                    store.ProvenanceRow(
-                        batch_id=i.provenance.batch_id, file=i.provenance.file, row=i.provenance.row
-                    ),
-                )
-                for d, i in zip(done, items, strict=True)
-            ]
-
-        outcomes = self.mutations.run_each("ImportUnits", list(request.items), pb.Unit, handle)
-        return pb.ImportUnitsResponse(
-            outcomes=[
-                pb.ImportUnitOutcome(error=item_error(o))
-                if isinstance(o, ServiceError)
-                else pb.ImportUnitOutcome(unit=o)
-                for o in outcomes
-            ]
-        )
-
-    def ImportLots(self, request: pb.ImportLotsRequest, context: Any) -> pb.ImportLotsResponse:
-        domain.check_import_items(len(request.items))
-
-        def handle(uow: Any, fresh: list[pb.ImportedLot]) -> list[pb.Lot | ServiceError]:
-            answers: list[pb.Lot | ServiceError] = []
-            for item in fresh:
-                lot, where = item.lot, _provenance(item.provenance)
-                done = uow.attempt(
-                    lambda lot=lot, where=where: usecases.register_lot(
-                        uow,
-                        lot.sku,
-                        lot.lot_number,
-                        lot.supplier_code,
-                        lot.supplier_lot_number,
-                        from_timestamp(lot.produced_at) if lot.HasField("produced_at") else None,
-                        from_timestamp(lot.expires_at) if lot.HasField("expires_at") else None,
-                        where,
-                    )
-                )
-                answers.append(
-                    done
-                    if isinstance(done, ServiceError)
-                    else lot_message(
-                        done,
-                        store.ProvenanceRow(
-                            batch_id=where.batch_id, file=where.file, row=where.row
-                        ),
-                    )
-                )
-            return answers
-
-        outcomes = self.mutations.run_each("ImportLots", list(request.items), pb.Lot, handle)
-        return pb.ImportLotsResponse(
-            outcomes=[
-                pb.ImportLotOutcome(error=item_error(o))
-                if isinstance(o, ServiceError)
-                else pb.ImportLotOutcome(lot=o)
-                for o in outcomes
-            ]
-        )
-
-    def CountImportedFacts(
-        self, request: pb.CountImportedFactsRequest, context: Any
-    ) -> pb.CountImportedFactsResponse:
-        with self.database.reader() as session:
-            counts = usecases.count_imported_facts(session, request.import_batch_id)
-            return pb.CountImportedFactsResponse(
-                counts=[pb.ImportedFactCount(file=f, entity_type=t, count=n) for f, t, n in counts]
-            )
-
-    def ListImportedFacts(
-        self, request: pb.ListImportedFactsRequest, context: Any
-    ) -> pb.ListImportedFactsResponse:
-        size = page_size(request.page_size, domain.MAX_BATCH, 1_000)
-        with self.database.reader() as session:
-            ids = store.provenance_ids(
-                session, request.import_batch_id, request.entity_type, request.page_token, size + 1
-            )
-        more = len(ids) > size
-        return pb.ListImportedFactsResponse(
-            entity_ids=ids[:size], next_page_token=ids[size - 1] if more else ""
-        )
-
-    def RollBackImport(
-        self, request: pb.RollBackImportRequest, context: Any
-    ) -> pb.RollBackImportResponse:
-        def handler(uow: Any) -> pb.RollBackImportResponse:
-            dependents, taken = usecases.roll_back_import(
-                uow, request.import_batch_id, request.dry_run
-            )
-            if dependents and not request.dry_run:
-                shown = "; ".join(dependents[:20])
-                raise FailedPrecondition(
-                    f"{len(dependents)} fact(s) recorded since depend on import batch "
-                    f"{request.import_batch_id}: {shown}"
-                )
-            return pb.RollBackImportResponse(
-                dependents=dependents,
-                taken_back=[pb.ImportedFactCount(entity_type=t, count=n) for t, n in taken],
-            )
-
-        return self.mutations.run("RollBackImport", request, pb.RollBackImportResponse, handler)
+    return pb.RollBackImportResponse(
+        dependents=dependents,
+        taken_back=[pb.ImportedFactCount(entity_type=t, count=n) for t, n in taken],
+    )
 
 
 T = TypeVar("T")
@@ -625,14 +469,46 @@ def _provenance(message: pb.Provenance) -> usecases.Provenance:
     return usecases.Provenance(message.import_batch_id, message.file[:200], message.row)
 
 
+def _origin(where: usecases.Provenance) -> store.ProvenanceRow:
+    return store.ProvenanceRow(batch_id=where.batch_id, file=where.file, row=where.row)
+
+
+RPCS: dict[str, rpc.Rpc] = {
+    "CreateProduct": rpc.write(create_product),
+    "CreateBomRevision": rpc.write(create_bom_revision),
+    "ApproveBomRevision": rpc.write(approve_bom_revision),
+    "CreateParty": rpc.write(create_party),
+    "CreateLocation": rpc.write(create_location),
+    "AllocateSerials": rpc.write(allocate_serials),
+    "RegisterUnits": rpc.write(register_units),
+    "AddUnitAlias": rpc.write(add_unit_alias),
+    "RegisterLot": rpc.write(register_lot),
+    "BatchGetProducts": rpc.read(batch_get_products, batch=("skus", "gtins"), what="keys"),
+    "BatchGetBomRevisions": rpc.read(batch_get_bom_revisions, batch=("skus", "keys"), what="keys"),
+    "BatchGetParties": rpc.read(batch_get_parties, batch="codes"),
+    "BatchGetLocations": rpc.read(batch_get_locations, batch="codes"),
+    "BatchGetUnits": rpc.read(batch_get_units, batch="keys"),
+    "FindUnitsBySerial": rpc.read(find_units_by_serial),
+    "ResolveAliases": rpc.read(resolve_aliases, batch="aliases"),
+    "BatchGetLots": rpc.read(batch_get_lots, batch="keys"),
+    "CreateImportBatch": rpc.write(create_import_batch),
+    "SetImportBatchState": rpc.write(set_import_batch_state),
+    "ListImportBatches": rpc.read(list_import_batches),
+    "BatchGetImportBatches": rpc.read(batch_get_import_batches, batch="ids"),
+    "ImportUnits": rpc.custom(import_units),
+    "ImportLots": rpc.custom(import_lots),
+    "CountImportedFacts": rpc.read(count_imported_facts),
+    "ListImportedFacts": rpc.read(list_imported_facts),
+    "RollBackImport": rpc.write(roll_back_import),
+}
+rpc.implement(MasterdataServicer, SERVICE, RPCS)
+
+
 def grpc_services(database: Database) -> list[GrpcService]:
     servicer = MasterdataServicer(database)
     return [
-        GrpcService(
-            descriptor=pb.DESCRIPTOR.services_by_name["MasterdataService"],
-            method_roles=METHOD_ROLES,
-            add_to_server=lambda server: pb_grpc.add_MasterdataServiceServicer_to_server(
-                servicer, server
-            ),
+        rpc.grpc_service(
+            SERVICE,
+            lambda server: pb_grpc.add_MasterdataServiceServicer_to_server(servicer, server),
         )
     ]

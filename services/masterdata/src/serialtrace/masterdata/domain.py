@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from serialtrace.common import gs1
+from serialtrace.common import gs1, validation
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument
 from serialtrace.common.validation import (
     NAME,
@@ -24,7 +24,8 @@ from serialtrace.common.validation import (
     quote,
 )
 
-MAX_BATCH = 10_000
+# Serials one registration or allocation may name: the shared batch bound.
+MAX_BATCH = validation.MAX_BATCH
 MAX_ATTRIBUTES_BYTES = 16_384
 DEFAULT_SERIAL_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._/-]{0,39}"
 
@@ -286,9 +287,16 @@ def check_dates(produced: datetime | None, expires: datetime | None) -> None:
         raise InvalidArgument("a lot cannot expire before it was produced")
 
 
-def check_batch(size: int, what: str) -> None:
-    if size > MAX_BATCH:
-        raise InvalidArgument(f"at most {MAX_BATCH} {what} per call, got {size}")
+def gtins_to_look_up(gtins: Iterable[str]) -> list[str]:
+    """The GTINs as stored (normalized to 14 digits); an invalid GTIN names no product,
+    so it is left out rather than refused (a lookup asks, it does not assert)."""
+    found = []
+    for gtin in gtins:
+        try:
+            found.append(gs1.normalize_gtin(gtin))
+        except gs1.Gs1Error:
+            continue
+    return found
 
 
 def missing_attributes(attributes: Mapping[str, Any], required: Sequence[str]) -> list[str]:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    delete,
     func,
     literal,
     select,
@@ -27,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks
+from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, get_many, get_many_by_key
 
 # PostgreSQL advisory lock that orders registrations against GLOBAL-scope serials.
 _GLOBAL_SERIALS_LOCK = 0x5E71A1610B
@@ -141,14 +142,8 @@ class LotRow(Base):
 def products(
     session: Session, skus: Iterable[str] = (), gtins: Iterable[str] = ()
 ) -> list[ProductRow]:
-    found: dict[str, ProductRow] = {}
-    for column, values in (
-        (ProductRow.sku, sorted(set(skus))),
-        (ProductRow.gtin, sorted(set(gtins))),
-    ):
-        for part in chunks(values):
-            for row in session.scalars(select(ProductRow).where(column.in_(part))):
-                found[row.sku] = row
+    found = {r.sku: r for r in get_many(session, ProductRow, ProductRow.sku, skus)}
+    found.update((r.sku, r) for r in get_many(session, ProductRow, ProductRow.gtin, gtins))
     return list(found.values())
 
 
@@ -229,12 +224,7 @@ def insert_new_units(
 
 
 def units_by_keys(session: Session, keys: Sequence[tuple[str, str]]) -> list[UnitRow]:
-    found: list[UnitRow] = []
-    for part in chunks(sorted(set(keys))):
-        found += session.scalars(
-            select(UnitRow).where(tuple_(UnitRow.sku, UnitRow.serial).in_(part))
-        )
-    return found
+    return get_many_by_key(session, UnitRow, UnitRow.sku, UnitRow.serial, keys)
 
 
 def units_by_serial(session: Session, serial: str) -> list[UnitRow]:
@@ -245,13 +235,9 @@ def units_by_serial(session: Session, serial: str) -> list[UnitRow]:
 
 def aliases_of(session: Session, unit_ids: Sequence[int]) -> dict[int, list[UnitAliasRow]]:
     result: dict[int, list[UnitAliasRow]] = {}
-    for part in chunks(sorted(set(unit_ids))):
-        for row in session.scalars(
-            select(UnitAliasRow)
-            .where(UnitAliasRow.unit_id.in_(part))
-            .order_by(UnitAliasRow.kind, UnitAliasRow.value)
-        ):
-            result.setdefault(row.unit_id, []).append(row)
+    order = (UnitAliasRow.kind, UnitAliasRow.value)
+    for row in get_many(session, UnitAliasRow, UnitAliasRow.unit_id, unit_ids, order_by=order):
+        result.setdefault(row.unit_id, []).append(row)
     return result
 
 
@@ -268,61 +254,40 @@ def aliases_with_value(session: Session, value: str) -> list[UnitAliasRow]:
 
 
 def units_by_ids(session: Session, ids: Iterable[int]) -> dict[int, UnitRow]:
-    result: dict[int, UnitRow] = {}
-    for part in chunks(sorted(set(ids))):
-        result.update(
-            (r.id, r) for r in session.scalars(select(UnitRow).where(UnitRow.id.in_(part)))
-        )
-    return result
+    return {r.id: r for r in get_many(session, UnitRow, UnitRow.id, ids)}
 
 
 def bom_revisions(
     session: Session, skus: Iterable[str] = (), keys: Iterable[tuple[str, str]] = ()
 ) -> list[BomRevisionRow]:
-    found: dict[tuple[str, str], BomRevisionRow] = {}
-    for part in chunks(sorted(set(skus))):
-        for row in session.scalars(select(BomRevisionRow).where(BomRevisionRow.sku.in_(part))):
-            found[(row.sku, row.revision)] = row
-    for key_part in chunks(sorted(set(keys))):
-        for row in session.scalars(
-            select(BomRevisionRow).where(
-                tuple_(BomRevisionRow.sku, BomRevisionRow.revision).in_(key_part)
-            )
-        ):
-            found[(row.sku, row.revision)] = row
-    return sorted(found.values(), key=lambda r: (r.sku, r.revision))
+    rows = get_many(session, BomRevisionRow, BomRevisionRow.sku, skus)
+    rows += get_many_by_key(
+        session, BomRevisionRow, BomRevisionRow.sku, BomRevisionRow.revision, keys
+    )
+    found = {(r.sku, r.revision): r for r in rows}
+    return [found[k] for k in sorted(found)]
 
 
 def bom_items(
     session: Session, keys: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], list[BomItemRow]]:
     result: dict[tuple[str, str], list[BomItemRow]] = {}
-    for part in chunks(sorted(set(keys))):
-        for row in session.scalars(
-            select(BomItemRow)
-            .where(tuple_(BomItemRow.sku, BomItemRow.revision).in_(part))
-            .order_by(BomItemRow.position)
-        ):
-            result.setdefault((row.sku, row.revision), []).append(row)
+    order = (BomItemRow.position,)
+    for row in get_many_by_key(
+        session, BomItemRow, BomItemRow.sku, BomItemRow.revision, keys, order_by=order
+    ):
+        result.setdefault((row.sku, row.revision), []).append(row)
     return result
 
 
 def by_codes(
     session: Session, model: type[PartyRow] | type[LocationRow], codes: Iterable[str]
 ) -> list[Any]:
-    found: list[Any] = []
-    for part in chunks(sorted(set(codes))):
-        found += session.scalars(select(model).where(model.code.in_(part)))
-    return found
+    return get_many(session, model, model.code, codes)
 
 
 def lots_by_keys(session: Session, keys: Sequence[tuple[str, str]]) -> list[LotRow]:
-    found: list[LotRow] = []
-    for part in chunks(sorted(set(keys))):
-        found += session.scalars(
-            select(LotRow).where(tuple_(LotRow.sku, LotRow.lot_number).in_(part))
-        )
-    return found
+    return get_many_by_key(session, LotRow, LotRow.sku, LotRow.lot_number, keys)
 
 
 # --- migration imports -----------------------------------------------------------------
@@ -373,26 +338,21 @@ def provenance(
 ) -> dict[str, ProvenanceRow]:
     """The latest provenance of each entity (one imported again after a rollback has
     one per batch)."""
-    found: dict[str, ProvenanceRow] = {}
-    for part in chunks(sorted(set(entity_ids))):
-        for row in session.scalars(
-            select(ProvenanceRow)
-            .where(ProvenanceRow.entity_type == entity_type, ProvenanceRow.entity_id.in_(part))
-            .order_by(ProvenanceRow.recorded_at)
-        ):
-            found[row.entity_id] = row
-    return found
+    rows = get_many(
+        session,
+        ProvenanceRow,
+        ProvenanceRow.entity_id,
+        entity_ids,
+        where=(ProvenanceRow.entity_type == entity_type,),
+        order_by=(ProvenanceRow.recorded_at,),
+    )
+    return {r.entity_id: r for r in rows}  # the latest wins
 
 
 def aliases_taken(session: Session, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """(kind, value) → unit id, for the pairs already in use."""
-    found: dict[tuple[str, str], int] = {}
-    for part in chunks(sorted(set(pairs))):
-        for row in session.scalars(
-            select(UnitAliasRow).where(tuple_(UnitAliasRow.kind, UnitAliasRow.value).in_(part))
-        ):
-            found[(row.kind, row.value)] = row.unit_id
-    return found
+    rows = get_many_by_key(session, UnitAliasRow, UnitAliasRow.kind, UnitAliasRow.value, pairs)
+    return {(r.kind, r.value): r.unit_id for r in rows}
 
 
 def count_provenance(session: Session, batch_id: str) -> list[tuple[str, str, int]]:
@@ -440,8 +400,6 @@ def delete_by_keys(
     session: Session, model: Any, columns: Sequence[Any], keys: Sequence[Any]
 ) -> None:
     """DELETE of the rows with these keys (one column, or a tuple of columns)."""
-    from sqlalchemy import delete
-
     target = columns[0] if len(columns) == 1 else tuple_(*columns)
     for part in chunks(sorted(set(keys))):
         session.execute(delete(model).where(target.in_(part)))

@@ -18,6 +18,7 @@ from serialtrace.common.errors import (
     NotFound,
     ServiceError,
 )
+from serialtrace.common.keys import LotKey, UnitKey
 from serialtrace.common.ledger import lot_entity, unit_entity
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
@@ -399,6 +400,79 @@ def resolve_aliases(
     for row in rows:
         found.append((row.kind, row.value, units[row.unit_id]))
     return found
+
+
+# --- reads --------------------------------------------------------------------------------
+
+
+def products(session: Session, skus: Sequence[str], gtins: Sequence[str]) -> list[store.ProductRow]:
+    return store.products(session, skus, domain.gtins_to_look_up(gtins))
+
+
+@dataclass(frozen=True)
+class BomRevision:
+    row: store.BomRevisionRow
+    items: list[store.BomItemRow]
+
+
+def bom_revisions(
+    session: Session, skus: Sequence[str], keys: Sequence[tuple[str, str]]
+) -> list[BomRevision]:
+    """Every revision of these products, and these (sku, revision) ones, with items."""
+    return with_items(session, store.bom_revisions(session, skus, keys))
+
+
+def with_items(session: Session, rows: Sequence[store.BomRevisionRow]) -> list[BomRevision]:
+    items = store.bom_items(session, [(r.sku, r.revision) for r in rows])
+    return [BomRevision(r, items.get((r.sku, r.revision), [])) for r in rows]
+
+
+def parties(session: Session, codes: Sequence[str]) -> list[store.PartyRow]:
+    return store.by_codes(session, store.PartyRow, codes)
+
+
+def locations(session: Session, codes: Sequence[str]) -> list[store.LocationRow]:
+    return store.by_codes(session, store.LocationRow, codes)
+
+
+def units(
+    session: Session, keys: Sequence[UnitKey]
+) -> list[tuple[store.UnitRow, list[store.UnitAliasRow], store.ProvenanceRow | None]]:
+    """Each unit with its aliases and, when a migration import created it, its origin."""
+    found = units_with_aliases(session, store.units_by_keys(session, keys))
+    origins = store.provenance(session, "unit", [unit_entity(u.sku, u.serial) for u, _ in found])
+    return [(u, a, origins.get(unit_entity(u.sku, u.serial))) for u, a in found]
+
+
+def units_by_serial(
+    session: Session, serial: str
+) -> list[tuple[store.UnitRow, list[store.UnitAliasRow]]]:
+    return units_with_aliases(session, store.units_by_serial(session, serial))
+
+
+def lots(
+    session: Session, keys: Sequence[LotKey]
+) -> list[tuple[store.LotRow, store.ProvenanceRow | None]]:
+    """Each lot and, when a migration import created it, its origin."""
+    rows = store.lots_by_keys(session, keys)
+    origins = store.provenance(session, "lot", [lot_entity(r.sku, r.lot_number) for r in rows])
+    return [(r, origins.get(lot_entity(r.sku, r.lot_number))) for r in rows]
+
+
+def import_batches(
+    session: Session, ids: Sequence[str] | None = None
+) -> list[store.ImportBatchRow]:
+    """The given import batches (every one when `ids` is None), newest first."""
+    return store.import_batches(session, ids)
+
+
+def imported_facts(
+    session: Session, batch_id: str, entity_type: str, after: str, size: int
+) -> tuple[list[str], bool]:
+    """A page of the entity ids of one type an import batch created, and whether more
+    follow (one query for size + 1)."""
+    ids = store.provenance_ids(session, batch_id, entity_type, after, size + 1)
+    return ids[:size], len(ids) > size
 
 
 # --- migration imports -------------------------------------------------------------------

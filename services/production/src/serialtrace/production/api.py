@@ -1,8 +1,13 @@
-"""The production gRPC servicer: proto ⇄ use-case mapping and nothing else."""
+"""The production gRPC servicer: one table of RPCs, each mapped proto ⇄ use case.
+
+Who may call each RPC is declared in production.proto; `serialtrace.common.rpc` serves
+the table (idempotency, audit and transaction for writes, a read session and the batch
+bound for reads). The batch writes (RecordOperations, InstallKits, CompleteUnits) give
+each item its own outcome and idempotency key, through `_each`.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -10,81 +15,95 @@ from typing import Any, TypeVar
 from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
-from serialtrace.common.auth import ANY_ROLE, Role, roles
+from serialtrace.common import rpc
 from serialtrace.common.db import Database
-from serialtrace.common.errors import (
-    FailedPrecondition,
-    InvalidArgument,
-    NotFound,
-    ServiceError,
-    item_error,
-)
+from serialtrace.common.errors import FailedPrecondition, InvalidArgument, ServiceError, item_error
+from serialtrace.common.keys import lot_key, lot_message, unit_key, unit_keys, unit_message
 from serialtrace.common.ledger import canonical_json
 from serialtrace.common.protomap import enum_str, enum_value, present
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
-from serialtrace.common.uow import Mutations, UnitOfWork
-from serialtrace.common.validation import key_after, key_page_token, page_size, quote
+from serialtrace.common.uow import UnitOfWork
+from serialtrace.common.validation import check_batch, key_after, key_page_token, page_size
 from serialtrace.core.v1 import core_pb2
 from serialtrace.production import imports, store, usecases
 from serialtrace.production.config import ProductionOptions
-from serialtrace.production.masterdata_client import Masterdata
-from serialtrace.production.peers import Quality, Warehouse
+from serialtrace.production.peers import Masterdata, Quality, Warehouse
 from serialtrace.production.v1 import production_pb2 as pb
 from serialtrace.production.v1 import production_pb2_grpc as pb_grpc
 
-MAX_BATCH = 10_000
+SERVICE = pb.DESCRIPTOR.services_by_name["ProductionService"]
+METHOD_ROLES = rpc.method_roles(SERVICE)
+MAX_WHERE_USED_PAGE = 50_000
 
 Item = TypeVar("Item", bound=Message)  # one request of a batch RPC
 Reply = TypeVar("Reply", bound=Message)  # what that request alone would have answered
 Done = TypeVar("Done")  # what the use case returns for one item
-
-METHOD_ROLES: dict[str, frozenset[Role]] = {
-    "SetRoute": roles(Role.PLANNER),
-    "CreateWorkOrder": roles(Role.PLANNER),
-    "CommissionUnits": roles(Role.PLANNER),
-    "RecordOperation": roles(Role.OPERATOR),
-    "RecordOperations": roles(Role.OPERATOR),
-    "ApproveOperation": roles(Role.QUALITY),
-    "InstallComponent": roles(Role.OPERATOR),
-    "InstallComponents": roles(Role.OPERATOR),
-    "InstallKits": roles(Role.OPERATOR),
-    "RemoveComponent": roles(Role.OPERATOR),
-    "CompleteUnit": roles(Role.OPERATOR),
-    "CompleteUnits": roles(Role.OPERATOR),
-    "BatchGetRoutes": ANY_ROLE,
-    "BatchGetWorkOrders": ANY_ROLE,
-    "BatchGetOperations": ANY_ROLE,
-    "BatchGetUnitBuilds": ANY_ROLE,
-    "BatchGetComponents": ANY_ROLE,
-    "GetComponentTree": ANY_ROLE,
-    "BatchGetMaterialLots": ANY_ROLE,
-    "WhereUsed": ANY_ROLE,
-    "ImportUnitBuilds": roles(),
-    "ImportComponentLinks": roles(),
-    "ImportOperations": roles(),
-    "CountImportedFacts": ANY_ROLE,
-    "RollBackImport": roles(),
-    "VerifyImportedGenealogy": ANY_ROLE,
-}
+Outcome = TypeVar("Outcome", bound=Message)  # one item's answer in a batch reply
 
 
-def _check_batch(size: int) -> None:
-    _check_items(size, MAX_BATCH, "keys")
+class ProductionServicer(rpc.Servicer, pb_grpc.ProductionServiceServicer):
+    def __init__(
+        self,
+        database: Database,
+        masterdata: Masterdata,
+        quality: Quality,
+        warehouse: Warehouse,
+        options: ProductionOptions,
+    ) -> None:
+        super().__init__(database)
+        self.masterdata, self.quality, self.warehouse = masterdata, quality, warehouse
+        self.options = options
+        self.completion = usecases.CompletionPeers(masterdata, warehouse, options)
+
+    def _each(
+        self,
+        method: str,
+        items: Sequence[Item],
+        reply_type: type[Reply],
+        most: tuple[int, str],
+        run: Callable[[UnitOfWork, list[Item]], list[Done | ServiceError]],
+        reply: Callable[[UnitOfWork, Done], Reply],
+    ) -> list[Reply | ServiceError]:
+        """A batch RPC: at most `most` items, each `method` with its own idempotency key and
+        outcome (Mutations.run_each); `run` is the use case for the items not answered
+        before, `reply` what a lone call would answer for one that succeeded."""
+        check_batch(len(items), most[1], most[0])
+
+        def handle(uow: UnitOfWork, fresh: list[Item]) -> list[Reply | ServiceError]:
+            return [d if isinstance(d, ServiceError) else reply(uow, d) for d in run(uow, fresh)]
+
+        return self.mutations.run_each(method, items, reply_type, handle)
 
 
-def _check_items(size: int, most: int, what: str) -> None:
-    if size > most:
-        raise InvalidArgument(f"at most {most} {what} per call, got {size}")
+S = ProductionServicer
+
+
+def _outcomes(
+    outcome: Callable[..., Outcome],
+    field: str,
+    outcomes: Sequence[Reply | ServiceError],
+    answer: Callable[[Reply], Message],
+) -> list[Outcome]:
+    """A batch RPC's outcomes: each item's refusal, or `field` set to its answer."""
+    return [
+        outcome(error=item_error(o))
+        if isinstance(o, ServiceError)
+        else outcome(**{field: answer(o)})
+        for o in outcomes
+    ]
+
+
+# --- proto ⇄ production's terms -----------------------------------------------------------
 
 
 def _kit(request: pb.InstallComponentsRequest) -> usecases.Kit:
     return usecases.Kit(
-        parent=(request.parent.sku, request.parent.serial),
+        parent=unit_key(request.parent),
         components=[
             usecases.Component(
-                (c.unit.sku, c.unit.serial) if present(c, "unit") else None,
-                (c.lot.lot.sku, c.lot.lot.lot_number) if present(c, "lot") else None,
+                unit_key(c.unit) if present(c, "unit") else None,
+                lot_key(c.lot.lot) if present(c, "lot") else None,
                 c.lot.quantity if present(c, "lot") else 1.0,
             )
             for c in request.components
@@ -133,7 +152,7 @@ def work_order_message(row: store.WorkOrderRow) -> pb.WorkOrder:
 def operation_message(row: store.OperationRow, unit: store.UnitRow) -> pb.OperationRecord:
     message = pb.OperationRecord(
         id=row.id,
-        unit=core_pb2.UnitKey(sku=unit.sku, serial=unit.serial),
+        unit=unit_message((unit.sku, unit.serial)),
         operation=row.operation,
         station=row.station,
         operator=row.operator,
@@ -153,214 +172,377 @@ def operation_message(row: store.OperationRow, unit: store.UnitRow) -> pb.Operat
 
 def build_message(unit: store.UnitRow) -> pb.UnitBuild:
     return pb.UnitBuild(
-        unit=core_pb2.UnitKey(sku=unit.sku, serial=unit.serial),
+        unit=unit_message((unit.sku, unit.serial)),
         status=enum_value(pb.BuildStatus, unit.status),
         work_order_id=unit.work_order_id,
         completed_at=to_timestamp(unit.completed_at),
     )
 
 
-MAX_WHERE_USED_PAGE = 50_000
+def link_message(link: usecases.Link) -> pb.ComponentLink:
+    e, parent, component = link.edge, link.parent, link.component
+    message = pb.ComponentLink(
+        id=e.id,
+        parent=unit_message((parent.sku, parent.key)),
+        quantity=e.quantity,
+        operation=e.operation or "",
+        installed_at=to_timestamp(e.installed_at),
+        installed_by=e.installed_by,
+        removed_at=to_timestamp(e.removed_at),
+        removed_by=e.removed_by or "",
+        removal_reason=e.removal_reason or "",
+    )
+    if component.kind == "UNIT":
+        message.component_unit.CopyFrom(unit_message((component.sku, component.key)))
+    else:
+        message.component_lot.CopyFrom(lot_message((component.sku, component.key)))
+    return message
 
 
 def link_messages(session: Session, edges: Sequence[store.EdgeRow]) -> list[pb.ComponentLink]:
-    nodes = store.nodes_by_ids(session, [i for e in edges for i in (e.parent_id, e.component_id)])
-    messages = []
-    for e in edges:
-        parent, component = nodes[e.parent_id], nodes[e.component_id]
-        message = pb.ComponentLink(
-            id=e.id,
-            parent=core_pb2.UnitKey(sku=parent.sku, serial=parent.key),
-            quantity=e.quantity,
-            operation=e.operation or "",
-            installed_at=to_timestamp(e.installed_at),
-            installed_by=e.installed_by,
-            removed_at=to_timestamp(e.removed_at),
-            removed_by=e.removed_by or "",
-            removal_reason=e.removal_reason or "",
+    return [link_message(x) for x in usecases.links(session, edges)]
+
+
+# --- routes and work orders -----------------------------------------------------------------
+
+
+def set_route(s: S, uow: UnitOfWork, r: pb.SetRouteRequest) -> pb.SetRouteResponse:
+    row = usecases.set_route(uow, s.masterdata, r.route.sku, list(r.route.operations))
+    return pb.SetRouteResponse(route=route_message(row))
+
+
+def batch_get_routes(
+    s: S, session: Session, r: pb.BatchGetRoutesRequest
+) -> pb.BatchGetRoutesResponse:
+    rows = usecases.routes(session, list(r.skus))
+    return pb.BatchGetRoutesResponse(routes=[route_message(x) for x in rows])
+
+
+def create_work_order(
+    s: S, uow: UnitOfWork, r: pb.CreateWorkOrderRequest
+) -> pb.CreateWorkOrderResponse:
+    order = usecases.NewWorkOrder(r.sku, r.quantity, r.bom_revision, r.line, r.output_location_code)
+    row = usecases.create_work_order(uow, s.masterdata, s.options, order)
+    return pb.CreateWorkOrderResponse(work_order=work_order_message(row))
+
+
+def batch_get_work_orders(
+    s: S, session: Session, r: pb.BatchGetWorkOrdersRequest
+) -> pb.BatchGetWorkOrdersResponse:
+    rows = usecases.work_orders(session, list(r.ids))
+    return pb.BatchGetWorkOrdersResponse(work_orders=[work_order_message(x) for x in rows])
+
+
+def commission_units(
+    s: S, uow: UnitOfWork, r: pb.CommissionUnitsRequest
+) -> pb.CommissionUnitsResponse:
+    order = usecases.Commission(
+        r.work_order_id, list(r.serials), r.count, r.attributes_json, r.idempotency_key
+    )
+    work_order = store.work_order(uow.session, r.work_order_id)
+    serials = usecases.commission_units(uow, s.masterdata, order)
+    sku = work_order.sku if work_order else ""
+    return pb.CommissionUnitsResponse(units=[unit_message((sku, n)) for n in serials])
+
+
+# --- operations -----------------------------------------------------------------------------
+
+
+def record_operation(
+    s: S, uow: UnitOfWork, r: pb.RecordOperationRequest
+) -> pb.RecordOperationResponse:
+    recorded = usecases.record_operation(uow, _operation_input(r))
+    return pb.RecordOperationResponse(record=operation_message(*recorded))
+
+
+def record_operations(s: S, r: pb.RecordOperationsRequest) -> pb.RecordOperationsResponse:
+    outcomes = s._each(
+        "RecordOperation",
+        r.items,
+        pb.RecordOperationResponse,
+        (usecases.MAX_OPERATIONS_PER_BATCH, "operation records"),
+        lambda uow, items: usecases.record_operations(uow, [_operation_input(i) for i in items]),
+        lambda uow, recorded: pb.RecordOperationResponse(record=operation_message(*recorded)),
+    )
+    return pb.RecordOperationsResponse(
+        outcomes=_outcomes(pb.RecordOperationOutcome, "record", outcomes, lambda o: o.record)
+    )
+
+
+def approve_operation(
+    s: S, uow: UnitOfWork, r: pb.ApproveOperationRequest
+) -> pb.ApproveOperationResponse:
+    approved = usecases.approve_operation(uow, r.id, r.meaning)
+    return pb.ApproveOperationResponse(record=operation_message(*approved))
+
+
+def batch_get_operations(
+    s: S, session: Session, r: pb.BatchGetOperationsRequest
+) -> pb.BatchGetOperationsResponse:
+    found = usecases.operations(session, unit_keys(r.units))
+    return pb.BatchGetOperationsResponse(records=[operation_message(o, u) for o, u in found])
+
+
+def batch_get_unit_builds(
+    s: S, session: Session, r: pb.BatchGetUnitBuildsRequest
+) -> pb.BatchGetUnitBuildsResponse:
+    builds = []
+    for build in usecases.unit_builds(session, unit_keys(r.units)):
+        message = (
+            build_message(build.row) if build.row else pb.UnitBuild(unit=unit_message(build.unit))
         )
-        if component.kind == "UNIT":
-            message.component_unit.CopyFrom(
-                core_pb2.UnitKey(sku=component.sku, serial=component.key)
-            )
-        else:
-            message.component_lot.CopyFrom(
-                core_pb2.LotKey(sku=component.sku, lot_number=component.key)
-            )
-        messages.append(message)
-    return messages
+        if build.installed_in:
+            message.installed_in.CopyFrom(unit_message(build.installed_in))
+        builds.append(message)
+    return pb.BatchGetUnitBuildsResponse(builds=builds)
 
 
-def _page_after(token: str) -> int:
-    if not token:
-        return 0
-    if not token.isdigit():
-        raise InvalidArgument("page_token is not one this service handed out")
-    return int(token)
+# --- genealogy ------------------------------------------------------------------------------
 
 
-class ImportServicer:
-    """The migration-import RPCs (admin only): each item with its own key and outcome."""
+def install_component(
+    s: S, uow: UnitOfWork, r: pb.InstallComponentRequest
+) -> pb.InstallComponentResponse:
+    unit = r.component_unit if present(r, "component_unit") else None
+    lot = r.component_lot if present(r, "component_lot") else None
+    order = usecases.Installation(
+        parent=unit_key(r.parent),
+        component_unit=unit_key(unit) if unit else None,
+        component_lot=lot_key(lot.lot) if lot else None,
+        quantity=lot.quantity if lot else 1.0,
+        operation=r.operation,
+        idempotency_key=r.idempotency_key,
+    )
+    edge = usecases.install_component(uow, s.masterdata, s.quality, s.warehouse, order)
+    return pb.InstallComponentResponse(link=link_messages(uow.session, [edge])[0])
 
-    database: Database
-    masterdata: Masterdata
-    mutations: Mutations
 
-    def ImportUnitBuilds(
-        self, request: pb.ImportUnitBuildsRequest, context: Any
-    ) -> pb.ImportUnitBuildsResponse:
-        _check_items(len(request.items), imports.MAX_IMPORT_ITEMS, "imported builds")
+def install_components(
+    s: S, uow: UnitOfWork, r: pb.InstallComponentsRequest
+) -> pb.InstallComponentsResponse:
+    edges = usecases.install_kit(uow, s.masterdata, s.quality, s.warehouse, _kit(r))
+    return pb.InstallComponentsResponse(links=link_messages(uow.session, edges))
 
-        def handle(uow: UnitOfWork, fresh: list[pb.ImportedUnitBuild]) -> list[Any]:
-            done = imports.import_builds(
-                uow,
-                [
-                    imports.ImportedBuild(
-                        i.unit.sku,
-                        i.unit.serial,
-                        enum_str(pb.BuildStatus, i.status),
-                        _time(i, "created_at"),
-                        _import_provenance(i.provenance),
-                    )
-                    for i in fresh
-                ],
-            )
-            return [d if isinstance(d, ServiceError) else build_message(d) for d in done]
 
-        outcomes = self.mutations.run_each("ImportUnitBuilds", request.items, pb.UnitBuild, handle)
-        return pb.ImportUnitBuildsResponse(
-            outcomes=[
-                pb.ImportUnitBuildOutcome(error=item_error(o))
-                if isinstance(o, ServiceError)
-                else pb.ImportUnitBuildOutcome(build=o)
-                for o in outcomes
-            ]
-        )
+def install_kits(s: S, r: pb.InstallKitsRequest) -> pb.InstallKitsResponse:
+    outcomes = s._each(
+        "InstallComponents",
+        r.kits,
+        pb.InstallComponentsResponse,
+        (usecases.MAX_KITS_PER_BATCH, "kits"),
+        lambda uow, kits: usecases.install_kits(
+            uow, s.masterdata, s.quality, s.warehouse, [_kit(k) for k in kits]
+        ),
+        lambda uow, edges: pb.InstallComponentsResponse(links=link_messages(uow.session, edges)),
+    )
+    return pb.InstallKitsResponse(
+        outcomes=_outcomes(pb.InstallKitOutcome, "installed", outcomes, lambda o: o)
+    )
 
-    def ImportComponentLinks(
-        self, request: pb.ImportComponentLinksRequest, context: Any
-    ) -> pb.ImportComponentLinksResponse:
-        _check_items(len(request.items), imports.MAX_IMPORT_ITEMS, "imported links")
-        boms = imports.BomCache(self.masterdata)
-        boms.prefetch(sorted({i.parent.sku for i in request.items}))
 
-        def link(i: pb.ImportedComponentLink) -> imports.ImportedLink:
-            installed_at = _time(i, "installed_at")
-            if installed_at is None:
-                raise InvalidArgument("an imported installation needs its installed_at")
-            return imports.ImportedLink(
-                parent=(i.parent.sku, i.parent.serial),
-                component_unit=(i.component_unit.sku, i.component_unit.serial)
-                if present(i, "component_unit")
-                else None,
-                component_lot=(i.component_lot.lot.sku, i.component_lot.lot.lot_number)
-                if present(i, "component_lot")
-                else None,
-                quantity=i.component_lot.quantity,
-                installed_at=installed_at,
-                installed_by=i.installed_by[:200],
-                removed_at=_time(i, "removed_at"),
-                removal_reason=i.removal_reason,
-                provenance=_import_provenance(i.provenance),
-            )
+def remove_component(
+    s: S, uow: UnitOfWork, r: pb.RemoveComponentRequest
+) -> pb.RemoveComponentResponse:
+    unit = r.component_unit if present(r, "component_unit") else None
+    lot = r.component_lot if present(r, "component_lot") else None
+    edge = usecases.remove_component(
+        uow,
+        unit_key(r.parent),
+        unit_key(unit) if unit else None,
+        lot_key(lot) if lot else None,
+        r.reason,
+    )
+    return pb.RemoveComponentResponse(link=link_messages(uow.session, [edge])[0])
 
-        def handle(uow: UnitOfWork, fresh: list[pb.ImportedComponentLink]) -> list[Any]:
-            done = imports.import_links(uow, boms, [link(i) for i in fresh])
-            messages = {
-                m.id: m
-                for m in link_messages(
-                    uow.session, [d for d in done if not isinstance(d, ServiceError)]
+
+def complete_unit(s: S, uow: UnitOfWork, r: pb.CompleteUnitRequest) -> pb.CompleteUnitResponse:
+    unit = usecases.complete_unit(uow, s.completion, _completion(r))
+    return pb.CompleteUnitResponse(build=build_message(unit))
+
+
+def complete_units(s: S, r: pb.CompleteUnitsRequest) -> pb.CompleteUnitsResponse:
+    outcomes = s._each(
+        "CompleteUnit",
+        r.items,
+        pb.CompleteUnitResponse,
+        (usecases.MAX_COMPLETIONS_PER_BATCH, "completions"),
+        lambda uow, items: usecases.complete_units(
+            uow, s.completion, [_completion(i) for i in items]
+        ),
+        lambda uow, unit: pb.CompleteUnitResponse(build=build_message(unit)),
+    )
+    return pb.CompleteUnitsResponse(
+        outcomes=_outcomes(pb.CompleteUnitOutcome, "build", outcomes, lambda o: o.build)
+    )
+
+
+def batch_get_components(
+    s: S, session: Session, r: pb.BatchGetComponentsRequest
+) -> pb.BatchGetComponentsResponse:
+    found = usecases.components(session, unit_keys(r.units), r.include_removed)
+    return pb.BatchGetComponentsResponse(links=[link_message(x) for x in found])
+
+
+def get_component_tree(
+    s: S, session: Session, r: pb.GetComponentTreeRequest
+) -> pb.GetComponentTreeResponse:
+    found = usecases.component_tree(session, unit_key(r.unit), r.include_removed)
+    return pb.GetComponentTreeResponse(links=[link_message(x) for x in found])
+
+
+def batch_get_material_lots(
+    s: S, session: Session, r: pb.BatchGetMaterialLotsRequest
+) -> pb.BatchGetMaterialLotsResponse:
+    found = usecases.material_lots(session, unit_keys(r.units))
+    return pb.BatchGetMaterialLotsResponse(
+        units=[
+            pb.UnitMaterialLots(unit=unit_message(u), lots=[lot_message(x) for x in lots])
+            for u, lots in found
+        ]
+    )
+
+
+def where_used(s: S, session: Session, r: pb.WhereUsedRequest) -> pb.WhereUsedResponse:
+    if present(r, "lot") == present(r, "unit"):
+        raise InvalidArgument("give exactly one of lot and unit")
+    size = page_size(r.page_size, MAX_WHERE_USED_PAGE)
+    after = key_after(r.page_token)
+    kind, key = ("LOT", lot_key(r.lot)) if present(r, "lot") else ("UNIT", unit_key(r.unit))
+    page = usecases.where_used(
+        session, s.masterdata, kind, key, size, after, not r.include_intermediate
+    )
+    return pb.WhereUsedResponse(
+        units=[unit_message(u) for u in page.items],
+        total_count=page.total,
+        next_page_token=key_page_token(page.items[-1]) if page.more else "",
+    )
+
+
+# --- migration imports (admin only): each item with its own key and outcome ---------------
+
+
+def import_unit_builds(s: S, r: pb.ImportUnitBuildsRequest) -> pb.ImportUnitBuildsResponse:
+    check_batch(len(r.items), "imported builds", imports.MAX_IMPORT_ITEMS)
+
+    def handle(uow: UnitOfWork, fresh: list[pb.ImportedUnitBuild]) -> list[Any]:
+        done = imports.import_builds(
+            uow,
+            [
+                imports.ImportedBuild(
+                    i.unit.sku,
+                    i.unit.serial,
+                    enum_str(pb.BuildStatus, i.status),
+                    _time(i, "created_at"),
+                    _import_provenance(i.provenance),
                 )
-            }
-            return [d if isinstance(d, ServiceError) else messages[d.id] for d in done]
-
-        outcomes = self.mutations.run_each(
-            "ImportComponentLinks", request.items, pb.ComponentLink, handle
+                for i in fresh
+            ],
         )
-        return pb.ImportComponentLinksResponse(
-            outcomes=[
-                pb.ImportComponentLinkOutcome(error=item_error(o))
-                if isinstance(o, ServiceError)
-                else pb.ImportComponentLinkOutcome(link=o)
-                for o in outcomes
-            ]
-        )
+        return [d if isinstance(d, ServiceError) else build_message(d) for d in done]
 
-    def ImportOperations(
-        self, request: pb.ImportOperationsRequest, context: Any
-    ) -> pb.ImportOperationsResponse:
-        _check_items(len(request.items), imports.MAX_IMPORT_ITEMS, "imported operations")
+    outcomes = s.mutations.run_each("ImportUnitBuilds", r.items, pb.UnitBuild, handle)
+    return pb.ImportUnitBuildsResponse(
+        outcomes=_outcomes(pb.ImportUnitBuildOutcome, "build", outcomes, lambda o: o)
+    )
 
-        def operation(i: pb.ImportedOperation) -> imports.ImportedOperation:
-            finished = _time(i, "finished_at")
-            if finished is None:
-                raise InvalidArgument("an imported operation record needs its finished_at")
-            return imports.ImportedOperation(
-                sku=i.unit.sku,
-                serial=i.unit.serial,
-                operation=i.operation,
-                station=i.station,
-                operator=i.operator,
-                started_at=_time(i, "started_at"),
-                finished_at=finished,
-                result=enum_str(core_pb2.Result, i.result),
-                measurements_json=i.measurements_json,
-                approved_by=i.approval.by,
-                approved_at=_time(i.approval, "at"),
-                approval_meaning=i.approval.meaning,
-                provenance=_import_provenance(i.provenance),
-            )
 
-        def handle(uow: UnitOfWork, fresh: list[pb.ImportedOperation]) -> list[Any]:
-            done = imports.import_operations(uow, [operation(i) for i in fresh])
-            return [d if isinstance(d, ServiceError) else operation_message(*d) for d in done]
+def import_component_links(
+    s: S, r: pb.ImportComponentLinksRequest
+) -> pb.ImportComponentLinksResponse:
+    check_batch(len(r.items), "imported links", imports.MAX_IMPORT_ITEMS)
+    boms = imports.BomCache(s.masterdata)
+    boms.prefetch(sorted({i.parent.sku for i in r.items}))
 
-        outcomes = self.mutations.run_each(
-            "ImportOperations", request.items, pb.OperationRecord, handle
-        )
-        return pb.ImportOperationsResponse(
-            outcomes=[
-                pb.ImportOperationOutcome(error=item_error(o))
-                if isinstance(o, ServiceError)
-                else pb.ImportOperationOutcome(record=o)
-                for o in outcomes
-            ]
+    def link(i: pb.ImportedComponentLink) -> imports.ImportedLink:
+        installed_at = _time(i, "installed_at")
+        if installed_at is None:
+            raise InvalidArgument("an imported installation needs its installed_at")
+        return imports.ImportedLink(
+            parent=unit_key(i.parent),
+            component_unit=unit_key(i.component_unit) if present(i, "component_unit") else None,
+            component_lot=lot_key(i.component_lot.lot) if present(i, "component_lot") else None,
+            quantity=i.component_lot.quantity,
+            installed_at=installed_at,
+            installed_by=i.installed_by[:200],
+            removed_at=_time(i, "removed_at"),
+            removal_reason=i.removal_reason,
+            provenance=_import_provenance(i.provenance),
         )
 
-    def CountImportedFacts(
-        self, request: pb.CountImportedFactsRequest, context: Any
-    ) -> pb.CountImportedFactsResponse:
-        with self.database.reader() as session:
-            counts = store.count_import_provenance(session, request.import_batch_id)
-            return pb.CountImportedFactsResponse(
-                counts=[pb.ImportedFactCount(file=f, entity_type=t, count=n) for f, t, n in counts]
-            )
+    def handle(uow: UnitOfWork, fresh: list[pb.ImportedComponentLink]) -> list[Any]:
+        done = imports.import_links(uow, boms, [link(i) for i in fresh])
+        edges = [d for d in done if not isinstance(d, ServiceError)]
+        messages = {m.id: m for m in link_messages(uow.session, edges)}
+        return [d if isinstance(d, ServiceError) else messages[d.id] for d in done]
 
-    def RollBackImport(
-        self, request: pb.RollBackImportRequest, context: Any
-    ) -> pb.RollBackImportResponse:
-        def handler(uow: UnitOfWork) -> pb.RollBackImportResponse:
-            dependents, taken = imports.roll_back_import(
-                uow, request.import_batch_id, request.dry_run
-            )
-            if dependents and not request.dry_run:
-                raise FailedPrecondition(
-                    f"{len(dependents)} fact(s) recorded since depend on import batch "
-                    f"{request.import_batch_id}: {'; '.join(dependents[:20])}"
-                )
-            return pb.RollBackImportResponse(
-                dependents=dependents,
-                taken_back=[pb.ImportedFactCount(entity_type=t, count=n) for t, n in taken],
-            )
+    outcomes = s.mutations.run_each("ImportComponentLinks", r.items, pb.ComponentLink, handle)
+    return pb.ImportComponentLinksResponse(
+        outcomes=_outcomes(pb.ImportComponentLinkOutcome, "link", outcomes, lambda o: o)
+    )
 
-        return self.mutations.run("RollBackImport", request, pb.RollBackImportResponse, handler)
 
-    def VerifyImportedGenealogy(
-        self, request: pb.VerifyImportedGenealogyRequest, context: Any
-    ) -> pb.VerifyImportedGenealogyResponse:
-        with self.database.reader() as session:
-            links, problems = imports.verify_genealogy(session, request.import_batch_id)
-            return pb.VerifyImportedGenealogyResponse(links=links, problems=problems)
+def import_operations(s: S, r: pb.ImportOperationsRequest) -> pb.ImportOperationsResponse:
+    check_batch(len(r.items), "imported operations", imports.MAX_IMPORT_ITEMS)
+
+    def operation(i: pb.ImportedOperation) -> imports.ImportedOperation:
+        finished = _time(i, "finished_at")
+        if finished is None:
+            raise InvalidArgument("an imported operation record needs its finished_at")
+        return imports.ImportedOperation(
+            sku=i.unit.sku,
+            serial=i.unit.serial,
+            operation=i.operation,
+            station=i.station,
+            operator=i.operator,
+            started_at=_time(i, "started_at"),
+            finished_at=finished,
+            result=enum_str(core_pb2.Result, i.result),
+            measurements_json=i.measurements_json,
+            approved_by=i.approval.by,
+            approved_at=_time(i.approval, "at"),
+            approval_meaning=i.approval.meaning,
+            provenance=_import_provenance(i.provenance),
+        )
+
+    def handle(uow: UnitOfWork, fresh: list[pb.ImportedOperation]) -> list[Any]:
+        done = imports.import_operations(uow, [operation(i) for i in fresh])
+        return [d if isinstance(d, ServiceError) else operation_message(*d) for d in done]
+
+    outcomes = s.mutations.run_each("ImportOperations", r.items, pb.OperationRecord, handle)
+    return pb.ImportOperationsResponse(
+        outcomes=_outcomes(pb.ImportOperationOutcome, "record", outcomes, lambda o: o)
+    )
+
+
+def count_imported_facts(
+    s: S, session: Session, r: pb.CountImportedFactsRequest
+) -> pb.CountImportedFactsResponse:
+    counts = imports.count_imported_facts(session, r.import_batch_id)
+    return pb.CountImportedFactsResponse(
+        counts=[pb.ImportedFactCount(file=f, entity_type=t, count=n) for f, t, n in counts]
+    )
+
+
+def roll_back_import(
+    s: S, uow: UnitOfWork, r: pb.RollBackImportRequest
+) -> pb.RollBackImportResponse:
+    dependents, taken = imports.roll_back_import(uow, r.import_batch_id, r.dry_run)
+    if dependents and not r.dry_run:
+        raise FailedPrecondition(
+            f"{len(dependents)} fact(s) recorded since depend on import batch "
+            f"{r.import_batch_id}: {'; '.join(dependents[:20])}"
+        )
+    return pb.RollBackImportResponse(
+        dependents=dependents,
+        taken_back=[pb.ImportedFactCount(entity_type=t, count=n) for t, n in taken],
+    )
+
+
+def verify_imported_genealogy(
+    s: S, session: Session, r: pb.VerifyImportedGenealogyRequest
+) -> pb.VerifyImportedGenealogyResponse:
+    links, problems = imports.verify_genealogy(session, r.import_batch_id)
+    return pb.VerifyImportedGenealogyResponse(links=links, problems=problems)
 
 
 def _time(message: Any, field: str) -> datetime | None:
@@ -373,396 +555,35 @@ def _import_provenance(message: pb.ImportProvenance) -> imports.Provenance:
     return imports.Provenance(message.import_batch_id[:40], message.file[:200], message.row)
 
 
-class ProductionServicer(ImportServicer, pb_grpc.ProductionServiceServicer):
-    def __init__(
-        self,
-        database: Database,
-        masterdata: Masterdata,
-        quality: Quality,
-        warehouse: Warehouse,
-        options: ProductionOptions,
-    ) -> None:
-        self.database, self.masterdata = database, masterdata
-        self.quality, self.warehouse, self.options = quality, warehouse, options
-        self.completion = usecases.CompletionPeers(masterdata, warehouse, options)
-        self.mutations = Mutations(database)
-
-    def _each(
-        self,
-        method: str,
-        items: Sequence[Item],
-        reply_type: type[Reply],
-        most: tuple[int, str],
-        run: Callable[[UnitOfWork, list[Item]], list[Done | ServiceError]],
-        reply: Callable[[UnitOfWork, Done], Reply],
-    ) -> list[Reply | ServiceError]:
-        """A batch RPC: at most `most` items, each `method` with its own idempotency key and
-        outcome (Mutations.run_each); `run` is the use case for the items not answered
-        before, `reply` what a lone call would answer for one that succeeded."""
-        _check_items(len(items), *most)
-
-        def handle(uow: UnitOfWork, fresh: list[Item]) -> list[Reply | ServiceError]:
-            return [d if isinstance(d, ServiceError) else reply(uow, d) for d in run(uow, fresh)]
-
-        return self.mutations.run_each(method, items, reply_type, handle)
-
-    def SetRoute(self, request: pb.SetRouteRequest, context: Any) -> pb.SetRouteResponse:
-        return self.mutations.run(
-            "SetRoute",
-            request,
-            pb.SetRouteResponse,
-            lambda uow: pb.SetRouteResponse(
-                route=route_message(
-                    usecases.set_route(
-                        uow, self.masterdata, request.route.sku, list(request.route.operations)
-                    )
-                )
-            ),
-        )
-
-    def BatchGetRoutes(
-        self, request: pb.BatchGetRoutesRequest, context: Any
-    ) -> pb.BatchGetRoutesResponse:
-        _check_batch(len(request.skus))
-        with self.database.reader() as session:
-            return pb.BatchGetRoutesResponse(
-                routes=[route_message(r) for r in store.routes(session, request.skus)]
-            )
-
-    def CreateWorkOrder(
-        self, request: pb.CreateWorkOrderRequest, context: Any
-    ) -> pb.CreateWorkOrderResponse:
-        return self.mutations.run(
-            "CreateWorkOrder",
-            request,
-            pb.CreateWorkOrderResponse,
-            lambda uow: pb.CreateWorkOrderResponse(
-                work_order=work_order_message(
-                    usecases.create_work_order(
-                        uow,
-                        self.masterdata,
-                        self.options,
-                        usecases.NewWorkOrder(
-                            request.sku,
-                            request.quantity,
-                            request.bom_revision,
-                            request.line,
-                            request.output_location_code,
-                        ),
-                    )
-                )
-            ),
-        )
-
-    def BatchGetWorkOrders(
-        self, request: pb.BatchGetWorkOrdersRequest, context: Any
-    ) -> pb.BatchGetWorkOrdersResponse:
-        _check_batch(len(request.ids))
-        with self.database.reader() as session:
-            return pb.BatchGetWorkOrdersResponse(
-                work_orders=[work_order_message(w) for w in store.work_orders(session, request.ids)]
-            )
-
-    def CommissionUnits(
-        self, request: pb.CommissionUnitsRequest, context: Any
-    ) -> pb.CommissionUnitsResponse:
-        order = usecases.Commission(
-            request.work_order_id,
-            list(request.serials),
-            request.count,
-            request.attributes_json,
-            request.idempotency_key,
-        )
-
-        def handler(uow: UnitOfWork) -> pb.CommissionUnitsResponse:
-            wo_sku = store.work_order(uow.session, request.work_order_id)
-            serials = usecases.commission_units(uow, self.masterdata, order)
-            sku = wo_sku.sku if wo_sku else ""
-            return pb.CommissionUnitsResponse(
-                units=[core_pb2.UnitKey(sku=sku, serial=s) for s in serials]
-            )
-
-        return self.mutations.run("CommissionUnits", request, pb.CommissionUnitsResponse, handler)
-
-    def RecordOperation(
-        self, request: pb.RecordOperationRequest, context: Any
-    ) -> pb.RecordOperationResponse:
-        op = _operation_input(request)
-        return self.mutations.run(
-            "RecordOperation",
-            request,
-            pb.RecordOperationResponse,
-            lambda uow: pb.RecordOperationResponse(
-                record=operation_message(*usecases.record_operation(uow, op))
-            ),
-        )
-
-    def RecordOperations(
-        self, request: pb.RecordOperationsRequest, context: Any
-    ) -> pb.RecordOperationsResponse:
-        outcomes = self._each(
-            "RecordOperation",
-            request.items,
-            pb.RecordOperationResponse,
-            (usecases.MAX_OPERATIONS_PER_BATCH, "operation records"),
-            lambda uow, items: usecases.record_operations(
-                uow, [_operation_input(i) for i in items]
-            ),
-            lambda uow, recorded: pb.RecordOperationResponse(record=operation_message(*recorded)),
-        )
-        return pb.RecordOperationsResponse(
-            outcomes=[
-                pb.RecordOperationOutcome(error=item_error(o))
-                if isinstance(o, ServiceError)
-                else pb.RecordOperationOutcome(record=o.record)
-                for o in outcomes
-            ]
-        )
-
-    def ApproveOperation(
-        self, request: pb.ApproveOperationRequest, context: Any
-    ) -> pb.ApproveOperationResponse:
-        return self.mutations.run(
-            "ApproveOperation",
-            request,
-            pb.ApproveOperationResponse,
-            lambda uow: pb.ApproveOperationResponse(
-                record=operation_message(
-                    *usecases.approve_operation(uow, request.id, request.meaning)
-                )
-            ),
-        )
-
-    def BatchGetOperations(
-        self, request: pb.BatchGetOperationsRequest, context: Any
-    ) -> pb.BatchGetOperationsResponse:
-        _check_batch(len(request.units))
-        with self.database.reader() as session:
-            units = store.units_by_keys(session, [(u.sku, u.serial) for u in request.units])
-            by_id = {u.id: u for u in units}
-            records = store.operations_of(session, list(by_id))
-            grouped: dict[int, list[store.OperationRow]] = defaultdict(list)
-            for r in records:
-                grouped[r.unit_id].append(r)
-            return pb.BatchGetOperationsResponse(
-                records=[operation_message(r, by_id[uid]) for uid in by_id for r in grouped[uid]]
-            )
-
-    def BatchGetUnitBuilds(
-        self, request: pb.BatchGetUnitBuildsRequest, context: Any
-    ) -> pb.BatchGetUnitBuildsResponse:
-        _check_batch(len(request.units))
-        keys = [(u.sku, u.serial) for u in request.units]
-        with self.database.reader() as session:
-            builds = {
-                (u.sku, u.serial): build_message(u) for u in store.units_by_keys(session, keys)
-            }
-            nodes = store.node_ids(session, "UNIT", keys)
-            rows = store.nodes_by_ids(session, nodes.values())
-            parents = store.nodes_by_ids(
-                session, [n.installed_in_id for n in rows.values() if n.installed_in_id]
-            )
-            for key, node_id in nodes.items():
-                holder = rows[node_id].installed_in_id
-                if holder is None:
-                    continue
-                # Purchased units production never commissioned still show where they sit.
-                build = builds.setdefault(
-                    key, pb.UnitBuild(unit=core_pb2.UnitKey(sku=key[0], serial=key[1]))
-                )
-                build.installed_in.CopyFrom(
-                    core_pb2.UnitKey(sku=parents[holder].sku, serial=parents[holder].key)
-                )
-            return pb.BatchGetUnitBuildsResponse(builds=list(builds.values()))
-
-    # --- genealogy -------------------------------------------------------------------
-
-    def InstallComponent(
-        self, request: pb.InstallComponentRequest, context: Any
-    ) -> pb.InstallComponentResponse:
-        unit = request.component_unit if present(request, "component_unit") else None
-        lot = request.component_lot if present(request, "component_lot") else None
-        order = usecases.Installation(
-            parent=(request.parent.sku, request.parent.serial),
-            component_unit=(unit.sku, unit.serial) if unit else None,
-            component_lot=(lot.lot.sku, lot.lot.lot_number) if lot else None,
-            quantity=lot.quantity if lot else 1.0,
-            operation=request.operation,
-            idempotency_key=request.idempotency_key,
-        )
-
-        def handler(uow: UnitOfWork) -> pb.InstallComponentResponse:
-            edge = usecases.install_component(
-                uow, self.masterdata, self.quality, self.warehouse, order
-            )
-            return pb.InstallComponentResponse(link=link_messages(uow.session, [edge])[0])
-
-        return self.mutations.run("InstallComponent", request, pb.InstallComponentResponse, handler)
-
-    def InstallComponents(
-        self, request: pb.InstallComponentsRequest, context: Any
-    ) -> pb.InstallComponentsResponse:
-        def handler(uow: UnitOfWork) -> pb.InstallComponentsResponse:
-            edges = usecases.install_kit(
-                uow, self.masterdata, self.quality, self.warehouse, _kit(request)
-            )
-            return pb.InstallComponentsResponse(links=link_messages(uow.session, edges))
-
-        return self.mutations.run(
-            "InstallComponents", request, pb.InstallComponentsResponse, handler
-        )
-
-    def InstallKits(self, request: pb.InstallKitsRequest, context: Any) -> pb.InstallKitsResponse:
-        outcomes = self._each(
-            "InstallComponents",
-            request.kits,
-            pb.InstallComponentsResponse,
-            (usecases.MAX_KITS_PER_BATCH, "kits"),
-            lambda uow, kits: usecases.install_kits(
-                uow, self.masterdata, self.quality, self.warehouse, [_kit(k) for k in kits]
-            ),
-            lambda uow, edges: pb.InstallComponentsResponse(
-                links=link_messages(uow.session, edges)
-            ),
-        )
-        return pb.InstallKitsResponse(
-            outcomes=[
-                pb.InstallKitOutcome(error=item_error(o))
-                if isinstance(o, ServiceError)
-                else pb.InstallKitOutcome(installed=o)
-                for o in outcomes
-            ]
-        )
-
-    def RemoveComponent(
-        self, request: pb.RemoveComponentRequest, context: Any
-    ) -> pb.RemoveComponentResponse:
-        unit = request.component_unit if present(request, "component_unit") else None
-        lot = request.component_lot if present(request, "component_lot") else None
-
-        def handler(uow: UnitOfWork) -> pb.RemoveComponentResponse:
-            edge = usecases.remove_component(
-                uow,
-                (request.parent.sku, request.parent.serial),
-                (unit.sku, unit.serial) if unit else None,
-                (lot.sku, lot.lot_number) if lot else None,
-                request.reason,
-            )
-            return pb.RemoveComponentResponse(link=link_messages(uow.session, [edge])[0])
-
-        return self.mutations.run("RemoveComponent", request, pb.RemoveComponentResponse, handler)
-
-    def CompleteUnit(
-        self, request: pb.CompleteUnitRequest, context: Any
-    ) -> pb.CompleteUnitResponse:
-        return self.mutations.run(
-            "CompleteUnit",
-            request,
-            pb.CompleteUnitResponse,
-            lambda uow: pb.CompleteUnitResponse(
-                build=build_message(
-                    usecases.complete_unit(uow, self.completion, _completion(request))
-                )
-            ),
-        )
-
-    def CompleteUnits(
-        self, request: pb.CompleteUnitsRequest, context: Any
-    ) -> pb.CompleteUnitsResponse:
-        outcomes = self._each(
-            "CompleteUnit",
-            request.items,
-            pb.CompleteUnitResponse,
-            (usecases.MAX_COMPLETIONS_PER_BATCH, "completions"),
-            lambda uow, items: usecases.complete_units(
-                uow, self.completion, [_completion(i) for i in items]
-            ),
-            lambda uow, unit: pb.CompleteUnitResponse(build=build_message(unit)),
-        )
-        return pb.CompleteUnitsResponse(
-            outcomes=[
-                pb.CompleteUnitOutcome(error=item_error(o))
-                if isinstance(o, ServiceError)
-                else pb.CompleteUnitOutcome(build=o.build)
-                for o in outcomes
-            ]
-        )
-
-    def BatchGetComponents(
-        self, request: pb.BatchGetComponentsRequest, context: Any
-    ) -> pb.BatchGetComponentsResponse:
-        _check_batch(len(request.units))
-        with self.database.reader() as session:
-            nodes = store.node_ids(session, "UNIT", [(u.sku, u.serial) for u in request.units])
-            edges = store.edges_of_parents(session, list(nodes.values()), request.include_removed)
-            return pb.BatchGetComponentsResponse(links=link_messages(session, edges))
-
-    def GetComponentTree(
-        self, request: pb.GetComponentTreeRequest, context: Any
-    ) -> pb.GetComponentTreeResponse:
-        key = (request.unit.sku, request.unit.serial)
-        with self.database.reader() as session:
-            node = store.node_ids(session, "UNIT", [key]).get(key)
-            edges = store.tree_edges(session, node, request.include_removed) if node else []
-            return pb.GetComponentTreeResponse(links=link_messages(session, edges))
-
-    def BatchGetMaterialLots(
-        self, request: pb.BatchGetMaterialLotsRequest, context: Any
-    ) -> pb.BatchGetMaterialLotsResponse:
-        _check_batch(len(request.units))
-        with self.database.reader() as session:
-            nodes = store.node_ids(session, "UNIT", [(u.sku, u.serial) for u in request.units])
-            lots = store.descendant_lots(session, list(nodes.values()))
-            return pb.BatchGetMaterialLotsResponse(
-                units=[
-                    pb.UnitMaterialLots(
-                        unit=core_pb2.UnitKey(sku=sku, serial=serial),
-                        lots=[
-                            core_pb2.LotKey(sku=n.sku, lot_number=n.key)
-                            for n in lots.get(node_id, [])
-                        ],
-                    )
-                    for (sku, serial), node_id in sorted(nodes.items())
-                ]
-            )
-
-    def WhereUsed(self, request: pb.WhereUsedRequest, context: Any) -> pb.WhereUsedResponse:
-        if present(request, "lot") == present(request, "unit"):
-            raise InvalidArgument("give exactly one of lot and unit")
-        size = page_size(request.page_size, MAX_WHERE_USED_PAGE)
-        after = key_after(request.page_token)
-        kind, key = (
-            ("LOT", (request.lot.sku, request.lot.lot_number))
-            if present(request, "lot")
-            else ("UNIT", (request.unit.sku, request.unit.serial))
-        )
-        with self.database.reader() as session:
-            node = store.node_ids(session, kind, [key]).get(key)
-            if node is not None:
-                # One unit more than the page says whether another page follows.
-                page, total = store.where_used(
-                    session, node, size + 1, after, top_level_only=not request.include_intermediate
-                )
-                more, page = len(page) > size, page[:size]
-                return pb.WhereUsedResponse(
-                    units=[core_pb2.UnitKey(sku=n.sku, serial=n.key) for n in page],
-                    total_count=total,
-                    next_page_token=key_page_token((page[-1].sku, page[-1].key)) if more else "",
-                )
-        # In no genealogy: nothing uses it, if it exists at all. Masterdata keeps the
-        # registry of lots and units; a key it does not know is NOT_FOUND, not an
-        # empty answer that reads as "nothing affected".
-        exists = (
-            self.masterdata.lots_exist([key])
-            if kind == "LOT"
-            else self.masterdata.units_exist([key])
-        )
-        if key not in exists:
-            what = "lot" if kind == "LOT" else "unit"
-            raise NotFound(
-                f"no {what} {quote(key[1])} of {quote(key[0])} is registered in masterdata"
-            )
-        return pb.WhereUsedResponse(total_count=0)
+RPCS: dict[str, rpc.Rpc] = {
+    "SetRoute": rpc.write(set_route),
+    "CreateWorkOrder": rpc.write(create_work_order),
+    "CommissionUnits": rpc.write(commission_units),
+    "RecordOperation": rpc.write(record_operation),
+    "RecordOperations": rpc.custom(record_operations),
+    "ApproveOperation": rpc.write(approve_operation),
+    "InstallComponent": rpc.write(install_component),
+    "InstallComponents": rpc.write(install_components),
+    "InstallKits": rpc.custom(install_kits),
+    "RemoveComponent": rpc.write(remove_component),
+    "CompleteUnit": rpc.write(complete_unit),
+    "CompleteUnits": rpc.custom(complete_units),
+    "BatchGetRoutes": rpc.read(batch_get_routes, batch="skus", what="keys"),
+    "BatchGetWorkOrders": rpc.read(batch_get_work_orders, batch="ids", what="keys"),
+    "BatchGetOperations": rpc.read(batch_get_operations, batch="units", what="keys"),
+    "BatchGetUnitBuilds": rpc.read(batch_get_unit_builds, batch="units", what="keys"),
+    "BatchGetComponents": rpc.read(batch_get_components, batch="units", what="keys"),
+    "GetComponentTree": rpc.read(get_component_tree),
+    "BatchGetMaterialLots": rpc.read(batch_get_material_lots, batch="units", what="keys"),
+    "WhereUsed": rpc.read(where_used),
+    "ImportUnitBuilds": rpc.custom(import_unit_builds),
+    "ImportComponentLinks": rpc.custom(import_component_links),
+    "ImportOperations": rpc.custom(import_operations),
+    "CountImportedFacts": rpc.read(count_imported_facts),
+    "RollBackImport": rpc.write(roll_back_import),
+    "VerifyImportedGenealogy": rpc.read(verify_imported_genealogy),
+}
+rpc.implement(ProductionServicer, SERVICE, RPCS)
 
 
 def grpc_services(
@@ -774,11 +595,8 @@ def grpc_services(
 ) -> list[GrpcService]:
     servicer = ProductionServicer(database, masterdata, quality, warehouse, options)
     return [
-        GrpcService(
-            descriptor=pb.DESCRIPTOR.services_by_name["ProductionService"],
-            method_roles=METHOD_ROLES,
-            add_to_server=lambda server: pb_grpc.add_ProductionServiceServicer_to_server(
-                servicer, server
-            ),
+        rpc.grpc_service(
+            SERVICE,
+            lambda server: pb_grpc.add_ProductionServiceServicer_to_server(servicer, server),
         )
     ]

@@ -6,13 +6,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument, NotFound
-from serialtrace.common.validation import REASON, check_code, check_free_text, parse_json_object
+from serialtrace.common.validation import REASON, check_code, check_free_text
 
 MAX_COMMISSION = 10_000
-MAX_MEASUREMENTS_BYTES = 65_536
 
 
 class BuildStatus(StrEnum):
@@ -26,11 +24,6 @@ class WorkOrderStatus(StrEnum):
     RELEASED = "RELEASED"
     IN_PROGRESS = "IN_PROGRESS"
     COMPLETED = "COMPLETED"
-
-
-class Result(StrEnum):
-    PASS = "PASS"  # noqa: S105 - a test result, not a password
-    FAIL = "FAIL"
 
 
 def check_route(operations: Sequence[str]) -> list[str]:
@@ -60,10 +53,6 @@ def check_commission_size(work_order_id: str, open_quantity: int, requested: int
             f"work order {work_order_id} has {open_quantity} unit(s) left to commission; "
             f"{requested} requested"
         )
-
-
-def parse_measurements(text: str) -> dict[str, Any]:
-    return parse_json_object(text, "measurements", MAX_MEASUREMENTS_BYTES)
 
 
 def check_times(started: datetime | None, finished: datetime) -> None:

@@ -12,7 +12,7 @@ from serialtrace.common.governance_api import Fact, GovernanceFacts, chunked
 from serialtrace.common.ledger import unit_entity
 from serialtrace.production import domain, store, usecases
 from serialtrace.production.domain import BuildStatus
-from serialtrace.production.masterdata_client import Masterdata
+from serialtrace.production.peers import Masterdata
 
 
 def facts_with(masterdata: Masterdata) -> Callable[[Session], GovernanceFacts]:

@@ -25,10 +25,10 @@ from serialtrace.common.errors import (
 from serialtrace.common.ledger import unit_entity
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
-from serialtrace.common.validation import check_code, parse_enum
+from serialtrace.common.validation import Result, check_code, parse_enum, parse_measurements
 from serialtrace.production import domain, store
 from serialtrace.production.domain import BuildStatus, WorkOrderStatus
-from serialtrace.production.masterdata_client import Masterdata, bom_components
+from serialtrace.production.peers import Masterdata
 
 T = TypeVar("T")
 MAX_IMPORT_ITEMS = 1_000
@@ -187,7 +187,7 @@ class BomCache:
     def prefetch(self, skus: Sequence[str]) -> None:
         missing = sorted({s for s in skus if s not in self.known})
         if missing:
-            self.known.update(bom_components(self.masterdata, missing))
+            self.known.update(self.masterdata.bom_components(missing))
 
     def components(self, sku: str) -> set[str]:
         self.prefetch([sku])
@@ -398,8 +398,8 @@ def _import_operation(
     """Checks everything first, then writes: a refusal leaves nothing behind."""
     check_code(item.operation, "operation code")
     check_code(item.station, "station")
-    result = parse_enum(domain.Result, item.result, "result")
-    measurements = domain.parse_measurements(item.measurements_json)
+    result = parse_enum(Result, item.result, "result")
+    measurements = parse_measurements(item.measurements_json)
     domain.check_times(item.started_at, item.finished_at)
     operator = item.operator.strip()[:200]
     if not operator:
@@ -583,3 +583,8 @@ def verify_genealogy(session: Any, batch_id: str) -> tuple[int, list[str]]:
         if store.contains_itself(session, component.id):
             problems.append(f"{what}: {component.sku}/{component.key} contains itself")
     return len(edges), problems
+
+
+def count_imported_facts(session: Any, batch_id: str) -> list[tuple[str, str, int]]:
+    """How many facts of an import batch production holds: (file, entity type, count)."""
+    return store.count_import_provenance(session, batch_id)

@@ -11,8 +11,7 @@ from serialtrace.common.governance_api import governance_service
 from serialtrace.common.server import GrpcService, ServiceDefinition
 from serialtrace.production import api, governance
 from serialtrace.production.config import SERVICE_NAME, load_options, load_settings
-from serialtrace.production.masterdata_client import Masterdata
-from serialtrace.production.peers import Quality, Warehouse
+from serialtrace.production.peers import Masterdata, Quality, Warehouse
 
 
 def _build(settings: ServiceSettings, database: Database) -> Sequence[GrpcService]:

@@ -28,7 +28,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
 
-from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, key_clauses
+from serialtrace.common.db import (
+    NAMING_CONVENTION,
+    bulk_insert,
+    chunks,
+    get_many,
+    get_many_by_key,
+    rows_by_key,
+)
 
 
 class Base(DeclarativeBase):
@@ -99,17 +106,11 @@ def work_order(session: Session, wo_id: str, *, for_update: bool = False) -> Wor
 
 
 def work_orders(session: Session, ids: Iterable[str]) -> list[WorkOrderRow]:
-    found: list[WorkOrderRow] = []
-    for part in chunks(sorted(set(ids))):
-        found += session.scalars(select(WorkOrderRow).where(WorkOrderRow.id.in_(part)))
-    return found
+    return get_many(session, WorkOrderRow, WorkOrderRow.id, ids)
 
 
 def routes(session: Session, skus: Iterable[str]) -> list[RouteRow]:
-    found: list[RouteRow] = []
-    for part in chunks(sorted(set(skus))):
-        found += session.scalars(select(RouteRow).where(RouteRow.sku.in_(part)))
-    return found
+    return get_many(session, RouteRow, RouteRow.sku, skus)
 
 
 def insert_new_units(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
@@ -127,22 +128,14 @@ def units_by_keys(
     session: Session, keys: Sequence[tuple[str, str]], *, for_update: bool = False
 ) -> list[UnitRow]:
     """Units by (sku, serial), one query per 500 keys."""
-    found: list[UnitRow] = []
-    for clause in key_clauses(UnitRow.sku, UnitRow.serial, keys):
-        query = select(UnitRow).where(clause)
-        found += session.scalars(query.with_for_update() if for_update else query)
-    return found
+    return get_many_by_key(
+        session, UnitRow, UnitRow.sku, UnitRow.serial, keys, for_update=for_update
+    )
 
 
 def operations_of(session: Session, unit_ids: Sequence[int]) -> list[OperationRow]:
-    found: list[OperationRow] = []
-    for part in chunks(sorted(set(unit_ids))):
-        found += session.scalars(
-            select(OperationRow)
-            .where(OperationRow.unit_id.in_(part))
-            .order_by(OperationRow.finished_at, OperationRow.id)
-        )
-    return found
+    order = (OperationRow.finished_at, OperationRow.id)
+    return get_many(session, OperationRow, OperationRow.unit_id, unit_ids, order_by=order)
 
 
 def passed_operations(session: Session, unit_ids: Sequence[int]) -> dict[int, set[str]]:
@@ -159,12 +152,7 @@ def passed_operations(session: Session, unit_ids: Sequence[int]) -> dict[int, se
 
 
 def units_by_ids(session: Session, ids: Iterable[int]) -> dict[int, UnitRow]:
-    result: dict[int, UnitRow] = {}
-    for part in chunks(sorted(set(ids))):
-        result.update(
-            (r.id, r) for r in session.scalars(select(UnitRow).where(UnitRow.id.in_(part)))
-        )
-    return result
+    return {r.id: r for r in get_many(session, UnitRow, UnitRow.id, ids)}
 
 
 # --- genealogy ---------------------------------------------------------------------
@@ -232,13 +220,10 @@ def node_ids(
     session: Session, kind: str, keys: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], int]:
     """Node ids of existing units or lots, by (sku, serial or lot number)."""
-    found: dict[tuple[str, str], int] = {}
-    for clause in key_clauses(NodeRow.sku, NodeRow.key, keys):
-        for row in session.execute(
-            select(NodeRow.id, NodeRow.sku, NodeRow.key).where(NodeRow.kind == kind, clause)
-        ):
-            found[(row.sku, row.key)] = row.id
-    return found
+    query = select(NodeRow.id, NodeRow.sku, NodeRow.key).where(NodeRow.kind == kind)
+    return {
+        (r.sku, r.key): r.id for r in rows_by_key(session, query, NodeRow.sku, NodeRow.key, keys)
+    }
 
 
 def ensure_nodes(
@@ -257,14 +242,17 @@ def ensure_nodes(
         [{"kind": kind, "sku": sku, "key": key} for sku, key in wanted],
         conflict_columns=("kind", "sku", "key"),
     )
-    nodes: dict[tuple[str, str], NodeRow] = {}
-    for clause in key_clauses(NodeRow.sku, NodeRow.key, wanted):
-        query = (
-            select(NodeRow).where(NodeRow.kind == kind, clause).order_by(NodeRow.sku, NodeRow.key)
-        )
-        found = session.scalars(query.with_for_update() if lock else query)
-        nodes.update(((n.sku, n.key), n) for n in found)
-    return nodes
+    found = get_many_by_key(
+        session,
+        NodeRow,
+        NodeRow.sku,
+        NodeRow.key,
+        wanted,
+        where=(NodeRow.kind == kind,),
+        order_by=(NodeRow.sku, NodeRow.key),
+        for_update=lock,
+    )
+    return {(n.sku, n.key): n for n in found}
 
 
 def ensure_node(session: Session, kind: str, sku: str, key: str, *, lock: bool = True) -> NodeRow:
@@ -409,13 +397,9 @@ def descendant_lots(session: Session, unit_node_ids: Sequence[int]) -> dict[int,
 def edges_of_parents(
     session: Session, parent_ids: Sequence[int], include_removed: bool
 ) -> list[EdgeRow]:
-    found: list[EdgeRow] = []
-    for part in chunks(sorted(set(parent_ids))):
-        query = select(EdgeRow).where(EdgeRow.parent_id.in_(part))
-        if not include_removed:
-            query = query.where(EdgeRow.removed_at.is_(None))
-        found += session.scalars(query.order_by(EdgeRow.installed_at, EdgeRow.id))
-    return found
+    current = () if include_removed else (EdgeRow.removed_at.is_(None),)
+    order = (EdgeRow.installed_at, EdgeRow.id)
+    return get_many(session, EdgeRow, EdgeRow.parent_id, parent_ids, where=current, order_by=order)
 
 
 def tree_edges(session: Session, root_id: int, include_removed: bool) -> list[EdgeRow]:
@@ -437,9 +421,7 @@ def tree_edges(session: Session, root_id: int, include_removed: bool) -> list[Ed
         .scalars()
         .all()
     )
-    found: list[EdgeRow] = []
-    for part in chunks(sorted(set(ids))):
-        found += session.scalars(select(EdgeRow).where(EdgeRow.id.in_(part)))
+    found = get_many(session, EdgeRow, EdgeRow.id, ids)
     return sorted(found, key=lambda e: (e.installed_at, e.id))
 
 
@@ -454,10 +436,7 @@ def nodes_by_ids(session: Session, ids: Iterable[int]) -> dict[int, NodeRow]:
             result[node_id] = held
         else:
             missing.append(node_id)
-    for part in chunks(sorted(missing)):
-        result.update(
-            (r.id, r) for r in session.scalars(select(NodeRow).where(NodeRow.id.in_(part)))
-        )
+    result.update((r.id, r) for r in get_many(session, NodeRow, NodeRow.id, missing))
     return result
 
 

@@ -12,6 +12,7 @@ from functools import partial
 from sqlalchemy.orm import Session
 
 from serialtrace.common import validation
+from serialtrace.common.db import Page
 from serialtrace.common.errors import (
     Conflict,
     FailedPrecondition,
@@ -19,15 +20,15 @@ from serialtrace.common.errors import (
     NotFound,
     ServiceError,
 )
+from serialtrace.common.keys import LotKey, UnitKey
 from serialtrace.common.ledger import unit_entity
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
-from serialtrace.common.validation import parse_enum
+from serialtrace.common.validation import Result, parse_enum, parse_measurements
 from serialtrace.production import domain, store
 from serialtrace.production.config import ProductionOptions
 from serialtrace.production.domain import BuildStatus, WorkOrderStatus
-from serialtrace.production.masterdata_client import Masterdata
-from serialtrace.production.peers import HoldCheck, HoldsOfBatch, Quality, Warehouse
+from serialtrace.production.peers import HoldCheck, HoldsOfBatch, Masterdata, Quality, Warehouse
 
 
 def set_route(
@@ -233,8 +234,8 @@ def _record(
     """Checks everything first and writes only then, so a failure writes nothing."""
     validation.check_code(op.operation, "operation code")
     validation.check_code(op.station, "station")
-    result = parse_enum(domain.Result, op.result, "result")
-    measurements = domain.parse_measurements(op.measurements_json)
+    result = parse_enum(Result, op.result, "result")
+    measurements = parse_measurements(op.measurements_json)
     finished = op.finished_at or utcnow()
     domain.check_times(op.started_at, finished)
     unit = find_unit()
@@ -703,3 +704,113 @@ def _installed_by_sku(
         c_sku = components[e.component_id].sku
         by_sku[c_sku] = by_sku.get(c_sku, 0) + e.quantity
     return installed
+
+
+# --- reads --------------------------------------------------------------------------------
+
+
+def routes(session: Session, skus: Sequence[str]) -> list[store.RouteRow]:
+    return store.routes(session, skus)
+
+
+def work_orders(session: Session, ids: Sequence[str]) -> list[store.WorkOrderRow]:
+    return store.work_orders(session, ids)
+
+
+def operations(
+    session: Session, units: Sequence[UnitKey]
+) -> list[tuple[store.OperationRow, store.UnitRow]]:
+    """Every operation record of these units, unit by unit, each with its unit."""
+    by_id = {u.id: u for u in store.units_by_keys(session, units)}
+    grouped: dict[int, list[store.OperationRow]] = {uid: [] for uid in by_id}
+    for record in store.operations_of(session, list(by_id)):
+        grouped[record.unit_id].append(record)
+    return [(r, by_id[uid]) for uid in by_id for r in grouped[uid]]
+
+
+@dataclass(frozen=True)
+class Build:
+    unit: UnitKey
+    row: store.UnitRow | None  # None: a purchased unit production never commissioned
+    installed_in: UnitKey | None
+
+
+def unit_builds(session: Session, units: Sequence[UnitKey]) -> list[Build]:
+    """The build of each unit production commissioned, and where each unit it knows is
+    installed (purchased units production never commissioned still show where they sit)."""
+    rows = {UnitKey(u.sku, u.serial): u for u in store.units_by_keys(session, units)}
+    nodes = store.node_ids(session, "UNIT", units)
+    node_rows = store.nodes_by_ids(session, nodes.values())
+    parents = store.nodes_by_ids(
+        session, [n.installed_in_id for n in node_rows.values() if n.installed_in_id]
+    )
+    installed_in: dict[UnitKey, UnitKey] = {}
+    for key, node_id in nodes.items():
+        holder = node_rows[node_id].installed_in_id
+        if holder is not None:
+            installed_in[UnitKey(*key)] = UnitKey(parents[holder].sku, parents[holder].key)
+    keys = list(rows) + [k for k in installed_in if k not in rows]
+    return [Build(k, rows.get(k), installed_in.get(k)) for k in keys]
+
+
+@dataclass(frozen=True)
+class Link:
+    edge: store.EdgeRow
+    parent: store.NodeRow
+    component: store.NodeRow
+
+
+def links(session: Session, edges: Sequence[store.EdgeRow]) -> list[Link]:
+    """Each genealogy edge with its two ends, in one read of the nodes."""
+    nodes = store.nodes_by_ids(session, [i for e in edges for i in (e.parent_id, e.component_id)])
+    return [Link(e, nodes[e.parent_id], nodes[e.component_id]) for e in edges]
+
+
+def components(session: Session, units: Sequence[UnitKey], include_removed: bool) -> list[Link]:
+    nodes = store.node_ids(session, "UNIT", units)
+    return links(session, store.edges_of_parents(session, list(nodes.values()), include_removed))
+
+
+def component_tree(session: Session, unit: UnitKey, include_removed: bool) -> list[Link]:
+    node = store.node_ids(session, "UNIT", [unit]).get(unit)
+    return links(session, store.tree_edges(session, node, include_removed) if node else [])
+
+
+def material_lots(session: Session, units: Sequence[UnitKey]) -> list[tuple[UnitKey, list[LotKey]]]:
+    """Every lot in each unit at any depth, for the units production knows, in key order."""
+    nodes = store.node_ids(session, "UNIT", units)
+    lots = store.descendant_lots(session, list(nodes.values()))
+    return [
+        (UnitKey(*key), [LotKey(n.sku, n.key) for n in lots.get(node_id, [])])
+        for key, node_id in sorted(nodes.items())
+    ]
+
+
+def where_used(
+    session: Session,
+    masterdata: Masterdata,
+    kind: str,
+    key: tuple[str, str],
+    size: int,
+    after: tuple[str, str] | None,
+    top_level_only: bool,
+) -> Page[UnitKey]:
+    """The units that contain a lot or unit, one page in key order. A key in no genealogy
+    is used by nothing if masterdata knows it, and NOT_FOUND if it does not (an empty
+    answer would read as "nothing affected")."""
+    node = store.node_ids(session, kind, [key]).get(key)
+    if node is not None:
+        # One unit more than the page says whether another page follows.
+        rows, total = store.where_used(
+            session, node, size + 1, after, top_level_only=top_level_only
+        )
+        page = [UnitKey(n.sku, n.key) for n in rows[:size]]
+        return Page(page, len(rows) > size, total)
+    exists = masterdata.lots_exist([key]) if kind == "LOT" else masterdata.units_exist([key])
+    if key not in exists:
+        what = "lot" if kind == "LOT" else "unit"
+        raise NotFound(
+            f"no {what} {validation.quote(key[1])} of {validation.quote(key[0])} is "
+            "registered in masterdata"
+        )
+    return Page([], False, 0)

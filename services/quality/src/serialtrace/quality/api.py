@@ -1,50 +1,60 @@
-"""The quality gRPC servicer: proto ⇄ use-case mapping and nothing else."""
+"""The quality gRPC servicer: one table of RPCs, each mapped proto ⇄ use case.
+
+Who may call each RPC is declared in quality.proto; `serialtrace.common.rpc` serves the
+table (idempotency, audit and transaction for writes, a read session and the batch
+bound for reads).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from serialtrace.common.auth import ANY_ROLE, Role, roles
+from sqlalchemy.orm import Session
+
+from serialtrace.common import rpc
 from serialtrace.common.db import Database
+from serialtrace.common.keys import (
+    lot_key,
+    lot_keys,
+    lot_message,
+    unit_key,
+    unit_keys,
+    unit_message,
+)
 from serialtrace.common.ledger import canonical_json
 from serialtrace.common.protomap import enum_str, enum_value, present
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import to_timestamp
-from serialtrace.common.uow import Mutations, UnitOfWork
+from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import key_after, key_page_token, page_size
 from serialtrace.core.v1 import core_pb2
-from serialtrace.quality import store, usecases
-from serialtrace.quality.masterdata_client import Masterdata
-from serialtrace.quality.production_client import Production
-from serialtrace.quality.store import Key
+from serialtrace.quality import domain, store, usecases
+from serialtrace.quality.peers import Masterdata, Production, Warehouse
 from serialtrace.quality.v1 import quality_pb2 as pb
 from serialtrace.quality.v1 import quality_pb2_grpc as pb_grpc
-from serialtrace.quality.warehouse_client import Warehouse
 
-METHOD_ROLES: dict[str, frozenset[Role]] = {
-    "RecordInspection": roles(Role.QUALITY),
-    "OpenNonconformance": roles(Role.QUALITY),
-    "CloseNonconformance": roles(Role.QUALITY),
-    "PlaceHold": roles(Role.QUALITY),
-    "ReleaseHold": roles(Role.QUALITY),
-    "CreateRecall": roles(Role.QUALITY),
-    "UpdateRecallItem": roles(Role.QUALITY),
-    "BatchCheckHolds": ANY_ROLE,
-    "BatchGetQualityStatus": ANY_ROLE,
-    "BatchGetInspections": ANY_ROLE,
-    "BatchGetHolds": ANY_ROLE,
-    "BatchGetRecalls": ANY_ROLE,
-    "BatchGetUnitRecalls": ANY_ROLE,
-    "ListRecallItems": ANY_ROLE,
-}
+SERVICE = pb.DESCRIPTOR.services_by_name["QualityService"]
+METHOD_ROLES = rpc.method_roles(SERVICE)
+MAX_PAGE = 10_000
+SUBJECTS = ("units", "lots")  # the batch reads bound units and lots together
 
 
-def _units(keys: Any) -> list[Key]:
-    return [(k.sku, k.serial) for k in keys]
+class QualityServicer(rpc.Servicer, pb_grpc.QualityServiceServicer):
+    def __init__(
+        self,
+        database: Database,
+        masterdata: Masterdata,
+        production: Production,
+        warehouse: Warehouse,
+    ) -> None:
+        super().__init__(database)
+        self.masterdata, self.production, self.warehouse = masterdata, production, warehouse
 
 
-def _lots(keys: Any) -> list[Key]:
-    return [(k.sku, k.lot_number) for k in keys]
+S = QualityServicer
+
+# --- proto messages of quality's rows -----------------------------------------------------
 
 
 def _subject(kind: str, sku: str, key: str) -> dict[str, Any]:
@@ -65,6 +75,14 @@ def inspection_message(row: store.InspectionRow) -> pb.Inspection:
     )
 
 
+def _subject_keys(subjects: Sequence[Any]) -> dict[str, Any]:
+    """The units and lots a hold or nonconformance names, as its message's fields."""
+    return {
+        "units": [unit_message((s.sku, s.key)) for s in subjects if s.subject_kind == "UNIT"],
+        "lots": [lot_message((s.sku, s.key)) for s in subjects if s.subject_kind == "LOT"],
+    }
+
+
 def ncr_message(
     row: store.NonconformanceRow, subjects: list[store.NonconformanceSubjectRow]
 ) -> pb.Nonconformance:
@@ -74,14 +92,7 @@ def ncr_message(
         disposition=enum_value(pb.Disposition, row.disposition or ""),
         opened_by=row.opened_by,
         opened_at=to_timestamp(row.opened_at),
-        units=[
-            core_pb2.UnitKey(sku=s.sku, serial=s.key) for s in subjects if s.subject_kind == "UNIT"
-        ],
-        lots=[
-            core_pb2.LotKey(sku=s.sku, lot_number=s.key)
-            for s in subjects
-            if s.subject_kind == "LOT"
-        ],
+        **_subject_keys(subjects),
     )
     if row.closed_by and row.closed_at:
         message.closure.CopyFrom(
@@ -92,7 +103,8 @@ def ncr_message(
     return message
 
 
-def hold_message(row: store.HoldRow, subjects: list[store.HoldSubjectRow]) -> pb.Hold:
+def hold_message(hold: usecases.Hold) -> pb.Hold:
+    row, subjects = hold.row, hold.subjects
     message = pb.Hold(
         id=row.id,
         reason=row.reason,
@@ -100,14 +112,7 @@ def hold_message(row: store.HoldRow, subjects: list[store.HoldSubjectRow]) -> pb
         placed_at=to_timestamp(row.placed_at),
         active=row.active,
         unit_count=row.unit_count,
-        units=[
-            core_pb2.UnitKey(sku=s.sku, serial=s.key) for s in subjects if s.subject_kind == "UNIT"
-        ],
-        lots=[
-            core_pb2.LotKey(sku=s.sku, lot_number=s.key)
-            for s in subjects
-            if s.subject_kind == "LOT"
-        ],
+        **_subject_keys(subjects),
     )
     if row.released_by and row.released_at:
         message.release.CopyFrom(
@@ -118,10 +123,8 @@ def hold_message(row: store.HoldRow, subjects: list[store.HoldSubjectRow]) -> pb
     return message
 
 
-MAX_PAGE = 10_000
-
-
-def recall_message(row: store.RecallRow, counts: dict[str, int]) -> pb.Recall:
+def recall_message(recall: usecases.Recall) -> pb.Recall:
+    row, counts = recall.row, recall.counts
     return pb.Recall(
         id=row.id,
         reason=row.reason,
@@ -140,7 +143,7 @@ def recall_message(row: store.RecallRow, counts: dict[str, int]) -> pb.Recall:
 def item_message(row: store.RecallItemRow) -> pb.RecallItem:
     return pb.RecallItem(
         recall_id=row.recall_id,
-        unit=core_pb2.UnitKey(sku=row.sku, serial=row.serial),
+        unit=unit_message((row.sku, row.serial)),
         state=enum_value(pb.RecallUnitState, row.state),
         location_code=row.location_code or "",
         customer_code=row.customer_code or "",
@@ -148,246 +151,193 @@ def item_message(row: store.RecallItemRow) -> pb.RecallItem:
     )
 
 
-class QualityServicer(pb_grpc.QualityServiceServicer):
-    def __init__(
-        self,
-        database: Database,
-        masterdata: Masterdata,
-        production: Production,
-        warehouse: Warehouse,
-    ) -> None:
-        self.database, self.masterdata = database, masterdata
-        self.production, self.warehouse = production, warehouse
-        self.mutations = Mutations(database)
+# --- inspections and nonconformances ------------------------------------------------------
 
-    def CreateRecall(
-        self, request: pb.CreateRecallRequest, context: Any
-    ) -> pb.CreateRecallResponse:
-        def handler(uow: UnitOfWork) -> pb.CreateRecallResponse:
-            recall = usecases.create_recall(
-                uow,
-                self.production,
-                self.warehouse,
-                request.reason,
-                _units(request.units),
-                _lots(request.lots),
-                request.hold_stock,
-            )
-            counts = store.recall_counts(uow.session, [recall.id]).get(recall.id, {})
-            return pb.CreateRecallResponse(recall=recall_message(recall, counts))
 
-        return self.mutations.run("CreateRecall", request, pb.CreateRecallResponse, handler)
+def record_inspection(
+    s: S, uow: UnitOfWork, r: pb.RecordInspectionRequest
+) -> pb.RecordInspectionResponse:
+    row = usecases.record_inspection(
+        uow,
+        enum_str(pb.InspectionKind, r.kind),
+        unit_key(r.unit) if present(r, "unit") else None,
+        lot_key(r.lot) if present(r, "lot") else None,
+        enum_str(core_pb2.Result, r.result),
+        r.measurements_json,
+    )
+    return pb.RecordInspectionResponse(inspection=inspection_message(row))
 
-    def UpdateRecallItem(
-        self, request: pb.UpdateRecallItemRequest, context: Any
-    ) -> pb.UpdateRecallItemResponse:
-        def handler(uow: UnitOfWork) -> pb.UpdateRecallItemResponse:
-            item, recall = usecases.update_recall_item(
-                uow,
-                request.recall_id,
-                (request.unit.sku, request.unit.serial),
-                enum_str(pb.RecallUnitState, request.state),
-            )
-            counts = store.recall_counts(uow.session, [recall.id]).get(recall.id, {})
-            return pb.UpdateRecallItemResponse(
-                item=item_message(item), recall=recall_message(recall, counts)
-            )
 
-        return self.mutations.run("UpdateRecallItem", request, pb.UpdateRecallItemResponse, handler)
+def open_nonconformance(
+    s: S, uow: UnitOfWork, r: pb.OpenNonconformanceRequest
+) -> pb.OpenNonconformanceResponse:
+    row = usecases.open_nonconformance(
+        uow,
+        unit_keys(r.units),
+        lot_keys(r.lots),
+        r.description,
+        enum_str(pb.Disposition, r.disposition),
+    )
+    subjects = store.ncr_subjects(uow.session, row.id)
+    return pb.OpenNonconformanceResponse(nonconformance=ncr_message(row, subjects))
 
-    def BatchGetRecalls(
-        self, request: pb.BatchGetRecallsRequest, context: Any
-    ) -> pb.BatchGetRecallsResponse:
-        usecases.check_batch(len(request.ids))
-        with self.database.reader() as session:
-            rows = store.recalls(session, request.ids)
-            counts = store.recall_counts(session, [r.id for r in rows])
-            return pb.BatchGetRecallsResponse(
-                recalls=[recall_message(r, counts.get(r.id, {})) for r in rows]
-            )
 
-    def BatchGetUnitRecalls(
-        self, request: pb.BatchGetUnitRecallsRequest, context: Any
-    ) -> pb.BatchGetUnitRecallsResponse:
-        units = _units(request.units)
-        usecases.check_batch(len(units))
-        with self.database.reader() as session:
-            found = store.recalls_of_units(session, units)
-        return pb.BatchGetUnitRecallsResponse(
-            units=[
-                pb.UnitRecalls(unit=core_pb2.UnitKey(sku=s, serial=n), recall_ids=sorted(ids))
-                for (s, n), ids in sorted(found.items())
-            ]
+def close_nonconformance(
+    s: S, uow: UnitOfWork, r: pb.CloseNonconformanceRequest
+) -> pb.CloseNonconformanceResponse:
+    row = usecases.close_nonconformance(
+        uow, r.id, r.meaning, enum_str(pb.Disposition, r.disposition)
+    )
+    subjects = store.ncr_subjects(uow.session, row.id)
+    return pb.CloseNonconformanceResponse(nonconformance=ncr_message(row, subjects))
+
+
+def batch_get_inspections(
+    s: S, session: Session, r: pb.BatchGetInspectionsRequest
+) -> pb.BatchGetInspectionsResponse:
+    rows = usecases.inspections(session, unit_keys(r.units), lot_keys(r.lots))
+    return pb.BatchGetInspectionsResponse(inspections=[inspection_message(x) for x in rows])
+
+
+def batch_get_quality_status(
+    s: S, session: Session, r: pb.BatchGetQualityStatusRequest
+) -> pb.BatchGetQualityStatusResponse:
+    units, lots = unit_keys(r.units), lot_keys(r.lots)
+    of_units, of_lots = usecases.statuses(session, units, lots)
+    found = [
+        pb.SubjectQualityStatus(
+            unit=unit_message(u), status=enum_value(pb.QualityStatus, of_units[u])
         )
-
-    def ListRecallItems(
-        self, request: pb.ListRecallItemsRequest, context: Any
-    ) -> pb.ListRecallItemsResponse:
-        size, after = page_size(request.page_size, MAX_PAGE), key_after(request.page_token)
-        state = enum_str(pb.RecallUnitState, request.state) or None
-        with self.database.reader() as session:
-            rows, total = store.recall_items(session, request.recall_id, state, size, after)
-            more = len(rows) == size and bool(
-                store.recall_items(
-                    session, request.recall_id, state, 1, (rows[-1].sku, rows[-1].serial)
-                )[0]
-            )
-            return pb.ListRecallItemsResponse(
-                items=[item_message(r) for r in rows],
-                total_count=total,
-                next_page_token=key_page_token((rows[-1].sku, rows[-1].serial)) if more else "",
-            )
-
-    def RecordInspection(
-        self, request: pb.RecordInspectionRequest, context: Any
-    ) -> pb.RecordInspectionResponse:
-        unit = (request.unit.sku, request.unit.serial) if present(request, "unit") else None
-        lot = (request.lot.sku, request.lot.lot_number) if present(request, "lot") else None
-        return self.mutations.run(
-            "RecordInspection",
-            request,
-            pb.RecordInspectionResponse,
-            lambda uow: pb.RecordInspectionResponse(
-                inspection=inspection_message(
-                    usecases.record_inspection(
-                        uow,
-                        enum_str(pb.InspectionKind, request.kind),
-                        unit,
-                        lot,
-                        enum_str(core_pb2.Result, request.result),
-                        request.measurements_json,
-                    )
-                )
-            ),
+        for u in units
+    ]
+    found += [
+        pb.SubjectQualityStatus(
+            lot=lot_message(lot), status=enum_value(pb.QualityStatus, of_lots[lot])
         )
+        for lot in lots
+    ]
+    return pb.BatchGetQualityStatusResponse(statuses=found)
 
-    def OpenNonconformance(
-        self, request: pb.OpenNonconformanceRequest, context: Any
-    ) -> pb.OpenNonconformanceResponse:
-        def handler(uow: UnitOfWork) -> pb.OpenNonconformanceResponse:
-            row = usecases.open_nonconformance(
-                uow,
-                _units(request.units),
-                _lots(request.lots),
-                request.description,
-                enum_str(pb.Disposition, request.disposition),
-            )
-            return pb.OpenNonconformanceResponse(
-                nonconformance=ncr_message(row, store.ncr_subjects(uow.session, row.id))
-            )
 
-        return self.mutations.run(
-            "OpenNonconformance", request, pb.OpenNonconformanceResponse, handler
+# --- holds ----------------------------------------------------------------------------------
+
+
+def place_hold(s: S, uow: UnitOfWork, r: pb.PlaceHoldRequest) -> pb.PlaceHoldResponse:
+    row = usecases.place_hold(
+        uow, s.masterdata, s.production, r.reason, unit_keys(r.units), lot_keys(r.lots)
+    )
+    [hold] = usecases.with_subjects(uow.session, [row])
+    return pb.PlaceHoldResponse(hold=hold_message(hold))
+
+
+def release_hold(s: S, uow: UnitOfWork, r: pb.ReleaseHoldRequest) -> pb.ReleaseHoldResponse:
+    row = usecases.release_hold(uow, r.id, r.meaning)
+    [hold] = usecases.with_subjects(uow.session, [row])
+    return pb.ReleaseHoldResponse(hold=hold_message(hold))
+
+
+def batch_check_holds(
+    s: S, session: Session, r: pb.BatchCheckHoldsRequest
+) -> pb.BatchCheckHoldsResponse:
+    units, lots = unit_keys(r.units), lot_keys(r.lots)
+    held = usecases.active_holds(session, units, lots)
+    checks = [
+        pb.HoldCheck(
+            unit=unit_message(u), held=u in held.units, hold_ids=sorted(held.units.get(u, []))
         )
-
-    def CloseNonconformance(
-        self, request: pb.CloseNonconformanceRequest, context: Any
-    ) -> pb.CloseNonconformanceResponse:
-        def handler(uow: UnitOfWork) -> pb.CloseNonconformanceResponse:
-            row = usecases.close_nonconformance(
-                uow, request.id, request.meaning, enum_str(pb.Disposition, request.disposition)
-            )
-            return pb.CloseNonconformanceResponse(
-                nonconformance=ncr_message(row, store.ncr_subjects(uow.session, row.id))
-            )
-
-        return self.mutations.run(
-            "CloseNonconformance", request, pb.CloseNonconformanceResponse, handler
+        for u in units
+    ]
+    checks += [
+        pb.HoldCheck(
+            lot=lot_message(lot), held=lot in held.lots, hold_ids=sorted(held.lots.get(lot, []))
         )
+        for lot in lots
+    ]
+    return pb.BatchCheckHoldsResponse(checks=checks)
 
-    def PlaceHold(self, request: pb.PlaceHoldRequest, context: Any) -> pb.PlaceHoldResponse:
-        def handler(uow: UnitOfWork) -> pb.PlaceHoldResponse:
-            hold = usecases.place_hold(
-                uow,
-                self.masterdata,
-                self.production,
-                request.reason,
-                _units(request.units),
-                _lots(request.lots),
-            )
-            subjects = store.hold_subjects(uow.session, [hold.id]).get(hold.id, [])
-            return pb.PlaceHoldResponse(hold=hold_message(hold, subjects))
 
-        return self.mutations.run("PlaceHold", request, pb.PlaceHoldResponse, handler)
+def batch_get_holds(s: S, session: Session, r: pb.BatchGetHoldsRequest) -> pb.BatchGetHoldsResponse:
+    return pb.BatchGetHoldsResponse(
+        holds=[hold_message(h) for h in usecases.holds(session, list(r.ids))]
+    )
 
-    def ReleaseHold(self, request: pb.ReleaseHoldRequest, context: Any) -> pb.ReleaseHoldResponse:
-        def handler(uow: UnitOfWork) -> pb.ReleaseHoldResponse:
-            hold = usecases.release_hold(uow, request.id, request.meaning)
-            subjects = store.hold_subjects(uow.session, [hold.id]).get(hold.id, [])
-            return pb.ReleaseHoldResponse(hold=hold_message(hold, subjects))
 
-        return self.mutations.run("ReleaseHold", request, pb.ReleaseHoldResponse, handler)
+# --- recalls --------------------------------------------------------------------------------
 
-    def BatchCheckHolds(
-        self, request: pb.BatchCheckHoldsRequest, context: Any
-    ) -> pb.BatchCheckHoldsResponse:
-        units, lots = _units(request.units), _lots(request.lots)
-        usecases.check_batch(len(units) + len(lots))
-        with self.database.reader() as session:
-            on_units = store.active_holds_on_units(session, units)
-            on_lots = store.active_holds_on_lots(session, lots)
-        checks = [
-            pb.HoldCheck(
-                unit=core_pb2.UnitKey(sku=s, serial=n),
-                held=(s, n) in on_units,
-                hold_ids=sorted(on_units.get((s, n), [])),
-            )
-            for s, n in units
-        ]
-        checks += [
-            pb.HoldCheck(
-                lot=core_pb2.LotKey(sku=s, lot_number=n),
-                held=(s, n) in on_lots,
-                hold_ids=sorted(on_lots.get((s, n), [])),
-            )
-            for s, n in lots
-        ]
-        return pb.BatchCheckHoldsResponse(checks=checks)
 
-    def BatchGetQualityStatus(
-        self, request: pb.BatchGetQualityStatusRequest, context: Any
-    ) -> pb.BatchGetQualityStatusResponse:
-        units, lots = _units(request.units), _lots(request.lots)
-        usecases.check_batch(len(units) + len(lots))
-        with self.database.reader() as session:
-            of_units, of_lots = usecases.statuses(session, units, lots)
-        result = [
-            pb.SubjectQualityStatus(
-                unit=core_pb2.UnitKey(sku=s, serial=n),
-                status=enum_value(pb.QualityStatus, of_units[(s, n)]),
-            )
-            for s, n in units
-        ]
-        result += [
-            pb.SubjectQualityStatus(
-                lot=core_pb2.LotKey(sku=s, lot_number=n),
-                status=enum_value(pb.QualityStatus, of_lots[(s, n)]),
-            )
-            for s, n in lots
-        ]
-        return pb.BatchGetQualityStatusResponse(statuses=result)
+def create_recall(s: S, uow: UnitOfWork, r: pb.CreateRecallRequest) -> pb.CreateRecallResponse:
+    row = usecases.create_recall(
+        uow,
+        s.production,
+        s.warehouse,
+        r.reason,
+        unit_keys(r.units),
+        lot_keys(r.lots),
+        r.hold_stock,
+    )
+    [recall] = usecases.with_counts(uow.session, [row])
+    return pb.CreateRecallResponse(recall=recall_message(recall))
 
-    def BatchGetInspections(
-        self, request: pb.BatchGetInspectionsRequest, context: Any
-    ) -> pb.BatchGetInspectionsResponse:
-        units, lots = _units(request.units), _lots(request.lots)
-        usecases.check_batch(len(units) + len(lots))
-        with self.database.reader() as session:
-            rows = store.inspections_of(session, "UNIT", units) + store.inspections_of(
-                session, "LOT", lots
-            )
-            return pb.BatchGetInspectionsResponse(inspections=[inspection_message(r) for r in rows])
 
-    def BatchGetHolds(
-        self, request: pb.BatchGetHoldsRequest, context: Any
-    ) -> pb.BatchGetHoldsResponse:
-        usecases.check_batch(len(request.ids))
-        with self.database.reader() as session:
-            rows = store.holds(session, request.ids)
-            subjects = store.hold_subjects(session, [h.id for h in rows])
-            return pb.BatchGetHoldsResponse(
-                holds=[hold_message(h, subjects.get(h.id, [])) for h in rows]
-            )
+def update_recall_item(
+    s: S, uow: UnitOfWork, r: pb.UpdateRecallItemRequest
+) -> pb.UpdateRecallItemResponse:
+    item, row = usecases.update_recall_item(
+        uow, r.recall_id, unit_key(r.unit), enum_str(pb.RecallUnitState, r.state)
+    )
+    [recall] = usecases.with_counts(uow.session, [row])
+    return pb.UpdateRecallItemResponse(item=item_message(item), recall=recall_message(recall))
+
+
+def batch_get_recalls(
+    s: S, session: Session, r: pb.BatchGetRecallsRequest
+) -> pb.BatchGetRecallsResponse:
+    found = usecases.recalls(session, list(r.ids))
+    return pb.BatchGetRecallsResponse(recalls=[recall_message(x) for x in found])
+
+
+def batch_get_unit_recalls(
+    s: S, session: Session, r: pb.BatchGetUnitRecallsRequest
+) -> pb.BatchGetUnitRecallsResponse:
+    found = usecases.unit_recalls(session, unit_keys(r.units))
+    return pb.BatchGetUnitRecallsResponse(
+        units=[pb.UnitRecalls(unit=unit_message(u), recall_ids=ids) for u, ids in found]
+    )
+
+
+def list_recall_items(
+    s: S, session: Session, r: pb.ListRecallItemsRequest
+) -> pb.ListRecallItemsResponse:
+    size, after = page_size(r.page_size, MAX_PAGE), key_after(r.page_token)
+    state = enum_str(pb.RecallUnitState, r.state) or None
+    page = usecases.recall_items(session, r.recall_id, state, size, after)
+    last = page.items[-1] if page.items else None
+    return pb.ListRecallItemsResponse(
+        items=[item_message(x) for x in page.items],
+        total_count=page.total,
+        next_page_token=key_page_token((last.sku, last.serial)) if page.more and last else "",
+    )
+
+
+RPCS: dict[str, rpc.Rpc] = {
+    "RecordInspection": rpc.write(record_inspection),
+    "OpenNonconformance": rpc.write(open_nonconformance),
+    "CloseNonconformance": rpc.write(close_nonconformance),
+    "PlaceHold": rpc.write(place_hold),
+    "ReleaseHold": rpc.write(release_hold),
+    "CreateRecall": rpc.write(create_recall),
+    "UpdateRecallItem": rpc.write(update_recall_item),
+    "BatchCheckHolds": rpc.read(batch_check_holds, SUBJECTS, domain.MAX_SUBJECTS, "keys"),
+    "BatchGetQualityStatus": rpc.read(
+        batch_get_quality_status, SUBJECTS, domain.MAX_SUBJECTS, "keys"
+    ),
+    "BatchGetInspections": rpc.read(batch_get_inspections, SUBJECTS, domain.MAX_SUBJECTS, "keys"),
+    "BatchGetHolds": rpc.read(batch_get_holds, "ids", domain.MAX_SUBJECTS, "keys"),
+    "BatchGetRecalls": rpc.read(batch_get_recalls, "ids", domain.MAX_SUBJECTS, "keys"),
+    "BatchGetUnitRecalls": rpc.read(batch_get_unit_recalls, "units", domain.MAX_SUBJECTS, "keys"),
+    "ListRecallItems": rpc.read(list_recall_items),
+}
+rpc.implement(QualityServicer, SERVICE, RPCS)
 
 
 def grpc_services(
@@ -395,11 +345,7 @@ def grpc_services(
 ) -> list[GrpcService]:
     servicer = QualityServicer(database, masterdata, production, warehouse)
     return [
-        GrpcService(
-            descriptor=pb.DESCRIPTOR.services_by_name["QualityService"],
-            method_roles=METHOD_ROLES,
-            add_to_server=lambda server: pb_grpc.add_QualityServiceServicer_to_server(
-                servicer, server
-            ),
+        rpc.grpc_service(
+            SERVICE, lambda server: pb_grpc.add_QualityServiceServicer_to_server(servicer, server)
         )
     ]

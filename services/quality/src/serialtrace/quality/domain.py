@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
-from typing import Any
 
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument, NotFound
+from serialtrace.common.keys import LotKey, UnitKey
 from serialtrace.common.validation import (
-    REASON,
-    TextLimit,
-    check_free_text,
-    parse_json_object,
+    MAX_BATCH,
     quote,
 )
 
-MAX_SUBJECTS = 10_000
-MAX_MEASUREMENTS_BYTES = 65_536
+# Units and lots one hold, recall or batch read may name: the shared batch bound.
+MAX_SUBJECTS = MAX_BATCH
 
 
 class InspectionKind(StrEnum):
     INCOMING = "INCOMING"
     IN_PROCESS = "IN_PROCESS"
     FINAL = "FINAL"
-
-
-class Result(StrEnum):
-    PASS = "PASS"  # noqa: S105 - an inspection result, not a password
-    FAIL = "FAIL"
 
 
 class Disposition(StrEnum):
@@ -41,11 +33,6 @@ class QualityStatus(StrEnum):
     OK = "OK"
     ON_HOLD = "ON_HOLD"
     REJECTED = "REJECTED"
-
-
-def check_text(value: str, what: str, limit: TextLimit = REASON) -> str:
-    """Required free text (a reason, a meaning, a description), stripped."""
-    return check_free_text(value, what, limit)
 
 
 def check_subjects(units: int, lots: int, what: str) -> None:
@@ -80,10 +67,6 @@ def check_inspection_subject(kind: InspectionKind, has_unit: bool, has_lot: bool
         raise InvalidArgument(f"an {kind.value} inspection is of a unit")
 
 
-def parse_measurements(text: str) -> dict[str, Any]:
-    return parse_json_object(text, "measurements", MAX_MEASUREMENTS_BYTES)
-
-
 def check_release(active: bool, released_by: str | None, hold_id: str) -> None:
     if not active:
         raise FailedPrecondition(f"hold {hold_id} was already released by {released_by}")
@@ -111,6 +94,32 @@ OPEN_STATES = frozenset({RecallState.IN_PRODUCTION, RecallState.IN_STOCK, Recall
 RESOLUTIONS = frozenset({RecallState.RECOVERED, RecallState.DESTROYED})
 
 
+def hold_coverage(
+    subjects: Iterable[UnitKey], containing: Iterable[Iterable[UnitKey]]
+) -> set[UnitKey]:
+    """The units a hold covers: the units it names and every unit that contains one of
+    its units or lots at any depth (`containing`, one list per named unit or lot)."""
+    covered = set(subjects)
+    for units in containing:
+        covered.update(units)
+    return covered
+
+
+def recall_scope(
+    units: Mapping[UnitKey, Sequence[UnitKey]], lots: Mapping[LotKey, Sequence[UnitKey]]
+) -> list[UnitKey]:
+    """The top-level units a recall affects, in key order: every top-level unit a
+    recalled lot or unit went into; a recalled unit that went into nothing recalls
+    itself. `units` and `lots` map each recalled subject to the top-level units that
+    contain it."""
+    affected: set[UnitKey] = set()
+    for above in lots.values():
+        affected.update(above)
+    for unit, above in units.items():
+        affected.update(above or [unit])
+    return sorted(affected)
+
+
 def recall_state(custody: str | None) -> RecallState:
     """Where an affected unit is, from the warehouse's custody (None: never in stock)."""
     if custody == "SHIPPED":
@@ -120,6 +129,20 @@ def recall_state(custody: str | None) -> RecallState:
     if custody == "RETURNED":
         return RecallState.RETURNED
     return RecallState.IN_PRODUCTION  # being built, or issued into a parent
+
+
+def still_to_hold(states: Mapping[UnitKey, RecallState]) -> list[UnitKey]:
+    """The affected units a recall's hold covers: those still in our hands (in
+    production or in stock), not those shipped or returned, in key order."""
+    return sorted(
+        u for u, s in states.items() if s in (RecallState.IN_PRODUCTION, RecallState.IN_STOCK)
+    )
+
+
+def recall_is_complete(counts: Mapping[str, int]) -> bool:
+    """A recall is complete once no item is open (in production, in stock or shipped
+    and not yet recovered or destroyed); `counts` is items per state."""
+    return not any(counts.get(s.value) for s in OPEN_STATES)
 
 
 def check_resolution(state: RecallState) -> RecallState:

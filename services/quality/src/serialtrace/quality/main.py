@@ -11,9 +11,7 @@ from serialtrace.common.governance_api import governance_service
 from serialtrace.common.server import GrpcService, ServiceDefinition
 from serialtrace.quality import api, governance
 from serialtrace.quality.config import SERVICE_NAME, load_settings
-from serialtrace.quality.masterdata_client import Masterdata
-from serialtrace.quality.production_client import Production
-from serialtrace.quality.warehouse_client import Warehouse
+from serialtrace.quality.peers import Masterdata, Production, Warehouse
 
 
 def _build(settings: ServiceSettings, database: Database) -> Sequence[GrpcService]:

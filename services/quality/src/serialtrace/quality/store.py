@@ -21,9 +21,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, key_clauses
-
-Key = tuple[str, str]  # (sku, serial) or (sku, lot number)
+from serialtrace.common.db import (
+    NAMING_CONVENTION,
+    bulk_insert,
+    chunks,
+    first_page,
+    get_many,
+    rows_by_key,
+)
+from serialtrace.common.keys import LotKey, UnitKey
 
 
 class Base(DeclarativeBase):
@@ -101,44 +107,40 @@ class HoldCoverageRow(Base):
 
 
 def _by_key(
-    session: Session, query: Any, columns: tuple[Any, Any], keys: Sequence[Key]
+    session: Session, query: Any, columns: tuple[Any, Any], keys: Sequence[tuple[str, str]]
 ) -> list[Any]:
-    """Rows whose (sku, key) columns are among `keys`: one query per 500 keys."""
-    found: list[Any] = []
-    for clause in key_clauses(columns[0], columns[1], keys):
-        found += session.execute(query.where(clause)).all()
-    return found
+    return rows_by_key(session, query, columns[0], columns[1], keys)
 
 
-def active_holds_on_units(session: Session, units: Sequence[Key]) -> dict[Key, list[str]]:
+def active_holds_on_units(session: Session, units: Sequence[UnitKey]) -> dict[UnitKey, list[str]]:
     query = (
         select(HoldCoverageRow.sku, HoldCoverageRow.serial, HoldCoverageRow.hold_id)
         .join(HoldRow, HoldRow.id == HoldCoverageRow.hold_id)
         .where(HoldRow.active)
     )
-    result: dict[Key, list[str]] = {}
+    result: dict[UnitKey, list[str]] = {}
     for sku, serial, hold_id in _by_key(
         session, query, (HoldCoverageRow.sku, HoldCoverageRow.serial), units
     ):
-        result.setdefault((sku, serial), []).append(hold_id)
+        result.setdefault(UnitKey(sku, serial), []).append(hold_id)
     return result
 
 
-def active_holds_on_lots(session: Session, lots: Sequence[Key]) -> dict[Key, list[str]]:
+def active_holds_on_lots(session: Session, lots: Sequence[LotKey]) -> dict[LotKey, list[str]]:
     query = (
         select(HoldSubjectRow.sku, HoldSubjectRow.key, HoldSubjectRow.hold_id)
         .join(HoldRow, HoldRow.id == HoldSubjectRow.hold_id)
         .where(HoldRow.active, HoldSubjectRow.subject_kind == "LOT")
     )
-    result: dict[Key, list[str]] = {}
+    result: dict[LotKey, list[str]] = {}
     for sku, key, hold_id in _by_key(
         session, query, (HoldSubjectRow.sku, HoldSubjectRow.key), lots
     ):
-        result.setdefault((sku, key), []).append(hold_id)
+        result.setdefault(LotKey(sku, key), []).append(hold_id)
     return result
 
 
-def scrapped(session: Session, kind: str, keys: Sequence[Key]) -> set[Key]:
+def scrapped(session: Session, kind: str, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
     query = (
         select(NonconformanceSubjectRow.sku, NonconformanceSubjectRow.key)
         .join(NonconformanceRow, NonconformanceRow.id == NonconformanceSubjectRow.ncr_id)
@@ -154,7 +156,9 @@ def scrapped(session: Session, kind: str, keys: Sequence[Key]) -> set[Key]:
     }
 
 
-def inspections_of(session: Session, kind: str, keys: Sequence[Key]) -> list[InspectionRow]:
+def inspections_of(
+    session: Session, kind: str, keys: Sequence[tuple[str, str]]
+) -> list[InspectionRow]:
     query = select(InspectionRow).where(InspectionRow.subject_kind == kind)
     rows = [r[0] for r in _by_key(session, query, (InspectionRow.sku, InspectionRow.key), keys)]
     return sorted(rows, key=lambda r: (r.at, r.id))
@@ -164,7 +168,7 @@ def add_hold(
     session: Session,
     hold: HoldRow,
     subjects: Sequence[tuple[str, str, str]],
-    covered: Iterable[Key],
+    covered: Iterable[tuple[str, str]],
 ) -> None:
     session.add(hold)
     session.flush()
@@ -179,17 +183,13 @@ def add_hold(
 
 
 def holds(session: Session, ids: Iterable[str]) -> list[HoldRow]:
-    found: list[HoldRow] = []
-    for part in chunks(sorted(set(ids))):
-        found += session.scalars(select(HoldRow).where(HoldRow.id.in_(part)))
-    return found
+    return get_many(session, HoldRow, HoldRow.id, ids)
 
 
 def hold_subjects(session: Session, ids: Iterable[str]) -> dict[str, list[HoldSubjectRow]]:
     result: dict[str, list[HoldSubjectRow]] = {}
-    for part in chunks(sorted(set(ids))):
-        for row in session.scalars(select(HoldSubjectRow).where(HoldSubjectRow.hold_id.in_(part))):
-            result.setdefault(row.hold_id, []).append(row)
+    for row in get_many(session, HoldSubjectRow, HoldSubjectRow.hold_id, ids):
+        result.setdefault(row.hold_id, []).append(row)
     return result
 
 
@@ -244,32 +244,28 @@ def recall_counts(session: Session, recall_ids: Sequence[str]) -> dict[str, dict
 
 
 def recalls(session: Session, ids: Iterable[str]) -> list[RecallRow]:
-    found: list[RecallRow] = []
-    for part in chunks(sorted(set(ids))):
-        found += session.scalars(select(RecallRow).where(RecallRow.id.in_(part)))
-    return found
+    return get_many(session, RecallRow, RecallRow.id, ids)
 
 
 def recall_items(
-    session: Session, recall_id: str, state: str | None, limit: int, after: Key | None
-) -> tuple[list[RecallItemRow], int]:
+    session: Session, recall_id: str, state: str | None, limit: int, after: tuple[str, str] | None
+) -> tuple[list[RecallItemRow], bool, int]:
+    """A page of a recall's items in key order, whether more follow, and the total."""
     query = select(RecallItemRow).where(RecallItemRow.recall_id == recall_id)
     if state:
         query = query.where(RecallItemRow.state == state)
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     if after is not None:
         query = query.where(tuple_(RecallItemRow.sku, RecallItemRow.serial) > after)
-    rows = list(
-        session.scalars(query.order_by(RecallItemRow.sku, RecallItemRow.serial).limit(limit))
-    )
-    return rows, int(total)
+    rows, more = first_page(session, query.order_by(RecallItemRow.sku, RecallItemRow.serial), limit)
+    return rows, more, int(total)
 
 
-def recalls_of_units(session: Session, units: Sequence[Key]) -> dict[Key, list[str]]:
+def recalls_of_units(session: Session, units: Sequence[UnitKey]) -> dict[UnitKey, list[str]]:
     query = select(RecallItemRow.sku, RecallItemRow.serial, RecallItemRow.recall_id)
-    result: dict[Key, list[str]] = {}
+    result: dict[UnitKey, list[str]] = {}
     for sku, serial, recall_id in _by_key(
         session, query, (RecallItemRow.sku, RecallItemRow.serial), units
     ):
-        result.setdefault((sku, serial), []).append(recall_id)
+        result.setdefault(UnitKey(sku, serial), []).append(recall_id)
     return result

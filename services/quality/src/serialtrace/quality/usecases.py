@@ -5,21 +5,27 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from serialtrace.common.errors import FailedPrecondition, InvalidArgument, NotFound
+from serialtrace.common.db import Page
+from serialtrace.common.errors import FailedPrecondition, NotFound
+from serialtrace.common.keys import LotKey, UnitKey
 from serialtrace.common.ledger import lot_entity, unit_entity
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
-from serialtrace.common.validation import DESCRIPTION, parse_enum
+from serialtrace.common.validation import (
+    DESCRIPTION,
+    Result,
+    check_free_text,
+    parse_enum,
+    parse_measurements,
+)
 from serialtrace.quality import domain, store
-from serialtrace.quality.domain import Disposition, InspectionKind, QualityStatus, Result
-from serialtrace.quality.masterdata_client import Masterdata
-from serialtrace.quality.production_client import Production
-from serialtrace.quality.store import Key
-from serialtrace.quality.warehouse_client import Warehouse
+from serialtrace.quality.domain import Disposition, InspectionKind, QualityStatus
+from serialtrace.quality.peers import Masterdata, Production, Warehouse
 
 
 def _entity(kind: str, sku: str, key: str) -> tuple[str, str]:
@@ -29,15 +35,15 @@ def _entity(kind: str, sku: str, key: str) -> tuple[str, str]:
 def record_inspection(
     uow: UnitOfWork,
     kind: str,
-    unit: Key | None,
-    lot: Key | None,
+    unit: UnitKey | None,
+    lot: LotKey | None,
     result: str,
     measurements_json: str,
 ) -> store.InspectionRow:
     inspection_kind = parse_enum(InspectionKind, kind, "inspection kind")
     outcome = parse_enum(Result, result, "result")
     domain.check_inspection_subject(inspection_kind, unit is not None, lot is not None)
-    measurements = domain.parse_measurements(measurements_json)
+    measurements = parse_measurements(measurements_json)
     subject_kind, (sku, key) = ("UNIT", unit) if unit else ("LOT", lot)  # type: ignore[misc]
     row = store.InspectionRow(
         id=f"IN-{uuid.uuid4().hex[:16].upper()}",
@@ -60,10 +66,14 @@ def record_inspection(
 
 
 def open_nonconformance(
-    uow: UnitOfWork, units: Sequence[Key], lots: Sequence[Key], description: str, disposition: str
+    uow: UnitOfWork,
+    units: Sequence[UnitKey],
+    lots: Sequence[LotKey],
+    description: str,
+    disposition: str,
 ) -> store.NonconformanceRow:
     domain.check_subjects(len(units), len(lots), "a nonconformance")
-    description = domain.check_text(description, "description", DESCRIPTION)
+    description = check_free_text(description, "description", DESCRIPTION)
     chosen = parse_enum(Disposition, disposition, "disposition") if disposition else None
     row = store.NonconformanceRow(
         id=f"NC-{uuid.uuid4().hex[:12].upper()}",
@@ -91,7 +101,7 @@ def open_nonconformance(
 def close_nonconformance(
     uow: UnitOfWork, ncr_id: str, meaning: str, disposition: str
 ) -> store.NonconformanceRow:
-    meaning = domain.check_text(meaning, "signature meaning")
+    meaning = check_free_text(meaning, "signature meaning")
     row = uow.session.get(store.NonconformanceRow, ncr_id, with_for_update=True)
     if row is None:
         raise NotFound(f"no nonconformance {ncr_id!r}")
@@ -116,28 +126,22 @@ def place_hold(
     masterdata: Masterdata,
     production: Production,
     reason: str,
-    units: Sequence[Key],
-    lots: Sequence[Key],
+    units: Sequence[UnitKey],
+    lots: Sequence[LotKey],
 ) -> store.HoldRow:
     """Holds the units and lots and, through production's where-used, every unit that
     contains them at any depth. Each must exist in masterdata (NOT_FOUND naming those
     that do not). Masterdata or production unreachable → UNAVAILABLE, nothing written."""
-    reason = domain.check_text(reason, "hold reason")
+    reason = check_free_text(reason, "hold reason")
     domain.check_subjects(len(units), len(lots), "a hold")
-    domain.check_all_exist(*masterdata.unknown(sorted(set(units)), sorted(set(lots))))
-    covered: set[Key] = set(units)
-    for sku, key in sorted(set(lots)):
-        covered.update(production.units_containing("LOT", sku, key))
-    for sku, key in sorted(set(units)):
-        covered.update(production.units_containing("UNIT", sku, key))
-    hold = store.HoldRow(
-        id=f"H-{uuid.uuid4().hex[:12].upper()}",
-        reason=reason,
-        placed_by=uow.actor,
-        placed_at=utcnow(),
-        active=True,
-        unit_count=len(covered),
+    named_units, named_lots = sorted(set(units)), sorted(set(lots))
+    domain.check_all_exist(*masterdata.unknown(named_units, named_lots))
+    covered = domain.hold_coverage(
+        units,
+        [production.units_containing("LOT", sku, key) for sku, key in named_lots]
+        + [production.units_containing("UNIT", sku, key) for sku, key in named_units],
     )
+    hold = _new_hold(uow, reason, len(covered))
     subjects = sorted({("UNIT", *u) for u in units} | {("LOT", *lot) for lot in lots})
     store.add_hold(uow.session, hold, subjects, sorted(covered))
     uow.record(
@@ -146,8 +150,8 @@ def place_hold(
         hold.id,
         {
             "reason": reason,
-            "units": [f"{s}/{k}" for s, k in sorted(set(units))],
-            "lots": [f"{s}/{k}" for s, k in sorted(set(lots))],
+            "units": [f"{s}/{k}" for s, k in named_units],
+            "lots": [f"{s}/{k}" for s, k in named_lots],
             "unit_count": len(covered),
         },
     )
@@ -156,8 +160,19 @@ def place_hold(
     return hold
 
 
+def _new_hold(uow: UnitOfWork, reason: str, unit_count: int) -> store.HoldRow:
+    return store.HoldRow(
+        id=f"H-{uuid.uuid4().hex[:12].upper()}",
+        reason=reason,
+        placed_by=uow.actor,
+        placed_at=utcnow(),
+        active=True,
+        unit_count=unit_count,
+    )
+
+
 def release_hold(uow: UnitOfWork, hold_id: str, meaning: str) -> store.HoldRow:
-    meaning = domain.check_text(meaning, "release meaning")
+    meaning = check_free_text(meaning, "release meaning")
     hold = uow.session.get(store.HoldRow, hold_id, with_for_update=True)
     if hold is None:
         raise NotFound(f"no hold {hold_id!r}")
@@ -169,8 +184,8 @@ def release_hold(uow: UnitOfWork, hold_id: str, meaning: str) -> store.HoldRow:
 
 
 def statuses(
-    session: Session, units: Sequence[Key], lots: Sequence[Key]
-) -> tuple[dict[Key, QualityStatus], dict[Key, QualityStatus]]:
+    session: Session, units: Sequence[UnitKey], lots: Sequence[LotKey]
+) -> tuple[dict[UnitKey, QualityStatus], dict[LotKey, QualityStatus]]:
     held_units = store.active_holds_on_units(session, units)
     held_lots = store.active_holds_on_lots(session, lots)
     scrapped_units, scrapped_lots = (
@@ -183,32 +198,30 @@ def statuses(
     )
 
 
-def check_batch(size: int) -> None:
-    if size > domain.MAX_SUBJECTS:
-        raise InvalidArgument(f"at most {domain.MAX_SUBJECTS} keys per call, got {size}")
-
-
 def create_recall(
     uow: UnitOfWork,
     production: Production,
     warehouse: Warehouse,
     reason: str,
-    units: Sequence[Key],
-    lots: Sequence[Key],
+    units: Sequence[UnitKey],
+    lots: Sequence[LotKey],
     hold_stock: bool,
 ) -> store.RecallRow:
     """Scope through genealogy, whereabouts through the warehouse, one item per affected
     top-level unit, and one hold over everything not yet shipped (in bulk)."""
-    reason = domain.check_text(reason, "recall reason")
+    reason = check_free_text(reason, "recall reason")
     domain.check_subjects(len(units), len(lots), "a recall")
     started = time.perf_counter()
-    affected: set[Key] = set()
-    for sku, key in sorted(set(lots)):
-        affected.update(production.units_containing("LOT", sku, key, top_level_only=True))
-    for sku, key in sorted(set(units)):
-        above = production.units_containing("UNIT", sku, key, top_level_only=True)
-        affected.update(above or [(sku, key)])  # a unit in nothing recalls itself
-    scope = sorted(affected)
+    scope = domain.recall_scope(
+        {
+            u: production.units_containing("UNIT", u.sku, u.serial, top_level_only=True)
+            for u in sorted({UnitKey(*u) for u in units})
+        },
+        {
+            lot: production.units_containing("LOT", lot.sku, lot.lot_number, top_level_only=True)
+            for lot in sorted({LotKey(*lot) for lot in lots})
+        },
+    )
     where = warehouse.whereabouts(scope)
     scope_ms = int((time.perf_counter() - started) * 1000)
 
@@ -236,21 +249,12 @@ def create_recall(
                 "shipment_id": place.shipment_id if place else None,
             }
         )
-    unshipped = [
-        (i["sku"], i["serial"])
-        for i in items
-        if i["state"] in (domain.RecallState.IN_PRODUCTION, domain.RecallState.IN_STOCK)
-    ]
+    unshipped = domain.still_to_hold(
+        {UnitKey(i["sku"], i["serial"]): domain.RecallState(i["state"]) for i in items}
+    )
     if hold_stock and unshipped:
         # The affected units are top-level, so the hold covers exactly them.
-        hold = store.HoldRow(
-            id=f"H-{uuid.uuid4().hex[:12].upper()}",
-            reason=f"recall {recall.id}: {reason}",
-            placed_by=uow.actor,
-            placed_at=utcnow(),
-            active=True,
-            unit_count=len(unshipped),
-        )
+        hold = _new_hold(uow, f"recall {recall.id}: {reason}", len(unshipped))
         store.add_hold(uow.session, hold, [("UNIT", s, n) for s, n in unshipped], unshipped)
         recall.hold_id = hold.id
         uow.record(
@@ -287,7 +291,7 @@ def create_recall(
 
 
 def update_recall_item(
-    uow: UnitOfWork, recall_id: str, unit: Key, state: str
+    uow: UnitOfWork, recall_id: str, unit: UnitKey, state: str
 ) -> tuple[store.RecallItemRow, store.RecallRow]:
     resolution = domain.check_resolution(parse_enum(domain.RecallState, state, "state"))
     recall = uow.session.get(store.RecallRow, recall_id, with_for_update=True)
@@ -301,7 +305,7 @@ def update_recall_item(
     previous, item.state = item.state, resolution.value
     uow.session.flush()
     counts = store.recall_counts(uow.session, [recall_id]).get(recall_id, {})
-    if not any(counts.get(s.value) for s in domain.OPEN_STATES):
+    if domain.recall_is_complete(counts):
         recall.status = "CLOSED"
     uow.record(
         "recall.item_resolved",
@@ -315,3 +319,66 @@ def update_recall_item(
         },
     )
     return item, recall
+
+
+# --- reads --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HoldChecks:
+    units: dict[UnitKey, list[str]]  # the active holds on each held unit
+    lots: dict[LotKey, list[str]]
+
+
+def active_holds(session: Session, units: Sequence[UnitKey], lots: Sequence[LotKey]) -> HoldChecks:
+    return HoldChecks(
+        store.active_holds_on_units(session, units), store.active_holds_on_lots(session, lots)
+    )
+
+
+def inspections(
+    session: Session, units: Sequence[UnitKey], lots: Sequence[LotKey]
+) -> list[store.InspectionRow]:
+    return store.inspections_of(session, "UNIT", units) + store.inspections_of(session, "LOT", lots)
+
+
+@dataclass(frozen=True)
+class Hold:
+    row: store.HoldRow
+    subjects: list[store.HoldSubjectRow]
+
+
+def holds(session: Session, ids: Sequence[str]) -> list[Hold]:
+    return with_subjects(session, store.holds(session, ids))
+
+
+def with_subjects(session: Session, rows: Sequence[store.HoldRow]) -> list[Hold]:
+    subjects = store.hold_subjects(session, [h.id for h in rows])
+    return [Hold(h, subjects.get(h.id, [])) for h in rows]
+
+
+@dataclass(frozen=True)
+class Recall:
+    row: store.RecallRow
+    counts: dict[str, int]  # items per state
+
+
+def recalls(session: Session, ids: Sequence[str]) -> list[Recall]:
+    return with_counts(session, store.recalls(session, ids))
+
+
+def with_counts(session: Session, rows: Sequence[store.RecallRow]) -> list[Recall]:
+    counts = store.recall_counts(session, [r.id for r in rows])
+    return [Recall(r, counts.get(r.id, {})) for r in rows]
+
+
+def unit_recalls(session: Session, units: Sequence[UnitKey]) -> list[tuple[UnitKey, list[str]]]:
+    """The recalls each recalled unit is in, in key order (the others are left out)."""
+    found = store.recalls_of_units(session, units)
+    return [(unit, sorted(ids)) for unit, ids in sorted(found.items())]
+
+
+def recall_items(
+    session: Session, recall_id: str, state: str | None, size: int, after: tuple[str, str] | None
+) -> Page[store.RecallItemRow]:
+    return Page(*store.recall_items(session, recall_id, state, size, after))

@@ -14,7 +14,8 @@ from typing import Any
 
 import strawberry
 
-from serialtrace.common.auth import Role, roles
+from serialtrace.common.access import roles_of
+from serialtrace.common.auth import Role
 from serialtrace.common.errors import InvalidArgument, ServiceError, error_of
 from serialtrace.common.protomap import enum_value
 from serialtrace.core.v1 import core_pb2
@@ -37,40 +38,49 @@ from serialtrace.warehouse.v1 import warehouse_pb2 as wh
 
 log = logging.getLogger(__name__)
 
-OPERATORS = roles(Role.OPERATOR)
-PLANNERS = roles(Role.PLANNER)
-QUALITY = roles(Role.QUALITY)
-ADMINS = roles()
+_SERVICES = {
+    "masterdata": md.DESCRIPTOR.services_by_name["MasterdataService"],
+    "production": pp.DESCRIPTOR.services_by_name["ProductionService"],
+    "warehouse": wh.DESCRIPTOR.services_by_name["WarehouseService"],
+    "quality": qa.DESCRIPTOR.services_by_name["QualityService"],
+}
 
-# Each mutation: the owning service and RPC, and who may call it (docs/graph.md; the same
-# roles the service itself requires, which a test checks).
+
+def _rpc(service: str, rpc: str) -> tuple[str, str, frozenset[Role]]:
+    """The owning service and RPC, and who may call it: the roles the RPC declares in
+    its .proto, which the service itself enforces."""
+    return service, rpc, roles_of(_SERVICES[service], rpc)
+
+
+# Each mutation: the owning service and RPC, and who may call it (docs/graph.md): the
+# roles that RPC declares, which the service itself enforces.
 MUTATIONS: dict[str, tuple[str, str, frozenset[Role]]] = {
-    "createProduct": ("masterdata", "CreateProduct", ADMINS),
-    "createBomRevision": ("masterdata", "CreateBomRevision", ADMINS),
-    "approveBomRevision": ("masterdata", "ApproveBomRevision", QUALITY),
-    "createParty": ("masterdata", "CreateParty", ADMINS),
-    "createLocation": ("masterdata", "CreateLocation", ADMINS),
-    "addUnitAlias": ("masterdata", "AddUnitAlias", roles(Role.PLANNER, Role.OPERATOR)),
-    "receiveLot": ("warehouse", "ReceiveLot", OPERATORS),
-    "receiveUnits": ("warehouse", "ReceiveUnits", OPERATORS),
-    "createWorkOrder": ("production", "CreateWorkOrder", PLANNERS),
-    "commissionUnits": ("production", "CommissionUnits", PLANNERS),
-    "recordOperation": ("production", "RecordOperation", OPERATORS),
-    "approveOperation": ("production", "ApproveOperation", QUALITY),
-    "installComponent": ("production", "InstallComponent", OPERATORS),
-    "removeComponent": ("production", "RemoveComponent", OPERATORS),
-    "completeUnit": ("production", "CompleteUnit", OPERATORS),
-    "moveStock": ("warehouse", "MoveStock", OPERATORS),
-    "pack": ("warehouse", "Pack", OPERATORS),
-    "unpack": ("warehouse", "Unpack", OPERATORS),
-    "createShipment": ("warehouse", "CreateShipment", OPERATORS),
-    "returnUnit": ("warehouse", "ReturnUnit", OPERATORS),
-    "recordInspection": ("quality", "RecordInspection", QUALITY),
-    "openNonconformance": ("quality", "OpenNonconformance", QUALITY),
-    "placeHold": ("quality", "PlaceHold", QUALITY),
-    "releaseHold": ("quality", "ReleaseHold", QUALITY),
-    "createRecall": ("quality", "CreateRecall", QUALITY),
-    "updateRecallItem": ("quality", "UpdateRecallItem", QUALITY),
+    "createProduct": _rpc("masterdata", "CreateProduct"),
+    "createBomRevision": _rpc("masterdata", "CreateBomRevision"),
+    "approveBomRevision": _rpc("masterdata", "ApproveBomRevision"),
+    "createParty": _rpc("masterdata", "CreateParty"),
+    "createLocation": _rpc("masterdata", "CreateLocation"),
+    "addUnitAlias": _rpc("masterdata", "AddUnitAlias"),
+    "receiveLot": _rpc("warehouse", "ReceiveLot"),
+    "receiveUnits": _rpc("warehouse", "ReceiveUnits"),
+    "createWorkOrder": _rpc("production", "CreateWorkOrder"),
+    "commissionUnits": _rpc("production", "CommissionUnits"),
+    "recordOperation": _rpc("production", "RecordOperation"),
+    "approveOperation": _rpc("production", "ApproveOperation"),
+    "installComponent": _rpc("production", "InstallComponent"),
+    "removeComponent": _rpc("production", "RemoveComponent"),
+    "completeUnit": _rpc("production", "CompleteUnit"),
+    "moveStock": _rpc("warehouse", "MoveStock"),
+    "pack": _rpc("warehouse", "Pack"),
+    "unpack": _rpc("warehouse", "Unpack"),
+    "createShipment": _rpc("warehouse", "CreateShipment"),
+    "returnUnit": _rpc("warehouse", "ReturnUnit"),
+    "recordInspection": _rpc("quality", "RecordInspection"),
+    "openNonconformance": _rpc("quality", "OpenNonconformance"),
+    "placeHold": _rpc("quality", "PlaceHold"),
+    "releaseHold": _rpc("quality", "ReleaseHold"),
+    "createRecall": _rpc("quality", "CreateRecall"),
+    "updateRecallItem": _rpc("quality", "UpdateRecallItem"),
 }
 
 

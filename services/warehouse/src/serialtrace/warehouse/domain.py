@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from enum import StrEnum
 
-from serialtrace.common import gs1, validation
+from serialtrace.common import gs1
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument
-from serialtrace.common.validation import TextLimit
-
-MAX_BATCH = 10_000
+from serialtrace.common.keys import UnitKey
 
 
 class Custody(StrEnum):
@@ -40,21 +39,11 @@ def check_quantity(quantity: float, what: str = "quantity") -> float:
     return quantity
 
 
-def check_batch(size: int, what: str) -> None:
-    if size > MAX_BATCH:
-        raise InvalidArgument(f"at most {MAX_BATCH} {what} per call, got {size}")
-
-
 def check_sscc(sscc: str) -> str:
     try:
         return gs1.validate_sscc(sscc)
     except gs1.Gs1Error as exc:
         raise InvalidArgument(str(exc)) from None
-
-
-def check_text(value: str, what: str, limit: TextLimit, required: bool = True) -> str:
-    """Text as given, stripped: within `limit`, and not empty when required."""
-    return validation.check_text(value.strip(), what, limit, required=required)
 
 
 def require_in_stock(
@@ -107,3 +96,35 @@ def check_lot_available(label: str, on_hand: float, requested: float) -> None:
 def lot_balance_holds(received: float, issued: float, on_hand: float) -> bool:
     """Whether a lot's stock is what its movements say: received - issued = on hand."""
     return abs((received - issued) - on_hand) <= 1e-6 * max(1.0, abs(received))
+
+
+def shipment_problems(
+    custody: Mapping[UnitKey, str],
+    complete: Collection[UnitKey],
+    purchased: Collection[UnitKey],
+    held: Mapping[str, Sequence[str]],
+) -> list[str]:
+    """Why these units may not ship, each in words; empty when all of them may.
+
+    A unit ships only if it is IN_STOCK, its build is COMPLETE in production (or it was
+    bought in, PURCHASED), and no hold covers it. `custody` is each unit's custody,
+    `held` each held unit's label with the ids of the holds on it.
+    """
+    keys = sorted(custody)
+    problems = [
+        f"{k.sku}/{k.serial} is {custody[k]}" for k in keys if custody[k] != Custody.IN_STOCK
+    ]
+    problems += [
+        f"{k.sku}/{k.serial} is not COMPLETE"
+        for k in keys
+        if k not in complete and k not in purchased
+    ]
+    problems += [f"{name} is on hold ({', '.join(ids)})" for name, ids in sorted(held.items())]
+    return problems
+
+
+def shipment_refusal(problems: Sequence[str]) -> FailedPrecondition:
+    """The one error a refused shipment raises: how many problems, the first 20."""
+    return FailedPrecondition(
+        f"nothing shipped; {len(problems)} problem(s): {'; '.join(problems[:20])}"
+    )

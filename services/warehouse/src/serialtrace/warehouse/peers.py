@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from serialtrace.common.client import ServiceClient, open_channel
+from serialtrace.common.keys import UnitKey, unit_key, unit_message
 from serialtrace.common.timeutil import to_timestamp
 from serialtrace.core.v1 import core_pb2
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
@@ -19,11 +20,9 @@ from serialtrace.production.v1 import production_pb2_grpc as pp_grpc
 from serialtrace.quality.v1 import quality_pb2 as qa
 from serialtrace.quality.v1 import quality_pb2_grpc as qa_grpc
 
-Key = tuple[str, str]
 
-
-def _units(keys: Sequence[Key]) -> list[core_pb2.UnitKey]:
-    return [core_pb2.UnitKey(sku=s, serial=n) for s, n in keys]
+def _units(keys: Sequence[tuple[str, str]]) -> list[core_pb2.UnitKey]:
+    return [unit_message(k) for k in keys]
 
 
 class Masterdata:
@@ -78,9 +77,9 @@ class Masterdata:
             timeout=30,
         )
 
-    def purchased(self, keys: Sequence[Key]) -> set[Key]:
+    def purchased(self, keys: Sequence[UnitKey]) -> set[UnitKey]:
         found = self._client.BatchGetUnits(md.BatchGetUnitsRequest(keys=_units(keys))).units
-        return {(u.sku, u.serial) for u in found if u.source == md.UNIT_SOURCE_PURCHASED}
+        return {UnitKey(u.sku, u.serial) for u in found if u.source == md.UNIT_SOURCE_PURCHASED}
 
 
 class Production:
@@ -89,15 +88,13 @@ class Production:
             "production", pp_grpc.ProductionServiceStub(open_channel(address))
         )
 
-    def complete(self, keys: Sequence[Key]) -> tuple[set[Key], set[Key]]:
+    def complete(self, keys: Sequence[UnitKey]) -> tuple[set[UnitKey], set[UnitKey]]:
         """(complete units, units production knows) among these."""
         builds = self._client.BatchGetUnitBuilds(
             pp.BatchGetUnitBuildsRequest(units=_units(keys))
         ).builds
-        known = {
-            (b.unit.sku, b.unit.serial) for b in builds if b.status != pp.BUILD_STATUS_UNSPECIFIED
-        }
-        done = {(b.unit.sku, b.unit.serial) for b in builds if b.status == pp.BUILD_STATUS_COMPLETE}
+        known = {unit_key(b.unit) for b in builds if b.status != pp.BUILD_STATUS_UNSPECIFIED}
+        done = {unit_key(b.unit) for b in builds if b.status == pp.BUILD_STATUS_COMPLETE}
         return done, known
 
 
@@ -105,7 +102,9 @@ class Quality:
     def __init__(self, address: str) -> None:
         self._client = ServiceClient("quality", qa_grpc.QualityServiceStub(open_channel(address)))
 
-    def held(self, units: Sequence[Key], lots: Sequence[Key] = ()) -> dict[str, list[str]]:
+    def held(
+        self, units: Sequence[tuple[str, str]], lots: Sequence[tuple[str, str]] = ()
+    ) -> dict[str, list[str]]:
         """ "sku/serial" (or "sku/lot") → hold ids, for each held unit or lot among these."""
         checks = self._client.BatchCheckHolds(
             qa.BatchCheckHoldsRequest(

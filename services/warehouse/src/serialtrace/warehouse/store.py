@@ -22,9 +22,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, key_clauses, upsert_insert
-
-Key = tuple[str, str]
+from serialtrace.common.db import (
+    NAMING_CONVENTION,
+    bulk_insert,
+    chunks,
+    first_page,
+    get_many,
+    get_many_by_key,
+    upsert_insert,
+)
+from serialtrace.common.keys import LotKey, UnitKey
 
 
 class Base(DeclarativeBase):
@@ -122,20 +129,18 @@ class CounterRow(Base):
 
 
 def units(
-    session: Session, keys: Sequence[Key], *, for_update: bool = False
-) -> dict[Key, UnitStockRow]:
-    found: dict[Key, UnitStockRow] = {}
-    for clause in key_clauses(UnitStockRow.sku, UnitStockRow.serial, keys):
-        query = select(UnitStockRow).where(clause)
-        for row in session.scalars(query.with_for_update() if for_update else query):
-            found[(row.sku, row.serial)] = row
-    return found
+    session: Session, keys: Sequence[tuple[str, str]], *, for_update: bool = False
+) -> dict[UnitKey, UnitStockRow]:
+    rows = get_many_by_key(
+        session, UnitStockRow, UnitStockRow.sku, UnitStockRow.serial, keys, for_update=for_update
+    )
+    return {UnitKey(r.sku, r.serial): r for r in rows}
 
 
-def insert_new_units(session: Session, rows: Sequence[dict[str, Any]]) -> set[Key]:
+def insert_new_units(session: Session, rows: Sequence[dict[str, Any]]) -> set[UnitKey]:
     """Inserts unit stock rows not present yet; returns the (sku, serial) inserted."""
     return {
-        (r.sku, r.serial)
+        UnitKey(r.sku, r.serial)
         for r in bulk_insert(
             session,
             UnitStockRow,
@@ -150,50 +155,50 @@ def add_movements(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     bulk_insert(session, MovementRow, rows)
 
 
-def movements_of(session: Session, keys: Sequence[Key]) -> list[MovementRow]:
-    found: list[MovementRow] = []
-    for clause in key_clauses(MovementRow.unit_sku, MovementRow.unit_serial, keys):
-        found += session.scalars(select(MovementRow).where(clause))
-    return sorted(found, key=lambda m: m.seq)
+def movements_of(session: Session, keys: Sequence[tuple[str, str]]) -> list[MovementRow]:
+    rows = get_many_by_key(
+        session, MovementRow, MovementRow.unit_sku, MovementRow.unit_serial, keys
+    )
+    return sorted(rows, key=lambda m: m.seq)
 
 
-def production_receipts(session: Session, keys: Sequence[Key]) -> dict[Key, MovementRow]:
+def production_receipts(
+    session: Session, keys: Sequence[tuple[str, str]]
+) -> dict[UnitKey, MovementRow]:
     """The RECEIVE from production of each of these units that has one."""
-    found: dict[Key, MovementRow] = {}
-    for clause in key_clauses(MovementRow.unit_sku, MovementRow.unit_serial, keys):
-        query = select(MovementRow).where(
-            clause, MovementRow.kind == "RECEIVE", MovementRow.work_order_id.is_not(None)
-        )
-        for row in session.scalars(query):
-            found.setdefault((row.unit_sku or "", row.unit_serial or ""), row)
+    found: dict[UnitKey, MovementRow] = {}
+    receipt = (MovementRow.kind == "RECEIVE", MovementRow.work_order_id.is_not(None))
+    for row in get_many_by_key(
+        session, MovementRow, MovementRow.unit_sku, MovementRow.unit_serial, keys, where=receipt
+    ):
+        found.setdefault(UnitKey(row.unit_sku or "", row.unit_serial or ""), row)
     return found
 
 
-def lots(session: Session, keys: Sequence[Key]) -> dict[Key, LotRow]:
+def lots(session: Session, keys: Sequence[tuple[str, str]]) -> dict[LotKey, LotRow]:
     """Received lots by (sku, lot number), one query per 500."""
-    found: dict[Key, LotRow] = {}
-    for clause in key_clauses(LotRow.sku, LotRow.lot_number, keys):
-        found.update(
-            ((r.sku, r.lot_number), r) for r in session.scalars(select(LotRow).where(clause))
-        )
-    return found
+    rows = get_many_by_key(session, LotRow, LotRow.sku, LotRow.lot_number, keys)
+    return {LotKey(r.sku, r.lot_number): r for r in rows}
 
 
 def lot_stock(
-    session: Session, lots: Sequence[Key], *, for_update: bool = False
-) -> dict[Key, list[LotStockRow]]:
+    session: Session, lots: Sequence[tuple[str, str]], *, for_update: bool = False
+) -> dict[LotKey, list[LotStockRow]]:
     """Each lot's stock by location; one query per 500 lots, locked in key order if
     `for_update` (so two transactions locking overlapping lots queue, not deadlock)."""
-    wanted = sorted(set(lots))
-    result: dict[Key, list[LotStockRow]] = {lot: [] for lot in wanted}
-    for clause in key_clauses(LotStockRow.sku, LotStockRow.lot_number, wanted):
-        query = (
-            select(LotStockRow)
-            .where(clause)
-            .order_by(LotStockRow.sku, LotStockRow.lot_number, LotStockRow.location_code)
-        )
-        for row in session.scalars(query.with_for_update() if for_update else query):
-            result[(row.sku, row.lot_number)].append(row)
+    wanted = sorted({LotKey(*lot) for lot in lots})
+    result: dict[LotKey, list[LotStockRow]] = {lot: [] for lot in wanted}
+    order = (LotStockRow.sku, LotStockRow.lot_number, LotStockRow.location_code)
+    for row in get_many_by_key(
+        session,
+        LotStockRow,
+        LotStockRow.sku,
+        LotStockRow.lot_number,
+        wanted,
+        order_by=order,
+        for_update=for_update,
+    ):
+        result[LotKey(row.sku, row.lot_number)].append(row)
     return result
 
 
@@ -226,27 +231,21 @@ def next_counter(session: Session, name: str) -> int:
 def packages(
     session: Session, ssccs: Iterable[str], *, for_update: bool = False
 ) -> dict[str, PackageRow]:
-    found: dict[str, PackageRow] = {}
-    for part in chunks(sorted(set(ssccs))):
-        query = select(PackageRow).where(PackageRow.sscc.in_(part))
-        for row in session.scalars(query.with_for_update() if for_update else query):
-            found[row.sscc] = row
-    return found
+    rows = get_many(session, PackageRow, PackageRow.sscc, ssccs, for_update=for_update)
+    return {r.sscc: r for r in rows}
 
 
 def children(session: Session, ssccs: Sequence[str]) -> tuple[list[PackageRow], list[UnitStockRow]]:
-    """Direct contents of these packages: child packages and units."""
-    kids: list[PackageRow] = []
-    contents: list[UnitStockRow] = []
-    for part in chunks(sorted(set(ssccs))):
-        kids += session.scalars(
-            select(PackageRow).where(PackageRow.parent_sscc.in_(part)).order_by(PackageRow.sscc)
-        )
-        contents += session.scalars(
-            select(UnitStockRow)
-            .where(UnitStockRow.package_sscc.in_(part))
-            .order_by(UnitStockRow.sku, UnitStockRow.serial)
-        )
+    """Direct contents of these packages: child packages and units (two queries per
+    500 packages, however many packages)."""
+    kids = get_many(session, PackageRow, PackageRow.parent_sscc, ssccs, order_by=(PackageRow.sscc,))
+    contents = get_many(
+        session,
+        UnitStockRow,
+        UnitStockRow.package_sscc,
+        ssccs,
+        order_by=(UnitStockRow.sku, UnitStockRow.serial),
+    )
     return kids, contents
 
 
@@ -263,7 +262,7 @@ def explode(session: Session, ssccs: Sequence[str]) -> tuple[list[PackageRow], l
     return all_packages, all_units
 
 
-def add_shipment_units(session: Session, shipment_id: str, keys: Sequence[Key]) -> None:
+def add_shipment_units(session: Session, shipment_id: str, keys: Sequence[tuple[str, str]]) -> None:
     bulk_insert(
         session,
         ShipmentUnitRow,
@@ -272,35 +271,58 @@ def add_shipment_units(session: Session, shipment_id: str, keys: Sequence[Key]) 
 
 
 def shipments(session: Session, ids: Iterable[str]) -> list[ShipmentRow]:
-    found: list[ShipmentRow] = []
-    for part in chunks(sorted(set(ids))):
-        found += session.scalars(select(ShipmentRow).where(ShipmentRow.id.in_(part)))
-    return found
+    return get_many(session, ShipmentRow, ShipmentRow.id, ids)
 
 
 def shipment_units(
-    session: Session, shipment_id: str, limit: int, after: Key | None
-) -> tuple[list[Key], int]:
+    session: Session, shipment_id: str, limit: int, after: tuple[str, str] | None
+) -> tuple[list[UnitKey], bool, int]:
+    """A page of a shipment's units in key order, whether more follow, and the total."""
     query = select(ShipmentUnitRow.sku, ShipmentUnitRow.serial).where(
         ShipmentUnitRow.shipment_id == shipment_id
     )
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     if after is not None:
         query = query.where(tuple_(ShipmentUnitRow.sku, ShipmentUnitRow.serial) > after)
-    rows = session.execute(
-        query.order_by(ShipmentUnitRow.sku, ShipmentUnitRow.serial).limit(limit)
-    ).all()
-    return [(r[0], r[1]) for r in rows], int(total)
+    rows, more = first_page(
+        session, query.order_by(ShipmentUnitRow.sku, ShipmentUnitRow.serial), limit, rows=True
+    )
+    return [UnitKey(r[0], r[1]) for r in rows], more, int(total)
 
 
 def units_at(
-    session: Session, location: str, limit: int, after: Key | None
-) -> tuple[list[UnitStockRow], int]:
+    session: Session, location: str, limit: int, after: tuple[str, str] | None
+) -> tuple[list[UnitStockRow], bool, int]:
+    """A page of the units in stock at a location in key order, whether more follow,
+    and the total."""
     query = select(UnitStockRow).where(
         UnitStockRow.location_code == location, UnitStockRow.custody == "IN_STOCK"
     )
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     if after is not None:
         query = query.where(tuple_(UnitStockRow.sku, UnitStockRow.serial) > after)
-    rows = list(session.scalars(query.order_by(UnitStockRow.sku, UnitStockRow.serial).limit(limit)))
-    return rows, int(total)
+    rows, more = first_page(session, query.order_by(UnitStockRow.sku, UnitStockRow.serial), limit)
+    return rows, more, int(total)
+
+
+def stock_by_location(
+    session: Session, codes: Sequence[str]
+) -> tuple[dict[str, int], dict[str, tuple[int, float]]]:
+    """Per location: units in stock, and (lots, quantity) on hand. Two grouped queries
+    per 500 locations (the unit_stock location index serves the first)."""
+    units_in_stock: dict[str, int] = {}
+    lots_on_hand: dict[str, tuple[int, float]] = {}
+    for part in chunks(sorted(set(codes))):
+        for code, count in session.execute(
+            select(UnitStockRow.location_code, func.count())
+            .where(UnitStockRow.location_code.in_(part), UnitStockRow.custody == "IN_STOCK")
+            .group_by(UnitStockRow.location_code)
+        ):
+            units_in_stock[code] = int(count)
+        for code, count, quantity in session.execute(
+            select(LotStockRow.location_code, func.count(), func.sum(LotStockRow.quantity))
+            .where(LotStockRow.location_code.in_(part), LotStockRow.quantity > 0)
+            .group_by(LotStockRow.location_code)
+        ):
+            lots_on_hand[code] = (int(count), float(quantity or 0))
+    return units_in_stock, lots_on_hand

@@ -8,17 +8,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from serialtrace.common import gs1
+from serialtrace.common.db import Page
 from serialtrace.common.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from serialtrace.common.keys import LotKey, UnitKey
 from serialtrace.common.ledger import lot_entity, unit_entity
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
-from serialtrace.common.validation import REASON, REFERENCE, parse_enum
+from serialtrace.common.validation import (
+    REASON,
+    REFERENCE,
+    check_batch,
+    check_free_text,
+    check_text,
+    parse_enum,
+)
 from serialtrace.warehouse import domain, store
 from serialtrace.warehouse.config import WarehouseOptions
 from serialtrace.warehouse.domain import Custody, MovementKind, PackageKind
 from serialtrace.warehouse.peers import Masterdata, Production, Quality
-from serialtrace.warehouse.store import Key
 
 
 @dataclass(frozen=True)
@@ -38,8 +48,8 @@ def _movement(
     kind: MovementKind,
     at: datetime,
     *,
-    unit: Key | None = None,
-    lot: Key | None = None,
+    unit: UnitKey | None = None,
+    lot: LotKey | None = None,
     quantity: float | None = None,
     sscc: str | None = None,
     source: str | None = None,
@@ -81,14 +91,14 @@ def _require_party(peers: Peers, code: str, kind: str) -> None:
 def receive_lot(
     uow: UnitOfWork,
     peers: Peers,
-    lot: Key,
+    lot: LotKey,
     quantity: float,
     supplier: str,
     supplier_lot: str,
     expires_at: datetime | None,
     location: str,
     key: str,
-) -> Key:
+) -> LotKey:
     domain.check_quantity(quantity)
     _require_location(peers, location)
     _require_party(peers, supplier, "SUPPLIER")
@@ -133,11 +143,11 @@ def receive_units(
     location: str,
     lot_number: str,
     key: str,
-) -> list[Key]:
+) -> list[UnitKey]:
     """Purchased serialized units: registered in masterdata, then in stock, in bulk."""
     if not serials:
         raise InvalidArgument("give the serials received")
-    domain.check_batch(len(serials), "serials")
+    check_batch(len(serials), "serials")
     _require_location(peers, location)
     _require_party(peers, supplier, "SUPPLIER")
     peers.masterdata.register_purchased(sku, serials, _derived_key(key))
@@ -164,7 +174,12 @@ def receive_units(
         uow.session,
         [
             _movement(
-                uow, MovementKind.RECEIVE, now, unit=(sku, s), to=location, reference=reference
+                uow,
+                MovementKind.RECEIVE,
+                now,
+                unit=UnitKey(sku, s),
+                to=location,
+                reference=reference,
             )
             for s in serials
         ],
@@ -176,12 +191,12 @@ def receive_units(
             unit_entity(sku, serial),
             {"location": location, "supplier": supplier, "lot": lot_number or None},
         )
-    return [(sku, s) for s in serials]
+    return [UnitKey(sku, s) for s in serials]
 
 
 @dataclass(frozen=True)
 class ProductionReceipt:
-    unit: Key
+    unit: UnitKey
     location: str
     work_order_id: str
 
@@ -194,7 +209,7 @@ def receive_from_production(
     its answer was lost) is not received again: its first RECEIVE is the answer."""
     if not receipts:
         raise InvalidArgument("give the completed units to receive")
-    domain.check_batch(len(receipts), "receipts")
+    check_batch(len(receipts), "receipts")
     keys = [r.unit for r in receipts]
     if len(set(keys)) < len(keys):
         raise InvalidArgument("a unit is listed twice; each unit enters stock once")
@@ -264,8 +279,8 @@ def receive_from_production(
 def move_stock(
     uow: UnitOfWork,
     peers: Peers,
-    units: Sequence[Key],
-    lots: Sequence[tuple[Key, float]],
+    units: Sequence[UnitKey],
+    lots: Sequence[tuple[LotKey, float]],
     ssccs: Sequence[str],
     source: str,
     to: str,
@@ -279,7 +294,7 @@ def move_stock(
         raise InvalidArgument("give the units, lots or packages to move")
     if not to:
         raise InvalidArgument("give the location to move to")
-    domain.check_batch(len(units) + len(lots) + len(ssccs), "items")
+    check_batch(len(units) + len(lots) + len(ssccs), "items")
     _require_location(peers, to, source)
     now, moves = utcnow(), []
     stock = store.units(uow.session, units, for_update=True)
@@ -352,7 +367,7 @@ def move_stock(
                         uow,
                         MovementKind.MOVE,
                         now,
-                        unit=(row.sku, row.serial),
+                        unit=UnitKey(row.sku, row.serial),
                         source=row.location_code,
                         to=to,
                         sscc=sscc,
@@ -385,15 +400,15 @@ def _live_package(found: dict[str, store.PackageRow], sscc: str) -> store.Packag
 
 @dataclass(frozen=True)
 class IssueLine:
-    unit: Key | None
-    lot: Key | None
+    unit: UnitKey | None
+    lot: LotKey | None
     quantity: float
     reference: str
     only_if_in_stock: bool = False
 
 
 def issue_to_production(
-    uow: UnitOfWork, unit: Key | None, lot: Key | None, quantity: float, reference: str
+    uow: UnitOfWork, unit: UnitKey | None, lot: LotKey | None, quantity: float, reference: str
 ) -> dict[str, Any]:
     """A unit leaves stock, or a lot quantity is consumed; never below zero on hand."""
     [move] = issue_many_to_production(uow, [IssueLine(unit, lot, quantity, reference)])
@@ -410,7 +425,7 @@ def issue_many_to_production(
     A line `only_if_in_stock` whose unit is not in stock is skipped (None)."""
     if not lines:
         raise InvalidArgument("give at least one unit or lot to issue")
-    domain.check_batch(len(lines), "issue lines")
+    check_batch(len(lines), "issue lines")
     for n, line in enumerate(lines):
         where = f"line {n + 1}: " if len(lines) > 1 else ""
         if (line.unit is None) == (line.lot is None):
@@ -433,8 +448,8 @@ def _issue_line(
     uow: UnitOfWork,
     line: IssueLine,
     now: datetime,
-    units: dict[Key, store.UnitStockRow],
-    lots: dict[Key, list[store.LotStockRow]],
+    units: dict[UnitKey, store.UnitStockRow],
+    lots: dict[LotKey, list[store.LotStockRow]],
 ) -> dict[str, Any] | None:
     if line.unit is not None:
         unit = line.unit
@@ -487,13 +502,13 @@ def pack(
     options: WarehouseOptions,
     sscc: str,
     kind: str,
-    units: Sequence[Key],
+    units: Sequence[UnitKey],
     child_ssccs: Sequence[str],
 ) -> store.PackageRow:
     package_kind = parse_enum(PackageKind, kind, "package kind")
     if not (units or child_ssccs):
         raise InvalidArgument("a package needs units or packages to hold")
-    domain.check_batch(len(units) + len(child_ssccs), "items")
+    check_batch(len(units) + len(child_ssccs), "items")
     if sscc:
         sscc = domain.check_sscc(sscc)
         if store.packages(uow.session, [sscc]):
@@ -583,7 +598,7 @@ def unpack(uow: UnitOfWork, sscc: str) -> store.PackageRow:
                 uow,
                 MovementKind.UNPACK,
                 now,
-                unit=(r.sku, r.serial),
+                unit=UnitKey(r.sku, r.serial),
                 sscc=sscc,
                 source=r.location_code,
                 to=r.location_code,
@@ -599,7 +614,7 @@ def create_shipment(
     uow: UnitOfWork,
     peers: Peers,
     customer: str,
-    units: Sequence[Key],
+    units: Sequence[UnitKey],
     ssccs: Sequence[str],
     carrier: str,
     tracking: str,
@@ -608,8 +623,8 @@ def create_shipment(
     stock, COMPLETE in production or PURCHASED, and not held; otherwise nothing ships."""
     if not (units or ssccs):
         raise InvalidArgument("a shipment needs units or packages")
-    carrier = domain.check_text(carrier, "carrier", REFERENCE, required=False)
-    tracking = domain.check_text(tracking, "tracking number", REFERENCE, required=False)
+    carrier = check_text(carrier.strip(), "carrier", REFERENCE)
+    tracking = check_text(tracking.strip(), "tracking number", REFERENCE)
     _require_party(peers, customer, "CUSTOMER")
     found = store.packages(uow.session, ssccs, for_update=True)
     top = [_live_package(found, s) for s in ssccs]
@@ -618,23 +633,17 @@ def create_shipment(
     missing = [f"{s}/{n}" for s, n in units if (s, n) not in stock]
     if missing:
         raise FailedPrecondition(f"not in stock: {', '.join(missing[:10])}")
-    rows = {**{(r.sku, r.serial): r for r in packed}, **stock}
+    rows = {**{UnitKey(r.sku, r.serial): r for r in packed}, **stock}
     keys = sorted(rows)
-    offenders = [
-        f"{s}/{n} is {rows[(s, n)].custody}"
-        for s, n in keys
-        if rows[(s, n)].custody != Custody.IN_STOCK
-    ]
     done, known = peers.production.complete(keys)
     unbuilt = [k for k in keys if k not in done]
     purchased = peers.masterdata.purchased([k for k in unbuilt if k not in known])
-    offenders += [f"{s}/{n} is not COMPLETE" for s, n in unbuilt if (s, n) not in purchased]
     held = peers.quality.held(keys)
-    offenders += [f"{name} is on hold ({', '.join(ids)})" for name, ids in sorted(held.items())]
-    if offenders:
-        raise FailedPrecondition(
-            f"nothing shipped; {len(offenders)} problem(s): {'; '.join(offenders[:20])}"
-        )
+    problems = domain.shipment_problems(
+        {k: r.custody for k, r in rows.items()}, done, purchased, held
+    )
+    if problems:
+        raise domain.shipment_refusal(problems)
     now = utcnow()
     shipment = store.ShipmentRow(
         id=f"SH-{uuid.uuid4().hex[:12].upper()}",
@@ -677,10 +686,10 @@ def create_shipment(
 
 
 def return_unit(
-    uow: UnitOfWork, peers: Peers, unit: Key, rma: str, reason: str, location: str
+    uow: UnitOfWork, peers: Peers, unit: UnitKey, rma: str, reason: str, location: str
 ) -> store.UnitStockRow:
-    rma = domain.check_text(rma, "RMA number", REFERENCE)
-    reason = domain.check_text(reason, "return reason", REASON)
+    rma = check_free_text(rma, "RMA number", REFERENCE)
+    reason = check_free_text(reason, "return reason", REASON)
     _require_location(peers, location)
     row = store.units(uow.session, [unit], for_update=True).get(unit)
     if row is None or row.custody != Custody.SHIPPED:
@@ -712,3 +721,95 @@ def return_unit(
         {"rma": rma, "reason": reason, "location": location, "shipment": shipment},
     )
     return row
+
+
+# --- reads --------------------------------------------------------------------------------
+
+
+def unit_stock(session: Session, units: Sequence[UnitKey]) -> list[store.UnitStockRow]:
+    """The stock record of each unit the warehouse knows, in key order."""
+    rows = store.units(session, units)
+    return [rows[k] for k in sorted(rows)]
+
+
+def movements(session: Session, units: Sequence[UnitKey]) -> list[store.MovementRow]:
+    return store.movements_of(session, units)
+
+
+@dataclass(frozen=True)
+class LotStock:
+    key: LotKey
+    levels: list[store.LotStockRow]  # locations with a positive quantity
+    received_at: datetime
+
+
+def lot_stock(session: Session, lots: Sequence[LotKey]) -> list[LotStock]:
+    """Each received lot's quantity by location, in the order asked."""
+    levels = store.lot_stock(session, lots)
+    received = store.lots(session, lots)
+    return [
+        LotStock(key, [r for r in levels.get(key, []) if r.quantity > 0], received[key].received_at)
+        for key in (LotKey(*lot) for lot in lots)
+        if key in received
+    ]
+
+
+@dataclass(frozen=True)
+class PackageContents:
+    row: store.PackageRow
+    packages: list[store.PackageRow]  # the packages directly inside it
+    units: list[store.UnitStockRow]  # the units directly inside it
+
+
+def package_contents(
+    session: Session, packages: Sequence[store.PackageRow]
+) -> list[PackageContents]:
+    """Each package with its direct contents: the same two queries for any number."""
+    kids, contents = store.children(session, [p.sscc for p in packages])
+    return [
+        PackageContents(
+            p,
+            [k for k in kids if k.parent_sscc == p.sscc],
+            [u for u in contents if u.package_sscc == p.sscc],
+        )
+        for p in packages
+    ]
+
+
+def packages(session: Session, ssccs: Sequence[str]) -> list[PackageContents]:
+    return package_contents(session, list(store.packages(session, ssccs).values()))
+
+
+def shipments(session: Session, ids: Sequence[str]) -> list[store.ShipmentRow]:
+    return store.shipments(session, ids)
+
+
+def shipment_units(
+    session: Session, shipment_id: str, size: int, after: tuple[str, str] | None
+) -> Page[UnitKey]:
+    return Page(*store.shipment_units(session, shipment_id, size, after))
+
+
+def units_at_location(
+    session: Session, peers: Peers, location: str, size: int, after: tuple[str, str] | None
+) -> Page[store.UnitStockRow]:
+    if peers.masterdata.missing_locations([location]):
+        raise NotFound(f"unknown location {location!r}")
+    return Page(*store.units_at(session, location, size, after))
+
+
+@dataclass(frozen=True)
+class LocationStockSummary:
+    location_code: str
+    units_in_stock: int
+    lots_on_hand: int
+    lot_quantity_on_hand: float
+
+
+def location_stock_summaries(session: Session, codes: Sequence[str]) -> list[LocationStockSummary]:
+    """The stock at each location asked for, in code order; zeros where there is none."""
+    units, lots = store.stock_by_location(session, codes)
+    return [
+        LocationStockSummary(code, units.get(code, 0), *lots.get(code, (0, 0.0)))
+        for code in sorted(set(codes))
+    ]

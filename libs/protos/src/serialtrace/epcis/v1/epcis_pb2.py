@@ -23,45 +23,56 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from serialtrace.core.v1 import access_pb2 as serialtrace_dot_core_dot_v1_dot_access__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n serialtrace/epcis/v1/epcis.proto\x12\x14serialtrace.epcis.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"e\n\x0c\x43\x61ptureError\x12\x13\n\x0b\x65vent_index\x18\x01 \x01(\x05\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x0c\n\x04\x63ode\x18\x03 \x01(\t\x12\x0f\n\x07pointer\x18\x04 \x01(\t\x12\x0f\n\x07message\x18\x05 \x01(\t\"\xd2\x02\n\nCaptureJob\x12\x12\n\ncapture_id\x18\x01 \x01(\t\x12.\n\ncreated_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07running\x18\x04 \x01(\x08\x12\x0f\n\x07success\x18\x05 \x01(\x08\x12L\n\x17\x63\x61pture_error_behaviour\x18\x06 \x01(\x0e\x32+.serialtrace.epcis.v1.CaptureErrorBehaviour\x12\x32\n\x06\x65rrors\x18\x07 \x03(\x0b\x32\".serialtrace.epcis.v1.CaptureError\x12\x13\n\x0b\x65vent_count\x18\x08 \x01(\x05\x12\x16\n\x0e\x63\x61ptured_count\x18\t \x01(\x05\"u\n\x0e\x43\x61ptureRequest\x12\x15\n\rdocument_json\x18\x01 \x01(\x0c\x12L\n\x17\x63\x61pture_error_behaviour\x18\x02 \x01(\x0e\x32+.serialtrace.epcis.v1.CaptureErrorBehaviour\"x\n\x0f\x43\x61ptureResponse\x12-\n\x03job\x18\x01 \x01(\x0b\x32 .serialtrace.epcis.v1.CaptureJob\x12\x36\n\nviolations\x18\x02 \x03(\x0b\x32\".serialtrace.epcis.v1.CaptureError\"*\n\x14GetCaptureJobRequest\x12\x12\n\ncapture_id\x18\x01 \x01(\t\"F\n\x15GetCaptureJobResponse\x12-\n\x03job\x18\x01 \x01(\x0b\x32 .serialtrace.epcis.v1.CaptureJob\")\n\x13\x43\x61ptureEventRequest\x12\x12\n\nevent_json\x18\x01 \x01(\x0c\"\x91\x01\n\x14\x43\x61ptureEventResponse\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12/\n\x0brecord_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\nviolations\x18\x03 \x03(\x0b\x32\".serialtrace.epcis.v1.CaptureError\"0\n\x0eQueryParameter\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08\x61rgument\x18\x02 \x01(\t\"u\n\x12QueryEventsRequest\x12\x38\n\nparameters\x18\x01 \x03(\x0b\x32$.serialtrace.epcis.v1.QueryParameter\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"7\n\x0bStoredEvent\x12\x12\n\nevent_json\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontext_json\x18\x02 \x01(\t\"a\n\x13QueryEventsResponse\x12\x31\n\x06\x65vents\x18\x01 \x03(\x0b\x32!.serialtrace.epcis.v1.StoredEvent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"#\n\x0fGetEventRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\"E\n\x10GetEventResponse\x12\x31\n\x06\x65vents\x18\x01 \x03(\x0b\x32!.serialtrace.epcis.v1.StoredEvent*\x8b\x01\n\x15\x43\x61ptureErrorBehaviour\x12\'\n#CAPTURE_ERROR_BEHAVIOUR_UNSPECIFIED\x10\x00\x12$\n CAPTURE_ERROR_BEHAVIOUR_ROLLBACK\x10\x01\x12#\n\x1f\x43\x41PTURE_ERROR_BEHAVIOUR_PROCEED\x10\x02\x32\xf6\x03\n\x0c\x45pcisService\x12V\n\x07\x43\x61pture\x12$.serialtrace.epcis.v1.CaptureRequest\x1a%.serialtrace.epcis.v1.CaptureResponse\x12h\n\rGetCaptureJob\x12*.serialtrace.epcis.v1.GetCaptureJobRequest\x1a+.serialtrace.epcis.v1.GetCaptureJobResponse\x12\x65\n\x0c\x43\x61ptureEvent\x12).serialtrace.epcis.v1.CaptureEventRequest\x1a*.serialtrace.epcis.v1.CaptureEventResponse\x12\x62\n\x0bQueryEvents\x12(.serialtrace.epcis.v1.QueryEventsRequest\x1a).serialtrace.epcis.v1.QueryEventsResponse\x12Y\n\x08GetEvent\x12%.serialtrace.epcis.v1.GetEventRequest\x1a&.serialtrace.epcis.v1.GetEventResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n serialtrace/epcis/v1/epcis.proto\x12\x14serialtrace.epcis.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a serialtrace/core/v1/access.proto\"e\n\x0c\x43\x61ptureError\x12\x13\n\x0b\x65vent_index\x18\x01 \x01(\x05\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x0c\n\x04\x63ode\x18\x03 \x01(\t\x12\x0f\n\x07pointer\x18\x04 \x01(\t\x12\x0f\n\x07message\x18\x05 \x01(\t\"\xd2\x02\n\nCaptureJob\x12\x12\n\ncapture_id\x18\x01 \x01(\t\x12.\n\ncreated_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07running\x18\x04 \x01(\x08\x12\x0f\n\x07success\x18\x05 \x01(\x08\x12L\n\x17\x63\x61pture_error_behaviour\x18\x06 \x01(\x0e\x32+.serialtrace.epcis.v1.CaptureErrorBehaviour\x12\x32\n\x06\x65rrors\x18\x07 \x03(\x0b\x32\".serialtrace.epcis.v1.CaptureError\x12\x13\n\x0b\x65vent_count\x18\x08 \x01(\x05\x12\x16\n\x0e\x63\x61ptured_count\x18\t \x01(\x05\"u\n\x0e\x43\x61ptureRequest\x12\x15\n\rdocument_json\x18\x01 \x01(\x0c\x12L\n\x17\x63\x61pture_error_behaviour\x18\x02 \x01(\x0e\x32+.serialtrace.epcis.v1.CaptureErrorBehaviour\"x\n\x0f\x43\x61ptureResponse\x12-\n\x03job\x18\x01 \x01(\x0b\x32 .serialtrace.epcis.v1.CaptureJob\x12\x36\n\nviolations\x18\x02 \x03(\x0b\x32\".serialtrace.epcis.v1.CaptureError\"*\n\x14GetCaptureJobRequest\x12\x12\n\ncapture_id\x18\x01 \x01(\t\"F\n\x15GetCaptureJobResponse\x12-\n\x03job\x18\x01 \x01(\x0b\x32 .serialtrace.epcis.v1.CaptureJob\")\n\x13\x43\x61ptureEventRequest\x12\x12\n\nevent_json\x18\x01 \x01(\x0c\"\x91\x01\n\x14\x43\x61ptureEventResponse\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12/\n\x0brecord_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\nviolations\x18\x03 \x03(\x0b\x32\".serialtrace.epcis.v1.CaptureError\"0\n\x0eQueryParameter\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08\x61rgument\x18\x02 \x01(\t\"u\n\x12QueryEventsRequest\x12\x38\n\nparameters\x18\x01 \x03(\x0b\x32$.serialtrace.epcis.v1.QueryParameter\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"7\n\x0bStoredEvent\x12\x12\n\nevent_json\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontext_json\x18\x02 \x01(\t\"a\n\x13QueryEventsResponse\x12\x31\n\x06\x65vents\x18\x01 \x03(\x0b\x32!.serialtrace.epcis.v1.StoredEvent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"#\n\x0fGetEventRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\"E\n\x10GetEventResponse\x12\x31\n\x06\x65vents\x18\x01 \x03(\x0b\x32!.serialtrace.epcis.v1.StoredEvent*\x8b\x01\n\x15\x43\x61ptureErrorBehaviour\x12\'\n#CAPTURE_ERROR_BEHAVIOUR_UNSPECIFIED\x10\x00\x12$\n CAPTURE_ERROR_BEHAVIOUR_ROLLBACK\x10\x01\x12#\n\x1f\x43\x41PTURE_ERROR_BEHAVIOUR_PROCEED\x10\x02\x32\xa4\x04\n\x0c\x45pcisService\x12\x61\n\x07\x43\x61pture\x12$.serialtrace.epcis.v1.CaptureRequest\x1a%.serialtrace.epcis.v1.CaptureResponse\"\t\xea\xe0\x18\x05\n\x03\x02\x03\x04\x12p\n\rGetCaptureJob\x12*.serialtrace.epcis.v1.GetCaptureJobRequest\x1a+.serialtrace.epcis.v1.GetCaptureJobResponse\"\x06\xea\xe0\x18\x02\x10\x01\x12p\n\x0c\x43\x61ptureEvent\x12).serialtrace.epcis.v1.CaptureEventRequest\x1a*.serialtrace.epcis.v1.CaptureEventResponse\"\t\xea\xe0\x18\x05\n\x03\x02\x03\x04\x12j\n\x0bQueryEvents\x12(.serialtrace.epcis.v1.QueryEventsRequest\x1a).serialtrace.epcis.v1.QueryEventsResponse\"\x06\xea\xe0\x18\x02\x10\x01\x12\x61\n\x08GetEvent\x12%.serialtrace.epcis.v1.GetEventRequest\x1a&.serialtrace.epcis.v1.GetEventResponse\"\x06\xea\xe0\x18\x02\x10\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'serialtrace.epcis.v1.epcis_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CAPTUREERRORBEHAVIOUR']._serialized_start=1517
-  _globals['_CAPTUREERRORBEHAVIOUR']._serialized_end=1656
-  _globals['_CAPTUREERROR']._serialized_start=91
-  _globals['_CAPTUREERROR']._serialized_end=192
-  _globals['_CAPTUREJOB']._serialized_start=195
-  _globals['_CAPTUREJOB']._serialized_end=533
-  _globals['_CAPTUREREQUEST']._serialized_start=535
-  _globals['_CAPTUREREQUEST']._serialized_end=652
-  _globals['_CAPTURERESPONSE']._serialized_start=654
-  _globals['_CAPTURERESPONSE']._serialized_end=774
-  _globals['_GETCAPTUREJOBREQUEST']._serialized_start=776
-  _globals['_GETCAPTUREJOBREQUEST']._serialized_end=818
-  _globals['_GETCAPTUREJOBRESPONSE']._serialized_start=820
-  _globals['_GETCAPTUREJOBRESPONSE']._serialized_end=890
-  _globals['_CAPTUREEVENTREQUEST']._serialized_start=892
-  _globals['_CAPTUREEVENTREQUEST']._serialized_end=933
-  _globals['_CAPTUREEVENTRESPONSE']._serialized_start=936
-  _globals['_CAPTUREEVENTRESPONSE']._serialized_end=1081
-  _globals['_QUERYPARAMETER']._serialized_start=1083
-  _globals['_QUERYPARAMETER']._serialized_end=1131
-  _globals['_QUERYEVENTSREQUEST']._serialized_start=1133
-  _globals['_QUERYEVENTSREQUEST']._serialized_end=1250
-  _globals['_STOREDEVENT']._serialized_start=1252
-  _globals['_STOREDEVENT']._serialized_end=1307
-  _globals['_QUERYEVENTSRESPONSE']._serialized_start=1309
-  _globals['_QUERYEVENTSRESPONSE']._serialized_end=1406
-  _globals['_GETEVENTREQUEST']._serialized_start=1408
-  _globals['_GETEVENTREQUEST']._serialized_end=1443
-  _globals['_GETEVENTRESPONSE']._serialized_start=1445
-  _globals['_GETEVENTRESPONSE']._serialized_end=1514
-  _globals['_EPCISSERVICE']._serialized_start=1659
-  _globals['_EPCISSERVICE']._serialized_end=2161
+  _globals['_EPCISSERVICE'].methods_by_name['Capture']._loaded_options = None
+  _globals['_EPCISSERVICE'].methods_by_name['Capture']._serialized_options = b'\352\340\030\005\n\003\002\003\004'
+  _globals['_EPCISSERVICE'].methods_by_name['GetCaptureJob']._loaded_options = None
+  _globals['_EPCISSERVICE'].methods_by_name['GetCaptureJob']._serialized_options = b'\352\340\030\002\020\001'
+  _globals['_EPCISSERVICE'].methods_by_name['CaptureEvent']._loaded_options = None
+  _globals['_EPCISSERVICE'].methods_by_name['CaptureEvent']._serialized_options = b'\352\340\030\005\n\003\002\003\004'
+  _globals['_EPCISSERVICE'].methods_by_name['QueryEvents']._loaded_options = None
+  _globals['_EPCISSERVICE'].methods_by_name['QueryEvents']._serialized_options = b'\352\340\030\002\020\001'
+  _globals['_EPCISSERVICE'].methods_by_name['GetEvent']._loaded_options = None
+  _globals['_EPCISSERVICE'].methods_by_name['GetEvent']._serialized_options = b'\352\340\030\002\020\001'
+  _globals['_CAPTUREERRORBEHAVIOUR']._serialized_start=1551
+  _globals['_CAPTUREERRORBEHAVIOUR']._serialized_end=1690
+  _globals['_CAPTUREERROR']._serialized_start=125
+  _globals['_CAPTUREERROR']._serialized_end=226
+  _globals['_CAPTUREJOB']._serialized_start=229
+  _globals['_CAPTUREJOB']._serialized_end=567
+  _globals['_CAPTUREREQUEST']._serialized_start=569
+  _globals['_CAPTUREREQUEST']._serialized_end=686
+  _globals['_CAPTURERESPONSE']._serialized_start=688
+  _globals['_CAPTURERESPONSE']._serialized_end=808
+  _globals['_GETCAPTUREJOBREQUEST']._serialized_start=810
+  _globals['_GETCAPTUREJOBREQUEST']._serialized_end=852
+  _globals['_GETCAPTUREJOBRESPONSE']._serialized_start=854
+  _globals['_GETCAPTUREJOBRESPONSE']._serialized_end=924
+  _globals['_CAPTUREEVENTREQUEST']._serialized_start=926
+  _globals['_CAPTUREEVENTREQUEST']._serialized_end=967
+  _globals['_CAPTUREEVENTRESPONSE']._serialized_start=970
+  _globals['_CAPTUREEVENTRESPONSE']._serialized_end=1115
+  _globals['_QUERYPARAMETER']._serialized_start=1117
+  _globals['_QUERYPARAMETER']._serialized_end=1165
+  _globals['_QUERYEVENTSREQUEST']._serialized_start=1167
+  _globals['_QUERYEVENTSREQUEST']._serialized_end=1284
+  _globals['_STOREDEVENT']._serialized_start=1286
+  _globals['_STOREDEVENT']._serialized_end=1341
+  _globals['_QUERYEVENTSRESPONSE']._serialized_start=1343
+  _globals['_QUERYEVENTSRESPONSE']._serialized_end=1440
+  _globals['_GETEVENTREQUEST']._serialized_start=1442
+  _globals['_GETEVENTREQUEST']._serialized_end=1477
+  _globals['_GETEVENTRESPONSE']._serialized_start=1479
+  _globals['_GETEVENTRESPONSE']._serialized_end=1548
+  _globals['_EPCISSERVICE']._serialized_start=1693
+  _globals['_EPCISSERVICE']._serialized_end=2241
 # @@protoc_insertion_point(module_scope)

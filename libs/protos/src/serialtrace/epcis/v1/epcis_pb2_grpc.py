@@ -26,7 +26,9 @@ if _version_not_supported:
 
 
 class EpcisServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Capturing changes the suite (units, stock, packs, inspections): operators, planners and
+    quality may capture; what each event does is checked again by the service it acts on.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -62,7 +64,9 @@ class EpcisServiceStub:
 
 
 class EpcisServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Capturing changes the suite (units, stock, packs, inspections): operators, planners and
+    quality may capture; what each event does is checked again by the service it acts on.
+    """
 
     def Capture(self, request, context):
         """Starts a capture job for a document (asynchronous: poll GetCaptureJob). A document
@@ -134,7 +138,9 @@ def add_EpcisServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class EpcisService:
-    """Missing associated documentation comment in .proto file."""
+    """Capturing changes the suite (units, stock, packs, inspections): operators, planners and
+    quality may capture; what each event does is checked again by the service it acts on.
+    """
 
     @staticmethod
     def Capture(request,

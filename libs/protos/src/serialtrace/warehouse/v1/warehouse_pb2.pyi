@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from serialtrace.core.v1 import access_pb2 as _access_pb2
 from serialtrace.core.v1 import core_pb2 as _core_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -463,3 +464,27 @@ class ListUnitsAtLocationResponse(_message.Message):
     total_count: int
     next_page_token: str
     def __init__(self, units: _Optional[_Iterable[_Union[UnitStock, _Mapping]]] = ..., total_count: _Optional[int] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class BatchGetLocationStockSummariesRequest(_message.Message):
+    __slots__ = ("location_codes",)
+    LOCATION_CODES_FIELD_NUMBER: _ClassVar[int]
+    location_codes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, location_codes: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class LocationStockSummary(_message.Message):
+    __slots__ = ("location_code", "units_in_stock", "lots_on_hand", "lot_quantity_on_hand")
+    LOCATION_CODE_FIELD_NUMBER: _ClassVar[int]
+    UNITS_IN_STOCK_FIELD_NUMBER: _ClassVar[int]
+    LOTS_ON_HAND_FIELD_NUMBER: _ClassVar[int]
+    LOT_QUANTITY_ON_HAND_FIELD_NUMBER: _ClassVar[int]
+    location_code: str
+    units_in_stock: int
+    lots_on_hand: int
+    lot_quantity_on_hand: float
+    def __init__(self, location_code: _Optional[str] = ..., units_in_stock: _Optional[int] = ..., lots_on_hand: _Optional[int] = ..., lot_quantity_on_hand: _Optional[float] = ...) -> None: ...
+
+class BatchGetLocationStockSummariesResponse(_message.Message):
+    __slots__ = ("summaries",)
+    SUMMARIES_FIELD_NUMBER: _ClassVar[int]
+    summaries: _containers.RepeatedCompositeFieldContainer[LocationStockSummary]
+    def __init__(self, summaries: _Optional[_Iterable[_Union[LocationStockSummary, _Mapping]]] = ...) -> None: ...

@@ -109,6 +109,11 @@ class WarehouseServiceStub:
                 request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetShipmentsRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetShipmentsResponse.FromString,
                 _registered_method=True)
+        self.BatchGetLocationStockSummaries = channel.unary_unary(
+                '/serialtrace.warehouse.v1.WarehouseService/BatchGetLocationStockSummaries',
+                request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetLocationStockSummariesRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetLocationStockSummariesResponse.FromString,
+                _registered_method=True)
         self.ListShipmentUnits = channel.unary_unary(
                 '/serialtrace.warehouse.v1.WarehouseService/ListShipmentUnits',
                 request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ListShipmentUnitsRequest.SerializeToString,
@@ -221,6 +226,14 @@ class WarehouseServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def BatchGetLocationStockSummaries(self, request, context):
+        """How much stock each location holds now: units in stock, lots and lot quantity on
+        hand. A location with no stock comes back with zeros; at most 10,000 per call.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListShipmentUnits(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -311,6 +324,11 @@ def add_WarehouseServiceServicer_to_server(servicer, server):
                     servicer.BatchGetShipments,
                     request_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetShipmentsRequest.FromString,
                     response_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetShipmentsResponse.SerializeToString,
+            ),
+            'BatchGetLocationStockSummaries': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchGetLocationStockSummaries,
+                    request_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetLocationStockSummariesRequest.FromString,
+                    response_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetLocationStockSummariesResponse.SerializeToString,
             ),
             'ListShipmentUnits': grpc.unary_unary_rpc_method_handler(
                     servicer.ListShipmentUnits,
@@ -728,6 +746,33 @@ class WarehouseService:
             '/serialtrace.warehouse.v1.WarehouseService/BatchGetShipments',
             serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetShipmentsRequest.SerializeToString,
             serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetShipmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchGetLocationStockSummaries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.warehouse.v1.WarehouseService/BatchGetLocationStockSummaries',
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetLocationStockSummariesRequest.SerializeToString,
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetLocationStockSummariesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from serialtrace.common.auth import Role, current_principal_or_none, roles
+from serialtrace.common.access import roles_of
+from serialtrace.common.auth import Role, current_principal_or_none
 from serialtrace.common.client import ServiceClient, open_channel
 from serialtrace.common.errors import FailedPrecondition, PermissionDenied, ServiceError
 from serialtrace.core.v1 import core_pb2
@@ -41,16 +42,29 @@ from serialtrace.warehouse.v1 import warehouse_pb2_grpc as wh_grpc
 
 BATCH = 5_000  # keys per lookup call
 
-# The call each effect makes and the roles its owner allows (the owner checks them
-# again; checking here too lets rollback refuse the document before anything applies).
+_OWNERS = {
+    "masterdata": md.DESCRIPTOR.services_by_name["MasterdataService"],
+    "production": pp.DESCRIPTOR.services_by_name["ProductionService"],
+    "quality": qa.DESCRIPTOR.services_by_name["QualityService"],
+    "warehouse": wh.DESCRIPTOR.services_by_name["WarehouseService"],
+}
+
+
+def _call(service: str, rpc: str) -> tuple[str, str, frozenset[Role]]:
+    return service, rpc, roles_of(_OWNERS[service], rpc)
+
+
+# The call each effect makes and the roles its owner declares for it (the owner checks
+# them again; checking here too lets rollback refuse the document before anything
+# applies).
 EFFECT_CALLS: dict[str, tuple[str, str, frozenset[Role]]] = {
-    COMMISSION: ("masterdata", "RegisterUnits", roles(Role.PLANNER, Role.OPERATOR)),
-    BUILD: ("production", "CommissionUnits", roles(Role.PLANNER)),
-    INSPECT: ("quality", "RecordInspection", roles(Role.QUALITY)),
-    PACK: ("warehouse", "Pack", roles(Role.OPERATOR)),
-    UNPACK: ("warehouse", "Unpack", roles(Role.OPERATOR)),
-    INSTALL: ("production", "InstallComponent", roles(Role.OPERATOR)),
-    REMOVE: ("production", "RemoveComponent", roles(Role.OPERATOR)),
+    COMMISSION: _call("masterdata", "RegisterUnits"),
+    BUILD: _call("production", "CommissionUnits"),
+    INSPECT: _call("quality", "RecordInspection"),
+    PACK: _call("warehouse", "Pack"),
+    UNPACK: _call("warehouse", "Unpack"),
+    INSTALL: _call("production", "InstallComponent"),
+    REMOVE: _call("production", "RemoveComponent"),
 }
 
 

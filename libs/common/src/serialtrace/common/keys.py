@@ -1,0 +1,47 @@
+"""The two keys every service speaks in, as named types, and their proto forms.
+
+A unit is (sku, serial); a lot is (sku, lot number). Both are tuples, so they sort,
+hash and compare like the pairs the stores select, but a signature says which one it
+means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from serialtrace.core.v1 import core_pb2
+
+
+class UnitKey(NamedTuple):
+    sku: str
+    serial: str
+
+
+class LotKey(NamedTuple):
+    sku: str
+    lot_number: str
+
+
+def unit_key(message: core_pb2.UnitKey) -> UnitKey:
+    return UnitKey(message.sku, message.serial)
+
+
+def unit_keys(messages: Iterable[core_pb2.UnitKey]) -> list[UnitKey]:
+    return [UnitKey(m.sku, m.serial) for m in messages]
+
+
+def lot_key(message: core_pb2.LotKey) -> LotKey:
+    return LotKey(message.sku, message.lot_number)
+
+
+def lot_keys(messages: Iterable[core_pb2.LotKey]) -> list[LotKey]:
+    return [LotKey(m.sku, m.lot_number) for m in messages]
+
+
+def unit_message(key: tuple[str, str]) -> core_pb2.UnitKey:
+    return core_pb2.UnitKey(sku=key[0], serial=key[1])
+
+
+def lot_message(key: tuple[str, str]) -> core_pb2.LotKey:
+    return core_pb2.LotKey(sku=key[0], lot_number=key[1])

@@ -1,0 +1,170 @@
+"""RPCs declared once: each service lists its RPCs in one table, this module serves them.
+
+Who may call an RPC is declared on the RPC in its .proto (`option
+(serialtrace.core.v1.access)`); request and response types come from the same
+descriptor. A service's table says only what kind of RPC each one is and which function
+answers it:
+
+    RPCS = {
+        "ReceiveLot": rpc.write(receive_lot),                # idempotent, audited, one transaction
+        "BatchGetUnitStock": rpc.read(unit_stock, batch="units"),  # a read session; ≤ 10,000 units
+        "RecordOperations": rpc.custom(record_operations),  # anything else (per-item outcomes)
+    }
+    rpc.implement(WarehouseServicer, DESCRIPTOR, RPCS)
+
+`implement` refuses a table that misses an RPC or names one the proto does not have,
+and a proto RPC without a declared access, so a new RPC cannot be served unguarded.
+The gateway reads the same declaration through `declared_roles`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
+from google.protobuf.message import Message
+from google.protobuf.message_factory import GetMessageClass
+from sqlalchemy.orm import Session
+
+from serialtrace.common.access import declared_roles, method_roles, roles_of
+from serialtrace.common.db import Database
+from serialtrace.common.server import GrpcService
+from serialtrace.common.uow import Mutations, UnitOfWork
+from serialtrace.common.validation import MAX_BATCH, check_batch
+
+
+class Servicer:
+    """What every declared handler gets as its first argument: the service's database
+    and the runner of its mutations. Services add their peers and options."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.mutations = Mutations(database)
+
+
+__all__ = [
+    "Custom",
+    "Read",
+    "Rpc",
+    "Servicer",
+    "Write",
+    "custom",
+    "declared_roles",
+    "grpc_service",
+    "implement",
+    "method_roles",
+    "read",
+    "roles_of",
+    "write",
+]
+
+WriteHandler = Callable[[Any, UnitOfWork, Any], Message]
+ReadHandler = Callable[[Any, Session, Any], Message]
+CustomHandler = Callable[[Any, Any], Message]
+
+
+@dataclass(frozen=True)
+class Write:
+    """A mutation: idempotent by the request's key, audited, all in one transaction."""
+
+    handler: WriteHandler
+
+
+@dataclass(frozen=True)
+class Read:
+    """A read in one read-only session; `batch` names the repeated request field (or
+    fields, counted together) whose size is bounded by `most` (INVALID_ARGUMENT above it),
+    `what` how the error names them (the field's name by default)."""
+
+    handler: ReadHandler
+    batch: str | tuple[str, ...] | None = None
+    most: int = MAX_BATCH
+    what: str | None = None
+
+
+@dataclass(frozen=True)
+class Custom:
+    """Anything else (batch mutations with an outcome per item): (servicer, request)."""
+
+    handler: CustomHandler
+
+
+Rpc = Write | Read | Custom
+
+
+def write(handler: WriteHandler) -> Write:
+    return Write(handler)
+
+
+def read(
+    handler: ReadHandler,
+    batch: str | tuple[str, ...] | None = None,
+    most: int = MAX_BATCH,
+    what: str | None = None,
+) -> Read:
+    return Read(handler, batch, most, what)
+
+
+def custom(handler: CustomHandler) -> Custom:
+    return Custom(handler)
+
+
+def implement(
+    servicer: type[Servicer], service: ServiceDescriptor, table: Mapping[str, Rpc]
+) -> None:
+    """Gives `servicer` one gRPC method per RPC of `service`, answered from `table`."""
+    declared = {m.name for m in service.methods}
+    if set(table) != declared:
+        raise RuntimeError(
+            f"{service.full_name}: table lacks {sorted(declared - set(table))}, "
+            f"names unknown {sorted(set(table) - declared)}"
+        )
+    method_roles(service)  # every RPC declares its access
+    for method in service.methods:
+        setattr(servicer, method.name, _method(method, table[method.name]))
+
+
+def _method(method: MethodDescriptor, entry: Rpc) -> Callable[[Servicer, Any, Any], Message]:
+    name = method.name
+    response_type: type[Message] = GetMessageClass(method.output_type)
+    if isinstance(entry, Write):
+        handler = entry.handler
+
+        def call_write(self: Servicer, request: Any, context: grpc.ServicerContext) -> Message:
+            return self.mutations.run(
+                name, request, response_type, lambda uow: handler(self, uow, request)
+            )
+
+        call_write.__name__ = name
+        return call_write
+    if isinstance(entry, Read):
+        read_entry = entry
+
+        def call_read(self: Servicer, request: Any, context: grpc.ServicerContext) -> Message:
+            fields = read_entry.batch
+            if fields is not None:
+                names = (fields,) if isinstance(fields, str) else fields
+                size = sum(len(getattr(request, name)) for name in names)
+                check_batch(size, read_entry.what or " and ".join(names), read_entry.most)
+            with self.database.reader() as session:
+                return read_entry.handler(self, session, request)
+
+        call_read.__name__ = name
+        return call_read
+    custom_handler = entry.handler
+
+    def call_custom(self: Servicer, request: Any, context: grpc.ServicerContext) -> Message:
+        return custom_handler(self, request)
+
+    call_custom.__name__ = name
+    return call_custom
+
+
+def grpc_service(
+    service: ServiceDescriptor, add_to_server: Callable[[grpc.Server], None]
+) -> GrpcService:
+    """The servicer to mount, with the roles its .proto declares."""
+    return GrpcService(service, method_roles(service), add_to_server)
