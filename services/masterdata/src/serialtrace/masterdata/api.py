@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from serialtrace.common import rpc
 from serialtrace.common.db import Database
-from serialtrace.common.errors import FailedPrecondition, InvalidArgument, ServiceError, item_error
+from serialtrace.common.errors import FailedPrecondition, ServiceError, item_error
 from serialtrace.common.keys import lot_keys, unit_key, unit_keys
 from serialtrace.common.keys import unit_message as unit_key_message
 from serialtrace.common.protomap import enum_str, enum_value
+from serialtrace.common.provenance import Provenance
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import UnitOfWork
@@ -355,7 +356,7 @@ def import_units(s: S, r: pb.ImportUnitsRequest) -> pb.ImportUnitsResponse:
                 aliases=tuple((a.kind, a.value) for a in i.aliases),
                 source=enum_str(pb.UnitSource, i.source),
                 created_at=from_timestamp(i.created_at) if i.HasField("created_at") else None,
-                provenance=_provenance(i.provenance),
+                provenance=Provenance.of(i.provenance),
             )
             for i in fresh
         ]
@@ -389,7 +390,7 @@ def import_lots(s: S, r: pb.ImportLotsRequest) -> pb.ImportLotsResponse:
     def handle(uow: Any, fresh: list[pb.ImportedLot]) -> list[pb.Lot | ServiceError]:
         answers: list[pb.Lot | ServiceError] = []
         for item in fresh:
-            lot, where = item.lot, _provenance(item.provenance)
+            lot, where = item.lot, Provenance.of(item.provenance)
             done = uow.attempt(
                 lambda lot=lot, where=where: usecases.register_lot(
                     uow,
@@ -459,17 +460,11 @@ T = TypeVar("T")
 def _imported(uow: Any, request: Any, entity_type: str, created: T, entity_id: str) -> T:
     """`created`, marked with the request's provenance when an import sent it."""
     if request.HasField("provenance"):
-        usecases.mark_imported(uow, entity_type, entity_id, _provenance(request.provenance))
+        usecases.mark_imported(uow, entity_type, entity_id, Provenance.of(request.provenance))
     return created
 
 
-def _provenance(message: pb.Provenance) -> usecases.Provenance:
-    if not message.import_batch_id or not message.file or message.row < 1:
-        raise InvalidArgument("an imported item needs its provenance: batch id, file and row")
-    return usecases.Provenance(message.import_batch_id, message.file[:200], message.row)
-
-
-def _origin(where: usecases.Provenance) -> store.ProvenanceRow:
+def _origin(where: Provenance) -> store.ProvenanceRow:
     return store.ProvenanceRow(batch_id=where.batch_id, file=where.file, row=where.row)
 
 

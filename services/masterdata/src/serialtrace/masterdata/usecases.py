@@ -20,6 +20,7 @@ from serialtrace.common.errors import (
 )
 from serialtrace.common.keys import LotKey, UnitKey
 from serialtrace.common.ledger import lot_entity, unit_entity
+from serialtrace.common.provenance import Provenance
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import parse_enum
@@ -476,16 +477,6 @@ def imported_facts(
 
 
 # --- migration imports -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Provenance:
-    batch_id: str
-    file: str
-    row: int
-
-    def payload(self) -> dict[str, Any]:
-        return {"import_batch_id": self.batch_id, "file": self.file, "row": self.row}
 
 
 def _add_provenance(uow: UnitOfWork, entity_type: str, entity_id: str, where: Provenance) -> None:

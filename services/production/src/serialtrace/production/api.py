@@ -21,6 +21,7 @@ from serialtrace.common.errors import FailedPrecondition, InvalidArgument, Servi
 from serialtrace.common.keys import lot_key, lot_message, unit_key, unit_keys, unit_message
 from serialtrace.common.ledger import canonical_json
 from serialtrace.common.protomap import enum_str, enum_value, present
+from serialtrace.common.provenance import Provenance
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import UnitOfWork
@@ -433,7 +434,7 @@ def import_unit_builds(s: S, r: pb.ImportUnitBuildsRequest) -> pb.ImportUnitBuil
                     i.unit.serial,
                     enum_str(pb.BuildStatus, i.status),
                     _time(i, "created_at"),
-                    _import_provenance(i.provenance),
+                    Provenance.of(i.provenance),
                 )
                 for i in fresh
             ],
@@ -466,7 +467,7 @@ def import_component_links(
             installed_by=i.installed_by[:200],
             removed_at=_time(i, "removed_at"),
             removal_reason=i.removal_reason,
-            provenance=_import_provenance(i.provenance),
+            provenance=Provenance.of(i.provenance),
         )
 
     def handle(uow: UnitOfWork, fresh: list[pb.ImportedComponentLink]) -> list[Any]:
@@ -501,7 +502,7 @@ def import_operations(s: S, r: pb.ImportOperationsRequest) -> pb.ImportOperation
             approved_by=i.approval.by,
             approved_at=_time(i.approval, "at"),
             approval_meaning=i.approval.meaning,
-            provenance=_import_provenance(i.provenance),
+            provenance=Provenance.of(i.provenance),
         )
 
     def handle(uow: UnitOfWork, fresh: list[pb.ImportedOperation]) -> list[Any]:
@@ -547,12 +548,6 @@ def verify_imported_genealogy(
 
 def _time(message: Any, field: str) -> datetime | None:
     return from_timestamp(getattr(message, field)) if message.HasField(field) else None
-
-
-def _import_provenance(message: pb.ImportProvenance) -> imports.Provenance:
-    if not message.import_batch_id or not message.file or message.row < 1:
-        raise InvalidArgument("an imported item needs its provenance: batch id, file and row")
-    return imports.Provenance(message.import_batch_id[:40], message.file[:200], message.row)
 
 
 RPCS: dict[str, rpc.Rpc] = {

@@ -23,6 +23,7 @@ from serialtrace.common.errors import (
     ServiceError,
 )
 from serialtrace.common.ledger import unit_entity
+from serialtrace.common.provenance import Provenance
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import Result, check_code, parse_enum, parse_measurements
@@ -32,16 +33,6 @@ from serialtrace.production.peers import Masterdata
 
 T = TypeVar("T")
 MAX_IMPORT_ITEMS = 1_000
-
-
-@dataclass(frozen=True)
-class Provenance:
-    batch_id: str
-    file: str
-    row: int
-
-    def payload(self) -> dict[str, Any]:
-        return {"import_batch_id": self.batch_id, "file": self.file, "row": self.row}
 
 
 def _provenance(uow: UnitOfWork, entity_type: str, entity_id: str, where: Provenance) -> None:
