@@ -238,16 +238,7 @@ def _check_ledger_file(name: str, data: bytes, signed: Mapping[tuple[str, int], 
     entries: dict[int, ledger.Entry] = {}
     for item in body.get("entries", []):
         entry = _entry(name, item)
-        recomputed = ledger.entry_hash(
-            entry.seq,
-            entry.at,
-            entry.actor,
-            entry.action,
-            entry.entity_type,
-            entry.entity_id,
-            entry.payload,
-            entry.prev_hash,
-        )
+        recomputed = entry.recomputed_hash()
         if recomputed != entry.hash:
             raise EvidenceError(
                 f"{name}: {service} entry {entry.seq}: content does not match its hash"

@@ -143,6 +143,19 @@ class Entry:
     prev_hash: str
     hash: str
 
+    def recomputed_hash(self) -> str:
+        """The hash this entry's fields give; differs from `hash` when it was altered."""
+        return entry_hash(
+            self.seq,
+            self.at,
+            self.actor,
+            self.action,
+            self.entity_type,
+            self.entity_id,
+            self.payload,
+            self.prev_hash,
+        )
+
 
 @dataclass(frozen=True)
 class Verification:
@@ -330,19 +343,7 @@ def verify(session: Session, on_entry: Callable[[int, str], None] | None = None)
             problem = f"sequence gap: expected {expected_seq}, found {entry.seq}"
         elif entry.prev_hash != prev:
             problem = "prev_hash does not match the previous entry's hash"
-        elif (
-            entry_hash(
-                entry.seq,
-                entry.at,
-                entry.actor,
-                entry.action,
-                entry.entity_type,
-                entry.entity_id,
-                entry.payload,
-                entry.prev_hash,
-            )
-            != entry.hash
-        ):
+        elif entry.recomputed_hash() != entry.hash:
             problem = "content does not match its hash (entry altered)"
         if problem:
             result.close()
