@@ -1,26 +1,16 @@
-"""initial schema
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-25
-"""
-
-from collections.abc import Sequence
+"""initial schema"""
 
 import sqlalchemy as sa
 from alembic import op
 
-from serialtrace.common.uow import create_shared_tables
+from serialtrace.common import migration_helpers
 
 revision: str = "0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # The audit ledger (append-only, guarded by triggers) and idempotency keys.
-    create_shared_tables(op.get_bind())
+    migration_helpers.create_shared_tables()
     op.create_table(
         "locations",
         sa.Column("code", sa.String(length=64), nullable=False),
@@ -53,8 +43,7 @@ def upgrade() -> None:
         sa.Column("uniqueness", sa.String(length=10), nullable=False),
         sa.Column("required_attributes", sa.JSON(), nullable=False),
         sa.Column("next_serial", sa.BigInteger(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
+        *migration_helpers.created(),
         sa.PrimaryKeyConstraint("sku", name=op.f("pk_products")),
         sa.UniqueConstraint("gtin", name=op.f("uq_products_gtin")),
     )
@@ -63,11 +52,8 @@ def upgrade() -> None:
         sa.Column("sku", sa.String(length=64), nullable=False),
         sa.Column("revision", sa.String(length=20), nullable=False),
         sa.Column("effective_from", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("approved_by", sa.String(length=200), nullable=True),
-        sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("approval_meaning", sa.String(length=500), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
+        *migration_helpers.signature("approved", "approval_meaning"),
+        *migration_helpers.created(),
         sa.ForeignKeyConstraint(
             ["sku"], ["products.sku"], name=op.f("fk_bom_revisions_sku_products")
         ),
@@ -90,8 +76,7 @@ def upgrade() -> None:
         sa.Column("supplier_lot_number", sa.String(length=100), nullable=True),
         sa.Column("produced_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
+        *migration_helpers.created(),
         sa.ForeignKeyConstraint(["sku"], ["products.sku"], name=op.f("fk_lots_sku_products")),
         sa.ForeignKeyConstraint(
             ["supplier_code"], ["parties.code"], name=op.f("fk_lots_supplier_code_parties")
@@ -100,18 +85,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "units",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
+        migration_helpers.big_id("id"),
         sa.Column("sku", sa.String(length=64), nullable=False),
         sa.Column("serial", sa.String(length=100), nullable=False),
         sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column("attributes", sa.JSON(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
+        *migration_helpers.created(),
         sa.ForeignKeyConstraint(["sku"], ["products.sku"], name=op.f("fk_units_sku_products")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_units")),
         sa.UniqueConstraint("sku", "serial", name=op.f("uq_units_sku")),
@@ -140,9 +119,8 @@ def upgrade() -> None:
         "unit_aliases",
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("value", sa.String(length=100), nullable=False),
-        sa.Column("unit_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
+        sa.Column("unit_id", migration_helpers.BIG_ID, nullable=False),
+        *migration_helpers.created(),
         sa.ForeignKeyConstraint(
             ["unit_id"], ["units.id"], name=op.f("fk_unit_aliases_unit_id_units")
         ),
@@ -153,8 +131,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("idempotency_keys")
-    op.execute("DROP TABLE audit_ledger")
+    migration_helpers.drop_shared_tables()
     with op.batch_alter_table("unit_aliases", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_unit_aliases_unit_id"))
 

@@ -1,26 +1,16 @@
-"""initial schema
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-25
-"""
-
-from collections.abc import Sequence
+"""initial schema"""
 
 import sqlalchemy as sa
 from alembic import op
 
-from serialtrace.common.uow import create_shared_tables
+from serialtrace.common import migration_helpers
 
 revision: str = "0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # The audit ledger (append-only, guarded by triggers) and idempotency keys.
-    create_shared_tables(op.get_bind())
+    migration_helpers.create_shared_tables()
     op.create_table(
         "routes",
         sa.Column("sku", sa.String(length=64), nullable=False),
@@ -38,8 +28,7 @@ def upgrade() -> None:
         sa.Column("line", sa.String(length=64), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("commissioned_count", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
+        *migration_helpers.created(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_work_orders")),
     )
     with op.batch_alter_table("work_orders", schema=None) as batch_op:
@@ -47,12 +36,7 @@ def upgrade() -> None:
 
     op.create_table(
         "units",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
+        migration_helpers.big_id("id"),
         sa.Column("sku", sa.String(length=64), nullable=False),
         sa.Column("serial", sa.String(length=100), nullable=False),
         sa.Column("work_order_id", sa.String(length=40), nullable=False),
@@ -71,7 +55,7 @@ def upgrade() -> None:
     op.create_table(
         "operation_records",
         sa.Column("id", sa.String(length=40), nullable=False),
-        sa.Column("unit_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("unit_id", migration_helpers.BIG_ID, nullable=False),
         sa.Column("operation", sa.String(length=64), nullable=False),
         sa.Column("station", sa.String(length=64), nullable=False),
         sa.Column("operator", sa.String(length=200), nullable=False),
@@ -79,9 +63,7 @@ def upgrade() -> None:
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("result", sa.String(length=4), nullable=False),
         sa.Column("measurements", sa.JSON(), nullable=False),
-        sa.Column("approved_by", sa.String(length=200), nullable=True),
-        sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("approval_meaning", sa.String(length=500), nullable=True),
+        *migration_helpers.signature("approved", "approval_meaning"),
         sa.ForeignKeyConstraint(
             ["unit_id"], ["units.id"], name=op.f("fk_operation_records_unit_id_units")
         ),
@@ -92,8 +74,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("idempotency_keys")
-    op.execute("DROP TABLE audit_ledger")
+    migration_helpers.drop_shared_tables()
     with op.batch_alter_table("operation_records", schema=None) as batch_op:
         batch_op.drop_index("ix_operation_records_unit")
 

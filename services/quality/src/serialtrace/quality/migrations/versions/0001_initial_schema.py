@@ -1,26 +1,16 @@
-"""initial schema
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-25
-"""
-
-from collections.abc import Sequence
+"""initial schema"""
 
 import sqlalchemy as sa
 from alembic import op
 
-from serialtrace.common.uow import create_shared_tables
+from serialtrace.common import migration_helpers
 
 revision: str = "0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # The audit ledger (append-only, guarded by triggers) and idempotency keys.
-    create_shared_tables(op.get_bind())
+    migration_helpers.create_shared_tables()
     op.create_table(
         "holds",
         sa.Column("id", sa.String(length=40), nullable=False),
@@ -28,9 +18,7 @@ def upgrade() -> None:
         sa.Column("placed_by", sa.String(length=200), nullable=False),
         sa.Column("placed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("released_by", sa.String(length=200), nullable=True),
-        sa.Column("released_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("release_meaning", sa.String(length=500), nullable=True),
+        *migration_helpers.signature("released", "release_meaning"),
         sa.Column("unit_count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_holds")),
     )
@@ -62,9 +50,7 @@ def upgrade() -> None:
         sa.Column("disposition", sa.String(length=20), nullable=True),
         sa.Column("opened_by", sa.String(length=200), nullable=False),
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("closed_by", sa.String(length=200), nullable=True),
-        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("closure_meaning", sa.String(length=500), nullable=True),
+        *migration_helpers.signature("closed", "closure_meaning"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_nonconformances")),
     )
     op.create_table(
@@ -120,8 +106,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("idempotency_keys")
-    op.execute("DROP TABLE audit_ledger")
+    migration_helpers.drop_shared_tables()
     with op.batch_alter_table("nonconformance_subjects", schema=None) as batch_op:
         batch_op.drop_index("ix_nonconformance_subjects_subject")
 

@@ -1,19 +1,12 @@
-"""recalls
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-25
-"""
-
-from collections.abc import Sequence
+"""recalls"""
 
 import sqlalchemy as sa
 from alembic import op
 
+from serialtrace.common import migration_helpers
+
 revision: str = "0002"
 down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
@@ -22,8 +15,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("reason", sa.String(length=1000), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
+        *migration_helpers.created(),
         sa.Column("scope_computed_in_ms", sa.Integer(), nullable=False),
         sa.Column("hold_id", sa.String(length=40), nullable=True),
         sa.ForeignKeyConstraint(["hold_id"], ["holds.id"], name=op.f("fk_recalls_hold_id_holds")),

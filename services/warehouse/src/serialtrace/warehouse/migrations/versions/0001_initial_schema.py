@@ -1,26 +1,16 @@
-"""initial schema
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-25
-"""
-
-from collections.abc import Sequence
+"""initial schema"""
 
 import sqlalchemy as sa
 from alembic import op
 
-from serialtrace.common.uow import create_shared_tables
+from serialtrace.common import migration_helpers
 
 revision: str = "0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # The audit ledger (append-only, guarded by triggers) and idempotency keys.
-    create_shared_tables(op.get_bind())
+    migration_helpers.create_shared_tables()
     op.create_table(
         "counters",
         sa.Column("name", sa.String(length=40), nullable=False),
@@ -70,8 +60,7 @@ def upgrade() -> None:
         sa.Column("parent_sscc", sa.String(length=18), nullable=True),
         sa.Column("location_code", sa.String(length=64), nullable=True),
         sa.Column("shipment_id", sa.String(length=40), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
+        *migration_helpers.created(),
         sa.Column("unpacked_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["parent_sscc"], ["packages.sscc"], name=op.f("fk_packages_parent_sscc_packages")
@@ -118,8 +107,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("idempotency_keys")
-    op.execute("DROP TABLE audit_ledger")
+    migration_helpers.drop_shared_tables()
     op.drop_table("shipment_units")
     with op.batch_alter_table("unit_stock", schema=None) as batch_op:
         batch_op.drop_index("ix_unit_stock_package")
