@@ -44,6 +44,26 @@ def big_id(name: str = "id") -> sa.Column[Any]:
     return sa.Column(name, BIG_ID, autoincrement=True, nullable=False)
 
 
+def texts(**lengths: int) -> list[sa.Column[Any]]:
+    """VARCHAR columns, NOT NULL, in the order given: `texts(sku=64, serial=100)`."""
+    return [sa.Column(name, sa.String(length=n), nullable=False) for name, n in lengths.items()]
+
+
+def optional_texts(**lengths: int) -> list[sa.Column[Any]]:
+    """VARCHAR columns that may be NULL, in the order given."""
+    return [sa.Column(name, sa.String(length=n), nullable=True) for name, n in lengths.items()]
+
+
+def times(*names: str) -> list[sa.Column[Any]]:
+    """Timestamp-with-time-zone columns, NOT NULL."""
+    return [sa.Column(name, sa.DateTime(timezone=True), nullable=False) for name in names]
+
+
+def optional_times(*names: str) -> list[sa.Column[Any]]:
+    """Timestamp-with-time-zone columns that may be NULL."""
+    return [sa.Column(name, sa.DateTime(timezone=True), nullable=True) for name in names]
+
+
 def created() -> tuple[sa.Column[Any], sa.Column[Any]]:
     """created_at and created_by: when and by whom a row was made."""
     return (

@@ -5,6 +5,7 @@ from alembic import op
 
 from serialtrace.common import migration_helpers
 from serialtrace.common.db import install_append_only_guard
+from serialtrace.common.migration_helpers import optional_texts, optional_times, texts, times
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -15,19 +16,11 @@ def upgrade() -> None:
     op.create_table(
         "epcis_events",
         migration_helpers.big_id("seq"),
-        sa.Column("event_id", sa.String(length=300), nullable=False),
-        sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("content_hash", sa.String(length=100), nullable=False),
-        sa.Column("event_type", sa.String(length=30), nullable=False),
-        sa.Column("action", sa.String(length=10), nullable=True),
-        sa.Column("biz_step", sa.String(length=300), nullable=True),
-        sa.Column("disposition", sa.String(length=300), nullable=True),
-        sa.Column("read_point", sa.String(length=300), nullable=True),
-        sa.Column("biz_location", sa.String(length=300), nullable=True),
-        sa.Column("event_time", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("record_time", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("capture_id", sa.String(length=40), nullable=True),
-        sa.Column("recorded_by", sa.String(length=200), nullable=False),
+        *texts(event_id=300, kind=20, content_hash=100, event_type=30),
+        *optional_texts(action=10, biz_step=300, disposition=300, read_point=300, biz_location=300),
+        *times("event_time", "record_time"),
+        *optional_texts(capture_id=40),
+        *texts(recorded_by=200),
         sa.Column("event_json", sa.Text(), nullable=False),
         sa.Column("context_json", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_epcis_events")),
@@ -39,8 +32,7 @@ def upgrade() -> None:
     op.create_table(
         "epcis_event_identifiers",
         sa.Column("event_seq", migration_helpers.BIG_ID, nullable=False),
-        sa.Column("role", sa.String(length=10), nullable=False),
-        sa.Column("identifier", sa.String(length=300), nullable=False),
+        *texts(role=10, identifier=300),
         sa.ForeignKeyConstraint(
             ["event_seq"],
             ["epcis_events.seq"],
@@ -57,12 +49,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "capture_jobs",
-        sa.Column("capture_id", sa.String(length=40), nullable=False),
+        *texts(capture_id=40),
         *migration_helpers.created(),
-        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        *optional_times("finished_at"),
         sa.Column("running", sa.Boolean(), nullable=False),
         sa.Column("success", sa.Boolean(), nullable=False),
-        sa.Column("behaviour", sa.String(length=10), nullable=False),
+        *texts(behaviour=10),
         sa.Column("event_count", sa.Integer(), nullable=False),
         sa.Column("captured_count", sa.Integer(), nullable=False),
         sa.Column("errors", sa.JSON(), nullable=False),

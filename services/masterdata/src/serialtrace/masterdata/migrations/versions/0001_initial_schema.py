@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from serialtrace.common import migration_helpers
+from serialtrace.common.migration_helpers import optional_texts, optional_times, texts
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -13,11 +14,8 @@ def upgrade() -> None:
     migration_helpers.create_shared_tables()
     op.create_table(
         "locations",
-        sa.Column("code", sa.String(length=64), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("kind", sa.String(length=10), nullable=False),
-        sa.Column("gln", sa.String(length=13), nullable=True),
-        sa.Column("parent_code", sa.String(length=64), nullable=True),
+        *texts(code=64, name=200, kind=10),
+        *optional_texts(gln=13, parent_code=64),
         sa.ForeignKeyConstraint(
             ["parent_code"], ["locations.code"], name=op.f("fk_locations_parent_code_locations")
         ),
@@ -26,21 +24,14 @@ def upgrade() -> None:
     )
     op.create_table(
         "parties",
-        sa.Column("code", sa.String(length=64), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("kind", sa.String(length=10), nullable=False),
+        *texts(code=64, name=200, kind=10),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_parties")),
     )
     op.create_table(
         "products",
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("tracking", sa.String(length=10), nullable=False),
-        sa.Column("gtin", sa.String(length=14), nullable=True),
-        sa.Column("serial_pattern", sa.String(length=500), nullable=True),
-        sa.Column("serial_template", sa.String(length=200), nullable=True),
-        sa.Column("uniqueness", sa.String(length=10), nullable=False),
+        *texts(sku=64, name=200, kind=20, tracking=10),
+        *optional_texts(gtin=14, serial_pattern=500, serial_template=200),
+        *texts(uniqueness=10),
         sa.Column("required_attributes", sa.JSON(), nullable=False),
         sa.Column("next_serial", sa.BigInteger(), nullable=False),
         *migration_helpers.created(),
@@ -49,9 +40,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "bom_revisions",
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("revision", sa.String(length=20), nullable=False),
-        sa.Column("effective_from", sa.DateTime(timezone=True), nullable=True),
+        *texts(sku=64, revision=20),
+        *optional_times("effective_from"),
         *migration_helpers.signature("approved", "approval_meaning"),
         *migration_helpers.created(),
         sa.ForeignKeyConstraint(
@@ -61,8 +51,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "global_serials",
-        sa.Column("serial", sa.String(length=100), nullable=False),
-        sa.Column("sku", sa.String(length=64), nullable=False),
+        *texts(serial=100, sku=64),
         sa.ForeignKeyConstraint(
             ["sku"], ["products.sku"], name=op.f("fk_global_serials_sku_products")
         ),
@@ -70,12 +59,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "lots",
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("lot_number", sa.String(length=40), nullable=False),
-        sa.Column("supplier_code", sa.String(length=64), nullable=True),
-        sa.Column("supplier_lot_number", sa.String(length=100), nullable=True),
-        sa.Column("produced_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        *texts(sku=64, lot_number=40),
+        *optional_texts(supplier_code=64, supplier_lot_number=100),
+        *optional_times("produced_at", "expires_at"),
         *migration_helpers.created(),
         sa.ForeignKeyConstraint(["sku"], ["products.sku"], name=op.f("fk_lots_sku_products")),
         sa.ForeignKeyConstraint(
@@ -86,9 +72,7 @@ def upgrade() -> None:
     op.create_table(
         "units",
         migration_helpers.big_id("id"),
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("serial", sa.String(length=100), nullable=False),
-        sa.Column("source", sa.String(length=20), nullable=False),
+        *texts(sku=64, serial=100, source=20),
         sa.Column("attributes", sa.JSON(), nullable=False),
         *migration_helpers.created(),
         sa.ForeignKeyConstraint(["sku"], ["products.sku"], name=op.f("fk_units_sku_products")),
@@ -100,9 +84,7 @@ def upgrade() -> None:
 
     op.create_table(
         "bom_items",
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("revision", sa.String(length=20), nullable=False),
-        sa.Column("item_sku", sa.String(length=64), nullable=False),
+        *texts(sku=64, revision=20, item_sku=64),
         sa.Column("quantity", sa.Float(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -117,8 +99,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "unit_aliases",
-        sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("value", sa.String(length=100), nullable=False),
+        *texts(kind=32, value=100),
         sa.Column("unit_id", migration_helpers.BIG_ID, nullable=False),
         *migration_helpers.created(),
         sa.ForeignKeyConstraint(

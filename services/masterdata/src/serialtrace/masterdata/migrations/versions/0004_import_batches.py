@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from serialtrace.common import migration_helpers
+from serialtrace.common.migration_helpers import texts, times
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -12,13 +13,10 @@ down_revision: str | None = "0003"
 def upgrade() -> None:
     op.create_table(
         "import_batches",
-        sa.Column("id", sa.String(length=40), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("state", sa.String(length=20), nullable=False),
-        sa.Column("content_sha256", sa.String(length=64), nullable=False),
+        *texts(id=40, name=200, state=20, content_sha256=64),
         sa.Column("files", sa.JSON(), nullable=False),
         *migration_helpers.created(),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        *times("updated_at"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_batches")),
     )
     migration_helpers.create_import_provenance(batches="import_batches")

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from serialtrace.common import migration_helpers
+from serialtrace.common.migration_helpers import optional_texts, optional_times, texts, times
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -13,20 +14,19 @@ def upgrade() -> None:
     migration_helpers.create_shared_tables()
     op.create_table(
         "routes",
-        sa.Column("sku", sa.String(length=64), nullable=False),
+        *texts(sku=64),
         sa.Column("operations", sa.JSON(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_by", sa.String(length=200), nullable=False),
+        *times("updated_at"),
+        *texts(updated_by=200),
         sa.PrimaryKeyConstraint("sku", name=op.f("pk_routes")),
     )
     op.create_table(
         "work_orders",
-        sa.Column("id", sa.String(length=40), nullable=False),
-        sa.Column("sku", sa.String(length=64), nullable=False),
+        *texts(id=40, sku=64),
         sa.Column("quantity", sa.Integer(), nullable=False),
-        sa.Column("bom_revision", sa.String(length=20), nullable=False),
-        sa.Column("line", sa.String(length=64), nullable=True),
-        sa.Column("status", sa.String(length=20), nullable=False),
+        *texts(bom_revision=20),
+        *optional_texts(line=64),
+        *texts(status=20),
         sa.Column("commissioned_count", sa.Integer(), nullable=False),
         *migration_helpers.created(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_work_orders")),
@@ -37,12 +37,9 @@ def upgrade() -> None:
     op.create_table(
         "units",
         migration_helpers.big_id("id"),
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("serial", sa.String(length=100), nullable=False),
-        sa.Column("work_order_id", sa.String(length=40), nullable=False),
-        sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
+        *texts(sku=64, serial=100, work_order_id=40, status=20),
+        *times("created_at"),
+        *optional_times("completed_at"),
         sa.ForeignKeyConstraint(
             ["work_order_id"], ["work_orders.id"], name=op.f("fk_units_work_order_id_work_orders")
         ),
@@ -54,14 +51,12 @@ def upgrade() -> None:
 
     op.create_table(
         "operation_records",
-        sa.Column("id", sa.String(length=40), nullable=False),
+        *texts(id=40),
         sa.Column("unit_id", migration_helpers.BIG_ID, nullable=False),
-        sa.Column("operation", sa.String(length=64), nullable=False),
-        sa.Column("station", sa.String(length=64), nullable=False),
-        sa.Column("operator", sa.String(length=200), nullable=False),
-        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("result", sa.String(length=4), nullable=False),
+        *texts(operation=64, station=64, operator=200),
+        *optional_times("started_at"),
+        *times("finished_at"),
+        *texts(result=4),
         sa.Column("measurements", sa.JSON(), nullable=False),
         *migration_helpers.signature("approved", "approval_meaning"),
         sa.ForeignKeyConstraint(

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from serialtrace.common import migration_helpers
+from serialtrace.common.migration_helpers import optional_texts, optional_times, texts, times
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -13,9 +14,7 @@ def upgrade() -> None:
     op.create_table(
         "genealogy_nodes",
         migration_helpers.big_id("id"),
-        sa.Column("kind", sa.String(length=4), nullable=False),
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("key", sa.String(length=100), nullable=False),
+        *texts(kind=4, sku=64, key=100),
         sa.Column("installed_in_id", migration_helpers.BIG_ID, nullable=True),
         sa.ForeignKeyConstraint(
             ["installed_in_id"],
@@ -54,16 +53,15 @@ def upgrade() -> None:
 
     op.create_table(
         "genealogy_edges",
-        sa.Column("id", sa.String(length=40), nullable=False),
+        *texts(id=40),
         sa.Column("parent_id", migration_helpers.BIG_ID, nullable=False),
         sa.Column("component_id", migration_helpers.BIG_ID, nullable=False),
         sa.Column("quantity", sa.Float(), nullable=False),
-        sa.Column("operation", sa.String(length=64), nullable=True),
-        sa.Column("installed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("installed_by", sa.String(length=200), nullable=False),
-        sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("removed_by", sa.String(length=200), nullable=True),
-        sa.Column("removal_reason", sa.String(length=500), nullable=True),
+        *optional_texts(operation=64),
+        *times("installed_at"),
+        *texts(installed_by=200),
+        *optional_times("removed_at"),
+        *optional_texts(removed_by=200, removal_reason=500),
         sa.ForeignKeyConstraint(
             ["component_id"],
             ["genealogy_nodes.id"],
