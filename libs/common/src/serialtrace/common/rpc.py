@@ -7,7 +7,9 @@ answers it:
 
     RPCS = {
         "ReceiveLot": rpc.write(receive_lot),                # idempotent, audited, one transaction
-        "BatchGetUnitStock": rpc.read(unit_stock, batch="units"),  # a read session; ≤ 10,000 units
+        "BatchGetUnitStock": rpc.lookup(usecases.unit_stock, "units", unit_stock_message,
+                                        keys=unit_keys),      # a batch read by one key field
+        "BatchGetMovements": rpc.read(movements, batch="units"),  # a read session; ≤ 10,000 units
         "RecordOperations": rpc.custom(record_operations),  # anything else (per-item outcomes)
     }
     rpc.implement(WarehouseServicer, DESCRIPTOR, RPCS)
@@ -19,7 +21,7 @@ The gateway reads the same declaration through `declared_roles`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +49,7 @@ class Servicer:
 
 __all__ = [
     "Custom",
+    "Lookup",
     "Read",
     "Rpc",
     "Servicer",
@@ -55,6 +58,7 @@ __all__ = [
     "declared_roles",
     "grpc_service",
     "implement",
+    "lookup",
     "method_roles",
     "read",
     "roles_of",
@@ -86,13 +90,39 @@ class Read:
 
 
 @dataclass(frozen=True)
+class Lookup:
+    """A batch read by one repeated request field: `find(session, keys(request.<field>))`,
+    each row it returns mapped by `to_message` into the response's only field. The size of
+    the field is bounded as in `Read`."""
+
+    find: Callable[[Session, Any], Iterable[Any]]
+    field: str
+    to_message: Callable[[Any], Message]
+    keys: Callable[[Any], Any] = list
+    most: int = MAX_BATCH
+    what: str | None = None
+
+    def as_read(self, response_type: type[Message]) -> Read:
+        fields = response_type.DESCRIPTOR.fields
+        if len(fields) != 1:
+            raise RuntimeError(f"{response_type.__name__}: a lookup answers with one field")
+        into = fields[0].name
+
+        def handler(servicer: Any, session: Session, request: Any) -> Message:
+            rows = self.find(session, self.keys(getattr(request, self.field)))
+            return response_type(**{into: [self.to_message(row) for row in rows]})
+
+        return Read(handler, self.field, self.most, self.what)
+
+
+@dataclass(frozen=True)
 class Custom:
     """Anything else (batch mutations with an outcome per item): (servicer, request)."""
 
     handler: CustomHandler
 
 
-Rpc = Write | Read | Custom
+Rpc = Write | Read | Lookup | Custom
 
 
 def write(handler: WriteHandler) -> Write:
@@ -106,6 +136,18 @@ def read(
     what: str | None = None,
 ) -> Read:
     return Read(handler, batch, most, what)
+
+
+def lookup(
+    find: Callable[[Session, Any], Iterable[Any]],
+    field: str,
+    to_message: Callable[[Any], Message],
+    *,
+    keys: Callable[[Any], Any] = list,
+    most: int = MAX_BATCH,
+    what: str | None = None,
+) -> Lookup:
+    return Lookup(find, field, to_message, keys, most, what)
 
 
 def custom(handler: CustomHandler) -> Custom:
@@ -130,6 +172,8 @@ def implement(
 def _method(method: MethodDescriptor, entry: Rpc) -> Callable[[Servicer, Any, Any], Message]:
     name = method.name
     response_type: type[Message] = GetMessageClass(method.output_type)
+    if isinstance(entry, Lookup):
+        entry = entry.as_read(response_type)
     if isinstance(entry, Write):
         handler = entry.handler
 

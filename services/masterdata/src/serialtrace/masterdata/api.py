@@ -207,13 +207,6 @@ def create_party(s: S, uow: UnitOfWork, r: pb.CreatePartyRequest) -> pb.CreatePa
     return pb.CreatePartyResponse(party=party_message(row))
 
 
-def batch_get_parties(
-    s: S, session: Session, r: pb.BatchGetPartiesRequest
-) -> pb.BatchGetPartiesResponse:
-    rows = usecases.parties(session, list(r.codes))
-    return pb.BatchGetPartiesResponse(parties=[party_message(x) for x in rows])
-
-
 def create_location(
     s: S, uow: UnitOfWork, r: pb.CreateLocationRequest
 ) -> pb.CreateLocationResponse:
@@ -223,13 +216,6 @@ def create_location(
     )
     _imported(uow, r, "location", row, loc.code)
     return pb.CreateLocationResponse(location=location_message(row))
-
-
-def batch_get_locations(
-    s: S, session: Session, r: pb.BatchGetLocationsRequest
-) -> pb.BatchGetLocationsResponse:
-    rows = usecases.locations(session, list(r.codes))
-    return pb.BatchGetLocationsResponse(locations=[location_message(x) for x in rows])
 
 
 # --- units ----------------------------------------------------------------------------------
@@ -335,13 +321,6 @@ def list_import_batches(
 ) -> pb.ListImportBatchesResponse:
     rows = usecases.import_batches(session)
     return pb.ListImportBatchesResponse(batches=[import_batch_message(x) for x in rows])
-
-
-def batch_get_import_batches(
-    s: S, session: Session, r: pb.BatchGetImportBatchesRequest
-) -> pb.BatchGetImportBatchesResponse:
-    rows = usecases.import_batches(session, list(r.ids))
-    return pb.BatchGetImportBatchesResponse(batches=[import_batch_message(x) for x in rows])
 
 
 def import_units(s: S, r: pb.ImportUnitsRequest) -> pb.ImportUnitsResponse:
@@ -480,8 +459,8 @@ RPCS: dict[str, rpc.Rpc] = {
     "RegisterLot": rpc.write(register_lot),
     "BatchGetProducts": rpc.read(batch_get_products, batch=("skus", "gtins"), what="keys"),
     "BatchGetBomRevisions": rpc.read(batch_get_bom_revisions, batch=("skus", "keys"), what="keys"),
-    "BatchGetParties": rpc.read(batch_get_parties, batch="codes"),
-    "BatchGetLocations": rpc.read(batch_get_locations, batch="codes"),
+    "BatchGetParties": rpc.lookup(usecases.parties, "codes", party_message),
+    "BatchGetLocations": rpc.lookup(usecases.locations, "codes", location_message),
     "BatchGetUnits": rpc.read(batch_get_units, batch="keys"),
     "FindUnitsBySerial": rpc.read(find_units_by_serial),
     "ResolveAliases": rpc.read(resolve_aliases, batch="aliases"),
@@ -489,7 +468,7 @@ RPCS: dict[str, rpc.Rpc] = {
     "CreateImportBatch": rpc.write(create_import_batch),
     "SetImportBatchState": rpc.write(set_import_batch_state),
     "ListImportBatches": rpc.read(list_import_batches),
-    "BatchGetImportBatches": rpc.read(batch_get_import_batches, batch="ids"),
+    "BatchGetImportBatches": rpc.lookup(usecases.import_batches, "ids", import_batch_message),
     "ImportUnits": rpc.custom(import_units),
     "ImportLots": rpc.custom(import_lots),
     "CountImportedFacts": rpc.read(count_imported_facts),

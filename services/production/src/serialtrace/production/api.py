@@ -212,26 +212,12 @@ def set_route(s: S, uow: UnitOfWork, r: pb.SetRouteRequest) -> pb.SetRouteRespon
     return pb.SetRouteResponse(route=route_message(row))
 
 
-def batch_get_routes(
-    s: S, session: Session, r: pb.BatchGetRoutesRequest
-) -> pb.BatchGetRoutesResponse:
-    rows = usecases.routes(session, list(r.skus))
-    return pb.BatchGetRoutesResponse(routes=[route_message(x) for x in rows])
-
-
 def create_work_order(
     s: S, uow: UnitOfWork, r: pb.CreateWorkOrderRequest
 ) -> pb.CreateWorkOrderResponse:
     order = usecases.NewWorkOrder(r.sku, r.quantity, r.bom_revision, r.line, r.output_location_code)
     row = usecases.create_work_order(uow, s.masterdata, s.options, order)
     return pb.CreateWorkOrderResponse(work_order=work_order_message(row))
-
-
-def batch_get_work_orders(
-    s: S, session: Session, r: pb.BatchGetWorkOrdersRequest
-) -> pb.BatchGetWorkOrdersResponse:
-    rows = usecases.work_orders(session, list(r.ids))
-    return pb.BatchGetWorkOrdersResponse(work_orders=[work_order_message(x) for x in rows])
 
 
 def commission_units(
@@ -563,8 +549,8 @@ RPCS: dict[str, rpc.Rpc] = {
     "RemoveComponent": rpc.write(remove_component),
     "CompleteUnit": rpc.write(complete_unit),
     "CompleteUnits": rpc.custom(complete_units),
-    "BatchGetRoutes": rpc.read(batch_get_routes, batch="skus", what="keys"),
-    "BatchGetWorkOrders": rpc.read(batch_get_work_orders, batch="ids", what="keys"),
+    "BatchGetRoutes": rpc.lookup(usecases.routes, "skus", route_message, what="keys"),
+    "BatchGetWorkOrders": rpc.lookup(usecases.work_orders, "ids", work_order_message, what="keys"),
     "BatchGetOperations": rpc.read(batch_get_operations, batch="units", what="keys"),
     "BatchGetUnitBuilds": rpc.read(batch_get_unit_builds, batch="units", what="keys"),
     "BatchGetComponents": rpc.read(batch_get_components, batch="units", what="keys"),

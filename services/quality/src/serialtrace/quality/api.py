@@ -289,13 +289,6 @@ def update_recall_item(
     return pb.UpdateRecallItemResponse(item=item_message(item), recall=recall_message(recall))
 
 
-def batch_get_recalls(
-    s: S, session: Session, r: pb.BatchGetRecallsRequest
-) -> pb.BatchGetRecallsResponse:
-    found = usecases.recalls(session, list(r.ids))
-    return pb.BatchGetRecallsResponse(recalls=[recall_message(x) for x in found])
-
-
 def batch_get_unit_recalls(
     s: S, session: Session, r: pb.BatchGetUnitRecallsRequest
 ) -> pb.BatchGetUnitRecallsResponse:
@@ -333,7 +326,9 @@ RPCS: dict[str, rpc.Rpc] = {
     ),
     "BatchGetInspections": rpc.read(batch_get_inspections, SUBJECTS, domain.MAX_SUBJECTS, "keys"),
     "BatchGetHolds": rpc.read(batch_get_holds, "ids", domain.MAX_SUBJECTS, "keys"),
-    "BatchGetRecalls": rpc.read(batch_get_recalls, "ids", domain.MAX_SUBJECTS, "keys"),
+    "BatchGetRecalls": rpc.lookup(
+        usecases.recalls, "ids", recall_message, most=domain.MAX_SUBJECTS, what="keys"
+    ),
     "BatchGetUnitRecalls": rpc.read(batch_get_unit_recalls, "units", domain.MAX_SUBJECTS, "keys"),
     "ListRecallItems": rpc.read(list_recall_items),
 }
