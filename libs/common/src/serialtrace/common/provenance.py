@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from serialtrace.common.errors import InvalidArgument
+from serialtrace.common.timeutil import utcnow
 
 # Batch ids are "IMP-" and 12 hex digits; the stores keep them in columns of this width.
 MAX_BATCH_ID = 40
@@ -34,6 +35,17 @@ class Provenance:
         return Provenance(
             message.import_batch_id[:MAX_BATCH_ID], message.file[:MAX_FILE_NAME], message.row
         )
+
+    def columns(self, entity_type: str, entity_id: str) -> dict[str, Any]:
+        """The row of a service's import_provenance table for one imported entity."""
+        return {
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "batch_id": self.batch_id,
+            "file": self.file,
+            "row": self.row,
+            "recorded_at": utcnow(),
+        }
 
     def payload(self) -> dict[str, Any]:
         """As audit entries carry it."""

@@ -91,28 +91,31 @@ class Read:
 
 @dataclass(frozen=True)
 class Lookup:
-    """A batch read by one repeated request field: `find(session, keys(request.<field>))`,
-    each row it returns mapped by `to_message` into the response's only field. The size of
-    the field is bounded as in `Read`."""
+    """A batch read by repeated request fields: `find(session, keys(request.<field>), ...)`
+    (one `keys` for every field, or one each), each row it returns mapped by `to_message`
+    into the response's only field. The fields' size is bounded as in `Read`."""
 
-    find: Callable[[Session, Any], Iterable[Any]]
-    field: str
+    find: Callable[..., Iterable[Any]]
+    fields: str | tuple[str, ...]
     to_message: Callable[[Any], Message]
-    keys: Callable[[Any], Any] = list
+    keys: Callable[[Any], Any] | tuple[Callable[[Any], Any], ...] = list
     most: int = MAX_BATCH
     what: str | None = None
 
     def as_read(self, response_type: type[Message]) -> Read:
-        fields = response_type.DESCRIPTOR.fields
-        if len(fields) != 1:
+        answer = response_type.DESCRIPTOR.fields
+        if len(answer) != 1:
             raise RuntimeError(f"{response_type.__name__}: a lookup answers with one field")
-        into = fields[0].name
+        into = answer[0].name
+        names = (self.fields,) if isinstance(self.fields, str) else self.fields
+        keys = self.keys if isinstance(self.keys, tuple) else (self.keys,) * len(names)
 
         def handler(servicer: Any, session: Session, request: Any) -> Message:
-            rows = self.find(session, self.keys(getattr(request, self.field)))
+            args = [key(getattr(request, name)) for name, key in zip(names, keys, strict=True)]
+            rows = self.find(session, *args)
             return response_type(**{into: [self.to_message(row) for row in rows]})
 
-        return Read(handler, self.field, self.most, self.what)
+        return Read(handler, self.fields, self.most, self.what)
 
 
 @dataclass(frozen=True)
@@ -139,15 +142,15 @@ def read(
 
 
 def lookup(
-    find: Callable[[Session, Any], Iterable[Any]],
-    field: str,
+    find: Callable[..., Iterable[Any]],
+    fields: str | tuple[str, ...],
     to_message: Callable[[Any], Message],
     *,
-    keys: Callable[[Any], Any] = list,
+    keys: Callable[[Any], Any] | tuple[Callable[[Any], Any], ...] = list,
     most: int = MAX_BATCH,
     what: str | None = None,
 ) -> Lookup:
-    return Lookup(find, field, to_message, keys, most, what)
+    return Lookup(find, fields, to_message, keys, most, what)
 
 
 def custom(handler: CustomHandler) -> Custom:

@@ -14,16 +14,15 @@ from sqlalchemy.orm import Session
 
 from serialtrace.common import rpc
 from serialtrace.common.db import Database
-from serialtrace.common.errors import FailedPrecondition, ServiceError, item_error
+from serialtrace.common.errors import FailedPrecondition, ServiceError, item_outcomes
 from serialtrace.common.keys import lot_keys, unit_key, unit_keys
 from serialtrace.common.keys import unit_message as unit_key_message
-from serialtrace.common.protomap import enum_str, enum_value
+from serialtrace.common.protomap import copy_signature, enum_str, enum_value
 from serialtrace.common.provenance import Provenance
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import page_size
-from serialtrace.core.v1 import core_pb2
 from serialtrace.masterdata import domain, store, usecases
 from serialtrace.masterdata.v1 import masterdata_pb2 as pb
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc as pb_grpc
@@ -66,12 +65,7 @@ def bom_message(bom: usecases.BomRevision) -> pb.BomRevision:
         created_at=to_timestamp(row.created_at),
         created_by=row.created_by,
     )
-    if row.approved_by and row.approved_at:
-        message.approval.CopyFrom(
-            core_pb2.Signature(
-                by=row.approved_by, at=to_timestamp(row.approved_at), meaning=row.approval_meaning
-            )
-        )
+    copy_signature(message.approval, row.approved_by, row.approved_at, row.approval_meaning)
     return message
 
 
@@ -161,13 +155,6 @@ def create_product(s: S, uow: UnitOfWork, r: pb.CreateProductRequest) -> pb.Crea
     )
     row = _imported(uow, r, "product", usecases.create_product(uow, spec), spec.sku)
     return pb.CreateProductResponse(product=product_message(row))
-
-
-def batch_get_products(
-    s: S, session: Session, r: pb.BatchGetProductsRequest
-) -> pb.BatchGetProductsResponse:
-    rows = usecases.products(session, list(r.skus), list(r.gtins))
-    return pb.BatchGetProductsResponse(products=[product_message(x) for x in rows])
 
 
 def create_bom_revision(
@@ -353,14 +340,7 @@ def import_units(s: S, r: pb.ImportUnitsRequest) -> pb.ImportUnitsResponse:
         ]
 
     outcomes = s.mutations.run_each("ImportUnits", list(r.items), pb.Unit, handle)
-    return pb.ImportUnitsResponse(
-        outcomes=[
-            pb.ImportUnitOutcome(error=item_error(o))
-            if isinstance(o, ServiceError)
-            else pb.ImportUnitOutcome(unit=o)
-            for o in outcomes
-        ]
-    )
+    return pb.ImportUnitsResponse(outcomes=item_outcomes(pb.ImportUnitOutcome, "unit", outcomes))
 
 
 def import_lots(s: S, r: pb.ImportLotsRequest) -> pb.ImportLotsResponse:
@@ -388,14 +368,7 @@ def import_lots(s: S, r: pb.ImportLotsRequest) -> pb.ImportLotsResponse:
         return answers
 
     outcomes = s.mutations.run_each("ImportLots", list(r.items), pb.Lot, handle)
-    return pb.ImportLotsResponse(
-        outcomes=[
-            pb.ImportLotOutcome(error=item_error(o))
-            if isinstance(o, ServiceError)
-            else pb.ImportLotOutcome(lot=o)
-            for o in outcomes
-        ]
-    )
+    return pb.ImportLotsResponse(outcomes=item_outcomes(pb.ImportLotOutcome, "lot", outcomes))
 
 
 def count_imported_facts(
@@ -457,7 +430,9 @@ RPCS: dict[str, rpc.Rpc] = {
     "RegisterUnits": rpc.write(register_units),
     "AddUnitAlias": rpc.write(add_unit_alias),
     "RegisterLot": rpc.write(register_lot),
-    "BatchGetProducts": rpc.read(batch_get_products, batch=("skus", "gtins"), what="keys"),
+    "BatchGetProducts": rpc.lookup(
+        usecases.products, ("skus", "gtins"), product_message, what="keys"
+    ),
     "BatchGetBomRevisions": rpc.read(batch_get_bom_revisions, batch=("skus", "keys"), what="keys"),
     "BatchGetParties": rpc.lookup(usecases.parties, "codes", party_message),
     "BatchGetLocations": rpc.lookup(usecases.locations, "codes", location_message),

@@ -6,27 +6,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    DateTime,
-    Float,
-    ForeignKey,
-    ForeignKeyConstraint,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    UniqueConstraint,
-    delete,
-    func,
-    literal,
-    select,
-    text,
-    tuple_,
-    update,
-)
+from sqlalchemy import delete, func, literal, select, text, tuple_, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.schema import ForeignKey, ForeignKeyConstraint, Index, MetaData, UniqueConstraint
+from sqlalchemy.types import JSON, BigInteger, DateTime, Float, Integer, String
 
 from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, get_many, get_many_by_key
 

@@ -17,10 +17,15 @@ from sqlalchemy.orm import Session
 
 from serialtrace.common import rpc
 from serialtrace.common.db import Database
-from serialtrace.common.errors import FailedPrecondition, InvalidArgument, ServiceError, item_error
+from serialtrace.common.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    ServiceError,
+    item_outcomes,
+)
 from serialtrace.common.keys import lot_key, lot_message, unit_key, unit_keys, unit_message
 from serialtrace.common.ledger import canonical_json
-from serialtrace.common.protomap import enum_str, enum_value, present
+from serialtrace.common.protomap import copy_signature, enum_str, enum_value, present
 from serialtrace.common.provenance import Provenance
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
@@ -40,7 +45,6 @@ MAX_WHERE_USED_PAGE = 50_000
 Item = TypeVar("Item", bound=Message)  # one request of a batch RPC
 Reply = TypeVar("Reply", bound=Message)  # what that request alone would have answered
 Done = TypeVar("Done")  # what the use case returns for one item
-Outcome = TypeVar("Outcome", bound=Message)  # one item's answer in a batch reply
 
 
 class ProductionServicer(rpc.Servicer, pb_grpc.ProductionServiceServicer):
@@ -78,21 +82,6 @@ class ProductionServicer(rpc.Servicer, pb_grpc.ProductionServiceServicer):
 
 
 S = ProductionServicer
-
-
-def _outcomes(
-    outcome: Callable[..., Outcome],
-    field: str,
-    outcomes: Sequence[Reply | ServiceError],
-    answer: Callable[[Reply], Message],
-) -> list[Outcome]:
-    """A batch RPC's outcomes: each item's refusal, or `field` set to its answer."""
-    return [
-        outcome(error=item_error(o))
-        if isinstance(o, ServiceError)
-        else outcome(**{field: answer(o)})
-        for o in outcomes
-    ]
 
 
 # --- proto ⇄ production's terms -----------------------------------------------------------
@@ -162,12 +151,7 @@ def operation_message(row: store.OperationRow, unit: store.UnitRow) -> pb.Operat
         result=enum_value(core_pb2.Result, row.result),
         measurements_json=canonical_json(row.measurements or {}),
     )
-    if row.approved_by and row.approved_at:
-        message.approval.CopyFrom(
-            core_pb2.Signature(
-                by=row.approved_by, at=to_timestamp(row.approved_at), meaning=row.approval_meaning
-            )
-        )
+    copy_signature(message.approval, row.approved_by, row.approved_at, row.approval_meaning)
     return message
 
 
@@ -252,7 +236,7 @@ def record_operations(s: S, r: pb.RecordOperationsRequest) -> pb.RecordOperation
         lambda uow, recorded: pb.RecordOperationResponse(record=operation_message(*recorded)),
     )
     return pb.RecordOperationsResponse(
-        outcomes=_outcomes(pb.RecordOperationOutcome, "record", outcomes, lambda o: o.record)
+        outcomes=item_outcomes(pb.RecordOperationOutcome, "record", outcomes, lambda o: o.record)
     )
 
 
@@ -323,7 +307,7 @@ def install_kits(s: S, r: pb.InstallKitsRequest) -> pb.InstallKitsResponse:
         lambda uow, edges: pb.InstallComponentsResponse(links=link_messages(uow.session, edges)),
     )
     return pb.InstallKitsResponse(
-        outcomes=_outcomes(pb.InstallKitOutcome, "installed", outcomes, lambda o: o)
+        outcomes=item_outcomes(pb.InstallKitOutcome, "installed", outcomes)
     )
 
 
@@ -359,7 +343,7 @@ def complete_units(s: S, r: pb.CompleteUnitsRequest) -> pb.CompleteUnitsResponse
         lambda uow, unit: pb.CompleteUnitResponse(build=build_message(unit)),
     )
     return pb.CompleteUnitsResponse(
-        outcomes=_outcomes(pb.CompleteUnitOutcome, "build", outcomes, lambda o: o.build)
+        outcomes=item_outcomes(pb.CompleteUnitOutcome, "build", outcomes, lambda o: o.build)
     )
 
 
@@ -429,7 +413,7 @@ def import_unit_builds(s: S, r: pb.ImportUnitBuildsRequest) -> pb.ImportUnitBuil
 
     outcomes = s.mutations.run_each("ImportUnitBuilds", r.items, pb.UnitBuild, handle)
     return pb.ImportUnitBuildsResponse(
-        outcomes=_outcomes(pb.ImportUnitBuildOutcome, "build", outcomes, lambda o: o)
+        outcomes=item_outcomes(pb.ImportUnitBuildOutcome, "build", outcomes)
     )
 
 
@@ -464,7 +448,7 @@ def import_component_links(
 
     outcomes = s.mutations.run_each("ImportComponentLinks", r.items, pb.ComponentLink, handle)
     return pb.ImportComponentLinksResponse(
-        outcomes=_outcomes(pb.ImportComponentLinkOutcome, "link", outcomes, lambda o: o)
+        outcomes=item_outcomes(pb.ImportComponentLinkOutcome, "link", outcomes)
     )
 
 
@@ -497,7 +481,7 @@ def import_operations(s: S, r: pb.ImportOperationsRequest) -> pb.ImportOperation
 
     outcomes = s.mutations.run_each("ImportOperations", r.items, pb.OperationRecord, handle)
     return pb.ImportOperationsResponse(
-        outcomes=_outcomes(pb.ImportOperationOutcome, "record", outcomes, lambda o: o)
+        outcomes=item_outcomes(pb.ImportOperationOutcome, "record", outcomes)
     )
 
 

@@ -7,26 +7,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    DateTime,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    UniqueConstraint,
-    bindparam,
-    func,
-    literal,
-    select,
-    text,
-    tuple_,
-)
+from sqlalchemy import bindparam, func, literal, select, text, tuple_
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
+from sqlalchemy.schema import ForeignKey, Index, MetaData, UniqueConstraint
+from sqlalchemy.types import JSON, BigInteger, DateTime, Float, Integer, String
 
 from serialtrace.common.db import (
     NAMING_CONVENTION,
