@@ -7,6 +7,7 @@ it), never by editing one here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -119,25 +120,35 @@ def drop_import_provenance() -> None:
     op.drop_table("import_provenance")
 
 
-def add_columns(table: str, *columns: sa.Column[Any]) -> None:
-    """Adds nullable columns (in batch mode, which SQLite needs to change a table)."""
-    with op.batch_alter_table(table, schema=None) as batch_op:
-        for column in columns:
-            batch_op.add_column(column)
+Step = Callable[[], None]
 
 
-def drop_columns(table: str, *names: str) -> None:
-    with op.batch_alter_table(table, schema=None) as batch_op:
-        for name in names:
-            batch_op.drop_column(name)
+def new_columns(table: str, *columns: sa.Column[Any]) -> tuple[Step, Step]:
+    """The upgrade and downgrade of a revision that adds nullable columns to `table` (in
+    batch mode, which SQLite needs to change a table)."""
+
+    def upgrade() -> None:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            for column in columns:
+                batch_op.add_column(column)
+
+    def downgrade() -> None:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            for column in reversed(columns):
+                batch_op.drop_column(column.name)
+
+    return upgrade, downgrade
 
 
-def create_index(table: str, name: str, columns: list[str]) -> None:
-    """A non-unique index, in batch mode like the rest of the history."""
-    with op.batch_alter_table(table, schema=None) as batch_op:
-        batch_op.create_index(name, columns, unique=False)
+def new_index(table: str, name: str, columns: list[str]) -> tuple[Step, Step]:
+    """The upgrade and downgrade of a revision that adds one non-unique index."""
 
+    def upgrade() -> None:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.create_index(name, columns, unique=False)
 
-def drop_index(table: str, name: str) -> None:
-    with op.batch_alter_table(table, schema=None) as batch_op:
-        batch_op.drop_index(name)
+    def downgrade() -> None:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(name)
+
+    return upgrade, downgrade

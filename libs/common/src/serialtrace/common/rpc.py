@@ -6,11 +6,10 @@ descriptor. A service's table says only what kind of RPC each one is and which f
 answers it:
 
     RPCS = {
-        "ReceiveLot": rpc.write(receive_lot),                # idempotent, audited, one transaction
-        "BatchGetUnitStock": rpc.lookup(usecases.unit_stock, "units", unit_stock_message,
-                                        keys=unit_keys),      # a batch read by one key field
-        "BatchGetMovements": rpc.read(movements, batch="units"),  # a read session; ≤ 10,000 units
-        "RecordOperations": rpc.custom(record_operations),  # anything else (per-item outcomes)
+        "ReceiveLot": rpc.write(receive_lot),              # idempotent, audited, one transaction
+        "BatchGetShipments": rpc.lookup(usecases.shipments, "ids", shipment_message),  # rows
+        "ListShipmentUnits": rpc.read(list_shipment_units),  # a read session, any answer
+        "RecordOperations": rpc.custom(record_operations),   # anything else (per-item outcomes)
     }
     rpc.implement(WarehouseServicer, DESCRIPTOR, RPCS)
 
@@ -91,9 +90,9 @@ class Read:
 
 @dataclass(frozen=True)
 class Lookup:
-    """A batch read by repeated request fields: `find(session, keys(request.<field>), ...)`
-    (one `keys` for every field, or one each), each row it returns mapped by `to_message`
-    into the response's only field. The fields' size is bounded as in `Read`."""
+    """A read by request fields: `find(session, keys(request.<field>), ...)` (one `keys`
+    for every field, or one each), each row it returns mapped by `to_message` into the
+    response's only field. Repeated fields are bounded as in `Read`."""
 
     find: Callable[..., Iterable[Any]]
     fields: str | tuple[str, ...]
@@ -102,8 +101,9 @@ class Lookup:
     most: int = MAX_BATCH
     what: str | None = None
 
-    def as_read(self, response_type: type[Message]) -> Read:
-        answer = response_type.DESCRIPTOR.fields
+    def as_read(self, method: MethodDescriptor) -> Read:
+        response_type: type[Message] = GetMessageClass(method.output_type)
+        answer = method.output_type.fields
         if len(answer) != 1:
             raise RuntimeError(f"{response_type.__name__}: a lookup answers with one field")
         into = answer[0].name
@@ -115,7 +115,9 @@ class Lookup:
             rows = self.find(session, *args)
             return response_type(**{into: [self.to_message(row) for row in rows]})
 
-        return Read(handler, self.fields, self.most, self.what)
+        asked = method.input_type.fields_by_name
+        repeated = tuple(n for n in names if asked[n].is_repeated)
+        return Read(handler, repeated or None, self.most, self.what)
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,7 @@ def _method(method: MethodDescriptor, entry: Rpc) -> Callable[[Servicer, Any, An
     name = method.name
     response_type: type[Message] = GetMessageClass(method.output_type)
     if isinstance(entry, Lookup):
-        entry = entry.as_read(response_type)
+        entry = entry.as_read(method)
     if isinstance(entry, Write):
         handler = entry.handler
 

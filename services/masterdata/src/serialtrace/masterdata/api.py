@@ -371,13 +371,9 @@ def import_lots(s: S, r: pb.ImportLotsRequest) -> pb.ImportLotsResponse:
     return pb.ImportLotsResponse(outcomes=item_outcomes(pb.ImportLotOutcome, "lot", outcomes))
 
 
-def count_imported_facts(
-    s: S, session: Session, r: pb.CountImportedFactsRequest
-) -> pb.CountImportedFactsResponse:
-    counts = usecases.count_imported_facts(session, r.import_batch_id)
-    return pb.CountImportedFactsResponse(
-        counts=[pb.ImportedFactCount(file=f, entity_type=t, count=n) for f, t, n in counts]
-    )
+def imported_fact_count(count: tuple[str, str, int]) -> pb.ImportedFactCount:
+    file, entity_type, n = count
+    return pb.ImportedFactCount(file=file, entity_type=entity_type, count=n)
 
 
 def list_imported_facts(
@@ -446,7 +442,9 @@ RPCS: dict[str, rpc.Rpc] = {
     "BatchGetImportBatches": rpc.lookup(usecases.import_batches, "ids", import_batch_message),
     "ImportUnits": rpc.custom(import_units),
     "ImportLots": rpc.custom(import_lots),
-    "CountImportedFacts": rpc.read(count_imported_facts),
+    "CountImportedFacts": rpc.lookup(
+        usecases.count_imported_facts, "import_batch_id", imported_fact_count, keys=str
+    ),
     "ListImportedFacts": rpc.read(list_imported_facts),
     "RollBackImport": rpc.write(roll_back_import),
 }

@@ -485,13 +485,9 @@ def import_operations(s: S, r: pb.ImportOperationsRequest) -> pb.ImportOperation
     )
 
 
-def count_imported_facts(
-    s: S, session: Session, r: pb.CountImportedFactsRequest
-) -> pb.CountImportedFactsResponse:
-    counts = imports.count_imported_facts(session, r.import_batch_id)
-    return pb.CountImportedFactsResponse(
-        counts=[pb.ImportedFactCount(file=f, entity_type=t, count=n) for f, t, n in counts]
-    )
+def imported_fact_count(count: tuple[str, str, int]) -> pb.ImportedFactCount:
+    file, entity_type, n = count
+    return pb.ImportedFactCount(file=file, entity_type=entity_type, count=n)
 
 
 def roll_back_import(
@@ -544,7 +540,9 @@ RPCS: dict[str, rpc.Rpc] = {
     "ImportUnitBuilds": rpc.custom(import_unit_builds),
     "ImportComponentLinks": rpc.custom(import_component_links),
     "ImportOperations": rpc.custom(import_operations),
-    "CountImportedFacts": rpc.read(count_imported_facts),
+    "CountImportedFacts": rpc.lookup(
+        imports.count_imported_facts, "import_batch_id", imported_fact_count, keys=str
+    ),
     "RollBackImport": rpc.write(roll_back_import),
     "VerifyImportedGenealogy": rpc.read(verify_imported_genealogy),
 }

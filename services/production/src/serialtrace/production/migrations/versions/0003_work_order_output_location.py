@@ -8,13 +8,8 @@ revision: str = "0003"
 down_revision: str | None = "0002"
 
 
-def upgrade() -> None:
-    # Nullable: work orders created before this have none; their first completion
-    # chooses one by the same rule as a new work order and stores it.
-    migration_helpers.add_columns(
-        "work_orders", sa.Column("output_location_code", sa.String(length=64), nullable=True)
-    )
-
-
-def downgrade() -> None:
-    migration_helpers.drop_columns("work_orders", "output_location_code")
+# Nullable: work orders created before this have none; their first completion chooses
+# one by the same rule as a new work order and stores it.
+upgrade, downgrade = migration_helpers.new_columns(
+    "work_orders", sa.Column("output_location_code", sa.String(length=64), nullable=True)
+)

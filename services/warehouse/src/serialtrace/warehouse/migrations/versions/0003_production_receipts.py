@@ -8,11 +8,6 @@ revision: str = "0003"
 down_revision: str | None = "0002"
 
 
-def upgrade() -> None:
-    migration_helpers.add_columns(
-        "movements", sa.Column("work_order_id", sa.String(length=40), nullable=True)
-    )
-
-
-def downgrade() -> None:
-    migration_helpers.drop_columns("movements", "work_order_id")
+upgrade, downgrade = migration_helpers.new_columns(
+    "movements", sa.Column("work_order_id", sa.String(length=40), nullable=True)
+)
