@@ -18,7 +18,7 @@ from serialtrace.common.errors import FailedPrecondition, ServiceError, item_out
 from serialtrace.common.keys import lot_keys, unit_key, unit_keys
 from serialtrace.common.keys import unit_message as unit_key_message
 from serialtrace.common.protomap import copy_signature, enum_str, enum_value
-from serialtrace.common.provenance import Provenance
+from serialtrace.common.provenance import Provenance, fact_count
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import UnitOfWork
@@ -371,11 +371,6 @@ def import_lots(s: S, r: pb.ImportLotsRequest) -> pb.ImportLotsResponse:
     return pb.ImportLotsResponse(outcomes=item_outcomes(pb.ImportLotOutcome, "lot", outcomes))
 
 
-def imported_fact_count(count: tuple[str, str, int]) -> pb.ImportedFactCount:
-    file, entity_type, n = count
-    return pb.ImportedFactCount(file=file, entity_type=entity_type, count=n)
-
-
 def list_imported_facts(
     s: S, session: Session, r: pb.ListImportedFactsRequest
 ) -> pb.ListImportedFactsResponse:
@@ -443,7 +438,7 @@ RPCS: dict[str, rpc.Rpc] = {
     "ImportUnits": rpc.custom(import_units),
     "ImportLots": rpc.custom(import_lots),
     "CountImportedFacts": rpc.lookup(
-        usecases.count_imported_facts, "import_batch_id", imported_fact_count, keys=str
+        usecases.count_imported_facts, "import_batch_id", fact_count(pb.ImportedFactCount), keys=str
     ),
     "ListImportedFacts": rpc.read(list_imported_facts),
     "RollBackImport": rpc.write(roll_back_import),

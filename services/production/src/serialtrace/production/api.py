@@ -26,7 +26,7 @@ from serialtrace.common.errors import (
 from serialtrace.common.keys import lot_key, lot_message, unit_key, unit_keys, unit_message
 from serialtrace.common.ledger import canonical_json
 from serialtrace.common.protomap import copy_signature, enum_str, enum_value, present
-from serialtrace.common.provenance import Provenance
+from serialtrace.common.provenance import Provenance, fact_count
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import UnitOfWork
@@ -485,11 +485,6 @@ def import_operations(s: S, r: pb.ImportOperationsRequest) -> pb.ImportOperation
     )
 
 
-def imported_fact_count(count: tuple[str, str, int]) -> pb.ImportedFactCount:
-    file, entity_type, n = count
-    return pb.ImportedFactCount(file=file, entity_type=entity_type, count=n)
-
-
 def roll_back_import(
     s: S, uow: UnitOfWork, r: pb.RollBackImportRequest
 ) -> pb.RollBackImportResponse:
@@ -541,7 +536,7 @@ RPCS: dict[str, rpc.Rpc] = {
     "ImportComponentLinks": rpc.custom(import_component_links),
     "ImportOperations": rpc.custom(import_operations),
     "CountImportedFacts": rpc.lookup(
-        imports.count_imported_facts, "import_batch_id", imported_fact_count, keys=str
+        imports.count_imported_facts, "import_batch_id", fact_count(pb.ImportedFactCount), keys=str
     ),
     "RollBackImport": rpc.write(roll_back_import),
     "VerifyImportedGenealogy": rpc.read(verify_imported_genealogy),

@@ -21,6 +21,7 @@ from serialtrace.common.db import (
     get_many_by_key,
     rows_by_key,
 )
+from serialtrace.common.provenance import count_by_file
 
 
 class Base(DeclarativeBase):
@@ -511,13 +512,7 @@ class ImportProvenanceRow(Base):
 
 
 def count_import_provenance(session: Session, batch_id: str) -> list[tuple[str, str, int]]:
-    query = (
-        select(ImportProvenanceRow.file, ImportProvenanceRow.entity_type, func.count())
-        .where(ImportProvenanceRow.batch_id == batch_id)
-        .group_by(ImportProvenanceRow.file, ImportProvenanceRow.entity_type)
-        .order_by(ImportProvenanceRow.file, ImportProvenanceRow.entity_type)
-    )
-    return [(f, t, int(n)) for f, t, n in session.execute(query)]
+    return count_by_file(session, ImportProvenanceRow, batch_id)
 
 
 def import_provenance_ids(session: Session, batch_id: str, entity_type: str) -> list[str]:
