@@ -7,7 +7,7 @@ bound for reads).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
@@ -177,11 +177,8 @@ def approve_bom_revision(
     return pb.ApproveBomRevisionResponse(bom_revision=bom_message(bom))
 
 
-def batch_get_bom_revisions(
-    s: S, session: Session, r: pb.BatchGetBomRevisionsRequest
-) -> pb.BatchGetBomRevisionsResponse:
-    boms = usecases.bom_revisions(session, list(r.skus), [(k.sku, k.revision) for k in r.keys])
-    return pb.BatchGetBomRevisionsResponse(bom_revisions=[bom_message(b) for b in boms])
+def bom_keys(keys: Iterable[pb.BomRevisionKey]) -> list[tuple[str, str]]:
+    return [(k.sku, k.revision) for k in keys]
 
 
 # --- parties and locations ------------------------------------------------------------------
@@ -424,7 +421,9 @@ RPCS: dict[str, rpc.Rpc] = {
     "BatchGetProducts": rpc.lookup(
         usecases.products, ("skus", "gtins"), product_message, what="keys"
     ),
-    "BatchGetBomRevisions": rpc.read(batch_get_bom_revisions, batch=("skus", "keys"), what="keys"),
+    "BatchGetBomRevisions": rpc.lookup(
+        usecases.bom_revisions, ("skus", "keys"), bom_message, keys=(list, bom_keys), what="keys"
+    ),
     "BatchGetParties": rpc.lookup(usecases.parties, "codes", party_message),
     "BatchGetLocations": rpc.lookup(usecases.locations, "codes", location_message),
     "BatchGetUnits": rpc.read(batch_get_units, batch="keys"),

@@ -347,20 +347,6 @@ def complete_units(s: S, r: pb.CompleteUnitsRequest) -> pb.CompleteUnitsResponse
     )
 
 
-def batch_get_components(
-    s: S, session: Session, r: pb.BatchGetComponentsRequest
-) -> pb.BatchGetComponentsResponse:
-    found = usecases.components(session, unit_keys(r.units), r.include_removed)
-    return pb.BatchGetComponentsResponse(links=[link_message(x) for x in found])
-
-
-def get_component_tree(
-    s: S, session: Session, r: pb.GetComponentTreeRequest
-) -> pb.GetComponentTreeResponse:
-    found = usecases.component_tree(session, unit_key(r.unit), r.include_removed)
-    return pb.GetComponentTreeResponse(links=[link_message(x) for x in found])
-
-
 def batch_get_material_lots(
     s: S, session: Session, r: pb.BatchGetMaterialLotsRequest
 ) -> pb.BatchGetMaterialLotsResponse:
@@ -528,8 +514,16 @@ RPCS: dict[str, rpc.Rpc] = {
     "BatchGetWorkOrders": rpc.lookup(usecases.work_orders, "ids", work_order_message, what="keys"),
     "BatchGetOperations": rpc.read(batch_get_operations, batch="units", what="keys"),
     "BatchGetUnitBuilds": rpc.read(batch_get_unit_builds, batch="units", what="keys"),
-    "BatchGetComponents": rpc.read(batch_get_components, batch="units", what="keys"),
-    "GetComponentTree": rpc.read(get_component_tree),
+    "BatchGetComponents": rpc.lookup(
+        usecases.components,
+        ("units", "include_removed"),
+        link_message,
+        keys=(unit_keys, bool),
+        what="keys",
+    ),
+    "GetComponentTree": rpc.lookup(
+        usecases.component_tree, ("unit", "include_removed"), link_message, keys=(unit_key, bool)
+    ),
     "BatchGetMaterialLots": rpc.read(batch_get_material_lots, batch="units", what="keys"),
     "WhereUsed": rpc.read(where_used),
     "ImportUnitBuilds": rpc.custom(import_unit_builds),

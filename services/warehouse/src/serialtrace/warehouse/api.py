@@ -285,13 +285,6 @@ def batch_get_movements(
     return pb.BatchGetMovementsResponse(movements=movement_messages(rows))
 
 
-def batch_get_packages(
-    s: S, session: Session, r: pb.BatchGetPackagesRequest
-) -> pb.BatchGetPackagesResponse:
-    found = usecases.packages(session, list(r.ssccs))
-    return pb.BatchGetPackagesResponse(packages=[package_message(p) for p in found])
-
-
 def location_stock_summary_message(x: usecases.LocationStockSummary) -> pb.LocationStockSummary:
     return pb.LocationStockSummary(
         location_code=x.location_code,
@@ -342,7 +335,7 @@ RPCS: dict[str, rpc.Rpc] = {
     ),
     "BatchGetMovements": rpc.read(batch_get_movements, batch="units"),
     "BatchGetLotStock": rpc.lookup(usecases.lot_stock, "lots", lot_stock_message, keys=lot_keys),
-    "BatchGetPackages": rpc.read(batch_get_packages, batch="ssccs", what="packages"),
+    "BatchGetPackages": rpc.lookup(usecases.packages, "ssccs", package_message, what="packages"),
     "BatchGetShipments": rpc.lookup(usecases.shipments, "ids", shipment_message, what="shipments"),
     "BatchGetLocationStockSummaries": rpc.lookup(
         usecases.location_stock_summaries,
