@@ -176,29 +176,23 @@ def _reads(
                 "sql": {**_load_detail(sql_many), "connections_per_database": per_database},
             },
         ),
-        Figure(
-            f"whereUsed first page ({WHERE_USED_PAGE}), p50",
-            page_times.p(50),
-            "ms",
-            target=100,
-            sql_baseline=page_floor.p(50),
-            detail={
-                "units_containing_lot": count_graph,
-                "graph": _latency_detail(page_times),
-                "sql": _latency_detail(page_floor),
-            },
-        ),
-        Figure(
-            "whereUsed totalCount, p50",
-            count_times.p(50),
-            "ms",
-            target=500,
-            sql_baseline=count_floor.p(50),
-            detail={
-                "units_containing_lot": count_graph,
-                "graph": _latency_detail(count_times),
-                "sql": _latency_detail(count_floor),
-            },
+        *(
+            Figure(
+                name,
+                graph.p(50),
+                "ms",
+                target=target,
+                sql_baseline=floor.p(50),
+                detail={
+                    "units_containing_lot": count_graph,
+                    "graph": _latency_detail(graph),
+                    "sql": _latency_detail(floor),
+                },
+            )
+            for name, graph, floor, target in (
+                (f"whereUsed first page ({WHERE_USED_PAGE}), p50", page_times, page_floor, 100),
+                ("whereUsed totalCount, p50", count_times, count_floor, 500),
+            )
         ),
     ]
 

@@ -18,6 +18,7 @@ from serialtrace.common.auth import Role, issue_token
 from serialtrace.common.client import CHANNEL_OPTIONS
 from serialtrace.common.config import CommonSettings, ConfigError
 from serialtrace.common.errors import from_rpc_error
+from serialtrace.common.evidence import checkpoint_from_json
 from serialtrace.common.ledger_api import checkpoint_message, checkpoint_of
 from serialtrace.common.timeutil import from_timestamp, iso
 from serialtrace.core.v1 import core_pb2, core_pb2_grpc
@@ -132,8 +133,6 @@ def _at(message: core_pb2.LedgerCheckpoint) -> Any:
 
 def read_checkpoint_file(path: Path) -> list[checkpoints.Checkpoint]:
     """Checkpoints from a JSON-lines file written by `serialtrace checkpoint --out`."""
-    from datetime import datetime
-
     found: list[checkpoints.Checkpoint] = []
     try:
         lines = path.read_text("utf-8").splitlines()
@@ -144,16 +143,7 @@ def read_checkpoint_file(path: Path) -> list[checkpoints.Checkpoint]:
             continue
         try:
             item = json.loads(line)
-            found.append(
-                checkpoints.Checkpoint(
-                    service=str(item["service"]),
-                    seq=int(item["seq"]),
-                    hash=str(item["hash"]),
-                    signed_at=datetime.fromisoformat(str(item["signed_at"])),
-                    key_id=str(item["key_id"]),
-                    signature=str(item["signature"]),
-                )
-            )
+            found.append(checkpoint_from_json(item))
         except (ValueError, KeyError, TypeError):
             raise ConfigError(f"{path}:{number}: not a checkpoint line") from None
     return found

@@ -157,6 +157,58 @@ def run_alembic_env(context: Any, target_metadata: MetaData) -> None:
         context.run_migrations()
 
 
+def install_append_only_guard(
+    connection: Any,
+    function: str,
+    refusal: str,
+    tables: Sequence[str],
+    *,
+    truncate: bool = True,
+    sqlite_tables: Sequence[str] | None = None,
+) -> None:
+    """Makes `tables` refuse UPDATE and DELETE (and TRUNCATE) in the database itself.
+
+    On PostgreSQL one trigger function, `function`, raises "<refusal>: <op> refused" for
+    every table; on SQLite each of `sqlite_tables` (default: `tables`) gets two triggers
+    that abort with the same words. Called from migrations: what it emits is frozen.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text(
+                f"""
+CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION '{refusal}: % refused', TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END $$ LANGUAGE plpgsql
+"""
+            )
+        )
+        for table in tables:
+            connection.execute(
+                text(
+                    f"CREATE TRIGGER {table}_no_update_delete BEFORE UPDATE OR DELETE ON {table} "
+                    f"FOR EACH ROW EXECUTE FUNCTION {function}()"
+                )
+            )
+            if truncate:
+                connection.execute(
+                    text(
+                        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+                    )
+                )
+        return
+    for table in tables if sqlite_tables is None else sqlite_tables:
+        for operation in ("UPDATE", "DELETE"):
+            connection.execute(
+                text(
+                    f"CREATE TRIGGER {table}_no_{operation.lower()} BEFORE {operation} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{refusal}: {operation} refused'); END"
+                )
+            )
+
+
 # Constraint and index names every service's models use, so migrations name them stably.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -8,13 +8,17 @@ no stack trace on the wire.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import grpc
 
 from serialtrace.core.v1 import core_pb2
 
 log = logging.getLogger(__name__)
+
+Outcome = TypeVar("Outcome")
+Answer = TypeVar("Answer")
 
 # The longest message a status carries, in UTF-8 bytes. gRPC sends it percent-encoded in
 # the trailing metadata, whose limit (8 KiB by default, and calls are refused at random
@@ -155,6 +159,22 @@ def from_rpc_error(error: grpc.RpcError, service: str) -> ServiceError:
 def item_error(error: ServiceError) -> core_pb2.ItemError:
     """One failed item of a batch, as the batch reports it."""
     return core_pb2.ItemError(code=error.code.name, message=error.message)
+
+
+def item_outcomes(
+    outcome: Callable[..., Outcome],
+    field: str,
+    results: Sequence[Answer | ServiceError],
+    answer: Callable[[Answer], Any] = lambda a: a,
+) -> list[Outcome]:
+    """A batch RPC's outcome messages: each item's refusal (`error`), or `field` set to its
+    answer."""
+    return [
+        outcome(error=item_error(r))
+        if isinstance(r, ServiceError)
+        else outcome(**{field: answer(r)})
+        for r in results
+    ]
 
 
 def error_of(item: core_pb2.ItemError) -> ServiceError:

@@ -78,6 +78,16 @@ def _request(url: str, token: str, body: bytes | None = None) -> bytes:
         raise ConfigError(f"cannot reach the gateway at {url}: {error}") from None
 
 
+def _data_or_report(answer: dict[str, Any], command: str) -> dict[str, Any] | None:
+    """The graph's data, or None once its first error is reported on stderr."""
+    if not answer.get("errors"):
+        return dict(answer["data"])
+    error = answer["errors"][0]
+    code = error.get("extensions", {}).get("code", "ERROR")
+    print(f"serialtrace {command}: {code}: {error.get('message')}", file=sys.stderr)
+    return None
+
+
 def run_evidence(
     args: argparse.Namespace, env: Mapping[str, str] | None = None, out: TextIO = sys.stdout
 ) -> int:
@@ -89,12 +99,10 @@ def run_evidence(
     base = gateway_url(env)
     body = json.dumps({"query": QUERY, "variables": variables(args)}).encode()
     answer = json.loads(_request(f"{base}/graphql", token, body))
-    if answer.get("errors"):
-        error = answer["errors"][0]
-        code = error.get("extensions", {}).get("code", "ERROR")
-        print(f"serialtrace evidence: {code}: {error.get('message')}", file=sys.stderr)
+    graph = _data_or_report(answer, "evidence")
+    if graph is None:
         return 1
-    package = answer["data"]["evidencePackage"]
+    package = graph["evidencePackage"]
     data = _request(f"{base}{package['downloadUrl']}", token)
     if evidence.sha256(data) != package["sha256"]:
         print("serialtrace evidence: the download does not match its SHA-256", file=sys.stderr)
@@ -123,12 +131,10 @@ def run_kpi(
     env = os.environ if env is None else env
     body = json.dumps({"query": KPI_QUERY}).encode()
     answer = json.loads(_request(f"{gateway_url(env)}/graphql", bearer(args.token, env), body))
-    if answer.get("errors"):
-        error = answer["errors"][0]
-        code = error.get("extensions", {}).get("code", "ERROR")
-        print(f"serialtrace kpi: {code}: {error.get('message')}", file=sys.stderr)
+    graph = _data_or_report(answer, "kpi")
+    if graph is None:
         return 1
-    found = answer["data"]["governance"]
+    found = graph["governance"]
     if args.json:
         print(json.dumps(found, indent=2, sort_keys=True), file=out)
         return 0

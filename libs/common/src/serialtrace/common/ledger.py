@@ -31,12 +31,11 @@ from sqlalchemy import (
     Table,
     Text,
     select,
-    text,
 )
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from serialtrace.common.db import bulk_insert, bulk_insert_statement
+from serialtrace.common.db import bulk_insert, bulk_insert_statement, install_append_only_guard
 from serialtrace.common.timeutil import as_utc, iso, utcnow
 
 GENESIS_HASH = "0" * 64
@@ -376,70 +375,24 @@ def _entry(row: Any) -> Entry:
 
 # --- schema, created by each service's first migration -----------------------------
 
-_PG_GUARD = """
-CREATE OR REPLACE FUNCTION audit_ledger_append_only() RETURNS trigger AS $$
-BEGIN
-  RAISE EXCEPTION 'audit_ledger is append-only: % refused', TG_OP
-    USING ERRCODE = 'insufficient_privilege';
-END $$ LANGUAGE plpgsql
-"""
-_PG_TRIGGERS = (
-    "CREATE TRIGGER audit_ledger_no_update_delete BEFORE UPDATE OR DELETE ON audit_ledger "
-    "FOR EACH ROW EXECUTE FUNCTION audit_ledger_append_only()",
-    "CREATE TRIGGER audit_ledger_no_truncate BEFORE TRUNCATE ON audit_ledger "
-    "FOR EACH STATEMENT EXECUTE FUNCTION audit_ledger_append_only()",
-)
-_SQLITE_TRIGGERS = (
-    "CREATE TRIGGER audit_ledger_no_update BEFORE UPDATE ON audit_ledger "
-    "BEGIN SELECT RAISE(ABORT, 'audit_ledger is append-only: UPDATE refused'); END",
-    "CREATE TRIGGER audit_ledger_no_delete BEFORE DELETE ON audit_ledger "
-    "BEGIN SELECT RAISE(ABORT, 'audit_ledger is append-only: DELETE refused'); END",
-)
-
-
-_PG_CHECKPOINT_GUARD = """
-CREATE OR REPLACE FUNCTION ledger_checkpoints_append_only() RETURNS trigger AS $$
-BEGIN
-  RAISE EXCEPTION 'ledger_checkpoints is append-only: % refused', TG_OP
-    USING ERRCODE = 'insufficient_privilege';
-END $$ LANGUAGE plpgsql
-"""
-_PG_CHECKPOINT_TRIGGERS = (
-    "CREATE TRIGGER ledger_checkpoints_no_update_delete BEFORE UPDATE OR DELETE ON "
-    "ledger_checkpoints FOR EACH ROW EXECUTE FUNCTION ledger_checkpoints_append_only()",
-    "CREATE TRIGGER ledger_checkpoints_no_truncate BEFORE TRUNCATE ON ledger_checkpoints "
-    "FOR EACH STATEMENT EXECUTE FUNCTION ledger_checkpoints_append_only()",
-)
-_SQLITE_CHECKPOINT_TRIGGERS = (
-    "CREATE TRIGGER ledger_checkpoints_no_update BEFORE UPDATE ON ledger_checkpoints "
-    "BEGIN SELECT RAISE(ABORT, 'ledger_checkpoints is append-only: UPDATE refused'); END",
-    "CREATE TRIGGER ledger_checkpoints_no_delete BEFORE DELETE ON ledger_checkpoints "
-    "BEGIN SELECT RAISE(ABORT, 'ledger_checkpoints is append-only: DELETE refused'); END",
-)
-
 
 def create_checkpoint_table(connection: Any) -> None:
     """Creates ledger_checkpoints with its append-only guard (each service's migration
     0003 calls it, so the definition lives only here)."""
     ledger_checkpoints.create(connection)
-    if connection.dialect.name == "postgresql":
-        connection.execute(text(_PG_CHECKPOINT_GUARD))
-        for statement in _PG_CHECKPOINT_TRIGGERS:
-            connection.execute(text(statement))
-    else:
-        for statement in _SQLITE_CHECKPOINT_TRIGGERS:
-            connection.execute(text(statement))
+    install_append_only_guard(
+        connection,
+        "ledger_checkpoints_append_only",
+        "ledger_checkpoints is append-only",
+        ["ledger_checkpoints"],
+    )
 
 
 def install_guards(connection: Any) -> None:
     """Makes the ledger append-only in the database itself (called from migrations)."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text(_PG_GUARD))
-        for statement in _PG_TRIGGERS:
-            connection.execute(text(statement))
-    else:
-        for statement in _SQLITE_TRIGGERS:
-            connection.execute(text(statement))
+    install_append_only_guard(
+        connection, "audit_ledger_append_only", "audit_ledger is append-only", ["audit_ledger"]
+    )
 
 
 def unit_entity(sku: str, serial: str) -> str:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from serialtrace.common.timeutil import to_timestamp
+from serialtrace.core.v1 import core_pb2
 
 
 def _prefix(enum: Any) -> str:
@@ -28,3 +32,10 @@ def enum_value(enum: Any, text: str) -> Any:
 def present(message: Any, field: str) -> bool:
     """Whether a singular message field was set (an empty key message counts as unset)."""
     return bool(message.HasField(field)) and getattr(message, field).ByteSize() > 0
+
+
+def copy_signature(field: Any, by: str | None, at: datetime | None, meaning: str | None) -> None:
+    """Fills a message's core Signature `field` once the record is signed (who and when are
+    known); an unsigned record leaves it unset."""
+    if by and at:
+        field.CopyFrom(core_pb2.Signature(by=by, at=to_timestamp(at), meaning=meaning))

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from serialtrace.common.errors import InvalidArgument
+from serialtrace.common.timeutil import utcnow
+
+Counted = TypeVar("Counted")
 
 # Batch ids are "IMP-" and 12 hex digits; the stores keep them in columns of this width.
 MAX_BATCH_ID = 40
@@ -35,6 +42,34 @@ class Provenance:
             message.import_batch_id[:MAX_BATCH_ID], message.file[:MAX_FILE_NAME], message.row
         )
 
+    def columns(self, entity_type: str, entity_id: str) -> dict[str, Any]:
+        """The row of a service's import_provenance table for one imported entity."""
+        return {
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "batch_id": self.batch_id,
+            "file": self.file,
+            "row": self.row,
+            "recorded_at": utcnow(),
+        }
+
     def payload(self) -> dict[str, Any]:
         """As audit entries carry it."""
         return {"import_batch_id": self.batch_id, "file": self.file, "row": self.row}
+
+
+def count_by_file(session: Session, model: Any, batch_id: str) -> list[tuple[str, str, int]]:
+    """(file, entity type, count) of an import batch's rows in a service's provenance
+    table (`model`), in file and entity type order."""
+    query = (
+        select(model.file, model.entity_type, func.count())
+        .where(model.batch_id == batch_id)
+        .group_by(model.file, model.entity_type)
+        .order_by(model.file, model.entity_type)
+    )
+    return [(f, t, int(n)) for f, t, n in session.execute(query)]
+
+
+def fact_count(message: Callable[..., Counted]) -> Callable[[tuple[str, str, int]], Counted]:
+    """Maps (file, entity type, count) to a service's ImportedFactCount message."""
+    return lambda c: message(file=c[0], entity_type=c[1], count=c[2])

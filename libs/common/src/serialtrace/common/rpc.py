@@ -6,9 +6,10 @@ descriptor. A service's table says only what kind of RPC each one is and which f
 answers it:
 
     RPCS = {
-        "ReceiveLot": rpc.write(receive_lot),                # idempotent, audited, one transaction
-        "BatchGetUnitStock": rpc.read(unit_stock, batch="units"),  # a read session; ≤ 10,000 units
-        "RecordOperations": rpc.custom(record_operations),  # anything else (per-item outcomes)
+        "ReceiveLot": rpc.write(receive_lot),              # idempotent, audited, one transaction
+        "BatchGetShipments": rpc.lookup(usecases.shipments, "ids", shipment_message),  # rows
+        "ListShipmentUnits": rpc.read(list_shipment_units),  # a read session, any answer
+        "RecordOperations": rpc.custom(record_operations),   # anything else (per-item outcomes)
     }
     rpc.implement(WarehouseServicer, DESCRIPTOR, RPCS)
 
@@ -19,7 +20,7 @@ The gateway reads the same declaration through `declared_roles`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,7 @@ class Servicer:
 
 __all__ = [
     "Custom",
+    "Lookup",
     "Read",
     "Rpc",
     "Servicer",
@@ -55,6 +57,7 @@ __all__ = [
     "declared_roles",
     "grpc_service",
     "implement",
+    "lookup",
     "method_roles",
     "read",
     "roles_of",
@@ -86,13 +89,45 @@ class Read:
 
 
 @dataclass(frozen=True)
+class Lookup:
+    """A read by request fields: `find(session, keys(request.<field>), ...)` (one `keys`
+    for every field, or one each), each row it returns mapped by `to_message` into the
+    response's only field. Repeated fields are bounded as in `Read`."""
+
+    find: Callable[..., Iterable[Any]]
+    fields: str | tuple[str, ...]
+    to_message: Callable[[Any], Message]
+    keys: Callable[[Any], Any] | tuple[Callable[[Any], Any], ...] = list
+    most: int = MAX_BATCH
+    what: str | None = None
+
+    def as_read(self, method: MethodDescriptor) -> Read:
+        response_type: type[Message] = GetMessageClass(method.output_type)
+        answer = method.output_type.fields
+        if len(answer) != 1:
+            raise RuntimeError(f"{response_type.__name__}: a lookup answers with one field")
+        into = answer[0].name
+        names = (self.fields,) if isinstance(self.fields, str) else self.fields
+        keys = self.keys if isinstance(self.keys, tuple) else (self.keys,) * len(names)
+
+        def handler(servicer: Any, session: Session, request: Any) -> Message:
+            args = [key(getattr(request, name)) for name, key in zip(names, keys, strict=True)]
+            rows = self.find(session, *args)
+            return response_type(**{into: [self.to_message(row) for row in rows]})
+
+        asked = method.input_type.fields_by_name
+        repeated = tuple(n for n in names if asked[n].is_repeated)
+        return Read(handler, repeated or None, self.most, self.what)
+
+
+@dataclass(frozen=True)
 class Custom:
     """Anything else (batch mutations with an outcome per item): (servicer, request)."""
 
     handler: CustomHandler
 
 
-Rpc = Write | Read | Custom
+Rpc = Write | Read | Lookup | Custom
 
 
 def write(handler: WriteHandler) -> Write:
@@ -106,6 +141,18 @@ def read(
     what: str | None = None,
 ) -> Read:
     return Read(handler, batch, most, what)
+
+
+def lookup(
+    find: Callable[..., Iterable[Any]],
+    fields: str | tuple[str, ...],
+    to_message: Callable[[Any], Message],
+    *,
+    keys: Callable[[Any], Any] | tuple[Callable[[Any], Any], ...] = list,
+    most: int = MAX_BATCH,
+    what: str | None = None,
+) -> Lookup:
+    return Lookup(find, fields, to_message, keys, most, what)
 
 
 def custom(handler: CustomHandler) -> Custom:
@@ -130,6 +177,8 @@ def implement(
 def _method(method: MethodDescriptor, entry: Rpc) -> Callable[[Servicer, Any, Any], Message]:
     name = method.name
     response_type: type[Message] = GetMessageClass(method.output_type)
+    if isinstance(entry, Lookup):
+        entry = entry.as_read(method)
     if isinstance(entry, Write):
         handler = entry.handler
 

@@ -17,9 +17,5 @@ def _build(settings: ServiceSettings, database: Database) -> Sequence[GrpcServic
     return api.grpc_services(database, SuiteEffects(settings.common.service_addrs))
 
 
-service = ServiceDefinition(
-    name=SERVICE_NAME,
-    migrations=Path(__file__).parent / "migrations",
-    load_settings=load_settings,
-    build=_build,
-)
+MIGRATIONS = Path(__file__).parent / "migrations"
+service = ServiceDefinition(SERVICE_NAME, MIGRATIONS, load_settings, _build)

@@ -13,24 +13,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Text,
-    UniqueConstraint,
-    and_,
-    exists,
-    select,
-    update,
-)
+from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.schema import ForeignKey, Index, MetaData, UniqueConstraint
+from sqlalchemy.types import JSON, BigInteger, Boolean, DateTime, Integer, String, Text
 
 from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks
 from serialtrace.epcis.domain import KIND_ERROR_DECLARATION, EventQuery, IndexedEvent

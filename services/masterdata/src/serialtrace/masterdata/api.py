@@ -7,23 +7,22 @@ bound for reads).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
 from serialtrace.common import rpc
 from serialtrace.common.db import Database
-from serialtrace.common.errors import FailedPrecondition, ServiceError, item_error
+from serialtrace.common.errors import FailedPrecondition, ServiceError, item_outcomes
 from serialtrace.common.keys import lot_keys, unit_key, unit_keys
 from serialtrace.common.keys import unit_message as unit_key_message
-from serialtrace.common.protomap import enum_str, enum_value
-from serialtrace.common.provenance import Provenance
+from serialtrace.common.protomap import copy_signature, enum_str, enum_value
+from serialtrace.common.provenance import Provenance, fact_count
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import page_size
-from serialtrace.core.v1 import core_pb2
 from serialtrace.masterdata import domain, store, usecases
 from serialtrace.masterdata.v1 import masterdata_pb2 as pb
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc as pb_grpc
@@ -66,12 +65,7 @@ def bom_message(bom: usecases.BomRevision) -> pb.BomRevision:
         created_at=to_timestamp(row.created_at),
         created_by=row.created_by,
     )
-    if row.approved_by and row.approved_at:
-        message.approval.CopyFrom(
-            core_pb2.Signature(
-                by=row.approved_by, at=to_timestamp(row.approved_at), meaning=row.approval_meaning
-            )
-        )
+    copy_signature(message.approval, row.approved_by, row.approved_at, row.approval_meaning)
     return message
 
 
@@ -163,13 +157,6 @@ def create_product(s: S, uow: UnitOfWork, r: pb.CreateProductRequest) -> pb.Crea
     return pb.CreateProductResponse(product=product_message(row))
 
 
-def batch_get_products(
-    s: S, session: Session, r: pb.BatchGetProductsRequest
-) -> pb.BatchGetProductsResponse:
-    rows = usecases.products(session, list(r.skus), list(r.gtins))
-    return pb.BatchGetProductsResponse(products=[product_message(x) for x in rows])
-
-
 def create_bom_revision(
     s: S, uow: UnitOfWork, r: pb.CreateBomRevisionRequest
 ) -> pb.CreateBomRevisionResponse:
@@ -190,11 +177,8 @@ def approve_bom_revision(
     return pb.ApproveBomRevisionResponse(bom_revision=bom_message(bom))
 
 
-def batch_get_bom_revisions(
-    s: S, session: Session, r: pb.BatchGetBomRevisionsRequest
-) -> pb.BatchGetBomRevisionsResponse:
-    boms = usecases.bom_revisions(session, list(r.skus), [(k.sku, k.revision) for k in r.keys])
-    return pb.BatchGetBomRevisionsResponse(bom_revisions=[bom_message(b) for b in boms])
+def bom_keys(keys: Iterable[pb.BomRevisionKey]) -> list[tuple[str, str]]:
+    return [(k.sku, k.revision) for k in keys]
 
 
 # --- parties and locations ------------------------------------------------------------------
@@ -207,13 +191,6 @@ def create_party(s: S, uow: UnitOfWork, r: pb.CreatePartyRequest) -> pb.CreatePa
     return pb.CreatePartyResponse(party=party_message(row))
 
 
-def batch_get_parties(
-    s: S, session: Session, r: pb.BatchGetPartiesRequest
-) -> pb.BatchGetPartiesResponse:
-    rows = usecases.parties(session, list(r.codes))
-    return pb.BatchGetPartiesResponse(parties=[party_message(x) for x in rows])
-
-
 def create_location(
     s: S, uow: UnitOfWork, r: pb.CreateLocationRequest
 ) -> pb.CreateLocationResponse:
@@ -223,13 +200,6 @@ def create_location(
     )
     _imported(uow, r, "location", row, loc.code)
     return pb.CreateLocationResponse(location=location_message(row))
-
-
-def batch_get_locations(
-    s: S, session: Session, r: pb.BatchGetLocationsRequest
-) -> pb.BatchGetLocationsResponse:
-    rows = usecases.locations(session, list(r.codes))
-    return pb.BatchGetLocationsResponse(locations=[location_message(x) for x in rows])
 
 
 # --- units ----------------------------------------------------------------------------------
@@ -337,13 +307,6 @@ def list_import_batches(
     return pb.ListImportBatchesResponse(batches=[import_batch_message(x) for x in rows])
 
 
-def batch_get_import_batches(
-    s: S, session: Session, r: pb.BatchGetImportBatchesRequest
-) -> pb.BatchGetImportBatchesResponse:
-    rows = usecases.import_batches(session, list(r.ids))
-    return pb.BatchGetImportBatchesResponse(batches=[import_batch_message(x) for x in rows])
-
-
 def import_units(s: S, r: pb.ImportUnitsRequest) -> pb.ImportUnitsResponse:
     domain.check_import_items(len(r.items))
 
@@ -374,14 +337,7 @@ def import_units(s: S, r: pb.ImportUnitsRequest) -> pb.ImportUnitsResponse:
         ]
 
     outcomes = s.mutations.run_each("ImportUnits", list(r.items), pb.Unit, handle)
-    return pb.ImportUnitsResponse(
-        outcomes=[
-            pb.ImportUnitOutcome(error=item_error(o))
-            if isinstance(o, ServiceError)
-            else pb.ImportUnitOutcome(unit=o)
-            for o in outcomes
-        ]
-    )
+    return pb.ImportUnitsResponse(outcomes=item_outcomes(pb.ImportUnitOutcome, "unit", outcomes))
 
 
 def import_lots(s: S, r: pb.ImportLotsRequest) -> pb.ImportLotsResponse:
@@ -409,23 +365,7 @@ def import_lots(s: S, r: pb.ImportLotsRequest) -> pb.ImportLotsResponse:
         return answers
 
     outcomes = s.mutations.run_each("ImportLots", list(r.items), pb.Lot, handle)
-    return pb.ImportLotsResponse(
-        outcomes=[
-            pb.ImportLotOutcome(error=item_error(o))
-            if isinstance(o, ServiceError)
-            else pb.ImportLotOutcome(lot=o)
-            for o in outcomes
-        ]
-    )
-
-
-def count_imported_facts(
-    s: S, session: Session, r: pb.CountImportedFactsRequest
-) -> pb.CountImportedFactsResponse:
-    counts = usecases.count_imported_facts(session, r.import_batch_id)
-    return pb.CountImportedFactsResponse(
-        counts=[pb.ImportedFactCount(file=f, entity_type=t, count=n) for f, t, n in counts]
-    )
+    return pb.ImportLotsResponse(outcomes=item_outcomes(pb.ImportLotOutcome, "lot", outcomes))
 
 
 def list_imported_facts(
@@ -478,10 +418,14 @@ RPCS: dict[str, rpc.Rpc] = {
     "RegisterUnits": rpc.write(register_units),
     "AddUnitAlias": rpc.write(add_unit_alias),
     "RegisterLot": rpc.write(register_lot),
-    "BatchGetProducts": rpc.read(batch_get_products, batch=("skus", "gtins"), what="keys"),
-    "BatchGetBomRevisions": rpc.read(batch_get_bom_revisions, batch=("skus", "keys"), what="keys"),
-    "BatchGetParties": rpc.read(batch_get_parties, batch="codes"),
-    "BatchGetLocations": rpc.read(batch_get_locations, batch="codes"),
+    "BatchGetProducts": rpc.lookup(
+        usecases.products, ("skus", "gtins"), product_message, what="keys"
+    ),
+    "BatchGetBomRevisions": rpc.lookup(
+        usecases.bom_revisions, ("skus", "keys"), bom_message, keys=(list, bom_keys), what="keys"
+    ),
+    "BatchGetParties": rpc.lookup(usecases.parties, "codes", party_message),
+    "BatchGetLocations": rpc.lookup(usecases.locations, "codes", location_message),
     "BatchGetUnits": rpc.read(batch_get_units, batch="keys"),
     "FindUnitsBySerial": rpc.read(find_units_by_serial),
     "ResolveAliases": rpc.read(resolve_aliases, batch="aliases"),
@@ -489,10 +433,12 @@ RPCS: dict[str, rpc.Rpc] = {
     "CreateImportBatch": rpc.write(create_import_batch),
     "SetImportBatchState": rpc.write(set_import_batch_state),
     "ListImportBatches": rpc.read(list_import_batches),
-    "BatchGetImportBatches": rpc.read(batch_get_import_batches, batch="ids"),
+    "BatchGetImportBatches": rpc.lookup(usecases.import_batches, "ids", import_batch_message),
     "ImportUnits": rpc.custom(import_units),
     "ImportLots": rpc.custom(import_lots),
-    "CountImportedFacts": rpc.read(count_imported_facts),
+    "CountImportedFacts": rpc.lookup(
+        usecases.count_imported_facts, "import_batch_id", fact_count(pb.ImportedFactCount), keys=str
+    ),
     "ListImportedFacts": rpc.read(list_imported_facts),
     "RollBackImport": rpc.write(roll_back_import),
 }

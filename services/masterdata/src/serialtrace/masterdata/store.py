@@ -6,29 +6,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    DateTime,
-    Float,
-    ForeignKey,
-    ForeignKeyConstraint,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    UniqueConstraint,
-    delete,
-    func,
-    literal,
-    select,
-    text,
-    tuple_,
-    update,
-)
+from sqlalchemy import delete, func, literal, select, text, tuple_, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.schema import ForeignKey, ForeignKeyConstraint, Index, MetaData, UniqueConstraint
+from sqlalchemy.types import JSON, BigInteger, DateTime, Float, Integer, String
 
 from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, get_many, get_many_by_key
+from serialtrace.common.provenance import count_by_file
 
 # PostgreSQL advisory lock that orders registrations against GLOBAL-scope serials.
 _GLOBAL_SERIALS_LOCK = 0x5E71A1610B
@@ -356,13 +340,7 @@ def aliases_taken(session: Session, pairs: Sequence[tuple[str, str]]) -> dict[tu
 
 
 def count_provenance(session: Session, batch_id: str) -> list[tuple[str, str, int]]:
-    query = (
-        select(ProvenanceRow.file, ProvenanceRow.entity_type, func.count())
-        .where(ProvenanceRow.batch_id == batch_id)
-        .group_by(ProvenanceRow.file, ProvenanceRow.entity_type)
-        .order_by(ProvenanceRow.file, ProvenanceRow.entity_type)
-    )
-    counts = [(f, t, int(n)) for f, t, n in session.execute(query)]
+    counts = count_by_file(session, ProvenanceRow, batch_id)
     # A BOM revision is one fact made of many rows (one per item): count its items too.
     items = (
         select(ProvenanceRow.file, func.count())

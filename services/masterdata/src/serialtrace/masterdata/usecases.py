@@ -487,16 +487,7 @@ def _add_provenance(uow: UnitOfWork, entity_type: str, entity_id: str, where: Pr
         raise FailedPrecondition(
             f"import batch {where.batch_id} is {batch.state}; facts are imported while APPLYING"
         )
-    uow.session.add(
-        store.ProvenanceRow(
-            entity_type=entity_type,
-            entity_id=entity_id,
-            batch_id=where.batch_id,
-            file=where.file,
-            row=where.row,
-            recorded_at=utcnow(),
-        )
-    )
+    uow.session.add(store.ProvenanceRow(**where.columns(entity_type, entity_id)))
 
 
 def _files_payload(files: Sequence[tuple[str, int, int]]) -> list[dict[str, Any]]:

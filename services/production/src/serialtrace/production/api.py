@@ -17,11 +17,16 @@ from sqlalchemy.orm import Session
 
 from serialtrace.common import rpc
 from serialtrace.common.db import Database
-from serialtrace.common.errors import FailedPrecondition, InvalidArgument, ServiceError, item_error
+from serialtrace.common.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    ServiceError,
+    item_outcomes,
+)
 from serialtrace.common.keys import lot_key, lot_message, unit_key, unit_keys, unit_message
 from serialtrace.common.ledger import canonical_json
-from serialtrace.common.protomap import enum_str, enum_value, present
-from serialtrace.common.provenance import Provenance
+from serialtrace.common.protomap import copy_signature, enum_str, enum_value, present
+from serialtrace.common.provenance import Provenance, fact_count
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import UnitOfWork
@@ -40,7 +45,6 @@ MAX_WHERE_USED_PAGE = 50_000
 Item = TypeVar("Item", bound=Message)  # one request of a batch RPC
 Reply = TypeVar("Reply", bound=Message)  # what that request alone would have answered
 Done = TypeVar("Done")  # what the use case returns for one item
-Outcome = TypeVar("Outcome", bound=Message)  # one item's answer in a batch reply
 
 
 class ProductionServicer(rpc.Servicer, pb_grpc.ProductionServiceServicer):
@@ -78,21 +82,6 @@ class ProductionServicer(rpc.Servicer, pb_grpc.ProductionServiceServicer):
 
 
 S = ProductionServicer
-
-
-def _outcomes(
-    outcome: Callable[..., Outcome],
-    field: str,
-    outcomes: Sequence[Reply | ServiceError],
-    answer: Callable[[Reply], Message],
-) -> list[Outcome]:
-    """A batch RPC's outcomes: each item's refusal, or `field` set to its answer."""
-    return [
-        outcome(error=item_error(o))
-        if isinstance(o, ServiceError)
-        else outcome(**{field: answer(o)})
-        for o in outcomes
-    ]
 
 
 # --- proto ⇄ production's terms -----------------------------------------------------------
@@ -162,12 +151,7 @@ def operation_message(row: store.OperationRow, unit: store.UnitRow) -> pb.Operat
         result=enum_value(core_pb2.Result, row.result),
         measurements_json=canonical_json(row.measurements or {}),
     )
-    if row.approved_by and row.approved_at:
-        message.approval.CopyFrom(
-            core_pb2.Signature(
-                by=row.approved_by, at=to_timestamp(row.approved_at), meaning=row.approval_meaning
-            )
-        )
+    copy_signature(message.approval, row.approved_by, row.approved_at, row.approval_meaning)
     return message
 
 
@@ -212,26 +196,12 @@ def set_route(s: S, uow: UnitOfWork, r: pb.SetRouteRequest) -> pb.SetRouteRespon
     return pb.SetRouteResponse(route=route_message(row))
 
 
-def batch_get_routes(
-    s: S, session: Session, r: pb.BatchGetRoutesRequest
-) -> pb.BatchGetRoutesResponse:
-    rows = usecases.routes(session, list(r.skus))
-    return pb.BatchGetRoutesResponse(routes=[route_message(x) for x in rows])
-
-
 def create_work_order(
     s: S, uow: UnitOfWork, r: pb.CreateWorkOrderRequest
 ) -> pb.CreateWorkOrderResponse:
     order = usecases.NewWorkOrder(r.sku, r.quantity, r.bom_revision, r.line, r.output_location_code)
     row = usecases.create_work_order(uow, s.masterdata, s.options, order)
     return pb.CreateWorkOrderResponse(work_order=work_order_message(row))
-
-
-def batch_get_work_orders(
-    s: S, session: Session, r: pb.BatchGetWorkOrdersRequest
-) -> pb.BatchGetWorkOrdersResponse:
-    rows = usecases.work_orders(session, list(r.ids))
-    return pb.BatchGetWorkOrdersResponse(work_orders=[work_order_message(x) for x in rows])
 
 
 def commission_units(
@@ -266,7 +236,7 @@ def record_operations(s: S, r: pb.RecordOperationsRequest) -> pb.RecordOperation
         lambda uow, recorded: pb.RecordOperationResponse(record=operation_message(*recorded)),
     )
     return pb.RecordOperationsResponse(
-        outcomes=_outcomes(pb.RecordOperationOutcome, "record", outcomes, lambda o: o.record)
+        outcomes=item_outcomes(pb.RecordOperationOutcome, "record", outcomes, lambda o: o.record)
     )
 
 
@@ -337,7 +307,7 @@ def install_kits(s: S, r: pb.InstallKitsRequest) -> pb.InstallKitsResponse:
         lambda uow, edges: pb.InstallComponentsResponse(links=link_messages(uow.session, edges)),
     )
     return pb.InstallKitsResponse(
-        outcomes=_outcomes(pb.InstallKitOutcome, "installed", outcomes, lambda o: o)
+        outcomes=item_outcomes(pb.InstallKitOutcome, "installed", outcomes)
     )
 
 
@@ -373,22 +343,8 @@ def complete_units(s: S, r: pb.CompleteUnitsRequest) -> pb.CompleteUnitsResponse
         lambda uow, unit: pb.CompleteUnitResponse(build=build_message(unit)),
     )
     return pb.CompleteUnitsResponse(
-        outcomes=_outcomes(pb.CompleteUnitOutcome, "build", outcomes, lambda o: o.build)
+        outcomes=item_outcomes(pb.CompleteUnitOutcome, "build", outcomes, lambda o: o.build)
     )
-
-
-def batch_get_components(
-    s: S, session: Session, r: pb.BatchGetComponentsRequest
-) -> pb.BatchGetComponentsResponse:
-    found = usecases.components(session, unit_keys(r.units), r.include_removed)
-    return pb.BatchGetComponentsResponse(links=[link_message(x) for x in found])
-
-
-def get_component_tree(
-    s: S, session: Session, r: pb.GetComponentTreeRequest
-) -> pb.GetComponentTreeResponse:
-    found = usecases.component_tree(session, unit_key(r.unit), r.include_removed)
-    return pb.GetComponentTreeResponse(links=[link_message(x) for x in found])
 
 
 def batch_get_material_lots(
@@ -443,7 +399,7 @@ def import_unit_builds(s: S, r: pb.ImportUnitBuildsRequest) -> pb.ImportUnitBuil
 
     outcomes = s.mutations.run_each("ImportUnitBuilds", r.items, pb.UnitBuild, handle)
     return pb.ImportUnitBuildsResponse(
-        outcomes=_outcomes(pb.ImportUnitBuildOutcome, "build", outcomes, lambda o: o)
+        outcomes=item_outcomes(pb.ImportUnitBuildOutcome, "build", outcomes)
     )
 
 
@@ -478,7 +434,7 @@ def import_component_links(
 
     outcomes = s.mutations.run_each("ImportComponentLinks", r.items, pb.ComponentLink, handle)
     return pb.ImportComponentLinksResponse(
-        outcomes=_outcomes(pb.ImportComponentLinkOutcome, "link", outcomes, lambda o: o)
+        outcomes=item_outcomes(pb.ImportComponentLinkOutcome, "link", outcomes)
     )
 
 
@@ -511,16 +467,7 @@ def import_operations(s: S, r: pb.ImportOperationsRequest) -> pb.ImportOperation
 
     outcomes = s.mutations.run_each("ImportOperations", r.items, pb.OperationRecord, handle)
     return pb.ImportOperationsResponse(
-        outcomes=_outcomes(pb.ImportOperationOutcome, "record", outcomes, lambda o: o)
-    )
-
-
-def count_imported_facts(
-    s: S, session: Session, r: pb.CountImportedFactsRequest
-) -> pb.CountImportedFactsResponse:
-    counts = imports.count_imported_facts(session, r.import_batch_id)
-    return pb.CountImportedFactsResponse(
-        counts=[pb.ImportedFactCount(file=f, entity_type=t, count=n) for f, t, n in counts]
+        outcomes=item_outcomes(pb.ImportOperationOutcome, "record", outcomes)
     )
 
 
@@ -563,18 +510,28 @@ RPCS: dict[str, rpc.Rpc] = {
     "RemoveComponent": rpc.write(remove_component),
     "CompleteUnit": rpc.write(complete_unit),
     "CompleteUnits": rpc.custom(complete_units),
-    "BatchGetRoutes": rpc.read(batch_get_routes, batch="skus", what="keys"),
-    "BatchGetWorkOrders": rpc.read(batch_get_work_orders, batch="ids", what="keys"),
+    "BatchGetRoutes": rpc.lookup(usecases.routes, "skus", route_message, what="keys"),
+    "BatchGetWorkOrders": rpc.lookup(usecases.work_orders, "ids", work_order_message, what="keys"),
     "BatchGetOperations": rpc.read(batch_get_operations, batch="units", what="keys"),
     "BatchGetUnitBuilds": rpc.read(batch_get_unit_builds, batch="units", what="keys"),
-    "BatchGetComponents": rpc.read(batch_get_components, batch="units", what="keys"),
-    "GetComponentTree": rpc.read(get_component_tree),
+    "BatchGetComponents": rpc.lookup(
+        usecases.components,
+        ("units", "include_removed"),
+        link_message,
+        keys=(unit_keys, bool),
+        what="keys",
+    ),
+    "GetComponentTree": rpc.lookup(
+        usecases.component_tree, ("unit", "include_removed"), link_message, keys=(unit_key, bool)
+    ),
     "BatchGetMaterialLots": rpc.read(batch_get_material_lots, batch="units", what="keys"),
     "WhereUsed": rpc.read(where_used),
     "ImportUnitBuilds": rpc.custom(import_unit_builds),
     "ImportComponentLinks": rpc.custom(import_component_links),
     "ImportOperations": rpc.custom(import_operations),
-    "CountImportedFacts": rpc.read(count_imported_facts),
+    "CountImportedFacts": rpc.lookup(
+        imports.count_imported_facts, "import_batch_id", fact_count(pb.ImportedFactCount), keys=str
+    ),
     "RollBackImport": rpc.write(roll_back_import),
     "VerifyImportedGenealogy": rpc.read(verify_imported_genealogy),
 }

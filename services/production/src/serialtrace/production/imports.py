@@ -36,16 +36,7 @@ MAX_IMPORT_ITEMS = 1_000
 
 
 def _provenance(uow: UnitOfWork, entity_type: str, entity_id: str, where: Provenance) -> None:
-    uow.session.add(
-        store.ImportProvenanceRow(
-            entity_type=entity_type,
-            entity_id=entity_id,
-            batch_id=where.batch_id,
-            file=where.file,
-            row=where.row,
-            recorded_at=utcnow(),
-        )
-    )
+    uow.session.add(store.ImportProvenanceRow(**where.columns(entity_type, entity_id)))
 
 
 def each(uow: UnitOfWork, items: Sequence[T], run: Callable[[T], Any]) -> list[Any]:

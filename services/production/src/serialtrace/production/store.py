@@ -7,26 +7,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    DateTime,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    UniqueConstraint,
-    bindparam,
-    func,
-    literal,
-    select,
-    text,
-    tuple_,
-)
+from sqlalchemy import bindparam, func, literal, select, text, tuple_
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
+from sqlalchemy.schema import ForeignKey, Index, MetaData, UniqueConstraint
+from sqlalchemy.types import JSON, BigInteger, DateTime, Float, Integer, String
 
 from serialtrace.common.db import (
     NAMING_CONVENTION,
@@ -36,6 +21,7 @@ from serialtrace.common.db import (
     get_many_by_key,
     rows_by_key,
 )
+from serialtrace.common.provenance import count_by_file
 
 
 class Base(DeclarativeBase):
@@ -526,13 +512,7 @@ class ImportProvenanceRow(Base):
 
 
 def count_import_provenance(session: Session, batch_id: str) -> list[tuple[str, str, int]]:
-    query = (
-        select(ImportProvenanceRow.file, ImportProvenanceRow.entity_type, func.count())
-        .where(ImportProvenanceRow.batch_id == batch_id)
-        .group_by(ImportProvenanceRow.file, ImportProvenanceRow.entity_type)
-        .order_by(ImportProvenanceRow.file, ImportProvenanceRow.entity_type)
-    )
-    return [(f, t, int(n)) for f, t, n in session.execute(query)]
+    return count_by_file(session, ImportProvenanceRow, batch_id)
 
 
 def import_provenance_ids(session: Session, batch_id: str, entity_type: str) -> list[str]:

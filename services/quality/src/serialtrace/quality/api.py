@@ -23,7 +23,7 @@ from serialtrace.common.keys import (
     unit_message,
 )
 from serialtrace.common.ledger import canonical_json
-from serialtrace.common.protomap import enum_str, enum_value, present
+from serialtrace.common.protomap import copy_signature, enum_str, enum_value, present
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import to_timestamp
 from serialtrace.common.uow import UnitOfWork
@@ -94,12 +94,7 @@ def ncr_message(
         opened_at=to_timestamp(row.opened_at),
         **_subject_keys(subjects),
     )
-    if row.closed_by and row.closed_at:
-        message.closure.CopyFrom(
-            core_pb2.Signature(
-                by=row.closed_by, at=to_timestamp(row.closed_at), meaning=row.closure_meaning
-            )
-        )
+    copy_signature(message.closure, row.closed_by, row.closed_at, row.closure_meaning)
     return message
 
 
@@ -114,12 +109,7 @@ def hold_message(hold: usecases.Hold) -> pb.Hold:
         unit_count=row.unit_count,
         **_subject_keys(subjects),
     )
-    if row.released_by and row.released_at:
-        message.release.CopyFrom(
-            core_pb2.Signature(
-                by=row.released_by, at=to_timestamp(row.released_at), meaning=row.release_meaning
-            )
-        )
+    copy_signature(message.release, row.released_by, row.released_at, row.release_meaning)
     return message
 
 
@@ -190,13 +180,6 @@ def close_nonconformance(
     )
     subjects = store.ncr_subjects(uow.session, row.id)
     return pb.CloseNonconformanceResponse(nonconformance=ncr_message(row, subjects))
-
-
-def batch_get_inspections(
-    s: S, session: Session, r: pb.BatchGetInspectionsRequest
-) -> pb.BatchGetInspectionsResponse:
-    rows = usecases.inspections(session, unit_keys(r.units), lot_keys(r.lots))
-    return pb.BatchGetInspectionsResponse(inspections=[inspection_message(x) for x in rows])
 
 
 def batch_get_quality_status(
@@ -289,13 +272,6 @@ def update_recall_item(
     return pb.UpdateRecallItemResponse(item=item_message(item), recall=recall_message(recall))
 
 
-def batch_get_recalls(
-    s: S, session: Session, r: pb.BatchGetRecallsRequest
-) -> pb.BatchGetRecallsResponse:
-    found = usecases.recalls(session, list(r.ids))
-    return pb.BatchGetRecallsResponse(recalls=[recall_message(x) for x in found])
-
-
 def batch_get_unit_recalls(
     s: S, session: Session, r: pb.BatchGetUnitRecallsRequest
 ) -> pb.BatchGetUnitRecallsResponse:
@@ -331,9 +307,18 @@ RPCS: dict[str, rpc.Rpc] = {
     "BatchGetQualityStatus": rpc.read(
         batch_get_quality_status, SUBJECTS, domain.MAX_SUBJECTS, "keys"
     ),
-    "BatchGetInspections": rpc.read(batch_get_inspections, SUBJECTS, domain.MAX_SUBJECTS, "keys"),
+    "BatchGetInspections": rpc.lookup(
+        usecases.inspections,
+        SUBJECTS,
+        inspection_message,
+        keys=(unit_keys, lot_keys),
+        most=domain.MAX_SUBJECTS,
+        what="keys",
+    ),
     "BatchGetHolds": rpc.read(batch_get_holds, "ids", domain.MAX_SUBJECTS, "keys"),
-    "BatchGetRecalls": rpc.read(batch_get_recalls, "ids", domain.MAX_SUBJECTS, "keys"),
+    "BatchGetRecalls": rpc.lookup(
+        usecases.recalls, "ids", recall_message, most=domain.MAX_SUBJECTS, what="keys"
+    ),
     "BatchGetUnitRecalls": rpc.read(batch_get_unit_recalls, "units", domain.MAX_SUBJECTS, "keys"),
     "ListRecallItems": rpc.read(list_recall_items),
 }

@@ -6,20 +6,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    func,
-    select,
-    tuple_,
-)
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.schema import ForeignKey, Index, MetaData
+from sqlalchemy.types import JSON, Boolean, DateTime, Integer, String
 
 from serialtrace.common.db import (
     NAMING_CONVENTION,

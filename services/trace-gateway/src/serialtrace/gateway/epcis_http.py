@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from serialtrace.common.access import roles_of
 from serialtrace.common.auth import Role
 from serialtrace.common.errors import InvalidArgument, ServiceError
 from serialtrace.common.timeutil import from_timestamp, iso, utcnow
@@ -35,7 +36,10 @@ from serialtrace.gateway.context import GatewayContext
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 PROBLEM = "application/problem+json"
 JSON_TYPES = ("application/json", "application/ld+json")
-CAPTURE_ROLES = (Role.OPERATOR, Role.PLANNER, Role.QUALITY)
+# Who may capture: the roles the EPCIS service's capture RPCs declare in their .proto.
+_EPCIS = pb.DESCRIPTOR.services_by_name["EpcisService"]
+CAPTURE_ROLES = roles_of(_EPCIS, "Capture")
+CAPTURE_EVENT_ROLES = roles_of(_EPCIS, "CaptureEvent")
 BEHAVIOURS = {"rollback": pb.CAPTURE_ERROR_BEHAVIOUR_ROLLBACK,
               "proceed": pb.CAPTURE_ERROR_BEHAVIOUR_PROCEED}  # fmt: skip
 BEHAVIOUR_NAMES = {v: k for k, v in BEHAVIOURS.items()}
@@ -146,7 +150,7 @@ def query_document(events: Any, query_name: str = "SimpleEventQuery") -> dict[st
 def epcis_routes(settings: GatewaySettings, state: Mapping[str, Backends]) -> list[Route]:
     """The /epcis routes (mounted by the app); `state` holds the backends once started."""
 
-    def calls(request: Request, action: str, roles: tuple[Role, ...] | None) -> Calls:
+    def calls(request: Request, action: str, roles: frozenset[Role] | None) -> Calls:
         context = GatewayContext.for_request(
             settings,
             lambda bearer: Calls(state["backends"], bearer),
@@ -228,7 +232,7 @@ def epcis_routes(settings: GatewaySettings, state: Mapping[str, Backends]) -> li
         return JSONResponse(_job(reply.job), headers=VERSION_HEADERS)
 
     async def capture_event(request: Request) -> Response:
-        caller = calls(request, "capturing EPCIS events", CAPTURE_ROLES)
+        caller = calls(request, "capturing EPCIS events", CAPTURE_EVENT_ROLES)
         body = await body_of(request)
         reply = await caller.write("epcis", "CaptureEvent", pb.CaptureEventRequest(event_json=body))
         if reply.violations:

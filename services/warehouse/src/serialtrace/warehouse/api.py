@@ -278,13 +278,6 @@ def return_unit(s: S, uow: UnitOfWork, r: pb.ReturnUnitRequest) -> pb.ReturnUnit
 # --- reads --------------------------------------------------------------------------------
 
 
-def batch_get_unit_stock(
-    s: S, session: Session, r: pb.BatchGetUnitStockRequest
-) -> pb.BatchGetUnitStockResponse:
-    rows = usecases.unit_stock(session, unit_keys(r.units))
-    return pb.BatchGetUnitStockResponse(units=[unit_stock_message(x) for x in rows])
-
-
 def batch_get_movements(
     s: S, session: Session, r: pb.BatchGetMovementsRequest
 ) -> pb.BatchGetMovementsResponse:
@@ -292,41 +285,12 @@ def batch_get_movements(
     return pb.BatchGetMovementsResponse(movements=movement_messages(rows))
 
 
-def batch_get_lot_stock(
-    s: S, session: Session, r: pb.BatchGetLotStockRequest
-) -> pb.BatchGetLotStockResponse:
-    lots = usecases.lot_stock(session, lot_keys(r.lots))
-    return pb.BatchGetLotStockResponse(lots=[lot_stock_message(x) for x in lots])
-
-
-def batch_get_packages(
-    s: S, session: Session, r: pb.BatchGetPackagesRequest
-) -> pb.BatchGetPackagesResponse:
-    found = usecases.packages(session, list(r.ssccs))
-    return pb.BatchGetPackagesResponse(packages=[package_message(p) for p in found])
-
-
-def batch_get_shipments(
-    s: S, session: Session, r: pb.BatchGetShipmentsRequest
-) -> pb.BatchGetShipmentsResponse:
-    rows = usecases.shipments(session, list(r.ids))
-    return pb.BatchGetShipmentsResponse(shipments=[shipment_message(x) for x in rows])
-
-
-def batch_get_location_stock_summaries(
-    s: S, session: Session, r: pb.BatchGetLocationStockSummariesRequest
-) -> pb.BatchGetLocationStockSummariesResponse:
-    found = usecases.location_stock_summaries(session, list(r.location_codes))
-    return pb.BatchGetLocationStockSummariesResponse(
-        summaries=[
-            pb.LocationStockSummary(
-                location_code=x.location_code,
-                units_in_stock=x.units_in_stock,
-                lots_on_hand=x.lots_on_hand,
-                lot_quantity_on_hand=x.lot_quantity_on_hand,
-            )
-            for x in found
-        ]
+def location_stock_summary_message(x: usecases.LocationStockSummary) -> pb.LocationStockSummary:
+    return pb.LocationStockSummary(
+        location_code=x.location_code,
+        units_in_stock=x.units_in_stock,
+        lots_on_hand=x.lots_on_hand,
+        lot_quantity_on_hand=x.lot_quantity_on_hand,
     )
 
 
@@ -366,13 +330,18 @@ RPCS: dict[str, rpc.Rpc] = {
     "Unpack": rpc.write(unpack),
     "CreateShipment": rpc.write(create_shipment),
     "ReturnUnit": rpc.write(return_unit),
-    "BatchGetUnitStock": rpc.read(batch_get_unit_stock, batch="units"),
+    "BatchGetUnitStock": rpc.lookup(
+        usecases.unit_stock, "units", unit_stock_message, keys=unit_keys
+    ),
     "BatchGetMovements": rpc.read(batch_get_movements, batch="units"),
-    "BatchGetLotStock": rpc.read(batch_get_lot_stock, batch="lots"),
-    "BatchGetPackages": rpc.read(batch_get_packages, batch="ssccs", what="packages"),
-    "BatchGetShipments": rpc.read(batch_get_shipments, batch="ids", what="shipments"),
-    "BatchGetLocationStockSummaries": rpc.read(
-        batch_get_location_stock_summaries, batch="location_codes", what="locations"
+    "BatchGetLotStock": rpc.lookup(usecases.lot_stock, "lots", lot_stock_message, keys=lot_keys),
+    "BatchGetPackages": rpc.lookup(usecases.packages, "ssccs", package_message, what="packages"),
+    "BatchGetShipments": rpc.lookup(usecases.shipments, "ids", shipment_message, what="shipments"),
+    "BatchGetLocationStockSummaries": rpc.lookup(
+        usecases.location_stock_summaries,
+        "location_codes",
+        location_stock_summary_message,
+        what="locations",
     ),
     "ListShipmentUnits": rpc.read(list_shipment_units),
     "ListUnitsAtLocation": rpc.read(list_units_at_location),

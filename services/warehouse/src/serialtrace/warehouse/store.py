@@ -6,21 +6,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    CheckConstraint,
-    DateTime,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    func,
-    select,
-    tuple_,
-    update,
-)
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.schema import CheckConstraint, ForeignKey, Index, MetaData
+from sqlalchemy.types import DateTime, Float, Integer, String
 
 from serialtrace.common.db import (
     NAMING_CONVENTION,

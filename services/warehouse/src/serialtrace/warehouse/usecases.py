@@ -111,20 +111,16 @@ def receive_lot(
     if uow.session.get(store.LotRow, lot) is None:
         uow.session.add(store.LotRow(sku=sku, lot_number=number, received_at=now))
     store.add_lot_stock(uow.session, sku, number, location, quantity)
-    store.add_movements(
-        uow.session,
-        [
-            _movement(
-                uow,
-                MovementKind.RECEIVE,
-                now,
-                lot=lot,
-                quantity=quantity,
-                to=location,
-                reference=f"supplier {supplier}",
-            )
-        ],
+    received = _movement(
+        uow,
+        MovementKind.RECEIVE,
+        now,
+        lot=lot,
+        quantity=quantity,
+        to=location,
+        reference=f"supplier {supplier}",
     )
+    store.add_movements(uow.session, [received])
     uow.record(
         "lot.received",
         "lot",

@@ -7,11 +7,12 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
-from serialtrace.common.auth import Role, roles
+from serialtrace.common.access import roles_of
 from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway.types.messages import json_or_empty, required_time
 
-AUDIT_READERS = roles(Role.AUDITOR, Role.QUALITY)
+# Who may read the audit trail: the roles every service's LedgerService declares for it.
+AUDIT_READERS = roles_of(core_pb2.DESCRIPTOR.services_by_name["LedgerService"], "ListAuditEntries")
 
 
 @strawberry.type

@@ -1,66 +1,26 @@
-"""initial schema: events (immutable), their identifier index, capture jobs
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-12-01
-"""
-
-from collections.abc import Sequence
+"""initial schema: events (immutable), their identifier index, capture jobs"""
 
 import sqlalchemy as sa
 from alembic import op
 
-from serialtrace.common.uow import create_shared_tables
+from serialtrace.common import migration_helpers
+from serialtrace.common.db import install_append_only_guard
+from serialtrace.common.migration_helpers import optional_texts, optional_times, texts, times
 
 revision: str = "0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-SEQ = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-
-# Captured events are facts about the past: corrected by an error declaration beside
-# them, never rewritten. The database itself refuses UPDATE and DELETE.
-_PG_GUARD = """
-CREATE OR REPLACE FUNCTION epcis_events_immutable() RETURNS trigger AS $$
-BEGIN
-  RAISE EXCEPTION 'epcis_events is immutable: % refused', TG_OP
-    USING ERRCODE = 'insufficient_privilege';
-END $$ LANGUAGE plpgsql
-"""
-_PG_TRIGGERS = (
-    "CREATE TRIGGER epcis_events_no_update_delete BEFORE UPDATE OR DELETE ON epcis_events "
-    "FOR EACH ROW EXECUTE FUNCTION epcis_events_immutable()",
-    "CREATE TRIGGER epcis_event_identifiers_no_update_delete BEFORE UPDATE OR DELETE "
-    "ON epcis_event_identifiers FOR EACH ROW EXECUTE FUNCTION epcis_events_immutable()",
-)
-_SQLITE_TRIGGERS = (
-    "CREATE TRIGGER epcis_events_no_update BEFORE UPDATE ON epcis_events "
-    "BEGIN SELECT RAISE(ABORT, 'epcis_events is immutable: UPDATE refused'); END",
-    "CREATE TRIGGER epcis_events_no_delete BEFORE DELETE ON epcis_events "
-    "BEGIN SELECT RAISE(ABORT, 'epcis_events is immutable: DELETE refused'); END",
-)
 
 
 def upgrade() -> None:
-    # The audit ledger (append-only, guarded by triggers) and idempotency keys.
-    create_shared_tables(op.get_bind())
+    migration_helpers.create_shared_tables()
     op.create_table(
         "epcis_events",
-        sa.Column("seq", SEQ, autoincrement=True, nullable=False),
-        sa.Column("event_id", sa.String(length=300), nullable=False),
-        sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("content_hash", sa.String(length=100), nullable=False),
-        sa.Column("event_type", sa.String(length=30), nullable=False),
-        sa.Column("action", sa.String(length=10), nullable=True),
-        sa.Column("biz_step", sa.String(length=300), nullable=True),
-        sa.Column("disposition", sa.String(length=300), nullable=True),
-        sa.Column("read_point", sa.String(length=300), nullable=True),
-        sa.Column("biz_location", sa.String(length=300), nullable=True),
-        sa.Column("event_time", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("record_time", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("capture_id", sa.String(length=40), nullable=True),
-        sa.Column("recorded_by", sa.String(length=200), nullable=False),
+        migration_helpers.big_id("seq"),
+        *texts(event_id=300, kind=20, content_hash=100, event_type=30),
+        *optional_texts(action=10, biz_step=300, disposition=300, read_point=300, biz_location=300),
+        *times("event_time", "record_time"),
+        *optional_texts(capture_id=40),
+        *texts(recorded_by=200),
         sa.Column("event_json", sa.Text(), nullable=False),
         sa.Column("context_json", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_epcis_events")),
@@ -71,9 +31,8 @@ def upgrade() -> None:
     op.create_index("ix_epcis_events_biz_step", "epcis_events", ["biz_step"])
     op.create_table(
         "epcis_event_identifiers",
-        sa.Column("event_seq", SEQ, nullable=False),
-        sa.Column("role", sa.String(length=10), nullable=False),
-        sa.Column("identifier", sa.String(length=300), nullable=False),
+        sa.Column("event_seq", migration_helpers.BIG_ID, nullable=False),
+        *texts(role=10, identifier=300),
         sa.ForeignKeyConstraint(
             ["event_seq"],
             ["epcis_events.seq"],
@@ -90,26 +49,27 @@ def upgrade() -> None:
     )
     op.create_table(
         "capture_jobs",
-        sa.Column("capture_id", sa.String(length=40), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
-        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        *texts(capture_id=40),
+        *migration_helpers.created(),
+        *optional_times("finished_at"),
         sa.Column("running", sa.Boolean(), nullable=False),
         sa.Column("success", sa.Boolean(), nullable=False),
-        sa.Column("behaviour", sa.String(length=10), nullable=False),
+        *texts(behaviour=10),
         sa.Column("event_count", sa.Integer(), nullable=False),
         sa.Column("captured_count", sa.Integer(), nullable=False),
         sa.Column("errors", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("capture_id", name=op.f("pk_capture_jobs")),
     )
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        op.execute(_PG_GUARD)
-        for statement in _PG_TRIGGERS:
-            op.execute(statement)
-    else:
-        for statement in _SQLITE_TRIGGERS:
-            op.execute(statement)
+    # Captured events are facts about the past: corrected by an error declaration beside
+    # them, never rewritten. The database itself refuses UPDATE and DELETE.
+    install_append_only_guard(
+        op.get_bind(),
+        "epcis_events_immutable",
+        "epcis_events is immutable",
+        ["epcis_events", "epcis_event_identifiers"],
+        truncate=False,
+        sqlite_tables=["epcis_events"],
+    )
 
 
 def downgrade() -> None:
@@ -119,5 +79,4 @@ def downgrade() -> None:
     op.drop_table("epcis_events")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS epcis_events_immutable()")
-    op.drop_table("idempotency_keys")
-    op.execute("DROP TABLE audit_ledger")
+    migration_helpers.drop_shared_tables()

@@ -1,33 +1,21 @@
-"""initial schema
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-25
-"""
-
-from collections.abc import Sequence
+"""initial schema"""
 
 import sqlalchemy as sa
 from alembic import op
 
-from serialtrace.common.uow import create_shared_tables
+from serialtrace.common import migration_helpers
+from serialtrace.common.migration_helpers import optional_texts, optional_times, texts
 
 revision: str = "0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # The audit ledger (append-only, guarded by triggers) and idempotency keys.
-    create_shared_tables(op.get_bind())
+    migration_helpers.create_shared_tables()
     op.create_table(
         "locations",
-        sa.Column("code", sa.String(length=64), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("kind", sa.String(length=10), nullable=False),
-        sa.Column("gln", sa.String(length=13), nullable=True),
-        sa.Column("parent_code", sa.String(length=64), nullable=True),
+        *texts(code=64, name=200, kind=10),
+        *optional_texts(gln=13, parent_code=64),
         sa.ForeignKeyConstraint(
             ["parent_code"], ["locations.code"], name=op.f("fk_locations_parent_code_locations")
         ),
@@ -36,38 +24,26 @@ def upgrade() -> None:
     )
     op.create_table(
         "parties",
-        sa.Column("code", sa.String(length=64), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("kind", sa.String(length=10), nullable=False),
+        *texts(code=64, name=200, kind=10),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_parties")),
     )
     op.create_table(
         "products",
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("tracking", sa.String(length=10), nullable=False),
-        sa.Column("gtin", sa.String(length=14), nullable=True),
-        sa.Column("serial_pattern", sa.String(length=500), nullable=True),
-        sa.Column("serial_template", sa.String(length=200), nullable=True),
-        sa.Column("uniqueness", sa.String(length=10), nullable=False),
+        *texts(sku=64, name=200, kind=20, tracking=10),
+        *optional_texts(gtin=14, serial_pattern=500, serial_template=200),
+        *texts(uniqueness=10),
         sa.Column("required_attributes", sa.JSON(), nullable=False),
         sa.Column("next_serial", sa.BigInteger(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
+        *migration_helpers.created(),
         sa.PrimaryKeyConstraint("sku", name=op.f("pk_products")),
         sa.UniqueConstraint("gtin", name=op.f("uq_products_gtin")),
     )
     op.create_table(
         "bom_revisions",
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("revision", sa.String(length=20), nullable=False),
-        sa.Column("effective_from", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("approved_by", sa.String(length=200), nullable=True),
-        sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("approval_meaning", sa.String(length=500), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
+        *texts(sku=64, revision=20),
+        *optional_times("effective_from"),
+        *migration_helpers.signature("approved", "approval_meaning"),
+        *migration_helpers.created(),
         sa.ForeignKeyConstraint(
             ["sku"], ["products.sku"], name=op.f("fk_bom_revisions_sku_products")
         ),
@@ -75,8 +51,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "global_serials",
-        sa.Column("serial", sa.String(length=100), nullable=False),
-        sa.Column("sku", sa.String(length=64), nullable=False),
+        *texts(serial=100, sku=64),
         sa.ForeignKeyConstraint(
             ["sku"], ["products.sku"], name=op.f("fk_global_serials_sku_products")
         ),
@@ -84,14 +59,10 @@ def upgrade() -> None:
     )
     op.create_table(
         "lots",
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("lot_number", sa.String(length=40), nullable=False),
-        sa.Column("supplier_code", sa.String(length=64), nullable=True),
-        sa.Column("supplier_lot_number", sa.String(length=100), nullable=True),
-        sa.Column("produced_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
+        *texts(sku=64, lot_number=40),
+        *optional_texts(supplier_code=64, supplier_lot_number=100),
+        *optional_times("produced_at", "expires_at"),
+        *migration_helpers.created(),
         sa.ForeignKeyConstraint(["sku"], ["products.sku"], name=op.f("fk_lots_sku_products")),
         sa.ForeignKeyConstraint(
             ["supplier_code"], ["parties.code"], name=op.f("fk_lots_supplier_code_parties")
@@ -100,18 +71,10 @@ def upgrade() -> None:
     )
     op.create_table(
         "units",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("serial", sa.String(length=100), nullable=False),
-        sa.Column("source", sa.String(length=20), nullable=False),
+        migration_helpers.big_id("id"),
+        *texts(sku=64, serial=100, source=20),
         sa.Column("attributes", sa.JSON(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
+        *migration_helpers.created(),
         sa.ForeignKeyConstraint(["sku"], ["products.sku"], name=op.f("fk_units_sku_products")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_units")),
         sa.UniqueConstraint("sku", "serial", name=op.f("uq_units_sku")),
@@ -121,9 +84,7 @@ def upgrade() -> None:
 
     op.create_table(
         "bom_items",
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("revision", sa.String(length=20), nullable=False),
-        sa.Column("item_sku", sa.String(length=64), nullable=False),
+        *texts(sku=64, revision=20, item_sku=64),
         sa.Column("quantity", sa.Float(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -138,11 +99,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "unit_aliases",
-        sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("value", sa.String(length=100), nullable=False),
-        sa.Column("unit_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
+        *texts(kind=32, value=100),
+        sa.Column("unit_id", migration_helpers.BIG_ID, nullable=False),
+        *migration_helpers.created(),
         sa.ForeignKeyConstraint(
             ["unit_id"], ["units.id"], name=op.f("fk_unit_aliases_unit_id_units")
         ),
@@ -153,8 +112,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("idempotency_keys")
-    op.execute("DROP TABLE audit_ledger")
+    migration_helpers.drop_shared_tables()
     with op.batch_alter_table("unit_aliases", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_unit_aliases_unit_id"))
 

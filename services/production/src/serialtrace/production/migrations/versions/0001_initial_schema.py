@@ -1,45 +1,34 @@
-"""initial schema
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-25
-"""
-
-from collections.abc import Sequence
+"""initial schema"""
 
 import sqlalchemy as sa
 from alembic import op
 
-from serialtrace.common.uow import create_shared_tables
+from serialtrace.common import migration_helpers
+from serialtrace.common.migration_helpers import optional_texts, optional_times, texts, times
 
 revision: str = "0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # The audit ledger (append-only, guarded by triggers) and idempotency keys.
-    create_shared_tables(op.get_bind())
+    migration_helpers.create_shared_tables()
     op.create_table(
         "routes",
-        sa.Column("sku", sa.String(length=64), nullable=False),
+        *texts(sku=64),
         sa.Column("operations", sa.JSON(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_by", sa.String(length=200), nullable=False),
+        *times("updated_at"),
+        *texts(updated_by=200),
         sa.PrimaryKeyConstraint("sku", name=op.f("pk_routes")),
     )
     op.create_table(
         "work_orders",
-        sa.Column("id", sa.String(length=40), nullable=False),
-        sa.Column("sku", sa.String(length=64), nullable=False),
+        *texts(id=40, sku=64),
         sa.Column("quantity", sa.Integer(), nullable=False),
-        sa.Column("bom_revision", sa.String(length=20), nullable=False),
-        sa.Column("line", sa.String(length=64), nullable=True),
-        sa.Column("status", sa.String(length=20), nullable=False),
+        *texts(bom_revision=20),
+        *optional_texts(line=64),
+        *texts(status=20),
         sa.Column("commissioned_count", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
+        *migration_helpers.created(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_work_orders")),
     )
     with op.batch_alter_table("work_orders", schema=None) as batch_op:
@@ -47,18 +36,10 @@ def upgrade() -> None:
 
     op.create_table(
         "units",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("serial", sa.String(length=100), nullable=False),
-        sa.Column("work_order_id", sa.String(length=40), nullable=False),
-        sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
+        migration_helpers.big_id("id"),
+        *texts(sku=64, serial=100, work_order_id=40, status=20),
+        *times("created_at"),
+        *optional_times("completed_at"),
         sa.ForeignKeyConstraint(
             ["work_order_id"], ["work_orders.id"], name=op.f("fk_units_work_order_id_work_orders")
         ),
@@ -70,18 +51,14 @@ def upgrade() -> None:
 
     op.create_table(
         "operation_records",
-        sa.Column("id", sa.String(length=40), nullable=False),
-        sa.Column("unit_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("operation", sa.String(length=64), nullable=False),
-        sa.Column("station", sa.String(length=64), nullable=False),
-        sa.Column("operator", sa.String(length=200), nullable=False),
-        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("result", sa.String(length=4), nullable=False),
+        *texts(id=40),
+        sa.Column("unit_id", migration_helpers.BIG_ID, nullable=False),
+        *texts(operation=64, station=64, operator=200),
+        *optional_times("started_at"),
+        *times("finished_at"),
+        *texts(result=4),
         sa.Column("measurements", sa.JSON(), nullable=False),
-        sa.Column("approved_by", sa.String(length=200), nullable=True),
-        sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("approval_meaning", sa.String(length=500), nullable=True),
+        *migration_helpers.signature("approved", "approval_meaning"),
         sa.ForeignKeyConstraint(
             ["unit_id"], ["units.id"], name=op.f("fk_operation_records_unit_id_units")
         ),
@@ -92,8 +69,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("idempotency_keys")
-    op.execute("DROP TABLE audit_ledger")
+    migration_helpers.drop_shared_tables()
     with op.batch_alter_table("operation_records", schema=None) as batch_op:
         batch_op.drop_index("ix_operation_records_unit")
 

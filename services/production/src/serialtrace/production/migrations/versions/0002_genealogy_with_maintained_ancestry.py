@@ -1,36 +1,21 @@
-"""genealogy with maintained ancestry
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-25
-"""
-
-from collections.abc import Sequence
+"""genealogy with maintained ancestry"""
 
 import sqlalchemy as sa
 from alembic import op
 
+from serialtrace.common import migration_helpers
+from serialtrace.common.migration_helpers import optional_texts, optional_times, texts, times
+
 revision: str = "0002"
 down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
     op.create_table(
         "genealogy_nodes",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("kind", sa.String(length=4), nullable=False),
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("key", sa.String(length=100), nullable=False),
-        sa.Column(
-            "installed_in_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
+        migration_helpers.big_id("id"),
+        *texts(kind=4, sku=64, key=100),
+        sa.Column("installed_in_id", migration_helpers.BIG_ID, nullable=True),
         sa.ForeignKeyConstraint(
             ["installed_in_id"],
             ["genealogy_nodes.id"],
@@ -46,12 +31,8 @@ def upgrade() -> None:
 
     op.create_table(
         "genealogy_ancestry",
-        sa.Column(
-            "ancestor_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
-        sa.Column(
-            "descendant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("ancestor_id", migration_helpers.BIG_ID, nullable=False),
+        sa.Column("descendant_id", migration_helpers.BIG_ID, nullable=False),
         sa.Column("paths", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["ancestor_id"],
@@ -72,20 +53,15 @@ def upgrade() -> None:
 
     op.create_table(
         "genealogy_edges",
-        sa.Column("id", sa.String(length=40), nullable=False),
-        sa.Column(
-            "parent_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
-        sa.Column(
-            "component_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        *texts(id=40),
+        sa.Column("parent_id", migration_helpers.BIG_ID, nullable=False),
+        sa.Column("component_id", migration_helpers.BIG_ID, nullable=False),
         sa.Column("quantity", sa.Float(), nullable=False),
-        sa.Column("operation", sa.String(length=64), nullable=True),
-        sa.Column("installed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("installed_by", sa.String(length=200), nullable=False),
-        sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("removed_by", sa.String(length=200), nullable=True),
-        sa.Column("removal_reason", sa.String(length=500), nullable=True),
+        *optional_texts(operation=64),
+        *times("installed_at"),
+        *texts(installed_by=200),
+        *optional_times("removed_at"),
+        *optional_texts(removed_by=200, removal_reason=500),
         sa.ForeignKeyConstraint(
             ["component_id"],
             ["genealogy_nodes.id"],

@@ -1,19 +1,10 @@
-"""where-used in (sku, serial) order: the ancestor's key in the ancestry index
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-01
-"""
-
-from collections.abc import Sequence
+"""where-used in (sku, serial) order: the ancestor's key in the ancestry index"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
 down_revision: str | None = "0004"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

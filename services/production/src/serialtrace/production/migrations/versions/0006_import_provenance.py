@@ -1,39 +1,14 @@
-"""provenance of facts imported from a legacy MES
+"""provenance of facts imported from a legacy MES"""
 
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-01
-"""
-
-from collections.abc import Sequence
-
-import sqlalchemy as sa
-from alembic import op
+from serialtrace.common import migration_helpers
 
 revision: str = "0006"
 down_revision: str | None = "0005"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "import_provenance",
-        sa.Column("entity_type", sa.String(length=20), nullable=False),
-        sa.Column("entity_id", sa.String(length=200), nullable=False),
-        sa.Column("batch_id", sa.String(length=40), nullable=False),
-        sa.Column("file", sa.String(length=200), nullable=False),
-        sa.Column("row", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "entity_type", "entity_id", "batch_id", name=op.f("pk_import_provenance")
-        ),
-    )
-    op.create_index(
-        op.f("ix_import_provenance_batch_id"), "import_provenance", ["batch_id"], unique=False
-    )
+    # No table of batches here: masterdata keeps them, production only the provenance.
+    migration_helpers.create_import_provenance()
 
 
-def downgrade() -> None:
-    op.drop_index(op.f("ix_import_provenance_batch_id"), table_name="import_provenance")
-    op.drop_table("import_provenance")
+downgrade = migration_helpers.drop_import_provenance

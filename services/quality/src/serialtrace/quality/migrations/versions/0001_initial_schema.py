@@ -1,36 +1,23 @@
-"""initial schema
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-25
-"""
-
-from collections.abc import Sequence
+"""initial schema"""
 
 import sqlalchemy as sa
 from alembic import op
 
-from serialtrace.common.uow import create_shared_tables
+from serialtrace.common import migration_helpers
+from serialtrace.common.migration_helpers import optional_texts, texts, times
 
 revision: str = "0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # The audit ledger (append-only, guarded by triggers) and idempotency keys.
-    create_shared_tables(op.get_bind())
+    migration_helpers.create_shared_tables()
     op.create_table(
         "holds",
-        sa.Column("id", sa.String(length=40), nullable=False),
-        sa.Column("reason", sa.String(length=1000), nullable=False),
-        sa.Column("placed_by", sa.String(length=200), nullable=False),
-        sa.Column("placed_at", sa.DateTime(timezone=True), nullable=False),
+        *texts(id=40, reason=1000, placed_by=200),
+        *times("placed_at"),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("released_by", sa.String(length=200), nullable=True),
-        sa.Column("released_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("release_meaning", sa.String(length=500), nullable=True),
+        *migration_helpers.signature("released", "release_meaning"),
         sa.Column("unit_count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_holds")),
     )
@@ -39,14 +26,8 @@ def upgrade() -> None:
 
     op.create_table(
         "inspections",
-        sa.Column("id", sa.String(length=40), nullable=False),
-        sa.Column("kind", sa.String(length=12), nullable=False),
-        sa.Column("subject_kind", sa.String(length=4), nullable=False),
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("key", sa.String(length=100), nullable=False),
-        sa.Column("result", sa.String(length=4), nullable=False),
-        sa.Column("inspector", sa.String(length=200), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        *texts(id=40, kind=12, subject_kind=4, sku=64, key=100, result=4, inspector=200),
+        *times("at"),
         sa.Column("measurements", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inspections")),
     )
@@ -57,21 +38,16 @@ def upgrade() -> None:
 
     op.create_table(
         "nonconformances",
-        sa.Column("id", sa.String(length=40), nullable=False),
-        sa.Column("description", sa.String(length=2000), nullable=False),
-        sa.Column("disposition", sa.String(length=20), nullable=True),
-        sa.Column("opened_by", sa.String(length=200), nullable=False),
-        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("closed_by", sa.String(length=200), nullable=True),
-        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("closure_meaning", sa.String(length=500), nullable=True),
+        *texts(id=40, description=2000),
+        *optional_texts(disposition=20),
+        *texts(opened_by=200),
+        *times("opened_at"),
+        *migration_helpers.signature("closed", "closure_meaning"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_nonconformances")),
     )
     op.create_table(
         "hold_coverage",
-        sa.Column("hold_id", sa.String(length=40), nullable=False),
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("serial", sa.String(length=100), nullable=False),
+        *texts(hold_id=40, sku=64, serial=100),
         sa.ForeignKeyConstraint(
             ["hold_id"], ["holds.id"], name=op.f("fk_hold_coverage_hold_id_holds")
         ),
@@ -82,10 +58,7 @@ def upgrade() -> None:
 
     op.create_table(
         "hold_subjects",
-        sa.Column("hold_id", sa.String(length=40), nullable=False),
-        sa.Column("subject_kind", sa.String(length=4), nullable=False),
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("key", sa.String(length=100), nullable=False),
+        *texts(hold_id=40, subject_kind=4, sku=64, key=100),
         sa.ForeignKeyConstraint(
             ["hold_id"], ["holds.id"], name=op.f("fk_hold_subjects_hold_id_holds")
         ),
@@ -100,10 +73,7 @@ def upgrade() -> None:
 
     op.create_table(
         "nonconformance_subjects",
-        sa.Column("ncr_id", sa.String(length=40), nullable=False),
-        sa.Column("subject_kind", sa.String(length=4), nullable=False),
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("key", sa.String(length=100), nullable=False),
+        *texts(ncr_id=40, subject_kind=4, sku=64, key=100),
         sa.ForeignKeyConstraint(
             ["ncr_id"],
             ["nonconformances.id"],
@@ -120,8 +90,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("idempotency_keys")
-    op.execute("DROP TABLE audit_ledger")
+    migration_helpers.drop_shared_tables()
     with op.batch_alter_table("nonconformance_subjects", schema=None) as batch_op:
         batch_op.drop_index("ix_nonconformance_subjects_subject")
 

@@ -1,43 +1,29 @@
-"""recalls
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-25
-"""
-
-from collections.abc import Sequence
+"""recalls"""
 
 import sqlalchemy as sa
 from alembic import op
 
+from serialtrace.common import migration_helpers
+from serialtrace.common.migration_helpers import optional_texts, texts
+
 revision: str = "0002"
 down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
     op.create_table(
         "recalls",
-        sa.Column("id", sa.String(length=40), nullable=False),
-        sa.Column("reason", sa.String(length=1000), nullable=False),
-        sa.Column("status", sa.String(length=10), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
+        *texts(id=40, reason=1000, status=10),
+        *migration_helpers.created(),
         sa.Column("scope_computed_in_ms", sa.Integer(), nullable=False),
-        sa.Column("hold_id", sa.String(length=40), nullable=True),
+        *optional_texts(hold_id=40),
         sa.ForeignKeyConstraint(["hold_id"], ["holds.id"], name=op.f("fk_recalls_hold_id_holds")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_recalls")),
     )
     op.create_table(
         "recall_items",
-        sa.Column("recall_id", sa.String(length=40), nullable=False),
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("serial", sa.String(length=100), nullable=False),
-        sa.Column("state", sa.String(length=15), nullable=False),
-        sa.Column("location_code", sa.String(length=64), nullable=True),
-        sa.Column("customer_code", sa.String(length=64), nullable=True),
-        sa.Column("shipment_id", sa.String(length=40), nullable=True),
+        *texts(recall_id=40, sku=64, serial=100, state=15),
+        *optional_texts(location_code=64, customer_code=64, shipment_id=40),
         sa.ForeignKeyConstraint(
             ["recall_id"], ["recalls.id"], name=op.f("fk_recall_items_recall_id_recalls")
         ),

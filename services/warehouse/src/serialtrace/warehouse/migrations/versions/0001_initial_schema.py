@@ -1,63 +1,46 @@
-"""initial schema
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-25
-"""
-
-from collections.abc import Sequence
+"""initial schema"""
 
 import sqlalchemy as sa
 from alembic import op
 
-from serialtrace.common.uow import create_shared_tables
+from serialtrace.common import migration_helpers
+from serialtrace.common.migration_helpers import optional_texts, optional_times, texts, times
 
 revision: str = "0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # The audit ledger (append-only, guarded by triggers) and idempotency keys.
-    create_shared_tables(op.get_bind())
+    migration_helpers.create_shared_tables()
     op.create_table(
         "counters",
-        sa.Column("name", sa.String(length=40), nullable=False),
+        *texts(name=40),
         sa.Column("value", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_counters")),
     )
     op.create_table(
         "lot_stock",
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("lot_number", sa.String(length=40), nullable=False),
-        sa.Column("location_code", sa.String(length=64), nullable=False),
+        *texts(sku=64, lot_number=40, location_code=64),
         sa.Column("quantity", sa.Float(), nullable=False),
         sa.CheckConstraint("quantity >= 0", name="quantity_not_negative"),
         sa.PrimaryKeyConstraint("sku", "lot_number", "location_code", name=op.f("pk_lot_stock")),
     )
     op.create_table(
         "lots",
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("lot_number", sa.String(length=40), nullable=False),
-        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        *texts(sku=64, lot_number=40),
+        *times("received_at"),
         sa.PrimaryKeyConstraint("sku", "lot_number", name=op.f("pk_lots")),
     )
     op.create_table(
         "movements",
         sa.Column("seq", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("kind", sa.String(length=10), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("by", sa.String(length=200), nullable=False),
-        sa.Column("from_location", sa.String(length=64), nullable=True),
-        sa.Column("to_location", sa.String(length=64), nullable=True),
-        sa.Column("reference", sa.String(length=300), nullable=True),
-        sa.Column("unit_sku", sa.String(length=64), nullable=True),
-        sa.Column("unit_serial", sa.String(length=100), nullable=True),
-        sa.Column("lot_sku", sa.String(length=64), nullable=True),
-        sa.Column("lot_number", sa.String(length=40), nullable=True),
+        *texts(kind=10),
+        *times("at"),
+        *texts(by=200),
+        *optional_texts(from_location=64, to_location=64, reference=300, unit_sku=64),
+        *optional_texts(unit_serial=100, lot_sku=64, lot_number=40),
         sa.Column("quantity", sa.Float(), nullable=True),
-        sa.Column("package_sscc", sa.String(length=18), nullable=True),
+        *optional_texts(package_sscc=18),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_movements")),
     )
     with op.batch_alter_table("movements", schema=None) as batch_op:
@@ -65,14 +48,10 @@ def upgrade() -> None:
 
     op.create_table(
         "packages",
-        sa.Column("sscc", sa.String(length=18), nullable=False),
-        sa.Column("kind", sa.String(length=10), nullable=False),
-        sa.Column("parent_sscc", sa.String(length=18), nullable=True),
-        sa.Column("location_code", sa.String(length=64), nullable=True),
-        sa.Column("shipment_id", sa.String(length=40), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(length=200), nullable=False),
-        sa.Column("unpacked_at", sa.DateTime(timezone=True), nullable=True),
+        *texts(sscc=18, kind=10),
+        *optional_texts(parent_sscc=18, location_code=64, shipment_id=40),
+        *migration_helpers.created(),
+        *optional_times("unpacked_at"),
         sa.ForeignKeyConstraint(
             ["parent_sscc"], ["packages.sscc"], name=op.f("fk_packages_parent_sscc_packages")
         ),
@@ -83,23 +62,17 @@ def upgrade() -> None:
 
     op.create_table(
         "shipments",
-        sa.Column("id", sa.String(length=40), nullable=False),
-        sa.Column("customer_code", sa.String(length=64), nullable=False),
-        sa.Column("shipped_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("carrier", sa.String(length=100), nullable=True),
-        sa.Column("tracking_number", sa.String(length=100), nullable=True),
+        *texts(id=40, customer_code=64),
+        *times("shipped_at"),
+        *optional_texts(carrier=100, tracking_number=100),
         sa.Column("unit_count", sa.Integer(), nullable=False),
-        sa.Column("shipped_by", sa.String(length=200), nullable=False),
+        *texts(shipped_by=200),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_shipments")),
     )
     op.create_table(
         "unit_stock",
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("serial", sa.String(length=100), nullable=False),
-        sa.Column("custody", sa.String(length=10), nullable=False),
-        sa.Column("location_code", sa.String(length=64), nullable=True),
-        sa.Column("package_sscc", sa.String(length=18), nullable=True),
-        sa.Column("shipment_id", sa.String(length=40), nullable=True),
+        *texts(sku=64, serial=100, custody=10),
+        *optional_texts(location_code=64, package_sscc=18, shipment_id=40),
         sa.PrimaryKeyConstraint("sku", "serial", name=op.f("pk_unit_stock")),
     )
     with op.batch_alter_table("unit_stock", schema=None) as batch_op:
@@ -107,9 +80,7 @@ def upgrade() -> None:
 
     op.create_table(
         "shipment_units",
-        sa.Column("shipment_id", sa.String(length=40), nullable=False),
-        sa.Column("sku", sa.String(length=64), nullable=False),
-        sa.Column("serial", sa.String(length=100), nullable=False),
+        *texts(shipment_id=40, sku=64, serial=100),
         sa.ForeignKeyConstraint(
             ["shipment_id"], ["shipments.id"], name=op.f("fk_shipment_units_shipment_id_shipments")
         ),
@@ -118,8 +89,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("idempotency_keys")
-    op.execute("DROP TABLE audit_ledger")
+    migration_helpers.drop_shared_tables()
     op.drop_table("shipment_units")
     with op.batch_alter_table("unit_stock", schema=None) as batch_op:
         batch_op.drop_index("ix_unit_stock_package")
