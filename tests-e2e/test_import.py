@@ -106,11 +106,11 @@ class Legacy:
             directory,
             "units.csv",
             [
-                "sku,serial,status,created_at,attributes,aliases",
-                f'{self.ctrl},CT000001,COMPLETE,2023-04-01T08:00:00+08:00,"{{""firmware"": ""v1.2""}}",MAC:00-1B-63-84-45-E6',  # noqa: E501 - one legacy row
-                f'{self.ctrl},CT000002,COMPLETE,2023-04-02T08:00:00+08:00,"{{""firmware"": ""v1.3""}}",',  # noqa: E501 - one legacy row
-                f"{self.pcba},PB000001,COMPLETE,2023-03-20T08:00:00+08:00,,",
-                f"{self.pcba},PB000002,COMPLETE,2023-03-21T08:00:00+08:00,,",
+                "sku,serial,status,created_at,attributes,aliases,location_code",
+                f'{self.ctrl},CT000001,COMPLETE,2023-04-01T08:00:00+08:00,"{{""firmware"": ""v1.2""}}",MAC:00-1B-63-84-45-E6,{self.wh}',  # noqa: E501 - one legacy row
+                f'{self.ctrl},CT000002,COMPLETE,2023-04-02T08:00:00+08:00,"{{""firmware"": ""v1.3""}}",,{self.wh}',  # noqa: E501 - one legacy row
+                f"{self.pcba},PB000001,COMPLETE,2023-03-20T08:00:00+08:00,,,",
+                f"{self.pcba},PB000002,COMPLETE,2023-03-21T08:00:00+08:00,,,",
             ],
         )
         write(
@@ -134,7 +134,14 @@ class Legacy:
                 f"{self.ctrl},CT000001,FINAL,FT-02,李娜,,2023-04-01T15:00:00+08:00,PASS,,质检张,2023-04-01T16:00:00+08:00,终检合格",
             ],
         )
-        write(directory, "shipments.csv", ["sku,serial,customer_code,shipped_at"])
+        write(
+            directory,
+            "shipments.csv",
+            [
+                "sku,serial,customer_code,shipped_at,carrier,tracking_number",
+                f"{self.ctrl},CT000002,{self.cust},2023-05-01T10:00:00+08:00,顺丰速运,SF1234567890",
+            ],
+        )
 
 
 TRACE = """query($sku: String!, $serial: String!) { unit(sku: $sku, serial: $serial) {
@@ -145,6 +152,8 @@ TRACE = """query($sku: String!, $serial: String!) { unit(sku: $sku, serial: $ser
   components(includeRemoved: true) { installedAt installedBy removedAt removalReason
     unit { serial } lot { lotNumber } }
   materialLots { sku lotNumber }
+  custodyStatus location { code } movements { kind at reference toLocation { code } }
+  shipment { id shippedAt carrier trackingNumber customer { code } }
   auditTrail { service action payload } } }"""
 BATCHES = """query($id: ID!) { importBatches { id name state }
   importBatch(id: $id) { id name state createdBy createdAt files { file rows applied } } }"""
@@ -201,8 +210,32 @@ def test_a_gb18030_export_is_imported_and_traced_with_source_times_and_provenanc
         ("production", "component.imported"),
         ("production", "operation.imported"),
     }
+    assert ("warehouse", "stock.imported") in {
+        (e["service"], e["action"]) for e in imported_entries
+    }
     for entry in imported_entries:
         assert entry["payload"]["provenance"]["import_batch_id"] == batch
+    # In stock where the legacy system had it, received at its legacy time.
+    assert unit["custodyStatus"] == "IN_STOCK" and unit["location"]["code"] == legacy.wh
+    (receipt,) = unit["movements"]
+    assert receipt["kind"] == "RECEIVE" and receipt["at"].startswith("2023-04-01T00:00:00")
+    assert receipt["toLocation"]["code"] == legacy.wh
+
+
+def test_a_legacy_shipment_keeps_its_time_carrier_and_customer(
+    suite: ProcessSuite, imported: dict[str, Any]
+) -> None:
+    legacy = imported["legacy"]
+    unit = GraphClient(suite.url, AUDITOR).data(TRACE, {"sku": legacy.ctrl, "serial": "CT000002"})[
+        "unit"
+    ]
+    assert unit["custodyStatus"] == "SHIPPED" and unit["location"] is None
+    shipment = unit["shipment"]
+    assert shipment["shippedAt"].startswith("2023-05-01T02:00:00")
+    assert (shipment["carrier"], shipment["trackingNumber"]) == ("顺丰速运", "SF1234567890")
+    assert shipment["customer"]["code"] == legacy.cust
+    assert shipment["id"].startswith(f"SH-{imported['batch']}-")
+    assert [m["kind"] for m in unit["movements"]] == ["RECEIVE", "SHIP"]
 
 
 def test_the_batch_is_listed_verified_and_shown_in_the_graph(
@@ -212,6 +245,7 @@ def test_the_batch_is_listed_verified_and_shown_in_the_graph(
     verified = run_import(suite, "verify", batch)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "genealogy: 5 installations consistent" in verified.stdout
+    assert "stock: 3 receipts and shipments consistent" in verified.stdout
     listed = run_import(suite, "list")
     assert batch in listed.stdout and "VERIFIED" in listed.stdout
     data = GraphClient(suite.url, AUDITOR).data(BATCHES, {"id": batch})
@@ -220,6 +254,7 @@ def test_the_batch_is_listed_verified_and_shown_in_the_graph(
     files = {f["file"]: (f["rows"], f["applied"]) for f in data["importBatch"]["files"]}
     assert files["units.csv"] == (4, 4) and files["genealogy.csv"] == (5, 5)
     assert files["boms.csv"] == (3, 3) and files["operations.csv"] == (2, 2)
+    assert files["shipments.csv"] == (1, 1)
     assert batch in [b["id"] for b in data["importBatches"]]
 
 
