@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -582,6 +583,7 @@ def apply_directory(
     )
     refused: list[Problem] = []
     applied: dict[str, int] = {}
+    seconds: dict[str, float] = {}
     console = Console(file=sys.stderr)
     with Progress(
         TextColumn("{task.description:<24}"),
@@ -593,7 +595,9 @@ def apply_directory(
         for table in tables:
             task = progress.add_task(table.file, total=rows.get(table.file, 0))
             applier = Applier(services, batch_id, partial(_advance, progress, task))
+            started = time.perf_counter()
             result = applier.apply(table)
+            seconds[table.file] = time.perf_counter() - started
             applied[table.file] = result.applied
             refused += result.refused
     state = md.IMPORT_BATCH_STATE_APPLYING if refused else md.IMPORT_BATCH_STATE_APPLIED
@@ -607,7 +611,10 @@ def apply_directory(
     for problem in refused:
         print(problem, file=out)
     for file, n in applied.items():
-        print(f"{file}: {n} of {rows.get(file, 0)} rows applied", file=sys.stderr)
+        print(
+            f"{file}: {n} of {rows.get(file, 0)} rows applied in {seconds[file]:.1f} s",
+            file=sys.stderr,
+        )
     print(batch_id, file=out)
     return 1 if refused else 0
 
