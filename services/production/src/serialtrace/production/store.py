@@ -526,13 +526,27 @@ class ImportProvenanceRow(Base):
 
 
 def count_import_provenance(session: Session, batch_id: str) -> list[tuple[str, str, int]]:
-    query = (
-        select(ImportProvenanceRow.file, ImportProvenanceRow.entity_type, func.count())
-        .where(ImportProvenanceRow.batch_id == batch_id)
-        .group_by(ImportProvenanceRow.file, ImportProvenanceRow.entity_type)
-        .order_by(ImportProvenanceRow.file, ImportProvenanceRow.entity_type)
+    """(file, entity type, count) of a batch's facts still present: a provenance row
+    counts only while the build, edge or record it names is there."""
+    unit_entity = UnitRow.sku + literal(":") + UnitRow.serial
+    facts = (
+        ("unit_build", UnitRow, unit_entity),
+        ("component_link", EdgeRow, EdgeRow.id),
+        ("operation", OperationRow, OperationRow.id),
     )
-    return [(f, t, int(n)) for f, t, n in session.execute(query)]
+    found: list[tuple[str, str, int]] = []
+    for entity_type, model, entity_id in facts:
+        query = (
+            select(ImportProvenanceRow.file, func.count())
+            .join(model, entity_id == ImportProvenanceRow.entity_id)
+            .where(
+                ImportProvenanceRow.batch_id == batch_id,
+                ImportProvenanceRow.entity_type == entity_type,
+            )
+            .group_by(ImportProvenanceRow.file)
+        )
+        found += [(f, entity_type, int(n)) for f, n in session.execute(query)]
+    return sorted(found)
 
 
 def import_provenance_ids(session: Session, batch_id: str, entity_type: str) -> list[str]:
