@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -26,8 +27,9 @@ FINISHED_LOTS, SUBASSEMBLY_LOTS = 8, 5
 MEASURED = (
     "import resource, subprocess, sys\n"
     "code = subprocess.run(sys.argv[1:]).returncode\n"
-    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
-    "print(f'importer peak RSS: {peak:.0f} MB', file=sys.stderr)\n"
+    "used = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(f'importer peak RSS: {used.ru_maxrss / 1024:.0f} MB, '\n"
+    "      f'CPU {used.ru_utime + used.ru_stime:.1f} s', file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
 
@@ -96,11 +98,12 @@ def main() -> None:
                 **{f"{n.upper()}_ADDR": a for n, a in running.addrs.items()},
             }
             command = [sys.executable, "-m", "serialtrace.common.cli", "import", "apply"]
-            started = time.perf_counter()
+            started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
             subprocess.run(  # noqa: S603 - our own interpreter and module
                 [sys.executable, "-c", MEASURED, *command, str(wave)], env=env, check=True
             )
             elapsed = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_SELF)
         finally:
             running.stop()
             databases.drop_all()
@@ -110,6 +113,9 @@ def main() -> None:
         f"{args.units * args.operations} operation records in {elapsed:.1f} s "
         f"(load average {os.getloadavg()[0]:.1f})"
     )
+    # The servers run in this process: its CPU is theirs (PostgreSQL's is not counted).
+    served = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    print(f"masterdata + production CPU: {served:.1f} s")
 
 
 if __name__ == "__main__":
