@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from serialtrace.common.errors import InvalidArgument
+from serialtrace.common.errors import FailedPrecondition, InvalidArgument
 
 # Batch ids are "IMP-" and 12 hex digits; the stores keep them in columns of this width.
 MAX_BATCH_ID = 40
@@ -38,3 +39,13 @@ class Provenance:
     def payload(self) -> dict[str, Any]:
         """As audit entries carry it."""
         return {"import_batch_id": self.batch_id, "file": self.file, "row": self.row}
+
+
+def refuse_rollback(batch_id: str, dependents: Sequence[str]) -> None:
+    """FAILED_PRECONDITION naming (the first 20 of) the facts recorded since that rest
+    on an import batch, when there are any: its rollback would break them."""
+    if dependents:
+        raise FailedPrecondition(
+            f"{len(dependents)} fact(s) recorded since depend on import batch "
+            f"{batch_id}: {'; '.join(dependents[:20])}"
+        )

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from serialtrace.common import rpc
 from serialtrace.common.db import Database
-from serialtrace.common.errors import FailedPrecondition, InvalidArgument, ServiceError, item_error
+from serialtrace.common.errors import InvalidArgument, ServiceError, item_error
 from serialtrace.common.keys import (
     LotKey,
     lot_key,
@@ -26,7 +26,7 @@ from serialtrace.common.keys import (
     unit_message,
 )
 from serialtrace.common.protomap import enum_str, enum_value, present
-from serialtrace.common.provenance import Provenance
+from serialtrace.common.provenance import Provenance, refuse_rollback
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import UnitOfWork
@@ -436,11 +436,8 @@ def roll_back_import(
     s: S, uow: UnitOfWork, r: pb.RollBackImportRequest
 ) -> pb.RollBackImportResponse:
     dependents, taken = imports.roll_back_import(uow, r.import_batch_id, r.dry_run)
-    if dependents and not r.dry_run:
-        raise FailedPrecondition(
-            f"{len(dependents)} movement(s) recorded since depend on import batch "
-            f"{r.import_batch_id}: {'; '.join(dependents[:20])}"
-        )
+    if not r.dry_run:
+        refuse_rollback(r.import_batch_id, dependents)
     return pb.RollBackImportResponse(
         dependents=dependents,
         taken_back=[pb.ImportedFactCount(entity_type=t, count=n) for t, n in taken],
