@@ -14,12 +14,16 @@ from typing import Any
 import grpc
 import pytest
 
+from serialtrace.common.db import normalize_url
 from serialtrace.common.testing import unique
+from serialtrace.core.v1.core_pb2 import UnitKey
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc as md_grpc
 from serialtrace.production.v1 import production_pb2 as pp
 from serialtrace.production.v1 import production_pb2_grpc as pp_grpc
 from serialtrace.testing import ADMIN, AUDITOR, GraphClient, ProcessSuite
+from serialtrace.warehouse.v1 import warehouse_pb2 as wh
+from serialtrace.warehouse.v1 import warehouse_pb2_grpc as wh_grpc
 
 
 def run_import(
@@ -106,11 +110,11 @@ class Legacy:
             directory,
             "units.csv",
             [
-                "sku,serial,status,created_at,attributes,aliases",
-                f'{self.ctrl},CT000001,COMPLETE,2023-04-01T08:00:00+08:00,"{{""firmware"": ""v1.2""}}",MAC:00-1B-63-84-45-E6',  # noqa: E501 - one legacy row
-                f'{self.ctrl},CT000002,COMPLETE,2023-04-02T08:00:00+08:00,"{{""firmware"": ""v1.3""}}",',  # noqa: E501 - one legacy row
-                f"{self.pcba},PB000001,COMPLETE,2023-03-20T08:00:00+08:00,,",
-                f"{self.pcba},PB000002,COMPLETE,2023-03-21T08:00:00+08:00,,",
+                "sku,serial,status,created_at,attributes,aliases,location_code",
+                f'{self.ctrl},CT000001,COMPLETE,2023-04-01T08:00:00+08:00,"{{""firmware"": ""v1.2""}}",MAC:00-1B-63-84-45-E6,{self.wh}',  # noqa: E501 - one legacy row
+                f'{self.ctrl},CT000002,COMPLETE,2023-04-02T08:00:00+08:00,"{{""firmware"": ""v1.3""}}",,{self.wh}',  # noqa: E501 - one legacy row
+                f"{self.pcba},PB000001,COMPLETE,2023-03-20T08:00:00+08:00,,,",
+                f"{self.pcba},PB000002,COMPLETE,2023-03-21T08:00:00+08:00,,,",
             ],
         )
         write(
@@ -134,7 +138,14 @@ class Legacy:
                 f"{self.ctrl},CT000001,FINAL,FT-02,李娜,,2023-04-01T15:00:00+08:00,PASS,,质检张,2023-04-01T16:00:00+08:00,终检合格",
             ],
         )
-        write(directory, "shipments.csv", ["sku,serial,customer_code,shipped_at"])
+        write(
+            directory,
+            "shipments.csv",
+            [
+                "sku,serial,customer_code,shipped_at,carrier,tracking_number",
+                f"{self.ctrl},CT000002,{self.cust},2023-05-01T10:00:00+08:00,顺丰速运,SF1234567890",
+            ],
+        )
 
 
 TRACE = """query($sku: String!, $serial: String!) { unit(sku: $sku, serial: $serial) {
@@ -145,6 +156,8 @@ TRACE = """query($sku: String!, $serial: String!) { unit(sku: $sku, serial: $ser
   components(includeRemoved: true) { installedAt installedBy removedAt removalReason
     unit { serial } lot { lotNumber } }
   materialLots { sku lotNumber }
+  custodyStatus location { code } movements { kind at reference toLocation { code } }
+  shipment { id shippedAt carrier trackingNumber customer { code } }
   auditTrail { service action payload } } }"""
 BATCHES = """query($id: ID!) { importBatches { id name state }
   importBatch(id: $id) { id name state createdBy createdAt files { file rows applied } } }"""
@@ -201,8 +214,32 @@ def test_a_gb18030_export_is_imported_and_traced_with_source_times_and_provenanc
         ("production", "component.imported"),
         ("production", "operation.imported"),
     }
+    assert ("warehouse", "stock.imported") in {
+        (e["service"], e["action"]) for e in imported_entries
+    }
     for entry in imported_entries:
         assert entry["payload"]["provenance"]["import_batch_id"] == batch
+    # In stock where the legacy system had it, received at its legacy time.
+    assert unit["custodyStatus"] == "IN_STOCK" and unit["location"]["code"] == legacy.wh
+    (receipt,) = unit["movements"]
+    assert receipt["kind"] == "RECEIVE" and receipt["at"].startswith("2023-04-01T00:00:00")
+    assert receipt["toLocation"]["code"] == legacy.wh
+
+
+def test_a_legacy_shipment_keeps_its_time_carrier_and_customer(
+    suite: ProcessSuite, imported: dict[str, Any]
+) -> None:
+    legacy = imported["legacy"]
+    unit = GraphClient(suite.url, AUDITOR).data(TRACE, {"sku": legacy.ctrl, "serial": "CT000002"})[
+        "unit"
+    ]
+    assert unit["custodyStatus"] == "SHIPPED" and unit["location"] is None
+    shipment = unit["shipment"]
+    assert shipment["shippedAt"].startswith("2023-05-01T02:00:00")
+    assert (shipment["carrier"], shipment["trackingNumber"]) == ("顺丰速运", "SF1234567890")
+    assert shipment["customer"]["code"] == legacy.cust
+    assert shipment["id"].startswith(f"SH-{imported['batch']}-")
+    assert [m["kind"] for m in unit["movements"]] == ["RECEIVE", "SHIP"]
 
 
 def test_the_batch_is_listed_verified_and_shown_in_the_graph(
@@ -212,6 +249,7 @@ def test_the_batch_is_listed_verified_and_shown_in_the_graph(
     verified = run_import(suite, "verify", batch)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "genealogy: 5 installations consistent" in verified.stdout
+    assert "stock: 3 receipts and shipments consistent" in verified.stdout
     listed = run_import(suite, "list")
     assert batch in listed.stdout and "VERIFIED" in listed.stdout
     data = GraphClient(suite.url, AUDITOR).data(BATCHES, {"id": batch})
@@ -220,6 +258,7 @@ def test_the_batch_is_listed_verified_and_shown_in_the_graph(
     files = {f["file"]: (f["rows"], f["applied"]) for f in data["importBatch"]["files"]}
     assert files["units.csv"] == (4, 4) and files["genealogy.csv"] == (5, 5)
     assert files["boms.csv"] == (3, 3) and files["operations.csv"] == (2, 2)
+    assert files["shipments.csv"] == (1, 1)
     assert batch in [b["id"] for b in data["importBatches"]]
 
 
@@ -310,6 +349,10 @@ def test_the_dry_run_reports_every_kind_of_problem_and_writes_nothing(
 
 def _masterdata(suite: ProcessSuite) -> Any:
     return md_grpc.MasterdataServiceStub(grpc.insecure_channel(suite.addrs["masterdata"]))
+
+
+def _warehouse(suite: ProcessSuite) -> Any:
+    return wh_grpc.WarehouseServiceStub(grpc.insecure_channel(suite.addrs["warehouse"]))
 
 
 def test_an_apply_killed_half_way_resumes_and_writes_each_row_once(
@@ -434,8 +477,19 @@ def test_a_rollback_takes_the_batch_back_as_new_ledger_entries_and_it_can_be_app
             f"{fg},A,{resin},2",
         ],
     )
+    write(tmp_path, "parties.csv", ["code,name,kind", f"CU-{tag},回滚客户,CUSTOMER"])
+    write(tmp_path, "locations.csv", ["code,name,kind", f"WH-{tag},回滚仓库,WAREHOUSE"])
     write(tmp_path, "lots.csv", ["sku,lot_number", f"{resin},LOT-{tag}"])
-    write(tmp_path, "units.csv", ["sku,serial", f"{fg},S1", f"{part},P1"])
+    write(
+        tmp_path,
+        "units.csv",
+        ["sku,serial,location_code", f"{fg},S1,WH-{tag}", f"{fg},S2,WH-{tag}", f"{part},P1,"],
+    )
+    write(
+        tmp_path,
+        "shipments.csv",
+        ["sku,serial,customer_code,shipped_at", f"{fg},S2,CU-{tag},2022-02-01"],
+    )
     write(
         tmp_path,
         "genealogy.csv",
@@ -459,9 +513,26 @@ def test_a_rollback_takes_the_batch_back_as_new_ledger_entries_and_it_can_be_app
 
     rolled = run_import(suite, "rollback", batch)
     assert rolled.returncode == 0, rolled.stdout + rolled.stderr
-    assert "unit: 2 taken back" in rolled.stdout and "component_link: 2 taken back" in rolled.stdout
+    assert "unit: 3 taken back" in rolled.stdout and "component_link: 2 taken back" in rolled.stdout
+    assert "unit_stock: 2 taken back" in rolled.stdout
+    assert "shipment_unit: 1 taken back" in rolled.stdout
     graph = GraphClient(suite.url, AUDITOR)
     assert graph.data(TRACE, {"sku": fg, "serial": "S1"})["unit"] is None
+    stock = _warehouse(suite).BatchGetUnitStock(
+        wh.BatchGetUnitStockRequest(units=[UnitKey(sku=fg, serial=s) for s in ("S1", "S2")]),
+        metadata=[("authorization", f"Bearer {ADMIN}")],
+    )
+    assert list(stock.units) == [], "the batch's stock and shipment are taken back"
+    shipped_trail = graph.data(
+        '{ auditTrail(service: "warehouse", entityType: "unit", '
+        f'entityId: "{fg}:S2") {{ action }} }}'
+    )["auditTrail"]
+    assert [e["action"] for e in shipped_trail] == [
+        "stock.imported",
+        "shipment.imported",
+        "shipment.import_rolled_back",
+        "stock.import_rolled_back",
+    ]
     assert graph.data(BATCHES, {"id": batch})["importBatch"]["state"] == "ROLLED_BACK"
     trail = graph.data(ROLLED_BACK_TRAIL, {"id": f"{fg}:S1"})["auditTrail"]
     assert [e["action"] for e in trail] == ["unit.imported", "unit.import_rolled_back"]
@@ -474,3 +545,159 @@ def test_a_rollback_takes_the_batch_back_as_new_ledger_entries_and_it_can_be_app
     unit = graph.data(TRACE, {"sku": fg, "serial": "S1"})["unit"]
     assert unit["provenance"]["importBatchId"] == second
     assert [lot["lotNumber"] for lot in unit["materialLots"]] == [f"LOT-{tag}"]
+
+
+def _small_wave(directory: Path, tag: str, serials: int = 2) -> tuple[str, str]:
+    """A finished product and a part with a BOM, `serials` of each, a location, one
+    installation and one operation record per finished unit."""
+    fg, part = f"FG-{tag}", f"PT-{tag}"
+    write(
+        directory,
+        "products.csv",
+        ["sku,name,kind,tracking", f"{fg},成品,FINISHED,SERIAL", f"{part},部件,COMPONENT,SERIAL"],
+    )
+    write(directory, "boms.csv", ["sku,revision,component_sku,quantity", f"{fg},A,{part},1"])
+    write(directory, "locations.csv", ["code,name,kind", f"WH-{tag},仓库,WAREHOUSE"])
+    write(
+        directory,
+        "units.csv",
+        [
+            "sku,serial,location_code",
+            *(f"{fg},S{n},WH-{tag}" for n in range(serials)),
+            *(f"{part},P{n}," for n in range(serials)),
+        ],
+    )
+    write(
+        directory,
+        "genealogy.csv",
+        [
+            "parent_sku,parent_serial,installed_at,component_sku,component_serial",
+            *(f"{fg},S{n},2022-01-01,{part},P{n}" for n in range(serials)),
+        ],
+    )
+    write(
+        directory,
+        "operations.csv",
+        [
+            "sku,serial,operation,station,operator,finished_at,result",
+            *(f"{fg},S{n},TEST,ST,王伟,2022-01-02,PASS" for n in range(serials)),
+        ],
+    )
+    return fg, part
+
+
+def test_rollback_is_refused_after_a_later_batch_installs_one_of_its_units_and_names_it(
+    suite: ProcessSuite, tmp_path: Path
+) -> None:
+    tag = unique("DEP")
+    fg, part = _small_wave(tmp_path / "first", tag)
+    first = run_import(suite, "apply", str(tmp_path / "first"), "--name", tag)
+    assert first.returncode == 0, first.stdout + first.stderr
+    batch = first.stdout.strip().splitlines()[-1]
+    later = tmp_path / "later"
+    write(later, "units.csv", ["sku,serial", f"{part},P9"])
+    write(
+        later,
+        "genealogy.csv",
+        [
+            "parent_sku,parent_serial,installed_at,component_sku,component_serial,removed_at,removal_reason",
+            # A part of this later batch goes into the first batch's unit S0.
+            f"{fg},S0,2022-03-01,{part},P9,,",
+        ],
+    )
+    second = run_import(suite, "apply", str(later), "--name", f"{tag}-2")
+    assert second.returncode == 0, second.stdout + second.stderr
+    before = GraphClient(suite.url, AUDITOR).data(LEDGERS)["verifyAuditLedgers"]
+    refused = run_import(suite, "rollback", batch)
+    assert refused.returncode == 1
+    assert f"{part}/P9 installed in {fg}/S0 at 2022-03-01" in refused.stdout, refused.stdout
+    assert GraphClient(suite.url, AUDITOR).data(LEDGERS)["verifyAuditLedgers"] == before
+    batches = GraphClient(suite.url, AUDITOR).data(BATCHES, {"id": batch})
+    assert batches["importBatch"]["state"] == "APPLIED"
+
+
+def _tamper(url: str, sql: str, **params: Any) -> int:
+    """Changes a service's table directly, as no importer or API would."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(normalize_url(url))
+    try:
+        with engine.begin() as connection:
+            return int(connection.execute(text(sql), params).rowcount)
+    finally:
+        engine.dispose()
+
+
+def test_verify_finds_facts_removed_behind_the_importers_back(
+    suite: ProcessSuite, tmp_path: Path
+) -> None:
+    tag = unique("TAMPER")
+    fg, _ = _small_wave(tmp_path, tag)
+    applied = run_import(suite, "apply", str(tmp_path), "--name", tag)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    batch = applied.stdout.strip().splitlines()[-1]
+    assert run_import(suite, "verify", batch).returncode == 0
+    removed = _tamper(
+        suite.databases["production"],
+        "DELETE FROM operation_records WHERE id IN (SELECT entity_id FROM import_provenance "
+        "WHERE batch_id = :batch AND entity_type = 'operation' AND row = 2)",
+        batch=batch,
+    )
+    assert removed == 1
+    assert (
+        _tamper(
+            suite.databases["warehouse"],
+            "DELETE FROM unit_stock WHERE sku = :sku AND serial = 'S1'",
+            sku=fg,
+        )
+        == 1
+    )
+    verified = run_import(suite, "verify", batch)
+    assert verified.returncode == 1
+    assert "operations.csv: 2 rows read, 1 operation facts present" in verified.stdout
+    assert f"stock: {fg}/S1 (units.csv:3): the warehouse does not know the unit" in verified.stdout
+
+
+def test_an_apply_whose_service_goes_down_stops_cleanly_and_resumes_once_it_is_back(
+    suite: ProcessSuite, tmp_path: Path
+) -> None:
+    tag, count = unique("DOWN"), 1_500
+    _small_wave(tmp_path, tag, serials=count)
+    metadata = [("authorization", f"Bearer {ADMIN}")]
+    masterdata = _masterdata(suite)
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "serialtrace.common.cli", "import", "apply", str(tmp_path)],
+        env={**suite.env, "SERIALTRACE_TOKEN": ADMIN},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    killed, deadline = False, time.monotonic() + 180
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            batches = masterdata.ListImportBatches(
+                md.ListImportBatchesRequest(), metadata=metadata
+            ).batches
+            batch_id = next((b.id for b in batches if b.name == tmp_path.name), "")
+            if batch_id:
+                counts = masterdata.CountImportedFacts(
+                    md.CountImportedFactsRequest(import_batch_id=batch_id), metadata=metadata
+                ).counts
+                if any(c.entity_type == "unit" and c.count > 0 for c in counts):
+                    suite.kill("production")
+                    killed = True
+                    break
+            time.sleep(0.05)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        if not killed or "production" not in suite.processes:
+            suite.start("production")
+    assert killed, "the apply finished before production could be stopped"
+    assert process.returncode == 1
+    assert "Unavailable" in stderr and "Traceback" not in stderr, stderr
+    rerun = run_import(suite, "apply", str(tmp_path))
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    batch_id = rerun.stdout.strip().splitlines()[-1]
+    verified = run_import(suite, "verify", batch_id)
+    assert verified.returncode == 0, verified.stdout
+    assert f"genealogy: {count} installations consistent" in verified.stdout

@@ -9,6 +9,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from serialtrace.common.testing import unique
 from serialtrace.core.v1 import core_pb2
+from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.production.v1 import production_pb2 as pb
 
 Suite = Any  # the `suite` fixture (conftest.Suite)
@@ -237,3 +238,69 @@ def test_verify_finds_an_imported_installation_that_no_longer_holds(suite: Suite
         database.dispose()
     [problem] = suite.as_role("viewer").VerifyImportedGenealogy(request).problems
     assert part.serial in problem and "current parent" in problem
+
+
+def _where_used(suite: Suite, lot: core_pb2.LotKey) -> set[str]:
+    reply = suite.as_role("viewer").WhereUsed(
+        pb.WhereUsedRequest(lot=lot, page_size=100, include_intermediate=True)
+    )
+    return {u.serial for u in reply.units}
+
+
+def test_nested_installations_in_one_call_and_across_calls_keep_the_whole_ancestry(
+    suite: Suite,
+) -> None:
+    """A subassembly's lots and the subassembly itself into its parent in one call (the
+    set-based write orders them by nesting), then one more lot into a subassembly that
+    is already installed: the finished unit contains every lot at any depth."""
+    sku = suite.product_with_bom()
+    bom = suite.bom(sku)
+    suite.md("admin").CreateBomRevision(
+        md.CreateBomRevisionRequest(
+            sku=bom.part,
+            revision="A",
+            # The finished product in its own part's BOM: only the loop rule stops it.
+            items=[md.BomItem(sku=bom.material, quantity=1), md.BomItem(sku=sku, quantity=1)],
+        )
+    )
+    top, sub = key(sku, unique("F")), key(bom.part, unique("S"))
+    first, second = (core_pb2.LotKey(sku=bom.material, lot_number=unique("L")) for _ in "12")
+    reply = suite.as_role("admin").ImportComponentLinks(
+        pb.ImportComponentLinksRequest(
+            items=[
+                link(top, 2, component_unit=sub, installed_at=at(20)),
+                link(
+                    sub,
+                    3,
+                    component_lot=core_pb2.LotQuantity(lot=first, quantity=1),
+                    installed_at=at(10),
+                ),
+                link(sub, 4, component_unit=top, installed_at=at(30)),  # a loop
+            ]
+        )
+    )
+    assert [o.WhichOneof("outcome") for o in reply.outcomes] == ["link", "link", "error"]
+    assert "closes a loop" in reply.outcomes[2].error.message
+    assert _where_used(suite, first) == {top.serial, sub.serial}
+    later = suite.as_role("admin").ImportComponentLinks(
+        pb.ImportComponentLinksRequest(
+            items=[
+                link(
+                    sub,
+                    5,
+                    component_lot=core_pb2.LotQuantity(lot=second, quantity=1),
+                    installed_at=at(40),
+                )
+            ]
+        )
+    )
+    assert later.outcomes[0].WhichOneof("outcome") == "link"
+    assert _where_used(suite, second) == {top.serial, sub.serial}
+    lots = suite.as_role("viewer").BatchGetMaterialLots(pb.BatchGetMaterialLotsRequest(units=[top]))
+    assert sorted(x.lot_number for x in lots.units[0].lots) == sorted(
+        [first.lot_number, second.lot_number]
+    )
+    verified = suite.as_role("viewer").VerifyImportedGenealogy(
+        pb.VerifyImportedGenealogyRequest(import_batch_id="IMP-TEST")
+    )
+    assert not [p for p in verified.problems if sub.serial in p or top.serial in p]

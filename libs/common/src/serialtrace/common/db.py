@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -314,7 +315,12 @@ def _unnest_insert_sql(
         statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
     if returning:
         statement = statement.returning(*(table.c[c] for c in returning))
-    return str(statement.compile(dialect=dialect))
+    sql = str(statement.compile(dialect=dialect))
+    if dialect.driver == "psycopg":
+        # The arrays travel in binary: as text, psycopg escapes every element with a
+        # regular expression, which cost 70 times the binary dump for ledger payloads.
+        sql = re.sub(r"%\((p\d+)\)s", r"%(\1)b", sql)
+    return sql
 
 
 def key_clauses(

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from serialtrace.common.errors import InvalidArgument
+from serialtrace.common.errors import FailedPrecondition, InvalidArgument
 from serialtrace.common.timeutil import utcnow
 
 Counted = TypeVar("Counted")
@@ -73,3 +73,13 @@ def count_by_file(session: Session, model: Any, batch_id: str) -> list[tuple[str
 def fact_count(message: Callable[..., Counted]) -> Callable[[tuple[str, str, int]], Counted]:
     """Maps (file, entity type, count) to a service's ImportedFactCount message."""
     return lambda c: message(file=c[0], entity_type=c[1], count=c[2])
+
+
+def refuse_rollback(batch_id: str, dependents: Sequence[str]) -> None:
+    """FAILED_PRECONDITION naming (the first 20 of) the facts recorded since that rest
+    on an import batch, when there are any: its rollback would break them."""
+    if dependents:
+        raise FailedPrecondition(
+            f"{len(dependents)} fact(s) recorded since depend on import batch "
+            f"{batch_id}: {'; '.join(dependents[:20])}"
+        )

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
 import sys
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -26,14 +29,17 @@ from serialtrace.common.protomap import enum_str, enum_value
 from serialtrace.core.v1 import core_pb2
 from serialtrace.importer import rules
 from serialtrace.importer.checking import Checker
-from serialtrace.importer.problems import NO_COLUMN, NO_ROW, Problem
+from serialtrace.importer.problems import NO_COLUMN, Problem
 from serialtrace.importer.reading import Row, Table, open_directory
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.production.v1 import production_pb2 as pp
 from serialtrace.warehouse.v1 import warehouse_pb2 as wh
 
-# Items per bulk call: the services take at most 1,000; 500 keeps each transaction short.
-CHUNK = 500
+# Items per bulk call: the most the services take (fewer round trips, statements and
+# ledger appends per row; a call of 1,000 installations stays well under a second).
+CHUNK = 1_000
+# Chunks read and parsed ahead while the services work on the one sent.
+READ_AHEAD = 2
 MADE_HERE = ("FINISHED", "SUBASSEMBLY")
 # Which service counts a file's facts, and under which entity type.
 FACTS: dict[str, tuple[str, str]] = {
@@ -45,6 +51,7 @@ FACTS: dict[str, tuple[str, str]] = {
     "units": ("masterdata", "unit"),
     "genealogy": ("production", "component_link"),
     "operations": ("production", "operation"),
+    "shipments": ("warehouse", "shipment_unit"),
 }
 
 
@@ -77,13 +84,34 @@ def _records(table: Table) -> Iterator[tuple[int, Any]]:
 
 
 def _chunks(items: Iterator[Any], size: int = CHUNK) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
+    """Chunks of `size` items, read and parsed by a thread of their own up to
+    READ_AHEAD chunks ahead, so parsing the next chunk overlaps the call that sends this
+    one (which waits on the network with the interpreter free). Calls stay one at a
+    time and in order: a chunk may rest on what the one before it created."""
+    ahead: queue.Queue[tuple[list[Any] | None, BaseException | None]] = queue.Queue(READ_AHEAD)
+
+    def read() -> None:
+        chunk: list[Any] = []
+        try:
+            for item in items:
+                chunk.append(item)
+                if len(chunk) >= size:
+                    ahead.put((chunk, None))
+                    chunk = []
+            if chunk:
+                ahead.put((chunk, None))
+            ahead.put((None, None))  # the end
+        except BaseException as failure:  # handed to the consumer, raised there
+            ahead.put((None, failure))
+
+    reader = threading.Thread(target=read, name="import-reader", daemon=True)
+    reader.start()
+    while True:
+        chunk, failure = ahead.get()
+        if failure is not None:
+            raise failure
+        if chunk is None:
+            return
         yield chunk
 
 
@@ -121,9 +149,8 @@ class Applier:
     def apply(self, table: Table) -> FileResult:
         return getattr(self, f"_{table.kind.name}")(table)  # type: ignore[no-any-return]
 
-    def _shipments(self, table: Table) -> FileResult:
-        # Only an empty shipments file gets here: apply_directory refuses one with rows.
-        return FileResult()
+    def wh_provenance(self, file: str, row: int) -> wh.ImportProvenance:
+        return wh.ImportProvenance(import_batch_id=self.batch_id, file=file, row=row)
 
     # --- one row, one call -------------------------------------------------------------
 
@@ -349,9 +376,18 @@ class Applier:
 
         for chunk in _chunks(_records(table)):
             registered = self._bulk(result, file, chunk, send)
-            made = [(row, r) for row, r in registered if self.product_kind(r.sku) in MADE_HERE]
-            if not made:
-                continue
+            built = self._builds(result, file, registered)
+            self._stock(result, file, built)
+        return result
+
+    def _builds(
+        self, result: FileResult, file: str, registered: list[tuple[int, rules.UnitRecord]]
+    ) -> list[tuple[int, rules.UnitRecord]]:
+        """Builds in production of the registered units made here; returns the units
+        registered (and built, where they are made here)."""
+        made = [(row, r) for row, r in registered if self.product_kind(r.sku) in MADE_HERE]
+        refused: set[int] = set()
+        if made:
             builds = pp.ImportUnitBuildsRequest(
                 items=[
                     pp.ImportedUnitBuild(
@@ -364,16 +400,50 @@ class Applier:
                     for row, r in made
                 ]
             )
-            for (row, _), outcome in zip(
-                made, self.services.production.ImportUnitBuilds(builds).outcomes, strict=True
-            ):
-                if outcome.WhichOneof("outcome") == "error":
-                    error = error_of(outcome.error)
-                    result.applied -= 1
-                    result.refused.append(
-                        Problem(file, row, "status", error.code.name, error.message)
-                    )
-        return result
+            outcomes = self.services.production.ImportUnitBuilds(builds).outcomes
+            refused = self._refusals(result, file, "status", made, outcomes)
+        return [(row, r) for row, r in registered if row not in refused]
+
+    def _stock(
+        self, result: FileResult, file: str, units: list[tuple[int, rules.UnitRecord]]
+    ) -> None:
+        """COMPLETE units with a location into stock there, at their created_at."""
+        stocked = [(row, r) for row, r in units if r.location_code and r.status == "COMPLETE"]
+        if not stocked:
+            return
+        request = wh.ImportStockRequest(
+            items=[
+                wh.ImportedStock(
+                    unit=core_pb2.UnitKey(sku=r.sku, serial=r.serial),
+                    location_code=r.location_code,
+                    received_at=_stamp(r.created_at),
+                    provenance=self.wh_provenance(file, row),
+                    idempotency_key=self.key(file, row, ":stock"),
+                )
+                for row, r in stocked
+            ]
+        )
+        outcomes = self.services.warehouse.ImportStock(request).outcomes
+        self._refusals(result, file, "location_code", stocked, outcomes)
+
+    @staticmethod
+    def _refusals(
+        result: FileResult,
+        file: str,
+        column: str,
+        sent: list[tuple[int, Any]],
+        outcomes: Sequence[Any],
+    ) -> set[int]:
+        """The rows of a follow-up call (build, stock) that were refused: each a
+        problem, and no longer counted as applied."""
+        refused: set[int] = set()
+        for (row, _), outcome in zip(sent, outcomes, strict=True):
+            if outcome.WhichOneof("outcome") == "error":
+                error = error_of(outcome.error)
+                result.applied -= 1
+                result.refused.append(Problem(file, row, column, error.code.name, error.message))
+                refused.add(row)
+        return refused
 
     def _genealogy(self, table: Table) -> FileResult:
         result = FileResult()
@@ -449,6 +519,33 @@ class Applier:
             self._bulk(result, file, chunk, send)
         return result
 
+    def _shipments(self, table: Table) -> FileResult:
+        result = FileResult()
+        file = table.file
+
+        def send(chunk: list[tuple[int, rules.ShipmentRecord]]) -> Sequence[Any]:
+            items = [
+                wh.ImportedShipment(
+                    unit=core_pb2.UnitKey(sku=r.unit[0], serial=r.unit[1]),
+                    customer_code=r.customer_code,
+                    shipped_at=_stamp(r.shipped_at),
+                    carrier=r.carrier,
+                    tracking_number=r.tracking_number,
+                    sscc=r.sscc,
+                    provenance=self.wh_provenance(file, row),
+                    idempotency_key=self.key(file, row),
+                )
+                for row, r in chunk
+            ]
+            reply: Sequence[Any] = self.services.warehouse.ImportShipments(
+                wh.ImportShipmentsRequest(items=items)
+            ).outcomes
+            return reply
+
+        for chunk in _chunks(_records(table)):
+            self._bulk(result, file, chunk, send)
+        return result
+
 
 # --- the commands ------------------------------------------------------------------------
 
@@ -483,17 +580,6 @@ def apply_directory(
 
     name = name or directory.resolve().name
     tables, problems = open_directory(directory, encoding)
-    unsupported = [t for t in tables if t.kind.name == "shipments" and any(True for _ in t.rows())]
-    problems += [
-        Problem(
-            t.file,
-            NO_ROW,
-            NO_COLUMN,
-            "UNSUPPORTED",
-            "shipments are not imported yet; move them out",
-        )
-        for t in unsupported
-    ]
     sha = content_sha256(tables)
     existing, rolled_back = find_batch(services, sha, name)
     checker = Checker(GrpcCatalog(services), report_conflicts=existing is None)
@@ -523,6 +609,7 @@ def apply_directory(
     )
     refused: list[Problem] = []
     applied: dict[str, int] = {}
+    seconds: dict[str, float] = {}
     console = Console(file=sys.stderr)
     with Progress(
         TextColumn("{task.description:<24}"),
@@ -534,7 +621,9 @@ def apply_directory(
         for table in tables:
             task = progress.add_task(table.file, total=rows.get(table.file, 0))
             applier = Applier(services, batch_id, partial(_advance, progress, task))
+            started = time.perf_counter()
             result = applier.apply(table)
+            seconds[table.file] = time.perf_counter() - started
             applied[table.file] = result.applied
             refused += result.refused
     state = md.IMPORT_BATCH_STATE_APPLYING if refused else md.IMPORT_BATCH_STATE_APPLIED
@@ -548,7 +637,10 @@ def apply_directory(
     for problem in refused:
         print(problem, file=out)
     for file, n in applied.items():
-        print(f"{file}: {n} of {rows.get(file, 0)} rows applied", file=sys.stderr)
+        print(
+            f"{file}: {n} of {rows.get(file, 0)} rows applied in {seconds[file]:.1f} s",
+            file=sys.stderr,
+        )
     print(batch_id, file=out)
     return 1 if refused else 0
 
@@ -574,6 +666,7 @@ def differences(services: Any, batch: md.ImportBatch) -> list[str]:
     for service, request in (
         ("masterdata", md.CountImportedFactsRequest(import_batch_id=batch.id)),
         ("production", pp.CountImportedFactsRequest(import_batch_id=batch.id)),
+        ("warehouse", wh.CountImportedFactsRequest(import_batch_id=batch.id)),
     ):
         for c in getattr(services, service).CountImportedFacts(request).counts:
             counted[(c.file, c.entity_type)] += c.count
@@ -604,6 +697,10 @@ def verify_batch(batch_id: str, services: Any, out: TextIO = sys.stdout) -> int:
         pp.VerifyImportedGenealogyRequest(import_batch_id=batch_id)
     )
     found += [f"genealogy: {problem}" for problem in genealogy.problems]
+    stock = services.warehouse.VerifyImportedStock(
+        wh.VerifyImportedStockRequest(import_batch_id=batch_id)
+    )
+    found += [f"stock: {problem}" for problem in stock.problems]
     if found:
         for line in found:
             print(line, file=out)
@@ -614,6 +711,7 @@ def verify_batch(batch_id: str, services: Any, out: TextIO = sys.stdout) -> int:
     for f in batch.files:
         print(f"{f.file}: {f.rows} rows, all present", file=out)
     print(f"genealogy: {genealogy.links} installations consistent", file=out)
+    print(f"stock: {stock.facts} receipts and shipments consistent", file=out)
     print(f"import batch {batch_id} verified", file=out)
     return 0
 
@@ -677,6 +775,7 @@ def rollback_dependents(
                 f"{u.unit.sku}/{u.unit.serial} shipped (shipment {u.shipment_id})"
                 for u in stock.units
                 if u.custody == wh.CUSTODY_STATUS_SHIPPED
+                and not u.shipment_id.startswith(f"SH-{batch_id}-")  # the batch's own
             ]
             recalls = services.quality.BatchGetUnitRecalls(
                 qa.BatchGetUnitRecallsRequest(units=unit_keys)
@@ -706,6 +805,7 @@ def rollback_dependents(
             if c.held
         ]
     for service, request in (
+        ("warehouse", wh.RollBackImportRequest(import_batch_id=batch_id, dry_run=True)),
         ("production", pp.RollBackImportRequest(import_batch_id=batch_id, dry_run=True)),
         ("masterdata", md.RollBackImportRequest(import_batch_id=batch_id, dry_run=True)),
     ):
@@ -714,7 +814,8 @@ def rollback_dependents(
 
 
 def rollback_batch(batch_id: str, services: Any, out: TextIO = sys.stdout) -> int:
-    """Takes back what the batch created, production first (it refers to the registry),
+    """Takes back what the batch created, warehouse and production first (they refer
+    to the registry),
     each fact as a new audit entry; refused, naming them, while facts depend on it."""
     batch = _batch(services, batch_id)
     if batch.state == md.IMPORT_BATCH_STATE_ROLLED_BACK:
@@ -733,6 +834,13 @@ def rollback_batch(batch_id: str, services: Any, out: TextIO = sys.stdout) -> in
             print(f"  {line}", file=out)
         return 1
     taken = list(
+        services.warehouse.RollBackImport(
+            wh.RollBackImportRequest(
+                import_batch_id=batch_id, idempotency_key=f"import-rollback:{batch_id}:warehouse"
+            )
+        ).taken_back
+    )
+    taken += list(
         services.production.RollBackImport(
             pp.RollBackImportRequest(
                 import_batch_id=batch_id, idempotency_key=f"import-rollback:{batch_id}:production"

@@ -119,6 +119,7 @@ class Checker:
         self.lots: dict[LotKey, Where] = {}
         self.units: dict[UnitKey, Where] = {}
         self.global_serials: dict[str, Where] = {}
+        self.shipped: dict[UnitKey, Where] = {}
         self.current_parent: dict[UnitKey, tuple[UnitKey, Where]] = {}
         self.edges: dict[UnitKey, list[tuple[UnitKey, Where]]] = defaultdict(list)
         # Deferred database questions, asked CHUNK keys at a time.
@@ -429,7 +430,9 @@ class Checker:
             self._flush()
 
     def _shipments(self, r: rules.ShipmentRecord, file: str, row: int) -> None:
-        self._need_unit(r.unit, Where(file, row, "serial"))
+        where = Where(file, row, "serial")
+        self._need_unit(r.unit, where)
+        self._define(self.shipped, r.unit, where, f"shipment of unit {_unit(r.unit)}")
         kind = self.party_kind(r.customer_code)
         if kind is None:
             self.problems.append(

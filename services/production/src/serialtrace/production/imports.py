@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -33,15 +34,6 @@ from serialtrace.production.peers import Masterdata
 
 T = TypeVar("T")
 MAX_IMPORT_ITEMS = 1_000
-
-
-def _provenance(uow: UnitOfWork, entity_type: str, entity_id: str, where: Provenance) -> None:
-    uow.session.add(store.ImportProvenanceRow(**where.columns(entity_type, entity_id)))
-
-
-def each(uow: UnitOfWork, items: Sequence[T], run: Callable[[T], Any]) -> list[Any]:
-    """`run` of each item in its own savepoint: a refused item writes nothing."""
-    return [uow.attempt(lambda item=item: run(item)) for item in items]  # type: ignore[misc]
 
 
 # --- builds ------------------------------------------------------------------------------
@@ -100,6 +92,7 @@ def import_builds(
     outcomes: list[store.UnitRow | ServiceError] = []
     seen: set[tuple[str, str]] = set()
     orders: dict[str, store.WorkOrderRow] = {}
+    built: list[tuple[store.UnitRow, Provenance]] = []
     now = utcnow()
     for item in items:
         try:
@@ -124,9 +117,8 @@ def import_builds(
             created_at=created,
             completed_at=created if status is BuildStatus.COMPLETE else None,
         )
-        session.add(unit)
+        built.append((unit, item.provenance))
         entity = unit_entity(item.sku, item.serial)
-        _provenance(uow, "unit_build", entity, item.provenance)
         uow.record(
             "unit.imported",
             "unit",
@@ -139,7 +131,14 @@ def import_builds(
             },
         )
         outcomes.append(unit)
-    session.flush()
+    session.flush()  # the work orders before the units that name them
+    columns = ("sku", "serial", "work_order_id", "status", "created_at", "completed_at")
+    rows = [{c: getattr(u, c) for c in columns} for u, _ in built]
+    if len(store.insert_new_units(session, rows)) != len(rows):
+        raise Conflict("units were imported concurrently; nothing was written, retry")
+    _add_provenance(
+        uow, "unit_build", [(unit_entity(u.sku, u.serial), where) for u, where in built]
+    )
     return outcomes
 
 
@@ -190,13 +189,35 @@ def link_nodes(
     return nodes
 
 
-def import_link(
-    uow: UnitOfWork,
-    boms: BomCache,
-    item: ImportedLink,
-    nodes: dict[tuple[str, str, str], store.NodeRow] | None = None,
-) -> store.EdgeRow:
-    session = uow.session
+class Containment:
+    """Which of a call's unit nodes contains which: the ancestry among them as stored,
+    plus the current installations the call accepted so far. A path between two of
+    them passes only through them (every new edge joins two of them), so this is
+    enough to judge a loop exactly."""
+
+    def __init__(self, stored: Sequence[tuple[int, int]]) -> None:
+        self.below: dict[int, set[int]] = {}
+        for ancestor, descendant in stored:
+            self.below.setdefault(ancestor, set()).add(descendant)
+
+    def add(self, parent: int, component: int) -> None:
+        self.below.setdefault(parent, set()).add(component)
+
+    def contains(self, ancestor: int, descendant: int) -> bool:
+        seen, stack = {ancestor}, [ancestor]
+        while stack:
+            for below in self.below.get(stack.pop(), ()):
+                if below == descendant:
+                    return True
+                if below not in seen:
+                    seen.add(below)
+                    stack.append(below)
+        return ancestor == descendant
+
+
+def _check_link(boms: BomCache, item: ImportedLink) -> tuple[str, tuple[str, str], float, str]:
+    """The rules of one installation that need no database: (component kind, key,
+    quantity, removal reason)."""
     if (item.component_unit is None) == (item.component_lot is None):
         raise InvalidArgument("give exactly one of component_unit and component_lot")
     component_key = item.component_unit or item.component_lot
@@ -211,45 +232,148 @@ def import_link(
     reason = domain.check_reason(item.removal_reason) if item.removed_at else ""
     if item.removed_at and item.removed_at < item.installed_at:
         raise InvalidArgument("a component cannot be removed before it was installed")
-    kind = "UNIT" if item.component_unit else "LOT"
-    known = nodes or {}
-    parent = known.get(("UNIT", *item.parent)) or store.ensure_node(session, "UNIT", *item.parent)
-    component = known.get((kind, *component_key)) or store.ensure_node(
-        session, kind, *component_key
+    return ("UNIT" if item.component_unit else "LOT"), component_key, quantity, reason
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    index: int
+    item: ImportedLink
+    edge: store.EdgeRow
+    kind: str
+    component_key: tuple[str, str]
+
+
+def import_links(
+    uow: UnitOfWork, boms: BomCache, items: Sequence[ImportedLink]
+) -> list[store.EdgeRow | ServiceError]:
+    """Many imported installations, judged in order under the live rules (BOM
+    membership, one current parent, no loop) as if installed one after another, then
+    written together: one insert of edges, one of provenance rows, and the ancestry
+    in a statement per level of nesting among the items (a subassembly's lots before
+    the subassembly goes into its parent), not one per item."""
+    session = uow.session
+    nodes = link_nodes(uow, items)
+    units = {n.id: n for (kind, _, _), n in nodes.items() if kind == "UNIT"}
+    reach = Containment(store.ancestry_among(session, sorted(units)))
+    holder = {n.id: n.installed_in_id for n in units.values()}
+    outcomes: list[store.EdgeRow | ServiceError | None] = [None] * len(items)
+    accepted: list[_Accepted] = []
+    for n, item in enumerate(items):
+        try:
+            kind, component_key, quantity, reason = _check_link(boms, item)
+            parent, component = nodes[("UNIT", *item.parent)], nodes[(kind, *component_key)]
+            if kind == "UNIT":
+                _check_unit_link(session, reach, holder, item, parent, component)
+        except ServiceError as refusal:
+            outcomes[n] = refusal
+            continue
+        actor = item.installed_by or uow.actor
+        edge = store.EdgeRow(
+            id=f"GE-{uuid.uuid4().hex[:16].upper()}",
+            parent_id=parent.id,
+            component_id=component.id,
+            quantity=quantity,
+            operation=None,
+            installed_at=item.installed_at,
+            installed_by=actor,
+            removed_at=item.removed_at,
+            removed_by=actor if item.removed_at else None,
+            removal_reason=reason or None,
+        )
+        if item.removed_at is None:  # a past installation leaves the current state alone
+            reach.add(parent.id, component.id)
+            if kind == "UNIT":
+                holder[component.id] = parent.id
+        accepted.append(_Accepted(n, item, edge, kind, component_key))
+        outcomes[n] = edge
+    _write_links(uow, accepted, units, holder, reach)
+    return [o if o is not None else FailedPrecondition("not imported") for o in outcomes]
+
+
+def _check_unit_link(
+    session: Any,
+    reach: Containment,
+    holder: dict[int, int | None],
+    item: ImportedLink,
+    parent: store.NodeRow,
+    component: store.NodeRow,
+) -> None:
+    """A serialized component: no loop, and (if current) no other current parent."""
+    label = f"{component.sku}/{component.key}"
+    if reach.contains(component.id, parent.id):
+        raise FailedPrecondition(
+            f"{label} contains {parent.sku}/{parent.key}; installing it there closes a loop"
+        )
+    current = holder.get(component.id)
+    if item.removed_at is None and current not in (None, parent.id):
+        where = store.nodes_by_ids(session, [current])[current]
+        raise FailedPrecondition(f"{label} is installed in {where.sku}/{where.key}")
+
+
+def _write_links(
+    uow: UnitOfWork,
+    accepted: Sequence[_Accepted],
+    units: dict[int, store.NodeRow],
+    holder: dict[int, int | None],
+    reach: Containment,
+) -> None:
+    if not accepted:
+        return
+    session = uow.session
+    store.insert_edges(session, [a.edge for a in accepted])
+    for node_id, parent_id in holder.items():
+        if units[node_id].installed_in_id != parent_id:
+            units[node_id].installed_in_id = parent_id
+    session.flush()
+    current = [a.edge for a in accepted if a.edge.removed_at is None]
+    for level in _nesting_levels(current, reach):
+        store.link_edges(session, level)
+    _add_provenance(uow, "component_link", [(a.edge.id, a.item.provenance) for a in accepted])
+    for a in accepted:
+        _record_link(uow, a.edge, a.item, a.kind, a.component_key)
+
+
+def _nesting_levels(
+    edges: Sequence[store.EdgeRow], reach: Containment
+) -> list[list[tuple[int, int, int]]]:
+    """The current edges as (parent, component, times) in levels, by the height of the
+    component (what it holds, stored or new, at any depth): an edge comes after every
+    edge whose parent its component holds, so no path uses two edges of one level and
+    each level is one set-based ancestry update."""
+    heights: dict[int, int] = {}
+
+    def height(node: int) -> int:
+        if node not in heights:
+            heights[node] = 0  # ends the recursion on a loop (refused before this)
+            heights[node] = max((height(b) + 1 for b in reach.below.get(node, ())), default=0)
+        return heights[node]
+
+    levels: dict[int, Counter[tuple[int, int]]] = {}
+    for e in edges:
+        levels.setdefault(height(e.component_id), Counter())[(e.parent_id, e.component_id)] += 1
+    return [[(p, c, n) for (p, c), n in sorted(levels[h].items())] for h in sorted(levels)]
+
+
+def _add_provenance(
+    uow: UnitOfWork, entity_type: str, facts: Sequence[tuple[str, Provenance]]
+) -> None:
+    """Where each of these facts came from, in one insert."""
+    now = utcnow()
+    store.add_import_provenance(
+        uow.session,
+        [
+            {
+                "entity_type": entity_type,
+                "entity_id": entity_id,
+                "batch_id": where.batch_id,
+                "file": where.file,
+                "row": where.row,
+                "recorded_at": now,
+            }
+            for entity_id, where in facts
+        ],
     )
-    if kind == "UNIT":
-        if store.contains(session, component.id, parent.id):
-            raise FailedPrecondition(
-                f"{component_key[0]}/{component_key[1]} contains "
-                f"{item.parent[0]}/{item.parent[1]}; installing it there closes a loop"
-            )
-        if item.removed_at is None and component.installed_in_id not in (None, parent.id):
-            holder = store.nodes_by_ids(session, [component.installed_in_id])
-            where = next(iter(holder.values()))
-            raise FailedPrecondition(
-                f"{component_key[0]}/{component_key[1]} is installed in {where.sku}/{where.key}"
-            )
-    actor = item.installed_by or uow.actor
-    kept_holder = component.installed_in_id
-    edge = store.add_edge(
-        session,
-        f"GE-{uuid.uuid4().hex[:16].upper()}",
-        parent,
-        component,
-        quantity,
-        None,
-        actor,
-        item.installed_at,
-    )
-    if item.removed_at is not None:
-        # add_edge bulk-inserts; the stored row is the one to close.
-        stored = session.get(store.EdgeRow, edge.id)
-        assert stored is not None
-        edge = store.remove_edge(session, stored, component, actor, reason, item.removed_at)
-        if kind == "UNIT" and kept_holder is not None:
-            component.installed_in_id = kept_holder  # a past installation leaves the current one
-    _record_link(uow, edge, item, kind, component_key, quantity, actor, reason)
-    return edge
 
 
 def _record_link(
@@ -258,81 +382,22 @@ def _record_link(
     item: ImportedLink,
     kind: str,
     component_key: tuple[str, str],
-    quantity: float,
-    actor: str,
-    reason: str,
 ) -> None:
-    """An imported installation's provenance and audit entries (parent and component)."""
-    _provenance(uow, "component_link", edge.id, item.provenance)
+    """An imported installation's audit entries (parent and component)."""
     payload = {
         "edge": edge.id,
         "parent": f"{item.parent[0]}/{item.parent[1]}",
         "component_kind": kind,
         "component": f"{component_key[0]}/{component_key[1]}",
-        "quantity": quantity,
+        "quantity": edge.quantity,
         "installed_at": item.installed_at,
-        "installed_by": actor,
+        "installed_by": edge.installed_by,
         "removed_at": item.removed_at,
-        "removal_reason": reason or None,
+        "removal_reason": edge.removal_reason,
         "provenance": item.provenance.payload(),
     }
     uow.record("component.imported", "unit", unit_entity(*item.parent), payload)
     uow.record("imported_into", kind.lower(), f"{component_key[0]}:{component_key[1]}", payload)
-
-
-def _check_lot_link(boms: BomCache, item: ImportedLink) -> float:
-    """A current lot installation's rules, none of which needs the database."""
-    assert item.component_lot is not None
-    allowed = boms.components(item.parent[0])
-    if item.component_lot[0] not in allowed:
-        raise FailedPrecondition(
-            f"{item.component_lot[0]} is in no BOM revision of {item.parent[0]} "
-            f"(allowed: {', '.join(sorted(allowed)) or 'nothing'})"
-        )
-    return domain.check_lot_quantity(item.quantity)
-
-
-def import_links(
-    uow: UnitOfWork, boms: BomCache, items: Sequence[ImportedLink]
-) -> list[store.EdgeRow | ServiceError]:
-    """Many imported installations. Serialized components and past installations go one
-    by one (each checks the component's current parent and the loop rule against what
-    the items before it did); current lot installations, whose rules need no database,
-    are checked alone and then written together, one ancestry update per parent, time
-    and installer."""
-    nodes = link_nodes(uow, items)
-    outcomes: list[store.EdgeRow | ServiceError | None] = [None] * len(items)
-    kits: dict[tuple[tuple[str, str], str, datetime], list[tuple[int, ImportedLink, float]]] = {}
-    for n, item in enumerate(items):
-        if item.component_lot is not None and item.removed_at is None:
-            try:
-                quantity = _check_lot_link(boms, item)
-            except ServiceError as refusal:
-                outcomes[n] = refusal
-                continue
-            kits.setdefault((item.parent, item.installed_by, item.installed_at), []).append(
-                (n, item, quantity)
-            )
-        else:
-            outcomes[n] = uow.attempt(lambda item=item: import_link(uow, boms, item, nodes))  # type: ignore[misc]
-    for (parent_key, installed_by, installed_at), members in kits.items():
-        actor = installed_by or uow.actor
-        edges = store.add_edges(
-            uow.session,
-            nodes[("UNIT", *parent_key)],
-            [
-                (f"GE-{uuid.uuid4().hex[:16].upper()}", nodes[("LOT", *item.component_lot)], q)  # type: ignore[misc]
-                for _, item, q in members
-            ],
-            None,
-            actor,
-            installed_at,
-        )
-        for (n, item, quantity), edge in zip(members, edges, strict=True):
-            assert item.component_lot is not None
-            _record_link(uow, edge, item, "LOT", item.component_lot, quantity, actor, "")
-            outcomes[n] = edge
-    return [o if o is not None else FailedPrecondition("not imported") for o in outcomes]
 
 
 # --- operation records -------------------------------------------------------------------
@@ -365,19 +430,29 @@ def import_operations(
         for u in store.units_by_keys(uow.session, sorted({(i.sku, i.serial) for i in items}))
     }
     outcomes: list[tuple[store.OperationRow, store.UnitRow] | ServiceError] = []
+    written: list[tuple[store.OperationRow, Provenance]] = []
     for item in items:
         try:
-            outcomes.append(_import_operation(uow, item, units))
+            row, unit = _import_operation(uow, item, units)
         except ServiceError as refusal:
             outcomes.append(refusal)
-    uow.session.flush()
+            continue
+        outcomes.append((row, unit))
+        written.append((row, item.provenance))
+    # One insert of the records and one of their provenance rows, not two per record.
+    columns = [c.key for c in store.OperationRow.__table__.columns]
+    store.insert_operations(
+        uow.session, [{c: getattr(row, c) for c in columns} for row, _ in written]
+    )
+    _add_provenance(uow, "operation", [(row.id, where) for row, where in written])
     return outcomes
 
 
 def _import_operation(
     uow: UnitOfWork, item: ImportedOperation, units: dict[tuple[str, str], store.UnitRow]
 ) -> tuple[store.OperationRow, store.UnitRow]:
-    """Checks everything first, then writes: a refusal leaves nothing behind."""
+    """Checks everything, then builds the record (written with the others) and its
+    audit entry: a refusal leaves nothing behind."""
     check_code(item.operation, "operation code")
     check_code(item.station, "station")
     result = parse_enum(Result, item.result, "result")
@@ -404,8 +479,6 @@ def _import_operation(
         approved_at=item.approved_at if item.approved_by else None,
         approval_meaning=meaning,
     )
-    uow.session.add(row)
-    _provenance(uow, "operation", row.id, item.provenance)
     uow.record(
         "operation.imported",
         "unit",

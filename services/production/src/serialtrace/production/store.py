@@ -21,7 +21,6 @@ from serialtrace.common.db import (
     get_many_by_key,
     rows_by_key,
 )
-from serialtrace.common.provenance import count_by_file
 
 
 class Base(DeclarativeBase):
@@ -512,7 +511,27 @@ class ImportProvenanceRow(Base):
 
 
 def count_import_provenance(session: Session, batch_id: str) -> list[tuple[str, str, int]]:
-    return count_by_file(session, ImportProvenanceRow, batch_id)
+    """(file, entity type, count) of a batch's facts still present: a provenance row
+    counts only while the build, edge or record it names is there."""
+    unit_entity = UnitRow.sku + literal(":") + UnitRow.serial
+    facts = (
+        ("unit_build", UnitRow, unit_entity),
+        ("component_link", EdgeRow, EdgeRow.id),
+        ("operation", OperationRow, OperationRow.id),
+    )
+    found: list[tuple[str, str, int]] = []
+    for entity_type, model, entity_id in facts:
+        query = (
+            select(ImportProvenanceRow.file, func.count())
+            .join(model, entity_id == ImportProvenanceRow.entity_id)
+            .where(
+                ImportProvenanceRow.batch_id == batch_id,
+                ImportProvenanceRow.entity_type == entity_type,
+            )
+            .group_by(ImportProvenanceRow.file)
+        )
+        found += [(f, entity_type, int(n)) for f, n in session.execute(query)]
+    return sorted(found)
 
 
 def import_provenance_ids(session: Session, batch_id: str, entity_type: str) -> list[str]:
@@ -562,3 +581,96 @@ def delete_rows(session: Session, rows: Sequence[Any]) -> None:
 def contains_itself(session: Session, node_id: int) -> bool:
     """A unit in its own ancestry: a loop, which the install rules never let happen."""
     return session.get(AncestryRow, (node_id, node_id)) is not None
+
+
+# --- migration imports: set-based writes of a whole call ---------------------------------
+
+
+def add_import_provenance(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    bulk_insert(session, ImportProvenanceRow, rows)
+
+
+def ancestry_among(session: Session, node_ids: Sequence[int]) -> list[tuple[int, int]]:
+    """The stored (ancestor, descendant) pairs with both ends among these nodes."""
+    found: list[tuple[int, int]] = []
+    for part in chunks(sorted(set(node_ids))):
+        for ancestor, descendant in session.execute(
+            select(AncestryRow.ancestor_id, AncestryRow.descendant_id).where(
+                AncestryRow.ancestor_id.in_(part), AncestryRow.descendant_id.in_(node_ids)
+            )
+        ):
+            found.append((int(ancestor), int(descendant)))
+    return found
+
+
+def insert_edges(session: Session, edges: Sequence[EdgeRow]) -> None:
+    """Edges (current or already removed) in one insert."""
+    columns = (
+        "id",
+        "parent_id",
+        "component_id",
+        "quantity",
+        "operation",
+        "installed_at",
+        "installed_by",
+        "removed_at",
+        "removed_by",
+        "removal_reason",
+    )
+    bulk_insert(session, EdgeRow, [{c: getattr(e, c) for c in columns} for e in edges])
+
+
+# The ancestry paths of many new current edges, none on a path through another of
+# them (see production.imports): every (ancestor-or-self of a parent,
+# descendant-or-self of its component) pair gains paths(up) * paths(down) * times.
+_LINK_EDGES_SQL = text(
+    """
+WITH e(parent, component, times) AS (
+    SELECT * FROM unnest(CAST(:parents AS bigint[]), CAST(:components AS bigint[]),
+                         CAST(:times AS bigint[]))
+), up(parent, id, paths) AS (
+    SELECT DISTINCT parent, parent, CAST(1 AS bigint) FROM e
+    UNION ALL
+    SELECT a.descendant_id, a.ancestor_id, a.paths FROM genealogy_ancestry a
+    WHERE a.descendant_id IN (SELECT parent FROM e)
+), down(component, id, paths) AS (
+    SELECT DISTINCT component, component, CAST(1 AS bigint) FROM e
+    UNION ALL
+    SELECT a.ancestor_id, a.descendant_id, a.paths FROM genealogy_ancestry a
+    WHERE a.ancestor_id IN (SELECT component FROM e)
+)
+INSERT INTO genealogy_ancestry (ancestor_id, descendant_id, paths, ancestor_sku, ancestor_key)
+SELECT up.id, down.id, SUM(up.paths * down.paths * e.times), n.sku, n.key
+FROM e JOIN up ON up.parent = e.parent JOIN down ON down.component = e.component
+JOIN genealogy_nodes n ON n.id = up.id
+GROUP BY up.id, down.id, n.sku, n.key
+ON CONFLICT (ancestor_id, descendant_id)
+DO UPDATE SET paths = genealogy_ancestry.paths + excluded.paths
+"""
+)
+
+
+def link_edges(session: Session, edges: Sequence[tuple[int, int, int]]) -> None:
+    """Folds new current (parent, component, times) edges, no two on one path, into the
+    ancestry: one statement on PostgreSQL; one per parent elsewhere."""
+    if not edges:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            _LINK_EDGES_SQL,
+            {
+                "parents": [p for p, _, _ in edges],
+                "components": [c for _, c, _ in edges],
+                "times": [t for _, _, t in edges],
+            },
+        )
+        return
+    by_parent: dict[int, list[int]] = {}
+    for parent, component, times in edges:
+        by_parent.setdefault(parent, []).extend([component] * times)
+    for parent, components in by_parent.items():
+        link_all(session, parent, components)
+
+
+def insert_operations(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    bulk_insert(session, OperationRow, rows)

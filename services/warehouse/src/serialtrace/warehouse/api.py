@@ -7,13 +7,15 @@ bound for reads).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from serialtrace.common import rpc
 from serialtrace.common.db import Database
+from serialtrace.common.errors import InvalidArgument, ServiceError, item_error
 from serialtrace.common.keys import (
     LotKey,
     lot_key,
@@ -24,12 +26,13 @@ from serialtrace.common.keys import (
     unit_message,
 )
 from serialtrace.common.protomap import enum_str, enum_value, present
+from serialtrace.common.provenance import Provenance, refuse_rollback
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import UnitOfWork
-from serialtrace.common.validation import key_after, key_page_token, page_size
+from serialtrace.common.validation import check_batch, key_after, key_page_token, page_size
 from serialtrace.core.v1 import core_pb2
-from serialtrace.warehouse import store, usecases
+from serialtrace.warehouse import imports, store, usecases
 from serialtrace.warehouse.config import WarehouseOptions
 from serialtrace.warehouse.v1 import warehouse_pb2 as pb
 from serialtrace.warehouse.v1 import warehouse_pb2_grpc as pb_grpc
@@ -319,6 +322,99 @@ def list_units_at_location(
     )
 
 
+# --- migration imports (admin only): each item with its own key and outcome ---------------
+
+
+def _time(message: Any, field: str) -> datetime | None:
+    return from_timestamp(getattr(message, field)) if message.HasField(field) else None
+
+
+def _stock_outcomes(outcome: Any, outcomes: Sequence[pb.UnitStock | ServiceError]) -> list[Any]:
+    return [
+        outcome(error=item_error(o)) if isinstance(o, ServiceError) else outcome(unit=o)
+        for o in outcomes
+    ]
+
+
+def import_stock(s: S, r: pb.ImportStockRequest) -> pb.ImportStockResponse:
+    check_batch(len(r.items), "imported stock items", imports.MAX_IMPORT_ITEMS)
+
+    def handle(uow: UnitOfWork, fresh: list[pb.ImportedStock]) -> list[Any]:
+        done = imports.import_stock(
+            uow,
+            s.peers.masterdata,
+            [
+                imports.ImportedStock(
+                    unit_key(i.unit),
+                    i.location_code,
+                    _time(i, "received_at"),
+                    Provenance.of(i.provenance),
+                )
+                for i in fresh
+            ],
+        )
+        return [d if isinstance(d, ServiceError) else unit_stock_message(d) for d in done]
+
+    outcomes = s.mutations.run_each("ImportStock", r.items, pb.UnitStock, handle)
+    return pb.ImportStockResponse(outcomes=_stock_outcomes(pb.ImportStockOutcome, outcomes))
+
+
+def _imported_shipment(i: pb.ImportedShipment) -> imports.ImportedShipment:
+    shipped_at = _time(i, "shipped_at")
+    if shipped_at is None:
+        raise InvalidArgument("an imported shipment needs its shipped_at")
+    return imports.ImportedShipment(
+        unit_key(i.unit),
+        i.customer_code,
+        shipped_at,
+        i.carrier.strip(),
+        i.tracking_number.strip(),
+        i.sscc.strip(),
+        Provenance.of(i.provenance),
+    )
+
+
+def import_shipments(s: S, r: pb.ImportShipmentsRequest) -> pb.ImportShipmentsResponse:
+    check_batch(len(r.items), "imported shipment rows", imports.MAX_IMPORT_ITEMS)
+
+    def handle(uow: UnitOfWork, fresh: list[pb.ImportedShipment]) -> list[Any]:
+        done = imports.import_shipments(
+            uow, s.peers.masterdata, s.peers.quality, [_imported_shipment(i) for i in fresh]
+        )
+        return [d if isinstance(d, ServiceError) else unit_stock_message(d) for d in done]
+
+    outcomes = s.mutations.run_each("ImportShipments", r.items, pb.UnitStock, handle)
+    return pb.ImportShipmentsResponse(outcomes=_stock_outcomes(pb.ImportShipmentOutcome, outcomes))
+
+
+def count_imported_facts(
+    s: S, session: Session, r: pb.CountImportedFactsRequest
+) -> pb.CountImportedFactsResponse:
+    counts = imports.count_imported_facts(session, r.import_batch_id)
+    return pb.CountImportedFactsResponse(
+        counts=[pb.ImportedFactCount(file=f, entity_type=t, count=n) for f, t, n in counts]
+    )
+
+
+def roll_back_import(
+    s: S, uow: UnitOfWork, r: pb.RollBackImportRequest
+) -> pb.RollBackImportResponse:
+    dependents, taken = imports.roll_back_import(uow, r.import_batch_id, r.dry_run)
+    if not r.dry_run:
+        refuse_rollback(r.import_batch_id, dependents)
+    return pb.RollBackImportResponse(
+        dependents=dependents,
+        taken_back=[pb.ImportedFactCount(entity_type=t, count=n) for t, n in taken],
+    )
+
+
+def verify_imported_stock(
+    s: S, session: Session, r: pb.VerifyImportedStockRequest
+) -> pb.VerifyImportedStockResponse:
+    facts, problems = imports.verify_stock(session, r.import_batch_id)
+    return pb.VerifyImportedStockResponse(facts=facts, problems=problems)
+
+
 RPCS: dict[str, rpc.Rpc] = {
     "ReceiveLot": rpc.write(receive_lot),
     "ReceiveUnits": rpc.write(receive_units),
@@ -345,6 +441,11 @@ RPCS: dict[str, rpc.Rpc] = {
     ),
     "ListShipmentUnits": rpc.read(list_shipment_units),
     "ListUnitsAtLocation": rpc.read(list_units_at_location),
+    "ImportStock": rpc.custom(import_stock),
+    "ImportShipments": rpc.custom(import_shipments),
+    "CountImportedFacts": rpc.read(count_imported_facts),
+    "RollBackImport": rpc.write(roll_back_import),
+    "VerifyImportedStock": rpc.read(verify_imported_stock),
 }
 rpc.implement(WarehouseServicer, SERVICE, RPCS)
 

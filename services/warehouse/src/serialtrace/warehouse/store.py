@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.schema import CheckConstraint, ForeignKey, Index, MetaData
 from sqlalchemy.types import DateTime, Float, Integer, String
@@ -18,6 +18,7 @@ from serialtrace.common.db import (
     first_page,
     get_many,
     get_many_by_key,
+    key_clauses,
     upsert_insert,
 )
 from serialtrace.common.keys import LotKey, UnitKey
@@ -315,3 +316,79 @@ def stock_by_location(
         ):
             lots_on_hand[code] = (int(count), float(quantity or 0))
     return units_in_stock, lots_on_hand
+
+
+# --- migration imports ---------------------------------------------------------------------
+
+
+class ImportProvenanceRow(Base):
+    """Where an imported fact (a unit into stock, a unit shipped) came from: batch, file
+    and row, the movement the import wrote for it, and when it was recorded here."""
+
+    __tablename__ = "import_provenance"
+    entity_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    file: Mapped[str] = mapped_column(String(200))
+    row: Mapped[int] = mapped_column(Integer)
+    movement_seq: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def add_unit_movements(session: Session, rows: Sequence[dict[str, Any]]) -> dict[UnitKey, int]:
+    """Inserts movements of distinct units; returns each unit's movement seq."""
+    returned = bulk_insert(session, MovementRow, rows, returning=("seq", "unit_sku", "unit_serial"))
+    return {UnitKey(r.unit_sku, r.unit_serial): r.seq for r in returned}
+
+
+def add_import_provenance(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    bulk_insert(session, ImportProvenanceRow, rows)
+
+
+def import_provenance(
+    session: Session, batch_id: str, entity_type: str | None = None
+) -> list[ImportProvenanceRow]:
+    query = select(ImportProvenanceRow).where(ImportProvenanceRow.batch_id == batch_id)
+    if entity_type is not None:
+        query = query.where(ImportProvenanceRow.entity_type == entity_type)
+    return list(session.scalars(query.order_by(ImportProvenanceRow.movement_seq)))
+
+
+def count_import_provenance(session: Session, batch_id: str) -> list[tuple[str, str, int]]:
+    query = (
+        select(ImportProvenanceRow.file, ImportProvenanceRow.entity_type, func.count())
+        .where(ImportProvenanceRow.batch_id == batch_id)
+        .group_by(ImportProvenanceRow.file, ImportProvenanceRow.entity_type)
+        .order_by(ImportProvenanceRow.file, ImportProvenanceRow.entity_type)
+    )
+    return [(f, t, int(n)) for f, t, n in session.execute(query)]
+
+
+def shipments_for_update(session: Session, ids: Iterable[str]) -> dict[str, ShipmentRow]:
+    return {r.id: r for r in get_many(session, ShipmentRow, ShipmentRow.id, ids, for_update=True)}
+
+
+def delete_movements(session: Session, seqs: Sequence[int]) -> None:
+    for part in chunks(sorted(set(seqs))):
+        session.execute(delete(MovementRow).where(MovementRow.seq.in_(part)))
+
+
+def shipment_memberships(
+    session: Session, keys: Sequence[tuple[str, str]]
+) -> list[ShipmentUnitRow]:
+    """The shipments these units are in (each row names shipment and unit)."""
+    return get_many_by_key(
+        session, ShipmentUnitRow, ShipmentUnitRow.sku, ShipmentUnitRow.serial, keys
+    )
+
+
+def delete_shipments(session: Session, shipment_ids: Sequence[str]) -> None:
+    """Shipments with their unit rows (a rolled-back import's)."""
+    for part in chunks(sorted(set(shipment_ids))):
+        session.execute(delete(ShipmentUnitRow).where(ShipmentUnitRow.shipment_id.in_(part)))
+        session.execute(delete(ShipmentRow).where(ShipmentRow.id.in_(part)))
+
+
+def delete_unit_stock(session: Session, keys: Sequence[tuple[str, str]]) -> None:
+    for clause in key_clauses(UnitStockRow.sku, UnitStockRow.serial, sorted(set(keys))):
+        session.execute(delete(UnitStockRow).where(clause))

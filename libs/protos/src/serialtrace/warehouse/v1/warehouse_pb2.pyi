@@ -488,3 +488,141 @@ class BatchGetLocationStockSummariesResponse(_message.Message):
     SUMMARIES_FIELD_NUMBER: _ClassVar[int]
     summaries: _containers.RepeatedCompositeFieldContainer[LocationStockSummary]
     def __init__(self, summaries: _Optional[_Iterable[_Union[LocationStockSummary, _Mapping]]] = ...) -> None: ...
+
+class ImportProvenance(_message.Message):
+    __slots__ = ("import_batch_id", "file", "row")
+    IMPORT_BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    ROW_FIELD_NUMBER: _ClassVar[int]
+    import_batch_id: str
+    file: str
+    row: int
+    def __init__(self, import_batch_id: _Optional[str] = ..., file: _Optional[str] = ..., row: _Optional[int] = ...) -> None: ...
+
+class ImportedStock(_message.Message):
+    __slots__ = ("unit", "location_code", "received_at", "provenance", "idempotency_key")
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_CODE_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    PROVENANCE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    unit: _core_pb2.UnitKey
+    location_code: str
+    received_at: _timestamp_pb2.Timestamp
+    provenance: ImportProvenance
+    idempotency_key: str
+    def __init__(self, unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., location_code: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., provenance: _Optional[_Union[ImportProvenance, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class ImportStockRequest(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[ImportedStock]
+    def __init__(self, items: _Optional[_Iterable[_Union[ImportedStock, _Mapping]]] = ...) -> None: ...
+
+class ImportStockOutcome(_message.Message):
+    __slots__ = ("unit", "error")
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    unit: UnitStock
+    error: _core_pb2.ItemError
+    def __init__(self, unit: _Optional[_Union[UnitStock, _Mapping]] = ..., error: _Optional[_Union[_core_pb2.ItemError, _Mapping]] = ...) -> None: ...
+
+class ImportStockResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[ImportStockOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[ImportStockOutcome, _Mapping]]] = ...) -> None: ...
+
+class ImportedShipment(_message.Message):
+    __slots__ = ("unit", "customer_code", "shipped_at", "carrier", "tracking_number", "sscc", "provenance", "idempotency_key")
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_CODE_FIELD_NUMBER: _ClassVar[int]
+    SHIPPED_AT_FIELD_NUMBER: _ClassVar[int]
+    CARRIER_FIELD_NUMBER: _ClassVar[int]
+    TRACKING_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    SSCC_FIELD_NUMBER: _ClassVar[int]
+    PROVENANCE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    unit: _core_pb2.UnitKey
+    customer_code: str
+    shipped_at: _timestamp_pb2.Timestamp
+    carrier: str
+    tracking_number: str
+    sscc: str
+    provenance: ImportProvenance
+    idempotency_key: str
+    def __init__(self, unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., customer_code: _Optional[str] = ..., shipped_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., carrier: _Optional[str] = ..., tracking_number: _Optional[str] = ..., sscc: _Optional[str] = ..., provenance: _Optional[_Union[ImportProvenance, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class ImportShipmentsRequest(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[ImportedShipment]
+    def __init__(self, items: _Optional[_Iterable[_Union[ImportedShipment, _Mapping]]] = ...) -> None: ...
+
+class ImportShipmentOutcome(_message.Message):
+    __slots__ = ("unit", "error")
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    unit: UnitStock
+    error: _core_pb2.ItemError
+    def __init__(self, unit: _Optional[_Union[UnitStock, _Mapping]] = ..., error: _Optional[_Union[_core_pb2.ItemError, _Mapping]] = ...) -> None: ...
+
+class ImportShipmentsResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[ImportShipmentOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[ImportShipmentOutcome, _Mapping]]] = ...) -> None: ...
+
+class CountImportedFactsRequest(_message.Message):
+    __slots__ = ("import_batch_id",)
+    IMPORT_BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    import_batch_id: str
+    def __init__(self, import_batch_id: _Optional[str] = ...) -> None: ...
+
+class ImportedFactCount(_message.Message):
+    __slots__ = ("file", "entity_type", "count")
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    ENTITY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    file: str
+    entity_type: str
+    count: int
+    def __init__(self, file: _Optional[str] = ..., entity_type: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
+
+class CountImportedFactsResponse(_message.Message):
+    __slots__ = ("counts",)
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    counts: _containers.RepeatedCompositeFieldContainer[ImportedFactCount]
+    def __init__(self, counts: _Optional[_Iterable[_Union[ImportedFactCount, _Mapping]]] = ...) -> None: ...
+
+class RollBackImportRequest(_message.Message):
+    __slots__ = ("import_batch_id", "dry_run", "idempotency_key")
+    IMPORT_BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    import_batch_id: str
+    dry_run: bool
+    idempotency_key: str
+    def __init__(self, import_batch_id: _Optional[str] = ..., dry_run: _Optional[bool] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class RollBackImportResponse(_message.Message):
+    __slots__ = ("dependents", "taken_back")
+    DEPENDENTS_FIELD_NUMBER: _ClassVar[int]
+    TAKEN_BACK_FIELD_NUMBER: _ClassVar[int]
+    dependents: _containers.RepeatedScalarFieldContainer[str]
+    taken_back: _containers.RepeatedCompositeFieldContainer[ImportedFactCount]
+    def __init__(self, dependents: _Optional[_Iterable[str]] = ..., taken_back: _Optional[_Iterable[_Union[ImportedFactCount, _Mapping]]] = ...) -> None: ...
+
+class VerifyImportedStockRequest(_message.Message):
+    __slots__ = ("import_batch_id",)
+    IMPORT_BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    import_batch_id: str
+    def __init__(self, import_batch_id: _Optional[str] = ...) -> None: ...
+
+class VerifyImportedStockResponse(_message.Message):
+    __slots__ = ("facts", "problems")
+    FACTS_FIELD_NUMBER: _ClassVar[int]
+    PROBLEMS_FIELD_NUMBER: _ClassVar[int]
+    facts: int
+    problems: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, facts: _Optional[int] = ..., problems: _Optional[_Iterable[str]] = ...) -> None: ...

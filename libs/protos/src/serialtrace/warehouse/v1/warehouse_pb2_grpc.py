@@ -124,6 +124,31 @@ class WarehouseServiceStub:
                 request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ListUnitsAtLocationRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ListUnitsAtLocationResponse.FromString,
                 _registered_method=True)
+        self.ImportStock = channel.unary_unary(
+                '/serialtrace.warehouse.v1.WarehouseService/ImportStock',
+                request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ImportStockRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ImportStockResponse.FromString,
+                _registered_method=True)
+        self.ImportShipments = channel.unary_unary(
+                '/serialtrace.warehouse.v1.WarehouseService/ImportShipments',
+                request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ImportShipmentsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ImportShipmentsResponse.FromString,
+                _registered_method=True)
+        self.CountImportedFacts = channel.unary_unary(
+                '/serialtrace.warehouse.v1.WarehouseService/CountImportedFacts',
+                request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.CountImportedFactsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.CountImportedFactsResponse.FromString,
+                _registered_method=True)
+        self.RollBackImport = channel.unary_unary(
+                '/serialtrace.warehouse.v1.WarehouseService/RollBackImport',
+                request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.RollBackImportRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.RollBackImportResponse.FromString,
+                _registered_method=True)
+        self.VerifyImportedStock = channel.unary_unary(
+                '/serialtrace.warehouse.v1.WarehouseService/VerifyImportedStock',
+                request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.VerifyImportedStockRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.VerifyImportedStockResponse.FromString,
+                _registered_method=True)
 
 
 class WarehouseServiceServicer:
@@ -247,6 +272,45 @@ class WarehouseServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ImportStock(self, request, context):
+        """Migration imports: units of a legacy system into stock at their location, and
+        their legacy shipments, each with its source time and provenance (batch, file,
+        row), its own idempotency key and outcome; at most 1,000 items a call.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportShipments(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CountImportedFacts(self, request, context):
+        """How many facts of an import batch the warehouse holds, per file.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RollBackImport(self, request, context):
+        """Takes back the stock and shipments an import batch created, each as a new audit
+        entry; refused (FAILED_PRECONDITION, naming them) while movements recorded since
+        rest on them. With dry_run, only the facts in the way are answered.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyImportedStock(self, request, context):
+        """The stock and shipments an import batch recorded, checked against the warehouse's
+        own state: each still holds. An empty list when all holds.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WarehouseServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -339,6 +403,31 @@ def add_WarehouseServiceServicer_to_server(servicer, server):
                     servicer.ListUnitsAtLocation,
                     request_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ListUnitsAtLocationRequest.FromString,
                     response_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ListUnitsAtLocationResponse.SerializeToString,
+            ),
+            'ImportStock': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportStock,
+                    request_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ImportStockRequest.FromString,
+                    response_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ImportStockResponse.SerializeToString,
+            ),
+            'ImportShipments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportShipments,
+                    request_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ImportShipmentsRequest.FromString,
+                    response_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ImportShipmentsResponse.SerializeToString,
+            ),
+            'CountImportedFacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountImportedFacts,
+                    request_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.CountImportedFactsRequest.FromString,
+                    response_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.CountImportedFactsResponse.SerializeToString,
+            ),
+            'RollBackImport': grpc.unary_unary_rpc_method_handler(
+                    servicer.RollBackImport,
+                    request_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.RollBackImportRequest.FromString,
+                    response_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.RollBackImportResponse.SerializeToString,
+            ),
+            'VerifyImportedStock': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyImportedStock,
+                    request_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.VerifyImportedStockRequest.FromString,
+                    response_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.VerifyImportedStockResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -827,6 +916,141 @@ class WarehouseService:
             '/serialtrace.warehouse.v1.WarehouseService/ListUnitsAtLocation',
             serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ListUnitsAtLocationRequest.SerializeToString,
             serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ListUnitsAtLocationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportStock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.warehouse.v1.WarehouseService/ImportStock',
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ImportStockRequest.SerializeToString,
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ImportStockResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportShipments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.warehouse.v1.WarehouseService/ImportShipments',
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ImportShipmentsRequest.SerializeToString,
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ImportShipmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountImportedFacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.warehouse.v1.WarehouseService/CountImportedFacts',
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.CountImportedFactsRequest.SerializeToString,
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.CountImportedFactsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RollBackImport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.warehouse.v1.WarehouseService/RollBackImport',
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.RollBackImportRequest.SerializeToString,
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.RollBackImportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyImportedStock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.warehouse.v1.WarehouseService/VerifyImportedStock',
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.VerifyImportedStockRequest.SerializeToString,
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.VerifyImportedStockResponse.FromString,
             options,
             channel_credentials,
             insecure,
