@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from serialtrace.common import rpc
+from serialtrace.common import ledger_api, rpc
 from serialtrace.common.db import Database
 from serialtrace.common.keys import (
     LotKey,
@@ -30,7 +30,7 @@ from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import key_after, key_page_token, page_size
 from serialtrace.core.v1 import core_pb2
 from serialtrace.warehouse import store, usecases
-from serialtrace.warehouse.config import WarehouseOptions
+from serialtrace.warehouse.config import SERVICE_NAME, WarehouseOptions
 from serialtrace.warehouse.v1 import warehouse_pb2 as pb
 from serialtrace.warehouse.v1 import warehouse_pb2_grpc as pb_grpc
 
@@ -313,6 +313,34 @@ def batch_get_shipments(
     return pb.BatchGetShipmentsResponse(shipments=[shipment_message(x) for x in rows])
 
 
+def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.GetTraceFactsResponse:
+    units = unit_keys(r.units)
+    reply = pb.GetTraceFactsResponse()
+    if r.unit_stock or r.packages or r.shipments:
+        reply.unit_stock.extend(unit_stock_message(x) for x in usecases.unit_stock(session, units))
+    if r.movements:
+        reply.movements.extend(movement_messages(usecases.movements(session, units)))
+    if r.lot_stock:
+        reply.lot_stock.extend(
+            lot_stock_message(x) for x in usecases.lot_stock(session, lot_keys(r.lots))
+        )
+    ssccs = {*r.package_ssccs}
+    if r.packages:
+        ssccs |= {x.package_sscc for x in reply.unit_stock if x.package_sscc}
+    reply.packages.extend(
+        package_message(p) for p in usecases.package_chains(session, sorted(ssccs))
+    )
+    shipments = {*r.shipment_ids}
+    if r.shipments:
+        shipments |= {x.shipment_id for x in (*reply.unit_stock, *reply.packages) if x.shipment_id}
+    if shipments:
+        rows = usecases.shipments(session, sorted(shipments))
+        reply.shipments.extend(shipment_message(x) for x in rows)
+    if r.audit_entries:
+        reply.audit_entries.extend(ledger_api.unit_entries(SERVICE_NAME, session, units))
+    return reply
+
+
 def batch_get_location_stock_summaries(
     s: S, session: Session, r: pb.BatchGetLocationStockSummariesRequest
 ) -> pb.BatchGetLocationStockSummariesResponse:
@@ -371,6 +399,9 @@ RPCS: dict[str, rpc.Rpc] = {
     "BatchGetLotStock": rpc.read(batch_get_lot_stock, batch="lots"),
     "BatchGetPackages": rpc.read(batch_get_packages, batch="ssccs", what="packages"),
     "BatchGetShipments": rpc.read(batch_get_shipments, batch="ids", what="shipments"),
+    "GetTraceFacts": rpc.read(
+        get_trace_facts, batch=("units", "lots", "package_ssccs", "shipment_ids"), what="keys"
+    ),
     "BatchGetLocationStockSummaries": rpc.read(
         batch_get_location_stock_summaries, batch="location_codes", what="locations"
     ),
