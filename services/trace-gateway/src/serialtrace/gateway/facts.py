@@ -279,8 +279,11 @@ class Facts:
                 audit_entries=audit,
             ),
         )
+        # Each parent's links as this reply has them (a later, wider read replaces them).
+        fresh: dict[UnitRef, list[pp.ComponentLink]] = defaultdict(list)
         for link in reply.links:
-            self.links[unit_ref(link.parent)].append(link)
+            fresh[unit_ref(link.parent)].append(link)
+        self.links.update(fresh)
         units = self.subtree(roots, depth)
         for kind in wants:
             self.fetched[kind] |= set(units)

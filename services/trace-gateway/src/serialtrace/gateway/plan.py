@@ -20,7 +20,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    value_from_ast_untyped,
+)
 
 from serialtrace.common.errors import ServiceError
 from serialtrace.gateway.backends import SERVICES
@@ -65,13 +71,38 @@ LOT_FIELD_KINDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def fields_of(selections: Iterable[Selection]) -> Iterable[SelectedField]:
-    """The fields of a selection set, with those of its fragments spread in."""
-    for selection in selections:
-        if isinstance(selection, SelectedField):
-            yield selection
-        elif isinstance(selection, FragmentSpread | InlineFragment):
-            yield from fields_of(selection.selections)
+class Selections:
+    """Walks the query's own syntax tree (fragments spread in): cheaper than building
+    strawberry's selected_fields, which a full trace would ask for some 600 nodes of."""
+
+    def __init__(self, info: Any) -> None:
+        raw = info._raw_info
+        self.fragments: dict[str, FragmentDefinitionNode] = raw.fragments
+        self.variables: dict[str, Any] = raw.variable_values
+        self.top: list[FieldNode] = list(raw.field_nodes)
+
+    def fields(self, nodes: Iterable[FieldNode]) -> Iterable[FieldNode]:
+        """The fields selected under `nodes`."""
+        for node in nodes:
+            if node.selection_set is not None:
+                yield from self._spread(node.selection_set.selections)
+
+    def _spread(self, selections: Iterable[Any]) -> Iterable[FieldNode]:
+        for selection in selections:
+            if isinstance(selection, FieldNode):
+                yield selection
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = self.fragments.get(selection.name.value)
+                if fragment is not None:
+                    yield from self._spread(fragment.selection_set.selections)
+            elif isinstance(selection, InlineFragmentNode):
+                yield from self._spread(selection.selection_set.selections)
+
+    def argument(self, node: FieldNode, name: str) -> Any:
+        for argument in node.arguments or ():
+            if argument.name.value == name:
+                return value_from_ast_untyped(argument.value, self.variables)
+        return None
 
 
 @dataclass
@@ -86,45 +117,41 @@ class Need:
     depth: int = 0  # levels of `components { unit }` below the first units
     component_lots: bool = False  # `components { lot { ... } }` somewhere
 
-    def add_unit(self, selections: Iterable[Selection], level: int) -> None:
-        for selected in fields_of(selections):
-            name = selected.name
+    def add_unit(self, query: Selections, nodes: Iterable[FieldNode], level: int) -> None:
+        for selected in query.fields(nodes):
+            name = selected.name.value
             kinds = UNIT_FIELD_KINDS.get(name, ())
-            if name == "components" and selected.arguments.get("includeRemoved"):
+            if name == "components" and query.argument(selected, "includeRemoved"):
                 kinds = ("all_components",)
             self.unit_kinds.update(kinds)
-            below = list(fields_of(selected.selections))
-            self.unit_sub.setdefault(name, set()).update(s.name for s in below)
+            below = list(query.fields([selected]))
+            self.unit_sub.setdefault(name, set()).update(s.name.value for s in below)
             if name == "components":
                 for link_field in below:
-                    if link_field.name == "unit" and link_field.selections:
+                    if link_field.name.value == "unit" and link_field.selection_set:
                         self.depth = max(self.depth, level + 1)
-                        self.add_unit(link_field.selections, level + 1)
-                    elif link_field.name == "lot" and link_field.selections:
+                        self.add_unit(query, [link_field], level + 1)
+                    elif link_field.name.value == "lot" and link_field.selection_set:
                         self.component_lots = True
-                        self.add_lot(link_field.selections)
+                        self.add_lot(query, [link_field])
             elif name == "materialLots":
-                self.add_lot(selected.selections)
+                self.add_lot(query, [selected])
             elif name == "package":
-                for package_field in below:  # the parent's fields count as the package's
-                    if package_field.name == "parent":
-                        self.unit_sub[name].update(
-                            s.name for s in fields_of(package_field.selections)
-                        )
+                parents = [f for f in below if f.name.value == "parent"]
+                # The parent's fields count as the package's.
+                self.unit_sub[name].update(s.name.value for s in query.fields(parents))
+                if "shipment" in self.unit_sub[name]:
+                    self.unit_kinds.add("unit_shipment")  # the shipments of the packages
 
-    def add_lot(self, selections: Iterable[Selection]) -> None:
-        for selected in fields_of(selections):
-            self.lot_kinds.update(LOT_FIELD_KINDS.get(selected.name, ()))
-            below = {s.name for s in fields_of(selected.selections)}
-            self.lot_sub.setdefault(selected.name, set()).update(below)
+    def add_lot(self, query: Selections, nodes: Iterable[FieldNode]) -> None:
+        for selected in query.fields(nodes):
+            name = selected.name.value
+            self.lot_kinds.update(LOT_FIELD_KINDS.get(name, ()))
+            below = {s.name.value for s in query.fields([selected])}
+            self.lot_sub.setdefault(name, set()).update(below)
 
     def of(self, service: str, kinds: Iterable[str]) -> list[str]:
         return [k for k in kinds if OWNER[k] == service]
-
-
-def selections_of(info: Any) -> Sequence[Selection]:
-    """The selection set of the field being resolved."""
-    return [s for f in info.selected_fields for s in f.selections]
 
 
 async def prefetch(
@@ -132,11 +159,11 @@ async def prefetch(
 ) -> None:
     """Fills the request's facts for the field being resolved, which returns `units`
     (or, with `as_lots`, `lots`) with the selection it has."""
-    need = Need()
+    need, query = Need(), Selections(info)
     if as_lots:
-        need.add_lot(selections_of(info))
+        need.add_lot(query, query.top)
     else:
-        need.add_unit(selections_of(info), 0)
+        need.add_unit(query, query.top, 0)
         need.unit_kinds.add("unit")  # whether the unit exists at all
     if not _reads_audit(info):
         need.unit_kinds -= set(UNIT_FIELD_KINDS["auditTrail"])
