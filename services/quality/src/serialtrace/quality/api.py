@@ -308,16 +308,17 @@ def batch_get_unit_recalls(
 
 def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.GetTraceFactsResponse:
     reply = pb.GetTraceFactsResponse()
-    subjects = {"units": r.units, "lots": r.lots}
     if r.statuses:
-        found = batch_get_quality_status(s, session, pb.BatchGetQualityStatusRequest(**subjects))
-        reply.statuses.extend(found.statuses)
+        request = pb.BatchGetQualityStatusRequest(units=r.units, lots=r.lots)
+        reply.statuses.extend(batch_get_quality_status(s, session, request).statuses)
     if r.inspections:
         rows = usecases.inspections(session, unit_keys(r.units), lot_keys(r.lots))
         reply.inspections.extend(inspection_message(x) for x in rows)
     hold_ids = {*r.hold_ids}
     if r.holds:
-        checks = batch_check_holds(s, session, pb.BatchCheckHoldsRequest(**subjects)).checks
+        checks = batch_check_holds(
+            s, session, pb.BatchCheckHoldsRequest(units=r.units, lots=r.lots)
+        ).checks
         reply.hold_checks.extend(checks)
         hold_ids |= {i for c in checks for i in c.hold_ids}
     if hold_ids:
@@ -328,8 +329,8 @@ def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.Ge
         reply.unit_recalls.extend(of_units.units)
         recall_ids |= {i for u in of_units.units for i in u.recall_ids}
     if recall_ids:
-        found = usecases.recalls(session, sorted(recall_ids))
-        reply.recalls.extend(recall_message(x) for x in found)
+        recalls = usecases.recalls(session, sorted(recall_ids))
+        reply.recalls.extend(recall_message(x) for x in recalls)
     if r.audit_entries:
         reply.audit_entries.extend(
             ledger_api.unit_entries(SERVICE_NAME, session, unit_keys(r.units))

@@ -18,7 +18,7 @@ import asyncio
 import inspect
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from serialtrace.common.errors import DeadlineExceeded, PermissionDenied, ServiceError, Unavailable
 from serialtrace.core.v1 import core_pb2
@@ -42,11 +42,12 @@ RAISE: Any = object()  # `fallback` for a field that fails rather than degrades
 _ALL_OF = object()  # the key `read_many` reads under: never fetched itself
 
 
-async def settle(value: Any) -> Any:
+async def settle(value: T) -> T:
     """The value behind a resolver's answer, however many fetches it waited for."""
-    while inspect.isawaitable(value):
-        value = await value
-    return value
+    found: Any = value
+    while inspect.isawaitable(found):
+        found = await found
+    return cast(T, found)
 
 
 def unit_key(ref: UnitRef) -> core_pb2.UnitKey:
@@ -67,11 +68,24 @@ def lot_ref(key: core_pb2.LotKey) -> LotRef:
 
 # Every kind of fact, by the service that owns it. Unit kinds are keyed by UnitRef, lot
 # kinds by LotRef, the rest by code, SKU or id.
-MASTERDATA_KINDS = ("unit", "lot", "product", "bom", "party", "location")
-PRODUCTION_KINDS = ("build", "work_order", "operations", "components", "all_components", "lots_in")
-WAREHOUSE_KINDS = ("unit_stock", "movements", "unit_package", "unit_shipment", "lot_stock")
+MASTERDATA_KINDS: tuple[str, ...] = ("unit", "lot", "product", "bom", "party", "location")
+PRODUCTION_KINDS: tuple[str, ...] = (
+    "build",
+    "work_order",
+    "operations",
+    "components",
+    "all_components",
+    "lots_in",
+)
+WAREHOUSE_KINDS: tuple[str, ...] = (
+    "unit_stock",
+    "movements",
+    "unit_package",
+    "unit_shipment",
+    "lot_stock",
+)
 WAREHOUSE_KINDS += ("package", "shipment")
-QUALITY_KINDS = ("unit_status", "unit_inspections", "unit_holds", "unit_recalls")
+QUALITY_KINDS: tuple[str, ...] = ("unit_status", "unit_inspections", "unit_holds", "unit_recalls")
 QUALITY_KINDS += ("lot_status", "lot_inspections", "lot_holds", "hold", "recall")
 OWNER: dict[str, str] = {
     **{k: "masterdata" for k in MASTERDATA_KINDS},
@@ -137,11 +151,12 @@ class Facts:
         compute: Callable[[], T],
         fallback: Any = RAISE,
         keys: list[Hashable] | None = None,
-    ) -> Any:
+    ) -> T:
         """`compute()` once `kind` is known for `key`: at once when it is (the usual
         case, after a plan), else an awaitable that fetches it with everything else asked
         for in this tick. If the owning service failed, the error (or `fallback`, with
-        the error reported at the field's path)."""
+        the error reported at the field's path). Typed as what `compute` returns: the
+        awaitable stands for it, and graphql-core (or `settle`) awaits it."""
         if key in self.fetched[kind] or (keys is not None and set(keys) <= self.fetched[kind]):
             return compute()
         error = self.failed.get(kind)
@@ -149,9 +164,9 @@ class Facts:
             if fallback is RAISE or not isinstance(error, DEGRADABLE):
                 raise error
             info.context.record_partial(info, error)
-            return fallback
+            return cast(T, fallback)
         flushed = self._ask(kind, [key] if keys is None else keys)
-        return self._later(info, flushed, kind, key, compute, fallback, keys)
+        return cast(T, self._later(info, flushed, kind, key, compute, fallback, keys))
 
     def read_many(
         self,
@@ -160,7 +175,7 @@ class Facts:
         keys: Iterable[Hashable],
         compute: Callable[[], T],
         fallback: Any = RAISE,
-    ) -> Any:
+    ) -> T:
         """`read` for a list of keys of one kind: `compute()` once all are known."""
         missing = [k for k in keys if k not in self.fetched[kind]]
         if not missing:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC
+from typing import TypeVar
 
 import strawberry
 
@@ -34,6 +36,13 @@ from serialtrace.gateway.types.scans import Gs1Element, ScanKind, ScanResult
 from serialtrace.gateway.types.unit import Unit, UnitConnection
 from serialtrace.gateway.types.warehouse import Package, package_of
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
+
+T = TypeVar("T")
+M = TypeVar("M")
+
+
+def _made(make: Callable[[M], T], message: M | None) -> T | None:
+    return make(message) if message is not None else None
 
 
 def _ctx(info: Ctx) -> GatewayContext:
@@ -218,9 +227,7 @@ class Query(ImportQueries):
         _ctx(info).caller()
         facts = _ctx(info).facts
         return await settle(
-            facts.read(
-                info, "product", sku, lambda: (m := facts.products.get(sku)) and Product.of(m)
-            )
+            facts.read(info, "product", sku, lambda: _made(Product.of, facts.products.get(sku)))
         )
 
     @strawberry.field(description="Top-level units containing the lot at any depth (forward).")
@@ -240,7 +247,7 @@ class Query(ImportQueries):
         _ctx(info).caller()
         facts, key = _ctx(info).facts, str(id)
         return await settle(
-            facts.read(info, "recall", key, lambda: (m := facts.recalls.get(key)) and Recall.of(m))
+            facts.read(info, "recall", key, lambda: _made(Recall.of, facts.recalls.get(key)))
         )
 
     @strawberry.field

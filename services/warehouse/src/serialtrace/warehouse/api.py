@@ -332,7 +332,8 @@ def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.Ge
     )
     shipments = {*r.shipment_ids}
     if r.shipments:
-        shipments |= {x.shipment_id for x in (*reply.unit_stock, *reply.packages) if x.shipment_id}
+        shipments |= {x.shipment_id for x in reply.unit_stock if x.shipment_id}
+        shipments |= {x.shipment_id for x in reply.packages if x.shipment_id}
     if shipments:
         rows = usecases.shipments(session, sorted(shipments))
         reply.shipments.extend(shipment_message(x) for x in rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 
@@ -24,6 +24,8 @@ from serialtrace.production.v1 import production_pb2 as pp
 from serialtrace.quality.v1 import quality_pb2 as qa
 from serialtrace.warehouse.v1 import warehouse_pb2 as wh
 
+T = TypeVar("T")
+
 
 @strawberry.type
 class Lot:
@@ -38,10 +40,10 @@ class Lot:
     def key(self) -> LotRef:
         return (self.sku, self.lot_number)
 
-    def _registry(self, info: Ctx, then: Callable[[md.Lot], Any]) -> Any:
+    def _registry(self, info: Ctx, then: Callable[[md.Lot], T]) -> T:
         facts = info.context.facts
 
-        def found() -> Any:
+        def found() -> T:
             message = facts.lots.get(self.key)
             if message is None:
                 raise NotFound(f"lot {self.sku}/{self.lot_number} is not registered")
@@ -50,8 +52,8 @@ class Lot:
         return facts.read(info, "lot", self.key, found)
 
     def _stock(
-        self, info: Ctx, then: Callable[[wh.LotStock | None], Any], fallback: Any = RAISE
-    ) -> Any:
+        self, info: Ctx, then: Callable[[wh.LotStock | None], T], fallback: Any = RAISE
+    ) -> T:
         facts = info.context.facts
         return facts.read(
             info, "lot_stock", self.key, lambda: then(facts.lot_stock.get(self.key)), fallback

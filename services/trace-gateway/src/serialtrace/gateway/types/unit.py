@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.scalars import JSON
@@ -34,6 +34,8 @@ from serialtrace.production.v1 import production_pb2 as pp
 from serialtrace.quality.v1 import quality_pb2 as qa
 from serialtrace.warehouse.v1 import warehouse_pb2 as wh
 
+T = TypeVar("T")
+
 
 @strawberry.type
 class Unit:
@@ -51,10 +53,10 @@ class Unit:
     def key(self) -> UnitRef:
         return (self.sku, self.serial)
 
-    def _registry(self, info: Ctx, then: Callable[[md.Unit], Any]) -> Any:
+    def _registry(self, info: Ctx, then: Callable[[md.Unit], T]) -> T:
         facts = info.context.facts
 
-        def found() -> Any:
+        def found() -> T:
             message = facts.units.get(self.key)
             if message is None:
                 raise NotFound(f"unit {self.sku}/{self.serial} is not registered")
@@ -62,11 +64,11 @@ class Unit:
 
         return facts.read(info, "unit", self.key, found)
 
-    def _stock(self, info: Ctx, kind: str, then: Callable[[wh.UnitStock], Any]) -> Any:
+    def _stock(self, info: Ctx, kind: str, then: Callable[[wh.UnitStock], T]) -> T | None:
         """`then(stock)` of the unit's warehouse record, None if it has none."""
         facts = info.context.facts
 
-        def found() -> Any:
+        def found() -> T | None:
             stock = facts.unit_stock.get(self.key)
             return then(stock) if stock is not None else None
 
@@ -89,7 +91,8 @@ class Unit:
 
     @strawberry.field
     def attributes(self, info: Ctx) -> JSON:
-        return self._registry(info, lambda m: json_or_empty(m.attributes_json))
+        attributes: JSON = self._registry(info, lambda m: json_or_empty(m.attributes_json))
+        return attributes
 
     @strawberry.field
     def aliases(self, info: Ctx) -> list[UnitAlias]:
@@ -110,7 +113,7 @@ class Unit:
     def build_status(self, info: Ctx) -> BuildStatus | None:
         facts = info.context.facts
 
-        def found() -> Any:
+        def found() -> BuildStatus | None:
             build = facts.builds.get(self.key)
             if build is not None and build.status:
                 return from_proto(BuildStatus, pp.BuildStatus, build.status)
@@ -280,16 +283,13 @@ class Unit:
             context.record_partial(info, error)
             return []
         facts = context.facts
+
         # A service that fails leaves its part out, with its error at this field.
+        def entries_of(service: str) -> Callable[[], list[core_pb2.AuditEntry]]:
+            return lambda: facts.audit[service].get(self.key, [])
+
         parts = [
-            facts.read(
-                info,
-                f"audit:{service}",
-                self.key,
-                lambda service=service: facts.audit[service].get(self.key, []),
-                fallback=[],
-            )
-            for service in SERVICES
+            facts.read(info, f"audit:{s}", self.key, entries_of(s), fallback=[]) for s in SERVICES
         ]
         if any(inspect.isawaitable(p) for p in parts):
             return _merged_later(parts)  # type: ignore[return-value]
