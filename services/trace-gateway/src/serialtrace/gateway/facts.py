@@ -17,10 +17,16 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from serialtrace.common.errors import DeadlineExceeded, PermissionDenied, ServiceError, Unavailable
+from serialtrace.common.errors import (
+    DeadlineExceeded,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+    Unavailable,
+)
 from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway.backends import SERVICES, Calls
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
@@ -34,6 +40,7 @@ if TYPE_CHECKING:
 UnitRef = tuple[str, str]  # (sku, serial)
 LotRef = tuple[str, str]  # (sku, lot number)
 T = TypeVar("T")
+M = TypeVar("M")  # a service's message
 
 # Failures that leave the rest of a trace worth returning: the field degrades to an
 # empty/unknown value and the response carries the error at the field's path.
@@ -167,6 +174,28 @@ class Facts:
             return cast(T, fallback)
         flushed = self._ask(kind, [key] if keys is None else keys)
         return cast(T, self._later(info, flushed, kind, key, compute, fallback, keys))
+
+    def entity(
+        self,
+        info: Info[Any, Any],
+        kind: str,
+        key: Hashable,
+        found: Mapping[Any, M],
+        make: Callable[[M], T],
+        missing: str | None = None,
+    ) -> T | None:
+        """`make(message)` of the one `kind` of fact under `key` in `found`: None if the
+        service has no such thing, or NotFound(`missing`) when the field cannot be null."""
+
+        def made() -> T | None:
+            message = found.get(key)
+            if message is not None:
+                return make(message)
+            if missing is not None:
+                raise NotFound(missing)
+            return None
+
+        return self.read(info, kind, key, made)
 
     def read_many(
         self,

@@ -15,13 +15,18 @@ from serialtrace.gateway.facts import RAISE, LotRef, lot_key
 from serialtrace.gateway.types.connections import page_window
 from serialtrace.gateway.types.enums import QualityStatus
 from serialtrace.gateway.types.masterdata import Party, Product, party_of, product_of
-from serialtrace.gateway.types.messages import from_proto, text_or_none
-from serialtrace.gateway.types.quality import Hold, Inspection, holds_of
+from serialtrace.gateway.types.messages import text_or_none
+from serialtrace.gateway.types.quality import (
+    Hold,
+    Inspection,
+    holds_covering,
+    inspections_of,
+    quality_status_of,
+)
 from serialtrace.gateway.types.unit import UnitConnection
 from serialtrace.gateway.types.warehouse import StockLevel
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.production.v1 import production_pb2 as pp
-from serialtrace.quality.v1 import quality_pb2 as qa
 from serialtrace.warehouse.v1 import warehouse_pb2 as wh
 
 T = TypeVar("T")
@@ -97,38 +102,16 @@ class Lot:
     @strawberry.field
     def quality_status(self, info: Ctx) -> QualityStatus:
         facts = info.context.facts
-        return facts.read(
-            info,
-            "lot_status",
-            self.key,
-            lambda: (
-                from_proto(QualityStatus, qa.QualityStatus, facts.lot_status.get(self.key, 0))
-                or QualityStatus.OK
-            ),
-            fallback=QualityStatus.UNKNOWN,
-        )
+        return quality_status_of(info, "lot_status", self.key, facts.lot_status)
 
     @strawberry.field
     def inspections(self, info: Ctx) -> list[Inspection]:
         facts = info.context.facts
-        return facts.read(
-            info,
-            "lot_inspections",
-            self.key,
-            lambda: [Inspection.of(i) for i in facts.lot_inspections.get(self.key, ())],
-            fallback=[],
-        )
+        return inspections_of(info, "lot_inspections", self.key, facts.lot_inspections)
 
     @strawberry.field(description="Active holds on this lot.")
     def holds(self, info: Ctx) -> list[Hold]:
-        facts = info.context.facts
-        return facts.read(
-            info,
-            "lot_holds",
-            self.key,
-            lambda: holds_of(info, facts.lot_holds.get(self.key, [])),
-            fallback=[],
-        )
+        return holds_covering(info, "lot_holds", self.key, info.context.facts.lot_holds)
 
     @strawberry.field(description="Top-level units that contain this lot at any depth.")
     async def where_used(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import strawberry
 
-from serialtrace.common.errors import NotFound
 from serialtrace.common.timeutil import from_timestamp
 from serialtrace.gateway.context import Ctx
 from serialtrace.gateway.types.audit import Signature
@@ -85,14 +85,12 @@ class Product:
 
 def product_of(info: Ctx, sku: str) -> Product:
     facts = info.context.facts
-
-    def found() -> Product:
-        message = facts.products.get(sku)
-        if message is None:
-            raise NotFound(f"product {sku} does not exist")
-        return Product.of(message)
-
-    return facts.read(info, "product", sku, found)
+    return cast(
+        Product,
+        facts.entity(
+            info, "product", sku, facts.products, Product.of, f"product {sku} does not exist"
+        ),
+    )
 
 
 @strawberry.type
@@ -111,12 +109,7 @@ def party_of(info: Ctx, code: str) -> Party | None:
     if not code:
         return None
     facts = info.context.facts
-
-    def found() -> Party | None:
-        message = facts.parties.get(code)
-        return Party.of(message) if message else None
-
-    return facts.read(info, "party", code, found)
+    return facts.entity(info, "party", code, facts.parties, Party.of)
 
 
 @strawberry.type
@@ -147,12 +140,7 @@ def location_of(info: Ctx, code: str) -> Location | None:
     if not code:
         return None
     facts = info.context.facts
-
-    def found() -> Location | None:
-        message = facts.locations.get(code)
-        return Location.of(message) if message else None
-
-    return facts.read(info, "location", code, found)
+    return facts.entity(info, "location", code, facts.locations, Location.of)
 
 
 @strawberry.type(description="Where an imported fact came from; null for facts recorded live.")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -16,6 +18,7 @@ from serialtrace.gateway.types.connections import PageInfo, connection_edges, pa
 from serialtrace.gateway.types.enums import (
     Disposition,
     InspectionKind,
+    QualityStatus,
     RecallStatus,
     RecallUnitState,
     Result,
@@ -89,6 +92,39 @@ class Hold:
             release=Signature.of(message.release, message.HasField("release")),
             unit_count=message.unit_count,
         )
+
+
+def quality_status_of(
+    info: Ctx, kind: str, key: Hashable, statuses: Mapping[Any, int]
+) -> QualityStatus:
+    """A unit's or lot's quality status (`unit_status` or `lot_status`); UNKNOWN, with
+    the error at the field, when quality cannot say."""
+    return info.context.facts.read(
+        info,
+        kind,
+        key,
+        lambda: (
+            from_proto(QualityStatus, qa.QualityStatus, statuses.get(key, 0)) or QualityStatus.OK
+        ),
+        fallback=QualityStatus.UNKNOWN,
+    )
+
+
+def inspections_of(
+    info: Ctx, kind: str, key: Hashable, inspections: Mapping[Any, list[qa.Inspection]]
+) -> list[Inspection]:
+    return info.context.facts.read(
+        info, kind, key, lambda: [Inspection.of(i) for i in inspections.get(key, ())], fallback=[]
+    )
+
+
+def holds_covering(
+    info: Ctx, kind: str, key: Hashable, hold_ids: Mapping[Any, list[str]]
+) -> list[Hold]:
+    """The active holds on a unit or lot (`unit_holds` or `lot_holds`)."""
+    return info.context.facts.read(
+        info, kind, key, lambda: holds_of(info, hold_ids.get(key, [])), fallback=[]
+    )
 
 
 def holds_of(info: Ctx, hold_ids: list[str]) -> list[Hold]:

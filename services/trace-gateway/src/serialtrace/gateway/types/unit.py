@@ -31,7 +31,6 @@ from serialtrace.gateway.types.masterdata import (
 from serialtrace.gateway.types.messages import from_proto, json_or_empty, required_time
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.production.v1 import production_pb2 as pp
-from serialtrace.quality.v1 import quality_pb2 as qa
 from serialtrace.warehouse.v1 import warehouse_pb2 as wh
 
 T = TypeVar("T")
@@ -224,38 +223,16 @@ class Unit:
     @strawberry.field
     def quality_status(self, info: Ctx) -> QualityStatus:
         facts = info.context.facts
-        return facts.read(
-            info,
-            "unit_status",
-            self.key,
-            lambda: (
-                from_proto(QualityStatus, qa.QualityStatus, facts.unit_status.get(self.key, 0))
-                or QualityStatus.OK
-            ),
-            fallback=QualityStatus.UNKNOWN,
-        )
+        return quality_status_of(info, "unit_status", self.key, facts.unit_status)
 
     @strawberry.field
     def inspections(self, info: Ctx) -> list[Inspection]:
         facts = info.context.facts
-        return facts.read(
-            info,
-            "unit_inspections",
-            self.key,
-            lambda: [Inspection.of(i) for i in facts.unit_inspections.get(self.key, ())],
-            fallback=[],
-        )
+        return inspections_of(info, "unit_inspections", self.key, facts.unit_inspections)
 
     @strawberry.field(description="Active holds that cover this unit (directly or via a lot).")
     def holds(self, info: Ctx) -> list[Hold]:
-        facts = info.context.facts
-        return facts.read(
-            info,
-            "unit_holds",
-            self.key,
-            lambda: holds_of(info, facts.unit_holds.get(self.key, [])),
-            fallback=[],
-        )
+        return holds_covering(info, "unit_holds", self.key, info.context.facts.unit_holds)
 
     @strawberry.field
     def recalls(self, info: Ctx) -> list[Recall]:
@@ -338,7 +315,14 @@ def unit_keys(refs: list[UnitRef]) -> list[core_pb2.UnitKey]:
 # built). types/__init__.py loads this module first, so this order holds for any import.
 from serialtrace.gateway.types.lot import Lot  # noqa: E402
 from serialtrace.gateway.types.production import ComponentLink, OperationRecord, WorkOrder  # noqa: E402
-from serialtrace.gateway.types.quality import Hold, Inspection, Recall, holds_of  # noqa: E402
+from serialtrace.gateway.types.quality import (  # noqa: E402
+    Hold,
+    Inspection,
+    Recall,
+    holds_covering,
+    inspections_of,
+    quality_status_of,
+)
 from serialtrace.gateway.types.warehouse import (  # noqa: E402
     Movement,
     Package,

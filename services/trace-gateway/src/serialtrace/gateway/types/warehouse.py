@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import strawberry
 
-from serialtrace.common.errors import NotFound
 from serialtrace.gateway.context import Ctx
 from serialtrace.gateway.facts import UnitRef, unit_ref
 from serialtrace.gateway.labels import Label, LabelFormat, package_label
@@ -55,14 +55,10 @@ class StockLevel:
     @strawberry.field
     def location(self, info: Ctx) -> Location:
         facts, code = info.context.facts, self.location_code
-
-        def found() -> Location:
-            message = facts.locations.get(code)
-            if message is None:
-                raise NotFound(f"location {code} does not exist")
-            return Location.of(message)
-
-        return facts.read(info, "location", code, found)
+        missing = f"location {code} does not exist"
+        return cast(
+            Location, facts.entity(info, "location", code, facts.locations, Location.of, missing)
+        )
 
 
 @strawberry.type
@@ -123,12 +119,7 @@ def package_of(info: Ctx, sscc: str) -> Package | None:
     if not sscc:
         return None
     facts = info.context.facts
-
-    def found() -> Package | None:
-        message = facts.packages.get(sscc)
-        return Package.of(message) if message else None
-
-    return facts.read(info, "package", sscc, found)
+    return facts.entity(info, "package", sscc, facts.packages, Package.of)
 
 
 @strawberry.type
@@ -143,14 +134,8 @@ class Shipment:
     @strawberry.field
     def customer(self, info: Ctx) -> Party:
         facts, code = info.context.facts, self.customer_code
-
-        def found() -> Party:
-            message = facts.parties.get(code)
-            if message is None:
-                raise NotFound(f"customer {code} does not exist")
-            return Party.of(message)
-
-        return facts.read(info, "party", code, found)
+        missing = f"customer {code} does not exist"
+        return cast(Party, facts.entity(info, "party", code, facts.parties, Party.of, missing))
 
     @strawberry.field
     async def units(
@@ -182,9 +167,4 @@ def shipment_of(info: Ctx, shipment_id: str) -> Shipment | None:
     if not shipment_id:
         return None
     facts = info.context.facts
-
-    def found() -> Shipment | None:
-        message = facts.shipments.get(shipment_id)
-        return Shipment.of(message) if message else None
-
-    return facts.read(info, "shipment", shipment_id, found)
+    return facts.entity(info, "shipment", shipment_id, facts.shipments, Shipment.of)
