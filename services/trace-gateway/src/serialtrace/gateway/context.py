@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -14,7 +14,7 @@ from serialtrace.common.errors import ServiceError, Unauthenticated
 from serialtrace.gateway.backends import Calls
 from serialtrace.gateway.config import GatewaySettings
 from serialtrace.gateway.errors import code_of
-from serialtrace.gateway.facts import DEGRADABLE, Facts
+from serialtrace.gateway.facts import Facts
 from serialtrace.gateway.loaders import Loaders
 
 T = TypeVar("T")
@@ -99,14 +99,3 @@ class GatewayContext:
 
 # What every resolver is handed: `info.context` is the request's GatewayContext.
 Ctx = Info[GatewayContext, Any]
-
-
-async def degrade(info: Info[GatewayContext, Any], work: Awaitable[T], fallback: T) -> T:
-    """Resolves a non-null field, or, if its owning service is unreachable (or the
-    caller may not see it), returns `fallback` and reports the error at the field's
-    path, so the rest of the trace still resolves."""
-    try:
-        return await work
-    except DEGRADABLE as error:
-        info.context.record_partial(info, error)
-        return fallback
