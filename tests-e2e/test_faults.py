@@ -218,3 +218,53 @@ def test_a_tampered_audit_row_is_named_by_service_and_sequence(suite: ProcessSui
     assert list(broken) == ["warehouse"]
     assert broken["warehouse"]["firstBrokenSeq"] == 1
     assert "altered" in broken["warehouse"]["problem"]
+
+
+DEEP_TRACE = """query($sku: String!, $serial: String!) { unit(sku: $sku, serial: $serial) {
+  serial buildStatus custodyStatus qualityStatus holds { id } auditTrail { service }
+  components { quantity lot { lotNumber qualityStatus }
+    unit { serial buildStatus qualityStatus inspections { id }
+      components { lot { lotNumber quantityOnHand } } } } } }"""
+
+
+def test_quality_killed_leaves_a_two_level_trace_with_errors_at_its_fields(
+    suite: ProcessSuite,
+) -> None:
+    factory = GraphFactory(GraphClient(suite.url))
+    factory.setup_master_data()
+    fg = ready_to_ship(factory)
+    auditor = factory.as_(AUDITOR)
+    suite.kill("quality")
+    try:
+        result = auditor.execute(DEEP_TRACE, fg)
+    finally:
+        suite.start("quality")
+    unit = result["data"]["unit"]
+    assert (unit["buildStatus"], unit["custodyStatus"]) == ("COMPLETE", "IN_STOCK")
+    assert (unit["qualityStatus"], unit["holds"]) == ("UNKNOWN", [])
+    (sub,) = [c["unit"] for c in unit["components"] if c["unit"]]
+    (lot,) = [c["lot"] for c in unit["components"] if c["lot"]]
+    assert (sub["buildStatus"], sub["qualityStatus"], sub["inspections"]) == (
+        "COMPLETE",
+        "UNKNOWN",
+        [],
+    )
+    assert lot["qualityStatus"] == "UNKNOWN"
+    assert [c["lot"]["lotNumber"] for c in sub["components"]] == [factory.lot]
+    # The other ledgers' entries stay; quality's part is missing, with its error.
+    assert {"production", "warehouse"} <= {e["service"] for e in unit["auditTrail"]}
+    assert "quality" not in {e["service"] for e in unit["auditTrail"]}
+    paths = {tuple("*" if isinstance(p, int) else p for p in e["path"]) for e in result["errors"]}
+    assert paths == {
+        ("unit", "qualityStatus"),
+        ("unit", "holds"),
+        ("unit", "auditTrail"),
+        ("unit", "components", "*", "lot", "qualityStatus"),
+        ("unit", "components", "*", "unit", "qualityStatus"),
+        ("unit", "components", "*", "unit", "inspections"),
+    }
+    assert set(codes(result["errors"])) == {"UNAVAILABLE"}
+    assert all("quality" in e["message"] for e in result["errors"])
+    # Back up: the same trace is whole again.
+    again = retry_while_unavailable(auditor, DEEP_TRACE, fg)["unit"]
+    assert again["qualityStatus"] == "OK"

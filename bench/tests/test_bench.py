@@ -40,6 +40,7 @@ FIGURES = {
     "unit trace p50, 1 client",
     "unit trace p95, 1 client",
     "unit trace p99, 1 client",
+    "gRPC calls behind one trace",
     "unit traces/s, 2 clients",
     "whereUsed first page (100), p50",
     "whereUsed totalCount, p50",
@@ -154,6 +155,8 @@ def test_every_figure_is_there_with_a_positive_value(runs: Runs) -> None:
         assert found["unit trace p50, 1 client"]["target"] == 25
         assert found["unit traces/s, 2 clients"]["better"] == "higher"
         assert found["unit trace p95, 1 client"]["meets_target"] is None  # no target
+        # The gateway's own call counter: one call per service for the planned trace.
+        assert found["gRPC calls behind one trace"]["value"] == 4
 
 
 def test_the_json_describes_the_machine_and_the_run(runs: Runs) -> None:

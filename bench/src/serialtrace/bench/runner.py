@@ -108,6 +108,7 @@ def _reads(
     def pick(i: int) -> Key:
         return units[i % len(units)]
 
+    calls_per_trace = workloads.grpc_calls_of_trace(graph, units[0])
     cap = options.time_cap
     graph_one = time_calls(lambda i: workloads.trace(graph, pick(i)), options.samples, cap)
     sql_one = time_calls(lambda i: sql.trace(pool, pick(i)), options.samples, cap)
@@ -164,6 +165,7 @@ def _reads(
             target=60,
             sql_baseline=sql_one.p(99),
         ),
+        Figure("gRPC calls behind one trace", calls_per_trace, "calls", target=8),
         Figure(
             f"unit traces/s, {clients} clients",
             graph_many.rate(),

@@ -42,6 +42,24 @@ def trace(graph: GraphClient, unit: Key) -> dict[str, Any]:
     return found
 
 
+GRPC_CALLS_METRIC = "serialtrace_gateway_grpc_client_calls_total"
+
+
+def grpc_calls_of_trace(graph: GraphClient, unit: Key) -> int:
+    """The gRPC calls the gateway made for one trace, read from its own call counter
+    (nothing else may use the suite meanwhile)."""
+
+    def counted() -> float:
+        metrics_url = graph.url.rsplit("/", 1)[0] + "/metrics"
+        with urllib.request.urlopen(metrics_url, timeout=30) as response:  # noqa: S310 - the suite under test
+            lines = response.read().decode().splitlines()
+        return sum(float(x.rsplit(" ", 1)[1]) for x in lines if x.startswith(GRPC_CALLS_METRIC))
+
+    before = counted()
+    trace(graph, unit)
+    return round(counted() - before)
+
+
 def where_used_page(graph: GraphClient, lot: Key, first: int) -> list[Key]:
     connection = graph.data(
         queries.WHERE_USED_PAGE, {"sku": lot[0], "lot": lot[1], "first": first}

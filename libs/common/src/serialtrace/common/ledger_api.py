@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from serialtrace.common import checkpoint_store, ledger
 from serialtrace.common.access import method_roles, roles_of
+from serialtrace.common.auth import current_principal
 from serialtrace.common.checkpoints import Checkpoint
 from serialtrace.common.db import Database
 from serialtrace.common.errors import InvalidArgument
@@ -35,6 +39,17 @@ def entry_message(service: str, entry: ledger.Entry) -> core_pb2.AuditEntry:
         prev_hash=entry.prev_hash,
         hash=entry.hash,
     )
+
+
+def unit_entries(
+    service: str, session: Session, units: Iterable[tuple[str, str]]
+) -> list[core_pb2.AuditEntry]:
+    """This service's ledger entries about these units, oldest first, for a trace's fact
+    reply: the audit trail comes with the facts instead of in a call of its own, to the
+    same readers ListAuditEntries serves (PERMISSION_DENIED for anyone else)."""
+    current_principal().require(AUDIT_READERS, "the audit trail")
+    ids = [f"{sku}:{serial}" for sku, serial in units]
+    return [entry_message(service, e) for e in ledger.entries_for(session, "unit", ids)]
 
 
 def checkpoint_message(checkpoint: Checkpoint) -> core_pb2.LedgerCheckpoint:

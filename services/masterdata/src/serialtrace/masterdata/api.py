@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from serialtrace.common import rpc
+from serialtrace.common import ledger_api, rpc
 from serialtrace.common.db import Database
 from serialtrace.common.errors import ServiceError, item_outcomes
 from serialtrace.common.keys import lot_keys, unit_key, unit_keys
@@ -24,6 +24,7 @@ from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import page_size
 from serialtrace.masterdata import domain, store, usecases
+from serialtrace.masterdata.config import SERVICE_NAME
 from serialtrace.masterdata.v1 import masterdata_pb2 as pb
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc as pb_grpc
 
@@ -228,6 +229,33 @@ def batch_get_units(s: S, session: Session, r: pb.BatchGetUnitsRequest) -> pb.Ba
     return pb.BatchGetUnitsResponse(units=[unit_message(u, a, o) for u, a, o in found])
 
 
+def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.GetTraceFactsResponse:
+    reply = pb.GetTraceFactsResponse()
+    if r.units:
+        reply.units.extend(batch_get_units(s, session, pb.BatchGetUnitsRequest(keys=r.units)).units)
+    if r.lots:
+        reply.lots.extend(batch_get_lots(s, session, pb.BatchGetLotsRequest(keys=r.lots)).lots)
+    if r.product_skus:
+        reply.products.extend(
+            product_message(x) for x in usecases.products(session, list(r.product_skus), [])
+        )
+    if r.bom_skus:
+        reply.bom_revisions.extend(
+            bom_message(b) for b in usecases.bom_revisions(session, list(r.bom_skus), [])
+        )
+    parties = {*r.party_codes, *(x.supplier_code for x in reply.lots if x.supplier_code)}
+    if parties:
+        reply.parties.extend(party_message(x) for x in usecases.parties(session, sorted(parties)))
+    if r.location_codes:
+        rows = usecases.locations_with_ancestors(session, list(r.location_codes))
+        reply.locations.extend(location_message(x) for x in rows)
+    if r.audit_entries:
+        reply.audit_entries.extend(
+            ledger_api.unit_entries(SERVICE_NAME, session, unit_keys(r.units))
+        )
+    return reply
+
+
 def find_units_by_serial(
     s: S, session: Session, r: pb.FindUnitsBySerialRequest
 ) -> pb.FindUnitsBySerialResponse:
@@ -426,6 +454,11 @@ RPCS: dict[str, rpc.Rpc] = {
     "FindUnitsBySerial": rpc.read(find_units_by_serial),
     "ResolveAliases": rpc.read(resolve_aliases, batch="aliases"),
     "BatchGetLots": rpc.read(batch_get_lots, batch="keys"),
+    "GetTraceFacts": rpc.read(
+        get_trace_facts,
+        batch=("units", "lots", "product_skus", "bom_skus", "party_codes", "location_codes"),
+        what="keys",
+    ),
     "CreateImportBatch": rpc.write(create_import_batch),
     "SetImportBatchState": rpc.write(set_import_batch_state),
     "ListImportBatches": rpc.read(list_import_batches),

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
-from serialtrace.common import rpc
+from serialtrace.common import ledger_api, rpc
 from serialtrace.common.db import Database
 from serialtrace.common.errors import (
     InvalidArgument,
@@ -32,7 +32,7 @@ from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import check_batch, key_after, key_page_token, page_size
 from serialtrace.core.v1 import core_pb2
 from serialtrace.production import imports, store, usecases
-from serialtrace.production.config import ProductionOptions
+from serialtrace.production.config import SERVICE_NAME, ProductionOptions
 from serialtrace.production.peers import Masterdata, Quality, Warehouse
 from serialtrace.production.v1 import production_pb2 as pb
 from serialtrace.production.v1 import production_pb2_grpc as pb_grpc
@@ -40,6 +40,8 @@ from serialtrace.production.v1 import production_pb2_grpc as pb_grpc
 SERVICE = pb.DESCRIPTOR.services_by_name["ProductionService"]
 METHOD_ROLES = rpc.method_roles(SERVICE)
 MAX_WHERE_USED_PAGE = 50_000
+# Levels of components one GetTraceFacts call may follow.
+MAX_TRACE_DEPTH = 10
 
 Item = TypeVar("Item", bound=Message)  # one request of a batch RPC
 Reply = TypeVar("Reply", bound=Message)  # what that request alone would have answered
@@ -358,6 +360,31 @@ def batch_get_material_lots(
     )
 
 
+def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.GetTraceFactsResponse:
+    if not 0 <= r.depth <= MAX_TRACE_DEPTH:
+        raise InvalidArgument(f"depth must be 0 to {MAX_TRACE_DEPTH}, got {r.depth}")
+    units, links = usecases.subtree(
+        session, unit_keys(r.units), r.depth, r.include_removed, r.components
+    )
+    keys = [unit_message(u) for u in units]
+    reply = pb.GetTraceFactsResponse(links=[link_message(x) for x in links])
+    if r.builds or r.work_orders:
+        builds = batch_get_unit_builds(s, session, pb.BatchGetUnitBuildsRequest(units=keys))
+        reply.builds.extend(builds.builds)
+    if r.work_orders:
+        ids = sorted({b.work_order_id for b in reply.builds if b.work_order_id})
+        reply.work_orders.extend(work_order_message(x) for x in usecases.work_orders(session, ids))
+    if r.operations:
+        found = usecases.operations(session, units)
+        reply.operations.extend(operation_message(o, u) for o, u in found)
+    if r.material_lots:
+        lots = batch_get_material_lots(s, session, pb.BatchGetMaterialLotsRequest(units=keys))
+        reply.material_lots.extend(lots.units)
+    if r.audit_entries:
+        reply.audit_entries.extend(ledger_api.unit_entries(SERVICE_NAME, session, units))
+    return reply
+
+
 def where_used(s: S, session: Session, r: pb.WhereUsedRequest) -> pb.WhereUsedResponse:
     if present(r, "lot") == present(r, "unit"):
         raise InvalidArgument("give exactly one of lot and unit")
@@ -522,6 +549,7 @@ RPCS: dict[str, rpc.Rpc] = {
     ),
     "BatchGetMaterialLots": rpc.read(batch_get_material_lots, batch="units", what="keys"),
     "WhereUsed": rpc.read(where_used),
+    "GetTraceFacts": rpc.read(get_trace_facts, batch="units"),
     "ImportUnitBuilds": rpc.custom(import_unit_builds),
     "ImportComponentLinks": rpc.custom(import_component_links),
     "ImportOperations": rpc.custom(import_operations),

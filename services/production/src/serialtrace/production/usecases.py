@@ -776,6 +776,36 @@ def component_tree(session: Session, unit: UnitKey, include_removed: bool) -> li
     return links(session, store.tree_edges(session, node, include_removed) if node else [])
 
 
+def subtree(
+    session: Session,
+    units: Sequence[UnitKey],
+    depth: int,
+    include_removed: bool,
+    deepest_links: bool,
+) -> tuple[list[UnitKey], list[Link]]:
+    """The units and every unit up to `depth` levels of components below them, with the
+    links between them (and the deepest level's own links if `deepest_links`): one read
+    of edges per level, so a trace of any width costs depth + 1 of them."""
+    keys = list(dict.fromkeys(units))
+    level, found = keys, []
+    for below in range(depth + 1):
+        if not level or (below == depth and not deepest_links):
+            break
+        links_here = components(session, level, include_removed)
+        found += links_here
+        known = set(keys)
+        level = list(
+            dict.fromkeys(
+                UnitKey(x.component.sku, x.component.key)
+                for x in links_here
+                if x.component.kind == "UNIT" and (x.component.sku, x.component.key) not in known
+            )
+        )
+        if below < depth:
+            keys += level
+    return keys, found
+
+
 def material_lots(session: Session, units: Sequence[UnitKey]) -> list[tuple[UnitKey, list[LotKey]]]:
     """Every lot in each unit at any depth, for the units production knows, in key order."""
     nodes = store.node_ids(session, "UNIT", units)

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from serialtrace.common import rpc
+from serialtrace.common import ledger_api, rpc
 from serialtrace.common.db import Database
 from serialtrace.common.keys import (
     lot_key,
@@ -30,6 +30,7 @@ from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import key_after, key_page_token, page_size
 from serialtrace.core.v1 import core_pb2
 from serialtrace.quality import domain, store, usecases
+from serialtrace.quality.config import SERVICE_NAME
 from serialtrace.quality.peers import Masterdata, Production, Warehouse
 from serialtrace.quality.v1 import quality_pb2 as pb
 from serialtrace.quality.v1 import quality_pb2_grpc as pb_grpc
@@ -281,6 +282,38 @@ def batch_get_unit_recalls(
     )
 
 
+def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.GetTraceFactsResponse:
+    reply = pb.GetTraceFactsResponse()
+    if r.statuses:
+        request = pb.BatchGetQualityStatusRequest(units=r.units, lots=r.lots)
+        reply.statuses.extend(batch_get_quality_status(s, session, request).statuses)
+    if r.inspections:
+        rows = usecases.inspections(session, unit_keys(r.units), lot_keys(r.lots))
+        reply.inspections.extend(inspection_message(x) for x in rows)
+    hold_ids = {*r.hold_ids}
+    if r.holds:
+        checks = batch_check_holds(
+            s, session, pb.BatchCheckHoldsRequest(units=r.units, lots=r.lots)
+        ).checks
+        reply.hold_checks.extend(checks)
+        hold_ids |= {i for c in checks for i in c.hold_ids}
+    if hold_ids:
+        reply.holds.extend(hold_message(h) for h in usecases.holds(session, sorted(hold_ids)))
+    recall_ids = {*r.recall_ids}
+    if r.recalls:
+        of_units = batch_get_unit_recalls(s, session, pb.BatchGetUnitRecallsRequest(units=r.units))
+        reply.unit_recalls.extend(of_units.units)
+        recall_ids |= {i for u in of_units.units for i in u.recall_ids}
+    if recall_ids:
+        recalls = usecases.recalls(session, sorted(recall_ids))
+        reply.recalls.extend(recall_message(x) for x in recalls)
+    if r.audit_entries:
+        reply.audit_entries.extend(
+            ledger_api.unit_entries(SERVICE_NAME, session, unit_keys(r.units))
+        )
+    return reply
+
+
 def list_recall_items(
     s: S, session: Session, r: pb.ListRecallItemsRequest
 ) -> pb.ListRecallItemsResponse:
@@ -321,6 +354,9 @@ RPCS: dict[str, rpc.Rpc] = {
     ),
     "BatchGetUnitRecalls": rpc.read(batch_get_unit_recalls, "units", domain.MAX_SUBJECTS, "keys"),
     "ListRecallItems": rpc.read(list_recall_items),
+    "GetTraceFacts": rpc.read(
+        get_trace_facts, ("units", "lots", "hold_ids", "recall_ids"), domain.MAX_SUBJECTS, "keys"
+    ),
 }
 rpc.implement(QualityServicer, SERVICE, RPCS)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -10,23 +10,14 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from serialtrace.common.auth import Principal, Role, verify_token
-from serialtrace.common.errors import (
-    DeadlineExceeded,
-    PermissionDenied,
-    ServiceError,
-    Unauthenticated,
-    Unavailable,
-)
+from serialtrace.common.errors import ServiceError, Unauthenticated
 from serialtrace.gateway.backends import Calls
 from serialtrace.gateway.config import GatewaySettings
 from serialtrace.gateway.errors import code_of
+from serialtrace.gateway.facts import Facts
 from serialtrace.gateway.loaders import Loaders
 
 T = TypeVar("T")
-
-# Failures that leave the rest of a trace worth returning: the field degrades to an
-# empty/unknown value and the response carries the error at the field's path.
-DEGRADABLE = (Unavailable, DeadlineExceeded, PermissionDenied)
 
 
 @dataclass
@@ -38,6 +29,7 @@ class GatewayContext:
     # Built on first use: a mutation's request needs none until it reads its result,
     # and building them costs as much CPU as the rest of the gateway's part of a write.
     _loaders: Loaders | None = None
+    _facts: Facts | None = None
     trace_id: str = ""
     parent_trace: Any = None  # W3C trace context the client sent, if any
     partial_errors: list[GraphQLError] = field(default_factory=list)
@@ -67,6 +59,13 @@ class GatewayContext:
             self._loaders = Loaders(self.calls)
         return self._loaders
 
+    @property
+    def facts(self) -> Facts:
+        """What the services said during this request (dropped after each mutation)."""
+        if self._facts is None:
+            self._facts = Facts(self.calls)
+        return self._facts
+
     def caller(self) -> Principal:
         """The authenticated caller; UNAUTHENTICATED when there is none."""
         if self.principal is None:
@@ -85,6 +84,7 @@ class GatewayContext:
     def after_write(self) -> None:
         """Reads after a mutation see its effect, not what an earlier field cached."""
         self._loaders = None
+        self._facts = None
 
     def record_partial(self, info: Info[Any, Any], error: ServiceError) -> None:
         self.partial_errors.append(
@@ -99,14 +99,3 @@ class GatewayContext:
 
 # What every resolver is handed: `info.context` is the request's GatewayContext.
 Ctx = Info[GatewayContext, Any]
-
-
-async def degrade(info: Info[GatewayContext, Any], work: Awaitable[T], fallback: T) -> T:
-    """Resolves a non-null field, or, if its owning service is unreachable (or the
-    caller may not see it), returns `fallback` and reports the error at the field's
-    path, so the rest of the trace still resolves."""
-    try:
-        return await work
-    except DEGRADABLE as error:
-        info.context.record_partial(info, error)
-        return fallback

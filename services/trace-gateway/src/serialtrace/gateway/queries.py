@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC
+from typing import TypeVar
 
 import strawberry
 
@@ -13,10 +15,11 @@ from serialtrace.common.ledger_api import CHECKPOINT_SIGNERS
 from serialtrace.common.timeutil import from_timestamp
 from serialtrace.common.validation import quote
 from serialtrace.core.v1 import core_pb2
-from serialtrace.gateway import evidence
+from serialtrace.gateway import evidence, plan
 from serialtrace.gateway import governance as governance_indicators
 from serialtrace.gateway.backends import SERVICES
 from serialtrace.gateway.context import Ctx, GatewayContext
+from serialtrace.gateway.facts import settle
 from serialtrace.gateway.governance import Governance
 from serialtrace.gateway.imports import ImportQueries
 from serialtrace.gateway.inputs import LotKey, UnitKey
@@ -31,8 +34,15 @@ from serialtrace.gateway.types.masterdata import Product
 from serialtrace.gateway.types.quality import Recall
 from serialtrace.gateway.types.scans import Gs1Element, ScanKind, ScanResult
 from serialtrace.gateway.types.unit import Unit, UnitConnection
-from serialtrace.gateway.types.warehouse import Package, load_package
+from serialtrace.gateway.types.warehouse import Package, package_of
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
+
+T = TypeVar("T")
+M = TypeVar("M")
+
+
+def _made(make: Callable[[M], T], message: M | None) -> T | None:
+    return make(message) if message is not None else None
 
 
 def _ctx(info: Ctx) -> GatewayContext:
@@ -40,14 +50,29 @@ def _ctx(info: Ctx) -> GatewayContext:
 
 
 async def _unit(info: Ctx, sku: str, serial: str) -> Unit | None:
+    """The unit if masterdata registered it; with its selection fetched when `info` is
+    the unit field's own (a trace), lazily otherwise (a scan's result)."""
     _ctx(info).caller()
-    found = await _ctx(info).loaders.unit.load((sku, serial))
-    return Unit(sku=sku, serial=serial) if found else None
+    facts = _ctx(info).facts
+    key = (sku, serial)
+    return await settle(
+        facts.read(
+            info, "unit", key, lambda: Unit(sku=sku, serial=serial) if key in facts.units else None
+        )
+    )
 
 
 async def _lot(info: Ctx, sku: str, lot_number: str) -> Lot | None:
-    found = await _ctx(info).loaders.lot.load((sku, lot_number))
-    return Lot(sku=sku, lot_number=lot_number) if found else None
+    facts = _ctx(info).facts
+    key = (sku, lot_number)
+    return await settle(
+        facts.read(
+            info,
+            "lot",
+            key,
+            lambda: Lot(sku=sku, lot_number=lot_number) if key in facts.lots else None,
+        )
+    )
 
 
 async def _product_by_gtin(info: Ctx, gtin: str) -> md.Product:
@@ -73,7 +98,7 @@ async def scan_code(info: Ctx, code: str) -> ScanResult:
     kind = scanned.kind
     elements = [Gs1Element(ai=ai, title=gs1.ai_title(ai), value=v) for ai, v in scanned.ais.items()]
     if kind is gs1.ScanCodeKind.PACKAGE:
-        package = await load_package(info, scanned.sscc or "")
+        package = await settle(package_of(info, scanned.sscc or ""))
         if package is None:
             raise NotFound(f"no package has the SSCC {scanned.sscc}")
         return ScanResult(kind=ScanKind.PACKAGE, package=package, elements=elements)
@@ -109,7 +134,9 @@ async def _label_warnings(info: Ctx, sku: str, scanned: gs1.ScanCode) -> list[st
     label_expiry = gs1.expiry_date(scanned.ais)
     if label_expiry is None or scanned.lot is None:
         return []
-    lot: md.Lot | None = await _ctx(info).loaders.lot.load((sku, scanned.lot))
+    facts = _ctx(info).facts
+    key = (sku, scanned.lot)
+    lot: md.Lot | None = await settle(facts.read(info, "lot", key, lambda: facts.lots.get(key)))
     if lot is None or not lot.HasField("expires_at"):
         return []
     recorded = lot.expires_at.ToDatetime(tzinfo=UTC).date()
@@ -152,6 +179,8 @@ async def _scan_alias(info: Ctx, value: str) -> ScanResult:
 class Query(ImportQueries):
     @strawberry.field(description="The single serial trace across all four services.")
     async def unit(self, info: Ctx, sku: str, serial: str) -> Unit | None:
+        _ctx(info).caller()
+        await plan.prefetch(info, units=[(sku, serial)])
         return await _unit(info, sku, serial)
 
     @strawberry.field
@@ -160,7 +189,9 @@ class Query(ImportQueries):
         reply = await _ctx(info).calls.read(
             "masterdata", "FindUnitsBySerial", md.FindUnitsBySerialRequest(serial=serial)
         )
-        return [Unit(sku=u.sku, serial=u.serial) for u in reply.units]
+        units = [Unit(sku=u.sku, serial=u.serial) for u in reply.units]
+        await plan.prefetch(info, units=[u.key for u in units])
+        return units
 
     @strawberry.field
     async def unit_by_alias(self, info: Ctx, kind: str, value: str) -> Unit | None:
@@ -183,18 +214,21 @@ class Query(ImportQueries):
     @strawberry.field
     async def lot(self, info: Ctx, sku: str, lot_number: str) -> Lot | None:
         _ctx(info).caller()
+        await plan.prefetch(info, lots=[(sku, lot_number)], as_lots=True)
         return await _lot(info, sku, lot_number)
 
     @strawberry.field
     async def package(self, info: Ctx, sscc: str) -> Package | None:
         _ctx(info).caller()
-        return await load_package(info, sscc)
+        return await settle(package_of(info, sscc))
 
     @strawberry.field
     async def product(self, info: Ctx, sku: str) -> Product | None:
         _ctx(info).caller()
-        found = await _ctx(info).loaders.product.load(sku)
-        return Product.of(found) if found else None
+        facts = _ctx(info).facts
+        return await settle(
+            facts.read(info, "product", sku, lambda: _made(Product.of, facts.products.get(sku)))
+        )
 
     @strawberry.field(description="Top-level units containing the lot at any depth (forward).")
     async def where_used(
@@ -211,8 +245,10 @@ class Query(ImportQueries):
     @strawberry.field
     async def recall(self, info: Ctx, id: strawberry.ID) -> Recall | None:
         _ctx(info).caller()
-        found = await _ctx(info).loaders.recall.load(str(id))
-        return Recall.of(found) if found else None
+        facts, key = _ctx(info).facts, str(id)
+        return await settle(
+            facts.read(info, "recall", key, lambda: _made(Recall.of, facts.recalls.get(key)))
+        )
 
     @strawberry.field
     async def audit_trail(

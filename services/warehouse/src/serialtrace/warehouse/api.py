@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from serialtrace.common import rpc
+from serialtrace.common import ledger_api, rpc
 from serialtrace.common.db import Database
 from serialtrace.common.errors import InvalidArgument, ServiceError, item_error
 from serialtrace.common.keys import (
@@ -33,7 +33,7 @@ from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import check_batch, key_after, key_page_token, page_size
 from serialtrace.core.v1 import core_pb2
 from serialtrace.warehouse import imports, store, usecases
-from serialtrace.warehouse.config import WarehouseOptions
+from serialtrace.warehouse.config import SERVICE_NAME, WarehouseOptions
 from serialtrace.warehouse.v1 import warehouse_pb2 as pb
 from serialtrace.warehouse.v1 import warehouse_pb2_grpc as pb_grpc
 
@@ -288,6 +288,35 @@ def batch_get_movements(
     return pb.BatchGetMovementsResponse(movements=movement_messages(rows))
 
 
+def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.GetTraceFactsResponse:
+    units = unit_keys(r.units)
+    reply = pb.GetTraceFactsResponse()
+    if r.unit_stock or r.packages or r.shipments:
+        reply.unit_stock.extend(unit_stock_message(x) for x in usecases.unit_stock(session, units))
+    if r.movements:
+        reply.movements.extend(movement_messages(usecases.movements(session, units)))
+    if r.lot_stock:
+        reply.lot_stock.extend(
+            lot_stock_message(x) for x in usecases.lot_stock(session, lot_keys(r.lots))
+        )
+    ssccs = {*r.package_ssccs}
+    if r.packages:
+        ssccs |= {x.package_sscc for x in reply.unit_stock if x.package_sscc}
+    reply.packages.extend(
+        package_message(p) for p in usecases.package_chains(session, sorted(ssccs))
+    )
+    shipments = {*r.shipment_ids}
+    if r.shipments:
+        shipments |= {x.shipment_id for x in reply.unit_stock if x.shipment_id}
+        shipments |= {x.shipment_id for x in reply.packages if x.shipment_id}
+    if shipments:
+        rows = usecases.shipments(session, sorted(shipments))
+        reply.shipments.extend(shipment_message(x) for x in rows)
+    if r.audit_entries:
+        reply.audit_entries.extend(ledger_api.unit_entries(SERVICE_NAME, session, units))
+    return reply
+
+
 def location_stock_summary_message(x: usecases.LocationStockSummary) -> pb.LocationStockSummary:
     return pb.LocationStockSummary(
         location_code=x.location_code,
@@ -433,6 +462,9 @@ RPCS: dict[str, rpc.Rpc] = {
     "BatchGetLotStock": rpc.lookup(usecases.lot_stock, "lots", lot_stock_message, keys=lot_keys),
     "BatchGetPackages": rpc.lookup(usecases.packages, "ssccs", package_message, what="packages"),
     "BatchGetShipments": rpc.lookup(usecases.shipments, "ids", shipment_message, what="shipments"),
+    "GetTraceFacts": rpc.read(
+        get_trace_facts, batch=("units", "lots", "package_ssccs", "shipment_ids"), what="keys"
+    ),
     "BatchGetLocationStockSummaries": rpc.lookup(
         usecases.location_stock_summaries,
         "location_codes",

@@ -776,6 +776,17 @@ def packages(session: Session, ssccs: Sequence[str]) -> list[PackageContents]:
     return package_contents(session, list(store.packages(session, ssccs).values()))
 
 
+def package_chains(session: Session, ssccs: Sequence[str]) -> list[PackageContents]:
+    """These packages and every package they sit in: one read per level of packing."""
+    found: dict[str, PackageContents] = {}
+    wanted = set(ssccs)
+    while wanted:
+        level = packages(session, sorted(wanted))
+        found.update((p.row.sscc, p) for p in level)
+        wanted = {p.row.parent_sscc for p in level if p.row.parent_sscc} - set(found)
+    return list(found.values())
+
+
 def shipments(session: Session, ids: Sequence[str]) -> list[store.ShipmentRow]:
     return store.shipments(session, ids)
 

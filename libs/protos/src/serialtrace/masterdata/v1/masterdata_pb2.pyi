@@ -712,3 +712,39 @@ class ListImportedFactsResponse(_message.Message):
     entity_ids: _containers.RepeatedScalarFieldContainer[str]
     next_page_token: str
     def __init__(self, entity_ids: _Optional[_Iterable[str]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetTraceFactsRequest(_message.Message):
+    __slots__ = ("units", "lots", "product_skus", "bom_skus", "party_codes", "location_codes", "audit_entries")
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    LOTS_FIELD_NUMBER: _ClassVar[int]
+    PRODUCT_SKUS_FIELD_NUMBER: _ClassVar[int]
+    BOM_SKUS_FIELD_NUMBER: _ClassVar[int]
+    PARTY_CODES_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_CODES_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[_core_pb2.UnitKey]
+    lots: _containers.RepeatedCompositeFieldContainer[_core_pb2.LotKey]
+    product_skus: _containers.RepeatedScalarFieldContainer[str]
+    bom_skus: _containers.RepeatedScalarFieldContainer[str]
+    party_codes: _containers.RepeatedScalarFieldContainer[str]
+    location_codes: _containers.RepeatedScalarFieldContainer[str]
+    audit_entries: bool
+    def __init__(self, units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ..., lots: _Optional[_Iterable[_Union[_core_pb2.LotKey, _Mapping]]] = ..., product_skus: _Optional[_Iterable[str]] = ..., bom_skus: _Optional[_Iterable[str]] = ..., party_codes: _Optional[_Iterable[str]] = ..., location_codes: _Optional[_Iterable[str]] = ..., audit_entries: _Optional[bool] = ...) -> None: ...
+
+class GetTraceFactsResponse(_message.Message):
+    __slots__ = ("units", "lots", "products", "bom_revisions", "parties", "locations", "audit_entries")
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    LOTS_FIELD_NUMBER: _ClassVar[int]
+    PRODUCTS_FIELD_NUMBER: _ClassVar[int]
+    BOM_REVISIONS_FIELD_NUMBER: _ClassVar[int]
+    PARTIES_FIELD_NUMBER: _ClassVar[int]
+    LOCATIONS_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[Unit]
+    lots: _containers.RepeatedCompositeFieldContainer[Lot]
+    products: _containers.RepeatedCompositeFieldContainer[Product]
+    bom_revisions: _containers.RepeatedCompositeFieldContainer[BomRevision]
+    parties: _containers.RepeatedCompositeFieldContainer[Party]
+    locations: _containers.RepeatedCompositeFieldContainer[Location]
+    audit_entries: _containers.RepeatedCompositeFieldContainer[_core_pb2.AuditEntry]
+    def __init__(self, units: _Optional[_Iterable[_Union[Unit, _Mapping]]] = ..., lots: _Optional[_Iterable[_Union[Lot, _Mapping]]] = ..., products: _Optional[_Iterable[_Union[Product, _Mapping]]] = ..., bom_revisions: _Optional[_Iterable[_Union[BomRevision, _Mapping]]] = ..., parties: _Optional[_Iterable[_Union[Party, _Mapping]]] = ..., locations: _Optional[_Iterable[_Union[Location, _Mapping]]] = ..., audit_entries: _Optional[_Iterable[_Union[_core_pb2.AuditEntry, _Mapping]]] = ...) -> None: ...

@@ -164,6 +164,11 @@ class MasterdataServiceStub:
                 request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportedFactsRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportedFactsResponse.FromString,
                 _registered_method=True)
+        self.GetTraceFacts = channel.unary_unary(
+                '/serialtrace.masterdata.v1.MasterdataService/GetTraceFacts',
+                request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.GetTraceFactsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.GetTraceFactsResponse.FromString,
+                _registered_method=True)
 
 
 class MasterdataServiceServicer:
@@ -340,6 +345,14 @@ class MasterdataServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetTraceFacts(self, request, context):
+        """Everything this service owns about a set of units and lots for one trace, in one
+        reply; each request field asks for one kind of fact, so a small query costs little.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MasterdataServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -472,6 +485,11 @@ def add_MasterdataServiceServicer_to_server(servicer, server):
                     servicer.ListImportedFacts,
                     request_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportedFactsRequest.FromString,
                     response_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportedFactsResponse.SerializeToString,
+            ),
+            'GetTraceFacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTraceFacts,
+                    request_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.GetTraceFactsRequest.FromString,
+                    response_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.GetTraceFactsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1176,6 +1194,33 @@ class MasterdataService:
             '/serialtrace.masterdata.v1.MasterdataService/ListImportedFacts',
             serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportedFactsRequest.SerializeToString,
             serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ListImportedFactsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTraceFacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.masterdata.v1.MasterdataService/GetTraceFacts',
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.GetTraceFactsRequest.SerializeToString,
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.GetTraceFactsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -675,3 +675,41 @@ class VerifyImportedGenealogyResponse(_message.Message):
     links: int
     problems: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, links: _Optional[int] = ..., problems: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetTraceFactsRequest(_message.Message):
+    __slots__ = ("units", "depth", "builds", "work_orders", "operations", "components", "include_removed", "material_lots", "audit_entries")
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    DEPTH_FIELD_NUMBER: _ClassVar[int]
+    BUILDS_FIELD_NUMBER: _ClassVar[int]
+    WORK_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    OPERATIONS_FIELD_NUMBER: _ClassVar[int]
+    COMPONENTS_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_REMOVED_FIELD_NUMBER: _ClassVar[int]
+    MATERIAL_LOTS_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[_core_pb2.UnitKey]
+    depth: int
+    builds: bool
+    work_orders: bool
+    operations: bool
+    components: bool
+    include_removed: bool
+    material_lots: bool
+    audit_entries: bool
+    def __init__(self, units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ..., depth: _Optional[int] = ..., builds: _Optional[bool] = ..., work_orders: _Optional[bool] = ..., operations: _Optional[bool] = ..., components: _Optional[bool] = ..., include_removed: _Optional[bool] = ..., material_lots: _Optional[bool] = ..., audit_entries: _Optional[bool] = ...) -> None: ...
+
+class GetTraceFactsResponse(_message.Message):
+    __slots__ = ("builds", "work_orders", "operations", "links", "material_lots", "audit_entries")
+    BUILDS_FIELD_NUMBER: _ClassVar[int]
+    WORK_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    OPERATIONS_FIELD_NUMBER: _ClassVar[int]
+    LINKS_FIELD_NUMBER: _ClassVar[int]
+    MATERIAL_LOTS_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    builds: _containers.RepeatedCompositeFieldContainer[UnitBuild]
+    work_orders: _containers.RepeatedCompositeFieldContainer[WorkOrder]
+    operations: _containers.RepeatedCompositeFieldContainer[OperationRecord]
+    links: _containers.RepeatedCompositeFieldContainer[ComponentLink]
+    material_lots: _containers.RepeatedCompositeFieldContainer[UnitMaterialLots]
+    audit_entries: _containers.RepeatedCompositeFieldContainer[_core_pb2.AuditEntry]
+    def __init__(self, builds: _Optional[_Iterable[_Union[UnitBuild, _Mapping]]] = ..., work_orders: _Optional[_Iterable[_Union[WorkOrder, _Mapping]]] = ..., operations: _Optional[_Iterable[_Union[OperationRecord, _Mapping]]] = ..., links: _Optional[_Iterable[_Union[ComponentLink, _Mapping]]] = ..., material_lots: _Optional[_Iterable[_Union[UnitMaterialLots, _Mapping]]] = ..., audit_entries: _Optional[_Iterable[_Union[_core_pb2.AuditEntry, _Mapping]]] = ...) -> None: ...

@@ -164,6 +164,11 @@ class ProductionServiceStub:
                 request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.VerifyImportedGenealogyRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.VerifyImportedGenealogyResponse.FromString,
                 _registered_method=True)
+        self.GetTraceFacts = channel.unary_unary(
+                '/serialtrace.production.v1.ProductionService/GetTraceFacts',
+                request_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.GetTraceFactsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.GetTraceFactsResponse.FromString,
+                _registered_method=True)
 
 
 class ProductionServiceServicer:
@@ -352,6 +357,14 @@ class ProductionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetTraceFacts(self, request, context):
+        """Everything this service owns about a set of units and lots for one trace, in one
+        reply; each request field asks for one kind of fact, so a small query costs little.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ProductionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -484,6 +497,11 @@ def add_ProductionServiceServicer_to_server(servicer, server):
                     servicer.VerifyImportedGenealogy,
                     request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.VerifyImportedGenealogyRequest.FromString,
                     response_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.VerifyImportedGenealogyResponse.SerializeToString,
+            ),
+            'GetTraceFacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTraceFacts,
+                    request_deserializer=serialtrace_dot_production_dot_v1_dot_production__pb2.GetTraceFactsRequest.FromString,
+                    response_serializer=serialtrace_dot_production_dot_v1_dot_production__pb2.GetTraceFactsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1188,6 +1206,33 @@ class ProductionService:
             '/serialtrace.production.v1.ProductionService/VerifyImportedGenealogy',
             serialtrace_dot_production_dot_v1_dot_production__pb2.VerifyImportedGenealogyRequest.SerializeToString,
             serialtrace_dot_production_dot_v1_dot_production__pb2.VerifyImportedGenealogyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTraceFacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.production.v1.ProductionService/GetTraceFacts',
+            serialtrace_dot_production_dot_v1_dot_production__pb2.GetTraceFactsRequest.SerializeToString,
+            serialtrace_dot_production_dot_v1_dot_production__pb2.GetTraceFactsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -442,3 +442,43 @@ class ListRecallItemsResponse(_message.Message):
     total_count: int
     next_page_token: str
     def __init__(self, items: _Optional[_Iterable[_Union[RecallItem, _Mapping]]] = ..., total_count: _Optional[int] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetTraceFactsRequest(_message.Message):
+    __slots__ = ("units", "lots", "hold_ids", "recall_ids", "statuses", "inspections", "holds", "recalls", "audit_entries")
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    LOTS_FIELD_NUMBER: _ClassVar[int]
+    HOLD_IDS_FIELD_NUMBER: _ClassVar[int]
+    RECALL_IDS_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    INSPECTIONS_FIELD_NUMBER: _ClassVar[int]
+    HOLDS_FIELD_NUMBER: _ClassVar[int]
+    RECALLS_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[_core_pb2.UnitKey]
+    lots: _containers.RepeatedCompositeFieldContainer[_core_pb2.LotKey]
+    hold_ids: _containers.RepeatedScalarFieldContainer[str]
+    recall_ids: _containers.RepeatedScalarFieldContainer[str]
+    statuses: bool
+    inspections: bool
+    holds: bool
+    recalls: bool
+    audit_entries: bool
+    def __init__(self, units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ..., lots: _Optional[_Iterable[_Union[_core_pb2.LotKey, _Mapping]]] = ..., hold_ids: _Optional[_Iterable[str]] = ..., recall_ids: _Optional[_Iterable[str]] = ..., statuses: _Optional[bool] = ..., inspections: _Optional[bool] = ..., holds: _Optional[bool] = ..., recalls: _Optional[bool] = ..., audit_entries: _Optional[bool] = ...) -> None: ...
+
+class GetTraceFactsResponse(_message.Message):
+    __slots__ = ("statuses", "inspections", "hold_checks", "holds", "unit_recalls", "recalls", "audit_entries")
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    INSPECTIONS_FIELD_NUMBER: _ClassVar[int]
+    HOLD_CHECKS_FIELD_NUMBER: _ClassVar[int]
+    HOLDS_FIELD_NUMBER: _ClassVar[int]
+    UNIT_RECALLS_FIELD_NUMBER: _ClassVar[int]
+    RECALLS_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    statuses: _containers.RepeatedCompositeFieldContainer[SubjectQualityStatus]
+    inspections: _containers.RepeatedCompositeFieldContainer[Inspection]
+    hold_checks: _containers.RepeatedCompositeFieldContainer[HoldCheck]
+    holds: _containers.RepeatedCompositeFieldContainer[Hold]
+    unit_recalls: _containers.RepeatedCompositeFieldContainer[UnitRecalls]
+    recalls: _containers.RepeatedCompositeFieldContainer[Recall]
+    audit_entries: _containers.RepeatedCompositeFieldContainer[_core_pb2.AuditEntry]
+    def __init__(self, statuses: _Optional[_Iterable[_Union[SubjectQualityStatus, _Mapping]]] = ..., inspections: _Optional[_Iterable[_Union[Inspection, _Mapping]]] = ..., hold_checks: _Optional[_Iterable[_Union[HoldCheck, _Mapping]]] = ..., holds: _Optional[_Iterable[_Union[Hold, _Mapping]]] = ..., unit_recalls: _Optional[_Iterable[_Union[UnitRecalls, _Mapping]]] = ..., recalls: _Optional[_Iterable[_Union[Recall, _Mapping]]] = ..., audit_entries: _Optional[_Iterable[_Union[_core_pb2.AuditEntry, _Mapping]]] = ...) -> None: ...

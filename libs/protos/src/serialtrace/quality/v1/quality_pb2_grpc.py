@@ -104,6 +104,11 @@ class QualityServiceStub:
                 request_serializer=serialtrace_dot_quality_dot_v1_dot_quality__pb2.ListRecallItemsRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_quality_dot_v1_dot_quality__pb2.ListRecallItemsResponse.FromString,
                 _registered_method=True)
+        self.GetTraceFacts = channel.unary_unary(
+                '/serialtrace.quality.v1.QualityService/GetTraceFacts',
+                request_serializer=serialtrace_dot_quality_dot_v1_dot_quality__pb2.GetTraceFactsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_quality_dot_v1_dot_quality__pb2.GetTraceFactsResponse.FromString,
+                _registered_method=True)
 
 
 class QualityServiceServicer:
@@ -195,6 +200,14 @@ class QualityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetTraceFacts(self, request, context):
+        """Everything this service owns about a set of units and lots for one trace, in one
+        reply; each request field asks for one kind of fact, so a small query costs little.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_QualityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -267,6 +280,11 @@ def add_QualityServiceServicer_to_server(servicer, server):
                     servicer.ListRecallItems,
                     request_deserializer=serialtrace_dot_quality_dot_v1_dot_quality__pb2.ListRecallItemsRequest.FromString,
                     response_serializer=serialtrace_dot_quality_dot_v1_dot_quality__pb2.ListRecallItemsResponse.SerializeToString,
+            ),
+            'GetTraceFacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTraceFacts,
+                    request_deserializer=serialtrace_dot_quality_dot_v1_dot_quality__pb2.GetTraceFactsRequest.FromString,
+                    response_serializer=serialtrace_dot_quality_dot_v1_dot_quality__pb2.GetTraceFactsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -647,6 +665,33 @@ class QualityService:
             '/serialtrace.quality.v1.QualityService/ListRecallItems',
             serialtrace_dot_quality_dot_v1_dot_quality__pb2.ListRecallItemsRequest.SerializeToString,
             serialtrace_dot_quality_dot_v1_dot_quality__pb2.ListRecallItemsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTraceFacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.quality.v1.QualityService/GetTraceFacts',
+            serialtrace_dot_quality_dot_v1_dot_quality__pb2.GetTraceFactsRequest.SerializeToString,
+            serialtrace_dot_quality_dot_v1_dot_quality__pb2.GetTraceFactsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -626,3 +626,43 @@ class VerifyImportedStockResponse(_message.Message):
     facts: int
     problems: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, facts: _Optional[int] = ..., problems: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetTraceFactsRequest(_message.Message):
+    __slots__ = ("units", "lots", "package_ssccs", "shipment_ids", "unit_stock", "movements", "packages", "shipments", "lot_stock", "audit_entries")
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    LOTS_FIELD_NUMBER: _ClassVar[int]
+    PACKAGE_SSCCS_FIELD_NUMBER: _ClassVar[int]
+    SHIPMENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    UNIT_STOCK_FIELD_NUMBER: _ClassVar[int]
+    MOVEMENTS_FIELD_NUMBER: _ClassVar[int]
+    PACKAGES_FIELD_NUMBER: _ClassVar[int]
+    SHIPMENTS_FIELD_NUMBER: _ClassVar[int]
+    LOT_STOCK_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[_core_pb2.UnitKey]
+    lots: _containers.RepeatedCompositeFieldContainer[_core_pb2.LotKey]
+    package_ssccs: _containers.RepeatedScalarFieldContainer[str]
+    shipment_ids: _containers.RepeatedScalarFieldContainer[str]
+    unit_stock: bool
+    movements: bool
+    packages: bool
+    shipments: bool
+    lot_stock: bool
+    audit_entries: bool
+    def __init__(self, units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ..., lots: _Optional[_Iterable[_Union[_core_pb2.LotKey, _Mapping]]] = ..., package_ssccs: _Optional[_Iterable[str]] = ..., shipment_ids: _Optional[_Iterable[str]] = ..., unit_stock: _Optional[bool] = ..., movements: _Optional[bool] = ..., packages: _Optional[bool] = ..., shipments: _Optional[bool] = ..., lot_stock: _Optional[bool] = ..., audit_entries: _Optional[bool] = ...) -> None: ...
+
+class GetTraceFactsResponse(_message.Message):
+    __slots__ = ("unit_stock", "movements", "lot_stock", "packages", "shipments", "audit_entries")
+    UNIT_STOCK_FIELD_NUMBER: _ClassVar[int]
+    MOVEMENTS_FIELD_NUMBER: _ClassVar[int]
+    LOT_STOCK_FIELD_NUMBER: _ClassVar[int]
+    PACKAGES_FIELD_NUMBER: _ClassVar[int]
+    SHIPMENTS_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    unit_stock: _containers.RepeatedCompositeFieldContainer[UnitStock]
+    movements: _containers.RepeatedCompositeFieldContainer[Movement]
+    lot_stock: _containers.RepeatedCompositeFieldContainer[LotStock]
+    packages: _containers.RepeatedCompositeFieldContainer[Package]
+    shipments: _containers.RepeatedCompositeFieldContainer[Shipment]
+    audit_entries: _containers.RepeatedCompositeFieldContainer[_core_pb2.AuditEntry]
+    def __init__(self, unit_stock: _Optional[_Iterable[_Union[UnitStock, _Mapping]]] = ..., movements: _Optional[_Iterable[_Union[Movement, _Mapping]]] = ..., lot_stock: _Optional[_Iterable[_Union[LotStock, _Mapping]]] = ..., packages: _Optional[_Iterable[_Union[Package, _Mapping]]] = ..., shipments: _Optional[_Iterable[_Union[Shipment, _Mapping]]] = ..., audit_entries: _Optional[_Iterable[_Union[_core_pb2.AuditEntry, _Mapping]]] = ...) -> None: ...

@@ -149,6 +149,11 @@ class WarehouseServiceStub:
                 request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.VerifyImportedStockRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.VerifyImportedStockResponse.FromString,
                 _registered_method=True)
+        self.GetTraceFacts = channel.unary_unary(
+                '/serialtrace.warehouse.v1.WarehouseService/GetTraceFacts',
+                request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.GetTraceFactsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.GetTraceFactsResponse.FromString,
+                _registered_method=True)
 
 
 class WarehouseServiceServicer:
@@ -311,6 +316,14 @@ class WarehouseServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetTraceFacts(self, request, context):
+        """Everything this service owns about a set of units and lots for one trace, in one
+        reply; each request field asks for one kind of fact, so a small query costs little.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WarehouseServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -428,6 +441,11 @@ def add_WarehouseServiceServicer_to_server(servicer, server):
                     servicer.VerifyImportedStock,
                     request_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.VerifyImportedStockRequest.FromString,
                     response_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.VerifyImportedStockResponse.SerializeToString,
+            ),
+            'GetTraceFacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTraceFacts,
+                    request_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.GetTraceFactsRequest.FromString,
+                    response_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.GetTraceFactsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1051,6 +1069,33 @@ class WarehouseService:
             '/serialtrace.warehouse.v1.WarehouseService/VerifyImportedStock',
             serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.VerifyImportedStockRequest.SerializeToString,
             serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.VerifyImportedStockResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTraceFacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.warehouse.v1.WarehouseService/GetTraceFacts',
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.GetTraceFactsRequest.SerializeToString,
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.GetTraceFactsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any, TypeVar
 
 import strawberry
 
 from serialtrace.common.errors import NotFound
 from serialtrace.common.timeutil import from_timestamp
-from serialtrace.gateway.context import Ctx, degrade
-from serialtrace.gateway.loaders import LotRef, lot_key
+from serialtrace.gateway.context import Ctx
+from serialtrace.gateway.facts import RAISE, LotRef, lot_key
 from serialtrace.gateway.types.connections import page_window
 from serialtrace.gateway.types.enums import QualityStatus
-from serialtrace.gateway.types.masterdata import Party, Product, load_party, load_product
-from serialtrace.gateway.types.messages import from_proto, text_or_none
-from serialtrace.gateway.types.quality import Hold, Inspection, load_holds
+from serialtrace.gateway.types.masterdata import Party, Product, party_of, product_of
+from serialtrace.gateway.types.messages import text_or_none
+from serialtrace.gateway.types.quality import (
+    Hold,
+    Inspection,
+    holds_covering,
+    inspections_of,
+    quality_status_of,
+)
 from serialtrace.gateway.types.unit import UnitConnection
 from serialtrace.gateway.types.warehouse import StockLevel
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.production.v1 import production_pb2 as pp
-from serialtrace.quality.v1 import quality_pb2 as qa
 from serialtrace.warehouse.v1 import warehouse_pb2 as wh
+
+T = TypeVar("T")
 
 
 @strawberry.type
@@ -36,74 +45,73 @@ class Lot:
     def key(self) -> LotRef:
         return (self.sku, self.lot_number)
 
-    async def _registry(self, info: Ctx) -> md.Lot:
-        message: md.Lot | None = await info.context.loaders.lot.load(self.key)
-        if message is None:
-            raise NotFound(f"lot {self.sku}/{self.lot_number} is not registered")
-        return message
+    def _registry(self, info: Ctx, then: Callable[[md.Lot], T]) -> T:
+        facts = info.context.facts
 
-    async def _stock(self, info: Ctx) -> wh.LotStock | None:
-        stock: wh.LotStock | None = await info.context.loaders.lot_stock.load(self.key)
-        return stock
+        def found() -> T:
+            message = facts.lots.get(self.key)
+            if message is None:
+                raise NotFound(f"lot {self.sku}/{self.lot_number} is not registered")
+            return then(message)
 
-    @strawberry.field
-    async def product(self, info: Ctx) -> Product:
-        return await load_product(info, self.sku)
+        return facts.read(info, "lot", self.key, found)
 
-    @strawberry.field
-    async def supplier(self, info: Ctx) -> Party | None:
-        return await load_party(info, (await self._registry(info)).supplier_code)
-
-    @strawberry.field
-    async def supplier_lot_number(self, info: Ctx) -> str | None:
-        return text_or_none((await self._registry(info)).supplier_lot_number)
+    def _stock(
+        self, info: Ctx, then: Callable[[wh.LotStock | None], T], fallback: Any = RAISE
+    ) -> T:
+        facts = info.context.facts
+        return facts.read(
+            info, "lot_stock", self.key, lambda: then(facts.lot_stock.get(self.key)), fallback
+        )
 
     @strawberry.field
-    async def received_at(self, info: Ctx) -> datetime | None:
-        stock = await self._stock(info)
-        return from_timestamp(stock.received_at) if stock else None
+    def product(self, info: Ctx) -> Product:
+        return product_of(info, self.sku)
 
     @strawberry.field
-    async def expires_at(self, info: Ctx) -> datetime | None:
-        return from_timestamp((await self._registry(info)).expires_at)
+    def supplier(self, info: Ctx) -> Party | None:
+        return self._registry(info, lambda m: party_of(info, m.supplier_code))
 
     @strawberry.field
-    async def quantity_on_hand(self, info: Ctx) -> float:
-        stock = await self._stock(info)
-        return stock.quantity_on_hand if stock else 0.0
+    def supplier_lot_number(self, info: Ctx) -> str | None:
+        return self._registry(info, lambda m: text_or_none(m.supplier_lot_number))
 
     @strawberry.field
-    async def stock(self, info: Ctx) -> list[StockLevel]:
-        async def load() -> list[StockLevel]:
-            stock = await self._stock(info)
-            levels = stock.levels if stock else []
-            return [StockLevel(quantity=s.quantity, location_code=s.location_code) for s in levels]
-
-        return await degrade(info, load(), [])
+    def received_at(self, info: Ctx) -> datetime | None:
+        return self._stock(info, lambda s: from_timestamp(s.received_at) if s else None)
 
     @strawberry.field
-    async def quality_status(self, info: Ctx) -> QualityStatus:
-        async def load() -> QualityStatus:
-            status = await info.context.loaders.lot_quality.load(self.key)
-            return from_proto(QualityStatus, qa.QualityStatus, status or 0) or QualityStatus.OK
-
-        return await degrade(info, load(), QualityStatus.UNKNOWN)
+    def expires_at(self, info: Ctx) -> datetime | None:
+        return self._registry(info, lambda m: from_timestamp(m.expires_at))
 
     @strawberry.field
-    async def inspections(self, info: Ctx) -> list[Inspection]:
-        async def load() -> list[Inspection]:
-            found = await info.context.loaders.lot_inspections.load(self.key)
-            return [Inspection.of(i) for i in found]
+    def quantity_on_hand(self, info: Ctx) -> float:
+        return self._stock(info, lambda s: s.quantity_on_hand if s else 0.0)
 
-        return await degrade(info, load(), [])
+    @strawberry.field
+    def stock(self, info: Ctx) -> list[StockLevel]:
+        return self._stock(
+            info,
+            lambda s: [
+                StockLevel(quantity=x.quantity, location_code=x.location_code)
+                for x in (s.levels if s else ())
+            ],
+            fallback=[],
+        )
+
+    @strawberry.field
+    def quality_status(self, info: Ctx) -> QualityStatus:
+        facts = info.context.facts
+        return quality_status_of(info, "lot_status", self.key, facts.lot_status)
+
+    @strawberry.field
+    def inspections(self, info: Ctx) -> list[Inspection]:
+        facts = info.context.facts
+        return inspections_of(info, "lot_inspections", self.key, facts.lot_inspections)
 
     @strawberry.field(description="Active holds on this lot.")
-    async def holds(self, info: Ctx) -> list[Hold]:
-        async def load() -> list[Hold]:
-            hold_ids = await info.context.loaders.lot_holds.load(self.key)
-            return await load_holds(info, hold_ids or [])
-
-        return await degrade(info, load(), [])
+    def holds(self, info: Ctx) -> list[Hold]:
+        return holds_covering(info, "lot_holds", self.key, info.context.facts.lot_holds)
 
     @strawberry.field(description="Top-level units that contain this lot at any depth.")
     async def where_used(

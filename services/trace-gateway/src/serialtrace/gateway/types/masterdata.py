@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import strawberry
 
-from serialtrace.common.errors import NotFound
 from serialtrace.common.timeutil import from_timestamp
 from serialtrace.gateway.context import Ctx
 from serialtrace.gateway.types.audit import Signature
@@ -58,9 +58,14 @@ class Product:
     required_attributes: list[str]
 
     @strawberry.field
-    async def bom_revisions(self, info: Ctx) -> list[BomRevision]:
-        revisions = await info.context.loaders.bom_revisions.load(self.sku)
-        return [BomRevision.of(r) for r in revisions]
+    def bom_revisions(self, info: Ctx) -> list[BomRevision]:
+        facts = info.context.facts
+        return facts.read(
+            info,
+            "bom",
+            self.sku,
+            lambda: [BomRevision.of(r) for r in facts.bom_revisions.get(self.sku, ())],
+        )
 
     @staticmethod
     def of(message: md.Product) -> Product:
@@ -78,11 +83,14 @@ class Product:
         )
 
 
-async def load_product(info: Ctx, sku: str) -> Product:
-    message = await info.context.loaders.product.load(sku)
-    if message is None:
-        raise NotFound(f"product {sku} does not exist")
-    return Product.of(message)
+def product_of(info: Ctx, sku: str) -> Product:
+    facts = info.context.facts
+    return cast(
+        Product,
+        facts.entity(
+            info, "product", sku, facts.products, Product.of, f"product {sku} does not exist"
+        ),
+    )
 
 
 @strawberry.type
@@ -97,11 +105,11 @@ class Party:
         return Party(code=message.code, name=message.name, kind=kind)
 
 
-async def load_party(info: Ctx, code: str) -> Party | None:
+def party_of(info: Ctx, code: str) -> Party | None:
     if not code:
         return None
-    message = await info.context.loaders.party.load(code)
-    return Party.of(message) if message else None
+    facts = info.context.facts
+    return facts.entity(info, "party", code, facts.parties, Party.of)
 
 
 @strawberry.type
@@ -113,8 +121,8 @@ class Location:
     parent_code: strawberry.Private[str]
 
     @strawberry.field
-    async def parent(self, info: Ctx) -> Location | None:
-        return await load_location(info, self.parent_code)
+    def parent(self, info: Ctx) -> Location | None:
+        return location_of(info, self.parent_code)
 
     @staticmethod
     def of(message: md.Location) -> Location:
@@ -128,11 +136,11 @@ class Location:
         )
 
 
-async def load_location(info: Ctx, code: str) -> Location | None:
+def location_of(info: Ctx, code: str) -> Location | None:
     if not code:
         return None
-    message = await info.context.loaders.location.load(code)
-    return Location.of(message) if message else None
+    facts = info.context.facts
+    return facts.entity(info, "location", code, facts.locations, Location.of)
 
 
 @strawberry.type(description="Where an imported fact came from; null for facts recorded live.")

@@ -11,11 +11,11 @@ from serialtrace.common.protomap import enum_str, present
 from serialtrace.common.timeutil import from_timestamp
 from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway.context import Ctx
-from serialtrace.gateway.loaders import LotRef, UnitRef
+from serialtrace.gateway.facts import LotRef, UnitRef
 from serialtrace.gateway.types.audit import Signature
 from serialtrace.gateway.types.enums import Result
 from serialtrace.gateway.types.lot import Lot
-from serialtrace.gateway.types.masterdata import Location, load_location
+from serialtrace.gateway.types.masterdata import Location, location_of
 from serialtrace.gateway.types.messages import (
     from_proto,
     json_or_empty,
@@ -37,8 +37,8 @@ class WorkOrder:
     output_location_code: strawberry.Private[str]
 
     @strawberry.field(description="where completed units enter stock")
-    async def output_location(self, info: Ctx) -> Location | None:
-        return await load_location(info, self.output_location_code)
+    def output_location(self, info: Ctx) -> Location | None:
+        return location_of(info, self.output_location_code)
 
     @staticmethod
     def of(message: pp.WorkOrder) -> WorkOrder:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -10,20 +12,21 @@ from strawberry.scalars import JSON
 from serialtrace.common.protomap import enum_value
 from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway.context import Ctx
-from serialtrace.gateway.loaders import UnitRef, unit_ref
+from serialtrace.gateway.facts import UnitRef, unit_ref
 from serialtrace.gateway.types.audit import Signature
 from serialtrace.gateway.types.connections import PageInfo, connection_edges, page_window
 from serialtrace.gateway.types.enums import (
     Disposition,
     InspectionKind,
+    QualityStatus,
     RecallStatus,
     RecallUnitState,
     Result,
 )
-from serialtrace.gateway.types.masterdata import Location, Party, load_location, load_party
+from serialtrace.gateway.types.masterdata import Location, Party, location_of, party_of
 from serialtrace.gateway.types.messages import from_proto, json_or_empty, required_time
 from serialtrace.gateway.types.unit import Unit
-from serialtrace.gateway.types.warehouse import Shipment, load_shipment
+from serialtrace.gateway.types.warehouse import Shipment, shipment_of
 from serialtrace.quality.v1 import quality_pb2 as qa
 
 
@@ -91,9 +94,48 @@ class Hold:
         )
 
 
-async def load_holds(info: Ctx, hold_ids: list[str]) -> list[Hold]:
-    found = await info.context.loaders.hold.load_many(hold_ids)
-    return [Hold.of(h) for h in found if h is not None]
+def quality_status_of(
+    info: Ctx, kind: str, key: Hashable, statuses: Mapping[Any, int]
+) -> QualityStatus:
+    """A unit's or lot's quality status (`unit_status` or `lot_status`); UNKNOWN, with
+    the error at the field, when quality cannot say."""
+    return info.context.facts.read(
+        info,
+        kind,
+        key,
+        lambda: (
+            from_proto(QualityStatus, qa.QualityStatus, statuses.get(key, 0)) or QualityStatus.OK
+        ),
+        fallback=QualityStatus.UNKNOWN,
+    )
+
+
+def inspections_of(
+    info: Ctx, kind: str, key: Hashable, inspections: Mapping[Any, list[qa.Inspection]]
+) -> list[Inspection]:
+    return info.context.facts.read(
+        info, kind, key, lambda: [Inspection.of(i) for i in inspections.get(key, ())], fallback=[]
+    )
+
+
+def holds_covering(
+    info: Ctx, kind: str, key: Hashable, hold_ids: Mapping[Any, list[str]]
+) -> list[Hold]:
+    """The active holds on a unit or lot (`unit_holds` or `lot_holds`)."""
+    return info.context.facts.read(
+        info, kind, key, lambda: holds_of(info, hold_ids.get(key, [])), fallback=[]
+    )
+
+
+def holds_of(info: Ctx, hold_ids: list[str]) -> list[Hold]:
+    facts = info.context.facts
+    return facts.read_many(
+        info,
+        "hold",
+        hold_ids,
+        lambda: [Hold.of(facts.holds[i]) for i in hold_ids if i in facts.holds],
+        fallback=[],
+    )
 
 
 @strawberry.type
@@ -115,16 +157,16 @@ class RecallItem:
         return Unit.ref(self.unit_key)
 
     @strawberry.field
-    async def location(self, info: Ctx) -> Location | None:
-        return await load_location(info, self.location_code)
+    def location(self, info: Ctx) -> Location | None:
+        return location_of(info, self.location_code)
 
     @strawberry.field
-    async def customer(self, info: Ctx) -> Party | None:
-        return await load_party(info, self.customer_code)
+    def customer(self, info: Ctx) -> Party | None:
+        return party_of(info, self.customer_code)
 
     @strawberry.field
-    async def shipment(self, info: Ctx) -> Shipment | None:
-        return await load_shipment(info, self.shipment_id)
+    def shipment(self, info: Ctx) -> Shipment | None:
+        return shipment_of(info, self.shipment_id)
 
     @staticmethod
     def of(message: qa.RecallItem) -> RecallItem:

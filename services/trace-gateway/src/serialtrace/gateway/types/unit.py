@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
+import inspect
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.scalars import JSON
@@ -12,9 +14,9 @@ from serialtrace.common.errors import NotFound
 from serialtrace.common.protomap import present
 from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway.backends import SERVICES
-from serialtrace.gateway.context import DEGRADABLE, Ctx, degrade
+from serialtrace.gateway.context import Ctx
+from serialtrace.gateway.facts import DEGRADABLE, UnitRef, settle, unit_key, unit_ref
 from serialtrace.gateway.labels import Label, LabelFormat, unit_label
-from serialtrace.gateway.loaders import UnitRef, unit_key, unit_ref
 from serialtrace.gateway.types.audit import AUDIT_READERS, AuditEntry
 from serialtrace.gateway.types.connections import PageInfo, connection_edges
 from serialtrace.gateway.types.enums import BuildStatus, CustodyStatus, QualityStatus
@@ -23,18 +25,22 @@ from serialtrace.gateway.types.masterdata import (
     Product,
     Provenance,
     UnitAlias,
-    load_location,
-    load_product,
+    location_of,
+    product_of,
 )
 from serialtrace.gateway.types.messages import from_proto, json_or_empty, required_time
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.production.v1 import production_pb2 as pp
-from serialtrace.quality.v1 import quality_pb2 as qa
 from serialtrace.warehouse.v1 import warehouse_pb2 as wh
+
+T = TypeVar("T")
 
 
 @strawberry.type
 class Unit:
+    """Every field reads the request's facts (serialtrace.gateway.facts): synchronously
+    once the query's plan fetched them, else through one batched fetch per service."""
+
     sku: str
     serial: str
 
@@ -46,24 +52,31 @@ class Unit:
     def key(self) -> UnitRef:
         return (self.sku, self.serial)
 
-    async def _registry(self, info: Ctx) -> md.Unit:
-        message: md.Unit | None = await info.context.loaders.unit.load(self.key)
-        if message is None:
-            raise NotFound(f"unit {self.sku}/{self.serial} is not registered")
-        return message
+    def _registry(self, info: Ctx, then: Callable[[md.Unit], T]) -> T:
+        facts = info.context.facts
 
-    async def _stock(self, info: Ctx) -> wh.UnitStock | None:
-        stock: wh.UnitStock | None = await info.context.loaders.unit_stock.load(self.key)
-        return stock
+        def found() -> T:
+            message = facts.units.get(self.key)
+            if message is None:
+                raise NotFound(f"unit {self.sku}/{self.serial} is not registered")
+            return then(message)
 
-    async def _build(self, info: Ctx) -> pp.UnitBuild | None:
-        build: pp.UnitBuild | None = await info.context.loaders.build.load(self.key)
-        return build
+        return facts.read(info, "unit", self.key, found)
+
+    def _stock(self, info: Ctx, kind: str, then: Callable[[wh.UnitStock], T]) -> T | None:
+        """`then(stock)` of the unit's warehouse record, None if it has none."""
+        facts = info.context.facts
+
+        def found() -> T | None:
+            stock = facts.unit_stock.get(self.key)
+            return then(stock) if stock is not None else None
+
+        return facts.read(info, kind, self.key, found)
 
     # --- masterdata
     @strawberry.field
-    async def product(self, info: Ctx) -> Product:
-        return await load_product(info, self.sku)
+    def product(self, info: Ctx) -> Product:
+        return product_of(info, self.sku)
 
     @strawberry.field(
         description="A GS1 DataMatrix label: (01)(21), with (10)(17) when the unit's "
@@ -76,167 +89,197 @@ class Unit:
         ).as_graph()
 
     @strawberry.field
-    async def attributes(self, info: Ctx) -> JSON:
-        attributes: JSON = json_or_empty((await self._registry(info)).attributes_json)
+    def attributes(self, info: Ctx) -> JSON:
+        attributes: JSON = self._registry(info, lambda m: json_or_empty(m.attributes_json))
         return attributes
 
     @strawberry.field
-    async def aliases(self, info: Ctx) -> list[UnitAlias]:
-        registry = await self._registry(info)
-        return [UnitAlias(kind=a.kind, value=a.value) for a in registry.aliases]
+    def aliases(self, info: Ctx) -> list[UnitAlias]:
+        return self._registry(
+            info, lambda m: [UnitAlias(kind=a.kind, value=a.value) for a in m.aliases]
+        )
 
     @strawberry.field
-    async def created_at(self, info: Ctx) -> datetime:
-        return required_time((await self._registry(info)).created_at)
+    def created_at(self, info: Ctx) -> datetime:
+        return self._registry(info, lambda m: required_time(m.created_at))
 
     @strawberry.field(description="Where the unit came from if an import created it.")
-    async def provenance(self, info: Ctx) -> Provenance | None:
-        return Provenance.of((await self._registry(info)).provenance)
+    def provenance(self, info: Ctx) -> Provenance | None:
+        return self._registry(info, lambda m: Provenance.of(m.provenance))
 
     # --- production
     @strawberry.field
-    async def build_status(self, info: Ctx) -> BuildStatus | None:
-        build = await self._build(info)
-        if build is not None and build.status:
-            return from_proto(BuildStatus, pp.BuildStatus, build.status)
-        registry = await self._registry(info)
-        return BuildStatus.PURCHASED if registry.source == md.UNIT_SOURCE_PURCHASED else None
+    def build_status(self, info: Ctx) -> BuildStatus | None:
+        facts = info.context.facts
+
+        def found() -> BuildStatus | None:
+            build = facts.builds.get(self.key)
+            if build is not None and build.status:
+                return from_proto(BuildStatus, pp.BuildStatus, build.status)
+            return self._registry(
+                info,
+                lambda m: BuildStatus.PURCHASED if m.source == md.UNIT_SOURCE_PURCHASED else None,
+            )
+
+        return facts.read(info, "build", self.key, found)
 
     @strawberry.field
-    async def work_order(self, info: Ctx) -> WorkOrder | None:
-        build = await self._build(info)
-        if build is None or not build.work_order_id:
-            return None
-        message = await info.context.loaders.work_order.load(build.work_order_id)
-        return WorkOrder.of(message) if message else None
+    def work_order(self, info: Ctx) -> WorkOrder | None:
+        facts = info.context.facts
+
+        def found() -> WorkOrder | None:
+            build = facts.builds.get(self.key)
+            message = facts.work_orders.get(build.work_order_id) if build else None
+            return WorkOrder.of(message) if message else None
+
+        return facts.read(info, "work_order", self.key, found)
 
     @strawberry.field
-    async def operations(self, info: Ctx) -> list[OperationRecord]:
-        async def load() -> list[OperationRecord]:
-            records = await info.context.loaders.operations.load(self.key)
-            return [OperationRecord.of(r) for r in records]
-
-        return await degrade(info, load(), [])
-
-    @strawberry.field
-    async def components(
-        self, info: Ctx, include_removed: bool | None = False
-    ) -> list[ComponentLink]:
-        loaders = info.context.loaders
-        loader = loaders.components_with_removed if include_removed else loaders.components
-
-        async def load() -> list[ComponentLink]:
-            return [ComponentLink.of(link) for link in await loader.load(self.key)]
-
-        return await degrade(info, load(), [])
+    def operations(self, info: Ctx) -> list[OperationRecord]:
+        facts = info.context.facts
+        return facts.read(
+            info,
+            "operations",
+            self.key,
+            lambda: [OperationRecord.of(r) for r in facts.operations.get(self.key, ())],
+            fallback=[],
+        )
 
     @strawberry.field
-    async def installed_in(self, info: Ctx) -> Unit | None:
-        build = await self._build(info)
-        if build is None or not present(build, "installed_in"):
-            return None
-        return Unit.ref(unit_ref(build.installed_in))
+    def components(self, info: Ctx, include_removed: bool | None = False) -> list[ComponentLink]:
+        facts = info.context.facts
+        return facts.read(
+            info,
+            "all_components" if include_removed else "components",
+            self.key,
+            lambda: [
+                ComponentLink.of(link)
+                for link in facts.links.get(self.key, ())
+                if include_removed or not link.HasField("removed_at")
+            ],
+            fallback=[],
+        )
 
     @strawberry.field
-    async def material_lots(self, info: Ctx) -> list[Lot]:
-        async def load() -> list[Lot]:
-            lots = await info.context.loaders.material_lots.load(self.key)
-            return [Lot.ref(lot) for lot in lots or []]
+    def installed_in(self, info: Ctx) -> Unit | None:
+        facts = info.context.facts
 
-        return await degrade(info, load(), [])
+        def found() -> Unit | None:
+            build = facts.builds.get(self.key)
+            if build is None or not present(build, "installed_in"):
+                return None
+            return Unit.ref(unit_ref(build.installed_in))
+
+        return facts.read(info, "build", self.key, found)
+
+    @strawberry.field
+    def material_lots(self, info: Ctx) -> list[Lot]:
+        facts = info.context.facts
+        return facts.read(
+            info,
+            "lots_in",
+            self.key,
+            lambda: [Lot.ref(lot) for lot in facts.material_lots.get(self.key, ())],
+            fallback=[],
+        )
 
     # --- warehouse
     @strawberry.field
-    async def custody_status(self, info: Ctx) -> CustodyStatus:
-        async def load() -> CustodyStatus:
-            stock = await self._stock(info)
+    def custody_status(self, info: Ctx) -> CustodyStatus:
+        facts = info.context.facts
+
+        def found() -> CustodyStatus:
+            stock = facts.unit_stock.get(self.key)
             if stock is None:
                 return CustodyStatus.NONE
-            custody = from_proto(CustodyStatus, wh.CustodyStatus, stock.custody)
-            return custody or CustodyStatus.NONE
+            return from_proto(CustodyStatus, wh.CustodyStatus, stock.custody) or CustodyStatus.NONE
 
-        return await degrade(info, load(), CustodyStatus.UNKNOWN)
-
-    @strawberry.field
-    async def location(self, info: Ctx) -> Location | None:
-        stock = await self._stock(info)
-        return await load_location(info, stock.location_code) if stock else None
+        return facts.read(info, "unit_stock", self.key, found, fallback=CustodyStatus.UNKNOWN)
 
     @strawberry.field
-    async def movements(self, info: Ctx) -> list[Movement]:
-        async def load() -> list[Movement]:
-            return [Movement.of(m) for m in await info.context.loaders.movements.load(self.key)]
-
-        return await degrade(info, load(), [])
+    def location(self, info: Ctx) -> Location | None:
+        return self._stock(info, "unit_stock", lambda s: location_of(info, s.location_code))
 
     @strawberry.field
-    async def package(self, info: Ctx) -> Package | None:
-        stock = await self._stock(info)
-        return await load_package(info, stock.package_sscc) if stock else None
+    def movements(self, info: Ctx) -> list[Movement]:
+        facts = info.context.facts
+        return facts.read(
+            info,
+            "movements",
+            self.key,
+            lambda: [Movement.of(m) for m in facts.movements.get(self.key, ())],
+            fallback=[],
+        )
 
     @strawberry.field
-    async def shipment(self, info: Ctx) -> Shipment | None:
-        stock = await self._stock(info)
-        return await load_shipment(info, stock.shipment_id) if stock else None
+    def package(self, info: Ctx) -> Package | None:
+        return self._stock(info, "unit_package", lambda s: package_of(info, s.package_sscc))
+
+    @strawberry.field
+    def shipment(self, info: Ctx) -> Shipment | None:
+        return self._stock(info, "unit_shipment", lambda s: shipment_of(info, s.shipment_id))
 
     # --- quality
     @strawberry.field
-    async def quality_status(self, info: Ctx) -> QualityStatus:
-        async def load() -> QualityStatus:
-            status = await info.context.loaders.unit_quality.load(self.key)
-            return from_proto(QualityStatus, qa.QualityStatus, status or 0) or QualityStatus.OK
-
-        return await degrade(info, load(), QualityStatus.UNKNOWN)
+    def quality_status(self, info: Ctx) -> QualityStatus:
+        facts = info.context.facts
+        return quality_status_of(info, "unit_status", self.key, facts.unit_status)
 
     @strawberry.field
-    async def inspections(self, info: Ctx) -> list[Inspection]:
-        async def load() -> list[Inspection]:
-            found = await info.context.loaders.unit_inspections.load(self.key)
-            return [Inspection.of(i) for i in found]
-
-        return await degrade(info, load(), [])
+    def inspections(self, info: Ctx) -> list[Inspection]:
+        facts = info.context.facts
+        return inspections_of(info, "unit_inspections", self.key, facts.unit_inspections)
 
     @strawberry.field(description="Active holds that cover this unit (directly or via a lot).")
-    async def holds(self, info: Ctx) -> list[Hold]:
-        async def load() -> list[Hold]:
-            hold_ids = await info.context.loaders.unit_holds.load(self.key)
-            return await load_holds(info, hold_ids or [])
-
-        return await degrade(info, load(), [])
+    def holds(self, info: Ctx) -> list[Hold]:
+        return holds_covering(info, "unit_holds", self.key, info.context.facts.unit_holds)
 
     @strawberry.field
-    async def recalls(self, info: Ctx) -> list[Recall]:
-        async def load() -> list[Recall]:
-            loaders = info.context.loaders
-            recall_ids = await loaders.unit_recalls.load(self.key) or []
-            found = await loaders.recall.load_many(recall_ids)
-            return [Recall.of(r) for r in found if r is not None]
+    def recalls(self, info: Ctx) -> list[Recall]:
+        facts = info.context.facts
 
-        return await degrade(info, load(), [])
+        def found() -> Any:
+            ids = facts.unit_recalls.get(self.key, [])
+            return facts.read_many(
+                info,
+                "recall",
+                ids,
+                lambda: [Recall.of(facts.recalls[i]) for i in ids if i in facts.recalls],
+                fallback=[],
+            )
+
+        return facts.read(info, "unit_recalls", self.key, found, fallback=[])
 
     # --- every service
     @strawberry.field(description="Every service's ledger entries about this unit, in time order.")
-    async def audit_trail(self, info: Ctx) -> list[AuditEntry]:
+    def audit_trail(self, info: Ctx) -> list[AuditEntry]:
         context = info.context
-
-        async def load() -> list[AuditEntry]:
+        try:
             context.require(AUDIT_READERS, "auditTrail")
-            loaders = context.loaders.unit_audit
-            results = await asyncio.gather(
-                *(loaders[service].load(self.key) for service in SERVICES),
-                return_exceptions=True,
-            )
-            entries: list[AuditEntry] = []
-            for result in results:
-                if isinstance(result, DEGRADABLE):
-                    context.record_partial(info, result)  # that service's part is missing
-                elif isinstance(result, BaseException):
-                    raise result
-                else:
-                    entries.extend(AuditEntry.of(e) for e in result)
-            return sorted(entries, key=lambda e: (e.at, e.service, e.seq))
+        except DEGRADABLE as error:
+            context.record_partial(info, error)
+            return []
+        facts = context.facts
 
-        return await degrade(info, load(), [])
+        # A service that fails leaves its part out, with its error at this field.
+        def entries_of(service: str) -> Callable[[], list[core_pb2.AuditEntry]]:
+            return lambda: facts.audit[service].get(self.key, [])
+
+        parts = [
+            facts.read(info, f"audit:{s}", self.key, entries_of(s), fallback=[]) for s in SERVICES
+        ]
+        if any(inspect.isawaitable(p) for p in parts):
+            return _merged_later(parts)  # type: ignore[return-value]
+        return _merged(parts)
+
+
+def _merged(parts: list[list[core_pb2.AuditEntry]]) -> list[AuditEntry]:
+    entries = [AuditEntry.of(e) for part in parts for e in part]
+    return sorted(entries, key=lambda e: (e.at, e.service, e.seq))
+
+
+async def _merged_later(parts: list[Any]) -> list[AuditEntry]:
+    return _merged([await settle(p) for p in parts])
 
 
 @strawberry.type
@@ -272,11 +315,18 @@ def unit_keys(refs: list[UnitRef]) -> list[core_pb2.UnitKey]:
 # built). types/__init__.py loads this module first, so this order holds for any import.
 from serialtrace.gateway.types.lot import Lot  # noqa: E402
 from serialtrace.gateway.types.production import ComponentLink, OperationRecord, WorkOrder  # noqa: E402
-from serialtrace.gateway.types.quality import Hold, Inspection, Recall, load_holds  # noqa: E402
+from serialtrace.gateway.types.quality import (  # noqa: E402
+    Hold,
+    Inspection,
+    Recall,
+    holds_covering,
+    inspections_of,
+    quality_status_of,
+)
 from serialtrace.gateway.types.warehouse import (  # noqa: E402
     Movement,
     Package,
     Shipment,
-    load_package,
-    load_shipment,
+    package_of,
+    shipment_of,
 )

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import strawberry
 
-from serialtrace.common.errors import NotFound
 from serialtrace.gateway.context import Ctx
+from serialtrace.gateway.facts import UnitRef, unit_ref
 from serialtrace.gateway.labels import Label, LabelFormat, package_label
-from serialtrace.gateway.loaders import UnitRef, unit_ref
 from serialtrace.gateway.types.connections import page_window
 from serialtrace.gateway.types.enums import MovementKind, PackageKind
-from serialtrace.gateway.types.masterdata import Location, Party, load_location, load_party
+from serialtrace.gateway.types.masterdata import Location, Party, location_of
 from serialtrace.gateway.types.messages import from_proto, required_time, text_or_none
 from serialtrace.gateway.types.unit import Unit, UnitConnection
 from serialtrace.warehouse.v1 import warehouse_pb2 as wh
@@ -28,12 +28,12 @@ class Movement:
     to_code: strawberry.Private[str]
 
     @strawberry.field
-    async def from_location(self, info: Ctx) -> Location | None:
-        return await load_location(info, self.from_code)
+    def from_location(self, info: Ctx) -> Location | None:
+        return location_of(info, self.from_code)
 
     @strawberry.field
-    async def to_location(self, info: Ctx) -> Location | None:
-        return await load_location(info, self.to_code)
+    def to_location(self, info: Ctx) -> Location | None:
+        return location_of(info, self.to_code)
 
     @staticmethod
     def of(message: wh.Movement) -> Movement:
@@ -53,11 +53,12 @@ class StockLevel:
     location_code: strawberry.Private[str]
 
     @strawberry.field
-    async def location(self, info: Ctx) -> Location:
-        location = await load_location(info, self.location_code)
-        if location is None:
-            raise NotFound(f"location {self.location_code} does not exist")
-        return location
+    def location(self, info: Ctx) -> Location:
+        facts, code = info.context.facts, self.location_code
+        missing = f"location {code} does not exist"
+        return cast(
+            Location, facts.entity(info, "location", code, facts.locations, Location.of, missing)
+        )
 
 
 @strawberry.type
@@ -71,8 +72,8 @@ class Package:
     package_ssccs: strawberry.Private[list[str]]
 
     @strawberry.field
-    async def parent(self, info: Ctx) -> Package | None:
-        return await load_package(info, self.parent_sscc)
+    def parent(self, info: Ctx) -> Package | None:
+        return package_of(info, self.parent_sscc)
 
     @strawberry.field(description="A GS1-128 logistic label with the SSCC (00).")
     async def label(self, info: Ctx, format: LabelFormat | None = LabelFormat.SVG) -> Label:
@@ -84,17 +85,22 @@ class Package:
         return [Unit.ref(key) for key in self.unit_keys]
 
     @strawberry.field
-    async def packages(self, info: Ctx) -> list[Package]:
-        found = await info.context.loaders.package.load_many(self.package_ssccs)
-        return [Package.of(p) for p in found if p is not None]
+    def packages(self, info: Ctx) -> list[Package]:
+        facts, ssccs = info.context.facts, self.package_ssccs
+        return facts.read_many(
+            info,
+            "package",
+            ssccs,
+            lambda: [Package.of(facts.packages[s]) for s in ssccs if s in facts.packages],
+        )
 
     @strawberry.field
-    async def location(self, info: Ctx) -> Location | None:
-        return await load_location(info, self.location_code)
+    def location(self, info: Ctx) -> Location | None:
+        return location_of(info, self.location_code)
 
     @strawberry.field
-    async def shipment(self, info: Ctx) -> Shipment | None:
-        return await load_shipment(info, self.shipment_id)
+    def shipment(self, info: Ctx) -> Shipment | None:
+        return shipment_of(info, self.shipment_id)
 
     @staticmethod
     def of(message: wh.Package) -> Package:
@@ -109,11 +115,11 @@ class Package:
         )
 
 
-async def load_package(info: Ctx, sscc: str) -> Package | None:
+def package_of(info: Ctx, sscc: str) -> Package | None:
     if not sscc:
         return None
-    message = await info.context.loaders.package.load(sscc)
-    return Package.of(message) if message else None
+    facts = info.context.facts
+    return facts.entity(info, "package", sscc, facts.packages, Package.of)
 
 
 @strawberry.type
@@ -126,11 +132,10 @@ class Shipment:
     customer_code: strawberry.Private[str]
 
     @strawberry.field
-    async def customer(self, info: Ctx) -> Party:
-        party = await load_party(info, self.customer_code)
-        if party is None:
-            raise NotFound(f"customer {self.customer_code} does not exist")
-        return party
+    def customer(self, info: Ctx) -> Party:
+        facts, code = info.context.facts, self.customer_code
+        missing = f"customer {code} does not exist"
+        return cast(Party, facts.entity(info, "party", code, facts.parties, Party.of, missing))
 
     @strawberry.field
     async def units(
@@ -158,8 +163,8 @@ class Shipment:
         )
 
 
-async def load_shipment(info: Ctx, shipment_id: str) -> Shipment | None:
+def shipment_of(info: Ctx, shipment_id: str) -> Shipment | None:
     if not shipment_id:
         return None
-    message = await info.context.loaders.shipment.load(shipment_id)
-    return Shipment.of(message) if message else None
+    facts = info.context.facts
+    return facts.entity(info, "shipment", shipment_id, facts.shipments, Shipment.of)
