@@ -130,7 +130,9 @@ def lot_message(row: store.LotRow, provenance: store.ProvenanceRow | None = None
 
 
 def party_message(row: store.PartyRow) -> pb.Party:
-    return pb.Party(code=row.code, name=row.name, kind=enum_value(pb.PartyKind, row.kind))
+    return pb.Party(
+        code=row.code, name=row.name, kind=enum_value(pb.PartyKind, row.kind), gln=row.gln or ""
+    )
 
 
 def location_message(row: store.LocationRow) -> pb.Location:
@@ -202,7 +204,7 @@ def batch_get_bom_revisions(
 
 def create_party(s: S, uow: UnitOfWork, r: pb.CreatePartyRequest) -> pb.CreatePartyResponse:
     p = r.party
-    row = usecases.create_party(uow, p.code, p.name, enum_str(pb.PartyKind, p.kind))
+    row = usecases.create_party(uow, p.code, p.name, enum_str(pb.PartyKind, p.kind), p.gln)
     _imported(uow, r, "party", row, p.code)
     return pb.CreatePartyResponse(party=party_message(row))
 
@@ -230,6 +232,16 @@ def batch_get_locations(
 ) -> pb.BatchGetLocationsResponse:
     rows = usecases.locations(session, list(r.codes))
     return pb.BatchGetLocationsResponse(locations=[location_message(x) for x in rows])
+
+
+def batch_get_by_gln(
+    s: S, session: Session, r: pb.BatchGetByGlnRequest
+) -> pb.BatchGetByGlnResponse:
+    locations, parties = usecases.by_gln(session, list(r.glns))
+    return pb.BatchGetByGlnResponse(
+        locations=[location_message(x) for x in locations],
+        parties=[party_message(x) for x in parties],
+    )
 
 
 # --- units ----------------------------------------------------------------------------------
@@ -482,6 +494,7 @@ RPCS: dict[str, rpc.Rpc] = {
     "BatchGetBomRevisions": rpc.read(batch_get_bom_revisions, batch=("skus", "keys"), what="keys"),
     "BatchGetParties": rpc.read(batch_get_parties, batch="codes"),
     "BatchGetLocations": rpc.read(batch_get_locations, batch="codes"),
+    "BatchGetByGln": rpc.read(batch_get_by_gln, batch="glns"),
     "BatchGetUnits": rpc.read(batch_get_units, batch="keys"),
     "FindUnitsBySerial": rpc.read(find_units_by_serial),
     "ResolveAliases": rpc.read(resolve_aliases, batch="aliases"),
