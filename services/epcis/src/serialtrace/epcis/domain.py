@@ -12,13 +12,15 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property, lru_cache
 from typing import Any
 
-from serialtrace.common.epc import EpcError, EpcKind, canonical_digital_link, parse_epc
+from serialtrace.common.epc import EpcError, EpcId, EpcKind, canonical_digital_link, parse_epc
 from serialtrace.common.errors import InvalidArgument, ServiceError
 from serialtrace.epcis.event_hash import event_hash
 
@@ -90,6 +92,17 @@ class IndexedEvent:
     event_time: datetime
     identifiers: frozenset[tuple[str, str]]  # (role, canonical identifier)
     event: dict[str, Any] = field(compare=False)  # as captured, with its eventID
+
+    @cached_property
+    def effect(self) -> Effect | None:
+        """What the event does in the suite (`effect_of`), worked out once."""
+        return _effect(self)
+
+    @cached_property
+    def stored_json(self) -> str:
+        """The JSON the event is stored as (and its audit digest is taken of): made
+        once, though both need it."""
+        return json.dumps(self.event, ensure_ascii=False, separators=(",", ":"))
 
 
 def _ids(values: Any) -> list[str]:
@@ -273,6 +286,11 @@ BUILD = "build"  # commissioning for a work order: production commissions the un
 _INSTALLING = ("installing", "assembling")
 _REMOVING = ("removing", "replacing", "disassembling")
 _PASSED, _FAILED = "conformant", "non_conformant"
+# The bizSteps an event may act by (any other is stored and queryable only).
+_ACTING_STEPS = frozenset(
+    {"commissioning", "inspecting", "storing", "shipping", "receiving", "packing", "unpacking",
+     *_INSTALLING, *_REMOVING}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -300,14 +318,21 @@ class Checked:
     claims: list[list[tuple[str, str, str]]]
 
 
+@lru_cache(maxsize=65_536)
+def _parsed(identifier: str) -> EpcId | None:
+    """The GS1 keys of an identifier, None for one that names none (remembered: the
+    events of a document name the same identifiers in several roles)."""
+    try:
+        return parse_epc(identifier)
+    except EpcError:
+        return None
+
+
 def _items(identifiers: Iterable[str]) -> tuple[tuple[str, str], ...]:
     found = []
     for identifier in sorted(identifiers):
-        try:
-            parsed = parse_epc(identifier)
-        except EpcError:
-            continue
-        if parsed.kind is EpcKind.SGTIN:
+        parsed = _parsed(identifier)
+        if parsed is not None and parsed.kind is EpcKind.SGTIN:
             found.append((parsed.key, parsed.qualifier))
     return tuple(found)
 
@@ -321,12 +346,14 @@ def _lots(quantities: Any) -> tuple[tuple[str, str, float], ...]:
     for q in quantities or []:
         if not isinstance(q, dict) or not isinstance(q.get("epcClass"), str):
             continue
-        try:
-            parsed = parse_epc(q["epcClass"])
-        except EpcError:
-            continue
+        parsed = _parsed(q["epcClass"])
         quantity = q.get("quantity")
-        if parsed.kind is EpcKind.LGTIN and isinstance(quantity, (int, float)) and quantity > 0:
+        if (
+            parsed is not None
+            and parsed.kind is EpcKind.LGTIN
+            and isinstance(quantity, (int, float))
+            and quantity > 0
+        ):
             found.append((parsed.key, parsed.qualifier, float(quantity)))
     return tuple(found)
 
@@ -356,13 +383,8 @@ def party_gln(event: Mapping[str, Any], key: str) -> str:
 
 
 def _sscc(identifier: str | None) -> str:
-    if not identifier:
-        return ""
-    try:
-        parsed = parse_epc(identifier)
-    except EpcError:
-        return ""
-    return parsed.key if parsed.kind is EpcKind.SSCC else ""
+    parsed = _parsed(identifier) if identifier else None
+    return parsed.key if parsed is not None and parsed.kind is EpcKind.SSCC else ""
 
 
 def effect_of(event: IndexedEvent) -> Effect | None:
@@ -372,14 +394,21 @@ def effect_of(event: IndexedEvent) -> Effect | None:
     inspection (conformant passes, non_conformant fails), packing ADD packs units under
     the SSCC parentID and DELETE unpacks it, an AssociationEvent installing or
     assembling ADD installs its child units and lot quantities into the parentID unit
-    and removing (or a
-    DELETE) takes them out, shipping ships the units and SSCCs to the owning party of
-    its destinationList, receiving takes units and lot quantities into stock at its
-    bizLocation (from the owning party of its sourceList), storing completes the units
-    production is building (which puts them into stock at their work order's output
-    location). Error declarations change nothing."""
-    if event.kind != KIND_EVENT:
+    and removing (or a DELETE) takes them out, shipping ships the units and SSCCs to the
+    owning party of its destinationList, receiving takes units and lot quantities into
+    stock at its bizLocation (from the owning party of its sourceList), storing completes
+    the units production is building (which puts them into stock at their work order's
+    output location). Error declarations change nothing."""
+    return event.effect
+
+
+def _effect(event: IndexedEvent) -> Effect | None:
+    if event.kind != KIND_EVENT or event.biz_step not in _ACTING_STEPS:
         return None
+    if event.event_type == "ObjectEvent" and event.biz_step == "shipping":
+        customer = party_gln(event.event, "destinationList")
+        if not customer:  # shipped to no party the suite can name: stored only
+            return None
     epcs = _items(i for role, i in event.identifiers if role == ROLE_EPC)
     if event.event_type == "ObjectEvent":
         if event.biz_step == "commissioning" and event.action == "ADD" and epcs:
@@ -395,8 +424,7 @@ def effect_of(event: IndexedEvent) -> Effect | None:
             return Effect(STORE, epcs)
         ssccs = _ssccs(i for role, i in event.identifiers if role == ROLE_EPC)
         if event.biz_step == "shipping" and (epcs or ssccs):
-            customer = party_gln(event.event, "destinationList")
-            return Effect(SHIP, epcs, packages=ssccs, party_gln=customer) if customer else None
+            return Effect(SHIP, epcs, packages=ssccs, party_gln=customer)
         lots = _lots(event.event.get("quantityList"))
         location = gln_of(event.biz_location)
         if event.biz_step == "receiving" and location and (epcs or lots):

@@ -29,11 +29,12 @@ from sqlalchemy import (
     delete,
     exists,
     select,
+    text,
     update,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks
+from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, copy_insert
 from serialtrace.epcis.domain import KIND_ERROR_DECLARATION, EventQuery, IndexedEvent
 
 
@@ -137,7 +138,7 @@ def _json(value: Any) -> str:
 
 def event_text(event: IndexedEvent) -> str:
     """The JSON an event is stored as (and its audit digest is taken of)."""
-    return _json(event.event)
+    return event.stored_json
 
 
 # --- events ------------------------------------------------------------------------------
@@ -190,10 +191,14 @@ def insert_events(
         }
         for e, recorder in zip(events, recorders, strict=True)
     ]
-    inserted = bulk_insert(session, EventRow, rows, returning=("seq", "event_id", "kind"))
-    seq_of = {(r.event_id, r.kind): r.seq for r in inserted}
-    seqs = [seq_of[(e.event_id, e.kind)] for e in events]
-    bulk_insert(
+    seqs = _next_seqs(session, len(rows))
+    if seqs is None:
+        inserted = bulk_insert(session, EventRow, rows, returning=("seq", "event_id", "kind"))
+        seq_of = {(r.event_id, r.kind): r.seq for r in inserted}
+        seqs = [seq_of[(e.event_id, e.kind)] for e in events]
+    else:
+        copy_insert(session, EventRow, [{"seq": q, **r} for q, r in zip(seqs, rows, strict=True)])
+    copy_insert(
         session,
         EventIdentifierRow,
         [
@@ -203,6 +208,22 @@ def insert_events(
         ],
     )
     return seqs
+
+
+def _next_seqs(session: Session, count: int) -> list[int] | None:
+    """`count` positions for new events, in order, from the table's sequence (PostgreSQL,
+    so that COPY can store them); None elsewhere (the insert numbers them)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return list(
+        session.scalars(
+            text(
+                "SELECT nextval(pg_get_serial_sequence('epcis_events', 'seq')) "
+                "FROM generate_series(1, :count)"
+            ),
+            {"count": count},
+        )
+    )
 
 
 def query_events(session: Session, query: EventQuery, after: int, limit: int) -> list[EventRow]:
