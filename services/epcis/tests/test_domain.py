@@ -70,7 +70,31 @@ def test_page_tokens_round_trip_and_forgeries_are_refused() -> None:
         ({"bizStep": "inspecting", "disposition": "conformant"}, (domain.INSPECT, True)),
         ({"bizStep": "inspecting", "disposition": "non_conformant"}, (domain.INSPECT, False)),
         ({"bizStep": "inspecting", "disposition": "in_progress"}, None),
-        ({"bizStep": "shipping"}, None),
+        ({"bizStep": "shipping"}, None),  # to no party: stored only
+        (
+            {
+                "bizStep": "shipping",
+                "destinationList": [
+                    {"type": "owning_party", "destination": "urn:epc:id:pgln:4012345.00000"}
+                ],
+            },
+            (domain.SHIP, True),
+        ),
+        (
+            {"bizStep": "receiving", "bizLocation": {"id": "urn:epc:id:sgln:4012345.00011.0"}},
+            (domain.RECEIVE, True),
+        ),
+        ({"bizStep": "receiving"}, None),  # nowhere: stored only
+        (
+            {
+                "bizStep": "receiving",
+                "disposition": "returned",
+                "bizLocation": {"id": "urn:epc:id:sgln:4012345.00011.0"},
+            },
+            None,
+        ),
+        ({"bizStep": "storing"}, (domain.STORE, True)),
+        ({"bizStep": "arriving"}, None),
         ({"action": "OBSERVE", "bizStep": "commissioning"}, None),
     ],
 )
@@ -79,6 +103,10 @@ def test_object_events_and_their_effects(fields: dict, expected: tuple | None) -
     assert (effect and (effect.kind, effect.passed)) == expected
     if effect:
         assert effect.items == ((GTIN, "A1"),)
+    if effect and effect.kind == domain.SHIP:
+        assert effect.party_gln == "4012345000009"
+    if effect and effect.kind == domain.RECEIVE:
+        assert (effect.location_gln, effect.party_gln) == ("4012345000115", "")
 
 
 def test_packing_and_unpacking_under_an_sscc() -> None:

@@ -176,6 +176,55 @@ def test_locations_form_a_tree_and_gln_is_checked(masterdata: Masterdata) -> Non
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and "GLN" in error.details()
 
 
+def _gln(seed: int) -> str:
+    from serialtrace.common.gs1 import gs1_check_digit
+
+    body = f"408{seed:09d}"
+    return body + str(gs1_check_digit(body))
+
+
+def test_locations_and_parties_are_found_by_their_gln(masterdata: Masterdata) -> None:
+    seed = int(unique("x")[2:], 16)
+    place_gln, party_gln = _gln(seed), _gln(seed + 1)
+    place, party = unique("LOC"), unique("CUST")
+    admin = masterdata.admin
+    admin.CreateLocation(
+        pb.CreateLocationRequest(
+            location=pb.Location(
+                code=place, name="Dock", kind=pb.LOCATION_KIND_WAREHOUSE, gln=place_gln
+            )
+        )
+    )
+    created = admin.CreateParty(
+        pb.CreatePartyRequest(
+            party=pb.Party(code=party, name="ACME", kind=pb.PARTY_KIND_CUSTOMER, gln=party_gln)
+        )
+    ).party
+    assert created.gln == party_gln
+    found = masterdata.as_role("viewer").BatchGetByGln(
+        pb.BatchGetByGlnRequest(glns=[place_gln, party_gln, _gln(seed + 2)])
+    )
+    assert [x.code for x in found.locations] == [place]
+    assert [(x.code, x.gln) for x in found.parties] == [(party, party_gln)]
+    # A GLN names one party; a bad one is refused naming it.
+    taken = rpc_error(
+        admin.CreateParty,
+        pb.CreatePartyRequest(
+            party=pb.Party(code=unique("C"), name="x", kind=pb.PARTY_KIND_CUSTOMER, gln=party_gln)
+        ),
+    )
+    assert taken.code() == grpc.StatusCode.ALREADY_EXISTS and party_gln in taken.details()
+    bad = rpc_error(
+        admin.CreateParty,
+        pb.CreatePartyRequest(
+            party=pb.Party(
+                code=unique("C"), name="x", kind=pb.PARTY_KIND_CUSTOMER, gln="9520123456789"
+            )
+        ),
+    )
+    assert bad.code() == grpc.StatusCode.INVALID_ARGUMENT and "GLN" in bad.details()
+
+
 def test_lots_belong_to_lot_tracked_products_and_suppliers(masterdata: Masterdata) -> None:
     material, supplier, customer = unique("RESIN"), unique("SUP"), unique("CUS")
     admin = masterdata.admin

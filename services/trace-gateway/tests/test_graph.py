@@ -115,6 +115,7 @@ def test_auditor_reads_audit_trails_and_verifies_ledgers_an_operator_cannot(
         "production",
         "warehouse",
         "quality",
+        "epcis",
     ]
     assert all(v["ok"] and v["firstBrokenSeq"] is None for v in ledger["verifyAuditLedgers"])
 

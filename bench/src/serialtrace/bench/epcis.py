@@ -34,7 +34,9 @@ EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 
 
 def realistic_document(events: int, round_number: int) -> dict[str, Any]:
-    """Shipping, receiving and packing events as a WMS sends them (1-3 EPCs each)."""
+    """Shipping, arriving and departing events as a WMS sends them (1-3 EPCs each):
+    events with no effect in the suite (no destination party, no place of receipt), so
+    the figure is the repository's own."""
     made = []
     for n in range(events):
         epcs = [sgtin(f"B{round_number}x{n}x{k}") for k in range(1 + n % 3)]
@@ -45,8 +47,8 @@ def realistic_document(events: int, round_number: int) -> dict[str, Any]:
                 "eventTimeZoneOffset": "+02:00",
                 "epcList": epcs,
                 "action": "OBSERVE",
-                "bizStep": ("shipping", "receiving", "storing")[n % 3],
-                "disposition": ("in_transit", "in_progress", "active")[n % 3],
+                "bizStep": ("shipping", "arriving", "departing")[n % 3],
+                "disposition": ("in_transit", "in_progress", "in_transit")[n % 3],
                 "readPoint": {"id": f"urn:epc:id:sgln:4012345.00001.{n % 20}"},
                 "bizLocation": {"id": "urn:epc:id:sgln:4012345.00001.0"},
                 "bizTransactionList": [

@@ -153,6 +153,9 @@ class GraphFactory:
     graph: GraphClient
     tag: str = field(default_factory=lambda: unique("F"))
     gtin_seed: int = 0
+    # GTINs for the board and the resin too (the fg always has one): every unit and lot
+    # then has a GS1 name, as EPCIS events need.
+    every_gtin: bool = False
 
     def __post_init__(self) -> None:
         t = self.tag
@@ -161,6 +164,10 @@ class GraphFactory:
         self.resin, self.sub, self.fg = f"{t}-RESIN", f"{t}-SUB", f"{t}-FG"
         self.lot = f"{t}-L1"
         self.fg_gtin = gtin_for(secrets.randbelow(900_000) + 100_000)
+        self.sub_gtin = gtin_for(secrets.randbelow(900_000) + 100_000) if self.every_gtin else None
+        self.resin_gtin = (
+            gtin_for(secrets.randbelow(900_000) + 100_000) if self.every_gtin else None
+        )
 
     def as_(self, bearer: str) -> GraphClient:
         return self.graph.as_(bearer)
@@ -187,15 +194,23 @@ class GraphFactory:
             },
         )
         admin.data(
-            """mutation($resin: String!, $sub: String!, $fg: String!, $gtin: String!) {
+            """mutation($resin: String!, $sub: String!, $fg: String!, $gtin: String!,
+                        $subGtin: String, $resinGtin: String) {
               a: createProduct(input: {sku: $resin, name: "Resin", kind: MATERIAL,
-                                       tracking: LOT}) { sku }
+                                       tracking: LOT, gtin: $resinGtin}) { sku }
               b: createProduct(input: {sku: $sub, name: "Board", kind: SUBASSEMBLY,
-                                       tracking: SERIAL}) { sku }
+                                       tracking: SERIAL, gtin: $subGtin}) { sku }
               c: createProduct(input: {sku: $fg, name: "Widget", kind: FINISHED, tracking: SERIAL,
                                        gtin: $gtin}) { sku }
             }""",
-            {"resin": self.resin, "sub": self.sub, "fg": self.fg, "gtin": self.fg_gtin},
+            {
+                "resin": self.resin,
+                "sub": self.sub,
+                "fg": self.fg,
+                "gtin": self.fg_gtin,
+                "subGtin": self.sub_gtin,
+                "resinGtin": self.resin_gtin,
+            },
         )
         admin.data(
             """mutation($resin: String!, $sub: String!, $fg: String!) {

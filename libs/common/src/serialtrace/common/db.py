@@ -39,6 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -284,6 +285,40 @@ def bulk_insert_statement(
         is_json = isinstance(table.c[name].type, JSON)  # JSON travels as text, cast back
         params[f"p{n}"] = [json.dumps(r[name]) if is_json else r[name] for r in rows]
     return sql, params
+
+
+def copy_insert(session: Session, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Inserts many rows, in the caller's transaction, as fast as the database allows:
+    PostgreSQL's COPY (no conflict handling, nothing returned: a duplicate key raises
+    IntegrityError like an INSERT), `bulk_insert` elsewhere. For a write path that
+    stores thousands of wide rows at once (COPY is 2-3 times faster than unnest)."""
+    if not rows:
+        return
+    table = getattr(table, "__table__", table)
+    if session.get_bind().dialect.name != "postgresql":
+        bulk_insert(session, table, rows)
+        return
+    import psycopg
+
+    names = tuple(rows[0])
+    is_json = [isinstance(table.c[name].type, JSON) for name in names]
+    driver = session.connection().connection.driver_connection
+    assert driver is not None  # a live connection inside the caller's transaction
+    cursor = driver.cursor()
+    columns = ", ".join(f'"{name}"' for name in names)
+    try:
+        with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        json.dumps(row[n]) if j else row[n]
+                        for n, j in zip(names, is_json, strict=True)
+                    ]
+                )
+    except psycopg.errors.IntegrityError as exc:
+        raise IntegrityError(f"COPY {table.name}", None, exc) from None
+    finally:
+        cursor.close()
 
 
 @cache

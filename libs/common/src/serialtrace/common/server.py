@@ -50,6 +50,9 @@ class GrpcService:
     descriptor: ServiceDescriptor
     method_roles: Mapping[str, frozenset[Role]]
     add_to_server: Callable[[grpc.Server], None]
+    # Work the servicer runs in the background (e.g. a follower thread), stopped with
+    # the server.
+    on_stop: Callable[[], None] | None = None
 
     def check_roles_cover_every_method(self) -> None:
         missing = [m.name for m in self.descriptor.methods if m.name not in self.method_roles]
@@ -102,15 +105,19 @@ class RunningServer:
         database: Database,
         health_servicer: health.HealthServicer,
         checkpointer: Checkpointer,
+        on_stop: Sequence[Callable[[], None]] = (),
     ) -> None:
         self.server, self.port, self.database = server, port, database
         self.address = f"{host}:{port}"
         self._health = health_servicer
         self.checkpointer = checkpointer
+        self._on_stop = list(on_stop)
 
     def stop(self, grace: float = 5.0) -> None:
         self._health.enter_graceful_shutdown()
         self.checkpointer.stop()
+        for stop_background_work in self._on_stop:
+            stop_background_work()
         self.server.stop(grace).wait()
         self.database.dispose()
 
@@ -176,7 +183,10 @@ def start(
     server.start()
     checkpointer = Checkpointer(definition.name, database, signer, settings.signing)
     checkpointer.start()
-    return RunningServer(server, port, host or "127.0.0.1", database, health_servicer, checkpointer)
+    background = [s.on_stop for s in services if s.on_stop is not None]
+    return RunningServer(
+        server, port, host or "127.0.0.1", database, health_servicer, checkpointer, background
+    )
 
 
 class Guard(grpc.ServerInterceptor):  # type: ignore[type-arg]

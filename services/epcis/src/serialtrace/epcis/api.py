@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,6 +20,8 @@ from serialtrace.epcis import store, usecases, validation
 from serialtrace.epcis.usecases import PROCEED, ROLLBACK, CaptureError, Effects
 from serialtrace.epcis.v1 import epcis_pb2 as pb
 from serialtrace.epcis.v1 import epcis_pb2_grpc as pb_grpc
+
+log = logging.getLogger(__name__)
 
 SERVICE = pb.DESCRIPTOR.services_by_name["EpcisService"]
 # Who may capture and who may read: declared on each rpc in epcis.proto.
@@ -129,13 +134,48 @@ RPCS: dict[str, rpc.Rpc] = {
 rpc.implement(EpcisServicer, SERVICE, RPCS)
 
 
-def grpc_services(database: Database, effects: Effects) -> list[GrpcService]:
+class LedgerFollower:
+    """Turns the owners' new ledger entries into implied events, a pass every
+    FOLLOW_SECONDS (passes follow each other at once while a ledger has more)."""
+
+    FOLLOW_SECONDS = 0.5
+
+    def __init__(self, database: Database, ledgers: usecases.Ledgers) -> None:
+        self.database, self.ledgers = database, ledgers
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="epcis-ledger-follower", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self.FOLLOW_SECONDS):
+            try:
+                with acting_as(self.ledgers.identity()):
+                    while (
+                        usecases.follow(self.database, self.ledgers) > 0
+                        and not self._stopped.is_set()
+                    ):
+                        pass
+            except Exception as failure:  # an owner down, a lost connection: next pass
+                log.warning("following the audit ledgers failed: %s", str(failure)[:200])
+
+
+def grpc_services(
+    database: Database, effects: Effects, ledgers: usecases.Ledgers | None = None
+) -> list[GrpcService]:
     validation.warm_up()  # compile the schema validators before the first capture
     with database.transaction() as session:
         store.interrupt_running_jobs(session, utcnow())
     servicer = EpcisServicer(database, effects)
-    return [
-        rpc.grpc_service(
-            SERVICE, lambda server: pb_grpc.add_EpcisServiceServicer_to_server(servicer, server)
-        )
-    ]
+    follower = LedgerFollower(database, ledgers) if ledgers is not None else None
+    if follower is not None:
+        follower.start()
+    service = rpc.grpc_service(
+        SERVICE, lambda server: pb_grpc.add_EpcisServiceServicer_to_server(servicer, server)
+    )
+    return [replace(service, on_stop=follower.stop) if follower else service]

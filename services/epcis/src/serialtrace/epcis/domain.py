@@ -12,13 +12,16 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property, lru_cache
 from typing import Any
 
-from serialtrace.common.epc import EpcError, EpcKind, canonical_digital_link, parse_epc
-from serialtrace.common.errors import InvalidArgument
+from serialtrace.common.epc import EpcError, EpcId, EpcKind, canonical_digital_link, parse_epc
+from serialtrace.common.errors import InvalidArgument, ServiceError
 from serialtrace.epcis.event_hash import event_hash
 
 EVENT_TYPES = frozenset(
@@ -89,6 +92,17 @@ class IndexedEvent:
     event_time: datetime
     identifiers: frozenset[tuple[str, str]]  # (role, canonical identifier)
     event: dict[str, Any] = field(compare=False)  # as captured, with its eventID
+
+    @cached_property
+    def effect(self) -> Effect | None:
+        """What the event does in the suite (`effect_of`), worked out once."""
+        return _effect(self)
+
+    @cached_property
+    def stored_json(self) -> str:
+        """The JSON the event is stored as (and its audit digest is taken of): made
+        once, though both need it."""
+        return json.dumps(self.event, ensure_ascii=False, separators=(",", ":"))
 
 
 def _ids(values: Any) -> list[str]:
@@ -266,10 +280,17 @@ def after_seq(token: str) -> int:
 
 COMMISSION, INSPECT, PACK, UNPACK = "commission", "inspect", "pack", "unpack"
 INSTALL, REMOVE = "install", "remove"
+RECEIVE, SHIP = "receive", "ship"
+STORE = "store"  # a unit production built goes into stock: production completes it
 BUILD = "build"  # commissioning for a work order: production commissions the units
 _INSTALLING = ("installing", "assembling")
 _REMOVING = ("removing", "replacing", "disassembling")
 _PASSED, _FAILED = "conformant", "non_conformant"
+# The bizSteps an event may act by (any other is stored and queryable only).
+_ACTING_STEPS = frozenset(
+    {"commissioning", "inspecting", "storing", "shipping", "receiving", "packing", "unpacking",
+     *_INSTALLING, *_REMOVING}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -282,28 +303,88 @@ class Effect:
     passed: bool = True  # the inspection's result
     parent: tuple[str, str] | None = None  # (GTIN-14, serial), for INSTALL and REMOVE
     work_order: str = ""  # for BUILD
+    packages: tuple[str, ...] = ()  # SSCCs shipped, for SHIP
+    lots: tuple[tuple[str, str, float], ...] = ()  # (GTIN-14, lot, quantity) received, installed
+    location_gln: str = ""  # where units are received, for RECEIVE
+    party_gln: str = ""  # the supplier (RECEIVE) or the customer (SHIP)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """Each event's verdict (None: it may apply, or it has no effect) and the ledger
+    entries its effect will write (service, action, entity), for the ledger follower."""
+
+    verdicts: list[ServiceError | None]
+    claims: list[list[tuple[str, str, str]]]
+
+
+@lru_cache(maxsize=65_536)
+def _parsed(identifier: str) -> EpcId | None:
+    """The GS1 keys of an identifier, None for one that names none (remembered: the
+    events of a document name the same identifiers in several roles)."""
+    try:
+        return parse_epc(identifier)
+    except EpcError:
+        return None
 
 
 def _items(identifiers: Iterable[str]) -> tuple[tuple[str, str], ...]:
     found = []
     for identifier in sorted(identifiers):
-        try:
-            parsed = parse_epc(identifier)
-        except EpcError:
-            continue
-        if parsed.kind is EpcKind.SGTIN:
+        parsed = _parsed(identifier)
+        if parsed is not None and parsed.kind is EpcKind.SGTIN:
             found.append((parsed.key, parsed.qualifier))
     return tuple(found)
 
 
+def _ssccs(identifiers: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({sscc for i in identifiers if (sscc := _sscc(i))}))
+
+
+def _lots(quantities: Any) -> tuple[tuple[str, str, float], ...]:
+    found = []
+    for q in quantities or []:
+        if not isinstance(q, dict) or not isinstance(q.get("epcClass"), str):
+            continue
+        parsed = _parsed(q["epcClass"])
+        quantity = q.get("quantity")
+        if (
+            parsed is not None
+            and parsed.kind is EpcKind.LGTIN
+            and isinstance(quantity, (int, float))
+            and quantity > 0
+        ):
+            found.append((parsed.key, parsed.qualifier, float(quantity)))
+    return tuple(found)
+
+
+_GLN_LINK = re.compile(r"https://id\.gs1\.org/(?:414|417)/(\d{13})")
+_OWNING_PARTY = (
+    "owning_party",
+    "https://ref.gs1.org/cbv/SDT-owning_party",
+    "urn:epcglobal:cbv:sdt:owning_party",
+)
+
+
+def gln_of(identifier: str | None) -> str:
+    """The GLN an SGLN or PGLN (URN or Digital Link) names; "" for anything else. An SGLN
+    extension is left out: masterdata names places by GLN alone."""
+    match = _GLN_LINK.match(canonical_id(identifier)) if identifier else None
+    return match[1] if match else ""
+
+
+def party_gln(event: Mapping[str, Any], key: str) -> str:
+    """The GLN of the owning party in a sourceList or destinationList."""
+    for entry in event.get(key) or []:
+        owner = isinstance(entry, dict) and entry.get("type") in _OWNING_PARTY
+        if owner and (gln := gln_of(entry.get(key.removesuffix("List")))):
+            return gln
+    return ""
+
+
 def _sscc(identifier: str | None) -> str:
-    if not identifier:
-        return ""
-    try:
-        parsed = parse_epc(identifier)
-    except EpcError:
-        return ""
-    return parsed.key if parsed.kind is EpcKind.SSCC else ""
+    parsed = _parsed(identifier) if identifier else None
+    return parsed.key if parsed is not None and parsed.kind is EpcKind.SSCC else ""
 
 
 def effect_of(event: IndexedEvent) -> Effect | None:
@@ -312,10 +393,22 @@ def effect_of(event: IndexedEvent) -> Effect | None:
     when a `prodorder` business transaction names the work order), inspecting records an
     inspection (conformant passes, non_conformant fails), packing ADD packs units under
     the SSCC parentID and DELETE unpacks it, an AssociationEvent installing or
-    assembling ADD installs its child units into the parentID unit and removing (or a
-    DELETE) takes them out. Error declarations change nothing."""
-    if event.kind != KIND_EVENT:
+    assembling ADD installs its child units and lot quantities into the parentID unit
+    and removing (or a DELETE) takes them out, shipping ships the units and SSCCs to the
+    owning party of its destinationList, receiving takes units and lot quantities into
+    stock at its bizLocation (from the owning party of its sourceList), storing completes
+    the units production is building (which puts them into stock at their work order's
+    output location). Error declarations change nothing."""
+    return event.effect
+
+
+def _effect(event: IndexedEvent) -> Effect | None:
+    if event.kind != KIND_EVENT or event.biz_step not in _ACTING_STEPS:
         return None
+    if event.event_type == "ObjectEvent" and event.biz_step == "shipping":
+        customer = party_gln(event.event, "destinationList")
+        if not customer:  # shipped to no party the suite can name: stored only
+            return None
     epcs = _items(i for role, i in event.identifiers if role == ROLE_EPC)
     if event.event_type == "ObjectEvent":
         if event.biz_step == "commissioning" and event.action == "ADD" and epcs:
@@ -325,15 +418,30 @@ def effect_of(event: IndexedEvent) -> Effect | None:
             return Effect(COMMISSION, epcs)
         if event.biz_step == "inspecting" and event.disposition in (_PASSED, _FAILED) and epcs:
             return Effect(INSPECT, epcs, passed=event.disposition == _PASSED)
+        if event.action == "DELETE" or event.disposition == "returned":
+            return None
+        if event.biz_step == "storing" and epcs:
+            return Effect(STORE, epcs)
+        ssccs = _ssccs(i for role, i in event.identifiers if role == ROLE_EPC)
+        if event.biz_step == "shipping" and (epcs or ssccs):
+            return Effect(SHIP, epcs, packages=ssccs, party_gln=customer)
+        lots = _lots(event.event.get("quantityList"))
+        location = gln_of(event.biz_location)
+        if event.biz_step == "receiving" and location and (epcs or lots):
+            supplier = party_gln(event.event, "sourceList")
+            return Effect(RECEIVE, epcs, lots=lots, location_gln=location, party_gln=supplier)
         return None
     parent = next((i for role, i in event.identifiers if role == ROLE_PARENT), None)
     if event.event_type == "AssociationEvent":
         parents = _items([parent]) if parent else ()
-        if len(parents) != 1 or not epcs:
+        lots = _lots(event.event.get("childQuantityList"))
+        if len(parents) != 1 or not (epcs or lots):
             return None
         unit = parents[0]
         if event.action == "ADD" and event.biz_step in _INSTALLING:
-            return Effect(INSTALL, epcs, parent=unit)
+            return Effect(INSTALL, epcs, parent=unit, lots=lots)
+        if not epcs:
+            return None
         if event.action == "DELETE" and event.biz_step in (*_REMOVING, *_INSTALLING):
             return Effect(REMOVE, epcs, parent=unit)
         return None

@@ -27,7 +27,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
 
@@ -191,13 +191,20 @@ def _expand_bare_words(value: Any, vocabulary: set[str]) -> Any:
     """Every string that is the last word of exactly one of the event's vocabulary URIs
     (the part after a "-" or "/") becomes that URI: a word like "po" stands for the one
     term the event uses."""
+    unique = _unique_words(frozenset(vocabulary))
+    return _replace_words(value, unique) if unique else value
+
+
+@lru_cache(maxsize=64)
+def _unique_words(vocabulary: frozenset[str]) -> dict[str, str]:
+    """Last word → URI, for the words only one URI of the vocabulary ends with (asked
+    once per document: its events share one vocabulary)."""
     by_word: dict[str, set[str]] = {}
     for uri in vocabulary:
         for n, char in enumerate(uri):
             if char in "-/":
                 by_word.setdefault(uri[n + 1 :], set()).add(uri)
-    unique = {word: next(iter(uris)) for word, uris in by_word.items() if len(uris) == 1}
-    return _replace_words(value, unique) if unique else value
+    return {word: next(iter(uris)) for word, uris in by_word.items() if len(uris) == 1}
 
 
 def _replace_words(value: Any, words: dict[str, str]) -> Any:

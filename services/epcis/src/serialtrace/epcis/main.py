@@ -10,11 +10,14 @@ from serialtrace.common.db import Database
 from serialtrace.common.server import GrpcService, ServiceDefinition
 from serialtrace.epcis import api
 from serialtrace.epcis.config import SERVICE_NAME, load_settings
-from serialtrace.epcis.peers import SuiteEffects
+from serialtrace.epcis.peers import SuiteEffects, SuiteLedgers
 
 
 def _build(settings: ServiceSettings, database: Database) -> Sequence[GrpcService]:
-    return api.grpc_services(database, SuiteEffects(settings.common.service_addrs))
+    addrs = settings.common.service_addrs
+    return api.grpc_services(
+        database, SuiteEffects(addrs), SuiteLedgers(addrs, settings.common.jwt_secret)
+    )
 
 
 MIGRATIONS = Path(__file__).parent / "migrations"

@@ -11,23 +11,30 @@ checks their role). A service that cannot be reached fails the event closed.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from datetime import UTC
 from typing import Any
 
 from serialtrace.common.access import roles_of
-from serialtrace.common.auth import Role, current_principal_or_none
+from serialtrace.common.auth import Principal, Role, current_principal_or_none, issue_token
 from serialtrace.common.client import ServiceClient, open_channel
-from serialtrace.common.errors import FailedPrecondition, PermissionDenied, ServiceError
+from serialtrace.common.errors import FailedPrecondition, NotFound, PermissionDenied, ServiceError
 from serialtrace.core.v1 import core_pb2
-from serialtrace.epcis import domain
+from serialtrace.core.v1 import core_pb2_grpc as core_grpc
+from serialtrace.epcis import domain, implied
 from serialtrace.epcis.domain import (
     BUILD,
     COMMISSION,
     INSPECT,
     INSTALL,
     PACK,
+    RECEIVE,
     REMOVE,
+    SHIP,
+    STORE,
     UNPACK,
+    Checked,
     Effect,
     IndexedEvent,
 )
@@ -65,7 +72,24 @@ EFFECT_CALLS: dict[str, tuple[str, str, frozenset[Role]]] = {
     UNPACK: _call("warehouse", "Unpack"),
     INSTALL: _call("production", "InstallComponent"),
     REMOVE: _call("production", "RemoveComponent"),
+    RECEIVE: _call("warehouse", "ReceiveUnits"),
+    SHIP: _call("warehouse", "CreateShipment"),
+    STORE: _call("production", "CompleteUnit"),
 }
+
+
+class Places:
+    """What the GLNs of a capture name in masterdata: location codes and party codes
+    (with their kind: SUPPLIER, CUSTOMER)."""
+
+    def __init__(self, reply: md.BatchGetByGlnResponse | None = None) -> None:
+        self.locations = {x.gln: x.code for x in reply.locations} if reply else {}
+        self.parties = {x.gln: (x.code, x.kind) for x in reply.parties} if reply else {}
+
+    def party(self, gln: str, kind: int) -> str:
+        """The code of the party of that kind the GLN names; "" when none."""
+        code, found = self.parties.get(gln, ("", 0))
+        return code if found == kind else ""
 
 
 class SuiteEffects:
@@ -109,15 +133,104 @@ class SuiteEffects:
             found |= {(u.sku, u.serial) for u in reply.units}
         return found
 
+    def _places(self, effects: Sequence[Effect | None]) -> Places:
+        glns = sorted({g for e in effects if e for g in (e.location_gln, e.party_gln) if g})
+        if not glns:
+            return Places()
+        return Places(self.masterdata.BatchGetByGln(md.BatchGetByGlnRequest(glns=glns)))
+
+    def _held(
+        self,
+        effects: Sequence[Effect | None],
+        skus: dict[str, str],
+        contents: dict[str, list[tuple[str, str]]],
+    ) -> set[tuple[str, str]]:
+        """Units to ship, named or packed, that quality holds (a held unit does not ship,
+        whichever door)."""
+        shipped = [e for e in effects if e and e.kind == SHIP]
+        units = sorted(
+            {(skus[g], n) for e in shipped for g, n in e.items if g in skus}
+            | {u for e in shipped for sscc in e.packages for u in contents.get(sscc, [])}
+        )
+        if not units:
+            return set()
+        reply = self.quality.BatchCheckHolds(
+            qa.BatchCheckHoldsRequest(units=[core_pb2.UnitKey(sku=s, serial=n) for s, n in units])
+        )
+        return {(c.unit.sku, c.unit.serial) for c in reply.checks if c.held}
+
+    def _building(
+        self, effects: Sequence[Effect | None], skus: dict[str, str]
+    ) -> set[tuple[str, str]]:
+        """The units to store that production is building (not COMPLETE yet)."""
+        units = sorted(
+            {
+                (skus[g], n)
+                for e in effects
+                if e and e.kind == STORE
+                for g, n in e.items
+                if g in skus
+            }
+        )
+        if not units:
+            return set()
+        reply = self.production.BatchGetUnitBuilds(
+            pp.BatchGetUnitBuildsRequest(
+                units=[core_pb2.UnitKey(sku=s, serial=n) for s, n in units]
+            )
+        )
+        return {
+            (b.unit.sku, b.unit.serial)
+            for b in reply.builds
+            if b.status in (pp.BUILD_STATUS_COMMISSIONED, pp.BUILD_STATUS_IN_PROCESS)
+        }
+
     # -- the Effects protocol ---------------------------------------------------------------
 
-    def check(self, events: Sequence[IndexedEvent]) -> list[ServiceError | None]:
+    def _contents(self, ssccs: set[str]) -> dict[str, list[tuple[str, str]]]:
+        """The units inside each package the warehouse knows, at any depth (a pallet's
+        cartons' units)."""
+        units: dict[str, list[tuple[str, str]]] = {}
+        children: dict[str, list[str]] = {}
+        asked: set[str] = set()
+        wanted = set(ssccs)
+        while wanted:
+            asked |= wanted
+            for package in self._packages(sorted(wanted)):
+                units[package.sscc] = [(u.sku, u.serial) for u in package.units]
+                children[package.sscc] = list(package.package_ssccs)
+            wanted = {c for kids in children.values() for c in kids} - asked
+
+        def inside(sscc: str) -> list[tuple[str, str]]:
+            return units.get(sscc, []) + [u for c in children.get(sscc, []) for u in inside(c)]
+
+        return {sscc: inside(sscc) for sscc in ssccs if sscc in units}
+
+    def _packages(self, ssccs: list[str]) -> list[wh.Package]:
+        """The packages of those SSCCs the warehouse knows (it refuses a batch naming
+        one it does not: then they are asked one by one)."""
+        try:
+            reply = self.warehouse.BatchGetPackages(wh.BatchGetPackagesRequest(ssccs=ssccs))
+            return list(reply.packages)
+        except NotFound:
+            found: list[wh.Package] = []
+            for sscc in ssccs:
+                try:
+                    reply = self.warehouse.BatchGetPackages(
+                        wh.BatchGetPackagesRequest(ssccs=[sscc])
+                    )
+                except NotFound:
+                    continue
+                found.extend(reply.packages)
+            return found
+
+    def check(self, events: Sequence[IndexedEvent]) -> Checked:
         effects = [domain.effect_of(e) for e in events]
         wanted = [e for e in effects if e is not None]
         if not wanted:
-            return [None] * len(events)
+            return Checked([None] * len(events), [[] for _ in events])
         try:
-            skus = self._skus({gtin for e in wanted for gtin, _ in _all_items(e)})
+            skus = self._skus({gtin for e in wanted for gtin in _gtins(e)})
             units = {
                 (skus[gtin], serial)
                 for e in wanted
@@ -125,25 +238,49 @@ class SuiteEffects:
                 if gtin in skus
             }
             existing = self._existing(units)
+            places = self._places(effects)
+            contents = self._contents({p for e in wanted if e.kind == SHIP for p in e.packages})
+            held = self._held(effects, skus, contents)
+            building = self._building(effects, skus)
         except ServiceError as unreachable:
-            return [unreachable if e is not None else None for e in effects]
+            return Checked(
+                [unreachable if e is not None else None for e in effects], [[] for _ in events]
+            )
         verdicts: list[ServiceError | None] = []
+        claims: list[list[tuple[str, str, str]]] = []
         for effect in effects:
+            claims.append(
+                []
+                if effect is None
+                else implied.claims_of(effect, skus, contents, existing, building)
+            )
             verdict = None if effect is None else _permitted(effect)
             if effect is not None and verdict is None:
-                verdict = _verdict(effect, skus, existing)
+                verdict = _verdict(effect, skus, existing) or _place_verdict(
+                    effect, skus, existing, places, held, contents
+                )
             if effect is not None and verdict is None and effect.kind in (COMMISSION, BUILD):
                 # Later events of the same capture may act on the units this one makes.
                 existing |= {(skus[g], s) for g, s in effect.items}
+                if effect.kind == BUILD:
+                    building |= {(skus[g], s) for g, s in effect.items}
+            if effect is not None and verdict is None and effect.kind == PACK:
+                # A package packed earlier in the capture may be shipped by a later event.
+                contents[effect.sscc] = [(skus[g], s) for g, s in effect.items]
             verdicts.append(verdict)
-        return verdicts
+        return Checked(verdicts, claims)
 
     def apply(self, events: Sequence[IndexedEvent]) -> list[ServiceError | None]:
         effects = [domain.effect_of(e) for e in events]
         if not any(effects):
             return [None] * len(events)
         try:
-            skus = self._skus({gtin for e in effects if e for gtin, _ in _all_items(e)})
+            skus = self._skus({gtin for e in effects if e for gtin in _gtins(e)})
+            places = self._places(effects)
+            received = [e for e in effects if e and e.kind == RECEIVE]
+            known = self._existing(
+                {(skus[g], n) for e in received for g, n in e.items if g in skus}
+            )
         except ServiceError as unreachable:
             return [unreachable if e is not None else None for e in effects]
         outcomes: list[ServiceError | None] = []
@@ -152,7 +289,22 @@ class SuiteEffects:
                 outcomes.append(None)
                 continue
             try:
-                self._apply(effect, skus, domain.idempotency_key(event.event_id))
+                key = domain.idempotency_key(event.event_id)
+                if effect.kind in (RECEIVE, SHIP):
+                    self._apply_logistics(effect, skus, places, known, key)
+                elif effect.kind == STORE:
+                    # Asked now: earlier events of the capture may have built these units.
+                    building = self._building([effect], skus)
+                    for n, (gtin, serial) in enumerate(effect.items):
+                        if (skus[gtin], serial) in building:
+                            self.production.CompleteUnit(
+                                pp.CompleteUnitRequest(
+                                    unit=core_pb2.UnitKey(sku=skus[gtin], serial=serial),
+                                    idempotency_key=f"{key}:{n}",
+                                )
+                            )
+                else:
+                    self._apply(effect, skus, key)
                 outcomes.append(None)
             except ServiceError as refused:
                 outcomes.append(refused)
@@ -203,6 +355,20 @@ class SuiteEffects:
         elif effect.kind in (INSTALL, REMOVE) and effect.parent is not None:
             gtin, serial = effect.parent
             parent = core_pb2.UnitKey(sku=skus[gtin], serial=serial)
+            for m, (lot_gtin, lot, quantity) in enumerate(
+                effect.lots if effect.kind == INSTALL else ()
+            ):
+                self.production.InstallComponent(
+                    pp.InstallComponentRequest(
+                        parent=parent,
+                        component_lot=core_pb2.LotQuantity(
+                            lot=core_pb2.LotKey(sku=skus[lot_gtin], lot_number=lot),
+                            quantity=quantity,
+                        ),
+                        operation="EPCIS",
+                        idempotency_key=f"{key}:l{m}",
+                    )
+                )
             for n, unit in enumerate(units):
                 if effect.kind == INSTALL:
                     self.production.InstallComponent(
@@ -222,6 +388,115 @@ class SuiteEffects:
                             idempotency_key=f"{key}:{n}",
                         )
                     )
+
+    def _apply_logistics(
+        self,
+        effect: Effect,
+        skus: dict[str, str],
+        places: Places,
+        known: set[tuple[str, str]],
+        key: str,
+    ) -> None:
+        wanted = md.PARTY_KIND_CUSTOMER if effect.kind == SHIP else md.PARTY_KIND_SUPPLIER
+        party = places.party(effect.party_gln, wanted)
+        units = [(skus[g], s) for g, s in effect.items]
+        if effect.kind == SHIP:
+            self.warehouse.CreateShipment(
+                wh.CreateShipmentRequest(
+                    customer_code=party,
+                    units=[core_pb2.UnitKey(sku=s, serial=n) for s, n in units],
+                    package_ssccs=list(effect.packages),
+                    idempotency_key=key,
+                )
+            )
+            return
+        location = places.locations[effect.location_gln]
+        # Units the suite knows move to the location; new ones are received from the
+        # supplier (registered as purchased); lot quantities are received.
+        moved = [core_pb2.UnitKey(sku=s, serial=n) for s, n in units if (s, n) in known]
+        if moved:
+            self.warehouse.MoveStock(
+                wh.MoveStockRequest(units=moved, to_location_code=location, idempotency_key=key)
+            )
+        by_sku: dict[str, list[str]] = {}
+        for sku, serial in units:
+            if (sku, serial) not in known:
+                by_sku.setdefault(sku, []).append(serial)
+        for n, (sku, serials) in enumerate(sorted(by_sku.items())):
+            self.warehouse.ReceiveUnits(
+                wh.ReceiveUnitsRequest(
+                    sku=sku,
+                    serials=serials,
+                    supplier_code=party,
+                    location_code=location,
+                    idempotency_key=f"{key}:u{n}",
+                )
+            )
+        for m, (gtin, lot, quantity) in enumerate(effect.lots):
+            self.warehouse.ReceiveLot(
+                wh.ReceiveLotRequest(
+                    lot=core_pb2.LotKey(sku=skus[gtin], lot_number=lot),
+                    quantity=quantity,
+                    supplier_code=party,
+                    location_code=location,
+                    idempotency_key=f"{key}:l{m}",
+                )
+            )
+
+
+def _place_verdict(
+    effect: Effect,
+    skus: dict[str, str],
+    existing: set[tuple[str, str]],
+    places: Places,
+    held: set[tuple[str, str]],
+    contents: dict[str, list[tuple[str, str]]],
+) -> ServiceError | None:
+    """Shipping and receiving: the GLNs name a customer, a supplier and a location, a
+    shipped unit exists and is not held, a received lot's GTIN names a product."""
+    if effect.kind == SHIP:
+        if not places.party(effect.party_gln, md.PARTY_KIND_CUSTOMER):
+            return FailedPrecondition(
+                f"no customer has GLN {effect.party_gln}: create the customer in masterdata "
+                "with its GLN before capturing shipments to it"
+            )
+        unknown = [sscc for sscc in effect.packages if sscc not in contents]
+        if unknown:
+            return FailedPrecondition(
+                f"no package has SSCC {unknown[0]}: pack it before capturing its shipping"
+            )
+        shipped = [(skus[g], s) for g, s in effect.items]
+        shipped += [u for sscc in effect.packages for u in contents[sscc]]
+        for sku, serial in shipped:
+            if (sku, serial) in held:
+                return FailedPrecondition(
+                    f"unit {sku}/{serial[:40]} is on hold: a held unit does not ship"
+                )
+        return None
+    if effect.kind != RECEIVE:
+        return None
+    if effect.location_gln not in places.locations:
+        return FailedPrecondition(
+            f"no location has GLN {effect.location_gln}: create it in masterdata with its GLN "
+            "before capturing receipts there"
+        )
+    new_units = any((skus[g], s) not in existing for g, s in effect.items)
+    supplier = places.party(effect.party_gln, md.PARTY_KIND_SUPPLIER)
+    if (new_units or effect.lots) and not supplier:
+        return FailedPrecondition(
+            "receiving new units or lots needs the supplier: a sourceList owning_party "
+            f"whose GLN ({effect.party_gln or 'none given'}) names a supplier in masterdata"
+        )
+    for gtin, _, _ in effect.lots:
+        if gtin not in skus:
+            return FailedPrecondition(
+                f"no product has GTIN {gtin}: create it in masterdata before receiving its lots"
+            )
+    return None
+
+
+def _gtins(effect: Effect) -> set[str]:
+    return {g for g, _ in _all_items(effect)} | {g for g, _, _ in effect.lots}
 
 
 def _all_items(effect: Effect) -> tuple[tuple[str, str], ...]:
@@ -255,8 +530,77 @@ def _verdict(
                 f"unit {unit[0]}/{serial[:40]} is already registered; commissioning "
                 "registers new units only"
             )
-        if effect.kind in (INSPECT, PACK, INSTALL, REMOVE) and unit not in existing:
+        if effect.kind in (INSPECT, PACK, INSTALL, REMOVE, SHIP, STORE) and unit not in existing:
             return FailedPrecondition(
                 f"unit {unit[0]}/{serial[:40]} is not registered: capture its commissioning first"
             )
     return None
+
+
+# --- the owners' audit ledgers, followed ----------------------------------------------------
+
+FOLLOWER = "epcis-ledger-follower"  # the follower's own identity in the owners' logs
+_TOKEN_SECONDS = 600
+
+
+class SuiteLedgers:
+    """Reads each owner's audit ledger in order (ListLedgerRange) and the GS1 names of
+    what its entries mention, as the follower itself: an auditor token it signs with the
+    suite's secret, since what a query answers must not depend on who asks."""
+
+    def __init__(self, addrs: Any, jwt_secret: str) -> None:
+        self._secret = jwt_secret
+        self._principal: Principal | None = None
+        self._expires = 0.0
+        self.ledgers = {
+            name: ServiceClient(name, core_grpc.LedgerServiceStub(open_channel(addrs[name])))
+            for name in implied.FOLLOWED
+        }
+        self.masterdata = ServiceClient(
+            "masterdata", md_grpc.MasterdataServiceStub(open_channel(addrs["masterdata"]))
+        )
+        self.names = implied.Names()
+
+    def identity(self) -> Principal:
+        if self._principal is None or time.time() > self._expires - 60:
+            token = issue_token(self._secret, FOLLOWER, [Role.AUDITOR.value], _TOKEN_SECONDS)
+            self._principal = Principal(FOLLOWER, frozenset({Role.AUDITOR}), token)
+            self._expires = time.time() + _TOKEN_SECONDS
+        return self._principal
+
+    def entries(self, service: str, after: int, limit: int) -> list[implied.LedgerEntry]:
+        """Up to `limit` entries after seq `after`, oldest first."""
+        reply = self.ledgers[service].ListLedgerRange(
+            core_pb2.ListLedgerRangeRequest(from_seq=after + 1, to_seq=after + limit)
+        )
+        return [
+            implied.entry_of(
+                service,
+                e.seq,
+                e.at.ToDatetime(tzinfo=UTC),
+                e.action,
+                e.entity_type,
+                e.entity_id,
+                e.payload_json,
+            )
+            for e in reply.entries
+        ]
+
+    def resolve(self, entries: list[implied.LedgerEntry]) -> implied.Names:
+        """The names the entries need, asked of masterdata once and then remembered
+        (a product's GTIN and a location's or party's GLN do not change)."""
+        skus, locations, parties = implied.names_needed(entries)
+        names = self.names
+        if missing := sorted(skus - set(names.gtins)):
+            for start in range(0, len(missing), BATCH):
+                reply = self.masterdata.BatchGetProducts(
+                    md.BatchGetProductsRequest(skus=missing[start : start + BATCH])
+                )
+                names.gtins |= {p.sku: p.gtin for p in reply.products if p.gtin}
+        if missing := sorted(locations - set(names.location_glns)):
+            reply = self.masterdata.BatchGetLocations(md.BatchGetLocationsRequest(codes=missing))
+            names.location_glns |= {x.code: x.gln for x in reply.locations}
+        if missing := sorted(parties - set(names.party_glns)):
+            reply = self.masterdata.BatchGetParties(md.BatchGetPartiesRequest(codes=missing))
+            names.party_glns |= {x.code: x.gln for x in reply.parties}
+        return names

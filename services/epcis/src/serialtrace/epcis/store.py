@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, delete, exists, select, text, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.schema import ForeignKey, Index, MetaData, UniqueConstraint
 from sqlalchemy.types import JSON, BigInteger, Boolean, DateTime, Integer, String, Text
 
-from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks
+from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, copy_insert
 from serialtrace.epcis.domain import KIND_ERROR_DECLARATION, EventQuery, IndexedEvent
 
 
@@ -81,13 +81,48 @@ class CaptureJobRow(Base):
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
 
 
+class EffectClaimRow(Base):
+    """An audit entry a captured event's effect will write in its owner's ledger
+    (service, action, entity): the ledger follower recognises that entry as this event's
+    and implies no second event for it. Written with the event, before its effect."""
+
+    __tablename__ = "epcis_effect_claims"
+    __table_args__ = (Index("ix_epcis_effect_claims_fact", "service", "action", "entity_id"),)
+    event_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(60))
+    entity_id: Mapped[str] = mapped_column(String(300))
+    # The ledger entry ("service:seq") found to be this claim's, once followed.
+    matched_entry: Mapped[str | None] = mapped_column(String(40))
+
+
+class EffectOutcomeRow(Base):
+    """How a captured event's effect went: APPLIED, or the owner's refusal code. An event
+    with an effect and no outcome (or an outage) is applied again when captured again."""
+
+    __tablename__ = "epcis_effect_outcomes"
+    event_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(30))
+    message: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LedgerCursorRow(Base):
+    """How far the follower has turned each service's audit ledger into events."""
+
+    __tablename__ = "epcis_ledger_cursors"
+    service: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def event_text(event: IndexedEvent) -> str:
     """The JSON an event is stored as (and its audit digest is taken of)."""
-    return _json(event.event)
+    return event.stored_json
 
 
 # --- events ------------------------------------------------------------------------------
@@ -111,12 +146,14 @@ def insert_events(
     events: Sequence[IndexedEvent],
     record_time: datetime,
     capture_id: str | None,
-    recorded_by: str,
+    recorded_by: str | Sequence[str],
     context: Any = None,
 ) -> list[int]:
-    """Stores events (and their identifier index) with one record time; their seqs."""
+    """Stores events (and their identifier index) with one record time; their seqs.
+    `recorded_by`: who captured them, or what recorded each one."""
     if not events:
         return []
+    recorders = [recorded_by] * len(events) if isinstance(recorded_by, str) else recorded_by
     context_json = _json(context) if context is not None else ""
     rows = [
         {
@@ -132,16 +169,20 @@ def insert_events(
             "event_time": e.event_time,
             "record_time": record_time,
             "capture_id": capture_id,
-            "recorded_by": recorded_by,
+            "recorded_by": recorder,
             "event_json": event_text(e),
             "context_json": context_json,
         }
-        for e in events
+        for e, recorder in zip(events, recorders, strict=True)
     ]
-    inserted = bulk_insert(session, EventRow, rows, returning=("seq", "event_id", "kind"))
-    seq_of = {(r.event_id, r.kind): r.seq for r in inserted}
-    seqs = [seq_of[(e.event_id, e.kind)] for e in events]
-    bulk_insert(
+    seqs = _next_seqs(session, len(rows))
+    if seqs is None:
+        inserted = bulk_insert(session, EventRow, rows, returning=("seq", "event_id", "kind"))
+        seq_of = {(r.event_id, r.kind): r.seq for r in inserted}
+        seqs = [seq_of[(e.event_id, e.kind)] for e in events]
+    else:
+        copy_insert(session, EventRow, [{"seq": q, **r} for q, r in zip(seqs, rows, strict=True)])
+    copy_insert(
         session,
         EventIdentifierRow,
         [
@@ -151,6 +192,22 @@ def insert_events(
         ],
     )
     return seqs
+
+
+def _next_seqs(session: Session, count: int) -> list[int] | None:
+    """`count` positions for new events, in order, from the table's sequence (PostgreSQL,
+    so that COPY can store them); None elsewhere (the insert numbers them)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return list(
+        session.scalars(
+            text(
+                "SELECT nextval(pg_get_serial_sequence('epcis_events', 'seq')) "
+                "FROM generate_series(1, :count)"
+            ),
+            {"count": count},
+        )
+    )
 
 
 def query_events(session: Session, query: EventQuery, after: int, limit: int) -> list[EventRow]:
@@ -204,6 +261,98 @@ def events_by_id(session: Session, event_id: str) -> list[EventRow]:
     )
 
 
+# --- effects: claims and outcomes -------------------------------------------------------
+
+APPLIED = "APPLIED"
+
+
+def insert_claims(session: Session, claims: Sequence[tuple[str, int, str, str, str]]) -> None:
+    """(event_id, n, service, action, entity_id) rows; a claim made before is kept."""
+    bulk_insert(
+        session,
+        EffectClaimRow,
+        [
+            {"event_id": e, "n": n, "service": s, "action": a, "entity_id": i}
+            for e, n, s, a, i in claims
+        ],
+        conflict_columns=("event_id", "n"),
+    )
+
+
+def record_outcomes(
+    session: Session, outcomes: Sequence[tuple[str, str, str]], at: datetime
+) -> None:
+    """(event_id, outcome, message): the newest outcome of each event's effect."""
+    ids = [e for e, _, _ in outcomes]
+    for part in chunks(sorted(set(ids))):
+        session.execute(delete(EffectOutcomeRow).where(EffectOutcomeRow.event_id.in_(part)))
+    latest = {e: (o, m) for e, o, m in outcomes}
+    bulk_insert(
+        session,
+        EffectOutcomeRow,
+        [{"event_id": e, "outcome": o, "message": m, "at": at} for e, (o, m) in latest.items()],
+    )
+
+
+def outcomes(session: Session, event_ids: Sequence[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for part in chunks(sorted(set(event_ids))):
+        rows = session.execute(
+            select(EffectOutcomeRow.event_id, EffectOutcomeRow.outcome).where(
+                EffectOutcomeRow.event_id.in_(part)
+            )
+        )
+        found |= {r.event_id: r.outcome for r in rows}
+    return found
+
+
+def open_claims(
+    session: Session, service: str, facts: Sequence[tuple[str, str]], live: Sequence[str]
+) -> list[EffectClaimRow]:
+    """Unmatched claims on (action, entity_id) facts of one service, in a fixed order, of
+    events whose effect has not been refused: no outcome yet, or one of `live`."""
+    found: list[EffectClaimRow] = []
+    for part in chunks(sorted({i for _, i in facts})):
+        statement = (
+            select(EffectClaimRow)
+            .outerjoin(EffectOutcomeRow, EffectOutcomeRow.event_id == EffectClaimRow.event_id)
+            .where(
+                EffectClaimRow.service == service,
+                EffectClaimRow.entity_id.in_(part),
+                EffectClaimRow.matched_entry.is_(None),
+                (EffectOutcomeRow.outcome.is_(None)) | (EffectOutcomeRow.outcome.in_(live)),
+            )
+            .order_by(EffectClaimRow.event_id, EffectClaimRow.n)
+        )
+        found.extend(session.scalars(statement))
+    return found
+
+
+def match_claims(session: Session, matched: Sequence[tuple[str, int, str]]) -> None:
+    """(event_id, n, "service:seq"): the ledger entry each claim was found to be."""
+    for event_id, n, entry in matched:
+        session.execute(
+            update(EffectClaimRow)
+            .where(EffectClaimRow.event_id == event_id, EffectClaimRow.n == n)
+            .values(matched_entry=entry)
+        )
+
+
+# --- the ledger follower's cursors ---------------------------------------------------------
+
+
+def cursors(session: Session) -> dict[str, int]:
+    return {r.service: r.last_seq for r in session.scalars(select(LedgerCursorRow))}
+
+
+def set_cursor(session: Session, service: str, last_seq: int) -> None:
+    row = session.get(LedgerCursorRow, service)
+    if row is None:
+        session.add(LedgerCursorRow(service=service, last_seq=last_seq))
+    else:
+        row.last_seq = last_seq
+
+
 # --- capture jobs ------------------------------------------------------------------------
 
 
@@ -252,8 +401,9 @@ def interrupt_running_jobs(session: Session, now: datetime) -> int:
                 {
                     "event_index": -1,
                     "code": "ABORTED",
-                    "message": "the EPCIS service restarted before this capture finished; "
-                    "nothing of it was stored: capture the document again",
+                    "message": "the EPCIS service restarted before this capture finished: "
+                    "capture the document again (what was stored is not stored twice, and "
+                    "the effects not yet applied apply then)",
                 }
             ],
         )

@@ -125,7 +125,9 @@ def lot_message(row: store.LotRow, provenance: store.ProvenanceRow | None = None
 
 
 def party_message(row: store.PartyRow) -> pb.Party:
-    return pb.Party(code=row.code, name=row.name, kind=enum_value(pb.PartyKind, row.kind))
+    return pb.Party(
+        code=row.code, name=row.name, kind=enum_value(pb.PartyKind, row.kind), gln=row.gln or ""
+    )
 
 
 def location_message(row: store.LocationRow) -> pb.Location:
@@ -187,7 +189,7 @@ def bom_keys(keys: Iterable[pb.BomRevisionKey]) -> list[tuple[str, str]]:
 
 def create_party(s: S, uow: UnitOfWork, r: pb.CreatePartyRequest) -> pb.CreatePartyResponse:
     p = r.party
-    row = usecases.create_party(uow, p.code, p.name, enum_str(pb.PartyKind, p.kind))
+    row = usecases.create_party(uow, p.code, p.name, enum_str(pb.PartyKind, p.kind), p.gln)
     _imported(uow, r, "party", row, p.code)
     return pb.CreatePartyResponse(party=party_message(row))
 
@@ -201,6 +203,16 @@ def create_location(
     )
     _imported(uow, r, "location", row, loc.code)
     return pb.CreateLocationResponse(location=location_message(row))
+
+
+def batch_get_by_gln(
+    s: S, session: Session, r: pb.BatchGetByGlnRequest
+) -> pb.BatchGetByGlnResponse:
+    locations, parties = usecases.by_gln(session, list(r.glns))
+    return pb.BatchGetByGlnResponse(
+        locations=[location_message(x) for x in locations],
+        parties=[party_message(x) for x in parties],
+    )
 
 
 # --- units ----------------------------------------------------------------------------------
@@ -450,6 +462,7 @@ RPCS: dict[str, rpc.Rpc] = {
     ),
     "BatchGetParties": rpc.lookup(usecases.parties, "codes", party_message),
     "BatchGetLocations": rpc.lookup(usecases.locations, "codes", location_message),
+    "BatchGetByGln": rpc.read(batch_get_by_gln, batch="glns"),
     "BatchGetUnits": rpc.read(batch_get_units, batch="keys"),
     "FindUnitsBySerial": rpc.read(find_units_by_serial),
     "ResolveAliases": rpc.read(resolve_aliases, batch="aliases"),

@@ -68,6 +68,7 @@ class PartyRow(Base):
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(10))
+    gln: Mapped[str | None] = mapped_column(String(13), unique=True)
 
 
 class LocationRow(Base):
@@ -268,6 +269,12 @@ def by_codes(
     session: Session, model: type[PartyRow] | type[LocationRow], codes: Iterable[str]
 ) -> list[Any]:
     return get_many(session, model, model.code, codes)
+
+
+def by_glns(
+    session: Session, model: type[PartyRow] | type[LocationRow], glns: Iterable[str]
+) -> list[Any]:
+    return get_many(session, model, model.gln, glns)
 
 
 def lots_by_keys(session: Session, keys: Sequence[tuple[str, str]]) -> list[LotRow]:

@@ -143,15 +143,19 @@ def approve_bom_revision(
     return row
 
 
-def create_party(uow: UnitOfWork, code: str, name: str, kind: str) -> store.PartyRow:
+def create_party(uow: UnitOfWork, code: str, name: str, kind: str, gln: str = "") -> store.PartyRow:
     validation.check_code(code, "party code")
     name = domain.check_name(name, "party name")
     party_kind = parse_enum(PartyKind, kind, "party kind")
+    normalized_gln = domain.validate_gln(gln)
     if uow.session.get(store.PartyRow, code) is not None:
         raise Conflict(f"party {code} already exists")
-    row = store.PartyRow(code=code, name=name, kind=party_kind.value)
+    if normalized_gln and store.by_glns(uow.session, store.PartyRow, [normalized_gln]):
+        raise Conflict(f"GLN {normalized_gln} already belongs to another party")
+    row = store.PartyRow(code=code, name=name, kind=party_kind.value, gln=normalized_gln)
     uow.session.add(row)
-    uow.record("party.created", "party", code, {"code": code, "name": name, "kind": row.kind})
+    payload = {"code": code, "name": name, "kind": row.kind}
+    uow.record("party.created", "party", code, payload | ({"gln": row.gln} if row.gln else {}))
     return row
 
 
@@ -445,6 +449,16 @@ def locations_with_ancestors(session: Session, codes: Sequence[str]) -> list[sto
         found.update((row.code, row) for row in rows)
         wanted = {row.parent_code for row in rows if row.parent_code} - set(found)
     return list(found.values())
+
+
+def by_gln(
+    session: Session, glns: Sequence[str]
+) -> tuple[list[store.LocationRow], list[store.PartyRow]]:
+    """The locations and the parties the GLNs name."""
+    return (
+        store.by_glns(session, store.LocationRow, glns),
+        store.by_glns(session, store.PartyRow, glns),
+    )
 
 
 def units(

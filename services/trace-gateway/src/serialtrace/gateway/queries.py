@@ -17,7 +17,7 @@ from serialtrace.common.validation import quote
 from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway import evidence, plan
 from serialtrace.gateway import governance as governance_indicators
-from serialtrace.gateway.backends import SERVICES
+from serialtrace.gateway.backends import ALL_SERVICES
 from serialtrace.gateway.context import Ctx, GatewayContext
 from serialtrace.gateway.facts import settle
 from serialtrace.gateway.governance import Governance
@@ -255,8 +255,10 @@ class Query(ImportQueries):
         self, info: Ctx, service: str, entity_type: str, entity_id: str
     ) -> list[AuditEntry]:
         _ctx(info).require(AUDIT_READERS, "auditTrail")
-        if service not in SERVICES:
-            raise InvalidArgument(f"service must be one of {', '.join(SERVICES)}, got {service!r}")
+        if service not in ALL_SERVICES:
+            raise InvalidArgument(
+                f"service must be one of {', '.join(ALL_SERVICES)}, got {service!r}"
+            )
         reply = await _ctx(info).calls.read_ledger(
             service,
             "ListAuditEntries",
@@ -307,7 +309,7 @@ class Query(ImportQueries):
         replies = await asyncio.gather(
             *(
                 context.calls.read_ledger(service, "VerifyLedger", core_pb2.VerifyLedgerRequest())
-                for service in SERVICES
+                for service in ALL_SERVICES
             )
         )
         return [

@@ -142,14 +142,16 @@ class BomRevision(_message.Message):
     def __init__(self, sku: _Optional[str] = ..., revision: _Optional[str] = ..., effective_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., items: _Optional[_Iterable[_Union[BomItem, _Mapping]]] = ..., approval: _Optional[_Union[_core_pb2.Signature, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ...) -> None: ...
 
 class Party(_message.Message):
-    __slots__ = ("code", "name", "kind")
+    __slots__ = ("code", "name", "kind", "gln")
     CODE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
+    GLN_FIELD_NUMBER: _ClassVar[int]
     code: str
     name: str
     kind: PartyKind
-    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[_Union[PartyKind, str]] = ...) -> None: ...
+    gln: str
+    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[_Union[PartyKind, str]] = ..., gln: _Optional[str] = ...) -> None: ...
 
 class Location(_message.Message):
     __slots__ = ("code", "name", "kind", "gln", "parent_code")
@@ -360,6 +362,20 @@ class BatchGetLocationsResponse(_message.Message):
     LOCATIONS_FIELD_NUMBER: _ClassVar[int]
     locations: _containers.RepeatedCompositeFieldContainer[Location]
     def __init__(self, locations: _Optional[_Iterable[_Union[Location, _Mapping]]] = ...) -> None: ...
+
+class BatchGetByGlnRequest(_message.Message):
+    __slots__ = ("glns",)
+    GLNS_FIELD_NUMBER: _ClassVar[int]
+    glns: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, glns: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class BatchGetByGlnResponse(_message.Message):
+    __slots__ = ("locations", "parties")
+    LOCATIONS_FIELD_NUMBER: _ClassVar[int]
+    PARTIES_FIELD_NUMBER: _ClassVar[int]
+    locations: _containers.RepeatedCompositeFieldContainer[Location]
+    parties: _containers.RepeatedCompositeFieldContainer[Party]
+    def __init__(self, locations: _Optional[_Iterable[_Union[Location, _Mapping]]] = ..., parties: _Optional[_Iterable[_Union[Party, _Mapping]]] = ...) -> None: ...
 
 class AllocateSerialsRequest(_message.Message):
     __slots__ = ("sku", "count", "idempotency_key")

@@ -79,6 +79,11 @@ class MasterdataServiceStub:
                 request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetLocationsRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetLocationsResponse.FromString,
                 _registered_method=True)
+        self.BatchGetByGln = channel.unary_unary(
+                '/serialtrace.masterdata.v1.MasterdataService/BatchGetByGln',
+                request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetByGlnRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetByGlnResponse.FromString,
+                _registered_method=True)
         self.AllocateSerials = channel.unary_unary(
                 '/serialtrace.masterdata.v1.MasterdataService/AllocateSerials',
                 request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.AllocateSerialsRequest.SerializeToString,
@@ -226,6 +231,14 @@ class MasterdataServiceServicer:
 
     def BatchGetLocations(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchGetByGln(self, request, context):
+        """The locations and parties a GS1 GLN names (how EPCIS events name places and
+        parties); a GLN that names neither is left out.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -400,6 +413,11 @@ def add_MasterdataServiceServicer_to_server(servicer, server):
                     servicer.BatchGetLocations,
                     request_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetLocationsRequest.FromString,
                     response_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetLocationsResponse.SerializeToString,
+            ),
+            'BatchGetByGln': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchGetByGln,
+                    request_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetByGlnRequest.FromString,
+                    response_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetByGlnResponse.SerializeToString,
             ),
             'AllocateSerials': grpc.unary_unary_rpc_method_handler(
                     servicer.AllocateSerials,
@@ -735,6 +753,33 @@ class MasterdataService:
             '/serialtrace.masterdata.v1.MasterdataService/BatchGetLocations',
             serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetLocationsRequest.SerializeToString,
             serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetLocationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchGetByGln(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.masterdata.v1.MasterdataService/BatchGetByGln',
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetByGlnRequest.SerializeToString,
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetByGlnResponse.FromString,
             options,
             channel_credentials,
             insecure,
