@@ -230,12 +230,13 @@ class Query(ImportQueries):
 
     @strawberry.field(
         description="The data-governance indicators (auditor, quality or admin), computed "
-        "now from every service; also published as Prometheus gauges."
+        "from every service; also published as Prometheus gauges. Facts that took a "
+        "second or more come from the cache (see each check's computedAt) unless refresh."
     )
-    async def governance(self, info: Ctx) -> Governance:
+    async def governance(self, info: Ctx, refresh: bool = False) -> Governance:
         context = _ctx(info)
         context.require(AUDIT_READERS, "governance")
-        return await governance_indicators.compute(context)
+        return await governance_indicators.compute(context, refresh)
 
     @strawberry.field(
         description="A zip for auditors, verified offline by `serialtrace verify-evidence`: "
