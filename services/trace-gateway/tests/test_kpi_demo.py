@@ -42,8 +42,7 @@ def without_times(found: dict[str, Any]) -> dict[str, Any]:
     return {
         **found,
         "consistency": [
-            {k: v for k, v in check.items() if k != "computedAt"}
-            for check in found["consistency"]
+            {k: v for k, v in check.items() if k != "computedAt"} for check in found["consistency"]
         ],
     }
 
@@ -59,7 +58,8 @@ def test_kpi_prints_what_governance_answers_on_the_demo_data(demo: RunningSuite)
     code, table = kpi(demo)
     assert code == (0 if all(c["ok"] for c in graph["consistency"]) else 1)
     lines = table.splitlines()
-    assert f"{'completeness':<22} {graph['completeness'] * 100:.1f}% of {graph['units']} units" in lines
+    share = f"{graph['completeness'] * 100:.1f}% of {graph['units']} units"
+    assert f"{'completeness':<22} {share}" in lines
     traceability = f"{graph['changeTraceability'] * 100:.1f}% of ledger entries"
     assert f"{'change traceability':<22} {traceability}" in lines
     for check in graph["consistency"]:

@@ -312,9 +312,7 @@ async def _missing_in_masterdata(context: GatewayContext, refs: Sequence[str]) -
     return [k for k in keys if k not in found]
 
 
-def _check(
-    name: str, fact: core_pb2.FactSet | list[str], *sources: Computed
-) -> ConsistencyCheck:
+def _check(name: str, fact: core_pb2.FactSet | list[str], *sources: Computed) -> ConsistencyCheck:
     offenders = fact if isinstance(fact, list) else list(fact.offenders)
     count = len(fact) if isinstance(fact, list) else fact.offender_count
     return ConsistencyCheck(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC
 
 import strawberry
 
@@ -29,7 +28,13 @@ from serialtrace.gateway.types.audit import (
 from serialtrace.gateway.types.lot import Lot, where_used
 from serialtrace.gateway.types.masterdata import Product
 from serialtrace.gateway.types.quality import Recall
-from serialtrace.gateway.types.scans import Gs1Element, ScanKind, ScanResult
+from serialtrace.gateway.types.scans import (
+    Gs1Element,
+    ScanKind,
+    ScanResult,
+    expiry_is_checked,
+    expiry_warnings,
+)
 from serialtrace.gateway.types.unit import Unit, UnitConnection
 from serialtrace.gateway.types.warehouse import Package, load_package
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
@@ -48,13 +53,6 @@ async def _unit(info: Ctx, sku: str, serial: str) -> Unit | None:
 async def _lot(info: Ctx, sku: str, lot_number: str) -> Lot | None:
     found = await _ctx(info).loaders.lot.load((sku, lot_number))
     return Lot(sku=sku, lot_number=lot_number) if found else None
-
-
-async def _product_by_gtin(info: Ctx, gtin: str) -> md.Product:
-    product: md.Product | None = await _ctx(info).loaders.product_by_gtin.load(gtin)
-    if product is None:
-        raise NotFound(f"no product has the GTIN {gtin}")
-    return product
 
 
 async def scan_code(info: Ctx, code: str) -> ScanResult:
@@ -79,46 +77,42 @@ async def scan_code(info: Ctx, code: str) -> ScanResult:
         return ScanResult(kind=ScanKind.PACKAGE, package=package, elements=elements)
     if kind is gs1.ScanCodeKind.ALIAS:
         return await _scan_alias(info, scanned.raw)
-    product = await _product_by_gtin(info, scanned.gtin or "")
-    # The unit or lot and the lot's recorded expiry in one round of calls (the lot
-    # loader serves both reads of a lot label with one request).
+    # The product, the unit or lot, and the lot's recorded expiry in one round trip: a
+    # scan is on a scanner's critical path.
+    wants_lot = kind is gs1.ScanCodeKind.LOT or expiry_is_checked(scanned)
+    found = await context.calls.read(
+        "masterdata",
+        "ResolveGs1Key",
+        md.ResolveGs1KeyRequest(
+            gtin=scanned.gtin or "",
+            serial=(scanned.serial or "") if kind is gs1.ScanCodeKind.UNIT else "",
+            lot_number=(scanned.lot or "") if wants_lot else "",
+        ),
+    )
+    if not found.HasField("product"):
+        raise NotFound(f"no product has the GTIN {scanned.gtin}")
+    sku = found.product.sku
+    lot = found.lot if found.HasField("lot") else None
+    if lot is not None:
+        context.loaders.lot.prime((sku, lot.lot_number), lot)
+    warnings = expiry_warnings(sku, scanned, lot)
     if kind is gs1.ScanCodeKind.UNIT:
-        unit, warnings = await asyncio.gather(
-            _unit(info, product.sku, scanned.serial or ""),
-            _label_warnings(info, product.sku, scanned),
-        )
-        if unit is None:
-            raise NotFound(f"{product.sku} (GTIN {scanned.gtin}) has no unit {scanned.serial}")
+        if not found.HasField("unit"):
+            raise NotFound(f"{sku} (GTIN {scanned.gtin}) has no unit {scanned.serial}")
+        context.loaders.unit.prime((sku, found.unit.serial), found.unit)
+        unit = Unit(sku=sku, serial=found.unit.serial)
         return ScanResult(kind=ScanKind.UNIT, unit=unit, elements=elements, warnings=warnings)
     if kind is gs1.ScanCodeKind.LOT:
-        lot, warnings = await asyncio.gather(
-            _lot(info, product.sku, scanned.lot or ""),
-            _label_warnings(info, product.sku, scanned),
-        )
         if lot is None:
-            raise NotFound(f"{product.sku} (GTIN {scanned.gtin}) has no lot {scanned.lot}")
-        return ScanResult(kind=ScanKind.LOT, lot=lot, elements=elements, warnings=warnings)
-    warnings = await _label_warnings(info, product.sku, scanned)
+            raise NotFound(f"{sku} (GTIN {scanned.gtin}) has no lot {scanned.lot}")
+        found_lot = Lot(sku=sku, lot_number=lot.lot_number)
+        return ScanResult(kind=ScanKind.LOT, lot=found_lot, elements=elements, warnings=warnings)
     return ScanResult(
-        kind=ScanKind.PRODUCT, product=Product.of(product), elements=elements, warnings=warnings
+        kind=ScanKind.PRODUCT,
+        product=Product.of(found.product),
+        elements=elements,
+        warnings=warnings,
     )
-
-
-async def _label_warnings(info: Ctx, sku: str, scanned: gs1.ScanCode) -> list[str]:
-    """An expiry (17) beside a lot (10) that is not the lot's recorded expiry."""
-    label_expiry = gs1.expiry_date(scanned.ais)
-    if label_expiry is None or scanned.lot is None:
-        return []
-    lot: md.Lot | None = await _ctx(info).loaders.lot.load((sku, scanned.lot))
-    if lot is None or not lot.HasField("expires_at"):
-        return []
-    recorded = lot.expires_at.ToDatetime(tzinfo=UTC).date()
-    if recorded == label_expiry:
-        return []
-    return [
-        f"the label's expiry (17) {label_expiry.isoformat()} disagrees with lot "
-        f"{sku}/{scanned.lot}, which expires {recorded.isoformat()}"
-    ]
 
 
 async def _scan_alias(info: Ctx, value: str) -> ScanResult:
