@@ -336,11 +336,7 @@ async def compute(context: GatewayContext, refresh: bool = False) -> Governance:
 
     def verified_of(service: str) -> Awaitable[Computed]:
         return SLOW_RESULTS.get(
-            f"ledger:{service}",
-            lambda: context.calls.read_ledger(
-                service, "VerifyLedger", core_pb2.VerifyLedgerRequest()
-            ),
-            refresh,
+            f"ledger:{service}", lambda: context.calls.verify_whole_ledger(service), refresh
         )
 
     sources = await asyncio.gather(
