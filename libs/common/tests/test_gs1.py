@@ -688,9 +688,7 @@ def test_expiry_date_reads_day_00_as_the_last_day_of_the_month() -> None:
 def test_a_digital_link_puts_key_qualifiers_in_the_path_and_attributes_in_the_query() -> None:
     ais = {"17": "271231", "21": "SN1/2%", "01": "09506000134352", "10": "L7", "3103": "001250"}
     uri = gs1.format_digital_link(ais)
-    assert uri == (
-        "https://id.gs1.org/01/09506000134352/10/L7/21/SN1%2F2%25?17=271231&3103=001250"
-    )
+    assert uri == ("https://id.gs1.org/01/09506000134352/10/L7/21/SN1%2F2%25?17=271231&3103=001250")
     assert gs1.parse_digital_link(uri) == ais
     assert gs1.format_digital_link({"00": "106141412345678908"}, "https://example.com/") == (
         "https://example.com/00/106141412345678908"

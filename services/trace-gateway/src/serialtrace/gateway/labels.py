@@ -125,9 +125,9 @@ def _symbol(kind: Symbol, ais: dict[str, str]) -> zint.Symbol:
     symbol.output_options = zint.OutputOptions.BARCODE_QUIET_ZONES
     symbol.scale = _SCALE / 2  # Zint's scale 1 is two pixels per module
     if kind is Symbol.DIGITAL_LINK_QR:
-        # A URI, not GS1 element data: plain QR (no FNC1), as Digital Link specifies.
+        # A URI, not GS1 element data: plain QR (Zint's default data input, no FNC1),
+        # as Digital Link specifies.
         symbol.symbology = zint.Symbology.QRCODE
-        symbol.input_mode = zint.InputMode.DATA
         symbol.encode(gs1.format_digital_link(ais))
         return symbol
     if kind is Symbol.DATAMATRIX:
