@@ -5,24 +5,24 @@ downloaded and its SHA-256 checked, as `serialtrace evidence` does), and the
 Part of every full run (`python -m serialtrace.bench`), and alone on a factory that was
 generated before, which is how the 10,000-unit figure is taken without the write load:
 
-    python -m serialtrace.bench.audit --units 10000 --seed 105 [--samples 5]
+    python -m serialtrace.bench.audit --units 10000 --seed 105 [--samples 5] [--recall]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import time
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from serialtrace.bench import databases, dataset, report, sql, suite
+from serialtrace.bench import databases, dataset, report, sql, suite, workloads
 from serialtrace.bench.answers import Key
 from serialtrace.bench.report import Figure
 from serialtrace.bench.stats import Latencies, time_calls
-from serialtrace.bench.workloads import BenchError
 from serialtrace.common import evidence
 from serialtrace.common.evidence_cli import KPI_QUERY, QUERY
 from serialtrace.testing import AUDITOR, GraphClient
@@ -47,7 +47,9 @@ def package(url: str, variables: dict[str, Any]) -> int:
     with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310
         data = response.read()
     if evidence.sha256(data) != built["sha256"]:
-        raise BenchError(f"the evidence package {built['fileName']} does not match its SHA-256")
+        raise workloads.BenchError(
+            f"the evidence package {built['fileName']} does not match its SHA-256"
+        )
     return len(data)
 
 
@@ -84,7 +86,9 @@ def figures(
     first = graph.data(GOVERNANCE_REFRESH)["governance"]
     cold = time.perf_counter() - cold_started
     if first["units"] < units:
-        raise BenchError(f"governance counted {first['units']} units, the factory has {units}")
+        raise workloads.BenchError(
+            f"governance counted {first['units']} units, the factory has {units}"
+        )
     computed = time_calls(lambda _: graph.data(GOVERNANCE_REFRESH), samples, time_cap)
     served = time_calls(lambda _: graph.data(KPI_QUERY), samples, time_cap)
     checks = {c["name"]: c["offenderCount"] for c in first["consistency"]}
@@ -137,7 +141,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--units", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--samples", type=int, default=3)
-    parser.add_argument("--recall", help="also package this recall (its id)")
+    parser.add_argument(
+        "--recall",
+        action="store_true",
+        help="also recall the most-used lot (as every full run does) and package the recall",
+    )
     parser.add_argument("--admin-url", default=databases.default_admin_url())
     parser.add_argument("--log-dir", type=Path, default=Path("bench/results/logs-audit"))
     args = parser.parse_args(argv)
@@ -146,7 +154,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         data = dataset.ensure(running.addrs, pool, args.units, args.seed, 8, print)
         plan = data.plan
         unit = sql.trace_sample(pool, plan.finished_sku, plan.most_used_lot, 1)[0]
-        recall = (args.recall, plan.usage[plan.most_used_lot]) if args.recall else None
+        recall = None
+        if args.recall:
+            made = workloads.create_recall(
+                running.url, plan.most_used_lot, secrets.token_hex(3).upper()
+            )
+            recall = (made.id, made.affected)
         measured = figures(running.url, args.units, unit, recall, args.samples)
     print(report.format_table(measured))
     print(json.dumps([f.as_json() for f in measured], indent=2))
