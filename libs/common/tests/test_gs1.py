@@ -683,3 +683,15 @@ def test_expiry_date_reads_day_00_as_the_last_day_of_the_month() -> None:
     assert gs1.expiry_date({"17": "280200"}) == date(2028, 2, 29)
     assert gs1.expiry_date({"17": "261231"}) == date(2026, 12, 31)
     assert gs1.expiry_date({"10": "L"}) is None
+
+
+def test_a_digital_link_puts_key_qualifiers_in_the_path_and_attributes_in_the_query() -> None:
+    ais = {"17": "271231", "21": "SN1/2%", "01": "09506000134352", "10": "L7", "3103": "001250"}
+    uri = gs1.format_digital_link(ais)
+    assert uri == ("https://id.gs1.org/01/09506000134352/10/L7/21/SN1%2F2%25?17=271231&3103=001250")
+    assert gs1.parse_digital_link(uri) == ais
+    assert gs1.format_digital_link({"00": "106141412345678908"}, "https://example.com/") == (
+        "https://example.com/00/106141412345678908"
+    )
+    with pytest.raises(gs1.Gs1Error, match="primary key"):
+        gs1.format_digital_link({"91": "COMPANY-INTERNAL"})

@@ -4,6 +4,7 @@ on the golden path and names its offender once the data is made to break it."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import io
 import time
 import urllib.parse
@@ -34,9 +35,9 @@ from serialtrace.testing import (
 )
 
 QUERY = """{ governance { completeness units changeTraceability traceP50Ms traceP95Ms
-  recallScopeMsMean recallHandlingHoursMean auditPreparationMsLast
+  recallScopeMsMean recallHandlingHoursMean auditPreparationMsLast computedAt
   recalls { recallId scopeMs handlingHours }
-  consistency { name ok offenderCount offenders(first: 5) } } }"""
+  consistency { name ok offenderCount offenders(first: 5) computedAt cached } } }"""
 
 postgres_only = pytest.mark.skipif(backend()[0] != "postgresql", reason="edits rows directly")
 
@@ -96,6 +97,9 @@ def test_indicators_hold_on_the_golden_path_and_name_what_breaks_them(
         governance.SHIPPED_HELD,
     ]
     assert clean["units"] == 2 and clean["completeness"] == 1.0
+    # Facts this small are computed in well under a second: fresh on every request.
+    assert not any(check["cached"] for check in clean["consistency"])
+    assert min(c["computedAt"] for c in clean["consistency"]) >= clean["computedAt"]
     assert clean["traceP50Ms"] is not None and clean["traceP95Ms"] >= clean["traceP50Ms"]
     assert clean["changeTraceability"] < 1.0  # nothing is signed yet
     code, printed = kpi(suite)
@@ -129,6 +133,15 @@ def test_indicators_hold_on_the_golden_path_and_name_what_breaks_them(
         "UPDATE lot_stock SET quantity = quantity + 5 WHERE sku = :s",
         s=factory.resin,
     )
+    # A broken migration leaves the warehouse holding a unit masterdata never registered.
+    sql(
+        suite,
+        "warehouse",
+        "INSERT INTO unit_stock (sku, serial, custody, location_code) "
+        "VALUES (:s, 'GHOST-1', 'IN_STOCK', :bin)",
+        s=fg["sku"],
+        bin=factory.bin,
+    )
     # The finished unit loses its subassembly behind production's back.
     sql(
         suite,
@@ -158,7 +171,7 @@ def test_indicators_hold_on_the_golden_path_and_name_what_breaks_them(
 
     broken = indicators(suite)
     checks = broken["checks"]
-    assert checks[governance.UNITS_EXIST]["offenders"] == [sub_key]
+    assert checks[governance.UNITS_EXIST]["offenders"] == sorted([f"{fg['sku']}:GHOST-1", sub_key])
     assert checks[governance.LOT_BALANCE]["offenders"] == [f"{factory.resin}:{factory.lot}"]
     assert checks[governance.COMPLETE_BOM]["offenders"] == [fg_key]
     assert checks[governance.SHIPPED_HELD]["offenders"] == [fg_key]
@@ -215,6 +228,38 @@ def test_the_rules_without_io() -> None:
         "A:2|2026-12-01T08:00:00.000000Z|2026-12-01T09:00:00.000000Z",  # released before
     ]
     assert governance.held_at_shipping(shipped, windows) == ["A:1"]
+
+
+def test_slow_facts_are_kept_with_their_time_until_they_expire_or_are_refreshed() -> None:
+    now = [0.0]
+    kept = governance.SlowResults(slow=1.0, max_age=300, clock=lambda: now[0])
+    computations: list[str] = []
+
+    async def slow() -> int:
+        computations.append("slow")
+        now[0] += 2.5  # what reading a whole large table costs
+        return len(computations)
+
+    async def fast() -> int:
+        computations.append("fast")
+        return len(computations)
+
+    def get(name: str, compute: Any, refresh: bool = False) -> governance.Computed:
+        return asyncio.run(kept.get(name, compute, refresh))
+
+    first = get("facts:production", slow)
+    assert (first.value, first.seconds, first.cached) == (1, 2.5, False)
+    now[0] += 299
+    again = get("facts:production", slow)
+    assert (again.value, again.cached, again.computed_at) == (1, True, first.computed_at)
+    refreshed = get("facts:production", slow, refresh=True)
+    assert (refreshed.value, refreshed.cached) == (2, False)
+    assert refreshed.computed_at > first.computed_at
+    now[0] += 301  # older than max_age: computed again
+    assert get("facts:production", slow).value == 3
+    # What is cheap is never kept: always fresh.
+    assert [get("facts:masterdata", fast).cached for _ in range(2)] == [False, False]
+    assert computations == ["slow", "slow", "slow", "fast", "fast"]
 
 
 def test_the_gateway_refreshes_the_gauges_on_its_own(suite: RunningSuite) -> None:

@@ -76,6 +76,38 @@ def test_a_unit_label_decodes_and_scans_back_to_the_same_unit(
     assert scanned["warnings"] == []
 
 
+def test_a_digital_link_qr_unit_label_decodes_and_scans_back_to_the_same_unit(
+    suite: RunningSuite, built: dict[str, Any]
+) -> None:
+    factory, fg = built["factory"], built["fg"]
+    viewer = factory.as_(VIEWER)
+    label = viewer.data(
+        """query($sku: String!, $serial: String!) { unit(sku: $sku, serial: $serial) {
+             label(format: PNG, symbol: DIGITAL_LINK_QR) { data encodes } } }""",
+        {"sku": fg["sku"], "serial": fg["serial"]},
+    )["unit"]["label"]
+    uri = f"https://id.gs1.org/01/{factory.fg_gtin}/21/{fg['serial']}"
+    assert label["encodes"] == uri
+    image = Image.open(io.BytesIO(base64.b64decode(label["data"])))
+    (barcode,) = zxingcpp.read_barcodes(image)
+    assert (barcode.format, barcode.text) == (zxingcpp.BarcodeFormat.QRCode, uri)
+    scanned = viewer.data(SCAN, {"c": barcode.text})["scan"]
+    assert (scanned["kind"], scanned["unit"]) == (
+        "UNIT",
+        {"sku": fg["sku"], "serial": fg["serial"]},
+    )
+
+    # The same from the printing station's route; a symbol it does not know is refused.
+    base = f"{suite.url.removesuffix('/graphql')}/labels/unit/{fg['sku']}/{fg['serial']}"
+    status, _, png = _get(base + ".png?symbol=qr", VIEWER)
+    (printed,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert (status, printed.text) == (200, uri)
+    status, _, zpl = _get(base + ".zpl?symbol=qr", VIEWER)
+    assert status == 200 and f"^FDMA,{uri}^FS".encode() in zpl
+    status, _, refused = _get(base + ".png?symbol=aztec", VIEWER)
+    assert status == 400 and b"symbol=qr" in refused
+
+
 def test_a_pallet_label_decodes_and_scans_back_to_the_same_package(
     suite: RunningSuite, built: dict[str, Any]
 ) -> None:

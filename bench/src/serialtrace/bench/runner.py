@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from serialtrace.bench import dataset, report, sql, suite, workloads
+from serialtrace.bench import audit, dataset, report, sql, suite, workloads
 from serialtrace.bench.answers import Key, TraceFacts, differences, from_graph
 from serialtrace.bench.databases import Pool, headroom, server_version, table_rows
 from serialtrace.bench.report import Figure
@@ -240,6 +240,7 @@ def _writes(
     recall = workloads.create_recall(url, lot, run)
     floor = floors[0]
     checks["recall"] = {
+        "id": recall.id,
         "lot": list(lot),
         "planned_units": plan_usage,
         "graph_affected": recall.affected,
@@ -291,7 +292,7 @@ def _writes(
     return figures, added
 
 
-def _gs1_figures(url: str, options: Options, run: str) -> list[Figure]:
+def gs1_figures(url: str, options: Options, run: str) -> list[Figure]:
     """GS1: scan of a 6-AI element string and one PNG label render, at the gateway."""
     measured = workloads.gs1_scan_and_label(url, run, options.samples, options.time_cap)
     return [
@@ -360,7 +361,9 @@ def run(
         log(f"writes: run {run_id}")
         written, added = _writes(running.url, pool, lot, usage, options, run_id, checks)
         figures += written
-        figures += _gs1_figures(running.url, options, run_id)
+        figures += gs1_figures(running.url, options, run_id)
+        recalled = (checks["recall"]["id"], checks["recall"]["graph_affected"])
+        figures += audit.figures(running.url, options.units, units[0], recalled)
         figures += _memory_figures(running)
         with pool.use("production") as production:
             pg_version = server_version(production)

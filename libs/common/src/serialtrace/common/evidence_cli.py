@@ -115,7 +115,7 @@ def run_evidence(
 
 KPI_QUERY = """{ governance { completeness units changeTraceability traceP50Ms traceP95Ms
   recallScopeMsMean recallHandlingHoursMean auditPreparationMsLast auditPreparationMsMean
-  consistency { name ok offenderCount offenders(first: 5) } } }"""
+  consistency { name ok offenderCount offenders(first: 5) cached computedAt } } }"""
 
 
 def _number(value: Any, unit: str = "", digits: int = 1) -> str:
@@ -162,6 +162,8 @@ def run_kpi(
     print("consistency", file=out)
     for check in found["consistency"]:
         verdict = "ok" if check["ok"] else f"{check['offenderCount']} offender(s)"
+        if check["cached"]:  # its facts were slow to compute: say how old they are
+            verdict += f" (as computed at {check['computedAt']})"
         print(f"  {'✓' if check['ok'] else '✗'} {check['name']}: {verdict}", file=out)
         for offender in check["offenders"]:
             print(f"      {offender}", file=out)

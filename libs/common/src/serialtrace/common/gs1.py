@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from biip import ParseError
 from biip.gs1_element_strings import GS1ElementString
@@ -325,6 +325,35 @@ def format_element_string(ais: dict[str, str]) -> str:
     _check_associations(checked)
     order = sorted(checked, key=lambda ai: (ai not in ("00", "01", "02"), ai))
     return "".join(f"({ai}){checked[ai].replace('(', chr(92) + '(')}" for ai in order)
+
+
+# Where a Digital Link printed by us points: GS1's own resolver, which every GS1
+# Digital Link reader knows (a company may print its own domain instead).
+DIGITAL_LINK_RESOLVER = "https://id.gs1.org"
+
+
+def format_digital_link(ais: dict[str, str], resolver: str = DIGITAL_LINK_RESOLVER) -> str:
+    """The GS1 Digital Link URI of these AIs, e.g.
+    "https://id.gs1.org/01/09506000134352/10/LOT42/21/SN123?17=261231": the primary key
+    and its key qualifiers in the path, in GS1's order, every other AI as a data
+    attribute in the query string. Validated as format_element_string validates, and
+    read back by parse_digital_link to the same AIs."""
+    checked = parse_element_string(format_element_string(ais))
+    key = next((ai for ai in checked if AI_TABLE[ai].dl_primary_key), None)
+    if key is None:
+        raise Gs1Error("a Digital Link needs a primary key such as (01) or (00)")
+    sequences = AI_TABLE[key].dl_qualifiers or ((),)
+    qualifying = {q for sequence in sequences for q in sequence}
+    given = [ai for ai in checked if ai in qualifying]
+    sequence = next((s for s in sequences if set(given) <= set(s)), None)
+    if sequence is None:
+        raise Gs1Error(f"({') and ('.join(given)}) cannot qualify ({key}) together")
+    path = [key, *(q for q in sequence if q in given)]
+    attributes = [ai for ai in checked if ai not in path]
+    uri = resolver.rstrip("/") + "".join(f"/{ai}/{quote(checked[ai], safe='')}" for ai in path)
+    if attributes:
+        uri += "?" + "&".join(f"{ai}={quote(checked[ai], safe='')}" for ai in attributes)
+    return uri
 
 
 def format_raw_element_string(ais: dict[str, str]) -> str:

@@ -320,6 +320,18 @@ def batch_get_lots(s: S, session: Session, r: pb.BatchGetLotsRequest) -> pb.Batc
     return pb.BatchGetLotsResponse(lots=[lot_message(x, o) for x, o in found])
 
 
+def resolve_gs1_key(s: S, session: Session, r: pb.ResolveGs1KeyRequest) -> pb.ResolveGs1KeyResponse:
+    found = usecases.resolve_gs1_key(session, r.gtin, r.serial, r.lot_number)
+    reply = pb.ResolveGs1KeyResponse()
+    if found.product is not None:
+        reply.product.CopyFrom(product_message(found.product))
+    if found.unit is not None:
+        reply.unit.CopyFrom(unit_message(*found.unit))
+    if found.lot is not None:
+        reply.lot.CopyFrom(lot_message(*found.lot))
+    return reply
+
+
 # --- migration imports ----------------------------------------------------------------------
 
 
@@ -472,6 +484,7 @@ RPCS: dict[str, rpc.Rpc] = {
         batch=("units", "lots", "product_skus", "bom_skus", "party_codes", "location_codes"),
         what="keys",
     ),
+    "ResolveGs1Key": rpc.read(resolve_gs1_key),
     "CreateImportBatch": rpc.write(create_import_batch),
     "SetImportBatchState": rpc.write(set_import_batch_state),
     "ListImportBatches": rpc.read(list_import_batches),

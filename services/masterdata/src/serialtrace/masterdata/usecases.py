@@ -485,6 +485,24 @@ def lots(
     return [(r, origins.get(lot_entity(r.sku, r.lot_number))) for r in rows]
 
 
+@dataclass(frozen=True)
+class Gs1KeyFound:
+    product: store.ProductRow | None
+    unit: tuple[store.UnitRow, list[store.UnitAliasRow], store.ProvenanceRow | None] | None
+    lot: tuple[store.LotRow, store.ProvenanceRow | None] | None
+
+
+def resolve_gs1_key(session: Session, gtin: str, serial: str, lot_number: str) -> Gs1KeyFound:
+    """The product with this GTIN and, when given, its unit `serial` and lot `lot_number`."""
+    found = products(session, [], [gtin])
+    if not found:
+        return Gs1KeyFound(None, None, None)
+    sku = found[0].sku
+    unit = units(session, [UnitKey(sku, serial)]) if serial else []
+    lot = lots(session, [LotKey(sku, lot_number)]) if lot_number else []
+    return Gs1KeyFound(found[0], unit[0] if unit else None, lot[0] if lot else None)
+
+
 def import_batches(
     session: Session, ids: Sequence[str] | None = None
 ) -> list[store.ImportBatchRow]:

@@ -120,9 +120,17 @@ class Calls:
         """One service's governance facts (no retry: the caller asks again)."""
         stub = self.backends.governance[service]
         request = core_pb2.GetGovernanceFactsRequest()
+        return await self._read_whole_tables(stub, service, "GetGovernanceFacts", request)
+
+    async def verify_whole_ledger(self, service: str) -> Any:
+        """One service's whole ledger verified, for the indicators (as long a read)."""
+        stub, request = self.backends.ledgers[service], core_pb2.VerifyLedgerRequest()
+        return await self._read_whole_tables(stub, service, "VerifyLedger", request)
+
+    async def _read_whole_tables(self, stub: Any, service: str, rpc: str, request: Any) -> Any:
         deadline = max(self.backends.read_deadline, GOVERNANCE_DEADLINE_SECONDS)
         try:
-            return await self._call(stub, service, "GetGovernanceFacts", request, deadline)
+            return await self._call(stub, service, rpc, request, deadline)
         except _Unreachable as unreachable:
             raise unreachable.error from None
 

@@ -52,17 +52,19 @@ def demo_loaded(graph: Graph) -> bool:
     return graph('{ product(sku: "DEMO-WIDGET") { sku } }')["product"] is not None
 
 
-def load_demo(url: str, jwt_secret: str, log: Callable[[str], None] = print) -> None:
-    """Loads the demo factory unless it is there already."""
+def load_demo(
+    url: str, jwt_secret: str, log: Callable[[str], None] = print, units: int = UNITS
+) -> None:
+    """Loads the demo factory (`units` widgets) unless it is there already."""
     graph = Graph(url, issue_token(jwt_secret, "demo-loader", [Role.ADMIN.value], 3600))
     if demo_loaded(graph):
         return
-    log(f"loading the demo factory ({UNITS} widgets) through the graph ...")
+    log(f"loading the demo factory ({units} widgets) through the graph ...")
     _master_data(graph)
     # Boards are built into widgets before they are completed, so they never enter
     # stock; completed widgets enter it in the finished-goods bin, ready to pack.
-    boards = _commission(graph, "DEMO-BOARD", [f"B{n:05d}" for n in range(UNITS)], "DEMO-WH")
-    widgets = _commission(graph, "DEMO-WIDGET", [f"W{n:05d}" for n in range(UNITS)], "DEMO-FG")
+    boards = _commission(graph, "DEMO-BOARD", [f"B{n:05d}" for n in range(units)], "DEMO-WH")
+    widgets = _commission(graph, "DEMO-WIDGET", [f"W{n:05d}" for n in range(units)], "DEMO-FG")
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(
             pool.map(

@@ -148,6 +148,20 @@ class Facts:
         self._pending: Wants = defaultdict(set)
         self._flush: asyncio.Future[None] | None = None
 
+    def know(self, product: md.Product, unit: md.Unit | None, lot: md.Lot | None) -> None:
+        """Masterdata records one call brought outside a plan (a scan resolves its GS1
+        key in one), so the fields read from them ask masterdata nothing more."""
+        self.products[product.sku] = product
+        self.fetched["product"].add(product.sku)
+        if unit is not None:
+            ref = (unit.sku, unit.serial)
+            self.units[ref] = unit
+            self.fetched["unit"].add(ref)
+        if lot is not None:
+            key = (lot.sku, lot.lot_number)
+            self.lots[key] = lot
+            self.fetched["lot"].add(key)
+
     # --- reading -------------------------------------------------------------------------
 
     def read(

@@ -1,6 +1,11 @@
 """The data-governance indicators: computed on request from the four services' facts,
 their ledgers' verification, and what this gateway measured itself (trace latency,
-evidence packages). Each computation also sets the Prometheus gauges."""
+evidence packages). Each computation also sets the Prometheus gauges.
+
+The facts read whole tables. A source (one service's facts, one ledger's verification,
+the existence check) that took a second or more is kept with its time and served from
+memory until it is `CACHE_SECONDS` old or a caller asks to refresh; each check says
+when its sources were computed."""
 
 from __future__ import annotations
 
@@ -10,15 +15,17 @@ import statistics
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from prometheus_client import Gauge
 from strawberry.extensions import SchemaExtension
 
 from serialtrace.common.auth import Role, issue_token, verify_token
-from serialtrace.common.timeutil import from_timestamp
+from serialtrace.common.timeutil import from_timestamp, utcnow
 from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway.backends import SERVICES, Backends, Calls
 from serialtrace.gateway.config import GatewaySettings
@@ -29,6 +36,10 @@ from serialtrace.masterdata.v1 import masterdata_pb2 as md
 TRACE_WINDOW_SECONDS = 3600
 MAX_TRACE_SAMPLES = 100_000
 EXISTENCE_BATCH = 5000
+# A source that cost at least this long is cached ...
+SLOW_SECONDS = 1.0
+# ... for this long: the background refresh's default period, which refreshes it.
+CACHE_SECONDS = 300.0
 
 COMPLETENESS = Gauge(
     "serialtrace_governance_completeness",
@@ -86,6 +97,52 @@ class _Samples:
 
 TRACE_SAMPLES = _Samples()
 EVIDENCE_SAMPLES = _Samples()
+
+
+@dataclass(frozen=True)
+class Computed:
+    """One source's answer, when it was computed and how long that took."""
+
+    value: Any
+    computed_at: datetime
+    seconds: float
+    cached: bool = False
+
+
+class SlowResults:
+    """Remembers the results that took `slow` seconds or more, each for `max_age`
+    seconds; fast ones are computed again every time (they are cheap, and fresh)."""
+
+    def __init__(
+        self,
+        slow: float = SLOW_SECONDS,
+        max_age: float = CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.slow, self.max_age, self.clock = slow, max_age, clock
+        self._kept: dict[str, tuple[float, Computed]] = {}
+
+    async def get(
+        self, name: str, compute: Callable[[], Awaitable[Any]], refresh: bool = False
+    ) -> Computed:
+        kept = self._kept.get(name)
+        if kept is not None and not refresh and self.clock() - kept[0] < self.max_age:
+            return Computed(kept[1].value, kept[1].computed_at, kept[1].seconds, cached=True)
+        computed_at, started = utcnow(), self.clock()
+        value = await compute()
+        finished = self.clock()
+        result = Computed(value, computed_at, finished - started)
+        if result.seconds >= self.slow:
+            self._kept[name] = (finished, result)
+        else:
+            self._kept.pop(name, None)
+        return result
+
+    def clear(self) -> None:
+        self._kept.clear()
+
+
+SLOW_RESULTS = SlowResults()
 
 
 class TraceLatency(SchemaExtension):
@@ -182,6 +239,16 @@ class ConsistencyCheck:
     ok: bool
     offender_count: int
     all_offenders: strawberry.Private[list[str]]
+    computed_at: datetime = strawberry.field(
+        description="When the oldest fact this check rests on was computed."
+    )
+    compute_ms: float = strawberry.field(
+        description="How long computing those facts took, when they were computed."
+    )
+    cached: bool = strawberry.field(
+        description="Served from the gateway's cache: its facts took a second or more, "
+        "and are recomputed every few minutes or on `governance(refresh: true)`."
+    )
 
     @strawberry.field(description="The first offenders' keys (e.g. SKU:serial).")
     def offenders(self, first: int | None = 20) -> list[str]:
@@ -218,6 +285,9 @@ class Governance:
     audit_preparation_ms_last: float | None
     audit_preparation_ms_mean: float | None
     units: int = strawberry.field(description="Units the completeness share is over.")
+    computed_at: datetime = strawberry.field(
+        description="When the oldest fact these indicators rest on was computed."
+    )
 
 
 def _fact(reply: core_pb2.GetGovernanceFactsResponse, name: str) -> core_pb2.FactSet:
@@ -227,8 +297,8 @@ def _fact(reply: core_pb2.GetGovernanceFactsResponse, name: str) -> core_pb2.Fac
     return core_pb2.FactSet(name=name)
 
 
-async def _missing_in_masterdata(context: GatewayContext, refs: set[str]) -> list[str]:
-    keys = sorted(refs)
+async def _missing_in_masterdata(context: GatewayContext, refs: Sequence[str]) -> list[str]:
+    keys = sorted(set(refs))
     found: set[str] = set()
     calls = []
     for at in range(0, len(keys), EXISTENCE_BATCH):
@@ -242,33 +312,40 @@ async def _missing_in_masterdata(context: GatewayContext, refs: set[str]) -> lis
     return [k for k in keys if k not in found]
 
 
-def _check(name: str, fact: core_pb2.FactSet | list[str]) -> ConsistencyCheck:
-    if isinstance(fact, list):
-        return ConsistencyCheck(
-            name=name, ok=not fact, offender_count=len(fact), all_offenders=fact
-        )
+def _check(name: str, fact: core_pb2.FactSet | list[str], *sources: Computed) -> ConsistencyCheck:
+    offenders = fact if isinstance(fact, list) else list(fact.offenders)
+    count = len(fact) if isinstance(fact, list) else fact.offender_count
     return ConsistencyCheck(
         name=name,
-        ok=fact.offender_count == 0,
-        offender_count=fact.offender_count,
-        all_offenders=list(fact.offenders),
+        ok=count == 0,
+        offender_count=count,
+        all_offenders=offenders,
+        computed_at=min(s.computed_at for s in sources),
+        compute_ms=sum(s.seconds for s in sources) * 1000,
+        cached=any(s.cached for s in sources),
     )
 
 
-async def compute(context: GatewayContext) -> Governance:
-    facts_and_ledgers = await asyncio.gather(
-        *(context.calls.read_governance(s) for s in SERVICES),
-        *(
-            context.calls.read_ledger(s, "VerifyLedger", core_pb2.VerifyLedgerRequest())
-            for s in SERVICES
-        ),
+async def compute(context: GatewayContext, refresh: bool = False) -> Governance:
+    """The indicators; `refresh` recomputes the sources the cache would have served."""
+
+    def facts_of(service: str) -> Awaitable[Computed]:
+        return SLOW_RESULTS.get(
+            f"facts:{service}", lambda: context.calls.read_governance(service), refresh
+        )
+
+    def verified_of(service: str) -> Awaitable[Computed]:
+        return SLOW_RESULTS.get(
+            f"ledger:{service}", lambda: context.calls.verify_whole_ledger(service), refresh
+        )
+
+    sources = await asyncio.gather(
+        *(facts_of(s) for s in SERVICES), *(verified_of(s) for s in SERVICES)
     )
-    facts: Mapping[str, core_pb2.GetGovernanceFactsResponse] = dict(
-        zip(SERVICES, facts_and_ledgers[: len(SERVICES)], strict=True)
-    )
-    verified = facts_and_ledgers[len(SERVICES) :]
-    masterdata, production = facts["masterdata"], facts["production"]
-    warehouse, quality = facts["warehouse"], facts["quality"]
+    facts: Mapping[str, Computed] = dict(zip(SERVICES, sources[: len(SERVICES)], strict=True))
+    verified = [v.value for v in sources[len(SERVICES) :]]
+    masterdata, production = facts["masterdata"].value, facts["production"].value
+    warehouse, quality = facts["warehouse"].value, facts["quality"].value
 
     attributes = _fact(masterdata, "units_missing_required_attributes")
     share = completeness(
@@ -277,19 +354,28 @@ async def compute(context: GatewayContext) -> Governance:
         _fact(production, "units_bom_not_installed").offenders,
         _fact(production, "units_route_not_recorded").offenders,
     )
-    refs = {
-        k for reply in (production, warehouse, quality) for k in _fact(reply, "unit_refs").offenders
-    }
+    referring = [facts[s] for s in ("production", "warehouse", "quality")]
+    refs = [k for source in referring for k in _fact(source.value, "unit_refs").offenders]
+    # The existence check may be reused only while the references it checked are.
+    missing = await SLOW_RESULTS.get(
+        UNITS_EXIST,
+        lambda: _missing_in_masterdata(context, refs),
+        refresh or not all(source.cached for source in referring),
+    )
     consistency = [
-        _check(UNITS_EXIST, await _missing_in_masterdata(context, refs)),
-        _check(LOT_BALANCE, _fact(warehouse, "lot_balance_mismatch")),
-        _check(COMPLETE_BOM, _fact(production, "complete_units_bom_unsatisfied")),
+        _check(UNITS_EXIST, missing.value, missing, *referring),
+        _check(LOT_BALANCE, _fact(warehouse, "lot_balance_mismatch"), facts["warehouse"]),
+        _check(
+            COMPLETE_BOM, _fact(production, "complete_units_bom_unsatisfied"), facts["production"]
+        ),
         _check(
             SHIPPED_HELD,
             held_at_shipping(
                 _fact(warehouse, "shipped_units").offenders,
                 _fact(quality, "hold_windows").offenders,
             ),
+            facts["warehouse"],
+            facts["quality"],
         ),
     ]
     recalls = []
@@ -324,6 +410,7 @@ async def compute(context: GatewayContext) -> Governance:
         audit_preparation_ms_last=evidence_ms[-1] if evidence_ms else None,
         audit_preparation_ms_mean=mean(evidence_ms),
         units=attributes.population,
+        computed_at=min(s.computed_at for s in (*sources, missing)),
     )
     publish(result)
     return result
@@ -364,6 +451,6 @@ async def refresh_forever(settings: GatewaySettings, backends: Backends) -> None
         principal = verify_token(settings.common.jwt_secret, token)
         context = GatewayContext(settings, calls, principal, None, Loaders(calls))
         try:
-            await compute(context)
+            await compute(context, refresh=True)
         except Exception:  # the next round tries again; the gateway keeps serving
             log.warning("computing the governance indicators failed", exc_info=True)

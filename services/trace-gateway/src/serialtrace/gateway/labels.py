@@ -1,7 +1,8 @@
 """GS1 labels for units and packages: the symbol, its human-readable text, four formats.
 
 A unit gets a GS1 DataMatrix with its GTIN (01) and serial (21), plus its lot (10) and
-expiry (17) when the unit's attributes record them; a package gets a GS1-128
+expiry (17) when the unit's attributes record them, or the same data as a GS1 Digital
+Link URI in a QR code (which a phone's camera opens too); a package gets a GS1-128
 logistic label with its SSCC (00). Each label prints the data titles beside the values
 and comes as PNG or SVG (screens), PDF (office printers) or ZPL (Zebra printers).
 What a label encodes, in bracketed form, is what `scan` resolves back to the unit or
@@ -67,13 +68,27 @@ class Label:
     content_type: str
     data: str
     encodes: str = strawberry.field(
-        description="The GS1 data in bracketed form; `scan` resolves it back."
+        description="What the symbol encodes: the GS1 data in bracketed form, or the "
+        "Digital Link URI of a QR code; `scan` resolves either back."
     )
 
 
 class Symbol(enum.Enum):
     DATAMATRIX = "GS1 DataMatrix"
+    DIGITAL_LINK_QR = "GS1 Digital Link QR"
     GS1_128 = "GS1-128"
+
+
+@strawberry.enum(description="The symbol a unit label carries.")
+class UnitSymbol(enum.Enum):
+    DATAMATRIX = strawberry.enum_value("DATAMATRIX", description="GS1 DataMatrix (default).")
+    DIGITAL_LINK_QR = strawberry.enum_value(
+        "DIGITAL_LINK_QR", description="A QR code holding the GS1 Digital Link URI."
+    )
+
+    @property
+    def symbol(self) -> Symbol:
+        return Symbol[self.name]
 
 
 @dataclass(frozen=True)
@@ -107,6 +122,14 @@ _FONT_SIZE = 16
 
 def _symbol(kind: Symbol, ais: dict[str, str]) -> zint.Symbol:
     symbol = zint.Symbol()
+    symbol.output_options = zint.OutputOptions.BARCODE_QUIET_ZONES
+    symbol.scale = _SCALE / 2  # Zint's scale 1 is two pixels per module
+    if kind is Symbol.DIGITAL_LINK_QR:
+        # A URI, not GS1 element data: plain QR (Zint's default data input, no FNC1),
+        # as Digital Link specifies.
+        symbol.symbology = zint.Symbology.QRCODE
+        symbol.encode(gs1.format_digital_link(ais))
+        return symbol
     if kind is Symbol.DATAMATRIX:
         symbol.symbology = zint.Symbology.DATAMATRIX
         symbol.option_3 = zint.DataMatrixOptions.SQUARE
@@ -114,8 +137,6 @@ def _symbol(kind: Symbol, ais: dict[str, str]) -> zint.Symbol:
         symbol.symbology = zint.Symbology.GS1_128
         symbol.show_text = False  # the label prints its own human-readable lines
     symbol.input_mode = zint.InputMode.GS1
-    symbol.output_options = zint.OutputOptions.BARCODE_QUIET_ZONES
-    symbol.scale = _SCALE / 2  # Zint's scale 1 is two pixels per module
     # Zint's GS1 input puts AIs in square brackets, which no GS1 value can contain.
     symbol.encode("".join(f"[{ai}]{value}" for ai, value in ais.items()))
     return symbol
@@ -185,7 +206,7 @@ def _pdf(kind: Symbol, ais: dict[str, str], lines: Sequence[str]) -> bytes:
     assert vector is not None, "buffer_vector() always leaves a vector"
     # Zint's vector has 2 * scale units per module; print 0.5 mm DataMatrix modules and
     # 0.33 mm GS1-128 bars (GS1's X-dimensions for these uses).
-    x_dimension = 0.5 * mm if kind is Symbol.DATAMATRIX else 0.33 * mm
+    x_dimension = 0.33 * mm if kind is Symbol.GS1_128 else 0.5 * mm
     module = x_dimension / (2 * symbol.scale)
     margin = 5 * mm
     bar_w, bar_h = vector.width * module, vector.height * module
@@ -222,7 +243,11 @@ def _zpl_text(text: str) -> str:
 
 def _zpl(kind: Symbol, ais: dict[str, str], lines: Sequence[str]) -> bytes:
     commands = ["^XA", "^CI28", "^PW812"]
-    if kind is Symbol.DATAMATRIX:
+    if kind is Symbol.DIGITAL_LINK_QR:
+        # ^BQ model 2, magnification 6; "MA," = error correction M, automatic input.
+        commands += ["^FO40,40^BQN,2,6", f"^FDMA,{gs1.format_digital_link(ais)}^FS"]
+        text_top = 300
+    elif kind is Symbol.DATAMATRIX:
         # ^BX quality 200 (ECC 200) with "~" as escape character: "~1" is FNC1, first
         # (GS1 DataMatrix) and as the separator after variable-length values.
         data = "~1" + gs1.format_raw_element_string(ais).replace("\x1d", "~1")
@@ -253,6 +278,8 @@ def render(kind: Symbol, ais: dict[str, str], heading: str, fmt: LabelFormat) ->
     encodes = gs1.format_element_string(ais)  # raises Gs1Error for data GS1 forbids
     ordered = gs1.parse_element_string(encodes)
     body = _RENDERERS[fmt](kind, ordered, _lines(ordered, heading))
+    if kind is Symbol.DIGITAL_LINK_QR:
+        encodes = gs1.format_digital_link(ordered)
     return RenderedLabel(format=fmt, body=body, encodes=encodes)
 
 
@@ -260,7 +287,11 @@ def render(kind: Symbol, ais: dict[str, str], heading: str, fmt: LabelFormat) ->
 
 
 async def unit_label(
-    context: GatewayContext, sku: str, serial: str, fmt: LabelFormat
+    context: GatewayContext,
+    sku: str,
+    serial: str,
+    fmt: LabelFormat,
+    symbol: UnitSymbol = UnitSymbol.DATAMATRIX,
 ) -> RenderedLabel:
     """(01)(21), plus (10) and (17) when the unit's attributes carry `lot` and `expiry`
     (an ISO date), as a unit's batch and use-by date are recorded at commissioning."""
@@ -275,7 +306,7 @@ async def unit_label(
         )
     ais = {"01": product.gtin, "21": serial, **_lot_and_expiry(sku, serial, unit)}
     try:
-        return render(Symbol.DATAMATRIX, ais, f"{product.name} - {sku}", fmt)
+        return render(symbol.symbol, ais, f"{product.name} - {sku}", fmt)
     except gs1.Gs1Error as error:
         raise FailedPrecondition(f"unit {sku}/{serial} cannot be labelled: {error}") from None
 
@@ -315,6 +346,7 @@ async def package_label(context: GatewayContext, sscc: str, fmt: LabelFormat) ->
 # --- GET /labels/... --------------------------------------------------------------------
 
 _EXTENSIONS = {f.value.lower(): f for f in LabelFormat}
+_UNIT_SYMBOLS = {"datamatrix": UnitSymbol.DATAMATRIX, "qr": UnitSymbol.DIGITAL_LINK_QR}
 _HTTP_STATUS = {
     "UNAUTHENTICATED": 401,
     "FORBIDDEN": 403,
@@ -331,7 +363,7 @@ LabelMaker = Callable[[GatewayContext, str, LabelFormat], Awaitable[RenderedLabe
 
 
 def routes(settings: GatewaySettings, state: dict[str, Backends]) -> list[Route]:
-    """`GET /labels/unit/{sku}/{serial}.{png|svg|pdf|zpl}` and
+    """`GET /labels/unit/{sku}/{serial}.{png|svg|pdf|zpl}[?symbol=qr]` and
     `GET /labels/package/{sscc}.{...}`: the label itself, for any authenticated caller
     (`Authorization: Bearer <JWT>`, as for /graphql)."""
 
@@ -360,9 +392,16 @@ def routes(settings: GatewaySettings, state: dict[str, Backends]) -> list[Route]
 
     async def unit(request: Request) -> Response:
         sku = request.path_params["sku"]
+        asked = request.query_params.get("symbol", "datamatrix").lower()
+        symbol = _UNIT_SYMBOLS.get(asked)
+        if symbol is None:
+            return PlainTextResponse(
+                f"unknown symbol {asked[:20]!r}: use symbol=datamatrix or symbol=qr",
+                status_code=400,
+            )
 
         async def make(context: GatewayContext, serial: str, fmt: LabelFormat) -> RenderedLabel:
-            return await unit_label(context, sku, serial, fmt)
+            return await unit_label(context, sku, serial, fmt, symbol)
 
         return await respond(request, request.path_params["name"], make)
 

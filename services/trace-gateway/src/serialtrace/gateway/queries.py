@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC
 from typing import TypeVar
 
 import strawberry
@@ -32,7 +31,13 @@ from serialtrace.gateway.types.audit import (
 from serialtrace.gateway.types.lot import Lot, where_used
 from serialtrace.gateway.types.masterdata import Product
 from serialtrace.gateway.types.quality import Recall
-from serialtrace.gateway.types.scans import Gs1Element, ScanKind, ScanResult
+from serialtrace.gateway.types.scans import (
+    Gs1Element,
+    ScanKind,
+    ScanResult,
+    expiry_is_checked,
+    expiry_warnings,
+)
 from serialtrace.gateway.types.unit import Unit, UnitConnection
 from serialtrace.gateway.types.warehouse import Package, package_of
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
@@ -75,13 +80,6 @@ async def _lot(info: Ctx, sku: str, lot_number: str) -> Lot | None:
     )
 
 
-async def _product_by_gtin(info: Ctx, gtin: str) -> md.Product:
-    product: md.Product | None = await _ctx(info).loaders.product_by_gtin.load(gtin)
-    if product is None:
-        raise NotFound(f"no product has the GTIN {gtin}")
-    return product
-
-
 async def scan_code(info: Ctx, code: str) -> ScanResult:
     """What a scanner read: GS1 element string, Digital Link, SSCC, or an alias value.
 
@@ -104,48 +102,41 @@ async def scan_code(info: Ctx, code: str) -> ScanResult:
         return ScanResult(kind=ScanKind.PACKAGE, package=package, elements=elements)
     if kind is gs1.ScanCodeKind.ALIAS:
         return await _scan_alias(info, scanned.raw)
-    product = await _product_by_gtin(info, scanned.gtin or "")
-    # The unit or lot and the lot's recorded expiry in one round of calls (the lot
-    # loader serves both reads of a lot label with one request).
+    # The product, the unit or lot, and the lot's recorded expiry in one round trip: a
+    # scan is on a scanner's critical path.
+    wants_lot = kind is gs1.ScanCodeKind.LOT or expiry_is_checked(scanned)
+    found = await context.calls.read(
+        "masterdata",
+        "ResolveGs1Key",
+        md.ResolveGs1KeyRequest(
+            gtin=scanned.gtin or "",
+            serial=(scanned.serial or "") if kind is gs1.ScanCodeKind.UNIT else "",
+            lot_number=(scanned.lot or "") if wants_lot else "",
+        ),
+    )
+    if not found.HasField("product"):
+        raise NotFound(f"no product has the GTIN {scanned.gtin}")
+    sku = found.product.sku
+    lot = found.lot if found.HasField("lot") else None
+    unit_found = found.unit if found.HasField("unit") else None
+    context.facts.know(found.product, unit_found, lot)
+    warnings = expiry_warnings(sku, scanned, lot)
     if kind is gs1.ScanCodeKind.UNIT:
-        unit, warnings = await asyncio.gather(
-            _unit(info, product.sku, scanned.serial or ""),
-            _label_warnings(info, product.sku, scanned),
-        )
-        if unit is None:
-            raise NotFound(f"{product.sku} (GTIN {scanned.gtin}) has no unit {scanned.serial}")
+        if unit_found is None:
+            raise NotFound(f"{sku} (GTIN {scanned.gtin}) has no unit {scanned.serial}")
+        unit = Unit(sku=sku, serial=unit_found.serial)
         return ScanResult(kind=ScanKind.UNIT, unit=unit, elements=elements, warnings=warnings)
     if kind is gs1.ScanCodeKind.LOT:
-        lot, warnings = await asyncio.gather(
-            _lot(info, product.sku, scanned.lot or ""),
-            _label_warnings(info, product.sku, scanned),
-        )
         if lot is None:
-            raise NotFound(f"{product.sku} (GTIN {scanned.gtin}) has no lot {scanned.lot}")
-        return ScanResult(kind=ScanKind.LOT, lot=lot, elements=elements, warnings=warnings)
-    warnings = await _label_warnings(info, product.sku, scanned)
+            raise NotFound(f"{sku} (GTIN {scanned.gtin}) has no lot {scanned.lot}")
+        found_lot = Lot(sku=sku, lot_number=lot.lot_number)
+        return ScanResult(kind=ScanKind.LOT, lot=found_lot, elements=elements, warnings=warnings)
     return ScanResult(
-        kind=ScanKind.PRODUCT, product=Product.of(product), elements=elements, warnings=warnings
+        kind=ScanKind.PRODUCT,
+        product=Product.of(found.product),
+        elements=elements,
+        warnings=warnings,
     )
-
-
-async def _label_warnings(info: Ctx, sku: str, scanned: gs1.ScanCode) -> list[str]:
-    """An expiry (17) beside a lot (10) that is not the lot's recorded expiry."""
-    label_expiry = gs1.expiry_date(scanned.ais)
-    if label_expiry is None or scanned.lot is None:
-        return []
-    facts = _ctx(info).facts
-    key = (sku, scanned.lot)
-    lot: md.Lot | None = await settle(facts.read(info, "lot", key, lambda: facts.lots.get(key)))
-    if lot is None or not lot.HasField("expires_at"):
-        return []
-    recorded = lot.expires_at.ToDatetime(tzinfo=UTC).date()
-    if recorded == label_expiry:
-        return []
-    return [
-        f"the label's expiry (17) {label_expiry.isoformat()} disagrees with lot "
-        f"{sku}/{scanned.lot}, which expires {recorded.isoformat()}"
-    ]
 
 
 async def _scan_alias(info: Ctx, value: str) -> ScanResult:
@@ -268,12 +259,13 @@ class Query(ImportQueries):
 
     @strawberry.field(
         description="The data-governance indicators (auditor, quality or admin), computed "
-        "now from every service; also published as Prometheus gauges."
+        "from every service; also published as Prometheus gauges. Facts that took a "
+        "second or more come from the cache (see each check's computedAt) unless refresh."
     )
-    async def governance(self, info: Ctx) -> Governance:
+    async def governance(self, info: Ctx, refresh: bool = False) -> Governance:
         context = _ctx(info)
         context.require(AUDIT_READERS, "governance")
-        return await governance_indicators.compute(context)
+        return await governance_indicators.compute(context, refresh)
 
     @strawberry.field(
         description="A zip for auditors, verified offline by `serialtrace verify-evidence`: "

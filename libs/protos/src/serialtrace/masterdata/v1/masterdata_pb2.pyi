@@ -501,6 +501,26 @@ class BatchGetLotsResponse(_message.Message):
     lots: _containers.RepeatedCompositeFieldContainer[Lot]
     def __init__(self, lots: _Optional[_Iterable[_Union[Lot, _Mapping]]] = ...) -> None: ...
 
+class ResolveGs1KeyRequest(_message.Message):
+    __slots__ = ("gtin", "serial", "lot_number")
+    GTIN_FIELD_NUMBER: _ClassVar[int]
+    SERIAL_FIELD_NUMBER: _ClassVar[int]
+    LOT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    gtin: str
+    serial: str
+    lot_number: str
+    def __init__(self, gtin: _Optional[str] = ..., serial: _Optional[str] = ..., lot_number: _Optional[str] = ...) -> None: ...
+
+class ResolveGs1KeyResponse(_message.Message):
+    __slots__ = ("product", "unit", "lot")
+    PRODUCT_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    LOT_FIELD_NUMBER: _ClassVar[int]
+    product: Product
+    unit: Unit
+    lot: Lot
+    def __init__(self, product: _Optional[_Union[Product, _Mapping]] = ..., unit: _Optional[_Union[Unit, _Mapping]] = ..., lot: _Optional[_Union[Lot, _Mapping]] = ...) -> None: ...
+
 class Provenance(_message.Message):
     __slots__ = ("import_batch_id", "file", "row")
     IMPORT_BATCH_ID_FIELD_NUMBER: _ClassVar[int]

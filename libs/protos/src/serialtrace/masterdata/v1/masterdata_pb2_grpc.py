@@ -124,6 +124,11 @@ class MasterdataServiceStub:
                 request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetLotsRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetLotsResponse.FromString,
                 _registered_method=True)
+        self.ResolveGs1Key = channel.unary_unary(
+                '/serialtrace.masterdata.v1.MasterdataService/ResolveGs1Key',
+                request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ResolveGs1KeyRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ResolveGs1KeyResponse.FromString,
+                _registered_method=True)
         self.CreateImportBatch = channel.unary_unary(
                 '/serialtrace.masterdata.v1.MasterdataService/CreateImportBatch',
                 request_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.CreateImportBatchRequest.SerializeToString,
@@ -294,6 +299,14 @@ class MasterdataServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ResolveGs1Key(self, request, context):
+        """What a scanned GS1 key names, in one call (a scan's one round trip): the product
+        with the GTIN and, when asked, its unit with the serial and its lot.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateImportBatch(self, request, context):
         """Migration imports ("waves" from a legacy system): the batches and their states,
         and the registry's bulk import paths, each item with its provenance and source time.
@@ -458,6 +471,11 @@ def add_MasterdataServiceServicer_to_server(servicer, server):
                     servicer.BatchGetLots,
                     request_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetLotsRequest.FromString,
                     response_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetLotsResponse.SerializeToString,
+            ),
+            'ResolveGs1Key': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveGs1Key,
+                    request_deserializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ResolveGs1KeyRequest.FromString,
+                    response_serializer=serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ResolveGs1KeyResponse.SerializeToString,
             ),
             'CreateImportBatch': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateImportBatch,
@@ -996,6 +1014,33 @@ class MasterdataService:
             '/serialtrace.masterdata.v1.MasterdataService/BatchGetLots',
             serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetLotsRequest.SerializeToString,
             serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.BatchGetLotsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveGs1Key(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.masterdata.v1.MasterdataService/ResolveGs1Key',
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ResolveGs1KeyRequest.SerializeToString,
+            serialtrace_dot_masterdata_dot_v1_dot_masterdata__pb2.ResolveGs1KeyResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import enum
+from datetime import UTC
 
 import strawberry
 
+from serialtrace.common import gs1
 from serialtrace.gateway.types.lot import Lot
 from serialtrace.gateway.types.masterdata import Product
 from serialtrace.gateway.types.unit import Unit
 from serialtrace.gateway.types.warehouse import Package
+from serialtrace.masterdata.v1 import masterdata_pb2 as md
 
 
 @strawberry.enum
@@ -52,3 +55,24 @@ class ScanOutcome:
     ok: bool
     error_code: str | None = None
     message: str | None = None
+
+
+def expiry_is_checked(scanned: gs1.ScanCode) -> bool:
+    """A label with a lot (10) and an expiry (17) is checked against the lot's record."""
+    return scanned.lot is not None and gs1.expiry_date(scanned.ais) is not None
+
+
+def expiry_warnings(sku: str, scanned: gs1.ScanCode, lot: md.Lot | None) -> list[str]:
+    """An expiry (17) beside a lot (10) that is not the lot's recorded expiry."""
+    label_expiry = gs1.expiry_date(scanned.ais)
+    if label_expiry is None or scanned.lot is None:
+        return []
+    if lot is None or not lot.HasField("expires_at"):
+        return []
+    recorded = lot.expires_at.ToDatetime(tzinfo=UTC).date()
+    if recorded == label_expiry:
+        return []
+    return [
+        f"the label's expiry (17) {label_expiry.isoformat()} disagrees with lot "
+        f"{sku}/{scanned.lot}, which expires {recorded.isoformat()}"
+    ]

@@ -16,7 +16,7 @@ from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway.backends import SERVICES
 from serialtrace.gateway.context import Ctx
 from serialtrace.gateway.facts import DEGRADABLE, UnitRef, settle, unit_key, unit_ref
-from serialtrace.gateway.labels import Label, LabelFormat, unit_label
+from serialtrace.gateway.labels import Label, LabelFormat, UnitSymbol, unit_label
 from serialtrace.gateway.types.audit import AUDIT_READERS, AuditEntry
 from serialtrace.gateway.types.connections import PageInfo, connection_edges
 from serialtrace.gateway.types.enums import BuildStatus, CustodyStatus, QualityStatus
@@ -79,14 +79,18 @@ class Unit:
         return product_of(info, self.sku)
 
     @strawberry.field(
-        description="A GS1 DataMatrix label: (01)(21), with (10)(17) when the unit's "
-        "attributes record `lot` and `expiry`."
+        description="A GS1 DataMatrix label (or a Digital Link QR): (01)(21), with "
+        "(10)(17) when the unit's attributes record `lot` and `expiry`."
     )
-    async def label(self, info: Ctx, format: LabelFormat | None = LabelFormat.SVG) -> Label:
+    async def label(
+        self,
+        info: Ctx,
+        format: LabelFormat | None = LabelFormat.SVG,
+        symbol: UnitSymbol | None = UnitSymbol.DATAMATRIX,
+    ) -> Label:
         info.context.caller()
-        return (
-            await unit_label(info.context, self.sku, self.serial, format or LabelFormat.SVG)
-        ).as_graph()
+        fmt, shown = format or LabelFormat.SVG, symbol or UnitSymbol.DATAMATRIX
+        return (await unit_label(info.context, self.sku, self.serial, fmt, shown)).as_graph()
 
     @strawberry.field
     def attributes(self, info: Ctx) -> JSON:
