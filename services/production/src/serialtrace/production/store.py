@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Select,
     String,
     UniqueConstraint,
     bindparam,
@@ -349,17 +350,9 @@ def current_edge(session: Session, parent_id: int, component_id: int) -> EdgeRow
     ).first()
 
 
-def where_used(
-    session: Session,
-    node_id: int,
-    limit: int,
-    after: tuple[str, str] | None = None,
-    top_level_only: bool = True,
-) -> tuple[list[NodeRow], int]:
+def _containing(node_id: int, top_level_only: bool) -> Select[tuple[NodeRow]]:
     """Units containing the node at any depth (only top-level ones, installed in nothing,
-    unless told otherwise): one page in (sku, serial) order after `after`, and the
-    total. The page is one range of the ancestry index by (descendant, sku, serial), so
-    its cost does not grow with the number of units that contain the node."""
+    unless told otherwise)."""
     containing = (
         select(NodeRow)
         .join(AncestryRow, AncestryRow.ancestor_id == NodeRow.id)
@@ -367,16 +360,33 @@ def where_used(
     )
     if top_level_only:
         containing = containing.where(NodeRow.installed_in_id.is_(None))
-    page_query = containing
+    return containing
+
+
+def where_used(
+    session: Session,
+    node_id: int,
+    limit: int,
+    after: tuple[str, str] | None = None,
+    top_level_only: bool = True,
+) -> list[NodeRow]:
+    """One page of the units containing the node, in (sku, serial) order after `after`.
+    The page is one range of the ancestry index by (descendant, sku, serial), so its cost
+    does not grow with the number of units that contain the node."""
+    page_query = _containing(node_id, top_level_only)
     if after is not None:
         page_query = page_query.where(
             tuple_(AncestryRow.ancestor_sku, AncestryRow.ancestor_key)
             > tuple_(literal(after[0]), literal(after[1]))
         )
     ordered = page_query.order_by(AncestryRow.ancestor_sku, AncestryRow.ancestor_key)
-    page = list(session.scalars(ordered.limit(limit)))
-    total = session.execute(select(func.count()).select_from(containing.subquery())).scalar_one()
-    return page, int(total)
+    return list(session.scalars(ordered.limit(limit)))
+
+
+def where_used_count(session: Session, node_id: int, top_level_only: bool = True) -> int:
+    """How many units contain the node: the whole index range, so only when asked."""
+    containing = _containing(node_id, top_level_only).subquery()
+    return int(session.execute(select(func.count()).select_from(containing)).scalar_one())
 
 
 def descendant_lots(session: Session, unit_node_ids: Sequence[int]) -> dict[int, list[NodeRow]]:
