@@ -41,6 +41,7 @@ with one warehouse issue.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import math
@@ -56,6 +57,7 @@ from typing import Any, TypeVar
 
 import grpc
 from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from serialtrace.common import gs1
 from serialtrace.core.v1 import core_pb2
@@ -157,7 +159,10 @@ class Shape:
     """What each finished unit is made of and goes through. "factory" is the full dataset
     above; "recall" reaches one lot in every unit cheaply, so whereUsed and createRecall
     are measured at 30,000 units and more in minutes of generation: one lot-tracked
-    material with a single lot, no subassembly, one operation, 100 units a call."""
+    material with a single lot, no subassembly, no operation records, and the lot's
+    installations through production's bulk genealogy import (ImportComponentLinks, 500
+    a call, one ancestry statement a unit) rather than kit by kit with a warehouse issue
+    each; completion (into stock), packing and shipping as in the factory."""
 
     name: str
     finished_materials: tuple[Material, ...]
@@ -166,6 +171,7 @@ class Shape:
     sub_route: tuple[str, ...]
     units_per_call: int
     lots_per_sku: int | None = None  # None: lot_count's square-root scale
+    imported_genealogy: bool = False  # installations by ImportComponentLinks, not kits
 
     @property
     def materials(self) -> tuple[Material, ...]:
@@ -179,11 +185,14 @@ RECALL = Shape(
     "recall",
     (Material("CELL", "Li-ion cell", md.PRODUCT_KIND_COMPONENT, 1, 2),),
     (),
-    ("FINAL-QC",),
     (),
-    units_per_call=100,  # InstallKits' most kits a call
+    (),
+    units_per_call=500,  # ImportComponentLinks and CompleteUnits take up to 1,000
     lots_per_sku=1,
+    imported_genealogy=True,
 )
+# When the recall shape's installations happened (imports carry their source time).
+IMPORTED_AT = datetime.datetime(2026, 1, 5, 6, 0, tzinfo=datetime.UTC)
 SHAPES = {shape.name: shape for shape in (FACTORY, RECALL)}
 
 
@@ -853,13 +862,17 @@ class _Build:
             self._complete(built)
             subs = list(built)
         fin_materials = range(len(shape.finished_materials))
-        self._install_kits(
-            [
-                self._kit(fin, sub, n, fin_materials, shape.finished_route[0])
-                for fin, sub, n in zip(fins, subs, units, strict=True)
-            ]
-        )
-        self._record(fins, shape.finished_route, rngs)
+        if shape.imported_genealogy:
+            self._import_links(fins, units, fin_materials)
+        else:
+            self._install_kits(
+                [
+                    self._kit(fin, sub, n, fin_materials, shape.finished_route[0])
+                    for fin, sub, n in zip(fins, subs, units, strict=True)
+                ]
+            )
+        if shape.finished_route:
+            self._record(fins, shape.finished_route, rngs)
         self._complete(fins)
 
     def _kit(
@@ -888,6 +901,44 @@ class _Build:
             operation=op,
             idempotency_key=self.key("kit", parent.serial),
         )
+
+    def _import_links(
+        self, fins: Sequence[core_pb2.UnitKey], units: range, materials: range
+    ) -> None:
+        """Each unit's lots of these materials, through production's genealogy import."""
+        items = []
+        for fin, n in zip(fins, units, strict=True):
+            installed_at = Timestamp()
+            installed_at.FromDatetime(IMPORTED_AT + datetime.timedelta(seconds=n))
+            for m in materials:
+                sku, number = self.plan.lot_of(n, m)
+                items.append(
+                    pp.ImportedComponentLink(
+                        parent=fin,
+                        component_lot=core_pb2.LotQuantity(
+                            lot=core_pb2.LotKey(sku=sku, lot_number=number),
+                            quantity=self.plan.materials[m].quantity,
+                        ),
+                        installed_at=installed_at,
+                        installed_by="factory generator",
+                        provenance=pp.ImportProvenance(
+                            import_batch_id=self.key("links"),
+                            file="links.csv",
+                            row=n * len(materials) + m + 2,  # after the header row
+                        ),
+                        idempotency_key=self.key("link", fin.serial, m),
+                    )
+                )
+        reply = self.s.call(
+            "production",
+            "ImportComponentLinks",
+            pp.ImportComponentLinksRequest(items=items),
+            pp.ImportComponentLinksResponse,
+            f"importing the installations of {len(fins)} units from {_name(fins[0])}",
+            timeout=BULK_TIMEOUT,
+        )
+        _refused("ImportComponentLinks", reply.outcomes, [_name(i.parent) for i in items])
+        self.counters.add("production", "installs", len(items))
 
     def _install_kits(self, kits: Sequence[pp.InstallComponentsRequest]) -> None:
         reply = self.s.call(
@@ -946,6 +997,7 @@ class _Build:
             pp.CompleteUnitsRequest(items=items),
             pp.CompleteUnitsResponse,
             f"completing {len(units)} units from {_name(units[0])}",
+            timeout=BULK_TIMEOUT,
         )
         _refused("CompleteUnits", reply.outcomes, [_name(u) for u in units])
         self.counters.add("production", "completions", len(units))
