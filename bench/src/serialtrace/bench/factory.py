@@ -688,7 +688,9 @@ class _Build:
     def _boms(self) -> None:
         shape = self.plan.shape
         sub = [md.BomItem(sku=self.plan.sub_sku, quantity=1)] if self.plan.has_subassembly else []
-        boms = [(self.plan.sub_sku, shape.sub_materials, [])] if self.plan.has_subassembly else []
+        boms: list[tuple[str, tuple[Material, ...], list[md.BomItem]]] = []
+        if self.plan.has_subassembly:
+            boms.append((self.plan.sub_sku, shape.sub_materials, []))
         boms.append((self.plan.finished_sku, shape.finished_materials, sub))
         for sku, materials, extra in boms:
             items = [

@@ -262,7 +262,19 @@ def _unnest_insert_sql(
         statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
     if returning:
         statement = statement.returning(*(table.c[c] for c in returning))
-    return str(statement.compile(dialect=dialect))
+    return _binary_arrays(
+        str(statement.compile(dialect=dialect)), [f"p{n}" for n in range(len(names))]
+    )
+
+
+def _binary_arrays(sql: str, names: Iterable[str]) -> str:
+    """The SQL with these array parameters sent in PostgreSQL's binary format (psycopg's
+    %b): in text format every element is escaped by a regular expression, and JSON's
+    quotes made the 30,000 ledger entries of one recall take 2.5 s to send, against
+    0.07 s in binary."""
+    for name in names:
+        sql = sql.replace(f"%({name})s", f"%({name})b")
+    return sql
 
 
 def key_clauses(
@@ -354,3 +366,37 @@ def rows_by_key(
     for clause in key_clauses(sku_column, key_column, keys):
         found += session.execute(query.where(clause)).all()
     return found
+
+
+def rows_by_many_keys(
+    session: Session,
+    query: Any,
+    sku_column: Any,
+    key_column: Any,
+    keys: Iterable[tuple[str, str]],
+) -> list[Any]:
+    """`rows_by_key` for tens of thousands of keys: on PostgreSQL one statement, the keys
+    sent as two arrays and joined (where IN-lists of IN_CHUNK keys would take 60 round
+    trips for 30,000 units); elsewhere `rows_by_key`."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return []
+    if session.get_bind().dialect.name != "postgresql":
+        return rows_by_key(session, query, sku_column, key_column, wanted)
+    given = (
+        func.unnest(
+            bindparam("given_skus", type_=postgresql.ARRAY(Text())),
+            bindparam("given_keys", type_=postgresql.ARRAY(Text())),
+        )
+        .table_valued("sku", "key")
+        .render_derived(name="given")
+    )
+    matched = query.join(given, and_(sku_column == given.c.sku, key_column == given.c.key))
+    compiled = matched.compile(dialect=session.get_bind().dialect)
+    params = {
+        **compiled.params,
+        "given_skus": [k for k, _ in wanted],
+        "given_keys": [k for _, k in wanted],
+    }
+    sql = _binary_arrays(str(compiled), ["given_skus", "given_keys"])
+    return list(session.connection().exec_driver_sql(sql, params).all())

@@ -805,7 +805,7 @@ def where_used(
         # One unit more than the page says whether another page follows.
         rows = store.where_used(session, node, size + 1, after, top_level_only=top_level_only)
         total = store.where_used_count(session, node, top_level_only) if count_total else 0
-        page = [UnitKey(n.sku, n.key) for n in rows[:size]]
+        page = [UnitKey(*key) for key in rows[:size]]
         return Page(page, len(rows) > size, total)
     exists = masterdata.lots_exist([key]) if kind == "LOT" else masterdata.units_exist([key])
     if key not in exists:

@@ -285,6 +285,25 @@ def batch_get_unit_stock(
     return pb.BatchGetUnitStockResponse(units=[unit_stock_message(x) for x in rows])
 
 
+def batch_get_whereabouts(
+    s: S, session: Session, r: pb.BatchGetWhereaboutsRequest
+) -> pb.BatchGetWhereaboutsResponse:
+    return pb.BatchGetWhereaboutsResponse(
+        units=[
+            pb.Whereabouts(
+                unit=unit_message((sku, serial)),
+                custody=enum_value(pb.CustodyStatus, custody),
+                location_code=location or "",
+                shipment_id=shipment or "",
+                customer_code=customer or "",
+            )
+            for sku, serial, custody, location, shipment, customer in usecases.whereabouts(
+                session, unit_keys(r.units)
+            )
+        ]
+    )
+
+
 def batch_get_movements(
     s: S, session: Session, r: pb.BatchGetMovementsRequest
 ) -> pb.BatchGetMovementsResponse:
@@ -367,6 +386,7 @@ RPCS: dict[str, rpc.Rpc] = {
     "CreateShipment": rpc.write(create_shipment),
     "ReturnUnit": rpc.write(return_unit),
     "BatchGetUnitStock": rpc.read(batch_get_unit_stock, batch="units"),
+    "BatchGetWhereabouts": rpc.read(batch_get_whereabouts, batch="units"),
     "BatchGetMovements": rpc.read(batch_get_movements, batch="units"),
     "BatchGetLotStock": rpc.read(batch_get_lot_stock, batch="lots"),
     "BatchGetPackages": rpc.read(batch_get_packages, batch="ssccs", what="packages"),
