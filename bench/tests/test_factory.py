@@ -15,6 +15,7 @@ import pytest
 from serialtrace.bench.factory import (
     FINISHED_ROUTE,
     MATERIALS,
+    RECALL,
     SUB_ROUTE,
     FactoryError,
     FactoryPlan,
@@ -186,7 +187,9 @@ def test_where_used_of_every_lot_matches_the_plan_and_the_top_lot_is_most_used(
     totals = {}
     for _, sku, number in factory.plan.lots():
         totals[(sku, number)] = factory.production.WhereUsed(
-            pp.WhereUsedRequest(lot=core_pb2.LotKey(sku=sku, lot_number=number), page_size=1)
+            pp.WhereUsedRequest(
+                lot=core_pb2.LotKey(sku=sku, lot_number=number), page_size=1, count_total=True
+            )
         ).total_count
     assert totals == factory.plan.usage
     top = factory.report.most_used_lot
@@ -336,3 +339,37 @@ def test_completion_stocks_units_and_installing_a_subassembly_issues_it(factory:
         s.serial: [(wh.MOVEMENT_KIND_RECEIVE, "FA-WH"), (wh.MOVEMENT_KIND_ISSUE, "FA-WH")]
         for s in subs
     }
+
+
+def test_the_recall_shape_puts_its_one_lot_in_every_unit_and_ships_two_thirds(
+    factory: Factory,
+) -> None:
+    units = 30
+    report = build_factory(
+        factory.addrs,
+        factory.admin,
+        units,
+        seed=SEED,
+        prefix="FR",
+        workers=2,
+        log=lambda _: None,
+        shape=RECALL,
+    )
+    plan = plan_factory(units, SEED, "FR", RECALL)
+    assert report.most_used_lot == plan.most_used_lot == ("FR-CELL", "CELL-001")
+    assert plan.usage == {("FR-CELL", "CELL-001"): units}
+    used = factory.production.WhereUsed(
+        pp.WhereUsedRequest(
+            lot=core_pb2.LotKey(sku="FR-CELL", lot_number="CELL-001"), count_total=True
+        )
+    )
+    assert used.total_count == units
+    keys = [core_pb2.UnitKey(sku="FR-FIN", serial=f"FR-F{n:07d}") for n in range(1, units + 1)]
+    assert sorted((u.sku, u.serial) for u in used.units) == [(k.sku, k.serial) for k in keys]
+    builds = factory.production.BatchGetUnitBuilds(pp.BatchGetUnitBuildsRequest(units=keys))
+    assert {b.status for b in builds.builds} == {pp.BUILD_STATUS_COMPLETE}
+    records = factory.production.BatchGetOperations(pp.BatchGetOperationsRequest(units=keys))
+    assert not records.records  # no operation records: the shape is for recalls
+    stock = factory.warehouse.BatchGetUnitStock(wh.BatchGetUnitStockRequest(units=keys)).units
+    shipped = sum(s.custody == wh.CUSTODY_STATUS_SHIPPED for s in stock)
+    assert len(stock) == units and shipped == sum(plan.shipped(n) for n in range(units)) > 0

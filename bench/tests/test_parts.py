@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 from serialtrace.bench import cli
 from serialtrace.bench.answers import differences, from_graph
 from serialtrace.bench.databases import bench_names, libpq, url_for
-from serialtrace.bench.report import Figure, format_table, number
+from serialtrace.bench.report import Figure, format_table, number, table_rows
 from serialtrace.bench.stats import percentile, run_clients, time_calls
 
 # --- percentiles and loops ------------------------------------------------------------
@@ -105,11 +106,23 @@ def test_the_ratio_is_graph_over_sql() -> None:
         "unit": "ms",
         "target": 25,
         "better": "lower",
+        "ratio_target": None,
         "meets_target": False,
         "sql_baseline": 2,
         "ratio": 15.06,
         "detail": {},
     }
+
+
+def test_a_ratio_target_must_be_met_too() -> None:
+    # 2.5 s meets "≤ 3 s" but not "≤ 2x" a floor of 1 s; 1.8 s meets both.
+    assert not Figure("recall", 2.5, "s", target=3, ratio_target=2, sql_baseline=1).meets_target
+    assert Figure("recall", 1.8, "s", target=3, ratio_target=2, sql_baseline=1).meets_target
+    # A rate: 250/s meets "≥ 200/s" but is under half the floor's 600/s.
+    rate = Figure("traces/s", 250, "/s", target=200, ratio_target=0.5, better="higher")
+    assert not replace(rate, sql_baseline=600).meets_target
+    assert replace(rate, sql_baseline=400).meets_target
+    assert table_rows([rate])[0][2] == "≥ 200 /s, ≥ 0.5x"
 
 
 def test_numbers_keep_three_significant_digits() -> None:
@@ -235,6 +248,8 @@ def test_the_command_line_defaults_match_the_issue() -> None:
     command, args = cli.parse(["generate", "--units", "100000", "--fresh"])
     assert command == "generate" and args.units == 100_000 and args.fresh
     assert not hasattr(args, "clients")
+    assert args.shape == "factory"
+    assert cli._options(cli.parse(["--shape", "recall"])[1]).shape == "recall"
 
 
 def test_each_size_and_seed_has_its_own_databases() -> None:
@@ -242,6 +257,8 @@ def test_each_size_and_seed_has_its_own_databases() -> None:
     assert names["production"] == "serialtrace_bench_u1000_s7_production"
     assert set(names) == {"masterdata", "production", "warehouse", "quality"}
     assert bench_names(100_000, 7)["quality"] != names["quality"]
+    recall = bench_names(30_000, 7, "recall")["production"]
+    assert recall == "serialtrace_bench_recall_u30000_s7_production"
     url = url_for("postgresql://postgres@127.0.0.1:5432/postgres", names["production"])
     assert url == "postgresql://postgres@127.0.0.1:5432/serialtrace_bench_u1000_s7_production"
     assert libpq("postgresql+psycopg://u:p@h:1/db") == "postgresql://u:p@h:1/db"

@@ -117,7 +117,7 @@ def test_three_level_trace_and_where_used_over_grpc(suite: Suite) -> None:
         pb.BatchGetMaterialLotsRequest(units=[ukey(sku, unit)])
     ).units
     assert sorted((k.sku, k.lot_number) for k in lots[0].lots) == sorted([lot_a, lot_b])
-    used = viewer.WhereUsed(pb.WhereUsedRequest(lot=lkey(*lot_a)))
+    used = viewer.WhereUsed(pb.WhereUsedRequest(lot=lkey(*lot_a), count_total=True))
     assert [(u.sku, u.serial) for u in used.units] == [(sku, unit)] and used.total_count == 1
     tree = viewer.GetComponentTree(pb.GetComponentTreeRequest(unit=ukey(sku, unit))).links
     assert len(tree) == 3
@@ -169,7 +169,9 @@ def test_where_used_pages_with_tokens_and_a_total(suite: Suite) -> None:
     viewer = suite.as_role("viewer")
     seen, token = [], ""
     while True:
-        page = viewer.WhereUsed(pb.WhereUsedRequest(lot=lkey(*lot), page_size=10, page_token=token))
+        page = viewer.WhereUsed(
+            pb.WhereUsedRequest(lot=lkey(*lot), page_size=10, page_token=token, count_total=True)
+        )
         assert page.total_count == 25
         seen += [(u.sku, u.serial) for u in page.units]
         token = page.next_page_token
@@ -178,6 +180,25 @@ def test_where_used_pages_with_tokens_and_a_total(suite: Suite) -> None:
     assert sorted(seen) == parents
     bad = rpc_error(viewer.WhereUsed, pb.WhereUsedRequest(lot=lkey(*lot), page_token="x"))
     assert bad.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_where_used_pages_in_sku_then_serial_order_and_counts_only_when_asked(
+    suite: Suite,
+) -> None:
+    lot = ("RESIN", unique("ORDER"))
+    # Installed out of key order, in two SKUs: the answer is in (sku, serial) order.
+    parents = [("FG-ORD-B", "U2"), ("FG-ORD-A", "U9"), ("FG-ORD-B", "U1"), ("FG-ORD-A", "U10")]
+    for parent in parents:
+        suite.seed_edge(parent, "LOT", lot)
+    viewer = suite.as_role("viewer")
+    page = viewer.WhereUsed(pb.WhereUsedRequest(lot=lkey(*lot), page_size=3))
+    assert [(u.sku, u.serial) for u in page.units] == sorted(parents)[:3]
+    assert page.total_count == 0 and page.next_page_token  # not counted: not asked
+    rest = viewer.WhereUsed(
+        pb.WhereUsedRequest(lot=lkey(*lot), page_token=page.next_page_token, count_total=True)
+    )
+    assert [(u.sku, u.serial) for u in rest.units] == sorted(parents)[3:]
+    assert rest.total_count == 4 and not rest.next_page_token
 
 
 def test_complete_needs_every_route_operation_passed_and_the_bom_satisfied(suite: Suite) -> None:
@@ -224,7 +245,7 @@ def test_where_used_can_include_intermediate_units(suite: Suite) -> None:
     suite.seed_edge(sub, "LOT", lot)
     suite.seed_edge((sku, unit), "UNIT", sub)
     used = suite.as_role("viewer").WhereUsed(
-        pb.WhereUsedRequest(lot=lkey(*lot), include_intermediate=True)
+        pb.WhereUsedRequest(lot=lkey(*lot), include_intermediate=True, count_total=True)
     )
     assert sorted((u.sku, u.serial) for u in used.units) == sorted([sub, (sku, unit)])
     assert used.total_count == 2

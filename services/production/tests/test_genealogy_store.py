@@ -58,8 +58,8 @@ def test_three_level_trace_backward_and_forward(database: Database) -> None:
         lots = store.descendant_lots(s, [fg.id, sub.id])
         assert sorted(keys(lots[fg.id])) == ["A-3lvl", "B-3lvl"]
         assert keys(lots[sub.id]) == ["A-3lvl"]
-        page, total = store.where_used(s, lot_a.id, 100)
-        assert (keys(page), total) == (["F1"], 1)  # the top-level unit, not the subassembly
+        page, total = store.where_used(s, lot_a.id, 100), store.where_used_count(s, lot_a.id)
+        assert (page, total) == ([("FG", "F1")], 1)  # the top-level unit, not the sub
 
 
 def test_rework_removes_the_old_path_and_keeps_history(database: Database) -> None:
@@ -77,8 +77,8 @@ def test_rework_removes_the_old_path_and_keeps_history(database: Database) -> No
         install(s, s.get(store.NodeRow, fg.id), s.get(store.NodeRow, new_sub.id))
     with database.reader() as s:
         assert keys(store.descendant_lots(s, [fg.id])[fg.id]) == ["NEW-rw"]
-        assert keys(store.where_used(s, old_lot.id, 100)[0]) == ["S2"]  # S2 is loose now
-        assert keys(store.where_used(s, new_lot.id, 100)[0]) == ["F2"]
+        assert store.where_used(s, old_lot.id, 100) == [("SUB", "S2")]  # S2 is loose now
+        assert store.where_used(s, new_lot.id, 100) == [("FG", "F2")]
         current = store.tree_edges(s, fg.id, include_removed=False)
         everything = store.tree_edges(s, fg.id, include_removed=True)
         assert len(current) == 2 and len(everything) == 4
@@ -122,11 +122,11 @@ def test_where_used_of_a_lot_in_20000_units_pages_with_a_correct_total(database:
         for unit in units:
             store.add_edge(s, f"E{next(_ids)}", unit, lot, 0.5, None, "gen", now)
     with database.reader() as s:
-        first, total = store.where_used(s, lot.id, 100)
+        first, total = store.where_used(s, lot.id, 100), store.where_used_count(s, lot.id)
         assert total == 20_000 and len(first) == 100
-        second, _ = store.where_used(s, lot.id, 100, (first[-1].sku, first[-1].key))
+        second = store.where_used(s, lot.id, 100, first[-1])
         # Pages follow (sku, serial) order: the second starts where the first stopped.
-        assert keys(first) + keys(second) == [f"U{n:05d}" for n in range(200)]
+        assert first + second == [("FG-BIG", f"U{n:05d}") for n in range(200)]
 
 
 def test_a_kit_counts_every_path_of_a_component_listed_more_than_once(

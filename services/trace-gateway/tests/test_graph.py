@@ -15,6 +15,7 @@ from strawberry.extensions.validation_cache import _get_validate_cache
 
 from serialtrace.common import telemetry
 from serialtrace.common.testing import TestDatabases, unique
+from serialtrace.gateway.backends import Calls
 from serialtrace.gateway.mutations import MUTATIONS
 from serialtrace.gateway.schema import DOCUMENT_CACHE_SIZE, SNAPSHOT, printed_schema
 from serialtrace.testing import (
@@ -471,6 +472,51 @@ def test_a_page_of_where_used_units_costs_the_same_calls_as_one(suite: RunningSu
     assert many == one, (one, many)
     result = viewer.data(page, {**variables, "first": 25})["whereUsed"]
     assert result["totalCount"] == 25 and len(result["edges"]) == 25
+
+
+def test_where_used_counts_only_when_total_count_is_asked_and_pages_in_serial_order(
+    suite: RunningSuite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    factory = GraphFactory(graph(suite))
+    factory.setup_master_data()
+    serials = [f"WO-{n}" for n in (3, 1, 4, 2)]
+    for unit in factory.commission(factory.fg, serials):
+        factory.install_lot(factory.fg, unit["serial"], 1)
+    # A spy on the gateway's reads (the real call still goes to production): which
+    # where-used requests asked production to count.
+    asked: list[bool] = []
+    read = Calls.read
+
+    async def spy(self: Calls, service: str, rpc: str, request: Any) -> Any:
+        if rpc == "WhereUsed":
+            asked.append(request.count_total)
+        return await read(self, service, rpc, request)
+
+    monkeypatch.setattr(Calls, "read", spy)
+    viewer, variables = factory.as_(VIEWER), {"sku": factory.resin, "lot": factory.lot}
+    page = viewer.data(
+        """query($sku: String!, $lot: String!) {
+             whereUsed(sku: $sku, lotNumber: $lot, first: 3) { edges { node { serial } } } }""",
+        variables,
+    )["whereUsed"]
+    assert [e["node"]["serial"] for e in page["edges"]] == sorted(serials)[:3]
+    counted = viewer.data(
+        """query($sku: String!, $lot: String!) { whereUsed(sku: $sku, lotNumber: $lot) {
+             ...Counted } } fragment Counted on UnitConnection { totalCount }""",
+        variables,
+    )["whereUsed"]
+    assert counted["totalCount"] == 4
+    nested = viewer.data(
+        """query($sku: String!, $lot: String!) { lot(sku: $sku, lotNumber: $lot) {
+             whereUsed(first: 1) { totalCount } } }""",
+        variables,
+    )["lot"]["whereUsed"]
+    assert nested["totalCount"] == 4
+    assert asked == [False, True, True]
+    unknown = viewer.errors(
+        '{ whereUsed(sku: "NO-SUCH-SKU", lotNumber: "NO-SUCH-LOT") { totalCount } }'
+    )
+    assert codes(unknown) == ["NOT_FOUND"]
 
 
 def test_cursors_page_through_where_used_without_gaps(suite: RunningSuite) -> None:

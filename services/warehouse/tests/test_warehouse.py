@@ -67,6 +67,33 @@ def test_receiving_5000_serials_registers_them_once_with_one_movement_each(suite
     assert suite.warehouse_state() == before
 
 
+def test_whereabouts_say_where_each_unit_is_and_to_whom_it_shipped(suite: Suite) -> None:
+    loc, _, supplier, customer = suite.setup_site()
+    sku = suite.product()
+    serials = [f"W{n}" for n in (3, 1, 2)]
+    receive(suite, sku, serials, supplier, loc)
+    shipment = (
+        suite.call("warehouse", "operator")
+        .CreateShipment(
+            wh.CreateShipmentRequest(customer_code=customer, units=[ukey(sku, "W2")], carrier="UPS")
+        )
+        .shipment
+    )
+    asked = [ukey(sku, s) for s in [*serials, "NEVER-SEEN"]]
+    found = (
+        suite.call("warehouse", "viewer")
+        .BatchGetWhereabouts(wh.BatchGetWhereaboutsRequest(units=asked))
+        .units
+    )
+    assert [
+        (u.unit.serial, u.custody, u.location_code, u.shipment_id, u.customer_code) for u in found
+    ] == [
+        ("W1", wh.CUSTODY_STATUS_IN_STOCK, loc, "", ""),
+        ("W2", wh.CUSTODY_STATUS_SHIPPED, "", shipment.id, customer),
+        ("W3", wh.CUSTODY_STATUS_IN_STOCK, loc, "", ""),
+    ]
+
+
 def test_pack_cartons_on_a_pallet_and_ship_the_pallet(suite: Suite) -> None:
     loc, _, supplier, customer = suite.setup_site()
     sku = suite.product()

@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 
 from serialtrace.bench import databases, dataset, report, runner, suite
+from serialtrace.bench.factory import SHAPES
 from serialtrace.bench.runner import Options
 
 DEFAULT_OUT = Path("bench/results/latest.json")
@@ -27,6 +28,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
     defaults = Options()
     parser.add_argument("--units", type=int, default=defaults.units, help="finished units")
     parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument(
+        "--shape",
+        choices=sorted(SHAPES),
+        default=defaults.shape,
+        help="the dataset: the full factory, or 'recall' (one lot in every unit, one "
+        "operation a unit: whereUsed and createRecall at 30,000 units in minutes of "
+        "generation; a run then measures only those)",
+    )
     parser.add_argument(
         "--admin-url",
         default=databases.default_admin_url(),
@@ -84,7 +93,7 @@ def _options(args: argparse.Namespace) -> Options:
 
 
 def _targets(args: argparse.Namespace) -> dict[str, str]:
-    names = databases.bench_names(args.units, args.seed)
+    names = databases.bench_names(args.units, args.seed, args.shape)
     _say(f"databases: {', '.join(names.values())}{' (fresh)' if args.fresh else ''}")
     try:
         return databases.prepare(args.admin_url, names, args.fresh)
@@ -102,7 +111,9 @@ def generate(args: argparse.Namespace) -> None:
         suite.running(urls, args.log_dir or DEFAULT_OUT.parent / "logs") as running,
         databases.Pool(urls) as pool,
     ):
-        data = dataset.ensure(running.addrs, pool, args.units, args.seed, args.workers, _say)
+        data = dataset.ensure(
+            running.addrs, pool, args.units, args.seed, args.workers, _say, SHAPES[args.shape]
+        )
         rows = runner.rows_per_table(pool)
     if data.generated:
         _say(f"generated {args.units:,} units in {data.generated.seconds:.1f}s")
@@ -141,7 +152,7 @@ def _heading(json: dict[str, Any]) -> str:
     return (
         f"{m['cpus']} CPUs ({m['cpu_model']}), {m['postgresql'].split(',')[0]}, "
         f"Python {m['python']}\n"
-        f"factory of {d['units']:,} units, seed {d['seed']} ({generated}); most-used lot "
+        f"{d['shape']} of {d['units']:,} units, seed {d['seed']} ({generated}); most-used lot "
         f"{lot['sku']}/{lot['lot_number']} in {lot['units']:,} units\n"
     )
 

@@ -26,9 +26,11 @@ def default_admin_url() -> str:
     return os.environ.get("SERIALTRACE_TEST_DATABASE_URL", DEFAULT_ADMIN_URL)
 
 
-def bench_names(units: int, seed: int) -> dict[str, str]:
-    """serialtrace_bench_u<units>_s<seed>_<service>, per service."""
-    return {name: f"serialtrace_bench_u{units}_s{seed}_{name}" for name in SERVICE_NAMES}
+def bench_names(units: int, seed: int, shape: str = "factory") -> dict[str, str]:
+    """serialtrace_bench_u<units>_s<seed>_<service>, per service (for another shape than
+    the factory: serialtrace_bench_<shape>_u<units>_s<seed>_<service>)."""
+    kind = "" if shape == "factory" else f"{shape}_"
+    return {name: f"serialtrace_bench_{kind}u{units}_s{seed}_{name}" for name in SERVICE_NAMES}
 
 
 def url_for(admin_url: str, database: str) -> str:

@@ -10,8 +10,10 @@ from typing import Literal
 
 from serialtrace.bench.databases import Pool
 from serialtrace.bench.factory import (
+    FACTORY,
     FactoryPlan,
     FactoryReport,
+    Shape,
     build_factory,
     factory_exists,
     plan_factory,
@@ -58,16 +60,17 @@ def ensure(
     seed: int,
     workers: int,
     log: Callable[[str], None],
+    shape: Shape = FACTORY,
 ) -> Dataset:
     """The factory of `units` units and `seed`, generated (or resumed) if not complete."""
-    plan = plan_factory(units, seed, PREFIX)
+    plan = plan_factory(units, seed, PREFIX, shape)
     state = factory_state(addrs, pool, plan)
     if state == "complete":
-        log(f"dataset: reusing the factory of {units:,} units (seed {seed})")
+        log(f"dataset: reusing the {shape.name} of {units:,} units (seed {seed})")
         refresh_statistics(pool, log)
         return Dataset(plan, state, None)
     log(
-        f"dataset: {'generating' if state == 'absent' else 'resuming'} the factory of "
+        f"dataset: {'generating' if state == 'absent' else 'resuming'} the {shape.name} of "
         f"{units:,} units (seed {seed})"
     )
     report = build_factory(
@@ -79,6 +82,7 @@ def ensure(
         workers=workers,
         log=log,
         before_stock_moves=lambda: refresh_statistics(pool, log),
+        shape=shape,
     )
     if factory_state(addrs, pool, plan) != "complete":
         raise RuntimeError("the generator finished but the factory is not complete")

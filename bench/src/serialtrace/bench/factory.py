@@ -41,6 +41,7 @@ with one warehouse issue.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import math
@@ -56,6 +57,7 @@ from typing import Any, TypeVar
 
 import grpc
 from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from serialtrace.common import gs1
 from serialtrace.core.v1 import core_pb2
@@ -69,9 +71,13 @@ from serialtrace.warehouse.v1 import warehouse_pb2 as wh
 from serialtrace.warehouse.v1 import warehouse_pb2_grpc as wh_grpc
 
 __all__ = [
+    "FACTORY",
+    "RECALL",
+    "SHAPES",
     "FactoryError",
     "FactoryPlan",
     "FactoryReport",
+    "Shape",
     "build_factory",
     "factory_exists",
     "plan_factory",
@@ -148,6 +154,48 @@ SUB_MATERIALS = (
 MATERIALS = FINISHED_MATERIALS + SUB_MATERIALS
 
 
+@dataclass(frozen=True)
+class Shape:
+    """What each finished unit is made of and goes through. "factory" is the full dataset
+    above; "recall" reaches one lot in every unit cheaply, so whereUsed and createRecall
+    are measured at 30,000 units and more in minutes of generation: one lot-tracked
+    material with a single lot, no subassembly, no operation records, and the lot's
+    installations through production's bulk genealogy import (ImportComponentLinks, 500
+    a call, one ancestry statement a unit) rather than kit by kit with a warehouse issue
+    each; completion (into stock), packing and shipping as in the factory."""
+
+    name: str
+    finished_materials: tuple[Material, ...]
+    sub_materials: tuple[Material, ...]  # empty: the finished units have no subassembly
+    finished_route: tuple[str, ...]
+    sub_route: tuple[str, ...]
+    units_per_call: int
+    lots_per_sku: int | None = None  # None: lot_count's square-root scale
+    imported_genealogy: bool = False  # installations by ImportComponentLinks, not kits
+
+    @property
+    def materials(self) -> tuple[Material, ...]:
+        return self.finished_materials + self.sub_materials
+
+
+FACTORY = Shape(
+    "factory", FINISHED_MATERIALS, SUB_MATERIALS, FINISHED_ROUTE, SUB_ROUTE, UNITS_PER_CALL
+)
+RECALL = Shape(
+    "recall",
+    (Material("CELL", "Li-ion cell", md.PRODUCT_KIND_COMPONENT, 1, 2),),
+    (),
+    (),
+    (),
+    units_per_call=500,  # ImportComponentLinks and CompleteUnits take up to 1,000
+    lots_per_sku=1,
+    imported_genealogy=True,
+)
+# When the recall shape's installations happened (imports carry their source time).
+IMPORTED_AT = datetime.datetime(2026, 1, 5, 6, 0, tzinfo=datetime.UTC)
+SHAPES = {shape.name: shape for shape in (FACTORY, RECALL)}
+
+
 class FactoryError(RuntimeError):
     """A call the generator made failed; the message names the call, the step and why."""
 
@@ -176,8 +224,8 @@ class FactoryPlan:
     prefix: str
     units: int
     seed: int
-    # Per material (MATERIALS order): its lot numbers, and per finished unit the index
-    # of the lot it gets (for subassembly materials: the lot its subassembly gets).
+    # Per material (the shape's, in order): its lot numbers, and per finished unit the
+    # index of the lot it gets (for subassembly materials: the lot its subassembly gets).
     lot_numbers: tuple[tuple[str, ...], ...]
     choices: tuple[tuple[int, ...], ...]
     cartons_per_pallet: int
@@ -185,6 +233,15 @@ class FactoryPlan:
     pallets: int
     shipped_pallets: int
     usage: dict[tuple[str, str], int] = field(repr=False)
+    shape: Shape = FACTORY
+
+    @property
+    def materials(self) -> tuple[Material, ...]:
+        return self.shape.materials
+
+    @property
+    def has_subassembly(self) -> bool:
+        return bool(self.shape.sub_materials)
 
     @property
     def finished_sku(self) -> str:
@@ -199,13 +256,13 @@ class FactoryPlan:
 
     def lot_of(self, unit: int, material_index: int) -> tuple[str, str]:
         """(sku, lot_number) of one material in finished unit `unit` (0-based)."""
-        material = MATERIALS[material_index]
+        material = self.materials[material_index]
         number = self.lot_numbers[material_index][self.choices[material_index][unit]]
         return self.material_sku(material), number
 
     def lots(self) -> Iterator[tuple[int, str, str]]:
         """(material index, sku, lot_number) of every lot."""
-        for m, material in enumerate(MATERIALS):
+        for m, material in enumerate(self.materials):
             for number in self.lot_numbers[m]:
                 yield m, self.material_sku(material), number
 
@@ -235,14 +292,19 @@ class FactoryPlan:
         return self.pallet_of_carton(carton) < self.shipped_pallets
 
 
-def lot_count(units: int) -> int:
+def lot_count(units: int, shape: Shape = FACTORY) -> int:
     """Material lots for a run: 300 at 100k units, fewer (by the square root, so small
-    runs still have several lots a SKU to trace), at least 2 a SKU."""
-    floor = MIN_LOTS_PER_SKU * len(MATERIALS)
+    runs still have several lots a SKU to trace), at least 2 a SKU; or the shape's fixed
+    number a SKU."""
+    if shape.lots_per_sku is not None:
+        return shape.lots_per_sku * len(shape.materials)
+    floor = MIN_LOTS_PER_SKU * len(shape.materials)
     return min(FULL_LOTS, max(floor, round(FULL_LOTS * math.sqrt(units / FULL_UNITS))))
 
 
-def plan_factory(units: int, seed: int = 7, prefix: str = "DEMO") -> FactoryPlan:
+def plan_factory(
+    units: int, seed: int = 7, prefix: str = "DEMO", shape: Shape = FACTORY
+) -> FactoryPlan:
     """The plan `build_factory` follows for these arguments (no call is made), e.g. to
     know beforehand which units contain a lot, or which units ship."""
     if units < 1:
@@ -252,15 +314,16 @@ def plan_factory(units: int, seed: int = 7, prefix: str = "DEMO") -> FactoryPlan
             f"prefix {prefix!r} must be 1-20 letters, digits or '-', starting with a letter "
             "or digit"
         )
-    total = lot_count(units)
+    materials = shape.materials
+    total = lot_count(units, shape)
     per_sku = [
-        total // len(MATERIALS) + (1 if m < total % len(MATERIALS) else 0)
-        for m in range(len(MATERIALS))
+        total // len(materials) + (1 if m < total % len(materials) else 0)
+        for m in range(len(materials))
     ]
     lot_numbers: list[tuple[str, ...]] = []
     choices: list[tuple[int, ...]] = []
     usage: dict[tuple[str, str], int] = {}
-    for m, material in enumerate(MATERIALS):
+    for m, material in enumerate(materials):
         # One stream per material, and one draw per unit in unit order: unit n gets the
         # same lots in any factory of the same seed and lot count, whatever its size.
         # Synthetic data, not security: a seeded PRNG is the point (reproducible datasets).
@@ -294,6 +357,7 @@ def plan_factory(units: int, seed: int = 7, prefix: str = "DEMO") -> FactoryPlan
         pallets=pallets,
         shipped_pallets=shipped,
         usage=usage,
+        shape=shape,
     )
 
 
@@ -582,9 +646,9 @@ class _Build:
                 kind=m.kind,
                 tracking=md.TRACKING_MODE_LOT,
             )
-            for m in MATERIALS
+            for m in self.plan.materials
         ]
-        products += [
+        subassembly = [
             md.Product(
                 sku=self.plan.sub_sku,
                 name="Controller board assembly",
@@ -596,6 +660,9 @@ class _Build:
                 serial_pattern=rf"{p}-S[0-9]{{7}}",
                 serial_template=f"{self.p}-S{{seq:07d}}",
             ),
+        ]
+        products += subassembly if self.plan.has_subassembly else []
+        products += [
             md.Product(
                 sku=self.plan.finished_sku,
                 name="Smart sensor hub",
@@ -619,14 +686,12 @@ class _Build:
             self.counters.add("masterdata", "products")
 
     def _boms(self) -> None:
-        boms = [
-            (self.plan.sub_sku, SUB_MATERIALS, []),
-            (
-                self.plan.finished_sku,
-                FINISHED_MATERIALS,
-                [md.BomItem(sku=self.plan.sub_sku, quantity=1)],
-            ),
-        ]
+        shape = self.plan.shape
+        sub = [md.BomItem(sku=self.plan.sub_sku, quantity=1)] if self.plan.has_subassembly else []
+        boms: list[tuple[str, tuple[Material, ...], list[md.BomItem]]] = []
+        if self.plan.has_subassembly:
+            boms.append((self.plan.sub_sku, shape.sub_materials, []))
+        boms.append((self.plan.finished_sku, shape.finished_materials, sub))
         for sku, materials, extra in boms:
             items = [
                 md.BomItem(sku=self.plan.material_sku(m), quantity=m.quantity) for m in materials
@@ -658,10 +723,9 @@ class _Build:
             self.counters.add("masterdata", "bom_revisions")
 
     def _routes(self) -> None:
-        for sku, route in (
-            (self.plan.sub_sku, SUB_ROUTE),
-            (self.plan.finished_sku, FINISHED_ROUTE),
-        ):
+        shape = self.plan.shape
+        routes = [(self.plan.sub_sku, shape.sub_route)] if self.plan.has_subassembly else []
+        for sku, route in [*routes, (self.plan.finished_sku, shape.finished_route)]:
             self.s.call(
                 "production",
                 "SetRoute",
@@ -679,7 +743,7 @@ class _Build:
 
         def receive(n: int) -> None:
             m, sku, number = lots[n]
-            material = MATERIALS[m]
+            material = self.plan.materials[m]
             used = self.plan.usage[(sku, number)]
             # What the units will consume plus a little spare, so nothing runs short and
             # the stock left over looks like a real stores' remainders.
@@ -709,7 +773,8 @@ class _Build:
         with self.phase("work orders and commissioning") as counts:
             for batch, start in enumerate(range(0, self.plan.units, COMMISSION_BATCH)):
                 size = min(COMMISSION_BATCH, self.plan.units - start)
-                self.subs += self._commission(self.plan.sub_sku, batch, size, self.stores)
+                if self.plan.has_subassembly:
+                    self.subs += self._commission(self.plan.sub_sku, batch, size, self.stores)
                 self.finished += self._commission(self.plan.finished_sku, batch, size, self.fg_bin)
             counts["work orders"] = self.counters.rows["production"]["work_orders"]
             counts["units"] = len(self.subs) + len(self.finished)
@@ -752,13 +817,14 @@ class _Build:
 
     def build_units(self) -> None:
         total = self.plan.units
-        batches = math.ceil(total / UNITS_PER_CALL)
+        per_call = self.plan.shape.units_per_call
+        batches = math.ceil(total / per_call)
         every = max(1, total // 10)
         start = time.monotonic()
         next_report = [every]
 
         def progress(batches_done: int) -> None:
-            done = min(total, batches_done * UNITS_PER_CALL)
+            done = min(total, batches_done * per_call)
             if done >= next_report[0] and done < total:
                 rate = done / max(1e-9, time.monotonic() - start)
                 self.log(f"  built {done:,}/{total:,} units ({rate:.1f} units/s)")
@@ -767,37 +833,48 @@ class _Build:
         with self.phase("units built (operations, installs, completion)") as counts:
             _parallel(self.pool, self._build_batch, batches, progress)
             rate = total / max(1e-9, time.monotonic() - start)
-            counts.update({"finished units": total, "subassemblies": total, "units/s": round(rate)})
+            subs = total if self.plan.has_subassembly else 0
+            counts.update({"finished units": total, "subassemblies": subs, "units/s": round(rate)})
 
     def _build_batch(self, batch: int) -> None:
-        """UNITS_PER_CALL finished units, in shop-floor order, each step one call for the
-        whole batch: the subassemblies' kits, tests and completion, then the finished
-        units' kits (each with its subassembly), tests and completion."""
-        first = batch * UNITS_PER_CALL
-        units = range(first, min(self.plan.units, first + UNITS_PER_CALL))
+        """The shape's units a call of finished units, in shop-floor order, each step one
+        call for the whole batch: the subassemblies' kits, tests and completion (if the
+        shape has them), then the finished units' kits (each with its subassembly), tests
+        and completion."""
+        shape = self.plan.shape
+        per_call = shape.units_per_call
+        first = batch * per_call
+        units = range(first, min(self.plan.units, first + per_call))
         # One stream a unit, drawn sub route first: unit n gets the same measurements
         # whatever the batch size.
         rngs = [random.Random(f"{self.plan.seed}:{n}") for n in units]  # noqa: S311
-        subs = [_unit(self.plan.sub_sku, self.subs[n]) for n in units]
         fins = [_unit(self.plan.finished_sku, self.finished[n]) for n in units]
-        offset = len(FINISHED_MATERIALS)
-        sub_materials = range(offset, offset + len(SUB_MATERIALS))
-        self._install_kits(
-            [
-                self._kit(sub, None, n, sub_materials, SUB_ROUTE[0])
-                for sub, n in zip(subs, units, strict=True)
-            ]
-        )
-        self._record(subs, SUB_ROUTE, rngs)
-        self._complete(subs)
-        fin_materials = range(len(FINISHED_MATERIALS))
-        self._install_kits(
-            [
-                self._kit(fin, sub, n, fin_materials, FINISHED_ROUTE[0])
-                for fin, sub, n in zip(fins, subs, units, strict=True)
-            ]
-        )
-        self._record(fins, FINISHED_ROUTE, rngs)
+        subs: list[core_pb2.UnitKey | None] = [None] * len(fins)
+        if self.plan.has_subassembly:
+            built = [_unit(self.plan.sub_sku, self.subs[n]) for n in units]
+            offset = len(shape.finished_materials)
+            sub_materials = range(offset, offset + len(shape.sub_materials))
+            self._install_kits(
+                [
+                    self._kit(sub, None, n, sub_materials, shape.sub_route[0])
+                    for sub, n in zip(built, units, strict=True)
+                ]
+            )
+            self._record(built, shape.sub_route, rngs)
+            self._complete(built)
+            subs = list(built)
+        fin_materials = range(len(shape.finished_materials))
+        if shape.imported_genealogy:
+            self._import_links(fins, units, fin_materials)
+        else:
+            self._install_kits(
+                [
+                    self._kit(fin, sub, n, fin_materials, shape.finished_route[0])
+                    for fin, sub, n in zip(fins, subs, units, strict=True)
+                ]
+            )
+        if shape.finished_route:
+            self._record(fins, shape.finished_route, rngs)
         self._complete(fins)
 
     def _kit(
@@ -816,7 +893,7 @@ class _Build:
                 pp.ComponentToInstall(
                     lot=core_pb2.LotQuantity(
                         lot=core_pb2.LotKey(sku=sku, lot_number=number),
-                        quantity=MATERIALS[m].quantity,
+                        quantity=self.plan.materials[m].quantity,
                     )
                 )
             )
@@ -826,6 +903,44 @@ class _Build:
             operation=op,
             idempotency_key=self.key("kit", parent.serial),
         )
+
+    def _import_links(
+        self, fins: Sequence[core_pb2.UnitKey], units: range, materials: range
+    ) -> None:
+        """Each unit's lots of these materials, through production's genealogy import."""
+        items = []
+        for fin, n in zip(fins, units, strict=True):
+            installed_at = Timestamp()
+            installed_at.FromDatetime(IMPORTED_AT + datetime.timedelta(seconds=n))
+            for m in materials:
+                sku, number = self.plan.lot_of(n, m)
+                items.append(
+                    pp.ImportedComponentLink(
+                        parent=fin,
+                        component_lot=core_pb2.LotQuantity(
+                            lot=core_pb2.LotKey(sku=sku, lot_number=number),
+                            quantity=self.plan.materials[m].quantity,
+                        ),
+                        installed_at=installed_at,
+                        installed_by="factory generator",
+                        provenance=pp.ImportProvenance(
+                            import_batch_id=self.key("links"),
+                            file="links.csv",
+                            row=n * len(materials) + m + 2,  # after the header row
+                        ),
+                        idempotency_key=self.key("link", fin.serial, m),
+                    )
+                )
+        reply = self.s.call(
+            "production",
+            "ImportComponentLinks",
+            pp.ImportComponentLinksRequest(items=items),
+            pp.ImportComponentLinksResponse,
+            f"importing the installations of {len(fins)} units from {_name(fins[0])}",
+            timeout=BULK_TIMEOUT,
+        )
+        _refused("ImportComponentLinks", reply.outcomes, [_name(i.parent) for i in items])
+        self.counters.add("production", "installs", len(items))
 
     def _install_kits(self, kits: Sequence[pp.InstallComponentsRequest]) -> None:
         reply = self.s.call(
@@ -884,6 +999,7 @@ class _Build:
             pp.CompleteUnitsRequest(items=items),
             pp.CompleteUnitsResponse,
             f"completing {len(units)} units from {_name(units[0])}",
+            timeout=BULK_TIMEOUT,
         )
         _refused("CompleteUnits", reply.outcomes, [_name(u) for u in units])
         self.counters.add("production", "completions", len(units))
@@ -1047,6 +1163,7 @@ def build_factory(
     place_hold: bool = False,
     log: Callable[[str], None] = print,
     before_stock_moves: Callable[[], None] = lambda: None,
+    shape: Shape = FACTORY,
 ) -> FactoryReport:
     """Builds the factory of `units` finished units through the services' gRPC APIs.
 
@@ -1057,10 +1174,11 @@ def build_factory(
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
-    plan = plan_factory(units, seed, prefix)
+    plan = plan_factory(units, seed, prefix, shape)
     started = time.monotonic()
     log(
-        f"[factory {prefix}] building {units:,} units (seed {seed}, {workers} workers, "
+        f"[factory {prefix}] building {units:,} units of shape {shape.name} (seed {seed}, "
+        f"{workers} workers, "
         f"{sum(len(n) for n in plan.lot_numbers)} lots)"
     )
     services = _Services(addrs, bearer, log)

@@ -24,12 +24,21 @@ class Figure:
     better: Better = "lower"
     sql_baseline: float | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    # A target for graph/SQL too: at most this many times the floor's time, or at least
+    # this share of the floor's rate.
+    ratio_target: float | None = None
 
     @property
     def meets_target(self) -> bool | None:
         if self.target is None:
             return None
-        return self.value <= self.target if self.better == "lower" else self.value >= self.target
+        if self.better == "lower":
+            met = self.value <= self.target
+            ratio_met = self.ratio_target is None or (self.ratio or 0) <= self.ratio_target
+        else:
+            met = self.value >= self.target
+            ratio_met = self.ratio_target is None or (self.ratio or 0) >= self.ratio_target
+        return met and ratio_met
 
     @property
     def ratio(self) -> float | None:
@@ -45,6 +54,7 @@ class Figure:
             "unit": self.unit,
             "target": self.target,
             "better": self.better,
+            "ratio_target": self.ratio_target,
             "meets_target": self.meets_target,
             "sql_baseline": None if self.sql_baseline is None else significant(self.sql_baseline),
             "ratio": None if self.ratio is None else significant(self.ratio),
@@ -74,7 +84,10 @@ def _target(figure: Figure) -> str:
     if figure.target is None:
         return "-"
     sign = "≤" if figure.better == "lower" else "≥"
-    return f"{sign} {figure.target:,g} {figure.unit}"
+    shown = f"{sign} {figure.target:,g} {figure.unit}"
+    if figure.ratio_target is not None:
+        shown += f", {sign} {figure.ratio_target:g}x"
+    return shown
 
 
 def _ok(figure: Figure) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -351,10 +350,17 @@ def _unnest_insert_sql(
     if returning:
         statement = statement.returning(*(table.c[c] for c in returning))
     sql = str(statement.compile(dialect=dialect))
-    if dialect.driver == "psycopg":
-        # The arrays travel in binary: as text, psycopg escapes every element with a
-        # regular expression, which cost 70 times the binary dump for ledger payloads.
-        sql = re.sub(r"%\((p\d+)\)s", r"%(\1)b", sql)
+    if dialect.driver != "psycopg":
+        return sql
+    return _binary_arrays(sql, [f"p{n}" for n in range(len(names))])
+
+
+def _binary_arrays(sql: str, names: Iterable[str]) -> str:
+    """The SQL with these array parameters sent in PostgreSQL's binary format (psycopg's
+    %b): in text format psycopg escapes every element with a regular expression, which
+    cost 30-70 times the binary dump for JSON ledger payloads."""
+    for name in names:
+        sql = sql.replace(f"%({name})s", f"%({name})b")
     return sql
 
 
@@ -447,3 +453,37 @@ def rows_by_key(
     for clause in key_clauses(sku_column, key_column, keys):
         found += session.execute(query.where(clause)).all()
     return found
+
+
+def rows_by_many_keys(
+    session: Session,
+    query: Any,
+    sku_column: Any,
+    key_column: Any,
+    keys: Iterable[tuple[str, str]],
+) -> list[Any]:
+    """`rows_by_key` for tens of thousands of keys: on PostgreSQL one statement, the keys
+    sent as two arrays and joined (where IN-lists of IN_CHUNK keys would take 60 round
+    trips for 30,000 units); elsewhere `rows_by_key`."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return []
+    if session.get_bind().dialect.name != "postgresql":
+        return rows_by_key(session, query, sku_column, key_column, wanted)
+    given = (
+        func.unnest(
+            bindparam("given_skus", type_=postgresql.ARRAY(Text())),
+            bindparam("given_keys", type_=postgresql.ARRAY(Text())),
+        )
+        .table_valued("sku", "key")
+        .render_derived(name="given")
+    )
+    matched = query.join(given, and_(sku_column == given.c.sku, key_column == given.c.key))
+    compiled = matched.compile(dialect=session.get_bind().dialect)
+    params = {
+        **compiled.params,
+        "given_skus": [k for k, _ in wanted],
+        "given_keys": [k for _, k in wanted],
+    }
+    sql = _binary_arrays(str(compiled), ["given_skus", "given_keys"])
+    return list(session.connection().exec_driver_sql(sql, params).all())

@@ -392,7 +392,14 @@ def where_used(s: S, session: Session, r: pb.WhereUsedRequest) -> pb.WhereUsedRe
     after = key_after(r.page_token)
     kind, key = ("LOT", lot_key(r.lot)) if present(r, "lot") else ("UNIT", unit_key(r.unit))
     page = usecases.where_used(
-        session, s.masterdata, kind, key, size, after, not r.include_intermediate
+        session,
+        s.masterdata,
+        kind,
+        key,
+        size,
+        after,
+        top_level_only=not r.include_intermediate,
+        count_total=r.count_total,
     )
     return pb.WhereUsedResponse(
         units=[unit_message(u) for u in page.items],

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal, select, text, tuple_
+from sqlalchemy import Select, bindparam, func, literal, select, text, tuple_
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.schema import ForeignKey, Index, MetaData, UniqueConstraint
@@ -334,34 +334,45 @@ def current_edge(session: Session, parent_id: int, component_id: int) -> EdgeRow
     ).first()
 
 
+def _containing(node_id: int, top_level_only: bool) -> Select[tuple[str, str]]:
+    """The (sku, serial) of the units containing the node at any depth (only top-level
+    ones, installed in nothing, unless told otherwise), from the ancestry rows, which
+    carry their ancestor's key."""
+    containing = select(AncestryRow.ancestor_sku, AncestryRow.ancestor_key).where(
+        AncestryRow.descendant_id == node_id
+    )
+    if top_level_only:
+        containing = containing.join(NodeRow, NodeRow.id == AncestryRow.ancestor_id).where(
+            NodeRow.installed_in_id.is_(None)
+        )
+    return containing
+
+
 def where_used(
     session: Session,
     node_id: int,
     limit: int,
     after: tuple[str, str] | None = None,
     top_level_only: bool = True,
-) -> tuple[list[NodeRow], int]:
-    """Units containing the node at any depth (only top-level ones, installed in nothing,
-    unless told otherwise): one page in (sku, serial) order after `after`, and the
-    total. The page is one range of the ancestry index by (descendant, sku, serial), so
-    its cost does not grow with the number of units that contain the node."""
-    containing = (
-        select(NodeRow)
-        .join(AncestryRow, AncestryRow.ancestor_id == NodeRow.id)
-        .where(AncestryRow.descendant_id == node_id)
-    )
-    if top_level_only:
-        containing = containing.where(NodeRow.installed_in_id.is_(None))
-    page_query = containing
+) -> list[tuple[str, str]]:
+    """One page of the units containing the node, (sku, serial) in that order after
+    `after`. The page is one range of the ancestry index by (descendant, sku, serial), so
+    its cost does not grow with the number of units that contain the node; plain key
+    columns, no ORM objects, since quality reads 30,000 of them for a recall."""
+    page_query = _containing(node_id, top_level_only)
     if after is not None:
         page_query = page_query.where(
             tuple_(AncestryRow.ancestor_sku, AncestryRow.ancestor_key)
             > tuple_(literal(after[0]), literal(after[1]))
         )
     ordered = page_query.order_by(AncestryRow.ancestor_sku, AncestryRow.ancestor_key)
-    page = list(session.scalars(ordered.limit(limit)))
-    total = session.execute(select(func.count()).select_from(containing.subquery())).scalar_one()
-    return page, int(total)
+    return [(sku, key) for sku, key in session.execute(ordered.limit(limit))]
+
+
+def where_used_count(session: Session, node_id: int, top_level_only: bool = True) -> int:
+    """How many units contain the node: the whole index range, so only when asked."""
+    containing = _containing(node_id, top_level_only).subquery()
+    return int(session.execute(select(func.count()).select_from(containing)).scalar_one())
 
 
 def descendant_lots(session: Session, unit_node_ids: Sequence[int]) -> dict[int, list[NodeRow]]:

@@ -823,18 +823,19 @@ def where_used(
     key: tuple[str, str],
     size: int,
     after: tuple[str, str] | None,
+    *,
     top_level_only: bool,
+    count_total: bool,
 ) -> Page[UnitKey]:
-    """The units that contain a lot or unit, one page in key order. A key in no genealogy
-    is used by nothing if masterdata knows it, and NOT_FOUND if it does not (an empty
-    answer would read as "nothing affected")."""
+    """The units that contain a lot or unit, one page in key order, and their number if
+    `count_total` (else 0). A key in no genealogy is used by nothing if masterdata knows
+    it, and NOT_FOUND if it does not (an empty answer would read as "nothing affected")."""
     node = store.node_ids(session, kind, [key]).get(key)
     if node is not None:
         # One unit more than the page says whether another page follows.
-        rows, total = store.where_used(
-            session, node, size + 1, after, top_level_only=top_level_only
-        )
-        page = [UnitKey(n.sku, n.key) for n in rows[:size]]
+        rows = store.where_used(session, node, size + 1, after, top_level_only=top_level_only)
+        total = store.where_used_count(session, node, top_level_only) if count_total else 0
+        page = [UnitKey(*key) for key in rows[:size]]
         return Page(page, len(rows) > size, total)
     exists = masterdata.lots_exist([key]) if kind == "LOT" else masterdata.units_exist([key])
     if key not in exists:

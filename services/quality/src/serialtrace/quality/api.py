@@ -250,7 +250,7 @@ def batch_get_holds(s: S, session: Session, r: pb.BatchGetHoldsRequest) -> pb.Ba
 
 
 def create_recall(s: S, uow: UnitOfWork, r: pb.CreateRecallRequest) -> pb.CreateRecallResponse:
-    row = usecases.create_recall(
+    recall = usecases.create_recall(
         uow,
         s.production,
         s.warehouse,
@@ -259,7 +259,6 @@ def create_recall(s: S, uow: UnitOfWork, r: pb.CreateRecallRequest) -> pb.Create
         lot_keys(r.lots),
         r.hold_stock,
     )
-    [recall] = usecases.with_counts(uow.session, [row])
     return pb.CreateRecallResponse(recall=recall_message(recall))
 
 

@@ -22,8 +22,10 @@ from serialtrace.warehouse.v1 import warehouse_pb2_grpc as wh_grpc
 
 # A hold waits this long for masterdata, then fails closed (UNAVAILABLE, nothing held).
 DEADLINE_SECONDS = 5.0
-WHERE_USED_PAGE = 20_000
-BATCH = 10_000
+# A recall of a lot in 30,000 units: one where-used page (production's largest) and three
+# whereabouts calls (every request list is bounded at 10,000 items).
+WHERE_USED_PAGE = 50_000
+WHEREABOUTS_BATCH = 10_000
 
 
 class Masterdata:
@@ -110,26 +112,20 @@ class Warehouse:
         )
 
     def whereabouts(self, units: Sequence[UnitKey]) -> dict[UnitKey, Whereabouts]:
-        """Where each unit is; units the warehouse never saw are absent."""
-        stock: list[wh.UnitStock] = []
-        for part in chunks(list(units), BATCH):
-            stock += self._client.BatchGetUnitStock(
-                wh.BatchGetUnitStockRequest(units=[unit_message(k) for k in part]),
+        """Where each unit is and to whom it shipped, one call per WHEREABOUTS_BATCH
+        units; units the warehouse never saw are absent."""
+        custody = wh.CustodyStatus.Name
+        found: dict[UnitKey, Whereabouts] = {}
+        for part in chunks(list(units), WHEREABOUTS_BATCH):
+            reply = self._client.BatchGetWhereabouts(
+                wh.BatchGetWhereaboutsRequest(units=[unit_message(k) for k in part]),
                 timeout=30,
-            ).units
-        shipment_ids = sorted({u.shipment_id for u in stock if u.shipment_id})
-        customers = {}
-        for ids in chunks(shipment_ids, BATCH):
-            for shipment in self._client.BatchGetShipments(
-                wh.BatchGetShipmentsRequest(ids=ids)
-            ).shipments:
-                customers[shipment.id] = shipment.customer_code
-        return {
-            unit_key(u.unit): Whereabouts(
-                wh.CustodyStatus.Name(u.custody).removeprefix("CUSTODY_STATUS_"),
-                u.location_code or None,
-                u.shipment_id or None,
-                customers.get(u.shipment_id),
             )
-            for u in stock
-        }
+            for u in reply.units:
+                found[UnitKey(u.unit.sku, u.unit.serial)] = Whereabouts(
+                    custody(u.custody).removeprefix("CUSTODY_STATUS_"),
+                    u.location_code or None,
+                    u.shipment_id or None,
+                    u.customer_code or None,
+                )
+        return found

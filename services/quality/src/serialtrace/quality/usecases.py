@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -206,7 +207,7 @@ def create_recall(
     units: Sequence[UnitKey],
     lots: Sequence[LotKey],
     hold_stock: bool,
-) -> store.RecallRow:
+) -> Recall:
     """Scope through genealogy, whereabouts through the warehouse, one item per affected
     top-level unit, and one hold over everything not yet shipped (in bulk)."""
     reason = check_free_text(reason, "recall reason")
@@ -235,9 +236,10 @@ def create_recall(
     )
     uow.session.add(recall)
     items: list[dict[str, Any]] = []
+    states: dict[UnitKey, domain.RecallState] = {}
     for unit in scope:
         place = where.get(unit)
-        state = domain.recall_state(place.custody if place else None)
+        state = states[unit] = domain.recall_state(place.custody if place else None)
         items.append(
             {
                 "recall_id": recall.id,
@@ -249,9 +251,7 @@ def create_recall(
                 "shipment_id": place.shipment_id if place else None,
             }
         )
-    unshipped = domain.still_to_hold(
-        {UnitKey(i["sku"], i["serial"]): domain.RecallState(i["state"]) for i in items}
-    )
+    unshipped = domain.still_to_hold(states)
     if hold_stock and unshipped:
         # The affected units are top-level, so the hold covers exactly them.
         hold = _new_hold(uow, f"recall {recall.id}: {reason}", len(unshipped))
@@ -287,7 +287,8 @@ def create_recall(
         )
     if not items:
         recall.status = "CLOSED"
-    return recall
+    # The items' counts by state, as just written (no need to read them back).
+    return Recall(recall, dict(Counter(item["state"] for item in items)))
 
 
 def update_recall_item(

@@ -281,6 +281,25 @@ def return_unit(s: S, uow: UnitOfWork, r: pb.ReturnUnitRequest) -> pb.ReturnUnit
 # --- reads --------------------------------------------------------------------------------
 
 
+def batch_get_whereabouts(
+    s: S, session: Session, r: pb.BatchGetWhereaboutsRequest
+) -> pb.BatchGetWhereaboutsResponse:
+    return pb.BatchGetWhereaboutsResponse(
+        units=[
+            pb.Whereabouts(
+                unit=unit_message((sku, serial)),
+                custody=enum_value(pb.CustodyStatus, custody),
+                location_code=location or "",
+                shipment_id=shipment or "",
+                customer_code=customer or "",
+            )
+            for sku, serial, custody, location, shipment, customer in usecases.whereabouts(
+                session, unit_keys(r.units)
+            )
+        ]
+    )
+
+
 def batch_get_movements(
     s: S, session: Session, r: pb.BatchGetMovementsRequest
 ) -> pb.BatchGetMovementsResponse:
@@ -458,6 +477,7 @@ RPCS: dict[str, rpc.Rpc] = {
     "BatchGetUnitStock": rpc.lookup(
         usecases.unit_stock, "units", unit_stock_message, keys=unit_keys
     ),
+    "BatchGetWhereabouts": rpc.read(batch_get_whereabouts, batch="units"),
     "BatchGetMovements": rpc.read(batch_get_movements, batch="units"),
     "BatchGetLotStock": rpc.lookup(usecases.lot_stock, "lots", lot_stock_message, keys=lot_keys),
     "BatchGetPackages": rpc.lookup(usecases.packages, "ssccs", package_message, what="packages"),

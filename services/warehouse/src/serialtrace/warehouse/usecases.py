@@ -728,6 +728,13 @@ def unit_stock(session: Session, units: Sequence[UnitKey]) -> list[store.UnitSto
     return [rows[k] for k in sorted(rows)]
 
 
+def whereabouts(
+    session: Session, units: Sequence[UnitKey]
+) -> list[tuple[str, str, str, str | None, str | None, str | None]]:
+    """Where each known unit is and, once shipped, to whom, in key order."""
+    return store.whereabouts(session, units)
+
+
 def movements(session: Session, units: Sequence[UnitKey]) -> list[store.MovementRow]:
     return store.movements_of(session, units)
 

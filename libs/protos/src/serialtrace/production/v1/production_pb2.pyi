@@ -467,18 +467,20 @@ class BatchGetMaterialLotsResponse(_message.Message):
     def __init__(self, units: _Optional[_Iterable[_Union[UnitMaterialLots, _Mapping]]] = ...) -> None: ...
 
 class WhereUsedRequest(_message.Message):
-    __slots__ = ("lot", "unit", "page_size", "page_token", "include_intermediate")
+    __slots__ = ("lot", "unit", "page_size", "page_token", "include_intermediate", "count_total")
     LOT_FIELD_NUMBER: _ClassVar[int]
     UNIT_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_INTERMEDIATE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_TOTAL_FIELD_NUMBER: _ClassVar[int]
     lot: _core_pb2.LotKey
     unit: _core_pb2.UnitKey
     page_size: int
     page_token: str
     include_intermediate: bool
-    def __init__(self, lot: _Optional[_Union[_core_pb2.LotKey, _Mapping]] = ..., unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., include_intermediate: _Optional[bool] = ...) -> None: ...
+    count_total: bool
+    def __init__(self, lot: _Optional[_Union[_core_pb2.LotKey, _Mapping]] = ..., unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., include_intermediate: _Optional[bool] = ..., count_total: _Optional[bool] = ...) -> None: ...
 
 class WhereUsedResponse(_message.Message):
     __slots__ = ("units", "total_count", "next_page_token")

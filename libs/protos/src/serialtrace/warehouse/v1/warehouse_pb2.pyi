@@ -377,6 +377,32 @@ class BatchGetUnitStockResponse(_message.Message):
     units: _containers.RepeatedCompositeFieldContainer[UnitStock]
     def __init__(self, units: _Optional[_Iterable[_Union[UnitStock, _Mapping]]] = ...) -> None: ...
 
+class BatchGetWhereaboutsRequest(_message.Message):
+    __slots__ = ("units",)
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[_core_pb2.UnitKey]
+    def __init__(self, units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ...) -> None: ...
+
+class Whereabouts(_message.Message):
+    __slots__ = ("unit", "custody", "location_code", "shipment_id", "customer_code")
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    CUSTODY_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_CODE_FIELD_NUMBER: _ClassVar[int]
+    SHIPMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_CODE_FIELD_NUMBER: _ClassVar[int]
+    unit: _core_pb2.UnitKey
+    custody: CustodyStatus
+    location_code: str
+    shipment_id: str
+    customer_code: str
+    def __init__(self, unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., custody: _Optional[_Union[CustodyStatus, str]] = ..., location_code: _Optional[str] = ..., shipment_id: _Optional[str] = ..., customer_code: _Optional[str] = ...) -> None: ...
+
+class BatchGetWhereaboutsResponse(_message.Message):
+    __slots__ = ("units",)
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[Whereabouts]
+    def __init__(self, units: _Optional[_Iterable[_Union[Whereabouts, _Mapping]]] = ...) -> None: ...
+
 class BatchGetMovementsRequest(_message.Message):
     __slots__ = ("units",)
     UNITS_FIELD_NUMBER: _ClassVar[int]

@@ -109,6 +109,11 @@ class WarehouseServiceStub:
                 request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetShipmentsRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetShipmentsResponse.FromString,
                 _registered_method=True)
+        self.BatchGetWhereabouts = channel.unary_unary(
+                '/serialtrace.warehouse.v1.WarehouseService/BatchGetWhereabouts',
+                request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetWhereaboutsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetWhereaboutsResponse.FromString,
+                _registered_method=True)
         self.BatchGetLocationStockSummaries = channel.unary_unary(
                 '/serialtrace.warehouse.v1.WarehouseService/BatchGetLocationStockSummaries',
                 request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetLocationStockSummariesRequest.SerializeToString,
@@ -252,6 +257,15 @@ class WarehouseServiceServicer:
 
     def BatchGetShipments(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchGetWhereabouts(self, request, context):
+        """Where each unit is and, once shipped, to whom: what a recall records of every unit
+        it affects, for up to 10,000 units in one call and one query. Units the warehouse
+        never saw are left out.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -401,6 +415,11 @@ def add_WarehouseServiceServicer_to_server(servicer, server):
                     servicer.BatchGetShipments,
                     request_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetShipmentsRequest.FromString,
                     response_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetShipmentsResponse.SerializeToString,
+            ),
+            'BatchGetWhereabouts': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchGetWhereabouts,
+                    request_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetWhereaboutsRequest.FromString,
+                    response_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetWhereaboutsResponse.SerializeToString,
             ),
             'BatchGetLocationStockSummaries': grpc.unary_unary_rpc_method_handler(
                     servicer.BatchGetLocationStockSummaries,
@@ -853,6 +872,33 @@ class WarehouseService:
             '/serialtrace.warehouse.v1.WarehouseService/BatchGetShipments',
             serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetShipmentsRequest.SerializeToString,
             serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetShipmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchGetWhereabouts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.warehouse.v1.WarehouseService/BatchGetWhereabouts',
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetWhereaboutsRequest.SerializeToString,
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.BatchGetWhereaboutsResponse.FromString,
             options,
             channel_credentials,
             insecure,

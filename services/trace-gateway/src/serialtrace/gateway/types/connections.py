@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from serialtrace.common.errors import InvalidArgument
 from serialtrace.gateway.context import Ctx
@@ -15,6 +17,19 @@ from serialtrace.gateway.cursors import decode_cursor, encode_cursor
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None
+
+
+def selects(info: Ctx, name: str) -> bool:
+    """Whether the field being resolved asks for its subfield `name` (by the GraphQL name,
+    directly or in a fragment), so a costly subfield is fetched only when wanted."""
+
+    def among(selections: Iterable[Selection]) -> bool:
+        return any(
+            s.name == name if isinstance(s, SelectedField) else among(s.selections)
+            for s in selections
+        )
+
+    return any(among(field.selections) for field in info.selected_fields)
 
 
 def page_window(info: Ctx, first: int | None, after: str | None) -> tuple[str, int, int]:

@@ -12,7 +12,7 @@ from serialtrace.common.errors import NotFound
 from serialtrace.common.timeutil import from_timestamp
 from serialtrace.gateway.context import Ctx
 from serialtrace.gateway.facts import RAISE, LotRef, lot_key
-from serialtrace.gateway.types.connections import page_window
+from serialtrace.gateway.types.connections import page_window, selects
 from serialtrace.gateway.types.enums import QualityStatus
 from serialtrace.gateway.types.masterdata import Party, Product, party_of, product_of
 from serialtrace.gateway.types.messages import text_or_none
@@ -124,11 +124,14 @@ async def where_used(
     info: Ctx, lot: LotRef, first: int | None, after: str | None
 ) -> UnitConnection:
     token, skip, size = page_window(info, first, after)
-    reply = await info.context.calls.read(
-        "production",
-        "WhereUsed",
-        pp.WhereUsedRequest(lot=lot_key(lot), page_size=size, page_token=token),
+    request = pp.WhereUsedRequest(
+        lot=lot_key(lot),
+        page_size=size,
+        page_token=token,
+        # Counting reads every unit containing the lot: only when totalCount is asked.
+        count_total=selects(info, "totalCount"),
     )
+    reply = await info.context.calls.read("production", "WhereUsed", request)
     return UnitConnection.of(
         list(reply.units), token, skip, reply.next_page_token, reply.total_count
     )
