@@ -23,7 +23,9 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Enum,
     MetaData,
+    String,
     Table,
     Text,
     and_,
@@ -39,6 +41,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from serialtrace.common.errors import InvalidArgument
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +202,7 @@ def bulk_insert(
     if not rows:
         return []
     table = getattr(table, "__table__", table)
+    check_lengths(table, rows)
     if session.get_bind().dialect.name == "postgresql":
         sql, params = bulk_insert_statement(session, table, rows, conflict_columns, returning)
         result = session.connection().exec_driver_sql(sql, params)
@@ -222,6 +227,7 @@ def bulk_insert_statement(
     """The PostgreSQL SQL and parameters `bulk_insert` sends (for a caller that sends
     them itself, e.g. in a pipeline with its COMMIT)."""
     table = getattr(table, "__table__", table)
+    check_lengths(table, rows)
     names = tuple(rows[0])
     sql = _unnest_insert_sql(
         session.get_bind().dialect, table, names, tuple(conflict_columns), tuple(returning)
@@ -246,23 +252,48 @@ def _unnest_insert_sql(
     SQLAlchemy cannot cache a statement built on a table-valued function, so building
     and compiling it on every call cost more CPU than the insert itself.
     """
-    arrays = []
-    for n, name in enumerate(names):
-        column_type = table.c[name].type
-        element = Text() if isinstance(column_type, JSON) else column_type
-        arrays.append(bindparam(f"p{n}", type_=postgresql.ARRAY(element)))
+    types = [_without_length(table.c[name].type) for name in names]
+    arrays = [
+        bindparam(f"p{n}", type_=postgresql.ARRAY(Text() if isinstance(t, JSON) else t))
+        for n, t in enumerate(types)
+    ]
     unnested = (
         func.unnest(*arrays).table_valued(*(f"c{n}" for n in range(len(names)))).render_derived()
     )
-    source = select(
-        *(cast(unnested.c[f"c{n}"], table.c[name].type) for n, name in enumerate(names))
-    )
+    source = select(*(cast(unnested.c[f"c{n}"], t) for n, t in enumerate(types)))
     statement: Any = postgresql.insert(table).from_select(list(names), source)
     if conflict:
         statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
     if returning:
         statement = statement.returning(*(table.c[c] for c in returning))
     return str(statement.compile(dialect=dialect))
+
+
+def _without_length(column_type: Any) -> Any:
+    """VARCHAR(n) as plain VARCHAR: PostgreSQL's CAST to VARCHAR(n) silently cuts a longer
+    value to n characters, while storing it in the VARCHAR(n) column refuses it."""
+    if isinstance(column_type, String) and not isinstance(column_type, Enum):
+        if column_type.length is not None:
+            return type(column_type)(collation=column_type.collation)
+    return column_type
+
+
+def check_lengths(table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Refuses (INVALID_ARGUMENT) a text longer than its column allows, naming the
+    column, before anything is sent (SQLite would store it whole, PostgreSQL refuse it
+    with no word of which value)."""
+    for name in rows[0]:
+        column_type = table.c[name].type
+        limit = getattr(column_type, "length", None)
+        if not isinstance(column_type, String) or limit is None:
+            continue
+        for row in rows:
+            value = row[name]
+            if isinstance(value, str) and len(value) > limit:
+                raise InvalidArgument(
+                    f"{name} may be at most {limit} characters; this one has {len(value)}: "
+                    f"{value[:100]!r}"
+                )
 
 
 def key_clauses(
