@@ -31,9 +31,9 @@ def database(request: pytest.FixtureRequest, test_databases: TestDatabases) -> I
 
 
 def test_a_value_longer_than_its_column_is_refused_naming_the_column(database: Database) -> None:
-    with pytest.raises(InvalidArgument, match=r"code may be at most 5 characters; this one has 7"):
-        with database.transaction() as session:
-            bulk_insert(session, labels, [{"id": 1, "code": "ABC"}, {"id": 2, "code": "ABCDEFG"}])
+    refused = r"code may be at most 5 characters; this one has 7"
+    with pytest.raises(InvalidArgument, match=refused), database.transaction() as session:
+        bulk_insert(session, labels, [{"id": 1, "code": "ABC"}, {"id": 2, "code": "ABCDEFG"}])
     with database.reader() as session:
         assert session.execute(select(labels)).all() == []  # nothing of the batch written
 
@@ -53,6 +53,5 @@ def test_the_postgresql_statement_itself_never_truncates(database: Database) -> 
     with database.transaction() as session:
         sql, params = bulk_insert_statement(session, labels, [{"id": 1, "code": "ABC"}])
     params["p1"] = ["ABCDEFG"]
-    with pytest.raises(DBAPIError, match="value too long"):
-        with database.transaction() as session:
-            session.connection().exec_driver_sql(sql, params)
+    with pytest.raises(DBAPIError, match="value too long"), database.transaction() as session:
+        session.connection().exec_driver_sql(sql, params)

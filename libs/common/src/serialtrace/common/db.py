@@ -272,9 +272,9 @@ def _unnest_insert_sql(
 def _without_length(column_type: Any) -> Any:
     """VARCHAR(n) as plain VARCHAR: PostgreSQL's CAST to VARCHAR(n) silently cuts a longer
     value to n characters, while storing it in the VARCHAR(n) column refuses it."""
-    if isinstance(column_type, String) and not isinstance(column_type, Enum):
-        if column_type.length is not None:
-            return type(column_type)(collation=column_type.collation)
+    bounded = isinstance(column_type, String) and column_type.length is not None
+    if bounded and not isinstance(column_type, Enum):
+        return type(column_type)(collation=column_type.collation)
     return column_type
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from sqlalchemy import (
     select,
     text,
     tuple_,
+    update,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
@@ -34,6 +36,7 @@ from serialtrace.common.db import (
     chunks,
     get_many,
     get_many_by_key,
+    key_clauses,
     rows_by_key,
 )
 
@@ -131,6 +134,39 @@ def units_by_keys(
     return get_many_by_key(
         session, UnitRow, UnitRow.sku, UnitRow.serial, keys, for_update=for_update
     )
+
+
+@dataclass
+class UnitState:
+    """What recording an operation reads of a unit, read without the ORM."""
+
+    id: int
+    sku: str
+    serial: str
+    status: str
+
+
+def lock_unit_states(session: Session, keys: Sequence[tuple[str, str]]) -> list[UnitState]:
+    """Units by (sku, serial), locked FOR UPDATE until the transaction ends: plain rows,
+    not ORM objects, for a write path that changes only their status (`set_statuses`)."""
+    units = UnitRow.__table__
+    query = select(units.c.id, units.c.sku, units.c.serial, units.c.status)
+    return [
+        UnitState(*row)
+        for clause in key_clauses(units.c.sku, units.c.serial, keys)
+        for row in session.execute(query.where(clause).with_for_update())
+    ]
+
+
+def set_statuses(session: Session, statuses: dict[int, str]) -> None:
+    """Sets units' status by id, one UPDATE per status."""
+    units = UnitRow.__table__
+    by_status: dict[str, list[int]] = {}
+    for unit_id, status in statuses.items():
+        by_status.setdefault(status, []).append(unit_id)
+    for status, ids in sorted(by_status.items()):
+        for part in chunks(sorted(ids)):
+            session.execute(update(units).where(units.c.id.in_(part)).values(status=status))
 
 
 def operations_of(session: Session, unit_ids: Sequence[int]) -> list[OperationRow]:
