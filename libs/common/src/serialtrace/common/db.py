@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+import psycopg
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
@@ -40,6 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from serialtrace.common.errors import InvalidArgument
@@ -177,6 +179,16 @@ def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
     """Consecutive slices of at most `size` items, for IN-lists of any length."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+@contextmanager
+def as_sqlalchemy_errors(statement: str) -> Iterator[None]:
+    """Statements sent on the driver's connection (pipelines) fail as SQLAlchemy's would
+    have (IntegrityError, OperationalError, …), which is what the unit of work handles."""
+    try:
+        yield
+    except psycopg.Error as error:
+        raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
 
 
 def upsert_insert(session: Session, model: Any) -> Any:

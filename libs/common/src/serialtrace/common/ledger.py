@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import psycopg
 from opentelemetry import trace
 from sqlalchemy import (
     BigInteger,
@@ -33,10 +31,14 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from serialtrace.common.db import bulk_insert, bulk_insert_statement, check_lengths
+from serialtrace.common.db import (
+    as_sqlalchemy_errors,
+    bulk_insert,
+    bulk_insert_statement,
+    check_lengths,
+)
 from serialtrace.common.timeutil import as_utc, iso, utcnow
 
 GENESIS_HASH = "0" * 64
@@ -218,7 +220,7 @@ def append_and_commit(
     # and the caller's block rolls everything back.
     with (
         _tracer.start_as_current_span("ledger insert and COMMIT", attributes=_span_attributes),
-        _as_sqlalchemy_errors(sql),
+        as_sqlalchemy_errors(sql),
         driver.pipeline(),
         driver.cursor() as cursor,
     ):
@@ -309,7 +311,7 @@ def _chain_in_sql_and_commit(
     with (
         # Its duration is mostly the wait for the ledger's lock, then the commit.
         _tracer.start_as_current_span("ledger append and COMMIT", attributes=_span_attributes),
-        _as_sqlalchemy_errors(_CHAINED_INSERT),
+        as_sqlalchemy_errors(_CHAINED_INSERT),
         driver.pipeline(),
         driver.cursor() as cursor,
         driver.cursor() as appended,
@@ -324,16 +326,6 @@ def _chain_in_sql_and_commit(
         Entry(seq, at, actor, item.action, item.entity_type, item.entity_id, payload, prev, digest)
         for (seq, prev, digest), item, payload in zip(chained, pending, payloads, strict=True)
     ]
-
-
-@contextmanager
-def _as_sqlalchemy_errors(statement: str) -> Iterator[None]:
-    """Statements sent on the driver's connection fail as SQLAlchemy's would have
-    (IntegrityError, OperationalError, …), which is what the unit of work handles."""
-    try:
-        yield
-    except psycopg.Error as error:
-        raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
 
 
 def _chain(
@@ -383,7 +375,7 @@ def _locked_head(
     with (
         # Its duration is the wait for the ledger's lock (the SQL spans do not see it).
         _tracer.start_as_current_span("ledger lock and head", attributes=_span_attributes),
-        _as_sqlalchemy_errors(_READ_HEAD),
+        as_sqlalchemy_errors(_READ_HEAD),
         driver.pipeline(),
         driver.cursor() as cursor,
         driver.cursor() as head_cursor,
