@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 import psycopg
 from alembic import command
 from alembic.config import Config
+from opentelemetry import trace
 from sqlalchemy import (
     JSON,
     ColumnElement,
@@ -182,13 +183,27 @@ def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
 
 
 @contextmanager
-def as_sqlalchemy_errors(statement: str) -> Iterator[None]:
-    """Statements sent on the driver's connection (pipelines) fail as SQLAlchemy's would
-    have (IntegrityError, OperationalError, …), which is what the unit of work handles."""
-    try:
-        yield
-    except psycopg.Error as error:
-        raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
+def pipeline(
+    session: Session, span: str, statement: str, table: str = ""
+) -> Iterator[psycopg.Connection[Any]]:
+    """The session's psycopg connection in pipeline mode (PostgreSQL): what is sent in the
+    block travels in one round trip. Those statements bypass the SQL spans, so the block
+    is one span, `span`; they fail as SQLAlchemy's would have (IntegrityError,
+    OperationalError, …), which is what the unit of work handles. A failed statement
+    aborts the rest of the pipeline (a COMMIT in it is skipped)."""
+    driver = session.connection().connection.driver_connection
+    assert driver is not None  # a checked-out connection always has one
+    attributes = {"db.system": "postgresql", "db.statement": statement}
+    if table:
+        attributes["db.sql.table"] = table
+    with _tracer.start_as_current_span(span, attributes=attributes), driver.pipeline():
+        try:
+            yield driver
+        except psycopg.Error as error:
+            raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
+
+
+_tracer = trace.get_tracer("serialtrace.db")
 
 
 def upsert_insert(session: Session, model: Any) -> Any:

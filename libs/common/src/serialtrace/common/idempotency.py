@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from google.protobuf.message import Message
-from opentelemetry import trace
 from sqlalchemy import Column, DateTime, LargeBinary, MetaData, String, Table, select
 from sqlalchemy.orm import Session
 
-from serialtrace.common.db import as_sqlalchemy_errors, bulk_insert
+from serialtrace.common.db import bulk_insert, pipeline
 from serialtrace.common.errors import Conflict, InvalidArgument
 from serialtrace.common.timeutil import utcnow
 
@@ -68,12 +67,8 @@ def lookup(session: Session, key: str) -> StoredResponse | None:
     then travels with the transaction's BEGIN, one round trip instead of two."""
     if session.get_bind().dialect.name != "postgresql":
         return lookup_many(session, [key]).get(key)
-    driver = session.connection().connection.driver_connection
-    assert driver is not None  # a checked-out connection always has one
     with (
-        _tracer.start_as_current_span("SELECT idempotency_keys", attributes=_span_attributes),
-        as_sqlalchemy_errors(_LOOKUP),
-        driver.pipeline(),
+        pipeline(session, "SELECT idempotency_keys", _LOOKUP) as driver,
         driver.cursor() as cursor,
     ):
         cursor.execute(_LOOKUP, (key,))
@@ -82,9 +77,6 @@ def lookup(session: Session, key: str) -> StoredResponse | None:
 
 
 _LOOKUP = "SELECT method, fingerprint, response FROM idempotency_keys WHERE key = %s"
-# The lookup goes on the driver's connection, past the SQL spans: this one stands in.
-_tracer = trace.get_tracer("serialtrace.idempotency")
-_span_attributes = {"db.system": "postgresql", "db.statement": _LOOKUP}
 
 
 def lookup_many(session: Session, keys: Sequence[str]) -> dict[str, StoredResponse]:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from opentelemetry import trace
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -34,10 +33,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from serialtrace.common.db import (
-    as_sqlalchemy_errors,
     bulk_insert,
     bulk_insert_statement,
     check_lengths,
+    pipeline,
 )
 from serialtrace.common.timeutil import as_utc, iso, utcnow
 
@@ -214,14 +213,10 @@ def append_and_commit(
     seq, prev = _locked_head(session, along)
     written = _chain(seq, prev, actor, pending, payloads)
     sql, params = bulk_insert_statement(session, audit_ledger, [vars(e) for e in written])
-    driver = session.connection().connection.driver_connection
-    assert driver is not None  # a checked-out connection always has one
     # A failed insert aborts the pipeline: the COMMIT is skipped, the error raised here,
     # and the caller's block rolls everything back.
     with (
-        _tracer.start_as_current_span("ledger insert and COMMIT", attributes=_span_attributes),
-        as_sqlalchemy_errors(sql),
-        driver.pipeline(),
+        pipeline(session, "ledger insert and COMMIT", sql, "audit_ledger") as driver,
         driver.cursor() as cursor,
     ):
         cursor.execute(sql, params)
@@ -304,15 +299,11 @@ def _chain_in_sql_and_commit(
         "entity_id": [item.entity_id for item in pending],
         "payload": list(payloads),
     }
-    driver = session.connection().connection.driver_connection
-    assert driver is not None  # a checked-out connection always has one
     # A failed statement aborts the pipeline: the COMMIT is skipped, the error raised
-    # here, and the caller's block rolls everything back.
+    # here, and the caller's block rolls everything back. The span's duration is mostly
+    # the wait for the ledger's lock, then the commit.
     with (
-        # Its duration is mostly the wait for the ledger's lock, then the commit.
-        _tracer.start_as_current_span("ledger append and COMMIT", attributes=_span_attributes),
-        as_sqlalchemy_errors(_CHAINED_INSERT),
-        driver.pipeline(),
+        pipeline(session, "ledger append and COMMIT", _CHAINED_INSERT, "audit_ledger") as driver,
         driver.cursor() as cursor,
         driver.cursor() as appended,
     ):
@@ -348,11 +339,6 @@ def _chain(
     return written
 
 
-# The append's statements go on the driver's connection, past the SQL spans: one span
-# for each of its two round trips stands in for them.
-_tracer = trace.get_tracer("serialtrace.ledger")
-_span_attributes = {"db.system": "postgresql", "db.sql.table": "audit_ledger"}
-
 # 405633363310 = 0x5E71A1ED6E, the advisory-lock key of the ledger (one per database).
 _LOCK = "SELECT pg_advisory_xact_lock(405633363310)"
 _READ_HEAD = "SELECT seq, hash FROM audit_ledger ORDER BY seq DESC LIMIT 1"
@@ -370,13 +356,9 @@ def _locked_head(
     lock is granted, sees the entries of the writer that held the lock before us."""
     session.flush()
     inserts = [bulk_insert_statement(session, table, rows) for table, rows in along if rows]
-    driver = session.connection().connection.driver_connection
-    assert driver is not None  # a checked-out connection always has one
     with (
         # Its duration is the wait for the ledger's lock (the SQL spans do not see it).
-        _tracer.start_as_current_span("ledger lock and head", attributes=_span_attributes),
-        as_sqlalchemy_errors(_READ_HEAD),
-        driver.pipeline(),
+        pipeline(session, "ledger lock and head", _READ_HEAD, "audit_ledger") as driver,
         driver.cursor() as cursor,
         driver.cursor() as head_cursor,
     ):
