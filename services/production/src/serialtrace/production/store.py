@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     UniqueConstraint,
     bindparam,
     func,
@@ -136,6 +137,11 @@ def units_by_keys(
     )
 
 
+# The tables behind the rows, for the write paths that send plain statements.
+UNITS = cast(Table, UnitRow.__table__)
+OPERATIONS = cast(Table, OperationRow.__table__)
+
+
 @dataclass
 class UnitState:
     """What recording an operation reads of a unit, read without the ORM."""
@@ -149,24 +155,22 @@ class UnitState:
 def lock_unit_states(session: Session, keys: Sequence[tuple[str, str]]) -> list[UnitState]:
     """Units by (sku, serial), locked FOR UPDATE until the transaction ends: plain rows,
     not ORM objects, for a write path that changes only their status (`set_statuses`)."""
-    units = UnitRow.__table__
-    query = select(units.c.id, units.c.sku, units.c.serial, units.c.status)
+    query = select(UNITS.c.id, UNITS.c.sku, UNITS.c.serial, UNITS.c.status)
     return [
         UnitState(*row)
-        for clause in key_clauses(units.c.sku, units.c.serial, keys)
+        for clause in key_clauses(UNITS.c.sku, UNITS.c.serial, keys)
         for row in session.execute(query.where(clause).with_for_update())
     ]
 
 
 def set_statuses(session: Session, statuses: dict[int, str]) -> None:
     """Sets units' status by id, one UPDATE per status."""
-    units = UnitRow.__table__
     by_status: dict[str, list[int]] = {}
     for unit_id, status in statuses.items():
         by_status.setdefault(status, []).append(unit_id)
     for status, ids in sorted(by_status.items()):
         for part in chunks(sorted(ids)):
-            session.execute(update(units).where(units.c.id.in_(part)).values(status=status))
+            session.execute(update(UNITS).where(UNITS.c.id.in_(part)).values(status=status))
 
 
 def operations_of(session: Session, unit_ids: Sequence[int]) -> list[OperationRow]:

@@ -255,7 +255,7 @@ def _record(
         "result": result.value,
         "measurements": measurements,
     }
-    uow.insert_at_commit(store.OperationRow.__table__, fields)
+    uow.insert_at_commit(store.OPERATIONS, fields)
     row = store.OperationRow(**fields)  # the answer's, never added to the session
     if new_status.value != unit.status:
         uow.record(
