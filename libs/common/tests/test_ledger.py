@@ -93,23 +93,31 @@ def test_append_and_commit_commits_the_change_with_its_entries_or_neither(
         assert ledger.append_and_commit(session, "bob", entries(1))[0].seq == 3
 
 
-def test_concurrent_appenders_never_fork_the_chain(database: Database) -> None:
+def run_writers(count: int, writer: Any) -> None:
+    """`writer(n)` for n in 0..count-1, each in its own thread, all at once."""
     errors: list[BaseException] = []
 
-    def writer(n: int) -> None:
+    def run(n: int) -> None:
         try:
-            for _ in range(10):
-                with database.transaction() as session:
-                    ledger.append(session, f"w{n}", entries(3, tag=f"w{n}-"))
+            writer(n)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert not errors
+
+
+def test_concurrent_appenders_never_fork_the_chain(database: Database) -> None:
+    def writer(n: int) -> None:
+        for _ in range(10):
+            with database.transaction() as session:
+                ledger.append(session, f"w{n}", entries(3, tag=f"w{n}-"))
+
+    run_writers(8, writer)
     with database.reader() as session:
         result = ledger.verify(session)
     assert result.ok and result.entries == 240
@@ -145,9 +153,51 @@ def test_a_postgresql_append_shows_its_lock_wait_and_commit_as_spans(database: D
     try:
         with database.transaction() as session:
             ledger.append_and_commit(session, "alice", entries(1), along=key_row("k"))
+        with database.transaction() as session:
+            ledger.append_and_commit(session, "alice", entries(ledger.CHAINED_IN_SQL + 1))
     finally:
         exporter.shutdown()
     assert [s.name for s in exporter.get_finished_spans()] == [
-        "ledger lock and head",
+        "ledger append and COMMIT",  # chained by the database, one round trip
+        "ledger lock and head",  # a bigger batch: hashed here, two round trips
         "ledger insert and COMMIT",
     ]
+
+
+# JSON's hard cases: quotes, backslashes, control characters, non-ASCII, U+2028.
+_AWKWARD = 'q"uote \\back\nnew\tline \x01 é 日本 \u2028 \U0001f600'
+
+
+@pytest.mark.parametrize("count", [1, ledger.CHAINED_IN_SQL, ledger.CHAINED_IN_SQL + 1])
+def test_entries_hashed_by_the_database_verify_like_those_hashed_here(
+    database: Database, count: int
+) -> None:
+    pending = [
+        ledger.PendingEntry("thing.done", "thing", f"{_AWKWARD}{i}", {"text": _AWKWARD, "i": i})
+        for i in range(count)
+    ]
+    with database.transaction() as session:
+        ledger.append(session, "alice", entries(1))
+    with database.transaction() as session:
+        written = ledger.append_and_commit(session, _AWKWARD, pending)
+    with database.reader() as session:
+        stored = ledger.entries_between(session, 1, count + 1)
+        result = ledger.verify(session)
+    assert result.ok and result.entries == count + 1
+    assert stored[1:] == written
+    assert all(e.recomputed_hash() == e.hash for e in written)
+
+
+def test_concurrent_writes_of_both_sizes_leave_one_chain(database: Database) -> None:
+    """Writers chained by the database and writers hashing here, interleaved."""
+
+    def writer(n: int) -> None:
+        size = 1 if n % 2 else ledger.CHAINED_IN_SQL + 1
+        for _ in range(5):
+            with database.transaction() as session:
+                ledger.append_and_commit(session, f"w{n}", entries(size, tag=f"w{n}-"))
+
+    run_writers(8, writer)
+    with database.reader() as session:
+        result = ledger.verify(session)
+    assert result.ok and result.entries == 4 * 5 * 1 + 4 * 5 * (ledger.CHAINED_IN_SQL + 1)

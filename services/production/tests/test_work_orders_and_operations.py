@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import grpc
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from serialtrace.common import ledger
-from serialtrace.common.testing import rpc_error, sql_engine, unique
-from serialtrace.core.v1 import core_pb2
+from serialtrace.common.testing import Caller, rpc_error, sql_engine, start_service, token, unique
+from serialtrace.core.v1 import core_pb2, core_pb2_grpc
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
+from serialtrace.production.main import service as production_service
 from serialtrace.production.store import OperationRow
 from serialtrace.production.v1 import production_pb2 as pb
+from serialtrace.production.v1 import production_pb2_grpc as pb_grpc
 
 Suite = Any  # the `suite` fixture (conftest.Suite)
 
@@ -315,3 +320,78 @@ def test_a_batch_of_operation_records_reports_each_item_and_writes_only_the_good
     )
     assert error.code() == grpc.StatusCode.PERMISSION_DENIED
     assert _operations_and_entries(suite) == (records, entries)
+
+
+def test_32_concurrent_writers_on_two_replicas_leave_one_chain_without_gaps(
+    suite: Suite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Single records (their entries hashed by the database, in the COMMIT's round trip)
+    and batches of 20 (40 entries, hashed here), from 32 writers at once, half of them
+    through a second production server on the same database, each with a worker per
+    writer: one chain, every seq once, every record with its entry."""
+    if not suite.production_db.startswith("postgresql"):
+        pytest.skip("the lock and the one-round-trip append are PostgreSQL's")
+    writers, singles, batch = 32, 3, 20
+    sku = suite.product_with_bom()
+    wo = suite.work_order(sku, quantity=writers * (batch + 1))
+    serials = suite.commission(wo, count=writers * (batch + 1))
+    monkeypatch.setenv("WAREHOUSE_FINISHED_GOODS_LOCATION", suite.finished_goods)
+    replica = start_service(
+        production_service,
+        suite.production_db,
+        MASTERDATA_ADDR=suite.masterdata.address,
+        QUALITY_ADDR="127.0.0.1:1",
+        WAREHOUSE_ADDR=suite.warehouse.address,
+        PRODUCTION_GRPC_WORKERS=str(writers),
+    )
+    replica_channel = grpc.insecure_channel(replica.address)
+    bearer = token("olga", "operator")
+    start_together = threading.Barrier(writers)
+
+    def operation(serial: str, n: int) -> pb.RecordOperationRequest:
+        return pb.RecordOperationRequest(
+            unit=key(sku, serial), operation=f"OP-{n}", station="ST-1", result=core_pb2.RESULT_PASS
+        )
+
+    def write(w: int) -> list[str]:
+        channel = replica_channel if w % 2 else suite.channel
+        operator = Caller(pb_grpc.ProductionServiceStub(channel), bearer)
+        mine = serials[w * (batch + 1) : (w + 1) * (batch + 1)]
+        start_together.wait()
+        ids = [operator.RecordOperation(operation(mine[0], n)).record.id for n in range(singles)]
+        outcomes = operator.RecordOperations(
+            pb.RecordOperationsRequest(items=[operation(s, 0) for s in mine[1:]])
+        ).outcomes
+        return ids + [o.record.id for o in outcomes]
+
+    try:
+        with ThreadPoolExecutor(max_workers=writers) as pool:
+            written = {i for ids in pool.map(write, range(writers)) for i in ids}
+    finally:
+        replica_channel.close()
+        replica.stop(0)
+    auditor = Caller(core_pb2_grpc.LedgerServiceStub(suite.channel), token("audrey", "auditor"))
+    result = auditor.VerifyLedger(core_pb2.VerifyLedgerRequest())
+    engine = sql_engine(suite.production_db)
+    try:
+        with engine.connect() as conn:
+            seqs = [row[0] for row in conn.execute(text("SELECT seq FROM audit_ledger"))]
+            recorded = {
+                row[0]
+                for row in conn.execute(
+                    text(
+                        "SELECT payload::json->>'id' FROM audit_ledger "
+                        "WHERE action = 'operation.recorded'"
+                    )
+                )
+            }
+            stored = conn.execute(
+                select(func.count()).select_from(OperationRow).where(OperationRow.id.in_(written))
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert len(written) == writers * (singles + batch)
+    assert result.ok, result.problem
+    assert sorted(seqs) == list(range(1, len(seqs) + 1))  # one chain, no gaps
+    assert written <= recorded  # every record has its entry
+    assert stored == len(written)  # and every entry its record

@@ -16,14 +16,18 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+import psycopg
 from alembic import command
 from alembic.config import Config
+from opentelemetry import trace
 from sqlalchemy import (
     JSON,
     ColumnElement,
     Connection,
     Engine,
+    Enum,
     MetaData,
+    String,
     Table,
     Text,
     and_,
@@ -38,8 +42,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+
+from serialtrace.common.errors import InvalidArgument
 
 log = logging.getLogger(__name__)
 
@@ -228,6 +234,30 @@ def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
+@contextmanager
+def pipeline(
+    session: Session, span: str, statement: str, table: str = ""
+) -> Iterator[psycopg.Connection[Any]]:
+    """The session's psycopg connection in pipeline mode (PostgreSQL): what is sent in the
+    block travels in one round trip. Those statements bypass the SQL spans, so the block
+    is one span, `span`; they fail as SQLAlchemy's would have (IntegrityError,
+    OperationalError, …), which is what the unit of work handles. A failed statement
+    aborts the rest of the pipeline (a COMMIT in it is skipped)."""
+    driver = session.connection().connection.driver_connection
+    assert driver is not None  # a checked-out connection always has one
+    attributes = {"db.system": "postgresql", "db.statement": statement}
+    if table:
+        attributes["db.sql.table"] = table
+    with _tracer.start_as_current_span(span, attributes=attributes), driver.pipeline():
+        try:
+            yield driver
+        except psycopg.Error as error:
+            raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
+
+
+_tracer = trace.get_tracer("serialtrace.db")
+
+
 def upsert_insert(session: Session, model: Any) -> Any:
     """An INSERT for `model` that supports ON CONFLICT, in the session's dialect."""
     if session.get_bind().dialect.name == "postgresql":
@@ -251,6 +281,7 @@ def bulk_insert(
     if not rows:
         return []
     table = getattr(table, "__table__", table)
+    check_lengths(table, rows)
     if session.get_bind().dialect.name == "postgresql":
         sql, params = bulk_insert_statement(session, table, rows, conflict_columns, returning)
         result = session.connection().exec_driver_sql(sql, params)
@@ -275,6 +306,7 @@ def bulk_insert_statement(
     """The PostgreSQL SQL and parameters `bulk_insert` sends (for a caller that sends
     them itself, e.g. in a pipeline with its COMMIT)."""
     table = getattr(table, "__table__", table)
+    check_lengths(table, rows)
     names = tuple(rows[0])
     sql = _unnest_insert_sql(
         session.get_bind().dialect, table, names, tuple(conflict_columns), tuple(returning)
@@ -333,17 +365,15 @@ def _unnest_insert_sql(
     SQLAlchemy cannot cache a statement built on a table-valued function, so building
     and compiling it on every call cost more CPU than the insert itself.
     """
-    arrays = []
-    for n, name in enumerate(names):
-        column_type = table.c[name].type
-        element = Text() if isinstance(column_type, JSON) else column_type
-        arrays.append(bindparam(f"p{n}", type_=postgresql.ARRAY(element)))
+    types = [_without_length(table.c[name].type) for name in names]
+    arrays = [
+        bindparam(f"p{n}", type_=postgresql.ARRAY(Text() if isinstance(t, JSON) else t))
+        for n, t in enumerate(types)
+    ]
     unnested = (
         func.unnest(*arrays).table_valued(*(f"c{n}" for n in range(len(names)))).render_derived()
     )
-    source = select(
-        *(cast(unnested.c[f"c{n}"], table.c[name].type) for n, name in enumerate(names))
-    )
+    source = select(*(cast(unnested.c[f"c{n}"], t) for n, t in enumerate(types)))
     statement: Any = postgresql.insert(table).from_select(list(names), source)
     if conflict:
         statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
@@ -362,6 +392,33 @@ def _binary_arrays(sql: str, names: Iterable[str]) -> str:
     for name in names:
         sql = sql.replace(f"%({name})s", f"%({name})b")
     return sql
+
+
+def _without_length(column_type: Any) -> Any:
+    """VARCHAR(n) as plain VARCHAR: PostgreSQL's CAST to VARCHAR(n) silently cuts a longer
+    value to n characters, while storing it in the VARCHAR(n) column refuses it."""
+    bounded = isinstance(column_type, String) and column_type.length is not None
+    if bounded and not isinstance(column_type, Enum):
+        return type(column_type)(collation=column_type.collation)
+    return column_type
+
+
+def check_lengths(table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Refuses (INVALID_ARGUMENT) a text longer than its column allows, naming the
+    column, before anything is sent (SQLite would store it whole, PostgreSQL refuse it
+    with no word of which value)."""
+    for name in rows[0]:
+        column_type = table.c[name].type
+        limit = getattr(column_type, "length", None)
+        if not isinstance(column_type, String) or limit is None:
+            continue
+        for row in rows:
+            value = row[name]
+            if isinstance(value, str) and len(value) > limit:
+                raise InvalidArgument(
+                    f"{name} may be at most {limit} characters; this one has {len(value)}: "
+                    f"{value[:100]!r}"
+                )
 
 
 def key_clauses(

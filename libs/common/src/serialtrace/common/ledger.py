@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import psycopg
-from opentelemetry import trace
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -32,10 +29,15 @@ from sqlalchemy import (
     Text,
     select,
 )
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from serialtrace.common.db import bulk_insert, bulk_insert_statement, install_append_only_guard
+from serialtrace.common.db import (
+    bulk_insert,
+    bulk_insert_statement,
+    check_lengths,
+    install_append_only_guard,
+    pipeline,
+)
 from serialtrace.common.timeutil import as_utc, iso, utcnow
 
 GENESIS_HASH = "0" * 64
@@ -191,29 +193,30 @@ def append_and_commit(
 ) -> list[Entry]:
     """`append`, then the commit of the caller's transaction, which must end right after
     (its own commit then finds nothing left to do). `along` are rows of the same change
-    to insert first, (table, rows) each: the idempotency key and its response.
+    to insert first, (table, rows) each: the idempotency key and its response, the
+    change's own rows.
 
-    On PostgreSQL it takes two round trips, both psycopg pipelines: the `along` inserts,
-    the lock and the head read; then the entries' insert and the COMMIT. A writer holds
-    the ledger's lock for the hashing and the second round trip only: the Python it runs
-    after sending no longer keeps the others waiting. The lock is released by the COMMIT
+    On PostgreSQL a write of up to CHAINED_IN_SQL entries takes one round trip, a psycopg
+    pipeline: the `along` inserts, the lock, one insert that reads the head and hashes
+    the entries onto it in the database, and the COMMIT. From the lock to the COMMIT no
+    Python runs, so a writer's thread waiting for the CPU never keeps the others waiting.
+    A bigger batch takes two: the `along` inserts, the lock and the head read; then the
+    entries, hashed here, inserted with the COMMIT. The lock is released by the COMMIT
     itself, once the change, its key and its entries are durable together."""
     if not pending or session.get_bind().dialect.name != "postgresql":
         for table, rows in along:
             bulk_insert(session, table, rows)
         return append(session, actor, pending)  # SQLite: committed as the block ends
     payloads = [canonical_json(item.payload) for item in pending]
+    if len(pending) <= CHAINED_IN_SQL:
+        return _chain_in_sql_and_commit(session, actor, pending, payloads, along)
     seq, prev = _locked_head(session, along)
     written = _chain(seq, prev, actor, pending, payloads)
     sql, params = bulk_insert_statement(session, audit_ledger, [vars(e) for e in written])
-    driver = session.connection().connection.driver_connection
-    assert driver is not None  # a checked-out connection always has one
     # A failed insert aborts the pipeline: the COMMIT is skipped, the error raised here,
     # and the caller's block rolls everything back.
     with (
-        _tracer.start_as_current_span("ledger insert and COMMIT", attributes=_span_attributes),
-        _as_sqlalchemy_errors(sql),
-        driver.pipeline(),
+        pipeline(session, "ledger insert and COMMIT", sql, "audit_ledger") as driver,
         driver.cursor() as cursor,
     ):
         cursor.execute(sql, params)
@@ -221,14 +224,99 @@ def append_and_commit(
     return written
 
 
-@contextmanager
-def _as_sqlalchemy_errors(statement: str) -> Iterator[None]:
-    """Statements sent on the driver's connection fail as SQLAlchemy's would have
-    (IntegrityError, OperationalError, …), which is what the unit of work handles."""
-    try:
-        yield
-    except psycopg.Error as error:
-        raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
+# Up to this many entries a write's chain is hashed by the database, in the round trip of
+# its COMMIT. Past it the SQL's cost grows with the square of the count (each entry is
+# one subscript of an array parameter), and hashing here in Python is cheaper.
+CHAINED_IN_SQL = 32
+
+# The head, then one row per entry: the text hashed is the entry's canonical JSON, whose
+# two last keys are prev_hash and seq, so the prefix before prev_hash's value is built
+# here (`hashed_prefix`) and the database appends only hex digits and a number.
+_CHAINED_INSERT = """
+WITH RECURSIVE head AS (SELECT seq, hash FROM audit_ledger ORDER BY seq DESC LIMIT 1),
+chain(n, seq, prev_hash, hash) AS (
+  SELECT 0, coalesce((SELECT seq FROM head), 0), NULL::text,
+         coalesce((SELECT hash FROM head), %(genesis)s)
+  UNION ALL
+  SELECT c.n + 1, c.seq + 1, c.hash,
+         encode(sha256(convert_to(
+           (%(prefix)s::text[])[c.n + 1] || c.hash || '","seq":' || (c.seq + 1) || '}', 'UTF8'
+         )), 'hex')
+  FROM chain c WHERE c.n < cardinality(%(prefix)s::text[])
+)
+INSERT INTO audit_ledger (seq, at, actor, action, entity_type, entity_id, payload, prev_hash, hash)
+SELECT c.seq, %(at)s, %(actor)s, (%(action)s::text[])[c.n], (%(entity_type)s::text[])[c.n],
+       (%(entity_id)s::text[])[c.n], (%(payload)s::text[])[c.n], c.prev_hash, c.hash
+FROM chain c WHERE c.n > 0
+ORDER BY c.n
+RETURNING seq, prev_hash, hash
+"""
+
+
+def hashed_prefix(
+    at: datetime, actor: str, action: str, entity_type: str, entity_id: str, payload: str
+) -> str:
+    """What `entry_hash` hashes, up to the value of prev_hash: canonical JSON sorts
+    prev_hash and seq after every other key, so the body is this, the previous hash,
+    `","seq":`, the seq and `}`."""
+    body = canonical_json(
+        {
+            "action": action,
+            "actor": actor,
+            "at": iso(at),
+            "entity_id": entity_id,
+            "entity_type": entity_type,
+            "payload": payload,
+        }
+    )
+    return body[:-1] + ',"prev_hash":"'
+
+
+def _chain_in_sql_and_commit(
+    session: Session,
+    actor: str,
+    pending: Sequence[PendingEntry],
+    payloads: Sequence[str],
+    along: Sequence[tuple[Table, Sequence[dict[str, Any]]]],
+) -> list[Entry]:
+    """The one-round-trip append (see `append_and_commit`). Under READ COMMITTED each
+    statement of the pipeline takes its snapshot when it starts, so the insert, which
+    starts once the lock is granted, reads the head its predecessor committed."""
+    session.flush()  # the change's pending ORM writes go out first, outside the lock
+    inserts = [bulk_insert_statement(session, table, rows) for table, rows in along if rows]
+    at = utcnow()
+    check_lengths(audit_ledger, [{"actor": actor, **vars(item)} for item in pending])
+    params = {
+        "genesis": GENESIS_HASH,
+        "prefix": [
+            hashed_prefix(at, actor, item.action, item.entity_type, item.entity_id, payload)
+            for item, payload in zip(pending, payloads, strict=True)
+        ],
+        "at": at,
+        "actor": actor,
+        "action": [item.action for item in pending],
+        "entity_type": [item.entity_type for item in pending],
+        "entity_id": [item.entity_id for item in pending],
+        "payload": list(payloads),
+    }
+    # A failed statement aborts the pipeline: the COMMIT is skipped, the error raised
+    # here, and the caller's block rolls everything back. The span's duration is mostly
+    # the wait for the ledger's lock, then the commit.
+    with (
+        pipeline(session, "ledger append and COMMIT", _CHAINED_INSERT, "audit_ledger") as driver,
+        driver.cursor() as cursor,
+        driver.cursor() as appended,
+    ):
+        for sql, insert_params in inserts:
+            cursor.execute(sql, insert_params)
+        cursor.execute(_LOCK)
+        appended.execute(_CHAINED_INSERT, params)
+        driver.commit()
+        chained = appended.fetchall()
+    return [
+        Entry(seq, at, actor, item.action, item.entity_type, item.entity_id, payload, prev, digest)
+        for (seq, prev, digest), item, payload in zip(chained, pending, payloads, strict=True)
+    ]
 
 
 def _chain(
@@ -251,11 +339,6 @@ def _chain(
     return written
 
 
-# The append's statements go on the driver's connection, past the SQL spans: one span
-# for each of its two round trips stands in for them.
-_tracer = trace.get_tracer("serialtrace.ledger")
-_span_attributes = {"db.system": "postgresql", "db.sql.table": "audit_ledger"}
-
 # 405633363310 = 0x5E71A1ED6E, the advisory-lock key of the ledger (one per database).
 _LOCK = "SELECT pg_advisory_xact_lock(405633363310)"
 _READ_HEAD = "SELECT seq, hash FROM audit_ledger ORDER BY seq DESC LIMIT 1"
@@ -273,13 +356,9 @@ def _locked_head(
     lock is granted, sees the entries of the writer that held the lock before us."""
     session.flush()
     inserts = [bulk_insert_statement(session, table, rows) for table, rows in along if rows]
-    driver = session.connection().connection.driver_connection
-    assert driver is not None  # a checked-out connection always has one
     with (
         # Its duration is the wait for the ledger's lock (the SQL spans do not see it).
-        _tracer.start_as_current_span("ledger lock and head", attributes=_span_attributes),
-        _as_sqlalchemy_errors(_READ_HEAD),
-        driver.pipeline(),
+        pipeline(session, "ledger lock and head", _READ_HEAD, "audit_ledger") as driver,
         driver.cursor() as cursor,
         driver.cursor() as head_cursor,
     ):

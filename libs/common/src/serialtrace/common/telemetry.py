@@ -8,13 +8,13 @@ import sys
 import threading
 from typing import Any
 
-from opentelemetry import metrics, trace
-from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import Counter, Histogram, start_http_server
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 _lock = threading.Lock()
 _provider: TracerProvider | None = None
@@ -58,16 +58,44 @@ def setup_tracing(process_name: str, otlp_endpoint: str | None) -> TracerProvide
 
 
 def instrument_engine(engine: Engine, provider: TracerProvider) -> None:
-    """A span per SQL statement, child of the gRPC server span that issued it.
+    """A span per SQL statement, child of the span that issued it (the gRPC server
+    span), named by its first keyword, carrying the statement's text.
 
-    EngineTracer attaches to one engine; SQLAlchemyInstrumentor is a process-wide
-    singleton that ignores every engine after the first.
-    """
+    Our own two listeners rather than opentelemetry-instrumentation-sqlalchemy's
+    EngineTracer, which costs about 200 µs of CPU a statement (it parses the statement
+    and the URL each time and keeps pool metrics), doubling a write's SQL cost here;
+    these cost a fraction of that, and none when there is no span to be a child of."""
     tracer = provider.get_tracer("serialtrace.sql")
-    usage = metrics.get_meter("serialtrace.sql").create_up_down_counter(
-        "db.client.connections.usage", unit="connections"
-    )
-    EngineTracer(tracer, engine, usage, enable_commenter=False)
+    base = {"db.system": engine.dialect.name, "db.name": engine.url.database or ""}
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _start(*args: Any) -> None:  # conn, cursor, statement, parameters, context, many
+        statement, context = args[2], args[4]
+        if context is None or not trace.get_current_span().is_recording():
+            return
+        operation = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "SQL"
+        context._serialtrace_span = tracer.start_span(
+            f"{operation} {base['db.name']}",
+            kind=SpanKind.CLIENT,
+            attributes={**base, "db.statement": statement},
+            record_exception=False,
+        )
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _end(*args: Any) -> None:
+        context = args[4]
+        span = getattr(context, "_serialtrace_span", None)
+        if span is not None:
+            context._serialtrace_span = None
+            span.end()
+
+    @event.listens_for(engine, "handle_error")
+    def _failed(error: Any) -> None:
+        span = getattr(error.execution_context, "_serialtrace_span", None)
+        if span is not None:
+            error.execution_context._serialtrace_span = None
+            span.set_status(Status(StatusCode.ERROR, type(error.original_exception).__name__))
+            span.end()
 
 
 def shutdown_tracing() -> None:

@@ -35,6 +35,7 @@ class UnitOfWork:
         self.session = session
         self.principal = principal
         self.pending: list[ledger.PendingEntry] = []
+        self._rows_at_commit: list[tuple[Table, dict[str, Any]]] = []
 
     @property
     def actor(self) -> str:
@@ -46,16 +47,33 @@ class UnitOfWork:
         """Records a state change in the audit ledger when the transaction commits."""
         self.pending.append(ledger.PendingEntry(action, entity_type, entity_id, payload))
 
+    def insert_at_commit(self, table: Table, row: dict[str, Any]) -> None:
+        """Inserts a row of the change as the transaction commits, in the round trip that
+        takes the ledger's lock (no statement, no ORM flush of its own). For rows the
+        change does not read back; a refusal of the database fails the whole write."""
+        self._rows_at_commit.append((table, row))
+
+    def rows_at_commit(self) -> list[tuple[Table, list[dict[str, Any]]]]:
+        """The rows to insert at commit, one insert per run of rows of one table and shape."""
+        inserts: list[tuple[Table, list[dict[str, Any]]]] = []
+        for table, row in self._rows_at_commit:
+            if inserts and inserts[-1][0] is table and inserts[-1][1][0].keys() == row.keys():
+                inserts[-1][1].append(row)
+            else:
+                inserts.append((table, [row]))
+        return inserts
+
     def attempt(self, change: Callable[[], T]) -> T | ServiceError:
         """One item of a batch, in a savepoint: if it is refused (a ServiceError), its
         writes and audit entries are undone and the refusal is returned, and the batch
         goes on. Any other failure still fails the whole transaction."""
-        recorded = len(self.pending)
+        recorded, inserts = len(self.pending), len(self._rows_at_commit)
         try:
             with self.session.begin_nested():
                 return change()
         except ServiceError as refusal:
             del self.pending[recorded:]
+            del self._rows_at_commit[inserts:]
             return refusal
 
 
@@ -93,7 +111,10 @@ class Mutations:
                     session,
                     principal.subject,
                     uow.pending,
-                    along=[(idempotency.idempotency_keys, idempotency.rows(method, answered))],
+                    along=[
+                        *uow.rows_at_commit(),
+                        (idempotency.idempotency_keys, idempotency.rows(method, answered)),
+                    ],
                 )
             return response
         except OperationalError as exc:
@@ -169,7 +190,10 @@ class Mutations:
                         session,
                         principal.subject,
                         uow.pending,
-                        along=[(idempotency.idempotency_keys, idempotency.rows(method, answered))],
+                        along=[
+                            *uow.rows_at_commit(),
+                            (idempotency.idempotency_keys, idempotency.rows(method, answered)),
+                        ],
                     )
             except IntegrityError as exc:
                 # A concurrent request with one of these keys won the race: answer as it

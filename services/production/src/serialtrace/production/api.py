@@ -140,7 +140,9 @@ def work_order_message(row: store.WorkOrderRow) -> pb.WorkOrder:
     )
 
 
-def operation_message(row: store.OperationRow, unit: store.UnitRow) -> pb.OperationRecord:
+def operation_message(
+    row: store.OperationRow, unit: store.UnitRow | store.UnitState
+) -> pb.OperationRecord:
     message = pb.OperationRecord(
         id=row.id,
         unit=unit_message((unit.sku, unit.serial)),

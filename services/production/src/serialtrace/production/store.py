@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, func, literal, select, text, tuple_
+from sqlalchemy import Select, Table, bindparam, func, literal, select, text, tuple_, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.schema import ForeignKey, Index, MetaData, UniqueConstraint
@@ -19,6 +20,7 @@ from serialtrace.common.db import (
     chunks,
     get_many,
     get_many_by_key,
+    key_clauses,
     rows_by_key,
 )
 
@@ -116,6 +118,42 @@ def units_by_keys(
     return get_many_by_key(
         session, UnitRow, UnitRow.sku, UnitRow.serial, keys, for_update=for_update
     )
+
+
+# The tables behind the rows, for the write paths that send plain statements.
+UNITS = cast(Table, UnitRow.__table__)
+OPERATIONS = cast(Table, OperationRow.__table__)
+
+
+@dataclass
+class UnitState:
+    """What recording an operation reads of a unit, read without the ORM."""
+
+    id: int
+    sku: str
+    serial: str
+    status: str
+
+
+def lock_unit_states(session: Session, keys: Sequence[tuple[str, str]]) -> list[UnitState]:
+    """Units by (sku, serial), locked FOR UPDATE until the transaction ends: plain rows,
+    not ORM objects, for a write path that changes only their status (`set_statuses`)."""
+    query = select(UNITS.c.id, UNITS.c.sku, UNITS.c.serial, UNITS.c.status)
+    return [
+        UnitState(*row)
+        for clause in key_clauses(UNITS.c.sku, UNITS.c.serial, keys)
+        for row in session.execute(query.where(clause).with_for_update())
+    ]
+
+
+def set_statuses(session: Session, statuses: dict[int, str]) -> None:
+    """Sets units' status by id, one UPDATE per status."""
+    by_status: dict[str, list[int]] = {}
+    for unit_id, status in statuses.items():
+        by_status.setdefault(status, []).append(unit_id)
+    for status, ids in sorted(by_status.items()):
+        for part in chunks(sorted(ids)):
+            session.execute(update(UNITS).where(UNITS.c.id.in_(part)).values(status=status))
 
 
 def operations_of(session: Session, unit_ids: Sequence[int]) -> list[OperationRow]:
