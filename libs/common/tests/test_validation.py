@@ -229,6 +229,15 @@ def test_what_the_transport_said_never_reaches_the_caller() -> None:
     assert (verdict.code, verdict.message) == (grpc.StatusCode.NOT_FOUND, "no unit")
 
 
+def test_a_call_that_timed_out_does_not_claim_that_nothing_changed() -> None:
+    """The callee may commit after the caller stopped waiting: the caller is told to
+    learn the outcome by repeating the request under its idempotency key."""
+    late = from_rpc_error(_Failed(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline"), "quality")
+    assert late.code == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert "nothing was changed" not in late.message
+    assert "quality" in late.message and "same idempotency key" in late.message
+
+
 def test_the_documented_limits_are_the_enforced_ones() -> None:
     """docs/input-limits.md lists every named field with the maximum the table enforces."""
     from pathlib import Path

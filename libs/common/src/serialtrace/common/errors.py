@@ -91,7 +91,8 @@ class Unavailable(ServiceError):
 
 
 class DeadlineExceeded(ServiceError):
-    """A call this request depends on did not answer in time; nothing was changed."""
+    """A call this request depends on did not answer in time. The callee may still
+    finish what it was asked; a repeat with the same idempotency key tells."""
 
     code = grpc.StatusCode.DEADLINE_EXCEEDED
 
@@ -143,8 +144,13 @@ def from_rpc_error(error: grpc.RpcError, service: str) -> ServiceError:
     if code == grpc.StatusCode.UNAVAILABLE:
         return Unavailable(f"the {service} service is unavailable; nothing was changed")
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        # The callee may have committed after this caller stopped waiting: saying
+        # "nothing was changed" would be a guess, and once it was wrong (a recall
+        # committed with its hold while the client was told nothing happened).
         return DeadlineExceeded(
-            f"the {service} service did not answer in time; nothing was changed"
+            f"the {service} service did not answer in time; what it was asked to change "
+            "may still be done: repeat the request with the same idempotency key to learn "
+            "its outcome"
         )
     cls = _BY_CODE.get(code)
     if cls is not None:
