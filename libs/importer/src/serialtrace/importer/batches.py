@@ -285,51 +285,50 @@ class Applier:
 
     def _bulk(
         self,
-        result: FileResult,
-        file: str,
-        chunk: list[tuple[int, Any]],
-        send: Callable[[list[tuple[int, Any]]], Sequence[Any]],
-    ) -> list[tuple[int, Any]]:
-        """Sends a chunk; returns the (row, record) pairs that were applied."""
-        outcomes = send(chunk)
-        applied = []
-        for (row, record), outcome in zip(chunk, outcomes, strict=True):
-            if outcome.WhichOneof("outcome") == "error":
-                error = error_of(outcome.error)
-                result.refused.append(Problem(file, row, NO_COLUMN, error.code.name, error.message))
-            else:
-                result.applied += 1
-                applied.append((row, record))
-        self.advance(len(chunk))
-        return applied
-
-    def _lots(self, table: Table) -> FileResult:
+        table: Table,
+        call: Callable[[Any], Any],
+        request_type: Callable[..., Any],
+        item: Callable[[str, int, Any], Any],
+        then: Callable[[FileResult, list[tuple[int, Any]]], None] | None = None,
+    ) -> FileResult:
+        """Every record of `table` as one `item` of a `request_type` call, a chunk per
+        call, each item with its own outcome; `then` follows up on each chunk's applied
+        (row, record) pairs."""
         result = FileResult()
         file = table.file
-
-        def send(chunk: list[tuple[int, rules.LotRecord]]) -> Sequence[Any]:
-            items = [
-                md.ImportedLot(
-                    lot=md.Lot(
-                        sku=r.sku,
-                        lot_number=r.lot_number,
-                        supplier_code=r.supplier_code,
-                        supplier_lot_number=r.supplier_lot_number,
-                        produced_at=_stamp(r.produced_at),
-                        expires_at=_stamp(r.expires_at),
-                    ),
-                    provenance=self.md_provenance(file, row),
-                    idempotency_key=self.key(file, row),
-                )
-                for row, r in chunk
-            ]
-            reply: Sequence[Any] = self.services.masterdata.ImportLots(
-                md.ImportLotsRequest(items=items)
-            ).outcomes
-            return reply
-
         for chunk in _chunks(_records(table)):
-            for row, r in self._bulk(result, file, chunk, send):
+            outcomes = call(request_type(items=[item(file, row, r) for row, r in chunk])).outcomes
+            applied = []
+            for (row, record), outcome in zip(chunk, outcomes, strict=True):
+                if outcome.WhichOneof("outcome") == "error":
+                    error = error_of(outcome.error)
+                    problem = Problem(file, row, NO_COLUMN, error.code.name, error.message)
+                    result.refused.append(problem)
+                else:
+                    result.applied += 1
+                    applied.append((row, record))
+            self.advance(len(chunk))
+            if then is not None:
+                then(result, applied)
+        return result
+
+    def _lots(self, table: Table) -> FileResult:
+        def item(file: str, row: int, r: rules.LotRecord) -> md.ImportedLot:
+            return md.ImportedLot(
+                lot=md.Lot(
+                    sku=r.sku,
+                    lot_number=r.lot_number,
+                    supplier_code=r.supplier_code,
+                    supplier_lot_number=r.supplier_lot_number,
+                    produced_at=_stamp(r.produced_at),
+                    expires_at=_stamp(r.expires_at),
+                ),
+                provenance=self.md_provenance(file, row),
+                idempotency_key=self.key(file, row),
+            )
+
+        def receive(result: FileResult, applied: list[tuple[int, rules.LotRecord]]) -> None:
+            for row, r in applied:
                 if r.quantity:
                     receipt = wh.ReceiveLotRequest(
                         lot=core_pb2.LotKey(sku=r.sku, lot_number=r.lot_number),
@@ -338,47 +337,44 @@ class Applier:
                         supplier_lot_number=r.supplier_lot_number,
                         expires_at=_stamp(r.expires_at),
                         location_code=r.location_code,
-                        idempotency_key=self.key(file, row, ":stock"),
+                        idempotency_key=self.key(table.file, row, ":stock"),
                     )
                     try:
                         self.services.warehouse.ReceiveLot(receipt)
                     except ServiceError as exc:
                         result.applied -= 1
                         result.refused.append(
-                            Problem(file, row, "quantity", exc.code.name, exc.message)
+                            Problem(table.file, row, "quantity", exc.code.name, exc.message)
                         )
-        return result
+
+        masterdata = self.services.masterdata
+        return self._bulk(table, masterdata.ImportLots, md.ImportLotsRequest, item, receive)
 
     def _units(self, table: Table) -> FileResult:
-        result = FileResult()
-        file = table.file
+        def item(file: str, row: int, r: rules.UnitRecord) -> md.ImportedUnit:
+            return md.ImportedUnit(
+                sku=r.sku,
+                serial=r.serial,
+                attributes_json=json.dumps(r.attributes, ensure_ascii=False),
+                aliases=[md.UnitAlias(kind=k, value=v) for k, v in r.aliases],
+                source=md.UNIT_SOURCE_COMMISSIONED
+                if self.product_kind(r.sku) in MADE_HERE
+                else md.UNIT_SOURCE_PURCHASED,
+                created_at=_stamp(r.created_at),
+                provenance=self.md_provenance(file, row),
+                idempotency_key=self.key(file, row),
+            )
 
-        def send(chunk: list[tuple[int, rules.UnitRecord]]) -> Sequence[Any]:
-            items = [
-                md.ImportedUnit(
-                    sku=r.sku,
-                    serial=r.serial,
-                    attributes_json=json.dumps(r.attributes, ensure_ascii=False),
-                    aliases=[md.UnitAlias(kind=k, value=v) for k, v in r.aliases],
-                    source=md.UNIT_SOURCE_COMMISSIONED
-                    if self.product_kind(r.sku) in MADE_HERE
-                    else md.UNIT_SOURCE_PURCHASED,
-                    created_at=_stamp(r.created_at),
-                    provenance=self.md_provenance(file, row),
-                    idempotency_key=self.key(file, row),
-                )
-                for row, r in chunk
-            ]
-            reply: Sequence[Any] = self.services.masterdata.ImportUnits(
-                md.ImportUnitsRequest(items=items)
-            ).outcomes
-            return reply
+        def build_and_stock(
+            result: FileResult, registered: list[tuple[int, rules.UnitRecord]]
+        ) -> None:
+            built = self._builds(result, table.file, registered)
+            self._stock(result, table.file, built)
 
-        for chunk in _chunks(_records(table)):
-            registered = self._bulk(result, file, chunk, send)
-            built = self._builds(result, file, registered)
-            self._stock(result, file, built)
-        return result
+        masterdata = self.services.masterdata
+        return self._bulk(
+            table, masterdata.ImportUnits, md.ImportUnitsRequest, item, build_and_stock
+        )
 
     def _builds(
         self, result: FileResult, file: str, registered: list[tuple[int, rules.UnitRecord]]
@@ -446,105 +442,74 @@ class Applier:
         return refused
 
     def _genealogy(self, table: Table) -> FileResult:
-        result = FileResult()
-        file = table.file
-
-        def send(chunk: list[tuple[int, rules.GenealogyRecord]]) -> Sequence[Any]:
-            items = []
-            for row, r in chunk:
-                item = pp.ImportedComponentLink(
-                    parent=core_pb2.UnitKey(sku=r.parent[0], serial=r.parent[1]),
-                    installed_at=_stamp(r.installed_at),
-                    installed_by=r.installed_by,
-                    removed_at=_stamp(r.removed_at),
-                    removal_reason=r.removal_reason,
-                    provenance=self.pp_provenance(file, row),
-                    idempotency_key=self.key(file, row),
+        def item(file: str, row: int, r: rules.GenealogyRecord) -> pp.ImportedComponentLink:
+            link = pp.ImportedComponentLink(
+                parent=core_pb2.UnitKey(sku=r.parent[0], serial=r.parent[1]),
+                installed_at=_stamp(r.installed_at),
+                installed_by=r.installed_by,
+                removed_at=_stamp(r.removed_at),
+                removal_reason=r.removal_reason,
+                provenance=self.pp_provenance(file, row),
+                idempotency_key=self.key(file, row),
+            )
+            if r.component_unit is not None:
+                link.component_unit.CopyFrom(
+                    core_pb2.UnitKey(sku=r.component_unit[0], serial=r.component_unit[1])
                 )
-                if r.component_unit is not None:
-                    item.component_unit.CopyFrom(
-                        core_pb2.UnitKey(sku=r.component_unit[0], serial=r.component_unit[1])
+            elif r.component_lot is not None:
+                link.component_lot.CopyFrom(
+                    core_pb2.LotQuantity(
+                        lot=core_pb2.LotKey(sku=r.component_lot[0], lot_number=r.component_lot[1]),
+                        quantity=r.quantity,
                     )
-                elif r.component_lot is not None:
-                    item.component_lot.CopyFrom(
-                        core_pb2.LotQuantity(
-                            lot=core_pb2.LotKey(
-                                sku=r.component_lot[0], lot_number=r.component_lot[1]
-                            ),
-                            quantity=r.quantity,
-                        )
-                    )
-                items.append(item)
-            reply: Sequence[Any] = self.services.production.ImportComponentLinks(
-                pp.ImportComponentLinksRequest(items=items)
-            ).outcomes
-            return reply
+                )
+            return link
 
-        for chunk in _chunks(_records(table)):
-            self._bulk(result, file, chunk, send)
-        return result
+        production = self.services.production
+        return self._bulk(
+            table, production.ImportComponentLinks, pp.ImportComponentLinksRequest, item
+        )
 
     def _operations(self, table: Table) -> FileResult:
-        result = FileResult()
-        file = table.file
-
-        def send(chunk: list[tuple[int, rules.OperationRecord]]) -> Sequence[Any]:
-            items = []
-            for row, r in chunk:
-                item = pp.ImportedOperation(
-                    unit=core_pb2.UnitKey(sku=r.unit[0], serial=r.unit[1]),
-                    operation=r.operation,
-                    station=r.station,
-                    operator=r.operator,
-                    started_at=_stamp(r.started_at),
-                    finished_at=_stamp(r.finished_at),
-                    result=enum_value(core_pb2.Result, r.result),
-                    measurements_json=json.dumps(r.measurements, ensure_ascii=False),
-                    provenance=self.pp_provenance(file, row),
-                    idempotency_key=self.key(file, row),
-                )
-                if r.approved_by:
-                    item.approval.CopyFrom(
-                        core_pb2.Signature(
-                            by=r.approved_by, at=_stamp(r.approved_at), meaning=r.approval_meaning
-                        )
+        def item(file: str, row: int, r: rules.OperationRecord) -> pp.ImportedOperation:
+            operation = pp.ImportedOperation(
+                unit=core_pb2.UnitKey(sku=r.unit[0], serial=r.unit[1]),
+                operation=r.operation,
+                station=r.station,
+                operator=r.operator,
+                started_at=_stamp(r.started_at),
+                finished_at=_stamp(r.finished_at),
+                result=enum_value(core_pb2.Result, r.result),
+                measurements_json=json.dumps(r.measurements, ensure_ascii=False),
+                provenance=self.pp_provenance(file, row),
+                idempotency_key=self.key(file, row),
+            )
+            if r.approved_by:
+                operation.approval.CopyFrom(
+                    core_pb2.Signature(
+                        by=r.approved_by, at=_stamp(r.approved_at), meaning=r.approval_meaning
                     )
-                items.append(item)
-            reply: Sequence[Any] = self.services.production.ImportOperations(
-                pp.ImportOperationsRequest(items=items)
-            ).outcomes
-            return reply
+                )
+            return operation
 
-        for chunk in _chunks(_records(table)):
-            self._bulk(result, file, chunk, send)
-        return result
+        production = self.services.production
+        return self._bulk(table, production.ImportOperations, pp.ImportOperationsRequest, item)
 
     def _shipments(self, table: Table) -> FileResult:
-        result = FileResult()
-        file = table.file
+        def item(file: str, row: int, r: rules.ShipmentRecord) -> wh.ImportedShipment:
+            return wh.ImportedShipment(
+                unit=core_pb2.UnitKey(sku=r.unit[0], serial=r.unit[1]),
+                customer_code=r.customer_code,
+                shipped_at=_stamp(r.shipped_at),
+                carrier=r.carrier,
+                tracking_number=r.tracking_number,
+                sscc=r.sscc,
+                provenance=self.wh_provenance(file, row),
+                idempotency_key=self.key(file, row),
+            )
 
-        def send(chunk: list[tuple[int, rules.ShipmentRecord]]) -> Sequence[Any]:
-            items = [
-                wh.ImportedShipment(
-                    unit=core_pb2.UnitKey(sku=r.unit[0], serial=r.unit[1]),
-                    customer_code=r.customer_code,
-                    shipped_at=_stamp(r.shipped_at),
-                    carrier=r.carrier,
-                    tracking_number=r.tracking_number,
-                    sscc=r.sscc,
-                    provenance=self.wh_provenance(file, row),
-                    idempotency_key=self.key(file, row),
-                )
-                for row, r in chunk
-            ]
-            reply: Sequence[Any] = self.services.warehouse.ImportShipments(
-                wh.ImportShipmentsRequest(items=items)
-            ).outcomes
-            return reply
-
-        for chunk in _chunks(_records(table)):
-            self._bulk(result, file, chunk, send)
-        return result
+        warehouse = self.services.warehouse
+        return self._bulk(table, warehouse.ImportShipments, wh.ImportShipmentsRequest, item)
 
 
 # --- the commands ------------------------------------------------------------------------

@@ -4,7 +4,7 @@ call carrying the caller's bearer token and a deadline; failures become ServiceE
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import grpc
@@ -76,8 +76,16 @@ class Services:
             channel.close()
 
 
-def _chunks(items: list[Any]) -> list[list[Any]]:
-    return [items[i : i + READ_CHUNK] for i in range(0, len(items), READ_CHUNK)]
+def _replies(
+    items: list[Any], call: Callable[[Any], Any], request: Callable[[Any], Any]
+) -> Iterator[Any]:
+    """`call` once per READ_CHUNK items, each with `request(chunk)`; the replies in order."""
+    for start in range(0, len(items), READ_CHUNK):
+        yield call(request(items[start : start + READ_CHUNK]))
+
+
+def _units(chunk: list[UnitKey]) -> list[core_pb2.UnitKey]:
+    return [core_pb2.UnitKey(sku=s, serial=n) for s, n in chunk]
 
 
 class GrpcCatalog:
@@ -89,84 +97,79 @@ class GrpcCatalog:
     def products(self, skus: list[str]) -> dict[str, ProductInfo]:
         from serialtrace.common.protomap import enum_str
 
-        found: dict[str, ProductInfo] = {}
-        for chunk in _chunks(skus):
-            reply = self.services.masterdata.BatchGetProducts(
-                md_pb.BatchGetProductsRequest(skus=chunk)
+        replies = _replies(
+            skus,
+            self.services.masterdata.BatchGetProducts,
+            lambda chunk: md_pb.BatchGetProductsRequest(skus=chunk),
+        )
+        return {
+            p.sku: ProductInfo(
+                enum_str(md_pb.TrackingMode, p.tracking),
+                p.serial_pattern,
+                enum_str(md_pb.Uniqueness, p.uniqueness) or "PRODUCT",
+                tuple(p.required_attributes),
             )
-            for p in reply.products:
-                found[p.sku] = ProductInfo(
-                    enum_str(md_pb.TrackingMode, p.tracking),
-                    p.serial_pattern,
-                    enum_str(md_pb.Uniqueness, p.uniqueness) or "PRODUCT",
-                    tuple(p.required_attributes),
-                )
-        return found
+            for reply in replies
+            for p in reply.products
+        }
 
     def parties(self, codes: list[str]) -> dict[str, str]:
         from serialtrace.common.protomap import enum_str
 
-        found: dict[str, str] = {}
-        for chunk in _chunks(codes):
-            reply = self.services.masterdata.BatchGetParties(
-                md_pb.BatchGetPartiesRequest(codes=chunk)
-            )
-            found.update({p.code: enum_str(md_pb.PartyKind, p.kind) for p in reply.parties})
-        return found
+        replies = _replies(
+            codes,
+            self.services.masterdata.BatchGetParties,
+            lambda chunk: md_pb.BatchGetPartiesRequest(codes=chunk),
+        )
+        return {p.code: enum_str(md_pb.PartyKind, p.kind) for r in replies for p in r.parties}
 
     def locations(self, codes: list[str]) -> set[str]:
-        found: set[str] = set()
-        for chunk in _chunks(codes):
-            reply = self.services.masterdata.BatchGetLocations(
-                md_pb.BatchGetLocationsRequest(codes=chunk)
-            )
-            found.update(loc.code for loc in reply.locations)
-        return found
+        replies = _replies(
+            codes,
+            self.services.masterdata.BatchGetLocations,
+            lambda chunk: md_pb.BatchGetLocationsRequest(codes=chunk),
+        )
+        return {loc.code for reply in replies for loc in reply.locations}
 
     def bom_revisions(self, skus: list[str]) -> dict[tuple[str, str], set[str]]:
-        found: dict[tuple[str, str], set[str]] = {}
-        for chunk in _chunks(skus):
-            reply = self.services.masterdata.BatchGetBomRevisions(
-                md_pb.BatchGetBomRevisionsRequest(skus=chunk)
-            )
-            for bom in reply.bom_revisions:
-                found[(bom.sku, bom.revision)] = {i.sku for i in bom.items}
-        return found
+        replies = _replies(
+            skus,
+            self.services.masterdata.BatchGetBomRevisions,
+            lambda chunk: md_pb.BatchGetBomRevisionsRequest(skus=chunk),
+        )
+        return {
+            (bom.sku, bom.revision): {i.sku for i in bom.items}
+            for reply in replies
+            for bom in reply.bom_revisions
+        }
 
     def lots(self, keys: list[LotKey]) -> set[LotKey]:
-        found: set[LotKey] = set()
-        for chunk in _chunks(keys):
-            reply = self.services.masterdata.BatchGetLots(
-                md_pb.BatchGetLotsRequest(
-                    keys=[core_pb2.LotKey(sku=s, lot_number=n) for s, n in chunk]
-                )
-            )
-            found.update((lot.sku, lot.lot_number) for lot in reply.lots)
-        return found
+        replies = _replies(
+            keys,
+            self.services.masterdata.BatchGetLots,
+            lambda chunk: md_pb.BatchGetLotsRequest(
+                keys=[core_pb2.LotKey(sku=s, lot_number=n) for s, n in chunk]
+            ),
+        )
+        return {(lot.sku, lot.lot_number) for reply in replies for lot in reply.lots}
 
     def units(self, keys: list[UnitKey]) -> set[UnitKey]:
-        found: set[UnitKey] = set()
-        for chunk in _chunks(keys):
-            reply = self.services.masterdata.BatchGetUnits(
-                md_pb.BatchGetUnitsRequest(
-                    keys=[core_pb2.UnitKey(sku=s, serial=n) for s, n in chunk]
-                )
-            )
-            found.update((u.sku, u.serial) for u in reply.units)
-        return found
+        replies = _replies(
+            keys,
+            self.services.masterdata.BatchGetUnits,
+            lambda chunk: md_pb.BatchGetUnitsRequest(keys=_units(chunk)),
+        )
+        return {(u.sku, u.serial) for reply in replies for u in reply.units}
 
     def current_parents(self, keys: list[UnitKey]) -> dict[UnitKey, UnitKey]:
-        found: dict[UnitKey, UnitKey] = {}
-        for chunk in _chunks(keys):
-            reply = self.services.production.BatchGetUnitBuilds(
-                prod_pb.BatchGetUnitBuildsRequest(
-                    units=[core_pb2.UnitKey(sku=s, serial=n) for s, n in chunk]
-                )
-            )
-            for build in reply.builds:
-                if build.installed_in.sku:
-                    found[(build.unit.sku, build.unit.serial)] = (
-                        build.installed_in.sku,
-                        build.installed_in.serial,
-                    )
-        return found
+        replies = _replies(
+            keys,
+            self.services.production.BatchGetUnitBuilds,
+            lambda chunk: prod_pb.BatchGetUnitBuildsRequest(units=_units(chunk)),
+        )
+        return {
+            (build.unit.sku, build.unit.serial): (build.installed_in.sku, build.installed_in.serial)
+            for reply in replies
+            for build in reply.builds
+            if build.installed_in.sku
+        }

@@ -311,6 +311,21 @@ def parse_location(c: Cells) -> LocationRecord:
     return LocationRecord(code, name, kind, parent, gln)
 
 
+def _approval(c: Cells) -> tuple[str, datetime | None, str]:
+    """The optional sign-off columns: by whom, when and its meaning; both or neither of
+    by and at."""
+    approved_by = c.text("approved_by", required=False)
+    approved_at = c.date("approved_at", required=False)
+    meaning = c.text("approval_meaning", required=False, limit=500)
+    if bool(approved_by) != bool(approved_at):
+        c.problem(
+            "approved_at" if approved_by else "approved_by",
+            "MISSING_VALUE",
+            "an approval needs both approved_by and approved_at",
+        )
+    return approved_by, approved_at, meaning
+
+
 def parse_bom_line(c: Cells) -> BomLine:
     sku = c.code("sku", "SKU")
     revision = c.text("revision", limit=20)
@@ -321,15 +336,7 @@ def parse_bom_line(c: Cells) -> BomLine:
         c.problem("component_sku", "CYCLE", f"{sku} cannot be a component of itself")
     quantity = c.number("quantity", positive=True) or 0.0
     effective_from = c.date("effective_from", required=False)
-    approved_by = c.text("approved_by", required=False)
-    approved_at = c.date("approved_at", required=False)
-    meaning = c.text("approval_meaning", required=False, limit=500)
-    if bool(approved_by) != bool(approved_at):
-        c.problem(
-            "approved_at" if approved_by else "approved_by",
-            "MISSING_VALUE",
-            "an approval needs both approved_by and approved_at",
-        )
+    approved_by, approved_at, meaning = _approval(c)
     return BomLine(
         sku, revision, component, quantity, effective_from, approved_by, approved_at, meaning
     )
@@ -438,15 +445,7 @@ def parse_operation(c: Cells) -> OperationRecord:
         c.problem("finished_at", "BAD_DATE", "is before started_at")
     result = c.choice("result", RESULTS)
     measurements = c.json_object("measurements")
-    approved_by = c.text("approved_by", required=False)
-    approved_at = c.date("approved_at", required=False)
-    meaning = c.text("approval_meaning", required=False, limit=500)
-    if bool(approved_by) != bool(approved_at):
-        c.problem(
-            "approved_at" if approved_by else "approved_by",
-            "MISSING_VALUE",
-            "an approval needs both approved_by and approved_at",
-        )
+    approved_by, approved_at, meaning = _approval(c)
     return OperationRecord(
         unit,
         operation,

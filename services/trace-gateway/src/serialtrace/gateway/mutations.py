@@ -3,22 +3,33 @@
 The gateway checks the caller's role before calling (FORBIDDEN without a round trip);
 the service checks again and records the actor from the same forwarded token. Writes
 are never retried here: the caller retries with its idempotency key.
+
+Each mutation is one row of WRITES: its graph arguments, the owning RPC, and the graph
+object its reply becomes. The request is the arguments mapped field by field onto the
+RPC's request message (`_request`), so a new mutation is a new row.
 """
 
 from __future__ import annotations
 
+import enum
+import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import takewhile
 from typing import Any
 
 import strawberry
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
+from google.protobuf.message import Message
+from google.protobuf.message_factory import GetMessageClass
 
 from serialtrace.common.access import roles_of
 from serialtrace.common.auth import Role
 from serialtrace.common.errors import InvalidArgument, ServiceError, error_of
 from serialtrace.common.protomap import enum_value
-from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway import inputs as gi
 from serialtrace.gateway.context import Ctx, GatewayContext
 from serialtrace.gateway.errors import code_of
@@ -45,42 +56,291 @@ _SERVICES = {
     "quality": qa.DESCRIPTOR.services_by_name["QualityService"],
 }
 
+# Graph field names that the request messages spell otherwise.
+_PROTO_NAMES = {
+    "measurements": "measurements_json",
+    "attributes": "attributes_json",
+    "packages": "package_ssccs",
+}
 
-def _rpc(service: str, rpc: str) -> tuple[str, str, frozenset[Role]]:
-    """The owning service and RPC, and who may call it: the roles the RPC declares in
-    its .proto, which the service itself enforces."""
-    return service, rpc, roles_of(_SERVICES[service], rpc)
+
+@dataclass(frozen=True)
+class Write:
+    """One mutation: the owning service and RPC, the graph arguments besides
+    idempotencyKey (in schema order), the graph type it returns and how the RPC's reply
+    becomes it."""
+
+    service: str
+    rpc: str
+    arguments: Mapping[str, Any]
+    returns: Any
+    answer: Callable[[Any], Any]
+    # Where the input's fields go when the request nests them (CreateProduct: product).
+    into: str | None = None
+    # Graph names → request field names, for this mutation only.
+    names: Mapping[str, str] = field(default_factory=dict)
+    # Values a null argument stands for (the graph's defaults, also when sent as null).
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    # Regroups the graph values where the request nests some of them.
+    regroup: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        """Who may call it: the roles the RPC declares in its .proto, which the service
+        itself enforces."""
+        return roles_of(_SERVICES[self.service], self.rpc)
+
+    def request(self, arguments: Mapping[str, Any], key: str | None) -> Any:
+        method = _SERVICES[self.service].methods_by_name[self.rpc]
+        values = _fields(arguments["input"]) if "input" in arguments else dict(arguments)
+        for name, default in self.defaults.items():
+            if values.get(name) is None:
+                values[name] = default
+        if self.regroup is not None:
+            values = self.regroup(values)
+        values = {self.names.get(n, _PROTO_NAMES.get(n, n)): v for n, v in values.items()}
+        if self.into is None:
+            return _message(method.input_type, {**values, "idempotency_key": key or ""})
+        inner = method.input_type.fields_by_name[self.into].message_type
+        return GetMessageClass(method.input_type)(
+            **{self.into: _message(inner, values), "idempotency_key": key or ""}
+        )
 
 
-# Each mutation: the owning service and RPC, and who may call it (docs/graph.md): the
-# roles that RPC declares, which the service itself enforces.
+def _fields(graph_input: Any) -> dict[str, Any]:
+    return {f: getattr(graph_input, f) for f in graph_input.__dataclass_fields__}
+
+
+def _message(descriptor: Any, values: Mapping[str, Any]) -> Any:
+    """`values` (graph values by request field name) as the message `descriptor` names:
+    keys by their proto(), enums by name, times as timestamps, JSON objects as text,
+    nested inputs field by field; a null leaves the field at its proto default."""
+    converted = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        converted[name] = _value(descriptor.fields_by_name[name], value)
+    return GetMessageClass(descriptor)(**converted)
+
+
+def _value(proto_field: FieldDescriptor, value: Any) -> Any:
+    if isinstance(value, list):
+        return [_value(proto_field, v) for v in value]
+    if isinstance(value, Message):
+        return value
+    if hasattr(value, "proto"):
+        return value.proto()
+    if isinstance(value, enum.Enum) and proto_field.enum_type is not None:
+        return enum_value(EnumTypeWrapper(proto_field.enum_type), value.value)
+    if isinstance(value, datetime):
+        return gi.stamp(value)
+    if proto_field.name.endswith("_json"):
+        return gi.json_text(value, proto_field.name.removesuffix("_json"))
+    if proto_field.message_type is not None:
+        return _message(proto_field.message_type, _fields(value))
+    return value
+
+
+def _input(graph_input: Any) -> dict[str, Any]:
+    return {"input": graph_input}
+
+
+# The component of an install or removal is a unit or a lot.
+_COMPONENT = {"component": "component_unit", "lot": "component_lot"}
+_SIGNED = {"id": strawberry.ID, "meaning": str}
+
+
+def _lot_key(values: dict[str, Any]) -> dict[str, Any]:
+    lot = gi.LotKey(sku=values.pop("sku"), lot_number=values.pop("lot_number"))
+    return {"lot": lot, **values}
+
+
+def _unit_of(key: Any) -> Unit:
+    return Unit.ref(unit_ref(key))
+
+
+# Each mutation (docs/graph.md), in the order the schema lists them.
+WRITES: dict[str, Write] = {
+    "createProduct": Write(
+        "masterdata",
+        "CreateProduct",
+        _input(gi.ProductInput),
+        Product,
+        lambda r: Product.of(r.product),
+        into="product",
+        defaults={"uniqueness": Uniqueness.PRODUCT},
+    ),
+    "createBomRevision": Write(
+        "masterdata",
+        "CreateBomRevision",
+        _input(gi.BomRevisionInput),
+        BomRevision,
+        lambda r: BomRevision.of(r.bom_revision),
+    ),
+    "approveBomRevision": Write(
+        "masterdata",
+        "ApproveBomRevision",
+        {"sku": str, "revision": str, "meaning": str},
+        BomRevision,
+        lambda r: BomRevision.of(r.bom_revision),
+    ),
+    "createParty": Write(
+        "masterdata",
+        "CreateParty",
+        _input(gi.PartyInput),
+        Party,
+        lambda r: Party.of(r.party),
+        into="party",
+    ),
+    "createLocation": Write(
+        "masterdata",
+        "CreateLocation",
+        _input(gi.LocationInput),
+        Location,
+        lambda r: Location.of(r.location),
+        into="location",
+    ),
+    "addUnitAlias": Write(
+        "masterdata",
+        "AddUnitAlias",
+        {"unit": gi.UnitKey, "kind": str, "value": str},
+        Unit,
+        lambda r: Unit(sku=r.unit.sku, serial=r.unit.serial),
+        regroup=lambda v: {
+            "unit": v["unit"],
+            "alias": md.UnitAlias(kind=v["kind"], value=v["value"]),
+        },
+    ),
+    "receiveLot": Write(
+        "warehouse",
+        "ReceiveLot",
+        _input(gi.ReceiveLotInput),
+        Lot,
+        lambda r: Lot(sku=r.stock.lot.sku, lot_number=r.stock.lot.lot_number),
+        regroup=_lot_key,
+    ),
+    "receiveUnits": Write(
+        "warehouse",
+        "ReceiveUnits",
+        _input(gi.ReceiveUnitsInput),
+        list[Unit],
+        lambda r: [_unit_of(u.unit) for u in r.units],
+    ),
+    "createWorkOrder": Write(
+        "production",
+        "CreateWorkOrder",
+        _input(gi.WorkOrderInput),
+        WorkOrder,
+        lambda r: WorkOrder.of(r.work_order),
+    ),
+    "commissionUnits": Write(
+        "production",
+        "CommissionUnits",
+        _input(gi.CommissionInput),
+        list[Unit],
+        lambda r: [_unit_of(u) for u in r.units],
+    ),
+    "recordOperation": Write(
+        "production",
+        "RecordOperation",
+        _input(gi.RecordOperationInput),
+        OperationRecord,
+        lambda r: OperationRecord.of(r.record),
+    ),
+    "approveOperation": Write(
+        "production",
+        "ApproveOperation",
+        _SIGNED,
+        OperationRecord,
+        lambda r: OperationRecord.of(r.record),
+    ),
+    "installComponent": Write(
+        "production",
+        "InstallComponent",
+        _input(gi.InstallComponentInput),
+        ComponentLink,
+        lambda r: ComponentLink.of(r.link),
+        names=_COMPONENT,
+    ),
+    "removeComponent": Write(
+        "production",
+        "RemoveComponent",
+        _input(gi.RemoveComponentInput),
+        ComponentLink,
+        lambda r: ComponentLink.of(r.link),
+        names=_COMPONENT,
+    ),
+    "completeUnit": Write(
+        "production",
+        "CompleteUnit",
+        {"unit": gi.UnitKey},
+        Unit,
+        lambda r: _unit_of(r.build.unit),
+    ),
+    "moveStock": Write(
+        "warehouse",
+        "MoveStock",
+        _input(gi.MoveStockInput),
+        list[Movement],
+        lambda r: [Movement.of(m) for m in r.movements],
+    ),
+    "pack": Write(
+        "warehouse", "Pack", _input(gi.PackInput), Package, lambda r: Package.of(r.package)
+    ),
+    "unpack": Write("warehouse", "Unpack", {"sscc": str}, Package, lambda r: Package.of(r.package)),
+    "createShipment": Write(
+        "warehouse",
+        "CreateShipment",
+        _input(gi.ShipmentInput),
+        Shipment,
+        lambda r: Shipment.of(r.shipment),
+    ),
+    "returnUnit": Write(
+        "warehouse",
+        "ReturnUnit",
+        _input(gi.ReturnInput),
+        Unit,
+        lambda r: _unit_of(r.unit.unit),
+    ),
+    "recordInspection": Write(
+        "quality",
+        "RecordInspection",
+        _input(gi.InspectionInput),
+        Inspection,
+        lambda r: Inspection.of(r.inspection),
+    ),
+    "openNonconformance": Write(
+        "quality",
+        "OpenNonconformance",
+        _input(gi.NonconformanceInput),
+        Nonconformance,
+        lambda r: Nonconformance.of(r.nonconformance),
+    ),
+    "placeHold": Write(
+        "quality", "PlaceHold", _input(gi.HoldInput), Hold, lambda r: Hold.of(r.hold)
+    ),
+    "releaseHold": Write("quality", "ReleaseHold", _SIGNED, Hold, lambda r: Hold.of(r.hold)),
+    "createRecall": Write(
+        "quality",
+        "CreateRecall",
+        _input(gi.RecallInput),
+        Recall,
+        lambda r: Recall.of(r.recall),
+        defaults={"hold_stock": True},
+    ),
+    "updateRecallItem": Write(
+        "quality",
+        "UpdateRecallItem",
+        {"recall_id": strawberry.ID, "unit": gi.UnitKey, "state": RecallUnitState},
+        RecallItem,
+        lambda r: RecallItem.of(r.item),
+    ),
+}
+
+# Each mutation's owning service and RPC and who may call it (a test holds these equal
+# to what each service enforces).
 MUTATIONS: dict[str, tuple[str, str, frozenset[Role]]] = {
-    "createProduct": _rpc("masterdata", "CreateProduct"),
-    "createBomRevision": _rpc("masterdata", "CreateBomRevision"),
-    "approveBomRevision": _rpc("masterdata", "ApproveBomRevision"),
-    "createParty": _rpc("masterdata", "CreateParty"),
-    "createLocation": _rpc("masterdata", "CreateLocation"),
-    "addUnitAlias": _rpc("masterdata", "AddUnitAlias"),
-    "receiveLot": _rpc("warehouse", "ReceiveLot"),
-    "receiveUnits": _rpc("warehouse", "ReceiveUnits"),
-    "createWorkOrder": _rpc("production", "CreateWorkOrder"),
-    "commissionUnits": _rpc("production", "CommissionUnits"),
-    "recordOperation": _rpc("production", "RecordOperation"),
-    "approveOperation": _rpc("production", "ApproveOperation"),
-    "installComponent": _rpc("production", "InstallComponent"),
-    "removeComponent": _rpc("production", "RemoveComponent"),
-    "completeUnit": _rpc("production", "CompleteUnit"),
-    "moveStock": _rpc("warehouse", "MoveStock"),
-    "pack": _rpc("warehouse", "Pack"),
-    "unpack": _rpc("warehouse", "Unpack"),
-    "createShipment": _rpc("warehouse", "CreateShipment"),
-    "returnUnit": _rpc("warehouse", "ReturnUnit"),
-    "recordInspection": _rpc("quality", "RecordInspection"),
-    "openNonconformance": _rpc("quality", "OpenNonconformance"),
-    "placeHold": _rpc("quality", "PlaceHold"),
-    "releaseHold": _rpc("quality", "ReleaseHold"),
-    "createRecall": _rpc("quality", "CreateRecall"),
-    "updateRecallItem": _rpc("quality", "UpdateRecallItem"),
+    name: (write.service, write.rpc, write.roles) for name, write in WRITES.items()
 }
 
 
@@ -93,440 +353,96 @@ async def _write(context: GatewayContext, mutation: str, request: Any) -> Any:
         context.after_write()
 
 
-def _key(idempotency_key: str | None) -> str:
-    return idempotency_key or ""
+async def run(
+    context: GatewayContext, mutation: str, arguments: Mapping[str, Any], key: str | None
+) -> Any:
+    """The mutation `mutation` with these graph arguments: its request, the call, and
+    the graph object of the reply."""
+    write = WRITES[mutation]
+    reply = await _write(context, mutation, write.request(arguments, key))
+    return write.answer(reply)
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+def _resolver(mutation: str, write: Write) -> Callable[..., Awaitable[Any]]:
+    """The strawberry resolver of one row: its signature is the row's arguments, then
+    the optional idempotencyKey, so the schema shows them as if written out."""
+
+    async def resolve(self: Any, info: Ctx, **arguments: Any) -> Any:
+        key = arguments.pop("idempotency_key", None)
+        return await run(info.context, mutation, arguments, key)
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    parameters = [
+        inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter("info", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Ctx),
+        *(inspect.Parameter(n, keyword, annotation=t) for n, t in write.arguments.items()),
+        inspect.Parameter("idempotency_key", keyword, default=None, annotation=str | None),
+    ]
+    resolve.__signature__ = inspect.Signature(parameters, return_annotation=write.returns)  # type: ignore[attr-defined]
+    resolve.__name__ = _snake(mutation)
+    return resolve
 
 
 # --- the write paths a scanner can also take (submitScans reuses them) --------------------
 
 
-def _operation_request(input: gi.RecordOperationInput, key: str | None) -> Any:
-    return pp.RecordOperationRequest(
-        unit=input.unit.proto(),
-        operation=input.operation,
-        station=input.station,
-        result=enum_value(core_pb2.Result, input.result.value),
-        measurements_json=gi.json_text(input.measurements, "measurements"),
-        started_at=gi.stamp(input.started_at),
-        finished_at=gi.stamp(input.finished_at),
-        idempotency_key=_key(key),
-    )
+def _scan(mutation: str) -> Callable[[GatewayContext, Any, str], Awaitable[Any]]:
+    async def action(context: GatewayContext, graph_input: Any, key: str) -> Any:
+        return await run(context, mutation, {"input": graph_input}, key)
 
-
-async def record_operation(
-    context: GatewayContext, input: gi.RecordOperationInput, key: str | None
-) -> OperationRecord:
-    reply = await _write(context, "recordOperation", _operation_request(input, key))
-    return OperationRecord.of(reply.record)
-
-
-async def install_component(
-    context: GatewayContext, input: gi.InstallComponentInput, key: str | None
-) -> ComponentLink:
-    request = pp.InstallComponentRequest(
-        parent=input.parent.proto(),
-        component_unit=input.component.proto() if input.component else None,
-        component_lot=input.lot.proto() if input.lot else None,
-        operation=input.operation or "",
-        idempotency_key=_key(key),
-    )
-    reply = await _write(context, "installComponent", request)
-    return ComponentLink.of(reply.link)
-
-
-async def move_stock(
-    context: GatewayContext, input: gi.MoveStockInput, key: str | None
-) -> list[Movement]:
-    request = wh.MoveStockRequest(
-        units=gi.units(input.units),
-        lots=[lot.proto() for lot in input.lots or []],
-        package_ssccs=input.packages or [],
-        from_location_code=input.from_location_code or "",
-        to_location_code=input.to_location_code,
-        idempotency_key=_key(key),
-    )
-    reply = await _write(context, "moveStock", request)
-    return [Movement.of(m) for m in reply.movements]
-
-
-async def record_inspection(
-    context: GatewayContext, input: gi.InspectionInput, key: str | None
-) -> Inspection:
-    request = qa.RecordInspectionRequest(
-        kind=enum_value(qa.InspectionKind, input.kind.value),
-        unit=input.unit.proto() if input.unit else None,
-        lot=input.lot.proto() if input.lot else None,
-        result=enum_value(core_pb2.Result, input.result.value),
-        measurements_json=gi.json_text(input.measurements, "measurements"),
-        idempotency_key=_key(key),
-    )
-    reply = await _write(context, "recordInspection", request)
-    return Inspection.of(reply.inspection)
-
-
-async def receive_units(
-    context: GatewayContext, input: gi.ReceiveUnitsInput, key: str | None
-) -> list[Unit]:
-    request = wh.ReceiveUnitsRequest(
-        sku=input.sku,
-        serials=input.serials,
-        supplier_code=input.supplier_code,
-        location_code=input.location_code,
-        lot_number=input.lot_number or "",
-        idempotency_key=_key(key),
-    )
-    reply = await _write(context, "receiveUnits", request)
-    return [Unit.ref(unit_ref(u.unit)) for u in reply.units]
+    return action
 
 
 SCAN_ACTIONS: dict[str, Callable[[GatewayContext, Any, str], Awaitable[Any]]] = {
-    "record_operation": record_operation,
-    "install_component": install_component,
-    "move_stock": move_stock,
-    "record_inspection": record_inspection,
-    "receive_units": receive_units,
+    "record_operation": _scan("recordOperation"),
+    "install_component": _scan("installComponent"),
+    "move_stock": _scan("moveStock"),
+    "record_inspection": _scan("recordInspection"),
+    "receive_units": _scan("receiveUnits"),
 }
 
 MAX_SCANS_PER_BATCH = 1000
 
 
-def _ctx(info: Ctx) -> GatewayContext:
-    return info.context
-
-
-@strawberry.type
-class Mutation:
-    @strawberry.mutation
-    async def create_product(
-        self, info: Ctx, input: gi.ProductInput, idempotency_key: str | None = None
-    ) -> Product:
-        product = md.Product(
-            sku=input.sku,
-            name=input.name,
-            kind=enum_value(md.ProductKind, input.kind.value),
-            tracking=enum_value(md.TrackingMode, input.tracking.value),
-            gtin=input.gtin or "",
-            serial_pattern=input.serial_pattern or "",
-            serial_template=input.serial_template or "",
-            uniqueness=enum_value(md.Uniqueness, (input.uniqueness or Uniqueness.PRODUCT).value),
-            required_attributes=input.required_attributes or [],
+async def submit_scans(self: Any, info: Ctx, scans: list[gi.ScanInput]) -> list[ScanOutcome]:
+    context: GatewayContext = info.context
+    context.caller()  # the batch as a whole needs a token; each item checks its role
+    if len(scans) > MAX_SCANS_PER_BATCH:
+        raise InvalidArgument(
+            f"a batch holds at most {MAX_SCANS_PER_BATCH} scans, got {len(scans)}; split it"
         )
-        request = md.CreateProductRequest(product=product, idempotency_key=_key(idempotency_key))
-        return Product.of((await _write(_ctx(info), "createProduct", request)).product)
+    outcomes: list[ScanOutcome] = []
+    while len(outcomes) < len(scans):
+        # Consecutive operation records (a test station's usual batch) go to production
+        # in one call, still in order and each with its own key and outcome.
+        run = list(takewhile(_is_operation_record, scans[len(outcomes) :]))
+        if len(run) > 1:
+            outcomes.extend(await _record_operations(context, run))
+        else:
+            outcomes.append(await _run_scan(context, scans[len(outcomes)]))
+    return outcomes
 
-    @strawberry.mutation
-    async def create_bom_revision(
-        self, info: Ctx, input: gi.BomRevisionInput, idempotency_key: str | None = None
-    ) -> BomRevision:
-        request = md.CreateBomRevisionRequest(
-            sku=input.sku,
-            revision=input.revision,
-            effective_from=gi.stamp(input.effective_from),
-            items=[md.BomItem(sku=i.sku, quantity=i.quantity) for i in input.items],
-            idempotency_key=_key(idempotency_key),
-        )
-        reply = await _write(_ctx(info), "createBomRevision", request)
-        return BomRevision.of(reply.bom_revision)
 
-    @strawberry.mutation
-    async def approve_bom_revision(
-        self,
-        info: Ctx,
-        sku: str,
-        revision: str,
-        meaning: str,
-        idempotency_key: str | None = None,
-    ) -> BomRevision:
-        request = md.ApproveBomRevisionRequest(
-            sku=sku, revision=revision, meaning=meaning, idempotency_key=_key(idempotency_key)
-        )
-        reply = await _write(_ctx(info), "approveBomRevision", request)
-        return BomRevision.of(reply.bom_revision)
+_SUBMIT_SCANS = strawberry.mutation(
+    resolver=submit_scans,
+    description="An offline batch from a scanner: items run in order, each with its own "
+    "idempotency key and outcome; one bad item does not stop the rest.",
+)
 
-    @strawberry.mutation
-    async def create_party(
-        self, info: Ctx, input: gi.PartyInput, idempotency_key: str | None = None
-    ) -> Party:
-        party = md.Party(
-            code=input.code,
-            name=input.name,
-            kind=enum_value(md.PartyKind, input.kind.value),
-        )
-        request = md.CreatePartyRequest(party=party, idempotency_key=_key(idempotency_key))
-        return Party.of((await _write(_ctx(info), "createParty", request)).party)
-
-    @strawberry.mutation
-    async def create_location(
-        self, info: Ctx, input: gi.LocationInput, idempotency_key: str | None = None
-    ) -> Location:
-        location = md.Location(
-            code=input.code,
-            name=input.name,
-            kind=enum_value(md.LocationKind, input.kind.value),
-            gln=input.gln or "",
-            parent_code=input.parent_code or "",
-        )
-        request = md.CreateLocationRequest(location=location, idempotency_key=_key(idempotency_key))
-        return Location.of((await _write(_ctx(info), "createLocation", request)).location)
-
-    @strawberry.mutation
-    async def add_unit_alias(
-        self,
-        info: Ctx,
-        unit: gi.UnitKey,
-        kind: str,
-        value: str,
-        idempotency_key: str | None = None,
-    ) -> Unit:
-        request = md.AddUnitAliasRequest(
-            unit=unit.proto(),
-            alias=md.UnitAlias(kind=kind, value=value),
-            idempotency_key=_key(idempotency_key),
-        )
-        reply = await _write(_ctx(info), "addUnitAlias", request)
-        return Unit(sku=reply.unit.sku, serial=reply.unit.serial)
-
-    @strawberry.mutation
-    async def receive_lot(
-        self, info: Ctx, input: gi.ReceiveLotInput, idempotency_key: str | None = None
-    ) -> Lot:
-        request = wh.ReceiveLotRequest(
-            lot=gi.LotKey(sku=input.sku, lot_number=input.lot_number).proto(),
-            quantity=input.quantity,
-            supplier_code=input.supplier_code,
-            supplier_lot_number=input.supplier_lot_number or "",
-            expires_at=gi.stamp(input.expires_at),
-            location_code=input.location_code,
-            idempotency_key=_key(idempotency_key),
-        )
-        reply = await _write(_ctx(info), "receiveLot", request)
-        return Lot(sku=reply.stock.lot.sku, lot_number=reply.stock.lot.lot_number)
-
-    @strawberry.mutation
-    async def receive_units(
-        self, info: Ctx, input: gi.ReceiveUnitsInput, idempotency_key: str | None = None
-    ) -> list[Unit]:
-        return await receive_units(_ctx(info), input, idempotency_key)
-
-    @strawberry.mutation
-    async def create_work_order(
-        self, info: Ctx, input: gi.WorkOrderInput, idempotency_key: str | None = None
-    ) -> WorkOrder:
-        request = pp.CreateWorkOrderRequest(
-            sku=input.sku,
-            quantity=input.quantity,
-            bom_revision=input.bom_revision,
-            line=input.line or "",
-            output_location_code=input.output_location_code or "",
-            idempotency_key=_key(idempotency_key),
-        )
-        reply = await _write(_ctx(info), "createWorkOrder", request)
-        return WorkOrder.of(reply.work_order)
-
-    @strawberry.mutation
-    async def commission_units(
-        self, info: Ctx, input: gi.CommissionInput, idempotency_key: str | None = None
-    ) -> list[Unit]:
-        request = pp.CommissionUnitsRequest(
-            work_order_id=str(input.work_order_id),
-            serials=input.serials or [],
-            count=input.count or 0,
-            attributes_json=gi.json_text(input.attributes, "attributes"),
-            idempotency_key=_key(idempotency_key),
-        )
-        reply = await _write(_ctx(info), "commissionUnits", request)
-        return [Unit.ref(unit_ref(u)) for u in reply.units]
-
-    @strawberry.mutation
-    async def record_operation(
-        self, info: Ctx, input: gi.RecordOperationInput, idempotency_key: str | None = None
-    ) -> OperationRecord:
-        return await record_operation(_ctx(info), input, idempotency_key)
-
-    @strawberry.mutation
-    async def approve_operation(
-        self, info: Ctx, id: strawberry.ID, meaning: str, idempotency_key: str | None = None
-    ) -> OperationRecord:
-        request = pp.ApproveOperationRequest(
-            id=str(id), meaning=meaning, idempotency_key=_key(idempotency_key)
-        )
-        reply = await _write(_ctx(info), "approveOperation", request)
-        return OperationRecord.of(reply.record)
-
-    @strawberry.mutation
-    async def install_component(
-        self, info: Ctx, input: gi.InstallComponentInput, idempotency_key: str | None = None
-    ) -> ComponentLink:
-        return await install_component(_ctx(info), input, idempotency_key)
-
-    @strawberry.mutation
-    async def remove_component(
-        self, info: Ctx, input: gi.RemoveComponentInput, idempotency_key: str | None = None
-    ) -> ComponentLink:
-        request = pp.RemoveComponentRequest(
-            parent=input.parent.proto(),
-            component_unit=input.component.proto() if input.component else None,
-            component_lot=input.lot.proto() if input.lot else None,
-            reason=input.reason,
-            idempotency_key=_key(idempotency_key),
-        )
-        reply = await _write(_ctx(info), "removeComponent", request)
-        return ComponentLink.of(reply.link)
-
-    @strawberry.mutation
-    async def complete_unit(
-        self, info: Ctx, unit: gi.UnitKey, idempotency_key: str | None = None
-    ) -> Unit:
-        request = pp.CompleteUnitRequest(unit=unit.proto(), idempotency_key=_key(idempotency_key))
-        reply = await _write(_ctx(info), "completeUnit", request)
-        return Unit.ref(unit_ref(reply.build.unit))
-
-    @strawberry.mutation
-    async def move_stock(
-        self, info: Ctx, input: gi.MoveStockInput, idempotency_key: str | None = None
-    ) -> list[Movement]:
-        return await move_stock(_ctx(info), input, idempotency_key)
-
-    @strawberry.mutation
-    async def pack(
-        self, info: Ctx, input: gi.PackInput, idempotency_key: str | None = None
-    ) -> Package:
-        request = wh.PackRequest(
-            sscc=input.sscc or "",
-            kind=enum_value(wh.PackageKind, input.kind.value),
-            units=gi.units(input.units),
-            package_ssccs=input.packages or [],
-            idempotency_key=_key(idempotency_key),
-        )
-        return Package.of((await _write(_ctx(info), "pack", request)).package)
-
-    @strawberry.mutation
-    async def unpack(self, info: Ctx, sscc: str, idempotency_key: str | None = None) -> Package:
-        request = wh.UnpackRequest(sscc=sscc, idempotency_key=_key(idempotency_key))
-        return Package.of((await _write(_ctx(info), "unpack", request)).package)
-
-    @strawberry.mutation
-    async def create_shipment(
-        self, info: Ctx, input: gi.ShipmentInput, idempotency_key: str | None = None
-    ) -> Shipment:
-        request = wh.CreateShipmentRequest(
-            customer_code=input.customer_code,
-            units=gi.units(input.units),
-            package_ssccs=input.packages or [],
-            carrier=input.carrier or "",
-            tracking_number=input.tracking_number or "",
-            idempotency_key=_key(idempotency_key),
-        )
-        return Shipment.of((await _write(_ctx(info), "createShipment", request)).shipment)
-
-    @strawberry.mutation
-    async def return_unit(
-        self, info: Ctx, input: gi.ReturnInput, idempotency_key: str | None = None
-    ) -> Unit:
-        request = wh.ReturnUnitRequest(
-            unit=input.unit.proto(),
-            rma_number=input.rma_number,
-            reason=input.reason,
-            location_code=input.location_code,
-            idempotency_key=_key(idempotency_key),
-        )
-        reply = await _write(_ctx(info), "returnUnit", request)
-        return Unit.ref(unit_ref(reply.unit.unit))
-
-    @strawberry.mutation
-    async def record_inspection(
-        self, info: Ctx, input: gi.InspectionInput, idempotency_key: str | None = None
-    ) -> Inspection:
-        return await record_inspection(_ctx(info), input, idempotency_key)
-
-    @strawberry.mutation
-    async def open_nonconformance(
-        self, info: Ctx, input: gi.NonconformanceInput, idempotency_key: str | None = None
-    ) -> Nonconformance:
-        request = qa.OpenNonconformanceRequest(
-            units=gi.units(input.units),
-            lots=gi.lots(input.lots),
-            description=input.description,
-            disposition=enum_value(
-                qa.Disposition, input.disposition.value if input.disposition else ""
-            ),
-            idempotency_key=_key(idempotency_key),
-        )
-        reply = await _write(_ctx(info), "openNonconformance", request)
-        return Nonconformance.of(reply.nonconformance)
-
-    @strawberry.mutation
-    async def place_hold(
-        self, info: Ctx, input: gi.HoldInput, idempotency_key: str | None = None
-    ) -> Hold:
-        request = qa.PlaceHoldRequest(
-            reason=input.reason,
-            units=gi.units(input.units),
-            lots=gi.lots(input.lots),
-            idempotency_key=_key(idempotency_key),
-        )
-        return Hold.of((await _write(_ctx(info), "placeHold", request)).hold)
-
-    @strawberry.mutation
-    async def release_hold(
-        self, info: Ctx, id: strawberry.ID, meaning: str, idempotency_key: str | None = None
-    ) -> Hold:
-        request = qa.ReleaseHoldRequest(
-            id=str(id), meaning=meaning, idempotency_key=_key(idempotency_key)
-        )
-        return Hold.of((await _write(_ctx(info), "releaseHold", request)).hold)
-
-    @strawberry.mutation
-    async def create_recall(
-        self, info: Ctx, input: gi.RecallInput, idempotency_key: str | None = None
-    ) -> Recall:
-        request = qa.CreateRecallRequest(
-            reason=input.reason,
-            units=gi.units(input.units),
-            lots=gi.lots(input.lots),
-            hold_stock=input.hold_stock if input.hold_stock is not None else True,
-            idempotency_key=_key(idempotency_key),
-        )
-        return Recall.of((await _write(_ctx(info), "createRecall", request)).recall)
-
-    @strawberry.mutation
-    async def update_recall_item(
-        self,
-        info: Ctx,
-        recall_id: strawberry.ID,
-        unit: gi.UnitKey,
-        state: RecallUnitState,
-        idempotency_key: str | None = None,
-    ) -> RecallItem:
-        request = qa.UpdateRecallItemRequest(
-            recall_id=str(recall_id),
-            unit=unit.proto(),
-            state=enum_value(qa.RecallUnitState, state.value),
-            idempotency_key=_key(idempotency_key),
-        )
-        return RecallItem.of((await _write(_ctx(info), "updateRecallItem", request)).item)
-
-    @strawberry.mutation(
-        description="An offline batch from a scanner: items run in order, each with its own "
-        "idempotency key and outcome; one bad item does not stop the rest."
+Mutation: Any = strawberry.type(
+    type(
+        "Mutation",
+        (),
+        {
+            **{_snake(n): strawberry.mutation(resolver=_resolver(n, w)) for n, w in WRITES.items()},
+            "submit_scans": _SUBMIT_SCANS,
+        },
     )
-    async def submit_scans(self, info: Ctx, scans: list[gi.ScanInput]) -> list[ScanOutcome]:
-        context = _ctx(info)
-        context.caller()  # the batch as a whole needs a token; each item checks its role
-        if len(scans) > MAX_SCANS_PER_BATCH:
-            raise InvalidArgument(
-                f"a batch holds at most {MAX_SCANS_PER_BATCH} scans, got {len(scans)}; split it"
-            )
-        outcomes: list[ScanOutcome] = []
-        while len(outcomes) < len(scans):
-            # Consecutive operation records (a test station's usual batch) go to production
-            # in one call, still in order and each with its own key and outcome.
-            run = list(takewhile(_is_operation_record, scans[len(outcomes) :]))
-            if len(run) > 1:
-                outcomes.extend(await _record_operations(context, run))
-            else:
-                outcomes.append(await _run_scan(context, scans[len(outcomes)]))
-        return outcomes
+)
 
 
 def _action_of(scan: gi.ScanInput) -> tuple[str, Any]:
@@ -568,7 +484,10 @@ async def _record_operations(
     requests = []
     for scan in scans:
         try:
-            requests.append(_operation_request(_action_of(scan)[1], scan.idempotency_key))
+            action_input = _action_of(scan)[1]
+            requests.append(
+                WRITES["recordOperation"].request(_input(action_input), scan.idempotency_key)
+            )
             outcomes.append(None)
         except Exception as error:
             outcomes.append(_failed(context, scan.idempotency_key, error))

@@ -9,7 +9,7 @@ from strawberry.scalars import JSON
 
 from serialtrace.common.access import roles_of
 from serialtrace.core.v1 import core_pb2
-from serialtrace.gateway.types.messages import json_or_empty, required_time
+from serialtrace.gateway.types.messages import copied, json_or_empty, required_time
 
 # Who may read the audit trail: the roles every service's LedgerService declares for it.
 AUDIT_READERS = roles_of(core_pb2.DESCRIPTOR.services_by_name["LedgerService"], "ListAuditEntries")
@@ -44,16 +44,19 @@ class AuditEntry:
     @staticmethod
     def of(message: core_pb2.AuditEntry) -> AuditEntry:
         return AuditEntry(
-            service=message.service,
-            seq=message.seq,
+            **copied(
+                message,
+                "service",
+                "seq",
+                "actor",
+                "action",
+                "entity_type",
+                "entity_id",
+                "prev_hash",
+                "hash",
+            ),
             at=required_time(message.at),
-            actor=message.actor,
-            action=message.action,
-            entity_type=message.entity_type,
-            entity_id=message.entity_id,
             payload=json_or_empty(message.payload_json),
-            prev_hash=message.prev_hash,
-            hash=message.hash,
         )
 
 

@@ -17,7 +17,7 @@ from serialtrace.gateway.types.enums import (
     TrackingMode,
     Uniqueness,
 )
-from serialtrace.gateway.types.messages import from_proto, text_or_none
+from serialtrace.gateway.types.messages import copied, from_proto, text_or_none
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 
 
@@ -38,8 +38,7 @@ class BomRevision:
     @staticmethod
     def of(message: md.BomRevision) -> BomRevision:
         return BomRevision(
-            sku=message.sku,
-            revision=message.revision,
+            **copied(message, "sku", "revision"),
             effective_from=from_timestamp(message.effective_from),
             items=[BomItem(sku=i.sku, quantity=i.quantity) for i in message.items],
             approval=Signature.of(message.approval, message.HasField("approval")),
@@ -70,8 +69,7 @@ class Product:
     @staticmethod
     def of(message: md.Product) -> Product:
         return Product(
-            sku=message.sku,
-            name=message.name,
+            **copied(message, "sku", "name"),
             kind=from_proto(ProductKind, md.ProductKind, message.kind) or ProductKind.COMPONENT,
             tracking=from_proto(TrackingMode, md.TrackingMode, message.tracking)
             or TrackingMode.NONE,
@@ -128,11 +126,9 @@ class Location:
     def of(message: md.Location) -> Location:
         kind = from_proto(LocationKind, md.LocationKind, message.kind) or LocationKind.SITE
         return Location(
-            code=message.code,
-            name=message.name,
+            **copied(message, "code", "name", "parent_code"),
             kind=kind,
             gln=text_or_none(message.gln),
-            parent_code=message.parent_code,
         )
 
 
@@ -154,9 +150,8 @@ class Provenance:
         if not message.import_batch_id:
             return None
         return Provenance(
+            **copied(message, "file", "row"),
             import_batch_id=strawberry.ID(message.import_batch_id),
-            file=message.file,
-            row=message.row,
         )
 
 

@@ -20,6 +20,11 @@ def from_proto(cls: type[E], proto_enum: Any, value: int) -> E | None:
     return cls[name] if name else None
 
 
+def copied(message: Any, *fields: str) -> dict[str, Any]:
+    """The message's scalar fields the graph type shows as they are, under the same name."""
+    return {name: getattr(message, name) for name in fields}
+
+
 def text_or_none(value: str) -> str | None:
     return value or None
 

@@ -17,6 +17,7 @@ from serialtrace.gateway.types.enums import Result
 from serialtrace.gateway.types.lot import Lot
 from serialtrace.gateway.types.masterdata import Location, location_of
 from serialtrace.gateway.types.messages import (
+    copied,
     from_proto,
     json_or_empty,
     required_time,
@@ -43,13 +44,10 @@ class WorkOrder:
     @staticmethod
     def of(message: pp.WorkOrder) -> WorkOrder:
         return WorkOrder(
+            **copied(message, "sku", "quantity", "bom_revision", "output_location_code"),
             id=strawberry.ID(message.id),
-            sku=message.sku,
-            quantity=message.quantity,
-            bom_revision=message.bom_revision,
             line=text_or_none(message.line),
             status=enum_str(pp.WorkOrderStatus, message.status),
-            output_location_code=message.output_location_code,
         )
 
 
@@ -68,10 +66,8 @@ class OperationRecord:
     @staticmethod
     def of(message: pp.OperationRecord) -> OperationRecord:
         return OperationRecord(
+            **copied(message, "operation", "station", "operator"),
             id=strawberry.ID(message.id),
-            operation=message.operation,
-            station=message.station,
-            operator=message.operator,
             started_at=from_timestamp(message.started_at),
             finished_at=required_time(message.finished_at),
             result=from_proto(Result, core_pb2.Result, message.result) or Result.FAIL,
@@ -105,10 +101,9 @@ class ComponentLink:
         unit = message.component_unit
         lot = message.component_lot
         return ComponentLink(
-            quantity=message.quantity,
+            **copied(message, "quantity", "installed_by"),
             operation=text_or_none(message.operation),
             installed_at=required_time(message.installed_at),
-            installed_by=message.installed_by,
             removed_at=from_timestamp(message.removed_at),
             removed_by=text_or_none(message.removed_by),
             removal_reason=text_or_none(message.removal_reason),

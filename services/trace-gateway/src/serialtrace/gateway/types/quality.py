@@ -24,7 +24,7 @@ from serialtrace.gateway.types.enums import (
     Result,
 )
 from serialtrace.gateway.types.masterdata import Location, Party, location_of, party_of
-from serialtrace.gateway.types.messages import from_proto, json_or_empty, required_time
+from serialtrace.gateway.types.messages import copied, from_proto, json_or_empty, required_time
 from serialtrace.gateway.types.unit import Unit
 from serialtrace.gateway.types.warehouse import Shipment, shipment_of
 from serialtrace.quality.v1 import quality_pb2 as qa
@@ -63,10 +63,9 @@ class Nonconformance:
     @staticmethod
     def of(message: qa.Nonconformance) -> Nonconformance:
         return Nonconformance(
+            **copied(message, "description", "opened_by"),
             id=strawberry.ID(message.id),
-            description=message.description,
             disposition=from_proto(Disposition, qa.Disposition, message.disposition),
-            opened_by=message.opened_by,
             opened_at=required_time(message.opened_at),
         )
 
@@ -84,13 +83,10 @@ class Hold:
     @staticmethod
     def of(message: qa.Hold) -> Hold:
         return Hold(
+            **copied(message, "reason", "placed_by", "active", "unit_count"),
             id=strawberry.ID(message.id),
-            reason=message.reason,
-            placed_by=message.placed_by,
             placed_at=required_time(message.placed_at),
-            active=message.active,
             release=Signature.of(message.release, message.HasField("release")),
-            unit_count=message.unit_count,
         )
 
 
@@ -171,12 +167,10 @@ class RecallItem:
     @staticmethod
     def of(message: qa.RecallItem) -> RecallItem:
         return RecallItem(
+            **copied(message, "location_code", "customer_code", "shipment_id"),
             state=from_proto(RecallUnitState, qa.RecallUnitState, message.state)
             or RecallUnitState.IN_PRODUCTION,
             unit_key=unit_ref(message.unit),
-            location_code=message.location_code,
-            customer_code=message.customer_code,
-            shipment_id=message.shipment_id,
         )
 
 
@@ -229,12 +223,10 @@ class Recall:
     @staticmethod
     def of(message: qa.Recall) -> Recall:
         return Recall(
+            **copied(message, "reason", "created_by", "scope_computed_in_ms"),
             id=strawberry.ID(message.id),
-            reason=message.reason,
             status=from_proto(RecallStatus, qa.RecallStatus, message.status) or RecallStatus.OPEN,
             created_at=required_time(message.created_at),
-            created_by=message.created_by,
-            scope_computed_in_ms=message.scope_computed_in_ms,
             counts=[
                 RecallCount(
                     state=from_proto(RecallUnitState, qa.RecallUnitState, c.state)

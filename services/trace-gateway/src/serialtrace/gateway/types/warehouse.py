@@ -13,7 +13,7 @@ from serialtrace.gateway.labels import Label, LabelFormat, package_label
 from serialtrace.gateway.types.connections import page_window
 from serialtrace.gateway.types.enums import MovementKind, PackageKind
 from serialtrace.gateway.types.masterdata import Location, Party, location_of
-from serialtrace.gateway.types.messages import from_proto, required_time, text_or_none
+from serialtrace.gateway.types.messages import copied, from_proto, required_time, text_or_none
 from serialtrace.gateway.types.unit import Unit, UnitConnection
 from serialtrace.warehouse.v1 import warehouse_pb2 as wh
 
@@ -105,11 +105,8 @@ class Package:
     @staticmethod
     def of(message: wh.Package) -> Package:
         return Package(
-            sscc=message.sscc,
+            **copied(message, "sscc", "parent_sscc", "location_code", "shipment_id"),
             kind=from_proto(PackageKind, wh.PackageKind, message.kind) or PackageKind.CARTON,
-            parent_sscc=message.parent_sscc,
-            location_code=message.location_code,
-            shipment_id=message.shipment_id,
             unit_keys=[unit_ref(k) for k in message.units],
             package_ssccs=list(message.package_ssccs),
         )
@@ -154,12 +151,11 @@ class Shipment:
     @staticmethod
     def of(message: wh.Shipment) -> Shipment:
         return Shipment(
+            **copied(message, "unit_count", "customer_code"),
             id=strawberry.ID(message.id),
             shipped_at=required_time(message.shipped_at),
             carrier=text_or_none(message.carrier),
             tracking_number=text_or_none(message.tracking_number),
-            unit_count=message.unit_count,
-            customer_code=message.customer_code,
         )
 
 
