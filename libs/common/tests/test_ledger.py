@@ -126,9 +126,8 @@ def test_concurrent_appenders_never_fork_the_chain(database: Database) -> None:
     assert result.ok and result.entries == 240
 
 
-def test_verify_names_the_first_altered_entry(database: Database) -> None:
-    with database.transaction() as session:
-        ledger.append(session, "alice", entries(5))
+def tamper(database: Database, update: str) -> None:
+    """Runs `update` on the ledger past its append-only trigger, as a superuser could."""
     drop = (
         "ALTER TABLE audit_ledger DISABLE TRIGGER USER"
         if database.is_postgres
@@ -136,7 +135,13 @@ def test_verify_names_the_first_altered_entry(database: Database) -> None:
     )
     with database.engine.begin() as conn:
         conn.execute(text(drop))
-        conn.execute(text("UPDATE audit_ledger SET actor = 'mallory' WHERE seq = 4"))
+        conn.execute(text(update))
+
+
+def test_verify_names_the_first_altered_entry(database: Database) -> None:
+    with database.transaction() as session:
+        ledger.append(session, "alice", entries(5))
+    tamper(database, "UPDATE audit_ledger SET actor = 'mallory' WHERE seq = 4")
     with database.reader() as session:
         result = ledger.verify(session)
     assert (result.ok, result.first_broken_seq) == (False, 4)
@@ -231,14 +236,7 @@ def test_entries_with_awkward_text_verify_and_an_edit_of_one_is_named(
         ledger.append_and_commit(session, "bob", pending[:3])
     with database.reader() as session:
         assert ledger.verify(session).ok
-    drop = (
-        "ALTER TABLE audit_ledger DISABLE TRIGGER USER"
-        if database.is_postgres
-        else "DROP TRIGGER audit_ledger_no_update"
-    )
-    with database.engine.begin() as conn:
-        conn.execute(text(drop))
-        conn.execute(text("UPDATE audit_ledger SET payload = payload || ' ' WHERE seq = 42"))
+    tamper(database, "UPDATE audit_ledger SET payload = payload || ' ' WHERE seq = 42")
     with database.reader() as session:
         result = ledger.verify(session)
     assert (result.ok, result.first_broken_seq) == (False, 42)
