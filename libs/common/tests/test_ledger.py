@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from serialtrace.common import idempotency, ledger, telemetry
 from serialtrace.common.db import Database
 from serialtrace.common.testing import TestDatabases
+from serialtrace.common.timeutil import iso
 from serialtrace.common.uow import create_shared_tables
 
 
@@ -123,9 +126,8 @@ def test_concurrent_appenders_never_fork_the_chain(database: Database) -> None:
     assert result.ok and result.entries == 240
 
 
-def test_verify_names_the_first_altered_entry(database: Database) -> None:
-    with database.transaction() as session:
-        ledger.append(session, "alice", entries(5))
+def tamper(database: Database, update: str) -> None:
+    """Runs `update` on the ledger past its append-only trigger, as a superuser could."""
     drop = (
         "ALTER TABLE audit_ledger DISABLE TRIGGER USER"
         if database.is_postgres
@@ -133,7 +135,13 @@ def test_verify_names_the_first_altered_entry(database: Database) -> None:
     )
     with database.engine.begin() as conn:
         conn.execute(text(drop))
-        conn.execute(text("UPDATE audit_ledger SET actor = 'mallory' WHERE seq = 4"))
+        conn.execute(text(update))
+
+
+def test_verify_names_the_first_altered_entry(database: Database) -> None:
+    with database.transaction() as session:
+        ledger.append(session, "alice", entries(5))
+    tamper(database, "UPDATE audit_ledger SET actor = 'mallory' WHERE seq = 4")
     with database.reader() as session:
         result = ledger.verify(session)
     assert (result.ok, result.first_broken_seq) == (False, 4)
@@ -201,3 +209,34 @@ def test_concurrent_writes_of_both_sizes_leave_one_chain(database: Database) -> 
     with database.reader() as session:
         result = ledger.verify(session)
     assert result.ok and result.entries == 4 * 5 * 1 + 4 * 5 * (ledger.CHAINED_IN_SQL + 1)
+
+
+AWKWARD_TEXT = 'é "quoted" back\\slash \n\t\x01 \u2028 ✓ 🔋'
+
+
+def test_the_fast_whole_chain_check_hashes_exactly_what_entry_hash_hashes() -> None:
+    at = datetime(2026, 12, 1, 10, 0, 0, 7, tzinfo=UTC)
+    fields = (7, at, AWKWARD_TEXT, "a.b", "lot", f"SKU:{AWKWARD_TEXT}", AWKWARD_TEXT, "f" * 64)
+    seq, _, actor, action, entity_type, entity_id, payload, prev = fields
+    body = ledger.hashed_body(seq, iso(at), actor, action, entity_type, entity_id, payload, prev)
+    assert hashlib.sha256(body).hexdigest() == ledger.entry_hash(*fields)
+    assert iso(at) == at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def test_entries_with_awkward_text_verify_and_an_edit_of_one_is_named(
+    database: Database,
+) -> None:
+    pending = [
+        ledger.PendingEntry("thing.done", "thing", f"{AWKWARD_TEXT}{i}", {"text": AWKWARD_TEXT})
+        for i in range(40)  # past CHAINED_IN_SQL: hashed here, and in SQL below it
+    ]
+    with database.transaction() as session:
+        ledger.append_and_commit(session, AWKWARD_TEXT, pending)
+    with database.transaction() as session:
+        ledger.append_and_commit(session, "bob", pending[:3])
+    with database.reader() as session:
+        assert ledger.verify(session).ok
+    tamper(database, "UPDATE audit_ledger SET payload = payload || ' ' WHERE seq = 42")
+    with database.reader() as session:
+        result = ledger.verify(session)
+    assert (result.ok, result.first_broken_seq) == (False, 42)

@@ -19,6 +19,8 @@ import pytest
 from serialtrace.common import evidence, ledger
 from serialtrace.common.evidence_cli import run_evidence, run_verify_evidence
 from serialtrace.common.testing import TEST_JWT_SECRET
+from serialtrace.core.v1 import core_pb2
+from serialtrace.gateway.evidence import rests_on
 from serialtrace.testing import (
     ADMIN,
     AUDITOR,
@@ -217,3 +219,22 @@ def test_packages_need_an_auditor_and_a_download_only_serves_its_maker(
 
     assert get(AUDITOR) == 200
     assert get(ADMIN) == 404  # another caller
+
+
+def test_a_unit_package_leaves_out_a_lots_uses_in_other_units() -> None:
+    def lot_entry(payload: dict[str, Any]) -> Any:
+        return core_pb2.AuditEntry(entity_type="lot", payload_json=json.dumps(payload))
+
+    ours = {"FG:1", "SUB:7"}
+    received = lot_entry({"location": "BIN-1", "quantity": 100.0})
+    into_ours = lot_entry({"parent": "SUB/7", "quantity": 1.0})
+    issued_to_ours = lot_entry({"quantity": 1.0, "reference": "FG/1"})
+    into_another = lot_entry({"parent": "SUB/8", "quantity": 1.0})
+    issued_to_another = lot_entry({"quantity": 1.0, "reference": "FG/2"})
+    kept = [rests_on(e, ours) for e in (received, into_ours, issued_to_ours)]
+    assert kept == [True, True, True]
+    assert [rests_on(e, ours) for e in (into_another, issued_to_another)] == [False, False]
+    # A lot's or a recall's package rests on every entry it cites.
+    assert rests_on(into_another, None)
+    unit = core_pb2.AuditEntry(entity_type="unit", payload_json='{"parent": "SUB/8"}')
+    assert rests_on(unit, ours)

@@ -33,4 +33,6 @@ def from_timestamp(stamp: Timestamp | None) -> datetime | None:
 
 def iso(value: datetime) -> str:
     """Fixed-width ISO-8601 in UTC with microseconds: the form hashed in the ledger."""
-    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat is several times faster than the equivalent strftime, which the
+    # whole-ledger check feels: it formats every entry's time.
+    return as_utc(value).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"

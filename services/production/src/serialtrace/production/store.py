@@ -174,6 +174,40 @@ def passed_operations(session: Session, unit_ids: Sequence[int]) -> dict[int, se
     return passed
 
 
+def passed_operations_of_every_unit(session: Session) -> dict[int, set[str]]:
+    """The operations each unit has a passing record of, by unit id, in one query
+    (governance reads every unit at once; units without one are absent)."""
+    passed: dict[int, set[str]] = {}
+    for unit_id, operation in session.execute(
+        select(OperationRow.unit_id, OperationRow.operation)
+        .where(OperationRow.result == "PASS")
+        .distinct()
+    ):
+        passed.setdefault(unit_id, set()).add(operation)
+    return passed
+
+
+def installed_quantities_of_every_unit(
+    session: Session,
+) -> dict[tuple[str, str], dict[str, float]]:
+    """The quantity of each component SKU installed now in every unit, by (sku, serial):
+    one grouped join over the current edges, summed in the database."""
+    parent = NodeRow.__table__.alias("parent")
+    component = NodeRow.__table__.alias("component")
+    edges = EdgeRow.__table__
+    installed: dict[tuple[str, str], dict[str, float]] = {}
+    for sku, serial, component_sku, quantity in session.execute(
+        select(parent.c.sku, parent.c.key, component.c.sku, func.sum(edges.c.quantity))
+        .select_from(edges)
+        .join(parent, parent.c.id == edges.c.parent_id)
+        .join(component, component.c.id == edges.c.component_id)
+        .where(parent.c.kind == "UNIT", edges.c.removed_at.is_(None))
+        .group_by(parent.c.sku, parent.c.key, component.c.sku)
+    ):
+        installed.setdefault((sku, serial), {})[component_sku] = float(quantity)
+    return installed
+
+
 def units_by_ids(session: Session, ids: Iterable[int]) -> dict[int, UnitRow]:
     return {r.id: r for r in get_many(session, UnitRow, UnitRow.id, ids)}
 

@@ -347,6 +347,27 @@ async def _entries_of(
     return [entry for reply in replies for entry in reply.entries]
 
 
+# Fields of a lot's entry that name the unit it went into (production's `installed_into`
+# "parent", the warehouse's `lot.issued` "reference"), as "SKU/serial".
+LOT_USE_FIELDS = ("parent", "reference")
+
+
+def rests_on(entry: Any, trace_units: set[str] | None) -> bool:
+    """Whether a unit's package rests on this entry. A lot used in hundreds of units has
+    an entry for each use; those naming another unit are that unit's evidence, and
+    citing them spread the cited entries, and so the links to checkpoints, over the
+    whole ledger. `trace_units` None (a lot or a recall package): every entry counts."""
+    if trace_units is None or entry.entity_type != "lot":
+        return True
+    try:
+        payload = json.loads(entry.payload_json)
+    except ValueError:
+        return True
+    named = [payload.get(f) for f in LOT_USE_FIELDS] if isinstance(payload, dict) else []
+    units = [n.replace("/", ":", 1) for n in named if isinstance(n, str)]
+    return not units or any(unit in trace_units for unit in units)
+
+
 def _entry_json(message: Any) -> dict[str, Any]:
     return {
         "service": message.service,
@@ -363,14 +384,22 @@ def _entry_json(message: Any) -> dict[str, Any]:
 
 
 async def ledger_evidence(
-    context: GatewayContext, service: str, wanted: Mapping[str, set[str]]
+    context: GatewayContext,
+    service: str,
+    wanted: Mapping[str, set[str]],
+    trace_units: set[str] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
-    """One service's ledger file, the checkpoints it links to, and the public key."""
+    """One service's ledger file, the checkpoints it links to, and the public key
+    (`trace_units`: see `rests_on`)."""
     signed = await context.calls.read_ledger(
         service, "SignCheckpoint", core_pb2.SignCheckpointRequest()
     )
     signed_seq = signed.checkpoint.seq if signed.HasField("checkpoint") else 0
-    entries = [e for e in await _entries_of(context, service, wanted) if e.seq <= signed_seq]
+    entries = [
+        e
+        for e in await _entries_of(context, service, wanted)
+        if e.seq <= signed_seq and rests_on(e, trace_units)
+    ]
     listed = await context.calls.read_ledger(
         service, "ListCheckpoints", core_pb2.ListCheckpointsRequest()
     )
@@ -410,7 +439,10 @@ async def build(
     started = time.perf_counter()
     trace = await collect_trace(context, schema, subject)
     wanted = cited_entities(trace)
-    per_service = await asyncio.gather(*(ledger_evidence(context, s, wanted) for s in SERVICES))
+    trace_units = set(trace["units"]) if trace["kind"] == "unit" else None
+    per_service = await asyncio.gather(
+        *(ledger_evidence(context, s, wanted, trace_units) for s in SERVICES)
+    )
     keys = {key for _, _, key in per_service}
     if len(keys) != 1:
         raise Unavailable("the services sign with different keys; the package cannot be verified")
