@@ -290,7 +290,8 @@ _PASSED, _FAILED = "conformant", "non_conformant"
 _HELD = ("unavailable", "non_sellable_other")  # a `holding` with these places a hold
 _AVAILABLE = "available"  # a `holding` with this (or unsetting a held one) releases
 _RECALLED = "recalled"
-# The bizSteps an event may act by (any other is stored and queryable only).
+# The bizSteps an event may act by (any other is stored and queryable only), besides
+# holding and recalls (`_quality_effect`) and transformations (any bizStep).
 _ACTING_STEPS = frozenset(
     {"commissioning", "inspecting", "storing", "shipping", "receiving", "packing", "unpacking",
      *_INSTALLING, *_REMOVING}
@@ -417,7 +418,9 @@ def effect_of(event: IndexedEvent) -> Effect | None:
     owning party of its destinationList, receiving takes units and lot quantities into
     stock at its bizLocation (from the owning party of its sourceList), storing completes
     the units production is building (which puts them into stock at their work order's
-    output location). Error declarations change nothing."""
+    output location), holding holds or releases (`_quality_effect`; a release is refused
+    while anything it names is held), recalled recalls, and a TransformationEvent into
+    one unit installs its inputs into it. Error declarations change nothing."""
     return event.effect
 
 
