@@ -488,7 +488,7 @@ def _quality_effect(event: IndexedEvent) -> Effect | None:
     """Holding and recalls (CBV): bizStep `holding` with disposition `unavailable` or
     `non_sellable_other` holds the units, SSCC contents and lots it names; `holding` with
     `available`, or unsetting one of those persistent dispositions, releases them; the
-    disposition `recalled` (bizStep `holding` or none) recalls them."""
+    disposition `recalled` (bizStep `holding` or none) recalls them (SSCCs: their units)."""
     if event.action == "DELETE" or event.biz_step not in ("holding", None):
         return None
     epcs = [i for role, i in event.identifiers if role == ROLE_EPC]
@@ -498,7 +498,7 @@ def _quality_effect(event: IndexedEvent) -> Effect | None:
         return None
     if event.disposition == _RECALLED:
         reason = f"recalled, as EPCIS event {event.event_id[:300]} says"
-        return Effect(RECALL, units, lots=lots, reason=reason)
+        return Effect(RECALL, units, packages=packages, lots=lots, reason=reason)
     if event.biz_step != "holding":
         return None
     if event.disposition in _HELD:

@@ -274,7 +274,7 @@ class SuiteEffects:
             existing = self._existing(units)
             places = self._places(effects)
             contents = self._contents(
-                {p for e in wanted if e.kind in (SHIP, HOLD, RELEASE) for p in e.packages}
+                {p for e in wanted if e.kind in (SHIP, HOLD, RELEASE, RECALL) for p in e.packages}
             )
             held = self._held(effects, skus, contents)
             holds = self._holds_on(effects, skus, contents)
