@@ -155,3 +155,76 @@ def test_installing_and_removing_components() -> None:
     )
     observed = {**installing, "action": "OBSERVE"}
     assert domain.effect_of(domain.index_event(observed)) is None
+
+
+LOT_CLASS = f"https://id.gs1.org/01/{GTIN}/10/L7"
+SSCC = "urn:epc:id:sscc:4012345.0000000011"
+
+
+def test_holding_holds_units_packages_and_lots_with_the_events_reason() -> None:
+    holding = object_event(
+        UNIT,
+        SSCC,
+        bizStep="holding",
+        disposition="non_sellable_other",
+        quantityList=[{"epcClass": LOT_CLASS, "quantity": 3}],
+        persistentDisposition={"set": ["non_sellable_other"]},
+    )
+    indexed = domain.index_event(holding)
+    effect = domain.effect_of(indexed)
+    assert effect is not None
+    assert (effect.kind, effect.items, effect.packages, effect.lots) == (
+        domain.HOLD,
+        ((GTIN, "A1"),),
+        ("040123450000000115",),
+        ((GTIN, "L7", 0.0),),
+    )
+    assert indexed.event_id in effect.reason and effect.reason.startswith("non_sellable_other")
+    unavailable = {**holding, "disposition": "unavailable"}
+    assert domain.effect_of(domain.index_event(unavailable)).kind == domain.HOLD  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"bizStep": "holding", "disposition": "available"}, domain.RELEASE),
+        (
+            {
+                "bizStep": "holding",
+                "disposition": "in_progress",
+                "persistentDisposition": {"unset": ["unavailable"]},
+            },
+            domain.RELEASE,
+        ),
+        ({"bizStep": "holding", "disposition": "recalled"}, domain.RECALL),
+        ({"bizStep": None, "disposition": "recalled"}, domain.RECALL),
+        ({"bizStep": "shipping", "disposition": "recalled"}, None),  # shipping rules
+        ({"bizStep": "holding", "disposition": "in_progress"}, None),
+        ({"bizStep": "holding", "disposition": "unavailable", "action": "DELETE"}, None),
+    ],
+)
+def test_releases_and_recalls(fields: dict, expected: str | None) -> None:
+    event = {k: v for k, v in object_event(UNIT, **fields).items() if v is not None}
+    effect = domain.effect_of(domain.index_event(event))
+    assert (effect and effect.kind) == expected
+
+
+def test_a_transformation_into_one_unit_installs_its_inputs() -> None:
+    component = f"https://id.gs1.org/01/{GTIN}/21/C7"
+    transformed = {
+        "type": "TransformationEvent",
+        "eventTime": "2024-05-01T10:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "inputEPCList": [component],
+        "inputQuantityList": [{"epcClass": LOT_CLASS, "quantity": 2.5, "uom": "KGM"}],
+        "outputEPCList": [UNIT],
+        "bizStep": "commissioning",
+    }
+    assert domain.effect_of(domain.index_event(transformed)) == domain.Effect(
+        domain.INSTALL, ((GTIN, "C7"),), parent=(GTIN, "A1"), lots=((GTIN, "L7", 2.5),)
+    )
+    two_outputs = {**transformed, "outputEPCList": [UNIT, f"https://id.gs1.org/01/{GTIN}/21/A2"]}
+    assert domain.effect_of(domain.index_event(two_outputs)) is None
+    no_inputs = {k: v for k, v in transformed.items() if not k.startswith("input")}
+    no_inputs["transformationID"] = "urn:epcglobal:cbv:xform:4012345:1"
+    assert domain.effect_of(domain.index_event(no_inputs)) is None

@@ -404,7 +404,10 @@ def test_the_roles_each_effect_needs_are_its_owners_roles() -> None:
         assert owners[service][rpc] == allowed, rpc
 
 
-def test_installing_records_genealogy_in_production(suite: RunningSuite) -> None:
+@pytest.mark.parametrize("step", ["installing", "transformation"])
+def test_installing_records_genealogy_in_production(suite: RunningSuite, step: str) -> None:
+    """An AssociationEvent installing, or a TransformationEvent whose input is consumed
+    into one output unit, installs the component in production."""
     component_sku, component_gtin = _product_with_gtin(suite)
     parent_sku, parent_gtin = _product_with_gtin(suite, bom=[component_sku])
     parent = f"https://id.gs1.org/01/{parent_gtin}/21/P1"
@@ -463,7 +466,16 @@ def test_installing_records_genealogy_in_production(suite: RunningSuite) -> None
         "action": "ADD",
         "bizStep": "installing",
     }
-    job = capture(suite, document(built, installing), bearer=PLANT)
+    transformation = {
+        "type": "TransformationEvent",
+        "eventTime": "2024-05-01T12:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "inputEPCList": [component],
+        "outputEPCList": [parent],
+        "bizStep": "assembling",
+    }
+    consumed = installing if step == "installing" else transformation
+    job = capture(suite, document(built, consumed), bearer=PLANT)
     assert (job["success"], job["errors"]) == (True, []), json.dumps(job["errors"])
     components = production.BatchGetComponents(
         pp.BatchGetComponentsRequest(units=[core_pb2.UnitKey(sku=parent_sku, serial="P1")])

@@ -21,6 +21,7 @@ from serialtrace.common.gs1 import gs1_check_digit
 from serialtrace.common.testing import Caller, TestDatabases, start_service, token, unique
 from serialtrace.core.v1 import core_pb2
 from serialtrace.core.v1 import core_pb2_grpc as core_grpc
+from serialtrace.epcis.event_hash import event_hash
 from serialtrace.epcis.testing import document
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc as md_grpc
@@ -340,6 +341,121 @@ def test_receiving_and_shipping_name_places_and_parties_by_gln(suite: RunningSui
         suite, document(commissioned, {**shipped[0], "epcList": [unfinished]}), bearer=PLANT
     )
     assert [(e["eventIndex"], e["code"]) for e in job["errors"]] == [(1, "FAILED_PRECONDITION")]
+
+
+def test_holding_and_recalled_events_act_through_quality_and_a_release_is_refused(
+    suite: RunningSuite,
+) -> None:
+    factory = GraphFactory(GraphClient(suite.url), every_gtin=True)
+    factory.setup_master_data()
+    _supplier, supplier_gln = _party(suite, md.PARTY_KIND_SUPPLIER)
+    _customer, customer_gln = _party(suite, md.PARTY_KIND_CUSTOMER)
+    _place, place_gln = _location(suite)
+    boards = [_sgtin(factory.sub_gtin or "", f"H-{n}") for n in (1, 2, 3)]
+    resin = f"https://id.gs1.org/01/{factory.resin_gtin}/10/HL-1"
+    sscc = _sscc()
+    received = _event(
+        "ObjectEvent", "2024-07-01T08:00:00Z", epcList=boards, action="ADD",
+        bizStep="receiving", bizLocation={"id": f"https://id.gs1.org/414/{place_gln}"},
+        sourceList=[{"type": "owning_party", "source": f"https://id.gs1.org/417/{supplier_gln}"}],
+        quantityList=[{"epcClass": resin, "quantity": 10, "uom": "KGM"}],
+    )  # fmt: skip
+    packed = _event(
+        "AggregationEvent", "2024-07-01T08:10:00Z", parentID=f"https://id.gs1.org/00/{sscc}",
+        childEPCs=[boards[1]], action="ADD", bizStep="packing",
+    )  # fmt: skip
+    for step in (received, packed):
+        job = capture(suite, document(step), bearer=PLANT)
+        assert (job["success"], job["errors"]) == (True, []), job["errors"]
+
+    holding = _event(
+        "ObjectEvent", "2024-07-01T09:00:00Z", action="OBSERVE", bizStep="holding",
+        epcList=[boards[0], f"https://id.gs1.org/00/{sscc}"],
+        quantityList=[{"epcClass": resin}], disposition="non_sellable_other",
+        persistentDisposition={"set": ["non_sellable_other"]},
+    )  # fmt: skip
+    quality = _caller(suite, "quality", qa_grpc.QualityServiceStub, AUDITOR)
+    units = [core_pb2.UnitKey(sku=factory.sub, serial=f"H-{n}") for n in (1, 2, 3)]
+    lot = core_pb2.LotKey(sku=factory.resin, lot_number="HL-1")
+
+    def held() -> dict[str, list[str]]:
+        checks = quality.BatchCheckHolds(qa.BatchCheckHoldsRequest(units=units, lots=[lot]))
+        found = [c for c in checks.checks if c.held]
+        return {c.unit.serial or c.lot.lot_number: list(c.hold_ids) for c in found}
+
+    # Holding is quality's: an operator alone may not, and nothing is held.
+    refused = capture(suite, document(holding), bearer=token("olga", "operator"))
+    assert [(e["eventIndex"], e["code"]) for e in refused["errors"]] == [(0, "PERMISSION_DENIED")]
+    assert held() == {}
+    job = capture(suite, document(holding), bearer=PLANT)
+    assert (job["success"], job["errors"]) == (True, []), job["errors"]
+    holds = held()
+    assert sorted(holds) == ["H-1", "H-2", "HL-1"]  # the named unit, the SSCC's, the lot
+    (hold,) = quality.BatchGetHolds(qa.BatchGetHoldsRequest(ids=holds["H-1"])).holds
+    assert event_hash(holding) in hold.reason and hold.placed_by == "pat"
+    # Captured again: stored once, held once.
+    assert capture(suite, document(holding), bearer=PLANT)["capturedCount"] == 0
+    assert held() == holds
+
+    # A release cannot carry quality's e-signature: refused, and with rollback the
+    # document's other event (a shipment of a unit not held) does not apply either.
+    released = _event(
+        "ObjectEvent", "2024-07-01T10:00:00Z", action="OBSERVE", bizStep="holding",
+        epcList=[boards[0]], disposition="available",
+        persistentDisposition={"unset": ["non_sellable_other"]},
+    )  # fmt: skip
+    shipped = _event(
+        "ObjectEvent", "2024-07-01T10:05:00Z", action="OBSERVE", bizStep="shipping",
+        epcList=[boards[2]], disposition="in_transit",
+        destinationList=[{"type": "owning_party",
+                          "destination": f"https://id.gs1.org/417/{customer_gln}"}],
+    )  # fmt: skip
+    job = capture(suite, document(shipped, released), bearer=PLANT)
+    assert [(e["eventIndex"], e["code"]) for e in job["errors"]] == [(1, "FAILED_PRECONDITION")]
+    assert "releaseHold" in job["errors"][0]["message"], job["errors"]
+    assert hold.id in job["errors"][0]["message"]
+    assert held() == holds
+    warehouse = _caller(suite, "warehouse", wh_grpc.WarehouseServiceStub, AUDITOR)
+    (stock,) = warehouse.BatchGetUnitStock(wh.BatchGetUnitStockRequest(units=units[2:])).units
+    assert stock.custody == wh.CUSTODY_STATUS_IN_STOCK
+    # Held earlier in the same capture: the later shipping is refused, nothing applies.
+    held_then_shipped = {**holding, "epcList": [boards[2]], "quantityList": []}
+    job = capture(suite, document(held_then_shipped, shipped), bearer=PLANT)
+    assert [(e["eventIndex"], e["code"]) for e in job["errors"]] == [(1, "FAILED_PRECONDITION")]
+    assert "on hold" in job["errors"][0]["message"]
+    assert "H-3" not in held()
+
+    # recalled: quality's recall of the unit, holding it while it is in stock.
+    recalled = _event(
+        "ObjectEvent", "2024-07-01T11:00:00Z", action="OBSERVE", bizStep="holding",
+        epcList=[boards[2]], disposition="recalled",
+        persistentDisposition={"set": ["recalled"]},
+    )  # fmt: skip
+    job = capture(suite, document(recalled), bearer=PLANT)
+    assert (job["success"], job["errors"]) == (True, []), job["errors"]
+    (recalls,) = quality.BatchGetUnitRecalls(qa.BatchGetUnitRecallsRequest(units=units[2:])).units
+    assert len(recalls.recall_ids) == 1
+    assert "H-3" in held()
+
+    # The follower knows quality's entries as these events' own: none shows twice. A
+    # later inspection recorded through gRPC marks how far it has followed.
+    inspector = _caller(suite, "quality", qa_grpc.QualityServiceStub, QUALITY)
+    for unit in (units[0], units[2]):
+        inspector.RecordInspection(
+            qa.RecordInspectionRequest(
+                kind=qa.INSPECTION_KIND_IN_PROCESS, unit=unit, result=core_pb2.RESULT_PASS
+            )
+        )
+    assert [(e["bizStep"], e.get("disposition")) for e in _history(suite, boards[0], 3)] == [
+        ("receiving", None),
+        ("holding", "non_sellable_other"),
+        ("inspecting", "conformant"),
+    ]
+    assert [(e["bizStep"], e.get("disposition")) for e in _history(suite, boards[2], 3)] == [
+        ("receiving", None),
+        ("holding", "recalled"),
+        ("inspecting", "conformant"),
+    ]
 
 
 def _ledger_sizes(suite: RunningSuite) -> dict[str, int]:

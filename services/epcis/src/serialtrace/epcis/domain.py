@@ -283,10 +283,15 @@ INSTALL, REMOVE = "install", "remove"
 RECEIVE, SHIP = "receive", "ship"
 STORE = "store"  # a unit production built goes into stock: production completes it
 BUILD = "build"  # commissioning for a work order: production commissions the units
+HOLD, RELEASE, RECALL = "hold", "release", "recall"  # quality's holds and recalls
 _INSTALLING = ("installing", "assembling")
 _REMOVING = ("removing", "replacing", "disassembling")
 _PASSED, _FAILED = "conformant", "non_conformant"
-# The bizSteps an event may act by (any other is stored and queryable only).
+_HELD = ("unavailable", "non_sellable_other")  # a `holding` with these places a hold
+_AVAILABLE = "available"  # a `holding` with this (or unsetting a held one) releases
+_RECALLED = "recalled"
+# The bizSteps an event may act by (any other is stored and queryable only), besides
+# holding and recalls (`_quality_effect`) and transformations (any bizStep).
 _ACTING_STEPS = frozenset(
     {"commissioning", "inspecting", "storing", "shipping", "receiving", "packing", "unpacking",
      *_INSTALLING, *_REMOVING}
@@ -297,16 +302,19 @@ _ACTING_STEPS = frozenset(
 class Effect:
     """The state change a captured event stands for (CBV meaning → the suite's rule)."""
 
-    kind: str  # COMMISSION, INSPECT, PACK, UNPACK, INSTALL or REMOVE
+    kind: str  # COMMISSION, BUILD, INSPECT, PACK, UNPACK, INSTALL, REMOVE, RECEIVE, SHIP,
+    # STORE, HOLD, RELEASE or RECALL
     items: tuple[tuple[str, str], ...] = ()  # (GTIN-14, serial) of the units concerned
     sscc: str = ""  # the package, for PACK and UNPACK
     passed: bool = True  # the inspection's result
     parent: tuple[str, str] | None = None  # (GTIN-14, serial), for INSTALL and REMOVE
     work_order: str = ""  # for BUILD
-    packages: tuple[str, ...] = ()  # SSCCs shipped, for SHIP
-    lots: tuple[tuple[str, str, float], ...] = ()  # (GTIN-14, lot, quantity) received, installed
+    packages: tuple[str, ...] = ()  # SSCCs shipped (SHIP), held or released (HOLD, RELEASE)
+    # (GTIN-14, lot, quantity) received, installed; held or recalled (quantity 0: all of it)
+    lots: tuple[tuple[str, str, float], ...] = ()
     location_gln: str = ""  # where units are received, for RECEIVE
     party_gln: str = ""  # the supplier (RECEIVE) or the customer (SHIP)
+    reason: str = ""  # why quality holds or recalls, for HOLD and RECALL
 
 
 @dataclass(frozen=True)
@@ -339,6 +347,18 @@ def _items(identifiers: Iterable[str]) -> tuple[tuple[str, str], ...]:
 
 def _ssccs(identifiers: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({sscc for i in identifiers if (sscc := _sscc(i))}))
+
+
+def _lot_classes(quantities: Any) -> tuple[tuple[str, str, float], ...]:
+    """The lots (LGTIN classes) a quantity list names, whatever the quantity: a hold or a
+    recall covers the whole lot."""
+    found = set()
+    for q in quantities or []:
+        named = isinstance(q, dict) and isinstance(q.get("epcClass"), str)
+        parsed = _parsed(q["epcClass"]) if named else None
+        if parsed is not None and parsed.kind is EpcKind.LGTIN:
+            found.add((parsed.key, parsed.qualifier, 0.0))
+    return tuple(sorted(found))
 
 
 def _lots(quantities: Any) -> tuple[tuple[str, str, float], ...]:
@@ -398,12 +418,20 @@ def effect_of(event: IndexedEvent) -> Effect | None:
     owning party of its destinationList, receiving takes units and lot quantities into
     stock at its bizLocation (from the owning party of its sourceList), storing completes
     the units production is building (which puts them into stock at their work order's
-    output location). Error declarations change nothing."""
+    output location), holding holds or releases (`_quality_effect`; a release is refused
+    while anything it names is held), recalled recalls, and a TransformationEvent into
+    one unit installs its inputs into it. Error declarations change nothing."""
     return event.effect
 
 
 def _effect(event: IndexedEvent) -> Effect | None:
-    if event.kind != KIND_EVENT or event.biz_step not in _ACTING_STEPS:
+    if event.kind != KIND_EVENT:
+        return None
+    if event.event_type == "ObjectEvent" and (quality := _quality_effect(event)):
+        return quality
+    if event.event_type == "TransformationEvent":
+        return _transformation_effect(event)
+    if event.biz_step not in _ACTING_STEPS:
         return None
     if event.event_type == "ObjectEvent" and event.biz_step == "shipping":
         customer = party_gln(event.event, "destinationList")
@@ -454,6 +482,49 @@ def _effect(event: IndexedEvent) -> Effect | None:
         if event.action == "DELETE" and event.biz_step in ("unpacking", "packing"):
             return Effect(UNPACK, (), sscc)
     return None
+
+
+def _quality_effect(event: IndexedEvent) -> Effect | None:
+    """Holding and recalls (CBV): bizStep `holding` with disposition `unavailable` or
+    `non_sellable_other` holds the units, SSCC contents and lots it names; `holding` with
+    `available`, or unsetting one of those persistent dispositions, releases them; the
+    disposition `recalled` (bizStep `holding` or none) recalls them (SSCCs: their units)."""
+    if event.action == "DELETE" or event.biz_step not in ("holding", None):
+        return None
+    epcs = [i for role, i in event.identifiers if role == ROLE_EPC]
+    units, packages = _items(epcs), _ssccs(epcs)
+    lots = _lot_classes(event.event.get("quantityList"))
+    if not (units or packages or lots):
+        return None
+    if event.disposition == _RECALLED:
+        reason = f"recalled, as EPCIS event {event.event_id[:300]} says"
+        return Effect(RECALL, units, packages=packages, lots=lots, reason=reason)
+    if event.biz_step != "holding":
+        return None
+    if event.disposition in _HELD:
+        reason = f"{event.disposition}, as EPCIS event {event.event_id[:300]} says"
+        return Effect(HOLD, units, packages=packages, lots=lots, reason=reason)
+    persistent = event.event.get("persistentDisposition")
+    unset = persistent.get("unset") if isinstance(persistent, dict) else None
+    unset_words = {vocabulary_word("disposition", d) for d in unset or [] if isinstance(d, str)}
+    if event.disposition == _AVAILABLE or unset_words & set(_HELD):
+        return Effect(RELEASE, units, packages=packages, lots=lots)
+    return None
+
+
+def _transformation_effect(event: IndexedEvent) -> Effect | None:
+    """Input units and lot quantities irreversibly consumed into one output unit: they
+    are installed into it (its genealogy). With several outputs (or output quantities)
+    the event does not say which output took what: stored only."""
+    outputs = [i for role, i in event.identifiers if role == ROLE_OUTPUT]
+    output_units = _items(outputs)
+    if len(outputs) != 1 or len(output_units) != 1 or event.event.get("outputQuantityList"):
+        return None
+    inputs = _items(i for role, i in event.identifiers if role == ROLE_INPUT)
+    lots = _lots(event.event.get("inputQuantityList"))
+    if not (inputs or lots):
+        return None
+    return Effect(INSTALL, inputs, parent=output_units[0], lots=lots)
 
 
 _PRODORDER = (

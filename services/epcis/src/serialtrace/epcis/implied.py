@@ -36,9 +36,11 @@ from serialtrace.common.timeutil import as_utc
 from serialtrace.epcis.domain import (
     BUILD,
     COMMISSION,
+    HOLD,
     INSPECT,
     INSTALL,
     PACK,
+    RECALL,
     RECEIVE,
     REMOVE,
     SHIP,
@@ -269,6 +271,20 @@ def claims_of(
     if effect.kind == SHIP:
         inside = [unit_entity(*u) for sscc in effect.packages for u in contents.get(sscc, [])]
         return [("warehouse", "unit.shipped", u) for u in [*units, *inside]]
+    packed = {u for sscc in effect.packages for u in contents.get(sscc, [])}
+    named = sorted({(skus[g], s) for g, s in effect.items if g in skus} | packed)
+    if effect.kind == HOLD:
+        # Quality writes one hold.placed_on per subject: each unit (named or packed in an
+        # SSCC the event names) and each lot.
+        lots = sorted({lot_entity(skus[g], lot) for g, lot, _ in effect.lots if g in skus})
+        return [("quality", "hold.placed_on", unit_entity(*u)) for u in named] + [
+            ("quality", "hold.placed_on", lot) for lot in lots
+        ]
+    if effect.kind == RECALL:
+        # One recall.item per top-level unit in scope: the units the event names (or packs)
+        # are those when nothing contains them (a lot's or a component's scope is the
+        # suite's own).
+        return [("quality", "recall.item", unit_entity(*u)) for u in named]
     if effect.kind == STORE:
         done = [unit_entity(skus[g], s) for g, s in effect.items if (skus.get(g), s) in building]
         return [("warehouse", "unit.received", u) for u in done]

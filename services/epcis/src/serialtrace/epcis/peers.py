@@ -26,10 +26,13 @@ from serialtrace.epcis import domain, implied
 from serialtrace.epcis.domain import (
     BUILD,
     COMMISSION,
+    HOLD,
     INSPECT,
     INSTALL,
     PACK,
+    RECALL,
     RECEIVE,
+    RELEASE,
     REMOVE,
     SHIP,
     STORE,
@@ -75,6 +78,9 @@ EFFECT_CALLS: dict[str, tuple[str, str, frozenset[Role]]] = {
     RECEIVE: _call("warehouse", "ReceiveUnits"),
     SHIP: _call("warehouse", "CreateShipment"),
     STORE: _call("production", "CompleteUnit"),
+    HOLD: _call("quality", "PlaceHold"),
+    RELEASE: _call("quality", "ReleaseHold"),  # refused while anything is held: see below
+    RECALL: _call("quality", "CreateRecall"),
 }
 
 
@@ -159,6 +165,34 @@ class SuiteEffects:
         )
         return {(c.unit.sku, c.unit.serial) for c in reply.checks if c.held}
 
+    def _holds_on(
+        self,
+        effects: Sequence[Effect | None],
+        skus: dict[str, str],
+        contents: dict[str, list[tuple[str, str]]],
+    ) -> dict[str, list[str]]:
+        """What the releasing events name that quality holds ("SKU/serial" or "SKU/lot")
+        → the active holds on it."""
+        released = [e for e in effects if e and e.kind == RELEASE]
+        units = sorted(
+            {(skus[g], n) for e in released for g, n in e.items if g in skus}
+            | {u for e in released for sscc in e.packages for u in contents.get(sscc, [])}
+        )
+        lots = sorted({(skus[g], lot) for e in released for g, lot, _ in e.lots if g in skus})
+        if not (units or lots):
+            return {}
+        reply = self.quality.BatchCheckHolds(
+            qa.BatchCheckHoldsRequest(
+                units=[core_pb2.UnitKey(sku=s, serial=n) for s, n in units],
+                lots=[core_pb2.LotKey(sku=s, lot_number=n) for s, n in lots],
+            )
+        )
+        return {
+            f"{c.unit.sku or c.lot.sku}/{c.unit.serial or c.lot.lot_number}": list(c.hold_ids)
+            for c in reply.checks
+            if c.held
+        }
+
     def _building(
         self, effects: Sequence[Effect | None], skus: dict[str, str]
     ) -> set[tuple[str, str]]:
@@ -239,8 +273,11 @@ class SuiteEffects:
             }
             existing = self._existing(units)
             places = self._places(effects)
-            contents = self._contents({p for e in wanted if e.kind == SHIP for p in e.packages})
+            contents = self._contents(
+                {p for e in wanted if e.kind in (SHIP, HOLD, RELEASE, RECALL) for p in e.packages}
+            )
             held = self._held(effects, skus, contents)
+            holds = self._holds_on(effects, skus, contents)
             building = self._building(effects, skus)
         except ServiceError as unreachable:
             return Checked(
@@ -256,14 +293,24 @@ class SuiteEffects:
             )
             verdict = None if effect is None else _permitted(effect)
             if effect is not None and verdict is None:
-                verdict = _verdict(effect, skus, existing) or _place_verdict(
-                    effect, skus, existing, places, held, contents
+                verdict = (
+                    _verdict(effect, skus, existing)
+                    or _place_verdict(effect, skus, existing, places, held, contents)
+                    or _quality_verdict(effect, skus, contents, holds)
                 )
             if effect is not None and verdict is None and effect.kind in (COMMISSION, BUILD):
                 # Later events of the same capture may act on the units this one makes.
                 existing |= {(skus[g], s) for g, s in effect.items}
                 if effect.kind == BUILD:
                     building |= {(skus[g], s) for g, s in effect.items}
+            if effect is not None and verdict is None and effect.kind == HOLD:
+                # A unit held earlier in the capture does not ship, nor is it released,
+                # later in it.
+                placed = {(skus[g], s) for g, s in effect.items}
+                placed |= {u for sscc in effect.packages for u in contents[sscc]}
+                held |= placed
+                for sku, serial in placed:
+                    holds.setdefault(f"{sku}/{serial}", []).append("this capture's hold")
             if effect is not None and verdict is None and effect.kind == PACK:
                 # A package packed earlier in the capture may be shipped by a later event.
                 contents[effect.sscc] = [(skus[g], s) for g, s in effect.items]
@@ -292,6 +339,8 @@ class SuiteEffects:
                 key = domain.idempotency_key(event.event_id)
                 if effect.kind in (RECEIVE, SHIP):
                     self._apply_logistics(effect, skus, places, known, key)
+                elif effect.kind in (HOLD, RECALL, RELEASE):
+                    self._apply_quality(effect, skus, key)
                 elif effect.kind == STORE:
                     # Asked now: earlier events of the capture may have built these units.
                     building = self._building([effect], skus)
@@ -388,6 +437,39 @@ class SuiteEffects:
                             idempotency_key=f"{key}:{n}",
                         )
                     )
+
+    def _apply_quality(self, effect: Effect, skus: dict[str, str], key: str) -> None:
+        """A hold on the units (named, and inside the SSCCs named) and lots; a recall of
+        the units and lots, holding those not shipped yet. A release that passed the
+        check found nothing held: there is nothing to release."""
+        if effect.kind == RELEASE:
+            return
+        named = {(skus[g], s) for g, s in effect.items}
+        packed = self._contents(set(effect.packages)) if effect.packages else {}
+        units = [
+            core_pb2.UnitKey(sku=s, serial=n)
+            for s, n in sorted(named | {u for inside in packed.values() for u in inside})
+        ]
+        lots = [
+            core_pb2.LotKey(sku=skus[g], lot_number=lot)
+            for g, lot in sorted({(g, lot) for g, lot, _ in effect.lots})
+        ]
+        if effect.kind == HOLD:
+            self.quality.PlaceHold(
+                qa.PlaceHoldRequest(
+                    reason=effect.reason, units=units, lots=lots, idempotency_key=key
+                )
+            )
+        else:
+            self.quality.CreateRecall(
+                qa.CreateRecallRequest(
+                    reason=effect.reason,
+                    units=units,
+                    lots=lots,
+                    hold_stock=True,
+                    idempotency_key=key,
+                )
+            )
 
     def _apply_logistics(
         self,
@@ -495,6 +577,44 @@ def _place_verdict(
     return None
 
 
+def _quality_verdict(
+    effect: Effect,
+    skus: dict[str, str],
+    contents: dict[str, list[tuple[str, str]]],
+    holds: dict[str, list[str]],
+) -> ServiceError | None:
+    """Holds, releases and recalls: every SSCC named is a package the warehouse knows,
+    every lot's GTIN a product; a release is refused while quality holds anything it
+    names (quality's release is an e-signature over a whole hold: see docs/epcis.md)."""
+    if effect.kind not in (HOLD, RELEASE, RECALL):
+        return None
+    unknown = [sscc for sscc in effect.packages if sscc not in contents]
+    if unknown:
+        return FailedPrecondition(
+            f"no package has SSCC {unknown[0]}: pack it before capturing events about it"
+        )
+    for gtin, _, _ in effect.lots:
+        if gtin not in skus:
+            return FailedPrecondition(
+                f"no product has GTIN {gtin}: create it in masterdata before capturing "
+                "events about its lots"
+            )
+    if effect.kind != RELEASE:
+        return None
+    named = [f"{skus[g]}/{s}" for g, s in effect.items]
+    named += [f"{s}/{n}" for sscc in effect.packages for s, n in contents[sscc]]
+    named += [f"{skus[g]}/{lot}" for g, lot, _ in effect.lots]
+    for subject in named:
+        if subject in holds:
+            return FailedPrecondition(
+                f"{subject[:60]} is held by {', '.join(holds[subject][:3])}: a release "
+                "records an e-signature (who, and the meaning the signer gives) over the "
+                "whole hold, which an EPCIS event cannot carry; release the hold with "
+                "releaseHold in the graph"
+            )
+    return None
+
+
 def _gtins(effect: Effect) -> set[str]:
     return {g for g, _ in _all_items(effect)} | {g for g, _, _ in effect.lots}
 
@@ -530,7 +650,8 @@ def _verdict(
                 f"unit {unit[0]}/{serial[:40]} is already registered; commissioning "
                 "registers new units only"
             )
-        if effect.kind in (INSPECT, PACK, INSTALL, REMOVE, SHIP, STORE) and unit not in existing:
+        must_exist = (INSPECT, PACK, INSTALL, REMOVE, SHIP, STORE, HOLD, RELEASE, RECALL)
+        if effect.kind in must_exist and unit not in existing:
             return FailedPrecondition(
                 f"unit {unit[0]}/{serial[:40]} is not registered: capture its commissioning first"
             )
