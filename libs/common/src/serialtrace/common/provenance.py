@@ -75,6 +75,24 @@ def fact_count(message: Callable[..., Counted]) -> Callable[[tuple[str, str, int
     return lambda c: message(file=c[0], entity_type=c[1], count=c[2])
 
 
+def rollback_reply(
+    response: Callable[..., Counted],
+    count: Callable[..., Any],
+    batch_id: str,
+    dry_run: bool,
+    outcome: tuple[Sequence[str], Sequence[tuple[str, int]]],
+) -> Counted:
+    """A service's RollBackImportResponse from its (dependents, taken back per entity
+    type); refused, naming the dependents, unless it was a dry run."""
+    dependents, taken = outcome
+    if not dry_run:
+        refuse_rollback(batch_id, dependents)
+    return response(
+        dependents=list(dependents),
+        taken_back=[count(entity_type=t, count=n) for t, n in taken],
+    )
+
+
 def refuse_rollback(batch_id: str, dependents: Sequence[str]) -> None:
     """FAILED_PRECONDITION naming (the first 20 of) the facts recorded since that rest
     on an import batch, when there are any: its rollback would break them."""

@@ -18,7 +18,7 @@ from serialtrace.common.errors import ServiceError, item_outcomes
 from serialtrace.common.keys import lot_keys, unit_key, unit_keys
 from serialtrace.common.keys import unit_message as unit_key_message
 from serialtrace.common.protomap import copy_signature, enum_str, enum_value
-from serialtrace.common.provenance import Provenance, fact_count, refuse_rollback
+from serialtrace.common.provenance import Provenance, fact_count, rollback_reply
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import UnitOfWork
@@ -433,12 +433,9 @@ def list_imported_facts(
 def roll_back_import(
     s: S, uow: UnitOfWork, r: pb.RollBackImportRequest
 ) -> pb.RollBackImportResponse:
-    dependents, taken = usecases.roll_back_import(uow, r.import_batch_id, r.dry_run)
-    if not r.dry_run:
-        refuse_rollback(r.import_batch_id, dependents)
-    return pb.RollBackImportResponse(
-        dependents=dependents,
-        taken_back=[pb.ImportedFactCount(entity_type=t, count=n) for t, n in taken],
+    outcome = usecases.roll_back_import(uow, r.import_batch_id, r.dry_run)
+    return rollback_reply(
+        pb.RollBackImportResponse, pb.ImportedFactCount, r.import_batch_id, r.dry_run, outcome
     )
 
 

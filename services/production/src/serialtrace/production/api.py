@@ -25,7 +25,7 @@ from serialtrace.common.errors import (
 from serialtrace.common.keys import lot_key, lot_message, unit_key, unit_keys, unit_message
 from serialtrace.common.ledger import canonical_json
 from serialtrace.common.protomap import copy_signature, enum_str, enum_value, present
-from serialtrace.common.provenance import Provenance, fact_count, refuse_rollback
+from serialtrace.common.provenance import Provenance, fact_count, rollback_reply
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import UnitOfWork
@@ -509,12 +509,9 @@ def import_operations(s: S, r: pb.ImportOperationsRequest) -> pb.ImportOperation
 def roll_back_import(
     s: S, uow: UnitOfWork, r: pb.RollBackImportRequest
 ) -> pb.RollBackImportResponse:
-    dependents, taken = imports.roll_back_import(uow, r.import_batch_id, r.dry_run)
-    if not r.dry_run:
-        refuse_rollback(r.import_batch_id, dependents)
-    return pb.RollBackImportResponse(
-        dependents=dependents,
-        taken_back=[pb.ImportedFactCount(entity_type=t, count=n) for t, n in taken],
+    outcome = imports.roll_back_import(uow, r.import_batch_id, r.dry_run)
+    return rollback_reply(
+        pb.RollBackImportResponse, pb.ImportedFactCount, r.import_batch_id, r.dry_run, outcome
     )
 
 

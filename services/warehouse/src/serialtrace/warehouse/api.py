@@ -26,7 +26,7 @@ from serialtrace.common.keys import (
     unit_message,
 )
 from serialtrace.common.protomap import enum_str, enum_value, present
-from serialtrace.common.provenance import Provenance, refuse_rollback
+from serialtrace.common.provenance import Provenance, rollback_reply
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import UnitOfWork
@@ -447,12 +447,9 @@ def count_imported_facts(
 def roll_back_import(
     s: S, uow: UnitOfWork, r: pb.RollBackImportRequest
 ) -> pb.RollBackImportResponse:
-    dependents, taken = imports.roll_back_import(uow, r.import_batch_id, r.dry_run)
-    if not r.dry_run:
-        refuse_rollback(r.import_batch_id, dependents)
-    return pb.RollBackImportResponse(
-        dependents=dependents,
-        taken_back=[pb.ImportedFactCount(entity_type=t, count=n) for t, n in taken],
+    outcome = imports.roll_back_import(uow, r.import_batch_id, r.dry_run)
+    return rollback_reply(
+        pb.RollBackImportResponse, pb.ImportedFactCount, r.import_batch_id, r.dry_run, outcome
     )
 
 
