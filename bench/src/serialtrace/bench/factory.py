@@ -525,6 +525,11 @@ class _Build:
     ) -> None:
         self.s, self.plan, self.pool, self.log = services, plan, pool, log
         self.p = plan.prefix
+        # the codes of the places it registers
+        self.site = f"{self.p}-SITE"
+        self.stores = f"{self.p}-WH"
+        self.fg_bin = f"{self.p}-BIN-FG"
+        self.line = f"{self.p}-LINE-1"
         self.counters = _Counters(
             {name: {} for name in SERVICES}  # every service present, even if untouched
         )
@@ -538,24 +543,8 @@ class _Build:
     def key(self, *parts: object) -> str:
         return ":".join(("factory", self.p, *(str(p) for p in parts)))
 
-    @property
-    def site(self) -> str:
-        return f"{self.p}-SITE"
-
-    @property
-    def stores(self) -> str:
-        return f"{self.p}-WH"
-
     def rm_bin(self, n: int) -> str:
         return f"{self.p}-BIN-RM{n % 4 + 1}"
-
-    @property
-    def fg_bin(self) -> str:
-        return f"{self.p}-BIN-FG"
-
-    @property
-    def line(self) -> str:
-        return f"{self.p}-LINE-1"
 
     def supplier(self, n: int) -> str:
         return f"{self.p}-{SUPPLIERS[n][0]}"
