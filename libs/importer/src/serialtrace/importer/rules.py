@@ -65,6 +65,10 @@ class Cells:
             return ""
         return value
 
+    def unit_key(self, sku_column: str, serial_column: str) -> UnitKey:
+        """(sku, serial) from a row's two columns naming a unit."""
+        return self.code(sku_column, "SKU"), self.text(serial_column, limit=100)
+
     def date(self, column: str, required: bool = True) -> datetime | None:
         value = self.text(column, required, limit=40)
         if not value:
@@ -393,7 +397,7 @@ def parse_unit(c: Cells) -> UnitRecord:
 
 
 def parse_genealogy(c: Cells) -> GenealogyRecord:
-    parent = (c.code("parent_sku", "SKU"), c.text("parent_serial", limit=100))
+    parent = c.unit_key("parent_sku", "parent_serial")
     installed_at = c.date("installed_at")
     has_unit = bool(
         c.values.get("component_sku", "").strip() or c.values.get("component_serial", "").strip()
@@ -409,7 +413,7 @@ def parse_genealogy(c: Cells) -> GenealogyRecord:
             "give either component_sku + component_serial or lot_sku + lot_number + quantity",
         )
     elif has_unit:
-        component_unit = (c.code("component_sku", "SKU"), c.text("component_serial", limit=100))
+        component_unit = c.unit_key("component_sku", "component_serial")
         if component_unit == parent:
             c.problem("component_serial", "CYCLE", "a unit cannot be installed in itself")
     else:
@@ -435,7 +439,7 @@ def parse_genealogy(c: Cells) -> GenealogyRecord:
 
 
 def parse_operation(c: Cells) -> OperationRecord:
-    unit = (c.code("sku", "SKU"), c.text("serial", limit=100))
+    unit = c.unit_key("sku", "serial")
     operation = c.code("operation", "operation code")
     station = c.text("station")
     operator = c.text("operator")
@@ -462,7 +466,7 @@ def parse_operation(c: Cells) -> OperationRecord:
 
 
 def parse_shipment(c: Cells) -> ShipmentRecord:
-    unit = (c.code("sku", "SKU"), c.text("serial", limit=100))
+    unit = c.unit_key("sku", "serial")
     customer = c.code("customer_code", "party code")
     shipped = c.date("shipped_at")
     carrier = c.text("carrier", required=False)
