@@ -515,6 +515,20 @@ class _Counters:
             counts[what] = counts.get(what, 0) + n
 
 
+# What the factory creates in masterdata one at a time: the RPC, its request and reply,
+# and the count it adds to.
+_CREATES: dict[str, tuple[str, Any, Any, str]] = {
+    "location": (
+        "CreateLocation",
+        md.CreateLocationRequest,
+        md.CreateLocationResponse,
+        "locations",
+    ),
+    "party": ("CreateParty", md.CreatePartyRequest, md.CreatePartyResponse, "parties"),
+    "product": ("CreateProduct", md.CreateProductRequest, md.CreateProductResponse, "products"),
+}
+
+
 class _Build:
     def __init__(
         self,
@@ -590,17 +604,8 @@ class _Build:
             (self.line, "Assembly line 1", md.LOCATION_KIND_LINE, self.site),
         ]
         for code, name, kind, parent in locations:
-            self.s.call(
-                "masterdata",
-                "CreateLocation",
-                md.CreateLocationRequest(
-                    location=md.Location(code=code, name=name, kind=kind, parent_code=parent),
-                    idempotency_key=self.key("location", code),
-                ),
-                md.CreateLocationResponse,
-                f"creating location {code}",
-            )
-            self.counters.add("masterdata", "locations")
+            location = md.Location(code=code, name=name, kind=kind, parent_code=parent)
+            self._create("location", code, location)
 
     def _parties(self) -> None:
         parties = [
@@ -614,20 +619,9 @@ class _Build:
             ),
         ]
         for code, name, kind in parties:
-            self.s.call(
-                "masterdata",
-                "CreateParty",
-                md.CreatePartyRequest(
-                    party=md.Party(code=code, name=name, kind=kind),
-                    idempotency_key=self.key("party", code),
-                ),
-                md.CreatePartyResponse,
-                f"creating party {code}",
-            )
-            self.counters.add("masterdata", "parties")
+            self._create("party", code, md.Party(code=code, name=name, kind=kind))
 
     def _products(self) -> None:
-        p = re.escape(self.p)
         products = [
             md.Product(
                 sku=self.plan.material_sku(m),
@@ -637,42 +631,51 @@ class _Build:
             )
             for m in self.plan.materials
         ]
-        subassembly = [
-            md.Product(
-                sku=self.plan.sub_sku,
-                name="Controller board assembly",
-                kind=md.PRODUCT_KIND_SUBASSEMBLY,
-                tracking=md.TRACKING_MODE_SERIAL,
-                gtin=gtin_for(self.p, 1),
-                # The prefix is part of the serial so a scan of it is never ambiguous
-                # between factories sharing the databases.
-                serial_pattern=rf"{p}-S[0-9]{{7}}",
-                serial_template=f"{self.p}-S{{seq:07d}}",
-            ),
-        ]
-        products += subassembly if self.plan.has_subassembly else []
-        products += [
-            md.Product(
-                sku=self.plan.finished_sku,
-                name="Smart sensor hub",
-                kind=md.PRODUCT_KIND_FINISHED,
-                tracking=md.TRACKING_MODE_SERIAL,
-                gtin=gtin_for(self.p, 0),
-                serial_pattern=rf"{p}-F[0-9]{{7}}",
-                serial_template=f"{self.p}-F{{seq:07d}}",
-            ),
-        ]
-        for product in products:
-            self.s.call(
-                "masterdata",
-                "CreateProduct",
-                md.CreateProductRequest(
-                    product=product, idempotency_key=self.key("product", product.sku)
-                ),
-                md.CreateProductResponse,
-                f"creating product {product.sku}",
+        if self.plan.has_subassembly:
+            products.append(
+                self._serialized(
+                    self.plan.sub_sku,
+                    "Controller board assembly",
+                    md.PRODUCT_KIND_SUBASSEMBLY,
+                    1,
+                    "S",
+                )
             )
-            self.counters.add("masterdata", "products")
+        products.append(
+            self._serialized(
+                self.plan.finished_sku, "Smart sensor hub", md.PRODUCT_KIND_FINISHED, 0, "F"
+            )
+        )
+        for product in products:
+            self._create("product", product.sku, product)
+
+    def _create(self, what: str, code: str, message: Message) -> None:
+        """masterdata's create of one location, party or product, keyed by its code."""
+        method, request, response, counted = _CREATES[what]
+        self.s.call(
+            "masterdata",
+            method,
+            request(**{what: message}, idempotency_key=self.key(what, code)),
+            response,
+            f"creating {what} {code}",
+        )
+        self.counters.add("masterdata", counted)
+
+    def _serialized(
+        self, sku: str, name: str, kind: int, gtin_index: int, letter: str
+    ) -> md.Product:
+        """A serial-tracked product with the prefix's `gtin_index`th GTIN; its serials carry
+        the prefix (so a scan of one is never ambiguous between factories sharing the
+        databases) and its letter."""
+        return md.Product(
+            sku=sku,
+            name=name,
+            kind=kind,
+            tracking=md.TRACKING_MODE_SERIAL,
+            gtin=gtin_for(self.p, gtin_index),
+            serial_pattern=rf"{re.escape(self.p)}-{letter}[0-9]{{7}}",
+            serial_template=f"{self.p}-{letter}{{seq:07d}}",
+        )
 
     def _boms(self) -> None:
         shape = self.plan.shape
