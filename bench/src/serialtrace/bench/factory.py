@@ -662,7 +662,7 @@ class _Build:
         self.counters.add("masterdata", counted)
 
     def _serialized(
-        self, sku: str, name: str, kind: int, gtin_index: int, letter: str
+        self, sku: str, name: str, kind: md.ProductKind, gtin_index: int, letter: str
     ) -> md.Product:
         """A serial-tracked product with the prefix's `gtin_index`th GTIN; its serials carry
         the prefix (so a scan of one is never ambiguous between factories sharing the
