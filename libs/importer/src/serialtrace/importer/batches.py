@@ -246,13 +246,10 @@ class Applier:
                 partial(self.services.masterdata.CreateBomRevision, request),
                 rows=len(lines),
             )
-            approved = next((line for _, line in lines if line.approved_by), None)
-            if created and approved is not None and approved.approved_at is not None:
-                meaning = approved.approval_meaning or "approved"
-                legacy = (
-                    f"{meaning} (legacy approval by {approved.approved_by}, "
-                    f"{approved.approved_at.isoformat()})"
-                )
+            approved = next((line.approval for _, line in lines if line.approval.by), None)
+            if created and approved is not None and approved.at is not None:
+                meaning = approved.meaning or "approved"
+                legacy = f"{meaning} (legacy approval by {approved.by}, {approved.at.isoformat()})"
                 approval = md.ApproveBomRevisionRequest(
                     sku=sku,
                     revision=revision,
@@ -470,10 +467,11 @@ class Applier:
                 provenance=self.pp_provenance(file, row),
                 idempotency_key=self.key(file, row),
             )
-            if r.approved_by:
+            if r.approval.by:
+                approval = r.approval
                 operation.approval.CopyFrom(
                     core_pb2.Signature(
-                        by=r.approved_by, at=_stamp(r.approved_at), meaning=r.approval_meaning
+                        by=approval.by, at=_stamp(approval.at), meaning=approval.meaning
                     )
                 )
             return operation

@@ -58,6 +58,7 @@ class GraphEnum:
         members = [
             (v.name, v.name if v.description is None else _described(v)) for v in self.values()
         ]
+        # mypy reads only literal members of a functional Enum; enums.pyi types these.
         built = enum.Enum(self.name, members, module=ENUMS_PACKAGE)  # type: ignore[misc]
         return strawberry.enum(built)
 
