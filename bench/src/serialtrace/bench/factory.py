@@ -923,26 +923,30 @@ class _Build:
                         idempotency_key=self.key("link", fin.serial, m),
                     )
                 )
-        reply = self.s.call(
-            "production",
-            "ImportComponentLinks",
+        self._production_batch(
             pp.ImportComponentLinksRequest(items=items),
-            pp.ImportComponentLinksResponse,
             f"importing the installations of {len(fins)} units from {_name(fins[0])}",
+            [_name(i.parent) for i in items],
             timeout=BULK_TIMEOUT,
         )
-        _refused("ImportComponentLinks", reply.outcomes, [_name(i.parent) for i in items])
         self.counters.add("production", "installs", len(items))
 
+    def _production_batch(
+        self, request: Message, doing: str, items: Sequence[str], timeout: float = CALL_TIMEOUT
+    ) -> None:
+        """One of production's batch RPCs (named by its request) that must take every item;
+        `items` name them, in order, for the error of the first it refuses."""
+        method = type(request).__name__.removesuffix("Request")
+        response = getattr(pp, f"{method}Response")
+        reply = self.s.call("production", method, request, response, doing, timeout=timeout)
+        _refused(method, reply.outcomes, items)
+
     def _install_kits(self, kits: Sequence[pp.InstallComponentsRequest]) -> None:
-        reply = self.s.call(
-            "production",
-            "InstallKits",
+        self._production_batch(
             pp.InstallKitsRequest(kits=kits),
-            pp.InstallKitsResponse,
             f"installing kits in {len(kits)} units from {_name(kits[0].parent)}",
+            [f"the kit of {_name(k.parent)}" for k in kits],
         )
-        _refused("InstallKits", reply.outcomes, [f"the kit of {_name(k.parent)}" for k in kits])
         self.counters.add("production", "installs", sum(len(k.components) for k in kits))
 
     def _record(
@@ -966,16 +970,9 @@ class _Build:
             for unit, rng in zip(units, rngs, strict=True)
             for op in route
         ]
-        reply = self.s.call(
-            "production",
-            "RecordOperations",
+        self._production_batch(
             pp.RecordOperationsRequest(items=items),
-            pp.RecordOperationsResponse,
             f"recording {', '.join(route)} on {len(units)} units from {_name(units[0])}",
-        )
-        _refused(
-            "RecordOperations",
-            reply.outcomes,
             [f"{i.operation} on {_name(i.unit)}" for i in items],
         )
         self.counters.add("production", "operations", len(items))
@@ -985,15 +982,12 @@ class _Build:
             pp.CompleteUnitRequest(unit=u, idempotency_key=self.key("complete", u.serial))
             for u in units
         ]
-        reply = self.s.call(
-            "production",
-            "CompleteUnits",
+        self._production_batch(
             pp.CompleteUnitsRequest(items=items),
-            pp.CompleteUnitsResponse,
             f"completing {len(units)} units from {_name(units[0])}",
+            [_name(u) for u in units],
             timeout=BULK_TIMEOUT,
         )
-        _refused("CompleteUnits", reply.outcomes, [_name(u) for u in units])
         self.counters.add("production", "completions", len(units))
 
     def pack(self) -> None:
