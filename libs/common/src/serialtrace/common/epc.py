@@ -287,17 +287,25 @@ def _split_prefix(body: str, total: int) -> tuple[str, str, str] | None:
     return company, reference, rest[len(reference) :]
 
 
+def _gtin_and_rest(body: str) -> tuple[str, str] | None:
+    """The GTIN of a `<company>.<indicator><item>` body (13 digits) and what follows."""
+    if (parts := _split_prefix(body, 13)) is None:
+        return None
+    company, item, rest = parts
+    return _gtin(company, item), rest
+
+
 def _pure_identity(scheme: str, body: str) -> str | None:
     host = CANONICAL_HOST
     if scheme in ("sgtin", "upui", "lgtin"):
-        if (parts := _split_prefix(body, 13)) is None:
+        if (found := _gtin_and_rest(body)) is None:
             return None
-        company, item, rest = parts
+        gtin, rest = found
         limit = 28 if scheme == "upui" else 20
         if not re.fullmatch(rf"\.{_URN_CHAR}{{1,{limit}}}", rest):
             return None
         ai = {"sgtin": "21", "upui": "235", "lgtin": "10"}[scheme]
-        return f"{host}/01/{_gtin(company, item)}/{ai}/{_urn_escape(rest[1:])}"
+        return f"{host}/01/{gtin}/{ai}/{_urn_escape(rest[1:])}"
     if scheme in ("sscc", "gsrn", "gsrnp", "gsin"):
         total = 16 if scheme == "gsin" else 17
         parts = _split_prefix(body, total)
@@ -337,13 +345,12 @@ def _pure_identity(scheme: str, body: str) -> str | None:
             return None
         return f"{host}/8010/{_urn_escape(match[1] + match[2])}/8011/{match[3]}"
     if scheme == "itip":
-        if (parts := _split_prefix(body, 13)) is None:
+        if (found := _gtin_and_rest(body)) is None:
             return None
-        company, item, rest = parts
+        gtin, rest = found
         match = re.fullmatch(rf"\.(\d\d)\.(\d\d)\.({_URN_CHAR}{{1,20}})", rest)
         if match is None:
             return None
-        gtin = _gtin(company, item)
         return f"{host}/8006/{gtin}{match[1]}{match[2]}/21/{_urn_escape(match[3])}"
     return None
 
@@ -352,10 +359,9 @@ def _pattern(scheme: str, body: str) -> str | None:
     """An EPC pattern URI naming a whole class (`...*`): the class's Digital Link."""
     host = CANONICAL_HOST
     if scheme in ("sgtin", "upui", "itip"):
-        if (parts := _split_prefix(body, 13)) is None:
+        if (found := _gtin_and_rest(body)) is None:
             return None
-        company, item, rest = parts
-        gtin = _gtin(company, item)
+        gtin, rest = found
         if scheme == "itip":
             match = re.fullmatch(r"\.(\d\d)\.(\d\d)\.\*", rest)
             return f"{host}/8006/{gtin}{match[1]}{match[2]}" if match else None
