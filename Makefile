@@ -58,7 +58,7 @@ bench: setup
 k8s: setup
 	$(PY) deploy/k8s/render.py
 
-# Regenerates the Python gRPC stubs from proto/, then the graph's enums from them
+# Regenerates the Python gRPC stubs from proto/, then the graph enums' type stub from them
 # (both committed; a test fails on drift).
 proto: setup
 	$(PY) libs/protos/generate.py proto $(PROTO_OUT)

@@ -515,6 +515,20 @@ class _Counters:
             counts[what] = counts.get(what, 0) + n
 
 
+# What the factory creates in masterdata one at a time: the RPC, its request and reply,
+# and the count it adds to.
+_CREATES: dict[str, tuple[str, Any, Any, str]] = {
+    "location": (
+        "CreateLocation",
+        md.CreateLocationRequest,
+        md.CreateLocationResponse,
+        "locations",
+    ),
+    "party": ("CreateParty", md.CreatePartyRequest, md.CreatePartyResponse, "parties"),
+    "product": ("CreateProduct", md.CreateProductRequest, md.CreateProductResponse, "products"),
+}
+
+
 class _Build:
     def __init__(
         self,
@@ -525,6 +539,11 @@ class _Build:
     ) -> None:
         self.s, self.plan, self.pool, self.log = services, plan, pool, log
         self.p = plan.prefix
+        # the codes of the places it registers
+        self.site = f"{self.p}-SITE"
+        self.stores = f"{self.p}-WH"
+        self.fg_bin = f"{self.p}-BIN-FG"
+        self.line = f"{self.p}-LINE-1"
         self.counters = _Counters(
             {name: {} for name in SERVICES}  # every service present, even if untouched
         )
@@ -538,24 +557,8 @@ class _Build:
     def key(self, *parts: object) -> str:
         return ":".join(("factory", self.p, *(str(p) for p in parts)))
 
-    @property
-    def site(self) -> str:
-        return f"{self.p}-SITE"
-
-    @property
-    def stores(self) -> str:
-        return f"{self.p}-WH"
-
     def rm_bin(self, n: int) -> str:
         return f"{self.p}-BIN-RM{n % 4 + 1}"
-
-    @property
-    def fg_bin(self) -> str:
-        return f"{self.p}-BIN-FG"
-
-    @property
-    def line(self) -> str:
-        return f"{self.p}-LINE-1"
 
     def supplier(self, n: int) -> str:
         return f"{self.p}-{SUPPLIERS[n][0]}"
@@ -601,17 +604,8 @@ class _Build:
             (self.line, "Assembly line 1", md.LOCATION_KIND_LINE, self.site),
         ]
         for code, name, kind, parent in locations:
-            self.s.call(
-                "masterdata",
-                "CreateLocation",
-                md.CreateLocationRequest(
-                    location=md.Location(code=code, name=name, kind=kind, parent_code=parent),
-                    idempotency_key=self.key("location", code),
-                ),
-                md.CreateLocationResponse,
-                f"creating location {code}",
-            )
-            self.counters.add("masterdata", "locations")
+            location = md.Location(code=code, name=name, kind=kind, parent_code=parent)
+            self._create("location", code, location)
 
     def _parties(self) -> None:
         parties = [
@@ -625,20 +619,9 @@ class _Build:
             ),
         ]
         for code, name, kind in parties:
-            self.s.call(
-                "masterdata",
-                "CreateParty",
-                md.CreatePartyRequest(
-                    party=md.Party(code=code, name=name, kind=kind),
-                    idempotency_key=self.key("party", code),
-                ),
-                md.CreatePartyResponse,
-                f"creating party {code}",
-            )
-            self.counters.add("masterdata", "parties")
+            self._create("party", code, md.Party(code=code, name=name, kind=kind))
 
     def _products(self) -> None:
-        p = re.escape(self.p)
         products = [
             md.Product(
                 sku=self.plan.material_sku(m),
@@ -648,42 +631,51 @@ class _Build:
             )
             for m in self.plan.materials
         ]
-        subassembly = [
-            md.Product(
-                sku=self.plan.sub_sku,
-                name="Controller board assembly",
-                kind=md.PRODUCT_KIND_SUBASSEMBLY,
-                tracking=md.TRACKING_MODE_SERIAL,
-                gtin=gtin_for(self.p, 1),
-                # The prefix is part of the serial so a scan of it is never ambiguous
-                # between factories sharing the databases.
-                serial_pattern=rf"{p}-S[0-9]{{7}}",
-                serial_template=f"{self.p}-S{{seq:07d}}",
-            ),
-        ]
-        products += subassembly if self.plan.has_subassembly else []
-        products += [
-            md.Product(
-                sku=self.plan.finished_sku,
-                name="Smart sensor hub",
-                kind=md.PRODUCT_KIND_FINISHED,
-                tracking=md.TRACKING_MODE_SERIAL,
-                gtin=gtin_for(self.p, 0),
-                serial_pattern=rf"{p}-F[0-9]{{7}}",
-                serial_template=f"{self.p}-F{{seq:07d}}",
-            ),
-        ]
-        for product in products:
-            self.s.call(
-                "masterdata",
-                "CreateProduct",
-                md.CreateProductRequest(
-                    product=product, idempotency_key=self.key("product", product.sku)
-                ),
-                md.CreateProductResponse,
-                f"creating product {product.sku}",
+        if self.plan.has_subassembly:
+            products.append(
+                self._serialized(
+                    self.plan.sub_sku,
+                    "Controller board assembly",
+                    md.PRODUCT_KIND_SUBASSEMBLY,
+                    1,
+                    "S",
+                )
             )
-            self.counters.add("masterdata", "products")
+        products.append(
+            self._serialized(
+                self.plan.finished_sku, "Smart sensor hub", md.PRODUCT_KIND_FINISHED, 0, "F"
+            )
+        )
+        for product in products:
+            self._create("product", product.sku, product)
+
+    def _create(self, what: str, code: str, message: Message) -> None:
+        """masterdata's create of one location, party or product, keyed by its code."""
+        method, request, response, counted = _CREATES[what]
+        self.s.call(
+            "masterdata",
+            method,
+            request(**{what: message}, idempotency_key=self.key(what, code)),
+            response,
+            f"creating {what} {code}",
+        )
+        self.counters.add("masterdata", counted)
+
+    def _serialized(
+        self, sku: str, name: str, kind: md.ProductKind, gtin_index: int, letter: str
+    ) -> md.Product:
+        """A serial-tracked product with the prefix's `gtin_index`th GTIN; its serials carry
+        the prefix (so a scan of one is never ambiguous between factories sharing the
+        databases) and its letter."""
+        return md.Product(
+            sku=sku,
+            name=name,
+            kind=kind,
+            tracking=md.TRACKING_MODE_SERIAL,
+            gtin=gtin_for(self.p, gtin_index),
+            serial_pattern=rf"{re.escape(self.p)}-{letter}[0-9]{{7}}",
+            serial_template=f"{self.p}-{letter}{{seq:07d}}",
+        )
 
     def _boms(self) -> None:
         shape = self.plan.shape
@@ -931,26 +923,30 @@ class _Build:
                         idempotency_key=self.key("link", fin.serial, m),
                     )
                 )
-        reply = self.s.call(
-            "production",
-            "ImportComponentLinks",
+        self._production_batch(
             pp.ImportComponentLinksRequest(items=items),
-            pp.ImportComponentLinksResponse,
             f"importing the installations of {len(fins)} units from {_name(fins[0])}",
+            [_name(i.parent) for i in items],
             timeout=BULK_TIMEOUT,
         )
-        _refused("ImportComponentLinks", reply.outcomes, [_name(i.parent) for i in items])
         self.counters.add("production", "installs", len(items))
 
+    def _production_batch(
+        self, request: Message, doing: str, items: Sequence[str], timeout: float = CALL_TIMEOUT
+    ) -> None:
+        """One of production's batch RPCs (named by its request) that must take every item;
+        `items` name them, in order, for the error of the first it refuses."""
+        method = type(request).__name__.removesuffix("Request")
+        response = getattr(pp, f"{method}Response")
+        reply = self.s.call("production", method, request, response, doing, timeout=timeout)
+        _refused(method, reply.outcomes, items)
+
     def _install_kits(self, kits: Sequence[pp.InstallComponentsRequest]) -> None:
-        reply = self.s.call(
-            "production",
-            "InstallKits",
+        self._production_batch(
             pp.InstallKitsRequest(kits=kits),
-            pp.InstallKitsResponse,
             f"installing kits in {len(kits)} units from {_name(kits[0].parent)}",
+            [f"the kit of {_name(k.parent)}" for k in kits],
         )
-        _refused("InstallKits", reply.outcomes, [f"the kit of {_name(k.parent)}" for k in kits])
         self.counters.add("production", "installs", sum(len(k.components) for k in kits))
 
     def _record(
@@ -974,16 +970,9 @@ class _Build:
             for unit, rng in zip(units, rngs, strict=True)
             for op in route
         ]
-        reply = self.s.call(
-            "production",
-            "RecordOperations",
+        self._production_batch(
             pp.RecordOperationsRequest(items=items),
-            pp.RecordOperationsResponse,
             f"recording {', '.join(route)} on {len(units)} units from {_name(units[0])}",
-        )
-        _refused(
-            "RecordOperations",
-            reply.outcomes,
             [f"{i.operation} on {_name(i.unit)}" for i in items],
         )
         self.counters.add("production", "operations", len(items))
@@ -993,15 +982,12 @@ class _Build:
             pp.CompleteUnitRequest(unit=u, idempotency_key=self.key("complete", u.serial))
             for u in units
         ]
-        reply = self.s.call(
-            "production",
-            "CompleteUnits",
+        self._production_batch(
             pp.CompleteUnitsRequest(items=items),
-            pp.CompleteUnitsResponse,
             f"completing {len(units)} units from {_name(units[0])}",
+            [_name(u) for u in units],
             timeout=BULK_TIMEOUT,
         )
-        _refused("CompleteUnits", reply.outcomes, [_name(u) for u in units])
         self.counters.add("production", "completions", len(units))
 
     def pack(self) -> None:

@@ -187,31 +187,35 @@ def _where_used_figures(
     count_times = time_calls(lambda _: workloads.where_used_count(graph, lot), n, cap)
     count_floor = time_calls(lambda _: sql.where_used_count(pool, lot), n, cap)
     return [
-        Figure(
+        _p50_beside_floor(
             f"whereUsed first page ({WHERE_USED_PAGE}), p50",
-            page_times.p(50),
-            "ms",
+            page_times,
+            page_floor,
             target=20,
-            sql_baseline=page_floor.p(50),
-            detail={
-                "units_containing_lot": count_graph,
-                "graph": _latency_detail(page_times),
-                "sql": _latency_detail(page_floor),
-            },
+            units_containing_lot=count_graph,
         ),
-        Figure(
+        _p50_beside_floor(
             "whereUsed totalCount, p50",
-            count_times.p(50),
-            "ms",
+            count_times,
+            count_floor,
             target=100,
-            sql_baseline=count_floor.p(50),
-            detail={
-                "units_containing_lot": count_graph,
-                "graph": _latency_detail(count_times),
-                "sql": _latency_detail(count_floor),
-            },
+            units_containing_lot=count_graph,
         ),
     ]
+
+
+def _p50_beside_floor(
+    name: str, graph: Latencies, floor: Latencies, target: float, **detail: Any
+) -> Figure:
+    """A read's p50 beside its SQL floor's, with both latency distributions in the detail."""
+    return Figure(
+        name,
+        graph.p(50),
+        "ms",
+        target=target,
+        sql_baseline=floor.p(50),
+        detail={**detail, "graph": _latency_detail(graph), "sql": _latency_detail(floor)},
+    )
 
 
 def _trace_summary(facts: TraceFacts) -> dict[str, Any]:

@@ -30,25 +30,24 @@ DEADLINE_SECONDS = 60.0
 
 def add_commands(commands: Any) -> dict[str, Callable[[argparse.Namespace], int]]:
     """Registers the subcommands on `serialtrace`'s parser; returns their handlers."""
-    sign = commands.add_parser(
-        "checkpoint",
-        help="sign every service's ledger head now (before a backup or an audit)",
-    )
-    sign.add_argument(
-        "--out",
-        type=Path,
-        help="also append the signed checkpoints to this JSON-lines file, kept apart",
-    )
-    _token_option(sign)
-    verify = commands.add_parser(
-        "verify-ledgers", help="verify every service's ledger against its signed checkpoints"
-    )
-    verify.add_argument(
-        "--checkpoints",
-        type=Path,
-        help="a JSON-lines file of checkpoints kept outside the databases (from --out)",
-    )
-    _token_option(verify)
+    # Both call every service's ledger, with a token, and keep checkpoints in a file apart.
+    for name, does, file_option, file_holds in (
+        (
+            "checkpoint",
+            "sign every service's ledger head now (before a backup or an audit)",
+            "--out",
+            "also append the signed checkpoints to this JSON-lines file, kept apart",
+        ),
+        (
+            "verify-ledgers",
+            "verify every service's ledger against its signed checkpoints",
+            "--checkpoints",
+            "a JSON-lines file of checkpoints kept outside the databases (from --out)",
+        ),
+    ):
+        command = commands.add_parser(name, help=does)
+        command.add_argument(file_option, type=Path, help=file_holds)
+        _token_option(command)
     key = commands.add_parser(
         "signing-key", help="make a new Ed25519 checkpoint signing key (PEM, mode 0600)"
     )
@@ -89,25 +88,42 @@ def ledger_stubs(
         yield name, core_pb2_grpc.LedgerServiceStub(channel), channel
 
 
+def _each_ledger(
+    settings: CommonSettings,
+    ask: Callable[[str, core_pb2_grpc.LedgerServiceStub], Any],
+    not_done: str,
+    out: TextIO,
+    failed: list[str],
+) -> Iterator[tuple[str, Any]]:
+    """Each service's name and its ledger's answer to `ask`, one service at a time; a
+    service that cannot answer is reported (`<name>: not <not_done>: ...`) and added to
+    `failed`."""
+    for name, stub, channel in ledger_stubs(settings):
+        try:
+            reply = ask(name, stub)
+        except grpc.RpcError as error:
+            failed.append(name)
+            problem = from_rpc_error(error, name)
+            print(f"{name}: not {not_done}: {problem.code.name} {problem.message}", file=out)
+            continue
+        finally:
+            channel.close()
+        yield name, reply
+
+
 def run_checkpoint(
     args: argparse.Namespace, env: Mapping[str, str] | None = None, out: TextIO = sys.stdout
 ) -> int:
     settings = CommonSettings.from_env(env)
     metadata = [("authorization", f"Bearer {bearer(args.token, env)}")]
-    failed = False
+    failed: list[str] = []
     signed: list[core_pb2.LedgerCheckpoint] = []
-    for name, stub, channel in ledger_stubs(settings):
-        try:
-            reply = stub.SignCheckpoint(
-                core_pb2.SignCheckpointRequest(), metadata=metadata, timeout=DEADLINE_SECONDS
-            )
-        except grpc.RpcError as error:
-            failed = True
-            problem = from_rpc_error(error, name)
-            print(f"{name}: not signed: {problem.code.name} {problem.message}", file=out)
-            continue
-        finally:
-            channel.close()
+
+    def sign(_name: str, stub: core_pb2_grpc.LedgerServiceStub) -> Any:
+        request = core_pb2.SignCheckpointRequest()
+        return stub.SignCheckpoint(request, metadata=metadata, timeout=DEADLINE_SECONDS)
+
+    for name, reply in _each_ledger(settings, sign, "signed", out, failed):
         if not reply.HasField("checkpoint"):
             print(f"{name}: ledger is empty, nothing to sign", file=out)
             continue
@@ -155,20 +171,15 @@ def run_verify(
     settings = CommonSettings.from_env(env)
     kept = read_checkpoint_file(args.checkpoints) if args.checkpoints else []
     metadata = [("authorization", f"Bearer {bearer(args.token, env)}")]
-    failed = False
-    for name, stub, channel in ledger_stubs(settings):
+    failed: list[str] = []
+
+    def verify(name: str, stub: core_pb2_grpc.LedgerServiceStub) -> Any:
         request = core_pb2.VerifyLedgerRequest(
             checkpoints=[checkpoint_message(c) for c in kept if c.service == name]
         )
-        try:
-            reply = stub.VerifyLedger(request, metadata=metadata, timeout=DEADLINE_SECONDS)
-        except grpc.RpcError as error:
-            failed = True
-            problem = from_rpc_error(error, name)
-            print(f"{name}: not verified: {problem.code.name} {problem.message}", file=out)
-            continue
-        finally:
-            channel.close()
+        return stub.VerifyLedger(request, metadata=metadata, timeout=DEADLINE_SECONDS)
+
+    for name, reply in _each_ledger(settings, verify, "verified", out, failed):
         if reply.ok:
             print(
                 f"{name}: ok, {reply.entries} entries, {reply.checkpoints} checkpoint(s), "
@@ -177,7 +188,7 @@ def run_verify(
                 file=out,
             )
         else:
-            failed = True
+            failed.append(name)
             print(f"{name}: FAILED at seq {reply.first_broken_seq}: {reply.problem}", file=out)
     return 1 if failed else 0
 

@@ -275,45 +275,50 @@ def _gtin(company: str, item: str) -> str:
     return _cd(item[0] + company + item[1:])
 
 
-def _split_prefix(body: str, total: int) -> tuple[str, str] | None:
-    """`<company>.<reference>` where both make `total` digits and the company has 6-12."""
+def _split_prefix(body: str, total: int) -> tuple[str, str, str] | None:
+    """`<company>.<reference><rest>` where company and reference make `total` digits and
+    the company has 6-12; rest is whatever follows (a `.serial`, `.*` or nothing)."""
     company, dot, rest = body.partition(".")
     if not dot or not 6 <= len(company) <= 12 or not company.isdigit():
         return None
     reference = rest[: total - len(company)]
     if len(reference) != total - len(company) or not (reference.isdigit() or reference == ""):
         return None
-    return company, reference
+    return company, reference, rest[len(reference) :]
+
+
+def _gtin_and_rest(body: str) -> tuple[str, str] | None:
+    """The GTIN of a `<company>.<indicator><item>` body (13 digits) and what follows."""
+    if (parts := _split_prefix(body, 13)) is None:
+        return None
+    company, item, rest = parts
+    return _gtin(company, item), rest
 
 
 def _pure_identity(scheme: str, body: str) -> str | None:
     host = CANONICAL_HOST
     if scheme in ("sgtin", "upui", "lgtin"):
-        parts = _split_prefix(body, 13)
-        if parts is None:
+        if (found := _gtin_and_rest(body)) is None:
             return None
-        company, item = parts
+        gtin, rest = found
         limit = 28 if scheme == "upui" else 20
-        rest = body[len(company) + len(item) + 1 :]
         if not re.fullmatch(rf"\.{_URN_CHAR}{{1,{limit}}}", rest):
             return None
         ai = {"sgtin": "21", "upui": "235", "lgtin": "10"}[scheme]
-        return f"{host}/01/{_gtin(company, item)}/{ai}/{_urn_escape(rest[1:])}"
+        return f"{host}/01/{gtin}/{ai}/{_urn_escape(rest[1:])}"
     if scheme in ("sscc", "gsrn", "gsrnp", "gsin"):
         total = 16 if scheme == "gsin" else 17
         parts = _split_prefix(body, total)
-        if parts is None or len(body) != total + 1:
+        if parts is None or parts[2] != "":
             return None
-        company, reference = parts
+        company, reference, _ = parts
         ai = {"sscc": "00", "gsrn": "8018", "gsrnp": "8017", "gsin": "402"}[scheme]
         digits = reference[0] + company + reference[1:] if scheme == "sscc" else company + reference
         return f"{host}/{ai}/{_cd(digits)}"
     if scheme in ("sgln", "pgln", "grai", "gdti", "sgcn"):
-        parts = _split_prefix(body, 12)
-        if parts is None:
+        if (parts := _split_prefix(body, 12)) is None:
             return None
-        company, reference = parts
-        rest = body[len(company) + len(reference) + 1 :]
+        company, reference, rest = parts
         key = _cd(company + reference)
         if scheme == "pgln":
             return f"{host}/417/{key}" if rest == "" else None
@@ -340,15 +345,12 @@ def _pure_identity(scheme: str, body: str) -> str | None:
             return None
         return f"{host}/8010/{_urn_escape(match[1] + match[2])}/8011/{match[3]}"
     if scheme == "itip":
-        parts = _split_prefix(body, 13)
-        if parts is None:
+        if (found := _gtin_and_rest(body)) is None:
             return None
-        company, item = parts
-        rest = body[len(company) + len(item) + 1 :]
+        gtin, rest = found
         match = re.fullmatch(rf"\.(\d\d)\.(\d\d)\.({_URN_CHAR}{{1,20}})", rest)
         if match is None:
             return None
-        gtin = _gtin(company, item)
         return f"{host}/8006/{gtin}{match[1]}{match[2]}/21/{_urn_escape(match[3])}"
     return None
 
@@ -357,21 +359,18 @@ def _pattern(scheme: str, body: str) -> str | None:
     """An EPC pattern URI naming a whole class (`...*`): the class's Digital Link."""
     host = CANONICAL_HOST
     if scheme in ("sgtin", "upui", "itip"):
-        parts = _split_prefix(body, 13)
-        if parts is None:
+        if (found := _gtin_and_rest(body)) is None:
             return None
-        company, item = parts
-        rest = body[len(company) + len(item) + 1 :]
-        gtin = _gtin(company, item)
+        gtin, rest = found
         if scheme == "itip":
             match = re.fullmatch(r"\.(\d\d)\.(\d\d)\.\*", rest)
             return f"{host}/8006/{gtin}{match[1]}{match[2]}" if match else None
         return f"{host}/01/{gtin}" if rest == ".*" else None
     if scheme in ("grai", "gdti", "sgcn"):
         parts = _split_prefix(body, 12)
-        if parts is None or body[len(parts[0]) + len(parts[1]) + 1 :] != ".*":
+        if parts is None or parts[2] != ".*":
             return None
-        company, reference = parts
+        company, reference, _ = parts
         if scheme == "grai":
             return f"{host}/8003/{_cd('0' + company + reference)}"
         return f"{host}/{'253' if scheme == 'gdti' else '255'}/{_cd(company + reference)}"

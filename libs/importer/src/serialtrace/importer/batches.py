@@ -167,6 +167,14 @@ class Applier:
         self.advance(rows)
         return True
 
+    def _create(self, result: FileResult, file: str, row: int, rpc: str, **message: Any) -> None:
+        """One masterdata create (`rpc` is CreateProduct, CreateParty or CreateLocation, and
+        `message` its one field), keyed and traced to its row."""
+        request = getattr(md, f"{rpc}Request")(
+            **message, idempotency_key=self.key(file, row), provenance=self.md_provenance(file, row)
+        )
+        self._one(result, file, row, partial(getattr(self.services.masterdata, rpc), request))
+
     def _products(self, table: Table) -> FileResult:
         result = FileResult()
         for row, r in _records(table):
@@ -181,27 +189,14 @@ class Applier:
                 required_attributes=list(r.required_attributes),
             )
             self._product_kinds[r.sku] = r.kind
-            request = md.CreateProductRequest(
-                product=product,
-                idempotency_key=self.key(table.file, row),
-                provenance=self.md_provenance(table.file, row),
-            )
-            self._one(
-                result, table.file, row, partial(self.services.masterdata.CreateProduct, request)
-            )
+            self._create(result, table.file, row, "CreateProduct", product=product)
         return result
 
     def _parties(self, table: Table) -> FileResult:
         result = FileResult()
         for row, r in _records(table):
-            request = md.CreatePartyRequest(
-                party=md.Party(code=r.code, name=r.name, kind=enum_value(md.PartyKind, r.kind)),
-                idempotency_key=self.key(table.file, row),
-                provenance=self.md_provenance(table.file, row),
-            )
-            self._one(
-                result, table.file, row, partial(self.services.masterdata.CreateParty, request)
-            )
+            party = md.Party(code=r.code, name=r.name, kind=enum_value(md.PartyKind, r.kind))
+            self._create(result, table.file, row, "CreateParty", party=party)
         return result
 
     def _locations(self, table: Table) -> FileResult:
@@ -215,23 +210,14 @@ class Applier:
             if not ready:
                 ready = pending  # a loop among parents: let the service refuse them
             for row, r in ready:
-                request = md.CreateLocationRequest(
-                    location=md.Location(
-                        code=r.code,
-                        name=r.name,
-                        kind=enum_value(md.LocationKind, r.kind),
-                        gln=r.gln,
-                        parent_code=r.parent_code,
-                    ),
-                    idempotency_key=self.key(table.file, row),
-                    provenance=self.md_provenance(table.file, row),
+                location = md.Location(
+                    code=r.code,
+                    name=r.name,
+                    kind=enum_value(md.LocationKind, r.kind),
+                    gln=r.gln,
+                    parent_code=r.parent_code,
                 )
-                self._one(
-                    result,
-                    table.file,
-                    row,
-                    partial(self.services.masterdata.CreateLocation, request),
-                )
+                self._create(result, table.file, row, "CreateLocation", location=location)
                 done.add(r.code)
             pending = [p for p in pending if p not in ready]
         return result
@@ -260,13 +246,10 @@ class Applier:
                 partial(self.services.masterdata.CreateBomRevision, request),
                 rows=len(lines),
             )
-            approved = next((line for _, line in lines if line.approved_by), None)
-            if created and approved is not None and approved.approved_at is not None:
-                meaning = approved.approval_meaning or "approved"
-                legacy = (
-                    f"{meaning} (legacy approval by {approved.approved_by}, "
-                    f"{approved.approved_at.isoformat()})"
-                )
+            approved = next((line.approval for _, line in lines if line.approval.by), None)
+            if created and approved is not None and approved.at is not None:
+                meaning = approved.meaning or "approved"
+                legacy = f"{meaning} (legacy approval by {approved.by}, {approved.at.isoformat()})"
                 approval = md.ApproveBomRevisionRequest(
                     sku=sku,
                     revision=revision,
@@ -484,10 +467,11 @@ class Applier:
                 provenance=self.pp_provenance(file, row),
                 idempotency_key=self.key(file, row),
             )
-            if r.approved_by:
+            if r.approval.by:
+                approval = r.approval
                 operation.approval.CopyFrom(
                     core_pb2.Signature(
-                        by=r.approved_by, at=_stamp(r.approved_at), meaning=r.approval_meaning
+                        by=approval.by, at=_stamp(approval.at), meaning=approval.meaning
                     )
                 )
             return operation

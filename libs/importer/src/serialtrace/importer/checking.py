@@ -10,9 +10,9 @@ keys, not rows, and lookups against the database go in chunks.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from serialtrace.importer import rules
 from serialtrace.importer.problems import Problem, show
@@ -21,6 +21,8 @@ from serialtrace.importer.rules import LotKey, UnitKey
 from serialtrace.masterdata import domain as md
 
 CHUNK = 1_000
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,13 @@ class Where:
 
     def problem(self, code: str, message: str) -> Problem:
         return Problem(self.file, self.row, self.column, code, message)
+
+
+def _asked_once(cache: dict[str, V], key: str, ask: Callable[[], V]) -> V:
+    """The database's answer about something the files do not define, asked once a check."""
+    if key not in cache:
+        cache[key] = ask()
+    return cache[key]
 
 
 def _unit(key: UnitKey) -> str:
@@ -161,23 +170,21 @@ class Checker:
     def product(self, sku: str) -> ProductInfo | None:
         if sku in self.products:
             return self.products[sku]
-        if sku not in self._db_products:
-            self._db_products[sku] = self.catalog.products([sku]).get(sku)
-        return self._db_products[sku]
+        return _asked_once(self._db_products, sku, lambda: self.catalog.products([sku]).get(sku))
 
     def party_kind(self, code: str) -> str | None:
         if code in self.parties:
             return self.parties[code]
-        if code not in self._db_parties_cache:
-            self._db_parties_cache[code] = self.catalog.parties([code]).get(code)
-        return self._db_parties_cache[code]
+        return _asked_once(
+            self._db_parties_cache, code, lambda: self.catalog.parties([code]).get(code)
+        )
 
     def location_known(self, code: str) -> bool:
         if code in self.locations:
             return True
-        if code not in self._db_location_cache:
-            self._db_location_cache[code] = bool(self.catalog.locations([code]))
-        return self._db_location_cache[code]
+        return _asked_once(
+            self._db_location_cache, code, lambda: bool(self.catalog.locations([code]))
+        )
 
     def components_of(self, sku: str) -> set[str]:
         if sku not in self._db_bom_components:
@@ -294,13 +301,17 @@ class Checker:
 
     def _check_location_parents(self) -> None:
         for parent, where in self._location_parents:
-            if not self.location_known(parent):
-                self.problems.append(
-                    where.problem(
-                        "NOT_FOUND",
-                        f"location {parent!r} is neither in locations.csv nor in the database",
-                    )
+            self._need_location(parent, where)
+
+    def _need_location(self, code: str, where: Where) -> None:
+        """A location named by a row (if it names one) is in the file or the database."""
+        if code and not self.location_known(code):
+            self.problems.append(
+                where.problem(
+                    "NOT_FOUND",
+                    f"location {code!r} is neither in locations.csv nor in the database",
                 )
+            )
 
     def _boms(self, r: rules.BomLine, file: str, row: int) -> None:
         where = Where(file, row, "component_sku")
@@ -333,13 +344,7 @@ class Checker:
                     f"party {r.supplier_code!r} is neither in parties.csv nor in the database",
                 )
             )
-        if r.location_code and not self.location_known(r.location_code):
-            self.problems.append(
-                Where(file, row, "location_code").problem(
-                    "NOT_FOUND",
-                    f"location {r.location_code!r} is neither in locations.csv nor in the database",
-                )
-            )
+        self._need_location(r.location_code, Where(file, row, "location_code"))
         if len(self._pending_lots) >= CHUNK:
             self._flush()
 
@@ -374,13 +379,7 @@ class Checker:
         if not self._define(self.units, key, where, f"unit {_unit(key)}"):
             return
         self._pending_units.append((key, where, False))
-        if r.location_code and not self.location_known(r.location_code):
-            self.problems.append(
-                Where(file, row, "location_code").problem(
-                    "NOT_FOUND",
-                    f"location {r.location_code!r} is neither in locations.csv nor in the database",
-                )
-            )
+        self._need_location(r.location_code, Where(file, row, "location_code"))
         if len(self._pending_units) >= CHUNK:
             self._flush()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -65,6 +66,10 @@ class Cells:
             return ""
         return value
 
+    def unit_key(self, sku_column: str, serial_column: str) -> UnitKey:
+        """(sku, serial) from a row's two columns naming a unit."""
+        return self.code(sku_column, "SKU"), self.text(serial_column, limit=100)
+
     def date(self, column: str, required: bool = True) -> datetime | None:
         value = self.text(column, required, limit=40)
         if not value:
@@ -108,6 +113,18 @@ class Cells:
             self.problem(column, "BAD_JSON", 'must be a JSON object, e.g. {"colour": "red"}')
             return None
         return parsed
+
+    def gs1_key(self, column: str, code: str, length: int, normalize: Callable[[str], str]) -> str:
+        """An optional GS1 key (GTIN, GLN, SSCC) in its normal form; `code` when the
+        check digit or length is wrong (the text is kept as given)."""
+        value = self.text(column, required=False, limit=length)
+        if not value:
+            return value
+        try:
+            return normalize(value)
+        except gs1.Gs1Error as exc:
+            self.problem(column, code, str(exc))
+            return value
 
     def _rule(self, column: str, code: str, rule: Any, *args: Any) -> bool:
         try:
@@ -159,15 +176,23 @@ class LocationRecord:
 
 
 @dataclass(frozen=True)
+class Approval:
+    """A legacy sign-off from the columns approved_by, approved_at and approval_meaning
+    (all empty when the row has none)."""
+
+    by: str
+    at: datetime | None
+    meaning: str
+
+
+@dataclass(frozen=True)
 class BomLine:
     sku: str
     revision: str
     component_sku: str
     quantity: float
     effective_from: datetime | None
-    approved_by: str
-    approved_at: datetime | None
-    approval_meaning: str
+    approval: Approval
 
 
 @dataclass(frozen=True)
@@ -220,9 +245,7 @@ class OperationRecord:
     finished_at: datetime | None
     result: str
     measurements: dict[str, Any]
-    approved_by: str
-    approved_at: datetime | None
-    approval_meaning: str
+    approval: Approval
 
 
 @dataclass(frozen=True)
@@ -262,12 +285,7 @@ def parse_product(c: Cells) -> ProductRecord:
     name = c.text("name")
     kind = c.choice("kind", PRODUCT_KINDS)
     tracking = c.choice("tracking", TRACKING_MODES)
-    gtin = c.text("gtin", required=False, limit=14)
-    if gtin:
-        try:
-            gtin = gs1.normalize_gtin(gtin)
-        except gs1.Gs1Error as exc:
-            c.problem("gtin", "BAD_GTIN", str(exc))
+    gtin = c.gs1_key("gtin", "BAD_GTIN", 14, gs1.normalize_gtin)
     pattern = c.text("serial_pattern", required=False, limit=500)
     if pattern:
         c._rule("serial_pattern", "BAD_PATTERN", md.compile_pattern, pattern)
@@ -300,18 +318,13 @@ def parse_location(c: Cells) -> LocationRecord:
     name = c.text("name")
     kind = c.choice("kind", LOCATION_KINDS)
     parent = c.code("parent_code", "location code", required=False)
-    gln = c.text("gln", required=False, limit=13)
-    if gln:
-        try:
-            gln = gs1.validate_gln(gln)
-        except gs1.Gs1Error as exc:
-            c.problem("gln", "BAD_GLN", str(exc))
+    gln = c.gs1_key("gln", "BAD_GLN", 13, gs1.validate_gln)
     if parent and parent == code:
         c.problem("parent_code", "CYCLE", "a location cannot be its own parent")
     return LocationRecord(code, name, kind, parent, gln)
 
 
-def _approval(c: Cells) -> tuple[str, datetime | None, str]:
+def _approval(c: Cells) -> Approval:
     """The optional sign-off columns: by whom, when and its meaning; both or neither of
     by and at."""
     approved_by = c.text("approved_by", required=False)
@@ -323,7 +336,7 @@ def _approval(c: Cells) -> tuple[str, datetime | None, str]:
             "MISSING_VALUE",
             "an approval needs both approved_by and approved_at",
         )
-    return approved_by, approved_at, meaning
+    return Approval(approved_by, approved_at, meaning)
 
 
 def parse_bom_line(c: Cells) -> BomLine:
@@ -336,10 +349,8 @@ def parse_bom_line(c: Cells) -> BomLine:
         c.problem("component_sku", "CYCLE", f"{sku} cannot be a component of itself")
     quantity = c.number("quantity", positive=True) or 0.0
     effective_from = c.date("effective_from", required=False)
-    approved_by, approved_at, meaning = _approval(c)
-    return BomLine(
-        sku, revision, component, quantity, effective_from, approved_by, approved_at, meaning
-    )
+    approval = _approval(c)
+    return BomLine(sku, revision, component, quantity, effective_from, approval)
 
 
 def parse_lot(c: Cells) -> LotRecord:
@@ -393,7 +404,7 @@ def parse_unit(c: Cells) -> UnitRecord:
 
 
 def parse_genealogy(c: Cells) -> GenealogyRecord:
-    parent = (c.code("parent_sku", "SKU"), c.text("parent_serial", limit=100))
+    parent = c.unit_key("parent_sku", "parent_serial")
     installed_at = c.date("installed_at")
     has_unit = bool(
         c.values.get("component_sku", "").strip() or c.values.get("component_serial", "").strip()
@@ -409,7 +420,7 @@ def parse_genealogy(c: Cells) -> GenealogyRecord:
             "give either component_sku + component_serial or lot_sku + lot_number + quantity",
         )
     elif has_unit:
-        component_unit = (c.code("component_sku", "SKU"), c.text("component_serial", limit=100))
+        component_unit = c.unit_key("component_sku", "component_serial")
         if component_unit == parent:
             c.problem("component_serial", "CYCLE", "a unit cannot be installed in itself")
     else:
@@ -435,7 +446,7 @@ def parse_genealogy(c: Cells) -> GenealogyRecord:
 
 
 def parse_operation(c: Cells) -> OperationRecord:
-    unit = (c.code("sku", "SKU"), c.text("serial", limit=100))
+    unit = c.unit_key("sku", "serial")
     operation = c.code("operation", "operation code")
     station = c.text("station")
     operator = c.text("operator")
@@ -445,7 +456,7 @@ def parse_operation(c: Cells) -> OperationRecord:
         c.problem("finished_at", "BAD_DATE", "is before started_at")
     result = c.choice("result", RESULTS)
     measurements = c.json_object("measurements")
-    approved_by, approved_at, meaning = _approval(c)
+    approval = _approval(c)
     return OperationRecord(
         unit,
         operation,
@@ -455,24 +466,17 @@ def parse_operation(c: Cells) -> OperationRecord:
         finished,
         result,
         measurements or {},
-        approved_by,
-        approved_at,
-        meaning,
+        approval,
     )
 
 
 def parse_shipment(c: Cells) -> ShipmentRecord:
-    unit = (c.code("sku", "SKU"), c.text("serial", limit=100))
+    unit = c.unit_key("sku", "serial")
     customer = c.code("customer_code", "party code")
     shipped = c.date("shipped_at")
     carrier = c.text("carrier", required=False)
     tracking = c.text("tracking_number", required=False)
-    sscc = c.text("sscc", required=False, limit=18)
-    if sscc:
-        try:
-            sscc = gs1.validate_sscc(sscc)
-        except gs1.Gs1Error as exc:
-            c.problem("sscc", "BAD_SSCC", str(exc))
+    sscc = c.gs1_key("sscc", "BAD_SSCC", 18, gs1.validate_sscc)
     return ShipmentRecord(unit, customer, shipped, carrier, tracking, sscc)
 
 

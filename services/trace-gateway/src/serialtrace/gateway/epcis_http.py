@@ -80,6 +80,15 @@ def _from_service(error: ServiceError) -> JSONResponse:
     return problem(status, kind, error.message)
 
 
+def _not_captured(detail: str, violations: Any) -> HttpProblem:
+    """The 400 of a capture the service refused, listing its violations."""
+    return HttpProblem(400, "ValidationException", detail, errors=_errors(violations))
+
+
+def _created(status: int, location: str) -> Response:
+    return Response(status_code=status, headers={**VERSION_HEADERS, "Location": location})
+
+
 def _errors(errors: Any) -> list[dict[str, Any]]:
     return [
         {
@@ -213,14 +222,11 @@ def epcis_routes(settings: GatewaySettings, state: Mapping[str, Backends]) -> li
             ),
         )
         if not reply.HasField("job"):
-            raise HttpProblem(
-                400,
-                "ValidationException",
+            raise _not_captured(
                 "the document does not conform to the EPCIS 2.0.1 schema; nothing was captured",
-                errors=_errors(reply.violations),
+                reply.violations,
             )
-        location = f"/epcis/capture/{reply.job.capture_id}"
-        return Response(status_code=202, headers={**VERSION_HEADERS, "Location": location})
+        return _created(202, f"/epcis/capture/{reply.job.capture_id}")
 
     async def capture_job(request: Request) -> Response:
         caller = calls(request, "reading a capture job", None)
@@ -236,14 +242,8 @@ def epcis_routes(settings: GatewaySettings, state: Mapping[str, Backends]) -> li
         body = await body_of(request)
         reply = await caller.write("epcis", "CaptureEvent", pb.CaptureEventRequest(event_json=body))
         if reply.violations:
-            raise HttpProblem(
-                400,
-                "ValidationException",
-                "the event was not captured",
-                errors=_errors(reply.violations),
-            )
-        location = f"/epcis/events/{quote(reply.event_id, safe='')}"
-        return Response(status_code=201, headers={**VERSION_HEADERS, "Location": location})
+            raise _not_captured("the event was not captured", reply.violations)
+        return _created(201, f"/epcis/events/{quote(reply.event_id, safe='')}")
 
     async def query(request: Request, extra: list[tuple[str, str]] | None = None) -> Response:
         caller = calls(request, "querying EPCIS events", None)

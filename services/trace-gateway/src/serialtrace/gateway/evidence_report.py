@@ -115,30 +115,33 @@ def report_view(
         subject = units[trace["subject"]]
         tree = _unit_tree(units, trace["subject"], set(), [MAX_TREE_NODES])
         for unit in units.values():
-            for op in unit.get("operations", []):
-                tests.append(
-                    {
-                        "unit": _unit_label(unit),
-                        "what": f"{op['operation']} at {op['station']}",
-                        "by": op["operator"],
-                        "at": op["finishedAt"][:19],
-                        "result": op["result"],
-                        "measurements": json.dumps(op.get("measurements") or {}, sort_keys=True),
-                        "approval": _signature(op.get("approval")),
-                    }
+            # Operations and inspections are both tests: what, by whom, when, its sign-off.
+            checks = [
+                (
+                    op,
+                    f"{op['operation']} at {op['station']}",
+                    op["operator"],
+                    op["finishedAt"],
+                    _signature(op.get("approval")),
                 )
-            for ins in unit.get("inspections", []):
-                tests.append(
-                    {
-                        "unit": _unit_label(unit),
-                        "what": f"{ins['kind']} inspection",
-                        "by": ins["inspector"],
-                        "at": ins["at"][:19],
-                        "result": ins["result"],
-                        "measurements": json.dumps(ins.get("measurements") or {}, sort_keys=True),
-                        "approval": "—",
-                    }
-                )
+                for op in unit.get("operations", [])
+            ]
+            checks += [
+                (ins, f"{ins['kind']} inspection", ins["inspector"], ins["at"], "—")
+                for ins in unit.get("inspections", [])
+            ]
+            tests += [
+                {
+                    "unit": _unit_label(unit),
+                    "what": what,
+                    "by": by,
+                    "at": at[:19],
+                    "result": check["result"],
+                    "measurements": json.dumps(check.get("measurements") or {}, sort_keys=True),
+                    "approval": approval,
+                }
+                for check, what, by, at, approval in checks
+            ]
         for move in sorted(subject.get("movements", []), key=lambda m: m["at"]):
             where = " → ".join(
                 x["name"] for x in (move.get("fromLocation"), move.get("toLocation")) if x

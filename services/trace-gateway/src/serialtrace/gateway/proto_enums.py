@@ -1,18 +1,23 @@
-"""Which proto enums the graph shows, and the generator of types/enums.py from them.
+"""Which proto enums the graph shows, how each is built from its proto, and the generator
+of their type stub (types/enums.pyi).
 
 Each graph enum is its proto enum's values without the `<ENUM>_` prefix and the
 UNSPECIFIED zero, in proto order, plus the few values only the graph has (listed here,
-with why). The module is generated, not written by hand, so a value added to a proto
-enum reaches the graph by `make proto` alone (which runs
-`python -m serialtrace.gateway.proto_enums`), and a test fails when the committed file
+with why). types/enums.py builds the enums from the proto descriptors when it is
+imported, so a value added to a proto enum reaches the graph with the stubs alone; the
+type checker reads the members from types/enums.pyi, which `make proto` rewrites
+(`python -m serialtrace.gateway.proto_enums`), and a test fails when the committed stub
 has drifted from the protos.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import strawberry
 
 from serialtrace.common.protomap import enum_str
 from serialtrace.core.v1 import core_pb2
@@ -21,7 +26,8 @@ from serialtrace.production.v1 import production_pb2 as pp
 from serialtrace.quality.v1 import quality_pb2 as qa
 from serialtrace.warehouse.v1 import warehouse_pb2 as wh
 
-ENUMS_MODULE = Path(__file__).resolve().parent / "types" / "enums.py"
+ENUMS_PACKAGE = "serialtrace.gateway.types.enums"
+ENUMS_MODULE = Path(__file__).resolve().parent / "types" / "enums.pyi"
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,19 @@ class GraphEnum:
     def values(self) -> list[GraphValue]:
         from_proto = [enum_str(self.proto, v.number) for v in self.proto.DESCRIPTOR.values]
         return [*self.first, *(GraphValue(n) for n in from_proto if n), *self.last]
+
+    def build(self) -> type[enum.Enum]:
+        """The strawberry enum: each member's value is its name (callers send `.value` on)."""
+        members = [
+            (v.name, v.name if v.description is None else _described(v)) for v in self.values()
+        ]
+        # mypy reads only literal members of a functional Enum; enums.pyi types these.
+        built = enum.Enum(self.name, members, module=ENUMS_PACKAGE)  # type: ignore[misc]
+        return strawberry.enum(built)
+
+
+def _described(value: GraphValue) -> Any:
+    return strawberry.enum_value(value.name, description=value.description)
 
 
 # In the order the module lists them.
@@ -78,14 +97,13 @@ GRAPH_ENUMS = (
     GraphEnum(md.ImportBatchState),
 )
 
-HEADER = '''"""The graph's enums, generated from the services' proto enums: do not edit.
+HEADER = '''"""The members of the graph's enums for the type checker, generated from the
+services' proto enums: do not edit.
 
-`make proto` rewrites this file (`python -m serialtrace.gateway.proto_enums`); which
-enums, and the values only the graph has (UNKNOWN marks a status whose owner is down),
-are listed in serialtrace/gateway/proto_enums.py.
+`make proto` rewrites this file (`python -m serialtrace.gateway.proto_enums`); enums.py
+builds the same enums from the proto descriptors at import, as serialtrace/gateway/
+proto_enums.py lists them.
 """
-
-from __future__ import annotations
 
 import enum
 
@@ -94,17 +112,11 @@ import strawberry
 
 
 def _member(value: GraphValue) -> str:
-    if value.description is None:
-        return f'    {value.name} = "{value.name}"\n'
-    return (
-        f"    {value.name} = strawberry.enum_value(\n"
-        f'        "{value.name}", description="{value.description}"\n'
-        "    )\n"
-    )
+    return f'    {value.name} = "{value.name}"\n'
 
 
 def render() -> str:
-    """The source of types/enums.py for the protos this interpreter has."""
+    """The source of types/enums.pyi for the protos this interpreter has."""
     classes = []
     for graph_enum in GRAPH_ENUMS:
         source = graph_enum.proto.DESCRIPTOR.full_name
@@ -112,11 +124,11 @@ def render() -> str:
         classes.append(
             f"# {source}\n@strawberry.enum\nclass {graph_enum.name}(enum.Enum):\n{members}"
         )
-    return HEADER + "\n\n" + "\n\n".join(classes)
+    return HEADER + "\n" + "\n".join(classes)
 
 
 def main() -> None:
-    """`python -m serialtrace.gateway.proto_enums` rewrites types/enums.py."""
+    """`python -m serialtrace.gateway.proto_enums` rewrites types/enums.pyi."""
     ENUMS_MODULE.write_text(render())
     print(f"wrote {ENUMS_MODULE}")
 

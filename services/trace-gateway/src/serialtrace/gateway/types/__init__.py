@@ -8,7 +8,7 @@ One module per domain: enums, masterdata (products, parties, locations), product
 (work orders, operations, installed components), warehouse (movements, packages,
 shipments), quality (inspections, holds, recalls), audit (signatures, the ledger,
 evidence), the two things people trace, unit and lot, and scans. messages turns service
-messages into graph values; connections pages lists.
+messages into graph values (and a field's facts into them); connections pages lists.
 """
 
 # The types refer to each other in cycles (a unit has lots, a lot is used in units).

@@ -17,7 +17,7 @@ from serialtrace.gateway.types.enums import (
     TrackingMode,
     Uniqueness,
 )
-from serialtrace.gateway.types.messages import copied, from_proto, text_or_none
+from serialtrace.gateway.types.messages import copied, from_proto, listed, named, text_or_none
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 
 
@@ -58,13 +58,7 @@ class Product:
 
     @strawberry.field
     def bom_revisions(self, info: Ctx) -> list[BomRevision]:
-        facts = info.context.facts
-        return facts.read(
-            info,
-            "bom",
-            self.sku,
-            lambda: [BomRevision.of(r) for r in facts.bom_revisions.get(self.sku, ())],
-        )
+        return listed(info, "bom", self.sku, lambda facts: facts.bom_revisions, BomRevision.of)
 
     @staticmethod
     def of(message: md.Product) -> Product:
@@ -104,10 +98,7 @@ class Party:
 
 
 def party_of(info: Ctx, code: str) -> Party | None:
-    if not code:
-        return None
-    facts = info.context.facts
-    return facts.entity(info, "party", code, facts.parties, Party.of)
+    return named(info, "party", code, lambda facts: facts.parties, Party.of)
 
 
 @strawberry.type
@@ -133,10 +124,7 @@ class Location:
 
 
 def location_of(info: Ctx, code: str) -> Location | None:
-    if not code:
-        return None
-    facts = info.context.facts
-    return facts.entity(info, "location", code, facts.locations, Location.of)
+    return named(info, "location", code, lambda facts: facts.locations, Location.of)
 
 
 @strawberry.type(description="Where an imported fact came from; null for facts recorded live.")

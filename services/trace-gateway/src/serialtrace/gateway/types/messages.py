@@ -1,17 +1,23 @@
-"""How the services' messages become graph values: optional text, JSON, times, enums."""
+"""How the services' messages become graph values: optional text, JSON, times, enums,
+and the request's facts a field shows (one named thing, or a list under a key)."""
 
 from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
 from serialtrace.common.errors import ServiceError
 from serialtrace.common.protomap import enum_str
 from serialtrace.common.timeutil import from_timestamp
+from serialtrace.gateway.context import Ctx
+from serialtrace.gateway.facts import RAISE, Facts
 
 E = TypeVar("E", bound=enum.Enum)
+T = TypeVar("T")
+M = TypeVar("M")  # a service's message
 
 
 def from_proto(cls: type[E], proto_enum: Any, value: int) -> E | None:
@@ -38,3 +44,51 @@ def required_time(stamp: Any) -> datetime:
     if value is None:
         raise ServiceError("a service returned a record without its time")
     return value
+
+
+def named(
+    info: Ctx,
+    kind: str,
+    key: str,
+    table: Callable[[Facts], Mapping[str, M]],
+    make: Callable[[M], T],
+) -> T | None:
+    """The `kind` a field names by `key` in the facts' `table`, made a graph value; None
+    when the field names none (an empty key) or the service has no such thing."""
+    if not key:
+        return None
+    facts = info.context.facts
+    return facts.entity(info, kind, key, table(facts), make)
+
+
+def listed(
+    info: Ctx,
+    kind: str,
+    key: Hashable,
+    table: Callable[[Facts], Mapping[Any, Iterable[M]]],
+    make: Callable[[M], T],
+    fallback: Any = RAISE,
+) -> list[T]:
+    """The messages the facts' `table` holds under `key`, each made a graph value."""
+    facts = info.context.facts
+    return facts.read(
+        info, kind, key, lambda: [make(m) for m in table(facts).get(key, ())], fallback
+    )
+
+
+def by_ids(
+    info: Ctx,
+    kind: str,
+    ids: list[str],
+    table: Callable[[Facts], Mapping[str, M]],
+    make: Callable[[M], T],
+    fallback: Any = RAISE,
+) -> list[T]:
+    """The `kind`s with these ids the service has, in the ids' order, made graph values."""
+    facts = info.context.facts
+
+    def made() -> list[T]:
+        found = table(facts)
+        return [make(found[i]) for i in ids if i in found]
+
+    return facts.read_many(info, kind, ids, made, fallback)

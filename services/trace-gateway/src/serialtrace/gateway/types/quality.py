@@ -24,7 +24,13 @@ from serialtrace.gateway.types.enums import (
     Result,
 )
 from serialtrace.gateway.types.masterdata import Location, Party, location_of, party_of
-from serialtrace.gateway.types.messages import copied, from_proto, json_or_empty, required_time
+from serialtrace.gateway.types.messages import (
+    by_ids,
+    copied,
+    from_proto,
+    json_or_empty,
+    required_time,
+)
 from serialtrace.gateway.types.unit import Unit
 from serialtrace.gateway.types.warehouse import Shipment, shipment_of
 from serialtrace.quality.v1 import quality_pb2 as qa
@@ -124,14 +130,7 @@ def holds_covering(
 
 
 def holds_of(info: Ctx, hold_ids: list[str]) -> list[Hold]:
-    facts = info.context.facts
-    return facts.read_many(
-        info,
-        "hold",
-        hold_ids,
-        lambda: [Hold.of(facts.holds[i]) for i in hold_ids if i in facts.holds],
-        fallback=[],
-    )
+    return by_ids(info, "hold", hold_ids, lambda facts: facts.holds, Hold.of, fallback=[])
 
 
 @strawberry.type

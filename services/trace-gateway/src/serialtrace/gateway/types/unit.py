@@ -28,7 +28,13 @@ from serialtrace.gateway.types.masterdata import (
     location_of,
     product_of,
 )
-from serialtrace.gateway.types.messages import from_proto, json_or_empty, required_time
+from serialtrace.gateway.types.messages import (
+    by_ids,
+    from_proto,
+    json_or_empty,
+    listed,
+    required_time,
+)
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.production.v1 import production_pb2 as pp
 from serialtrace.warehouse.v1 import warehouse_pb2 as wh
@@ -140,14 +146,8 @@ class Unit:
 
     @strawberry.field
     def operations(self, info: Ctx) -> list[OperationRecord]:
-        facts = info.context.facts
-        return facts.read(
-            info,
-            "operations",
-            self.key,
-            lambda: [OperationRecord.of(r) for r in facts.operations.get(self.key, ())],
-            fallback=[],
-        )
+        of = OperationRecord.of
+        return listed(info, "operations", self.key, lambda f: f.operations, of, fallback=[])
 
     @strawberry.field
     def components(self, info: Ctx, include_removed: bool | None = False) -> list[ComponentLink]:
@@ -178,14 +178,7 @@ class Unit:
 
     @strawberry.field
     def material_lots(self, info: Ctx) -> list[Lot]:
-        facts = info.context.facts
-        return facts.read(
-            info,
-            "lots_in",
-            self.key,
-            lambda: [Lot.ref(lot) for lot in facts.material_lots.get(self.key, ())],
-            fallback=[],
-        )
+        return listed(info, "lots_in", self.key, lambda f: f.material_lots, Lot.ref, fallback=[])
 
     # --- warehouse
     @strawberry.field
@@ -206,14 +199,7 @@ class Unit:
 
     @strawberry.field
     def movements(self, info: Ctx) -> list[Movement]:
-        facts = info.context.facts
-        return facts.read(
-            info,
-            "movements",
-            self.key,
-            lambda: [Movement.of(m) for m in facts.movements.get(self.key, ())],
-            fallback=[],
-        )
+        return listed(info, "movements", self.key, lambda f: f.movements, Movement.of, fallback=[])
 
     @strawberry.field
     def package(self, info: Ctx) -> Package | None:
@@ -244,13 +230,7 @@ class Unit:
 
         def found() -> Any:
             ids = facts.unit_recalls.get(self.key, [])
-            return facts.read_many(
-                info,
-                "recall",
-                ids,
-                lambda: [Recall.of(facts.recalls[i]) for i in ids if i in facts.recalls],
-                fallback=[],
-            )
+            return by_ids(info, "recall", ids, lambda f: f.recalls, Recall.of, fallback=[])
 
         return facts.read(info, "unit_recalls", self.key, found, fallback=[])
 

@@ -13,7 +13,14 @@ from serialtrace.gateway.labels import Label, LabelFormat, package_label
 from serialtrace.gateway.types.connections import page_window
 from serialtrace.gateway.types.enums import MovementKind, PackageKind
 from serialtrace.gateway.types.masterdata import Location, Party, location_of
-from serialtrace.gateway.types.messages import copied, from_proto, required_time, text_or_none
+from serialtrace.gateway.types.messages import (
+    by_ids,
+    copied,
+    from_proto,
+    named,
+    required_time,
+    text_or_none,
+)
 from serialtrace.gateway.types.unit import Unit, UnitConnection
 from serialtrace.warehouse.v1 import warehouse_pb2 as wh
 
@@ -86,13 +93,7 @@ class Package:
 
     @strawberry.field
     def packages(self, info: Ctx) -> list[Package]:
-        facts, ssccs = info.context.facts, self.package_ssccs
-        return facts.read_many(
-            info,
-            "package",
-            ssccs,
-            lambda: [Package.of(facts.packages[s]) for s in ssccs if s in facts.packages],
-        )
+        return by_ids(info, "package", self.package_ssccs, lambda f: f.packages, Package.of)
 
     @strawberry.field
     def location(self, info: Ctx) -> Location | None:
@@ -113,10 +114,7 @@ class Package:
 
 
 def package_of(info: Ctx, sscc: str) -> Package | None:
-    if not sscc:
-        return None
-    facts = info.context.facts
-    return facts.entity(info, "package", sscc, facts.packages, Package.of)
+    return named(info, "package", sscc, lambda facts: facts.packages, Package.of)
 
 
 @strawberry.type
@@ -160,7 +158,4 @@ class Shipment:
 
 
 def shipment_of(info: Ctx, shipment_id: str) -> Shipment | None:
-    if not shipment_id:
-        return None
-    facts = info.context.facts
-    return facts.entity(info, "shipment", shipment_id, facts.shipments, Shipment.of)
+    return named(info, "shipment", shipment_id, lambda facts: facts.shipments, Shipment.of)
