@@ -9,8 +9,10 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from serialtrace.common import rpc
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument
 from serialtrace.common.timeutil import utcnow
+from serialtrace.common.uow import UnitOfWork
 
 Counted = TypeVar("Counted")
 
@@ -73,6 +75,30 @@ def count_by_file(session: Session, model: Any, batch_id: str) -> list[tuple[str
 def fact_count(message: Callable[..., Counted]) -> Callable[[tuple[str, str, int]], Counted]:
     """Maps (file, entity type, count) to a service's ImportedFactCount message."""
     return lambda c: message(file=c[0], entity_type=c[1], count=c[2])
+
+
+def count_rpc(
+    count: Callable[[Session, str], Sequence[tuple[str, str, int]]],
+    message: Callable[..., Any],
+) -> rpc.Lookup:
+    """CountImportedFacts of a service: `count(session, batch_id)`'s (file, entity type,
+    count) as its ImportedFactCount `message`s."""
+    return rpc.lookup(count, "import_batch_id", fact_count(message))
+
+
+def rollback_rpc(
+    roll_back: Callable[[UnitOfWork, str, bool], tuple[Sequence[str], Sequence[tuple[str, int]]]],
+    response: Callable[..., Any],
+    count: Callable[..., Any],
+) -> rpc.Write:
+    """RollBackImport of a service: `roll_back(uow, batch_id, dry_run)` answered as its
+    RollBackImportResponse (`response`, with `count` messages)."""
+
+    def handler(servicer: Any, uow: UnitOfWork, request: Any) -> Any:
+        outcome = roll_back(uow, request.import_batch_id, request.dry_run)
+        return rollback_reply(response, count, request.import_batch_id, request.dry_run, outcome)
+
+    return rpc.write(handler)
 
 
 def rollback_reply(

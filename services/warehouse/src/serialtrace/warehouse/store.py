@@ -23,6 +23,7 @@ from serialtrace.common.db import (
     upsert_insert,
 )
 from serialtrace.common.keys import LotKey, UnitKey
+from serialtrace.common.provenance import count_by_file
 
 
 class Base(DeclarativeBase):
@@ -373,13 +374,7 @@ def import_provenance(
 
 
 def count_import_provenance(session: Session, batch_id: str) -> list[tuple[str, str, int]]:
-    query = (
-        select(ImportProvenanceRow.file, ImportProvenanceRow.entity_type, func.count())
-        .where(ImportProvenanceRow.batch_id == batch_id)
-        .group_by(ImportProvenanceRow.file, ImportProvenanceRow.entity_type)
-        .order_by(ImportProvenanceRow.file, ImportProvenanceRow.entity_type)
-    )
-    return [(f, t, int(n)) for f, t, n in session.execute(query)]
+    return count_by_file(session, ImportProvenanceRow, batch_id)
 
 
 def shipments_for_update(session: Session, ids: Iterable[str]) -> dict[str, ShipmentRow]:
