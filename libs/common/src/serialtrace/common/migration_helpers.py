@@ -95,33 +95,31 @@ def signature(prefix: str, meaning: str) -> tuple[sa.Column[Any], sa.Column[Any]
 @dataclass(frozen=True)
 class Table:
     """One table as a migration creates it: its columns (and check constraints), its
-    primary key, references, unique key and indexes. Created by `create`, dropped by
-    `drop`, so a revision names each table, constraint and index once, and its downgrade
-    is the upgrade in reverse."""
+    primary key, references, unique key and indexes. A revision names its tables by
+    keyword, `tables(lots=table(...), ...)`, and its downgrade is the upgrade in reverse,
+    so each table, constraint and index is written once."""
 
-    name: str
     items: tuple[Any, ...]
     key: tuple[str, ...]
     references: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
     unique: tuple[str, ...]
     indexes: tuple[tuple[str, tuple[str, ...]], ...]
 
-    def constraints(self) -> list[sa.Constraint]:
-        """References, the primary key and the unique key, named as NAMING_CONVENTION
-        names them (fk_<table>_<column>_<table>, pk_<table>, uq_<table>_<column>)."""
+    def constraints(self, name: str) -> list[sa.Constraint]:
+        """References, the primary key and the unique key of table `name`, named as
+        NAMING_CONVENTION names them (fk_<table>_<column>_<table>, pk_<table>,
+        uq_<table>_<column>)."""
         made: list[sa.Constraint] = [
             sa.ForeignKeyConstraint(
                 list(columns),
                 list(targets),
-                name=op.f(f"fk_{self.name}_{columns[0]}_{targets[0].split('.')[0]}"),
+                name=op.f(f"fk_{name}_{columns[0]}_{targets[0].split('.')[0]}"),
             )
             for columns, targets in self.references
         ]
-        made.append(sa.PrimaryKeyConstraint(*self.key, name=op.f(f"pk_{self.name}")))
+        made.append(sa.PrimaryKeyConstraint(*self.key, name=op.f(f"pk_{name}")))
         if self.unique:
-            made.append(
-                sa.UniqueConstraint(*self.unique, name=op.f(f"uq_{self.name}_{self.unique[0]}"))
-            )
+            made.append(sa.UniqueConstraint(*self.unique, name=op.f(f"uq_{name}_{self.unique[0]}")))
         return made
 
 
@@ -130,17 +128,15 @@ def _names(value: str | Sequence[str]) -> tuple[str, ...]:
 
 
 def table(
-    name: str,
     *items: Any,
     key: str | Sequence[str],
     references: Mapping[str | tuple[str, ...], str | tuple[str, ...]] | None = None,
     unique: str | Sequence[str] = (),
     indexes: Mapping[str, str | Sequence[str]] | None = None,
 ) -> Table:
-    """`table("lots", *texts(sku=64, lot_number=40), key=("sku", "lot_number"),
+    """`lots=table(*texts(sku=64, lot_number=40), key=("sku", "lot_number"),
     references={"sku": "products.sku"}, indexes={"ix_lots_sku": "sku"})`."""
     return Table(
-        name,
         items,
         _names(key),
         tuple((_names(c), _names(t)) for c, t in (references or {}).items()),
@@ -149,47 +145,46 @@ def table(
     )
 
 
-def create(*tables: Table) -> None:
-    """Creates the tables in order, each followed by its indexes."""
-    for t in tables:
-        op.create_table(t.name, *t.items, *t.constraints())
+def create(**made: Table) -> None:
+    """Creates the tables in the order given, each followed by its indexes."""
+    for name, t in made.items():
+        op.create_table(name, *t.items, *t.constraints(name))
         for index, columns in t.indexes:
-            op.create_index(op.f(index), t.name, list(columns), unique=False)
+            op.create_index(op.f(index), name, list(columns), unique=False)
 
 
-def drop(*tables: Table) -> None:
+def drop(**made: Table) -> None:
     """Drops the tables (and their indexes) in the reverse of the order they were made."""
-    for t in reversed(tables):
+    for name, t in reversed(made.items()):
         for index, _ in reversed(t.indexes):
-            op.drop_index(op.f(index), table_name=t.name)
-        op.drop_table(t.name)
+            op.drop_index(op.f(index), table_name=name)
+        op.drop_table(name)
 
 
-def tables(*made: Table) -> tuple[Step, Step]:
+def tables(**made: Table) -> tuple[Step, Step]:
     """The upgrade and downgrade of a revision that creates tables."""
-    return (lambda: create(*made)), (lambda: drop(*made))
+    return (lambda: create(**made)), (lambda: drop(**made))
 
 
-def initial_schema(*made: Table) -> tuple[Step, Step]:
+def initial_schema(**made: Table) -> tuple[Step, Step]:
     """A service's first revision: the shared tables, then its own."""
 
     def upgrade() -> None:
         create_shared_tables()
-        create(*made)
+        create(**made)
 
     def downgrade() -> None:
-        drop(*made)
+        drop(**made)
         drop_shared_tables()
 
     return upgrade, downgrade
 
 
 def import_provenance(batches: str | None = None, *extra: sa.Column[Any]) -> Table:
-    """import_provenance: which import batch, file and row each imported entity came from;
+    """The import_provenance table: which import batch, file and row each imported entity came from;
     `batches` names the table of batches when the service keeps one, `extra` are the
     service's own columns (after `row`)."""
     return table(
-        "import_provenance",
         *texts(entity_type=20, entity_id=200, batch_id=40, file=200),
         sa.Column("row", sa.Integer(), nullable=False),
         *extra,

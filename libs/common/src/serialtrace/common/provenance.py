@@ -77,28 +77,32 @@ def fact_count(message: Callable[..., Counted]) -> Callable[[tuple[str, str, int
     return lambda c: message(file=c[0], entity_type=c[1], count=c[2])
 
 
-def count_rpc(
+def import_rpcs(
     count: Callable[[Session, str], Sequence[tuple[str, str, int]]],
-    message: Callable[..., Any],
-) -> rpc.Lookup:
-    """CountImportedFacts of a service: `count(session, batch_id)`'s (file, entity type,
-    count) as its ImportedFactCount `message`s."""
-    return rpc.lookup(count, "import_batch_id", fact_count(message))
-
-
-def rollback_rpc(
     roll_back: Callable[[UnitOfWork, str, bool], tuple[Sequence[str], Sequence[tuple[str, int]]]],
-    response: Callable[..., Any],
-    count: Callable[..., Any],
-) -> rpc.Write:
-    """RollBackImport of a service: `roll_back(uow, batch_id, dry_run)` answered as its
-    RollBackImportResponse (`response`, with `count` messages)."""
+    pb: Any,
+) -> dict[str, rpc.Rpc]:
+    """The CountImportedFacts and RollBackImport entries of a service's RPC table:
+    `count(session, batch_id)` gives (file, entity type, count), `roll_back(uow,
+    batch_id, dry_run)` (dependents, taken back per entity type); `pb` is the service's
+    proto module (its ImportedFactCount and RollBackImportResponse)."""
 
-    def handler(servicer: Any, uow: UnitOfWork, request: Any) -> Any:
+    def roll_back_import(servicer: Any, uow: UnitOfWork, request: Any) -> Any:
         outcome = roll_back(uow, request.import_batch_id, request.dry_run)
-        return rollback_reply(response, count, request.import_batch_id, request.dry_run, outcome)
+        return rollback_reply(
+            pb.RollBackImportResponse,
+            pb.ImportedFactCount,
+            request.import_batch_id,
+            request.dry_run,
+            outcome,
+        )
 
-    return rpc.write(handler)
+    return {
+        "CountImportedFacts": rpc.lookup(
+            count, "import_batch_id", fact_count(pb.ImportedFactCount)
+        ),
+        "RollBackImport": rpc.write(roll_back_import),
+    }
 
 
 def rollback_reply(

@@ -478,11 +478,8 @@ RPCS: dict[str, rpc.Rpc] = {
     "BatchGetImportBatches": rpc.lookup(usecases.import_batches, "ids", import_batch_message),
     "ImportUnits": rpc.custom(import_units),
     "ImportLots": rpc.custom(import_lots),
-    "CountImportedFacts": provenance.count_rpc(usecases.count_imported_facts, pb.ImportedFactCount),
     "ListImportedFacts": rpc.read(list_imported_facts),
-    "RollBackImport": provenance.rollback_rpc(
-        usecases.roll_back_import, pb.RollBackImportResponse, pb.ImportedFactCount
-    ),
+    **provenance.import_rpcs(usecases.count_imported_facts, usecases.roll_back_import, pb),
 }
 # Who may call each RPC, as its .proto declares it (the auth interceptor checks it).
 METHOD_ROLES = rpc.implement(MasterdataServicer, SERVICE, RPCS)

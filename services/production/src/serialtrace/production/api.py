@@ -548,10 +548,7 @@ RPCS: dict[str, rpc.Rpc] = {
     "ImportUnitBuilds": rpc.custom(import_unit_builds),
     "ImportComponentLinks": rpc.custom(import_component_links),
     "ImportOperations": rpc.custom(import_operations),
-    "CountImportedFacts": provenance.count_rpc(imports.count_imported_facts, pb.ImportedFactCount),
-    "RollBackImport": provenance.rollback_rpc(
-        imports.roll_back_import, pb.RollBackImportResponse, pb.ImportedFactCount
-    ),
+    **provenance.import_rpcs(imports.count_imported_facts, imports.roll_back_import, pb),
     "VerifyImportedGenealogy": rpc.read(verify_imported_genealogy),
 }
 # Who may call each RPC, as its .proto declares it (the auth interceptor checks it).

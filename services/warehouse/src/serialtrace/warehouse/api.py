@@ -470,10 +470,7 @@ RPCS: dict[str, rpc.Rpc] = {
     "ListUnitsAtLocation": rpc.read(list_units_at_location),
     "ImportStock": rpc.custom(import_stock),
     "ImportShipments": rpc.custom(import_shipments),
-    "CountImportedFacts": provenance.count_rpc(imports.count_imported_facts, pb.ImportedFactCount),
-    "RollBackImport": provenance.rollback_rpc(
-        imports.roll_back_import, pb.RollBackImportResponse, pb.ImportedFactCount
-    ),
+    **provenance.import_rpcs(imports.count_imported_facts, imports.roll_back_import, pb),
     "VerifyImportedStock": rpc.read(verify_imported_stock),
 }
 # Who may call each RPC, as its .proto declares it (the auth interceptor checks it).

@@ -10,9 +10,8 @@ from serialtrace.common.migration_helpers import optional_texts, optional_times,
 revision: str = "0001"
 down_revision: str | None = None
 
-TABLES = (
-    table(
-        "epcis_events",
+TABLES = dict(
+    epcis_events=table(
         migration_helpers.big_id("seq"),
         *texts(event_id=300, kind=20, content_hash=100, event_type=30),
         *optional_texts(action=10, biz_step=300, disposition=300, read_point=300, biz_location=300),
@@ -29,16 +28,14 @@ TABLES = (
             "ix_epcis_events_biz_step": "biz_step",
         },
     ),
-    table(
-        "epcis_event_identifiers",
+    epcis_event_identifiers=table(
         *migration_helpers.big_id_refs("event_seq"),
         *texts(role=10, identifier=300),
         key=("event_seq", "role", "identifier"),
         references={"event_seq": "epcis_events.seq"},
         indexes={"ix_epcis_event_identifiers_identifier": ("identifier", "role")},
     ),
-    table(
-        "capture_jobs",
+    capture_jobs=table(
         *texts(capture_id=40),
         *migration_helpers.created(),
         *optional_times("finished_at"),
@@ -51,7 +48,7 @@ TABLES = (
         key="capture_id",
     ),
 )
-create_tables, drop_tables = migration_helpers.initial_schema(*TABLES)
+create_tables, drop_tables = migration_helpers.initial_schema(**TABLES)
 
 
 def upgrade() -> None:

@@ -9,8 +9,7 @@ revision: str = "0003"
 down_revision: str | None = "0002"
 
 upgrade, downgrade = migration_helpers.tables(
-    table(
-        "epcis_effect_claims",
+    epcis_effect_claims=table(
         *texts(event_id=300),
         sa.Column("n", sa.Integer(), nullable=False),
         *texts(service=20, action=60, entity_id=300),
@@ -18,15 +17,13 @@ upgrade, downgrade = migration_helpers.tables(
         key=("event_id", "n"),
         indexes={"ix_epcis_effect_claims_fact": ("service", "action", "entity_id")},
     ),
-    table(
-        "epcis_effect_outcomes",
+    epcis_effect_outcomes=table(
         *texts(event_id=300, outcome=30),
         sa.Column("message", sa.Text(), nullable=False),
         *times("at"),
         key="event_id",
     ),
-    table(
-        "epcis_ledger_cursors",
+    epcis_ledger_cursors=table(
         *texts(service=20),
         sa.Column("last_seq", sa.BigInteger(), nullable=False),
         key="service",

@@ -16,17 +16,15 @@ revision: str = "0001"
 down_revision: str | None = None
 
 upgrade, downgrade = migration_helpers.initial_schema(
-    table(
-        "locations",
+    locations=table(
         *texts(code=64, name=200, kind=10),
         *optional_texts(gln=13, parent_code=64),
         key="code",
         references={"parent_code": "locations.code"},
         unique="gln",
     ),
-    table("parties", *texts(code=64, name=200, kind=10), key="code"),
-    table(
-        "products",
+    parties=table(*texts(code=64, name=200, kind=10), key="code"),
+    products=table(
         *texts(sku=64, name=200, kind=20, tracking=10),
         *optional_texts(gtin=14, serial_pattern=500, serial_template=200),
         *texts(uniqueness=10),
@@ -36,8 +34,7 @@ upgrade, downgrade = migration_helpers.initial_schema(
         key="sku",
         unique="gtin",
     ),
-    table(
-        "bom_revisions",
+    bom_revisions=table(
         *texts(sku=64, revision=20),
         *optional_times("effective_from"),
         *migration_helpers.signature("approved", "approval_meaning"),
@@ -45,14 +42,12 @@ upgrade, downgrade = migration_helpers.initial_schema(
         key=("sku", "revision"),
         references={"sku": "products.sku"},
     ),
-    table(
-        "global_serials",
+    global_serials=table(
         *texts(serial=100, sku=64),
         key="serial",
         references={"sku": "products.sku"},
     ),
-    table(
-        "lots",
+    lots=table(
         *texts(sku=64, lot_number=40),
         *optional_texts(supplier_code=64, supplier_lot_number=100),
         *optional_times("produced_at", "expires_at"),
@@ -60,8 +55,7 @@ upgrade, downgrade = migration_helpers.initial_schema(
         key=("sku", "lot_number"),
         references={"sku": "products.sku", "supplier_code": "parties.code"},
     ),
-    table(
-        "units",
+    units=table(
         migration_helpers.big_id("id"),
         *texts(sku=64, serial=100, source=20),
         sa.Column("attributes", sa.JSON(), nullable=False),
@@ -71,8 +65,7 @@ upgrade, downgrade = migration_helpers.initial_schema(
         unique=("sku", "serial"),
         indexes={"ix_units_serial": "serial"},
     ),
-    table(
-        "bom_items",
+    bom_items=table(
         *texts(sku=64, revision=20, item_sku=64),
         sa.Column("quantity", sa.Float(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
@@ -82,8 +75,7 @@ upgrade, downgrade = migration_helpers.initial_schema(
             ("sku", "revision"): ("bom_revisions.sku", "bom_revisions.revision"),
         },
     ),
-    table(
-        "unit_aliases",
+    unit_aliases=table(
         *texts(kind=32, value=100),
         *big_id_refs("unit_id"),
         *created(),

@@ -16,16 +16,14 @@ revision: str = "0001"
 down_revision: str | None = None
 
 upgrade, downgrade = migration_helpers.initial_schema(
-    table(
-        "routes",
+    routes=table(
         *texts(sku=64),
         sa.Column("operations", sa.JSON(), nullable=False),
         *times("updated_at"),
         *texts(updated_by=200),
         key="sku",
     ),
-    table(
-        "work_orders",
+    work_orders=table(
         *texts(id=40, sku=64),
         sa.Column("quantity", sa.Integer(), nullable=False),
         *texts(bom_revision=20),
@@ -36,8 +34,7 @@ upgrade, downgrade = migration_helpers.initial_schema(
         key="id",
         indexes={"ix_work_orders_sku": "sku"},
     ),
-    table(
-        "units",
+    units=table(
         migration_helpers.big_id("id"),
         *texts(sku=64, serial=100, work_order_id=40, status=20),
         *times("created_at"),
@@ -47,8 +44,7 @@ upgrade, downgrade = migration_helpers.initial_schema(
         unique=("sku", "serial"),
         indexes={"ix_units_work_order_id": "work_order_id"},
     ),
-    table(
-        "operation_records",
+    operation_records=table(
         *texts(id=40),
         *big_id_refs("unit_id"),
         *texts(operation=64, station=64, operator=200),

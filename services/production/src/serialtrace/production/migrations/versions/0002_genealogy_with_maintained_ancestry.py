@@ -18,8 +18,7 @@ down_revision: str | None = "0001"
 NODE = "genealogy_nodes.id"
 
 upgrade, downgrade = migration_helpers.tables(
-    table(
-        "genealogy_nodes",
+    genealogy_nodes=table(
         migration_helpers.big_id("id"),
         *texts(kind=4, sku=64, key=100),
         sa.Column("installed_in_id", migration_helpers.BIG_ID, nullable=True),
@@ -28,16 +27,14 @@ upgrade, downgrade = migration_helpers.tables(
         unique=("kind", "sku", "key"),
         indexes={"ix_genealogy_nodes_installed_in_id": "installed_in_id"},
     ),
-    table(
-        "genealogy_ancestry",
+    genealogy_ancestry=table(
         *big_id_refs("ancestor_id", "descendant_id"),
         sa.Column("paths", sa.BigInteger(), nullable=False),
         key=("ancestor_id", "descendant_id"),
         references={"ancestor_id": NODE, "descendant_id": NODE},
         indexes={"ix_genealogy_ancestry_descendant": ("descendant_id", "ancestor_id")},
     ),
-    table(
-        "genealogy_edges",
+    genealogy_edges=table(
         *texts(id=40),
         *big_id_refs("parent_id", "component_id"),
         sa.Column("quantity", sa.Float(), nullable=False),

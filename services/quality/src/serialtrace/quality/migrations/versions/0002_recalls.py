@@ -9,8 +9,7 @@ revision: str = "0002"
 down_revision: str | None = "0001"
 
 upgrade, downgrade = migration_helpers.tables(
-    table(
-        "recalls",
+    recalls=table(
         *texts(id=40, reason=1000, status=10),
         *migration_helpers.created(),
         sa.Column("scope_computed_in_ms", sa.Integer(), nullable=False),
@@ -18,8 +17,7 @@ upgrade, downgrade = migration_helpers.tables(
         key="id",
         references={"hold_id": "holds.id"},
     ),
-    table(
-        "recall_items",
+    recall_items=table(
         *texts(recall_id=40, sku=64, serial=100, state=15),
         *optional_texts(location_code=64, customer_code=64, shipment_id=40),
         key=("recall_id", "sku", "serial"),

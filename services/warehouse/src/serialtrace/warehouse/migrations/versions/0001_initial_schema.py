@@ -9,19 +9,15 @@ revision: str = "0001"
 down_revision: str | None = None
 
 upgrade, downgrade = migration_helpers.initial_schema(
-    table(
-        "counters", *texts(name=40), sa.Column("value", sa.Integer(), nullable=False), key="name"
-    ),
-    table(
-        "lot_stock",
+    counters=table(*texts(name=40), sa.Column("value", sa.Integer(), nullable=False), key="name"),
+    lot_stock=table(
         *texts(sku=64, lot_number=40, location_code=64),
         sa.Column("quantity", sa.Float(), nullable=False),
         sa.CheckConstraint("quantity >= 0", name="quantity_not_negative"),
         key=("sku", "lot_number", "location_code"),
     ),
-    table("lots", *texts(sku=64, lot_number=40), *times("received_at"), key=("sku", "lot_number")),
-    table(
-        "movements",
+    lots=table(*texts(sku=64, lot_number=40), *times("received_at"), key=("sku", "lot_number")),
+    movements=table(
         sa.Column("seq", sa.Integer(), autoincrement=True, nullable=False),
         *texts(kind=10),
         *times("at"),
@@ -33,8 +29,7 @@ upgrade, downgrade = migration_helpers.initial_schema(
         key="seq",
         indexes={"ix_movements_unit": ("unit_sku", "unit_serial", "seq")},
     ),
-    table(
-        "packages",
+    packages=table(
         *texts(sscc=18, kind=10),
         *optional_texts(parent_sscc=18, location_code=64, shipment_id=40),
         *migration_helpers.created(),
@@ -43,8 +38,7 @@ upgrade, downgrade = migration_helpers.initial_schema(
         references={"parent_sscc": "packages.sscc"},
         indexes={"ix_packages_parent_sscc": "parent_sscc"},
     ),
-    table(
-        "shipments",
+    shipments=table(
         *texts(id=40, customer_code=64),
         *times("shipped_at"),
         *optional_texts(carrier=100, tracking_number=100),
@@ -52,15 +46,13 @@ upgrade, downgrade = migration_helpers.initial_schema(
         *texts(shipped_by=200),
         key="id",
     ),
-    table(
-        "unit_stock",
+    unit_stock=table(
         *texts(sku=64, serial=100, custody=10),
         *optional_texts(location_code=64, package_sscc=18, shipment_id=40),
         key=("sku", "serial"),
         indexes={"ix_unit_stock_package": "package_sscc"},
     ),
-    table(
-        "shipment_units",
+    shipment_units=table(
         *texts(shipment_id=40, sku=64, serial=100),
         key=("shipment_id", "sku", "serial"),
         references={"shipment_id": "shipments.id"},

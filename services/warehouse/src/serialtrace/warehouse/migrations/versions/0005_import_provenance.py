@@ -9,7 +9,7 @@ down_revision: str | None = "0004"
 
 # No table of batches (masterdata keeps them); each row names the movement it made.
 upgrade, downgrade = migration_helpers.tables(
-    migration_helpers.import_provenance(
+    import_provenance=migration_helpers.import_provenance(
         None, sa.Column("movement_seq", sa.Integer(), nullable=False)
     )
 )
