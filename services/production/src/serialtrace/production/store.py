@@ -16,6 +16,7 @@ from sqlalchemy.types import JSON, BigInteger, DateTime, Float, Integer, String
 
 from serialtrace.common.db import (
     NAMING_CONVENTION,
+    Created,
     bulk_insert,
     chunks,
     get_many,
@@ -39,7 +40,7 @@ class RouteRow(Base):
     updated_by: Mapped[str] = mapped_column(String(200))
 
 
-class WorkOrderRow(Base):
+class WorkOrderRow(Created, Base):
     __tablename__ = "work_orders"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     sku: Mapped[str] = mapped_column(String(64), index=True)
@@ -50,8 +51,6 @@ class WorkOrderRow(Base):
     output_location_code: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20))
     commissioned_count: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[str] = mapped_column(String(200))
 
 
 class UnitRow(Base):

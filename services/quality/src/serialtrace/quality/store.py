@@ -13,6 +13,7 @@ from sqlalchemy.types import JSON, Boolean, DateTime, Integer, String
 
 from serialtrace.common.db import (
     NAMING_CONVENTION,
+    Created,
     bulk_insert,
     chunks,
     first_page,
@@ -191,13 +192,11 @@ def ncr_subjects(session: Session, ncr_id: str) -> list[NonconformanceSubjectRow
     )
 
 
-class RecallRow(Base):
+class RecallRow(Created, Base):
     __tablename__ = "recalls"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     reason: Mapped[str] = mapped_column(String(1000))
     status: Mapped[str] = mapped_column(String(10))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[str] = mapped_column(String(200))
     scope_computed_in_ms: Mapped[int] = mapped_column(Integer)
     hold_id: Mapped[str | None] = mapped_column(ForeignKey("holds.id"))
 

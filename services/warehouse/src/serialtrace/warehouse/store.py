@@ -13,6 +13,7 @@ from sqlalchemy.types import DateTime, Float, Integer, String
 
 from serialtrace.common.db import (
     NAMING_CONVENTION,
+    Created,
     bulk_insert,
     chunks,
     first_page,
@@ -82,15 +83,13 @@ class MovementRow(Base):
     work_order_id: Mapped[str | None] = mapped_column(String(40))
 
 
-class PackageRow(Base):
+class PackageRow(Created, Base):
     __tablename__ = "packages"
     sscc: Mapped[str] = mapped_column(String(18), primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))
     parent_sscc: Mapped[str | None] = mapped_column(ForeignKey("packages.sscc"), index=True)
     location_code: Mapped[str | None] = mapped_column(String(64))
     shipment_id: Mapped[str | None] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[str] = mapped_column(String(200))
     unpacked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
