@@ -278,15 +278,14 @@ def install_component(
 ) -> pb.InstallComponentResponse:
     unit = r.component_unit if present(r, "component_unit") else None
     lot = r.component_lot if present(r, "component_lot") else None
-    order = usecases.Installation(
-        parent=unit_key(r.parent),
-        component_unit=unit_key(unit) if unit else None,
-        component_lot=lot_key(lot.lot) if lot else None,
-        quantity=lot.quantity if lot else 1.0,
-        operation=r.operation,
-        idempotency_key=r.idempotency_key,
+    component = usecases.Component(
+        unit_key(unit) if unit else None,
+        lot_key(lot.lot) if lot else None,
+        lot.quantity if lot else 1.0,
     )
-    edge = usecases.install_component(uow, s.masterdata, s.quality, s.warehouse, order)
+    # One component: a kit of one (docs/business-rules.md, genealogy and holds).
+    kit = usecases.Kit(unit_key(r.parent), [component], r.operation, r.idempotency_key)
+    edge = usecases.install_kit(uow, s.masterdata, s.quality, s.warehouse, kit)[0]
     return pb.InstallComponentResponse(link=link_messages(uow.session, [edge])[0])
 
 

@@ -27,6 +27,15 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class Subject:
+    """What a nonconformance or a hold is about: a unit or a lot, by (kind, sku, key),
+    after its owner's id in the primary key."""
+
+    subject_kind: Mapped[str] = mapped_column(String(4), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
 class InspectionRow(Base):
     __tablename__ = "inspections"
     __table_args__ = (Index("ix_inspections_subject", "subject_kind", "sku", "key"),)
@@ -53,13 +62,10 @@ class NonconformanceRow(Base):
     closure_meaning: Mapped[str | None] = mapped_column(String(500))
 
 
-class NonconformanceSubjectRow(Base):
+class NonconformanceSubjectRow(Subject, Base):
     __tablename__ = "nonconformance_subjects"
     __table_args__ = (Index("ix_nonconformance_subjects_subject", "subject_kind", "sku", "key"),)
     ncr_id: Mapped[str] = mapped_column(ForeignKey("nonconformances.id"), primary_key=True)
-    subject_kind: Mapped[str] = mapped_column(String(4), primary_key=True)
-    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
-    key: Mapped[str] = mapped_column(String(100), primary_key=True)
 
 
 class HoldRow(Base):
@@ -75,15 +81,12 @@ class HoldRow(Base):
     unit_count: Mapped[int] = mapped_column(Integer)
 
 
-class HoldSubjectRow(Base):
+class HoldSubjectRow(Subject, Base):
     """What the hold was placed on."""
 
     __tablename__ = "hold_subjects"
     __table_args__ = (Index("ix_hold_subjects_subject", "subject_kind", "sku", "key"),)
     hold_id: Mapped[str] = mapped_column(ForeignKey("holds.id"), primary_key=True)
-    subject_kind: Mapped[str] = mapped_column(String(4), primary_key=True)
-    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
-    key: Mapped[str] = mapped_column(String(100), primary_key=True)
 
 
 class HoldCoverageRow(Base):
