@@ -12,7 +12,6 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -25,7 +24,6 @@ from sqlalchemy import (
     JSON,
     ColumnElement,
     Connection,
-    DateTime,
     Engine,
     Enum,
     MetaData,
@@ -45,7 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from serialtrace.common.errors import InvalidArgument
 
@@ -216,23 +214,6 @@ END $$ LANGUAGE plpgsql
                     f"BEGIN SELECT RAISE(ABORT, '{refusal}: {operation} refused'); END"
                 )
             )
-
-
-# Constraint and index names every service's models use, so migrations name them stably.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Created:
-    """A model's created_at and created_by (the columns `migration_helpers.created`
-    makes): when and by whom the row was made."""
-
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[str] = mapped_column(String(200))
 
 
 # IN-list chunk size: well under SQLite's bound-parameter limit.

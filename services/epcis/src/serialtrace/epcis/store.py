@@ -15,15 +15,16 @@ from typing import Any
 
 from sqlalchemy import and_, delete, exists, select, text, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
-from sqlalchemy.schema import ForeignKey, Index, MetaData, UniqueConstraint
+from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import JSON, BigInteger, Boolean, DateTime, Integer, String, Text
 
-from serialtrace.common.db import NAMING_CONVENTION, Created, bulk_insert, chunks, copy_insert
+from serialtrace.common.db import bulk_insert, chunks, copy_insert
+from serialtrace.common.models import Created, service_metadata
 from serialtrace.epcis.domain import KIND_ERROR_DECLARATION, EventQuery, IndexedEvent
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = service_metadata()
 
 
 class EventRow(Base):

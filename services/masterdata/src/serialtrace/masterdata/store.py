@@ -8,17 +8,11 @@ from typing import Any
 
 from sqlalchemy import delete, func, literal, select, text, tuple_, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
-from sqlalchemy.schema import ForeignKey, ForeignKeyConstraint, Index, MetaData, UniqueConstraint
+from sqlalchemy.schema import ForeignKey, ForeignKeyConstraint, Index, UniqueConstraint
 from sqlalchemy.types import JSON, BigInteger, DateTime, Float, Integer, String
 
-from serialtrace.common.db import (
-    NAMING_CONVENTION,
-    Created,
-    bulk_insert,
-    chunks,
-    get_many,
-    get_many_by_key,
-)
+from serialtrace.common.db import bulk_insert, chunks, get_many, get_many_by_key
+from serialtrace.common.models import Created, service_metadata
 from serialtrace.common.provenance import count_by_file
 
 # PostgreSQL advisory lock that orders registrations against GLOBAL-scope serials.
@@ -26,7 +20,7 @@ _GLOBAL_SERIALS_LOCK = 0x5E71A1610B
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = service_metadata()
 
 
 class ProductRow(Created, Base):

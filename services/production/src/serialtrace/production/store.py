@@ -11,12 +11,10 @@ from typing import Any, cast
 from sqlalchemy import Select, Table, bindparam, func, literal, select, text, tuple_, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
-from sqlalchemy.schema import ForeignKey, Index, MetaData, UniqueConstraint
+from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import JSON, BigInteger, DateTime, Float, Integer, String
 
 from serialtrace.common.db import (
-    NAMING_CONVENTION,
-    Created,
     bulk_insert,
     chunks,
     get_many,
@@ -24,10 +22,11 @@ from serialtrace.common.db import (
     key_clauses,
     rows_by_key,
 )
+from serialtrace.common.models import Created, service_metadata
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = service_metadata()
 
 
 class RouteRow(Base):

@@ -8,23 +8,16 @@ from typing import Any
 
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
-from sqlalchemy.schema import ForeignKey, Index, MetaData
+from sqlalchemy.schema import ForeignKey, Index
 from sqlalchemy.types import JSON, Boolean, DateTime, Integer, String
 
-from serialtrace.common.db import (
-    NAMING_CONVENTION,
-    Created,
-    bulk_insert,
-    chunks,
-    first_page,
-    get_many,
-    rows_by_key,
-)
+from serialtrace.common.db import bulk_insert, chunks, first_page, get_many, rows_by_key
 from serialtrace.common.keys import LotKey, UnitKey
+from serialtrace.common.models import Created, service_metadata
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = service_metadata()
 
 
 class Subject:

@@ -8,12 +8,10 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
-from sqlalchemy.schema import CheckConstraint, ForeignKey, Index, MetaData
+from sqlalchemy.schema import CheckConstraint, ForeignKey, Index
 from sqlalchemy.types import DateTime, Float, Integer, String
 
 from serialtrace.common.db import (
-    NAMING_CONVENTION,
-    Created,
     bulk_insert,
     chunks,
     first_page,
@@ -24,11 +22,12 @@ from serialtrace.common.db import (
     upsert_insert,
 )
 from serialtrace.common.keys import LotKey, UnitKey
+from serialtrace.common.models import Created, service_metadata
 from serialtrace.common.provenance import count_by_file
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = service_metadata()
 
 
 class LotRow(Base):

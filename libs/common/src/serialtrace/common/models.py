@@ -1,0 +1,31 @@
+"""What every service's SQLAlchemy models share: the naming of constraints and indexes,
+each service's MetaData, and the columns many tables repeat."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, MetaData, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+# Constraint and index names every service's models use, so migrations name them stably
+# (serialtrace.common.migration_helpers names its constraints the same way).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def service_metadata() -> MetaData:
+    """A service's own MetaData (each service's models are a schema of their own)."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Created:
+    """A model's created_at and created_by (the columns `migration_helpers.created`
+    makes): when and by whom the row was made."""
+
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
