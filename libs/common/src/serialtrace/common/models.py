@@ -4,9 +4,12 @@ each service's MetaData, and the columns many tables repeat."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import DateTime, MetaData, String
 from sqlalchemy.orm import Mapped, mapped_column
+
+from serialtrace.common.timeutil import utcnow
 
 # Constraint and index names every service's models use, so migrations name them stably
 # (serialtrace.common.migration_helpers names its constraints the same way).
@@ -29,3 +32,8 @@ class Created:
 
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(200))
+
+
+def created_now(actor: str) -> dict[str, Any]:
+    """The Created columns of a row made now by `actor`: `Row(..., **created_now(uow.actor))`."""
+    return {"created_at": utcnow(), "created_by": actor}

@@ -22,6 +22,7 @@ from serialtrace.common.errors import (
 )
 from serialtrace.common.keys import LotKey, UnitKey
 from serialtrace.common.ledger import unit_entity
+from serialtrace.common.models import created_now
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import Result, parse_enum, parse_measurements
@@ -99,8 +100,7 @@ def create_work_order(
         output_location_code=output,
         status=WorkOrderStatus.RELEASED.value,
         commissioned_count=0,
-        created_at=utcnow(),
-        created_by=uow.actor,
+        **created_now(uow.actor),
     )
     uow.session.add(row)
     uow.record(
