@@ -1,6 +1,6 @@
 """The migration history builds exactly what the models describe."""
 
-from serialtrace.common.testing import TestDatabases, migration_drift
+from serialtrace.common.testing import TestDatabases, migration_drift, migration_round_trip
 from serialtrace.masterdata.main import service
 from serialtrace.masterdata.store import Base
 
@@ -12,3 +12,11 @@ def test_migrations_match_the_models(test_databases: TestDatabases) -> None:
 def test_migrations_match_the_models_on_sqlite(test_databases: TestDatabases) -> None:
     url = test_databases.create("drift", kind="sqlite")
     assert migration_drift(service.migrations, Base.metadata, url) == []
+
+
+def test_each_revision_downgrades_what_it_upgraded(test_databases: TestDatabases) -> None:
+    for kind in ("sqlite", test_databases.kind):
+        url = test_databases.create("round_trip", kind=kind)
+        at_base, at_head = migration_round_trip(service.migrations, url)
+        assert at_base == set()
+        assert set(Base.metadata.tables) <= at_head

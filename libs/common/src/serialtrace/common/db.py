@@ -216,14 +216,6 @@ END $$ LANGUAGE plpgsql
             )
 
 
-# Constraint and index names every service's models use, so migrations name them stably.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
 # IN-list chunk size: well under SQLite's bound-parameter limit.
 IN_CHUNK = 500
 

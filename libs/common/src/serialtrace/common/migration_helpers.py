@@ -7,7 +7,8 @@ it), never by editing one here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +19,9 @@ from serialtrace.common import ledger, uow
 # Autoincrementing ids and the columns that refer to them: BIGINT on PostgreSQL, INTEGER
 # on SQLite (where only INTEGER PRIMARY KEY is the rowid).
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+# A revision's upgrade or downgrade.
+Step = Callable[[], None]
 
 
 def create_shared_tables() -> None:
@@ -43,6 +47,11 @@ def drop_ledger_checkpoints() -> None:
 def big_id(name: str = "id") -> sa.Column[Any]:
     """An autoincrementing BIG_ID column (a table's surrogate key)."""
     return sa.Column(name, BIG_ID, autoincrement=True, nullable=False)
+
+
+def big_id_refs(*names: str) -> list[sa.Column[Any]]:
+    """BIG_ID columns, NOT NULL, that refer to a table's big_id."""
+    return [sa.Column(name, BIG_ID, nullable=False) for name in names]
 
 
 def texts(**lengths: int) -> list[sa.Column[Any]]:
@@ -83,44 +92,107 @@ def signature(prefix: str, meaning: str) -> tuple[sa.Column[Any], sa.Column[Any]
     )
 
 
-def create_import_provenance(batches: str | None = None) -> None:
-    """import_provenance: which import batch, file and row each imported entity came from;
-    `batches` names the table of batches when the service keeps one."""
-    references = (
-        [
+@dataclass(frozen=True)
+class Table:
+    """One table as a migration creates it: its columns (and check constraints), its
+    primary key, references, unique key and indexes. A revision names its tables by
+    keyword, `tables(lots=table(...), ...)`, and its downgrade is the upgrade in reverse,
+    so each table, constraint and index is written once."""
+
+    items: tuple[Any, ...]
+    key: tuple[str, ...]
+    references: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+    unique: tuple[str, ...]
+    indexes: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def constraints(self, name: str) -> list[sa.Constraint]:
+        """References, the primary key and the unique key of table `name`, named as
+        NAMING_CONVENTION names them (fk_<table>_<column>_<table>, pk_<table>,
+        uq_<table>_<column>)."""
+        made: list[sa.Constraint] = [
             sa.ForeignKeyConstraint(
-                ["batch_id"],
-                [f"{batches}.id"],
-                name=op.f(f"fk_import_provenance_batch_id_{batches}"),
+                list(columns),
+                list(targets),
+                name=op.f(f"fk_{name}_{columns[0]}_{targets[0].split('.')[0]}"),
             )
+            for columns, targets in self.references
         ]
-        if batches
-        else []
+        made.append(sa.PrimaryKeyConstraint(*self.key, name=op.f(f"pk_{name}")))
+        if self.unique:
+            made.append(sa.UniqueConstraint(*self.unique, name=op.f(f"uq_{name}_{self.unique[0]}")))
+        return made
+
+
+def _names(value: str | Sequence[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def table(
+    *items: Any,
+    key: str | Sequence[str],
+    references: Mapping[str | tuple[str, ...], str | tuple[str, ...]] | None = None,
+    unique: str | Sequence[str] = (),
+    indexes: Mapping[str, str | Sequence[str]] | None = None,
+) -> Table:
+    """`lots=table(*texts(sku=64, lot_number=40), key=("sku", "lot_number"),
+    references={"sku": "products.sku"}, indexes={"ix_lots_sku": "sku"})`."""
+    return Table(
+        items,
+        _names(key),
+        tuple((_names(c), _names(t)) for c, t in (references or {}).items()),
+        _names(unique),
+        tuple((ix, _names(columns)) for ix, columns in (indexes or {}).items()),
     )
-    op.create_table(
-        "import_provenance",
-        sa.Column("entity_type", sa.String(length=20), nullable=False),
-        sa.Column("entity_id", sa.String(length=200), nullable=False),
-        sa.Column("batch_id", sa.String(length=40), nullable=False),
-        sa.Column("file", sa.String(length=200), nullable=False),
+
+
+def create(**made: Table) -> None:
+    """Creates the tables in the order given, each followed by its indexes."""
+    for name, t in made.items():
+        op.create_table(name, *t.items, *t.constraints(name))
+        for index, columns in t.indexes:
+            op.create_index(op.f(index), name, list(columns), unique=False)
+
+
+def drop(**made: Table) -> None:
+    """Drops the tables (and their indexes) in the reverse of the order they were made."""
+    for name, t in reversed(made.items()):
+        for index, _ in reversed(t.indexes):
+            op.drop_index(op.f(index), table_name=name)
+        op.drop_table(name)
+
+
+def tables(**made: Table) -> tuple[Step, Step]:
+    """The upgrade and downgrade of a revision that creates tables."""
+    return (lambda: create(**made)), (lambda: drop(**made))
+
+
+def initial_schema(**made: Table) -> tuple[Step, Step]:
+    """A service's first revision: the shared tables, then its own."""
+
+    def upgrade() -> None:
+        create_shared_tables()
+        create(**made)
+
+    def downgrade() -> None:
+        drop(**made)
+        drop_shared_tables()
+
+    return upgrade, downgrade
+
+
+def import_provenance(batches: str | None = None, *extra: sa.Column[Any]) -> Table:
+    """The import_provenance table: which import batch, file and row each imported entity came from;
+    `batches` names the table of batches when the service keeps one, `extra` are the
+    service's own columns (after `row`)."""
+    return table(
+        *texts(entity_type=20, entity_id=200, batch_id=40, file=200),
         sa.Column("row", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-        *references,
-        sa.PrimaryKeyConstraint(
-            "entity_type", "entity_id", "batch_id", name=op.f("pk_import_provenance")
-        ),
+        *extra,
+        *times("recorded_at"),
+        key=("entity_type", "entity_id", "batch_id"),
+        references={"batch_id": f"{batches}.id"} if batches else None,
+        indexes={"ix_import_provenance_batch_id": "batch_id"},
     )
-    op.create_index(
-        op.f("ix_import_provenance_batch_id"), "import_provenance", ["batch_id"], unique=False
-    )
-
-
-def drop_import_provenance() -> None:
-    op.drop_index(op.f("ix_import_provenance_batch_id"), table_name="import_provenance")
-    op.drop_table("import_provenance")
-
-
-Step = Callable[[], None]
 
 
 def new_columns(table: str, *columns: sa.Column[Any]) -> tuple[Step, Step]:

@@ -9,8 +9,10 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from serialtrace.common import rpc
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument
 from serialtrace.common.timeutil import utcnow
+from serialtrace.common.uow import UnitOfWork
 
 Counted = TypeVar("Counted")
 
@@ -73,6 +75,34 @@ def count_by_file(session: Session, model: Any, batch_id: str) -> list[tuple[str
 def fact_count(message: Callable[..., Counted]) -> Callable[[tuple[str, str, int]], Counted]:
     """Maps (file, entity type, count) to a service's ImportedFactCount message."""
     return lambda c: message(file=c[0], entity_type=c[1], count=c[2])
+
+
+def import_rpcs(
+    count: Callable[[Session, str], Sequence[tuple[str, str, int]]],
+    roll_back: Callable[[UnitOfWork, str, bool], tuple[Sequence[str], Sequence[tuple[str, int]]]],
+    pb: Any,
+) -> dict[str, rpc.Rpc]:
+    """The CountImportedFacts and RollBackImport entries of a service's RPC table:
+    `count(session, batch_id)` gives (file, entity type, count), `roll_back(uow,
+    batch_id, dry_run)` (dependents, taken back per entity type); `pb` is the service's
+    proto module (its ImportedFactCount and RollBackImportResponse)."""
+
+    def roll_back_import(servicer: Any, uow: UnitOfWork, request: Any) -> Any:
+        outcome = roll_back(uow, request.import_batch_id, request.dry_run)
+        return rollback_reply(
+            pb.RollBackImportResponse,
+            pb.ImportedFactCount,
+            request.import_batch_id,
+            request.dry_run,
+            outcome,
+        )
+
+    return {
+        "CountImportedFacts": rpc.lookup(
+            count, "import_batch_id", fact_count(pb.ImportedFactCount)
+        ),
+        "RollBackImport": rpc.write(roll_back_import),
+    }
 
 
 def rollback_reply(

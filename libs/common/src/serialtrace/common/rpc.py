@@ -11,7 +11,7 @@ answers it:
         "ListShipmentUnits": rpc.read(list_shipment_units),  # a read session, any answer
         "RecordOperations": rpc.custom(record_operations),   # anything else (per-item outcomes)
     }
-    rpc.implement(WarehouseServicer, DESCRIPTOR, RPCS)
+    METHOD_ROLES = rpc.implement(WarehouseServicer, SERVICE, RPCS)
 
 `implement` refuses a table that misses an RPC or names one the proto does not have,
 and a proto RPC without a declared access, so a new RPC cannot be served unguarded.
@@ -22,15 +22,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import grpc
-from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
+from google.protobuf.descriptor import FieldDescriptor, MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 from sqlalchemy.orm import Session
 
+from serialtrace.common import keys
 from serialtrace.common.access import declared_roles, method_roles, roles_of
+from serialtrace.common.auth import Role
 from serialtrace.common.db import Database
 from serialtrace.common.server import GrpcService
 from serialtrace.common.uow import Mutations, UnitOfWork
@@ -92,12 +95,16 @@ class Read:
 class Lookup:
     """A read by request fields: `find(session, keys(request.<field>), ...)` (one `keys`
     for every field, or one each), each row it returns mapped by `to_message` into the
-    response's only field. Repeated fields are bounded as in `Read`."""
+    response's only field. Repeated fields are bounded as in `Read`.
+
+    Without `keys`, each field becomes what its type says: `UnitKey` and `LotKey`
+    messages the named tuples of `serialtrace.common.keys` (a list of them when
+    repeated), other repeated fields a list, scalars themselves."""
 
     find: Callable[..., Iterable[Any]]
     fields: str | tuple[str, ...]
     to_message: Callable[[Any], Message]
-    keys: Callable[[Any], Any] | tuple[Callable[[Any], Any], ...] = list
+    keys: Callable[[Any], Any] | tuple[Callable[[Any], Any], ...] | None = None
     most: int = MAX_BATCH
     what: str | None = None
 
@@ -108,16 +115,39 @@ class Lookup:
             raise RuntimeError(f"{response_type.__name__}: a lookup answers with one field")
         into = answer[0].name
         names = (self.fields,) if isinstance(self.fields, str) else self.fields
-        keys = self.keys if isinstance(self.keys, tuple) else (self.keys,) * len(names)
+        asked = method.input_type.fields_by_name
+        if self.keys is None:
+            keys = tuple(_keys_of(asked[n]) for n in names)
+        else:
+            keys = self.keys if isinstance(self.keys, tuple) else (self.keys,) * len(names)
 
         def handler(servicer: Any, session: Session, request: Any) -> Message:
             args = [key(getattr(request, name)) for name, key in zip(names, keys, strict=True)]
             rows = self.find(session, *args)
             return response_type(**{into: [self.to_message(row) for row in rows]})
 
-        asked = method.input_type.fields_by_name
         repeated = tuple(n for n in names if asked[n].is_repeated)
         return Read(handler, repeated or None, self.most, self.what)
+
+
+_KEYS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+    "serialtrace.core.v1.UnitKey": (keys.unit_key, keys.unit_keys),
+    "serialtrace.core.v1.LotKey": (keys.lot_key, keys.lot_keys),
+}
+
+
+def _keys_of(field: FieldDescriptor) -> Callable[[Any], Any]:
+    """How a lookup's request field becomes its use case's argument, by the field's type."""
+    if field.message_type is not None and field.message_type.full_name in _KEYS:
+        one, many = _KEYS[field.message_type.full_name]
+        return many if field.is_repeated else one
+    if field.is_repeated:
+        return list
+    return _itself
+
+
+def _itself(value: Any) -> Any:
+    return value
 
 
 @dataclass(frozen=True)
@@ -148,7 +178,7 @@ def lookup(
     fields: str | tuple[str, ...],
     to_message: Callable[[Any], Message],
     *,
-    keys: Callable[[Any], Any] | tuple[Callable[[Any], Any], ...] = list,
+    keys: Callable[[Any], Any] | tuple[Callable[[Any], Any], ...] | None = None,
     most: int = MAX_BATCH,
     what: str | None = None,
 ) -> Lookup:
@@ -161,17 +191,19 @@ def custom(handler: CustomHandler) -> Custom:
 
 def implement(
     servicer: type[Servicer], service: ServiceDescriptor, table: Mapping[str, Rpc]
-) -> None:
-    """Gives `servicer` one gRPC method per RPC of `service`, answered from `table`."""
+) -> dict[str, frozenset[Role]]:
+    """Gives `servicer` one gRPC method per RPC of `service`, answered from `table`;
+    returns each RPC's declared roles (what the server's auth interceptor checks)."""
     declared = {m.name for m in service.methods}
     if set(table) != declared:
         raise RuntimeError(
             f"{service.full_name}: table lacks {sorted(declared - set(table))}, "
             f"names unknown {sorted(set(table) - declared)}"
         )
-    method_roles(service)  # every RPC declares its access
+    roles = method_roles(service)  # every RPC declares its access
     for method in service.methods:
         setattr(servicer, method.name, _method(method, table[method.name]))
+    return roles
 
 
 def _method(method: MethodDescriptor, entry: Rpc) -> Callable[[Servicer, Any, Any], Message]:
@@ -212,8 +244,8 @@ def _method(method: MethodDescriptor, entry: Rpc) -> Callable[[Servicer, Any, An
     return call_custom
 
 
-def grpc_service(
-    service: ServiceDescriptor, add_to_server: Callable[[grpc.Server], None]
-) -> GrpcService:
-    """The servicer to mount, with the roles its .proto declares."""
-    return GrpcService(service, method_roles(service), add_to_server)
+def grpc_service(service: ServiceDescriptor, stubs: ModuleType, servicer: Servicer) -> GrpcService:
+    """`servicer` to mount, with the roles its .proto declares; `stubs` is the service's
+    generated `*_pb2_grpc` module, whose `add_<Service>Servicer_to_server` mounts it."""
+    add = getattr(stubs, f"add_{service.name}Servicer_to_server")
+    return GrpcService(service, method_roles(service), lambda server: add(servicer, server))

@@ -189,6 +189,33 @@ def migration_drift(migrations: Path, metadata: Any, database_url: str) -> list[
         database.dispose()
 
 
+def migration_round_trip(migrations: Path, database_url: str) -> tuple[set[str], set[str]]:
+    """Upgrades to head, downgrades to base, upgrades again: (the tables left at base,
+    besides alembic_version; the tables at head the second time)."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import inspect
+
+    from serialtrace.common.db import Database, migrate
+
+    database = Database(database_url)
+    try:
+        migrate(database, migrations)
+        config = Config()
+        config.set_main_option("script_location", str(migrations))
+        with database.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "base")
+        with database.engine.connect() as connection:
+            at_base = set(inspect(connection).get_table_names()) - {"alembic_version"}
+        migrate(database, migrations)
+        with database.engine.connect() as connection:
+            at_head = set(inspect(connection).get_table_names())
+        return at_base, at_head
+    finally:
+        database.dispose()
+
+
 def free_port() -> int:
     """A port nothing listens on right now (for services that must know each other's
     addresses before they start)."""

@@ -325,7 +325,11 @@ def parse_json_object(text: str, what: str, max_bytes: int = 65_536) -> dict[str
     return value
 
 
-def page_size(requested: int, maximum: int, default: int = 100) -> int:
+# The largest page a list RPC serves unless it says otherwise.
+MAX_PAGE = 10_000
+
+
+def page_size(requested: int, maximum: int = MAX_PAGE, default: int = 100) -> int:
     """The page size to use; outside 1..maximum is INVALID_ARGUMENT."""
     size = requested or default
     if not 1 <= size <= maximum:

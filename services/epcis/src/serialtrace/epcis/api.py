@@ -24,8 +24,6 @@ from serialtrace.epcis.v1 import epcis_pb2_grpc as pb_grpc
 log = logging.getLogger(__name__)
 
 SERVICE = pb.DESCRIPTOR.services_by_name["EpcisService"]
-# Who may capture and who may read: declared on each rpc in epcis.proto.
-METHOD_ROLES = rpc.method_roles(SERVICE)
 _BEHAVIOUR = {
     pb.CAPTURE_ERROR_BEHAVIOUR_UNSPECIFIED: ROLLBACK,
     pb.CAPTURE_ERROR_BEHAVIOUR_ROLLBACK: ROLLBACK,
@@ -131,7 +129,8 @@ RPCS: dict[str, rpc.Rpc] = {
     "QueryEvents": rpc.read(query_events),
     "GetEvent": rpc.read(get_event),
 }
-rpc.implement(EpcisServicer, SERVICE, RPCS)
+# Who may call each RPC, as its .proto declares it (the auth interceptor checks it).
+METHOD_ROLES = rpc.implement(EpcisServicer, SERVICE, RPCS)
 
 
 class LedgerFollower:
@@ -175,7 +174,5 @@ def grpc_services(
     follower = LedgerFollower(database, ledgers) if ledgers is not None else None
     if follower is not None:
         follower.start()
-    service = rpc.grpc_service(
-        SERVICE, lambda server: pb_grpc.add_EpcisServiceServicer_to_server(servicer, server)
-    )
+    service = rpc.grpc_service(SERVICE, pb_grpc, servicer)
     return [replace(service, on_stop=follower.stop) if follower else service]

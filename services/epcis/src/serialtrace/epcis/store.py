@@ -15,15 +15,16 @@ from typing import Any
 
 from sqlalchemy import and_, delete, exists, select, text, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
-from sqlalchemy.schema import ForeignKey, Index, MetaData, UniqueConstraint
+from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import JSON, BigInteger, Boolean, DateTime, Integer, String, Text
 
-from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, copy_insert
+from serialtrace.common.db import bulk_insert, chunks, copy_insert
+from serialtrace.common.models import Created, service_metadata
 from serialtrace.epcis.domain import KIND_ERROR_DECLARATION, EventQuery, IndexedEvent
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = service_metadata()
 
 
 class EventRow(Base):
@@ -67,11 +68,9 @@ class EventIdentifierRow(Base):
     identifier: Mapped[str] = mapped_column(String(300), primary_key=True)
 
 
-class CaptureJobRow(Base):
+class CaptureJobRow(Created, Base):
     __tablename__ = "capture_jobs"
     capture_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[str] = mapped_column(String(200))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     running: Mapped[bool] = mapped_column(Boolean)
     success: Mapped[bool] = mapped_column(Boolean)

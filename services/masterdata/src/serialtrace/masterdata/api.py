@@ -12,13 +12,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from serialtrace.common import ledger_api, rpc
+from serialtrace.common import ledger_api, provenance, rpc
 from serialtrace.common.db import Database
 from serialtrace.common.errors import ServiceError, item_outcomes
 from serialtrace.common.keys import lot_keys, unit_key, unit_keys
 from serialtrace.common.keys import unit_message as unit_key_message
 from serialtrace.common.protomap import copy_signature, enum_str, enum_value
-from serialtrace.common.provenance import Provenance, fact_count, rollback_reply
+from serialtrace.common.provenance import Provenance
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import UnitOfWork
@@ -29,7 +29,6 @@ from serialtrace.masterdata.v1 import masterdata_pb2 as pb
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc as pb_grpc
 
 SERVICE = pb.DESCRIPTOR.services_by_name["MasterdataService"]
-METHOD_ROLES = rpc.method_roles(SERVICE)
 
 
 class MasterdataServicer(rpc.Servicer, pb_grpc.MasterdataServiceServicer):
@@ -430,15 +429,6 @@ def list_imported_facts(
     return pb.ListImportedFactsResponse(entity_ids=ids, next_page_token=ids[-1] if more else "")
 
 
-def roll_back_import(
-    s: S, uow: UnitOfWork, r: pb.RollBackImportRequest
-) -> pb.RollBackImportResponse:
-    outcome = usecases.roll_back_import(uow, r.import_batch_id, r.dry_run)
-    return rollback_reply(
-        pb.RollBackImportResponse, pb.ImportedFactCount, r.import_batch_id, r.dry_run, outcome
-    )
-
-
 T = TypeVar("T")
 
 
@@ -488,20 +478,13 @@ RPCS: dict[str, rpc.Rpc] = {
     "BatchGetImportBatches": rpc.lookup(usecases.import_batches, "ids", import_batch_message),
     "ImportUnits": rpc.custom(import_units),
     "ImportLots": rpc.custom(import_lots),
-    "CountImportedFacts": rpc.lookup(
-        usecases.count_imported_facts, "import_batch_id", fact_count(pb.ImportedFactCount), keys=str
-    ),
     "ListImportedFacts": rpc.read(list_imported_facts),
-    "RollBackImport": rpc.write(roll_back_import),
+    **provenance.import_rpcs(usecases.count_imported_facts, usecases.roll_back_import, pb),
 }
-rpc.implement(MasterdataServicer, SERVICE, RPCS)
+# Who may call each RPC, as its .proto declares it (the auth interceptor checks it).
+METHOD_ROLES = rpc.implement(MasterdataServicer, SERVICE, RPCS)
 
 
 def grpc_services(database: Database) -> list[GrpcService]:
     servicer = MasterdataServicer(database)
-    return [
-        rpc.grpc_service(
-            SERVICE,
-            lambda server: pb_grpc.add_MasterdataServiceServicer_to_server(servicer, server),
-        )
-    ]
+    return [rpc.grpc_service(SERVICE, pb_grpc, servicer)]

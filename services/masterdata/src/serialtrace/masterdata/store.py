@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import delete, func, literal, select, text, tuple_, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
-from sqlalchemy.schema import ForeignKey, ForeignKeyConstraint, Index, MetaData, UniqueConstraint
+from sqlalchemy.schema import ForeignKey, ForeignKeyConstraint, Index, UniqueConstraint
 from sqlalchemy.types import JSON, BigInteger, DateTime, Float, Integer, String
 
-from serialtrace.common.db import NAMING_CONVENTION, bulk_insert, chunks, get_many, get_many_by_key
+from serialtrace.common.db import bulk_insert, chunks, get_many, get_many_by_key
+from serialtrace.common.models import Created, service_metadata
 from serialtrace.common.provenance import count_by_file
 
 # PostgreSQL advisory lock that orders registrations against GLOBAL-scope serials.
@@ -19,10 +20,10 @@ _GLOBAL_SERIALS_LOCK = 0x5E71A1610B
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = service_metadata()
 
 
-class ProductRow(Base):
+class ProductRow(Created, Base):
     __tablename__ = "products"
     sku: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -35,11 +36,9 @@ class ProductRow(Base):
     required_attributes: Mapped[list[str]] = mapped_column(JSON)
     # The numbering sequence: the next counter value to hand out.
     next_serial: Mapped[int] = mapped_column(BigInteger, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[str] = mapped_column(String(200))
 
 
-class BomRevisionRow(Base):
+class BomRevisionRow(Created, Base):
     __tablename__ = "bom_revisions"
     sku: Mapped[str] = mapped_column(ForeignKey("products.sku"), primary_key=True)
     revision: Mapped[str] = mapped_column(String(20), primary_key=True)
@@ -47,8 +46,6 @@ class BomRevisionRow(Base):
     approved_by: Mapped[str | None] = mapped_column(String(200))
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     approval_meaning: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[str] = mapped_column(String(200))
 
 
 class BomItemRow(Base):
@@ -80,7 +77,7 @@ class LocationRow(Base):
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("locations.code"))
 
 
-class UnitRow(Base):
+class UnitRow(Created, Base):
     __tablename__ = "units"
     __table_args__ = (UniqueConstraint("sku", "serial"), Index("ix_units_serial", "serial"))
     id: Mapped[int] = mapped_column(
@@ -90,8 +87,6 @@ class UnitRow(Base):
     serial: Mapped[str] = mapped_column(String(100))
     source: Mapped[str] = mapped_column(String(20))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[str] = mapped_column(String(200))
 
 
 class GlobalSerialRow(Base):
@@ -102,17 +97,15 @@ class GlobalSerialRow(Base):
     sku: Mapped[str] = mapped_column(ForeignKey("products.sku"))
 
 
-class UnitAliasRow(Base):
+class UnitAliasRow(Created, Base):
     __tablename__ = "unit_aliases"
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     # Indexed alone too: a scanner reads a value without knowing its kind.
     value: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[str] = mapped_column(String(200))
 
 
-class LotRow(Base):
+class LotRow(Created, Base):
     __tablename__ = "lots"
     sku: Mapped[str] = mapped_column(ForeignKey("products.sku"), primary_key=True)
     lot_number: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -120,8 +113,6 @@ class LotRow(Base):
     supplier_lot_number: Mapped[str | None] = mapped_column(String(100))
     produced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[str] = mapped_column(String(200))
 
 
 def products(
@@ -284,7 +275,7 @@ def lots_by_keys(session: Session, keys: Sequence[tuple[str, str]]) -> list[LotR
 # --- migration imports -----------------------------------------------------------------
 
 
-class ImportBatchRow(Base):
+class ImportBatchRow(Created, Base):
     """One migration wave: its name, state and per-file counts ([{file, rows, applied}])."""
 
     __tablename__ = "import_batches"
@@ -293,8 +284,6 @@ class ImportBatchRow(Base):
     state: Mapped[str] = mapped_column(String(20))
     content_sha256: Mapped[str] = mapped_column(String(64))
     files: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -20,6 +20,7 @@ from serialtrace.common.errors import (
 )
 from serialtrace.common.keys import LotKey, UnitKey
 from serialtrace.common.ledger import lot_entity, unit_entity
+from serialtrace.common.models import created_now
 from serialtrace.common.provenance import Provenance
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
@@ -45,8 +46,7 @@ def create_product(uow: UnitOfWork, spec: domain.ProductSpec) -> store.ProductRo
         uniqueness=spec.uniqueness.value,
         required_attributes=list(spec.required_attributes),
         next_serial=1,
-        created_at=utcnow(),
-        created_by=uow.actor,
+        **created_now(uow.actor),
     )
     session.add(row)
     uow.record(
@@ -96,8 +96,7 @@ def create_bom_revision(
         sku=sku,
         revision=revision,
         effective_from=effective_from,
-        created_at=utcnow(),
-        created_by=uow.actor,
+        **created_now(uow.actor),
     )
     session.add(row)
     session.flush()
@@ -297,9 +296,7 @@ def add_unit_alias(uow: UnitOfWork, sku: str, serial: str, kind: str, value: str
         owner = store.units_by_ids(session, [existing.unit_id])[existing.unit_id]
         raise Conflict(f"alias {kind}={value} already identifies unit {owner.sku}/{owner.serial}")
     session.add(
-        store.UnitAliasRow(
-            kind=kind, value=value, unit_id=unit.id, created_at=utcnow(), created_by=uow.actor
-        )
+        store.UnitAliasRow(kind=kind, value=value, unit_id=unit.id, **created_now(uow.actor))
     )
     uow.record(
         "unit.alias_added",
@@ -349,8 +346,7 @@ def register_lot(
         supplier_lot_number=supplier_lot_number or None,
         produced_at=produced_at,
         expires_at=expires_at,
-        created_at=utcnow(),
-        created_by=uow.actor,
+        **created_now(uow.actor),
     )
     session.add(row)
     uow.record(

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
-from serialtrace.common import ledger_api, rpc
+from serialtrace.common import ledger_api, provenance, rpc
 from serialtrace.common.db import Database
 from serialtrace.common.errors import (
     InvalidArgument,
@@ -25,7 +25,7 @@ from serialtrace.common.errors import (
 from serialtrace.common.keys import lot_key, lot_message, unit_key, unit_keys, unit_message
 from serialtrace.common.ledger import canonical_json
 from serialtrace.common.protomap import copy_signature, enum_str, enum_value, present
-from serialtrace.common.provenance import Provenance, fact_count, rollback_reply
+from serialtrace.common.provenance import Provenance
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import UnitOfWork
@@ -38,7 +38,6 @@ from serialtrace.production.v1 import production_pb2 as pb
 from serialtrace.production.v1 import production_pb2_grpc as pb_grpc
 
 SERVICE = pb.DESCRIPTOR.services_by_name["ProductionService"]
-METHOD_ROLES = rpc.method_roles(SERVICE)
 MAX_WHERE_USED_PAGE = 50_000
 # Levels of components one GetTraceFacts call may follow.
 MAX_TRACE_DEPTH = 10
@@ -279,15 +278,14 @@ def install_component(
 ) -> pb.InstallComponentResponse:
     unit = r.component_unit if present(r, "component_unit") else None
     lot = r.component_lot if present(r, "component_lot") else None
-    order = usecases.Installation(
-        parent=unit_key(r.parent),
-        component_unit=unit_key(unit) if unit else None,
-        component_lot=lot_key(lot.lot) if lot else None,
-        quantity=lot.quantity if lot else 1.0,
-        operation=r.operation,
-        idempotency_key=r.idempotency_key,
+    component = usecases.Component(
+        unit_key(unit) if unit else None,
+        lot_key(lot.lot) if lot else None,
+        lot.quantity if lot else 1.0,
     )
-    edge = usecases.install_component(uow, s.masterdata, s.quality, s.warehouse, order)
+    # One component: a kit of one (docs/business-rules.md, genealogy and holds).
+    kit = usecases.Kit(unit_key(r.parent), [component], r.operation, r.idempotency_key)
+    edge = usecases.install_kit(uow, s.masterdata, s.quality, s.warehouse, kit)[0]
     return pb.InstallComponentResponse(link=link_messages(uow.session, [edge])[0])
 
 
@@ -506,15 +504,6 @@ def import_operations(s: S, r: pb.ImportOperationsRequest) -> pb.ImportOperation
     )
 
 
-def roll_back_import(
-    s: S, uow: UnitOfWork, r: pb.RollBackImportRequest
-) -> pb.RollBackImportResponse:
-    outcome = imports.roll_back_import(uow, r.import_batch_id, r.dry_run)
-    return rollback_reply(
-        pb.RollBackImportResponse, pb.ImportedFactCount, r.import_batch_id, r.dry_run, outcome
-    )
-
-
 def verify_imported_genealogy(
     s: S, session: Session, r: pb.VerifyImportedGenealogyRequest
 ) -> pb.VerifyImportedGenealogyResponse:
@@ -547,11 +536,10 @@ RPCS: dict[str, rpc.Rpc] = {
         usecases.components,
         ("units", "include_removed"),
         link_message,
-        keys=(unit_keys, bool),
         what="keys",
     ),
     "GetComponentTree": rpc.lookup(
-        usecases.component_tree, ("unit", "include_removed"), link_message, keys=(unit_key, bool)
+        usecases.component_tree, ("unit", "include_removed"), link_message
     ),
     "BatchGetMaterialLots": rpc.read(batch_get_material_lots, batch="units", what="keys"),
     "WhereUsed": rpc.read(where_used),
@@ -559,13 +547,11 @@ RPCS: dict[str, rpc.Rpc] = {
     "ImportUnitBuilds": rpc.custom(import_unit_builds),
     "ImportComponentLinks": rpc.custom(import_component_links),
     "ImportOperations": rpc.custom(import_operations),
-    "CountImportedFacts": rpc.lookup(
-        imports.count_imported_facts, "import_batch_id", fact_count(pb.ImportedFactCount), keys=str
-    ),
-    "RollBackImport": rpc.write(roll_back_import),
+    **provenance.import_rpcs(imports.count_imported_facts, imports.roll_back_import, pb),
     "VerifyImportedGenealogy": rpc.read(verify_imported_genealogy),
 }
-rpc.implement(ProductionServicer, SERVICE, RPCS)
+# Who may call each RPC, as its .proto declares it (the auth interceptor checks it).
+METHOD_ROLES = rpc.implement(ProductionServicer, SERVICE, RPCS)
 
 
 def grpc_services(
@@ -576,9 +562,4 @@ def grpc_services(
     options: ProductionOptions,
 ) -> list[GrpcService]:
     servicer = ProductionServicer(database, masterdata, quality, warehouse, options)
-    return [
-        rpc.grpc_service(
-            SERVICE,
-            lambda server: pb_grpc.add_ProductionServiceServicer_to_server(servicer, server),
-        )
-    ]
+    return [rpc.grpc_service(SERVICE, pb_grpc, servicer)]

@@ -24,6 +24,7 @@ from serialtrace.common.errors import (
     ServiceError,
 )
 from serialtrace.common.ledger import unit_entity
+from serialtrace.common.models import created_now
 from serialtrace.common.provenance import Provenance
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
@@ -66,8 +67,7 @@ def _import_work_order(uow: UnitOfWork, batch_id: str, sku: str) -> store.WorkOr
             line=None,
             status=WorkOrderStatus.COMPLETED.value,
             commissioned_count=0,
-            created_at=utcnow(),
-            created_by=uow.actor,
+            **created_now(uow.actor),
         )
         uow.session.add(order)
         uow.session.flush()  # before any unit refers to it

@@ -11,11 +11,10 @@ from typing import Any, cast
 from sqlalchemy import Select, Table, bindparam, func, literal, select, text, tuple_, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
-from sqlalchemy.schema import ForeignKey, Index, MetaData, UniqueConstraint
+from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import JSON, BigInteger, DateTime, Float, Integer, String
 
 from serialtrace.common.db import (
-    NAMING_CONVENTION,
     bulk_insert,
     chunks,
     get_many,
@@ -23,10 +22,11 @@ from serialtrace.common.db import (
     key_clauses,
     rows_by_key,
 )
+from serialtrace.common.models import Created, service_metadata
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = service_metadata()
 
 
 class RouteRow(Base):
@@ -39,7 +39,7 @@ class RouteRow(Base):
     updated_by: Mapped[str] = mapped_column(String(200))
 
 
-class WorkOrderRow(Base):
+class WorkOrderRow(Created, Base):
     __tablename__ = "work_orders"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     sku: Mapped[str] = mapped_column(String(64), index=True)
@@ -50,8 +50,6 @@ class WorkOrderRow(Base):
     output_location_code: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20))
     commissioned_count: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[str] = mapped_column(String(200))
 
 
 class UnitRow(Base):

@@ -22,6 +22,7 @@ from serialtrace.common.errors import (
 )
 from serialtrace.common.keys import LotKey, UnitKey
 from serialtrace.common.ledger import unit_entity
+from serialtrace.common.models import created_now
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import Result, parse_enum, parse_measurements
@@ -99,8 +100,7 @@ def create_work_order(
         output_location_code=output,
         status=WorkOrderStatus.RELEASED.value,
         commissioned_count=0,
-        created_at=utcnow(),
-        created_by=uow.actor,
+        **created_now(uow.actor),
     )
     uow.session.add(row)
     uow.record(
@@ -305,16 +305,6 @@ def approve_operation(
 
 
 @dataclass(frozen=True)
-class Installation:
-    parent: tuple[str, str]
-    component_unit: tuple[str, str] | None
-    component_lot: tuple[str, str] | None
-    quantity: float
-    operation: str
-    idempotency_key: str
-
-
-@dataclass(frozen=True)
 class Component:
     """One component of a kit: a unit, or a quantity of a lot."""
 
@@ -363,19 +353,6 @@ def _bom_revision(masterdata: Masterdata, wo: store.WorkOrderRow) -> tuple[str, 
     if bom is None:
         raise FailedPrecondition(f"BOM revision {wo.bom_revision} of {wo.sku} no longer exists")
     return wo.bom_revision, bom.items
-
-
-def install_component(
-    uow: UnitOfWork,
-    masterdata: Masterdata,
-    quality: Quality,
-    warehouse: Warehouse,
-    order: Installation,
-) -> store.EdgeRow:
-    """One component: a kit of one (docs/business-rules.md, genealogy and holds)."""
-    component = Component(order.component_unit, order.component_lot, order.quantity)
-    kit = Kit(order.parent, [component], order.operation, order.idempotency_key)
-    return install_kit(uow, masterdata, quality, warehouse, kit)[0]
 
 
 def install_kit(

@@ -36,8 +36,6 @@ from serialtrace.quality.v1 import quality_pb2 as pb
 from serialtrace.quality.v1 import quality_pb2_grpc as pb_grpc
 
 SERVICE = pb.DESCRIPTOR.services_by_name["QualityService"]
-METHOD_ROLES = rpc.method_roles(SERVICE)
-MAX_PAGE = 10_000
 SUBJECTS = ("units", "lots")  # the batch reads bound units and lots together
 
 
@@ -316,7 +314,7 @@ def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.Ge
 def list_recall_items(
     s: S, session: Session, r: pb.ListRecallItemsRequest
 ) -> pb.ListRecallItemsResponse:
-    size, after = page_size(r.page_size, MAX_PAGE), key_after(r.page_token)
+    size, after = page_size(r.page_size), key_after(r.page_token)
     state = enum_str(pb.RecallUnitState, r.state) or None
     page = usecases.recall_items(session, r.recall_id, state, size, after)
     last = page.items[-1] if page.items else None
@@ -343,7 +341,6 @@ RPCS: dict[str, rpc.Rpc] = {
         usecases.inspections,
         SUBJECTS,
         inspection_message,
-        keys=(unit_keys, lot_keys),
         most=domain.MAX_SUBJECTS,
         what="keys",
     ),
@@ -357,15 +354,12 @@ RPCS: dict[str, rpc.Rpc] = {
         get_trace_facts, ("units", "lots", "hold_ids", "recall_ids"), domain.MAX_SUBJECTS, "keys"
     ),
 }
-rpc.implement(QualityServicer, SERVICE, RPCS)
+# Who may call each RPC, as its .proto declares it (the auth interceptor checks it).
+METHOD_ROLES = rpc.implement(QualityServicer, SERVICE, RPCS)
 
 
 def grpc_services(
     database: Database, masterdata: Masterdata, production: Production, warehouse: Warehouse
 ) -> list[GrpcService]:
     servicer = QualityServicer(database, masterdata, production, warehouse)
-    return [
-        rpc.grpc_service(
-            SERVICE, lambda server: pb_grpc.add_QualityServiceServicer_to_server(servicer, server)
-        )
-    ]
+    return [rpc.grpc_service(SERVICE, pb_grpc, servicer)]

@@ -8,22 +8,25 @@ from typing import Any
 
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
-from sqlalchemy.schema import ForeignKey, Index, MetaData
+from sqlalchemy.schema import ForeignKey, Index
 from sqlalchemy.types import JSON, Boolean, DateTime, Integer, String
 
-from serialtrace.common.db import (
-    NAMING_CONVENTION,
-    bulk_insert,
-    chunks,
-    first_page,
-    get_many,
-    rows_by_key,
-)
+from serialtrace.common.db import bulk_insert, chunks, first_page, get_many, rows_by_key
 from serialtrace.common.keys import LotKey, UnitKey
+from serialtrace.common.models import Created, service_metadata
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = service_metadata()
+
+
+class Subject:
+    """What a nonconformance or a hold is about: a unit or a lot, by (kind, sku, key),
+    after its owner's id in the primary key."""
+
+    subject_kind: Mapped[str] = mapped_column(String(4), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
 
 
 class InspectionRow(Base):
@@ -52,13 +55,10 @@ class NonconformanceRow(Base):
     closure_meaning: Mapped[str | None] = mapped_column(String(500))
 
 
-class NonconformanceSubjectRow(Base):
+class NonconformanceSubjectRow(Subject, Base):
     __tablename__ = "nonconformance_subjects"
     __table_args__ = (Index("ix_nonconformance_subjects_subject", "subject_kind", "sku", "key"),)
     ncr_id: Mapped[str] = mapped_column(ForeignKey("nonconformances.id"), primary_key=True)
-    subject_kind: Mapped[str] = mapped_column(String(4), primary_key=True)
-    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
-    key: Mapped[str] = mapped_column(String(100), primary_key=True)
 
 
 class HoldRow(Base):
@@ -74,15 +74,12 @@ class HoldRow(Base):
     unit_count: Mapped[int] = mapped_column(Integer)
 
 
-class HoldSubjectRow(Base):
+class HoldSubjectRow(Subject, Base):
     """What the hold was placed on."""
 
     __tablename__ = "hold_subjects"
     __table_args__ = (Index("ix_hold_subjects_subject", "subject_kind", "sku", "key"),)
     hold_id: Mapped[str] = mapped_column(ForeignKey("holds.id"), primary_key=True)
-    subject_kind: Mapped[str] = mapped_column(String(4), primary_key=True)
-    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
-    key: Mapped[str] = mapped_column(String(100), primary_key=True)
 
 
 class HoldCoverageRow(Base):
@@ -191,13 +188,11 @@ def ncr_subjects(session: Session, ncr_id: str) -> list[NonconformanceSubjectRow
     )
 
 
-class RecallRow(Base):
+class RecallRow(Created, Base):
     __tablename__ = "recalls"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     reason: Mapped[str] = mapped_column(String(1000))
     status: Mapped[str] = mapped_column(String(10))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[str] = mapped_column(String(200))
     scope_computed_in_ms: Mapped[int] = mapped_column(Integer)
     hold_id: Mapped[str | None] = mapped_column(ForeignKey("holds.id"))
 

@@ -15,6 +15,7 @@ from serialtrace.common.db import Page
 from serialtrace.common.errors import FailedPrecondition, NotFound
 from serialtrace.common.keys import LotKey, UnitKey
 from serialtrace.common.ledger import lot_entity, unit_entity
+from serialtrace.common.models import created_now
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import (
@@ -230,8 +231,7 @@ def create_recall(
         id=f"RC-{uuid.uuid4().hex[:12].upper()}",
         reason=reason,
         status="OPEN",
-        created_at=utcnow(),
-        created_by=uow.actor,
+        **created_now(uow.actor),
         scope_computed_in_ms=scope_ms,
     )
     uow.session.add(recall)

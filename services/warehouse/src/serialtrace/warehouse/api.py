@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from serialtrace.common import ledger_api, rpc
+from serialtrace.common import ledger_api, provenance, rpc
 from serialtrace.common.db import Database
 from serialtrace.common.errors import InvalidArgument, ServiceError, item_error
 from serialtrace.common.keys import (
@@ -26,7 +26,7 @@ from serialtrace.common.keys import (
     unit_message,
 )
 from serialtrace.common.protomap import enum_str, enum_value, present
-from serialtrace.common.provenance import Provenance, rollback_reply
+from serialtrace.common.provenance import Provenance
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
 from serialtrace.common.uow import UnitOfWork
@@ -38,8 +38,6 @@ from serialtrace.warehouse.v1 import warehouse_pb2 as pb
 from serialtrace.warehouse.v1 import warehouse_pb2_grpc as pb_grpc
 
 SERVICE = pb.DESCRIPTOR.services_by_name["WarehouseService"]
-METHOD_ROLES = rpc.method_roles(SERVICE)
-MAX_PAGE = 10_000
 
 
 class WarehouseServicer(rpc.Servicer, pb_grpc.WarehouseServiceServicer):
@@ -348,7 +346,7 @@ def location_stock_summary_message(x: usecases.LocationStockSummary) -> pb.Locat
 def list_shipment_units(
     s: S, session: Session, r: pb.ListShipmentUnitsRequest
 ) -> pb.ListShipmentUnitsResponse:
-    size, after = page_size(r.page_size, MAX_PAGE), key_after(r.page_token)
+    size, after = page_size(r.page_size), key_after(r.page_token)
     page = usecases.shipment_units(session, r.shipment_id, size, after)
     return pb.ListShipmentUnitsResponse(
         units=[unit_message(k) for k in page.items],
@@ -360,7 +358,7 @@ def list_shipment_units(
 def list_units_at_location(
     s: S, session: Session, r: pb.ListUnitsAtLocationRequest
 ) -> pb.ListUnitsAtLocationResponse:
-    size, after = page_size(r.page_size, MAX_PAGE), key_after(r.page_token)
+    size, after = page_size(r.page_size), key_after(r.page_token)
     page = usecases.units_at_location(session, s.peers, r.location_code, size, after)
     last = page.items[-1] if page.items else None
     return pb.ListUnitsAtLocationResponse(
@@ -435,24 +433,6 @@ def import_shipments(s: S, r: pb.ImportShipmentsRequest) -> pb.ImportShipmentsRe
     return pb.ImportShipmentsResponse(outcomes=_stock_outcomes(pb.ImportShipmentOutcome, outcomes))
 
 
-def count_imported_facts(
-    s: S, session: Session, r: pb.CountImportedFactsRequest
-) -> pb.CountImportedFactsResponse:
-    counts = imports.count_imported_facts(session, r.import_batch_id)
-    return pb.CountImportedFactsResponse(
-        counts=[pb.ImportedFactCount(file=f, entity_type=t, count=n) for f, t, n in counts]
-    )
-
-
-def roll_back_import(
-    s: S, uow: UnitOfWork, r: pb.RollBackImportRequest
-) -> pb.RollBackImportResponse:
-    outcome = imports.roll_back_import(uow, r.import_batch_id, r.dry_run)
-    return rollback_reply(
-        pb.RollBackImportResponse, pb.ImportedFactCount, r.import_batch_id, r.dry_run, outcome
-    )
-
-
 def verify_imported_stock(
     s: S, session: Session, r: pb.VerifyImportedStockRequest
 ) -> pb.VerifyImportedStockResponse:
@@ -471,12 +451,10 @@ RPCS: dict[str, rpc.Rpc] = {
     "Unpack": rpc.write(unpack),
     "CreateShipment": rpc.write(create_shipment),
     "ReturnUnit": rpc.write(return_unit),
-    "BatchGetUnitStock": rpc.lookup(
-        usecases.unit_stock, "units", unit_stock_message, keys=unit_keys
-    ),
+    "BatchGetUnitStock": rpc.lookup(usecases.unit_stock, "units", unit_stock_message),
     "BatchGetWhereabouts": rpc.read(batch_get_whereabouts, batch="units"),
     "BatchGetMovements": rpc.read(batch_get_movements, batch="units"),
-    "BatchGetLotStock": rpc.lookup(usecases.lot_stock, "lots", lot_stock_message, keys=lot_keys),
+    "BatchGetLotStock": rpc.lookup(usecases.lot_stock, "lots", lot_stock_message),
     "BatchGetPackages": rpc.lookup(usecases.packages, "ssccs", package_message, what="packages"),
     "BatchGetShipments": rpc.lookup(usecases.shipments, "ids", shipment_message, what="shipments"),
     "GetTraceFacts": rpc.read(
@@ -492,19 +470,15 @@ RPCS: dict[str, rpc.Rpc] = {
     "ListUnitsAtLocation": rpc.read(list_units_at_location),
     "ImportStock": rpc.custom(import_stock),
     "ImportShipments": rpc.custom(import_shipments),
-    "CountImportedFacts": rpc.read(count_imported_facts),
-    "RollBackImport": rpc.write(roll_back_import),
+    **provenance.import_rpcs(imports.count_imported_facts, imports.roll_back_import, pb),
     "VerifyImportedStock": rpc.read(verify_imported_stock),
 }
-rpc.implement(WarehouseServicer, SERVICE, RPCS)
+# Who may call each RPC, as its .proto declares it (the auth interceptor checks it).
+METHOD_ROLES = rpc.implement(WarehouseServicer, SERVICE, RPCS)
 
 
 def grpc_services(
     database: Database, peers: usecases.Peers, options: WarehouseOptions
 ) -> list[GrpcService]:
     servicer = WarehouseServicer(database, peers, options)
-    return [
-        rpc.grpc_service(
-            SERVICE, lambda server: pb_grpc.add_WarehouseServiceServicer_to_server(servicer, server)
-        )
-    ]
+    return [rpc.grpc_service(SERVICE, pb_grpc, servicer)]

@@ -8,11 +8,10 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
-from sqlalchemy.schema import CheckConstraint, ForeignKey, Index, MetaData
+from sqlalchemy.schema import CheckConstraint, ForeignKey, Index
 from sqlalchemy.types import DateTime, Float, Integer, String
 
 from serialtrace.common.db import (
-    NAMING_CONVENTION,
     bulk_insert,
     chunks,
     first_page,
@@ -23,10 +22,12 @@ from serialtrace.common.db import (
     upsert_insert,
 )
 from serialtrace.common.keys import LotKey, UnitKey
+from serialtrace.common.models import Created, service_metadata
+from serialtrace.common.provenance import count_by_file
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = service_metadata()
 
 
 class LotRow(Base):
@@ -81,15 +82,13 @@ class MovementRow(Base):
     work_order_id: Mapped[str | None] = mapped_column(String(40))
 
 
-class PackageRow(Base):
+class PackageRow(Created, Base):
     __tablename__ = "packages"
     sscc: Mapped[str] = mapped_column(String(18), primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))
     parent_sscc: Mapped[str | None] = mapped_column(ForeignKey("packages.sscc"), index=True)
     location_code: Mapped[str | None] = mapped_column(String(64))
     shipment_id: Mapped[str | None] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[str] = mapped_column(String(200))
     unpacked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -373,13 +372,7 @@ def import_provenance(
 
 
 def count_import_provenance(session: Session, batch_id: str) -> list[tuple[str, str, int]]:
-    query = (
-        select(ImportProvenanceRow.file, ImportProvenanceRow.entity_type, func.count())
-        .where(ImportProvenanceRow.batch_id == batch_id)
-        .group_by(ImportProvenanceRow.file, ImportProvenanceRow.entity_type)
-        .order_by(ImportProvenanceRow.file, ImportProvenanceRow.entity_type)
-    )
-    return [(f, t, int(n)) for f, t, n in session.execute(query)]
+    return count_by_file(session, ImportProvenanceRow, batch_id)
 
 
 def shipments_for_update(session: Session, ids: Iterable[str]) -> dict[str, ShipmentRow]:

@@ -5,16 +5,13 @@ from alembic import op
 
 from serialtrace.common import migration_helpers
 from serialtrace.common.db import install_append_only_guard
-from serialtrace.common.migration_helpers import optional_texts, optional_times, texts, times
+from serialtrace.common.migration_helpers import optional_texts, optional_times, table, texts, times
 
 revision: str = "0001"
 down_revision: str | None = None
 
-
-def upgrade() -> None:
-    migration_helpers.create_shared_tables()
-    op.create_table(
-        "epcis_events",
+TABLES = dict(
+    epcis_events=table(
         migration_helpers.big_id("seq"),
         *texts(event_id=300, kind=20, content_hash=100, event_type=30),
         *optional_texts(action=10, biz_step=300, disposition=300, read_point=300, biz_location=300),
@@ -23,32 +20,22 @@ def upgrade() -> None:
         *texts(recorded_by=200),
         sa.Column("event_json", sa.Text(), nullable=False),
         sa.Column("context_json", sa.Text(), nullable=False),
-        sa.PrimaryKeyConstraint("seq", name=op.f("pk_epcis_events")),
-        sa.UniqueConstraint("event_id", "kind", name=op.f("uq_epcis_events_event_id")),
-    )
-    op.create_index("ix_epcis_events_event_time", "epcis_events", ["event_time"])
-    op.create_index("ix_epcis_events_record_time", "epcis_events", ["record_time"])
-    op.create_index("ix_epcis_events_biz_step", "epcis_events", ["biz_step"])
-    op.create_table(
-        "epcis_event_identifiers",
-        sa.Column("event_seq", migration_helpers.BIG_ID, nullable=False),
+        key="seq",
+        unique=("event_id", "kind"),
+        indexes={
+            "ix_epcis_events_event_time": "event_time",
+            "ix_epcis_events_record_time": "record_time",
+            "ix_epcis_events_biz_step": "biz_step",
+        },
+    ),
+    epcis_event_identifiers=table(
+        *migration_helpers.big_id_refs("event_seq"),
         *texts(role=10, identifier=300),
-        sa.ForeignKeyConstraint(
-            ["event_seq"],
-            ["epcis_events.seq"],
-            name=op.f("fk_epcis_event_identifiers_event_seq_epcis_events"),
-        ),
-        sa.PrimaryKeyConstraint(
-            "event_seq", "role", "identifier", name=op.f("pk_epcis_event_identifiers")
-        ),
-    )
-    op.create_index(
-        "ix_epcis_event_identifiers_identifier",
-        "epcis_event_identifiers",
-        ["identifier", "role"],
-    )
-    op.create_table(
-        "capture_jobs",
+        key=("event_seq", "role", "identifier"),
+        references={"event_seq": "epcis_events.seq"},
+        indexes={"ix_epcis_event_identifiers_identifier": ("identifier", "role")},
+    ),
+    capture_jobs=table(
         *texts(capture_id=40),
         *migration_helpers.created(),
         *optional_times("finished_at"),
@@ -58,8 +45,14 @@ def upgrade() -> None:
         sa.Column("event_count", sa.Integer(), nullable=False),
         sa.Column("captured_count", sa.Integer(), nullable=False),
         sa.Column("errors", sa.JSON(), nullable=False),
-        sa.PrimaryKeyConstraint("capture_id", name=op.f("pk_capture_jobs")),
-    )
+        key="capture_id",
+    ),
+)
+create_tables, drop_tables = migration_helpers.initial_schema(**TABLES)
+
+
+def upgrade() -> None:
+    create_tables()
     # Captured events are facts about the past: corrected by an error declaration beside
     # them, never rewritten. The database itself refuses UPDATE and DELETE.
     install_append_only_guard(
@@ -73,10 +66,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("capture_jobs")
-    op.drop_index("ix_epcis_event_identifiers_identifier", table_name="epcis_event_identifiers")
-    op.drop_table("epcis_event_identifiers")
-    op.drop_table("epcis_events")
+    drop_tables()
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS epcis_events_immutable()")
-    migration_helpers.drop_shared_tables()

@@ -1,19 +1,10 @@
-"""a party may carry its GLN (the PGLN EPCIS events name it by)
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-01
-"""
-
-from collections.abc import Sequence
+"""a party may carry its GLN (the PGLN EPCIS events name it by)"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
 down_revision: str | None = "0004"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

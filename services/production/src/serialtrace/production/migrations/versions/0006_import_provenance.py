@@ -5,10 +5,7 @@ from serialtrace.common import migration_helpers
 revision: str = "0006"
 down_revision: str | None = "0005"
 
-
-def upgrade() -> None:
-    # No table of batches here: masterdata keeps them, production only the provenance.
-    migration_helpers.create_import_provenance()
-
-
-downgrade = migration_helpers.drop_import_provenance
+# No table of batches here: masterdata keeps them, production only the provenance.
+upgrade, downgrade = migration_helpers.tables(
+    import_provenance=migration_helpers.import_provenance()
+)

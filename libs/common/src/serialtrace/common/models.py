@@ -1,0 +1,39 @@
+"""What every service's SQLAlchemy models share: the naming of constraints and indexes,
+each service's MetaData, and the columns many tables repeat."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from serialtrace.common.timeutil import utcnow
+
+# Constraint and index names every service's models use, so migrations name them stably
+# (serialtrace.common.migration_helpers names its constraints the same way).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def service_metadata() -> MetaData:
+    """A service's own MetaData (each service's models are a schema of their own)."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Created:
+    """A model's created_at and created_by (the columns `migration_helpers.created`
+    makes): when and by whom the row was made."""
+
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+def created_now(actor: str) -> dict[str, Any]:
+    """The Created columns of a row made now by `actor`: `Row(..., **created_now(uow.actor))`."""
+    return {"created_at": utcnow(), "created_by": actor}
