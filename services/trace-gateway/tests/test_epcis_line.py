@@ -65,10 +65,12 @@ def _gln() -> str:
 
 
 def _party(suite: RunningSuite, kind: int) -> tuple[str, str]:
-    """A new party with a GLN: (code, GLN)."""
+    """A new party with a GLN, made through the graph: (code, GLN)."""
     code, gln = unique("P"), _gln()
-    _caller(suite, "masterdata", md_grpc.MasterdataServiceStub, ADMIN).CreateParty(
-        md.CreatePartyRequest(party=md.Party(code=code, name=code, kind=kind, gln=gln))
+    GraphClient(suite.url, ADMIN).data(
+        """mutation($code: String!, $kind: PartyKind!, $gln: String) {
+             createParty(input: {code: $code, name: $code, kind: $kind, gln: $gln}) { gln } }""",
+        {"code": code, "kind": md.PartyKind.Name(kind).removeprefix("PARTY_KIND_"), "gln": gln},
     )
     return code, gln
 
