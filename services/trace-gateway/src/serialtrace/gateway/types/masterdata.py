@@ -101,9 +101,7 @@ class Party:
     @staticmethod
     def of(message: md.Party) -> Party:
         kind = from_proto(PartyKind, md.PartyKind, message.kind) or PartyKind.SUPPLIER
-        return Party(
-            code=message.code, name=message.name, kind=kind, gln=text_or_none(message.gln)
-        )
+        return Party(code=message.code, name=message.name, kind=kind, gln=text_or_none(message.gln))
 
 
 def party_of(info: Ctx, code: str) -> Party | None:
