@@ -195,7 +195,9 @@ class Applier:
         result = FileResult()
         for row, r in _records(table):
             request = md.CreatePartyRequest(
-                party=md.Party(code=r.code, name=r.name, kind=enum_value(md.PartyKind, r.kind)),
+                party=md.Party(
+                    code=r.code, name=r.name, kind=enum_value(md.PartyKind, r.kind), gln=r.gln
+                ),
                 idempotency_key=self.key(table.file, row),
                 provenance=self.md_provenance(table.file, row),
             )

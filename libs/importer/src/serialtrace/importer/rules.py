@@ -147,6 +147,7 @@ class PartyRecord:
     code: str
     name: str
     kind: str
+    gln: str = ""
 
 
 @dataclass(frozen=True)
@@ -292,7 +293,19 @@ _PRODUCT_WORDS = (
 
 
 def parse_party(c: Cells) -> PartyRecord:
-    return PartyRecord(c.code("code", "party code"), c.text("name"), c.choice("kind", PARTY_KINDS))
+    code, name = c.code("code", "party code"), c.text("name")
+    return PartyRecord(code, name, c.choice("kind", PARTY_KINDS), _gln(c))
+
+
+def _gln(c: Cells) -> str:
+    """The optional `gln` column: 13 digits with a valid GS1 check digit."""
+    gln = c.text("gln", required=False, limit=13)
+    if gln:
+        try:
+            gln = gs1.validate_gln(gln)
+        except gs1.Gs1Error as exc:
+            c.problem("gln", "BAD_GLN", str(exc))
+    return gln
 
 
 def parse_location(c: Cells) -> LocationRecord:
@@ -300,12 +313,7 @@ def parse_location(c: Cells) -> LocationRecord:
     name = c.text("name")
     kind = c.choice("kind", LOCATION_KINDS)
     parent = c.code("parent_code", "location code", required=False)
-    gln = c.text("gln", required=False, limit=13)
-    if gln:
-        try:
-            gln = gs1.validate_gln(gln)
-        except gs1.Gs1Error as exc:
-            c.problem("gln", "BAD_GLN", str(exc))
+    gln = _gln(c)
     if parent and parent == code:
         c.problem("parent_code", "CYCLE", "a location cannot be its own parent")
     return LocationRecord(code, name, kind, parent, gln)
