@@ -4,6 +4,7 @@ problems with nothing written; an apply killed half-way and run again."""
 
 from __future__ import annotations
 
+import secrets
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import grpc
 import pytest
 
 from serialtrace.common.db import normalize_url
+from serialtrace.common.gs1 import gs1_check_digit
 from serialtrace.common.testing import unique
 from serialtrace.core.v1.core_pb2 import UnitKey
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
@@ -44,6 +46,11 @@ def write(directory: Path, name: str, lines: list[str], encoding: str = "gb18030
     (directory / name).write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
 
 
+def _new_gln() -> str:
+    body = f"409{secrets.randbelow(10**9):09d}"
+    return body + str(gs1_check_digit(body))
+
+
 class Legacy:
     """A small legacy ERP/MES export: names unique to this run."""
 
@@ -56,6 +63,7 @@ class Legacy:
             f"{p}-{tag}" for p in ("SUP", "CUST", "SITE", "WH")
         )
         self.lot_res, self.lot_cap = f"R{tag}", f"C{tag}"
+        self.cust_gln = _new_gln()
 
     def files(self, directory: Path) -> None:
         write(
@@ -73,9 +81,9 @@ class Legacy:
             directory,
             "parties.csv",
             [
-                "code,name,kind",
-                f"{self.sup},深圳元件供应商,SUPPLIER",
-                f"{self.cust},华东客户,CUSTOMER",
+                "code,name,kind,gln",
+                f"{self.sup},深圳元件供应商,SUPPLIER,",
+                f"{self.cust},华东客户,CUSTOMER,{self.cust_gln}",
             ],
         )
         write(
@@ -157,7 +165,7 @@ TRACE = """query($sku: String!, $serial: String!) { unit(sku: $sku, serial: $ser
     unit { serial } lot { lotNumber } }
   materialLots { sku lotNumber }
   custodyStatus location { code } movements { kind at reference toLocation { code } }
-  shipment { id shippedAt carrier trackingNumber customer { code } }
+  shipment { id shippedAt carrier trackingNumber customer { code gln } }
   auditTrail { service action payload } } }"""
 BATCHES = """query($id: ID!) { importBatches { id name state }
   importBatch(id: $id) { id name state createdBy createdAt files { file rows applied } } }"""
@@ -237,7 +245,7 @@ def test_a_legacy_shipment_keeps_its_time_carrier_and_customer(
     shipment = unit["shipment"]
     assert shipment["shippedAt"].startswith("2023-05-01T02:00:00")
     assert (shipment["carrier"], shipment["trackingNumber"]) == ("顺丰速运", "SF1234567890")
-    assert shipment["customer"]["code"] == legacy.cust
+    assert shipment["customer"] == {"code": legacy.cust, "gln": legacy.cust_gln}
     assert shipment["id"].startswith(f"SH-{imported['batch']}-")
     assert [m["kind"] for m in unit["movements"]] == ["RECEIVE", "SHIP"]
 
@@ -275,6 +283,18 @@ def test_the_dry_run_reports_every_kind_of_problem_and_writes_nothing(
             "sku,name,kind,tracking,serial_pattern",
             f"{new},新产品,FINISHED,SERIAL,NX[0-9]{{4}}",
             f"{legacy.ctrl},重复产品,FINISHED,SERIAL,",  # row 3: CONFLICT with the database
+        ],
+    )
+    taken, twice = legacy.cust_gln, _new_gln()
+    write(
+        bad,
+        "parties.csv",
+        [
+            "code,name,kind,gln",
+            f"{new}-A,供应商甲,SUPPLIER,{twice}",
+            f"{new}-B,供应商乙,SUPPLIER,{twice}",  # row 3: DUPLICATE within the file
+            f"{new}-C,客户丙,CUSTOMER,{taken}",  # row 4: CONFLICT (the database's customer)
+            f"{new}-D,客户丁,CUSTOMER,{twice[:-1]}{(int(twice[-1]) + 1) % 10}",  # row 5: BAD_GLN
         ],
     )
     write(
@@ -329,6 +349,9 @@ def test_the_dry_run_reports_every_kind_of_problem_and_writes_nothing(
     found = {" ".join(line.split(" ")[:3]) for line in lines}
     assert found == {
         "products.csv:3: sku: CONFLICT",
+        "parties.csv:3: gln: DUPLICATE",
+        "parties.csv:4: gln: CONFLICT",
+        "parties.csv:5: gln: BAD_GLN",
         "boms.csv:3: quantity: BAD_NUMBER",
         "units.csv:3: created_at: BAD_DATE",
         "units.csv:4: attributes: BAD_JSON",

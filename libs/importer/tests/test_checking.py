@@ -213,3 +213,39 @@ def test_a_long_file_with_three_bad_rows_reports_exactly_those_three() -> None:
         (19_999, "BAD_JSON"),
     ]
     assert checker.rows_read["units.csv"] == count
+
+
+def test_a_party_gln_is_checked_for_its_digit_and_named_by_one_party_only() -> None:
+    # 4098765000010 and 4098765000027 are valid GLNs; ...018 has the wrong check digit.
+    catalog = DictCatalog(
+        party_kinds={"OLD": "SUPPLIER"}, party_codes_by_gln={"4098765000027": "OLD"}
+    )
+    problems = check(
+        {
+            "parties": (
+                "SUP1|x|SUPPLIER|4098765000010",
+                "SUP2|x|SUPPLIER|4098765000018",  # row 3: BAD_GLN
+                "CUST1|x|CUSTOMER|4098765000010",  # row 4: DUPLICATE within the file
+                "CUST2|x|CUSTOMER|4098765000027",  # row 5: another party's in the database
+                "CUST3|x|CUSTOMER|",  # no GLN: fine
+            )
+        },
+        catalog,
+    )
+    assert [" ".join(p.split(" ")[:3]) for p in problems] == [
+        "parties.csv:3: gln: BAD_GLN",
+        "parties.csv:4: gln: DUPLICATE",
+        "parties.csv:5: gln: CONFLICT",
+    ]
+    assert "expected 0" in problems[0]
+    assert "also in parties.csv row 2" in problems[1]
+    assert "already belongs to party 'OLD'" in problems[2]
+
+
+def test_a_resumed_batch_finds_its_own_party_gln_in_the_database_without_conflict() -> None:
+    catalog = DictCatalog(
+        party_kinds={"SUP1": "SUPPLIER"}, party_codes_by_gln={"4098765000010": "SUP1"}
+    )
+    checker = Checker(catalog, report_conflicts=False)
+    checker.check_rows("parties", "parties.csv", rows("parties", "SUP1|x|SUPPLIER|4098765000010"))
+    assert checker.finish() == []

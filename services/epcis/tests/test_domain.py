@@ -91,8 +91,11 @@ def test_page_tokens_round_trip_and_forgeries_are_refused() -> None:
                 "disposition": "returned",
                 "bizLocation": {"id": "urn:epc:id:sgln:4012345.00011.0"},
             },
-            None,
+            (domain.RETURN, True),
         ),
+        ({"bizStep": "receiving", "disposition": "returned"}, None),  # nowhere: stored only
+        ({"bizStep": "destroying", "disposition": "destroyed"}, (domain.DESTROY, True)),
+        ({"action": "DELETE", "bizStep": "destroying"}, None),
         ({"bizStep": "storing"}, (domain.STORE, True)),
         ({"bizStep": "arriving"}, None),
         ({"action": "OBSERVE", "bizStep": "commissioning"}, None),
@@ -105,8 +108,25 @@ def test_object_events_and_their_effects(fields: dict, expected: tuple | None) -
         assert effect.items == ((GTIN, "A1"),)
     if effect and effect.kind == domain.SHIP:
         assert effect.party_gln == "4012345000009"
-    if effect and effect.kind == domain.RECEIVE:
+    if effect and effect.kind in (domain.RECEIVE, domain.RETURN):
         assert (effect.location_gln, effect.party_gln) == ("4012345000115", "")
+    if effect and effect.kind == domain.DESTROY:
+        assert effect.reason.startswith("destroyed, as EPCIS event ni:///sha-256;")
+
+
+def test_a_return_names_its_rma_from_its_business_transaction() -> None:
+    returned = object_event(
+        UNIT,
+        bizStep="receiving",
+        disposition="returned",
+        bizLocation={"id": "urn:epc:id:sgln:4012345.00011.0"},
+        bizTransactionList=[
+            {"type": "po", "bizTransaction": "urn:epcglobal:cbv:bt:4012345000009:PO-1"},
+            {"type": "rma", "bizTransaction": "urn:epcglobal:cbv:bt:4012345000009:RMA-17"},
+        ],
+    )
+    effect = domain.effect_of(domain.index_event(returned))
+    assert effect is not None and (effect.kind, effect.rma) == (domain.RETURN, "RMA-17")
 
 
 def test_packing_and_unpacking_under_an_sscc() -> None:
@@ -223,8 +243,18 @@ def test_a_transformation_into_one_unit_installs_its_inputs() -> None:
     assert domain.effect_of(domain.index_event(transformed)) == domain.Effect(
         domain.INSTALL, ((GTIN, "C7"),), parent=(GTIN, "A1"), lots=((GTIN, "L7", 2.5),)
     )
-    two_outputs = {**transformed, "outputEPCList": [UNIT, f"https://id.gs1.org/01/{GTIN}/21/A2"]}
+    # Several output units: each is made of every input lot, an equal share of it; a
+    # serialized input (a component of one parent only) or an output lot: stored only.
+    second = f"https://id.gs1.org/01/{GTIN}/21/A2"
+    lots_only = {k: v for k, v in transformed.items() if k != "inputEPCList"}
+    into_two = {**lots_only, "outputEPCList": [UNIT, second]}
+    assert domain.effect_of(domain.index_event(into_two)) == domain.Effect(
+        domain.TRANSFORM, lots=((GTIN, "L7", 1.25),), outputs=((GTIN, "A1"), (GTIN, "A2"))
+    )
+    two_outputs = {**transformed, "outputEPCList": [UNIT, second]}
     assert domain.effect_of(domain.index_event(two_outputs)) is None
+    output_lot = {**into_two, "outputQuantityList": [{"epcClass": LOT_CLASS, "quantity": 1}]}
+    assert domain.effect_of(domain.index_event(output_lot)) is None
     no_inputs = {k: v for k, v in transformed.items() if not k.startswith("input")}
     no_inputs["transformationID"] = "urn:epcglobal:cbv:xform:4012345:1"
     assert domain.effect_of(domain.index_event(no_inputs)) is None

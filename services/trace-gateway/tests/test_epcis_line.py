@@ -65,10 +65,12 @@ def _gln() -> str:
 
 
 def _party(suite: RunningSuite, kind: int) -> tuple[str, str]:
-    """A new party with a GLN: (code, GLN)."""
+    """A new party with a GLN, made through the graph: (code, GLN)."""
     code, gln = unique("P"), _gln()
-    _caller(suite, "masterdata", md_grpc.MasterdataServiceStub, ADMIN).CreateParty(
-        md.CreatePartyRequest(party=md.Party(code=code, name=code, kind=kind, gln=gln))
+    GraphClient(suite.url, ADMIN).data(
+        """mutation($code: String!, $kind: PartyKind!, $gln: String) {
+             createParty(input: {code: $code, name: $code, kind: $kind, gln: $gln}) { gln } }""",
+        {"code": code, "kind": md.PartyKind.Name(kind).removeprefix("PARTY_KIND_"), "gln": gln},
     )
     return code, gln
 
@@ -520,3 +522,112 @@ def test_a_capture_with_the_warehouse_down_converges_once_it_is_back(
     job = capture(suite, document(*events), bearer=PLANT)
     assert (job["success"], job["capturedCount"]) == (True, 0)
     assert _ledger_sizes(suite) == before
+
+
+def test_returns_destroying_and_lots_transformed_into_several_units_act_in_the_suite(
+    suite: RunningSuite,
+) -> None:
+    factory = GraphFactory(GraphClient(suite.url), every_gtin=True)
+    factory.setup_master_data()
+    _supplier, supplier_gln = _party(suite, md.PARTY_KIND_SUPPLIER)
+    _customer, customer_gln = _party(suite, md.PARTY_KIND_CUSTOMER)
+    place, place_gln = _location(suite)
+    boards = [_sgtin(factory.sub_gtin or "", f"RT-{n}") for n in (1, 2, 3)]
+    keys = [core_pb2.UnitKey(sku=factory.sub, serial=f"RT-{n}") for n in (1, 2, 3)]
+    at_place = {"id": f"https://id.gs1.org/414/{place_gln}"}
+    received = _event(
+        "ObjectEvent", "2024-08-01T08:00:00Z", epcList=boards, action="ADD",
+        bizStep="receiving", bizLocation=at_place,
+        sourceList=[{"type": "owning_party", "source": f"https://id.gs1.org/417/{supplier_gln}"}],
+    )  # fmt: skip
+    shipped = _event(
+        "ObjectEvent", "2024-08-01T09:00:00Z", epcList=boards[:2], action="OBSERVE",
+        bizStep="shipping", disposition="in_transit",
+        destinationList=[{"type": "owning_party",
+                          "destination": f"https://id.gs1.org/417/{customer_gln}"}],
+    )  # fmt: skip
+    for step in (received, shipped):
+        job = capture(suite, document(step), bearer=PLANT)
+        assert (job["success"], job["errors"]) == (True, []), job["errors"]
+    warehouse = _caller(suite, "warehouse", wh_grpc.WarehouseServiceStub, AUDITOR)
+
+    def custody() -> list[tuple[int, str]]:
+        stock = warehouse.BatchGetUnitStock(wh.BatchGetUnitStockRequest(units=keys)).units
+        return [(u.custody, u.location_code) for u in stock]
+
+    # A return (receiving, returned, an rma) takes a shipped unit back at the bizLocation.
+    rma = [{"type": "rma", "bizTransaction": "urn:epcglobal:cbv:bt:4012345000009:RMA-7"}]
+
+    def returned(epc: str, at: str, **fields: Any) -> dict[str, Any]:
+        return _event(
+            "ObjectEvent", at, epcList=[epc], action="OBSERVE", bizStep="receiving",
+            disposition="returned", bizLocation=at_place, **fields,
+        )  # fmt: skip
+
+    back = returned(boards[0], "2024-08-02T08:00:00Z", bizTransactionList=rma)
+    never_shipped = returned(boards[2], "2024-08-02T08:01:00Z", bizTransactionList=rma)
+    no_rma = returned(boards[1], "2024-08-02T08:02:00Z")
+    # Rollback: every event is checked before any applies; two are refused, none returns.
+    job = capture(suite, document(back, never_shipped, no_rma), bearer=PLANT)
+    assert [(e["eventIndex"], e["code"]) for e in job["errors"]] == [
+        (1, "FAILED_PRECONDITION"),
+        (2, "FAILED_PRECONDITION"),
+    ], job["errors"]
+    assert "only shipped units come back" in job["errors"][0]["message"]
+    assert "a return needs its RMA" in job["errors"][1]["message"]
+    shipped_state = (wh.CUSTODY_STATUS_SHIPPED, "")
+    assert custody() == [shipped_state, shipped_state, (wh.CUSTODY_STATUS_IN_STOCK, place)]
+    job = capture(suite, document(back), bearer=PLANT)
+    assert (job["success"], job["errors"]) == (True, []), job["errors"]
+    assert custody()[0] == (wh.CUSTODY_STATUS_IN_STOCK, place)
+    trace = """query($sku: String!, $serial: String!) { unit(sku: $sku, serial: $serial) {
+        qualityStatus movements { kind reference } components { quantity lot { lotNumber } } } }"""
+    graph = GraphClient(suite.url, AUDITOR)
+    moves = graph.data(trace, {"sku": factory.sub, "serial": "RT-1"})["unit"]["movements"]
+    assert [m["kind"] for m in moves] == ["RECEIVE", "SHIP", "RETURN"]
+    assert moves[-1]["reference"].startswith("RMA RMA-7: ")
+    # Captured again: stored once, returned once.
+    assert capture(suite, document(back), bearer=PLANT)["capturedCount"] == 0
+    moves = graph.data(trace, {"sku": factory.sub, "serial": "RT-1"})["unit"]["movements"]
+    assert [m["kind"] for m in moves] == ["RECEIVE", "SHIP", "RETURN"]
+
+    # Destroying is quality's nonconformance, dispositioned SCRAP: the unit is REJECTED.
+    destroyed = _event(
+        "ObjectEvent", "2024-08-03T08:00:00Z", epcList=[boards[2]], action="OBSERVE",
+        bizStep="destroying", disposition="destroyed",
+    )  # fmt: skip
+    refused = capture(suite, document(destroyed), bearer=token("olga", "operator"))
+    assert [(e["eventIndex"], e["code"]) for e in refused["errors"]] == [(0, "PERMISSION_DENIED")]
+    status = graph.data(trace, {"sku": factory.sub, "serial": "RT-3"})["unit"]["qualityStatus"]
+    assert status == "OK"
+    job = capture(suite, document(destroyed), bearer=PLANT)
+    assert (job["success"], job["errors"]) == (True, []), job["errors"]
+    status = graph.data(trace, {"sku": factory.sub, "serial": "RT-3"})["unit"]["qualityStatus"]
+    assert status == "REJECTED"
+
+    # Lots transformed into two units: each unit is made of an equal share of each lot.
+    made = factory.commission(factory.sub, ["TF-1", "TF-2"])
+    resin = f"https://id.gs1.org/01/{factory.resin_gtin}/10/{factory.lot}"
+    transformed = _event(
+        "TransformationEvent", "2024-08-04T08:00:00Z", bizStep="commissioning",
+        inputQuantityList=[{"epcClass": resin, "quantity": 4, "uom": "KGM"}],
+        outputEPCList=[_sgtin(factory.sub_gtin or "", u["serial"]) for u in made],
+    )  # fmt: skip
+    job = capture(suite, document(transformed), bearer=PLANT)
+    assert (job["success"], job["errors"]) == (True, []), job["errors"]
+    for unit in made:
+        components = graph.data(trace, unit)["unit"]["components"]
+        assert components == [{"quantity": 2.0, "lot": {"lotNumber": factory.lot}}]
+    # The installs are the captured event's: the follower implies no installing event.
+    # (A later fact recorded through the graph marks how far it has followed.)
+    factory.as_(QUALITY).data(
+        """mutation($u: UnitKey!) { recordInspection(input: {kind: FINAL, unit: $u,
+             result: PASS}) { id } }""",
+        {"u": made[0]},
+    )
+    events = _history(suite, _sgtin(factory.sub_gtin or "", "TF-1"), 3)
+    assert sorted((e["type"], e.get("bizStep")) for e in events) == [
+        ("ObjectEvent", "commissioning"),
+        ("ObjectEvent", "inspecting"),
+        ("TransformationEvent", "commissioning"),
+    ], json.dumps(events, indent=1)

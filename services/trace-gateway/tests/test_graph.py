@@ -75,6 +75,29 @@ def test_no_token_is_unauthenticated_and_a_bad_token_says_why(suite: RunningSuit
     assert codes(errors) == ["UNAUTHENTICATED"]
 
 
+_CREATE_PARTY = """mutation($code: String!, $gln: String) {
+  createParty(input: {code: $code, name: "Resin Supplier", kind: SUPPLIER, gln: $gln}) {
+    code gln } }"""
+
+
+def test_create_party_sets_a_gln_checked_and_unique(suite: RunningSuite) -> None:
+    admin = graph(suite, ADMIN)
+    first, second, plain = unique("P"), unique("P"), unique("P")
+    gln = "4098765000010"  # 409876500001 and its check digit, 0
+    created = admin.data(_CREATE_PARTY, {"code": first, "gln": gln})["createParty"]
+    assert created == {"code": first, "gln": gln}
+    assert admin.data(_CREATE_PARTY, {"code": plain})["createParty"] == {"code": plain, "gln": None}
+
+    errors = admin.errors(_CREATE_PARTY, {"code": second, "gln": "4098765000017"})
+    assert codes(errors) == ["BAD_USER_INPUT"]
+    assert "GLN" in errors[0]["message"] and "check digit" in errors[0]["message"]
+    errors = admin.errors(_CREATE_PARTY, {"code": second, "gln": gln})
+    assert codes(errors) == ["CONFLICT"]
+    assert f"GLN {gln} already belongs to another party" in errors[0]["message"]
+    # Neither refusal created the party.
+    assert admin.data(_CREATE_PARTY, {"code": second})["createParty"]["code"] == second
+
+
 def test_operator_cannot_release_a_hold_and_quality_can(suite: RunningSuite) -> None:
     factory = GraphFactory(graph(suite))
     factory.setup_master_data()

@@ -259,18 +259,20 @@ _URN_CHAR = (
 _CPI_CHAR = r"(?:%2[3dfDF]|%3[0-9]|%4[1-9A-Fa-f]|%5[0-9Aa]|[0-9A-Z-])"
 
 
+_DL_ESCAPES = str.maketrans({char: f"%{ord(char):02X}" for char in "!()*+,:"})
+
+
 def _urn_escape(raw: str) -> str:
     """A URN component as a Digital Link path value: the URN's own %-escapes stay, and
     the characters a URN may carry literally but a Digital Link may not are escaped."""
-    for char in "!()*+,:":
-        raw = raw.replace(char, f"%{ord(char):02X}")
-    return raw
+    return raw.translate(_DL_ESCAPES)
 
 
 def _cd(body: str) -> str:
     return body + str(gs1_check_digit(body))
 
 
+@lru_cache(maxsize=4_096)  # the serials of one product share their GTIN
 def _gtin(company: str, item: str) -> str:
     return _cd(item[0] + company + item[1:])
 

@@ -195,7 +195,9 @@ class Applier:
     def _parties(self, table: Table) -> FileResult:
         result = FileResult()
         for row, r in _records(table):
-            party = md.Party(code=r.code, name=r.name, kind=enum_value(md.PartyKind, r.kind))
+            party = md.Party(
+                code=r.code, name=r.name, kind=enum_value(md.PartyKind, r.kind), gln=r.gln
+            )
             self._create(result, table.file, row, "CreateParty", party=party)
         return result
 

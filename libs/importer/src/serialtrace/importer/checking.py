@@ -38,6 +38,7 @@ class Catalog(Protocol):
 
     def products(self, skus: list[str]) -> dict[str, ProductInfo]: ...
     def parties(self, codes: list[str]) -> dict[str, str]: ...
+    def party_glns(self, glns: list[str]) -> dict[str, str]: ...  # GLN → the party's code
     def locations(self, codes: list[str]) -> set[str]: ...
     def bom_revisions(self, skus: list[str]) -> dict[tuple[str, str], set[str]]: ...
     def lots(self, keys: list[LotKey]) -> set[LotKey]: ...
@@ -51,6 +52,7 @@ class DictCatalog:
 
     product_info: dict[str, ProductInfo] = field(default_factory=dict)
     party_kinds: dict[str, str] = field(default_factory=dict)
+    party_codes_by_gln: dict[str, str] = field(default_factory=dict)
     location_codes: set[str] = field(default_factory=set)
     boms: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     lot_keys: set[LotKey] = field(default_factory=set)
@@ -62,6 +64,9 @@ class DictCatalog:
 
     def parties(self, codes: list[str]) -> dict[str, str]:
         return {c: self.party_kinds[c] for c in codes if c in self.party_kinds}
+
+    def party_glns(self, glns: list[str]) -> dict[str, str]:
+        return {g: self.party_codes_by_gln[g] for g in glns if g in self.party_codes_by_gln}
 
     def locations(self, codes: list[str]) -> set[str]:
         return {c for c in codes if c in self.location_codes}
@@ -119,6 +124,7 @@ class Checker:
         self._db_location_cache: dict[str, bool] = {}
         self.parties: dict[str, str] = {}
         self.party_rows: dict[str, Where] = {}
+        self.party_glns: dict[str, Where] = {}
         self.locations: dict[str, Where] = {}
         self._location_parents: list[tuple[str, Where]] = []
         self.bom_lines: dict[tuple[str, str, str], Where] = {}
@@ -290,6 +296,19 @@ class Checker:
             if self.catalog.parties([r.code]):
                 self._conflict(where, f"party {r.code} is already in the database")
             self.parties[r.code] = r.kind
+        if r.gln:
+            self._party_gln(r, Where(file, row, "gln"))
+
+    def _party_gln(self, r: rules.PartyRecord, where: Where) -> None:
+        """A party's GLN names one party: not two rows of the files, not another party
+        of the database (its own, when a resumed batch finds it there, is no conflict)."""
+        if not self._define(self.party_glns, r.gln, where, f"GLN {r.gln}"):
+            return
+        owner = self.catalog.party_glns([r.gln]).get(r.gln)
+        if owner is not None and owner != r.code:
+            self.problems.append(
+                where.problem("CONFLICT", f"GLN {r.gln} already belongs to party {show(owner)}")
+            )
 
     def _locations(self, r: rules.LocationRecord, file: str, row: int) -> None:
         where = Where(file, row, "code")

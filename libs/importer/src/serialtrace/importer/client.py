@@ -123,6 +123,14 @@ class GrpcCatalog:
         )
         return {p.code: enum_str(md_pb.PartyKind, p.kind) for r in replies for p in r.parties}
 
+    def party_glns(self, glns: list[str]) -> dict[str, str]:
+        replies = _replies(
+            glns,
+            self.services.masterdata.BatchGetByGln,
+            lambda chunk: md_pb.BatchGetByGlnRequest(glns=chunk),
+        )
+        return {p.gln: p.code for reply in replies for p in reply.parties}
+
     def locations(self, codes: list[str]) -> set[str]:
         replies = _replies(
             codes,

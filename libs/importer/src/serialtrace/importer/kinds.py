@@ -27,7 +27,7 @@ KINDS: tuple[FileKind, ...] = (
         ("sku", "name", "kind", "tracking"),
         ("gtin", "serial_pattern", "uniqueness", "required_attributes"),
     ),
-    FileKind("parties", ("code", "name", "kind")),
+    FileKind("parties", ("code", "name", "kind"), ("gln",)),
     FileKind("locations", ("code", "name", "kind"), ("parent_code", "gln")),
     FileKind(
         "boms",

@@ -164,6 +164,7 @@ class PartyRecord:
     code: str
     name: str
     kind: str
+    gln: str = ""
 
 
 @dataclass(frozen=True)
@@ -310,7 +311,13 @@ _PRODUCT_WORDS = (
 
 
 def parse_party(c: Cells) -> PartyRecord:
-    return PartyRecord(c.code("code", "party code"), c.text("name"), c.choice("kind", PARTY_KINDS))
+    code, name = c.code("code", "party code"), c.text("name")
+    return PartyRecord(code, name, c.choice("kind", PARTY_KINDS), _gln(c))
+
+
+def _gln(c: Cells) -> str:
+    """The optional `gln` column: 13 digits with a valid GS1 check digit."""
+    return c.gs1_key("gln", "BAD_GLN", 13, gs1.validate_gln)
 
 
 def parse_location(c: Cells) -> LocationRecord:
@@ -318,7 +325,7 @@ def parse_location(c: Cells) -> LocationRecord:
     name = c.text("name")
     kind = c.choice("kind", LOCATION_KINDS)
     parent = c.code("parent_code", "location code", required=False)
-    gln = c.gs1_key("gln", "BAD_GLN", 13, gs1.validate_gln)
+    gln = _gln(c)
     if parent and parent == code:
         c.problem("parent_code", "CYCLE", "a location cannot be its own parent")
     return LocationRecord(code, name, kind, parent, gln)

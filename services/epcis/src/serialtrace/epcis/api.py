@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Sequence
@@ -168,6 +169,10 @@ def grpc_services(
     database: Database, effects: Effects, ledgers: usecases.Ledgers | None = None
 ) -> list[GrpcService]:
     validation.warm_up()  # compile the schema validators before the first capture
+    # What start-up made (modules, the compiled schema, protobuf descriptors) lives as long
+    # as the process: out of the collector's full passes, which otherwise walk it all,
+    # about 180,000 objects, 0.1 s a pass, every few 1,000-event documents.
+    gc.freeze()
     with database.transaction() as session:
         store.interrupt_running_jobs(session, utcnow())
     servicer = EpcisServicer(database, effects)

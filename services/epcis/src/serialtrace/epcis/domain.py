@@ -284,6 +284,9 @@ RECEIVE, SHIP = "receive", "ship"
 STORE = "store"  # a unit production built goes into stock: production completes it
 BUILD = "build"  # commissioning for a work order: production commissions the units
 HOLD, RELEASE, RECALL = "hold", "release", "recall"  # quality's holds and recalls
+RETURN = "return"  # a shipped unit comes back (RMA): the warehouse's return
+DESTROY = "destroy"  # units destroyed: quality's nonconformance, dispositioned SCRAP
+TRANSFORM = "transform"  # lots consumed into several output units: each gets its share
 _INSTALLING = ("installing", "assembling")
 _REMOVING = ("removing", "replacing", "disassembling")
 _PASSED, _FAILED = "conformant", "non_conformant"
@@ -294,7 +297,7 @@ _RECALLED = "recalled"
 # holding and recalls (`_quality_effect`) and transformations (any bizStep).
 _ACTING_STEPS = frozenset(
     {"commissioning", "inspecting", "storing", "shipping", "receiving", "packing", "unpacking",
-     *_INSTALLING, *_REMOVING}
+     "destroying", *_INSTALLING, *_REMOVING}
 )  # fmt: skip
 
 
@@ -303,7 +306,7 @@ class Effect:
     """The state change a captured event stands for (CBV meaning → the suite's rule)."""
 
     kind: str  # COMMISSION, BUILD, INSPECT, PACK, UNPACK, INSTALL, REMOVE, RECEIVE, SHIP,
-    # STORE, HOLD, RELEASE or RECALL
+    # STORE, HOLD, RELEASE, RECALL, RETURN, DESTROY or TRANSFORM
     items: tuple[tuple[str, str], ...] = ()  # (GTIN-14, serial) of the units concerned
     sscc: str = ""  # the package, for PACK and UNPACK
     passed: bool = True  # the inspection's result
@@ -314,7 +317,9 @@ class Effect:
     lots: tuple[tuple[str, str, float], ...] = ()
     location_gln: str = ""  # where units are received, for RECEIVE
     party_gln: str = ""  # the supplier (RECEIVE) or the customer (SHIP)
-    reason: str = ""  # why quality holds or recalls, for HOLD and RECALL
+    reason: str = ""  # why quality holds, recalls (HOLD, RECALL) or scraps (DESTROY)
+    rma: str = ""  # the return's RMA number, for RETURN ("" when the event names none)
+    outputs: tuple[tuple[str, str], ...] = ()  # (GTIN-14, serial) made, for TRANSFORM
 
 
 @dataclass(frozen=True)
@@ -419,8 +424,12 @@ def effect_of(event: IndexedEvent) -> Effect | None:
     stock at its bizLocation (from the owning party of its sourceList), storing completes
     the units production is building (which puts them into stock at their work order's
     output location), holding holds or releases (`_quality_effect`; a release is refused
-    while anything it names is held), recalled recalls, and a TransformationEvent into
-    one unit installs its inputs into it. Error declarations change nothing."""
+    while anything it names is held), recalled recalls, a receiving with disposition
+    returned takes shipped units back at its bizLocation (the warehouse's return, under
+    the RMA its `rma` business transaction names), destroying opens a nonconformance of
+    the units dispositioned SCRAP, and a TransformationEvent installs its inputs into its
+    output unit (lots into several output units: `_transformation_effect`). Error
+    declarations change nothing."""
     return event.effect
 
 
@@ -446,8 +455,17 @@ def _effect(event: IndexedEvent) -> Effect | None:
             return Effect(COMMISSION, epcs)
         if event.biz_step == "inspecting" and event.disposition in (_PASSED, _FAILED) and epcs:
             return Effect(INSPECT, epcs, passed=event.disposition == _PASSED)
-        if event.action == "DELETE" or event.disposition == "returned":
+        if event.action == "DELETE":
             return None
+        if event.disposition == "returned":
+            location = gln_of(event.biz_location)
+            if event.biz_step != "receiving" or not (epcs and location):
+                return None
+            rma = business_transaction(event.event, _RMA)
+            return Effect(RETURN, epcs, location_gln=location, rma=rma)
+        if event.biz_step == "destroying" and epcs:
+            reason = f"destroyed, as EPCIS event {event.event_id[:300]} says"
+            return Effect(DESTROY, epcs, reason=reason)
         if event.biz_step == "storing" and epcs:
             return Effect(STORE, epcs)
         ssccs = _ssccs(i for role, i in event.identifiers if role == ROLE_EPC)
@@ -513,18 +531,28 @@ def _quality_effect(event: IndexedEvent) -> Effect | None:
 
 
 def _transformation_effect(event: IndexedEvent) -> Effect | None:
-    """Input units and lot quantities irreversibly consumed into one output unit: they
-    are installed into it (its genealogy). With several outputs (or output quantities)
-    the event does not say which output took what: stored only."""
+    """Input units and lot quantities irreversibly consumed into output units (their
+    genealogy). Into one output unit: every input is installed into it. Into several
+    output units from lot quantities only: each output is made of every input lot, an
+    equal share of each quantity (the event does not say who took how much; for the
+    trace what counts is that each output contains each lot). Several outputs with
+    serialized inputs (a unit is a component of one parent, and the event does not say
+    which), output quantities (production makes units, not lots) or any output that is
+    not a unit: stored only."""
     outputs = [i for role, i in event.identifiers if role == ROLE_OUTPUT]
     output_units = _items(outputs)
-    if len(outputs) != 1 or len(output_units) != 1 or event.event.get("outputQuantityList"):
+    if not outputs or len(output_units) != len(outputs) or event.event.get("outputQuantityList"):
         return None
     inputs = _items(i for role, i in event.identifiers if role == ROLE_INPUT)
     lots = _lots(event.event.get("inputQuantityList"))
     if not (inputs or lots):
         return None
-    return Effect(INSTALL, inputs, parent=output_units[0], lots=lots)
+    if len(output_units) == 1:
+        return Effect(INSTALL, inputs, parent=output_units[0], lots=lots)
+    if inputs or not lots:
+        return None
+    share = tuple((gtin, lot, quantity / len(output_units)) for gtin, lot, quantity in lots)
+    return Effect(TRANSFORM, lots=share, outputs=output_units)
 
 
 _PRODORDER = (
@@ -534,12 +562,21 @@ _PRODORDER = (
 )
 
 
+_RMA = ("rma", "https://ref.gs1.org/cbv/BTT-rma", "urn:epcglobal:cbv:btt:rma")
+
+
 def work_order_of(event: Mapping[str, Any]) -> str:
     """The work order a commissioning is for: the last segment (after the last "/" or
     ":") of its `prodorder` business transaction, e.g. WO-17 of
     urn:epcglobal:cbv:bt:4012345000009:WO-17; "" when it names none."""
+    return business_transaction(event, _PRODORDER)
+
+
+def business_transaction(event: Mapping[str, Any], kinds: tuple[str, ...]) -> str:
+    """The last segment (after the last "/" or ":") of the event's first business
+    transaction of one of `kinds` (a type in its three spellings); "" when none."""
     for transaction in event.get("bizTransactionList") or []:
-        if isinstance(transaction, dict) and transaction.get("type") in _PRODORDER:
+        if isinstance(transaction, dict) and transaction.get("type") in kinds:
             value = str(transaction.get("bizTransaction", "")).rstrip("/")
             return value.replace(":", "/").rsplit("/", 1)[-1]
     return ""

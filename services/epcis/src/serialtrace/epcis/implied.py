@@ -43,8 +43,10 @@ from serialtrace.epcis.domain import (
     RECALL,
     RECEIVE,
     REMOVE,
+    RETURN,
     SHIP,
     STORE,
+    TRANSFORM,
     UNPACK,
     Effect,
 )
@@ -264,6 +266,11 @@ def claims_of(
         return [("warehouse", "package.packed", effect.sscc)]
     if effect.kind == UNPACK:
         return [("warehouse", "package.unpacked", effect.sscc)]
+    if effect.kind == RETURN:
+        return [("warehouse", "unit.returned", u) for u in units]
+    if effect.kind == TRANSFORM:
+        outputs = [unit_entity(skus[g], s) for g, s in effect.outputs if g in skus]
+        return [("production", "component.installed", o) for o in outputs for _ in effect.lots]
     if effect.kind in (INSTALL, REMOVE) and effect.parent and effect.parent[0] in skus:
         action = "component.installed" if effect.kind == INSTALL else "component.removed"
         parent = unit_entity(skus[effect.parent[0]], effect.parent[1])

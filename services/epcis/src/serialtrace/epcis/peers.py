@@ -26,6 +26,7 @@ from serialtrace.epcis import domain, implied
 from serialtrace.epcis.domain import (
     BUILD,
     COMMISSION,
+    DESTROY,
     HOLD,
     INSPECT,
     INSTALL,
@@ -34,8 +35,10 @@ from serialtrace.epcis.domain import (
     RECEIVE,
     RELEASE,
     REMOVE,
+    RETURN,
     SHIP,
     STORE,
+    TRANSFORM,
     UNPACK,
     Checked,
     Effect,
@@ -81,6 +84,9 @@ EFFECT_CALLS: dict[str, tuple[str, str, frozenset[Role]]] = {
     HOLD: _call("quality", "PlaceHold"),
     RELEASE: _call("quality", "ReleaseHold"),  # refused while anything is held: see below
     RECALL: _call("quality", "CreateRecall"),
+    RETURN: _call("warehouse", "ReturnUnit"),
+    DESTROY: _call("quality", "OpenNonconformance"),
+    TRANSFORM: _call("production", "InstallComponent"),
 }
 
 
@@ -219,6 +225,30 @@ class SuiteEffects:
             if b.status in (pp.BUILD_STATUS_COMMISSIONED, pp.BUILD_STATUS_IN_PROCESS)
         }
 
+    def _shipped(
+        self, effects: Sequence[Effect | None], skus: dict[str, str]
+    ) -> set[tuple[str, str]]:
+        """The units to take back that the warehouse has shipped (only those return)."""
+        units = sorted(
+            {
+                (skus[g], n)
+                for e in effects
+                if e and e.kind == RETURN
+                for g, n in e.items
+                if g in skus
+            }
+        )
+        if not units:
+            return set()
+        reply = self.warehouse.BatchGetUnitStock(
+            wh.BatchGetUnitStockRequest(units=[core_pb2.UnitKey(sku=s, serial=n) for s, n in units])
+        )
+        return {
+            (u.unit.sku, u.unit.serial)
+            for u in reply.units
+            if u.custody == wh.CUSTODY_STATUS_SHIPPED
+        }
+
     # -- the Effects protocol ---------------------------------------------------------------
 
     def _contents(self, ssccs: set[str]) -> dict[str, list[tuple[str, str]]]:
@@ -279,6 +309,7 @@ class SuiteEffects:
             held = self._held(effects, skus, contents)
             holds = self._holds_on(effects, skus, contents)
             building = self._building(effects, skus)
+            shipped = self._shipped(effects, skus)
         except ServiceError as unreachable:
             return Checked(
                 [unreachable if e is not None else None for e in effects], [[] for _ in events]
@@ -297,6 +328,7 @@ class SuiteEffects:
                     _verdict(effect, skus, existing)
                     or _place_verdict(effect, skus, existing, places, held, contents)
                     or _quality_verdict(effect, skus, contents, holds)
+                    or _return_verdict(effect, skus, shipped)
                 )
             if effect is not None and verdict is None and effect.kind in (COMMISSION, BUILD):
                 # Later events of the same capture may act on the units this one makes.
@@ -311,6 +343,12 @@ class SuiteEffects:
                 held |= placed
                 for sku, serial in placed:
                     holds.setdefault(f"{sku}/{serial}", []).append("this capture's hold")
+            if effect is not None and verdict is None and effect.kind == SHIP:
+                # A unit shipped earlier in the capture may come back later in it.
+                shipped |= {(skus[g], s) for g, s in effect.items}
+                shipped |= {u for sscc in effect.packages for u in contents[sscc]}
+            if effect is not None and verdict is None and effect.kind == RETURN:
+                shipped -= {(skus[g], s) for g, s in effect.items}
             if effect is not None and verdict is None and effect.kind == PACK:
                 # A package packed earlier in the capture may be shipped by a later event.
                 contents[effect.sscc] = [(skus[g], s) for g, s in effect.items]
@@ -337,7 +375,7 @@ class SuiteEffects:
                 continue
             try:
                 key = domain.idempotency_key(event.event_id)
-                if effect.kind in (RECEIVE, SHIP):
+                if effect.kind in (RECEIVE, SHIP, RETURN):
                     self._apply_logistics(effect, skus, places, known, key)
                 elif effect.kind in (HOLD, RECALL, RELEASE):
                     self._apply_quality(effect, skus, key)
@@ -401,6 +439,30 @@ class SuiteEffects:
             )
         elif effect.kind == UNPACK:
             self.warehouse.Unpack(wh.UnpackRequest(sscc=effect.sscc, idempotency_key=key))
+        elif effect.kind == DESTROY:
+            self.quality.OpenNonconformance(
+                qa.OpenNonconformanceRequest(
+                    units=units,
+                    description=effect.reason,
+                    disposition=qa.DISPOSITION_SCRAP,
+                    idempotency_key=key,
+                )
+            )
+        elif effect.kind == TRANSFORM:
+            for n, (gtin, serial) in enumerate(effect.outputs):
+                output = core_pb2.UnitKey(sku=skus[gtin], serial=serial)
+                for m, (lot_gtin, lot, quantity) in enumerate(effect.lots):
+                    self.production.InstallComponent(
+                        pp.InstallComponentRequest(
+                            parent=output,
+                            component_lot=core_pb2.LotQuantity(
+                                lot=core_pb2.LotKey(sku=skus[lot_gtin], lot_number=lot),
+                                quantity=quantity,
+                            ),
+                            operation="EPCIS",
+                            idempotency_key=f"{key}:o{n}l{m}",
+                        )
+                    )
         elif effect.kind in (INSTALL, REMOVE) and effect.parent is not None:
             gtin, serial = effect.parent
             parent = core_pb2.UnitKey(sku=skus[gtin], serial=serial)
@@ -482,6 +544,18 @@ class SuiteEffects:
         wanted = md.PARTY_KIND_CUSTOMER if effect.kind == SHIP else md.PARTY_KIND_SUPPLIER
         party = places.party(effect.party_gln, wanted)
         units = [(skus[g], s) for g, s in effect.items]
+        if effect.kind == RETURN:
+            for n, (sku, serial) in enumerate(units):
+                self.warehouse.ReturnUnit(
+                    wh.ReturnUnitRequest(
+                        unit=core_pb2.UnitKey(sku=sku, serial=serial),
+                        rma_number=effect.rma,
+                        reason="returned, as an EPCIS event says",
+                        location_code=places.locations[effect.location_gln],
+                        idempotency_key=f"{key}:{n}",
+                    )
+                )
+            return
         if effect.kind == SHIP:
             self.warehouse.CreateShipment(
                 wh.CreateShipmentRequest(
@@ -555,13 +629,15 @@ def _place_verdict(
                     f"unit {sku}/{serial[:40]} is on hold: a held unit does not ship"
                 )
         return None
-    if effect.kind != RECEIVE:
+    if effect.kind not in (RECEIVE, RETURN):
         return None
     if effect.location_gln not in places.locations:
         return FailedPrecondition(
             f"no location has GLN {effect.location_gln}: create it in masterdata with its GLN "
             "before capturing receipts there"
         )
+    if effect.kind == RETURN:
+        return None
     new_units = any((skus[g], s) not in existing for g, s in effect.items)
     supplier = places.party(effect.party_gln, md.PARTY_KIND_SUPPLIER)
     if (new_units or effect.lots) and not supplier:
@@ -615,12 +691,32 @@ def _quality_verdict(
     return None
 
 
+def _return_verdict(
+    effect: Effect, skus: dict[str, str], shipped: set[tuple[str, str]]
+) -> ServiceError | None:
+    """A return names its RMA, and each unit it takes back was shipped."""
+    if effect.kind != RETURN:
+        return None
+    if not effect.rma:
+        return FailedPrecondition(
+            "a return needs its RMA: add a bizTransaction of type rma naming it "
+            "(e.g. urn:epcglobal:cbv:bt:4012345000009:RMA-17)"
+        )
+    for gtin, serial in effect.items:
+        if (skus[gtin], serial) not in shipped:
+            return FailedPrecondition(
+                f"unit {skus[gtin]}/{serial[:40]} is not shipped: only shipped units come back"
+            )
+    return None
+
+
 def _gtins(effect: Effect) -> set[str]:
     return {g for g, _ in _all_items(effect)} | {g for g, _, _ in effect.lots}
 
 
 def _all_items(effect: Effect) -> tuple[tuple[str, str], ...]:
-    return (*effect.items, effect.parent) if effect.parent else effect.items
+    """Every unit the effect names: its items, parent and outputs."""
+    return (*effect.items, *([effect.parent] if effect.parent else []), *effect.outputs)
 
 
 def _permitted(effect: Effect) -> ServiceError | None:
@@ -650,7 +746,8 @@ def _verdict(
                 f"unit {unit[0]}/{serial[:40]} is already registered; commissioning "
                 "registers new units only"
             )
-        must_exist = (INSPECT, PACK, INSTALL, REMOVE, SHIP, STORE, HOLD, RELEASE, RECALL)
+        must_exist = (INSPECT, PACK, INSTALL, REMOVE, SHIP, STORE, HOLD, RELEASE, RECALL,
+                      RETURN, DESTROY, TRANSFORM)  # fmt: skip
         if effect.kind in must_exist and unit not in existing:
             return FailedPrecondition(
                 f"unit {unit[0]}/{serial[:40]} is not registered: capture its commissioning first"

@@ -58,7 +58,30 @@ def _schema() -> dict[str, Any]:
 @cache
 def _fast() -> Any:
     """The compiled validator (about 0.3 s to build: done once, at start-up)."""
-    return fastjsonschema.compile(_schema())
+    return fastjsonschema.compile(enums_first(_schema()))
+
+
+def enums_first(schema: Any) -> Any:
+    """The same schema with the alternatives of every anyOf tried enum (or const) first.
+
+    Whether a value matches anyOf does not depend on the order its alternatives are
+    tried in, but the compiled validator tries them in order and every one that fails
+    costs it an exception: the schema lists the URI alternative before the standard
+    words (`bizStep`: a URI outside the CBV, or one of the CBV words), so every bare
+    word failed the URI check first. Enums first halves the time of a typical document.
+    (The schema has no `default`s, the one way fastjsonschema lets order matter.)"""
+    if isinstance(schema, list):
+        return [enums_first(part) for part in schema]
+    if not isinstance(schema, dict):
+        return schema
+    reordered = {key: enums_first(part) for key, part in schema.items()}
+    alternatives = reordered.get("anyOf")
+    if isinstance(alternatives, list):
+        reordered["anyOf"] = sorted(
+            alternatives,
+            key=lambda a: 0 if isinstance(a, dict) and ("enum" in a or "const" in a) else 1,
+        )
+    return reordered
 
 
 def warm_up() -> None:

@@ -87,6 +87,9 @@ class PartyInput:
     code: str
     name: str
     kind: PartyKind
+    # The party's GS1 Global Location Number (its PGLN: how EPCIS events and receipts
+    # name it): 13 digits with a valid check digit, unique among parties.
+    gln: str | None = None
 
 
 @strawberry.input

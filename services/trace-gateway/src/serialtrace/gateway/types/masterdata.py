@@ -90,11 +90,12 @@ class Party:
     code: str
     name: str
     kind: PartyKind
+    gln: str | None
 
     @staticmethod
     def of(message: md.Party) -> Party:
         kind = from_proto(PartyKind, md.PartyKind, message.kind) or PartyKind.SUPPLIER
-        return Party(code=message.code, name=message.name, kind=kind)
+        return Party(code=message.code, name=message.name, kind=kind, gln=text_or_none(message.gln))
 
 
 def party_of(info: Ctx, code: str) -> Party | None:
