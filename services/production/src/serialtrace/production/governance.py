@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from serialtrace.common.governance_api import Fact, GovernanceFacts
 from serialtrace.common.ledger import unit_entity
 from serialtrace.production import domain, store
-from serialtrace.production.domain import BuildStatus
+from serialtrace.production.enums import BuildStatus
 from serialtrace.production.peers import Masterdata
 
 

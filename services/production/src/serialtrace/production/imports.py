@@ -30,7 +30,7 @@ from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import Result, check_code, parse_enum, parse_measurements
 from serialtrace.production import domain, store
-from serialtrace.production.domain import BuildStatus, WorkOrderStatus
+from serialtrace.production.enums import BuildStatus, WorkOrderStatus
 from serialtrace.production.peers import Masterdata
 
 T = TypeVar("T")

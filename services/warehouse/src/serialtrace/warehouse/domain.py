@@ -3,34 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from enum import StrEnum
 
 from serialtrace.common import gs1
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument
 from serialtrace.common.keys import UnitKey
-
-
-class Custody(StrEnum):
-    NONE = "NONE"
-    IN_STOCK = "IN_STOCK"
-    ISSUED = "ISSUED"
-    SHIPPED = "SHIPPED"
-    RETURNED = "RETURNED"
-
-
-class MovementKind(StrEnum):
-    RECEIVE = "RECEIVE"
-    MOVE = "MOVE"
-    ISSUE = "ISSUE"
-    PACK = "PACK"
-    UNPACK = "UNPACK"
-    SHIP = "SHIP"
-    RETURN = "RETURN"
-
-
-class PackageKind(StrEnum):
-    CARTON = "CARTON"
-    PALLET = "PALLET"
+from serialtrace.warehouse.enums import Custody, PackageKind
 
 
 def check_quantity(quantity: float, what: str = "quantity") -> float:

@@ -32,7 +32,7 @@ from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import REFERENCE, check_text
 from serialtrace.warehouse import domain, store
-from serialtrace.warehouse.domain import Custody, MovementKind
+from serialtrace.warehouse.enums import Custody, MovementKind
 from serialtrace.warehouse.peers import Masterdata, Quality
 
 MAX_IMPORT_ITEMS = 1_000

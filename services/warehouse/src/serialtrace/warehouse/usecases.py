@@ -27,7 +27,7 @@ from serialtrace.common.validation import (
 )
 from serialtrace.warehouse import domain, store
 from serialtrace.warehouse.config import WarehouseOptions
-from serialtrace.warehouse.domain import Custody, MovementKind, PackageKind
+from serialtrace.warehouse.enums import Custody, MovementKind, PackageKind
 from serialtrace.warehouse.peers import Masterdata, Production, Quality
 
 
