@@ -58,16 +58,11 @@ bench: setup
 k8s: setup
 	$(PY) deploy/k8s/render.py
 
-# The services' domain enums, built from their protos (each module's .pyi is generated).
-DOMAIN_ENUMS = serialtrace.masterdata.enums serialtrace.production.enums \
-	serialtrace.quality.enums serialtrace.warehouse.enums
-
-# Regenerates the Python gRPC stubs from proto/, then the type stubs of the graph enums and
-# the domain enums from them (all committed; a test fails on drift).
+# Regenerates the Python gRPC stubs from proto/, then the graph enums' type stub from them
+# (both committed; a test fails on drift).
 proto: setup
 	$(PY) libs/protos/generate.py proto $(PROTO_OUT)
 	$(PY) -m serialtrace.gateway.proto_enums
-	$(PY) -m serialtrace.common.proto_enums $(DOMAIN_ENUMS)
 
 # Breaking changes are checked against main: proto/ by buf, the committed graph schema
 # (services/trace-gateway/schema.graphql) by graphql-core's find_breaking_changes.

@@ -22,7 +22,12 @@ from serialtrace.common.validation import (
     parse_json_object,
     quote,
 )
-from serialtrace.masterdata.enums import ImportBatchState, ProductKind, TrackingMode, Uniqueness
+from serialtrace.masterdata.v1.masterdata_enums import (
+    ImportBatchState,
+    ProductKind,
+    TrackingMode,
+    Uniqueness,
+)
 
 # Serials one registration or allocation may name: the shared batch bound.
 MAX_BATCH = validation.MAX_BATCH

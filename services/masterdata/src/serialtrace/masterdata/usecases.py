@@ -25,8 +25,9 @@ from serialtrace.common.provenance import Provenance
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import parse_enum
-from serialtrace.masterdata import domain, enums, store
-from serialtrace.masterdata.enums import PartyKind, Uniqueness
+from serialtrace.masterdata import domain, store
+from serialtrace.masterdata.v1 import masterdata_enums as enums
+from serialtrace.masterdata.v1.masterdata_enums import PartyKind, Uniqueness
 
 
 def create_product(uow: UnitOfWork, spec: domain.ProductSpec) -> store.ProductRow:

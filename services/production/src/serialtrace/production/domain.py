@@ -8,7 +8,7 @@ from datetime import datetime
 
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument, NotFound
 from serialtrace.common.validation import REASON, check_code, check_free_text
-from serialtrace.production.enums import BuildStatus
+from serialtrace.production.v1.production_enums import BuildStatus
 
 MAX_COMMISSION = 10_000
 

@@ -10,10 +10,13 @@ from serialtrace.common.validation import (
     MAX_BATCH,
     quote,
 )
-from serialtrace.quality.enums import InspectionKind, QualityStatus, RecallState
+from serialtrace.quality.v1.quality_enums import InspectionKind, QualityStatus, RecallUnitState
 
 # Units and lots one hold, recall or batch read may name: the shared batch bound.
 MAX_SUBJECTS = MAX_BATCH
+
+# Where a recalled unit is; the contract's RecallUnitState, by its domain name.
+RecallState = RecallUnitState
 
 
 def check_subjects(units: int, lots: int, what: str) -> None:

@@ -25,9 +25,9 @@ from serialtrace.common.validation import (
     parse_enum,
     parse_measurements,
 )
-from serialtrace.quality import domain, enums, store
-from serialtrace.quality.enums import Disposition, InspectionKind, QualityStatus
+from serialtrace.quality import domain, store
 from serialtrace.quality.peers import Masterdata, Production, Warehouse
+from serialtrace.quality.v1.quality_enums import Disposition, InspectionKind, QualityStatus
 
 
 def _entity(kind: str, sku: str, key: str) -> tuple[str, str]:
@@ -236,7 +236,7 @@ def create_recall(
     )
     uow.session.add(recall)
     items: list[dict[str, Any]] = []
-    states: dict[UnitKey, enums.RecallState] = {}
+    states: dict[UnitKey, domain.RecallState] = {}
     for unit in scope:
         place = where.get(unit)
         state = states[unit] = domain.recall_state(place.custody if place else None)
@@ -294,7 +294,7 @@ def create_recall(
 def update_recall_item(
     uow: UnitOfWork, recall_id: str, unit: UnitKey, state: str
 ) -> tuple[store.RecallItemRow, store.RecallRow]:
-    resolution = domain.check_resolution(parse_enum(enums.RecallState, state, "state"))
+    resolution = domain.check_resolution(parse_enum(domain.RecallState, state, "state"))
     recall = uow.session.get(store.RecallRow, recall_id, with_for_update=True)
     if recall is None:
         raise NotFound(f"no recall {recall_id!r}")

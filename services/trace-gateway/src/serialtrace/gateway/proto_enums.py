@@ -19,7 +19,7 @@ from typing import Any
 
 import strawberry
 
-from serialtrace.common import proto_enums
+from serialtrace.common.protomap import enum_str
 from serialtrace.core.v1 import core_pb2
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.production.v1 import production_pb2 as pp
@@ -50,7 +50,8 @@ class GraphEnum:
         return name
 
     def values(self) -> list[GraphValue]:
-        return [*self.first, *map(GraphValue, proto_enums.names(self.proto)), *self.last]
+        from_proto = [enum_str(self.proto, v.number) for v in self.proto.DESCRIPTOR.values]
+        return [*self.first, *(GraphValue(n) for n in from_proto if n), *self.last]
 
     def build(self) -> type[enum.Enum]:
         """The strawberry enum: each member's value is its name (callers send `.value` on)."""

@@ -7,7 +7,10 @@ from collections.abc import Collection, Mapping, Sequence
 from serialtrace.common import gs1
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument
 from serialtrace.common.keys import UnitKey
-from serialtrace.warehouse.enums import Custody, PackageKind
+from serialtrace.warehouse.v1.warehouse_enums import CustodyStatus, PackageKind
+
+# Where a unit stands with the warehouse; the contract's CustodyStatus, by its domain name.
+Custody = CustodyStatus
 
 
 def check_quantity(quantity: float, what: str = "quantity") -> float:

@@ -27,8 +27,9 @@ from serialtrace.common.validation import (
 )
 from serialtrace.warehouse import domain, store
 from serialtrace.warehouse.config import WarehouseOptions
-from serialtrace.warehouse.enums import Custody, MovementKind, PackageKind
+from serialtrace.warehouse.domain import Custody
 from serialtrace.warehouse.peers import Masterdata, Production, Quality
+from serialtrace.warehouse.v1.warehouse_enums import MovementKind, PackageKind
 
 
 @dataclass(frozen=True)
