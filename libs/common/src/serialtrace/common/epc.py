@@ -297,17 +297,36 @@ def _gtin_and_rest(body: str) -> tuple[str, str] | None:
     return _gtin(company, item), rest
 
 
-def _pure_identity(scheme: str, body: str) -> str | None:
+# The EPC schemes whose body starts with a GTIN (company prefix, indicator, item).
+_GTIN_KEYED = ("sgtin", "upui", "lgtin", "itip")
+
+
+def _gtin_keyed(scheme: str, body: str, pattern: bool) -> str | None:
+    """The Digital Link of a GTIN-keyed EPC: one instance, or with `pattern` the class a
+    pattern URI (`...*`) names (there is no lgtin pattern)."""
+    if (found := _gtin_and_rest(body)) is None:
+        return None
+    gtin, rest = found
     host = CANONICAL_HOST
-    if scheme in ("sgtin", "upui", "lgtin"):
-        if (found := _gtin_and_rest(body)) is None:
+    if scheme == "itip":
+        serial = r"\*" if pattern else rf"({_URN_CHAR}{{1,20}})"
+        if (match := re.fullmatch(rf"\.(\d\d)\.(\d\d)\.{serial}", rest)) is None:
             return None
-        gtin, rest = found
-        limit = 28 if scheme == "upui" else 20
-        if not re.fullmatch(rf"\.{_URN_CHAR}{{1,{limit}}}", rest):
-            return None
-        ai = {"sgtin": "21", "upui": "235", "lgtin": "10"}[scheme]
-        return f"{host}/01/{gtin}/{ai}/{_urn_escape(rest[1:])}"
+        piece = f"{host}/8006/{gtin}{match[1]}{match[2]}"
+        return piece if pattern else f"{piece}/21/{_urn_escape(match[3])}"
+    if pattern:
+        return f"{host}/01/{gtin}" if rest == ".*" and scheme != "lgtin" else None
+    limit = 28 if scheme == "upui" else 20
+    if not re.fullmatch(rf"\.{_URN_CHAR}{{1,{limit}}}", rest):
+        return None
+    ai = {"sgtin": "21", "upui": "235", "lgtin": "10"}[scheme]
+    return f"{host}/01/{gtin}/{ai}/{_urn_escape(rest[1:])}"
+
+
+def _pure_identity(scheme: str, body: str) -> str | None:
+    if scheme in _GTIN_KEYED:
+        return _gtin_keyed(scheme, body, pattern=False)
+    host = CANONICAL_HOST
     if scheme in ("sscc", "gsrn", "gsrnp", "gsin"):
         total = 16 if scheme == "gsin" else 17
         parts = _split_prefix(body, total)
@@ -346,28 +365,14 @@ def _pure_identity(scheme: str, body: str) -> str | None:
         if match is None or len(re.findall(_CPI_CHAR, match[2])) > 30 - len(match[1]):
             return None
         return f"{host}/8010/{_urn_escape(match[1] + match[2])}/8011/{match[3]}"
-    if scheme == "itip":
-        if (found := _gtin_and_rest(body)) is None:
-            return None
-        gtin, rest = found
-        match = re.fullmatch(rf"\.(\d\d)\.(\d\d)\.({_URN_CHAR}{{1,20}})", rest)
-        if match is None:
-            return None
-        return f"{host}/8006/{gtin}{match[1]}{match[2]}/21/{_urn_escape(match[3])}"
     return None
 
 
 def _pattern(scheme: str, body: str) -> str | None:
     """An EPC pattern URI naming a whole class (`...*`): the class's Digital Link."""
+    if scheme in _GTIN_KEYED:
+        return _gtin_keyed(scheme, body, pattern=True)
     host = CANONICAL_HOST
-    if scheme in ("sgtin", "upui", "itip"):
-        if (found := _gtin_and_rest(body)) is None:
-            return None
-        gtin, rest = found
-        if scheme == "itip":
-            match = re.fullmatch(r"\.(\d\d)\.(\d\d)\.\*", rest)
-            return f"{host}/8006/{gtin}{match[1]}{match[2]}" if match else None
-        return f"{host}/01/{gtin}" if rest == ".*" else None
     if scheme in ("grai", "gdti", "sgcn"):
         parts = _split_prefix(body, 12)
         if parts is None or parts[2] != ".*":

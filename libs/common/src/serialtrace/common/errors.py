@@ -38,9 +38,19 @@ def capped(message: str, max_bytes: int = MAX_MESSAGE_BYTES) -> str:
 
 
 class ServiceError(Exception):
-    """A failure the caller can act on; `message` is shown to the caller as is."""
+    """A failure the caller can act on; `message` is shown to the caller as is.
+
+    Each subclass names its gRPC status in its class line (`code=`); that also makes it
+    the error a reported status of that code turns back into (`from_rpc_error`,
+    `error_of`).
+    """
 
     code: grpc.StatusCode = grpc.StatusCode.INTERNAL
+
+    def __init_subclass__(cls, *, code: grpc.StatusCode, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.code = code
+        _BY_CODE[code] = cls
 
     def __init__(self, message: str) -> None:
         message = capped(message)
@@ -48,68 +58,40 @@ class ServiceError(Exception):
         self.message = message
 
 
-class InvalidArgument(ServiceError):
+_BY_CODE: dict[grpc.StatusCode, type[ServiceError]] = {}
+
+
+class InvalidArgument(ServiceError, code=grpc.StatusCode.INVALID_ARGUMENT):
     """The request itself is malformed or breaks a rule about its own content."""
 
-    code = grpc.StatusCode.INVALID_ARGUMENT
 
-
-class NotFound(ServiceError):
+class NotFound(ServiceError, code=grpc.StatusCode.NOT_FOUND):
     """Something the request names does not exist."""
 
-    code = grpc.StatusCode.NOT_FOUND
 
-
-class Conflict(ServiceError):
+class Conflict(ServiceError, code=grpc.StatusCode.ALREADY_EXISTS):
     """Duplicate, or an idempotency key reused for a different request."""
 
-    code = grpc.StatusCode.ALREADY_EXISTS
 
-
-class FailedPrecondition(ServiceError):
+class FailedPrecondition(ServiceError, code=grpc.StatusCode.FAILED_PRECONDITION):
     """The request is well formed, but the current state does not allow it."""
 
-    code = grpc.StatusCode.FAILED_PRECONDITION
 
-
-class Unauthenticated(ServiceError):
+class Unauthenticated(ServiceError, code=grpc.StatusCode.UNAUTHENTICATED):
     """No valid bearer token."""
 
-    code = grpc.StatusCode.UNAUTHENTICATED
 
-
-class PermissionDenied(ServiceError):
+class PermissionDenied(ServiceError, code=grpc.StatusCode.PERMISSION_DENIED):
     """Valid token, but none of the roles this call needs."""
 
-    code = grpc.StatusCode.PERMISSION_DENIED
 
-
-class Unavailable(ServiceError):
+class Unavailable(ServiceError, code=grpc.StatusCode.UNAVAILABLE):
     """A service this call depends on cannot be reached; nothing was changed."""
 
-    code = grpc.StatusCode.UNAVAILABLE
 
-
-class DeadlineExceeded(ServiceError):
+class DeadlineExceeded(ServiceError, code=grpc.StatusCode.DEADLINE_EXCEEDED):
     """A call this request depends on did not answer in time. The callee may still
     finish what it was asked; a repeat with the same idempotency key tells."""
-
-    code = grpc.StatusCode.DEADLINE_EXCEEDED
-
-
-_BY_CODE: dict[grpc.StatusCode, type[ServiceError]] = {
-    cls.code: cls
-    for cls in (
-        InvalidArgument,
-        NotFound,
-        Conflict,
-        FailedPrecondition,
-        Unauthenticated,
-        PermissionDenied,
-        Unavailable,
-        DeadlineExceeded,
-    )
-}
 
 
 # Trailing metadata a server sets on statuses it raised itself (value: its name).

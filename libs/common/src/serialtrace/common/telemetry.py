@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from opentelemetry import trace
@@ -19,15 +20,36 @@ from sqlalchemy import Engine, event
 _lock = threading.Lock()
 _provider: TracerProvider | None = None
 
-GRPC_REQUESTS = Counter(
-    "serialtrace_grpc_requests_total",
-    "gRPC requests served, by outcome",
-    ["service", "method", "code"],
-)
-GRPC_LATENCY = Histogram(
-    "serialtrace_grpc_request_duration_seconds",
-    "gRPC request latency",
+
+def red_metrics(
+    request: str,
+    what: str,
+    labels: Sequence[str],
+    outcome: str,
+    buckets: Sequence[float],
+) -> tuple[Counter, Histogram]:
+    """The rate/errors counter (by `labels` and `outcome`) and the latency histogram (by
+    `labels`) of one kind of request, named `serialtrace_<request>s_total` and
+    `serialtrace_<request>_duration_seconds`."""
+    requests = Counter(
+        f"serialtrace_{request}s_total",
+        f"{what}s served, by {', '.join(labels)} and {outcome}",
+        [*labels, outcome],
+    )
+    latency = Histogram(
+        f"serialtrace_{request}_duration_seconds",
+        f"{what} latency",
+        list(labels),
+        buckets=tuple(buckets),
+    )
+    return requests, latency
+
+
+GRPC_REQUESTS, GRPC_LATENCY = red_metrics(
+    "grpc_request",
+    "gRPC request",
     ["service", "method"],
+    outcome="code",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 

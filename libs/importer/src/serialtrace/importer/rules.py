@@ -17,12 +17,13 @@ from serialtrace.common.errors import ServiceError
 from serialtrace.common.validation import check_code
 from serialtrace.importer.problems import Problem, show
 from serialtrace.masterdata import domain as md
+from serialtrace.masterdata.v1 import masterdata_enums
 
-PRODUCT_KINDS = tuple(k.value for k in md.ProductKind)
-TRACKING_MODES = tuple(t.value for t in md.TrackingMode)
-UNIQUENESS = tuple(u.value for u in md.Uniqueness)
-PARTY_KINDS = tuple(k.value for k in md.PartyKind)
-LOCATION_KINDS = tuple(k.value for k in md.LocationKind)
+PRODUCT_KINDS = tuple(k.value for k in masterdata_enums.ProductKind)
+TRACKING_MODES = tuple(t.value for t in masterdata_enums.TrackingMode)
+UNIQUENESS = tuple(u.value for u in masterdata_enums.Uniqueness)
+PARTY_KINDS = tuple(k.value for k in masterdata_enums.PartyKind)
+LOCATION_KINDS = tuple(k.value for k in masterdata_enums.LocationKind)
 RESULTS = ("PASS", "FAIL")
 UNIT_STATUSES = ("COMMISSIONED", "IN_PROCESS", "COMPLETE", "SCRAPPED")
 MAX_JSON_CHARS = 16_384

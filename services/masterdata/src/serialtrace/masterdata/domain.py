@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from serialtrace.common import gs1, validation
@@ -23,6 +22,12 @@ from serialtrace.common.validation import (
     parse_json_object,
     quote,
 )
+from serialtrace.masterdata.v1.masterdata_enums import (
+    ImportBatchState,
+    ProductKind,
+    TrackingMode,
+    Uniqueness,
+)
 
 # Serials one registration or allocation may name: the shared batch bound.
 MAX_BATCH = validation.MAX_BATCH
@@ -35,41 +40,6 @@ _ALIAS_KIND = re.compile(r"[A-Z][A-Z0-9_]{0,31}")
 _PRINTABLE = re.compile(r"[!-~](?:[ -~]{0,98}[!-~])?")
 _LOT_NUMBER = re.compile(r"[!-~]{1,40}")
 _TEMPLATE_SEQ = re.compile(r"\{seq(?::0(\d{1,2})d)?\}")
-
-
-class ProductKind(StrEnum):
-    FINISHED = "FINISHED"
-    SUBASSEMBLY = "SUBASSEMBLY"
-    COMPONENT = "COMPONENT"
-    MATERIAL = "MATERIAL"
-
-
-class TrackingMode(StrEnum):
-    SERIAL = "SERIAL"
-    LOT = "LOT"
-    NONE = "NONE"
-
-
-class Uniqueness(StrEnum):
-    PRODUCT = "PRODUCT"
-    GLOBAL = "GLOBAL"
-
-
-class PartyKind(StrEnum):
-    SUPPLIER = "SUPPLIER"
-    CUSTOMER = "CUSTOMER"
-
-
-class LocationKind(StrEnum):
-    SITE = "SITE"
-    WAREHOUSE = "WAREHOUSE"
-    BIN = "BIN"
-    LINE = "LINE"
-
-
-class UnitSource(StrEnum):
-    COMMISSIONED = "COMMISSIONED"
-    PURCHASED = "PURCHASED"
 
 
 def check_name(value: str, what: str, limit: TextLimit = NAME) -> str:
@@ -309,14 +279,6 @@ def missing_attributes(attributes: Mapping[str, Any], required: Sequence[str]) -
 
 
 # --- migration imports ------------------------------------------------------------------
-
-
-class ImportBatchState(StrEnum):
-    CHECKED = "CHECKED"
-    APPLYING = "APPLYING"
-    APPLIED = "APPLIED"
-    VERIFIED = "VERIFIED"
-    ROLLED_BACK = "ROLLED_BACK"
 
 
 # From each state, the states a batch may move to. APPLYING → APPLYING is a resumed run;

@@ -26,7 +26,8 @@ from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import parse_enum
 from serialtrace.masterdata import domain, store
-from serialtrace.masterdata.domain import PartyKind, Uniqueness
+from serialtrace.masterdata.v1 import masterdata_enums as enums
+from serialtrace.masterdata.v1.masterdata_enums import PartyKind, Uniqueness
 
 
 def create_product(uow: UnitOfWork, spec: domain.ProductSpec) -> store.ProductRow:
@@ -164,7 +165,7 @@ def create_location(
     session = uow.session
     validation.check_code(code, "location code")
     name = domain.check_name(name, "location name")
-    location_kind = parse_enum(domain.LocationKind, kind, "location kind")
+    location_kind = parse_enum(enums.LocationKind, kind, "location kind")
     normalized_gln = domain.validate_gln(gln)
     if session.get(store.LocationRow, code) is not None:
         raise Conflict(f"location {code} already exists")
@@ -234,7 +235,7 @@ def register_units(uow: UnitOfWork, reg: Registration) -> list[store.UnitRow]:
         raise InvalidArgument("give either serials or count, not both")
     if not reg.serials and not reg.count:
         raise InvalidArgument("give the serials to register, or a count to generate")
-    source = parse_enum(domain.UnitSource, reg.source, "unit source")
+    source = parse_enum(enums.UnitSource, reg.source, "unit source")
     product = _product_or_raise(session, reg.sku)
     domain.require_serial_tracked(reg.sku, product.tracking)
     attributes = domain.parse_attributes(reg.attributes_json, product.required_attributes)
@@ -522,7 +523,7 @@ def _add_provenance(uow: UnitOfWork, entity_type: str, entity_id: str, where: Pr
     batch = uow.session.get(store.ImportBatchRow, where.batch_id)
     if batch is None:
         raise NotFound(f"no import batch {where.batch_id!r}")
-    if batch.state != domain.ImportBatchState.APPLYING:
+    if batch.state != enums.ImportBatchState.APPLYING:
         raise FailedPrecondition(
             f"import batch {where.batch_id} is {batch.state}; facts are imported while APPLYING"
         )
@@ -547,7 +548,7 @@ def create_import_batch(
     row = store.ImportBatchRow(
         id=f"IMP-{secrets.token_hex(6).upper()}",
         name=name,
-        state=domain.ImportBatchState.CHECKED.value,
+        state=enums.ImportBatchState.CHECKED.value,
         content_sha256=content_sha256,
         files=_files_payload(files),
         created_at=now,
@@ -623,12 +624,12 @@ def import_units(
                 item.sku, product.serial_pattern or domain.DEFAULT_SERIAL_PATTERN, [item.serial]
             )
             attributes = domain.parse_attributes(item.attributes_json, product.required_attributes)
-            source = parse_enum(domain.UnitSource, item.source, "unit source").value
+            source = parse_enum(enums.UnitSource, item.source, "unit source").value
             aliases = tuple(domain.normalize_alias(k, v) for k, v in item.aliases)
             batch = batches.get(item.provenance.batch_id)
             if batch is None:
                 raise NotFound(f"no import batch {item.provenance.batch_id!r}")
-            if batch.state != domain.ImportBatchState.APPLYING:
+            if batch.state != enums.ImportBatchState.APPLYING:
                 raise FailedPrecondition(
                     f"import batch {batch.id} is {batch.state}; units are imported while APPLYING"
                 )
@@ -748,9 +749,9 @@ def count_imported_facts(session: Session, batch_id: str) -> list[tuple[str, str
 
 ROLLBACK_STATES = frozenset(
     {
-        domain.ImportBatchState.APPLYING,
-        domain.ImportBatchState.APPLIED,
-        domain.ImportBatchState.VERIFIED,
+        enums.ImportBatchState.APPLYING,
+        enums.ImportBatchState.APPLIED,
+        enums.ImportBatchState.VERIFIED,
     }
 )
 
@@ -917,5 +918,5 @@ def roll_back_import(
             )
         if ids:
             taken.append((entity_type, len(ids)))
-    set_import_batch_state(uow, batch_id, domain.ImportBatchState.ROLLED_BACK.value, [])
+    set_import_batch_state(uow, batch_id, enums.ImportBatchState.ROLLED_BACK.value, [])
     return [], taken

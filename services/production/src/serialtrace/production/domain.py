@@ -5,25 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument, NotFound
 from serialtrace.common.validation import REASON, check_code, check_free_text
+from serialtrace.production.v1.production_enums import BuildStatus
 
 MAX_COMMISSION = 10_000
-
-
-class BuildStatus(StrEnum):
-    COMMISSIONED = "COMMISSIONED"
-    IN_PROCESS = "IN_PROCESS"
-    COMPLETE = "COMPLETE"
-    SCRAPPED = "SCRAPPED"
-
-
-class WorkOrderStatus(StrEnum):
-    RELEASED = "RELEASED"
-    IN_PROGRESS = "IN_PROGRESS"
-    COMPLETED = "COMPLETED"
 
 
 def check_route(operations: Sequence[str]) -> list[str]:

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from serialtrace.common.governance_api import Fact, GovernanceFacts
 from serialtrace.common.ledger import unit_entity
 from serialtrace.production import domain, store
-from serialtrace.production.domain import BuildStatus
 from serialtrace.production.peers import Masterdata
+from serialtrace.production.v1.production_enums import BuildStatus
 
 
 def facts_with(masterdata: Masterdata) -> Callable[[Session], GovernanceFacts]:

@@ -30,8 +30,8 @@ from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import Result, check_code, parse_enum, parse_measurements
 from serialtrace.production import domain, store
-from serialtrace.production.domain import BuildStatus, WorkOrderStatus
 from serialtrace.production.peers import Masterdata
+from serialtrace.production.v1.production_enums import BuildStatus, WorkOrderStatus
 
 T = TypeVar("T")
 MAX_IMPORT_ITEMS = 1_000

@@ -28,8 +28,8 @@ from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import Result, parse_enum, parse_measurements
 from serialtrace.production import domain, store
 from serialtrace.production.config import ProductionOptions
-from serialtrace.production.domain import BuildStatus, WorkOrderStatus
 from serialtrace.production.peers import HoldCheck, HoldsOfBatch, Masterdata, Quality, Warehouse
+from serialtrace.production.v1.production_enums import BuildStatus, WorkOrderStatus
 
 
 def set_route(

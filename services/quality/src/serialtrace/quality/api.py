@@ -281,11 +281,12 @@ def batch_get_unit_recalls(
 
 def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.GetTraceFactsResponse:
     reply = pb.GetTraceFactsResponse()
+    units = unit_keys(r.units)
     if r.statuses:
         request = pb.BatchGetQualityStatusRequest(units=r.units, lots=r.lots)
         reply.statuses.extend(batch_get_quality_status(s, session, request).statuses)
     if r.inspections:
-        rows = usecases.inspections(session, unit_keys(r.units), lot_keys(r.lots))
+        rows = usecases.inspections(session, units, lot_keys(r.lots))
         reply.inspections.extend(inspection_message(x) for x in rows)
     hold_ids = {*r.hold_ids}
     if r.holds:
@@ -305,9 +306,7 @@ def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.Ge
         recalls = usecases.recalls(session, sorted(recall_ids))
         reply.recalls.extend(recall_message(x) for x in recalls)
     if r.audit_entries:
-        reply.audit_entries.extend(
-            ledger_api.unit_entries(SERVICE_NAME, session, unit_keys(r.units))
-        )
+        reply.audit_entries.extend(ledger_api.unit_entries(SERVICE_NAME, session, units))
     return reply
 
 

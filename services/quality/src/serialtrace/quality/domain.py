@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from enum import StrEnum
 
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument, NotFound
 from serialtrace.common.keys import LotKey, UnitKey
@@ -11,28 +10,13 @@ from serialtrace.common.validation import (
     MAX_BATCH,
     quote,
 )
+from serialtrace.quality.v1.quality_enums import InspectionKind, QualityStatus, RecallUnitState
 
 # Units and lots one hold, recall or batch read may name: the shared batch bound.
 MAX_SUBJECTS = MAX_BATCH
 
-
-class InspectionKind(StrEnum):
-    INCOMING = "INCOMING"
-    IN_PROCESS = "IN_PROCESS"
-    FINAL = "FINAL"
-
-
-class Disposition(StrEnum):
-    REWORK = "REWORK"
-    SCRAP = "SCRAP"
-    USE_AS_IS = "USE_AS_IS"
-    RETURN_TO_SUPPLIER = "RETURN_TO_SUPPLIER"
-
-
-class QualityStatus(StrEnum):
-    OK = "OK"
-    ON_HOLD = "ON_HOLD"
-    REJECTED = "REJECTED"
+# Where a recalled unit is; the contract's RecallUnitState, by its domain name.
+RecallState = RecallUnitState
 
 
 def check_subjects(units: int, lots: int, what: str) -> None:
@@ -77,15 +61,6 @@ def status_of(on_hold: bool, scrapped: bool) -> QualityStatus:
     if on_hold:
         return QualityStatus.ON_HOLD
     return QualityStatus.REJECTED if scrapped else QualityStatus.OK
-
-
-class RecallState(StrEnum):
-    IN_PRODUCTION = "IN_PRODUCTION"
-    IN_STOCK = "IN_STOCK"
-    SHIPPED = "SHIPPED"
-    RETURNED = "RETURNED"
-    RECOVERED = "RECOVERED"
-    DESTROYED = "DESTROYED"
 
 
 # A recall stays open while any item is still out there or in our hands unresolved.

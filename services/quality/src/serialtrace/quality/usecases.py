@@ -26,8 +26,8 @@ from serialtrace.common.validation import (
     parse_measurements,
 )
 from serialtrace.quality import domain, store
-from serialtrace.quality.domain import Disposition, InspectionKind, QualityStatus
 from serialtrace.quality.peers import Masterdata, Production, Warehouse
+from serialtrace.quality.v1.quality_enums import Disposition, InspectionKind, QualityStatus
 
 
 def _entity(kind: str, sku: str, key: str) -> tuple[str, str]:

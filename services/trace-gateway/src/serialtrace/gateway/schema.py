@@ -13,7 +13,6 @@ from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
-from prometheus_client import Counter, Histogram
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -25,6 +24,7 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from serialtrace.common.telemetry import red_metrics
 from serialtrace.gateway.bounds import Bounds, InputOutOfBounds
 from serialtrace.gateway.config import GatewaySettings
 from serialtrace.gateway.context import GatewayContext
@@ -36,15 +36,11 @@ from serialtrace.gateway.schema_check import SNAPSHOT
 
 log = logging.getLogger(__name__)
 
-OPERATIONS = Counter(
-    "serialtrace_graphql_operations_total",
-    "GraphQL operations served, by type, name and outcome",
-    ["type", "operation", "outcome"],
-)
-OPERATION_LATENCY = Histogram(
-    "serialtrace_graphql_operation_duration_seconds",
-    "GraphQL operation latency",
+OPERATIONS, OPERATION_LATENCY = red_metrics(
+    "graphql_operation",
+    "GraphQL operation",
     ["type", "operation"],
+    outcome="outcome",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 _METRIC_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")

@@ -3,34 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from enum import StrEnum
 
 from serialtrace.common import gs1
 from serialtrace.common.errors import FailedPrecondition, InvalidArgument
 from serialtrace.common.keys import UnitKey
+from serialtrace.warehouse.v1.warehouse_enums import CustodyStatus, PackageKind
 
-
-class Custody(StrEnum):
-    NONE = "NONE"
-    IN_STOCK = "IN_STOCK"
-    ISSUED = "ISSUED"
-    SHIPPED = "SHIPPED"
-    RETURNED = "RETURNED"
-
-
-class MovementKind(StrEnum):
-    RECEIVE = "RECEIVE"
-    MOVE = "MOVE"
-    ISSUE = "ISSUE"
-    PACK = "PACK"
-    UNPACK = "UNPACK"
-    SHIP = "SHIP"
-    RETURN = "RETURN"
-
-
-class PackageKind(StrEnum):
-    CARTON = "CARTON"
-    PALLET = "PALLET"
+# Where a unit stands with the warehouse; the contract's CustodyStatus, by its domain name.
+Custody = CustodyStatus
 
 
 def check_quantity(quantity: float, what: str = "quantity") -> float:

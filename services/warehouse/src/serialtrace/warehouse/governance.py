@@ -10,7 +10,7 @@ from serialtrace.common.governance_api import Fact, GovernanceFacts
 from serialtrace.common.ledger import lot_entity, unit_entity
 from serialtrace.common.timeutil import iso
 from serialtrace.warehouse import domain, store
-from serialtrace.warehouse.domain import MovementKind
+from serialtrace.warehouse.v1.warehouse_enums import MovementKind
 
 M = store.MovementRow
 Stock = store.LotStockRow

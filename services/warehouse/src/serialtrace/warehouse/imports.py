@@ -32,8 +32,9 @@ from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import REFERENCE, check_text
 from serialtrace.warehouse import domain, store
-from serialtrace.warehouse.domain import Custody, MovementKind
+from serialtrace.warehouse.domain import Custody
 from serialtrace.warehouse.peers import Masterdata, Quality
+from serialtrace.warehouse.v1.warehouse_enums import MovementKind
 
 MAX_IMPORT_ITEMS = 1_000
 STOCK, SHIPMENT = "unit_stock", "shipment_unit"

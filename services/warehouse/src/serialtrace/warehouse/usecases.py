@@ -27,8 +27,9 @@ from serialtrace.common.validation import (
 )
 from serialtrace.warehouse import domain, store
 from serialtrace.warehouse.config import WarehouseOptions
-from serialtrace.warehouse.domain import Custody, MovementKind, PackageKind
+from serialtrace.warehouse.domain import Custody
 from serialtrace.warehouse.peers import Masterdata, Production, Quality
+from serialtrace.warehouse.v1.warehouse_enums import MovementKind, PackageKind
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,27 @@ def _movement(
         "package_sscc": sscc,
         "work_order_id": work_order,
     }
+
+
+def _unit_leaving(
+    uow: UnitOfWork,
+    kind: MovementKind,
+    at: datetime,
+    unit: UnitKey,
+    row: store.UnitStockRow,
+    reference: str,
+) -> dict[str, Any]:
+    """The movement of a unit out of the warehouse (issued or shipped) from where its
+    stock row has it, in the package it is in (shipped packages go whole)."""
+    return _movement(
+        uow,
+        kind,
+        at,
+        unit=unit,
+        source=row.location_code,
+        sscc=row.package_sscc,
+        reference=reference,
+    )
 
 
 def _require_location(peers: Peers, *codes: str) -> None:
@@ -455,14 +477,7 @@ def _issue_line(
         if row is None:
             raise NotFound(f"unit {unit[0]}/{unit[1]} is not in the warehouse")
         domain.require_in_stock(f"unit {unit[0]}/{unit[1]}", row.custody, row.package_sscc)
-        move = _movement(
-            uow,
-            MovementKind.ISSUE,
-            now,
-            unit=unit,
-            source=row.location_code,
-            reference=line.reference,
-        )
+        move = _unit_leaving(uow, MovementKind.ISSUE, now, unit, row, line.reference)
         row.custody, row.location_code = Custody.ISSUED.value, None
         uow.record("unit.issued", "unit", unit_entity(*unit), {"reference": line.reference})
         return move
@@ -655,17 +670,8 @@ def create_shipment(
     moves = []
     for key in keys:
         row = rows[key]
-        moves.append(
-            _movement(
-                uow,
-                MovementKind.SHIP,
-                now,
-                unit=key,
-                source=row.location_code,
-                sscc=row.package_sscc,
-                reference=f"shipment {shipment.id} to {customer}",
-            )
-        )
+        reference = f"shipment {shipment.id} to {customer}"
+        moves.append(_unit_leaving(uow, MovementKind.SHIP, now, key, row, reference))
         row.custody, row.location_code, row.shipment_id = (Custody.SHIPPED.value, None, shipment.id)
     for package in (*top, *inner):
         package.shipment_id, package.location_code = shipment.id, None
