@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import json
 from datetime import datetime
 from typing import Any, TypeVar
@@ -14,6 +15,7 @@ from serialtrace.common.timeutil import from_timestamp
 E = TypeVar("E", bound=enum.Enum)
 
 
+@functools.cache  # few enums, few values each: a trace converts the same ones hundreds of times
 def from_proto(cls: type[E], proto_enum: Any, value: int) -> E | None:
     """The graph enum for a proto enum value (None for unspecified)."""
     name = enum_str(proto_enum, value)
