@@ -20,7 +20,7 @@ from typing import Any
 
 from serialtrace.bench import databases, dataset, report, runner, sql, suite, workloads
 from serialtrace.bench.report import Figure
-from serialtrace.bench.stats import time_calls
+from serialtrace.bench.stats import run_clients, time_calls
 from serialtrace.testing import AUDITOR, GraphClient
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -64,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--trace-units", type=int, default=50)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--traces", type=int, default=800, help="traces at --clients clients")
     parser.add_argument("--time-cap", type=float, default=60.0)
     parser.add_argument("--admin-url", default=databases.default_admin_url())
     parser.add_argument("--log-dir", type=Path, default=Path("bench/results/logs-trace"))
@@ -80,6 +82,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         sql_one = time_calls(
             lambda i: sql.trace(pool, units[i % len(units)]), args.samples, args.time_cap
         )
+        graph_many = run_clients(
+            lambda _c, i: workloads.trace(graph, units[i % len(units)]),
+            args.clients,
+            args.traces,
+            args.time_cap,
+        )
+    with databases.Pool(urls, args.clients) as shared:
+        sql_many = run_clients(
+            lambda _c, i: sql.trace(shared, units[i % len(units)]),
+            args.clients,
+            args.traces,
+            args.time_cap,
+        )
     measured = [
         Figure(
             "unit trace p50, 1 client",
@@ -93,6 +108,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             "unit trace p99, 1 client", graph_one.p(99), "ms", target=60, sql_baseline=sql_one.p(99)
         ),
         Figure("gRPC calls behind one trace", calls, "calls", target=8),
+        Figure(
+            f"unit traces/s, {args.clients} clients",
+            graph_many.rate(),
+            "/s",
+            target=200,
+            ratio_target=0.5,
+            better="higher",
+            sql_baseline=sql_many.rate(),
+        ),
         *measured,
     ]
     print(f"load average: {os.getloadavg()}")
