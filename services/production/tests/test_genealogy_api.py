@@ -343,7 +343,8 @@ def test_trace_facts_walk_the_tree_to_the_depth_asked_in_the_same_statements(
     assert edges(facts(2)) == edges(facts(5)) == level0 | level1 | level2
     assert edges(facts(1, removed=True)) == level0 | level1 | {(top[1], old[1])}
     # The links of one parent in installation order (the gateway shows them so).
-    assert [link.component_unit.serial or link.component_lot.lot_number
-            for link in facts(0).links] == [sub[1], lot_top[1]]
+    assert [
+        link.component_unit.serial or link.component_lot.lot_number for link in facts(0).links
+    ] == [sub[1], lot_top[1]]
     # However deep the walk, the same few statements.
     assert _statements_of(lambda: facts(0)) == _statements_of(lambda: facts(2))

@@ -490,7 +490,11 @@ def edges_below(
     statements however deep, where a read per level took three."""
     if not root_ids or levels < 1:
         return []
-    params = {"roots": sorted(set(root_ids)), "all_edges": include_removed, "last_level": levels - 1}
+    params = {
+        "roots": sorted(set(root_ids)),
+        "all_edges": include_removed,
+        "last_level": levels - 1,
+    }
     level_of = {edge_id: level for edge_id, level in session.execute(_EDGES_BELOW, params)}
     edges = get_many(session, EdgeRow, EdgeRow.id, level_of)
     found = [(edge, level_of[edge.id]) for edge in edges]
