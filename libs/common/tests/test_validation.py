@@ -183,6 +183,20 @@ def test_a_request_is_checked_at_any_depth_and_keys_must_be_complete() -> None:
             ),
             "units holds 10,001 items; the limit is 10,000",
         ),
+        # Deep in a long list of keys, the bad one is named by its place.
+        (
+            pp.BatchGetUnitBuildsRequest(
+                units=[core_pb2.UnitKey(sku="A", serial=str(n)) for n in range(500)]
+                + [core_pb2.UnitKey(sku="A", serial="B\x07")]
+            ),
+            "units[500].serial contains a control character (U+0007)",
+        ),
+        (
+            pp.BatchGetUnitBuildsRequest(
+                units=[core_pb2.UnitKey(sku="A", serial="1"), core_pb2.UnitKey(serial="2")]
+            ),
+            "units[1].sku is required and was empty",
+        ),
     ):
         with pytest.raises(InvalidArgument) as raised:
             check_request(request)

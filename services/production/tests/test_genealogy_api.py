@@ -282,3 +282,69 @@ def test_where_used_lists_units_by_sku_then_serial_on_every_page(suite: Suite) -
         if not token:
             break
     assert seen == wanted and pages == 4
+
+
+def _statements_of(call: Any) -> int:
+    """The SQL statements run in this process while `call()` runs (the servers are
+    in-process; nothing else runs meanwhile)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    ran: list[str] = []
+
+    def count(*args: Any) -> None:
+        ran.append(args[2])
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        call()
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    return len(ran)
+
+
+def test_trace_facts_walk_the_tree_to_the_depth_asked_in_the_same_statements(
+    suite: Suite,
+) -> None:
+    sku = suite.product_with_bom()
+    [unit] = suite.commission(suite.work_order(sku))
+    top, sub, inner = (sku, unit), ("SUB", unique("S")), ("SUB", unique("I"))
+    lot_top, lot_sub, lot_inner = (("RESIN", unique(x)) for x in ("T", "S", "I"))
+    old = ("SUB", unique("OLD"))
+    suite.seed_edge(inner, "LOT", lot_inner)
+    suite.seed_edge(sub, "UNIT", inner)
+    suite.seed_edge(sub, "LOT", lot_sub)
+    suite.seed_edge(top, "UNIT", old)
+    suite.as_role("operator").RemoveComponent(
+        pb.RemoveComponentRequest(parent=ukey(*top), component_unit=ukey(*old), reason="leak")
+    )
+    suite.seed_edge(top, "UNIT", sub)
+    suite.seed_edge(top, "LOT", lot_top)
+    viewer = suite.as_role("viewer")
+
+    def facts(depth: int, removed: bool = False) -> pb.GetTraceFactsResponse:
+        request = pb.GetTraceFactsRequest(
+            units=[ukey(*top)], depth=depth, components=True, include_removed=removed
+        )
+        reply: pb.GetTraceFactsResponse = viewer.GetTraceFacts(request)
+        return reply
+
+    def edges(reply: pb.GetTraceFactsResponse) -> set[tuple[str, str]]:
+        return {
+            (link.parent.serial, link.component_unit.serial or link.component_lot.lot_number)
+            for link in reply.links
+        }
+
+    level0 = {(top[1], sub[1]), (top[1], lot_top[1])}
+    level1 = {(sub[1], inner[1]), (sub[1], lot_sub[1])}
+    level2 = {(inner[1], lot_inner[1])}
+    assert edges(facts(0)) == level0
+    assert edges(facts(1)) == level0 | level1
+    assert edges(facts(2)) == edges(facts(5)) == level0 | level1 | level2
+    assert edges(facts(1, removed=True)) == level0 | level1 | {(top[1], old[1])}
+    # The links of one parent in installation order (the gateway shows them so).
+    assert [
+        link.component_unit.serial or link.component_lot.lot_number for link in facts(0).links
+    ] == [sub[1], lot_top[1]]
+    # However deep the walk, the same few statements.
+    assert _statements_of(lambda: facts(0)) == _statements_of(lambda: facts(2))

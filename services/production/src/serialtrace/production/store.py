@@ -468,6 +468,37 @@ def edges_of_parents(
     return get_many(session, EdgeRow, EdgeRow.parent_id, parent_ids, where=current, order_by=order)
 
 
+_EDGES_BELOW = text(
+    "WITH RECURSIVE tree(id, component_id, level) AS ("
+    " SELECT e.id, e.component_id, 0 FROM genealogy_edges e"
+    " WHERE e.parent_id IN :roots AND (:all_edges OR e.removed_at IS NULL)"
+    " UNION ALL"
+    " SELECT e.id, e.component_id, t.level + 1 FROM genealogy_edges e"
+    " JOIN tree t ON e.parent_id = t.component_id"
+    " WHERE t.level < :last_level AND (:all_edges OR e.removed_at IS NULL)"
+    ") SELECT id, min(level) FROM tree GROUP BY id"
+).bindparams(bindparam("roots", expanding=True))
+
+
+def edges_below(
+    session: Session, root_ids: Sequence[int], levels: int, include_removed: bool
+) -> list[tuple[EdgeRow, int]]:
+    """The edges of the roots (level 0) and of their components, `levels` levels in all,
+    each with the level it is first met at, in (level, installed_at, id) order: two
+    statements however deep, where a read per level took three."""
+    if not root_ids or levels < 1:
+        return []
+    params = {
+        "roots": sorted(set(root_ids)),
+        "all_edges": include_removed,
+        "last_level": levels - 1,
+    }
+    level_of = {edge_id: level for edge_id, level in session.execute(_EDGES_BELOW, params)}
+    edges = get_many(session, EdgeRow, EdgeRow.id, level_of)
+    found = [(edge, level_of[edge.id]) for edge in edges]
+    return sorted(found, key=lambda x: (x[1], x[0].installed_at, x[0].id))
+
+
 def tree_edges(session: Session, root_id: int, include_removed: bool) -> list[EdgeRow]:
     """Every edge below a unit, all levels, in one recursive query."""
     ids = (

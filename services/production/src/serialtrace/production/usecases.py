@@ -766,26 +766,19 @@ def subtree(
     deepest_links: bool,
 ) -> tuple[list[UnitKey], list[Link]]:
     """The units and every unit up to `depth` levels of components below them, with the
-    links between them (and the deepest level's own links if `deepest_links`): one read
-    of edges per level, so a trace of any width costs depth + 1 of them."""
+    links between them (and the deepest level's own links if `deepest_links`): a fixed
+    few statements however deep and wide the tree (the edges in one recursive read)."""
     keys = list(dict.fromkeys(units))
-    level, found = keys, []
-    for below in range(depth + 1):
-        if not level or (below == depth and not deepest_links):
-            break
-        links_here = components(session, level, include_removed)
-        found += links_here
-        known = set(keys)
-        level = list(
-            dict.fromkeys(
-                UnitKey(x.component.sku, x.component.key)
-                for x in links_here
-                if x.component.kind == "UNIT" and (x.component.sku, x.component.key) not in known
-            )
-        )
-        if below < depth:
-            keys += level
-    return keys, found
+    levels = depth + 1 if deepest_links else depth
+    roots = store.node_ids(session, "UNIT", keys)
+    edges = store.edges_below(session, list(roots.values()), levels, include_removed)
+    found = links(session, [edge for edge, _ in edges])
+    below = (
+        UnitKey(x.component.sku, x.component.key)
+        for x, (_, level) in zip(found, edges, strict=True)
+        if x.component.kind == "UNIT" and level < depth
+    )
+    return list(dict.fromkeys([*keys, *below])), found
 
 
 def material_lots(session: Session, units: Sequence[UnitKey]) -> list[tuple[UnitKey, list[LotKey]]]:

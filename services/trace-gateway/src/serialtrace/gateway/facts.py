@@ -112,6 +112,9 @@ class Facts:
         self.calls = calls
         self.fetched: dict[str, set[Any]] = defaultdict(set)
         self.failed: dict[str, ServiceError] = {}
+        # The graph objects `entity` made, by how and from what key: a product, location
+        # or party that a trace meets many times is made once per request.
+        self._made: dict[tuple[Callable[[Any], Any], Hashable], Any] = {}
         # masterdata
         self.units: dict[UnitRef, md.Unit] = {}
         self.lots: dict[LotRef, md.Lot] = {}
@@ -202,9 +205,13 @@ class Facts:
         service has no such thing, or NotFound(`missing`) when the field cannot be null."""
 
         def made() -> T | None:
+            made_before = self._made.get((make, key))
+            if made_before is not None:
+                return cast(T, made_before)
             message = found.get(key)
             if message is not None:
-                return make(message)
+                new = self._made[(make, key)] = make(message)
+                return new
             if missing is not None:
                 raise NotFound(missing)
             return None

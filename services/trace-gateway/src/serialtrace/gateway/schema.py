@@ -29,6 +29,7 @@ from serialtrace.gateway.bounds import Bounds, InputOutOfBounds
 from serialtrace.gateway.config import GatewaySettings
 from serialtrace.gateway.context import GatewayContext
 from serialtrace.gateway.errors import is_unexpected
+from serialtrace.gateway.execution import PlainLeafExecution, call_resolvers_directly
 from serialtrace.gateway.governance import TraceLatency
 from serialtrace.gateway.mutations import Mutation
 from serialtrace.gateway.queries import Query
@@ -103,6 +104,7 @@ class GatewaySchema(strawberry.Schema):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.bounds = Bounds(self._schema, DOCUMENT_CACHE_SIZE)
+        call_resolvers_directly(self._schema, self.config.info_class)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -125,6 +127,7 @@ def build_schema(settings: GatewaySettings | None = None) -> GatewaySchema:
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
+        execution_context_class=PlainLeafExecution,
         extensions=[
             OperationTelemetry,
             TraceLatency,

@@ -4,6 +4,7 @@ and the request's facts a field shows (one named thing, or a list under a key)."
 from __future__ import annotations
 
 import enum
+import functools
 import json
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import datetime
@@ -20,6 +21,7 @@ T = TypeVar("T")
 M = TypeVar("M")  # a service's message
 
 
+@functools.cache  # few enums, few values each: a trace converts the same ones hundreds of times
 def from_proto(cls: type[E], proto_enum: Any, value: int) -> E | None:
     """The graph enum for a proto enum value (None for unspecified)."""
     name = enum_str(proto_enum, value)
