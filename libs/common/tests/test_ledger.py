@@ -319,3 +319,29 @@ def test_a_time_the_body_cannot_be_built_from_is_a_mismatch_not_a_pass(
     with database.reader() as session:
         result = ledger.verify_in_database(session)
     assert (result.ok, result.first_broken_seq, result.entries) == (False, 5, 5)
+
+
+def test_a_lots_uses_in_other_units_are_left_out_when_asked(database: Database) -> None:
+    payloads = [
+        {"location": "BIN-1", "quantity": 100.0},  # the receipt: names no unit
+        {"parent": "FG/1", "quantity": 1.0},
+        {"parent": "FG/2", "quantity": 1.0},  # another unit's evidence
+        {"quantity": 0.5, "reference": "SUB/7"},
+        {"quantity": 0.5, "reference": "SUB/8"},  # another unit's evidence
+        {"note": {"parent": "FG/2"}},  # not a use: the name is not at the top
+    ]
+    with database.transaction() as session:
+        ledger.append(
+            session, "alice", [ledger.PendingEntry("lot.x", "lot", "L:1", p) for p in payloads]
+        )
+        ledger.append(session, "alice", [ledger.PendingEntry("unit.x", "unit", "FG:2", {})])
+    ours = {"FG:1", "SUB:7"}
+    with database.reader() as session:
+        every = ledger.entries_for(session, "lot", ["L:1"])
+        kept = ledger.entries_for(session, "lot", ["L:1"], lot_uses_in=ours)
+        first_two = ledger.entries_for(session, "lot", ["L:1"], limit=2, lot_uses_in=ours)
+        units = ledger.entries_for(session, "unit", ["FG:2"], lot_uses_in=ours)
+    assert [e.seq for e in every] == [1, 2, 3, 4, 5, 6]
+    assert [e.seq for e in kept] == [1, 2, 4, 6] and kept == [every[i] for i in (0, 1, 3, 5)]
+    assert [e.seq for e in first_two] == [1, 2]
+    assert [e.seq for e in units] == [7]  # only lot entries are chosen among

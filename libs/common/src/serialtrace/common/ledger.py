@@ -375,19 +375,57 @@ def _locked_head(
 
 
 def entries_for(
-    session: Session, entity_type: str, entity_ids: Iterable[str], limit: int = MAX_LIST_ENTRIES
+    session: Session,
+    entity_type: str,
+    entity_ids: Iterable[str],
+    limit: int = MAX_LIST_ENTRIES,
+    lot_uses_in: Collection[str] = (),
 ) -> list[Entry]:
-    """Entries about any of the given entities, oldest first."""
+    """Entries about any of the given entities, oldest first. `lot_uses_in` (units,
+    "SKU:serial"): of lot entries, leave out those recording a use in another unit
+    (`names_a_use_outside`)."""
     ids = sorted(set(entity_ids))
     if not ids:
         return []
+    cap = min(limit, MAX_LIST_ENTRIES) if limit > 0 else MAX_LIST_ENTRIES
+    about = (audit_ledger.c.entity_type == entity_type, audit_ledger.c.entity_id.in_(ids))
+    if lot_uses_in and entity_type == "lot":
+        # Only (seq, payload) of every use is read to choose; whole rows only for the
+        # few chosen. A lot used in a thousand units has a thousand such entries.
+        units = set(lot_uses_in)
+        chosen = [
+            seq
+            for seq, payload in session.execute(
+                select(audit_ledger.c.seq, audit_ledger.c.payload)
+                .where(*about)
+                .order_by(audit_ledger.c.seq)
+            )
+            if not names_a_use_outside(payload, units)
+        ][:cap]
+        about = (audit_ledger.c.seq.in_(chosen),)
     rows = session.execute(
-        select(audit_ledger)
-        .where(audit_ledger.c.entity_type == entity_type, audit_ledger.c.entity_id.in_(ids))
-        .order_by(audit_ledger.c.seq)
-        .limit(min(limit, MAX_LIST_ENTRIES) if limit > 0 else MAX_LIST_ENTRIES)
+        select(audit_ledger).where(*about).order_by(audit_ledger.c.seq).limit(cap)
     ).all()
     return [_entry(row) for row in rows]
+
+
+# Fields of a lot's entry that name the unit it went into, as "SKU/serial": production's
+# `installed_into` names the `parent`, the warehouse's `lot.issued` the `reference`.
+LOT_USE_FIELDS = ("parent", "reference")
+
+
+def names_a_use_outside(payload: str, units: Collection[str]) -> bool:
+    """Whether a lot entry's payload records the lot's use in a unit, and names none of
+    `units` ("SKU:serial"): that entry is the other unit's evidence, not theirs."""
+    try:
+        body = json.loads(payload)
+    except ValueError:
+        return False
+    if not isinstance(body, dict):
+        return False
+    named = [body.get(field) for field in LOT_USE_FIELDS]
+    used_in = [n.replace("/", ":", 1) for n in named if isinstance(n, str)]
+    return bool(used_in) and not any(unit in units for unit in used_in)
 
 
 def head(session: Session) -> tuple[int, str]:
@@ -572,17 +610,10 @@ def verify_in_database(session: Session, watch: Collection[int] = ()) -> Verific
 
 
 def _entry(row: Any) -> Entry:
-    return Entry(
-        row.seq,
-        as_utc(row.at),
-        row.actor,
-        row.action,
-        row.entity_type,
-        row.entity_id,
-        row.payload,
-        row.prev_hash,
-        row.hash,
-    )
+    """An Entry from a row of audit_ledger's columns, in the table's order (unpacked:
+    a range of ten thousand is read for an evidence package's links)."""
+    seq, at, actor, action, entity_type, entity_id, payload, prev_hash, digest = row
+    return Entry(seq, as_utc(at), actor, action, entity_type, entity_id, payload, prev_hash, digest)
 
 
 # --- schema, created by each service's first migration -----------------------------

@@ -11,7 +11,6 @@ read from each service's LedgerService.
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 import shutil
 import tempfile
@@ -33,7 +32,7 @@ from serialtrace.common.errors import (
     Unauthenticated,
     Unavailable,
 )
-from serialtrace.common.ledger import lot_entity, unit_entity
+from serialtrace.common.ledger import lot_entity, names_a_use_outside, unit_entity
 from serialtrace.common.ledger_api import checkpoint_of
 from serialtrace.common.timeutil import from_timestamp, iso, utcnow
 from serialtrace.core.v1 import core_pb2
@@ -333,39 +332,35 @@ def cited_entities(trace: Mapping[str, Any]) -> dict[str, set[str]]:
 
 
 async def _entries_of(
-    context: GatewayContext, service: str, wanted: Mapping[str, set[str]]
+    context: GatewayContext,
+    service: str,
+    wanted: Mapping[str, set[str]],
+    trace_units: set[str] | None,
 ) -> list[Any]:
     calls = []
     for entity_type, ids in sorted(wanted.items()):
         ordered = sorted(ids)
         for at in range(0, len(ordered), ENTITY_BATCH):
             request = core_pb2.ListAuditEntriesRequest(
-                entity_type=entity_type, entity_ids=ordered[at : at + ENTITY_BATCH]
+                entity_type=entity_type,
+                entity_ids=ordered[at : at + ENTITY_BATCH],
+                lot_uses_in_units=sorted(trace_units or ()),
             )
             calls.append(context.calls.read_ledger(service, "ListAuditEntries", request))
     replies = await asyncio.gather(*calls)
     return [entry for reply in replies for entry in reply.entries]
 
 
-# Fields of a lot's entry that name the unit it went into (production's `installed_into`
-# "parent", the warehouse's `lot.issued` "reference"), as "SKU/serial".
-LOT_USE_FIELDS = ("parent", "reference")
-
-
 def rests_on(entry: Any, trace_units: set[str] | None) -> bool:
     """Whether a unit's package rests on this entry. A lot used in hundreds of units has
     an entry for each use; those naming another unit are that unit's evidence, and
     citing them spread the cited entries, and so the links to checkpoints, over the
-    whole ledger. `trace_units` None (a lot or a recall package): every entry counts."""
+    whole ledger. The services leave them out already (`lot_uses_in_units`); this
+    holds the rule for a service that did not. `trace_units` None (a lot or a recall
+    package): every entry counts."""
     if trace_units is None or entry.entity_type != "lot":
         return True
-    try:
-        payload = json.loads(entry.payload_json)
-    except ValueError:
-        return True
-    named = [payload.get(f) for f in LOT_USE_FIELDS] if isinstance(payload, dict) else []
-    units = [n.replace("/", ":", 1) for n in named if isinstance(n, str)]
-    return not units or any(unit in trace_units for unit in units)
+    return not names_a_use_outside(entry.payload_json, trace_units)
 
 
 def _entry_json(message: Any) -> dict[str, Any]:
@@ -391,13 +386,20 @@ async def ledger_evidence(
 ) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
     """One service's ledger file, the checkpoints it links to, and the public key
     (`trace_units`: see `rests_on`)."""
-    signed = await context.calls.read_ledger(
-        service, "SignCheckpoint", core_pb2.SignCheckpointRequest()
-    )
-    signed_seq = signed.checkpoint.seq if signed.HasField("checkpoint") else 0
-    about, listed = await asyncio.gather(
-        _entries_of(context, service, wanted),
-        context.calls.read_ledger(service, "ListCheckpoints", core_pb2.ListCheckpointsRequest()),
+
+    async def sign_and_list() -> tuple[int, Any]:
+        signed = await context.calls.read_ledger(
+            service, "SignCheckpoint", core_pb2.SignCheckpointRequest()
+        )
+        listed = await context.calls.read_ledger(
+            service, "ListCheckpoints", core_pb2.ListCheckpointsRequest()
+        )
+        return (signed.checkpoint.seq if signed.HasField("checkpoint") else 0), listed
+
+    # The entries are read while the head is signed: both come after the trace, so
+    # every entry the trace shows is in the one and covered by the other.
+    (signed_seq, listed), about = await asyncio.gather(
+        sign_and_list(), _entries_of(context, service, wanted, trace_units)
     )
     entries = [e for e in about if e.seq <= signed_seq and rests_on(e, trace_units)]
     checkpoints = [checkpoint_of(c) for c in listed.checkpoints if c.seq <= signed_seq]
