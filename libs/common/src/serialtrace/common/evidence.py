@@ -52,11 +52,12 @@ def json_bytes(value: Any) -> bytes:
     return (_readable(value, "\n") + "\n").encode()
 
 
-_one_line = json.JSONEncoder(sort_keys=True, ensure_ascii=False, allow_nan=False).encode
+_one_line = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
 _SCALARS = (str, int, float, bool, type(None))
 
 
 def _readable(value: Any, newline: str) -> str:
+    members: Iterable[Any]
     if isinstance(value, dict):
         members = value.values()
     elif isinstance(value, (list, tuple)):

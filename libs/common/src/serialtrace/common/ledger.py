@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
+    ColumnElement,
     DateTime,
     Index,
     Integer,
@@ -388,7 +389,10 @@ def entries_for(
     if not ids:
         return []
     cap = min(limit, MAX_LIST_ENTRIES) if limit > 0 else MAX_LIST_ENTRIES
-    about = (audit_ledger.c.entity_type == entity_type, audit_ledger.c.entity_id.in_(ids))
+    about: tuple[ColumnElement[bool], ...] = (
+        audit_ledger.c.entity_type == entity_type,
+        audit_ledger.c.entity_id.in_(ids),
+    )
     if lot_uses_in and entity_type == "lot":
         # Only (seq, payload) of every use is read to choose; whole rows only for the
         # few chosen. A lot used in a thousand units has a thousand such entries.
