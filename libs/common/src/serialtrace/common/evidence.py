@@ -134,7 +134,9 @@ def write_package(path: Path, files: Mapping[str, bytes], about: Mapping[str, An
         ],
     }
     manifest = manifest_bytes(body)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    # Level 1: a unit package's 9 MB of JSON deflate in half the time of the default
+    # level, to a zip 15 % larger (1.1 MB instead of 0.97 MB).
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr(MANIFEST, manifest)
         for name, data in sorted(files.items()):
             archive.writestr(name, data)

@@ -450,23 +450,25 @@ async def build(
     trace = await collect_trace(context, schema, subject)
     wanted = cited_entities(trace)
     trace_units = set(trace["units"]) if trace["kind"] == "unit" else None
-    per_service = await asyncio.gather(
-        *(ledger_evidence(context, s, wanted, trace_units) for s in SERVICES)
-    )
-    keys = {key for _, _, key in per_service}
+
+    async def ledger_file_of(service: str) -> tuple[dict[str, Any], bytes, list[Any], str]:
+        # Encoded as soon as this service answered, while the others' reads go on.
+        ledger_file, used, key = await ledger_evidence(context, service, wanted, trace_units)
+        return ledger_file, evidence.json_bytes(ledger_file), used, key
+
+    per_service = await asyncio.gather(*(ledger_file_of(s) for s in SERVICES))
+    keys = {key for _, _, _, key in per_service}
     if len(keys) != 1:
         raise Unavailable("the services sign with different keys; the package cannot be verified")
     files: dict[str, bytes] = {
         evidence.TRACE: evidence.json_bytes(trace),
-        evidence.CHECKPOINTS: evidence.json_bytes([c for _, cps, _ in per_service for c in cps]),
+        evidence.CHECKPOINTS: evidence.json_bytes([c for *_, cps, _ in per_service for c in cps]),
         evidence.PUBLIC_KEY: keys.pop().encode("ascii"),
     }
-    ledgers = {
-        service: ledger_file
-        for service, (ledger_file, _, _) in zip(SERVICES, per_service, strict=True)
-    }
-    for service, ledger_file in ledgers.items():
-        files[f"{evidence.LEDGER_DIR}{service}.json"] = evidence.json_bytes(ledger_file)
+    ledgers: dict[str, dict[str, Any]] = {}
+    for service, (ledger_file, encoded, _, _) in zip(SERVICES, per_service, strict=True):
+        ledgers[service] = ledger_file
+        files[f"{evidence.LEDGER_DIR}{service}.json"] = encoded
     created_at = iso(utcnow())
     about = {
         "subject": {"kind": subject.kind, "keys": list(subject.keys), "label": subject.label},
