@@ -3,6 +3,7 @@ offline verifier says of a package made here by hand."""
 
 from __future__ import annotations
 
+import json
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -98,3 +99,23 @@ def test_the_trace_may_show_only_entries_the_ledger_files_verify(tmp_path: Path)
     evidence.write_package(path, files, {"subject": {"label": "unit A 1"}})
     with pytest.raises(evidence.EvidenceError, match=r"trace\.json: shows quality entry 3"):
         evidence.verify_package(path)
+
+
+def test_package_json_is_sorted_indented_and_one_line_per_ledger_entry() -> None:
+    entries = [evidence.entry_json(e, "quality") for e in chain(3)]
+    body = {"service": "quality", "cited": [1, 3], "links": {"1": 3, "3": 3}, "entries": entries}
+    text = evidence.json_bytes(body).decode()
+    assert json.loads(text) == body
+    lines = text.splitlines()
+    assert lines[0] == "{" and lines[1] == '  "cited": [1, 3],' and lines[-1] == "}"
+    assert [line for line in lines if '"seq"' in line] == [
+        "    " + json.dumps(e, sort_keys=True, ensure_ascii=False) + ("," if e["seq"] < 3 else "")
+        for e in entries
+    ]
+    nested = {"b": {"é": [{"x": None}, []]}, "a": float("1.5")}
+    assert (
+        evidence.json_bytes(nested)
+        == (
+            '{\n  "a": 1.5,\n  "b": {\n    "é": [\n      {"x": null},\n      []\n    ]\n  }\n}\n'
+        ).encode()
+    )

@@ -240,3 +240,109 @@ def test_entries_with_awkward_text_verify_and_an_edit_of_one_is_named(
     with database.reader() as session:
         result = ledger.verify(session)
     assert (result.ok, result.first_broken_seq) == (False, 42)
+
+
+# What someone with the table to themselves might do, and the first seq verification
+# must name (None: the chain alone still verifies). The ledger holds 43 entries: 40
+# hashed here, 3 by the database (on PostgreSQL), all with awkward text.
+TAMPERINGS = {
+    "an actor edited": ("UPDATE audit_ledger SET actor = 'mallory' WHERE seq = 7", 7),
+    "a payload edited": ("UPDATE audit_ledger SET payload = payload || ' ' WHERE seq = 42", 42),
+    "a control character put in": (
+        "UPDATE audit_ledger SET entity_id = entity_id || chr(31) WHERE seq = 3",
+        3,
+    ),
+    "a time moved by a microsecond": (
+        "UPDATE audit_ledger SET at = at + interval '1 microsecond' WHERE seq = 41",
+        41,
+    ),
+    "a prev_hash edited": ("UPDATE audit_ledger SET prev_hash = hash WHERE seq = 20", 20),
+    "a hash edited": ("UPDATE audit_ledger SET hash = prev_hash WHERE seq = 43", 43),
+    "an entry removed": ("DELETE FROM audit_ledger WHERE seq = 12", 12),
+    "the first entry removed": ("DELETE FROM audit_ledger WHERE seq = 1", 1),
+    "the tail removed": ("DELETE FROM audit_ledger WHERE seq > 38", None),
+    "an entry renumbered": ("UPDATE audit_ledger SET seq = 100 WHERE seq = 43", 43),
+    "two entries swapped": (
+        "UPDATE audit_ledger SET seq = -seq WHERE seq IN (30, 31);"
+        "UPDATE audit_ledger SET seq = CASE seq WHEN -30 THEN 31 ELSE 30 END WHERE seq < 0",
+        30,
+    ),
+}
+
+
+def awkward_ledger(database: Database) -> None:
+    pending = [
+        ledger.PendingEntry("thing.done", "thing", f"{AWKWARD_TEXT}{i}", {"text": AWKWARD_TEXT})
+        for i in range(40)
+    ]
+    with database.transaction() as session:
+        ledger.append_and_commit(session, AWKWARD_TEXT, pending)
+    with database.transaction() as session:
+        ledger.append_and_commit(session, "bob", pending[:3])
+
+
+@pytest.mark.parametrize("tampering", list(TAMPERINGS))
+def test_the_database_and_python_verify_the_same_and_name_the_same_entry(
+    database: Database, tampering: str
+) -> None:
+    if not database.is_postgres:
+        pytest.skip("SQLite is verified in Python only")
+    awkward_ledger(database)
+    watch = [1, 12, 20, 29, 30, 43, 99]
+    with database.reader() as session:
+        intact = ledger.verify_in_database(session, watch)
+        assert intact == ledger.verify_in_python(session, watch)
+    assert intact.ok and intact.entries == 43 and intact.hashes.keys() == {1, 12, 20, 29, 30, 43}
+    update, first_broken = TAMPERINGS[tampering]
+    with database.engine.begin() as conn:
+        conn.execute(text("SET LOCAL session_replication_role = replica"))  # triggers off
+        for statement in update.split(";"):
+            conn.execute(text(statement))
+    with database.reader() as session:
+        in_database = ledger.verify_in_database(session, watch)
+        assert in_database == ledger.verify_in_python(session, watch)
+    assert (in_database.ok, in_database.first_broken_seq) == (first_broken is None, first_broken)
+    if first_broken is not None:
+        assert in_database.hashes == {s: intact.hashes[s] for s in watch if s < first_broken}
+
+
+def test_a_time_the_body_cannot_be_built_from_is_a_mismatch_not_a_pass(
+    database: Database,
+) -> None:
+    """to_char of 'infinity' is NULL, and so is every hash built from it: still named.
+    (`verify` on PostgreSQL is the database's check: Python could not even read it.)"""
+    if not database.is_postgres:
+        pytest.skip("PostgreSQL's infinite timestamps")
+    awkward_ledger(database)
+    with database.engine.begin() as conn:
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(text("UPDATE audit_ledger SET at = 'infinity' WHERE seq = 5"))
+    with database.reader() as session:
+        result = ledger.verify(session)
+    assert (result.ok, result.first_broken_seq, result.entries) == (False, 5, 5)
+
+
+def test_a_lots_uses_in_other_units_are_left_out_when_asked(database: Database) -> None:
+    payloads = [
+        {"location": "BIN-1", "quantity": 100.0},  # the receipt: names no unit
+        {"parent": "FG/1", "quantity": 1.0},
+        {"parent": "FG/2", "quantity": 1.0},  # another unit's evidence
+        {"quantity": 0.5, "reference": "SUB/7"},
+        {"quantity": 0.5, "reference": "SUB/8"},  # another unit's evidence
+        {"note": {"parent": "FG/2"}},  # not a use: the name is not at the top
+    ]
+    with database.transaction() as session:
+        ledger.append(
+            session, "alice", [ledger.PendingEntry("lot.x", "lot", "L:1", p) for p in payloads]
+        )
+        ledger.append(session, "alice", [ledger.PendingEntry("unit.x", "unit", "FG:2", {})])
+    ours = {"FG:1", "SUB:7"}
+    with database.reader() as session:
+        every = ledger.entries_for(session, "lot", ["L:1"])
+        kept = ledger.entries_for(session, "lot", ["L:1"], lot_uses_in=ours)
+        first_two = ledger.entries_for(session, "lot", ["L:1"], limit=2, lot_uses_in=ours)
+        units = ledger.entries_for(session, "unit", ["FG:2"], lot_uses_in=ours)
+    assert [e.seq for e in every] == [1, 2, 3, 4, 5, 6]
+    assert [e.seq for e in kept] == [1, 2, 4, 6] and kept == [every[i] for i in (0, 1, 3, 5)]
+    assert [e.seq for e in first_two] == [1, 2]
+    assert [e.seq for e in units] == [7]  # only lot entries are chosen among

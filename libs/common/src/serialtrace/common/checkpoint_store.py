@@ -104,7 +104,9 @@ def verify(
     matcher = checkpoints.CheckpointMatcher(
         service, [*stored_checkpoints(session, service), *kept_elsewhere], public_key
     )
-    chain = ledger.verify(session, on_entry=matcher.see)
+    chain = ledger.verify(session, watch=matcher.by_seq)
+    for seq, entry_hash in sorted(chain.hashes.items()):  # the verified entries signed for
+        matcher.see(seq, entry_hash)
     finding = matcher.finish(chain.entries) if chain.ok else matcher.finding
     first_broken, problem = chain.first_broken_seq, chain.problem
     if finding is not None and (first_broken is None or finding.seq < first_broken):

@@ -130,8 +130,9 @@ class CheckpointFinding:
 class CheckpointMatcher:
     """Checks a ledger, read once in seq order, against its signed checkpoints.
 
-    Feed it each entry's (seq, hash) with `see`, then call `finish` with the chain's
-    last seq. Checkpoints of another service or with a bad signature are findings in
+    Feed it, in seq order, the (seq, hash) of every verified entry that a checkpoint
+    names (`by_seq`; other entries may be skipped) with `see`, then call `finish` with
+    the chain's last seq. Checkpoints of another service or with a bad signature are findings in
     themselves: they are in the ledger's store, and only tampering puts them there.
     """
 

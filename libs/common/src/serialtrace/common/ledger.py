@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from json.encoder import encode_basestring
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
+    ColumnElement,
     DateTime,
     Index,
     Integer,
@@ -166,6 +167,9 @@ class Verification:
     head_hash: str | None
     first_broken_seq: int | None
     problem: str | None
+    # The hash of each seq `verify` was asked to watch, among the entries before the
+    # first broken one.
+    hashes: Mapping[int, str] = field(default_factory=dict)
 
 
 def append(session: Session, actor: str, pending: Sequence[PendingEntry]) -> list[Entry]:
@@ -372,19 +376,60 @@ def _locked_head(
 
 
 def entries_for(
-    session: Session, entity_type: str, entity_ids: Iterable[str], limit: int = MAX_LIST_ENTRIES
+    session: Session,
+    entity_type: str,
+    entity_ids: Iterable[str],
+    limit: int = MAX_LIST_ENTRIES,
+    lot_uses_in: Collection[str] = (),
 ) -> list[Entry]:
-    """Entries about any of the given entities, oldest first."""
+    """Entries about any of the given entities, oldest first. `lot_uses_in` (units,
+    "SKU:serial"): of lot entries, leave out those recording a use in another unit
+    (`names_a_use_outside`)."""
     ids = sorted(set(entity_ids))
     if not ids:
         return []
+    cap = min(limit, MAX_LIST_ENTRIES) if limit > 0 else MAX_LIST_ENTRIES
+    about: tuple[ColumnElement[bool], ...] = (
+        audit_ledger.c.entity_type == entity_type,
+        audit_ledger.c.entity_id.in_(ids),
+    )
+    if lot_uses_in and entity_type == "lot":
+        # Only (seq, payload) of every use is read to choose; whole rows only for the
+        # few chosen. A lot used in a thousand units has a thousand such entries.
+        units = set(lot_uses_in)
+        chosen = [
+            seq
+            for seq, payload in session.execute(
+                select(audit_ledger.c.seq, audit_ledger.c.payload)
+                .where(*about)
+                .order_by(audit_ledger.c.seq)
+            )
+            if not names_a_use_outside(payload, units)
+        ][:cap]
+        about = (audit_ledger.c.seq.in_(chosen),)
     rows = session.execute(
-        select(audit_ledger)
-        .where(audit_ledger.c.entity_type == entity_type, audit_ledger.c.entity_id.in_(ids))
-        .order_by(audit_ledger.c.seq)
-        .limit(min(limit, MAX_LIST_ENTRIES) if limit > 0 else MAX_LIST_ENTRIES)
+        select(audit_ledger).where(*about).order_by(audit_ledger.c.seq).limit(cap)
     ).all()
     return [_entry(row) for row in rows]
+
+
+# Fields of a lot's entry that name the unit it went into, as "SKU/serial": production's
+# `installed_into` names the `parent`, the warehouse's `lot.issued` the `reference`.
+LOT_USE_FIELDS = ("parent", "reference")
+
+
+def names_a_use_outside(payload: str, units: Collection[str]) -> bool:
+    """Whether a lot entry's payload records the lot's use in a unit, and names none of
+    `units` ("SKU:serial"): that entry is the other unit's evidence, not theirs."""
+    try:
+        body = json.loads(payload)
+    except ValueError:
+        return False
+    if not isinstance(body, dict):
+        return False
+    named = [body.get(field) for field in LOT_USE_FIELDS]
+    used_in = [n.replace("/", ":", 1) for n in named if isinstance(n, str)]
+    return bool(used_in) and not any(unit in units for unit in used_in)
 
 
 def head(session: Session) -> tuple[int, str]:
@@ -442,12 +487,24 @@ def hashed_body(
     ).encode()
 
 
-def verify(session: Session, on_entry: Callable[[int, str], None] | None = None) -> Verification:
+def verify(session: Session, watch: Collection[int] = ()) -> Verification:
     """Recomputes the whole chain and reports the first entry that does not verify.
 
-    `on_entry(seq, hash)` sees every entry that verified, in order (checkpoint checks).
-    A tight loop over plain column tuples, read in pages of VERIFY_PAGE: every hash is
-    recomputed, and no ORM object or Entry is made for an entry that verifies."""
+    Every hash is recomputed from the row's own columns, from entry 1, every time. On
+    PostgreSQL the database does it (`verify_in_database`), over the very bytes that
+    `entry_hash` hashes; on SQLite this process does (`verify_in_python`). `watch`
+    names seqs whose hash the caller wants back (the signed checkpoints' seqs): those
+    before the first broken entry are in `Verification.hashes`."""
+    if session.get_bind().dialect.name == "postgresql":
+        return verify_in_database(session, watch)
+    return verify_in_python(session, watch)
+
+
+def verify_in_python(session: Session, watch: Collection[int] = ()) -> Verification:
+    """`verify`, hashing here: a tight loop over plain column tuples, read in pages of
+    VERIFY_PAGE, with no ORM object or Entry made for an entry that verifies."""
+    watched = set(watch)
+    hashes: dict[int, str] = {}
     expected_seq, prev, count = 1, GENESIS_HASH, 0
     sha256 = hashlib.sha256
     last_at, at_iso = None, ""  # the entries of one write share their time
@@ -460,9 +517,9 @@ def verify(session: Session, on_entry: Callable[[int, str], None] | None = None)
         count += 1
         problem = None
         if seq != expected_seq:
-            problem = f"sequence gap: expected {expected_seq}, found {seq}"
+            problem = _GAP.format(expected=expected_seq, found=seq)
         elif prev_hash != prev:
-            problem = "prev_hash does not match the previous entry's hash"
+            problem = _UNLINKED
         else:
             if at != last_at:
                 last_at, at_iso = at, iso(at)
@@ -470,30 +527,97 @@ def verify(session: Session, on_entry: Callable[[int, str], None] | None = None)
                 seq, at_iso, actor, action, entity_type, entity_id, payload, prev_hash
             )
             if sha256(body).hexdigest() != digest:
-                problem = "content does not match its hash (entry altered)"
+                problem = _ALTERED
         if problem:
             result.close()
             return Verification(
-                count, False, None, expected_seq if seq != expected_seq else seq, problem
+                count, False, None, expected_seq if seq != expected_seq else seq, problem, hashes
             )
-        if on_entry is not None:
-            on_entry(seq, digest)
+        if seq in watched:
+            hashes[seq] = digest
         prev, expected_seq = digest, expected_seq + 1
-    return Verification(count, True, prev if count else None, None, None)
+    return Verification(count, True, prev if count else None, None, None, hashes)
+
+
+_GAP = "sequence gap: expected {expected}, found {found}"
+_UNLINKED = "prev_hash does not match the previous entry's hash"
+_ALTERED = "content does not match its hash (entry altered)"
+
+# One statement, so one snapshot: the hashes (an aggregate over the whole table, which
+# PostgreSQL may split among parallel workers), the links and seqs in seq order (a
+# window over the primary key that stops at the first broken link), the head, and the
+# watched seqs' hashes. IS DISTINCT FROM, so that a column that makes the body NULL
+# (a time of 'infinity') is a mismatch, never a pass.
+#
+# The body hashed is what `hashed_body` builds, built from the row's columns:
+# to_json(text) escapes exactly as Python's json does with ensure_ascii=False (`"`, `\`,
+# \b \f \n \r \t, other control characters as lowercase \u00XX, everything else kept),
+# and to_char gives `iso`'s fixed-width form. prev_hash goes in unescaped: an entry is
+# only ever reported by its hash when its prev_hash equals the previous entry's
+# verified hash, which is hex (otherwise the link check names it, at that seq or before).
+_VERIFY_IN_DATABASE = """
+WITH hashes AS (
+  SELECT count(*) AS entries,
+         min(seq) FILTER (WHERE hash IS DISTINCT FROM encode(sha256(convert_to(
+           '{"action":' || to_json(action)::text
+           || ',"actor":' || to_json(actor)::text
+           || ',"at":"' || to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || 'Z"'
+           || ',"entity_id":' || to_json(entity_id)::text
+           || ',"entity_type":' || to_json(entity_type)::text
+           || ',"payload":' || to_json(payload)::text
+           || ',"prev_hash":"' || prev_hash || '","seq":' || seq || '}',
+           'UTF8')), 'hex')) AS altered
+  FROM audit_ledger
+), links AS (
+  SELECT n, seq FROM (
+    SELECT seq, prev_hash, row_number() OVER w AS n, lag(hash) OVER w AS previous
+    FROM audit_ledger WINDOW w AS (ORDER BY seq)
+  ) chained
+  WHERE seq <> n OR prev_hash IS DISTINCT FROM coalesce(previous, %(genesis)s)
+  ORDER BY seq LIMIT 1
+)
+SELECT h.entries, h.altered, l.n AS unlinked_n, l.seq AS unlinked_seq,
+       (SELECT hash FROM audit_ledger ORDER BY seq DESC LIMIT 1) AS head,
+       (SELECT array_agg(ARRAY[seq::text, hash] ORDER BY seq)
+        FROM audit_ledger WHERE seq = ANY(%(watch)s::bigint[])) AS watched
+FROM hashes h LEFT JOIN links l ON true
+"""
+
+
+def verify_in_database(session: Session, watch: Collection[int] = ()) -> Verification:
+    """`verify`, hashing in PostgreSQL: one set-based statement recomputes every entry's
+    hash from its columns and checks every link, and only the first broken seq, the
+    head and the watched hashes come back. Reported like `verify_in_python`, which
+    reads in order and stops at the first entry with a gap, a broken link or a wrong
+    hash (in that order of precedence within one entry)."""
+    row = (
+        session.connection()
+        .exec_driver_sql(
+            _VERIFY_IN_DATABASE, {"genesis": GENESIS_HASH, "watch": sorted(set(watch))}
+        )
+        .one()
+    )
+    unlinked_seq, unlinked_n, altered = row.unlinked_seq, row.unlinked_n, row.altered
+    broken: tuple[int, int, str] | None = None  # (entries read, first broken seq, problem)
+    if altered is not None and (unlinked_seq is None or altered < unlinked_seq):
+        broken = (altered, altered, _ALTERED)  # no gap before it, so seq = position
+    elif unlinked_seq is not None and unlinked_seq != unlinked_n:
+        broken = (unlinked_n, unlinked_n, _GAP.format(expected=unlinked_n, found=unlinked_seq))
+    elif unlinked_seq is not None:
+        broken = (unlinked_n, unlinked_seq, _UNLINKED)
+    watched = {int(seq): digest for seq, digest in row.watched or ()}
+    if broken is None:
+        return Verification(row.entries, True, row.head, None, None, watched)
+    entries, first_broken, problem = broken
+    verified = {seq: digest for seq, digest in watched.items() if seq < first_broken}
+    return Verification(entries, False, None, first_broken, problem, verified)
 
 
 def _entry(row: Any) -> Entry:
-    return Entry(
-        row.seq,
-        as_utc(row.at),
-        row.actor,
-        row.action,
-        row.entity_type,
-        row.entity_id,
-        row.payload,
-        row.prev_hash,
-        row.hash,
-    )
+    """An Entry from a row of audit_ledger's columns, in the table's order (unpacked:
+    a range of ten thousand is read for an evidence package's links)."""
+    seq, at, actor, action, entity_type, entity_id, payload, prev_hash, digest = row
+    return Entry(seq, as_utc(at), actor, action, entity_type, entity_id, payload, prev_hash, digest)
 
 
 # --- schema, created by each service's first migration -----------------------------

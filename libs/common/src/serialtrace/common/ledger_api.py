@@ -86,7 +86,11 @@ class LedgerServicer(core_pb2_grpc.LedgerServiceServicer):
     ) -> core_pb2.ListAuditEntriesResponse:
         with self.database.reader() as session:
             entries = ledger.entries_for(
-                session, request.entity_type, request.entity_ids, request.limit
+                session,
+                request.entity_type,
+                request.entity_ids,
+                request.limit,
+                lot_uses_in=request.lot_uses_in_units,
             )
         return core_pb2.ListAuditEntriesResponse(
             entries=[entry_message(self.service, e) for e in entries]

@@ -11,7 +11,6 @@ read from each service's LedgerService.
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 import shutil
 import tempfile
@@ -33,7 +32,7 @@ from serialtrace.common.errors import (
     Unauthenticated,
     Unavailable,
 )
-from serialtrace.common.ledger import lot_entity, unit_entity
+from serialtrace.common.ledger import lot_entity, names_a_use_outside, unit_entity
 from serialtrace.common.ledger_api import checkpoint_of
 from serialtrace.common.timeutil import from_timestamp, iso, utcnow
 from serialtrace.core.v1 import core_pb2
@@ -333,39 +332,35 @@ def cited_entities(trace: Mapping[str, Any]) -> dict[str, set[str]]:
 
 
 async def _entries_of(
-    context: GatewayContext, service: str, wanted: Mapping[str, set[str]]
+    context: GatewayContext,
+    service: str,
+    wanted: Mapping[str, set[str]],
+    trace_units: set[str] | None,
 ) -> list[Any]:
     calls = []
     for entity_type, ids in sorted(wanted.items()):
         ordered = sorted(ids)
         for at in range(0, len(ordered), ENTITY_BATCH):
             request = core_pb2.ListAuditEntriesRequest(
-                entity_type=entity_type, entity_ids=ordered[at : at + ENTITY_BATCH]
+                entity_type=entity_type,
+                entity_ids=ordered[at : at + ENTITY_BATCH],
+                lot_uses_in_units=sorted(trace_units or ()),
             )
             calls.append(context.calls.read_ledger(service, "ListAuditEntries", request))
     replies = await asyncio.gather(*calls)
     return [entry for reply in replies for entry in reply.entries]
 
 
-# Fields of a lot's entry that name the unit it went into (production's `installed_into`
-# "parent", the warehouse's `lot.issued` "reference"), as "SKU/serial".
-LOT_USE_FIELDS = ("parent", "reference")
-
-
 def rests_on(entry: Any, trace_units: set[str] | None) -> bool:
     """Whether a unit's package rests on this entry. A lot used in hundreds of units has
     an entry for each use; those naming another unit are that unit's evidence, and
     citing them spread the cited entries, and so the links to checkpoints, over the
-    whole ledger. `trace_units` None (a lot or a recall package): every entry counts."""
+    whole ledger. The services leave them out already (`lot_uses_in_units`); this
+    holds the rule for a service that did not. `trace_units` None (a lot or a recall
+    package): every entry counts."""
     if trace_units is None or entry.entity_type != "lot":
         return True
-    try:
-        payload = json.loads(entry.payload_json)
-    except ValueError:
-        return True
-    named = [payload.get(f) for f in LOT_USE_FIELDS] if isinstance(payload, dict) else []
-    units = [n.replace("/", ":", 1) for n in named if isinstance(n, str)]
-    return not units or any(unit in trace_units for unit in units)
+    return not names_a_use_outside(entry.payload_json, trace_units)
 
 
 def _entry_json(message: Any) -> dict[str, Any]:
@@ -391,35 +386,35 @@ async def ledger_evidence(
 ) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
     """One service's ledger file, the checkpoints it links to, and the public key
     (`trace_units`: see `rests_on`)."""
-    signed = await context.calls.read_ledger(
-        service, "SignCheckpoint", core_pb2.SignCheckpointRequest()
+
+    async def sign_and_list() -> tuple[int, Any]:
+        signed = await context.calls.read_ledger(
+            service, "SignCheckpoint", core_pb2.SignCheckpointRequest()
+        )
+        listed = await context.calls.read_ledger(
+            service, "ListCheckpoints", core_pb2.ListCheckpointsRequest()
+        )
+        return (signed.checkpoint.seq if signed.HasField("checkpoint") else 0), listed
+
+    # The entries are read while the head is signed: both come after the trace, so
+    # every entry the trace shows is in the one and covered by the other.
+    (signed_seq, listed), about = await asyncio.gather(
+        sign_and_list(), _entries_of(context, service, wanted, trace_units)
     )
-    signed_seq = signed.checkpoint.seq if signed.HasField("checkpoint") else 0
-    entries = [
-        e
-        for e in await _entries_of(context, service, wanted)
-        if e.seq <= signed_seq and rests_on(e, trace_units)
-    ]
-    listed = await context.calls.read_ledger(
-        service, "ListCheckpoints", core_pb2.ListCheckpointsRequest()
-    )
+    entries = [e for e in about if e.seq <= signed_seq and rests_on(e, trace_units)]
     checkpoints = [checkpoint_of(c) for c in listed.checkpoints if c.seq <= signed_seq]
     cited = sorted({e.seq for e in entries})
     links = evidence.nearest_checkpoints(cited, (c.seq for c in checkpoints))
     chain: dict[int, dict[str, Any]] = {}
-    for first, last in evidence.link_ranges(links):
-        at = first
-        while at <= last:
-            reply = await context.calls.read_ledger(
-                service,
-                "ListLedgerRange",
-                core_pb2.ListLedgerRangeRequest(from_seq=at, to_seq=last),
-            )
-            if not reply.entries:
-                break
-            for entry in reply.entries:
-                chain[entry.seq] = _entry_json(entry)
-            at = reply.entries[-1].seq + 1
+    # The links' ranges are read side by side: each is one indexed range scan.
+    for reply_entries in await asyncio.gather(
+        *(
+            _ledger_range(context, service, first, last)
+            for first, last in evidence.link_ranges(links)
+        )
+    ):
+        for entry in reply_entries:
+            chain[entry.seq] = _entry_json(entry)
     used = sorted({seq for seq in links.values() if seq is not None})
     newest_at_seq = {c.seq: c for c in checkpoints}  # the latest signature of each seq
     file = {
@@ -431,6 +426,21 @@ async def ledger_evidence(
     return file, [newest_at_seq[s].as_json() for s in used], listed.public_key_pem
 
 
+async def _ledger_range(context: GatewayContext, service: str, first: int, last: int) -> list[Any]:
+    """Entries first..last, in as many ListLedgerRange calls as its page size needs."""
+    found: list[Any] = []
+    at = first
+    while at <= last:
+        reply = await context.calls.read_ledger(
+            service, "ListLedgerRange", core_pb2.ListLedgerRangeRequest(from_seq=at, to_seq=last)
+        )
+        if not reply.entries:
+            break
+        found.extend(reply.entries)
+        at = reply.entries[-1].seq + 1
+    return found
+
+
 async def build(
     context: GatewayContext, schema: Any, subject: Subject, store: PackageStore = STORE
 ) -> BuiltPackage:
@@ -440,26 +450,31 @@ async def build(
     trace = await collect_trace(context, schema, subject)
     wanted = cited_entities(trace)
     trace_units = set(trace["units"]) if trace["kind"] == "unit" else None
-    per_service = await asyncio.gather(
-        *(ledger_evidence(context, s, wanted, trace_units) for s in SERVICES)
-    )
-    keys = {key for _, _, key in per_service}
+
+    async def ledger_file_of(service: str) -> tuple[dict[str, Any], bytes, list[Any], str]:
+        # Encoded as soon as this service answered, while the others' reads go on.
+        ledger_file, used, key = await ledger_evidence(context, service, wanted, trace_units)
+        return ledger_file, evidence.json_bytes(ledger_file), used, key
+
+    per_service = await asyncio.gather(*(ledger_file_of(s) for s in SERVICES))
+    keys = {key for _, _, _, key in per_service}
     if len(keys) != 1:
         raise Unavailable("the services sign with different keys; the package cannot be verified")
     files: dict[str, bytes] = {
         evidence.TRACE: evidence.json_bytes(trace),
-        evidence.CHECKPOINTS: evidence.json_bytes([c for _, cps, _ in per_service for c in cps]),
+        evidence.CHECKPOINTS: evidence.json_bytes([c for *_, cps, _ in per_service for c in cps]),
         evidence.PUBLIC_KEY: keys.pop().encode("ascii"),
     }
-    for service, (ledger_file, _, _) in zip(SERVICES, per_service, strict=True):
-        files[f"{evidence.LEDGER_DIR}{service}.json"] = evidence.json_bytes(ledger_file)
+    ledgers: dict[str, dict[str, Any]] = {}
+    for service, (ledger_file, encoded, _, _) in zip(SERVICES, per_service, strict=True):
+        ledgers[service] = ledger_file
+        files[f"{evidence.LEDGER_DIR}{service}.json"] = encoded
     created_at = iso(utcnow())
     about = {
         "subject": {"kind": subject.kind, "keys": list(subject.keys), "label": subject.label},
         "created_at": created_at,
         "created_by": principal.subject,
     }
-    ledgers = {s: json.loads(files[f"{evidence.LEDGER_DIR}{s}.json"]) for s in SERVICES}
     files["report.html"] = render_html(trace, ledgers, about).encode("utf-8")
     files["report.pdf"] = render_pdf(trace, ledgers, about)
     package_id, folder = store.new_path()

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from serialtrace.core.v1 import access_pb2 as serialtrace_dot_core_dot_v1_dot_access__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eserialtrace/core/v1/core.proto\x12\x13serialtrace.core.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a serialtrace/core/v1/access.proto\"&\n\x07UnitKey\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x0e\n\x06serial\x18\x02 \x01(\t\")\n\x06LotKey\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x12\n\nlot_number\x18\x02 \x01(\t\"I\n\x0bLotQuantity\x12(\n\x03lot\x18\x01 \x01(\x0b\x32\x1b.serialtrace.core.v1.LotKey\x12\x10\n\x08quantity\x18\x02 \x01(\x01\"P\n\tSignature\x12\n\n\x02\x62y\x18\x01 \x01(\t\x12&\n\x02\x61t\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07meaning\x18\x03 \x01(\t\"\xd0\x01\n\nAuditEntry\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x03\x12&\n\x02\x61t\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x05 \x01(\t\x12\x13\n\x0b\x65ntity_type\x18\x06 \x01(\t\x12\x11\n\tentity_id\x18\x07 \x01(\t\x12\x14\n\x0cpayload_json\x18\x08 \x01(\t\x12\x11\n\tprev_hash\x18\t \x01(\t\x12\x0c\n\x04hash\x18\n \x01(\t\"\x90\x01\n\x10LedgerCheckpoint\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x03\x12\x0c\n\x04hash\x18\x03 \x01(\t\x12-\n\tsigned_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06key_id\x18\x05 \x01(\t\x12\x11\n\tsignature\x18\x06 \x01(\t\"\x17\n\x15SignCheckpointRequest\"k\n\x16SignCheckpointResponse\x12\x39\n\ncheckpoint\x18\x01 \x01(\x0b\x32%.serialtrace.core.v1.LedgerCheckpoint\x12\x16\n\x0epublic_key_pem\x18\x02 \x01(\t\"\x18\n\x16ListCheckpointsRequest\"m\n\x17ListCheckpointsResponse\x12:\n\x0b\x63heckpoints\x18\x01 \x03(\x0b\x32%.serialtrace.core.v1.LedgerCheckpoint\x12\x16\n\x0epublic_key_pem\x18\x02 \x01(\t\":\n\x16ListLedgerRangeRequest\x12\x10\n\x08\x66rom_seq\x18\x01 \x01(\x03\x12\x0e\n\x06to_seq\x18\x02 \x01(\x03\"K\n\x17ListLedgerRangeResponse\x12\x30\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x1f.serialtrace.core.v1.AuditEntry\"Q\n\x17ListAuditEntriesRequest\x12\x13\n\x0b\x65ntity_type\x18\x01 \x01(\t\x12\x12\n\nentity_ids\x18\x02 \x03(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"L\n\x18ListAuditEntriesResponse\x12\x30\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x1f.serialtrace.core.v1.AuditEntry\"Q\n\x13VerifyLedgerRequest\x12:\n\x0b\x63heckpoints\x18\x01 \x03(\x0b\x32%.serialtrace.core.v1.LedgerCheckpoint\"\x96\x02\n\x14VerifyLedgerResponse\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0f\n\x07\x65ntries\x18\x02 \x01(\x03\x12\n\n\x02ok\x18\x03 \x01(\x08\x12\x11\n\thead_hash\x18\x04 \x01(\t\x12\x18\n\x10\x66irst_broken_seq\x18\x05 \x01(\x03\x12\x0f\n\x07problem\x18\x06 \x01(\t\x12\x13\n\x0b\x63heckpoints\x18\x07 \x01(\x03\x12\x1b\n\x13last_checkpoint_seq\x18\x08 \x01(\x03\x12\x36\n\x12last_checkpoint_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10unsigned_entries\x18\n \x01(\x03\x12\x0e\n\x06key_id\x18\x0b \x01(\t\"\x1b\n\x19GetGovernanceFactsRequest\"i\n\x07\x46\x61\x63tSet\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\npopulation\x18\x02 \x01(\x03\x12\x16\n\x0eoffender_count\x18\x03 \x01(\x03\x12\x11\n\toffenders\x18\x04 \x03(\t\x12\x11\n\ttruncated\x18\x05 \x01(\x08\"\x94\x01\n\x0cRecallTiming\x12\x11\n\trecall_id\x18\x01 \x01(\t\x12\x10\n\x08scope_ms\x18\x02 \x01(\x03\x12.\n\ncreated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bresolved_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"}\n\x1aGetGovernanceFactsResponse\x12+\n\x05\x66\x61\x63ts\x18\x01 \x03(\x0b\x32\x1c.serialtrace.core.v1.FactSet\x12\x32\n\x07recalls\x18\x02 \x03(\x0b\x32!.serialtrace.core.v1.RecallTiming\"*\n\tItemError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t*B\n\x06Result\x12\x16\n\x12RESULT_UNSPECIFIED\x10\x00\x12\x0f\n\x0bRESULT_PASS\x10\x01\x12\x0f\n\x0bRESULT_FAIL\x10\x02\x32\xdd\x04\n\rLedgerService\x12y\n\x10ListAuditEntries\x12,.serialtrace.core.v1.ListAuditEntriesRequest\x1a-.serialtrace.core.v1.ListAuditEntriesResponse\"\x08\xea\xe0\x18\x04\n\x02\x05\x04\x12m\n\x0cVerifyLedger\x12(.serialtrace.core.v1.VerifyLedgerRequest\x1a).serialtrace.core.v1.VerifyLedgerResponse\"\x08\xea\xe0\x18\x04\n\x02\x05\x04\x12r\n\x0eSignCheckpoint\x12*.serialtrace.core.v1.SignCheckpointRequest\x1a+.serialtrace.core.v1.SignCheckpointResponse\"\x07\xea\xe0\x18\x03\n\x01\x05\x12v\n\x0fListCheckpoints\x12+.serialtrace.core.v1.ListCheckpointsRequest\x1a,.serialtrace.core.v1.ListCheckpointsResponse\"\x08\xea\xe0\x18\x04\n\x02\x05\x04\x12v\n\x0fListLedgerRange\x12+.serialtrace.core.v1.ListLedgerRangeRequest\x1a,.serialtrace.core.v1.ListLedgerRangeResponse\"\x08\xea\xe0\x18\x04\n\x02\x05\x04\x32\x94\x01\n\x11GovernanceService\x12\x7f\n\x12GetGovernanceFacts\x12..serialtrace.core.v1.GetGovernanceFactsRequest\x1a/.serialtrace.core.v1.GetGovernanceFactsResponse\"\x08\xea\xe0\x18\x04\n\x02\x05\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eserialtrace/core/v1/core.proto\x12\x13serialtrace.core.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a serialtrace/core/v1/access.proto\"&\n\x07UnitKey\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x0e\n\x06serial\x18\x02 \x01(\t\")\n\x06LotKey\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x12\n\nlot_number\x18\x02 \x01(\t\"I\n\x0bLotQuantity\x12(\n\x03lot\x18\x01 \x01(\x0b\x32\x1b.serialtrace.core.v1.LotKey\x12\x10\n\x08quantity\x18\x02 \x01(\x01\"P\n\tSignature\x12\n\n\x02\x62y\x18\x01 \x01(\t\x12&\n\x02\x61t\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07meaning\x18\x03 \x01(\t\"\xd0\x01\n\nAuditEntry\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x03\x12&\n\x02\x61t\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x05 \x01(\t\x12\x13\n\x0b\x65ntity_type\x18\x06 \x01(\t\x12\x11\n\tentity_id\x18\x07 \x01(\t\x12\x14\n\x0cpayload_json\x18\x08 \x01(\t\x12\x11\n\tprev_hash\x18\t \x01(\t\x12\x0c\n\x04hash\x18\n \x01(\t\"\x90\x01\n\x10LedgerCheckpoint\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x03\x12\x0c\n\x04hash\x18\x03 \x01(\t\x12-\n\tsigned_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06key_id\x18\x05 \x01(\t\x12\x11\n\tsignature\x18\x06 \x01(\t\"\x17\n\x15SignCheckpointRequest\"k\n\x16SignCheckpointResponse\x12\x39\n\ncheckpoint\x18\x01 \x01(\x0b\x32%.serialtrace.core.v1.LedgerCheckpoint\x12\x16\n\x0epublic_key_pem\x18\x02 \x01(\t\"\x18\n\x16ListCheckpointsRequest\"m\n\x17ListCheckpointsResponse\x12:\n\x0b\x63heckpoints\x18\x01 \x03(\x0b\x32%.serialtrace.core.v1.LedgerCheckpoint\x12\x16\n\x0epublic_key_pem\x18\x02 \x01(\t\":\n\x16ListLedgerRangeRequest\x12\x10\n\x08\x66rom_seq\x18\x01 \x01(\x03\x12\x0e\n\x06to_seq\x18\x02 \x01(\x03\"K\n\x17ListLedgerRangeResponse\x12\x30\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x1f.serialtrace.core.v1.AuditEntry\"l\n\x17ListAuditEntriesRequest\x12\x13\n\x0b\x65ntity_type\x18\x01 \x01(\t\x12\x12\n\nentity_ids\x18\x02 \x03(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\x12\x19\n\x11lot_uses_in_units\x18\x04 \x03(\t\"L\n\x18ListAuditEntriesResponse\x12\x30\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x1f.serialtrace.core.v1.AuditEntry\"Q\n\x13VerifyLedgerRequest\x12:\n\x0b\x63heckpoints\x18\x01 \x03(\x0b\x32%.serialtrace.core.v1.LedgerCheckpoint\"\x96\x02\n\x14VerifyLedgerResponse\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0f\n\x07\x65ntries\x18\x02 \x01(\x03\x12\n\n\x02ok\x18\x03 \x01(\x08\x12\x11\n\thead_hash\x18\x04 \x01(\t\x12\x18\n\x10\x66irst_broken_seq\x18\x05 \x01(\x03\x12\x0f\n\x07problem\x18\x06 \x01(\t\x12\x13\n\x0b\x63heckpoints\x18\x07 \x01(\x03\x12\x1b\n\x13last_checkpoint_seq\x18\x08 \x01(\x03\x12\x36\n\x12last_checkpoint_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10unsigned_entries\x18\n \x01(\x03\x12\x0e\n\x06key_id\x18\x0b \x01(\t\"\x1b\n\x19GetGovernanceFactsRequest\"i\n\x07\x46\x61\x63tSet\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\npopulation\x18\x02 \x01(\x03\x12\x16\n\x0eoffender_count\x18\x03 \x01(\x03\x12\x11\n\toffenders\x18\x04 \x03(\t\x12\x11\n\ttruncated\x18\x05 \x01(\x08\"\x94\x01\n\x0cRecallTiming\x12\x11\n\trecall_id\x18\x01 \x01(\t\x12\x10\n\x08scope_ms\x18\x02 \x01(\x03\x12.\n\ncreated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bresolved_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"}\n\x1aGetGovernanceFactsResponse\x12+\n\x05\x66\x61\x63ts\x18\x01 \x03(\x0b\x32\x1c.serialtrace.core.v1.FactSet\x12\x32\n\x07recalls\x18\x02 \x03(\x0b\x32!.serialtrace.core.v1.RecallTiming\"*\n\tItemError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t*B\n\x06Result\x12\x16\n\x12RESULT_UNSPECIFIED\x10\x00\x12\x0f\n\x0bRESULT_PASS\x10\x01\x12\x0f\n\x0bRESULT_FAIL\x10\x02\x32\xdd\x04\n\rLedgerService\x12y\n\x10ListAuditEntries\x12,.serialtrace.core.v1.ListAuditEntriesRequest\x1a-.serialtrace.core.v1.ListAuditEntriesResponse\"\x08\xea\xe0\x18\x04\n\x02\x05\x04\x12m\n\x0cVerifyLedger\x12(.serialtrace.core.v1.VerifyLedgerRequest\x1a).serialtrace.core.v1.VerifyLedgerResponse\"\x08\xea\xe0\x18\x04\n\x02\x05\x04\x12r\n\x0eSignCheckpoint\x12*.serialtrace.core.v1.SignCheckpointRequest\x1a+.serialtrace.core.v1.SignCheckpointResponse\"\x07\xea\xe0\x18\x03\n\x01\x05\x12v\n\x0fListCheckpoints\x12+.serialtrace.core.v1.ListCheckpointsRequest\x1a,.serialtrace.core.v1.ListCheckpointsResponse\"\x08\xea\xe0\x18\x04\n\x02\x05\x04\x12v\n\x0fListLedgerRange\x12+.serialtrace.core.v1.ListLedgerRangeRequest\x1a,.serialtrace.core.v1.ListLedgerRangeResponse\"\x08\xea\xe0\x18\x04\n\x02\x05\x04\x32\x94\x01\n\x11GovernanceService\x12\x7f\n\x12GetGovernanceFacts\x12..serialtrace.core.v1.GetGovernanceFactsRequest\x1a/.serialtrace.core.v1.GetGovernanceFactsResponse\"\x08\xea\xe0\x18\x04\n\x02\x05\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -45,8 +45,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LEDGERSERVICE'].methods_by_name['ListLedgerRange']._serialized_options = b'\352\340\030\004\n\002\005\004'
   _globals['_GOVERNANCESERVICE'].methods_by_name['GetGovernanceFacts']._loaded_options = None
   _globals['_GOVERNANCESERVICE'].methods_by_name['GetGovernanceFacts']._serialized_options = b'\352\340\030\004\n\002\005\004'
-  _globals['_RESULT']._serialized_start=2111
-  _globals['_RESULT']._serialized_end=2177
+  _globals['_RESULT']._serialized_start=2138
+  _globals['_RESULT']._serialized_end=2204
   _globals['_UNITKEY']._serialized_start=122
   _globals['_UNITKEY']._serialized_end=160
   _globals['_LOTKEY']._serialized_start=162
@@ -72,25 +72,25 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTLEDGERRANGERESPONSE']._serialized_start=1051
   _globals['_LISTLEDGERRANGERESPONSE']._serialized_end=1126
   _globals['_LISTAUDITENTRIESREQUEST']._serialized_start=1128
-  _globals['_LISTAUDITENTRIESREQUEST']._serialized_end=1209
-  _globals['_LISTAUDITENTRIESRESPONSE']._serialized_start=1211
-  _globals['_LISTAUDITENTRIESRESPONSE']._serialized_end=1287
-  _globals['_VERIFYLEDGERREQUEST']._serialized_start=1289
-  _globals['_VERIFYLEDGERREQUEST']._serialized_end=1370
-  _globals['_VERIFYLEDGERRESPONSE']._serialized_start=1373
-  _globals['_VERIFYLEDGERRESPONSE']._serialized_end=1651
-  _globals['_GETGOVERNANCEFACTSREQUEST']._serialized_start=1653
-  _globals['_GETGOVERNANCEFACTSREQUEST']._serialized_end=1680
-  _globals['_FACTSET']._serialized_start=1682
-  _globals['_FACTSET']._serialized_end=1787
-  _globals['_RECALLTIMING']._serialized_start=1790
-  _globals['_RECALLTIMING']._serialized_end=1938
-  _globals['_GETGOVERNANCEFACTSRESPONSE']._serialized_start=1940
-  _globals['_GETGOVERNANCEFACTSRESPONSE']._serialized_end=2065
-  _globals['_ITEMERROR']._serialized_start=2067
-  _globals['_ITEMERROR']._serialized_end=2109
-  _globals['_LEDGERSERVICE']._serialized_start=2180
-  _globals['_LEDGERSERVICE']._serialized_end=2785
-  _globals['_GOVERNANCESERVICE']._serialized_start=2788
-  _globals['_GOVERNANCESERVICE']._serialized_end=2936
+  _globals['_LISTAUDITENTRIESREQUEST']._serialized_end=1236
+  _globals['_LISTAUDITENTRIESRESPONSE']._serialized_start=1238
+  _globals['_LISTAUDITENTRIESRESPONSE']._serialized_end=1314
+  _globals['_VERIFYLEDGERREQUEST']._serialized_start=1316
+  _globals['_VERIFYLEDGERREQUEST']._serialized_end=1397
+  _globals['_VERIFYLEDGERRESPONSE']._serialized_start=1400
+  _globals['_VERIFYLEDGERRESPONSE']._serialized_end=1678
+  _globals['_GETGOVERNANCEFACTSREQUEST']._serialized_start=1680
+  _globals['_GETGOVERNANCEFACTSREQUEST']._serialized_end=1707
+  _globals['_FACTSET']._serialized_start=1709
+  _globals['_FACTSET']._serialized_end=1814
+  _globals['_RECALLTIMING']._serialized_start=1817
+  _globals['_RECALLTIMING']._serialized_end=1965
+  _globals['_GETGOVERNANCEFACTSRESPONSE']._serialized_start=1967
+  _globals['_GETGOVERNANCEFACTSRESPONSE']._serialized_end=2092
+  _globals['_ITEMERROR']._serialized_start=2094
+  _globals['_ITEMERROR']._serialized_end=2136
+  _globals['_LEDGERSERVICE']._serialized_start=2207
+  _globals['_LEDGERSERVICE']._serialized_end=2812
+  _globals['_GOVERNANCESERVICE']._serialized_start=2815
+  _globals['_GOVERNANCESERVICE']._serialized_end=2963
 # @@protoc_insertion_point(module_scope)

@@ -133,14 +133,16 @@ class ListLedgerRangeResponse(_message.Message):
     def __init__(self, entries: _Optional[_Iterable[_Union[AuditEntry, _Mapping]]] = ...) -> None: ...
 
 class ListAuditEntriesRequest(_message.Message):
-    __slots__ = ("entity_type", "entity_ids", "limit")
+    __slots__ = ("entity_type", "entity_ids", "limit", "lot_uses_in_units")
     ENTITY_TYPE_FIELD_NUMBER: _ClassVar[int]
     ENTITY_IDS_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    LOT_USES_IN_UNITS_FIELD_NUMBER: _ClassVar[int]
     entity_type: str
     entity_ids: _containers.RepeatedScalarFieldContainer[str]
     limit: int
-    def __init__(self, entity_type: _Optional[str] = ..., entity_ids: _Optional[_Iterable[str]] = ..., limit: _Optional[int] = ...) -> None: ...
+    lot_uses_in_units: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, entity_type: _Optional[str] = ..., entity_ids: _Optional[_Iterable[str]] = ..., limit: _Optional[int] = ..., lot_uses_in_units: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListAuditEntriesResponse(_message.Message):
     __slots__ = ("entries",)
