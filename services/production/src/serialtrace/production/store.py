@@ -87,6 +87,26 @@ class OperationRow(Base):
     approval_meaning: Mapped[str | None] = mapped_column(String(500))
 
 
+@dataclass(frozen=True)
+class NewOperation:
+    """An operation record as the recording path writes it (`insert_at_commit`), for
+    its answer: a plain object, as an ORM instance of OperationRow costs more to build
+    than the rest of a batch item. Not approved yet, by definition."""
+
+    id: str
+    unit_id: int
+    operation: str
+    station: str
+    operator: str
+    started_at: datetime | None
+    finished_at: datetime
+    result: str
+    measurements: dict[str, Any]
+    approved_by: None = None
+    approved_at: None = None
+    approval_meaning: None = None
+
+
 def work_order(session: Session, wo_id: str, *, for_update: bool = False) -> WorkOrderRow | None:
     query = select(WorkOrderRow).where(WorkOrderRow.id == wo_id)
     return session.scalars(query.with_for_update() if for_update else query).first()
