@@ -154,10 +154,16 @@ def _discard_if_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: An
     (serialtrace.common.uow)."""
     if dbapi_connection.closed or dbapi_connection.broken:
         raise DisconnectionError("the connection is closed")
-    poll = socket_wait.poll()
-    poll.register(dbapi_connection.pgconn.socket, socket_wait.POLLIN)
-    if poll.poll(0):
+    if _has_something_to_read(dbapi_connection.pgconn.socket):
         raise DisconnectionError("the server closed the connection")
+
+
+def _has_something_to_read(fd: int) -> bool:
+    if not hasattr(socket_wait, "poll"):  # Windows: select() takes any socket there
+        return bool(socket_wait.select([fd], [], [], 0)[0])
+    poll = socket_wait.poll()  # not select(): it refuses descriptors past FD_SETSIZE
+    poll.register(fd, socket_wait.POLLIN)
+    return bool(poll.poll(0))
 
 
 def migrate(database: Database, script_location: str | Path) -> None:
