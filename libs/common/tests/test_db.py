@@ -1,16 +1,24 @@
-"""The shared bulk insert: a text longer than its column is refused, never cut short."""
+"""The shared database layer: a text longer than its column is refused by the bulk
+insert, never cut short; a connection the server dropped is replaced, not handed out."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
+import psycopg
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
+from serialtrace.common import ledger
+from serialtrace.common.auth import Principal, acting_as
 from serialtrace.common.db import Database, bulk_insert, bulk_insert_statement
-from serialtrace.common.errors import InvalidArgument
+from serialtrace.common.errors import InvalidArgument, Unavailable
 from serialtrace.common.testing import TestDatabases
+from serialtrace.common.uow import Mutations, UnitOfWork, create_shared_tables
+from serialtrace.core.v1 import core_pb2
 
 metadata = MetaData()
 labels = Table(
@@ -55,3 +63,85 @@ def test_the_postgresql_statement_itself_never_truncates(database: Database) -> 
     params["p1"] = ["ABCDEFG"]
     with pytest.raises(DBAPIError, match="value too long"), database.transaction() as session:
         session.connection().exec_driver_sql(sql, params)
+
+
+# --- a dropped database connection (the pool has no pre-ping) -------------------------
+
+
+@pytest.fixture
+def postgres(test_databases: TestDatabases) -> Iterator[Database]:
+    if test_databases.kind != "postgresql":
+        pytest.skip("connections the server drops are PostgreSQL's")
+    db = Database(test_databases.create("dropped"))
+    with db.engine.begin() as connection:
+        create_shared_tables(connection)
+        connection.exec_driver_sql("CREATE TABLE things (name TEXT PRIMARY KEY)")
+    yield db
+    db.dispose()
+
+
+def _backend(session: Session) -> int:
+    return int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def _terminate(db: Database, *pids: int) -> None:
+    """What a server restart or an administrator does to the service's sessions."""
+    with psycopg.connect(db.url.replace("+psycopg", ""), autocommit=True) as admin:
+        terminate = "SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid"
+        admin.execute(terminate, (list(pids),))
+        for _ in range(100):
+            if not admin.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE pid = ANY(%s)", (list(pids),)
+            ).fetchone():
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"backends {pids} still alive")
+
+
+def test_a_read_after_the_server_dropped_the_pooled_connections_gets_a_fresh_one(
+    postgres: Database,
+) -> None:
+    with postgres.reader() as first, postgres.reader() as second:
+        pooled = {_backend(first), _backend(second)}
+    _terminate(postgres, *pooled)
+    for _ in range(3):  # the pool's connections were all dropped: none is handed out
+        assert postgres.read(_backend) not in pooled
+
+
+def test_a_read_whose_connection_dies_midway_is_read_again_on_a_fresh_one(
+    postgres: Database,
+) -> None:
+    seen: list[int] = []
+
+    def work(session: Session) -> int:
+        seen.append(_backend(session))
+        if len(seen) == 1:
+            _terminate(postgres, seen[0])
+        return int(session.execute(text("SELECT 41 + 1")).scalar_one())
+
+    assert postgres.read(work) == 42
+    assert len(seen) == 2 and seen[0] != seen[1]
+
+
+def test_a_write_whose_connection_dies_is_unavailable_and_its_retry_is_applied(
+    postgres: Database,
+) -> None:
+    mutations = Mutations(postgres)
+    dies = [True]
+
+    def add(uow: UnitOfWork) -> core_pb2.UnitKey:
+        if dies.pop():
+            _terminate(postgres, _backend(uow.session))
+        uow.session.execute(text("INSERT INTO things (name) VALUES ('a')"))
+        uow.record("thing.added", "thing", "a", {})
+        return core_pb2.UnitKey(sku="a")
+
+    request = core_pb2.UnitKey(sku="a")  # no idempotency key field: each run applies anew
+    with acting_as(Principal("olga", frozenset(), "")):
+        with pytest.raises(Unavailable, match=r"lost its database connection.*retry"):
+            mutations.run("Add", request, core_pb2.UnitKey, add)
+        dies.append(False)
+        assert mutations.run("Add", request, core_pb2.UnitKey, add) == request
+    with postgres.reader() as session:
+        assert session.execute(text("SELECT name FROM things")).scalars().all() == ["a"]
+        assert ledger.verify(session).entries == 1

@@ -223,3 +223,78 @@ def test_rollback_takes_back_the_batch_unless_something_recorded_since_refers_to
         pb.BatchGetImportBatchesRequest(ids=[other.id])
     ).batches
     assert rolled.state == pb.IMPORT_BATCH_STATE_ROLLED_BACK
+
+
+def _gtin(seed: int) -> str:
+    from serialtrace.common.gs1 import gs1_check_digit
+
+    body = f"0950{seed % 10**9:09d}"
+    return body + str(gs1_check_digit(body))
+
+
+def test_a_gs1_key_resolves_to_the_unit_and_lot_their_own_reads_answer(
+    masterdata: Masterdata,
+) -> None:
+    """ResolveGs1Key reads the product, the unit and the lot in one statement: the unit
+    comes with every alias and its origin, the lot with its origin, as BatchGetUnits and
+    BatchGetLots give them."""
+    seed = int(unique("x")[2:], 16)
+    unit_gtin, lot_gtin = _gtin(seed), _gtin(seed + 1)
+    sku = masterdata.serial_product(gtin=unit_gtin)
+    material = unique("MAT")
+    masterdata.admin.CreateProduct(
+        pb.CreateProductRequest(
+            product=pb.Product(
+                sku=material,
+                name="Resin",
+                kind=pb.PRODUCT_KIND_MATERIAL,
+                tracking=pb.TRACKING_MODE_LOT,
+                gtin=lot_gtin,
+            )
+        )
+    )
+    batch = new_batch(masterdata)
+    aliases = [pb.UnitAlias(kind="MAC", value=unique("M")), pb.UnitAlias(kind="IMEI", value="1")]
+    masterdata.admin.ImportUnits(
+        pb.ImportUnitsRequest(items=[imported(sku, "G1", batch.id, 2, aliases=aliases)])
+    )
+    masterdata.register(sku, "G2")
+    masterdata.admin.ImportLots(
+        pb.ImportLotsRequest(
+            items=[
+                pb.ImportedLot(
+                    lot=pb.Lot(sku=material, lot_number="L1"),
+                    provenance=pb.Provenance(import_batch_id=batch.id, file="lots.csv", row=7),
+                    idempotency_key=unique("lot"),
+                )
+            ]
+        )
+    )
+    operator = masterdata.as_role("operator")
+
+    def resolved(gtin: str, serial: str = "", lot: str = "") -> pb.ResolveGs1KeyResponse:
+        request = pb.ResolveGs1KeyRequest(gtin=gtin, serial=serial, lot_number=lot)
+        return operator.ResolveGs1Key(request)
+
+    def unit(serial: str) -> pb.Unit:
+        keys = [core_pb2.UnitKey(sku=sku, serial=serial)]
+        return operator.BatchGetUnits(pb.BatchGetUnitsRequest(keys=keys)).units[0]
+
+    imported_unit = resolved(unit_gtin, "G1", "L1")
+    assert imported_unit.product.sku == sku and not imported_unit.HasField("lot")
+    assert imported_unit.unit == unit("G1")
+    assert sorted((a.kind, a.value) for a in imported_unit.unit.aliases) == sorted(
+        (a.kind, a.value) for a in aliases
+    )
+    assert imported_unit.unit.provenance.row == 2
+    assert resolved(unit_gtin, "G2").unit == unit("G2")
+    assert not resolved(unit_gtin, "NONE").HasField("unit")
+    assert resolved(unit_gtin).product.sku == sku
+    [lot] = operator.BatchGetLots(
+        pb.BatchGetLotsRequest(keys=[core_pb2.LotKey(sku=material, lot_number="L1")])
+    ).lots
+    found_lot = resolved(lot_gtin, "G1", "L1")
+    assert found_lot.lot == lot and lot.provenance.file == "lots.csv"
+    assert found_lot.product.sku == material and not found_lot.HasField("unit")
+    assert not resolved(_gtin(seed + 2)).HasField("product")
+    assert not resolved("not a GTIN", "G1").HasField("product")

@@ -230,8 +230,7 @@ def _method(method: MethodDescriptor, entry: Rpc) -> Callable[[Servicer, Any, An
                 names = (fields,) if isinstance(fields, str) else fields
                 size = sum(len(getattr(request, name)) for name in names)
                 check_batch(size, read_entry.what or " and ".join(names), read_entry.most)
-            with self.database.reader() as session:
-                return read_entry.handler(self, session, request)
+            return self.database.read(lambda session: read_entry.handler(self, session, request))
 
         call_read.__name__ = name
         return call_read

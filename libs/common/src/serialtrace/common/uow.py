@@ -228,7 +228,15 @@ class Mutations:
 
 def _collision(exc: OperationalError) -> Unavailable | None:
     """UNAVAILABLE for deadlocks and serialization failures: nothing was written and a
-    retry resolves them. None for any other database failure."""
+    retry resolves them; and for a database connection lost during the change (the
+    pool has dropped it, a retry gets a fresh one; a change whose COMMIT got through
+    is answered as before, by its key). None for any other database failure."""
+    if exc.connection_invalidated:
+        log.warning("database connection lost during a change: %s", exc.orig)
+        return Unavailable(
+            "the service lost its database connection during the change; retry it with "
+            "the same idempotency key"
+        )
     if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
         return Unavailable(
             "the change collided with a concurrent one and was rolled back; "

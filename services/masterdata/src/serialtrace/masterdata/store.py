@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, literal, select, text, tuple_, update
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy import and_, bindparam, delete, func, literal, select, text, tuple_, update
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, aliased, mapped_column
 from sqlalchemy.schema import ForeignKey, ForeignKeyConstraint, Index, UniqueConstraint
 from sqlalchemy.types import JSON, BigInteger, DateTime, Float, Integer, String
 
@@ -327,6 +328,65 @@ def provenance(
         order_by=(ProvenanceRow.recorded_at,),
     )
     return {r.entity_id: r for r in rows}  # the latest wins
+
+
+@dataclass
+class Gs1Key:
+    product: ProductRow | None = None
+    unit: UnitRow | None = None
+    aliases: list[UnitAliasRow] = field(default_factory=list)
+    unit_origin: ProvenanceRow | None = None
+    lot: LotRow | None = None
+    lot_origin: ProvenanceRow | None = None
+
+
+_UNIT_ORIGIN = aliased(ProvenanceRow, name="unit_origin")
+_LOT_ORIGIN = aliased(ProvenanceRow, name="lot_origin")
+_GS1_KEY = (
+    select(ProductRow, UnitRow, UnitAliasRow, _UNIT_ORIGIN, LotRow, _LOT_ORIGIN)
+    .outerjoin(
+        UnitRow,
+        and_(UnitRow.sku == ProductRow.sku, UnitRow.serial == bindparam("serial")),
+    )
+    .outerjoin(UnitAliasRow, UnitAliasRow.unit_id == UnitRow.id)
+    .outerjoin(
+        _UNIT_ORIGIN,
+        and_(
+            _UNIT_ORIGIN.entity_type == "unit",
+            _UNIT_ORIGIN.entity_id == UnitRow.sku + ":" + UnitRow.serial,
+        ),
+    )
+    .outerjoin(
+        LotRow, and_(LotRow.sku == ProductRow.sku, LotRow.lot_number == bindparam("lot_number"))
+    )
+    .outerjoin(
+        _LOT_ORIGIN,
+        and_(
+            _LOT_ORIGIN.entity_type == "lot",
+            _LOT_ORIGIN.entity_id == LotRow.sku + ":" + LotRow.lot_number,
+        ),
+    )
+    .where(ProductRow.gtin == bindparam("gtin"))
+    .order_by(
+        UnitAliasRow.kind, UnitAliasRow.value, _UNIT_ORIGIN.recorded_at, _LOT_ORIGIN.recorded_at
+    )
+)
+
+
+def gs1_key(session: Session, gtin: str, serial: str | None, lot_number: str | None) -> Gs1Key:
+    """The product of a (normalized) GTIN with, when asked, its unit `serial` (with its
+    aliases and origin) and its lot `lot_number` (with its origin): one statement, as a
+    scan is on a scanner's critical path. Each alias and origin is one joined row;
+    origins come oldest first, so the latest wins (see `provenance`)."""
+    found = Gs1Key()
+    params = {"gtin": gtin, "serial": serial, "lot_number": lot_number}  # None matches none
+    for product, unit, alias, unit_origin, lot, lot_origin in session.execute(_GS1_KEY, params):
+        found.product, found.unit, found.lot = product, unit, lot
+        if alias is not None and alias not in found.aliases:
+            found.aliases.append(alias)
+        found.unit_origin = unit_origin or found.unit_origin
+        found.lot_origin = lot_origin or found.lot_origin
+    return found
 
 
 def aliases_taken(session: Session, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:

@@ -491,13 +491,13 @@ class Gs1KeyFound:
 
 def resolve_gs1_key(session: Session, gtin: str, serial: str, lot_number: str) -> Gs1KeyFound:
     """The product with this GTIN and, when given, its unit `serial` and lot `lot_number`."""
-    found = products(session, [], [gtin])
-    if not found:
+    normalized = domain.gtins_to_look_up([gtin])
+    if not normalized:
         return Gs1KeyFound(None, None, None)
-    sku = found[0].sku
-    unit = units(session, [UnitKey(sku, serial)]) if serial else []
-    lot = lots(session, [LotKey(sku, lot_number)]) if lot_number else []
-    return Gs1KeyFound(found[0], unit[0] if unit else None, lot[0] if lot else None)
+    found = store.gs1_key(session, normalized[0], serial or None, lot_number or None)
+    unit = (found.unit, found.aliases, found.unit_origin) if found.unit is not None else None
+    lot = (found.lot, found.lot_origin) if found.lot is not None else None
+    return Gs1KeyFound(found.product, unit, lot)
 
 
 def import_batches(

@@ -85,6 +85,26 @@ class OperationRow(Base):
     approval_meaning: Mapped[str | None] = mapped_column(String(500))
 
 
+@dataclass(frozen=True)
+class NewOperation:
+    """An operation record as the recording path writes it (`insert_at_commit`), for
+    its answer: a plain object, as an ORM instance of OperationRow costs more to build
+    than the rest of a batch item. Not approved yet, by definition."""
+
+    id: str
+    unit_id: int
+    operation: str
+    station: str
+    operator: str
+    started_at: datetime | None
+    finished_at: datetime
+    result: str
+    measurements: dict[str, Any]
+    approved_by: None = None
+    approved_at: None = None
+    approval_meaning: None = None
+
+
 def work_order(session: Session, wo_id: str, *, for_update: bool = False) -> WorkOrderRow | None:
     query = select(WorkOrderRow).where(WorkOrderRow.id == wo_id)
     return session.scalars(query.with_for_update() if for_update else query).first()
@@ -135,13 +155,31 @@ class UnitState:
 
 def lock_unit_states(session: Session, keys: Sequence[tuple[str, str]]) -> list[UnitState]:
     """Units by (sku, serial), locked FOR UPDATE until the transaction ends: plain rows,
-    not ORM objects, for a write path that changes only their status (`set_statuses`)."""
+    not ORM objects, for a write path that changes only their status (`set_statuses`).
+    Locked in key order, so two writers of the same units never deadlock."""
+    if session.get_bind().dialect.name == "postgresql":
+        params = {"skus": [k for k, _ in keys], "serials": [k for _, k in keys]}
+        found = session.connection().exec_driver_sql(_LOCK_UNIT_STATES, params)
+        return [UnitState(*row) for row in found]
     query = select(UNITS.c.id, UNITS.c.sku, UNITS.c.serial, UNITS.c.status)
     return [
         UnitState(*row)
-        for clause in key_clauses(UNITS.c.sku, UNITS.c.serial, keys)
+        for clause in key_clauses(UNITS.c.sku, UNITS.c.serial, sorted(keys))
         for row in session.execute(query.where(clause).with_for_update())
     ]
+
+
+# The recording hot path's statements as fixed text with array parameters (in binary),
+# on PostgreSQL: the same text for any number of keys, so nothing is compiled per call
+# and psycopg prepares each once per connection (an IN-list of n keys is a new
+# statement for every n).
+_LOCK_UNIT_STATES = (
+    "SELECT u.id, u.sku, u.serial, u.status FROM units u"
+    " JOIN unnest(%(skus)b::text[], %(serials)b::text[]) AS k(sku, serial)"
+    " ON u.sku = k.sku AND u.serial = k.serial"
+    " ORDER BY u.sku, u.serial FOR UPDATE OF u"
+)
+_SET_STATUS = "UPDATE units SET status = %(status)s WHERE id = ANY(%(ids)b::bigint[])"
 
 
 def set_statuses(session: Session, statuses: dict[int, str]) -> None:
@@ -149,7 +187,12 @@ def set_statuses(session: Session, statuses: dict[int, str]) -> None:
     by_status: dict[str, list[int]] = {}
     for unit_id, status in statuses.items():
         by_status.setdefault(status, []).append(unit_id)
+    postgres = session.get_bind().dialect.name == "postgresql"
     for status, ids in sorted(by_status.items()):
+        if postgres:
+            params = {"status": status, "ids": sorted(ids)}
+            session.connection().exec_driver_sql(_SET_STATUS, params)
+            continue
         for part in chunks(sorted(ids)):
             session.execute(update(UNITS).where(UNITS.c.id.in_(part)).values(status=status))
 

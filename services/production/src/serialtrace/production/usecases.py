@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -192,7 +193,7 @@ class OperationInput:
     finished_at: datetime | None
 
 
-Recorded = tuple[store.OperationRow, store.UnitState]
+Recorded = tuple[store.NewOperation, store.UnitState]
 
 
 def record_operation(uow: UnitOfWork, op: OperationInput) -> Recorded:
@@ -244,7 +245,7 @@ def _record(
     if unit is None:
         raise NotFound(f"unit {op.sku}/{op.serial} was not commissioned by production")
     new_status = domain.status_after_operation(unit.status)
-    fields = {
+    fields: dict[str, Any] = {
         "id": f"OP-{uuid.uuid4().hex[:16].upper()}",
         "unit_id": unit.id,
         "operation": op.operation,
@@ -256,7 +257,7 @@ def _record(
         "measurements": measurements,
     }
     uow.insert_at_commit(store.OPERATIONS, fields)
-    row = store.OperationRow(**fields)  # the answer's, never added to the session
+    row = store.NewOperation(**fields)  # the answer's
     if new_status.value != unit.status:
         uow.record(
             "unit.status_changed",

@@ -58,8 +58,9 @@ class ScanOutcome:
 
 
 def expiry_is_checked(scanned: gs1.ScanCode) -> bool:
-    """A label with a lot (10) and an expiry (17) is checked against the lot's record."""
-    return scanned.lot is not None and gs1.expiry_date(scanned.ais) is not None
+    """A label with a lot (10) and an expiry (17) is checked against the lot's record
+    (the parser has checked that (17) is a date; `expiry_warnings` reads it, once)."""
+    return scanned.lot is not None and "17" in scanned.ais
 
 
 def expiry_warnings(sku: str, scanned: gs1.ScanCode, lot: md.Lot | None) -> list[str]:
