@@ -490,7 +490,9 @@ def follow(database: Database, ledgers: Ledgers) -> int:
         kept = [(entry, event) for entry, event in acting if entry.position not in matched]
         indexed = [(entry, domain.index_event(event)) for entry, event in kept]
         stored = store.stored_identities(session, [e.event_id for _, e in indexed])
-        new = [(entry, e) for entry, e in indexed if (e.event_id, e.kind) not in stored]
+        new = _first_of_each(
+            [(entry, e) for entry, e in indexed if (e.event_id, e.kind) not in stored]
+        )
         sources = [f"ledger {entry.position}" for entry, _ in new]  # each one's origin
         store.insert_events(session, [e for _, e in new], started, None, sources)
         store.match_claims(session, [(*claim, position) for position, claim in matched.items()])
@@ -499,6 +501,21 @@ def follow(database: Database, ledgers: Ledgers) -> int:
             if done:
                 store.set_cursor(session, service, done[-1])
     return len(new)
+
+
+def _first_of_each(
+    implied_events: list[tuple[implied.LedgerEntry, domain.IndexedEvent]],
+) -> list[tuple[implied.LedgerEntry, domain.IndexedEvent]]:
+    """One event per identity: two entries can imply the same event (two operations a
+    unit passed in one transaction, both PASS, are one `inspecting` observation at one
+    time), and EPCIS stores an event once; the first entry is its source."""
+    seen: set[tuple[str, str]] = set()
+    first = []
+    for entry, event in implied_events:
+        if (event.event_id, event.kind) not in seen:
+            seen.add((event.event_id, event.kind))
+            first.append((entry, event))
+    return first
 
 
 def _match_claims(
