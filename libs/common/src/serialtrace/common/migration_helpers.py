@@ -162,8 +162,16 @@ def drop(**made: Table) -> None:
 
 
 def tables(**made: Table) -> tuple[Step, Step]:
-    """The upgrade and downgrade of a revision that creates tables."""
-    return (lambda: create(**made)), (lambda: drop(**made))
+    """The upgrade and downgrade of a revision that creates tables (named, since Alembic
+    logs each step by its function's name)."""
+
+    def upgrade() -> None:
+        create(**made)
+
+    def downgrade() -> None:
+        drop(**made)
+
+    return upgrade, downgrade
 
 
 def initial_schema(**made: Table) -> tuple[Step, Step]:
