@@ -32,6 +32,7 @@ TINY = Options(
     scan_batches=2,
     scan_size=10,
     operations=6,
+    epcis_documents=1,
     time_cap=30,
     workers=4,
 )
@@ -52,6 +53,8 @@ FIGURES = {
     "receiveUnits of 40 serials",
     "scan of a 6-AI element string p50",
     "unit label render (PNG, HTTP) p50",
+    "EPCIS capture, documents of 1,000 events",
+    "EPCIS events of one EPC p50",
     f"governance, computed ({UNITS} units), p50",
     "governance, from the cache, p50",
     "evidence package of a unit",

@@ -78,6 +78,7 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace]:
         ("scan-batches", int, "submitScans calls"),
         ("scan-size", int, "operation records in each submitScans call"),
         ("operations", int, "single recordOperation calls"),
+        ("epcis-documents", int, "EPCIS capture documents of 1,000 events"),
         ("time-cap", float, "seconds each load loop may run at most"),
     ):
         name = flag.replace("-", "_")

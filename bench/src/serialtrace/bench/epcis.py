@@ -41,13 +41,14 @@ from serialtrace.testing import SUITE_SERVICES, ProcessSuite
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 
 
-def realistic_document(events: int, round_number: int) -> dict[str, Any]:
+def realistic_document(events: int, round_number: int, run: str = "") -> dict[str, Any]:
     """Shipping, arriving and departing events as a WMS sends them (1-3 EPCs each):
     events with no effect in the suite (no destination party, no place of receipt), so
-    the figure is the repository's own."""
+    the figure is the repository's own. `run` makes the serials new in a repository
+    that an earlier run filled (an event captured again is stored once)."""
     made = []
     for n in range(events):
-        epcs = [sgtin(f"B{round_number}x{n}x{k}") for k in range(1 + n % 3)]
+        epcs = [sgtin(epc_serial(run, round_number, n, k)) for k in range(1 + n % 3)]
         made.append(
             {
                 "type": "ObjectEvent",
@@ -97,6 +98,36 @@ def _request(method: str, url: str, body: bytes | None, bearer: str) -> tuple[in
         return reply.status, reply.headers, reply.read()
 
 
+def epc_serial(run: str, round_number: int, n: int, k: int = 0) -> str:
+    """The serial of the k-th EPC of event n of a round's document."""
+    return f"{run}B{round_number}x{n}x{k}"
+
+
+def capture(base: str, document_body: bytes, operator: str, viewer: str) -> dict[str, Any]:
+    """`POST /epcis/capture` of one document, then its job polled every 50 ms until it
+    finished; the finished job, which must have captured every event."""
+    status, headers, _ = _request("POST", f"{base}/epcis/capture", document_body, operator)
+    assert status == 202, status
+    while True:
+        time.sleep(0.05)
+        _, _, raw = _request("GET", base + headers["Location"], None, viewer)
+        job: dict[str, Any] = json.loads(raw)
+        if not job["running"]:
+            return job
+
+
+def events_of_one_epc_ms(base: str, epc: str, viewer: str, lookups: int) -> list[float]:
+    """`GET /epcis/epcs/{epc}/events`, `lookups` times: each answer's milliseconds, sorted."""
+    url = f"{base}/epcis/epcs/{quote(epc, safe='')}/events"
+    times = []
+    for _ in range(lookups):
+        started = time.perf_counter()
+        _, _, raw = _request("GET", url, None, viewer)
+        times.append((time.perf_counter() - started) * 1000)
+        assert json.loads(raw)["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+    return sorted(times)
+
+
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -133,7 +164,7 @@ class CpuMeter:
         return spent
 
 
-def _finished_at(job: dict[str, Any]) -> float:
+def finished_at(job: dict[str, Any]) -> float:
     return datetime.fromisoformat(job["finishedAt"].replace("Z", "+00:00")).timestamp()
 
 
@@ -154,19 +185,12 @@ def run(events: int, rounds: int, lookups: int) -> dict[str, Any]:
                 body = json.dumps(realistic_document(events, n)).encode()
                 before = meter.read()
                 started = time.time()
-                status, headers, _ = _request("POST", f"{base}/epcis/capture", body, operator)
-                assert status == 202
-                while True:
-                    time.sleep(0.05)
-                    _, _, raw = _request("GET", base + headers["Location"], None, viewer)
-                    job = json.loads(raw)
-                    if not job["running"]:
-                        break
+                job = capture(base, body, operator, viewer)
                 after = meter.read()
                 assert job["success"] and job["capturedCount"] == events, job
                 if n == 0:
                     continue
-                rates.append(events / (_finished_at(job) - started))
+                rates.append(events / (finished_at(job) - started))
                 spent.append({k: after[k] - before.get(k, 0.0) for k in after})
                 loads.append(os.getloadavg()[0])
             result["capture_events_per_s"] = {
@@ -179,14 +203,8 @@ def run(events: int, rounds: int, lookups: int) -> dict[str, Any]:
             cpu = {k: round(statistics.median(s[k] for s in spent), 3) for k in spent[0]}
             result["cpu_s_per_document"] = {k: v for k, v in cpu.items() if v >= 0.005}
             result["cpu_s_per_document"]["all"] = round(sum(cpu.values()), 3)
-            epc = quote(sgtin(f"B1x{events // 2 - 1}x0"), safe="")
-            times = []
-            for _ in range(lookups):
-                started = time.perf_counter()
-                _, _, raw = _request("GET", f"{base}/epcis/epcs/{epc}/events", None, viewer)
-                times.append((time.perf_counter() - started) * 1000)
-                assert json.loads(raw)["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
-            times.sort()
+            epc = sgtin(epc_serial("", 1, events // 2 - 1))
+            times = events_of_one_epc_ms(base, epc, viewer, lookups)
             result["events_of_one_epc_ms"] = {
                 "median": statistics.median(times),
                 "p95": times[int(len(times) * 0.95) - 1],

@@ -5,6 +5,8 @@ floor, with the two answers checked equal before any figure counts."""
 from __future__ import annotations
 
 import datetime
+import json
+import os
 import secrets
 import statistics
 import time
@@ -13,14 +15,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from serialtrace.bench import audit, dataset, report, sql, suite, workloads
+from serialtrace.bench import audit, dataset, epcis, report, sql, suite, workloads
 from serialtrace.bench.answers import Key, TraceFacts, differences, from_graph
 from serialtrace.bench.databases import Pool, headroom, server_version, table_rows
 from serialtrace.bench.factory import SHAPES
 from serialtrace.bench.report import Figure
 from serialtrace.bench.stats import Latencies, Load, run_clients, time_calls
 from serialtrace.bench.workloads import BenchError
-from serialtrace.testing import AUDITOR, SERVICE_NAMES, GraphClient, ProcessSuite
+from serialtrace.epcis.testing import sgtin
+from serialtrace.testing import AUDITOR, OPERATOR, SERVICE_NAMES, VIEWER, GraphClient, ProcessSuite
 
 WHERE_USED_PAGE = 100
 RECALL_FLOOR_SAMPLES = 3
@@ -41,6 +44,7 @@ class Options:
     scan_batches: int = 32
     scan_size: int = 100
     operations: int = 1600  # single recordOperation calls
+    epcis_documents: int = 3  # EPCIS capture: documents of 1,000 events each
     time_cap: float = 60.0  # seconds, per load loop
     workers: int = 8  # generator threads
 
@@ -345,6 +349,48 @@ def gs1_figures(url: str, options: Options, run: str) -> list[Figure]:
     ]
 
 
+def epcis_figures(url: str, options: Options, run: str) -> list[Figure]:
+    """EPCIS: capture of 1,000-event documents (request to the job's finish), and the
+    events of one EPC, at the gateway's /epcis beside the graph."""
+    base, events = url.removesuffix("/graphql"), 1000
+    rates, loads = [], []
+    for n in range(options.epcis_documents + 1):  # document 0 warms the path up
+        body = json.dumps(epcis.realistic_document(events, n, run)).encode()
+        started = time.time()
+        job = epcis.capture(base, body, OPERATOR, VIEWER)
+        if not (job["success"] and job["capturedCount"] == events):
+            raise BenchError(f"EPCIS capture failed: {str(job)[:200]}")
+        if n:
+            rates.append(events / (epcis.finished_at(job) - started))
+            loads.append(os.getloadavg()[0])
+    epc = sgtin(epcis.epc_serial(run, 1, events // 2 - 1))
+    lookups = epcis.events_of_one_epc_ms(base, epc, VIEWER, min(options.samples, 100))
+    return [
+        Figure(
+            f"EPCIS capture, documents of {events:,} events",
+            statistics.median(rates),
+            "events/s",
+            target=2000,
+            better="higher",
+            detail={
+                "documents": len(rates),
+                "rounds": [round(r) for r in rates],
+                "load_average_1m": [round(x, 1) for x in loads],
+            },
+        ),
+        Figure(
+            "EPCIS events of one EPC p50",
+            statistics.median(lookups),
+            "ms",
+            target=20,
+            detail={
+                "samples": len(lookups),
+                "p95_ms": round(lookups[int(len(lookups) * 0.95) - 1], 3),
+            },
+        ),
+    ]
+
+
 def _memory_figures(running: ProcessSuite) -> list[Figure]:
     found = suite.memory_of(running)
     gateway = found.pop("gateway")
@@ -407,6 +453,7 @@ def run(
             written, added = _writes(url, pool, lot, usage, options, run_id, checks)
             figures += written
             figures += gs1_figures(url, options, run_id)
+            figures += epcis_figures(url, options, run_id)
             recalled = (checks["recall"]["id"], checks["recall"]["graph_affected"])
             figures += audit.figures(url, options.units, units[0], recalled)
         else:
