@@ -94,3 +94,18 @@ def test_a_captured_effect_claims_the_entries_it_writes() -> None:
     assert implied.claims_of(store, skus, {}, set(), {("FG", "W/2")}) == [
         ("warehouse", "unit.received", "FG:W/2")
     ]
+
+
+def test_a_released_hold_makes_a_unit_available_unless_another_hold_keeps_it() -> None:
+    released = entry("quality", "hold.released_from", "unit", "FG:W/1", hold="H1", still_held=False)
+    event = implied.implied_event(released, NAMES)
+    assert event is not None and validate_event(event) == []
+    assert (event["type"], event["action"], event["disposition"]) == (
+        "ObjectEvent", "OBSERVE", "available"
+    )  # fmt: skip
+    assert "bizStep" not in event and event["epcList"] == [FG_1]
+    assert event["persistentDisposition"] == {"unset": ["non_sellable_other"]}
+    still = entry("quality", "hold.released_from", "unit", "FG:W/1", hold="H1", still_held=True)
+    assert implied.implied_event(still, NAMES) is None
+    lot = entry("quality", "hold.released_from", "lot", "RESIN:L1", hold="H1", still_held=False)
+    assert implied.implied_event(lot, NAMES) is None  # a lot's hold implies no event either

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -211,3 +212,35 @@ def test_a_hold_needs_a_reason_and_a_subject(plant: Plant) -> None:
         ).code()
         == grpc.StatusCode.INVALID_ARGUMENT
     )
+
+
+def test_releasing_a_hold_records_each_subject_released_and_whether_another_hold_keeps_it(
+    plant: Plant,
+) -> None:
+    fg, sub, lot = assembly(plant)
+    quality = plant.quality("quality")
+    on_units = quality.PlaceHold(
+        qa.PlaceHoldRequest(reason="suspect build", units=[ukey(fg), ukey(sub)])
+    ).hold
+    on_lot = quality.PlaceHold(qa.PlaceHoldRequest(reason="bad resin", lots=[lkey(lot)])).hold
+    quality.ReleaseHold(qa.ReleaseHoldRequest(id=on_units.id, meaning="rebuilt and retested"))
+    ledger = Caller(
+        core_pb2_grpc.LedgerServiceStub(plant.channels["quality"]), token("a", "auditor")
+    )
+    ids = [f"{fg[0]}:{fg[1]}", f"{sub[0]}:{sub[1]}"]
+    released = [
+        (e.entity_id, json.loads(e.payload_json))
+        for e in ledger.ListAuditEntries(
+            core_pb2.ListAuditEntriesRequest(entity_type="unit", entity_ids=ids)
+        ).entries
+        if e.action == "hold.released_from"
+    ]
+    # Both units were released from the first hold; the lot's hold still covers both.
+    assert sorted(released) == sorted((i, {"hold": on_units.id, "still_held": True}) for i in ids)
+    quality.ReleaseHold(qa.ReleaseHoldRequest(id=on_lot.id, meaning="supplier cleared it"))
+    lot_entries = ledger.ListAuditEntries(
+        core_pb2.ListAuditEntriesRequest(entity_type="lot", entity_ids=[f"{lot[0]}:{lot[1]}"])
+    ).entries
+    [lot_released] = [e for e in lot_entries if e.action == "hold.released_from"]
+    assert json.loads(lot_released.payload_json) == {"hold": on_lot.id, "still_held": False}
+    assert status(plant, fg) == "QUALITY_STATUS_OK"

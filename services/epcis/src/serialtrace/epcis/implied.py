@@ -16,7 +16,8 @@ the same whenever and however often the ledger is followed.
 - warehouse unit.received, lot.received: ObjectEvent OBSERVE receiving (storing when
   production completed it) at the location; unit.returned: receiving, returned
 - quality hold.placed_on, recall.item: ObjectEvent OBSERVE holding, non_sellable_other
-  or recalled, also set as the persistent disposition
+  or recalled, also set as the persistent disposition; hold.released_from of a unit no
+  other hold covers: ObjectEvent OBSERVE, available, non_sellable_other unset
 
 A captured event's own effect also writes such entries: `claims_of` names them in
 advance, so the follower recognises them and implies no second event.
@@ -180,6 +181,18 @@ def implied_event(entry: LedgerEntry, names: Names) -> dict[str, Any] | None:
         if supplier:
             event["sourceList"] = [{"type": "owning_party", "source": _party(supplier)}]
         return event
+    if kind == ("quality", "hold.released_from") and entry.entity_type == "unit":
+        epc = _item(names, sku, key)
+        if epc is None or p.get("still_held"):  # another hold keeps it unavailable
+            return None
+        moment = _base(entry, "ObjectEvent", "OBSERVE", "")
+        del moment["bizStep"]  # CBV names no step for a release: only the disposition changes
+        return {
+            **moment,
+            "epcList": [epc],
+            "disposition": "available",
+            "persistentDisposition": {"unset": ["non_sellable_other"]},
+        }
     if kind == ("warehouse", "lot.received"):
         epc_class = _lot(names, sku, key)
         if epc_class is None:

@@ -182,6 +182,20 @@ def release_hold(uow: UnitOfWork, hold_id: str, meaning: str) -> store.HoldRow:
     hold.active = False
     hold.released_by, hold.released_at, hold.release_meaning = uow.actor, utcnow(), meaning
     uow.record("hold.released", "hold", hold_id, {"by": uow.actor, "meaning": meaning})
+    # One entry per subject, as placing wrote hold.placed_on: what the EPCIS repository
+    # turns into each unit's disposition change. A unit another hold still covers stays
+    # held, and says so.
+    uow.session.flush()
+    subjects = store.hold_subjects(uow.session, [hold_id]).get(hold_id, [])
+    units = [UnitKey(s.sku, s.key) for s in subjects if s.subject_kind == "UNIT"]
+    still_held = store.active_holds_on_units(uow.session, units)
+    for subject in subjects:
+        unit = UnitKey(subject.sku, subject.key) if subject.subject_kind == "UNIT" else None
+        uow.record(
+            "hold.released_from",
+            *_entity(subject.subject_kind, subject.sku, subject.key),
+            {"hold": hold_id, "still_held": unit in still_held},
+        )
     return hold
 
 
