@@ -105,6 +105,11 @@ OWNER: dict[str, str] = {
 Wants = dict[str, set[Any]]  # kind -> the keys it is wanted for
 
 
+def _listed(wants: Wants, **fields: str) -> dict[str, Any]:
+    """A facts request's id lists (`field="kind"`): the keys wanted of each kind, in order."""
+    return {field: sorted(wants.get(kind, ())) for field, kind in fields.items()}
+
+
 class Facts:
     """What the services said during this request, by kind of fact and key."""
 
@@ -306,10 +311,13 @@ class Facts:
             md.GetTraceFactsRequest(
                 units=[unit_key(u) for u in sorted(units)],
                 lots=[lot_key(lot) for lot in sorted(wants.get("lot", ()))],
-                product_skus=sorted(wants.get("product", ())),
-                bom_skus=sorted(wants.get("bom", ())),
-                party_codes=sorted(wants.get("party", ())),
-                location_codes=sorted(wants.get("location", ())),
+                **_listed(
+                    wants,
+                    product_skus="product",
+                    bom_skus="bom",
+                    party_codes="party",
+                    location_codes="location",
+                ),
                 audit_entries=bool(audit),
             ),
         )
@@ -389,8 +397,7 @@ class Facts:
             wh.GetTraceFactsRequest(
                 units=[unit_key(u) for u in sorted(units)],
                 lots=[lot_key(lot) for lot in sorted(wants.get("lot_stock", ()))],
-                package_ssccs=sorted(wants.get("package", ())),
-                shipment_ids=sorted(wants.get("shipment", ())),
+                **_listed(wants, package_ssccs="package", shipment_ids="shipment"),
                 unit_stock="unit_stock" in wants,
                 movements="movements" in wants,
                 packages="unit_package" in wants,
@@ -422,8 +429,7 @@ class Facts:
             qa.GetTraceFactsRequest(
                 units=[unit_key(u) for u in sorted(units)],
                 lots=[lot_key(lot) for lot in sorted(lots)],
-                hold_ids=sorted(wants.get("hold", ())),
-                recall_ids=sorted(wants.get("recall", ())),
+                **_listed(wants, hold_ids="hold", recall_ids="recall"),
                 statuses="unit_status" in wants or "lot_status" in wants,
                 inspections="unit_inspections" in wants or "lot_inspections" in wants,
                 holds="unit_holds" in wants or "lot_holds" in wants,
