@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from serialtrace.common import keys, ledger_api, rpc
 from serialtrace.common.db import Database
 from serialtrace.common.ledger import canonical_json
-from serialtrace.common.protomap import copy_signature, enum_str, enum_value, present
+from serialtrace.common.protomap import copied, copy_signature, enum_str, enum_value, present
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import to_timestamp
 from serialtrace.common.uow import UnitOfWork
@@ -107,12 +107,9 @@ def hold_message(hold: usecases.Hold) -> pb.Hold:
 def recall_message(recall: usecases.Recall) -> pb.Recall:
     row, counts = recall.row, recall.counts
     return pb.Recall(
-        id=row.id,
-        reason=row.reason,
+        **copied(row, "id", "reason", "created_by", "scope_computed_in_ms"),
         status=enum_value(pb.RecallStatus, row.status),
         created_at=to_timestamp(row.created_at),
-        created_by=row.created_by,
-        scope_computed_in_ms=row.scope_computed_in_ms,
         hold_id=row.hold_id or "",
         counts=[
             pb.RecallCount(state=enum_value(pb.RecallUnitState, state), count=n)

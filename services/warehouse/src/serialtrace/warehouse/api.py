@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from serialtrace.common import keys, ledger_api, provenance, rpc
 from serialtrace.common.db import Database
 from serialtrace.common.errors import InvalidArgument, ServiceError, item_error
-from serialtrace.common.protomap import enum_str, enum_value, present
+from serialtrace.common.protomap import copied, enum_str, enum_value, present
 from serialtrace.common.provenance import Provenance
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
@@ -327,10 +327,7 @@ def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.Ge
 
 def location_stock_summary_message(x: usecases.LocationStockSummary) -> pb.LocationStockSummary:
     return pb.LocationStockSummary(
-        location_code=x.location_code,
-        units_in_stock=x.units_in_stock,
-        lots_on_hand=x.lots_on_hand,
-        lot_quantity_on_hand=x.lot_quantity_on_hand,
+        **copied(x, "location_code", "units_in_stock", "lots_on_hand", "lot_quantity_on_hand")
     )
 
 
