@@ -7,6 +7,7 @@ from typing import cast
 
 import strawberry
 
+from serialtrace.common.protomap import copied
 from serialtrace.common.timeutil import from_timestamp
 from serialtrace.gateway.context import Ctx
 from serialtrace.gateway.types.audit import Signature
@@ -17,7 +18,7 @@ from serialtrace.gateway.types.enums import (
     TrackingMode,
     Uniqueness,
 )
-from serialtrace.gateway.types.messages import copied, from_proto, listed, named, text_or_none
+from serialtrace.gateway.types.messages import from_proto, listed, named, text_or_none
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-from serialtrace.common.errors import ServiceError
+from serialtrace.common.errors import NotFound, ServiceError
 from serialtrace.common.protomap import enum_str
 from serialtrace.common.timeutil import from_timestamp
 from serialtrace.gateway.context import Ctx
@@ -26,11 +26,6 @@ def from_proto(cls: type[E], proto_enum: Any, value: int) -> E | None:
     """The graph enum for a proto enum value (None for unspecified)."""
     name = enum_str(proto_enum, value)
     return cls[name] if name else None
-
-
-def copied(message: Any, *fields: str) -> dict[str, Any]:
-    """The message's scalar fields the graph type shows as they are, under the same name."""
-    return {name: getattr(message, name) for name in fields}
 
 
 def text_or_none(value: str) -> str | None:
@@ -61,6 +56,27 @@ def named(
         return None
     facts = info.context.facts
     return facts.entity(info, kind, key, table(facts), make)
+
+
+def registered(
+    info: Ctx,
+    kind: str,
+    key: Hashable,
+    table: Callable[[Facts], Mapping[Any, M]],
+    missing: str,
+    then: Callable[[M], T],
+) -> T:
+    """`then(entry)` of the registry entry (a unit's, a lot's) under `key` in the facts'
+    `table`; NotFound(`missing`) when the registry has none."""
+    facts = info.context.facts
+
+    def found() -> T:
+        entry = table(facts).get(key)
+        if entry is None:
+            raise NotFound(missing)
+        return then(entry)
+
+    return facts.read(info, kind, key, found)
 
 
 def listed(

@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
-from serialtrace.common.protomap import enum_str, present
+from serialtrace.common.protomap import copied, enum_str, present
 from serialtrace.common.timeutil import from_timestamp
 from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway.context import Ctx
@@ -17,7 +17,6 @@ from serialtrace.gateway.types.enums import Result
 from serialtrace.gateway.types.lot import Lot
 from serialtrace.gateway.types.masterdata import Location, location_of
 from serialtrace.gateway.types.messages import (
-    copied,
     from_proto,
     json_or_empty,
     required_time,

@@ -9,7 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from serialtrace.common.protomap import enum_value
+from serialtrace.common.protomap import copied, enum_value
 from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway.context import Ctx
 from serialtrace.gateway.facts import UnitRef, unit_ref
@@ -26,7 +26,6 @@ from serialtrace.gateway.types.enums import (
 from serialtrace.gateway.types.masterdata import Location, Party, location_of, party_of
 from serialtrace.gateway.types.messages import (
     by_ids,
-    copied,
     from_proto,
     json_or_empty,
     required_time,

@@ -7,6 +7,7 @@ from typing import cast
 
 import strawberry
 
+from serialtrace.common.protomap import copied
 from serialtrace.gateway.context import Ctx
 from serialtrace.gateway.facts import UnitRef, unit_ref
 from serialtrace.gateway.labels import Label, LabelFormat, package_label
@@ -15,7 +16,6 @@ from serialtrace.gateway.types.enums import MovementKind, PackageKind
 from serialtrace.gateway.types.masterdata import Location, Party, location_of
 from serialtrace.gateway.types.messages import (
     by_ids,
-    copied,
     from_proto,
     named,
     required_time,
