@@ -15,7 +15,7 @@ from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import JSON, BigInteger, DateTime, Float, Integer, String
 
 from serialtrace.common import db
-from serialtrace.common.models import Created, service_metadata
+from serialtrace.common.models import Created, ImportProvenance, service_metadata
 
 
 class Base(DeclarativeBase):
@@ -604,17 +604,9 @@ def remove_edge(
     return edge
 
 
-class ImportProvenanceRow(Base):
+class ImportProvenanceRow(ImportProvenance, Base):
     """Where an imported fact (a build, a genealogy edge, an operation record) came
     from: batch, file and row, and when it was recorded here."""
-
-    __tablename__ = "import_provenance"
-    entity_type: Mapped[str] = mapped_column(String(20), primary_key=True)
-    entity_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    batch_id: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
-    file: Mapped[str] = mapped_column(String(200))
-    row: Mapped[int] = mapped_column(Integer)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 def count_import_provenance(session: Session, batch_id: str) -> list[tuple[str, str, int]]:

@@ -13,7 +13,7 @@ from sqlalchemy.types import DateTime, Float, Integer, String
 
 from serialtrace.common import db
 from serialtrace.common.keys import LotKey, UnitKey
-from serialtrace.common.models import Created, service_metadata
+from serialtrace.common.models import Created, ImportProvenance, service_metadata
 from serialtrace.common.provenance import count_by_file
 
 
@@ -333,18 +333,11 @@ def stock_by_location(
 # --- migration imports ---------------------------------------------------------------------
 
 
-class ImportProvenanceRow(Base):
+class ImportProvenanceRow(ImportProvenance, Base):
     """Where an imported fact (a unit into stock, a unit shipped) came from: batch, file
     and row, the movement the import wrote for it, and when it was recorded here."""
 
-    __tablename__ = "import_provenance"
-    entity_type: Mapped[str] = mapped_column(String(20), primary_key=True)
-    entity_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    batch_id: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
-    file: Mapped[str] = mapped_column(String(200))
-    row: Mapped[int] = mapped_column(Integer)
     movement_seq: Mapped[int] = mapped_column(Integer)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 def add_unit_movements(session: Session, rows: Sequence[dict[str, Any]]) -> dict[UnitKey, int]:
