@@ -92,12 +92,8 @@ def ncr_message(
 def hold_message(hold: usecases.Hold) -> pb.Hold:
     row, subjects = hold.row, hold.subjects
     message = pb.Hold(
-        id=row.id,
-        reason=row.reason,
-        placed_by=row.placed_by,
+        **copied(row, "id", "reason", "placed_by", "active", "unit_count"),
         placed_at=to_timestamp(row.placed_at),
-        active=row.active,
-        unit_count=row.unit_count,
         **_subject_keys(subjects),
     )
     copy_signature(message.release, row.released_by, row.released_at, row.release_meaning)
@@ -294,8 +290,9 @@ def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.Ge
         reply.unit_recalls.extend(of_units.units)
         recall_ids |= {i for u in of_units.units for i in u.recall_ids}
     if recall_ids:
-        recalls = usecases.recalls(session, sorted(recall_ids))
-        reply.recalls.extend(recall_message(x) for x in recalls)
+        reply.recalls.extend(
+            recall_message(x) for x in usecases.recalls(session, sorted(recall_ids))
+        )
     if r.audit_entries:
         reply.audit_entries.extend(ledger_api.unit_entries(SERVICE_NAME, session, units))
     return reply
