@@ -302,12 +302,15 @@ class Facts:
         for kind, keys in wants.items():
             self.fetched[kind] |= keys
 
+    async def _trace_facts(self, service: str, request: Any) -> Any:
+        """One service's GetTraceFacts reply: everything the request wants of it, at once."""
+        return await self.calls.read(service, "GetTraceFacts", request)
+
     async def _masterdata(self, wants: Wants) -> None:
         audit = wants.get("audit:masterdata", set())
         units = wants.get("unit", set()) | audit
-        reply = await self.calls.read(
+        reply = await self._trace_facts(
             "masterdata",
-            "GetTraceFacts",
             md.GetTraceFactsRequest(
                 units=[unit_key(u) for u in sorted(units)],
                 lots=[lot_key(lot) for lot in sorted(wants.get("lot", ()))],
@@ -337,9 +340,8 @@ class Facts:
         roots = sorted(set().union(*wants.values()))
         removed = "all_components" in wants
         audit = "audit:production" in wants
-        reply = await self.calls.read(
+        reply = await self._trace_facts(
             "production",
-            "GetTraceFacts",
             pp.GetTraceFactsRequest(
                 units=[unit_key(u) for u in roots],
                 depth=depth,
@@ -391,9 +393,8 @@ class Facts:
     async def _warehouse(self, wants: Wants) -> None:
         unit_kinds = ("unit_stock", "movements", "unit_package", "unit_shipment")
         units = set().union(*(wants.get(k, set()) for k in (*unit_kinds, "audit:warehouse")))
-        reply = await self.calls.read(
+        reply = await self._trace_facts(
             "warehouse",
-            "GetTraceFacts",
             wh.GetTraceFactsRequest(
                 units=[unit_key(u) for u in sorted(units)],
                 lots=[lot_key(lot) for lot in sorted(wants.get("lot_stock", ()))],
@@ -423,9 +424,8 @@ class Facts:
         lot_kinds = ("lot_status", "lot_inspections", "lot_holds")
         units = set().union(*(wants.get(k, set()) for k in (*unit_kinds, "audit:quality")))
         lots = set().union(*(wants.get(k, set()) for k in lot_kinds))
-        reply = await self.calls.read(
+        reply = await self._trace_facts(
             "quality",
-            "GetTraceFacts",
             qa.GetTraceFactsRequest(
                 units=[unit_key(u) for u in sorted(units)],
                 lots=[lot_key(lot) for lot in sorted(lots)],
