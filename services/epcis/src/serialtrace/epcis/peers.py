@@ -12,7 +12,7 @@ checks their role). A service that cannot be reached fails the event closed.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC
 from typing import Any
 
@@ -79,6 +79,20 @@ def _named_units(
     return sorted(
         {(skus[g], n) for e in effects if e and e.kind == kind for g, n in e.items if g in skus}
     )
+
+
+def _kept(
+    units: list[tuple[str, str]],
+    ask: Callable[[list[core_pb2.UnitKey]], Iterable[Any]],
+    keep: Callable[[Any], bool],
+) -> set[tuple[str, str]]:
+    """The units whose answer (one per unit, `ask`ed of their owner) `keep` keeps; no
+    call when there are no units."""
+    if not units:
+        return set()
+    return {
+        (a.unit.sku, a.unit.serial) for a in ask([keys.unit_message(u) for u in units]) if keep(a)
+    }
 
 
 class Places:
@@ -155,12 +169,13 @@ class SuiteEffects:
             {(skus[g], n) for e in shipped for g, n in e.items if g in skus}
             | {u for e in shipped for sscc in e.packages for u in contents.get(sscc, [])}
         )
-        if not units:
-            return set()
-        reply = self.quality.BatchCheckHolds(
-            qa.BatchCheckHoldsRequest(units=[core_pb2.UnitKey(sku=s, serial=n) for s, n in units])
+        return _kept(
+            units,
+            lambda asked: (
+                self.quality.BatchCheckHolds(qa.BatchCheckHoldsRequest(units=asked)).checks
+            ),
+            lambda check: check.held,
         )
-        return {(c.unit.sku, c.unit.serial) for c in reply.checks if c.held}
 
     def _holds_on(
         self,
@@ -194,33 +209,26 @@ class SuiteEffects:
         self, effects: Sequence[Effect | None], skus: dict[str, str]
     ) -> set[tuple[str, str]]:
         """The units to store that production is building (not COMPLETE yet)."""
-        units = _named_units(effects, skus, domain.STORE)
-        if not units:
-            return set()
-        reply = self.production.BatchGetUnitBuilds(
-            pp.BatchGetUnitBuildsRequest(units=[keys.unit_message(u) for u in units])
+        building = (pp.BUILD_STATUS_COMMISSIONED, pp.BUILD_STATUS_IN_PROCESS)
+        return _kept(
+            _named_units(effects, skus, domain.STORE),
+            lambda asked: (
+                self.production.BatchGetUnitBuilds(pp.BatchGetUnitBuildsRequest(units=asked)).builds
+            ),
+            lambda build: build.status in building,
         )
-        return {
-            (b.unit.sku, b.unit.serial)
-            for b in reply.builds
-            if b.status in (pp.BUILD_STATUS_COMMISSIONED, pp.BUILD_STATUS_IN_PROCESS)
-        }
 
     def _shipped(
         self, effects: Sequence[Effect | None], skus: dict[str, str]
     ) -> set[tuple[str, str]]:
         """The units to take back that the warehouse has shipped (only those return)."""
-        units = _named_units(effects, skus, domain.RETURN)
-        if not units:
-            return set()
-        reply = self.warehouse.BatchGetUnitStock(
-            wh.BatchGetUnitStockRequest(units=[keys.unit_message(u) for u in units])
+        return _kept(
+            _named_units(effects, skus, domain.RETURN),
+            lambda asked: (
+                self.warehouse.BatchGetUnitStock(wh.BatchGetUnitStockRequest(units=asked)).units
+            ),
+            lambda stock: stock.custody == wh.CUSTODY_STATUS_SHIPPED,
         )
-        return {
-            (u.unit.sku, u.unit.serial)
-            for u in reply.units
-            if u.custody == wh.CUSTODY_STATUS_SHIPPED
-        }
 
     # -- the Effects protocol ---------------------------------------------------------------
 
