@@ -441,35 +441,12 @@ class SuiteEffects:
         elif effect.kind == domain.TRANSFORM:
             for n, (gtin, serial) in enumerate(effect.outputs):
                 output = core_pb2.UnitKey(sku=skus[gtin], serial=serial)
-                for m, (lot_gtin, lot, quantity) in enumerate(effect.lots):
-                    self.production.InstallComponent(
-                        pp.InstallComponentRequest(
-                            parent=output,
-                            component_lot=core_pb2.LotQuantity(
-                                lot=core_pb2.LotKey(sku=skus[lot_gtin], lot_number=lot),
-                                quantity=quantity,
-                            ),
-                            operation="EPCIS",
-                            idempotency_key=f"{key}:o{n}l{m}",
-                        )
-                    )
+                self._install_lots(output, effect.lots, skus, f"{key}:o{n}")
         elif effect.kind in (domain.INSTALL, domain.REMOVE) and effect.parent is not None:
             gtin, serial = effect.parent
             parent = core_pb2.UnitKey(sku=skus[gtin], serial=serial)
-            for m, (lot_gtin, lot, quantity) in enumerate(
-                effect.lots if effect.kind == domain.INSTALL else ()
-            ):
-                self.production.InstallComponent(
-                    pp.InstallComponentRequest(
-                        parent=parent,
-                        component_lot=core_pb2.LotQuantity(
-                            lot=core_pb2.LotKey(sku=skus[lot_gtin], lot_number=lot),
-                            quantity=quantity,
-                        ),
-                        operation="EPCIS",
-                        idempotency_key=f"{key}:l{m}",
-                    )
-                )
+            if effect.kind == domain.INSTALL:
+                self._install_lots(parent, effect.lots, skus, f"{key}:")
             for n, unit in enumerate(units):
                 if effect.kind == domain.INSTALL:
                     self.production.InstallComponent(
@@ -489,6 +466,27 @@ class SuiteEffects:
                             idempotency_key=f"{key}:{n}",
                         )
                     )
+
+    def _install_lots(
+        self,
+        parent: core_pb2.UnitKey,
+        lots: Sequence[tuple[str, str, float]],
+        skus: dict[str, str],
+        key: str,
+    ) -> None:
+        """Each (GTIN, lot, quantity) installed in `parent`; `key` and the lot's place in
+        `lots` make each call's idempotency key."""
+        for m, (gtin, lot, quantity) in enumerate(lots):
+            self.production.InstallComponent(
+                pp.InstallComponentRequest(
+                    parent=parent,
+                    component_lot=core_pb2.LotQuantity(
+                        lot=core_pb2.LotKey(sku=skus[gtin], lot_number=lot), quantity=quantity
+                    ),
+                    operation="EPCIS",
+                    idempotency_key=f"{key}l{m}",
+                )
+            )
 
     def _apply_quality(self, effect: Effect, skus: dict[str, str], key: str) -> None:
         """A hold on the units (named, and inside the SSCCs named) and lots; a recall of
