@@ -10,6 +10,8 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
+import strawberry
+
 from serialtrace.common.errors import NotFound, ServiceError
 from serialtrace.common.protomap import enum_str
 from serialtrace.common.timeutil import from_timestamp
@@ -49,13 +51,37 @@ def named(
     key: str,
     table: Callable[[Facts], Mapping[str, M]],
     make: Callable[[M], T],
+    missing: str | None = None,
 ) -> T | None:
     """The `kind` a field names by `key` in the facts' `table`, made a graph value; None
-    when the field names none (an empty key) or the service has no such thing."""
-    if not key:
+    when the field names none (an empty key) or the service has no such thing, or
+    NotFound(`missing`) for a field that cannot be null."""
+    if not key and missing is None:
         return None
     facts = info.context.facts
-    return facts.entity(info, kind, key, table(facts), make)
+    return facts.entity(info, kind, key, table(facts), make, missing)
+
+
+def named_field(
+    graph_type: Any,
+    find: Callable[..., Any],
+    attribute: str,
+    description: str | None = None,
+    required: str | None = None,
+) -> Any:
+    """A field showing the `graph_type` that `find` gets by the value's `attribute` (a
+    code or an id): `location = named_field(Location, location_of, "location_code")`.
+    Null when there is none, unless `required` names it for the NotFound error
+    ("location" → "location X does not exist")."""
+
+    def resolve(root: Any, info: Ctx) -> Any:
+        key = getattr(root, attribute)
+        if required is None:
+            return find(info, key)
+        return find(info, key, f"{required} {key} does not exist")
+
+    shown = graph_type if required is not None else graph_type | None
+    return strawberry.field(resolver=resolve, graphql_type=shown, description=description)
 
 
 def registered(
