@@ -127,7 +127,33 @@ def _trace_figures(
         sql_many = run_clients(
             lambda _c, i: sql.trace(shared, pick(i)), options.clients, options.traces, cap
         )
-    clients = options.clients
+    return trace_figures(
+        graph_one,
+        sql_one,
+        graph_many,
+        sql_many,
+        calls_per_trace,
+        options.clients,
+        one_detail={"graph": _latency_detail(graph_one), "sql": _latency_detail(sql_one)},
+        many_detail={
+            "graph": _load_detail(graph_many),
+            "sql": {**_load_detail(sql_many), "connections_per_database": per_database},
+        },
+    )
+
+
+def trace_figures(
+    graph_one: Latencies,
+    sql_one: Latencies,
+    graph_many: Load,
+    sql_many: Load,
+    calls_per_trace: int,
+    clients: int,
+    one_detail: dict[str, Any] | None = None,
+    many_detail: dict[str, Any] | None = None,
+) -> list[Figure]:
+    """The unit trace's figures beside their SQL floor: latency at one client, the gRPC
+    calls behind one trace, and throughput at `clients` clients."""
     return [
         Figure(
             "unit trace p50, 1 client",
@@ -136,7 +162,7 @@ def _trace_figures(
             target=25,
             ratio_target=3,
             sql_baseline=sql_one.p(50),
-            detail={"graph": _latency_detail(graph_one), "sql": _latency_detail(sql_one)},
+            detail=one_detail or {},
         ),
         Figure("unit trace p95, 1 client", graph_one.p(95), "ms", sql_baseline=sql_one.p(95)),
         Figure(
@@ -155,10 +181,7 @@ def _trace_figures(
             ratio_target=0.5,
             better="higher",
             sql_baseline=sql_many.rate(),
-            detail={
-                "graph": _load_detail(graph_many),
-                "sql": {**_load_detail(sql_many), "connections_per_database": per_database},
-            },
+            detail=many_detail or {},
         ),
     ]
 

@@ -96,27 +96,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             args.time_cap,
         )
     measured = [
-        Figure(
-            "unit trace p50, 1 client",
-            graph_one.p(50),
-            "ms",
-            target=25,
-            ratio_target=3,
-            sql_baseline=sql_one.p(50),
-        ),
-        Figure(
-            "unit trace p99, 1 client", graph_one.p(99), "ms", target=60, sql_baseline=sql_one.p(99)
-        ),
-        Figure("gRPC calls behind one trace", calls, "calls", target=8),
-        Figure(
-            f"unit traces/s, {args.clients} clients",
-            graph_many.rate(),
-            "/s",
-            target=200,
-            ratio_target=0.5,
-            better="higher",
-            sql_baseline=sql_many.rate(),
-        ),
+        *runner.trace_figures(graph_one, sql_one, graph_many, sql_many, calls, args.clients),
         *measured,
     ]
     print(f"load average: {os.getloadavg()}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, String
+from sqlalchemy import DateTime, Integer, MetaData, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from serialtrace.common.timeutil import utcnow
@@ -32,6 +32,20 @@ class Created:
 
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(200))
+
+
+class ImportProvenance:
+    """A service's import_provenance model (the table `migration_helpers.import_provenance`
+    makes): which import batch, file and row each imported entity came from, and when it
+    was recorded here. A service adds its own columns, or the batches its batch_id names."""
+
+    __tablename__ = "import_provenance"
+    entity_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    file: Mapped[str] = mapped_column(String(200))
+    row: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 def created_now(actor: str) -> dict[str, Any]:

@@ -29,6 +29,12 @@ def enum_value(enum: Any, text: str) -> Any:
     return int(enum.Value(_prefix(enum) + text)) if text else 0
 
 
+def copied(source: Any, *fields: str) -> dict[str, Any]:
+    """The source's fields a message (or graph type) carries as they are, under the same
+    names: `pb.Route(**copied(row, "sku", "operations"))`."""
+    return {name: getattr(source, name) for name in fields}
+
+
 def present(message: Any, field: str) -> bool:
     """Whether a singular message field was set (an empty key message counts as unset)."""
     return bool(message.HasField(field)) and getattr(message, field).ByteSize() > 0

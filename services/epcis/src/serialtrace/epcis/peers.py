@@ -12,10 +12,11 @@ checks their role). A service that cannot be reached fails the event closed.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC
 from typing import Any
 
+from serialtrace.common import keys
 from serialtrace.common.access import roles_of
 from serialtrace.common.auth import Principal, Role, current_principal_or_none, issue_token
 from serialtrace.common.client import ServiceClient, open_channel
@@ -23,27 +24,7 @@ from serialtrace.common.errors import FailedPrecondition, NotFound, PermissionDe
 from serialtrace.core.v1 import core_pb2
 from serialtrace.core.v1 import core_pb2_grpc as core_grpc
 from serialtrace.epcis import domain, implied
-from serialtrace.epcis.domain import (
-    BUILD,
-    COMMISSION,
-    DESTROY,
-    HOLD,
-    INSPECT,
-    INSTALL,
-    PACK,
-    RECALL,
-    RECEIVE,
-    RELEASE,
-    REMOVE,
-    RETURN,
-    SHIP,
-    STORE,
-    TRANSFORM,
-    UNPACK,
-    Checked,
-    Effect,
-    IndexedEvent,
-)
+from serialtrace.epcis.domain import Checked, Effect, IndexedEvent
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc as md_grpc
 from serialtrace.production.v1 import production_pb2 as pp
@@ -71,23 +52,47 @@ def _call(service: str, rpc: str) -> tuple[str, str, frozenset[Role]]:
 # them again; checking here too lets rollback refuse the document before anything
 # applies).
 EFFECT_CALLS: dict[str, tuple[str, str, frozenset[Role]]] = {
-    COMMISSION: _call("masterdata", "RegisterUnits"),
-    BUILD: _call("production", "CommissionUnits"),
-    INSPECT: _call("quality", "RecordInspection"),
-    PACK: _call("warehouse", "Pack"),
-    UNPACK: _call("warehouse", "Unpack"),
-    INSTALL: _call("production", "InstallComponent"),
-    REMOVE: _call("production", "RemoveComponent"),
-    RECEIVE: _call("warehouse", "ReceiveUnits"),
-    SHIP: _call("warehouse", "CreateShipment"),
-    STORE: _call("production", "CompleteUnit"),
-    HOLD: _call("quality", "PlaceHold"),
-    RELEASE: _call("quality", "ReleaseHold"),  # refused while anything is held: see below
-    RECALL: _call("quality", "CreateRecall"),
-    RETURN: _call("warehouse", "ReturnUnit"),
-    DESTROY: _call("quality", "OpenNonconformance"),
-    TRANSFORM: _call("production", "InstallComponent"),
+    domain.COMMISSION: _call("masterdata", "RegisterUnits"),
+    domain.BUILD: _call("production", "CommissionUnits"),
+    domain.INSPECT: _call("quality", "RecordInspection"),
+    domain.PACK: _call("warehouse", "Pack"),
+    domain.UNPACK: _call("warehouse", "Unpack"),
+    domain.INSTALL: _call("production", "InstallComponent"),
+    domain.REMOVE: _call("production", "RemoveComponent"),
+    domain.RECEIVE: _call("warehouse", "ReceiveUnits"),
+    domain.SHIP: _call("warehouse", "CreateShipment"),
+    domain.STORE: _call("production", "CompleteUnit"),
+    domain.HOLD: _call("quality", "PlaceHold"),
+    domain.RELEASE: _call("quality", "ReleaseHold"),  # refused while anything is held: see below
+    domain.RECALL: _call("quality", "CreateRecall"),
+    domain.RETURN: _call("warehouse", "ReturnUnit"),
+    domain.DESTROY: _call("quality", "OpenNonconformance"),
+    domain.TRANSFORM: _call("production", "InstallComponent"),
 }
+
+
+def _named_units(
+    effects: Sequence[Effect | None], skus: dict[str, str], kind: str
+) -> list[tuple[str, str]]:
+    """The units the events of this kind name (GTIN and serial), of the GTINs masterdata
+    knows, in order."""
+    return sorted(
+        {(skus[g], n) for e in effects if e and e.kind == kind for g, n in e.items if g in skus}
+    )
+
+
+def _kept(
+    units: list[tuple[str, str]],
+    ask: Callable[[list[core_pb2.UnitKey]], Iterable[Any]],
+    keep: Callable[[Any], bool],
+) -> set[tuple[str, str]]:
+    """The units whose answer (one per unit, `ask`ed of their owner) `keep` keeps; no
+    call when there are no units."""
+    if not units:
+        return set()
+    return {
+        (a.unit.sku, a.unit.serial) for a in ask([keys.unit_message(u) for u in units]) if keep(a)
+    }
 
 
 class Places:
@@ -159,17 +164,18 @@ class SuiteEffects:
     ) -> set[tuple[str, str]]:
         """Units to ship, named or packed, that quality holds (a held unit does not ship,
         whichever door)."""
-        shipped = [e for e in effects if e and e.kind == SHIP]
+        shipped = [e for e in effects if e and e.kind == domain.SHIP]
         units = sorted(
             {(skus[g], n) for e in shipped for g, n in e.items if g in skus}
             | {u for e in shipped for sscc in e.packages for u in contents.get(sscc, [])}
         )
-        if not units:
-            return set()
-        reply = self.quality.BatchCheckHolds(
-            qa.BatchCheckHoldsRequest(units=[core_pb2.UnitKey(sku=s, serial=n) for s, n in units])
+        return _kept(
+            units,
+            lambda asked: (
+                self.quality.BatchCheckHolds(qa.BatchCheckHoldsRequest(units=asked)).checks
+            ),
+            lambda check: check.held,
         )
-        return {(c.unit.sku, c.unit.serial) for c in reply.checks if c.held}
 
     def _holds_on(
         self,
@@ -179,7 +185,7 @@ class SuiteEffects:
     ) -> dict[str, list[str]]:
         """What the releasing events name that quality holds ("SKU/serial" or "SKU/lot")
         → the active holds on it."""
-        released = [e for e in effects if e and e.kind == RELEASE]
+        released = [e for e in effects if e and e.kind == domain.RELEASE]
         units = sorted(
             {(skus[g], n) for e in released for g, n in e.items if g in skus}
             | {u for e in released for sscc in e.packages for u in contents.get(sscc, [])}
@@ -203,51 +209,26 @@ class SuiteEffects:
         self, effects: Sequence[Effect | None], skus: dict[str, str]
     ) -> set[tuple[str, str]]:
         """The units to store that production is building (not COMPLETE yet)."""
-        units = sorted(
-            {
-                (skus[g], n)
-                for e in effects
-                if e and e.kind == STORE
-                for g, n in e.items
-                if g in skus
-            }
+        building = (pp.BUILD_STATUS_COMMISSIONED, pp.BUILD_STATUS_IN_PROCESS)
+        return _kept(
+            _named_units(effects, skus, domain.STORE),
+            lambda asked: (
+                self.production.BatchGetUnitBuilds(pp.BatchGetUnitBuildsRequest(units=asked)).builds
+            ),
+            lambda build: build.status in building,
         )
-        if not units:
-            return set()
-        reply = self.production.BatchGetUnitBuilds(
-            pp.BatchGetUnitBuildsRequest(
-                units=[core_pb2.UnitKey(sku=s, serial=n) for s, n in units]
-            )
-        )
-        return {
-            (b.unit.sku, b.unit.serial)
-            for b in reply.builds
-            if b.status in (pp.BUILD_STATUS_COMMISSIONED, pp.BUILD_STATUS_IN_PROCESS)
-        }
 
     def _shipped(
         self, effects: Sequence[Effect | None], skus: dict[str, str]
     ) -> set[tuple[str, str]]:
         """The units to take back that the warehouse has shipped (only those return)."""
-        units = sorted(
-            {
-                (skus[g], n)
-                for e in effects
-                if e and e.kind == RETURN
-                for g, n in e.items
-                if g in skus
-            }
+        return _kept(
+            _named_units(effects, skus, domain.RETURN),
+            lambda asked: (
+                self.warehouse.BatchGetUnitStock(wh.BatchGetUnitStockRequest(units=asked)).units
+            ),
+            lambda stock: stock.custody == wh.CUSTODY_STATUS_SHIPPED,
         )
-        if not units:
-            return set()
-        reply = self.warehouse.BatchGetUnitStock(
-            wh.BatchGetUnitStockRequest(units=[core_pb2.UnitKey(sku=s, serial=n) for s, n in units])
-        )
-        return {
-            (u.unit.sku, u.unit.serial)
-            for u in reply.units
-            if u.custody == wh.CUSTODY_STATUS_SHIPPED
-        }
 
     # -- the Effects protocol ---------------------------------------------------------------
 
@@ -304,7 +285,12 @@ class SuiteEffects:
             existing = self._existing(units)
             places = self._places(effects)
             contents = self._contents(
-                {p for e in wanted if e.kind in (SHIP, HOLD, RELEASE, RECALL) for p in e.packages}
+                {
+                    p
+                    for e in wanted
+                    if e.kind in (domain.SHIP, domain.HOLD, domain.RELEASE, domain.RECALL)
+                    for p in e.packages
+                }
             )
             held = self._held(effects, skus, contents)
             holds = self._holds_on(effects, skus, contents)
@@ -330,12 +316,16 @@ class SuiteEffects:
                     or _quality_verdict(effect, skus, contents, holds)
                     or _return_verdict(effect, skus, shipped)
                 )
-            if effect is not None and verdict is None and effect.kind in (COMMISSION, BUILD):
+            if (
+                effect is not None
+                and verdict is None
+                and effect.kind in (domain.COMMISSION, domain.BUILD)
+            ):
                 # Later events of the same capture may act on the units this one makes.
                 existing |= {(skus[g], s) for g, s in effect.items}
-                if effect.kind == BUILD:
+                if effect.kind == domain.BUILD:
                     building |= {(skus[g], s) for g, s in effect.items}
-            if effect is not None and verdict is None and effect.kind == HOLD:
+            if effect is not None and verdict is None and effect.kind == domain.HOLD:
                 # A unit held earlier in the capture does not ship, nor is it released,
                 # later in it.
                 placed = {(skus[g], s) for g, s in effect.items}
@@ -343,13 +333,13 @@ class SuiteEffects:
                 held |= placed
                 for sku, serial in placed:
                     holds.setdefault(f"{sku}/{serial}", []).append("this capture's hold")
-            if effect is not None and verdict is None and effect.kind == SHIP:
+            if effect is not None and verdict is None and effect.kind == domain.SHIP:
                 # A unit shipped earlier in the capture may come back later in it.
                 shipped |= {(skus[g], s) for g, s in effect.items}
                 shipped |= {u for sscc in effect.packages for u in contents[sscc]}
-            if effect is not None and verdict is None and effect.kind == RETURN:
+            if effect is not None and verdict is None and effect.kind == domain.RETURN:
                 shipped -= {(skus[g], s) for g, s in effect.items}
-            if effect is not None and verdict is None and effect.kind == PACK:
+            if effect is not None and verdict is None and effect.kind == domain.PACK:
                 # A package packed earlier in the capture may be shipped by a later event.
                 contents[effect.sscc] = [(skus[g], s) for g, s in effect.items]
             verdicts.append(verdict)
@@ -362,7 +352,7 @@ class SuiteEffects:
         try:
             skus = self._skus({gtin for e in effects if e for gtin in _gtins(e)})
             places = self._places(effects)
-            received = [e for e in effects if e and e.kind == RECEIVE]
+            received = [e for e in effects if e and e.kind == domain.RECEIVE]
             known = self._existing(
                 {(skus[g], n) for e in received for g, n in e.items if g in skus}
             )
@@ -375,11 +365,11 @@ class SuiteEffects:
                 continue
             try:
                 key = domain.idempotency_key(event.event_id)
-                if effect.kind in (RECEIVE, SHIP, RETURN):
+                if effect.kind in (domain.RECEIVE, domain.SHIP, domain.RETURN):
                     self._apply_logistics(effect, skus, places, known, key)
-                elif effect.kind in (HOLD, RECALL, RELEASE):
+                elif effect.kind in (domain.HOLD, domain.RECALL, domain.RELEASE):
                     self._apply_quality(effect, skus, key)
-                elif effect.kind == STORE:
+                elif effect.kind == domain.STORE:
                     # Asked now: earlier events of the capture may have built these units.
                     building = self._building([effect], skus)
                     for n, (gtin, serial) in enumerate(effect.items):
@@ -399,7 +389,7 @@ class SuiteEffects:
 
     def _apply(self, effect: Effect, skus: dict[str, str], key: str) -> None:
         units = [core_pb2.UnitKey(sku=skus[g], serial=s) for g, s in effect.items]
-        if effect.kind == COMMISSION:
+        if effect.kind == domain.COMMISSION:
             by_sku: dict[str, list[str]] = {}
             for unit in units:
                 by_sku.setdefault(unit.sku, []).append(unit.serial)
@@ -412,7 +402,7 @@ class SuiteEffects:
                         idempotency_key=f"{key}:{n}",
                     )
                 )
-        elif effect.kind == BUILD:
+        elif effect.kind == domain.BUILD:
             self.production.CommissionUnits(
                 pp.CommissionUnitsRequest(
                     work_order_id=effect.work_order,
@@ -420,7 +410,7 @@ class SuiteEffects:
                     idempotency_key=key,
                 )
             )
-        elif effect.kind == INSPECT:
+        elif effect.kind == domain.INSPECT:
             result = core_pb2.RESULT_PASS if effect.passed else core_pb2.RESULT_FAIL
             for n, unit in enumerate(units):
                 self.quality.RecordInspection(
@@ -431,15 +421,15 @@ class SuiteEffects:
                         idempotency_key=f"{key}:{n}",
                     )
                 )
-        elif effect.kind == PACK:
+        elif effect.kind == domain.PACK:
             self.warehouse.Pack(
                 wh.PackRequest(
                     sscc=effect.sscc, kind=wh.PACKAGE_KIND_CARTON, units=units, idempotency_key=key
                 )
             )
-        elif effect.kind == UNPACK:
+        elif effect.kind == domain.UNPACK:
             self.warehouse.Unpack(wh.UnpackRequest(sscc=effect.sscc, idempotency_key=key))
-        elif effect.kind == DESTROY:
+        elif effect.kind == domain.DESTROY:
             self.quality.OpenNonconformance(
                 qa.OpenNonconformanceRequest(
                     units=units,
@@ -448,40 +438,17 @@ class SuiteEffects:
                     idempotency_key=key,
                 )
             )
-        elif effect.kind == TRANSFORM:
+        elif effect.kind == domain.TRANSFORM:
             for n, (gtin, serial) in enumerate(effect.outputs):
                 output = core_pb2.UnitKey(sku=skus[gtin], serial=serial)
-                for m, (lot_gtin, lot, quantity) in enumerate(effect.lots):
-                    self.production.InstallComponent(
-                        pp.InstallComponentRequest(
-                            parent=output,
-                            component_lot=core_pb2.LotQuantity(
-                                lot=core_pb2.LotKey(sku=skus[lot_gtin], lot_number=lot),
-                                quantity=quantity,
-                            ),
-                            operation="EPCIS",
-                            idempotency_key=f"{key}:o{n}l{m}",
-                        )
-                    )
-        elif effect.kind in (INSTALL, REMOVE) and effect.parent is not None:
+                self._install_lots(output, effect.lots, skus, f"{key}:o{n}")
+        elif effect.kind in (domain.INSTALL, domain.REMOVE) and effect.parent is not None:
             gtin, serial = effect.parent
             parent = core_pb2.UnitKey(sku=skus[gtin], serial=serial)
-            for m, (lot_gtin, lot, quantity) in enumerate(
-                effect.lots if effect.kind == INSTALL else ()
-            ):
-                self.production.InstallComponent(
-                    pp.InstallComponentRequest(
-                        parent=parent,
-                        component_lot=core_pb2.LotQuantity(
-                            lot=core_pb2.LotKey(sku=skus[lot_gtin], lot_number=lot),
-                            quantity=quantity,
-                        ),
-                        operation="EPCIS",
-                        idempotency_key=f"{key}:l{m}",
-                    )
-                )
+            if effect.kind == domain.INSTALL:
+                self._install_lots(parent, effect.lots, skus, f"{key}:")
             for n, unit in enumerate(units):
-                if effect.kind == INSTALL:
+                if effect.kind == domain.INSTALL:
                     self.production.InstallComponent(
                         pp.InstallComponentRequest(
                             parent=parent,
@@ -500,11 +467,32 @@ class SuiteEffects:
                         )
                     )
 
+    def _install_lots(
+        self,
+        parent: core_pb2.UnitKey,
+        lots: Sequence[tuple[str, str, float]],
+        skus: dict[str, str],
+        key: str,
+    ) -> None:
+        """Each (GTIN, lot, quantity) installed in `parent`; `key` and the lot's place in
+        `lots` make each call's idempotency key."""
+        for m, (gtin, lot, quantity) in enumerate(lots):
+            self.production.InstallComponent(
+                pp.InstallComponentRequest(
+                    parent=parent,
+                    component_lot=core_pb2.LotQuantity(
+                        lot=core_pb2.LotKey(sku=skus[gtin], lot_number=lot), quantity=quantity
+                    ),
+                    operation="EPCIS",
+                    idempotency_key=f"{key}l{m}",
+                )
+            )
+
     def _apply_quality(self, effect: Effect, skus: dict[str, str], key: str) -> None:
         """A hold on the units (named, and inside the SSCCs named) and lots; a recall of
         the units and lots, holding those not shipped yet. A release that passed the
         check found nothing held: there is nothing to release."""
-        if effect.kind == RELEASE:
+        if effect.kind == domain.RELEASE:
             return
         named = {(skus[g], s) for g, s in effect.items}
         packed = self._contents(set(effect.packages)) if effect.packages else {}
@@ -516,7 +504,7 @@ class SuiteEffects:
             core_pb2.LotKey(sku=skus[g], lot_number=lot)
             for g, lot in sorted({(g, lot) for g, lot, _ in effect.lots})
         ]
-        if effect.kind == HOLD:
+        if effect.kind == domain.HOLD:
             self.quality.PlaceHold(
                 qa.PlaceHoldRequest(
                     reason=effect.reason, units=units, lots=lots, idempotency_key=key
@@ -541,10 +529,10 @@ class SuiteEffects:
         known: set[tuple[str, str]],
         key: str,
     ) -> None:
-        wanted = md.PARTY_KIND_CUSTOMER if effect.kind == SHIP else md.PARTY_KIND_SUPPLIER
+        wanted = md.PARTY_KIND_CUSTOMER if effect.kind == domain.SHIP else md.PARTY_KIND_SUPPLIER
         party = places.party(effect.party_gln, wanted)
         units = [(skus[g], s) for g, s in effect.items]
-        if effect.kind == RETURN:
+        if effect.kind == domain.RETURN:
             for n, (sku, serial) in enumerate(units):
                 self.warehouse.ReturnUnit(
                     wh.ReturnUnitRequest(
@@ -556,7 +544,7 @@ class SuiteEffects:
                     )
                 )
             return
-        if effect.kind == SHIP:
+        if effect.kind == domain.SHIP:
             self.warehouse.CreateShipment(
                 wh.CreateShipmentRequest(
                     customer_code=party,
@@ -610,7 +598,7 @@ def _place_verdict(
 ) -> ServiceError | None:
     """Shipping and receiving: the GLNs name a customer, a supplier and a location, a
     shipped unit exists and is not held, a received lot's GTIN names a product."""
-    if effect.kind == SHIP:
+    if effect.kind == domain.SHIP:
         if not places.party(effect.party_gln, md.PARTY_KIND_CUSTOMER):
             return FailedPrecondition(
                 f"no customer has GLN {effect.party_gln}: create the customer in masterdata "
@@ -629,14 +617,14 @@ def _place_verdict(
                     f"unit {sku}/{serial[:40]} is on hold: a held unit does not ship"
                 )
         return None
-    if effect.kind not in (RECEIVE, RETURN):
+    if effect.kind not in (domain.RECEIVE, domain.RETURN):
         return None
     if effect.location_gln not in places.locations:
         return FailedPrecondition(
             f"no location has GLN {effect.location_gln}: create it in masterdata with its GLN "
             "before capturing receipts there"
         )
-    if effect.kind == RETURN:
+    if effect.kind == domain.RETURN:
         return None
     new_units = any((skus[g], s) not in existing for g, s in effect.items)
     supplier = places.party(effect.party_gln, md.PARTY_KIND_SUPPLIER)
@@ -662,7 +650,7 @@ def _quality_verdict(
     """Holds, releases and recalls: every SSCC named is a package the warehouse knows,
     every lot's GTIN a product; a release is refused while quality holds anything it
     names (quality's release is an e-signature over a whole hold: see docs/epcis.md)."""
-    if effect.kind not in (HOLD, RELEASE, RECALL):
+    if effect.kind not in (domain.HOLD, domain.RELEASE, domain.RECALL):
         return None
     unknown = [sscc for sscc in effect.packages if sscc not in contents]
     if unknown:
@@ -675,7 +663,7 @@ def _quality_verdict(
                 f"no product has GTIN {gtin}: create it in masterdata before capturing "
                 "events about its lots"
             )
-    if effect.kind != RELEASE:
+    if effect.kind != domain.RELEASE:
         return None
     named = [f"{skus[g]}/{s}" for g, s in effect.items]
     named += [f"{s}/{n}" for sscc in effect.packages for s, n in contents[sscc]]
@@ -695,7 +683,7 @@ def _return_verdict(
     effect: Effect, skus: dict[str, str], shipped: set[tuple[str, str]]
 ) -> ServiceError | None:
     """A return names its RMA, and each unit it takes back was shipped."""
-    if effect.kind != RETURN:
+    if effect.kind != domain.RETURN:
         return None
     if not effect.rma:
         return FailedPrecondition(
@@ -741,13 +729,25 @@ def _verdict(
                 "events about its units"
             )
         unit = (skus[gtin], serial)
-        if effect.kind in (COMMISSION, BUILD) and unit in existing:
+        if effect.kind in (domain.COMMISSION, domain.BUILD) and unit in existing:
             return FailedPrecondition(
                 f"unit {unit[0]}/{serial[:40]} is already registered; commissioning "
                 "registers new units only"
             )
-        must_exist = (INSPECT, PACK, INSTALL, REMOVE, SHIP, STORE, HOLD, RELEASE, RECALL,
-                      RETURN, DESTROY, TRANSFORM)  # fmt: skip
+        must_exist = (
+            domain.INSPECT,
+            domain.PACK,
+            domain.INSTALL,
+            domain.REMOVE,
+            domain.SHIP,
+            domain.STORE,
+            domain.HOLD,
+            domain.RELEASE,
+            domain.RECALL,
+            domain.RETURN,
+            domain.DESTROY,
+            domain.TRANSFORM,
+        )
         if effect.kind in must_exist and unit not in existing:
             return FailedPrecondition(
                 f"unit {unit[0]}/{serial[:40]} is not registered: capture its commissioning first"

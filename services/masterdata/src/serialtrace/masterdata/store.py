@@ -13,7 +13,7 @@ from sqlalchemy.schema import ForeignKey, ForeignKeyConstraint, Index, UniqueCon
 from sqlalchemy.types import JSON, BigInteger, DateTime, Float, Integer, String
 
 from serialtrace.common.db import bulk_insert, chunks, get_many, get_many_by_key
-from serialtrace.common.models import Created, service_metadata
+from serialtrace.common.models import Created, ImportProvenance, service_metadata
 from serialtrace.common.provenance import count_by_file
 
 # PostgreSQL advisory lock that orders registrations against GLOBAL-scope serials.
@@ -288,19 +288,13 @@ class ImportBatchRow(Created, Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class ProvenanceRow(Base):
+class ProvenanceRow(ImportProvenance, Base):
     """Where an imported registry entry came from: batch, file and row; and when it was
     recorded here (its own created_at is its time in the legacy system)."""
 
-    __tablename__ = "import_provenance"
-    entity_type: Mapped[str] = mapped_column(String(20), primary_key=True)
-    entity_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     batch_id: Mapped[str] = mapped_column(
         ForeignKey("import_batches.id"), primary_key=True, index=True
     )
-    file: Mapped[str] = mapped_column(String(200))
-    row: Mapped[int] = mapped_column(Integer)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 def import_batches(session: Session, ids: Iterable[str] | None = None) -> list[ImportBatchRow]:

@@ -24,7 +24,7 @@ from serialtrace.common.errors import (
 )
 from serialtrace.common.keys import lot_key, lot_message, unit_key, unit_keys, unit_message
 from serialtrace.common.ledger import canonical_json
-from serialtrace.common.protomap import copy_signature, enum_str, enum_value, present
+from serialtrace.common.protomap import copied, copy_signature, enum_str, enum_value, present
 from serialtrace.common.provenance import Provenance
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
@@ -126,15 +126,10 @@ def route_message(row: store.RouteRow) -> pb.Route:
 
 def work_order_message(row: store.WorkOrderRow) -> pb.WorkOrder:
     return pb.WorkOrder(
-        id=row.id,
-        sku=row.sku,
-        quantity=row.quantity,
-        bom_revision=row.bom_revision,
+        **copied(row, "id", "sku", "quantity", "bom_revision", "commissioned_count", "created_by"),
         line=row.line or "",
         status=enum_value(pb.WorkOrderStatus, row.status),
-        commissioned_count=row.commissioned_count,
         created_at=to_timestamp(row.created_at),
-        created_by=row.created_by,
         output_location_code=row.output_location_code or "",
     )
 
@@ -143,11 +138,8 @@ def operation_message(
     row: store.OperationRow | store.NewOperation, unit: store.UnitRow | store.UnitState
 ) -> pb.OperationRecord:
     message = pb.OperationRecord(
-        id=row.id,
+        **copied(row, "id", "operation", "station", "operator"),
         unit=unit_message((unit.sku, unit.serial)),
-        operation=row.operation,
-        station=row.station,
-        operator=row.operator,
         started_at=to_timestamp(row.started_at),
         finished_at=to_timestamp(row.finished_at),
         result=enum_value(core_pb2.Result, row.result),

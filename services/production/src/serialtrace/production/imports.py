@@ -25,6 +25,7 @@ from serialtrace.common.errors import (
 )
 from serialtrace.common.ledger import unit_entity
 from serialtrace.common.models import created_now
+from serialtrace.common.protomap import copied
 from serialtrace.common.provenance import Provenance
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
@@ -467,12 +468,9 @@ def _import_operation(
         raise NotFound(f"unit {item.sku}/{item.serial} has no build in production; import it first")
     row = store.OperationRow(
         id=f"OP-{uuid.uuid4().hex[:16].upper()}",
+        **copied(item, "operation", "station", "started_at", "finished_at"),
         unit_id=unit.id,
-        operation=item.operation,
-        station=item.station,
         operator=operator,
-        started_at=item.started_at,
-        finished_at=item.finished_at,
         result=result.value,
         measurements=measurements,
         approved_by=item.approved_by[:200] or None,

@@ -14,15 +14,8 @@ from sqlalchemy.orm.util import identity_key
 from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import JSON, BigInteger, DateTime, Float, Integer, String
 
-from serialtrace.common.db import (
-    bulk_insert,
-    chunks,
-    get_many,
-    get_many_by_key,
-    key_clauses,
-    rows_by_key,
-)
-from serialtrace.common.models import Created, service_metadata
+from serialtrace.common import db
+from serialtrace.common.models import Created, ImportProvenance, service_metadata
 
 
 class Base(DeclarativeBase):
@@ -111,11 +104,11 @@ def work_order(session: Session, wo_id: str, *, for_update: bool = False) -> Wor
 
 
 def work_orders(session: Session, ids: Iterable[str]) -> list[WorkOrderRow]:
-    return get_many(session, WorkOrderRow, WorkOrderRow.id, ids)
+    return db.get_many(session, WorkOrderRow, WorkOrderRow.id, ids)
 
 
 def routes(session: Session, skus: Iterable[str]) -> list[RouteRow]:
-    return get_many(session, RouteRow, RouteRow.sku, skus)
+    return db.get_many(session, RouteRow, RouteRow.sku, skus)
 
 
 def insert_new_units(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
@@ -123,7 +116,7 @@ def insert_new_units(session: Session, rows: Sequence[dict[str, Any]]) -> set[st
     duplicates inside the insert, so the cost does not grow with the table."""
     return {
         r.serial
-        for r in bulk_insert(
+        for r in db.bulk_insert(
             session, UnitRow, rows, conflict_columns=("sku", "serial"), returning=("serial",)
         )
     }
@@ -133,7 +126,7 @@ def units_by_keys(
     session: Session, keys: Sequence[tuple[str, str]], *, for_update: bool = False
 ) -> list[UnitRow]:
     """Units by (sku, serial), one query per 500 keys."""
-    return get_many_by_key(
+    return db.get_many_by_key(
         session, UnitRow, UnitRow.sku, UnitRow.serial, keys, for_update=for_update
     )
 
@@ -164,7 +157,7 @@ def lock_unit_states(session: Session, keys: Sequence[tuple[str, str]]) -> list[
     query = select(UNITS.c.id, UNITS.c.sku, UNITS.c.serial, UNITS.c.status)
     return [
         UnitState(*row)
-        for clause in key_clauses(UNITS.c.sku, UNITS.c.serial, sorted(keys))
+        for clause in db.key_clauses(UNITS.c.sku, UNITS.c.serial, sorted(keys))
         for row in session.execute(query.where(clause).with_for_update())
     ]
 
@@ -193,19 +186,19 @@ def set_statuses(session: Session, statuses: dict[int, str]) -> None:
             params = {"status": status, "ids": sorted(ids)}
             session.connection().exec_driver_sql(_SET_STATUS, params)
             continue
-        for part in chunks(sorted(ids)):
+        for part in db.chunks(sorted(ids)):
             session.execute(update(UNITS).where(UNITS.c.id.in_(part)).values(status=status))
 
 
 def operations_of(session: Session, unit_ids: Sequence[int]) -> list[OperationRow]:
     order = (OperationRow.finished_at, OperationRow.id)
-    return get_many(session, OperationRow, OperationRow.unit_id, unit_ids, order_by=order)
+    return db.get_many(session, OperationRow, OperationRow.unit_id, unit_ids, order_by=order)
 
 
 def passed_operations(session: Session, unit_ids: Sequence[int]) -> dict[int, set[str]]:
     """The operations each unit has a passing record of, by unit id."""
     passed: dict[int, set[str]] = {i: set() for i in unit_ids}
-    for part in chunks(sorted(set(unit_ids))):
+    for part in db.chunks(sorted(set(unit_ids))):
         for row in session.execute(
             select(OperationRow.unit_id, OperationRow.operation).where(
                 OperationRow.unit_id.in_(part), OperationRow.result == "PASS"
@@ -250,7 +243,7 @@ def installed_quantities_of_every_unit(
 
 
 def units_by_ids(session: Session, ids: Iterable[int]) -> dict[int, UnitRow]:
-    return {r.id: r for r in get_many(session, UnitRow, UnitRow.id, ids)}
+    return {r.id: r for r in db.get_many(session, UnitRow, UnitRow.id, ids)}
 
 
 # --- genealogy ---------------------------------------------------------------------
@@ -320,7 +313,7 @@ def node_ids(
     """Node ids of existing units or lots, by (sku, serial or lot number)."""
     query = select(NodeRow.id, NodeRow.sku, NodeRow.key).where(NodeRow.kind == kind)
     return {
-        (r.sku, r.key): r.id for r in rows_by_key(session, query, NodeRow.sku, NodeRow.key, keys)
+        (r.sku, r.key): r.id for r in db.rows_by_key(session, query, NodeRow.sku, NodeRow.key, keys)
     }
 
 
@@ -334,13 +327,13 @@ def ensure_nodes(
         return {}
     # ON CONFLICT: concurrent first uses of one component queue on the unique index
     # instead of failing on it; sorted, so two such inserts cannot deadlock.
-    bulk_insert(
+    db.bulk_insert(
         session,
         NodeRow,
         [{"kind": kind, "sku": sku, "key": key} for sku, key in wanted],
         conflict_columns=("kind", "sku", "key"),
     )
-    found = get_many_by_key(
+    found = db.get_many_by_key(
         session,
         NodeRow,
         NodeRow.sku,
@@ -491,7 +484,7 @@ def where_used_count(session: Session, node_id: int, top_level_only: bool = True
 def descendant_lots(session: Session, unit_node_ids: Sequence[int]) -> dict[int, list[NodeRow]]:
     """Every lot inside each unit at any depth (the backward trace of materials)."""
     result: dict[int, list[NodeRow]] = {}
-    for part in chunks(sorted(set(unit_node_ids))):
+    for part in db.chunks(sorted(set(unit_node_ids))):
         rows = session.execute(
             select(AncestryRow.ancestor_id, NodeRow)
             .join(NodeRow, NodeRow.id == AncestryRow.descendant_id)
@@ -508,7 +501,9 @@ def edges_of_parents(
 ) -> list[EdgeRow]:
     current = () if include_removed else (EdgeRow.removed_at.is_(None),)
     order = (EdgeRow.installed_at, EdgeRow.id)
-    return get_many(session, EdgeRow, EdgeRow.parent_id, parent_ids, where=current, order_by=order)
+    return db.get_many(
+        session, EdgeRow, EdgeRow.parent_id, parent_ids, where=current, order_by=order
+    )
 
 
 _EDGES_BELOW = text(
@@ -537,7 +532,7 @@ def edges_below(
         "last_level": levels - 1,
     }
     level_of = {edge_id: level for edge_id, level in session.execute(_EDGES_BELOW, params)}
-    edges = get_many(session, EdgeRow, EdgeRow.id, level_of)
+    edges = db.get_many(session, EdgeRow, EdgeRow.id, level_of)
     found = [(edge, level_of[edge.id]) for edge in edges]
     return sorted(found, key=lambda x: (x[1], x[0].installed_at, x[0].id))
 
@@ -561,7 +556,7 @@ def tree_edges(session: Session, root_id: int, include_removed: bool) -> list[Ed
         .scalars()
         .all()
     )
-    found = get_many(session, EdgeRow, EdgeRow.id, ids)
+    found = db.get_many(session, EdgeRow, EdgeRow.id, ids)
     return sorted(found, key=lambda e: (e.installed_at, e.id))
 
 
@@ -576,7 +571,7 @@ def nodes_by_ids(session: Session, ids: Iterable[int]) -> dict[int, NodeRow]:
             result[node_id] = held
         else:
             missing.append(node_id)
-    result.update((r.id, r) for r in get_many(session, NodeRow, NodeRow.id, missing))
+    result.update((r.id, r) for r in db.get_many(session, NodeRow, NodeRow.id, missing))
     return result
 
 
@@ -602,7 +597,7 @@ def add_edges(
         )
         for edge_id, component, quantity in components
     ]
-    bulk_insert(
+    db.bulk_insert(
         session,
         EdgeRow,
         [
@@ -652,17 +647,9 @@ def remove_edge(
     return edge
 
 
-class ImportProvenanceRow(Base):
+class ImportProvenanceRow(ImportProvenance, Base):
     """Where an imported fact (a build, a genealogy edge, an operation record) came
     from: batch, file and row, and when it was recorded here."""
-
-    __tablename__ = "import_provenance"
-    entity_type: Mapped[str] = mapped_column(String(20), primary_key=True)
-    entity_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    batch_id: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
-    file: Mapped[str] = mapped_column(String(200))
-    row: Mapped[int] = mapped_column(Integer)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 def count_import_provenance(session: Session, batch_id: str) -> list[tuple[str, str, int]]:
@@ -704,7 +691,7 @@ def import_provenance_ids(session: Session, batch_id: str, entity_type: str) -> 
 
 def edges_by_ids(session: Session, ids: Sequence[str]) -> list[EdgeRow]:
     found: list[EdgeRow] = []
-    for part in chunks(sorted(set(ids))):
+    for part in db.chunks(sorted(set(ids))):
         found += session.scalars(select(EdgeRow).where(EdgeRow.id.in_(part)))
     return found
 
@@ -712,7 +699,7 @@ def edges_by_ids(session: Session, ids: Sequence[str]) -> list[EdgeRow]:
 def edges_touching(session: Session, node_ids: Sequence[int]) -> list[EdgeRow]:
     """Every edge (current or removed) with one of these nodes as parent or component."""
     found: dict[str, EdgeRow] = {}
-    for part in chunks(sorted(set(node_ids))):
+    for part in db.chunks(sorted(set(node_ids))):
         for column in (EdgeRow.parent_id, EdgeRow.component_id):
             found.update(
                 (e.id, e) for e in session.scalars(select(EdgeRow).where(column.in_(part)))
@@ -722,7 +709,7 @@ def edges_touching(session: Session, node_ids: Sequence[int]) -> list[EdgeRow]:
 
 def operations_by_ids(session: Session, ids: Sequence[str]) -> list[OperationRow]:
     found: list[OperationRow] = []
-    for part in chunks(sorted(set(ids))):
+    for part in db.chunks(sorted(set(ids))):
         found += session.scalars(select(OperationRow).where(OperationRow.id.in_(part)))
     return found
 
@@ -742,13 +729,13 @@ def contains_itself(session: Session, node_id: int) -> bool:
 
 
 def add_import_provenance(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    bulk_insert(session, ImportProvenanceRow, rows)
+    db.bulk_insert(session, ImportProvenanceRow, rows)
 
 
 def ancestry_among(session: Session, node_ids: Sequence[int]) -> list[tuple[int, int]]:
     """The stored (ancestor, descendant) pairs with both ends among these nodes."""
     found: list[tuple[int, int]] = []
-    for part in chunks(sorted(set(node_ids))):
+    for part in db.chunks(sorted(set(node_ids))):
         for ancestor, descendant in session.execute(
             select(AncestryRow.ancestor_id, AncestryRow.descendant_id).where(
                 AncestryRow.ancestor_id.in_(part), AncestryRow.descendant_id.in_(node_ids)
@@ -772,7 +759,7 @@ def insert_edges(session: Session, edges: Sequence[EdgeRow]) -> None:
         "removed_by",
         "removal_reason",
     )
-    bulk_insert(session, EdgeRow, [{c: getattr(e, c) for c in columns} for e in edges])
+    db.bulk_insert(session, EdgeRow, [{c: getattr(e, c) for c in columns} for e in edges])
 
 
 # The ancestry paths of many new current edges, none on a path through another of
@@ -828,4 +815,4 @@ def link_edges(session: Session, edges: Sequence[tuple[int, int, int]]) -> None:
 
 
 def insert_operations(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    bulk_insert(session, OperationRow, rows)
+    db.bulk_insert(session, OperationRow, rows)

@@ -12,18 +12,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from serialtrace.common import ledger_api, rpc
+from serialtrace.common import keys, ledger_api, rpc
 from serialtrace.common.db import Database
-from serialtrace.common.keys import (
-    lot_key,
-    lot_keys,
-    lot_message,
-    unit_key,
-    unit_keys,
-    unit_message,
-)
 from serialtrace.common.ledger import canonical_json
-from serialtrace.common.protomap import copy_signature, enum_str, enum_value, present
+from serialtrace.common.protomap import copied, copy_signature, enum_str, enum_value, present
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import to_timestamp
 from serialtrace.common.uow import UnitOfWork
@@ -77,8 +69,8 @@ def inspection_message(row: store.InspectionRow) -> pb.Inspection:
 def _subject_keys(subjects: Sequence[Any]) -> dict[str, Any]:
     """The units and lots a hold or nonconformance names, as its message's fields."""
     return {
-        "units": [unit_message((s.sku, s.key)) for s in subjects if s.subject_kind == "UNIT"],
-        "lots": [lot_message((s.sku, s.key)) for s in subjects if s.subject_kind == "LOT"],
+        "units": [keys.unit_message((s.sku, s.key)) for s in subjects if s.subject_kind == "UNIT"],
+        "lots": [keys.lot_message((s.sku, s.key)) for s in subjects if s.subject_kind == "LOT"],
     }
 
 
@@ -100,12 +92,8 @@ def ncr_message(
 def hold_message(hold: usecases.Hold) -> pb.Hold:
     row, subjects = hold.row, hold.subjects
     message = pb.Hold(
-        id=row.id,
-        reason=row.reason,
-        placed_by=row.placed_by,
+        **copied(row, "id", "reason", "placed_by", "active", "unit_count"),
         placed_at=to_timestamp(row.placed_at),
-        active=row.active,
-        unit_count=row.unit_count,
         **_subject_keys(subjects),
     )
     copy_signature(message.release, row.released_by, row.released_at, row.release_meaning)
@@ -115,12 +103,9 @@ def hold_message(hold: usecases.Hold) -> pb.Hold:
 def recall_message(recall: usecases.Recall) -> pb.Recall:
     row, counts = recall.row, recall.counts
     return pb.Recall(
-        id=row.id,
-        reason=row.reason,
+        **copied(row, "id", "reason", "created_by", "scope_computed_in_ms"),
         status=enum_value(pb.RecallStatus, row.status),
         created_at=to_timestamp(row.created_at),
-        created_by=row.created_by,
-        scope_computed_in_ms=row.scope_computed_in_ms,
         hold_id=row.hold_id or "",
         counts=[
             pb.RecallCount(state=enum_value(pb.RecallUnitState, state), count=n)
@@ -132,7 +117,7 @@ def recall_message(recall: usecases.Recall) -> pb.Recall:
 def item_message(row: store.RecallItemRow) -> pb.RecallItem:
     return pb.RecallItem(
         recall_id=row.recall_id,
-        unit=unit_message((row.sku, row.serial)),
+        unit=keys.unit_message((row.sku, row.serial)),
         state=enum_value(pb.RecallUnitState, row.state),
         location_code=row.location_code or "",
         customer_code=row.customer_code or "",
@@ -149,8 +134,8 @@ def record_inspection(
     row = usecases.record_inspection(
         uow,
         enum_str(pb.InspectionKind, r.kind),
-        unit_key(r.unit) if present(r, "unit") else None,
-        lot_key(r.lot) if present(r, "lot") else None,
+        keys.unit_key(r.unit) if present(r, "unit") else None,
+        keys.lot_key(r.lot) if present(r, "lot") else None,
         enum_str(core_pb2.Result, r.result),
         r.measurements_json,
     )
@@ -162,8 +147,8 @@ def open_nonconformance(
 ) -> pb.OpenNonconformanceResponse:
     row = usecases.open_nonconformance(
         uow,
-        unit_keys(r.units),
-        lot_keys(r.lots),
+        keys.unit_keys(r.units),
+        keys.lot_keys(r.lots),
         r.description,
         enum_str(pb.Disposition, r.disposition),
     )
@@ -184,17 +169,17 @@ def close_nonconformance(
 def batch_get_quality_status(
     s: S, session: Session, r: pb.BatchGetQualityStatusRequest
 ) -> pb.BatchGetQualityStatusResponse:
-    units, lots = unit_keys(r.units), lot_keys(r.lots)
+    units, lots = keys.unit_keys(r.units), keys.lot_keys(r.lots)
     of_units, of_lots = usecases.statuses(session, units, lots)
     found = [
         pb.SubjectQualityStatus(
-            unit=unit_message(u), status=enum_value(pb.QualityStatus, of_units[u])
+            unit=keys.unit_message(u), status=enum_value(pb.QualityStatus, of_units[u])
         )
         for u in units
     ]
     found += [
         pb.SubjectQualityStatus(
-            lot=lot_message(lot), status=enum_value(pb.QualityStatus, of_lots[lot])
+            lot=keys.lot_message(lot), status=enum_value(pb.QualityStatus, of_lots[lot])
         )
         for lot in lots
     ]
@@ -206,7 +191,7 @@ def batch_get_quality_status(
 
 def place_hold(s: S, uow: UnitOfWork, r: pb.PlaceHoldRequest) -> pb.PlaceHoldResponse:
     row = usecases.place_hold(
-        uow, s.masterdata, s.production, r.reason, unit_keys(r.units), lot_keys(r.lots)
+        uow, s.masterdata, s.production, r.reason, keys.unit_keys(r.units), keys.lot_keys(r.lots)
     )
     [hold] = usecases.with_subjects(uow.session, [row])
     return pb.PlaceHoldResponse(hold=hold_message(hold))
@@ -221,17 +206,19 @@ def release_hold(s: S, uow: UnitOfWork, r: pb.ReleaseHoldRequest) -> pb.ReleaseH
 def batch_check_holds(
     s: S, session: Session, r: pb.BatchCheckHoldsRequest
 ) -> pb.BatchCheckHoldsResponse:
-    units, lots = unit_keys(r.units), lot_keys(r.lots)
+    units, lots = keys.unit_keys(r.units), keys.lot_keys(r.lots)
     held = usecases.active_holds(session, units, lots)
     checks = [
         pb.HoldCheck(
-            unit=unit_message(u), held=u in held.units, hold_ids=sorted(held.units.get(u, []))
+            unit=keys.unit_message(u), held=u in held.units, hold_ids=sorted(held.units.get(u, []))
         )
         for u in units
     ]
     checks += [
         pb.HoldCheck(
-            lot=lot_message(lot), held=lot in held.lots, hold_ids=sorted(held.lots.get(lot, []))
+            lot=keys.lot_message(lot),
+            held=lot in held.lots,
+            hold_ids=sorted(held.lots.get(lot, [])),
         )
         for lot in lots
     ]
@@ -253,8 +240,8 @@ def create_recall(s: S, uow: UnitOfWork, r: pb.CreateRecallRequest) -> pb.Create
         s.production,
         s.warehouse,
         r.reason,
-        unit_keys(r.units),
-        lot_keys(r.lots),
+        keys.unit_keys(r.units),
+        keys.lot_keys(r.lots),
         r.hold_stock,
     )
     return pb.CreateRecallResponse(recall=recall_message(recall))
@@ -264,7 +251,7 @@ def update_recall_item(
     s: S, uow: UnitOfWork, r: pb.UpdateRecallItemRequest
 ) -> pb.UpdateRecallItemResponse:
     item, row = usecases.update_recall_item(
-        uow, r.recall_id, unit_key(r.unit), enum_str(pb.RecallUnitState, r.state)
+        uow, r.recall_id, keys.unit_key(r.unit), enum_str(pb.RecallUnitState, r.state)
     )
     [recall] = usecases.with_counts(uow.session, [row])
     return pb.UpdateRecallItemResponse(item=item_message(item), recall=recall_message(recall))
@@ -273,20 +260,20 @@ def update_recall_item(
 def batch_get_unit_recalls(
     s: S, session: Session, r: pb.BatchGetUnitRecallsRequest
 ) -> pb.BatchGetUnitRecallsResponse:
-    found = usecases.unit_recalls(session, unit_keys(r.units))
+    found = usecases.unit_recalls(session, keys.unit_keys(r.units))
     return pb.BatchGetUnitRecallsResponse(
-        units=[pb.UnitRecalls(unit=unit_message(u), recall_ids=ids) for u, ids in found]
+        units=[pb.UnitRecalls(unit=keys.unit_message(u), recall_ids=ids) for u, ids in found]
     )
 
 
 def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.GetTraceFactsResponse:
     reply = pb.GetTraceFactsResponse()
-    units = unit_keys(r.units)
+    units = keys.unit_keys(r.units)
     if r.statuses:
         request = pb.BatchGetQualityStatusRequest(units=r.units, lots=r.lots)
         reply.statuses.extend(batch_get_quality_status(s, session, request).statuses)
     if r.inspections:
-        rows = usecases.inspections(session, units, lot_keys(r.lots))
+        rows = usecases.inspections(session, units, keys.lot_keys(r.lots))
         reply.inspections.extend(inspection_message(x) for x in rows)
     hold_ids = {*r.hold_ids}
     if r.holds:
@@ -303,8 +290,9 @@ def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.Ge
         reply.unit_recalls.extend(of_units.units)
         recall_ids |= {i for u in of_units.units for i in u.recall_ids}
     if recall_ids:
-        recalls = usecases.recalls(session, sorted(recall_ids))
-        reply.recalls.extend(recall_message(x) for x in recalls)
+        reply.recalls.extend(
+            recall_message(x) for x in usecases.recalls(session, sorted(recall_ids))
+        )
     if r.audit_entries:
         reply.audit_entries.extend(ledger_api.unit_entries(SERVICE_NAME, session, units))
     return reply

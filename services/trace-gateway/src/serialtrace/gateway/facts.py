@@ -105,6 +105,11 @@ OWNER: dict[str, str] = {
 Wants = dict[str, set[Any]]  # kind -> the keys it is wanted for
 
 
+def _listed(wants: Wants, **fields: str) -> dict[str, Any]:
+    """A facts request's id lists (`field="kind"`): the keys wanted of each kind, in order."""
+    return {field: sorted(wants.get(kind, ())) for field, kind in fields.items()}
+
+
 class Facts:
     """What the services said during this request, by kind of fact and key."""
 
@@ -297,19 +302,25 @@ class Facts:
         for kind, keys in wants.items():
             self.fetched[kind] |= keys
 
+    async def _trace_facts(self, service: str, request: Any) -> Any:
+        """One service's GetTraceFacts reply: everything the request wants of it, at once."""
+        return await self.calls.read(service, "GetTraceFacts", request)
+
     async def _masterdata(self, wants: Wants) -> None:
         audit = wants.get("audit:masterdata", set())
         units = wants.get("unit", set()) | audit
-        reply = await self.calls.read(
+        reply = await self._trace_facts(
             "masterdata",
-            "GetTraceFacts",
             md.GetTraceFactsRequest(
                 units=[unit_key(u) for u in sorted(units)],
                 lots=[lot_key(lot) for lot in sorted(wants.get("lot", ()))],
-                product_skus=sorted(wants.get("product", ())),
-                bom_skus=sorted(wants.get("bom", ())),
-                party_codes=sorted(wants.get("party", ())),
-                location_codes=sorted(wants.get("location", ())),
+                **_listed(
+                    wants,
+                    product_skus="product",
+                    bom_skus="bom",
+                    party_codes="party",
+                    location_codes="location",
+                ),
                 audit_entries=bool(audit),
             ),
         )
@@ -329,9 +340,8 @@ class Facts:
         roots = sorted(set().union(*wants.values()))
         removed = "all_components" in wants
         audit = "audit:production" in wants
-        reply = await self.calls.read(
+        reply = await self._trace_facts(
             "production",
-            "GetTraceFacts",
             pp.GetTraceFactsRequest(
                 units=[unit_key(u) for u in roots],
                 depth=depth,
@@ -383,14 +393,12 @@ class Facts:
     async def _warehouse(self, wants: Wants) -> None:
         unit_kinds = ("unit_stock", "movements", "unit_package", "unit_shipment")
         units = set().union(*(wants.get(k, set()) for k in (*unit_kinds, "audit:warehouse")))
-        reply = await self.calls.read(
+        reply = await self._trace_facts(
             "warehouse",
-            "GetTraceFacts",
             wh.GetTraceFactsRequest(
                 units=[unit_key(u) for u in sorted(units)],
                 lots=[lot_key(lot) for lot in sorted(wants.get("lot_stock", ()))],
-                package_ssccs=sorted(wants.get("package", ())),
-                shipment_ids=sorted(wants.get("shipment", ())),
+                **_listed(wants, package_ssccs="package", shipment_ids="shipment"),
                 unit_stock="unit_stock" in wants,
                 movements="movements" in wants,
                 packages="unit_package" in wants,
@@ -416,14 +424,12 @@ class Facts:
         lot_kinds = ("lot_status", "lot_inspections", "lot_holds")
         units = set().union(*(wants.get(k, set()) for k in (*unit_kinds, "audit:quality")))
         lots = set().union(*(wants.get(k, set()) for k in lot_kinds))
-        reply = await self.calls.read(
+        reply = await self._trace_facts(
             "quality",
-            "GetTraceFacts",
             qa.GetTraceFactsRequest(
                 units=[unit_key(u) for u in sorted(units)],
                 lots=[lot_key(lot) for lot in sorted(lots)],
-                hold_ids=sorted(wants.get("hold", ())),
-                recall_ids=sorted(wants.get("recall", ())),
+                **_listed(wants, hold_ids="hold", recall_ids="recall"),
                 statuses="unit_status" in wants or "lot_status" in wants,
                 inspections="unit_inspections" in wants or "lot_inspections" in wants,
                 holds="unit_holds" in wants or "lot_holds" in wants,

@@ -13,19 +13,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from serialtrace.common import ledger_api, provenance, rpc
+from serialtrace.common import keys, ledger_api, provenance, rpc
 from serialtrace.common.db import Database
 from serialtrace.common.errors import InvalidArgument, ServiceError, item_error
-from serialtrace.common.keys import (
-    LotKey,
-    lot_key,
-    lot_keys,
-    lot_message,
-    unit_key,
-    unit_keys,
-    unit_message,
-)
-from serialtrace.common.protomap import enum_str, enum_value, present
+from serialtrace.common.protomap import copied, enum_str, enum_value, present
 from serialtrace.common.provenance import Provenance
 from serialtrace.common.server import GrpcService
 from serialtrace.common.timeutil import from_timestamp, to_timestamp
@@ -73,11 +64,11 @@ def movement_message(row: dict[str, Any] | store.MovementRow | None, seq: int = 
         work_order_id=get("work_order_id") or "",
     )
     if get("unit_sku"):
-        message.unit.CopyFrom(unit_message((get("unit_sku"), get("unit_serial"))))
+        message.unit.CopyFrom(keys.unit_message((get("unit_sku"), get("unit_serial"))))
     if get("lot_sku"):
         message.lot.CopyFrom(
             core_pb2.LotQuantity(
-                lot=lot_message((get("lot_sku"), get("lot_number"))),
+                lot=keys.lot_message((get("lot_sku"), get("lot_number"))),
                 quantity=get("quantity") or 0,
             )
         )
@@ -90,7 +81,7 @@ def movement_messages(rows: Any) -> list[pb.Movement]:
 
 def unit_stock_message(row: store.UnitStockRow) -> pb.UnitStock:
     return pb.UnitStock(
-        unit=unit_message((row.sku, row.serial)),
+        unit=keys.unit_message((row.sku, row.serial)),
         custody=enum_value(pb.CustodyStatus, row.custody),
         location_code=row.location_code or "",
         package_sscc=row.package_sscc or "",
@@ -100,7 +91,7 @@ def unit_stock_message(row: store.UnitStockRow) -> pb.UnitStock:
 
 def lot_stock_message(lot: usecases.LotStock) -> pb.LotStock:
     return pb.LotStock(
-        lot=lot_message(lot.key),
+        lot=keys.lot_message(lot.key),
         quantity_on_hand=sum(r.quantity for r in lot.levels),
         levels=[
             pb.StockLevel(location_code=r.location_code, quantity=r.quantity) for r in lot.levels
@@ -117,7 +108,7 @@ def package_message(package: usecases.PackageContents) -> pb.Package:
         parent_sscc=row.parent_sscc or "",
         location_code=row.location_code or "",
         shipment_id=row.shipment_id or "",
-        units=[unit_message((u.sku, u.serial)) for u in package.units],
+        units=[keys.unit_message((u.sku, u.serial)) for u in package.units],
         package_ssccs=[k.sscc for k in package.packages],
         created_at=to_timestamp(row.created_at),
     )
@@ -135,8 +126,8 @@ def shipment_message(row: store.ShipmentRow) -> pb.Shipment:
     )
 
 
-def _lot_quantity(message: core_pb2.LotQuantity) -> tuple[LotKey, float]:
-    return lot_key(message.lot), message.quantity
+def _lot_quantity(message: core_pb2.LotQuantity) -> tuple[keys.LotKey, float]:
+    return keys.lot_key(message.lot), message.quantity
 
 
 # --- writes -------------------------------------------------------------------------------
@@ -146,7 +137,7 @@ def receive_lot(s: S, uow: UnitOfWork, r: pb.ReceiveLotRequest) -> pb.ReceiveLot
     key = usecases.receive_lot(
         uow,
         s.peers,
-        lot_key(r.lot),
+        keys.lot_key(r.lot),
         r.quantity,
         r.supplier_code,
         r.supplier_lot_number,
@@ -159,7 +150,7 @@ def receive_lot(s: S, uow: UnitOfWork, r: pb.ReceiveLotRequest) -> pb.ReceiveLot
 
 
 def receive_units(s: S, uow: UnitOfWork, r: pb.ReceiveUnitsRequest) -> pb.ReceiveUnitsResponse:
-    keys = usecases.receive_units(
+    received = usecases.receive_units(
         uow,
         s.peers,
         r.sku,
@@ -172,11 +163,11 @@ def receive_units(s: S, uow: UnitOfWork, r: pb.ReceiveUnitsRequest) -> pb.Receiv
     return pb.ReceiveUnitsResponse(
         units=[
             pb.UnitStock(
-                unit=unit_message(k),
+                unit=keys.unit_message(k),
                 custody=pb.CUSTODY_STATUS_IN_STOCK,
                 location_code=r.location_code,
             )
-            for k in keys
+            for k in received
         ]
     )
 
@@ -185,7 +176,7 @@ def receive_from_production(
     s: S, uow: UnitOfWork, r: pb.ReceiveFromProductionRequest
 ) -> pb.ReceiveFromProductionResponse:
     receipts = [
-        usecases.ProductionReceipt(unit_key(x.unit), x.location_code, x.work_order_id)
+        usecases.ProductionReceipt(keys.unit_key(x.unit), x.location_code, x.work_order_id)
         for x in r.receipts
     ]
     return pb.ReceiveFromProductionResponse(
@@ -197,7 +188,7 @@ def move_stock(s: S, uow: UnitOfWork, r: pb.MoveStockRequest) -> pb.MoveStockRes
     moved = usecases.move_stock(
         uow,
         s.peers,
-        unit_keys(r.units),
+        keys.unit_keys(r.units),
         [_lot_quantity(q) for q in r.lots],
         list(r.package_ssccs),
         r.from_location_code,
@@ -208,8 +199,8 @@ def move_stock(s: S, uow: UnitOfWork, r: pb.MoveStockRequest) -> pb.MoveStockRes
 
 def _issue_line(line: Any) -> usecases.IssueLine:
     return usecases.IssueLine(
-        unit_key(line.unit) if present(line, "unit") else None,
-        lot_key(line.lot.lot) if present(line, "lot") else None,
+        keys.unit_key(line.unit) if present(line, "unit") else None,
+        keys.lot_key(line.lot.lot) if present(line, "lot") else None,
         line.lot.quantity,
         line.reference,
         getattr(line, "only_if_in_stock", False),
@@ -237,7 +228,7 @@ def pack(s: S, uow: UnitOfWork, r: pb.PackRequest) -> pb.PackResponse:
         s.options,
         r.sscc,
         enum_str(pb.PackageKind, r.kind),
-        unit_keys(r.units),
+        keys.unit_keys(r.units),
         list(r.package_ssccs),
     )
     uow.session.flush()
@@ -261,7 +252,7 @@ def create_shipment(
         uow,
         s.peers,
         r.customer_code,
-        unit_keys(r.units),
+        keys.unit_keys(r.units),
         list(r.package_ssccs),
         r.carrier,
         r.tracking_number,
@@ -271,7 +262,7 @@ def create_shipment(
 
 def return_unit(s: S, uow: UnitOfWork, r: pb.ReturnUnitRequest) -> pb.ReturnUnitResponse:
     row = usecases.return_unit(
-        uow, s.peers, unit_key(r.unit), r.rma_number, r.reason, r.location_code
+        uow, s.peers, keys.unit_key(r.unit), r.rma_number, r.reason, r.location_code
     )
     return pb.ReturnUnitResponse(unit=unit_stock_message(row))
 
@@ -285,14 +276,14 @@ def batch_get_whereabouts(
     return pb.BatchGetWhereaboutsResponse(
         units=[
             pb.Whereabouts(
-                unit=unit_message((sku, serial)),
+                unit=keys.unit_message((sku, serial)),
                 custody=enum_value(pb.CustodyStatus, custody),
                 location_code=location or "",
                 shipment_id=shipment or "",
                 customer_code=customer or "",
             )
             for sku, serial, custody, location, shipment, customer in usecases.whereabouts(
-                session, unit_keys(r.units)
+                session, keys.unit_keys(r.units)
             )
         ]
     )
@@ -301,12 +292,12 @@ def batch_get_whereabouts(
 def batch_get_movements(
     s: S, session: Session, r: pb.BatchGetMovementsRequest
 ) -> pb.BatchGetMovementsResponse:
-    rows = usecases.movements(session, unit_keys(r.units))
+    rows = usecases.movements(session, keys.unit_keys(r.units))
     return pb.BatchGetMovementsResponse(movements=movement_messages(rows))
 
 
 def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.GetTraceFactsResponse:
-    units = unit_keys(r.units)
+    units = keys.unit_keys(r.units)
     reply = pb.GetTraceFactsResponse()
     if r.unit_stock or r.packages or r.shipments:
         reply.unit_stock.extend(unit_stock_message(x) for x in usecases.unit_stock(session, units))
@@ -314,7 +305,7 @@ def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.Ge
         reply.movements.extend(movement_messages(usecases.movements(session, units)))
     if r.lot_stock:
         reply.lot_stock.extend(
-            lot_stock_message(x) for x in usecases.lot_stock(session, lot_keys(r.lots))
+            lot_stock_message(x) for x in usecases.lot_stock(session, keys.lot_keys(r.lots))
         )
     ssccs = {*r.package_ssccs}
     if r.packages:
@@ -336,10 +327,7 @@ def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.Ge
 
 def location_stock_summary_message(x: usecases.LocationStockSummary) -> pb.LocationStockSummary:
     return pb.LocationStockSummary(
-        location_code=x.location_code,
-        units_in_stock=x.units_in_stock,
-        lots_on_hand=x.lots_on_hand,
-        lot_quantity_on_hand=x.lot_quantity_on_hand,
+        **copied(x, "location_code", "units_in_stock", "lots_on_hand", "lot_quantity_on_hand")
     )
 
 
@@ -349,7 +337,7 @@ def list_shipment_units(
     size, after = page_size(r.page_size), key_after(r.page_token)
     page = usecases.shipment_units(session, r.shipment_id, size, after)
     return pb.ListShipmentUnitsResponse(
-        units=[unit_message(k) for k in page.items],
+        units=[keys.unit_message(k) for k in page.items],
         total_count=page.total,
         next_page_token=key_page_token(page.items[-1]) if page.more else "",
     )
@@ -391,7 +379,7 @@ def import_stock(s: S, r: pb.ImportStockRequest) -> pb.ImportStockResponse:
             s.peers.masterdata,
             [
                 imports.ImportedStock(
-                    unit_key(i.unit),
+                    keys.unit_key(i.unit),
                     i.location_code,
                     _time(i, "received_at"),
                     Provenance.of(i.provenance),
@@ -410,7 +398,7 @@ def _imported_shipment(i: pb.ImportedShipment) -> imports.ImportedShipment:
     if shipped_at is None:
         raise InvalidArgument("an imported shipment needs its shipped_at")
     return imports.ImportedShipment(
-        unit_key(i.unit),
+        keys.unit_key(i.unit),
         i.customer_code,
         shipped_at,
         i.carrier.strip(),

@@ -11,18 +11,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.schema import CheckConstraint, ForeignKey, Index
 from sqlalchemy.types import DateTime, Float, Integer, String
 
-from serialtrace.common.db import (
-    bulk_insert,
-    chunks,
-    first_page,
-    get_many,
-    get_many_by_key,
-    key_clauses,
-    rows_by_many_keys,
-    upsert_insert,
-)
+from serialtrace.common import db
 from serialtrace.common.keys import LotKey, UnitKey
-from serialtrace.common.models import Created, service_metadata
+from serialtrace.common.models import Created, ImportProvenance, service_metadata
 from serialtrace.common.provenance import count_by_file
 
 
@@ -121,7 +112,7 @@ class CounterRow(Base):
 def units(
     session: Session, keys: Sequence[tuple[str, str]], *, for_update: bool = False
 ) -> dict[UnitKey, UnitStockRow]:
-    rows = get_many_by_key(
+    rows = db.get_many_by_key(
         session, UnitStockRow, UnitStockRow.sku, UnitStockRow.serial, keys, for_update=for_update
     )
     return {UnitKey(r.sku, r.serial): r for r in rows}
@@ -140,7 +131,7 @@ def whereabouts(
         UnitStockRow.shipment_id,
         ShipmentRow.customer_code,
     ).outerjoin(ShipmentRow, ShipmentRow.id == UnitStockRow.shipment_id)
-    rows = rows_by_many_keys(session, query, UnitStockRow.sku, UnitStockRow.serial, keys)
+    rows = db.rows_by_many_keys(session, query, UnitStockRow.sku, UnitStockRow.serial, keys)
     return sorted((r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows)
 
 
@@ -148,7 +139,7 @@ def insert_new_units(session: Session, rows: Sequence[dict[str, Any]]) -> set[Un
     """Inserts unit stock rows not present yet; returns the (sku, serial) inserted."""
     return {
         UnitKey(r.sku, r.serial)
-        for r in bulk_insert(
+        for r in db.bulk_insert(
             session,
             UnitStockRow,
             rows,
@@ -159,11 +150,11 @@ def insert_new_units(session: Session, rows: Sequence[dict[str, Any]]) -> set[Un
 
 
 def add_movements(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    bulk_insert(session, MovementRow, rows)
+    db.bulk_insert(session, MovementRow, rows)
 
 
 def movements_of(session: Session, keys: Sequence[tuple[str, str]]) -> list[MovementRow]:
-    rows = get_many_by_key(
+    rows = db.get_many_by_key(
         session, MovementRow, MovementRow.unit_sku, MovementRow.unit_serial, keys
     )
     return sorted(rows, key=lambda m: m.seq)
@@ -175,7 +166,7 @@ def production_receipts(
     """The RECEIVE from production of each of these units that has one."""
     found: dict[UnitKey, MovementRow] = {}
     receipt = (MovementRow.kind == "RECEIVE", MovementRow.work_order_id.is_not(None))
-    for row in get_many_by_key(
+    for row in db.get_many_by_key(
         session, MovementRow, MovementRow.unit_sku, MovementRow.unit_serial, keys, where=receipt
     ):
         found.setdefault(UnitKey(row.unit_sku or "", row.unit_serial or ""), row)
@@ -184,7 +175,7 @@ def production_receipts(
 
 def lots(session: Session, keys: Sequence[tuple[str, str]]) -> dict[LotKey, LotRow]:
     """Received lots by (sku, lot number), one query per 500."""
-    rows = get_many_by_key(session, LotRow, LotRow.sku, LotRow.lot_number, keys)
+    rows = db.get_many_by_key(session, LotRow, LotRow.sku, LotRow.lot_number, keys)
     return {LotKey(r.sku, r.lot_number): r for r in rows}
 
 
@@ -196,7 +187,7 @@ def lot_stock(
     wanted = sorted({LotKey(*lot) for lot in lots})
     result: dict[LotKey, list[LotStockRow]] = {lot: [] for lot in wanted}
     order = (LotStockRow.sku, LotStockRow.lot_number, LotStockRow.location_code)
-    for row in get_many_by_key(
+    for row in db.get_many_by_key(
         session,
         LotStockRow,
         LotStockRow.sku,
@@ -210,7 +201,7 @@ def lot_stock(
 
 
 def add_lot_stock(session: Session, sku: str, number: str, location: str, quantity: float) -> None:
-    statement = upsert_insert(session, LotStockRow).values(
+    statement = db.upsert_insert(session, LotStockRow).values(
         sku=sku, lot_number=number, location_code=location, quantity=quantity
     )
     session.execute(
@@ -223,7 +214,7 @@ def add_lot_stock(session: Session, sku: str, number: str, location: str, quanti
 
 def next_counter(session: Session, name: str) -> int:
     session.execute(
-        upsert_insert(session, CounterRow).values(name=name, value=0).on_conflict_do_nothing()
+        db.upsert_insert(session, CounterRow).values(name=name, value=0).on_conflict_do_nothing()
     )
     return int(
         session.execute(
@@ -238,15 +229,17 @@ def next_counter(session: Session, name: str) -> int:
 def packages(
     session: Session, ssccs: Iterable[str], *, for_update: bool = False
 ) -> dict[str, PackageRow]:
-    rows = get_many(session, PackageRow, PackageRow.sscc, ssccs, for_update=for_update)
+    rows = db.get_many(session, PackageRow, PackageRow.sscc, ssccs, for_update=for_update)
     return {r.sscc: r for r in rows}
 
 
 def children(session: Session, ssccs: Sequence[str]) -> tuple[list[PackageRow], list[UnitStockRow]]:
     """Direct contents of these packages: child packages and units (two queries per
     500 packages, however many packages)."""
-    kids = get_many(session, PackageRow, PackageRow.parent_sscc, ssccs, order_by=(PackageRow.sscc,))
-    contents = get_many(
+    kids = db.get_many(
+        session, PackageRow, PackageRow.parent_sscc, ssccs, order_by=(PackageRow.sscc,)
+    )
+    contents = db.get_many(
         session,
         UnitStockRow,
         UnitStockRow.package_sscc,
@@ -270,7 +263,7 @@ def explode(session: Session, ssccs: Sequence[str]) -> tuple[list[PackageRow], l
 
 
 def add_shipment_units(session: Session, shipment_id: str, keys: Sequence[tuple[str, str]]) -> None:
-    bulk_insert(
+    db.bulk_insert(
         session,
         ShipmentUnitRow,
         [{"shipment_id": shipment_id, "sku": s, "serial": n} for s, n in keys],
@@ -278,7 +271,7 @@ def add_shipment_units(session: Session, shipment_id: str, keys: Sequence[tuple[
 
 
 def shipments(session: Session, ids: Iterable[str]) -> list[ShipmentRow]:
-    return get_many(session, ShipmentRow, ShipmentRow.id, ids)
+    return db.get_many(session, ShipmentRow, ShipmentRow.id, ids)
 
 
 def shipment_units(
@@ -291,7 +284,7 @@ def shipment_units(
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     if after is not None:
         query = query.where(tuple_(ShipmentUnitRow.sku, ShipmentUnitRow.serial) > after)
-    rows, more = first_page(
+    rows, more = db.first_page(
         session, query.order_by(ShipmentUnitRow.sku, ShipmentUnitRow.serial), limit, rows=True
     )
     return [UnitKey(r[0], r[1]) for r in rows], more, int(total)
@@ -308,7 +301,9 @@ def units_at(
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     if after is not None:
         query = query.where(tuple_(UnitStockRow.sku, UnitStockRow.serial) > after)
-    rows, more = first_page(session, query.order_by(UnitStockRow.sku, UnitStockRow.serial), limit)
+    rows, more = db.first_page(
+        session, query.order_by(UnitStockRow.sku, UnitStockRow.serial), limit
+    )
     return rows, more, int(total)
 
 
@@ -319,7 +314,7 @@ def stock_by_location(
     per 500 locations (the unit_stock location index serves the first)."""
     units_in_stock: dict[str, int] = {}
     lots_on_hand: dict[str, tuple[int, float]] = {}
-    for part in chunks(sorted(set(codes))):
+    for part in db.chunks(sorted(set(codes))):
         for code, count in session.execute(
             select(UnitStockRow.location_code, func.count())
             .where(UnitStockRow.location_code.in_(part), UnitStockRow.custody == "IN_STOCK")
@@ -338,28 +333,23 @@ def stock_by_location(
 # --- migration imports ---------------------------------------------------------------------
 
 
-class ImportProvenanceRow(Base):
+class ImportProvenanceRow(ImportProvenance, Base):
     """Where an imported fact (a unit into stock, a unit shipped) came from: batch, file
     and row, the movement the import wrote for it, and when it was recorded here."""
 
-    __tablename__ = "import_provenance"
-    entity_type: Mapped[str] = mapped_column(String(20), primary_key=True)
-    entity_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    batch_id: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
-    file: Mapped[str] = mapped_column(String(200))
-    row: Mapped[int] = mapped_column(Integer)
     movement_seq: Mapped[int] = mapped_column(Integer)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 def add_unit_movements(session: Session, rows: Sequence[dict[str, Any]]) -> dict[UnitKey, int]:
     """Inserts movements of distinct units; returns each unit's movement seq."""
-    returned = bulk_insert(session, MovementRow, rows, returning=("seq", "unit_sku", "unit_serial"))
+    returned = db.bulk_insert(
+        session, MovementRow, rows, returning=("seq", "unit_sku", "unit_serial")
+    )
     return {UnitKey(r.unit_sku, r.unit_serial): r.seq for r in returned}
 
 
 def add_import_provenance(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    bulk_insert(session, ImportProvenanceRow, rows)
+    db.bulk_insert(session, ImportProvenanceRow, rows)
 
 
 def import_provenance(
@@ -376,11 +366,13 @@ def count_import_provenance(session: Session, batch_id: str) -> list[tuple[str, 
 
 
 def shipments_for_update(session: Session, ids: Iterable[str]) -> dict[str, ShipmentRow]:
-    return {r.id: r for r in get_many(session, ShipmentRow, ShipmentRow.id, ids, for_update=True)}
+    return {
+        r.id: r for r in db.get_many(session, ShipmentRow, ShipmentRow.id, ids, for_update=True)
+    }
 
 
 def delete_movements(session: Session, seqs: Sequence[int]) -> None:
-    for part in chunks(sorted(set(seqs))):
+    for part in db.chunks(sorted(set(seqs))):
         session.execute(delete(MovementRow).where(MovementRow.seq.in_(part)))
 
 
@@ -388,18 +380,18 @@ def shipment_memberships(
     session: Session, keys: Sequence[tuple[str, str]]
 ) -> list[ShipmentUnitRow]:
     """The shipments these units are in (each row names shipment and unit)."""
-    return get_many_by_key(
+    return db.get_many_by_key(
         session, ShipmentUnitRow, ShipmentUnitRow.sku, ShipmentUnitRow.serial, keys
     )
 
 
 def delete_shipments(session: Session, shipment_ids: Sequence[str]) -> None:
     """Shipments with their unit rows (a rolled-back import's)."""
-    for part in chunks(sorted(set(shipment_ids))):
+    for part in db.chunks(sorted(set(shipment_ids))):
         session.execute(delete(ShipmentUnitRow).where(ShipmentUnitRow.shipment_id.in_(part)))
         session.execute(delete(ShipmentRow).where(ShipmentRow.id.in_(part)))
 
 
 def delete_unit_stock(session: Session, keys: Sequence[tuple[str, str]]) -> None:
-    for clause in key_clauses(UnitStockRow.sku, UnitStockRow.serial, sorted(set(keys))):
+    for clause in db.key_clauses(UnitStockRow.sku, UnitStockRow.serial, sorted(set(keys))):
         session.execute(delete(UnitStockRow).where(clause))

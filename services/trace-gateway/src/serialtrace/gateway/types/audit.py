@@ -8,8 +8,9 @@ import strawberry
 from strawberry.scalars import JSON
 
 from serialtrace.common.access import roles_of
+from serialtrace.common.protomap import copied
 from serialtrace.core.v1 import core_pb2
-from serialtrace.gateway.types.messages import copied, json_or_empty, required_time
+from serialtrace.gateway.types.messages import json_or_empty, required_time
 
 # Who may read the audit trail: the roles every service's LedgerService declares for it.
 AUDIT_READERS = roles_of(core_pb2.DESCRIPTOR.services_by_name["LedgerService"], "ListAuditEntries")

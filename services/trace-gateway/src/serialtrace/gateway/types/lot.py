@@ -8,14 +8,13 @@ from typing import Any, TypeVar
 
 import strawberry
 
-from serialtrace.common.errors import NotFound
 from serialtrace.common.timeutil import from_timestamp
 from serialtrace.gateway.context import Ctx
 from serialtrace.gateway.facts import RAISE, LotRef, lot_key
 from serialtrace.gateway.types.connections import page_window, selects
 from serialtrace.gateway.types.enums import QualityStatus
 from serialtrace.gateway.types.masterdata import Party, Product, party_of, product_of
-from serialtrace.gateway.types.messages import text_or_none
+from serialtrace.gateway.types.messages import registered, text_or_none
 from serialtrace.gateway.types.quality import (
     Hold,
     Inspection,
@@ -46,15 +45,8 @@ class Lot:
         return (self.sku, self.lot_number)
 
     def _registry(self, info: Ctx, then: Callable[[md.Lot], T]) -> T:
-        facts = info.context.facts
-
-        def found() -> T:
-            message = facts.lots.get(self.key)
-            if message is None:
-                raise NotFound(f"lot {self.sku}/{self.lot_number} is not registered")
-            return then(message)
-
-        return facts.read(info, "lot", self.key, found)
+        missing = f"lot {self.sku}/{self.lot_number} is not registered"
+        return registered(info, "lot", self.key, lambda facts: facts.lots, missing, then)
 
     def _stock(
         self, info: Ctx, then: Callable[[wh.LotStock | None], T], fallback: Any = RAISE

@@ -7,6 +7,7 @@ from typing import cast
 
 import strawberry
 
+from serialtrace.common.protomap import copied
 from serialtrace.common.timeutil import from_timestamp
 from serialtrace.gateway.context import Ctx
 from serialtrace.gateway.types.audit import Signature
@@ -17,7 +18,7 @@ from serialtrace.gateway.types.enums import (
     TrackingMode,
     Uniqueness,
 )
-from serialtrace.gateway.types.messages import copied, from_proto, listed, named, text_or_none
+from serialtrace.gateway.types.messages import from_proto, listed, named, text_or_none
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 
 
@@ -76,13 +77,8 @@ class Product:
 
 
 def product_of(info: Ctx, sku: str) -> Product:
-    facts = info.context.facts
-    return cast(
-        Product,
-        facts.entity(
-            info, "product", sku, facts.products, Product.of, f"product {sku} does not exist"
-        ),
-    )
+    missing = f"product {sku} does not exist"
+    return cast(Product, named(info, "product", sku, lambda f: f.products, Product.of, missing))
 
 
 @strawberry.type
@@ -98,8 +94,8 @@ class Party:
         return Party(code=message.code, name=message.name, kind=kind, gln=text_or_none(message.gln))
 
 
-def party_of(info: Ctx, code: str) -> Party | None:
-    return named(info, "party", code, lambda facts: facts.parties, Party.of)
+def party_of(info: Ctx, code: str, missing: str | None = None) -> Party | None:
+    return named(info, "party", code, lambda facts: facts.parties, Party.of, missing)
 
 
 @strawberry.type
@@ -124,8 +120,8 @@ class Location:
         )
 
 
-def location_of(info: Ctx, code: str) -> Location | None:
-    return named(info, "location", code, lambda facts: facts.locations, Location.of)
+def location_of(info: Ctx, code: str, missing: str | None = None) -> Location | None:
+    return named(info, "location", code, lambda facts: facts.locations, Location.of, missing)
 
 
 @strawberry.type(description="Where an imported fact came from; null for facts recorded live.")

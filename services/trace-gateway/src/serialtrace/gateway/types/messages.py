@@ -10,7 +10,9 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-from serialtrace.common.errors import ServiceError
+import strawberry
+
+from serialtrace.common.errors import NotFound, ServiceError
 from serialtrace.common.protomap import enum_str
 from serialtrace.common.timeutil import from_timestamp
 from serialtrace.gateway.context import Ctx
@@ -26,11 +28,6 @@ def from_proto(cls: type[E], proto_enum: Any, value: int) -> E | None:
     """The graph enum for a proto enum value (None for unspecified)."""
     name = enum_str(proto_enum, value)
     return cls[name] if name else None
-
-
-def copied(message: Any, *fields: str) -> dict[str, Any]:
-    """The message's scalar fields the graph type shows as they are, under the same name."""
-    return {name: getattr(message, name) for name in fields}
 
 
 def text_or_none(value: str) -> str | None:
@@ -54,13 +51,58 @@ def named(
     key: str,
     table: Callable[[Facts], Mapping[str, M]],
     make: Callable[[M], T],
+    missing: str | None = None,
 ) -> T | None:
     """The `kind` a field names by `key` in the facts' `table`, made a graph value; None
-    when the field names none (an empty key) or the service has no such thing."""
-    if not key:
+    when the field names none (an empty key) or the service has no such thing, or
+    NotFound(`missing`) for a field that cannot be null."""
+    if not key and missing is None:
         return None
     facts = info.context.facts
-    return facts.entity(info, kind, key, table(facts), make)
+    return facts.entity(info, kind, key, table(facts), make, missing)
+
+
+def named_field(
+    graph_type: Any,
+    find: Callable[..., Any],
+    attribute: str,
+    description: str | None = None,
+    required: str | None = None,
+) -> Any:
+    """A field showing the `graph_type` that `find` gets by the value's `attribute` (a
+    code or an id): `location = named_field(Location, location_of, "location_code")`.
+    Null when there is none, unless `required` names it for the NotFound error
+    ("location" → "location X does not exist")."""
+
+    def resolve(root: Any, info: Ctx) -> Any:
+        key = getattr(root, attribute)
+        if required is None:
+            return find(info, key)
+        return find(info, key, f"{required} {key} does not exist")
+
+    shown = graph_type if required is not None else graph_type | None
+    return strawberry.field(resolver=resolve, graphql_type=shown, description=description)
+
+
+def registered(
+    info: Ctx,
+    kind: str,
+    key: Hashable,
+    table: Callable[[Facts], Mapping[Any, M]],
+    missing: str,
+    then: Callable[[M], T],
+) -> T:
+    """`then(entry)` of the registry entry (a unit's, a lot's) under `key` in the facts'
+    `table`; NotFound(`missing`) when the registry has none."""
+    facts = info.context.facts
+
+    def found() -> T:
+        entry = table(facts).get(key)
+        if entry is None:
+            raise NotFound(missing)
+        return then(entry)
+
+    return facts.read(info, kind, key, found)
 
 
 def listed(

@@ -7,19 +7,18 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
-from serialtrace.common.protomap import enum_str, present
+from serialtrace.common.protomap import copied, enum_str, present
 from serialtrace.common.timeutil import from_timestamp
 from serialtrace.core.v1 import core_pb2
-from serialtrace.gateway.context import Ctx
 from serialtrace.gateway.facts import LotRef, UnitRef
 from serialtrace.gateway.types.audit import Signature
 from serialtrace.gateway.types.enums import Result
 from serialtrace.gateway.types.lot import Lot
 from serialtrace.gateway.types.masterdata import Location, location_of
 from serialtrace.gateway.types.messages import (
-    copied,
     from_proto,
     json_or_empty,
+    named_field,
     required_time,
     text_or_none,
 )
@@ -37,9 +36,9 @@ class WorkOrder:
     status: str
     output_location_code: strawberry.Private[str]
 
-    @strawberry.field(description="where completed units enter stock")
-    def output_location(self, info: Ctx) -> Location | None:
-        return location_of(info, self.output_location_code)
+    output_location = named_field(
+        Location, location_of, "output_location_code", "where completed units enter stock"
+    )
 
     @staticmethod
     def of(message: pp.WorkOrder) -> WorkOrder:

@@ -9,7 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from serialtrace.common.protomap import enum_value
+from serialtrace.common.protomap import copied, enum_value
 from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway.context import Ctx
 from serialtrace.gateway.facts import UnitRef, unit_ref
@@ -26,9 +26,9 @@ from serialtrace.gateway.types.enums import (
 from serialtrace.gateway.types.masterdata import Location, Party, location_of, party_of
 from serialtrace.gateway.types.messages import (
     by_ids,
-    copied,
     from_proto,
     json_or_empty,
+    named_field,
     required_time,
 )
 from serialtrace.gateway.types.unit import Unit
@@ -151,17 +151,9 @@ class RecallItem:
     def unit(self) -> Unit:
         return Unit.ref(self.unit_key)
 
-    @strawberry.field
-    def location(self, info: Ctx) -> Location | None:
-        return location_of(info, self.location_code)
-
-    @strawberry.field
-    def customer(self, info: Ctx) -> Party | None:
-        return party_of(info, self.customer_code)
-
-    @strawberry.field
-    def shipment(self, info: Ctx) -> Shipment | None:
-        return shipment_of(info, self.shipment_id)
+    location = named_field(Location, location_of, "location_code")
+    customer = named_field(Party, party_of, "customer_code")
+    shipment = named_field(Shipment, shipment_of, "shipment_id")
 
     @staticmethod
     def of(message: qa.RecallItem) -> RecallItem:

@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 import strawberry
 from strawberry.scalars import JSON
 
-from serialtrace.common.errors import NotFound
 from serialtrace.common.protomap import present
 from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway.backends import SERVICES
@@ -33,6 +32,7 @@ from serialtrace.gateway.types.messages import (
     from_proto,
     json_or_empty,
     listed,
+    registered,
     required_time,
 )
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
@@ -59,15 +59,8 @@ class Unit:
         return (self.sku, self.serial)
 
     def _registry(self, info: Ctx, then: Callable[[md.Unit], T]) -> T:
-        facts = info.context.facts
-
-        def found() -> T:
-            message = facts.units.get(self.key)
-            if message is None:
-                raise NotFound(f"unit {self.sku}/{self.serial} is not registered")
-            return then(message)
-
-        return facts.read(info, "unit", self.key, found)
+        missing = f"unit {self.sku}/{self.serial} is not registered"
+        return registered(info, "unit", self.key, lambda facts: facts.units, missing, then)
 
     def _stock(self, info: Ctx, kind: str, then: Callable[[wh.UnitStock], T]) -> T | None:
         """`then(stock)` of the unit's warehouse record, None if it has none."""

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
 import strawberry
 
+from serialtrace.common.protomap import copied
 from serialtrace.gateway.context import Ctx
 from serialtrace.gateway.facts import UnitRef, unit_ref
 from serialtrace.gateway.labels import Label, LabelFormat, package_label
 from serialtrace.gateway.types.connections import page_window
 from serialtrace.gateway.types.enums import MovementKind, PackageKind
-from serialtrace.gateway.types.masterdata import Location, Party, location_of
+from serialtrace.gateway.types.masterdata import Location, Party, location_of, party_of
 from serialtrace.gateway.types.messages import (
     by_ids,
-    copied,
     from_proto,
     named,
+    named_field,
     required_time,
     text_or_none,
 )
@@ -34,13 +34,8 @@ class Movement:
     from_code: strawberry.Private[str]
     to_code: strawberry.Private[str]
 
-    @strawberry.field
-    def from_location(self, info: Ctx) -> Location | None:
-        return location_of(info, self.from_code)
-
-    @strawberry.field
-    def to_location(self, info: Ctx) -> Location | None:
-        return location_of(info, self.to_code)
+    from_location = named_field(Location, location_of, "from_code")
+    to_location = named_field(Location, location_of, "to_code")
 
     @staticmethod
     def of(message: wh.Movement) -> Movement:
@@ -59,13 +54,7 @@ class StockLevel:
     quantity: float
     location_code: strawberry.Private[str]
 
-    @strawberry.field
-    def location(self, info: Ctx) -> Location:
-        facts, code = info.context.facts, self.location_code
-        missing = f"location {code} does not exist"
-        return cast(
-            Location, facts.entity(info, "location", code, facts.locations, Location.of, missing)
-        )
+    location = named_field(Location, location_of, "location_code", required="location")
 
 
 @strawberry.type
@@ -95,9 +84,7 @@ class Package:
     def packages(self, info: Ctx) -> list[Package]:
         return by_ids(info, "package", self.package_ssccs, lambda f: f.packages, Package.of)
 
-    @strawberry.field
-    def location(self, info: Ctx) -> Location | None:
-        return location_of(info, self.location_code)
+    location = named_field(Location, location_of, "location_code")
 
     @strawberry.field
     def shipment(self, info: Ctx) -> Shipment | None:
@@ -126,11 +113,7 @@ class Shipment:
     unit_count: int
     customer_code: strawberry.Private[str]
 
-    @strawberry.field
-    def customer(self, info: Ctx) -> Party:
-        facts, code = info.context.facts, self.customer_code
-        missing = f"customer {code} does not exist"
-        return cast(Party, facts.entity(info, "party", code, facts.parties, Party.of, missing))
+    customer = named_field(Party, party_of, "customer_code", required="customer")
 
     @strawberry.field
     async def units(
