@@ -17,7 +17,7 @@ from serialtrace.bench.dataset import PREFIX
 from serialtrace.bench.factory import plan_factory
 from serialtrace.bench.runner import Options
 from serialtrace.common.testing import TestDatabases
-from serialtrace.testing import SERVICE_NAMES, SUITE_SERVICES
+from serialtrace.testing import SUITE_SERVICES
 
 UNITS, SEED = 20, 5
 TINY = Options(
@@ -91,7 +91,7 @@ class Runs:
 def runs(test_databases: TestDatabases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
     if test_databases.kind != "postgresql":
         pytest.skip("the benchmark needs PostgreSQL; this test run uses SQLite")
-    urls = {name: test_databases.create(name) for name in SERVICE_NAMES}
+    urls = {name: test_databases.create(name) for name in SUITE_SERVICES}
     tmp = tmp_path_factory.mktemp("bench")
     capture = pytest.MonkeyPatch()
     lines: list[str] = []
@@ -123,6 +123,20 @@ def test_the_first_run_generates_the_factory_and_the_second_reuses_it(runs: Runs
         assert (data["units"], data["seed"], data["prefix"]) == (UNITS, SEED, PREFIX)
         assert data["table_rows"]["production"]["units"] >= 2 * UNITS
         assert all(data["rows_per_service"][s] > 0 for s in ("masterdata", "production"))
+
+
+def test_the_epcis_repository_has_followed_the_whole_factory_before_the_figures(
+    runs: Runs,
+) -> None:
+    for run in (runs.first, runs.second):
+        said = run.printed.splitlines()
+        caught_up = next(i for i, line in enumerate(said) if "EPCIS repository caught up" in line)
+        assert caught_up < next(i for i, line in enumerate(said) if line.startswith("reads:"))
+    with connect(runs.databases["epcis"]) as epcis:
+        [(commissioned,)] = epcis.execute(
+            "SELECT count(*) FROM epcis_events WHERE biz_step LIKE '%commissioning'"
+        ).fetchall()
+    assert commissioned >= UNITS  # every finished unit's commissioning, implied
 
 
 def test_every_table_with_rows_has_planner_statistics(runs: Runs) -> None:

@@ -15,7 +15,7 @@ from psycopg.rows import TupleRow
 from sqlalchemy.engine import make_url
 
 from serialtrace.common.testing import DEFAULT_ADMIN_URL
-from serialtrace.testing import SERVICE_NAMES
+from serialtrace.testing import SUITE_SERVICES
 
 Connection = psycopg.Connection[TupleRow]
 
@@ -27,10 +27,11 @@ def default_admin_url() -> str:
 
 
 def bench_names(units: int, seed: int, shape: str = "factory") -> dict[str, str]:
-    """serialtrace_bench_u<units>_s<seed>_<service>, per service (for another shape than
-    the factory: serialtrace_bench_<shape>_u<units>_s<seed>_<service>)."""
+    """serialtrace_bench_u<units>_s<seed>_<service>, per service, the EPCIS repository
+    included (for another shape than the factory:
+    serialtrace_bench_<shape>_u<units>_s<seed>_<service>)."""
     kind = "" if shape == "factory" else f"{shape}_"
-    return {name: f"serialtrace_bench_{kind}u{units}_s{seed}_{name}" for name in SERVICE_NAMES}
+    return {name: f"serialtrace_bench_{kind}u{units}_s{seed}_{name}" for name in SUITE_SERVICES}
 
 
 def url_for(admin_url: str, database: str) -> str:
