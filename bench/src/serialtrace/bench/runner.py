@@ -475,6 +475,9 @@ def run(
         if options.shape == "factory":
             written, added = _writes(url, pool, lot, usage, options, run_id, checks)
             figures += written
+            # What the writes recorded, the EPCIS follower projects next: let it finish,
+            # as it would between bursts, before the latencies that follow are measured.
+            dataset.epcis_caught_up(pool, log)
             figures += gs1_figures(url, options, run_id)
             figures += epcis_figures(url, options, run_id)
             recalled = (checks["recall"]["id"], checks["recall"]["graph_affected"])
