@@ -10,6 +10,7 @@ from serialtrace.common.db import Database
 from serialtrace.common.timeutil import utcnow
 from serialtrace.epcis import implied, store, usecases
 from serialtrace.epcis.testing import Repository
+from serialtrace.epcis.v1 import epcis_pb2 as pb
 
 GTIN = "09506000134352"
 
@@ -55,5 +56,7 @@ def test_two_entries_that_imply_one_event_store_it_once_and_the_pass_moves_on(
         with database.reader() as session:
             assert store.cursors(session)["production"] == 2
         assert usecases.follow(database, RecordedLedgers(entries)) == 0  # nothing new
+        positions = repository.as_("viewer").GetFollowerPositions(pb.GetFollowerPositionsRequest())
+        assert ("production", 2) in [(p.service, p.last_seq) for p in positions.positions]
     finally:
         database.engine.dispose()

@@ -121,6 +121,17 @@ def get_event(s: S, session: Session, r: pb.GetEventRequest) -> pb.GetEventRespo
     return pb.GetEventResponse(events=stored_events(usecases.event_by_id(session, r.event_id)))
 
 
+def follower_positions(
+    s: S, session: Session, r: pb.GetFollowerPositionsRequest
+) -> pb.GetFollowerPositionsResponse:
+    return pb.GetFollowerPositionsResponse(
+        positions=[
+            pb.FollowerPosition(service=service, last_seq=seq)
+            for service, seq in usecases.follower_positions(session)
+        ]
+    )
+
+
 # Capture and CaptureEvent keep their own transactions: a capture job stores each event
 # as it goes, and its outcome is the job's record, not an idempotent response.
 RPCS: dict[str, rpc.Rpc] = {
@@ -129,6 +140,7 @@ RPCS: dict[str, rpc.Rpc] = {
     "CaptureEvent": rpc.custom(capture_event),
     "QueryEvents": rpc.read(query_events),
     "GetEvent": rpc.read(get_event),
+    "GetFollowerPositions": rpc.read(follower_positions),
 }
 # Who may call each RPC, as its .proto declares it (the auth interceptor checks it).
 METHOD_ROLES = rpc.implement(EpcisServicer, SERVICE, RPCS)

@@ -440,6 +440,11 @@ def event_by_id(session: Session, event_id: str) -> list[store.EventRow]:
     return rows
 
 
+def follower_positions(session: Session) -> list[tuple[str, int]]:
+    """Each followed ledger's last seq that the follower has passed, by service name."""
+    return sorted(store.cursors(session).items())
+
+
 # --- events implied by the owners' ledgers ---------------------------------------------------
 
 FOLLOW_BATCH = 2_000  # entries read from one ledger in one pass

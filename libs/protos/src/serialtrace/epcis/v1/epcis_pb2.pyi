@@ -145,3 +145,21 @@ class GetEventResponse(_message.Message):
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     events: _containers.RepeatedCompositeFieldContainer[StoredEvent]
     def __init__(self, events: _Optional[_Iterable[_Union[StoredEvent, _Mapping]]] = ...) -> None: ...
+
+class GetFollowerPositionsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetFollowerPositionsResponse(_message.Message):
+    __slots__ = ("positions",)
+    POSITIONS_FIELD_NUMBER: _ClassVar[int]
+    positions: _containers.RepeatedCompositeFieldContainer[FollowerPosition]
+    def __init__(self, positions: _Optional[_Iterable[_Union[FollowerPosition, _Mapping]]] = ...) -> None: ...
+
+class FollowerPosition(_message.Message):
+    __slots__ = ("service", "last_seq")
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    LAST_SEQ_FIELD_NUMBER: _ClassVar[int]
+    service: str
+    last_seq: int
+    def __init__(self, service: _Optional[str] = ..., last_seq: _Optional[int] = ...) -> None: ...

@@ -61,6 +61,11 @@ class EpcisServiceStub:
                 request_serializer=serialtrace_dot_epcis_dot_v1_dot_epcis__pb2.GetEventRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_epcis_dot_v1_dot_epcis__pb2.GetEventResponse.FromString,
                 _registered_method=True)
+        self.GetFollowerPositions = channel.unary_unary(
+                '/serialtrace.epcis.v1.EpcisService/GetFollowerPositions',
+                request_serializer=serialtrace_dot_epcis_dot_v1_dot_epcis__pb2.GetFollowerPositionsRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_epcis_dot_v1_dot_epcis__pb2.GetFollowerPositionsResponse.FromString,
+                _registered_method=True)
 
 
 class EpcisServiceServicer:
@@ -101,6 +106,13 @@ class EpcisServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetFollowerPositions(self, request, context):
+        """How far the ledger follower has turned each owner's audit ledger into events.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EpcisServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -128,6 +140,11 @@ def add_EpcisServiceServicer_to_server(servicer, server):
                     servicer.GetEvent,
                     request_deserializer=serialtrace_dot_epcis_dot_v1_dot_epcis__pb2.GetEventRequest.FromString,
                     response_serializer=serialtrace_dot_epcis_dot_v1_dot_epcis__pb2.GetEventResponse.SerializeToString,
+            ),
+            'GetFollowerPositions': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFollowerPositions,
+                    request_deserializer=serialtrace_dot_epcis_dot_v1_dot_epcis__pb2.GetFollowerPositionsRequest.FromString,
+                    response_serializer=serialtrace_dot_epcis_dot_v1_dot_epcis__pb2.GetFollowerPositionsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -267,6 +284,33 @@ class EpcisService:
             '/serialtrace.epcis.v1.EpcisService/GetEvent',
             serialtrace_dot_epcis_dot_v1_dot_epcis__pb2.GetEventRequest.SerializeToString,
             serialtrace_dot_epcis_dot_v1_dot_epcis__pb2.GetEventResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFollowerPositions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.epcis.v1.EpcisService/GetFollowerPositions',
+            serialtrace_dot_epcis_dot_v1_dot_epcis__pb2.GetFollowerPositionsRequest.SerializeToString,
+            serialtrace_dot_epcis_dot_v1_dot_epcis__pb2.GetFollowerPositionsResponse.FromString,
             options,
             channel_credentials,
             insecure,
