@@ -240,11 +240,17 @@ def batch_get_unit_builds(
 # --- genealogy ------------------------------------------------------------------------------
 
 
+def _component_of(r: pb.InstallComponentRequest | pb.RemoveComponentRequest) -> tuple[Any, Any]:
+    """The request's component_unit and component_lot, each None where unset."""
+    unit = r.component_unit if present(r, "component_unit") else None
+    lot = r.component_lot if present(r, "component_lot") else None
+    return unit, lot
+
+
 def install_component(
     s: S, uow: UnitOfWork, r: pb.InstallComponentRequest
 ) -> pb.InstallComponentResponse:
-    unit = r.component_unit if present(r, "component_unit") else None
-    lot = r.component_lot if present(r, "component_lot") else None
+    unit, lot = _component_of(r)
     component = usecases.Component(
         unit_key(unit) if unit else None,
         lot_key(lot.lot) if lot else None,
@@ -276,8 +282,7 @@ def installed(s: S, uow: UnitOfWork, edges: list[store.EdgeRow]) -> pb.InstallCo
 def remove_component(
     s: S, uow: UnitOfWork, r: pb.RemoveComponentRequest
 ) -> pb.RemoveComponentResponse:
-    unit = r.component_unit if present(r, "component_unit") else None
-    lot = r.component_lot if present(r, "component_lot") else None
+    unit, lot = _component_of(r)
     edge = usecases.remove_component(
         uow,
         unit_key(r.parent),
