@@ -6,11 +6,14 @@ from __future__ import annotations
 import enum
 import functools
 import json
+import operator
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
 import strawberry
+from strawberry.scalars import JSON
+from strawberry.types.base import StrawberryOptional
 
 from serialtrace.common.errors import NotFound, ServiceError
 from serialtrace.common.protomap import enum_str
@@ -43,6 +46,39 @@ def required_time(stamp: Any) -> datetime:
     if value is None:
         raise ServiceError("a service returned a record without its time")
     return value
+
+
+def mapped(cls: Callable[..., T], message: Any, **given: Any) -> T:
+    """`cls(**given)`, each other field of the graph type read from the message field of
+    the same name and converted as the field's declared type says: an ID from its text,
+    a datetime from its timestamp (required unless the field may be null), JSON from the
+    message's `<name>_json` text ({} when empty), str, int, float and bool as they are.
+    Any other field (enums, nested types, text that is null when empty) is given."""
+    read = {name: convert(message) for name, convert in _readers(cls) if name not in given}
+    return cls(**given, **read)
+
+
+@functools.cache  # once per graph type
+def _readers(cls: Any) -> list[tuple[str, Callable[[Any], Any]]]:
+    readers = []
+    for field in cls.__strawberry_definition__.fields:
+        if field.base_resolver is None and (reader := _reader(field.python_name, field.type)):
+            readers.append((field.python_name, reader))
+    return readers
+
+
+def _reader(name: str, declared: Any) -> Callable[[Any], Any] | None:
+    if declared is strawberry.ID:
+        return lambda m: strawberry.ID(getattr(m, name))
+    if declared is JSON:
+        return lambda m: json_or_empty(getattr(m, f"{name}_json"))
+    if declared is datetime:
+        return lambda m: required_time(getattr(m, name))
+    if isinstance(declared, StrawberryOptional) and declared.of_type is datetime:
+        return lambda m: from_timestamp(getattr(m, name))
+    if declared in (str, int, float, bool):
+        return operator.attrgetter(name)
+    return None
 
 
 def named(

@@ -17,7 +17,7 @@ from serialtrace.gateway.types.lot import Lot
 from serialtrace.gateway.types.masterdata import Location, location_of
 from serialtrace.gateway.types.messages import (
     from_proto,
-    json_or_empty,
+    mapped,
     named_field,
     required_time,
     text_or_none,
@@ -42,9 +42,10 @@ class WorkOrder:
 
     @staticmethod
     def of(message: pp.WorkOrder) -> WorkOrder:
-        return WorkOrder(
-            **copied(message, "sku", "quantity", "bom_revision", "output_location_code"),
-            id=strawberry.ID(message.id),
+        return mapped(
+            WorkOrder,
+            message,
+            output_location_code=message.output_location_code,
             line=text_or_none(message.line),
             status=enum_str(pp.WorkOrderStatus, message.status),
         )
@@ -64,13 +65,10 @@ class OperationRecord:
 
     @staticmethod
     def of(message: pp.OperationRecord) -> OperationRecord:
-        return OperationRecord(
-            **copied(message, "operation", "station", "operator"),
-            id=strawberry.ID(message.id),
-            started_at=from_timestamp(message.started_at),
-            finished_at=required_time(message.finished_at),
+        return mapped(
+            OperationRecord,
+            message,
             result=from_proto(Result, core_pb2.Result, message.result) or Result.FAIL,
-            measurements=json_or_empty(message.measurements_json),
             approval=Signature.of(message.approval, message.HasField("approval")),
         )
 

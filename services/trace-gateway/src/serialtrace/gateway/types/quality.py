@@ -27,9 +27,8 @@ from serialtrace.gateway.types.masterdata import Location, Party, location_of, p
 from serialtrace.gateway.types.messages import (
     by_ids,
     from_proto,
-    json_or_empty,
+    mapped,
     named_field,
-    required_time,
 )
 from serialtrace.gateway.types.unit import Unit
 from serialtrace.gateway.types.warehouse import Shipment, shipment_of
@@ -47,14 +46,12 @@ class Inspection:
 
     @staticmethod
     def of(message: qa.Inspection) -> Inspection:
-        return Inspection(
-            id=strawberry.ID(message.id),
+        return mapped(
+            Inspection,
+            message,
             kind=from_proto(InspectionKind, qa.InspectionKind, message.kind)
             or InspectionKind.IN_PROCESS,
             result=from_proto(Result, core_pb2.Result, message.result) or Result.FAIL,
-            inspector=message.inspector,
-            at=required_time(message.at),
-            measurements=json_or_empty(message.measurements_json),
         )
 
 
@@ -68,11 +65,10 @@ class Nonconformance:
 
     @staticmethod
     def of(message: qa.Nonconformance) -> Nonconformance:
-        return Nonconformance(
-            **copied(message, "description", "opened_by"),
-            id=strawberry.ID(message.id),
+        return mapped(
+            Nonconformance,
+            message,
             disposition=from_proto(Disposition, qa.Disposition, message.disposition),
-            opened_at=required_time(message.opened_at),
         )
 
 
@@ -88,11 +84,8 @@ class Hold:
 
     @staticmethod
     def of(message: qa.Hold) -> Hold:
-        return Hold(
-            **copied(message, "reason", "placed_by", "active", "unit_count"),
-            id=strawberry.ID(message.id),
-            placed_at=required_time(message.placed_at),
-            release=Signature.of(message.release, message.HasField("release")),
+        return mapped(
+            Hold, message, release=Signature.of(message.release, message.HasField("release"))
         )
 
 
@@ -213,11 +206,10 @@ class Recall:
 
     @staticmethod
     def of(message: qa.Recall) -> Recall:
-        return Recall(
-            **copied(message, "reason", "created_by", "scope_computed_in_ms"),
-            id=strawberry.ID(message.id),
+        return mapped(
+            Recall,
+            message,
             status=from_proto(RecallStatus, qa.RecallStatus, message.status) or RecallStatus.OPEN,
-            created_at=required_time(message.created_at),
             counts=[
                 RecallCount(
                     state=from_proto(RecallUnitState, qa.RecallUnitState, c.state)

@@ -16,6 +16,7 @@ from serialtrace.gateway.types.masterdata import Location, Party, location_of, p
 from serialtrace.gateway.types.messages import (
     by_ids,
     from_proto,
+    mapped,
     named,
     named_field,
     required_time,
@@ -131,10 +132,10 @@ class Shipment:
 
     @staticmethod
     def of(message: wh.Shipment) -> Shipment:
-        return Shipment(
-            **copied(message, "unit_count", "customer_code"),
-            id=strawberry.ID(message.id),
-            shipped_at=required_time(message.shipped_at),
+        return mapped(
+            Shipment,
+            message,
+            customer_code=message.customer_code,
             carrier=text_or_none(message.carrier),
             tracking_number=text_or_none(message.tracking_number),
         )
