@@ -18,7 +18,7 @@ from serialtrace.gateway.types.enums import (
     TrackingMode,
     Uniqueness,
 )
-from serialtrace.gateway.types.messages import from_proto, listed, named, text_or_none
+from serialtrace.gateway.types.messages import listed, mapped, named
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 
 
@@ -63,17 +63,7 @@ class Product:
 
     @staticmethod
     def of(message: md.Product) -> Product:
-        return Product(
-            **copied(message, "sku", "name"),
-            kind=from_proto(ProductKind, md.ProductKind, message.kind) or ProductKind.COMPONENT,
-            tracking=from_proto(TrackingMode, md.TrackingMode, message.tracking)
-            or TrackingMode.NONE,
-            gtin=text_or_none(message.gtin),
-            serial_pattern=text_or_none(message.serial_pattern),
-            uniqueness=from_proto(Uniqueness, md.Uniqueness, message.uniqueness)
-            or Uniqueness.PRODUCT,
-            required_attributes=list(message.required_attributes),
-        )
+        return mapped(Product, message, required_attributes=list(message.required_attributes))
 
 
 def product_of(info: Ctx, sku: str) -> Product:
@@ -90,8 +80,7 @@ class Party:
 
     @staticmethod
     def of(message: md.Party) -> Party:
-        kind = from_proto(PartyKind, md.PartyKind, message.kind) or PartyKind.SUPPLIER
-        return Party(code=message.code, name=message.name, kind=kind, gln=text_or_none(message.gln))
+        return mapped(Party, message)
 
 
 def party_of(info: Ctx, code: str, missing: str | None = None) -> Party | None:
@@ -112,12 +101,7 @@ class Location:
 
     @staticmethod
     def of(message: md.Location) -> Location:
-        kind = from_proto(LocationKind, md.LocationKind, message.kind) or LocationKind.SITE
-        return Location(
-            **copied(message, "code", "name", "parent_code"),
-            kind=kind,
-            gln=text_or_none(message.gln),
-        )
+        return mapped(Location, message, parent_code=message.parent_code)
 
 
 def location_of(info: Ctx, code: str, missing: str | None = None) -> Location | None:

@@ -10,7 +10,6 @@ import strawberry
 from strawberry.scalars import JSON
 
 from serialtrace.common.protomap import copied, enum_value
-from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway.context import Ctx
 from serialtrace.gateway.facts import UnitRef, unit_ref
 from serialtrace.gateway.types.audit import Signature
@@ -46,13 +45,7 @@ class Inspection:
 
     @staticmethod
     def of(message: qa.Inspection) -> Inspection:
-        return mapped(
-            Inspection,
-            message,
-            kind=from_proto(InspectionKind, qa.InspectionKind, message.kind)
-            or InspectionKind.IN_PROCESS,
-            result=from_proto(Result, core_pb2.Result, message.result) or Result.FAIL,
-        )
+        return mapped(Inspection, message)
 
 
 @strawberry.type
@@ -65,11 +58,7 @@ class Nonconformance:
 
     @staticmethod
     def of(message: qa.Nonconformance) -> Nonconformance:
-        return mapped(
-            Nonconformance,
-            message,
-            disposition=from_proto(Disposition, qa.Disposition, message.disposition),
-        )
+        return mapped(Nonconformance, message)
 
 
 @strawberry.type
@@ -150,10 +139,10 @@ class RecallItem:
 
     @staticmethod
     def of(message: qa.RecallItem) -> RecallItem:
-        return RecallItem(
+        return mapped(
+            RecallItem,
+            message,
             **copied(message, "location_code", "customer_code", "shipment_id"),
-            state=from_proto(RecallUnitState, qa.RecallUnitState, message.state)
-            or RecallUnitState.IN_PRODUCTION,
             unit_key=unit_ref(message.unit),
         )
 
@@ -206,16 +195,4 @@ class Recall:
 
     @staticmethod
     def of(message: qa.Recall) -> Recall:
-        return mapped(
-            Recall,
-            message,
-            status=from_proto(RecallStatus, qa.RecallStatus, message.status) or RecallStatus.OPEN,
-            counts=[
-                RecallCount(
-                    state=from_proto(RecallUnitState, qa.RecallUnitState, c.state)
-                    or RecallUnitState.IN_PRODUCTION,
-                    count=c.count,
-                )
-                for c in message.counts
-            ],
-        )
+        return mapped(Recall, message, counts=[mapped(RecallCount, c) for c in message.counts])

@@ -15,12 +15,9 @@ from serialtrace.gateway.types.enums import MovementKind, PackageKind
 from serialtrace.gateway.types.masterdata import Location, Party, location_of, party_of
 from serialtrace.gateway.types.messages import (
     by_ids,
-    from_proto,
     mapped,
     named,
     named_field,
-    required_time,
-    text_or_none,
 )
 from serialtrace.gateway.types.unit import Unit, UnitConnection
 from serialtrace.warehouse.v1 import warehouse_pb2 as wh
@@ -40,11 +37,9 @@ class Movement:
 
     @staticmethod
     def of(message: wh.Movement) -> Movement:
-        return Movement(
-            kind=from_proto(MovementKind, wh.MovementKind, message.kind) or MovementKind.MOVE,
-            at=required_time(message.at),
-            by=message.by,
-            reference=text_or_none(message.reference),
+        return mapped(
+            Movement,
+            message,
             from_code=message.from_location_code,
             to_code=message.to_location_code,
         )
@@ -93,9 +88,10 @@ class Package:
 
     @staticmethod
     def of(message: wh.Package) -> Package:
-        return Package(
-            **copied(message, "sscc", "parent_sscc", "location_code", "shipment_id"),
-            kind=from_proto(PackageKind, wh.PackageKind, message.kind) or PackageKind.CARTON,
+        return mapped(
+            Package,
+            message,
+            **copied(message, "parent_sscc", "location_code", "shipment_id"),
             unit_keys=[unit_ref(k) for k in message.units],
             package_ssccs=list(message.package_ssccs),
         )
@@ -132,13 +128,7 @@ class Shipment:
 
     @staticmethod
     def of(message: wh.Shipment) -> Shipment:
-        return mapped(
-            Shipment,
-            message,
-            customer_code=message.customer_code,
-            carrier=text_or_none(message.carrier),
-            tracking_number=text_or_none(message.tracking_number),
-        )
+        return mapped(Shipment, message, customer_code=message.customer_code)
 
 
 def shipment_of(info: Ctx, shipment_id: str) -> Shipment | None:
