@@ -9,7 +9,7 @@ from strawberry.scalars import JSON
 
 from serialtrace.common.access import roles_of
 from serialtrace.core.v1 import core_pb2
-from serialtrace.gateway.types.messages import mapped, required_time
+from serialtrace.gateway.types.messages import FromMessage, required_time
 
 # Who may read the audit trail: the roles every service's LedgerService declares for it.
 AUDIT_READERS = roles_of(core_pb2.DESCRIPTOR.services_by_name["LedgerService"], "ListAuditEntries")
@@ -29,7 +29,7 @@ class Signature:
 
 
 @strawberry.type
-class AuditEntry:
+class AuditEntry(FromMessage):
     service: str
     seq: int
     at: datetime
@@ -40,10 +40,6 @@ class AuditEntry:
     payload: JSON
     prev_hash: str
     hash: str
-
-    @staticmethod
-    def of(message: core_pb2.AuditEntry) -> AuditEntry:
-        return mapped(AuditEntry, message)
 
 
 @strawberry.type

@@ -18,7 +18,7 @@ from serialtrace.gateway.types.enums import (
     TrackingMode,
     Uniqueness,
 )
-from serialtrace.gateway.types.messages import listed, mapped, named
+from serialtrace.gateway.types.messages import FromMessage, listed, mapped, named
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 
 
@@ -72,15 +72,11 @@ def product_of(info: Ctx, sku: str) -> Product:
 
 
 @strawberry.type
-class Party:
+class Party(FromMessage):
     code: str
     name: str
     kind: PartyKind
     gln: str | None
-
-    @staticmethod
-    def of(message: md.Party) -> Party:
-        return mapped(Party, message)
 
 
 def party_of(info: Ctx, code: str, missing: str | None = None) -> Party | None:
@@ -88,7 +84,7 @@ def party_of(info: Ctx, code: str, missing: str | None = None) -> Party | None:
 
 
 @strawberry.type
-class Location:
+class Location(FromMessage):
     code: str
     name: str
     kind: LocationKind
@@ -98,10 +94,6 @@ class Location:
     @strawberry.field
     def parent(self, info: Ctx) -> Location | None:
         return location_of(info, self.parent_code)
-
-    @staticmethod
-    def of(message: md.Location) -> Location:
-        return mapped(Location, message, parent_code=message.parent_code)
 
 
 def location_of(info: Ctx, code: str, missing: str | None = None) -> Location | None:

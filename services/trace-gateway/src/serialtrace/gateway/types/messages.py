@@ -7,9 +7,10 @@ import enum
 import functools
 import json
 import operator
+import typing
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import strawberry
 from strawberry.scalars import JSON
@@ -56,9 +57,18 @@ def mapped(cls: Callable[..., T], message: Any, **given: Any) -> T:
     a datetime from its timestamp (required unless the field may be null), JSON from the
     message's `<name>_json` text ({} when empty), text that may be null from text (null
     when empty), a graph enum from its proto enum (unset: null, or the value its
-    `GraphEnum.unset` names), other scalars as they are. Any other field is given."""
+    `GraphEnum.unset` names), other scalars and private text as they are. Any other
+    field is given."""
     read = {name: convert(message) for name, convert in _readers(cls) if name not in given}
     return cls(**given, **read)
+
+
+class FromMessage:
+    """A graph type whose every field `mapped` reads from the service's message."""
+
+    @classmethod
+    def of(cls, message: Any) -> Self:
+        return mapped(cls, message)
 
 
 @functools.cache  # once per graph type
@@ -67,6 +77,10 @@ def _readers(cls: Any) -> list[tuple[str, Callable[[Any], Any]]]:
     for field in cls.__strawberry_definition__.fields:
         if field.base_resolver is None and (reader := _reader(field.python_name, field.type)):
             readers.append((field.python_name, reader))
+    # Private text (a code or id a resolver names), as it is.
+    for name, hint in typing.get_type_hints(cls, include_extras=True).items():
+        if hint == strawberry.Private[str]:
+            readers.append((name, operator.attrgetter(name)))
     return readers
 
 

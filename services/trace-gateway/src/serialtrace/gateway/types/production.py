@@ -37,12 +37,7 @@ class WorkOrder:
 
     @staticmethod
     def of(message: pp.WorkOrder) -> WorkOrder:
-        return mapped(
-            WorkOrder,
-            message,
-            output_location_code=message.output_location_code,
-            status=enum_str(pp.WorkOrderStatus, message.status),
-        )
+        return mapped(WorkOrder, message, status=enum_str(pp.WorkOrderStatus, message.status))
 
 
 @strawberry.type

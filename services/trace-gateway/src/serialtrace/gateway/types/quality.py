@@ -9,7 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from serialtrace.common.protomap import copied, enum_value
+from serialtrace.common.protomap import enum_value
 from serialtrace.gateway.context import Ctx
 from serialtrace.gateway.facts import UnitRef, unit_ref
 from serialtrace.gateway.types.audit import Signature
@@ -24,6 +24,7 @@ from serialtrace.gateway.types.enums import (
 )
 from serialtrace.gateway.types.masterdata import Location, Party, location_of, party_of
 from serialtrace.gateway.types.messages import (
+    FromMessage,
     by_ids,
     from_proto,
     mapped,
@@ -35,7 +36,7 @@ from serialtrace.quality.v1 import quality_pb2 as qa
 
 
 @strawberry.type
-class Inspection:
+class Inspection(FromMessage):
     id: strawberry.ID
     kind: InspectionKind
     result: Result
@@ -43,22 +44,14 @@ class Inspection:
     at: datetime
     measurements: JSON
 
-    @staticmethod
-    def of(message: qa.Inspection) -> Inspection:
-        return mapped(Inspection, message)
-
 
 @strawberry.type
-class Nonconformance:
+class Nonconformance(FromMessage):
     id: strawberry.ID
     description: str
     disposition: Disposition | None
     opened_by: str
     opened_at: datetime
-
-    @staticmethod
-    def of(message: qa.Nonconformance) -> Nonconformance:
-        return mapped(Nonconformance, message)
 
 
 @strawberry.type
@@ -116,7 +109,7 @@ def holds_of(info: Ctx, hold_ids: list[str]) -> list[Hold]:
 
 
 @strawberry.type
-class RecallCount:
+class RecallCount(FromMessage):
     state: RecallUnitState
     count: int
 
@@ -139,12 +132,7 @@ class RecallItem:
 
     @staticmethod
     def of(message: qa.RecallItem) -> RecallItem:
-        return mapped(
-            RecallItem,
-            message,
-            **copied(message, "location_code", "customer_code", "shipment_id"),
-            unit_key=unit_ref(message.unit),
-        )
+        return mapped(RecallItem, message, unit_key=unit_ref(message.unit))
 
 
 @strawberry.type
@@ -195,4 +183,4 @@ class Recall:
 
     @staticmethod
     def of(message: qa.Recall) -> Recall:
-        return mapped(Recall, message, counts=[mapped(RecallCount, c) for c in message.counts])
+        return mapped(Recall, message, counts=[RecallCount.of(c) for c in message.counts])

@@ -6,7 +6,6 @@ from datetime import datetime
 
 import strawberry
 
-from serialtrace.common.protomap import copied
 from serialtrace.gateway.context import Ctx
 from serialtrace.gateway.facts import UnitRef, unit_ref
 from serialtrace.gateway.labels import Label, LabelFormat, package_label
@@ -14,6 +13,7 @@ from serialtrace.gateway.types.connections import page_window
 from serialtrace.gateway.types.enums import MovementKind, PackageKind
 from serialtrace.gateway.types.masterdata import Location, Party, location_of, party_of
 from serialtrace.gateway.types.messages import (
+    FromMessage,
     by_ids,
     mapped,
     named,
@@ -91,7 +91,6 @@ class Package:
         return mapped(
             Package,
             message,
-            **copied(message, "parent_sscc", "location_code", "shipment_id"),
             unit_keys=[unit_ref(k) for k in message.units],
             package_ssccs=list(message.package_ssccs),
         )
@@ -102,7 +101,7 @@ def package_of(info: Ctx, sscc: str) -> Package | None:
 
 
 @strawberry.type
-class Shipment:
+class Shipment(FromMessage):
     id: strawberry.ID
     shipped_at: datetime
     carrier: str | None
@@ -125,10 +124,6 @@ class Shipment:
         return UnitConnection.of(
             list(reply.units), token, skip, reply.next_page_token, reply.total_count
         )
-
-    @staticmethod
-    def of(message: wh.Shipment) -> Shipment:
-        return mapped(Shipment, message, customer_code=message.customer_code)
 
 
 def shipment_of(info: Ctx, shipment_id: str) -> Shipment | None:
