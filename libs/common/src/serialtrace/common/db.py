@@ -315,8 +315,11 @@ def bulk_insert(
         return []
     table = getattr(table, "__table__", table)
     check_lengths(table, rows)
-    if session.get_bind().dialect.name == "postgresql":
-        sql, params = bulk_insert_statement(session, table, rows, conflict_columns, returning)
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
+        sql, params = _unnest_insert(
+            dialect, table, rows, tuple(conflict_columns), tuple(returning)
+        )
         result = session.connection().exec_driver_sql(sql, params)
         return list(result.all()) if returning else []
     statement: Any = sqlite.insert(table)
@@ -330,20 +333,26 @@ def bulk_insert(
 
 
 def bulk_insert_statement(
-    session: Session,
-    table: Any,
-    rows: Sequence[dict[str, Any]],
-    conflict_columns: Sequence[str] = (),
-    returning: Sequence[str] = (),
+    session: Session, table: Any, rows: Sequence[dict[str, Any]]
 ) -> tuple[str, dict[str, list[Any]]]:
-    """The PostgreSQL SQL and parameters `bulk_insert` sends (for a caller that sends
-    them itself, e.g. in a pipeline with its COMMIT)."""
+    """The PostgreSQL SQL and parameters `bulk_insert` sends for `rows` without conflict
+    handling or returned columns (for a caller that sends them itself, e.g. in a pipeline
+    with its COMMIT)."""
     table = getattr(table, "__table__", table)
     check_lengths(table, rows)
+    return _unnest_insert(session.get_bind().dialect, table, rows, (), ())
+
+
+def _unnest_insert(
+    dialect: Dialect,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    conflict: tuple[str, ...],
+    returning: tuple[str, ...],
+) -> tuple[str, dict[str, list[Any]]]:
+    """`INSERT … SELECT … FROM unnest(…)` of `rows`, one typed array parameter per column."""
     names = tuple(rows[0])
-    sql = _unnest_insert_sql(
-        session.get_bind().dialect, table, names, tuple(conflict_columns), tuple(returning)
-    )
+    sql = _unnest_insert_sql(dialect, table, names, conflict, returning)
     params = {}
     for n, name in enumerate(names):
         is_json = isinstance(table.c[name].type, JSON)  # JSON travels as text, cast back

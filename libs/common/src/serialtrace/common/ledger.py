@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from json.encoder import encode_basestring
@@ -289,8 +290,6 @@ def _chain_in_sql_and_commit(
     """The one-round-trip append (see `append_and_commit`). Under READ COMMITTED each
     statement of the pipeline takes its snapshot when it starts, so the insert, which
     starts once the lock is granted, reads the head its predecessor committed."""
-    session.flush()  # the change's pending ORM writes go out first, outside the lock
-    inserts = [bulk_insert_statement(session, table, rows) for table, rows in along if rows]
     at = utcnow()
     check_lengths(audit_ledger, [{"actor": actor, **vars(item)} for item in pending])
     params = {
@@ -309,14 +308,10 @@ def _chain_in_sql_and_commit(
     # A failed statement aborts the pipeline: the COMMIT is skipped, the error raised
     # here, and the caller's block rolls everything back. The span's duration is mostly
     # the wait for the ledger's lock, then the commit.
-    with (
-        pipeline(session, "ledger append and COMMIT", _CHAINED_INSERT, "audit_ledger") as driver,
-        driver.cursor() as cursor,
-        driver.cursor() as appended,
+    with _under_lock(session, along, "ledger append and COMMIT", _CHAINED_INSERT) as (
+        driver,
+        appended,
     ):
-        for sql, insert_params in inserts:
-            cursor.execute(sql, insert_params)
-        cursor.execute(_LOCK)
         appended.execute(_CHAINED_INSERT, params)
         driver.commit()
         chained = appended.fetchall()
@@ -355,27 +350,40 @@ _LOCK = "SELECT pg_advisory_xact_lock(405633363310)"
 _READ_HEAD = "SELECT seq, hash FROM audit_ledger ORDER BY seq DESC LIMIT 1"
 
 
-def _locked_head(
-    session: Session, along: Sequence[tuple[Table, Sequence[dict[str, Any]]]] = ()
-) -> tuple[int, str]:
-    """Inserts `along`, takes the append lock (held until commit) and reads the head
-    under it, in one round trip.
+@contextmanager
+def _under_lock(
+    session: Session,
+    along: Sequence[tuple[Table, Sequence[dict[str, Any]]]],
+    span: str,
+    statement: str,
+) -> Iterator[tuple[Any, Any]]:
+    """A pipeline that inserts `along` and takes the append lock (held until commit);
+    yields its driver connection and a cursor for `statement`, to run under the lock.
 
-    The change's own pending writes are flushed first, so they go out before the lock is
-    taken rather than inside it, at commit. Under READ COMMITTED each statement of the
-    pipeline takes its snapshot when it starts, so the head read, which starts once the
-    lock is granted, sees the entries of the writer that held the lock before us."""
+    The change's pending ORM writes are flushed first, so they go out before the lock
+    is taken rather than inside it."""
     session.flush()
     inserts = [bulk_insert_statement(session, table, rows) for table, rows in along if rows]
     with (
-        # Its duration is the wait for the ledger's lock (the SQL spans do not see it).
-        pipeline(session, "ledger lock and head", _READ_HEAD, "audit_ledger") as driver,
+        pipeline(session, span, statement, "audit_ledger") as driver,
         driver.cursor() as cursor,
-        driver.cursor() as head_cursor,
+        driver.cursor() as locked,
     ):
         for sql, params in inserts:
             cursor.execute(sql, params)
         cursor.execute(_LOCK)
+        yield driver, locked
+
+
+def _locked_head(
+    session: Session, along: Sequence[tuple[Table, Sequence[dict[str, Any]]]] = ()
+) -> tuple[int, str]:
+    """Inserts `along`, takes the append lock (held until commit) and reads the head
+    under it, in one round trip. Under READ COMMITTED each statement of the pipeline
+    takes its snapshot when it starts, so the head read, which starts once the lock is
+    granted, sees the entries of the writer that held the lock before us."""
+    # The span's duration is the wait for the ledger's lock (the SQL spans do not see it).
+    with _under_lock(session, along, "ledger lock and head", _READ_HEAD) as (_, head_cursor):
         head_cursor.execute(_READ_HEAD)
         row = head_cursor.fetchone()
     return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)

@@ -9,7 +9,8 @@ answers it:
         "ReceiveLot": rpc.write(receive_lot),              # idempotent, audited, one transaction
         "BatchGetShipments": rpc.lookup(usecases.shipments, "ids", shipment_message),  # rows
         "ListShipmentUnits": rpc.read(list_shipment_units),  # a read session, any answer
-        "RecordOperations": rpc.custom(record_operations),   # anything else (per-item outcomes)
+        "MoveUnits": rpc.each("MoveUnit", move, moved, most=500, what="moves"),  # per item
+        "ImportLots": rpc.custom(import_lots),               # anything else
     }
     METHOD_ROLES = rpc.implement(WarehouseServicer, SERVICE, RPCS)
 
@@ -21,7 +22,7 @@ The gateway reads the same declaration through `declared_roles`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
@@ -35,22 +36,28 @@ from serialtrace.common import keys
 from serialtrace.common.access import declared_roles, method_roles, roles_of
 from serialtrace.common.auth import Role
 from serialtrace.common.db import Database
+from serialtrace.common.errors import ServiceError, item_outcomes
 from serialtrace.common.server import GrpcService
 from serialtrace.common.uow import Mutations, UnitOfWork
 from serialtrace.common.validation import MAX_BATCH, check_batch
 
 
+@dataclass(eq=False)
 class Servicer:
     """What every declared handler gets as its first argument: the service's database
-    and the runner of its mutations. Services add their peers and options."""
+    and the runner of its mutations. A service's servicer is a dataclass of it that
+    declares its peers and options as fields."""
 
-    def __init__(self, database: Database) -> None:
-        self.database = database
-        self.mutations = Mutations(database)
+    database: Database
+    mutations: Mutations = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.mutations = Mutations(self.database)
 
 
 __all__ = [
     "Custom",
+    "Each",
     "Lookup",
     "Read",
     "Rpc",
@@ -58,6 +65,7 @@ __all__ = [
     "Write",
     "custom",
     "declared_roles",
+    "each",
     "grpc_service",
     "implement",
     "lookup",
@@ -151,13 +159,30 @@ def _itself(value: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class Each:
+    """A batch of writes, each item a `method` request (another RPC of the service) with
+    its own idempotency key and outcome (`Mutations.run_each`). The request's only field
+    holds the items, at most `most` (`what` names them in the error); `run(servicer, uow,
+    items)` is the use case for the items not answered before (a result or a ServiceError
+    each), `reply(servicer, uow, result)` what a lone `method` call answers for one that
+    succeeded. The response's `outcomes` carry each item's error or, in the outcome's
+    other field, that reply (or its field of that name)."""
+
+    method: str
+    run: Callable[[Any, UnitOfWork, list[Any]], list[Any]]
+    reply: Callable[[Any, UnitOfWork, Any], Message]
+    most: int
+    what: str
+
+
+@dataclass(frozen=True)
 class Custom:
     """Anything else (batch mutations with an outcome per item): (servicer, request)."""
 
     handler: CustomHandler
 
 
-Rpc = Write | Read | Lookup | Custom
+Rpc = Write | Read | Lookup | Each | Custom
 
 
 def write(handler: WriteHandler) -> Write:
@@ -183,6 +208,17 @@ def lookup(
     what: str | None = None,
 ) -> Lookup:
     return Lookup(find, fields, to_message, keys, most, what)
+
+
+def each(
+    method: str,
+    run: Callable[[Any, UnitOfWork, list[Any]], list[Any]],
+    reply: Callable[[Any, UnitOfWork, Any], Message],
+    *,
+    most: int,
+    what: str,
+) -> Each:
+    return Each(method, run, reply, most, what)
 
 
 def custom(handler: CustomHandler) -> Custom:
@@ -234,6 +270,8 @@ def _method(method: MethodDescriptor, entry: Rpc) -> Callable[[Servicer, Any, An
 
         call_read.__name__ = name
         return call_read
+    if isinstance(entry, Each):
+        return _each_method(method, entry)
     custom_handler = entry.handler
 
     def call_custom(self: Servicer, request: Any, context: grpc.ServicerContext) -> Message:
@@ -241,6 +279,40 @@ def _method(method: MethodDescriptor, entry: Rpc) -> Callable[[Servicer, Any, An
 
     call_custom.__name__ = name
     return call_custom
+
+
+def _each_method(method: MethodDescriptor, entry: Each) -> Callable[[Servicer, Any, Any], Message]:
+    lone = method.containing_service.methods_by_name[entry.method]
+    reply_type: type[Message] = GetMessageClass(lone.output_type)
+    response_type: type[Message] = GetMessageClass(method.output_type)
+    items, outcome = method.input_type.fields, method.output_type.fields_by_name["outcomes"]
+    assert outcome.message_type is not None  # `outcomes` is a message field
+    answers = [f for f in outcome.message_type.fields if f.name != "error"]
+    if len(items) != 1 or len(answers) != 1:
+        raise RuntimeError(f"{method.full_name}: a batch has one items field, one answer field")
+    batch, answered = items[0].name, answers[0]
+    outcome_type = GetMessageClass(outcome.message_type)
+    # The outcome carries the whole lone reply, or the reply's field of the same name.
+    whole = answered.message_type is not None and (
+        answered.message_type.full_name == lone.output_type.full_name
+    )
+
+    def answer(reply: Message) -> Any:
+        return reply if whole else getattr(reply, answered.name)
+
+    def call_each(self: Servicer, request: Any, context: grpc.ServicerContext) -> Message:
+        requests = getattr(request, batch)
+        check_batch(len(requests), entry.what, entry.most)
+
+        def handle(uow: UnitOfWork, fresh: list[Any]) -> list[Any]:
+            done = entry.run(self, uow, fresh)
+            return [d if isinstance(d, ServiceError) else entry.reply(self, uow, d) for d in done]
+
+        results = self.mutations.run_each(entry.method, requests, reply_type, handle)
+        return response_type(outcomes=item_outcomes(outcome_type, answered.name, results, answer))
+
+    call_each.__name__ = method.name
+    return call_each
 
 
 def grpc_service(service: ServiceDescriptor, stubs: ModuleType, servicer: Servicer) -> GrpcService:

@@ -63,6 +63,20 @@ class UnitOfWork:
                 inserts.append((table, [row]))
         return inserts
 
+    def commit(self, method: str, answered: list[tuple[str, str, bytes]]) -> None:
+        """Appends the audit entries and commits, with the rows at commit and the answers
+        to store under their idempotency keys (key, fingerprint, response bytes).
+        Last in the transaction: from the append to the commit the service's writers queue."""
+        ledger.append_and_commit(
+            self.session,
+            self.principal.subject,
+            self.pending,
+            along=[
+                *self.rows_at_commit(),
+                (idempotency.idempotency_keys, idempotency.rows(method, answered)),
+            ],
+        )
+
     def attempt(self, change: Callable[[], T]) -> T | ServiceError:
         """One item of a batch, in a savepoint: if it is refused (a ServiceError), its
         writes and audit entries are undone and the refusal is returned, and the batch
@@ -105,17 +119,7 @@ class Mutations:
                     return response_type.FromString(idempotency.replay(stored, key, method, fp))
                 uow = UnitOfWork(session, principal)
                 response = handler(uow)
-                answered = [(key, fp, response.SerializeToString())] if key else []
-                # Last: from the append to the commit the service's writers queue.
-                ledger.append_and_commit(
-                    session,
-                    principal.subject,
-                    uow.pending,
-                    along=[
-                        *uow.rows_at_commit(),
-                        (idempotency.idempotency_keys, idempotency.rows(method, answered)),
-                    ],
-                )
+                uow.commit(method, [(key, fp, response.SerializeToString())] if key else [])
             return response
         except OperationalError as exc:
             if (retry := _collision(exc)) is not None:
@@ -185,16 +189,7 @@ class Mutations:
                         for n, answer in zip(fresh, answers, strict=True)
                         if keys[n] and not isinstance(answer, ServiceError)
                     ]
-                    # Last: from the append to the commit the service's writers queue.
-                    ledger.append_and_commit(
-                        session,
-                        principal.subject,
-                        uow.pending,
-                        along=[
-                            *uow.rows_at_commit(),
-                            (idempotency.idempotency_keys, idempotency.rows(method, answered)),
-                        ],
-                    )
+                    uow.commit(method, answered)
             except IntegrityError as exc:
                 # A concurrent request with one of these keys won the race: answer as it
                 # did (the second attempt finds its key stored).

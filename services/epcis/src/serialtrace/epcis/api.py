@@ -7,7 +7,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -69,10 +69,13 @@ def stored_events(rows: Sequence[store.EventRow]) -> list[pb.StoredEvent]:
     ]
 
 
+@dataclass(eq=False)
 class EpcisServicer(rpc.Servicer, pb_grpc.EpcisServiceServicer):
-    def __init__(self, database: Database, effects: Effects) -> None:
-        super().__init__(database)
-        self.effects = effects
+    effects: Effects
+    jobs: ThreadPoolExecutor = field(init=False)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
         self.jobs = ThreadPoolExecutor(CAPTURE_WORKERS, thread_name_prefix="epcis-capture")
 
 

@@ -448,23 +448,18 @@ class SuiteEffects:
             if effect.kind == domain.INSTALL:
                 self._install_lots(parent, effect.lots, skus, f"{key}:")
             for n, unit in enumerate(units):
+                link: dict[str, Any] = {
+                    "parent": parent,
+                    "component_unit": unit,
+                    "idempotency_key": f"{key}:{n}",
+                }
                 if effect.kind == domain.INSTALL:
                     self.production.InstallComponent(
-                        pp.InstallComponentRequest(
-                            parent=parent,
-                            component_unit=unit,
-                            operation="EPCIS",
-                            idempotency_key=f"{key}:{n}",
-                        )
+                        pp.InstallComponentRequest(**link, operation="EPCIS")
                     )
                 else:
                     self.production.RemoveComponent(
-                        pp.RemoveComponentRequest(
-                            parent=parent,
-                            component_unit=unit,
-                            reason="removed, as an EPCIS event says",
-                            idempotency_key=f"{key}:{n}",
-                        )
+                        pp.RemoveComponentRequest(**link, reason="removed, as an EPCIS event says")
                     )
 
     def _install_lots(

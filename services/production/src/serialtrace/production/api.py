@@ -3,12 +3,13 @@
 Who may call each RPC is declared in production.proto; `serialtrace.common.rpc` serves
 the table (idempotency, audit and transaction for writes, a read session and the batch
 bound for reads). The batch writes (RecordOperations, InstallKits, CompleteUnits) give
-each item its own outcome and idempotency key, through `_each`.
+each item its own outcome and idempotency key, declared with `rpc.each`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -47,38 +48,17 @@ Reply = TypeVar("Reply", bound=Message)  # what that request alone would have an
 Done = TypeVar("Done")  # what the use case returns for one item
 
 
+@dataclass(eq=False)
 class ProductionServicer(rpc.Servicer, pb_grpc.ProductionServiceServicer):
-    def __init__(
-        self,
-        database: Database,
-        masterdata: Masterdata,
-        quality: Quality,
-        warehouse: Warehouse,
-        options: ProductionOptions,
-    ) -> None:
-        super().__init__(database)
-        self.masterdata, self.quality, self.warehouse = masterdata, quality, warehouse
-        self.options = options
-        self.completion = usecases.CompletionPeers(masterdata, warehouse, options)
+    masterdata: Masterdata
+    quality: Quality
+    warehouse: Warehouse
+    options: ProductionOptions
+    completion: usecases.CompletionPeers = field(init=False)
 
-    def _each(
-        self,
-        method: str,
-        items: Sequence[Item],
-        reply_type: type[Reply],
-        most: tuple[int, str],
-        run: Callable[[UnitOfWork, list[Item]], list[Done | ServiceError]],
-        reply: Callable[[UnitOfWork, Done], Reply],
-    ) -> list[Reply | ServiceError]:
-        """A batch RPC: at most `most` items, each `method` with its own idempotency key and
-        outcome (Mutations.run_each); `run` is the use case for the items not answered
-        before, `reply` what a lone call would answer for one that succeeded."""
-        check_batch(len(items), most[1], most[0])
-
-        def handle(uow: UnitOfWork, fresh: list[Item]) -> list[Reply | ServiceError]:
-            return [d if isinstance(d, ServiceError) else reply(uow, d) for d in run(uow, fresh)]
-
-        return self.mutations.run_each(method, items, reply_type, handle)
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.completion = usecases.CompletionPeers(self.masterdata, self.warehouse, self.options)
 
 
 S = ProductionServicer
@@ -216,22 +196,17 @@ def commission_units(
 def record_operation(
     s: S, uow: UnitOfWork, r: pb.RecordOperationRequest
 ) -> pb.RecordOperationResponse:
-    recorded = usecases.record_operation(uow, _operation_input(r))
-    return pb.RecordOperationResponse(record=operation_message(*recorded))
+    return recorded(s, uow, usecases.record_operation(uow, _operation_input(r)))
 
 
-def record_operations(s: S, r: pb.RecordOperationsRequest) -> pb.RecordOperationsResponse:
-    outcomes = s._each(
-        "RecordOperation",
-        r.items,
-        pb.RecordOperationResponse,
-        (usecases.MAX_OPERATIONS_PER_BATCH, "operation records"),
-        lambda uow, items: usecases.record_operations(uow, [_operation_input(i) for i in items]),
-        lambda uow, recorded: pb.RecordOperationResponse(record=operation_message(*recorded)),
-    )
-    return pb.RecordOperationsResponse(
-        outcomes=item_outcomes(pb.RecordOperationOutcome, "record", outcomes, lambda o: o.record)
-    )
+def record_operations(
+    s: S, uow: UnitOfWork, items: list[pb.RecordOperationRequest]
+) -> list[usecases.Recorded | ServiceError]:
+    return usecases.record_operations(uow, [_operation_input(i) for i in items])
+
+
+def recorded(s: S, uow: UnitOfWork, done: usecases.Recorded) -> pb.RecordOperationResponse:
+    return pb.RecordOperationResponse(record=operation_message(*done))
 
 
 def approve_operation(
@@ -265,11 +240,17 @@ def batch_get_unit_builds(
 # --- genealogy ------------------------------------------------------------------------------
 
 
+def _component_of(r: pb.InstallComponentRequest | pb.RemoveComponentRequest) -> tuple[Any, Any]:
+    """The request's component_unit and component_lot, each None where unset."""
+    unit = r.component_unit if present(r, "component_unit") else None
+    lot = r.component_lot if present(r, "component_lot") else None
+    return unit, lot
+
+
 def install_component(
     s: S, uow: UnitOfWork, r: pb.InstallComponentRequest
 ) -> pb.InstallComponentResponse:
-    unit = r.component_unit if present(r, "component_unit") else None
-    lot = r.component_lot if present(r, "component_lot") else None
+    unit, lot = _component_of(r)
     component = usecases.Component(
         unit_key(unit) if unit else None,
         lot_key(lot.lot) if lot else None,
@@ -285,30 +266,23 @@ def install_components(
     s: S, uow: UnitOfWork, r: pb.InstallComponentsRequest
 ) -> pb.InstallComponentsResponse:
     edges = usecases.install_kit(uow, s.masterdata, s.quality, s.warehouse, _kit(r))
+    return installed(s, uow, edges)
+
+
+def install_kits(
+    s: S, uow: UnitOfWork, kits: list[pb.InstallComponentsRequest]
+) -> list[list[store.EdgeRow] | ServiceError]:
+    return usecases.install_kits(uow, s.masterdata, s.quality, s.warehouse, [_kit(k) for k in kits])
+
+
+def installed(s: S, uow: UnitOfWork, edges: list[store.EdgeRow]) -> pb.InstallComponentsResponse:
     return pb.InstallComponentsResponse(links=link_messages(uow.session, edges))
-
-
-def install_kits(s: S, r: pb.InstallKitsRequest) -> pb.InstallKitsResponse:
-    outcomes = s._each(
-        "InstallComponents",
-        r.kits,
-        pb.InstallComponentsResponse,
-        (usecases.MAX_KITS_PER_BATCH, "kits"),
-        lambda uow, kits: usecases.install_kits(
-            uow, s.masterdata, s.quality, s.warehouse, [_kit(k) for k in kits]
-        ),
-        lambda uow, edges: pb.InstallComponentsResponse(links=link_messages(uow.session, edges)),
-    )
-    return pb.InstallKitsResponse(
-        outcomes=item_outcomes(pb.InstallKitOutcome, "installed", outcomes)
-    )
 
 
 def remove_component(
     s: S, uow: UnitOfWork, r: pb.RemoveComponentRequest
 ) -> pb.RemoveComponentResponse:
-    unit = r.component_unit if present(r, "component_unit") else None
-    lot = r.component_lot if present(r, "component_lot") else None
+    unit, lot = _component_of(r)
     edge = usecases.remove_component(
         uow,
         unit_key(r.parent),
@@ -320,24 +294,17 @@ def remove_component(
 
 
 def complete_unit(s: S, uow: UnitOfWork, r: pb.CompleteUnitRequest) -> pb.CompleteUnitResponse:
-    unit = usecases.complete_unit(uow, s.completion, _completion(r))
+    return completed(s, uow, usecases.complete_unit(uow, s.completion, _completion(r)))
+
+
+def complete_units(
+    s: S, uow: UnitOfWork, items: list[pb.CompleteUnitRequest]
+) -> list[store.UnitRow | ServiceError]:
+    return usecases.complete_units(uow, s.completion, [_completion(i) for i in items])
+
+
+def completed(s: S, uow: UnitOfWork, unit: store.UnitRow) -> pb.CompleteUnitResponse:
     return pb.CompleteUnitResponse(build=build_message(unit))
-
-
-def complete_units(s: S, r: pb.CompleteUnitsRequest) -> pb.CompleteUnitsResponse:
-    outcomes = s._each(
-        "CompleteUnit",
-        r.items,
-        pb.CompleteUnitResponse,
-        (usecases.MAX_COMPLETIONS_PER_BATCH, "completions"),
-        lambda uow, items: usecases.complete_units(
-            uow, s.completion, [_completion(i) for i in items]
-        ),
-        lambda uow, unit: pb.CompleteUnitResponse(build=build_message(unit)),
-    )
-    return pb.CompleteUnitsResponse(
-        outcomes=item_outcomes(pb.CompleteUnitOutcome, "build", outcomes, lambda o: o.build)
-    )
 
 
 def batch_get_material_lots(
@@ -512,14 +479,28 @@ RPCS: dict[str, rpc.Rpc] = {
     "CreateWorkOrder": rpc.write(create_work_order),
     "CommissionUnits": rpc.write(commission_units),
     "RecordOperation": rpc.write(record_operation),
-    "RecordOperations": rpc.custom(record_operations),
+    "RecordOperations": rpc.each(
+        "RecordOperation",
+        record_operations,
+        recorded,
+        most=usecases.MAX_OPERATIONS_PER_BATCH,
+        what="operation records",
+    ),
     "ApproveOperation": rpc.write(approve_operation),
     "InstallComponent": rpc.write(install_component),
     "InstallComponents": rpc.write(install_components),
-    "InstallKits": rpc.custom(install_kits),
+    "InstallKits": rpc.each(
+        "InstallComponents", install_kits, installed, most=usecases.MAX_KITS_PER_BATCH, what="kits"
+    ),
     "RemoveComponent": rpc.write(remove_component),
     "CompleteUnit": rpc.write(complete_unit),
-    "CompleteUnits": rpc.custom(complete_units),
+    "CompleteUnits": rpc.each(
+        "CompleteUnit",
+        complete_units,
+        completed,
+        most=usecases.MAX_COMPLETIONS_PER_BATCH,
+        what="completions",
+    ),
     "BatchGetRoutes": rpc.lookup(usecases.routes, "skus", route_message, what="keys"),
     "BatchGetWorkOrders": rpc.lookup(usecases.work_orders, "ids", work_order_message, what="keys"),
     "BatchGetOperations": rpc.read(batch_get_operations, batch="units", what="keys"),

@@ -8,6 +8,7 @@ bound for reads).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -31,16 +32,11 @@ SERVICE = pb.DESCRIPTOR.services_by_name["QualityService"]
 SUBJECTS = ("units", "lots")  # the batch reads bound units and lots together
 
 
+@dataclass(eq=False)
 class QualityServicer(rpc.Servicer, pb_grpc.QualityServiceServicer):
-    def __init__(
-        self,
-        database: Database,
-        masterdata: Masterdata,
-        production: Production,
-        warehouse: Warehouse,
-    ) -> None:
-        super().__init__(database)
-        self.masterdata, self.production, self.warehouse = masterdata, production, warehouse
+    masterdata: Masterdata
+    production: Production
+    warehouse: Warehouse
 
 
 S = QualityServicer

@@ -43,6 +43,8 @@ class GraphEnum:
     proto: Any  # the generated EnumTypeWrapper, e.g. md.ProductKind
     first: tuple[GraphValue, ...] = ()
     last: tuple[GraphValue, ...] = ()
+    # What a field that cannot be null shows when the service left the value unset.
+    unset: str | None = None
 
     @property
     def name(self) -> str:
@@ -69,11 +71,11 @@ def _described(value: GraphValue) -> Any:
 
 # In the order the module lists them.
 GRAPH_ENUMS = (
-    GraphEnum(md.ProductKind),
-    GraphEnum(md.TrackingMode),
-    GraphEnum(md.Uniqueness),
-    GraphEnum(md.PartyKind),
-    GraphEnum(md.LocationKind),
+    GraphEnum(md.ProductKind, unset="COMPONENT"),
+    GraphEnum(md.TrackingMode, unset="NONE"),
+    GraphEnum(md.Uniqueness, unset="PRODUCT"),
+    GraphEnum(md.PartyKind, unset="SUPPLIER"),
+    GraphEnum(md.LocationKind, unset="SITE"),
     # Production builds commissioned units only; a purchased unit (masterdata's unit
     # source) has no build, and the graph reports it as PURCHASED.
     GraphEnum(pp.BuildStatus, first=(GraphValue("PURCHASED"),)),
@@ -87,13 +89,13 @@ GRAPH_ENUMS = (
         qa.QualityStatus,
         last=(GraphValue("UNKNOWN", "Quality could not be asked; see the response's errors."),),
     ),
-    GraphEnum(core_pb2.Result),
-    GraphEnum(wh.MovementKind),
-    GraphEnum(wh.PackageKind),
-    GraphEnum(qa.InspectionKind),
+    GraphEnum(core_pb2.Result, unset="FAIL"),
+    GraphEnum(wh.MovementKind, unset="MOVE"),
+    GraphEnum(wh.PackageKind, unset="CARTON"),
+    GraphEnum(qa.InspectionKind, unset="IN_PROCESS"),
     GraphEnum(qa.Disposition),
-    GraphEnum(qa.RecallStatus),
-    GraphEnum(qa.RecallUnitState),
+    GraphEnum(qa.RecallStatus, unset="OPEN"),
+    GraphEnum(qa.RecallUnitState, unset="IN_PRODUCTION"),
     GraphEnum(md.ImportBatchState),
 )
 

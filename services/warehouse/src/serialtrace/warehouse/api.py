@@ -8,6 +8,7 @@ bound for reads).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -31,12 +32,10 @@ from serialtrace.warehouse.v1 import warehouse_pb2_grpc as pb_grpc
 SERVICE = pb.DESCRIPTOR.services_by_name["WarehouseService"]
 
 
+@dataclass(eq=False)
 class WarehouseServicer(rpc.Servicer, pb_grpc.WarehouseServiceServicer):
-    def __init__(
-        self, database: Database, peers: usecases.Peers, options: WarehouseOptions
-    ) -> None:
-        super().__init__(database)
-        self.peers, self.options = peers, options
+    peers: usecases.Peers
+    options: WarehouseOptions
 
 
 S = WarehouseServicer

@@ -8,9 +8,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from serialtrace.common.access import roles_of
-from serialtrace.common.protomap import copied
 from serialtrace.core.v1 import core_pb2
-from serialtrace.gateway.types.messages import json_or_empty, required_time
+from serialtrace.gateway.types.messages import FromMessage, required_time
 
 # Who may read the audit trail: the roles every service's LedgerService declares for it.
 AUDIT_READERS = roles_of(core_pb2.DESCRIPTOR.services_by_name["LedgerService"], "ListAuditEntries")
@@ -30,7 +29,7 @@ class Signature:
 
 
 @strawberry.type
-class AuditEntry:
+class AuditEntry(FromMessage):
     service: str
     seq: int
     at: datetime
@@ -41,24 +40,6 @@ class AuditEntry:
     payload: JSON
     prev_hash: str
     hash: str
-
-    @staticmethod
-    def of(message: core_pb2.AuditEntry) -> AuditEntry:
-        return AuditEntry(
-            **copied(
-                message,
-                "service",
-                "seq",
-                "actor",
-                "action",
-                "entity_type",
-                "entity_id",
-                "prev_hash",
-                "hash",
-            ),
-            at=required_time(message.at),
-            payload=json_or_empty(message.payload_json),
-        )
 
 
 @strawberry.type

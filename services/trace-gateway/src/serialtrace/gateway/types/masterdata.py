@@ -18,7 +18,7 @@ from serialtrace.gateway.types.enums import (
     TrackingMode,
     Uniqueness,
 )
-from serialtrace.gateway.types.messages import from_proto, listed, named, text_or_none
+from serialtrace.gateway.types.messages import FromMessage, listed, mapped, named
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 
 
@@ -63,17 +63,7 @@ class Product:
 
     @staticmethod
     def of(message: md.Product) -> Product:
-        return Product(
-            **copied(message, "sku", "name"),
-            kind=from_proto(ProductKind, md.ProductKind, message.kind) or ProductKind.COMPONENT,
-            tracking=from_proto(TrackingMode, md.TrackingMode, message.tracking)
-            or TrackingMode.NONE,
-            gtin=text_or_none(message.gtin),
-            serial_pattern=text_or_none(message.serial_pattern),
-            uniqueness=from_proto(Uniqueness, md.Uniqueness, message.uniqueness)
-            or Uniqueness.PRODUCT,
-            required_attributes=list(message.required_attributes),
-        )
+        return mapped(Product, message, required_attributes=list(message.required_attributes))
 
 
 def product_of(info: Ctx, sku: str) -> Product:
@@ -82,16 +72,11 @@ def product_of(info: Ctx, sku: str) -> Product:
 
 
 @strawberry.type
-class Party:
+class Party(FromMessage):
     code: str
     name: str
     kind: PartyKind
     gln: str | None
-
-    @staticmethod
-    def of(message: md.Party) -> Party:
-        kind = from_proto(PartyKind, md.PartyKind, message.kind) or PartyKind.SUPPLIER
-        return Party(code=message.code, name=message.name, kind=kind, gln=text_or_none(message.gln))
 
 
 def party_of(info: Ctx, code: str, missing: str | None = None) -> Party | None:
@@ -99,7 +84,7 @@ def party_of(info: Ctx, code: str, missing: str | None = None) -> Party | None:
 
 
 @strawberry.type
-class Location:
+class Location(FromMessage):
     code: str
     name: str
     kind: LocationKind
@@ -109,15 +94,6 @@ class Location:
     @strawberry.field
     def parent(self, info: Ctx) -> Location | None:
         return location_of(info, self.parent_code)
-
-    @staticmethod
-    def of(message: md.Location) -> Location:
-        kind = from_proto(LocationKind, md.LocationKind, message.kind) or LocationKind.SITE
-        return Location(
-            **copied(message, "code", "name", "parent_code"),
-            kind=kind,
-            gln=text_or_none(message.gln),
-        )
 
 
 def location_of(info: Ctx, code: str, missing: str | None = None) -> Location | None:

@@ -6,17 +6,23 @@ from __future__ import annotations
 import enum
 import functools
 import json
+import operator
+import typing
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import strawberry
+from strawberry.scalars import JSON
+from strawberry.types.base import StrawberryOptional
+from strawberry.types.enum import StrawberryEnumDefinition
 
 from serialtrace.common.errors import NotFound, ServiceError
 from serialtrace.common.protomap import enum_str
 from serialtrace.common.timeutil import from_timestamp
 from serialtrace.gateway.context import Ctx
 from serialtrace.gateway.facts import RAISE, Facts
+from serialtrace.gateway.proto_enums import GRAPH_ENUMS, GraphEnum
 
 E = TypeVar("E", bound=enum.Enum)
 T = TypeVar("T")
@@ -43,6 +49,73 @@ def required_time(stamp: Any) -> datetime:
     if value is None:
         raise ServiceError("a service returned a record without its time")
     return value
+
+
+def mapped(cls: Callable[..., T], message: Any, **given: Any) -> T:
+    """`cls(**given)`, each other field of the graph type read from the message field of
+    the same name and converted as the field's declared type says: an ID from its text,
+    a datetime from its timestamp (required unless the field may be null), JSON from the
+    message's `<name>_json` text ({} when empty), text that may be null from text (null
+    when empty), a graph enum from its proto enum (unset: null, or the value its
+    `GraphEnum.unset` names), other scalars and private text as they are. Any other
+    field is given."""
+    read = {name: convert(message) for name, convert in _readers(cls) if name not in given}
+    return cls(**given, **read)
+
+
+class FromMessage:
+    """A graph type whose every field `mapped` reads from the service's message."""
+
+    @classmethod
+    def of(cls, message: Any) -> Self:
+        return mapped(cls, message)
+
+
+@functools.cache  # once per graph type
+def _readers(cls: Any) -> list[tuple[str, Callable[[Any], Any]]]:
+    readers = []
+    for field in cls.__strawberry_definition__.fields:
+        if field.base_resolver is None and (reader := _reader(field.python_name, field.type)):
+            readers.append((field.python_name, reader))
+    # Private text (a code or id a resolver names), as it is.
+    for name, hint in typing.get_type_hints(cls, include_extras=True).items():
+        if hint == strawberry.Private[str]:
+            readers.append((name, operator.attrgetter(name)))
+    return readers
+
+
+_GRAPH_ENUMS = {graph_enum.name: graph_enum for graph_enum in GRAPH_ENUMS}
+
+
+def _reader(name: str, declared: Any) -> Callable[[Any], Any] | None:
+    nullable = isinstance(declared, StrawberryOptional)
+    of = declared.of_type if nullable else declared
+    if of is strawberry.ID:
+        return lambda m: strawberry.ID(getattr(m, name))
+    if of is JSON:
+        return lambda m: json_or_empty(getattr(m, f"{name}_json"))
+    if of is datetime:
+        at = from_timestamp if nullable else required_time
+        return lambda m: at(getattr(m, name))
+    if isinstance(of, StrawberryEnumDefinition) and of.name in _GRAPH_ENUMS:
+        return _enum_reader(name, of.wrapped_cls, _GRAPH_ENUMS[of.name], nullable)
+    if of is str and nullable:
+        return lambda m: text_or_none(getattr(m, name))
+    if of in (str, int, float, bool) and not nullable:
+        return operator.attrgetter(name)
+    return None
+
+
+def _enum_reader(
+    name: str, cls: Any, graph_enum: GraphEnum, nullable: bool
+) -> Callable[[Any], Any] | None:
+    proto = graph_enum.proto
+    if nullable:
+        return lambda m: from_proto(cls, proto, getattr(m, name))
+    if graph_enum.unset is None:
+        return None
+    unset = cls[graph_enum.unset]
+    return lambda m: from_proto(cls, proto, getattr(m, name)) or unset
 
 
 def named(

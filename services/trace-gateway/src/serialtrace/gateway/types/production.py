@@ -7,20 +7,15 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
-from serialtrace.common.protomap import copied, enum_str, present
-from serialtrace.common.timeutil import from_timestamp
-from serialtrace.core.v1 import core_pb2
+from serialtrace.common.protomap import enum_str, present
 from serialtrace.gateway.facts import LotRef, UnitRef
 from serialtrace.gateway.types.audit import Signature
 from serialtrace.gateway.types.enums import Result
 from serialtrace.gateway.types.lot import Lot
 from serialtrace.gateway.types.masterdata import Location, location_of
 from serialtrace.gateway.types.messages import (
-    from_proto,
-    json_or_empty,
+    mapped,
     named_field,
-    required_time,
-    text_or_none,
 )
 from serialtrace.gateway.types.unit import Unit
 from serialtrace.production.v1 import production_pb2 as pp
@@ -42,12 +37,7 @@ class WorkOrder:
 
     @staticmethod
     def of(message: pp.WorkOrder) -> WorkOrder:
-        return WorkOrder(
-            **copied(message, "sku", "quantity", "bom_revision", "output_location_code"),
-            id=strawberry.ID(message.id),
-            line=text_or_none(message.line),
-            status=enum_str(pp.WorkOrderStatus, message.status),
-        )
+        return mapped(WorkOrder, message, status=enum_str(pp.WorkOrderStatus, message.status))
 
 
 @strawberry.type
@@ -64,13 +54,9 @@ class OperationRecord:
 
     @staticmethod
     def of(message: pp.OperationRecord) -> OperationRecord:
-        return OperationRecord(
-            **copied(message, "operation", "station", "operator"),
-            id=strawberry.ID(message.id),
-            started_at=from_timestamp(message.started_at),
-            finished_at=required_time(message.finished_at),
-            result=from_proto(Result, core_pb2.Result, message.result) or Result.FAIL,
-            measurements=json_or_empty(message.measurements_json),
+        return mapped(
+            OperationRecord,
+            message,
             approval=Signature.of(message.approval, message.HasField("approval")),
         )
 
@@ -99,13 +85,9 @@ class ComponentLink:
     def of(message: pp.ComponentLink) -> ComponentLink:
         unit = message.component_unit
         lot = message.component_lot
-        return ComponentLink(
-            **copied(message, "quantity", "installed_by"),
-            operation=text_or_none(message.operation),
-            installed_at=required_time(message.installed_at),
-            removed_at=from_timestamp(message.removed_at),
-            removed_by=text_or_none(message.removed_by),
-            removal_reason=text_or_none(message.removal_reason),
+        return mapped(
+            ComponentLink,
+            message,
             component_unit=(unit.sku, unit.serial) if present(message, "component_unit") else None,
             component_lot=(lot.sku, lot.lot_number) if present(message, "component_lot") else None,
         )

@@ -9,8 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from serialtrace.common.protomap import copied, enum_value
-from serialtrace.core.v1 import core_pb2
+from serialtrace.common.protomap import enum_value
 from serialtrace.gateway.context import Ctx
 from serialtrace.gateway.facts import UnitRef, unit_ref
 from serialtrace.gateway.types.audit import Signature
@@ -25,11 +24,11 @@ from serialtrace.gateway.types.enums import (
 )
 from serialtrace.gateway.types.masterdata import Location, Party, location_of, party_of
 from serialtrace.gateway.types.messages import (
+    FromMessage,
     by_ids,
     from_proto,
-    json_or_empty,
+    mapped,
     named_field,
-    required_time,
 )
 from serialtrace.gateway.types.unit import Unit
 from serialtrace.gateway.types.warehouse import Shipment, shipment_of
@@ -37,7 +36,7 @@ from serialtrace.quality.v1 import quality_pb2 as qa
 
 
 @strawberry.type
-class Inspection:
+class Inspection(FromMessage):
     id: strawberry.ID
     kind: InspectionKind
     result: Result
@@ -45,35 +44,14 @@ class Inspection:
     at: datetime
     measurements: JSON
 
-    @staticmethod
-    def of(message: qa.Inspection) -> Inspection:
-        return Inspection(
-            id=strawberry.ID(message.id),
-            kind=from_proto(InspectionKind, qa.InspectionKind, message.kind)
-            or InspectionKind.IN_PROCESS,
-            result=from_proto(Result, core_pb2.Result, message.result) or Result.FAIL,
-            inspector=message.inspector,
-            at=required_time(message.at),
-            measurements=json_or_empty(message.measurements_json),
-        )
-
 
 @strawberry.type
-class Nonconformance:
+class Nonconformance(FromMessage):
     id: strawberry.ID
     description: str
     disposition: Disposition | None
     opened_by: str
     opened_at: datetime
-
-    @staticmethod
-    def of(message: qa.Nonconformance) -> Nonconformance:
-        return Nonconformance(
-            **copied(message, "description", "opened_by"),
-            id=strawberry.ID(message.id),
-            disposition=from_proto(Disposition, qa.Disposition, message.disposition),
-            opened_at=required_time(message.opened_at),
-        )
 
 
 @strawberry.type
@@ -88,11 +66,8 @@ class Hold:
 
     @staticmethod
     def of(message: qa.Hold) -> Hold:
-        return Hold(
-            **copied(message, "reason", "placed_by", "active", "unit_count"),
-            id=strawberry.ID(message.id),
-            placed_at=required_time(message.placed_at),
-            release=Signature.of(message.release, message.HasField("release")),
+        return mapped(
+            Hold, message, release=Signature.of(message.release, message.HasField("release"))
         )
 
 
@@ -134,7 +109,7 @@ def holds_of(info: Ctx, hold_ids: list[str]) -> list[Hold]:
 
 
 @strawberry.type
-class RecallCount:
+class RecallCount(FromMessage):
     state: RecallUnitState
     count: int
 
@@ -157,12 +132,7 @@ class RecallItem:
 
     @staticmethod
     def of(message: qa.RecallItem) -> RecallItem:
-        return RecallItem(
-            **copied(message, "location_code", "customer_code", "shipment_id"),
-            state=from_proto(RecallUnitState, qa.RecallUnitState, message.state)
-            or RecallUnitState.IN_PRODUCTION,
-            unit_key=unit_ref(message.unit),
-        )
+        return mapped(RecallItem, message, unit_key=unit_ref(message.unit))
 
 
 @strawberry.type
@@ -213,17 +183,4 @@ class Recall:
 
     @staticmethod
     def of(message: qa.Recall) -> Recall:
-        return Recall(
-            **copied(message, "reason", "created_by", "scope_computed_in_ms"),
-            id=strawberry.ID(message.id),
-            status=from_proto(RecallStatus, qa.RecallStatus, message.status) or RecallStatus.OPEN,
-            created_at=required_time(message.created_at),
-            counts=[
-                RecallCount(
-                    state=from_proto(RecallUnitState, qa.RecallUnitState, c.state)
-                    or RecallUnitState.IN_PRODUCTION,
-                    count=c.count,
-                )
-                for c in message.counts
-            ],
-        )
+        return mapped(Recall, message, counts=[RecallCount.of(c) for c in message.counts])

@@ -6,7 +6,6 @@ from datetime import datetime
 
 import strawberry
 
-from serialtrace.common.protomap import copied
 from serialtrace.gateway.context import Ctx
 from serialtrace.gateway.facts import UnitRef, unit_ref
 from serialtrace.gateway.labels import Label, LabelFormat, package_label
@@ -14,12 +13,11 @@ from serialtrace.gateway.types.connections import page_window
 from serialtrace.gateway.types.enums import MovementKind, PackageKind
 from serialtrace.gateway.types.masterdata import Location, Party, location_of, party_of
 from serialtrace.gateway.types.messages import (
+    FromMessage,
     by_ids,
-    from_proto,
+    mapped,
     named,
     named_field,
-    required_time,
-    text_or_none,
 )
 from serialtrace.gateway.types.unit import Unit, UnitConnection
 from serialtrace.warehouse.v1 import warehouse_pb2 as wh
@@ -39,11 +37,9 @@ class Movement:
 
     @staticmethod
     def of(message: wh.Movement) -> Movement:
-        return Movement(
-            kind=from_proto(MovementKind, wh.MovementKind, message.kind) or MovementKind.MOVE,
-            at=required_time(message.at),
-            by=message.by,
-            reference=text_or_none(message.reference),
+        return mapped(
+            Movement,
+            message,
             from_code=message.from_location_code,
             to_code=message.to_location_code,
         )
@@ -92,9 +88,9 @@ class Package:
 
     @staticmethod
     def of(message: wh.Package) -> Package:
-        return Package(
-            **copied(message, "sscc", "parent_sscc", "location_code", "shipment_id"),
-            kind=from_proto(PackageKind, wh.PackageKind, message.kind) or PackageKind.CARTON,
+        return mapped(
+            Package,
+            message,
             unit_keys=[unit_ref(k) for k in message.units],
             package_ssccs=list(message.package_ssccs),
         )
@@ -105,7 +101,7 @@ def package_of(info: Ctx, sscc: str) -> Package | None:
 
 
 @strawberry.type
-class Shipment:
+class Shipment(FromMessage):
     id: strawberry.ID
     shipped_at: datetime
     carrier: str | None
@@ -127,16 +123,6 @@ class Shipment:
         )
         return UnitConnection.of(
             list(reply.units), token, skip, reply.next_page_token, reply.total_count
-        )
-
-    @staticmethod
-    def of(message: wh.Shipment) -> Shipment:
-        return Shipment(
-            **copied(message, "unit_count", "customer_code"),
-            id=strawberry.ID(message.id),
-            shipped_at=required_time(message.shipped_at),
-            carrier=text_or_none(message.carrier),
-            tracking_number=text_or_none(message.tracking_number),
         )
 
 
