@@ -189,6 +189,19 @@ def migration_drift(migrations: Path, metadata: Any, database_url: str) -> list[
         database.dispose()
 
 
+def assert_history_round_trips(
+    migrations: Path, metadata: Any, test_databases: TestDatabases
+) -> None:
+    """On SQLite and on the test backend: every revision's downgrade takes back what its
+    upgrade made (nothing is left at base), and upgrading again builds every table the
+    models declare."""
+    for kind in ("sqlite", test_databases.kind):
+        url = test_databases.create("round_trip", kind=kind)
+        at_base, at_head = migration_round_trip(migrations, url)
+        assert at_base == set(), (kind, at_base)
+        assert set(metadata.tables) <= at_head, (kind, set(metadata.tables) - at_head)
+
+
 def migration_round_trip(migrations: Path, database_url: str) -> tuple[set[str], set[str]]:
     """Upgrades to head, downgrades to base, upgrades again: (the tables left at base,
     besides alembic_version; the tables at head the second time)."""
