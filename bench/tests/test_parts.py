@@ -255,7 +255,7 @@ def test_the_command_line_defaults_match_the_issue() -> None:
 def test_each_size_and_seed_has_its_own_databases() -> None:
     names = bench_names(1000, 7)
     assert names["production"] == "serialtrace_bench_u1000_s7_production"
-    assert set(names) == {"masterdata", "production", "warehouse", "quality"}
+    assert set(names) == {"masterdata", "production", "warehouse", "quality", "epcis"}
     assert bench_names(100_000, 7)["quality"] != names["quality"]
     recall = bench_names(30_000, 7, "recall")["production"]
     assert recall == "serialtrace_bench_recall_u30000_s7_production"
