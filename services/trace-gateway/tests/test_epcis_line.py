@@ -85,6 +85,18 @@ def _location(suite: RunningSuite) -> tuple[str, str]:
     return code, gln
 
 
+def _trading_plant(
+    suite: RunningSuite,
+) -> tuple[GraphFactory, tuple[str, str], tuple[str, str], tuple[str, str]]:
+    """The master data with every GTIN, a supplier, a customer and a place, each of the
+    last three as (code, GLN): what the receiving, shipping and holding tests trade with."""
+    factory = GraphFactory(GraphClient(suite.url), every_gtin=True)
+    factory.setup_master_data()
+    supplier = _party(suite, md.PARTY_KIND_SUPPLIER)
+    customer = _party(suite, md.PARTY_KIND_CUSTOMER)
+    return factory, supplier, customer, _location(suite)
+
+
 def _sgtin(gtin: str, serial: str) -> str:
     return f"https://id.gs1.org/01/{gtin}/21/{serial}"
 
@@ -270,11 +282,7 @@ def test_a_line_fed_through_epcis_alone_traces_like_the_golden_path(
 
 
 def test_receiving_and_shipping_name_places_and_parties_by_gln(suite: RunningSuite) -> None:
-    factory = GraphFactory(GraphClient(suite.url), every_gtin=True)
-    factory.setup_master_data()
-    _supplier, supplier_gln = _party(suite, md.PARTY_KIND_SUPPLIER)
-    customer, customer_gln = _party(suite, md.PARTY_KIND_CUSTOMER)
-    place, place_gln = _location(suite)
+    factory, (_, supplier_gln), (customer, customer_gln), (place, place_gln) = _trading_plant(suite)
     boards = [_sgtin(factory.sub_gtin or "", f"R-{n}") for n in (1, 2)]
     received = _event(
         "ObjectEvent", "2024-06-02T08:00:00Z", epcList=boards, action="ADD",
@@ -348,11 +356,7 @@ def test_receiving_and_shipping_name_places_and_parties_by_gln(suite: RunningSui
 def test_holding_and_recalled_events_act_through_quality_and_a_release_is_refused(
     suite: RunningSuite,
 ) -> None:
-    factory = GraphFactory(GraphClient(suite.url), every_gtin=True)
-    factory.setup_master_data()
-    _supplier, supplier_gln = _party(suite, md.PARTY_KIND_SUPPLIER)
-    _customer, customer_gln = _party(suite, md.PARTY_KIND_CUSTOMER)
-    _place, place_gln = _location(suite)
+    factory, (_, supplier_gln), (_, customer_gln), (_, place_gln) = _trading_plant(suite)
     boards = [_sgtin(factory.sub_gtin or "", f"H-{n}") for n in (1, 2, 3)]
     resin = f"https://id.gs1.org/01/{factory.resin_gtin}/10/HL-1"
     sscc = _sscc()
@@ -527,11 +531,7 @@ def test_a_capture_with_the_warehouse_down_converges_once_it_is_back(
 def test_returns_destroying_and_lots_transformed_into_several_units_act_in_the_suite(
     suite: RunningSuite,
 ) -> None:
-    factory = GraphFactory(GraphClient(suite.url), every_gtin=True)
-    factory.setup_master_data()
-    _supplier, supplier_gln = _party(suite, md.PARTY_KIND_SUPPLIER)
-    _customer, customer_gln = _party(suite, md.PARTY_KIND_CUSTOMER)
-    place, place_gln = _location(suite)
+    factory, (_, supplier_gln), (_, customer_gln), (place, place_gln) = _trading_plant(suite)
     boards = [_sgtin(factory.sub_gtin or "", f"RT-{n}") for n in (1, 2, 3)]
     keys = [core_pb2.UnitKey(sku=factory.sub, serial=f"RT-{n}") for n in (1, 2, 3)]
     at_place = {"id": f"https://id.gs1.org/414/{place_gln}"}
