@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 
 from serialtrace.common import ledger
 from serialtrace.common.auth import Principal, acting_as
-from serialtrace.common.db import Database, bulk_insert, bulk_insert_statement
+from serialtrace.common.db import (
+    IN_CHUNK,
+    Database,
+    bulk_insert,
+    bulk_insert_statement,
+    rows_by_key,
+)
 from serialtrace.common.errors import InvalidArgument, Unavailable
 from serialtrace.common.testing import TestDatabases
 from serialtrace.common.uow import Mutations, UnitOfWork, create_shared_tables
@@ -26,6 +32,13 @@ labels = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("code", String(5), nullable=False),
+)
+keyed = Table(
+    "keyed",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("serial", String(100), primary_key=True),
+    Column("note", String(20), nullable=False),
 )
 
 
@@ -51,6 +64,24 @@ def test_values_that_fit_are_stored_whole(database: Database) -> None:
         bulk_insert(session, labels, [{"id": 1, "code": "ABCDE"}])
     with database.reader() as session:
         assert session.execute(select(labels.c.code)).scalars().all() == ["ABCDE"]
+
+
+@pytest.mark.parametrize("asked", [3, 2 * IN_CHUNK + 20])
+def test_rows_by_key_finds_each_asked_key_once_however_many_are_asked(
+    database: Database, asked: int
+) -> None:
+    """Few keys go as IN-lists; more than IN_CHUNK, on PostgreSQL, as one array join:
+    either way each stored row asked for comes back once, repeats and strangers aside."""
+    stored = [{"sku": f"S{i % 3}", "serial": f"N{i}", "note": f"n{i}"} for i in range(asked)]
+    with database.transaction() as session:
+        bulk_insert(session, keyed, stored)
+    wanted = [(r["sku"], r["serial"]) for r in stored][::2]
+    asked_for = wanted + wanted[:5] + [("S9", "NONE"), ("S0", "N-missing")]
+    with database.reader() as session:
+        query = select(keyed.c.sku, keyed.c.serial, keyed.c.note)
+        found = rows_by_key(session, query, keyed.c.sku, keyed.c.serial, asked_for)
+    assert sorted((r.sku, r.serial) for r in found) == sorted(wanted)
+    assert {r.note for r in found} == {f"n{i}" for i in range(0, asked, 2)}
 
 
 def test_the_postgresql_statement_itself_never_truncates(database: Database) -> None:

@@ -547,28 +547,15 @@ def rows_by_key(
     keys: Iterable[tuple[str, str]],
 ) -> list[Any]:
     """The rows of a multi-column `query` whose (sku, serial or lot number) columns are
-    among `keys`, one query per IN_CHUNK keys (see `key_clauses`)."""
-    found: list[Any] = []
-    for clause in key_clauses(sku_column, key_column, keys):
-        found += session.execute(query.where(clause)).all()
-    return found
-
-
-def rows_by_many_keys(
-    session: Session,
-    query: Any,
-    sku_column: Any,
-    key_column: Any,
-    keys: Iterable[tuple[str, str]],
-) -> list[Any]:
-    """`rows_by_key` for tens of thousands of keys: on PostgreSQL one statement, the keys
-    sent as two arrays and joined (where IN-lists of IN_CHUNK keys would take 60 round
-    trips for 30,000 units); elsewhere `rows_by_key`."""
-    wanted = sorted(set(keys))
-    if not wanted:
-        return []
-    if session.get_bind().dialect.name != "postgresql":
-        return rows_by_key(session, query, sku_column, key_column, wanted)
+    among `keys`. Up to IN_CHUNK keys, or off PostgreSQL, one query per IN_CHUNK keys
+    (see `key_clauses`); more keys on PostgreSQL go in one statement, sent as two arrays
+    and joined (where IN-lists would take 60 round trips for 30,000 units)."""
+    wanted = sorted(set(keys))  # the join would repeat a row once per repeated key
+    if len(wanted) <= IN_CHUNK or session.get_bind().dialect.name != "postgresql":
+        found: list[Any] = []
+        for clause in key_clauses(sku_column, key_column, wanted):
+            found += session.execute(query.where(clause)).all()
+        return found
     given = (
         func.unnest(
             bindparam("given_skus", type_=postgresql.ARRAY(Text())),

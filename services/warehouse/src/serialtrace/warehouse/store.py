@@ -131,7 +131,7 @@ def whereabouts(
         UnitStockRow.shipment_id,
         ShipmentRow.customer_code,
     ).outerjoin(ShipmentRow, ShipmentRow.id == UnitStockRow.shipment_id)
-    rows = db.rows_by_many_keys(session, query, UnitStockRow.sku, UnitStockRow.serial, keys)
+    rows = db.rows_by_key(session, query, UnitStockRow.sku, UnitStockRow.serial, keys)
     return sorted((r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows)
 
 
