@@ -34,6 +34,15 @@ class Created:
     created_by: Mapped[str] = mapped_column(String(200))
 
 
+class KeyedByUnit:
+    """A table keyed (wholly or after its own key columns) by one unit's (sku, serial),
+    with the lengths every service's unit keys have (`migration_helpers.texts(sku=64,
+    serial=100)`). The ORM places a mixin's columns after the table's own."""
+
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    serial: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
 class ImportProvenance:
     """A service's import_provenance model (the table `migration_helpers.import_provenance`
     makes): which import batch, file and row each imported entity came from, and when it

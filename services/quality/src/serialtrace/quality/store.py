@@ -13,7 +13,7 @@ from sqlalchemy.types import JSON, Boolean, DateTime, Integer, String
 
 from serialtrace.common.db import bulk_insert, chunks, first_page, get_many, rows_by_key
 from serialtrace.common.keys import LotKey, UnitKey
-from serialtrace.common.models import Created, service_metadata
+from serialtrace.common.models import Created, KeyedByUnit, service_metadata
 
 
 class Base(DeclarativeBase):
@@ -82,15 +82,13 @@ class HoldSubjectRow(Subject, Base):
     hold_id: Mapped[str] = mapped_column(ForeignKey("holds.id"), primary_key=True)
 
 
-class HoldCoverageRow(Base):
+class HoldCoverageRow(KeyedByUnit, Base):
     """Every unit a hold covers (held units and every unit containing a held lot or unit
     at any depth), computed when the hold is placed: "is this unit held?" is one lookup."""
 
     __tablename__ = "hold_coverage"
     __table_args__ = (Index("ix_hold_coverage_unit", "sku", "serial"),)
     hold_id: Mapped[str] = mapped_column(ForeignKey("holds.id"), primary_key=True)
-    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
-    serial: Mapped[str] = mapped_column(String(100), primary_key=True)
 
 
 def _by_key(
@@ -197,15 +195,13 @@ class RecallRow(Created, Base):
     hold_id: Mapped[str | None] = mapped_column(ForeignKey("holds.id"))
 
 
-class RecallItemRow(Base):
+class RecallItemRow(KeyedByUnit, Base):
     __tablename__ = "recall_items"
     __table_args__ = (
         Index("ix_recall_items_state", "recall_id", "state", "sku", "serial"),
         Index("ix_recall_items_unit", "sku", "serial"),
     )
     recall_id: Mapped[str] = mapped_column(ForeignKey("recalls.id"), primary_key=True)
-    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
-    serial: Mapped[str] = mapped_column(String(100), primary_key=True)
     state: Mapped[str] = mapped_column(String(15))
     location_code: Mapped[str | None] = mapped_column(String(64))
     customer_code: Mapped[str | None] = mapped_column(String(64))

@@ -13,7 +13,7 @@ from sqlalchemy.types import DateTime, Float, Integer, String
 
 from serialtrace.common import db
 from serialtrace.common.keys import LotKey, UnitKey
-from serialtrace.common.models import Created, ImportProvenance, service_metadata
+from serialtrace.common.models import Created, ImportProvenance, KeyedByUnit, service_metadata
 from serialtrace.common.provenance import count_by_file
 
 
@@ -39,14 +39,12 @@ class LotStockRow(Base):
     quantity: Mapped[float] = mapped_column(Float)
 
 
-class UnitStockRow(Base):
+class UnitStockRow(KeyedByUnit, Base):
     __tablename__ = "unit_stock"
     __table_args__ = (
         Index("ix_unit_stock_package", "package_sscc"),
         Index("ix_unit_stock_location", "location_code", "sku", "serial"),
     )
-    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
-    serial: Mapped[str] = mapped_column(String(100), primary_key=True)
     custody: Mapped[str] = mapped_column(String(10))
     location_code: Mapped[str | None] = mapped_column(String(64))
     package_sscc: Mapped[str | None] = mapped_column(String(18))
@@ -94,11 +92,9 @@ class ShipmentRow(Base):
     shipped_by: Mapped[str] = mapped_column(String(200))
 
 
-class ShipmentUnitRow(Base):
+class ShipmentUnitRow(KeyedByUnit, Base):
     __tablename__ = "shipment_units"
     shipment_id: Mapped[str] = mapped_column(ForeignKey("shipments.id"), primary_key=True)
-    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
-    serial: Mapped[str] = mapped_column(String(100), primary_key=True)
 
 
 class CounterRow(Base):
