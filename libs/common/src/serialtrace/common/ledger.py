@@ -81,14 +81,7 @@ ledger_checkpoints = Table(
 
 def canonical_json(value: Any) -> str:
     """Sorted keys, no insignificant whitespace, UTF-8 kept, datetimes as UTC ISO-8601."""
-    return json.dumps(
-        value,
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-        default=_json_default,
-    )
+    return _CANONICAL.encode(value)
 
 
 def _json_default(value: Any) -> Any:
@@ -97,6 +90,18 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, (set, frozenset, tuple)):
         return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
     raise TypeError(f"cannot put {type(value).__name__} in an audit payload")
+
+
+# What json.dumps(value, sort_keys=True, ...) uses, made once: given any option, dumps
+# builds a new JSONEncoder for every call, which cost twice the encoding itself (a
+# write of 5,000 units encodes 5,000 payloads). An encoder keeps no state between calls.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True,
+    separators=(",", ":"),
+    ensure_ascii=False,
+    allow_nan=False,
+    default=_json_default,
+)
 
 
 def entry_hash(
