@@ -122,7 +122,7 @@ def registered_messages(rows: Sequence[store.UnitRow]) -> list[pb.Unit]:
     messages: list[pb.Unit] = []
     attributes: Any = object()  # equal to no row's attributes
     attributes_json = ""
-    source: tuple[str, int] = ("", 0)
+    source: tuple[str, Any] = ("", 0)
     created: tuple[datetime | None, Timestamp | None] = (None, None)
     for row in rows:
         if row.attributes != attributes:

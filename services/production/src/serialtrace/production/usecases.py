@@ -167,12 +167,8 @@ def commission_units(uow: UnitOfWork, masterdata: Masterdata, order: Commission)
     wo.commissioned_count += len(serials)
     wo.status = WorkOrderStatus.IN_PROGRESS.value
     for serial in serials:
-        uow.record(
-            "unit.commissioned",
-            "unit",
-            unit_entity(sku, serial),
-            {"sku": sku, "serial": serial, "work_order_id": order_id},
-        )
+        payload = {"sku": sku, "serial": serial, "work_order_id": order_id}
+        uow.record("unit.commissioned", "unit", unit_entity(sku, serial), payload)
     return serials
 
 
