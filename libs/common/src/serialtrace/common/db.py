@@ -377,32 +377,34 @@ def scalar_arrays(sql: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]
     short = tuple(
         (name, len(value))
         for name, value in params.items()
-        if isinstance(value, list) and 0 < len(value) <= SCALAR_ARRAY_MOST
+        if type(value) is list and 0 < len(value) <= SCALAR_ARRAY_MOST
     )
+    if not short:
+        return sql, params
     rewritten, spread_out = _scalar_arrays_sql(sql, short)
     if not spread_out:
         return sql, params
-    spread: dict[str, Any] = {}
-    for name, value in params.items():
-        if name in spread_out:
-            spread.update((f"{name}_{i}", element) for i, element in enumerate(value))
-        else:
-            spread[name] = value
+    spread = dict(params)
+    for name, element_names in spread_out:
+        spread.update(zip(element_names, spread.pop(name), strict=True))
     return rewritten, spread
 
 
 @cache
-def _scalar_arrays_sql(sql: str, short: tuple[tuple[str, int], ...]) -> tuple[str, frozenset[str]]:
+def _scalar_arrays_sql(
+    sql: str, short: tuple[tuple[str, int], ...]
+) -> tuple[str, tuple[tuple[str, tuple[str, ...]], ...]]:
     """`sql` with the binary placeholders of the `short` (name, length) lists spread out,
-    and the names of those it spread (a list not sent as `%(name)b` is left as it is)."""
-    spread: set[str] = set()
+    and the element parameters' names of each list it spread (a list not sent as
+    `%(name)b` is left as it is)."""
+    spread: list[tuple[str, tuple[str, ...]]] = []
     for name, length in short:
         placeholder = f"%({name})b"
         if placeholder in sql:
-            elements = ", ".join(f"%({name}_{i})s" for i in range(length))
-            sql = sql.replace(placeholder, f"ARRAY[{elements}]")
-            spread.add(name)
-    return sql, frozenset(spread)
+            names = tuple(f"{name}_{i}" for i in range(length))
+            sql = sql.replace(placeholder, "ARRAY[" + ", ".join(f"%({n})s" for n in names) + "]")
+            spread.append((name, names))
+    return sql, tuple(spread)
 
 
 def copy_insert(session: Session, table: Any, rows: Sequence[dict[str, Any]]) -> None:
@@ -494,11 +496,7 @@ def check_lengths(table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Refuses (INVALID_ARGUMENT) a text longer than its column allows, naming the
     column, before anything is sent (SQLite would store it whole, PostgreSQL refuse it
     with no word of which value)."""
-    for name in rows[0]:
-        column_type = table.c[name].type
-        limit = getattr(column_type, "length", None)
-        if not isinstance(column_type, String) or limit is None:
-            continue
+    for name, limit in _length_limits(table, tuple(rows[0])):
         for row in rows:
             value = row[name]
             if isinstance(value, str) and len(value) > limit:
@@ -506,6 +504,19 @@ def check_lengths(table: Table, rows: Sequence[dict[str, Any]]) -> None:
                     f"{name} may be at most {limit} characters; this one has {len(value)}: "
                     f"{value[:100]!r}"
                 )
+
+
+@cache
+def _length_limits(table: Table, names: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """The bounded text columns among `names`, with their lengths (looked up once per
+    shape of row: a write checks every row it inserts)."""
+    limits = []
+    for name in names:
+        column_type = table.c[name].type
+        limit = getattr(column_type, "length", None)
+        if isinstance(column_type, String) and limit is not None:
+            limits.append((name, int(limit)))
+    return tuple(limits)
 
 
 def key_clauses(
