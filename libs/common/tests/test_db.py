@@ -5,10 +5,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    select,
+    text,
+)
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -16,13 +29,16 @@ from serialtrace.common import ledger
 from serialtrace.common.auth import Principal, acting_as
 from serialtrace.common.db import (
     IN_CHUNK,
+    SCALAR_ARRAY_MOST,
     Database,
     bulk_insert,
     bulk_insert_statement,
     rows_by_key,
+    scalar_arrays,
 )
 from serialtrace.common.errors import InvalidArgument, Unavailable
 from serialtrace.common.testing import TestDatabases
+from serialtrace.common.timeutil import as_utc
 from serialtrace.common.uow import Mutations, UnitOfWork, create_shared_tables
 from serialtrace.core.v1 import core_pb2
 
@@ -94,6 +110,49 @@ def test_the_postgresql_statement_itself_never_truncates(database: Database) -> 
     params["p1"] = ["ABCDEFG"]
     with pytest.raises(DBAPIError, match="value too long"), database.transaction() as session:
         session.connection().exec_driver_sql(sql, params)
+
+
+# --- short arrays as their elements (scalar_arrays) -----------------------------------
+
+kinds = Table(
+    "kinds",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("name", String(20)),
+    Column("blob", LargeBinary),
+    Column("at", DateTime(timezone=True)),
+    Column("doc", JSON),
+)
+
+
+def test_short_array_parameters_are_sent_as_their_elements() -> None:
+    sql = "SELECT %(a)b::text[], %(b)b::bigint[], %(c)b::text[], %(d)s, %(a)b::text[]"
+    long = list(range(SCALAR_ARRAY_MOST + 1))
+    rewritten, params = scalar_arrays(sql, {"a": ["x", "y"], "b": long, "c": [], "d": 7})
+    assert rewritten == (
+        "SELECT ARRAY[%(a_0)s, %(a_1)s]::text[], %(b)b::bigint[], %(c)b::text[], %(d)s, "
+        "ARRAY[%(a_0)s, %(a_1)s]::text[]"
+    )
+    assert params == {"a_0": "x", "a_1": "y", "b": long, "c": [], "d": 7}
+
+
+@pytest.mark.parametrize("count", [1, SCALAR_ARRAY_MOST, SCALAR_ARRAY_MOST + 1])
+def test_a_bulk_insert_stores_the_same_values_as_elements_or_as_arrays(
+    database: Database, count: int
+) -> None:
+    at = datetime(2026, 12, 1, 15, 4, 5, 123456, tzinfo=UTC)
+    rows = [
+        {"id": 2**40 + n, "name": f'é"{n}\\', "blob": bytes([0, n]), "at": at, "doc": {"n": [n]}}
+        for n in range(count)
+    ]
+    rows[0] |= {"name": None, "blob": None, "at": None}
+    with database.transaction() as session:
+        returned = bulk_insert(session, kinds, rows, conflict_columns=["id"], returning=["id"])
+        skipped = bulk_insert(session, kinds, rows[:1], conflict_columns=["id"], returning=["id"])
+    with database.reader() as session:
+        stored = [dict(r._mapping) for r in session.execute(select(kinds).order_by(kinds.c.id))]
+    assert [r.id for r in returned] == [r["id"] for r in rows] and skipped == []
+    assert [s | {"at": s["at"] and as_utc(s["at"])} for s in stored] == rows
 
 
 # --- a dropped database connection (the pool has no pre-ping) -------------------------

@@ -16,12 +16,18 @@ def as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def to_timestamp(value: datetime | None) -> Timestamp | None:
+    """The Timestamp `Timestamp.FromDatetime` gives (a naive time taken as UTC), from the
+    time's distance to the epoch: FromDatetime goes through a time tuple and cost three
+    times as much, felt by every answer that carries thousands of times (a commission's
+    5,000 units, a ledger range)."""
     if value is None:
         return None
-    stamp = Timestamp()
-    stamp.FromDatetime(as_utc(value))
-    return stamp
+    since = (value if value.tzinfo is not None else value.replace(tzinfo=UTC)) - _EPOCH
+    return Timestamp(seconds=since.days * 86_400 + since.seconds, nanos=since.microseconds * 1000)
 
 
 def from_timestamp(stamp: Timestamp | None) -> datetime | None:

@@ -8,8 +8,10 @@ bound for reads).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
+from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.orm import Session
 
 from serialtrace.common import ledger_api, provenance, rpc
@@ -108,6 +110,38 @@ def unit_message(
         created_by=row.created_by,
         provenance=provenance_message(provenance),
     )
+
+
+def registered_messages(rows: Sequence[store.UnitRow]) -> list[pb.Unit]:
+    """`unit_message` of each of a registration's new units (no aliases, no provenance
+    yet). Their attributes, source, time and author repeat from one unit to the next, so
+    each is converted once per run of equal values: for a commission of 5,000 units the
+    conversions were nearly half of masterdata's CPU."""
+    from serialtrace.common.ledger import canonical_json
+
+    messages: list[pb.Unit] = []
+    attributes: Any = object()  # equal to no row's attributes
+    attributes_json = ""
+    source: tuple[str, Any] = ("", 0)
+    created: tuple[datetime | None, Timestamp | None] = (None, None)
+    for row in rows:
+        if row.attributes != attributes:
+            attributes, attributes_json = row.attributes, canonical_json(row.attributes or {})
+        if row.source != source[0]:
+            source = (row.source, enum_value(pb.UnitSource, row.source))
+        if row.created_at != created[0]:
+            created = (row.created_at, to_timestamp(row.created_at))
+        messages.append(
+            pb.Unit(
+                sku=row.sku,
+                serial=row.serial,
+                attributes_json=attributes_json,
+                source=source[1],
+                created_at=created[1],
+                created_by=row.created_by,
+            )
+        )
+    return messages
 
 
 def lot_message(row: store.LotRow, provenance: store.ProvenanceRow | None = None) -> pb.Lot:
@@ -232,7 +266,7 @@ def register_units(s: S, uow: UnitOfWork, r: pb.RegisterUnitsRequest) -> pb.Regi
         source=enum_str(pb.UnitSource, r.source),
     )
     units = usecases.register_units(uow, registration)
-    return pb.RegisterUnitsResponse(units=[unit_message(u, []) for u in units])
+    return pb.RegisterUnitsResponse(units=registered_messages(units))
 
 
 def batch_get_units(s: S, session: Session, r: pb.BatchGetUnitsRequest) -> pb.BatchGetUnitsResponse:

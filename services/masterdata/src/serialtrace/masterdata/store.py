@@ -149,9 +149,22 @@ def lock_global_serials(session: Session, exclusive: bool) -> None:
         session.execute(text(f"SELECT {fn}(:k)"), {"k": _GLOBAL_SERIALS_LOCK})
 
 
+# The claim checks of a registration as one statement each on PostgreSQL, the serials
+# one array parameter: 5,000 serials were ten IN-lists of 500, each compiled by
+# SQLAlchemy for its own length, a tenth of masterdata's CPU in a commission.
+_UNDER_OTHER_PRODUCTS = (
+    "SELECT sku, serial FROM units WHERE serial = ANY(%(serials)b::text[]) AND sku <> %(sku)s"
+)
+_GLOBALLY_CLAIMED = "SELECT sku, serial FROM global_serials WHERE serial = ANY(%(serials)b::text[])"
+
+
 def serials_under_other_products(
     session: Session, sku: str, serials: Sequence[str]
 ) -> list[tuple[str, str]]:
+    if session.get_bind().dialect.name == "postgresql":
+        params = {"serials": list(serials), "sku": sku}
+        found_here = session.connection().exec_driver_sql(_UNDER_OTHER_PRODUCTS, params)
+        return [(row[0], row[1]) for row in found_here]
     found: list[tuple[str, str]] = []
     for part in chunks(serials):
         found += [
@@ -166,6 +179,11 @@ def serials_under_other_products(
 
 
 def globally_claimed(session: Session, serials: Sequence[str]) -> list[tuple[str, str]]:
+    if session.get_bind().dialect.name == "postgresql":
+        claimed = session.connection().exec_driver_sql(
+            _GLOBALLY_CLAIMED, {"serials": list(serials)}
+        )
+        return [(row[0], row[1]) for row in claimed]
     found: list[tuple[str, str]] = []
     for part in chunks(serials):
         found += [

@@ -152,7 +152,7 @@ def lock_unit_states(session: Session, keys: Sequence[tuple[str, str]]) -> list[
     Locked in key order, so two writers of the same units never deadlock."""
     if session.get_bind().dialect.name == "postgresql":
         params = {"skus": [k for k, _ in keys], "serials": [k for _, k in keys]}
-        found = session.connection().exec_driver_sql(_LOCK_UNIT_STATES, params)
+        found = session.connection().exec_driver_sql(*db.scalar_arrays(_LOCK_UNIT_STATES, params))
         return [UnitState(*row) for row in found]
     query = select(UNITS.c.id, UNITS.c.sku, UNITS.c.serial, UNITS.c.status)
     return [
@@ -184,7 +184,7 @@ def set_statuses(session: Session, statuses: dict[int, str]) -> None:
     for status, ids in sorted(by_status.items()):
         if postgres:
             params = {"status": status, "ids": sorted(ids)}
-            session.connection().exec_driver_sql(_SET_STATUS, params)
+            session.connection().exec_driver_sql(*db.scalar_arrays(_SET_STATUS, params))
             continue
         for part in db.chunks(sorted(ids)):
             session.execute(update(UNITS).where(UNITS.c.id.in_(part)).values(status=status))
