@@ -283,6 +283,43 @@ class EdgeRow(Base):
     removal_reason: Mapped[str | None] = mapped_column(String(500))
 
 
+@dataclass(frozen=True, slots=True)
+class NewEdge:
+    """An installation as the import path writes it (one insert per call), for its
+    audit entry and answer: a plain object, as an ORM instance of EdgeRow cost an
+    imported installation more to build than judging it."""
+
+    id: str
+    parent_id: int
+    component_id: int
+    quantity: float
+    operation: str | None
+    installed_at: datetime
+    installed_by: str
+    removed_at: datetime | None
+    removed_by: str | None
+    removal_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewImportedOperation:
+    """An imported operation record as written (one insert per call), for its audit
+    entry and answer: NewOperation with the legacy approval it may carry."""
+
+    id: str
+    unit_id: int
+    operation: str
+    station: str
+    operator: str
+    started_at: datetime | None
+    finished_at: datetime
+    result: str
+    measurements: dict[str, Any]
+    approved_by: str | None
+    approved_at: datetime | None
+    approval_meaning: str | None
+
+
 class AncestryRow(Base):
     """Closure of the current genealogy: `ancestor` contains `descendant` at some depth,
     along `paths` distinct current paths (so removing one path keeps the others)."""
@@ -745,7 +782,7 @@ def ancestry_among(session: Session, node_ids: Sequence[int]) -> list[tuple[int,
     return found
 
 
-def insert_edges(session: Session, edges: Sequence[EdgeRow]) -> None:
+def insert_edges(session: Session, edges: Sequence[EdgeRow | NewEdge]) -> None:
     """Edges (current or already removed) in one insert."""
     columns = (
         "id",
