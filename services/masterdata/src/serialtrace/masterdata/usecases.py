@@ -693,28 +693,21 @@ def import_units(
             store.GlobalSerialRow,
             [{"serial": s, "sku": sku} for (sku, s) in inserted if sku in global_skus],
         )
+    # The aliases and provenance rows go in as one insert each after the loop (not
+    # ORM objects flushed one by one).
+    alias_rows: list[dict[str, Any]] = []
+    provenance_rows: list[dict[str, Any]] = []
     for n, item, attributes, source, aliases in ready:
         unit = inserted.get((item.sku, item.serial))
         if unit is None:
             outcomes[n] = Conflict(f"unit {item.sku}/{item.serial} already exists")
             continue
-        session.add_all(
-            store.UnitAliasRow(
-                kind=k, value=v, unit_id=unit.id, created_at=now, created_by=uow.actor
-            )
+        alias_rows += (
+            {"kind": k, "value": v, "unit_id": unit.id, "created_at": now, "created_by": uow.actor}
             for k, v in aliases
         )
         entity = unit_entity(item.sku, item.serial)
-        session.add(
-            store.ProvenanceRow(
-                entity_type="unit",
-                entity_id=entity,
-                batch_id=item.provenance.batch_id,
-                file=item.provenance.file,
-                row=item.provenance.row,
-                recorded_at=now,
-            )
-        )
+        provenance_rows.append(item.provenance.columns("unit", entity) | {"recorded_at": now})
         uow.record(
             "unit.imported",
             "unit",
@@ -730,6 +723,8 @@ def import_units(
             },
         )
         outcomes[n] = unit
+    bulk_insert(session, store.UnitAliasRow, alias_rows)
+    bulk_insert(session, store.ProvenanceRow, provenance_rows)
     return [o if o is not None else Conflict("not imported") for o in outcomes]
 
 
