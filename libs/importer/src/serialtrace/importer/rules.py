@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from serialtrace.common import gs1
@@ -56,7 +57,8 @@ class Cells:
 
     def code(self, column: str, what: str, required: bool = True) -> str:
         value = self.text(column, required, limit=64)
-        if value and not self._rule(column, "BAD_CODE", check_code, value, what):
+        if value and (wrong := code_problem(value, what)) is not None:
+            self.problem(column, "BAD_CODE", wrong)
             return ""
         return value
 
@@ -134,6 +136,17 @@ class Cells:
             self.problem(column, code, exc.message)
             return False
         return True
+
+
+@lru_cache(maxsize=8_192)
+def code_problem(value: str, what: str) -> str | None:
+    """What check_code says of `value`, or None: remembered, as a file names the same
+    few SKUs, operations and stations in every row."""
+    try:
+        check_code(value, what)
+    except ServiceError as exc:
+        return exc.message
+    return None
 
 
 def parse_iso_datetime(value: str) -> datetime | None:
