@@ -27,7 +27,7 @@ from serialtrace.common.ledger import unit_entity
 from serialtrace.common.models import created_now
 from serialtrace.common.protomap import copied
 from serialtrace.common.provenance import Provenance
-from serialtrace.common.timeutil import utcnow
+from serialtrace.common.timeutil import iso, utcnow
 from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import Result, check_code, parse_enum, parse_measurements
 from serialtrace.production import domain, store
@@ -401,16 +401,18 @@ def _record_link(
     kind: str,
     component_key: tuple[str, str],
 ) -> None:
-    """An imported installation's audit entries (parent and component)."""
+    """An imported installation's audit entries (parent and component), one payload
+    for both, its times given as the ledger writes them (`iso`: the same JSON, without
+    the encoder calling back for each datetime of each entry)."""
     payload = {
         "edge": edge.id,
         "parent": f"{item.parent[0]}/{item.parent[1]}",
         "component_kind": kind,
         "component": f"{component_key[0]}/{component_key[1]}",
         "quantity": edge.quantity,
-        "installed_at": item.installed_at,
+        "installed_at": iso(item.installed_at),
         "installed_by": edge.installed_by,
-        "removed_at": item.removed_at,
+        "removed_at": iso(item.removed_at) if item.removed_at else None,
         "removal_reason": edge.removal_reason,
         "provenance": item.provenance.payload(),
     }
@@ -509,10 +511,10 @@ def _import_operation(
             "operator": operator,
             "result": result.value,
             "measurements": measurements,
-            "started_at": item.started_at,
-            "finished_at": item.finished_at,
+            "started_at": iso(item.started_at) if item.started_at else None,
+            "finished_at": iso(item.finished_at),
             "approved_by": row.approved_by,
-            "approved_at": row.approved_at,
+            "approved_at": iso(row.approved_at) if row.approved_at else None,
             "approval_meaning": meaning,
             "provenance": item.provenance.payload(),
         },
