@@ -115,8 +115,7 @@ def work_order_message(row: store.WorkOrderRow) -> pb.WorkOrder:
 
 
 def operation_message(
-    row: store.OperationRow | store.NewOperation | store.NewImportedOperation,
-    unit: store.UnitRow | store.UnitState,
+    row: store.OperationRow | store.NewOperation, unit: store.UnitRow | store.UnitState
 ) -> pb.OperationRecord:
     message = pb.OperationRecord(
         **copied(row, "id", "operation", "station", "operator"),

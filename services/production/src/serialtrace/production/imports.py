@@ -442,15 +442,15 @@ class ImportedOperation:
 
 def import_operations(
     uow: UnitOfWork, items: Sequence[ImportedOperation]
-) -> list[tuple[store.NewImportedOperation, store.UnitRow] | ServiceError]:
+) -> list[tuple[store.NewOperation, store.UnitRow] | ServiceError]:
     """Many imported records: each checked alone (nothing is written for a refused
     one), with every unit read in one query."""
     units = {
         (u.sku, u.serial): u
         for u in store.units_by_keys(uow.session, sorted({(i.sku, i.serial) for i in items}))
     }
-    outcomes: list[tuple[store.NewImportedOperation, store.UnitRow] | ServiceError] = []
-    written: list[tuple[store.NewImportedOperation, Provenance]] = []
+    outcomes: list[tuple[store.NewOperation, store.UnitRow] | ServiceError] = []
+    written: list[tuple[store.NewOperation, Provenance]] = []
     ids = new_ids("OP", len(items))
     for item, record_id in zip(items, ids, strict=True):
         try:
@@ -474,7 +474,7 @@ def _import_operation(
     item: ImportedOperation,
     units: dict[tuple[str, str], store.UnitRow],
     record_id: str,
-) -> tuple[store.NewImportedOperation, store.UnitRow]:
+) -> tuple[store.NewOperation, store.UnitRow]:
     """Checks everything, then builds the record (written with the others) and its
     audit entry: a refusal leaves nothing behind."""
     check_code(item.operation, "operation code")
@@ -489,7 +489,7 @@ def _import_operation(
     unit = units.get((item.sku, item.serial))
     if unit is None:
         raise NotFound(f"unit {item.sku}/{item.serial} has no build in production; import it first")
-    row = store.NewImportedOperation(
+    row = store.NewOperation(
         id=record_id,
         **copied(item, "operation", "station", "started_at", "finished_at"),
         unit_id=unit.id,
