@@ -211,13 +211,9 @@ class BomLine:
 
 
 @dataclass(frozen=True)
-class LotRecord:
-    sku: str
-    lot_number: str
-    supplier_code: str
-    supplier_lot_number: str
-    produced_at: datetime | None
-    expires_at: datetime | None
+class LotRecord(md.NewLot):
+    """A lot row: the lot as masterdata registers it, and its stock (if any)."""
+
     quantity: float | None
     location_code: str
 
