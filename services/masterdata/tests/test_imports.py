@@ -298,3 +298,54 @@ def test_a_gs1_key_resolves_to_the_unit_and_lot_their_own_reads_answer(
     assert found_lot.product.sku == material and not found_lot.HasField("unit")
     assert not resolved(_gtin(seed + 2)).HasField("product")
     assert not resolved("not a GTIN", "G1").HasField("product")
+
+
+def test_each_imported_lot_stands_alone_and_the_rest_are_written(masterdata: Masterdata) -> None:
+    """One ImportLots call: a good lot, the same lot again in another row, a lot of an
+    unknown product and one of a serial-tracked product each get their own answer; only
+    the good one exists afterwards, with its provenance."""
+    material = unique("MAT")
+    masterdata.admin.CreateProduct(
+        pb.CreateProductRequest(
+            product=pb.Product(
+                sku=material,
+                name="Resin",
+                kind=pb.PRODUCT_KIND_MATERIAL,
+                tracking=pb.TRACKING_MODE_LOT,
+            )
+        )
+    )
+    serialized = masterdata.serial_product()
+    batch = new_batch(masterdata)
+
+    def lot(sku: str, number: str, row: int) -> pb.ImportedLot:
+        return pb.ImportedLot(
+            lot=pb.Lot(sku=sku, lot_number=number),
+            provenance=pb.Provenance(import_batch_id=batch.id, file="lots.csv", row=row),
+            idempotency_key=f"{batch.id}:lots.csv:{row}",
+        )
+
+    reply = masterdata.admin.ImportLots(
+        pb.ImportLotsRequest(
+            items=[
+                lot(material, "L1", 2),
+                lot(material, "L1", 3),
+                lot(unique("NOPE"), "L2", 4),
+                lot(serialized, "L3", 5),
+            ]
+        )
+    )
+    assert reply.outcomes[0].WhichOneof("outcome") == "lot"
+    assert reply.outcomes[0].lot.provenance.row == 2
+    assert [o.error.code for o in reply.outcomes[1:]] == [
+        "ALREADY_EXISTS",
+        "NOT_FOUND",
+        "FAILED_PRECONDITION",
+    ]
+    keys = [core_pb2.LotKey(sku=material, lot_number="L1")]
+    [stored] = masterdata.admin.BatchGetLots(pb.BatchGetLotsRequest(keys=keys)).lots
+    assert stored.provenance.file == "lots.csv" and stored.provenance.row == 2
+    counts = masterdata.admin.CountImportedFacts(
+        pb.CountImportedFactsRequest(import_batch_id=batch.id)
+    ).counts
+    assert [(c.entity_type, c.count) for c in counts] == [("lot", 1)]

@@ -1,7 +1,11 @@
 """`python -m serialtrace.bench.import_check --rows 100000`: the importer's dry run over
 a generated units.csv of ROWS rows with exactly three bad ones, timed, with the peak
 memory of the process. Against an empty in-memory database by default; with --live,
-against the services at the usual *_ADDR variables (token in SERIALTRACE_TOKEN)."""
+against the services at the usual *_ADDR variables (token in SERIALTRACE_TOKEN).
+
+`--wave N` times instead the dry run of the files `import_apply --units N` applies (the
+factory-shaped wave: 2N units, 14N installations, 6N operation records), which must
+report no problem."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from serialtrace.bench.import_apply import write_wave
 from serialtrace.importer.checking import Catalog, DictCatalog
 from serialtrace.importer.planning import check_with
 
@@ -40,6 +45,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--live", action="store_true")
+    parser.add_argument("--wave", type=int, default=0, help="finished units of a whole wave")
     args = parser.parse_args()
     catalog: Catalog = DictCatalog()
     services = None
@@ -48,6 +54,9 @@ def main() -> None:
 
         services = Services(os.environ["SERIALTRACE_TOKEN"])
         catalog = GrpcCatalog(services)
+    if args.wave:
+        check_wave(args.wave, catalog)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         write_export(directory, args.rows, f"BENCH-{os.getpid()}")
@@ -65,6 +74,29 @@ def main() -> None:
         print(f"  {problem}")
     if services is not None:
         services.close()
+
+
+def check_wave(units: int, catalog: Catalog) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        write_wave(directory, units, 6)
+        size = sum(p.stat().st_size for p in directory.iterdir())
+        started, cpu = time.perf_counter(), time.process_time()
+        problems, rows = check_with(directory, catalog)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    total = sum(rows.values())
+    print(
+        f"wave of {units:,} finished units: {total:,} rows in {len(rows)} files, "
+        f"{size / 1e6:.0f} MB"
+    )
+    print(
+        f"dry run: {elapsed:.1f} s ({cpu:.1f} s CPU), {total / elapsed:,.0f} rows/s, "
+        f"peak RSS {peak_mb:.0f} MB, {len(problems)} problem(s) "
+        f"(load average {os.getloadavg()[0]:.1f})"
+    )
+    for problem in problems[:10]:
+        print(f"  {problem}")
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ import queue
 import sys
 import threading
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -29,6 +30,7 @@ from serialtrace.common.protomap import enum_str, enum_value
 from serialtrace.core.v1 import core_pb2
 from serialtrace.importer import rules
 from serialtrace.importer.checking import Checker
+from serialtrace.importer.kinds import STAGE
 from serialtrace.importer.problems import NO_COLUMN, Problem
 from serialtrace.importer.reading import Row, Table, open_directory
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
@@ -40,6 +42,10 @@ from serialtrace.warehouse.v1 import warehouse_pb2 as wh
 CHUNK = 1_000
 # Chunks read and parsed ahead while the services work on the one sent.
 READ_AHEAD = 2
+# Calls of one file sent before the answer to the first is read, for kinds whose rows
+# rest on nothing in the same file (operation records): the service judges and writes
+# one chunk while the next travels and the importer builds the one after.
+IN_FLIGHT = 2
 MADE_HERE = ("FINISHED", "SUBASSEMBLY")
 # Which service counts a file's facts, and under which entity type.
 FACTS: dict[str, tuple[str, str]] = {
@@ -124,8 +130,16 @@ class FileResult:
 class Applier:
     """Sends one batch's tables to the services, file by file in dependency order."""
 
-    def __init__(self, services: Any, batch_id: str, advance: Callable[[int], None]) -> None:
+    def __init__(
+        self,
+        services: Any,
+        batch_id: str,
+        advance: Callable[[int], None],
+        stop: threading.Event | None = None,
+    ) -> None:
         self.services, self.batch_id, self.advance = services, batch_id, advance
+        # Set when a file applied beside this one failed: no further call is sent.
+        self.stop = stop or threading.Event()
         self._product_kinds: dict[str, str] = {}
 
     def key(self, file: str, row: int, suffix: str = "") -> str:
@@ -275,16 +289,19 @@ class Applier:
         request_type: Callable[..., Any],
         item: Callable[[str, int, Any], Any],
         then: Callable[[FileResult, list[tuple[int, Any]]], None] | None = None,
+        in_flight: int = 1,
     ) -> FileResult:
         """Every record of `table` as one `item` of a `request_type` call, a chunk per
         call, each item with its own outcome; `then` follows up on each chunk's applied
-        (row, record) pairs."""
+        (row, record) pairs. Up to `in_flight` calls are under way at once (their
+        answers read in order); 1 where a chunk may rest on the one before it. A failed
+        call raises once the calls already sent have ended; nothing more is sent."""
         result = FileResult()
         file = table.file
-        for chunk in _chunks(_records(table)):
-            outcomes = call(request_type(items=[item(file, row, r) for row, r in chunk])).outcomes
+
+        def settle(chunk: list[tuple[int, Any]], answer: Future[Any]) -> None:
             applied = []
-            for (row, record), outcome in zip(chunk, outcomes, strict=True):
+            for (row, record), outcome in zip(chunk, answer.result().outcomes, strict=True):
                 if outcome.WhichOneof("outcome") == "error":
                     error = error_of(outcome.error)
                     problem = Problem(file, row, NO_COLUMN, error.code.name, error.message)
@@ -295,6 +312,18 @@ class Applier:
             self.advance(len(chunk))
             if then is not None:
                 then(result, applied)
+
+        sent: deque[tuple[list[tuple[int, Any]], Future[Any]]] = deque()
+        with ThreadPoolExecutor(in_flight, thread_name_prefix=f"import-{file}") as calls:
+            for chunk in _chunks(_records(table)):
+                if self.stop.is_set():
+                    break
+                request = request_type(items=[item(file, row, r) for row, r in chunk])
+                sent.append((chunk, calls.submit(call, request)))
+                if len(sent) >= in_flight:
+                    settle(*sent.popleft())
+            while sent:
+                settle(*sent.popleft())
         return result
 
     def _lots(self, table: Table) -> FileResult:
@@ -479,7 +508,13 @@ class Applier:
             return operation
 
         production = self.services.production
-        return self._bulk(table, production.ImportOperations, pp.ImportOperationsRequest, item)
+        return self._bulk(
+            table,
+            production.ImportOperations,
+            pp.ImportOperationsRequest,
+            item,
+            in_flight=IN_FLIGHT,  # records rest on builds, never on other records
+        )
 
     def _shipments(self, table: Table) -> FileResult:
         def item(file: str, row: int, r: rules.ShipmentRecord) -> wh.ImportedShipment:
@@ -569,14 +604,13 @@ def apply_directory(
         TimeElapsedColumn(),
         console=console,
     ) as progress:
-        for table in tables:
-            task = progress.add_task(table.file, total=rows.get(table.file, 0))
-            applier = Applier(services, batch_id, partial(_advance, progress, task))
-            started = time.perf_counter()
-            result = applier.apply(table)
-            seconds[table.file] = time.perf_counter() - started
-            applied[table.file] = result.applied
-            refused += result.refused
+        for stage in _stages(tables):
+            for table, (result, took) in zip(
+                stage, _apply_side_by_side(services, batch_id, stage, rows, progress), strict=True
+            ):
+                seconds[table.file] = took
+                applied[table.file] = result.applied
+                refused += result.refused
     state = md.IMPORT_BATCH_STATE_APPLYING if refused else md.IMPORT_BATCH_STATE_APPLIED
     services.masterdata.SetImportBatchState(
         md.SetImportBatchStateRequest(
@@ -598,6 +632,40 @@ def apply_directory(
 
 def _advance(progress: Any, task: Any, rows: int) -> None:
     progress.advance(task, rows)
+
+
+def _stages(tables: Sequence[Table]) -> list[list[Table]]:
+    """The tables (in dependency order) grouped by their kind's STAGE."""
+    stages: dict[int, list[Table]] = {}
+    for table in tables:
+        stages.setdefault(STAGE[table.kind.name], []).append(table)
+    return [stages[n] for n in sorted(stages)]
+
+
+def _apply_side_by_side(
+    services: Any, batch_id: str, stage: Sequence[Table], rows: dict[str, int], progress: Any
+) -> list[tuple[FileResult, float]]:
+    """Applies the tables of one stage, each in a thread of its own (a stage of one in
+    this one): (result, seconds) of each. When one fails, the others send nothing more
+    and the first failure is raised once they have stopped."""
+    stop = threading.Event()
+
+    def one(table: Table) -> tuple[FileResult, float]:
+        task = progress.add_task(table.file, total=rows.get(table.file, 0))
+        applier = Applier(services, batch_id, partial(_advance, progress, task), stop)
+        started = time.perf_counter()
+        try:
+            result = applier.apply(table)
+        except BaseException:
+            stop.set()
+            raise
+        return result, time.perf_counter() - started
+
+    if len(stage) == 1:
+        return [one(stage[0])]
+    with ThreadPoolExecutor(len(stage), thread_name_prefix="import-stage") as files:
+        running = [files.submit(one, table) for table in stage]
+    return [done.result() for done in running]
 
 
 def _batch(services: Any, batch_id: str) -> md.ImportBatch:

@@ -78,3 +78,19 @@ KINDS: tuple[FileKind, ...] = (
 )
 
 BY_NAME: dict[str, FileKind] = {k.name: k for k in KINDS}
+
+# Kinds that rest only on earlier stages, never on each other, apply side by side: the
+# installations and the operation records both need the units and nothing of one
+# another, so the services work on one while the importer prepares the other.
+# Shipments come after both (a unit is shipped as built).
+STAGE: dict[str, int] = {
+    "products": 0,
+    "parties": 1,
+    "locations": 2,
+    "boms": 3,
+    "lots": 4,
+    "units": 5,
+    "genealogy": 6,
+    "operations": 6,
+    "shipments": 7,
+}

@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from serialtrace.common import gs1
@@ -56,7 +57,8 @@ class Cells:
 
     def code(self, column: str, what: str, required: bool = True) -> str:
         value = self.text(column, required, limit=64)
-        if value and not self._rule(column, "BAD_CODE", check_code, value, what):
+        if value and (wrong := code_problem(value, what)) is not None:
+            self.problem(column, "BAD_CODE", wrong)
             return ""
         return value
 
@@ -136,6 +138,17 @@ class Cells:
         return True
 
 
+@lru_cache(maxsize=8_192)
+def code_problem(value: str, what: str) -> str | None:
+    """What check_code says of `value`, or None: remembered, as a file names the same
+    few SKUs, operations and stations in every row."""
+    try:
+        check_code(value, what)
+    except ServiceError as exc:
+        return exc.message
+    return None
+
+
 def parse_iso_datetime(value: str) -> datetime | None:
     """ISO 8601 date or date-time; without an offset it is taken as UTC."""
     try:
@@ -198,13 +211,9 @@ class BomLine:
 
 
 @dataclass(frozen=True)
-class LotRecord:
-    sku: str
-    lot_number: str
-    supplier_code: str
-    supplier_lot_number: str
-    produced_at: datetime | None
-    expires_at: datetime | None
+class LotRecord(md.NewLot):
+    """A lot row: the lot as masterdata registers it, and its stock (if any)."""
+
     quantity: float | None
     location_code: str
 

@@ -430,27 +430,38 @@ def import_lots(s: S, r: pb.ImportLotsRequest) -> pb.ImportLotsResponse:
 
     def handle(uow: Any, fresh: list[pb.ImportedLot]) -> list[pb.Lot | ServiceError]:
         answers: list[pb.Lot | ServiceError] = []
+        lots: list[tuple[domain.NewLot, Provenance]] = []
         for item in fresh:
-            lot, where = item.lot, Provenance.of(item.provenance)
-            done = uow.attempt(
-                lambda lot=lot, where=where: usecases.register_lot(
-                    uow,
-                    lot.sku,
-                    lot.lot_number,
-                    lot.supplier_code,
-                    lot.supplier_lot_number,
-                    from_timestamp(lot.produced_at) if lot.HasField("produced_at") else None,
-                    from_timestamp(lot.expires_at) if lot.HasField("expires_at") else None,
-                    where,
-                )
+            lot = item.lot
+            try:
+                where = Provenance.of(item.provenance)
+            except ServiceError as refusal:
+                answers.append(refusal)
+                continue
+            new = domain.NewLot(
+                lot.sku,
+                lot.lot_number,
+                lot.supplier_code,
+                lot.supplier_lot_number,
+                from_timestamp(lot.produced_at) if lot.HasField("produced_at") else None,
+                from_timestamp(lot.expires_at) if lot.HasField("expires_at") else None,
             )
-            answers.append(
-                done if isinstance(done, ServiceError) else lot_message(done, _origin(where))
-            )
-        return answers
+            lots.append((new, where))
+            answers.append(_PENDING)
+        done = iter(usecases.import_lots(uow, lots))
+        origins = iter(where for _, where in lots)
+        return [a if a is not _PENDING else _lot_answer(next(done), next(origins)) for a in answers]
 
     outcomes = s.mutations.run_each("ImportLots", list(r.items), pb.Lot, handle)
     return pb.ImportLotsResponse(outcomes=item_outcomes(pb.ImportLotOutcome, "lot", outcomes))
+
+
+# A placeholder for an item of ImportLots whose answer the use case gives.
+_PENDING = pb.Lot()
+
+
+def _lot_answer(done: store.LotRow | ServiceError, where: Provenance) -> pb.Lot | ServiceError:
+    return done if isinstance(done, ServiceError) else lot_message(done, _origin(where))
 
 
 def list_imported_facts(

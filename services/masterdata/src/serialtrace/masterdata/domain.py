@@ -252,6 +252,18 @@ def validate_lot_number(lot_number: str) -> str:
     return lot_number
 
 
+@dataclass(frozen=True)
+class NewLot:
+    """A lot as registered: what a registration or an import gives of it."""
+
+    sku: str
+    lot_number: str
+    supplier_code: str
+    supplier_lot_number: str
+    produced_at: datetime | None
+    expires_at: datetime | None
+
+
 def check_dates(produced: datetime | None, expires: datetime | None) -> None:
     if produced and expires and expires < produced:
         raise InvalidArgument("a lot cannot expire before it was produced")

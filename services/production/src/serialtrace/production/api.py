@@ -138,7 +138,7 @@ def build_message(unit: store.UnitRow) -> pb.UnitBuild:
     )
 
 
-def link_message(link: usecases.Link) -> pb.ComponentLink:
+def link_message(link: usecases.Link | imports.LinkWritten) -> pb.ComponentLink:
     e, parent, component = link.edge, link.parent, link.component
     message = pb.ComponentLink(
         id=e.id,
@@ -420,9 +420,8 @@ def import_component_links(
 
     def handle(uow: UnitOfWork, fresh: list[pb.ImportedComponentLink]) -> list[Any]:
         done = imports.import_links(uow, boms, [link(i) for i in fresh])
-        edges = [d for d in done if not isinstance(d, ServiceError)]
-        messages = {m.id: m for m in link_messages(uow.session, edges)}
-        return [d if isinstance(d, ServiceError) else messages[d.id] for d in done]
+        # The ends are the nodes the import locked: no second read of them.
+        return [d if isinstance(d, ServiceError) else link_message(d) for d in done]
 
     outcomes = s.mutations.run_each("ImportComponentLinks", r.items, pb.ComponentLink, handle)
     return pb.ImportComponentLinksResponse(

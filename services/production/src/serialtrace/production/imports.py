@@ -9,7 +9,7 @@ its provenance.
 from __future__ import annotations
 
 import hashlib
-import uuid
+import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,7 +27,7 @@ from serialtrace.common.ledger import unit_entity
 from serialtrace.common.models import created_now
 from serialtrace.common.protomap import copied
 from serialtrace.common.provenance import Provenance
-from serialtrace.common.timeutil import utcnow
+from serialtrace.common.timeutil import iso, utcnow
 from serialtrace.common.uow import UnitOfWork
 from serialtrace.common.validation import Result, check_code, parse_enum, parse_measurements
 from serialtrace.production import domain, store
@@ -36,6 +36,13 @@ from serialtrace.production.v1.production_enums import BuildStatus, WorkOrderSta
 
 T = TypeVar("T")
 MAX_IMPORT_ITEMS = 1_000
+
+
+def new_ids(prefix: str, count: int) -> list[str]:
+    """`count` random ids like the live paths' (PREFIX-16 upper hex digits), from one
+    read of the system's randomness instead of a uuid4 each."""
+    digits = os.urandom(8 * count).hex().upper()
+    return [f"{prefix}-{digits[16 * n : 16 * n + 16]}" for n in range(count)]
 
 
 # --- builds ------------------------------------------------------------------------------
@@ -236,18 +243,27 @@ def _check_link(boms: BomCache, item: ImportedLink) -> tuple[str, tuple[str, str
     return ("UNIT" if item.component_unit else "LOT"), component_key, quantity, reason
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Accepted:
     index: int
     item: ImportedLink
-    edge: store.EdgeRow
+    edge: store.NewEdge
     kind: str
     component_key: tuple[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class LinkWritten:
+    """An imported installation as written, with its two ends (for its answer)."""
+
+    edge: store.NewEdge
+    parent: store.NodeRow
+    component: store.NodeRow
+
+
 def import_links(
     uow: UnitOfWork, boms: BomCache, items: Sequence[ImportedLink]
-) -> list[store.EdgeRow | ServiceError]:
+) -> list[LinkWritten | ServiceError]:
     """Many imported installations, judged in order under the live rules (BOM
     membership, one current parent, no loop) as if installed one after another, then
     written together: one insert of edges, one of provenance rows, and the ancestry
@@ -258,8 +274,9 @@ def import_links(
     units = {n.id: n for (kind, _, _), n in nodes.items() if kind == "UNIT"}
     reach = Containment(store.ancestry_among(session, sorted(units)))
     holder = {n.id: n.installed_in_id for n in units.values()}
-    outcomes: list[store.EdgeRow | ServiceError | None] = [None] * len(items)
+    outcomes: list[LinkWritten | ServiceError | None] = [None] * len(items)
     accepted: list[_Accepted] = []
+    ids = new_ids("GE", len(items))
     for n, item in enumerate(items):
         try:
             kind, component_key, quantity, reason = _check_link(boms, item)
@@ -270,8 +287,8 @@ def import_links(
             outcomes[n] = refusal
             continue
         actor = item.installed_by or uow.actor
-        edge = store.EdgeRow(
-            id=f"GE-{uuid.uuid4().hex[:16].upper()}",
+        edge = store.NewEdge(
+            id=ids[n],
             parent_id=parent.id,
             component_id=component.id,
             quantity=quantity,
@@ -287,7 +304,7 @@ def import_links(
             if kind == "UNIT":
                 holder[component.id] = parent.id
         accepted.append(_Accepted(n, item, edge, kind, component_key))
-        outcomes[n] = edge
+        outcomes[n] = LinkWritten(edge, parent, component)
     _write_links(uow, accepted, units, holder, reach)
     return [o if o is not None else FailedPrecondition("not imported") for o in outcomes]
 
@@ -336,7 +353,7 @@ def _write_links(
 
 
 def _nesting_levels(
-    edges: Sequence[store.EdgeRow], reach: Containment
+    edges: Sequence[store.NewEdge], reach: Containment
 ) -> list[list[tuple[int, int, int]]]:
     """The current edges as (parent, component, times) in levels, by the height of the
     component (what it holds, stored or new, at any depth): an edge comes after every
@@ -379,21 +396,23 @@ def _add_provenance(
 
 def _record_link(
     uow: UnitOfWork,
-    edge: store.EdgeRow,
+    edge: store.NewEdge,
     item: ImportedLink,
     kind: str,
     component_key: tuple[str, str],
 ) -> None:
-    """An imported installation's audit entries (parent and component)."""
+    """An imported installation's audit entries (parent and component), one payload
+    for both, its times given as the ledger writes them (`iso`: the same JSON, without
+    the encoder calling back for each datetime of each entry)."""
     payload = {
         "edge": edge.id,
         "parent": f"{item.parent[0]}/{item.parent[1]}",
         "component_kind": kind,
         "component": f"{component_key[0]}/{component_key[1]}",
         "quantity": edge.quantity,
-        "installed_at": item.installed_at,
+        "installed_at": iso(item.installed_at),
         "installed_by": edge.installed_by,
-        "removed_at": item.removed_at,
+        "removed_at": iso(item.removed_at) if item.removed_at else None,
         "removal_reason": edge.removal_reason,
         "provenance": item.provenance.payload(),
     }
@@ -423,18 +442,19 @@ class ImportedOperation:
 
 def import_operations(
     uow: UnitOfWork, items: Sequence[ImportedOperation]
-) -> list[tuple[store.OperationRow, store.UnitRow] | ServiceError]:
+) -> list[tuple[store.NewOperation, store.UnitRow] | ServiceError]:
     """Many imported records: each checked alone (nothing is written for a refused
     one), with every unit read in one query."""
     units = {
         (u.sku, u.serial): u
         for u in store.units_by_keys(uow.session, sorted({(i.sku, i.serial) for i in items}))
     }
-    outcomes: list[tuple[store.OperationRow, store.UnitRow] | ServiceError] = []
-    written: list[tuple[store.OperationRow, Provenance]] = []
-    for item in items:
+    outcomes: list[tuple[store.NewOperation, store.UnitRow] | ServiceError] = []
+    written: list[tuple[store.NewOperation, Provenance]] = []
+    ids = new_ids("OP", len(items))
+    for item, record_id in zip(items, ids, strict=True):
         try:
-            row, unit = _import_operation(uow, item, units)
+            row, unit = _import_operation(uow, item, units, record_id)
         except ServiceError as refusal:
             outcomes.append(refusal)
             continue
@@ -450,8 +470,11 @@ def import_operations(
 
 
 def _import_operation(
-    uow: UnitOfWork, item: ImportedOperation, units: dict[tuple[str, str], store.UnitRow]
-) -> tuple[store.OperationRow, store.UnitRow]:
+    uow: UnitOfWork,
+    item: ImportedOperation,
+    units: dict[tuple[str, str], store.UnitRow],
+    record_id: str,
+) -> tuple[store.NewOperation, store.UnitRow]:
     """Checks everything, then builds the record (written with the others) and its
     audit entry: a refusal leaves nothing behind."""
     check_code(item.operation, "operation code")
@@ -466,8 +489,8 @@ def _import_operation(
     unit = units.get((item.sku, item.serial))
     if unit is None:
         raise NotFound(f"unit {item.sku}/{item.serial} has no build in production; import it first")
-    row = store.OperationRow(
-        id=f"OP-{uuid.uuid4().hex[:16].upper()}",
+    row = store.NewOperation(
+        id=record_id,
         **copied(item, "operation", "station", "started_at", "finished_at"),
         unit_id=unit.id,
         operator=operator,
@@ -488,10 +511,10 @@ def _import_operation(
             "operator": operator,
             "result": result.value,
             "measurements": measurements,
-            "started_at": item.started_at,
-            "finished_at": item.finished_at,
+            "started_at": iso(item.started_at) if item.started_at else None,
+            "finished_at": iso(item.finished_at),
             "approved_by": row.approved_by,
-            "approved_at": row.approved_at,
+            "approved_at": iso(row.approved_at) if row.approved_at else None,
             "approval_meaning": meaning,
             "provenance": item.provenance.payload(),
         },

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, make_dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Select, Table, bindparam, func, literal, select, text, tuple_, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -82,7 +82,8 @@ class OperationRow(Base):
 class NewOperation:
     """An operation record as the recording path writes it (`insert_at_commit`), for
     its answer: a plain object, as an ORM instance of OperationRow costs more to build
-    than the rest of a batch item. Not approved yet, by definition."""
+    than the rest of a batch item. A live record is not approved yet, by definition;
+    an imported one may carry its legacy approval."""
 
     id: str
     unit_id: int
@@ -93,9 +94,9 @@ class NewOperation:
     finished_at: datetime
     result: str
     measurements: dict[str, Any]
-    approved_by: None = None
-    approved_at: None = None
-    approval_meaning: None = None
+    approved_by: str | None = None  # an imported record may carry its legacy approval
+    approved_at: datetime | None = None
+    approval_meaning: str | None = None
 
 
 def work_order(session: Session, wo_id: str, *, for_update: bool = False) -> WorkOrderRow | None:
@@ -281,6 +282,17 @@ class EdgeRow(Base):
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     removed_by: Mapped[str | None] = mapped_column(String(200))
     removal_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+if TYPE_CHECKING:
+    NewEdge = EdgeRow  # the same attributes, for the type checker
+else:
+    # An installation as the import path writes it (one insert per call), for its audit
+    # entry and answer: a frozen dataclass of the table's own columns, as an ORM
+    # instance of EdgeRow cost an imported installation more to build than judging it.
+    NewEdge = make_dataclass(
+        "NewEdge", [c.key for c in EdgeRow.__table__.columns], frozen=True, slots=True
+    )
 
 
 class AncestryRow(Base):
@@ -745,7 +757,7 @@ def ancestry_among(session: Session, node_ids: Sequence[int]) -> list[tuple[int,
     return found
 
 
-def insert_edges(session: Session, edges: Sequence[EdgeRow]) -> None:
+def insert_edges(session: Session, edges: Sequence[EdgeRow | NewEdge]) -> None:
     """Edges (current or already removed) in one insert."""
     columns = (
         "id",
