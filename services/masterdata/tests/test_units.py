@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import grpc
+import pytest
 
 from serialtrace.common.testing import rpc_error, unique
 from serialtrace.core.v1 import core_pb2
@@ -35,9 +36,12 @@ def test_serial_not_matching_pattern_is_invalid_argument_naming_the_pattern(
     assert masterdata.unit_rows(sku) == 0
 
 
+@pytest.mark.parametrize("backend", ["masterdata", "masterdata_sqlite"])
 def test_global_uniqueness_rejects_the_same_serial_under_another_product(
-    masterdata: Masterdata,
+    backend: str, request: pytest.FixtureRequest
 ) -> None:
+    """On PostgreSQL the claims are one array statement, on SQLite IN-lists: both refuse."""
+    masterdata: Masterdata = request.getfixturevalue(backend)
     serial = unique("G")
     per_product = masterdata.serial_product()
     masterdata.register(per_product, serial)

@@ -161,40 +161,36 @@ _GLOBALLY_CLAIMED = "SELECT sku, serial FROM global_serials WHERE serial = ANY(%
 def serials_under_other_products(
     session: Session, sku: str, serials: Sequence[str]
 ) -> list[tuple[str, str]]:
-    if session.get_bind().dialect.name == "postgresql":
-        params = {"serials": list(serials), "sku": sku}
-        found_here = session.connection().exec_driver_sql(_UNDER_OTHER_PRODUCTS, params)
-        return [(row[0], row[1]) for row in found_here]
-    found: list[tuple[str, str]] = []
-    for part in chunks(serials):
-        found += [
-            (r.sku, r.serial)
-            for r in session.execute(
-                select(UnitRow.sku, UnitRow.serial).where(
-                    UnitRow.serial.in_(part), UnitRow.sku != sku
-                )
-            )
-        ]
-    return found
+    others = select(UnitRow.sku, UnitRow.serial).where(UnitRow.sku != sku)
+    return _pairs_among(session, _UNDER_OTHER_PRODUCTS, others, UnitRow.serial, serials, sku=sku)
 
 
 def globally_claimed(session: Session, serials: Sequence[str]) -> list[tuple[str, str]]:
+    claims = select(GlobalSerialRow.sku, GlobalSerialRow.serial)
+    return _pairs_among(session, _GLOBALLY_CLAIMED, claims, GlobalSerialRow.serial, serials)
+
+
+def _pairs_among(
+    session: Session,
+    on_postgresql: str,
+    elsewhere: Any,
+    serial_column: Any,
+    serials: Sequence[str],
+    **params: Any,
+) -> list[tuple[str, str]]:
+    """The (sku, serial) rows whose serial is among `serials`: on PostgreSQL the one
+    statement `on_postgresql` with the serials as one array, elsewhere the query
+    `elsewhere` once per IN_CHUNK serials."""
     if session.get_bind().dialect.name == "postgresql":
-        claimed = session.connection().exec_driver_sql(
-            _GLOBALLY_CLAIMED, {"serials": list(serials)}
-        )
-        return [(row[0], row[1]) for row in claimed]
-    found: list[tuple[str, str]] = []
-    for part in chunks(serials):
-        found += [
-            (r.sku, r.serial)
-            for r in session.execute(
-                select(GlobalSerialRow.sku, GlobalSerialRow.serial).where(
-                    GlobalSerialRow.serial.in_(part)
-                )
-            )
+        wanted = {"serials": list(serials), **params}
+        rows: Iterable[Any] = session.connection().exec_driver_sql(on_postgresql, wanted)
+    else:
+        rows = [
+            row
+            for part in chunks(serials)
+            for row in session.execute(elsewhere.where(serial_column.in_(part)))
         ]
-    return found
+    return [(row[0], row[1]) for row in rows]
 
 
 def insert_new_units(
