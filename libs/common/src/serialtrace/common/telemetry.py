@@ -6,7 +6,9 @@ import json
 import logging
 import sys
 import threading
-from collections.abc import Sequence
+import weakref
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from opentelemetry import trace
@@ -87,21 +89,14 @@ def instrument_engine(engine: Engine, provider: TracerProvider) -> None:
     EngineTracer, which costs about 200 µs of CPU a statement (it parses the statement
     and the URL each time and keeps pool metrics), doubling a write's SQL cost here;
     these cost a fraction of that, and none when there is no span to be a child of."""
-    tracer = provider.get_tracer("serialtrace.sql")
-    base = {"db.system": engine.dialect.name, "db.name": engine.url.database or ""}
+    statements = _StatementSpans(provider.get_tracer("serialtrace.sql"), engine)
+    _STATEMENT_SPANS[engine] = statements
 
     @event.listens_for(engine, "before_cursor_execute")
     def _start(*args: Any) -> None:  # conn, cursor, statement, parameters, context, many
         statement, context = args[2], args[4]
-        if context is None or not trace.get_current_span().is_recording():
-            return
-        operation = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "SQL"
-        context._serialtrace_span = tracer.start_span(
-            f"{operation} {base['db.name']}",
-            kind=SpanKind.CLIENT,
-            attributes={**base, "db.statement": statement},
-            record_exception=False,
-        )
+        if context is not None:
+            context._serialtrace_span = statements.start(statement)
 
     @event.listens_for(engine, "after_cursor_execute")
     def _end(*args: Any) -> None:
@@ -118,6 +113,48 @@ def instrument_engine(engine: Engine, provider: TracerProvider) -> None:
             error.execution_context._serialtrace_span = None
             span.set_status(Status(StatusCode.ERROR, type(error.original_exception).__name__))
             span.end()
+
+
+class _StatementSpans:
+    """The spans of one engine's statements (see `instrument_engine`)."""
+
+    def __init__(self, tracer: trace.Tracer, engine: Engine) -> None:
+        self.tracer = tracer
+        self.base = {"db.system": engine.dialect.name, "db.name": engine.url.database or ""}
+
+    def start(self, statement: str) -> trace.Span | None:
+        """A started span of `statement`, or None outside a recorded span."""
+        if not trace.get_current_span().is_recording():
+            return None
+        operation = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "SQL"
+        return self.tracer.start_span(
+            f"{operation} {self.base['db.name']}",
+            kind=SpanKind.CLIENT,
+            attributes={**self.base, "db.statement": statement},
+            record_exception=False,
+        )
+
+
+_STATEMENT_SPANS: weakref.WeakKeyDictionary[Engine, _StatementSpans] = weakref.WeakKeyDictionary()
+
+
+@contextmanager
+def statement_span(engine: Engine, statement: str) -> Iterator[None]:
+    """The span `instrument_engine` gives a statement, for one sent to the driver directly
+    (serialtrace.common.db's reads without the ORM); nothing if `engine` is not
+    instrumented or no span is being recorded."""
+    statements = _STATEMENT_SPANS.get(engine)
+    span = statements.start(statement) if statements is not None else None
+    if span is None:
+        yield
+        return
+    try:
+        yield
+    except BaseException as error:
+        span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+        raise
+    finally:
+        span.end()
 
 
 def shutdown_tracing() -> None:
