@@ -16,12 +16,16 @@ def as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def to_timestamp(value: datetime | None) -> Timestamp | None:
+    """What `Timestamp.FromDatetime` gives, from the difference to the epoch: about a
+    quarter of its CPU (it goes through a time tuple), on every time of every answer."""
     if value is None:
         return None
-    stamp = Timestamp()
-    stamp.FromDatetime(as_utc(value))
-    return stamp
+    since = as_utc(value) - _EPOCH
+    return Timestamp(seconds=since.days * 86400 + since.seconds, nanos=since.microseconds * 1000)
 
 
 def from_timestamp(stamp: Timestamp | None) -> datetime | None:
