@@ -66,6 +66,29 @@ def test_one_trace_runs_from_the_caller_through_the_server_to_sql(
     assert sql and all(_descends_from(s, server.context.span_id, finished) for s in sql)
 
 
+def test_a_sessionless_read_still_traces_its_statement_under_the_server_span(
+    masterdata: Masterdata, spans: InMemorySpanExporter
+) -> None:
+    """ResolveGs1Key reads without the ORM (Database.read_entities): its one statement
+    is a span of the call all the same."""
+    principal = verify_token(TEST_JWT_SECRET, token("tess", "viewer"))
+    client = ServiceClient(
+        "masterdata",
+        masterdata_pb2_grpc.MasterdataServiceStub(open_channel(masterdata.running.address)),
+    )
+    with trace.get_tracer("test").start_as_current_span("caller") as root, acting_as(principal):
+        client.ResolveGs1Key(pb.ResolveGs1KeyRequest(gtin="09506000134352", serial="S1"))
+    trace_id = root.get_span_context().trace_id
+    finished = {
+        s.context.span_id: s for s in spans.get_finished_spans() if s.context.trace_id == trace_id
+    }
+    server = next(s for s in finished.values() if s.kind == trace.SpanKind.SERVER)
+    sql = [s for s in finished.values() if s.attributes and "db.statement" in s.attributes]
+    assert [s.name.split(" ")[0] for s in sql] == ["SELECT"]
+    assert "FROM products" in str(sql[0].attributes["db.statement"])
+    assert _descends_from(sql[0], server.context.span_id, finished)
+
+
 def _descends_from(span: Any, ancestor: int, spans: dict[int, Any]) -> bool:
     while span.parent is not None:
         if span.parent.span_id == ancestor:

@@ -4,6 +4,7 @@ against four real services and a real gateway."""
 from __future__ import annotations
 
 import json
+import sys
 import urllib.request
 from typing import Any
 
@@ -656,3 +657,11 @@ def test_a_service_down_leaves_the_rest_of_the_trace_and_fails_writes_closed(
         assert codes(errors) == ["UNAVAILABLE"]
     finally:
         suite.stop()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="uvloop is not made for Windows")
+def test_the_gateway_serves_on_uvloop(suite: RunningSuite) -> None:
+    """The event loop in C (a third of a trivial request's CPU, see main.event_loop)."""
+    listening = suite.gateway.server.servers
+    assert listening and all(type(s).__module__.startswith("uvloop") for s in listening)
+    assert GraphClient(suite.url, VIEWER).data("{ __typename }") == {"__typename": "Query"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +10,7 @@ from serialtrace.common.timeutil import to_timestamp
 from serialtrace.core.v1 import core_pb2
 
 
+@functools.cache  # per enum type: read on every enum field of every message
 def _prefix(enum: Any) -> str:
     # Buf-style enums name their zero value <ENUM>_UNSPECIFIED; every value shares the prefix.
     zero: str = enum.DESCRIPTOR.values[0].name

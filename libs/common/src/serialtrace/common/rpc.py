@@ -11,6 +11,7 @@ answers it:
         "ListShipmentUnits": rpc.read(list_shipment_units),  # a read session, any answer
         "MoveUnits": rpc.each("MoveUnit", move, moved, most=500, what="moves"),  # per item
         "ImportLots": rpc.custom(import_lots),               # anything else
+        "ResolveGs1Key": rpc.custom(resolve_gs1_key),        # (e.g. a sessionless read)
     }
     METHOD_ROLES = rpc.implement(WarehouseServicer, SERVICE, RPCS)
 
@@ -177,7 +178,8 @@ class Each:
 
 @dataclass(frozen=True)
 class Custom:
-    """Anything else (batch mutations with an outcome per item): (servicer, request)."""
+    """Anything else (batch mutations with an outcome per item, reads that open no
+    session but call `Database.read_entities`): (servicer, request)."""
 
     handler: CustomHandler
 

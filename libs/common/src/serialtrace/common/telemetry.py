@@ -6,13 +6,22 @@ import json
 import logging
 import sys
 import threading
-from collections.abc import Sequence
+import weakref
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_OFF,
+    ALWAYS_ON,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+)
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import Counter, Histogram, start_http_server
 from sqlalchemy import Engine, event
@@ -54,14 +63,51 @@ GRPC_REQUESTS, GRPC_LATENCY = red_metrics(
 )
 
 
+class _RecordedWhenExported(Sampler):
+    """The default sampling (parent-based, always on) once a span processor is installed;
+    before that, no span is recorded: with no exporter nothing would read one, and a
+    recorded span (its attributes, events, the processors' calls) cost about a tenth of
+    a scan's CPU in a process. An unrecorded span still has its trace id (the caller's,
+    or a new one) and a span id of its own, so trace context crosses services, the
+    graph answers its `traceId` and log lines carry it all the same."""
+
+    def __init__(self) -> None:
+        self.exporting = False
+        self._sampled = ParentBased(ALWAYS_ON)
+
+    def should_sample(self, *args: Any, **kwargs: Any) -> SamplingResult:
+        sampler = self._sampled if self.exporting else ALWAYS_OFF
+        return sampler.should_sample(*args, **kwargs)
+
+    def get_description(self) -> str:
+        return f"RecordedWhenExported{{{self._sampled.get_description()}}}"
+
+
+class _Provider(TracerProvider):
+    """A tracer provider whose spans are recorded once it has a span processor."""
+
+    def __init__(self, resource: Resource) -> None:
+        self._recorded = _RecordedWhenExported()
+        super().__init__(sampler=self._recorded, resource=resource)
+
+    def add_span_processor(self, span_processor: SpanProcessor) -> None:
+        super().add_span_processor(span_processor)
+        self._recorded.exporting = True
+
+
+def new_provider(process_name: str) -> TracerProvider:
+    """A tracer provider for `process_name` whose spans are recorded once it has a span
+    processor (`setup_tracing` installs one as the process's own)."""
+    return _Provider(resource=Resource.create({"service.name": f"serialtrace-{process_name}"}))
+
+
 def setup_tracing(process_name: str, otlp_endpoint: str | None) -> TracerProvider:
-    """Installs the process's tracer provider once; exports over OTLP when configured."""
+    """Installs the process's tracer provider once; exports over OTLP when configured.
+    Spans are recorded only once a span processor exports them (`_RecordedWhenExported`)."""
     global _provider
     with _lock:
         if _provider is None:
-            provider = TracerProvider(
-                resource=Resource.create({"service.name": f"serialtrace-{process_name}"})
-            )
+            provider = new_provider(process_name)
             if otlp_endpoint:
                 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
                     OTLPSpanExporter,
@@ -87,21 +133,14 @@ def instrument_engine(engine: Engine, provider: TracerProvider) -> None:
     EngineTracer, which costs about 200 µs of CPU a statement (it parses the statement
     and the URL each time and keeps pool metrics), doubling a write's SQL cost here;
     these cost a fraction of that, and none when there is no span to be a child of."""
-    tracer = provider.get_tracer("serialtrace.sql")
-    base = {"db.system": engine.dialect.name, "db.name": engine.url.database or ""}
+    statements = _StatementSpans(provider.get_tracer("serialtrace.sql"), engine)
+    _STATEMENT_SPANS[engine] = statements
 
     @event.listens_for(engine, "before_cursor_execute")
     def _start(*args: Any) -> None:  # conn, cursor, statement, parameters, context, many
         statement, context = args[2], args[4]
-        if context is None or not trace.get_current_span().is_recording():
-            return
-        operation = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "SQL"
-        context._serialtrace_span = tracer.start_span(
-            f"{operation} {base['db.name']}",
-            kind=SpanKind.CLIENT,
-            attributes={**base, "db.statement": statement},
-            record_exception=False,
-        )
+        if context is not None:
+            context._serialtrace_span = statements.start(statement)
 
     @event.listens_for(engine, "after_cursor_execute")
     def _end(*args: Any) -> None:
@@ -118,6 +157,48 @@ def instrument_engine(engine: Engine, provider: TracerProvider) -> None:
             error.execution_context._serialtrace_span = None
             span.set_status(Status(StatusCode.ERROR, type(error.original_exception).__name__))
             span.end()
+
+
+class _StatementSpans:
+    """The spans of one engine's statements (see `instrument_engine`)."""
+
+    def __init__(self, tracer: trace.Tracer, engine: Engine) -> None:
+        self.tracer = tracer
+        self.base = {"db.system": engine.dialect.name, "db.name": engine.url.database or ""}
+
+    def start(self, statement: str) -> trace.Span | None:
+        """A started span of `statement`, or None outside a recorded span."""
+        if not trace.get_current_span().is_recording():
+            return None
+        operation = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "SQL"
+        return self.tracer.start_span(
+            f"{operation} {self.base['db.name']}",
+            kind=SpanKind.CLIENT,
+            attributes={**self.base, "db.statement": statement},
+            record_exception=False,
+        )
+
+
+_STATEMENT_SPANS: weakref.WeakKeyDictionary[Engine, _StatementSpans] = weakref.WeakKeyDictionary()
+
+
+@contextmanager
+def statement_span(engine: Engine, statement: str) -> Iterator[None]:
+    """The span `instrument_engine` gives a statement, for one sent to the driver directly
+    (serialtrace.common.db's reads without the ORM); nothing if `engine` is not
+    instrumented or no span is being recorded."""
+    statements = _STATEMENT_SPANS.get(engine)
+    span = statements.start(statement) if statements is not None else None
+    if span is None:
+        yield
+        return
+    try:
+        yield
+    except BaseException as error:
+        span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+        raise
+    finally:
+        span.end()
 
 
 def shutdown_tracing() -> None:

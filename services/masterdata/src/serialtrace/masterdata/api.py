@@ -353,8 +353,9 @@ def batch_get_lots(s: S, session: Session, r: pb.BatchGetLotsRequest) -> pb.Batc
     return pb.BatchGetLotsResponse(lots=[lot_message(x, o) for x, o in found])
 
 
-def resolve_gs1_key(s: S, session: Session, r: pb.ResolveGs1KeyRequest) -> pb.ResolveGs1KeyResponse:
-    found = usecases.resolve_gs1_key(session, r.gtin, r.serial, r.lot_number)
+def resolve_gs1_key(s: S, r: pb.ResolveGs1KeyRequest) -> pb.ResolveGs1KeyResponse:
+    # No session: one statement read directly (a scan is on a scanner's critical path).
+    found = usecases.resolve_gs1_key(s.database, r.gtin, r.serial, r.lot_number)
     reply = pb.ResolveGs1KeyResponse()
     if found.product is not None:
         reply.product.CopyFrom(product_message(found.product))
@@ -516,7 +517,7 @@ RPCS: dict[str, rpc.Rpc] = {
         batch=("units", "lots", "product_skus", "bom_skus", "party_codes", "location_codes"),
         what="keys",
     ),
-    "ResolveGs1Key": rpc.read(resolve_gs1_key),
+    "ResolveGs1Key": rpc.custom(resolve_gs1_key),
     "CreateImportBatch": rpc.write(create_import_batch),
     "SetImportBatchState": rpc.write(set_import_batch_state),
     "ListImportBatches": rpc.read(list_import_batches),

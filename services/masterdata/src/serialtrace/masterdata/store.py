@@ -12,7 +12,14 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, aliased, mapped_col
 from sqlalchemy.schema import ForeignKey, ForeignKeyConstraint, Index, UniqueConstraint
 from sqlalchemy.types import JSON, BigInteger, DateTime, Float, Integer, String
 
-from serialtrace.common.db import bulk_insert, chunks, get_many, get_many_by_key
+from serialtrace.common.db import (
+    Database,
+    EntityQuery,
+    bulk_insert,
+    chunks,
+    get_many,
+    get_many_by_key,
+)
 from serialtrace.common.models import Created, ImportProvenance, service_metadata
 from serialtrace.common.provenance import count_by_file
 
@@ -350,7 +357,7 @@ class Gs1Key:
 
 _UNIT_ORIGIN = aliased(ProvenanceRow, name="unit_origin")
 _LOT_ORIGIN = aliased(ProvenanceRow, name="lot_origin")
-_GS1_KEY = (
+_GS1_KEY = EntityQuery(
     select(ProductRow, UnitRow, UnitAliasRow, _UNIT_ORIGIN, LotRow, _LOT_ORIGIN)
     .outerjoin(
         UnitRow,
@@ -381,14 +388,16 @@ _GS1_KEY = (
 )
 
 
-def gs1_key(session: Session, gtin: str, serial: str | None, lot_number: str | None) -> Gs1Key:
+def gs1_key(database: Database, gtin: str, serial: str | None, lot_number: str | None) -> Gs1Key:
     """The product of a (normalized) GTIN with, when asked, its unit `serial` (with its
-    aliases and origin) and its lot `lot_number` (with its origin): one statement, as a
-    scan is on a scanner's critical path. Each alias and origin is one joined row;
-    origins come oldest first, so the latest wins (see `provenance`)."""
+    aliases and origin) and its lot `lot_number` (with its origin): one statement without
+    a session (`Database.read_entities`), as a scan is on a scanner's critical path. Each
+    alias and origin is one joined row; origins come oldest first, so the latest wins
+    (see `provenance`)."""
     found = Gs1Key()
     params = {"gtin": gtin, "serial": serial, "lot_number": lot_number}  # None matches none
-    for product, unit, alias, unit_origin, lot, lot_origin in session.execute(_GS1_KEY, params):
+    rows = database.read_entities(_GS1_KEY, params)
+    for product, unit, alias, unit_origin, lot, lot_origin in rows:
         found.product, found.unit, found.lot = product, unit, lot
         if alias is not None and alias not in found.aliases:
             found.aliases.append(alias)

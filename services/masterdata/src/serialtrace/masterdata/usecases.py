@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from serialtrace.common import validation
-from serialtrace.common.db import bulk_insert
+from serialtrace.common.db import Database, bulk_insert
 from serialtrace.common.errors import (
     Conflict,
     FailedPrecondition,
@@ -550,12 +550,12 @@ class Gs1KeyFound:
     lot: tuple[store.LotRow, store.ProvenanceRow | None] | None
 
 
-def resolve_gs1_key(session: Session, gtin: str, serial: str, lot_number: str) -> Gs1KeyFound:
+def resolve_gs1_key(database: Database, gtin: str, serial: str, lot_number: str) -> Gs1KeyFound:
     """The product with this GTIN and, when given, its unit `serial` and lot `lot_number`."""
     normalized = domain.gtins_to_look_up([gtin])
     if not normalized:
         return Gs1KeyFound(None, None, None)
-    found = store.gs1_key(session, normalized[0], serial or None, lot_number or None)
+    found = store.gs1_key(database, normalized[0], serial or None, lot_number or None)
     unit = (found.unit, found.aliases, found.unit_origin) if found.unit is not None else None
     lot = (found.lot, found.lot_origin) if found.lot is not None else None
     return Gs1KeyFound(found.product, unit, lot)

@@ -15,14 +15,14 @@ import statistics
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import strawberry
 from prometheus_client import Gauge
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from serialtrace.common.auth import Role, issue_token, verify_token
 from serialtrace.common.timeutil import from_timestamp, utcnow
@@ -143,30 +143,25 @@ class SlowResults:
 SLOW_RESULTS = SlowResults()
 
 
-class TraceLatency(SchemaExtension):
-    """Times every operation whose root selects `unit` (the single serial trace)."""
-
-    def on_operation(self) -> Iterator[None]:
-        started = time.perf_counter()
-        yield
-        context = self.execution_context
-        name = context.operation_name or ""
-        if name.startswith("Evidence"):  # an evidence package's own queries
+def record_trace_latency(context: ExecutionContext, milliseconds: float) -> None:
+    """Keeps the time of an operation whose root selects `unit` (the single serial
+    trace); the graph's operation extension calls it as each operation ends."""
+    name = context.operation_name or ""
+    if name.startswith("Evidence"):  # an evidence package's own queries
+        return
+    document = context.graphql_document
+    if document is None or context.result is None or context.result.errors:
+        return
+    for definition in document.definitions:
+        selection_set = getattr(definition, "selection_set", None)
+        operation = getattr(definition, "operation", None)
+        if selection_set is None or getattr(operation, "value", "") != "query":
+            continue
+        if any(
+            getattr(s, "name", None) and s.name.value == "unit" for s in selection_set.selections
+        ):
+            TRACE_SAMPLES.add(milliseconds)
             return
-        document = context.graphql_document
-        if document is None or context.result is None or context.result.errors:
-            return
-        for definition in document.definitions:
-            selection_set = getattr(definition, "selection_set", None)
-            operation = getattr(definition, "operation", None)
-            if selection_set is None or getattr(operation, "value", "") != "query":
-                continue
-            if any(
-                getattr(s, "name", None) and s.name.value == "unit"
-                for s in selection_set.selections
-            ):
-                TRACE_SAMPLES.add((time.perf_counter() - started) * 1000)
-                return
 
 
 # --- plain rules (no I/O) ----------------------------------------------------------------

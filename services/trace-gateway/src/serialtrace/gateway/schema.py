@@ -30,7 +30,7 @@ from serialtrace.gateway.config import GatewaySettings
 from serialtrace.gateway.context import GatewayContext
 from serialtrace.gateway.errors import is_unexpected
 from serialtrace.gateway.execution import PlainLeafExecution, call_resolvers_directly
-from serialtrace.gateway.governance import TraceLatency
+from serialtrace.gateway.governance import record_trace_latency
 from serialtrace.gateway.mutations import Mutation
 from serialtrace.gateway.queries import Query
 from serialtrace.gateway.schema_check import SNAPSHOT
@@ -50,9 +50,14 @@ _TRACER = trace.get_tracer("serialtrace.gateway")
 _METRIC_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
-class OperationTelemetry(SchemaExtension):
-    """One server span per operation, parent of every gRPC call it makes (the trace id
-    goes back in `extensions.traceId`), and RED metrics per operation name."""
+class GatewayOperation(SchemaExtension):
+    """Our own part of every operation, in one extension (each one costs strawberry
+    hooks to find and enter per request): one server span per operation, parent of
+    every gRPC call it makes (the trace id goes back in `extensions.traceId`), RED
+    metrics per operation name, the trace latency governance reports
+    (`governance.record_trace_latency`), and every argument within its bounds
+    (serialtrace.gateway.bounds) before execution starts, so a request out of bounds
+    calls no service at all."""
 
     def on_operation(self) -> Iterator[None]:
         context: GatewayContext = self.execution_context.context
@@ -69,9 +74,11 @@ class OperationTelemetry(SchemaExtension):
             span.update_name(f"graphql {kind} {name}")
             span.set_attribute("graphql.operation.type", kind)
             span.set_attribute("graphql.operation.name", name)
+            elapsed = time.perf_counter() - started
             OPERATIONS.labels(kind, name, "error" if failed else "ok").inc()
-            OPERATION_LATENCY.labels(kind, name).observe(time.perf_counter() - started)
+            OPERATION_LATENCY.labels(kind, name).observe(elapsed)
             span.end()
+            record_trace_latency(self.execution_context, elapsed * 1000)
 
     def _labels(self) -> tuple[str, str]:
         context: ExecutionContext = self.execution_context
@@ -81,14 +88,6 @@ class OperationTelemetry(SchemaExtension):
             kind = "invalid"
         name = context.operation_name or "anonymous"
         return kind, name if _METRIC_NAME.fullmatch(name) else "other"
-
-
-DOCUMENT_CACHE_SIZE = 256  # distinct query texts kept parsed and validated
-
-
-class InputBounds(SchemaExtension):
-    """Every argument within its bounds (serialtrace.gateway.bounds) before execution
-    starts, so a request out of bounds calls no service at all."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
@@ -100,6 +99,9 @@ class InputBounds(SchemaExtension):
             except InputOutOfBounds as error:
                 context.result = GraphQLExecutionResult(data=None, errors=[error.graphql_error()])
         yield
+
+
+DOCUMENT_CACHE_SIZE = 256  # distinct query texts kept parsed and validated
 
 
 class GatewaySchema(strawberry.Schema):
@@ -131,10 +133,8 @@ def build_schema(settings: GatewaySettings | None = None) -> GatewaySchema:
         mutation=Mutation,
         execution_context_class=PlainLeafExecution,
         extensions=[
-            OperationTelemetry,
-            TraceLatency,
+            GatewayOperation,
             lambda: AddValidationRules(rules),
-            InputBounds,
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             # Clients send the same few documents over and over (a scanner's trace, a
             # dashboard's where-used): parse and validate each once, not per request.
