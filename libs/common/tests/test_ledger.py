@@ -214,12 +214,27 @@ def test_concurrent_writes_of_both_sizes_leave_one_chain(database: Database) -> 
 AWKWARD_TEXT = 'é "quoted" back\\slash \n\t\x01 \u2028 ✓ 🔋'
 
 
-def test_the_fast_whole_chain_check_hashes_exactly_what_entry_hash_hashes() -> None:
+def test_an_entry_hash_is_the_sha256_of_its_canonical_json() -> None:
+    """The format docs/audit-ledger.md states, built here as a dict through canonical
+    JSON; the ledger assembles the same bytes field by field."""
     at = datetime(2026, 12, 1, 10, 0, 0, 7, tzinfo=UTC)
     fields = (7, at, AWKWARD_TEXT, "a.b", "lot", f"SKU:{AWKWARD_TEXT}", AWKWARD_TEXT, "f" * 64)
     seq, _, actor, action, entity_type, entity_id, payload, prev = fields
-    body = ledger.hashed_body(seq, iso(at), actor, action, entity_type, entity_id, payload, prev)
-    assert hashlib.sha256(body).hexdigest() == ledger.entry_hash(*fields)
+    documented = ledger.canonical_json(
+        {
+            "seq": seq,
+            "at": iso(at),
+            "actor": actor,
+            "action": action,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "payload": payload,
+            "prev_hash": prev,
+        }
+    )
+    expected = hashlib.sha256(documented.encode("utf-8")).hexdigest()
+    assert ledger.entry_hash(*fields) == expected
+    assert ledger.entry_hash(seq, iso(at), *fields[2:]) == expected  # `at` given as text
     assert iso(at) == at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 

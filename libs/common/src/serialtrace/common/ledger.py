@@ -107,7 +107,7 @@ _CANONICAL = json.JSONEncoder(
 
 def entry_hash(
     seq: int,
-    at: datetime,
+    at: datetime | str,
     actor: str,
     action: str,
     entity_type: str,
@@ -115,20 +115,19 @@ def entry_hash(
     payload: str,
     prev_hash: str,
 ) -> str:
-    """The SHA-256 (hex) that chains one entry to the previous one."""
-    body = canonical_json(
-        {
-            "seq": seq,
-            "at": iso(at),
-            "actor": actor,
-            "action": action,
-            "entity_type": entity_type,
-            "entity_id": entity_id,
-            "payload": payload,
-            "prev_hash": prev_hash,
-        }
-    )
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    """The SHA-256 (hex) that chains one entry to the previous one: of the entry's
+    canonical JSON (docs/audit-ledger.md), keys in sorted order, put together from the
+    fields without building a dict, as a big write or a whole-chain check does this tens
+    of thousands of times. `at` may be given already in its `iso` form."""
+    quote = encode_basestring  # the string form canonical_json gives (UTF-8 kept)
+    at_iso = at if isinstance(at, str) else iso(at)
+    return hashlib.sha256(
+        (
+            f'{{"action":{quote(action)},"actor":{quote(actor)},"at":"{at_iso}",'
+            f'"entity_id":{quote(entity_id)},"entity_type":{quote(entity_type)},'
+            f'"payload":{quote(payload)},"prev_hash":{quote(prev_hash)},"seq":{seq}}}'
+        ).encode()
+    ).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -332,17 +331,15 @@ def _chain(
     seq: int, prev: str, actor: str, pending: Sequence[PendingEntry], payloads: Sequence[str]
 ) -> list[Entry]:
     """The entries after (seq, prev), each hashed over its content and the previous hash
-    (the bytes `entry_hash` hashes, put together by `hashed_body`: a big write chains
-    thousands, and a sorted dict through json.dumps for each cost a quarter of it)."""
+    (a big write chains thousands; the time's `iso` form is made once for them all)."""
     at = utcnow()
-    at_iso, sha256 = iso(at), hashlib.sha256
+    at_iso = iso(at)
     written: list[Entry] = []
     for item, payload in zip(pending, payloads, strict=True):
         seq += 1
-        body = hashed_body(
+        digest = entry_hash(
             seq, at_iso, actor, item.action, item.entity_type, item.entity_id, payload, prev
         )
-        digest = sha256(body).hexdigest()
         written.append(
             Entry(
                 seq, at, actor, item.action, item.entity_type, item.entity_id, payload, prev, digest
@@ -489,27 +486,6 @@ _VERIFY_COLUMNS = (
 )
 
 
-def hashed_body(
-    seq: int,
-    at_iso: str,
-    actor: str,
-    action: str,
-    entity_type: str,
-    entity_id: str,
-    payload: str,
-    prev_hash: str,
-) -> bytes:
-    """The exact bytes `entry_hash` hashes (its canonical JSON, keys in sorted order),
-    put together from the fields without building a dict: the whole-chain check does
-    this once per entry, tens of thousands of times."""
-    quote = encode_basestring  # the string form canonical_json gives (UTF-8 kept)
-    return (
-        f'{{"action":{quote(action)},"actor":{quote(actor)},"at":"{at_iso}",'
-        f'"entity_id":{quote(entity_id)},"entity_type":{quote(entity_type)},'
-        f'"payload":{quote(payload)},"prev_hash":{quote(prev_hash)},"seq":{seq}}}'
-    ).encode()
-
-
 def verify(session: Session, watch: Collection[int] = ()) -> Verification:
     """Recomputes the whole chain and reports the first entry that does not verify.
 
@@ -529,7 +505,6 @@ def verify_in_python(session: Session, watch: Collection[int] = ()) -> Verificat
     watched = set(watch)
     hashes: dict[int, str] = {}
     expected_seq, prev, count = 1, GENESIS_HASH, 0
-    sha256 = hashlib.sha256
     last_at, at_iso = None, ""  # the entries of one write share their time
     result = session.execute(
         select(*_VERIFY_COLUMNS)
@@ -546,10 +521,10 @@ def verify_in_python(session: Session, watch: Collection[int] = ()) -> Verificat
         else:
             if at != last_at:
                 last_at, at_iso = at, iso(at)
-            body = hashed_body(
-                seq, at_iso, actor, action, entity_type, entity_id, payload, prev_hash
-            )
-            if sha256(body).hexdigest() != digest:
+            if (
+                entry_hash(seq, at_iso, actor, action, entity_type, entity_id, payload, prev_hash)
+                != digest
+            ):
                 problem = _ALTERED
         if problem:
             result.close()
@@ -572,7 +547,7 @@ _ALTERED = "content does not match its hash (entry altered)"
 # watched seqs' hashes. IS DISTINCT FROM, so that a column that makes the body NULL
 # (a time of 'infinity') is a mismatch, never a pass.
 #
-# The body hashed is what `hashed_body` builds, built from the row's columns:
+# The body hashed is what `entry_hash` builds, built from the row's columns:
 # to_json(text) escapes exactly as Python's json does with ensure_ascii=False (`"`, `\`,
 # \b \f \n \r \t, other control characters as lowercase \u00XX, everything else kept),
 # and to_char gives `iso`'s fixed-width form. prev_hash goes in unescaped: an entry is
