@@ -424,15 +424,12 @@ def _record_link(
 
 
 @dataclass(frozen=True)
-class ImportedOperation:
+class ImportedOperation(store.OperationFacts):
+    """A legacy record as read (its operator, result and measurements checked on import),
+    for the unit (sku, serial), with its legacy approval and where it came from."""
+
     sku: str
     serial: str
-    operation: str
-    station: str
-    operator: str
-    started_at: datetime | None
-    finished_at: datetime
-    result: str
     measurements_json: str
     approved_by: str
     approved_at: datetime | None

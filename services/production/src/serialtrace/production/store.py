@@ -79,7 +79,19 @@ class OperationRow(Base):
 
 
 @dataclass(frozen=True)
-class NewOperation:
+class OperationFacts:
+    """What an operation record states, whether recorded live or imported."""
+
+    operation: str
+    station: str
+    operator: str
+    started_at: datetime | None
+    finished_at: datetime
+    result: str
+
+
+@dataclass(frozen=True)
+class NewOperation(OperationFacts):
     """An operation record as the recording path writes it (`insert_at_commit`), for
     its answer: a plain object, as an ORM instance of OperationRow costs more to build
     than the rest of a batch item. A live record is not approved yet, by definition;
@@ -87,12 +99,6 @@ class NewOperation:
 
     id: str
     unit_id: int
-    operation: str
-    station: str
-    operator: str
-    started_at: datetime | None
-    finished_at: datetime
-    result: str
     measurements: dict[str, Any]
     approved_by: str | None = None  # an imported record may carry its legacy approval
     approved_at: datetime | None = None
