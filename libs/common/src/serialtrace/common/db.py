@@ -554,6 +554,29 @@ def rows_by_key(
     return found
 
 
+# A statement a read runs on every call (a trace's facts) is best built once: building
+# `select(...).where(column.in_(values))` afresh, its cache key and ORM rows cost about
+# 1 ms of CPU a statement here, the same statement built at import and run with its
+# values bound, rows as plain tuples, less than half of that.
+PREBUILT_VALUES = "values"
+
+
+def where_among(query: Any, *columns: Any) -> Any:
+    """`query` for the rows whose `columns` (one, or a (sku, serial or lot number) pair)
+    are among the values bound when it runs (`run_among`): build it once, at import."""
+    target = columns[0] if len(columns) == 1 else tuple_(*columns)
+    return query.where(target.in_(bindparam(PREBUILT_VALUES, expanding=True)))
+
+
+def run_among(session: Session, statement: Any, values: Iterable[Any]) -> list[Any]:
+    """The rows of a `where_among` statement for `values` (keys as tuples), IN_CHUNK
+    values a statement; none without a statement when there are no values."""
+    found: list[Any] = []
+    for part in chunks(sorted(set(values))):
+        found += session.execute(statement, {PREBUILT_VALUES: list(part)}).all()
+    return found
+
+
 def rows_by_many_keys(
     session: Session,
     query: Any,
