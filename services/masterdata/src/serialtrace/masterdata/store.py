@@ -12,6 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, aliased, mapped_col
 from sqlalchemy.schema import ForeignKey, ForeignKeyConstraint, Index, UniqueConstraint
 from sqlalchemy.types import JSON, BigInteger, DateTime, Float, Integer, String
 
+from serialtrace.common import db
 from serialtrace.common.db import bulk_insert, chunks, get_many, get_many_by_key
 from serialtrace.common.models import Created, ImportProvenance, service_metadata
 from serialtrace.common.provenance import count_by_file
@@ -263,6 +264,31 @@ def by_codes(
     return get_many(session, model, model.code, codes)
 
 
+def _locations_and_above() -> Any:
+    """The locations asked for and every location above them, at any depth: one
+    recursive statement, built once."""
+    locations = LocationRow.__table__
+    tree = (
+        select(locations)
+        .where(locations.c.code.in_(bindparam(db.PREBUILT_VALUES, expanding=True)))
+        .cte("tree", recursive=True)
+    )
+    above = locations.alias("above")
+    tree = tree.union(select(above).join(tree, above.c.code == tree.c.parent_code))
+    return select(tree).order_by(tree.c.code)
+
+
+_LOCATIONS_AND_ABOVE = _locations_and_above()
+
+
+def locations_and_above(session: Session, codes: Iterable[str]) -> list[Any]:
+    """Rows (the columns of LocationRow) of these locations and every one above them."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return []
+    return list(session.execute(_LOCATIONS_AND_ABOVE, {db.PREBUILT_VALUES: wanted}))
+
+
 def by_glns(
     session: Session, model: type[PartyRow] | type[LocationRow], glns: Iterable[str]
 ) -> list[Any]:
@@ -313,15 +339,18 @@ def provenance(
 ) -> dict[str, ProvenanceRow]:
     """The latest provenance of each entity (one imported again after a rollback has
     one per batch)."""
-    rows = get_many(
-        session,
-        ProvenanceRow,
-        ProvenanceRow.entity_id,
-        entity_ids,
-        where=(ProvenanceRow.entity_type == entity_type,),
-        order_by=(ProvenanceRow.recorded_at,),
-    )
-    return {r.entity_id: r for r in rows}  # the latest wins
+    found: dict[str, ProvenanceRow] = {}
+    for part in db.chunks(sorted({(entity_type, i) for i in entity_ids})):
+        found.update(  # the latest wins
+            (r.entity_id, r) for r in session.scalars(_PROVENANCE, {db.PREBUILT_VALUES: list(part)})
+        )
+    return found
+
+
+# Built once (db.where_among): an entity's provenance rows, oldest first.
+_PROVENANCE = db.where_among(
+    select(ProvenanceRow), ProvenanceRow.entity_type, ProvenanceRow.entity_id
+).order_by(ProvenanceRow.recorded_at)
 
 
 @dataclass
