@@ -591,6 +591,20 @@ def where_among(query: Any, *columns: Any) -> Any:
     return query.where(target.in_(bindparam(PREBUILT_VALUES, expanding=True)))
 
 
+def with_ancestors(table: Table, key: str, parent: str) -> Any:
+    """The rows of `table` whose `key` column is among the values bound when it runs
+    (`run_among`'s) and every row above them through `parent` (a package's pallet, a
+    bin's zone and site), at any depth: one recursive statement, by key. Build it once."""
+    tree = (
+        select(table)
+        .where(table.c[key].in_(bindparam(PREBUILT_VALUES, expanding=True)))
+        .cte(f"{table.name}_and_above", recursive=True)
+    )
+    above = table.alias(f"{table.name}_above")
+    tree = tree.union(select(above).join(tree, above.c[key] == tree.c[parent]))
+    return select(tree).order_by(tree.c[key])
+
+
 def run_among(session: Session, statement: Any, values: Iterable[Any]) -> list[Any]:
     """The rows of a `where_among` statement for `values` (keys as tuples), IN_CHUNK
     values a statement; none without a statement when there are no values."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, delete, func, literal, select, text, tuple_, update
+from sqlalchemy import Table, and_, bindparam, delete, func, literal, select, text, tuple_, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, aliased, mapped_column
 from sqlalchemy.schema import ForeignKey, ForeignKeyConstraint, Index, UniqueConstraint
 from sqlalchemy.types import JSON, BigInteger, DateTime, Float, Integer, String
@@ -264,21 +264,8 @@ def by_codes(
     return get_many(session, model, model.code, codes)
 
 
-def _locations_and_above() -> Any:
-    """The locations asked for and every location above them, at any depth: one
-    recursive statement, built once."""
-    locations = LocationRow.__table__
-    tree = (
-        select(locations)
-        .where(locations.c.code.in_(bindparam(db.PREBUILT_VALUES, expanding=True)))
-        .cte("tree", recursive=True)
-    )
-    above = locations.alias("above")
-    tree = tree.union(select(above).join(tree, above.c.code == tree.c.parent_code))
-    return select(tree).order_by(tree.c.code)
-
-
-_LOCATIONS_AND_ABOVE = _locations_and_above()
+# These locations and every location above them (db.with_ancestors).
+_LOCATIONS_AND_ABOVE = db.with_ancestors(cast(Table, LocationRow.__table__), "code", "parent_code")
 
 
 def locations_and_above(session: Session, codes: Iterable[str]) -> list[Any]:

@@ -122,15 +122,18 @@ _HOLDS_ON_UNITS_BUILT = db.where_among(_HOLDS_ON_UNITS, HoldCoverageRow.sku, Hol
 
 
 def active_holds_on_units(session: Session, units: Sequence[UnitKey]) -> dict[UnitKey, list[str]]:
-    result: dict[UnitKey, list[str]] = {}
-    for sku, serial, hold_id in _by_key(
-        session,
-        _HOLDS_ON_UNITS,
-        (HoldCoverageRow.sku, HoldCoverageRow.serial),
-        units,
-        _HOLDS_ON_UNITS_BUILT,
-    ):
-        result.setdefault(UnitKey(sku, serial), []).append(hold_id)
+    columns = (HoldCoverageRow.sku, HoldCoverageRow.serial)
+    found = _hold_ids(session, _HOLDS_ON_UNITS, columns, units, _HOLDS_ON_UNITS_BUILT)
+    return {UnitKey(*key): ids for key, ids in found.items()}
+
+
+def _hold_ids(
+    session: Session, query: Any, columns: tuple[Any, Any], keys: Sequence[Any], built: Any
+) -> dict[tuple[str, str], list[str]]:
+    """The ids of the active holds on each of these keys that has one."""
+    result: dict[tuple[str, str], list[str]] = {}
+    for sku, key, hold_id in _by_key(session, query, columns, keys, built):
+        result.setdefault((sku, key), []).append(hold_id)
     return result
 
 
@@ -143,16 +146,9 @@ _HOLDS_ON_LOTS_BUILT = db.where_among(_HOLDS_ON_LOTS, HoldSubjectRow.sku, HoldSu
 
 
 def active_holds_on_lots(session: Session, lots: Sequence[LotKey]) -> dict[LotKey, list[str]]:
-    result: dict[LotKey, list[str]] = {}
-    for sku, key, hold_id in _by_key(
-        session,
-        _HOLDS_ON_LOTS,
-        (HoldSubjectRow.sku, HoldSubjectRow.key),
-        lots,
-        _HOLDS_ON_LOTS_BUILT,
-    ):
-        result.setdefault(LotKey(sku, key), []).append(hold_id)
-    return result
+    columns = (HoldSubjectRow.sku, HoldSubjectRow.key)
+    found = _hold_ids(session, _HOLDS_ON_LOTS, columns, lots, _HOLDS_ON_LOTS_BUILT)
+    return {LotKey(*key): ids for key, ids in found.items()}
 
 
 def scrapped(session: Session, kind: str, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, literal, select, tuple_, union_all, update
+from sqlalchemy import Table, delete, func, literal, select, tuple_, union_all, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.schema import CheckConstraint, ForeignKey, Index
 from sqlalchemy.types import DateTime, Float, Integer, String
@@ -136,21 +136,8 @@ _LOTS_WITH_STOCK = db.where_among(
 _SHIPMENTS = db.where_among(select(ShipmentRow.__table__), ShipmentRow.id)
 
 
-def _package_chain_statement() -> Any:
-    """The packages asked for and every package they sit in, at any depth: one
-    recursive statement."""
-    packages = PackageRow.__table__
-    chain = (
-        select(packages)
-        .where(packages.c.sscc.in_(bindparam(db.PREBUILT_VALUES, expanding=True)))
-        .cte("chain", recursive=True)
-    )
-    outer = packages.alias("outer_package")
-    chain = chain.union(select(outer).join(chain, outer.c.sscc == chain.c.parent_sscc))
-    return select(chain).order_by(chain.c.sscc)
-
-
-_PACKAGE_CHAIN = _package_chain_statement()
+# The packages asked for and every package they sit in (db.with_ancestors).
+_PACKAGE_CHAIN = db.with_ancestors(cast(Table, PackageRow.__table__), "sscc", "parent_sscc")
 # The direct contents of packages: child packages ("P", parent, sscc, "") and units
 # ("U", package, sku, serial), in one statement.
 _PACKAGE_CONTENTS = union_all(
