@@ -9,7 +9,7 @@ import grpc
 from sqlalchemy import func, select
 
 from serialtrace.common import ledger
-from serialtrace.common.testing import rpc_error, sql_engine, unique
+from serialtrace.common.testing import rpc_error, sql_engine, statements_run, unique
 from serialtrace.core.v1 import core_pb2
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.production import store
@@ -284,25 +284,6 @@ def test_where_used_lists_units_by_sku_then_serial_on_every_page(suite: Suite) -
     assert seen == wanted and pages == 4
 
 
-def _statements_of(call: Any) -> int:
-    """The SQL statements run in this process while `call()` runs (the servers are
-    in-process; nothing else runs meanwhile)."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    ran: list[str] = []
-
-    def count(*args: Any) -> None:
-        ran.append(args[2])
-
-    event.listen(Engine, "before_cursor_execute", count)
-    try:
-        call()
-    finally:
-        event.remove(Engine, "before_cursor_execute", count)
-    return len(ran)
-
-
 def test_trace_facts_walk_the_tree_to_the_depth_asked_in_the_same_statements(
     suite: Suite,
 ) -> None:
@@ -347,4 +328,4 @@ def test_trace_facts_walk_the_tree_to_the_depth_asked_in_the_same_statements(
         link.component_unit.serial or link.component_lot.lot_number for link in facts(0).links
     ] == [sub[1], lot_top[1]]
     # However deep the walk, the same few statements.
-    assert _statements_of(lambda: facts(0)) == _statements_of(lambda: facts(2))
+    assert statements_run(lambda: facts(0)) == statements_run(lambda: facts(2))

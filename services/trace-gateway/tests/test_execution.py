@@ -182,3 +182,32 @@ def test_argument_less_resolvers_are_called_directly() -> None:
         part.fields["shout"].resolve.__qualname__
         == ordinary_part.fields["shout"].resolve.__qualname__
     )  # type: ignore[union-attr]
+
+
+def test_the_planner_finds_a_fields_nodes_by_its_path_through_aliases_and_fragments() -> None:
+    from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
+    from graphql.pyutils import Path
+
+    from serialtrace.gateway.execution import field_nodes
+
+    document = parse(
+        """query { a: unit(sku: "A") { ...F }  b: unit(sku: "B") { serial }
+                   ... on Query { a: unit(sku: "A") { sku } } }
+           fragment F on Unit { components { unit { serial } } }"""
+    )
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+
+    def selected(path: Path) -> list[list[str]]:
+        nodes = field_nodes(operation, fragments, path)
+        return [[s.name.value for s in n.selection_set.selections] for n in nodes]
+
+    top_a = Path(None, "a", "Query")
+    # Both selections of `a` (the inline fragment's too), none of `b`'s.
+    assert selected(top_a) == [["F"], ["sku"]]
+    assert selected(Path(None, "b", "Query")) == [["serial"]]
+    # Below a list (its index skipped), through the fragment.
+    below = Path(Path(Path(top_a, "components", "Unit"), 0, None), "unit", "ComponentLink")
+    assert selected(below) == [["serial"]]

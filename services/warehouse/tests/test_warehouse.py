@@ -8,7 +8,14 @@ from typing import Any
 import grpc
 
 from serialtrace.common import gs1
-from serialtrace.common.testing import Caller, rpc_error, start_service, token, unique
+from serialtrace.common.testing import (
+    Caller,
+    rpc_error,
+    start_service,
+    statements_run,
+    token,
+    unique,
+)
 from serialtrace.core.v1 import core_pb2
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.production.v1 import production_pb2 as pp
@@ -138,6 +145,46 @@ def test_pack_cartons_on_a_pallet_and_ship_the_pallet(suite: Suite) -> None:
         wh.ListShipmentUnitsRequest(shipment_id=shipment.id, page_size=25)
     )
     assert listed.total_count == 40 and len(listed.units) == 25 and listed.next_page_token
+
+
+def test_a_trace_reads_the_package_chain_in_the_same_statements_however_deep(
+    suite: Suite,
+) -> None:
+    loc, _, supplier, _ = suite.setup_site()
+    sku = suite.product()
+    serials = ["L0", "D0", "D1"]
+    receive(suite, sku, serials, supplier, loc)
+    operator = suite.call("warehouse", "operator")
+    loose = operator.Pack(
+        wh.PackRequest(kind=wh.PACKAGE_KIND_CARTON, units=[ukey(sku, "L0")])
+    ).package
+    carton = operator.Pack(
+        wh.PackRequest(kind=wh.PACKAGE_KIND_CARTON, units=[ukey(sku, s) for s in ("D1", "D0")])
+    ).package
+    pallet = operator.Pack(
+        wh.PackRequest(kind=wh.PACKAGE_KIND_PALLET, package_ssccs=[carton.sscc])
+    ).package
+    viewer = suite.call("warehouse", "viewer")
+
+    def facts(serial: str) -> wh.GetTraceFactsResponse:
+        request = wh.GetTraceFactsRequest(units=[ukey(sku, serial)], packages=True)
+        reply: wh.GetTraceFactsResponse = viewer.GetTraceFacts(request)
+        return reply
+
+    def chain(reply: wh.GetTraceFactsResponse) -> dict[str, Any]:
+        return {
+            p.sscc: (p.parent_sscc, list(p.package_ssccs), [u.serial for u in p.units])
+            for p in reply.packages
+        }
+
+    # The unit's package and every package it sits in, each with its direct contents.
+    assert chain(facts("D0")) == {
+        carton.sscc: (pallet.sscc, [], ["D0", "D1"]),
+        pallet.sscc: ("", [carton.sscc], []),
+    }
+    assert chain(facts("L0")) == {loose.sscc: ("", [], ["L0"])}
+    # A carton on a pallet costs the statements of a lone carton.
+    assert statements_run(lambda: facts("L0")) == statements_run(lambda: facts("D0"))
 
 
 def test_a_package_with_one_held_unit_does_not_ship_at_all(suite: Suite) -> None:

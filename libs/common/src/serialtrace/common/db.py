@@ -23,6 +23,7 @@ from alembic.config import Config
 from opentelemetry import trace
 from sqlalchemy import (
     JSON,
+    Column,
     ColumnElement,
     Connection,
     Engine,
@@ -46,7 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from serialtrace.common import telemetry
 from serialtrace.common.errors import InvalidArgument
@@ -645,6 +646,11 @@ def get_many(
     """Rows of `model` whose `column` is one of `values`: one IN-query per IN_CHUNK
     values, in sorted order (so rows locked `for_update` are locked in key order)."""
     found: list[Any] = []
+    built = None if where or for_update else _built_once(model, (column,), order_by)
+    if built is not None:
+        for part in chunks(sorted(set(values))):
+            found += session.scalars(built, {PREBUILT_VALUES: list(part)})
+        return found
     for part in chunks(sorted(set(values))):
         query = select(model).where(column.in_(part), *where).order_by(*order_by)
         found += session.scalars(query.with_for_update() if for_update else query)
@@ -664,6 +670,22 @@ def get_many_by_key(
 ) -> list[Any]:
     """Rows of `model` matching (sku, serial or lot number) pairs (see `key_clauses`)."""
     found: list[Any] = []
+    wanted = sorted(set(keys))
+    skus = {sku for sku, _ in wanted}
+    if len(skus) == 1 and not where and not for_update:
+        # One SKU: `sku = … AND key IN (…)`, one index range (see `key_clauses`).
+        built = _built_once(model, (key_column,), order_by, sku_column)
+        if built is not None:
+            for part in chunks(wanted):
+                bound = {PREBUILT_SKU: part[0][0], PREBUILT_VALUES: [k for _, k in part]}
+                found += session.scalars(built, bound)
+            return found
+    elif skus and not where and not for_update:
+        built = _built_once(model, (sku_column, key_column), order_by)
+        if built is not None:
+            for part in chunks(wanted):
+                found += session.scalars(built, {PREBUILT_VALUES: list(part)})
+            return found
     for clause in key_clauses(sku_column, key_column, keys):
         query = select(model).where(clause, *where).order_by(*order_by)
         found += session.scalars(query.with_for_update() if for_update else query)
@@ -726,3 +748,69 @@ def rows_by_key(
     }
     sql = _binary_arrays(str(compiled), ["given_skus", "given_keys"])
     return list(session.connection().exec_driver_sql(sql, params).all())
+
+
+# A statement a read runs on every call (a trace's facts) is best built once: building
+# `select(...).where(column.in_(values))` afresh, its cache key and ORM rows cost about
+# 1 ms of CPU a statement here, the same statement built at import and run with its
+# values bound, rows as plain tuples, less than half of that.
+PREBUILT_VALUES = "values"
+PREBUILT_SKU = "values_sku"
+
+
+def where_among(query: Any, *columns: Any) -> Any:
+    """`query` for the rows whose `columns` (one, or a (sku, serial or lot number) pair)
+    are among the values bound when it runs (`run_among`): build it once, at import."""
+    target = columns[0] if len(columns) == 1 else tuple_(*columns)
+    return query.where(target.in_(bindparam(PREBUILT_VALUES, expanding=True)))
+
+
+def with_ancestors(table: Table, key: str, parent: str) -> Any:
+    """The rows of `table` whose `key` column is among the values bound when it runs
+    (`run_among`'s) and every row above them through `parent` (a package's pallet, a
+    bin's zone and site), at any depth: one recursive statement, by key. Build it once."""
+    tree = (
+        select(table)
+        .where(table.c[key].in_(bindparam(PREBUILT_VALUES, expanding=True)))
+        .cte(f"{table.name}_and_above", recursive=True)
+    )
+    above = table.alias(f"{table.name}_above")
+    tree = tree.union(select(above).join(tree, above.c[key] == tree.c[parent]))
+    return select(tree).order_by(tree.c[key])
+
+
+def run_among(session: Session, statement: Any, values: Iterable[Any]) -> list[Any]:
+    """The rows of a `where_among` statement for `values` (keys as tuples), IN_CHUNK
+    values a statement; none without a statement when there are no values."""
+    found: list[Any] = []
+    for part in chunks(sorted(set(values))):
+        found += session.execute(statement, {PREBUILT_VALUES: list(part)}).all()
+    return found
+
+
+_BUILT_ONCE: dict[tuple[int, ...], tuple[Any, tuple[Any, ...]]] = {}
+_BUILT_ONCE_MOST = 512
+
+
+def _built_once(
+    model: Any, columns: tuple[Any, ...], order_by: Sequence[Any], sku_column: Any = None
+) -> Any:
+    """`get_many`'s (or `get_many_by_key`'s) statement for `model` by `columns` (and
+    `sku_column` equal to PREBUILT_SKU) in `order_by`'s order, built the first time and
+    kept (its values bound when it runs, as `where_among`'s). Only for mapped columns
+    themselves (an expression made per call would never be met again): else None, and
+    the caller builds the statement as before."""
+    given = (*columns, *order_by, *([sku_column] if sku_column is not None else []))
+    if not all(isinstance(c, InstrumentedAttribute | Column) for c in given):
+        return None
+    key = (id(model), *map(id, columns), -1, *map(id, order_by), -2, id(sku_column))
+    kept = _BUILT_ONCE.get(key)
+    if kept is None:
+        if len(_BUILT_ONCE) >= _BUILT_ONCE_MOST:
+            return None
+        statement = where_among(select(model), *columns).order_by(*order_by)
+        if sku_column is not None:
+            statement = statement.where(sku_column == bindparam(PREBUILT_SKU))
+        # The objects stay referenced with the statement, so their ids stay theirs.
+        kept = _BUILT_ONCE[key] = (statement, (model, *given))
+    return kept[0]

@@ -155,6 +155,25 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(3).upper()}"
 
 
+def statements_run(call: Any) -> int:
+    """The SQL statements run in this process while `call()` runs (for servers started
+    in-process, with nothing else calling them meanwhile)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    ran: list[str] = []
+
+    def count(*args: Any) -> None:
+        ran.append(args[2])
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        call()
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    return len(ran)
+
+
 def sql_engine(database_url: str) -> Any:
     """A direct SQLAlchemy engine on a service's database, for assertions on rows."""
     from sqlalchemy import create_engine

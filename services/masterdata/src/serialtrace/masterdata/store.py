@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, delete, func, literal, select, text, tuple_, update
+from sqlalchemy import Table, and_, bindparam, delete, func, literal, select, text, tuple_, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, aliased, mapped_column
 from sqlalchemy.schema import ForeignKey, ForeignKeyConstraint, Index, UniqueConstraint
 from sqlalchemy.types import JSON, BigInteger, DateTime, Float, Integer, String
 
+from serialtrace.common import db
 from serialtrace.common.db import (
     Database,
     EntityQuery,
@@ -284,6 +285,18 @@ def by_codes(
     return get_many(session, model, model.code, codes)
 
 
+# These locations and every location above them (db.with_ancestors).
+_LOCATIONS_AND_ABOVE = db.with_ancestors(cast(Table, LocationRow.__table__), "code", "parent_code")
+
+
+def locations_and_above(session: Session, codes: Iterable[str]) -> list[Any]:
+    """Rows (the columns of LocationRow) of these locations and every one above them."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return []
+    return list(session.execute(_LOCATIONS_AND_ABOVE, {db.PREBUILT_VALUES: wanted}))
+
+
 def by_glns(
     session: Session, model: type[PartyRow] | type[LocationRow], glns: Iterable[str]
 ) -> list[Any]:
@@ -334,15 +347,18 @@ def provenance(
 ) -> dict[str, ProvenanceRow]:
     """The latest provenance of each entity (one imported again after a rollback has
     one per batch)."""
-    rows = get_many(
-        session,
-        ProvenanceRow,
-        ProvenanceRow.entity_id,
-        entity_ids,
-        where=(ProvenanceRow.entity_type == entity_type,),
-        order_by=(ProvenanceRow.recorded_at,),
-    )
-    return {r.entity_id: r for r in rows}  # the latest wins
+    found: dict[str, ProvenanceRow] = {}
+    for part in db.chunks(sorted({(entity_type, i) for i in entity_ids})):
+        found.update(  # the latest wins
+            (r.entity_id, r) for r in session.scalars(_PROVENANCE, {db.PREBUILT_VALUES: list(part)})
+        )
+    return found
+
+
+# Built once (db.where_among): an entity's provenance rows, oldest first.
+_PROVENANCE = db.where_among(
+    select(ProvenanceRow), ProvenanceRow.entity_type, ProvenanceRow.entity_id
+).order_by(ProvenanceRow.recorded_at)
 
 
 @dataclass

@@ -498,15 +498,10 @@ def locations(session: Session, codes: Sequence[str]) -> list[store.LocationRow]
     return store.by_codes(session, store.LocationRow, codes)
 
 
-def locations_with_ancestors(session: Session, codes: Sequence[str]) -> list[store.LocationRow]:
-    """These locations and every location above them: one read per level of the tree."""
-    found: dict[str, store.LocationRow] = {}
-    wanted = set(codes)
-    while wanted:
-        rows = locations(session, sorted(wanted))
-        found.update((row.code, row) for row in rows)
-        wanted = {row.parent_code for row in rows if row.parent_code} - set(found)
-    return list(found.values())
+def locations_with_ancestors(session: Session, codes: Sequence[str]) -> list[Any]:
+    """These locations and every location above them (rows with LocationRow's columns),
+    by code: one statement however deep the tree."""
+    return store.locations_and_above(session, codes)
 
 
 def by_gln(

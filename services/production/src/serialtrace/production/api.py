@@ -23,7 +23,15 @@ from serialtrace.common.errors import (
     ServiceError,
     item_outcomes,
 )
-from serialtrace.common.keys import lot_key, lot_message, unit_key, unit_keys, unit_message
+from serialtrace.common.keys import (
+    LotKey,
+    UnitKey,
+    lot_key,
+    lot_message,
+    unit_key,
+    unit_keys,
+    unit_message,
+)
 from serialtrace.common.ledger import canonical_json
 from serialtrace.common.protomap import copied, copy_signature, enum_str, enum_value, present
 from serialtrace.common.provenance import Provenance
@@ -226,15 +234,21 @@ def batch_get_operations(
 def batch_get_unit_builds(
     s: S, session: Session, r: pb.BatchGetUnitBuildsRequest
 ) -> pb.BatchGetUnitBuildsResponse:
+    return pb.BatchGetUnitBuildsResponse(
+        builds=build_messages(usecases.unit_builds(session, unit_keys(r.units)))
+    )
+
+
+def build_messages(found: list[usecases.Build]) -> list[pb.UnitBuild]:
     builds = []
-    for build in usecases.unit_builds(session, unit_keys(r.units)):
+    for build in found:
         message = (
             build_message(build.row) if build.row else pb.UnitBuild(unit=unit_message(build.unit))
         )
         if build.installed_in:
             message.installed_in.CopyFrom(unit_message(build.installed_in))
         builds.append(message)
-    return pb.BatchGetUnitBuildsResponse(builds=builds)
+    return builds
 
 
 # --- genealogy ------------------------------------------------------------------------------
@@ -311,12 +325,16 @@ def batch_get_material_lots(
     s: S, session: Session, r: pb.BatchGetMaterialLotsRequest
 ) -> pb.BatchGetMaterialLotsResponse:
     found = usecases.material_lots(session, unit_keys(r.units))
-    return pb.BatchGetMaterialLotsResponse(
-        units=[
-            pb.UnitMaterialLots(unit=unit_message(u), lots=[lot_message(x) for x in lots])
-            for u, lots in found
-        ]
-    )
+    return pb.BatchGetMaterialLotsResponse(units=material_lots_messages(found))
+
+
+def material_lots_messages(
+    found: list[tuple[UnitKey, list[LotKey]]],
+) -> list[pb.UnitMaterialLots]:
+    return [
+        pb.UnitMaterialLots(unit=unit_message(u), lots=[lot_message(x) for x in lots])
+        for u, lots in found
+    ]
 
 
 def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.GetTraceFactsResponse:
@@ -325,20 +343,27 @@ def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.Ge
     units, links = usecases.subtree(
         session, unit_keys(r.units), r.depth, r.include_removed, r.components
     )
-    keys = [unit_message(u) for u in units]
     reply = pb.GetTraceFactsResponse(links=[link_message(x) for x in links])
+    # The units' node ids and rows read once, for the builds, operations and lots.
+    nodes = (
+        usecases.unit_node_ids(session, units)
+        if r.builds or r.work_orders or r.material_lots
+        else None
+    )
+    rows = None
     if r.builds or r.work_orders:
-        builds = batch_get_unit_builds(s, session, pb.BatchGetUnitBuildsRequest(units=keys))
-        reply.builds.extend(builds.builds)
+        builds = usecases.unit_builds(session, units, nodes)
+        rows = [b.row for b in builds if b.row is not None]
+        reply.builds.extend(build_messages(builds))
     if r.work_orders:
         ids = sorted({b.work_order_id for b in reply.builds if b.work_order_id})
         reply.work_orders.extend(work_order_message(x) for x in usecases.work_orders(session, ids))
     if r.operations:
-        found = usecases.operations(session, units)
+        found = usecases.operations(session, units, rows)
         reply.operations.extend(operation_message(o, u) for o, u in found)
     if r.material_lots:
-        lots = batch_get_material_lots(s, session, pb.BatchGetMaterialLotsRequest(units=keys))
-        reply.material_lots.extend(lots.units)
+        lots = usecases.material_lots(session, units, nodes)
+        reply.material_lots.extend(material_lots_messages(lots))
     if r.audit_entries:
         reply.audit_entries.extend(ledger_api.unit_entries(SERVICE_NAME, session, units))
     return reply

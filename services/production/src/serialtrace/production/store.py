@@ -325,10 +325,20 @@ class AncestryRow(Base):
     ancestor_key: Mapped[str] = mapped_column(String(100))
 
 
+# Up to this many keys, node ids are read through a statement built once.
+FEW_KEYS = 100
+_NODE_IDS = db.where_among(
+    select(NodeRow.id, NodeRow.sku, NodeRow.key), NodeRow.kind, NodeRow.sku, NodeRow.key
+)
+
+
 def node_ids(
     session: Session, kind: str, keys: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], int]:
     """Node ids of existing units or lots, by (sku, serial or lot number)."""
+    if len(keys) <= FEW_KEYS:  # a trace's: through the statement built once
+        found = db.run_among(session, _NODE_IDS, [(kind, sku, key) for sku, key in keys])
+        return {(r.sku, r.key): r.id for r in found}
     query = select(NodeRow.id, NodeRow.sku, NodeRow.key).where(NodeRow.kind == kind)
     return {
         (r.sku, r.key): r.id for r in db.rows_by_key(session, query, NodeRow.sku, NodeRow.key, keys)
@@ -499,18 +509,20 @@ def where_used_count(session: Session, node_id: int, top_level_only: bool = True
     return int(session.execute(select(func.count()).select_from(containing)).scalar_one())
 
 
+# Built once (db.where_among): the lots below units, by the units' node ids.
+_DESCENDANT_LOTS = db.where_among(
+    select(AncestryRow.ancestor_id, NodeRow)
+    .join(NodeRow, NodeRow.id == AncestryRow.descendant_id)
+    .where(NodeRow.kind == "LOT"),
+    AncestryRow.ancestor_id,
+).order_by(NodeRow.sku, NodeRow.key)
+
+
 def descendant_lots(session: Session, unit_node_ids: Sequence[int]) -> dict[int, list[NodeRow]]:
     """Every lot inside each unit at any depth (the backward trace of materials)."""
     result: dict[int, list[NodeRow]] = {}
-    for part in db.chunks(sorted(set(unit_node_ids))):
-        rows = session.execute(
-            select(AncestryRow.ancestor_id, NodeRow)
-            .join(NodeRow, NodeRow.id == AncestryRow.descendant_id)
-            .where(AncestryRow.ancestor_id.in_(part), NodeRow.kind == "LOT")
-            .order_by(NodeRow.sku, NodeRow.key)
-        )
-        for ancestor_id, node in rows:
-            result.setdefault(ancestor_id, []).append(node)
+    for ancestor_id, node in db.run_among(session, _DESCENDANT_LOTS, unit_node_ids):
+        result.setdefault(ancestor_id, []).append(node)
     return result
 
 

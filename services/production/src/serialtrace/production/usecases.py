@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -699,10 +699,12 @@ def work_orders(session: Session, ids: Sequence[str]) -> list[store.WorkOrderRow
 
 
 def operations(
-    session: Session, units: Sequence[UnitKey]
+    session: Session, units: Sequence[UnitKey], rows: Sequence[store.UnitRow] | None = None
 ) -> list[tuple[store.OperationRow, store.UnitRow]]:
-    """Every operation record of these units, unit by unit, each with its unit."""
-    by_id = {u.id: u for u in store.units_by_keys(session, units)}
+    """Every operation record of these units, unit by unit, each with its unit (`rows`:
+    the units' rows when the caller has read them already)."""
+    known = rows if rows is not None else store.units_by_keys(session, units)
+    by_id = {u.id: u for u in known}
     grouped: dict[int, list[store.OperationRow]] = {uid: [] for uid in by_id}
     for record in store.operations_of(session, list(by_id)):
         grouped[record.unit_id].append(record)
@@ -716,11 +718,15 @@ class Build:
     installed_in: UnitKey | None
 
 
-def unit_builds(session: Session, units: Sequence[UnitKey]) -> list[Build]:
+def unit_builds(
+    session: Session, units: Sequence[UnitKey], nodes: Mapping[tuple[str, str], int] | None = None
+) -> list[Build]:
     """The build of each unit production commissioned, and where each unit it knows is
-    installed (purchased units production never commissioned still show where they sit)."""
+    installed (purchased units production never commissioned still show where they sit).
+    `nodes`: the units' node ids when the caller has read them already."""
     rows = {UnitKey(u.sku, u.serial): u for u in store.units_by_keys(session, units)}
-    nodes = store.node_ids(session, "UNIT", units)
+    if nodes is None:
+        nodes = store.node_ids(session, "UNIT", units)
     node_rows = store.nodes_by_ids(session, nodes.values())
     parents = store.nodes_by_ids(
         session, [n.installed_in_id for n in node_rows.values() if n.installed_in_id]
@@ -780,9 +786,18 @@ def subtree(
     return list(dict.fromkeys([*keys, *below])), found
 
 
-def material_lots(session: Session, units: Sequence[UnitKey]) -> list[tuple[UnitKey, list[LotKey]]]:
-    """Every lot in each unit at any depth, for the units production knows, in key order."""
-    nodes = store.node_ids(session, "UNIT", units)
+def unit_node_ids(session: Session, units: Sequence[UnitKey]) -> dict[tuple[str, str], int]:
+    """The genealogy node ids of those of these units that have one."""
+    return store.node_ids(session, "UNIT", units)
+
+
+def material_lots(
+    session: Session, units: Sequence[UnitKey], nodes: Mapping[tuple[str, str], int] | None = None
+) -> list[tuple[UnitKey, list[LotKey]]]:
+    """Every lot in each unit at any depth, for the units production knows, in key order
+    (`nodes`: the units' node ids when the caller has read them already)."""
+    if nodes is None:
+        nodes = store.node_ids(session, "UNIT", units)
     lots = store.descendant_lots(session, list(nodes.values()))
     return [
         (UnitKey(*key), [LotKey(n.sku, n.key) for n in lots.get(node_id, [])])

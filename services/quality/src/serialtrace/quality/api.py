@@ -166,7 +166,16 @@ def batch_get_quality_status(
     s: S, session: Session, r: pb.BatchGetQualityStatusRequest
 ) -> pb.BatchGetQualityStatusResponse:
     units, lots = keys.unit_keys(r.units), keys.lot_keys(r.lots)
-    of_units, of_lots = usecases.statuses(session, units, lots)
+    statuses = usecases.statuses(session, units, lots)
+    return pb.BatchGetQualityStatusResponse(statuses=status_messages(units, lots, *statuses))
+
+
+def status_messages(
+    units: list[keys.UnitKey],
+    lots: list[keys.LotKey],
+    of_units: dict[keys.UnitKey, Any],
+    of_lots: dict[keys.LotKey, Any],
+) -> list[pb.SubjectQualityStatus]:
     found = [
         pb.SubjectQualityStatus(
             unit=keys.unit_message(u), status=enum_value(pb.QualityStatus, of_units[u])
@@ -179,7 +188,7 @@ def batch_get_quality_status(
         )
         for lot in lots
     ]
-    return pb.BatchGetQualityStatusResponse(statuses=found)
+    return found
 
 
 # --- holds ----------------------------------------------------------------------------------
@@ -204,6 +213,12 @@ def batch_check_holds(
 ) -> pb.BatchCheckHoldsResponse:
     units, lots = keys.unit_keys(r.units), keys.lot_keys(r.lots)
     held = usecases.active_holds(session, units, lots)
+    return pb.BatchCheckHoldsResponse(checks=hold_checks(units, lots, held))
+
+
+def hold_checks(
+    units: list[keys.UnitKey], lots: list[keys.LotKey], held: usecases.HoldChecks
+) -> list[pb.HoldCheck]:
     checks = [
         pb.HoldCheck(
             unit=keys.unit_message(u), held=u in held.units, hold_ids=sorted(held.units.get(u, []))
@@ -218,7 +233,7 @@ def batch_check_holds(
         )
         for lot in lots
     ]
-    return pb.BatchCheckHoldsResponse(checks=checks)
+    return checks
 
 
 def batch_get_holds(s: S, session: Session, r: pb.BatchGetHoldsRequest) -> pb.BatchGetHoldsResponse:
@@ -264,18 +279,18 @@ def batch_get_unit_recalls(
 
 def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.GetTraceFactsResponse:
     reply = pb.GetTraceFactsResponse()
-    units = keys.unit_keys(r.units)
-    if r.statuses:
-        request = pb.BatchGetQualityStatusRequest(units=r.units, lots=r.lots)
-        reply.statuses.extend(batch_get_quality_status(s, session, request).statuses)
+    units, lots = keys.unit_keys(r.units), keys.lot_keys(r.lots)
+    # The active holds read once: for the statuses and for the hold checks.
+    held = usecases.active_holds(session, units, lots) if r.statuses or r.holds else None
+    if held is not None and r.statuses:
+        statuses = usecases.statuses_of(session, units, lots, held)
+        reply.statuses.extend(status_messages(units, lots, *statuses))
     if r.inspections:
-        rows = usecases.inspections(session, units, keys.lot_keys(r.lots))
+        rows = usecases.inspections(session, units, lots)
         reply.inspections.extend(inspection_message(x) for x in rows)
     hold_ids = {*r.hold_ids}
-    if r.holds:
-        checks = batch_check_holds(
-            s, session, pb.BatchCheckHoldsRequest(units=r.units, lots=r.lots)
-        ).checks
+    if held is not None and r.holds:
+        checks = hold_checks(units, lots, held)
         reply.hold_checks.extend(checks)
         hold_ids |= {i for c in checks for i in c.hold_ids}
     if hold_ids:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.schema import ForeignKey, Index
 from sqlalchemy.types import JSON, Boolean, DateTime, Integer, String
 
+from serialtrace.common import db
 from serialtrace.common.db import bulk_insert, chunks, first_page, get_many, rows_by_key
 from serialtrace.common.keys import LotKey, UnitKey
 from serialtrace.common.models import Created, KeyedByUnit, service_metadata
@@ -92,37 +93,60 @@ class HoldCoverageRow(KeyedByUnit, Base):
 
 
 def _by_key(
-    session: Session, query: Any, columns: tuple[Any, Any], keys: Sequence[tuple[str, str]]
+    session: Session,
+    query: Any,
+    columns: tuple[Any, Any],
+    keys: Sequence[tuple[str, str]],
+    built: Any = None,
 ) -> list[Any]:
+    """The rows of `query` for these keys; for a trace's few keys through `built`, the
+    same query built once (db.where_among), for a recall's thousands as before (one
+    SKU's keys in one index range)."""
+    if built is not None and len(keys) <= FEW_KEYS:
+        return db.run_among(session, built, keys)
     return rows_by_key(session, query, columns[0], columns[1], keys)
 
 
+# Up to this many keys a read goes through its statement built once.
+FEW_KEYS = 100
+
+
+_HOLDS_ON_UNITS = (
+    select(HoldCoverageRow.sku, HoldCoverageRow.serial, HoldCoverageRow.hold_id)
+    .join(HoldRow, HoldRow.id == HoldCoverageRow.hold_id)
+    .where(HoldRow.active)
+)
+_HOLDS_ON_UNITS_BUILT = db.where_among(_HOLDS_ON_UNITS, HoldCoverageRow.sku, HoldCoverageRow.serial)
+
+
 def active_holds_on_units(session: Session, units: Sequence[UnitKey]) -> dict[UnitKey, list[str]]:
-    query = (
-        select(HoldCoverageRow.sku, HoldCoverageRow.serial, HoldCoverageRow.hold_id)
-        .join(HoldRow, HoldRow.id == HoldCoverageRow.hold_id)
-        .where(HoldRow.active)
-    )
-    result: dict[UnitKey, list[str]] = {}
-    for sku, serial, hold_id in _by_key(
-        session, query, (HoldCoverageRow.sku, HoldCoverageRow.serial), units
-    ):
-        result.setdefault(UnitKey(sku, serial), []).append(hold_id)
+    columns = (HoldCoverageRow.sku, HoldCoverageRow.serial)
+    found = _hold_ids(session, _HOLDS_ON_UNITS, columns, units, _HOLDS_ON_UNITS_BUILT)
+    return {UnitKey(*key): ids for key, ids in found.items()}
+
+
+def _hold_ids(
+    session: Session, query: Any, columns: tuple[Any, Any], keys: Sequence[Any], built: Any
+) -> dict[tuple[str, str], list[str]]:
+    """The ids of the active holds on each of these keys that has one."""
+    result: dict[tuple[str, str], list[str]] = {}
+    for sku, key, hold_id in _by_key(session, query, columns, keys, built):
+        result.setdefault((sku, key), []).append(hold_id)
     return result
+
+
+_HOLDS_ON_LOTS = (
+    select(HoldSubjectRow.sku, HoldSubjectRow.key, HoldSubjectRow.hold_id)
+    .join(HoldRow, HoldRow.id == HoldSubjectRow.hold_id)
+    .where(HoldRow.active, HoldSubjectRow.subject_kind == "LOT")
+)
+_HOLDS_ON_LOTS_BUILT = db.where_among(_HOLDS_ON_LOTS, HoldSubjectRow.sku, HoldSubjectRow.key)
 
 
 def active_holds_on_lots(session: Session, lots: Sequence[LotKey]) -> dict[LotKey, list[str]]:
-    query = (
-        select(HoldSubjectRow.sku, HoldSubjectRow.key, HoldSubjectRow.hold_id)
-        .join(HoldRow, HoldRow.id == HoldSubjectRow.hold_id)
-        .where(HoldRow.active, HoldSubjectRow.subject_kind == "LOT")
-    )
-    result: dict[LotKey, list[str]] = {}
-    for sku, key, hold_id in _by_key(
-        session, query, (HoldSubjectRow.sku, HoldSubjectRow.key), lots
-    ):
-        result.setdefault(LotKey(sku, key), []).append(hold_id)
-    return result
+    columns = (HoldSubjectRow.sku, HoldSubjectRow.key)
+    found = _hold_ids(session, _HOLDS_ON_LOTS, columns, lots, _HOLDS_ON_LOTS_BUILT)
+    return {LotKey(*key): ids for key, ids in found.items()}
 
 
 def scrapped(session: Session, kind: str, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -139,6 +163,55 @@ def scrapped(session: Session, kind: str, keys: Sequence[tuple[str, str]]) -> se
             session, query, (NonconformanceSubjectRow.sku, NonconformanceSubjectRow.key), keys
         )
     }
+
+
+_SCRAPPED_SUBJECTS = db.where_among(
+    select(
+        NonconformanceSubjectRow.subject_kind,
+        NonconformanceSubjectRow.sku,
+        NonconformanceSubjectRow.key,
+    )
+    .join(NonconformanceRow, NonconformanceRow.id == NonconformanceSubjectRow.ncr_id)
+    .where(NonconformanceRow.disposition == "SCRAP"),
+    NonconformanceSubjectRow.subject_kind,
+    NonconformanceSubjectRow.sku,
+    NonconformanceSubjectRow.key,
+)
+_INSPECTIONS_OF_SUBJECTS = db.where_among(
+    select(InspectionRow), InspectionRow.subject_kind, InspectionRow.sku, InspectionRow.key
+)
+
+
+def _subjects(
+    units: Sequence[tuple[str, str]], lots: Sequence[tuple[str, str]]
+) -> list[tuple[str, str, str]]:
+    return [("UNIT", *u) for u in units] + [("LOT", *lot) for lot in lots]
+
+
+def scrapped_units_and_lots(
+    session: Session, units: Sequence[tuple[str, str]], lots: Sequence[tuple[str, str]]
+) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """`scrapped` of these units and of these lots, in one statement when they are few."""
+    if len(units) + len(lots) > FEW_KEYS:
+        return scrapped(session, "UNIT", units), scrapped(session, "LOT", lots)
+    found: dict[str, set[tuple[str, str]]] = {"UNIT": set(), "LOT": set()}
+    for kind, sku, key in db.run_among(session, _SCRAPPED_SUBJECTS, _subjects(units, lots)):
+        found[kind].add((sku, key))
+    return found["UNIT"], found["LOT"]
+
+
+def inspections_of_units_and_lots(
+    session: Session, units: Sequence[tuple[str, str]], lots: Sequence[tuple[str, str]]
+) -> list[InspectionRow]:
+    """The inspections of these units, then of these lots, each in time order: one
+    statement when they are few."""
+    if len(units) + len(lots) > FEW_KEYS:
+        return inspections_of(session, "UNIT", units) + inspections_of(session, "LOT", lots)
+    rows = [r[0] for r in db.run_among(session, _INSPECTIONS_OF_SUBJECTS, _subjects(units, lots))]
+    in_order = sorted(rows, key=lambda r: (r.at, r.id))
+    return [r for r in in_order if r.subject_kind == "UNIT"] + [
+        r for r in in_order if r.subject_kind == "LOT"
+    ]
 
 
 def inspections_of(

@@ -202,15 +202,17 @@ def release_hold(uow: UnitOfWork, hold_id: str, meaning: str) -> store.HoldRow:
 def statuses(
     session: Session, units: Sequence[UnitKey], lots: Sequence[LotKey]
 ) -> tuple[dict[UnitKey, QualityStatus], dict[LotKey, QualityStatus]]:
-    held_units = store.active_holds_on_units(session, units)
-    held_lots = store.active_holds_on_lots(session, lots)
-    scrapped_units, scrapped_lots = (
-        store.scrapped(session, "UNIT", units),
-        store.scrapped(session, "LOT", lots),
-    )
+    return statuses_of(session, units, lots, active_holds(session, units, lots))
+
+
+def statuses_of(
+    session: Session, units: Sequence[UnitKey], lots: Sequence[LotKey], held: HoldChecks
+) -> tuple[dict[UnitKey, QualityStatus], dict[LotKey, QualityStatus]]:
+    """`statuses`, with the active holds on these units and lots already read."""
+    scrapped_units, scrapped_lots = store.scrapped_units_and_lots(session, units, lots)
     return (
-        {u: domain.status_of(u in held_units, u in scrapped_units) for u in units},
-        {lot: domain.status_of(lot in held_lots, lot in scrapped_lots) for lot in lots},
+        {u: domain.status_of(u in held.units, u in scrapped_units) for u in units},
+        {lot: domain.status_of(lot in held.lots, lot in scrapped_lots) for lot in lots},
     )
 
 
@@ -354,7 +356,7 @@ def active_holds(session: Session, units: Sequence[UnitKey], lots: Sequence[LotK
 def inspections(
     session: Session, units: Sequence[UnitKey], lots: Sequence[LotKey]
 ) -> list[store.InspectionRow]:
-    return store.inspections_of(session, "UNIT", units) + store.inspections_of(session, "LOT", lots)
+    return store.inspections_of_units_and_lots(session, units, lots)
 
 
 @dataclass(frozen=True)

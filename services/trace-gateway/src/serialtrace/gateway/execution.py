@@ -30,12 +30,13 @@ calls the method. Middleware (a schema extension's `resolve`) still wraps it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple, cast
 from weakref import WeakKeyDictionary
 
 from graphql import (
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLEnumType,
     GraphQLNonNull,
@@ -106,6 +107,59 @@ class _Collected:
 
 
 _COLLECTED: WeakKeyDictionary[OperationDefinitionNode, _Collected] = WeakKeyDictionary()
+# The fragment definitions of each parsed operation's document, for the query planner:
+# strawberry's public `Info` has the operation (`info.operation`) but not its document's
+# fragments; graphql-core's execution context has them (its public `fragments`).
+_FRAGMENTS: WeakKeyDictionary[OperationDefinitionNode, dict[str, FragmentDefinitionNode]] = (
+    WeakKeyDictionary()
+)
+
+
+def fragments_of(operation: OperationDefinitionNode) -> dict[str, FragmentDefinitionNode]:
+    """The fragments of the document `operation` (strawberry's `info.operation`) came in,
+    by name, as the execution running it found them."""
+    found = _FRAGMENTS.get(operation)
+    if found is None:
+        raise RuntimeError("the operation was not run by PlainLeafExecution")
+    return found
+
+
+def field_nodes(
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    path: Any,
+) -> list[FieldNode]:
+    """The field nodes of the field at `path` (strawberry's `info.path`: response keys,
+    list indexes between them), fragments spread in, as graphql-core merged them for it;
+    `@skip`/`@include` are not evaluated (a planner reading them plans a little more)."""
+    keys: list[str] = []
+    while path is not None:
+        if isinstance(path.key, str):
+            keys.append(path.key)
+        path = path.prev
+    selection_sets = [operation.selection_set]
+    nodes: list[FieldNode] = []
+    for key in reversed(keys):
+        nodes = [
+            node
+            for selection_set in selection_sets
+            for node in _fields_in(selection_set.selections, fragments)
+            if (node.alias or node.name).value == key
+        ]
+        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
+    return nodes
+
+
+def _fields_in(selections: Any, fragments: Mapping[str, FragmentDefinitionNode]) -> Any:
+    for selection in selections:
+        if isinstance(selection, FieldNode):
+            yield selection
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                yield from _fields_in(fragment.selection_set.selections, fragments)
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _fields_in(selection.selection_set.selections, fragments)
 
 
 def _independent_of_variables(operation: OperationDefinitionNode, fragments: Any) -> bool:
@@ -138,6 +192,10 @@ class PlainLeafExecution(StrawberryGraphQLCoreExecutionContext):
         # extension resolves fields: then every field goes the ordinary way.
         middleware = self.middleware_manager
         self._direct = middleware is None or not middleware.middlewares
+        if self.operation not in _FRAGMENTS:
+            _FRAGMENTS[self.operation] = {
+                name: details.definition for name, details in self.fragments.items()
+            }
         collected = _COLLECTED.get(self.operation)
         if collected is None:
             reusable = _independent_of_variables(self.operation, self.fragments)

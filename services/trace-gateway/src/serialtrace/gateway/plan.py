@@ -16,7 +16,7 @@ nothing of is not called; a failed service fails only its own fields.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ from graphql import (
 
 from serialtrace.common.errors import ServiceError
 from serialtrace.gateway.backends import SERVICES
+from serialtrace.gateway.execution import field_nodes, fragments_of
 from serialtrace.gateway.facts import OWNER, Facts, LotRef, UnitRef, Wants, lot_ref, unit_ref
 from serialtrace.gateway.types.audit import AUDIT_READERS
 
@@ -73,13 +74,14 @@ LOT_FIELD_KINDS: dict[str, tuple[str, ...]] = {
 
 class Selections:
     """Walks the query's own syntax tree (fragments spread in): cheaper than building
-    strawberry's selected_fields, which a full trace would ask for some 600 nodes of."""
+    strawberry's selected_fields, which a full trace would ask for some 600 nodes of.
+    It starts from strawberry's public `Info` (the operation, the field's path, the
+    variables) and the document's fragments as the execution found them."""
 
     def __init__(self, info: Any) -> None:
-        raw = info._raw_info
-        self.fragments: dict[str, FragmentDefinitionNode] = raw.fragments
-        self.variables: dict[str, Any] = raw.variable_values
-        self.top: list[FieldNode] = list(raw.field_nodes)
+        self.fragments: Mapping[str, FragmentDefinitionNode] = fragments_of(info.operation)
+        self.variables: dict[str, Any] = info.variable_values
+        self.top: list[FieldNode] = field_nodes(info.operation, self.fragments, info.path)
 
     def fields(self, nodes: Iterable[FieldNode]) -> Iterable[FieldNode]:
         """The fields selected under `nodes`."""

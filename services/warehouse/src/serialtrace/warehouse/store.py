@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import Table, delete, func, literal, select, tuple_, union_all, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.schema import CheckConstraint, ForeignKey, Index
 from sqlalchemy.types import DateTime, Float, Integer, String
@@ -103,6 +103,93 @@ class CounterRow(Base):
     __tablename__ = "counters"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(Integer)
+
+
+# --- the reads of a trace's facts and of the batch lookups: statements built once -------
+# (db.where_among), rows as plain tuples; each read one statement however many keys.
+
+_UNIT_STOCK = db.where_among(
+    select(UnitStockRow.__table__), UnitStockRow.sku, UnitStockRow.serial
+).order_by(UnitStockRow.sku, UnitStockRow.serial)
+_MOVEMENTS = db.where_among(
+    select(MovementRow.__table__), MovementRow.unit_sku, MovementRow.unit_serial
+).order_by(MovementRow.seq)
+# Each received lot with its stock by location (a lot with none: one row, no location).
+_LOTS_WITH_STOCK = db.where_among(
+    select(
+        LotRow.sku,
+        LotRow.lot_number,
+        LotRow.received_at,
+        LotStockRow.location_code,
+        LotStockRow.quantity,
+    ).outerjoin(
+        LotStockRow,
+        (LotStockRow.sku == LotRow.sku) & (LotStockRow.lot_number == LotRow.lot_number),
+    ),
+    LotRow.sku,
+    LotRow.lot_number,
+).order_by(LotRow.sku, LotRow.lot_number, LotStockRow.location_code)
+_SHIPMENTS = db.where_among(select(ShipmentRow.__table__), ShipmentRow.id)
+
+
+# The packages asked for and every package they sit in (db.with_ancestors).
+_PACKAGE_CHAIN = db.with_ancestors(cast(Table, PackageRow.__table__), "sscc", "parent_sscc")
+# The direct contents of packages: child packages ("P", parent, sscc, "") and units
+# ("U", package, sku, serial), in one statement.
+_PACKAGE_CONTENTS = union_all(
+    db.where_among(
+        select(
+            literal("P").label("kind"),
+            PackageRow.parent_sscc.label("package"),
+            PackageRow.sscc.label("first"),
+            literal("").label("second"),
+        ),
+        PackageRow.parent_sscc,
+    ),
+    db.where_among(
+        select(
+            literal("U"),
+            UnitStockRow.package_sscc,
+            UnitStockRow.sku,
+            UnitStockRow.serial,
+        ),
+        UnitStockRow.package_sscc,
+    ),
+)
+
+
+def unit_stock_rows(session: Session, keys: Sequence[tuple[str, str]]) -> list[Any]:
+    """The stock record of each unit the warehouse knows, in key order."""
+    return sorted(db.run_among(session, _UNIT_STOCK, keys), key=lambda r: (r.sku, r.serial))
+
+
+def movement_rows(session: Session, keys: Sequence[tuple[str, str]]) -> list[Any]:
+    """The movements of these units, oldest first."""
+    return sorted(db.run_among(session, _MOVEMENTS, keys), key=lambda m: m.seq)
+
+
+def lots_with_stock(session: Session, keys: Sequence[tuple[str, str]]) -> list[Any]:
+    """(sku, lot_number, received_at, location_code, quantity) of each received lot and
+    location it has stock at (location and quantity None for a lot with no stock row)."""
+    return db.run_among(session, _LOTS_WITH_STOCK, keys)
+
+
+def shipment_rows(session: Session, ids: Iterable[str]) -> list[Any]:
+    return db.run_among(session, _SHIPMENTS, ids)
+
+
+def package_chain_rows(session: Session, ssccs: Iterable[str]) -> list[Any]:
+    """These packages and every package they sit in, by SSCC."""
+    wanted = sorted(set(ssccs))
+    if not wanted:
+        return []
+    return list(session.execute(_PACKAGE_CHAIN, {db.PREBUILT_VALUES: wanted}))
+
+
+def package_content_rows(session: Session, ssccs: Iterable[str]) -> list[Any]:
+    """(kind "P" or "U", package, sscc or sku, "" or serial) of what these packages
+    hold directly."""
+    return db.run_among(session, _PACKAGE_CONTENTS, ssccs)
 
 
 def units(

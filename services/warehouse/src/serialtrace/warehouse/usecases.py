@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -728,10 +728,10 @@ def return_unit(
 # --- reads --------------------------------------------------------------------------------
 
 
-def unit_stock(session: Session, units: Sequence[UnitKey]) -> list[store.UnitStockRow]:
-    """The stock record of each unit the warehouse knows, in key order."""
-    rows = store.units(session, units)
-    return [rows[k] for k in sorted(rows)]
+def unit_stock(session: Session, units: Sequence[UnitKey]) -> list[Any]:
+    """The stock record of each unit the warehouse knows, in key order (rows with the
+    columns of store.UnitStockRow)."""
+    return store.unit_stock_rows(session, units)
 
 
 def whereabouts(
@@ -741,33 +741,40 @@ def whereabouts(
     return store.whereabouts(session, units)
 
 
-def movements(session: Session, units: Sequence[UnitKey]) -> list[store.MovementRow]:
-    return store.movements_of(session, units)
+def movements(session: Session, units: Sequence[UnitKey]) -> list[Any]:
+    """The units' movements, oldest first (rows with the columns of store.MovementRow)."""
+    return store.movement_rows(session, units)
 
 
 @dataclass(frozen=True)
 class LotStock:
     key: LotKey
-    levels: list[store.LotStockRow]  # locations with a positive quantity
+    levels: list[Any]  # locations with a positive quantity: location_code, quantity
     received_at: datetime
 
 
 def lot_stock(session: Session, lots: Sequence[LotKey]) -> list[LotStock]:
-    """Each received lot's quantity by location, in the order asked."""
-    levels = store.lot_stock(session, lots)
-    received = store.lots(session, lots)
+    """Each received lot's quantity by location, in the order asked (one statement)."""
+    levels: dict[LotKey, list[Any]] = {}
+    received: dict[LotKey, datetime] = {}
+    for row in store.lots_with_stock(session, lots):
+        key = LotKey(row.sku, row.lot_number)
+        received[key] = row.received_at
+        levels.setdefault(key, [])
+        if row.quantity is not None and row.quantity > 0:
+            levels[key].append(row)
     return [
-        LotStock(key, [r for r in levels.get(key, []) if r.quantity > 0], received[key].received_at)
-        for key in (LotKey(*lot) for lot in lots)
+        LotStock(key, levels[key], received[key])
+        for key in dict.fromkeys(LotKey(*lot) for lot in lots)
         if key in received
     ]
 
 
 @dataclass(frozen=True)
 class PackageContents:
-    row: store.PackageRow
-    packages: list[store.PackageRow]  # the packages directly inside it
-    units: list[store.UnitStockRow]  # the units directly inside it
+    row: Any  # a store.PackageRow, or a row with its columns
+    packages: list[Any]  # the packages directly inside it (each with its .sscc)
+    units: list[Any]  # the units directly inside it (each with .sku and .serial)
 
 
 def package_contents(
@@ -790,18 +797,29 @@ def packages(session: Session, ssccs: Sequence[str]) -> list[PackageContents]:
 
 
 def package_chains(session: Session, ssccs: Sequence[str]) -> list[PackageContents]:
-    """These packages and every package they sit in: one read per level of packing."""
-    found: dict[str, PackageContents] = {}
-    wanted = set(ssccs)
-    while wanted:
-        level = packages(session, sorted(wanted))
-        found.update((p.row.sscc, p) for p in level)
-        wanted = {p.row.parent_sscc for p in level if p.row.parent_sscc} - set(found)
-    return list(found.values())
+    """These packages and every package they sit in, each with its direct contents: two
+    statements however deep the packing."""
+    chain = store.package_chain_rows(session, ssccs)
+    kids: dict[str, list[Any]] = {p.sscc: [] for p in chain}
+    units: dict[str, list[Any]] = {p.sscc: [] for p in chain}
+    for kind, package, first, second in store.package_content_rows(session, list(kids)):
+        if kind == "P":
+            kids[package].append(_Sscc(first))
+        else:
+            units[package].append(UnitKey(first, second))
+    return [
+        PackageContents(p, sorted(kids[p.sscc]), sorted(units[p.sscc]))
+        for p in sorted(chain, key=lambda p: p.sscc)
+    ]
 
 
-def shipments(session: Session, ids: Sequence[str]) -> list[store.ShipmentRow]:
-    return store.shipments(session, ids)
+class _Sscc(NamedTuple):
+    sscc: str
+
+
+def shipments(session: Session, ids: Sequence[str]) -> list[Any]:
+    """Shipments by id (rows with the columns of store.ShipmentRow)."""
+    return store.shipment_rows(session, ids)
 
 
 def shipment_units(
