@@ -21,6 +21,9 @@ from serialtrace.common.db import Database
 from serialtrace.common.signing import Signer
 from serialtrace.common.timeutil import as_utc, utcnow
 
+# The end of the name of the thread that signs checkpoints (tests leave its SQL out).
+CHECKPOINTER_THREAD_SUFFIX = "-checkpointer"
+
 log = logging.getLogger(__name__)
 
 # Serializes signers of one database (two replicas of a service on one schedule).
@@ -181,7 +184,7 @@ class Checkpointer:
         if not (self.settings.every or self.settings.interval_seconds):
             return
         self._thread = threading.Thread(
-            target=self._loop, name=f"{self.service}-checkpointer", daemon=True
+            target=self._loop, name=f"{self.service}{CHECKPOINTER_THREAD_SUFFIX}", daemon=True
         )
         self._thread.start()
 

@@ -157,14 +157,20 @@ def unique(prefix: str) -> str:
 
 def statements_run(call: Any) -> int:
     """The SQL statements run in this process while `call()` runs (for servers started
-    in-process, with nothing else calling them meanwhile)."""
+    in-process, with nothing else calling them meanwhile). A ledger checkpointer's own
+    statements are left out: its thread wakes on a timer and may run one mid-count."""
+    import threading
+
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
+
+    from serialtrace.common.checkpoint_store import CHECKPOINTER_THREAD_SUFFIX
 
     ran: list[str] = []
 
     def count(*args: Any) -> None:
-        ran.append(args[2])
+        if not threading.current_thread().name.endswith(CHECKPOINTER_THREAD_SUFFIX):
+            ran.append(args[2])
 
     event.listen(Engine, "before_cursor_execute", count)
     try:
