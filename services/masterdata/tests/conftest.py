@@ -44,18 +44,20 @@ class Masterdata:
         return self.as_role("admin", sub="ada")
 
     def serial_product(self, **fields: Any) -> str:
-        sku = unique("SKU")
-        self.admin.CreateProduct(
-            pb.CreateProductRequest(
-                product=pb.Product(
-                    sku=sku,
-                    name="Widget",
-                    kind=pb.PRODUCT_KIND_FINISHED,
-                    tracking=pb.TRACKING_MODE_SERIAL,
-                    **fields,
-                )
-            )
+        return self._product(
+            "SKU", "Widget", pb.PRODUCT_KIND_FINISHED, pb.TRACKING_MODE_SERIAL, fields
         )
+
+    def lot_product(self, prefix: str = "MAT", **fields: Any) -> str:
+        """A lot-tracked material (resin, say), with `fields` such as its GTIN."""
+        return self._product(
+            prefix, "Resin", pb.PRODUCT_KIND_MATERIAL, pb.TRACKING_MODE_LOT, fields
+        )
+
+    def _product(self, prefix: str, name: str, kind: Any, tracking: Any, fields: Any) -> str:
+        sku = unique(prefix)
+        product = pb.Product(sku=sku, name=name, kind=kind, tracking=tracking, **fields)
+        self.admin.CreateProduct(pb.CreateProductRequest(product=product))
         return sku
 
     def register(self, sku: str, *serials: str, key: str = "") -> pb.RegisterUnitsResponse:

@@ -226,18 +226,8 @@ def test_locations_and_parties_are_found_by_their_gln(masterdata: Masterdata) ->
 
 
 def test_lots_belong_to_lot_tracked_products_and_suppliers(masterdata: Masterdata) -> None:
-    material, supplier, customer = unique("RESIN"), unique("SUP"), unique("CUS")
+    material, supplier, customer = masterdata.lot_product("RESIN"), unique("SUP"), unique("CUS")
     admin = masterdata.admin
-    admin.CreateProduct(
-        pb.CreateProductRequest(
-            product=pb.Product(
-                sku=material,
-                name="Resin",
-                kind=pb.PRODUCT_KIND_MATERIAL,
-                tracking=pb.TRACKING_MODE_LOT,
-            )
-        )
-    )
     admin.CreateParty(
         pb.CreatePartyRequest(
             party=pb.Party(code=supplier, name="Supplier", kind=pb.PARTY_KIND_SUPPLIER)

@@ -241,18 +241,7 @@ def test_a_gs1_key_resolves_to_the_unit_and_lot_their_own_reads_answer(
     seed = int(unique("x")[2:], 16)
     unit_gtin, lot_gtin = _gtin(seed), _gtin(seed + 1)
     sku = masterdata.serial_product(gtin=unit_gtin)
-    material = unique("MAT")
-    masterdata.admin.CreateProduct(
-        pb.CreateProductRequest(
-            product=pb.Product(
-                sku=material,
-                name="Resin",
-                kind=pb.PRODUCT_KIND_MATERIAL,
-                tracking=pb.TRACKING_MODE_LOT,
-                gtin=lot_gtin,
-            )
-        )
-    )
+    material = masterdata.lot_product(gtin=lot_gtin)
     batch = new_batch(masterdata)
     aliases = [pb.UnitAlias(kind="MAC", value=unique("M")), pb.UnitAlias(kind="IMEI", value="1")]
     masterdata.admin.ImportUnits(
@@ -304,17 +293,7 @@ def test_each_imported_lot_stands_alone_and_the_rest_are_written(masterdata: Mas
     """One ImportLots call: a good lot, the same lot again in another row, a lot of an
     unknown product and one of a serial-tracked product each get their own answer; only
     the good one exists afterwards, with its provenance."""
-    material = unique("MAT")
-    masterdata.admin.CreateProduct(
-        pb.CreateProductRequest(
-            product=pb.Product(
-                sku=material,
-                name="Resin",
-                kind=pb.PRODUCT_KIND_MATERIAL,
-                tracking=pb.TRACKING_MODE_LOT,
-            )
-        )
-    )
+    material = masterdata.lot_product()
     serialized = masterdata.serial_product()
     batch = new_batch(masterdata)
 

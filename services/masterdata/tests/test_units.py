@@ -174,13 +174,6 @@ def test_alias_without_kind_resolves_the_value_under_any_kind(masterdata: Master
 
 
 def test_units_are_not_registered_for_lot_tracked_products(masterdata: Masterdata) -> None:
-    sku = unique("LOTSKU")
-    masterdata.admin.CreateProduct(
-        pb.CreateProductRequest(
-            product=pb.Product(
-                sku=sku, name="Resin", kind=pb.PRODUCT_KIND_MATERIAL, tracking=pb.TRACKING_MODE_LOT
-            )
-        )
-    )
+    sku = masterdata.lot_product("LOTSKU")
     error = rpc_error(masterdata.register, sku, "X1")
     assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
