@@ -319,12 +319,17 @@ def test_entities_read_without_the_orm_are_what_a_session_reads(shelves: Databas
     assert [(s.code, box, other) for s, box, other in nothing_joined] == [("B", None, None)]
 
 
+def _shelf_a(database: Database) -> None:
+    """The shelves table with one empty shelf, A."""
+    _Base.metadata.create_all(database.engine)
+    with database.transaction() as session:
+        session.add(_Shelf(code="A", tags=[], built_at=datetime.now(UTC)))
+
+
 def test_entities_are_read_in_autocommit_leaving_no_transaction_open(
     postgres: Database,
 ) -> None:
-    _Base.metadata.create_all(postgres.engine)
-    with postgres.transaction() as session:
-        session.add(_Shelf(code="A", tags=[], built_at=datetime.now(UTC)))
+    _shelf_a(postgres)
     for _ in range(3):
         assert len(postgres.read_entities(_SHELF_BOXES, {"code": "A", "not_box": 0})) == 1
     with postgres.engine.connect() as connection:  # the same pooled connection, as before
@@ -336,9 +341,7 @@ def test_entities_are_read_in_autocommit_leaving_no_transaction_open(
 def test_an_entity_read_whose_connection_died_is_read_again_on_a_fresh_one(
     postgres: Database,
 ) -> None:
-    _Base.metadata.create_all(postgres.engine)
-    with postgres.transaction() as session:
-        session.add(_Shelf(code="A", tags=[], built_at=datetime.now(UTC)))
+    _shelf_a(postgres)
     postgres.read_entities(_SHELF_BOXES, {"code": "A", "not_box": 0})
     with postgres.reader() as first:
         pooled = _backend(first)
