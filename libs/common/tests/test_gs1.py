@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 import string
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -695,3 +696,29 @@ def test_a_digital_link_puts_key_qualifiers_in_the_path_and_attributes_in_the_qu
     )
     with pytest.raises(gs1.Gs1Error, match="primary key"):
         gs1.format_digital_link({"91": "COMPANY-INTERNAL"})
+
+
+def test_an_expiry_is_read_once_per_value_and_year(monkeypatch: pytest.MonkeyPatch) -> None:
+    from biip.gs1_element_strings import GS1ElementString
+
+    reads: list[str] = []
+    real_parse = GS1ElementString.parse
+
+    def counted(value: str, **options: Any) -> Any:
+        reads.append(value)
+        return real_parse(value, **options)
+
+    monkeypatch.setattr(GS1ElementString, "parse", counted)
+    gs1._expiry_date.cache_clear()
+    value = "391130"
+    for _ in range(3):
+        assert gs1.expiry_date({"17": value}) == gs1._expiry_date(value, datetime.now(tz=UTC).year)
+    assert reads == ["17" + value]
+    # Another year slides the century from elsewhere: read again, not remembered.
+    gs1._expiry_date(value, datetime.now(tz=UTC).year + 1)
+    assert reads == ["17" + value] * 2
+    # A value that is no date is refused every time, and never remembered.
+    for _ in range(2):
+        with pytest.raises(Gs1Error, match="is not a date"):
+            gs1.expiry_date({"17": "271340"})
+    assert reads.count("17271340") == 2
