@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import urllib.error
 import urllib.request
 from typing import Any
 
@@ -12,13 +13,16 @@ import pytest
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import REGISTRY
-from strawberry.extensions.validation_cache import _get_validate_cache
+from starlette.applications import Starlette
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
 
 from serialtrace.common import telemetry
 from serialtrace.common.testing import TestDatabases, unique
+from serialtrace.gateway.app import GatewayView
 from serialtrace.gateway.backends import Calls
 from serialtrace.gateway.mutations import MUTATIONS
-from serialtrace.gateway.schema import DOCUMENT_CACHE_SIZE, SNAPSHOT, printed_schema
+from serialtrace.gateway.schema import SNAPSHOT, printed_schema
 from serialtrace.testing import (
     ADMIN,
     AUDITOR,
@@ -351,15 +355,110 @@ def test_a_500_alias_query_is_refused(suite: RunningSuite) -> None:
     assert "aliases" in errors[0]["message"]
 
 
-def test_a_document_sent_again_is_not_validated_again(suite: RunningSuite) -> None:
-    # The gateway runs in this process: its validation cache is the one asked here.
-    cache = _get_validate_cache(DOCUMENT_CACHE_SIZE)
+def _view(suite: RunningSuite) -> GatewayView:
+    """The running gateway's /graphql view (the gateway runs in this process)."""
+    app: Starlette = suite.gateway.server.config.app
+    return next(r.endpoint for r in app.routes if isinstance(r, Route) and r.path == "/graphql")
+
+
+def test_a_document_sent_again_is_not_parsed_or_validated_again(suite: RunningSuite) -> None:
+    documents = _view(suite).schema.documents
     query = f"{{ {unique('q').replace('-', '_')}: __typename }}"
-    before = cache.cache_info()
+    before = (documents.parsed, documents.validated)
     for _ in range(3):
         assert graph(suite, VIEWER).data(query)
-    after = cache.cache_info()
-    assert (after.misses - before.misses, after.hits - before.hits) == (1, 2)
+    assert (documents.parsed - before[0], documents.validated - before[1]) == (1, 1)
+    # Another text is a document of its own.
+    assert graph(suite, VIEWER).data(query.replace("__typename", " __typename"))
+    assert (documents.parsed - before[0], documents.validated - before[1]) == (2, 2)
+
+
+def test_a_document_over_a_limit_is_refused_every_time(suite: RunningSuite) -> None:
+    documents = _view(suite).schema.documents
+    deep = "sku"
+    for _ in range(20):
+        deep = f"installedIn {{ {deep} }}"
+    refused = {
+        f'{{ unit(sku: "{unique("d")}", serial: "B") {{ {deep} }} }}': "maximum operation depth",
+        "{ " + " ".join(["__typename"] * 6000) + " }": "more than 5000 tokens",
+        "{ unit(sku: ": "Syntax Error",
+    }
+    for query, reason in refused.items():
+        for _ in range(2):
+            errors = graph(suite, VIEWER).errors(query)
+            assert reason in errors[0]["message"], errors
+    # The valid-but-too-deep one is kept with its errors; the unparsable ones are not.
+    too_deep, too_long, broken = refused
+    assert documents._entries[too_deep].errors
+    assert too_long not in documents._entries
+    assert broken not in documents._entries
+
+
+def _bare(answer: dict[str, Any]) -> dict[str, Any]:
+    """An answer without its trace id (a new one per request)."""
+    answer = json.loads(json.dumps(answer))
+    answer.get("extensions", {}).pop("traceId", None)
+    for error in answer.get("errors", []):
+        error.get("extensions", {}).pop("traceId", None)
+    return answer
+
+
+def _post(suite: RunningSuite, body: bytes, content_type: str = "application/json") -> Any:
+    request = urllib.request.Request(  # noqa: S310 - the gateway under test, on 127.0.0.1
+        suite.url,
+        data=body,
+        method="POST",
+        headers={"content-type": content_type, "authorization": f"Bearer {VIEWER}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return response.status, response.headers["content-type"], _bare(json.load(response))
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["content-type"], error.read().decode()
+
+
+POSTED = [
+    {"query": "{ __typename }"},
+    {"query": "query A { __typename } query B { a: __typename }", "operationName": "B"},
+    {"query": "query A { __typename } query B { a: __typename }"},  # which one? a 400
+    {"query": "query A { __typename }", "operationName": "Z"},
+    {"query": "{ nothing }"},
+    {"query": "{ unit(sku: "},
+    {"query": 'query Q($s: String!) { unit(sku: $s, serial: "x") { sku } }', "variables": {}},
+    {"query": '{ product(sku: "NONE") { sku } }', "extensions": {"x": 1}},
+    {"query": ""},
+    {"query": "{ __typename }", "variables": []},
+    {"query": 7},
+    [{"query": "{ __typename }"}],
+]
+
+
+def test_a_posted_operation_is_answered_as_strawberrys_view_answers_it(
+    suite: RunningSuite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bodies = [json.dumps(p).encode() for p in POSTED] + [b"{not json", b""]
+    cases = [(b, "application/json") for b in bodies]
+    cases += [(bodies[0], "application/json; charset=utf-8"), (bodies[0], "text/plain")]
+    views: list[str] = []
+    monkeypatch.setattr(GatewayView, "run", _counted(GatewayView.run, views))
+    ours = [_post(suite, body, kind) for body, kind in cases]
+    judged_by_strawberry = len(views)
+    monkeypatch.setattr(GatewayView, "__call__", GraphQL.__call__)  # strawberry's alone
+    theirs = [_post(suite, body, kind) for body, kind in cases]
+    assert ours == theirs
+    assert ours[0][:2] == (200, "application/json")
+    # Only what is not one operation in a JSON object went through strawberry's view:
+    # the empty, non-string and batched queries, the variables list, the bad bodies and
+    # the other content type.
+    assert judged_by_strawberry == 7
+
+
+def _counted(run: Any, calls: list[str]) -> Any:
+    async def counted(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(request.method)
+        return await run(self, request, *args, **kwargs)
+
+    return counted
 
 
 def test_connection_page_size_is_capped(suite: RunningSuite) -> None:

@@ -13,21 +13,14 @@ from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.types import ExecutionContext
 
 from serialtrace.common.telemetry import red_metrics
 from serialtrace.gateway.bounds import Bounds, InputOutOfBounds
 from serialtrace.gateway.config import GatewaySettings
 from serialtrace.gateway.context import GatewayContext
+from serialtrace.gateway.documents import Documents
 from serialtrace.gateway.errors import is_unexpected
 from serialtrace.gateway.execution import PlainLeafExecution, call_resolvers_directly
 from serialtrace.gateway.governance import record_trace_latency
@@ -55,7 +48,9 @@ class GatewayOperation(SchemaExtension):
     hooks to find and enter per request): one server span per operation, parent of
     every gRPC call it makes (the trace id goes back in `extensions.traceId`), RED
     metrics per operation name, the trace latency governance reports
-    (`governance.record_trace_latency`), and every argument within its bounds
+    (`governance.record_trace_latency`), each query text parsed (within the token
+    limit) and validated (with the depth and alias limits) once
+    (serialtrace.gateway.documents), and every argument within its bounds
     (serialtrace.gateway.bounds) before execution starts, so a request out of bounds
     calls no service at all."""
 
@@ -89,6 +84,23 @@ class GatewayOperation(SchemaExtension):
         name = context.operation_name or "anonymous"
         return kind, name if _METRIC_NAME.fullmatch(name) else "other"
 
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query:  # strawberry refuses a request without one itself
+            schema: GatewaySchema = context.schema  # type: ignore[assignment]
+            context.graphql_document = schema.documents.parse(context.query)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if context.query and document is not None:
+            schema: GatewaySchema = context.schema  # type: ignore[assignment]
+            context.pre_execution_errors = schema.documents.validate(
+                context.query, document, context.validation_rules
+            )
+        yield
+
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
@@ -105,9 +117,14 @@ DOCUMENT_CACHE_SIZE = 256  # distinct query texts kept parsed and validated
 
 
 class GatewaySchema(strawberry.Schema):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, limits: GatewaySettings, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.bounds = Bounds(self._schema, DOCUMENT_CACHE_SIZE)
+        rules = [
+            *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+            *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+        ]
+        self.documents = Documents(self._schema, rules, limits.max_tokens, DOCUMENT_CACHE_SIZE)
         call_resolvers_directly(self._schema, self.config.info_class)
 
     def process_errors(
@@ -121,26 +138,12 @@ class GatewaySchema(strawberry.Schema):
 
 
 def build_schema(settings: GatewaySettings | None = None) -> GatewaySchema:
-    limits = settings or GatewaySettings.from_env({})
-    # The limits' validation rules are made once: ValidationCache keys on the rules too,
-    # and each request's limiter would otherwise bring rule classes of its own (a miss).
-    rules = [
-        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
-    ]
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
         execution_context_class=PlainLeafExecution,
-        extensions=[
-            GatewayOperation,
-            lambda: AddValidationRules(rules),
-            lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-            # Clients send the same few documents over and over (a scanner's trace, a
-            # dashboard's where-used): parse and validate each once, not per request.
-            lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
-            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
-        ],
+        extensions=[GatewayOperation],
+        limits=settings or GatewaySettings.from_env({}),
     )
 
 
