@@ -46,7 +46,7 @@ READ_AHEAD = 2
 # rest on nothing in the same file (operation records): the service judges and writes
 # one chunk while the next travels and the importer builds the one after.
 IN_FLIGHT = 2
-MADE_HERE = ("FINISHED", "SUBASSEMBLY")
+MADE_HERE = rules.MADE_HERE
 # Which service counts a file's facts, and under which entity type.
 FACTS: dict[str, tuple[str, str]] = {
     "products": ("masterdata", "product"),
@@ -342,24 +342,27 @@ class Applier:
             )
 
         def receive(result: FileResult, applied: list[tuple[int, rules.LotRecord]]) -> None:
-            for row, r in applied:
-                if r.quantity:
-                    receipt = wh.ReceiveLotRequest(
-                        lot=core_pb2.LotKey(sku=r.sku, lot_number=r.lot_number),
-                        quantity=r.quantity,
-                        supplier_code=r.supplier_code,
-                        supplier_lot_number=r.supplier_lot_number,
-                        expires_at=_stamp(r.expires_at),
+            """The quantities of the lots registered into stock at their locations."""
+            stocked = [(row, r) for row, r in applied if r.quantity]
+            if not stocked:
+                return
+            request = wh.ImportLotStockRequest(
+                items=[
+                    wh.ImportedLotStock(
+                        lot=core_pb2.LotQuantity(
+                            lot=core_pb2.LotKey(sku=r.sku, lot_number=r.lot_number),
+                            quantity=r.quantity,
+                        ),
                         location_code=r.location_code,
+                        received_at=_stamp(r.produced_at),
+                        provenance=self.wh_provenance(table.file, row),
                         idempotency_key=self.key(table.file, row, ":stock"),
                     )
-                    try:
-                        self.services.warehouse.ReceiveLot(receipt)
-                    except ServiceError as exc:
-                        result.applied -= 1
-                        result.refused.append(
-                            Problem(table.file, row, "quantity", exc.code.name, exc.message)
-                        )
+                    for row, r in stocked
+                ]
+            )
+            outcomes = self.services.warehouse.ImportLotStock(request).outcomes
+            self._refusals(result, table.file, "quantity", stocked, outcomes)
 
         masterdata = self.services.masterdata
         return self._bulk(table, masterdata.ImportLots, md.ImportLotsRequest, item, receive)
@@ -417,8 +420,13 @@ class Applier:
     def _stock(
         self, result: FileResult, file: str, units: list[tuple[int, rules.UnitRecord]]
     ) -> None:
-        """COMPLETE units with a location into stock there, at their created_at."""
-        stocked = [(row, r) for row, r in units if r.location_code and r.status == "COMPLETE"]
+        """Units with a location into stock there, at their created_at: COMPLETE ones,
+        and purchased ones not SCRAPPED (rules.in_stock)."""
+        stocked = [
+            (row, r)
+            for row, r in units
+            if rules.in_stock(r.status, self.product_kind(r.sku), r.location_code)
+        ]
         if not stocked:
             return
         request = wh.ImportStockRequest(
@@ -803,16 +811,6 @@ def rollback_dependents(
                 f"{r.unit.sku}/{r.unit.serial} is in recall {', '.join(r.recall_ids)}"
                 for r in recalls.units
                 if r.recall_ids
-            ]
-        if lot_keys:
-            stock_of_lots = services.warehouse.BatchGetLotStock(
-                wh.BatchGetLotStockRequest(lots=lot_keys)
-            )
-            found += [
-                f"lot {s.lot.sku}/{s.lot.lot_number} has {s.quantity_on_hand:g} in stock "
-                "(taking back warehouse receipts is not supported)"
-                for s in stock_of_lots.lots
-                if s.quantity_on_hand > 0
             ]
         holds = services.quality.BatchCheckHolds(
             qa.BatchCheckHoldsRequest(units=unit_keys, lots=lot_keys)

@@ -27,6 +27,19 @@ PARTY_KINDS = tuple(k.value for k in masterdata_enums.PartyKind)
 LOCATION_KINDS = tuple(k.value for k in masterdata_enums.LocationKind)
 RESULTS = ("PASS", "FAIL")
 UNIT_STATUSES = ("COMMISSIONED", "IN_PROCESS", "COMPLETE", "SCRAPPED")
+# Product kinds built here: their units get a build in production, whose status is theirs.
+MADE_HERE = ("FINISHED", "SUBASSEMBLY")
+
+
+def in_stock(status: str, product_kind: str, location_code: str) -> bool:
+    """Whether an imported unit with this status enters stock at its location: a unit
+    made here only once COMPLETE (before that it is work in progress, and completing it
+    is its goods receipt); a purchased one whatever its status, unless SCRAPPED."""
+    if not location_code or status == "SCRAPPED":
+        return False
+    return status == "COMPLETE" or product_kind not in MADE_HERE
+
+
 MAX_JSON_CHARS = 16_384
 MAX_TEXT = 200
 
