@@ -18,7 +18,7 @@ import pytest
 from serialtrace.common.db import normalize_url
 from serialtrace.common.gs1 import gs1_check_digit
 from serialtrace.common.testing import unique
-from serialtrace.core.v1.core_pb2 import UnitKey
+from serialtrace.core.v1.core_pb2 import LotKey, LotQuantity, UnitKey
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc as md_grpc
 from serialtrace.production.v1 import production_pb2 as pp
@@ -257,7 +257,8 @@ def test_the_batch_is_listed_verified_and_shown_in_the_graph(
     verified = run_import(suite, "verify", batch)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "genealogy: 5 installations consistent" in verified.stdout
-    assert "stock: 3 receipts and shipments consistent" in verified.stdout
+    # Two units into stock, one shipped, and one lot's 5,000 into stock.
+    assert "stock: 4 receipts and shipments consistent" in verified.stdout
     listed = run_import(suite, "list")
     assert batch in listed.stdout and "VERIFIED" in listed.stdout
     data = GraphClient(suite.url, AUDITOR).data(BATCHES, {"id": batch})
@@ -462,11 +463,20 @@ def test_rollback_is_refused_naming_the_facts_that_depend_on_the_batch(
     suite: ProcessSuite, imported: dict[str, Any]
 ) -> None:
     legacy, batch = imported["legacy"], imported["batch"]
+    # Production draws on the lot the batch put into stock: that issue rests on the batch.
+    _warehouse(suite).IssueToProduction(
+        wh.IssueToProductionRequest(
+            lot=LotQuantity(lot=LotKey(sku=legacy.res, lot_number=legacy.lot_res), quantity=100),
+            reference="WO-LATER",
+            idempotency_key=unique("issue"),
+        ),
+        metadata=[("authorization", f"Bearer {ADMIN}")],
+    )
     before = GraphClient(suite.url, AUDITOR).data(LEDGERS)["verifyAuditLedgers"]
     refused = run_import(suite, "rollback", batch)
     assert refused.returncode == 1
     assert "refused" in refused.stdout
-    assert f"lot {legacy.res}/{legacy.lot_res} has 5000 in stock" in refused.stdout
+    assert f"lot {legacy.res}/{legacy.lot_res} ISSUE of 100 at " in refused.stdout, refused.stdout
     assert GraphClient(suite.url, AUDITOR).data(LEDGERS)["verifyAuditLedgers"] == before
     unit = GraphClient(suite.url, AUDITOR).data(TRACE, {"sku": legacy.ctrl, "serial": "CT000001"})
     assert unit["unit"]["provenance"]["importBatchId"] == batch
@@ -502,11 +512,25 @@ def test_a_rollback_takes_the_batch_back_as_new_ledger_entries_and_it_can_be_app
     )
     write(tmp_path, "parties.csv", ["code,name,kind", f"CU-{tag},回滚客户,CUSTOMER"])
     write(tmp_path, "locations.csv", ["code,name,kind", f"WH-{tag},回滚仓库,WAREHOUSE"])
-    write(tmp_path, "lots.csv", ["sku,lot_number", f"{resin},LOT-{tag}"])
+    write(
+        tmp_path,
+        "lots.csv",
+        [
+            "sku,lot_number,produced_at,quantity,location_code",
+            f"{resin},LOT-{tag},2021-12-01,40,WH-{tag}",
+        ],
+    )
     write(
         tmp_path,
         "units.csv",
-        ["sku,serial,location_code", f"{fg},S1,WH-{tag}", f"{fg},S2,WH-{tag}", f"{part},P1,"],
+        [
+            "sku,serial,status,location_code",
+            f"{fg},S1,COMPLETE,WH-{tag}",
+            f"{fg},S2,COMPLETE,WH-{tag}",
+            f"{part},P1,,",
+            # A purchased part on hand; its legacy status is no build, so it is stock.
+            f"{part},P2,COMMISSIONED,WH-{tag}",
+        ],
     )
     write(
         tmp_path,
@@ -533,12 +557,25 @@ def test_a_rollback_takes_the_batch_back_as_new_ledger_entries_and_it_can_be_app
     applied = run_import(suite, "apply", str(tmp_path), "--name", tag)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     batch = applied.stdout.strip().splitlines()[-1]
+    warehouse, admin = _warehouse(suite), [("authorization", f"Bearer {ADMIN}")]
+    lot = LotKey(sku=resin, lot_number=f"LOT-{tag}")
+    (received,) = warehouse.BatchGetLotStock(
+        wh.BatchGetLotStockRequest(lots=[lot]), metadata=admin
+    ).lots
+    assert [(x.location_code, x.quantity) for x in received.levels] == [(f"WH-{tag}", 40)]
+    (on_hand,) = warehouse.BatchGetUnitStock(
+        wh.BatchGetUnitStockRequest(units=[UnitKey(sku=part, serial="P2")]), metadata=admin
+    ).units
+    assert (on_hand.custody, on_hand.location_code) == (wh.CUSTODY_STATUS_IN_STOCK, f"WH-{tag}")
 
     rolled = run_import(suite, "rollback", batch)
     assert rolled.returncode == 0, rolled.stdout + rolled.stderr
-    assert "unit: 3 taken back" in rolled.stdout and "component_link: 2 taken back" in rolled.stdout
-    assert "unit_stock: 2 taken back" in rolled.stdout
+    assert "unit: 4 taken back" in rolled.stdout and "component_link: 2 taken back" in rolled.stdout
+    assert "unit_stock: 3 taken back" in rolled.stdout
     assert "shipment_unit: 1 taken back" in rolled.stdout
+    assert "lot_stock: 1 taken back" in rolled.stdout
+    lots = warehouse.BatchGetLotStock(wh.BatchGetLotStockRequest(lots=[lot]), metadata=admin)
+    assert list(lots.lots) == [], "the lot's stock is taken back with it"
     graph = GraphClient(suite.url, AUDITOR)
     assert graph.data(TRACE, {"sku": fg, "serial": "S1"})["unit"] is None
     stock = _warehouse(suite).BatchGetUnitStock(
@@ -559,6 +596,14 @@ def test_a_rollback_takes_the_batch_back_as_new_ledger_entries_and_it_can_be_app
     assert graph.data(BATCHES, {"id": batch})["importBatch"]["state"] == "ROLLED_BACK"
     trail = graph.data(ROLLED_BACK_TRAIL, {"id": f"{fg}:S1"})["auditTrail"]
     assert [e["action"] for e in trail] == ["unit.imported", "unit.import_rolled_back"]
+    lot_trail = graph.data(
+        '{ auditTrail(service: "warehouse", entityType: "lot", '
+        f'entityId: "{resin}:LOT-{tag}") {{ action }} }}'
+    )["auditTrail"]
+    assert [e["action"] for e in lot_trail] == [
+        "lot_stock.imported",
+        "lot_stock.import_rolled_back",
+    ]
     assert all(ledger["ok"] for ledger in graph.data(LEDGERS)["verifyAuditLedgers"])
 
     again = run_import(suite, "apply", str(tmp_path), "--name", tag)
@@ -568,6 +613,10 @@ def test_a_rollback_takes_the_batch_back_as_new_ledger_entries_and_it_can_be_app
     unit = graph.data(TRACE, {"sku": fg, "serial": "S1"})["unit"]
     assert unit["provenance"]["importBatchId"] == second
     assert [lot["lotNumber"] for lot in unit["materialLots"]] == [f"LOT-{tag}"]
+    (again_stock,) = warehouse.BatchGetLotStock(
+        wh.BatchGetLotStockRequest(lots=[lot]), metadata=admin
+    ).lots
+    assert again_stock.quantity_on_hand == 40
 
 
 def _small_wave(directory: Path, tag: str, serials: int = 2) -> tuple[str, str]:

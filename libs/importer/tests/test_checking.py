@@ -249,3 +249,40 @@ def test_a_resumed_batch_finds_its_own_party_gln_in_the_database_without_conflic
     checker = Checker(catalog, report_conflicts=False)
     checker.check_rows("parties", "parties.csv", rows("parties", "SUP1|x|SUPPLIER|4098765000010"))
     assert checker.finish() == []
+
+
+def test_a_located_unit_that_cannot_be_stock_is_refused_and_a_purchased_one_is_not() -> None:
+    problems = check(
+        {
+            "products": (*PRODUCTS, "PART|部件|COMPONENT|SERIAL"),
+            "locations": ("WH1|仓库|WAREHOUSE",),
+            "units": (
+                "CTRL|CT000001|COMPLETE||||WH1",
+                "CTRL|CT000002|IN_PROCESS||||WH1",
+                "PCBA|PB000001|COMMISSIONED||||WH1",
+                "PCBA|PB000002|SCRAPPED||||WH1",
+                "PART|P1|COMMISSIONED||||WH1",
+                "PART|P2|SCRAPPED||||WH1",
+                "CTRL|CT000003|IN_PROCESS||||",
+            ),
+        }
+    )
+    assert [p.split(" ", 2)[:2] for p in problems] == [
+        ["units.csv:3:", "location_code:"],
+        ["units.csv:4:", "location_code:"],
+        ["units.csv:5:", "location_code:"],
+        ["units.csv:7:", "location_code:"],
+    ]
+    assert all("BAD_VALUE" in p for p in problems)
+    assert "IN_PROCESS unit of CTRL (made here) is work in progress" in problems[0]
+    assert "SCRAPPED unit is in no stock" in problems[2]
+
+
+def test_which_imported_units_enter_stock_at_their_location() -> None:
+    from serialtrace.importer.rules import in_stock
+
+    assert in_stock("COMPLETE", "FINISHED", "WH1")
+    assert not in_stock("IN_PROCESS", "SUBASSEMBLY", "WH1")
+    assert in_stock("COMMISSIONED", "COMPONENT", "WH1")
+    assert not in_stock("SCRAPPED", "MATERIAL", "WH1")
+    assert not in_stock("COMPLETE", "FINISHED", "")

@@ -40,13 +40,13 @@ from serialtrace.warehouse.v1 import warehouse_pb2 as wh
 # Items per bulk call: the most the services take (fewer round trips, statements and
 # ledger appends per row; a call of 1,000 installations stays well under a second).
 CHUNK = 1_000
-# Chunks read and parsed ahead while the services work on the one sent.
+# Chunks read and parsed ahead while the services work on the ones sent.
 READ_AHEAD = 2
-# Calls of one file sent before the answer to the first is read, for kinds whose rows
-# rest on nothing in the same file (operation records): the service judges and writes
-# one chunk while the next travels and the importer builds the one after.
-IN_FLIGHT = 2
-MADE_HERE = ("FINISHED", "SUBASSEMBLY")
+# Calls of one file under way at once (answers read in order): one service judges and
+# writes a chunk while the next travels, a follow-up (a build, a receipt) goes to another
+# service, and the importer builds the one after. Bounded: the services share the cores.
+IN_FLIGHT = 3
+MADE_HERE = rules.MADE_HERE
 # Which service counts a file's facts, and under which entity type.
 FACTS: dict[str, tuple[str, str]] = {
     "products": ("masterdata", "product"),
@@ -119,6 +119,42 @@ def _chunks(items: Iterator[Any], size: int = CHUNK) -> Iterator[list[Any]]:
         if chunk is None:
             return
         yield chunk
+
+
+class RowGroups:
+    """Installations that rest on each other: those joined through a unit, as parent
+    or serialized component, at any depth (a union-find over the rows read so far). A
+    lot joins nothing: it contains nothing, so no path runs through it, and its node is
+    only share-locked by the service. Rows of different groups may be judged and
+    written in any order, side by side."""
+
+    def __init__(self) -> None:
+        self._up: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def _find(self, unit: tuple[str, str]) -> tuple[str, str]:
+        up = self._up
+        top = unit
+        while up.get(top, top) != top:
+            top = up[top]
+        while unit != top:  # path compression
+            up[unit], unit = top, up[unit]
+        return top
+
+    def add(self, rows: Sequence[tuple[int, Any]]) -> None:
+        for _, r in rows:
+            parent = self._find(r.parent)
+            self._up.setdefault(parent, parent)
+            if r.component_unit is not None:
+                component = self._find(r.component_unit)
+                self._up.setdefault(component, component)
+                if component != parent:
+                    self._up[component] = parent
+
+    def root(self, row: tuple[int, Any]) -> tuple[str, str]:
+        return self._find(row[1].parent)
+
+    def roots(self, rows: Iterator[tuple[int, Any]]) -> set[tuple[str, str]]:
+        return {self.root(r) for r in rows}
 
 
 @dataclass
@@ -289,41 +325,82 @@ class Applier:
         request_type: Callable[..., Any],
         item: Callable[[str, int, Any], Any],
         then: Callable[[FileResult, list[tuple[int, Any]]], None] | None = None,
-        in_flight: int = 1,
+        groups: RowGroups | None = None,
     ) -> FileResult:
         """Every record of `table` as one `item` of a `request_type` call, a chunk per
         call, each item with its own outcome; `then` follows up on each chunk's applied
-        (row, record) pairs. Up to `in_flight` calls are under way at once (their
-        answers read in order); 1 where a chunk may rest on the one before it. A failed
-        call raises once the calls already sent have ended; nothing more is sent."""
+        (row, record) pairs, in the same worker right after its call. Up to IN_FLIGHT
+        calls are under way at once, their answers read in order. With `groups` (rows
+        that rest on each other, e.g. installations of one unit tree), a row is sent
+        only while no call in flight holds a row of its group, so each group's rows
+        still go in file order; held rows go with a later call. A failed call raises
+        once the calls already sent have ended; nothing more is sent."""
         result = FileResult()
         file = table.file
 
-        def settle(chunk: list[tuple[int, Any]], answer: Future[Any]) -> None:
+        def work(chunk: list[tuple[int, Any]]) -> tuple[FileResult, int]:
+            part = FileResult()
+            answer = call(request_type(items=[item(file, row, r) for row, r in chunk]))
             applied = []
-            for (row, record), outcome in zip(chunk, answer.result().outcomes, strict=True):
+            for (row, record), outcome in zip(chunk, answer.outcomes, strict=True):
                 if outcome.WhichOneof("outcome") == "error":
                     error = error_of(outcome.error)
-                    problem = Problem(file, row, NO_COLUMN, error.code.name, error.message)
-                    result.refused.append(problem)
+                    part.refused.append(
+                        Problem(file, row, NO_COLUMN, error.code.name, error.message)
+                    )
                 else:
-                    result.applied += 1
+                    part.applied += 1
                     applied.append((row, record))
-            self.advance(len(chunk))
-            if then is not None:
-                then(result, applied)
+            if then is not None and applied:
+                then(part, applied)
+            return part, len(chunk)
 
-        sent: deque[tuple[list[tuple[int, Any]], Future[Any]]] = deque()
-        with ThreadPoolExecutor(in_flight, thread_name_prefix=f"import-{file}") as calls:
+        sent: deque[tuple[Future[tuple[FileResult, int]], list[tuple[int, Any]]]] = deque()
+
+        def settle() -> None:
+            part, rows = sent.popleft()[0].result()
+            result.applied += part.applied
+            result.refused += part.refused
+            self.advance(rows)
+
+        def send(rows: list[tuple[int, Any]]) -> None:
+            for start in range(0, len(rows), CHUNK):
+                while len(sent) >= IN_FLIGHT:
+                    settle()
+                piece = rows[start : start + CHUNK]
+                sent.append((calls.submit(work, piece), piece))
+
+        def send_free(held: list[tuple[int, Any]], grouping: RowGroups) -> list[tuple[int, Any]]:
+            """Sends up to a chunk of the held rows whose group no call in flight
+            holds; returns the rows still held (in file order)."""
+            busy = grouping.roots(r for _, rows in sent for r in rows)
+            ready: list[tuple[int, Any]] = []
+            still: list[tuple[int, Any]] = []
+            for x in held:
+                free = len(ready) < CHUNK and grouping.root(x) not in busy
+                (ready if free else still).append(x)
+            if ready:
+                send(ready)
+            elif sent:
+                settle()  # every held row waits on a call in flight: let the oldest end
+            return still
+
+        held: list[tuple[int, Any]] = []
+        with ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix=f"import-{file}") as calls:
             for chunk in _chunks(_records(table)):
                 if self.stop.is_set():
                     break
-                request = request_type(items=[item(file, row, r) for row, r in chunk])
-                sent.append((chunk, calls.submit(call, request)))
-                if len(sent) >= in_flight:
-                    settle(*sent.popleft())
+                if groups is None:
+                    send(chunk)
+                    continue
+                groups.add(chunk)
+                held += chunk
+                while len(held) >= CHUNK:
+                    held = send_free(held, groups)
+            while held and groups is not None and not self.stop.is_set():
+                held = send_free(held, groups)
             while sent:
-                settle(*sent.popleft())
+                settle()
         return result
 
     def _lots(self, table: Table) -> FileResult:
@@ -342,24 +419,27 @@ class Applier:
             )
 
         def receive(result: FileResult, applied: list[tuple[int, rules.LotRecord]]) -> None:
-            for row, r in applied:
-                if r.quantity:
-                    receipt = wh.ReceiveLotRequest(
-                        lot=core_pb2.LotKey(sku=r.sku, lot_number=r.lot_number),
-                        quantity=r.quantity,
-                        supplier_code=r.supplier_code,
-                        supplier_lot_number=r.supplier_lot_number,
-                        expires_at=_stamp(r.expires_at),
+            """The quantities of the lots registered into stock at their locations."""
+            stocked = [(row, r) for row, r in applied if r.quantity]
+            if not stocked:
+                return
+            request = wh.ImportLotStockRequest(
+                items=[
+                    wh.ImportedLotStock(
+                        lot=core_pb2.LotQuantity(
+                            lot=core_pb2.LotKey(sku=r.sku, lot_number=r.lot_number),
+                            quantity=r.quantity,
+                        ),
                         location_code=r.location_code,
+                        received_at=_stamp(r.produced_at),
+                        provenance=self.wh_provenance(table.file, row),
                         idempotency_key=self.key(table.file, row, ":stock"),
                     )
-                    try:
-                        self.services.warehouse.ReceiveLot(receipt)
-                    except ServiceError as exc:
-                        result.applied -= 1
-                        result.refused.append(
-                            Problem(table.file, row, "quantity", exc.code.name, exc.message)
-                        )
+                    for row, r in stocked
+                ]
+            )
+            outcomes = self.services.warehouse.ImportLotStock(request).outcomes
+            self._refusals(result, table.file, "quantity", stocked, outcomes)
 
         masterdata = self.services.masterdata
         return self._bulk(table, masterdata.ImportLots, md.ImportLotsRequest, item, receive)
@@ -417,8 +497,13 @@ class Applier:
     def _stock(
         self, result: FileResult, file: str, units: list[tuple[int, rules.UnitRecord]]
     ) -> None:
-        """COMPLETE units with a location into stock there, at their created_at."""
-        stocked = [(row, r) for row, r in units if r.location_code and r.status == "COMPLETE"]
+        """Units with a location into stock there, at their created_at: COMPLETE ones,
+        and purchased ones not SCRAPPED (rules.in_stock)."""
+        stocked = [
+            (row, r)
+            for row, r in units
+            if rules.in_stock(r.status, self.product_kind(r.sku), r.location_code)
+        ]
         if not stocked:
             return
         request = wh.ImportStockRequest(
@@ -481,7 +566,11 @@ class Applier:
 
         production = self.services.production
         return self._bulk(
-            table, production.ImportComponentLinks, pp.ImportComponentLinksRequest, item
+            table,
+            production.ImportComponentLinks,
+            pp.ImportComponentLinksRequest,
+            item,
+            groups=RowGroups(),
         )
 
     def _operations(self, table: Table) -> FileResult:
@@ -512,8 +601,7 @@ class Applier:
             table,
             production.ImportOperations,
             pp.ImportOperationsRequest,
-            item,
-            in_flight=IN_FLIGHT,  # records rest on builds, never on other records
+            item,  # records rest on builds, never on other records
         )
 
     def _shipments(self, table: Table) -> FileResult:
@@ -803,16 +891,6 @@ def rollback_dependents(
                 f"{r.unit.sku}/{r.unit.serial} is in recall {', '.join(r.recall_ids)}"
                 for r in recalls.units
                 if r.recall_ids
-            ]
-        if lot_keys:
-            stock_of_lots = services.warehouse.BatchGetLotStock(
-                wh.BatchGetLotStockRequest(lots=lot_keys)
-            )
-            found += [
-                f"lot {s.lot.sku}/{s.lot.lot_number} has {s.quantity_on_hand:g} in stock "
-                "(taking back warehouse receipts is not supported)"
-                for s in stock_of_lots.lots
-                if s.quantity_on_hand > 0
             ]
         holds = services.quality.BatchCheckHolds(
             qa.BatchCheckHoldsRequest(units=unit_keys, lots=lot_keys)

@@ -31,6 +31,7 @@ class ProductInfo:
     serial_pattern: str
     uniqueness: str = "PRODUCT"
     required_attributes: tuple[str, ...] = ()
+    kind: str = ""  # FINISHED, SUBASSEMBLY (made here), COMPONENT, MATERIAL
 
 
 class Catalog(Protocol):
@@ -288,7 +289,9 @@ class Checker:
         if self.catalog.products([r.sku]):
             self._conflict(where, f"product {r.sku} is already in the database")
         pattern = r.serial_pattern or (md.DEFAULT_SERIAL_PATTERN if r.tracking == "SERIAL" else "")
-        self.products[r.sku] = ProductInfo(r.tracking, pattern, r.uniqueness, r.required_attributes)
+        self.products[r.sku] = ProductInfo(
+            r.tracking, pattern, r.uniqueness, r.required_attributes, r.kind
+        )
 
     def _parties(self, r: rules.PartyRecord, file: str, row: int) -> None:
         where = Where(file, row, "code")
@@ -399,8 +402,24 @@ class Checker:
             return
         self._pending_units.append((key, where, False))
         self._need_location(r.location_code, Where(file, row, "location_code"))
+        if r.location_code and info is not None:
+            self._unit_location(r, info, Where(file, row, "location_code"))
         if len(self._pending_units) >= CHUNK:
             self._flush()
+
+    def _unit_location(self, r: rules.UnitRecord, info: ProductInfo, where: Where) -> None:
+        """A location puts a unit into stock there (rules.in_stock); a unit that cannot
+        be stock is refused, not registered silently without its location."""
+        if rules.in_stock(r.status, info.kind, r.location_code):
+            return
+        if r.status == "SCRAPPED":
+            message = "a SCRAPPED unit is in no stock; leave location_code empty"
+        else:
+            message = (
+                f"a {r.status} unit of {r.sku} (made here) is work in progress, not stock: "
+                "it enters stock when completed; leave location_code empty"
+            )
+        self.problems.append(where.problem("BAD_VALUE", message))
 
     def _genealogy(self, r: rules.GenealogyRecord, file: str, row: int) -> None:
         self._need_unit(r.parent, Where(file, row, "parent_serial"))

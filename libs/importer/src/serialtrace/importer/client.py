@@ -108,6 +108,7 @@ class GrpcCatalog:
                 p.serial_pattern,
                 enum_str(md_pb.Uniqueness, p.uniqueness) or "PRODUCT",
                 tuple(p.required_attributes),
+                enum_str(md_pb.ProductKind, p.kind),
             )
             for reply in replies
             for p in reply.products

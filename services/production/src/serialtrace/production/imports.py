@@ -186,13 +186,15 @@ class BomCache:
 def link_nodes(
     uow: UnitOfWork, items: Sequence[ImportedLink]
 ) -> dict[tuple[str, str, str], store.NodeRow]:
-    """Every node the items name, created on first use and locked, in two statements
-    per kind instead of two per item (sorted, as the live installs take them)."""
+    """Every node the items name, created on first use, in two statements per kind
+    instead of two per item. Unit nodes are locked (sorted); lot nodes are not, as the
+    live installs take them: a lot contains nothing, so imports installing one lot into
+    different trees change different ancestry rows and need not queue on its node."""
     units = [i.parent for i in items] + [i.component_unit for i in items if i.component_unit]
     lots = [i.component_lot for i in items if i.component_lot]
     nodes: dict[tuple[str, str, str], store.NodeRow] = {}
-    for kind, keys in (("UNIT", units), ("LOT", lots)):
-        for (sku, key), node in store.ensure_nodes(uow.session, kind, keys, lock=True).items():
+    for kind, keys, lock in (("UNIT", units, True), ("LOT", lots, False)):
+        for (sku, key), node in store.ensure_nodes(uow.session, kind, keys, lock=lock).items():
             nodes[(kind, sku, key)] = node
     return nodes
 

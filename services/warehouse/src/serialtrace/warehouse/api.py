@@ -392,6 +392,44 @@ def import_stock(s: S, r: pb.ImportStockRequest) -> pb.ImportStockResponse:
     return pb.ImportStockResponse(outcomes=_stock_outcomes(pb.ImportStockOutcome, outcomes))
 
 
+def import_lot_stock(s: S, r: pb.ImportLotStockRequest) -> pb.ImportLotStockResponse:
+    check_batch(len(r.items), "imported lot stock items", imports.MAX_IMPORT_ITEMS)
+
+    def handle(uow: UnitOfWork, fresh: list[pb.ImportedLotStock]) -> list[Any]:
+        done = imports.import_lot_stock(
+            uow,
+            s.peers.masterdata,
+            [
+                imports.ImportedLotStock(
+                    keys.lot_key(i.lot.lot),
+                    i.lot.quantity,
+                    i.location_code,
+                    _time(i, "received_at"),
+                    Provenance.of(i.provenance),
+                )
+                for i in fresh
+            ],
+        )
+        uow.session.flush()
+        stock = {
+            x.key: x
+            for x in usecases.lot_stock(
+                uow.session, [d for d in done if isinstance(d, keys.LotKey)]
+            )
+        }
+        return [d if isinstance(d, ServiceError) else lot_stock_message(stock[d]) for d in done]
+
+    outcomes = s.mutations.run_each("ImportLotStock", r.items, pb.LotStock, handle)
+    return pb.ImportLotStockResponse(
+        outcomes=[
+            pb.ImportLotStockOutcome(error=item_error(o))
+            if isinstance(o, ServiceError)
+            else pb.ImportLotStockOutcome(lot=o)
+            for o in outcomes
+        ]
+    )
+
+
 def _imported_shipment(i: pb.ImportedShipment) -> imports.ImportedShipment:
     shipped_at = _time(i, "shipped_at")
     if shipped_at is None:
@@ -457,6 +495,7 @@ RPCS: dict[str, rpc.Rpc] = {
     "ListUnitsAtLocation": rpc.read(list_units_at_location),
     "ImportStock": rpc.custom(import_stock),
     "ImportShipments": rpc.custom(import_shipments),
+    "ImportLotStock": rpc.custom(import_lot_stock),
     **provenance.import_rpcs(imports.count_imported_facts, imports.roll_back_import, pb),
     "VerifyImportedStock": rpc.read(verify_imported_stock),
 }

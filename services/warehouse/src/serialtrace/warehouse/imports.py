@@ -25,8 +25,8 @@ from serialtrace.common.errors import (
     NotFound,
     ServiceError,
 )
-from serialtrace.common.keys import UnitKey
-from serialtrace.common.ledger import unit_entity
+from serialtrace.common.keys import LotKey, UnitKey
+from serialtrace.common.ledger import lot_entity, unit_entity
 from serialtrace.common.provenance import Provenance
 from serialtrace.common.timeutil import utcnow
 from serialtrace.common.uow import UnitOfWork
@@ -37,7 +37,7 @@ from serialtrace.warehouse.peers import Masterdata, Quality
 from serialtrace.warehouse.v1.warehouse_enums import MovementKind
 
 MAX_IMPORT_ITEMS = 1_000
-STOCK, SHIPMENT = "unit_stock", "shipment_unit"
+STOCK, SHIPMENT, LOT_STOCK = "unit_stock", "shipment_unit", "lot_stock"
 
 
 def _entity_id(unit: UnitKey) -> str:
@@ -47,6 +47,11 @@ def _entity_id(unit: UnitKey) -> str:
 def _unit_of(entity_id: str) -> UnitKey:
     sku, serial = entity_id.split(":", 1)
     return UnitKey(sku, serial)
+
+
+def _lot_of(entity_id: str) -> LotKey:
+    sku, number = entity_id.split(":", 1)
+    return LotKey(sku, number)
 
 
 def shipment_id(
@@ -86,7 +91,7 @@ def _write_facts(
 
 
 def _movement(
-    uow: UnitOfWork, kind: MovementKind, unit: UnitKey, at: datetime, **fields: Any
+    uow: UnitOfWork, kind: MovementKind, unit: UnitKey | None, at: datetime, **fields: Any
 ) -> dict[str, Any]:
     row: dict[str, Any] = {
         "kind": kind.value,
@@ -95,8 +100,8 @@ def _movement(
         "from_location": None,
         "to_location": None,
         "reference": None,
-        "unit_sku": unit.sku,
-        "unit_serial": unit.serial,
+        "unit_sku": unit.sku if unit else None,
+        "unit_serial": unit.serial if unit else None,
         "lot_sku": None,
         "lot_number": None,
         "quantity": None,
@@ -204,6 +209,103 @@ def import_stock(
             },
         )
     _write_facts(uow, STOCK, facts)
+    return outcomes
+
+
+# --- lot stock -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportedLotStock:
+    lot: LotKey
+    quantity: float
+    location: str
+    received_at: datetime | None
+    provenance: Provenance
+
+
+def import_lot_stock(
+    uow: UnitOfWork, masterdata: Masterdata, items: Sequence[ImportedLotStock]
+) -> list[LotKey | ServiceError]:
+    """Quantities of imported lots into stock at their locations, each a RECEIVE
+    movement at the legacy system's time that the import keeps (so a rollback takes
+    back exactly that quantity)."""
+    session = uow.session
+    missing_locations = set(
+        masterdata.missing_locations(sorted({i.location for i in items if i.location}))
+    )
+    missing_lots = masterdata.missing_lots(sorted({i.lot for i in items}))
+    outcomes: list[LotKey | ServiceError] = []
+    fresh: list[ImportedLotStock] = []
+    seen: set[LotKey] = set()
+    for item in items:
+        label = f"lot {item.lot.sku[:40]}/{item.lot.lot_number[:40]}"
+        try:
+            domain.check_quantity(item.quantity)
+            if not item.location:
+                raise InvalidArgument(f"{label}: give the location its stock is at")
+            if item.location in missing_locations:
+                raise NotFound(f"{label}: unknown location {item.location[:64]!r}")
+            if item.lot in missing_lots:
+                raise NotFound(f"{label} is not registered in masterdata")
+            if item.lot in seen:
+                raise Conflict(f"{label} is twice in this call")
+        except ServiceError as refusal:
+            outcomes.append(refusal)
+            continue
+        seen.add(item.lot)
+        fresh.append(item)
+        outcomes.append(item.lot)
+    if not fresh:
+        return outcomes
+    now = utcnow()
+    store.insert_new_lots(
+        session,
+        [{"sku": i.lot.sku, "lot_number": i.lot.lot_number, "received_at": now} for i in fresh],
+    )
+    moves = []
+    for item in fresh:
+        store.add_lot_stock(
+            session, item.lot.sku, item.lot.lot_number, item.location, item.quantity
+        )
+        origin = item.provenance
+        reference = f"import {origin.batch_id} {origin.file}:{origin.row}"
+        moves.append(
+            _movement(
+                uow,
+                MovementKind.RECEIVE,
+                None,
+                item.received_at or now,
+                lot_sku=item.lot.sku,
+                lot_number=item.lot.lot_number,
+                quantity=item.quantity,
+                to_location=item.location,
+                reference=reference[:300],
+            )
+        )
+        uow.record(
+            "lot_stock.imported",
+            "lot",
+            lot_entity(*item.lot),
+            {
+                "quantity": item.quantity,
+                "location": item.location,
+                "received_at": item.received_at,
+                "provenance": item.provenance.payload(),
+            },
+        )
+    seqs = store.add_lot_movements(session, moves)
+    store.add_import_provenance(
+        session,
+        [
+            {
+                **i.provenance.columns(LOT_STOCK, lot_entity(*i.lot)),
+                "recorded_at": now,
+                "movement_seq": seqs[i.lot],
+            }
+            for i in fresh
+        ],
+    )
     return outcomes
 
 
@@ -364,7 +466,9 @@ def verify_stock(session: Session, batch_id: str) -> tuple[int, list[str]]:
     """(facts checked, problems): each imported fact's movement, stock row and, for a
     shipment, its place in the shipment are still there."""
     facts = store.import_provenance(session, batch_id)
-    units = [_unit_of(f.entity_id) for f in facts]
+    unit_facts = [f for f in facts if f.entity_type != LOT_STOCK]
+    lot_facts = [f for f in facts if f.entity_type == LOT_STOCK]
+    units = [_unit_of(f.entity_id) for f in unit_facts]
     moves = _movements_by_seq(session, units)
     stock = store.units(session, units)
     prefix = f"SH-{batch_id[:28]}-"
@@ -374,7 +478,7 @@ def verify_stock(session: Session, batch_id: str) -> tuple[int, list[str]]:
         if r.shipment_id.startswith(prefix)
     }
     problems: list[str] = []
-    for fact in facts:
+    for fact in unit_facts:
         unit = _unit_of(fact.entity_id)
         what = f"{unit.sku}/{unit.serial} ({fact.file}:{fact.row})"
         kind = "receipt" if fact.entity_type == STOCK else "shipment"
@@ -384,22 +488,70 @@ def verify_stock(session: Session, batch_id: str) -> tuple[int, list[str]]:
             problems.append(f"{what}: the warehouse does not know the unit")
         elif fact.entity_type == SHIPMENT and unit not in shipped:
             problems.append(f"{what}: not in its shipment")
+    problems += _verify_lot_stock(session, lot_facts)
     return len(facts), problems
 
 
+def _verify_lot_stock(session: Session, facts: Sequence[store.ImportProvenanceRow]) -> list[str]:
+    """Each imported lot quantity's movement is there and its location still holds
+    some of the lot."""
+    lots = sorted({_lot_of(f.entity_id) for f in facts})
+    moves = {m.seq: m for m in store.lot_movements(session, lots)}
+    levels = store.lot_stock(session, lots)
+    problems = []
+    for fact in facts:
+        lot = _lot_of(fact.entity_id)
+        what = f"lot {lot.sku}/{lot.lot_number} ({fact.file}:{fact.row})"
+        move = moves.get(fact.movement_seq)
+        if move is None:
+            problems.append(f"{what}: its imported receipt movement is missing")
+        elif not any(
+            r.location_code == move.to_location and r.quantity > 0 for r in levels.get(lot, [])
+        ):
+            problems.append(f"{what}: no stock of it at {move.to_location}")
+    return problems
+
+
 def import_dependents(session: Session, batch_id: str) -> list[str]:
-    """Movements recorded since the batch on one of its units, other than its own."""
+    """Movements recorded since the batch on one of its units or lots, other than its
+    own, and lot stock that no longer covers what the batch received."""
     facts = store.import_provenance(session, batch_id)
     if not facts:
         return []
     ours = {f.movement_seq for f in facts}
     first = min(ours)
-    moves = _movements_by_seq(session, [_unit_of(f.entity_id) for f in facts])
-    return [
+    units = [_unit_of(f.entity_id) for f in facts if f.entity_type != LOT_STOCK]
+    lot_facts = [f for f in facts if f.entity_type == LOT_STOCK]
+    moves = _movements_by_seq(session, units)
+    found = [
         f"{m.unit_sku}/{m.unit_serial} {m.kind} at {m.at.isoformat()} (movement {seq})"
         for seq, m in sorted(moves.items())
         if seq > first and seq not in ours
     ]
+    if not lot_facts:
+        return found
+    lots = sorted({_lot_of(f.entity_id) for f in lot_facts})
+    lot_moves = store.lot_movements(session, lots)
+    found += [
+        f"lot {m.lot_sku}/{m.lot_number} {m.kind} of {m.quantity:g} at {m.at.isoformat()} "
+        f"(movement {m.seq})"
+        for m in lot_moves
+        if m.seq > first and m.seq not in ours
+    ]
+    by_seq = {m.seq: m for m in lot_moves}
+    levels = store.lot_stock(session, lots)
+    for fact in lot_facts:
+        move = by_seq.get(fact.movement_seq)
+        if move is None:
+            continue
+        lot = _lot_of(fact.entity_id)
+        here = sum(r.quantity for r in levels[lot] if r.location_code == move.to_location)
+        if here < (move.quantity or 0) - 1e-9:
+            found.append(
+                f"lot {lot.sku}/{lot.lot_number} has {here:g} at {move.to_location}, "
+                f"less than the {move.quantity:g} the batch received"
+            )
+    return found
 
 
 def roll_back_import(
@@ -413,6 +565,9 @@ def roll_back_import(
     if dependents or dry_run:
         return dependents, []
     facts = store.import_provenance(session, batch_id)
+    lot_facts = [f for f in facts if f.entity_type == LOT_STOCK]
+    _roll_back_lot_stock(uow, batch_id, lot_facts)
+    facts = [f for f in facts if f.entity_type != LOT_STOCK]
     stocked = {_unit_of(f.entity_id) for f in facts if f.entity_type == STOCK}
     shipped = [f for f in facts if f.entity_type == SHIPMENT]
     units = sorted({_unit_of(f.entity_id) for f in facts})
@@ -450,5 +605,38 @@ def roll_back_import(
         session, sorted(s for s in shipment_ids if s.startswith(f"SH-{batch_id[:28]}-"))
     )
     store.delete_unit_stock(session, gone)
-    taken = [(t, n) for t, n in ((SHIPMENT, len(shipped)), (STOCK, len(stocked))) if n]
-    return [], taken
+    counts = ((SHIPMENT, len(shipped)), (STOCK, len(stocked)), (LOT_STOCK, len(lot_facts)))
+    return [], [(t, n) for t, n in counts if n]
+
+
+def _roll_back_lot_stock(
+    uow: UnitOfWork, batch_id: str, facts: Sequence[store.ImportProvenanceRow]
+) -> None:
+    """Each imported lot quantity off the stock it entered, with its own audit entry
+    (import_dependents has found nothing recorded on the lots since)."""
+    if not facts:
+        return
+    session = uow.session
+    lots = sorted({_lot_of(f.entity_id) for f in facts})
+    moves = {m.seq: m for m in store.lot_movements(session, lots)}
+    for fact in facts:
+        lot, move = _lot_of(fact.entity_id), moves.get(fact.movement_seq)
+        if move is None or move.to_location is None:
+            continue  # verify reports it; there is nothing to take back
+        quantity = move.quantity or 0.0
+        if (
+            store.take_lot_stock(session, lot.sku, lot.lot_number, move.to_location, quantity)
+            is None
+        ):
+            raise FailedPrecondition(
+                f"lot {lot.sku[:40]}/{lot.lot_number[:40]} has less than {quantity:g} at "
+                f"{move.to_location}; it was taken since the import"
+            )
+        uow.record(
+            "lot_stock.import_rolled_back",
+            "lot",
+            lot_entity(*lot),
+            {"import_batch_id": batch_id, "quantity": quantity, "location": move.to_location},
+        )
+    store.delete_movements(session, sorted(f.movement_seq for f in facts))
+    store.delete_lots_without_stock(session, lots)

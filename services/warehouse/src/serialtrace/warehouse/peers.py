@@ -47,6 +47,14 @@ class Masterdata:
             ).lots
         )
 
+    def missing_lots(self, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The lots among these that masterdata does not know (one call)."""
+        found = self._client.BatchGetLots(
+            md.BatchGetLotsRequest(keys=[core_pb2.LotKey(sku=s, lot_number=n) for s, n in keys])
+        ).lots
+        known = {(lot.sku, lot.lot_number) for lot in found}
+        return {(s, n) for s, n in keys if (s, n) not in known}
+
     def register_lot(
         self,
         sku: str,

@@ -431,6 +431,57 @@ def add_unit_movements(session: Session, rows: Sequence[dict[str, Any]]) -> dict
     return {UnitKey(r.unit_sku, r.unit_serial): r.seq for r in returned}
 
 
+def add_lot_movements(session: Session, rows: Sequence[dict[str, Any]]) -> dict[LotKey, int]:
+    """Inserts movements of distinct lots; returns each lot's movement seq."""
+    returned = db.bulk_insert(
+        session, MovementRow, rows, returning=("seq", "lot_sku", "lot_number")
+    )
+    return {LotKey(r.lot_sku, r.lot_number): r.seq for r in returned}
+
+
+def lot_movements(session: Session, keys: Sequence[tuple[str, str]]) -> list[MovementRow]:
+    """The movements of these lots, oldest first."""
+    rows = db.get_many_by_key(
+        session, MovementRow, MovementRow.lot_sku, MovementRow.lot_number, keys
+    )
+    return sorted(rows, key=lambda m: m.seq)
+
+
+def insert_new_lots(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Received lots not known yet (a lot already received keeps its first time)."""
+    db.bulk_insert(session, LotRow, rows, conflict_columns=("sku", "lot_number"))
+
+
+def take_lot_stock(
+    session: Session, sku: str, number: str, location: str, quantity: float
+) -> float | None:
+    """Takes `quantity` of a lot off its stock at a location; the quantity left, or
+    None when the location holds less than that (nothing changed then)."""
+    row = session.get(LotStockRow, (sku, number, location), with_for_update=True)
+    if row is None or row.quantity < quantity - 1e-9:
+        return None
+    left = max(row.quantity - quantity, 0.0)
+    if left <= 1e-9:
+        session.delete(row)
+        return 0.0
+    row.quantity = left
+    return left
+
+
+def delete_lots_without_stock(session: Session, keys: Sequence[tuple[str, str]]) -> None:
+    """Received-lot rows of these lots that no longer have a stock row anywhere."""
+    session.flush()
+    for clause in db.key_clauses(LotRow.sku, LotRow.lot_number, sorted(set(keys))):
+        session.execute(
+            delete(LotRow).where(
+                clause,
+                ~select(LotStockRow.sku)
+                .where(LotStockRow.sku == LotRow.sku, LotStockRow.lot_number == LotRow.lot_number)
+                .exists(),
+            )
+        )
+
+
 def add_import_provenance(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     db.bulk_insert(session, ImportProvenanceRow, rows)
 

@@ -559,6 +559,40 @@ class ImportStockResponse(_message.Message):
     outcomes: _containers.RepeatedCompositeFieldContainer[ImportStockOutcome]
     def __init__(self, outcomes: _Optional[_Iterable[_Union[ImportStockOutcome, _Mapping]]] = ...) -> None: ...
 
+class ImportedLotStock(_message.Message):
+    __slots__ = ("lot", "location_code", "received_at", "provenance", "idempotency_key")
+    LOT_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_CODE_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    PROVENANCE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    lot: _core_pb2.LotQuantity
+    location_code: str
+    received_at: _timestamp_pb2.Timestamp
+    provenance: ImportProvenance
+    idempotency_key: str
+    def __init__(self, lot: _Optional[_Union[_core_pb2.LotQuantity, _Mapping]] = ..., location_code: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., provenance: _Optional[_Union[ImportProvenance, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class ImportLotStockRequest(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[ImportedLotStock]
+    def __init__(self, items: _Optional[_Iterable[_Union[ImportedLotStock, _Mapping]]] = ...) -> None: ...
+
+class ImportLotStockOutcome(_message.Message):
+    __slots__ = ("lot", "error")
+    LOT_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    lot: LotStock
+    error: _core_pb2.ItemError
+    def __init__(self, lot: _Optional[_Union[LotStock, _Mapping]] = ..., error: _Optional[_Union[_core_pb2.ItemError, _Mapping]] = ...) -> None: ...
+
+class ImportLotStockResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[ImportLotStockOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[ImportLotStockOutcome, _Mapping]]] = ...) -> None: ...
+
 class ImportedShipment(_message.Message):
     __slots__ = ("unit", "customer_code", "shipped_at", "carrier", "tracking_number", "sscc", "provenance", "idempotency_key")
     UNIT_FIELD_NUMBER: _ClassVar[int]

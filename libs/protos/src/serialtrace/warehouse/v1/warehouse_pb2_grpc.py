@@ -159,6 +159,11 @@ class WarehouseServiceStub:
                 request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.GetTraceFactsRequest.SerializeToString,
                 response_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.GetTraceFactsResponse.FromString,
                 _registered_method=True)
+        self.ImportLotStock = channel.unary_unary(
+                '/serialtrace.warehouse.v1.WarehouseService/ImportLotStock',
+                request_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ImportLotStockRequest.SerializeToString,
+                response_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ImportLotStockResponse.FromString,
+                _registered_method=True)
 
 
 class WarehouseServiceServicer:
@@ -338,6 +343,15 @@ class WarehouseServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ImportLotStock(self, request, context):
+        """Migration imports: quantities of imported lots into stock at their locations, at
+        the legacy system's time, each with its provenance, own idempotency key and
+        outcome; at most 1,000 items a call. RollBackImport takes them back.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_WarehouseServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -465,6 +479,11 @@ def add_WarehouseServiceServicer_to_server(servicer, server):
                     servicer.GetTraceFacts,
                     request_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.GetTraceFactsRequest.FromString,
                     response_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.GetTraceFactsResponse.SerializeToString,
+            ),
+            'ImportLotStock': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportLotStock,
+                    request_deserializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ImportLotStockRequest.FromString,
+                    response_serializer=serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ImportLotStockResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1142,6 +1161,33 @@ class WarehouseService:
             '/serialtrace.warehouse.v1.WarehouseService/GetTraceFacts',
             serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.GetTraceFactsRequest.SerializeToString,
             serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.GetTraceFactsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportLotStock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/serialtrace.warehouse.v1.WarehouseService/ImportLotStock',
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ImportLotStockRequest.SerializeToString,
+            serialtrace_dot_warehouse_dot_v1_dot_warehouse__pb2.ImportLotStockResponse.FromString,
             options,
             channel_credentials,
             insecure,
