@@ -361,3 +361,43 @@ def test_a_lots_uses_in_other_units_are_left_out_when_asked(database: Database) 
     assert [e.seq for e in kept] == [1, 2, 4, 6] and kept == [every[i] for i in (0, 1, 3, 5)]
     assert [e.seq for e in first_two] == [1, 2]
     assert [e.seq for e in units] == [7]  # only lot entries are chosen among
+
+
+def test_32_concurrent_writers_leave_one_gapless_chain_with_every_change(
+    database: Database,
+) -> None:
+    """32 threads, each on its own connection, write changes the way a service does (the
+    key's lookup, then its row and one or two entries appended with the COMMIT in one
+    round trip); one in four is refused by the database after the lock was taken."""
+    if not database.is_postgres:
+        pytest.skip("SQLite serializes writers from BEGIN IMMEDIATE")
+    with database.engine.begin() as conn:
+        conn.execute(text(_REFUSE_BOOM))
+    refused: list[str] = []
+
+    def writer(n: int) -> None:
+        for i in range(6):
+            key, size = f"w{n}-{i}", 1 + (n + i) % 2
+            pending = entries(size, tag=f"{key}-")
+            if (n + i) % 4 == 0:
+                pending.append(ledger.PendingEntry("thing.done", "thing", "boom", {}))
+            try:
+                with database.transaction() as session:
+                    assert idempotency.lookup(session, key) is None
+                    ledger.append_and_commit(session, f"w{n}", pending, along=key_row(key))
+            except DBAPIError:
+                refused.append(key)
+
+    run_writers(32, writer)
+    with database.reader() as session:
+        result = ledger.verify(session)
+        seqs = [s for (s,) in session.execute(text("SELECT seq FROM audit_ledger ORDER BY seq"))]
+        ids = {e for (e,) in session.execute(text("SELECT entity_id FROM audit_ledger"))}
+        keys = [f"w{n}-{i}" for n in range(32) for i in range(6)]
+        stored = idempotency.lookup_many(session, keys)
+    written = [(n, i) for n in range(32) for i in range(6) if (n + i) % 4]
+    assert len(refused) == 32 * 6 - len(written)
+    assert result.ok and result.entries == sum(1 + (n + i) % 2 for n, i in written)
+    assert seqs == list(range(1, result.entries + 1))  # no gap, no seq twice
+    assert set(stored) == {f"w{n}-{i}" for n, i in written}  # every change with its key
+    assert ids == {f"w{n}-{i}-{j}" for n, i in written for j in range(1 + (n + i) % 2)}

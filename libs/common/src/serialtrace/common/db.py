@@ -367,7 +367,10 @@ def pipeline(
     session: Session, span: str, statement: str, table: str = ""
 ) -> Iterator[psycopg.Connection[Any]]:
     """The session's psycopg connection in pipeline mode (PostgreSQL): what is sent in the
-    block travels in one round trip. Those statements bypass the SQL spans, so the block
+    block travels in one round trip if nothing in it waits for a result: the exit sends
+    a Sync and reads every result back, and a cursor's rows can be fetched after the
+    block (fetching inside it costs a round trip of its own, the exit's Sync another).
+    Those statements bypass the SQL spans, so the block
     is one span, `span`; they fail as SQLAlchemy's would have (IntegrityError,
     OperationalError, …), which is what the unit of work handles. A failed statement
     aborts the rest of the pipeline (a COMMIT in it is skipped)."""
@@ -376,9 +379,12 @@ def pipeline(
     attributes = {"db.system": "postgresql", "db.statement": statement}
     if table:
         attributes["db.sql.table"] = table
-    with _tracer.start_as_current_span(span, attributes=attributes), driver.pipeline():
+    # The pipeline's exit is inside the try: a block that only queues statements gets
+    # their results, and their errors, as the exit sends its Sync and reads them back.
+    with _tracer.start_as_current_span(span, attributes=attributes):
         try:
-            yield driver
+            with driver.pipeline():
+                yield driver
         except psycopg.Error as error:
             lost = driver.closed or driver.broken  # as SQLAlchemy's own disconnect check
             raise DBAPIError.instance(

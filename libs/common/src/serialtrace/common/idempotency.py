@@ -64,14 +64,15 @@ def lookup(session: Session, key: str) -> StoredResponse | None:
     """One probe of the key's primary-key index.
 
     On PostgreSQL it goes in a psycopg pipeline: as a transaction's first statement it
-    then travels with the transaction's BEGIN, one round trip instead of two."""
+    then travels with the transaction's BEGIN and a Sync, one round trip."""
     if session.get_bind().dialect.name != "postgresql":
         return lookup_many(session, [key]).get(key)
-    with (
-        pipeline(session, "SELECT idempotency_keys", _LOOKUP) as driver,
-        driver.cursor() as cursor,
-    ):
+    with pipeline(session, "SELECT idempotency_keys", _LOOKUP) as driver:
+        cursor = driver.cursor()
         cursor.execute(_LOOKUP, (key,))
+    # Read after the pipeline's exit, whose Sync brought the row: BEGIN, the probe and
+    # the Sync in one round trip (a fetch inside the block was one more).
+    with cursor:
         row = cursor.fetchone()
     return StoredResponse(row[0], row[1], bytes(row[2])) if row else None
 

@@ -201,11 +201,13 @@ def append_and_commit(
     actor: str,
     pending: Sequence[PendingEntry],
     along: Sequence[tuple[Table, Sequence[dict[str, Any]]]] = (),
+    statements: Sequence[tuple[str, dict[str, Any]]] = (),
 ) -> list[Entry]:
     """`append`, then the commit of the caller's transaction, which must end right after
     (its own commit then finds nothing left to do). `along` are rows of the same change
     to insert first, (table, rows) each: the idempotency key and its response, the
-    change's own rows.
+    change's own rows. `statements` (PostgreSQL only: (sql, params) with psycopg
+    placeholders) are run first, in the same round trip.
 
     On PostgreSQL a write of up to CHAINED_IN_SQL entries takes one round trip, a psycopg
     pipeline: the `along` inserts, the lock, one insert that reads the head and hashes
@@ -215,23 +217,25 @@ def append_and_commit(
     entries, hashed here, inserted with the COMMIT. The lock is released by the COMMIT
     itself, once the change, its key and its entries are durable together."""
     if not pending or session.get_bind().dialect.name != "postgresql":
+        for sql, params in statements:
+            session.connection().exec_driver_sql(*scalar_arrays(sql, params))
         for table, rows in along:
             bulk_insert(session, table, rows)
         return append(session, actor, pending)  # SQLite: committed as the block ends
     payloads = [canonical_json(item.payload) for item in pending]
     if len(pending) <= CHAINED_IN_SQL:
-        return _chain_in_sql_and_commit(session, actor, pending, payloads, along)
-    seq, prev = _locked_head(session, along)
+        return _chain_in_sql_and_commit(session, actor, pending, payloads, along, statements)
+    seq, prev = _locked_head(session, along, statements)
     written = _chain(seq, prev, actor, pending, payloads)
     sql, params = bulk_insert_statement(session, audit_ledger, [vars(e) for e in written])
-    # A failed insert aborts the pipeline: the COMMIT is skipped, the error raised here,
-    # and the caller's block rolls everything back.
+    # A failed insert aborts the pipeline: the COMMIT is skipped, the error raised as
+    # the pipeline ends, and the caller's block rolls everything back.
     with (
         pipeline(session, "ledger insert and COMMIT", sql, "audit_ledger") as driver,
         driver.cursor() as cursor,
     ):
         cursor.execute(sql, params)
-        driver.commit()
+        _queue_commit(cursor)
     return written
 
 
@@ -292,6 +296,7 @@ def _chain_in_sql_and_commit(
     pending: Sequence[PendingEntry],
     payloads: Sequence[str],
     along: Sequence[tuple[Table, Sequence[dict[str, Any]]]],
+    statements: Sequence[tuple[str, dict[str, Any]]],
 ) -> list[Entry]:
     """The one-round-trip append (see `append_and_commit`). Under READ COMMITTED each
     statement of the pipeline takes its snapshot when it starts, so the insert, which
@@ -314,12 +319,16 @@ def _chain_in_sql_and_commit(
     # A failed statement aborts the pipeline: the COMMIT is skipped, the error raised
     # here, and the caller's block rolls everything back. The span's duration is mostly
     # the wait for the ledger's lock, then the commit.
-    with _under_lock(session, along, "ledger append and COMMIT", _CHAINED_INSERT) as (
-        driver,
-        appended,
-    ):
+    with _under_lock(
+        session,
+        along,
+        "ledger append and COMMIT",
+        _CHAINED_INSERT,
+        statements=statements,
+        commit=True,
+    ) as appended:
         appended.execute(*scalar_arrays(_CHAINED_INSERT, params))
-        driver.commit()
+    with appended:  # its rows came back with the pipeline's Sync
         chained = appended.fetchall()
     return [
         Entry(seq, at, actor, item.action, item.entity_type, item.entity_id, payload, prev, digest)
@@ -360,37 +369,59 @@ def _under_lock(
     along: Sequence[tuple[Table, Sequence[dict[str, Any]]]],
     span: str,
     statement: str,
-) -> Iterator[tuple[Any, Any]]:
+    *,
+    statements: Sequence[tuple[str, dict[str, Any]]] = (),
+    commit: bool = False,
+) -> Iterator[Any]:
     """A pipeline that inserts `along` and takes the append lock (held until commit);
-    yields its driver connection and a cursor for `statement`, to run under the lock.
+    yields a cursor for `statement`, to run under the lock, and then queues the COMMIT
+    if `commit`. Nothing waits for a result inside: the pipeline's exit sends a Sync
+    and reads every result back, so the whole block is one round trip, and the
+    yielded cursor's rows are read after it (the caller closes it).
 
     The change's pending ORM writes are flushed first, so they go out before the lock
     is taken rather than inside it."""
     session.flush()
-    inserts = [
+    inserts = [scalar_arrays(sql, params) for sql, params in statements]
+    inserts += [
         scalar_arrays(*bulk_insert_statement(session, table, rows)) for table, rows in along if rows
     ]
-    with (
-        pipeline(session, span, statement, "audit_ledger") as driver,
-        driver.cursor() as cursor,
-        driver.cursor() as locked,
-    ):
-        for sql, params in inserts:
-            cursor.execute(sql, params)
-        cursor.execute(_LOCK)
-        yield driver, locked
+    with pipeline(session, span, statement, "audit_ledger") as driver:
+        locked = driver.cursor()
+        with driver.cursor() as cursor:
+            for sql, params in inserts:
+                cursor.execute(sql, params)
+            cursor.execute(_LOCK)
+            yield locked
+            if commit:
+                _queue_commit(cursor)
+
+
+def _queue_commit(cursor: Any) -> None:
+    """Queues the transaction's COMMIT in the cursor's pipeline, to travel with the
+    statements before it (psycopg's `commit()` in a pipeline sends a Sync of its own and
+    waits for it, and the pipeline's exit then sends another). If a statement before
+    it fails, the database skips it up to the Sync and the transaction stays aborted,
+    for the caller's block to roll back. The session's own commit then finds the
+    transaction ended and sends nothing."""
+    cursor.execute("COMMIT", prepare=False)
 
 
 def _locked_head(
-    session: Session, along: Sequence[tuple[Table, Sequence[dict[str, Any]]]] = ()
+    session: Session,
+    along: Sequence[tuple[Table, Sequence[dict[str, Any]]]] = (),
+    statements: Sequence[tuple[str, dict[str, Any]]] = (),
 ) -> tuple[int, str]:
     """Inserts `along`, takes the append lock (held until commit) and reads the head
     under it, in one round trip. Under READ COMMITTED each statement of the pipeline
     takes its snapshot when it starts, so the head read, which starts once the lock is
     granted, sees the entries of the writer that held the lock before us."""
     # The span's duration is the wait for the ledger's lock (the SQL spans do not see it).
-    with _under_lock(session, along, "ledger lock and head", _READ_HEAD) as (_, head_cursor):
+    with _under_lock(
+        session, along, "ledger lock and head", _READ_HEAD, statements=statements
+    ) as head_cursor:
         head_cursor.execute(_READ_HEAD)
+    with head_cursor:
         row = head_cursor.fetchone()
     return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
 

@@ -36,6 +36,7 @@ class UnitOfWork:
         self.principal = principal
         self.pending: list[ledger.PendingEntry] = []
         self._rows_at_commit: list[tuple[Table, dict[str, Any]]] = []
+        self._statements_at_commit: list[tuple[str, dict[str, Any]]] = []
 
     @property
     def actor(self) -> str:
@@ -52,6 +53,13 @@ class UnitOfWork:
         takes the ledger's lock (no statement, no ORM flush of its own). For rows the
         change does not read back; a refusal of the database fails the whole write."""
         self._rows_at_commit.append((table, row))
+
+    def execute_at_commit(self, sql: str, params: dict[str, Any]) -> None:
+        """Runs a PostgreSQL statement of the change (psycopg placeholders) as the
+        transaction commits, in the round trip that takes the ledger's lock, before the
+        rows at commit: for a write the change does not read back, on rows it has locked
+        already (an UPDATE of a unit's status). A refusal fails the whole write."""
+        self._statements_at_commit.append((sql, params))
 
     def rows_at_commit(self) -> list[tuple[Table, list[dict[str, Any]]]]:
         """The rows to insert at commit, one insert per run of rows of one table and shape."""
@@ -71,6 +79,7 @@ class UnitOfWork:
             self.session,
             self.principal.subject,
             self.pending,
+            statements=self._statements_at_commit,
             along=[
                 *self.rows_at_commit(),
                 (idempotency.idempotency_keys, idempotency.rows(method, answered)),
@@ -82,12 +91,14 @@ class UnitOfWork:
         writes and audit entries are undone and the refusal is returned, and the batch
         goes on. Any other failure still fails the whole transaction."""
         recorded, inserts = len(self.pending), len(self._rows_at_commit)
+        statements = len(self._statements_at_commit)
         try:
             with self.session.begin_nested():
                 return change()
         except ServiceError as refusal:
             del self.pending[recorded:]
             del self._rows_at_commit[inserts:]
+            del self._statements_at_commit[statements:]
             return refusal
 
 

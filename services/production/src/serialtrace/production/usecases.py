@@ -222,7 +222,7 @@ def record_operations(
             outcomes.append(_record(uow, op, units, statuses))
         except ServiceError as error:
             outcomes.append(error)
-    store.set_statuses(uow.session, statuses)
+    store.set_statuses(uow.session, statuses, uow.execute_at_commit)
     return outcomes
 
 
