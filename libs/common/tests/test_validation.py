@@ -272,3 +272,106 @@ def test_a_batch_names_at_most_its_bound_and_says_how_many_it_got() -> None:
     check_batch(MAX_BATCH, "units")
     with pytest.raises(InvalidArgument, match="at most 10000 units per call, got 10001"):
         check_batch(MAX_BATCH + 1, "units")
+
+
+# --- every bounded field of every request, however deep ---------------------------------
+
+from google.protobuf.descriptor import FieldDescriptor  # noqa: E402
+
+from serialtrace.common import validation  # noqa: E402
+from serialtrace.core.v1 import access_pb2  # noqa: E402
+from serialtrace.epcis.v1 import epcis_pb2  # noqa: E402
+from serialtrace.masterdata.v1 import masterdata_pb2  # noqa: E402
+from serialtrace.quality.v1 import quality_pb2  # noqa: E402
+from serialtrace.warehouse.v1 import warehouse_pb2  # noqa: E402
+
+_SERVICE_MODULES = (access_pb2, epcis_pb2, masterdata_pb2, pp, quality_pb2, warehouse_pb2)
+
+
+def _requests() -> list[type]:
+    found = {}
+    for module in _SERVICE_MODULES:
+        for service in module.DESCRIPTOR.services_by_name.values():
+            for method in service.methods:
+                found[method.input_type.full_name] = method.input_type._concrete_class
+    return sorted(found.values(), key=lambda cls: cls.DESCRIPTOR.full_name)
+
+
+def _string_paths(descriptor, depth: int = 4, seen: tuple = ()):  # type: ignore[no-untyped-def]
+    """Each path of fields, from a request, to a bounded string field in it."""
+    for field in descriptor.fields:
+        if field.type == FieldDescriptor.TYPE_STRING:
+            yield (field,)
+        elif (
+            field.type == FieldDescriptor.TYPE_MESSAGE
+            and not field.message_type.GetOptions().map_entry
+            and depth > 0
+            and field.message_type.full_name not in seen
+        ):
+            inner = (*seen, field.message_type.full_name)
+            for rest in _string_paths(field.message_type, depth - 1, inner):
+                yield (field, *rest)
+
+
+def _with_bad_text(cls: type, path: tuple) -> tuple[object, str]:
+    """A request whose one field at `path` holds text beyond its bound, and that path."""
+    request = cls()
+    message, names = request, []
+    for field in path[:-1]:
+        container = getattr(message, field.name)
+        message = container.add() if field.is_repeated else container
+        names.append(f"{field.name}[0]" if field.is_repeated else field.name)
+        if message.DESCRIPTOR.full_name in validation._KEY_MESSAGES:
+            for key_field in message.DESCRIPTOR.fields:  # the key's other parts are fine
+                setattr(message, key_field.name, "X")
+    last = path[-1]
+    limit = validation.text_limit(last.name)
+    bad = "x" * (limit.max_length + 1) if limit.json else "bad\u200bvalue"
+    if last.is_repeated:
+        getattr(message, last.name).extend(["fine", bad])
+        names.append(f"{last.name}[1]")
+    else:
+        setattr(message, last.name, bad)
+        names.append(last.name)
+    return request, ".".join(names)
+
+
+def test_every_text_field_of_every_request_is_checked_at_any_depth() -> None:
+    checked = 0
+    for cls in _requests():
+        for path in _string_paths(cls.DESCRIPTOR):
+            request, where = _with_bad_text(cls, path)
+            with pytest.raises(InvalidArgument) as raised:
+                check_request(request)
+            assert raised.value.message.startswith(where), (cls.__name__, raised.value.message)
+            checked += 1
+    assert checked > 300  # the walk above reached the requests' nested fields
+
+
+def test_a_fine_request_is_vouched_for_without_walking_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    walked: list[str] = []
+    real_walk = validation._problems
+
+    def walk(message, prefix):  # type: ignore[no-untyped-def]
+        walked.append(message.DESCRIPTOR.full_name)
+        return real_walk(message, prefix)
+
+    monkeypatch.setattr(validation, "_problems", walk)
+    items = [
+        pp.RecordOperationRequest(
+            unit=core_pb2.UnitKey(sku="BOARD-A", serial=f"SN{n:06d}"),
+            operation="ICT",
+            station="ST-01",
+            measurements_json='{"v": 3.3}',
+            idempotency_key=f"k-{n}",
+        )
+        for n in range(1_000)
+    ]
+    check_request(pp.RecordOperationsRequest(items=items))
+    assert walked == []
+    items[-1].unit.serial = ""  # one incomplete key among 1,000: the walk names it
+    with pytest.raises(InvalidArgument, match=r"^items\[999\]\.unit\.serial is required"):
+        check_request(pp.RecordOperationsRequest(items=items))
+    assert walked

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -258,8 +258,106 @@ _MESSAGE = FieldDescriptor.TYPE_MESSAGE
 def check_request(message: Message) -> None:
     """Every text field and list in `message` (at any depth) within its bound; keys
     (unit, lot) complete. INVALID_ARGUMENT names the first field that is not."""
+    if _all_fine((message,), _plan(message.DESCRIPTOR)):
+        return
     for problem in _problems(message, ""):
         raise InvalidArgument(problem)
+
+
+# --- the usual case: a whole request found fine column by column -----------------------
+# Walking a request field by field costs tens of microseconds an item (an import call of
+# 1,000 operation records took 85 ms). A request's fields are checked instead a column at
+# a time: each field's values across all the items of a list, their longest length and
+# one regex search over them joined. It only ever answers "fine"; anything it cannot vouch
+# for goes to the walk above, which finds the first problem and names its path.
+
+
+class _Plan:
+    """What to check in messages of one type, worked out once from its descriptor."""
+
+    __slots__ = ("checks", "key", "walk_only")
+
+    def __init__(self) -> None:
+        self.key = False  # a unit or lot key: every string field required
+        self.walk_only = False  # a shape the column check does not vouch for
+        self.checks: list[_Check] = []
+
+    @property
+    def empty(self) -> bool:
+        return not (self.checks or self.walk_only)
+
+
+@dataclass(frozen=True)
+class _Check:
+    name: str
+    repeated: bool
+    most: int  # items, for a repeated field
+    text: TextLimit | None = None  # a string field's bound
+    plan: _Plan | None = None  # a message field's own plan
+
+
+_PLANS: dict[str, _Plan] = {}
+
+
+def _plan(descriptor: Any) -> _Plan:
+    found = _PLANS.get(descriptor.full_name)
+    if found is not None:
+        return found
+    plan = _PLANS[descriptor.full_name] = _Plan()  # registered first: types may recurse
+    if descriptor.full_name in _KEY_MESSAGES:
+        plan.key = True
+        plan.walk_only = not all(f.type == _STRING and not f.is_repeated for f in descriptor.fields)
+    for field in descriptor.fields:
+        most = list_limit(field.name)
+        if field.type == _STRING:
+            plan.checks.append(_Check(field.name, field.is_repeated, most, text_limit(field.name)))
+        elif field.type == _MESSAGE and not _is_map(field):
+            child = _plan(field.message_type)
+            plan.checks.append(_Check(field.name, field.is_repeated, most, plan=child))
+        elif field.is_repeated:
+            plan.checks.append(_Check(field.name, True, most))
+    return plan
+
+
+def _all_fine(messages: Sequence[Message], plan: _Plan) -> bool:
+    """Whether every message (all of one type) is certainly within its bounds."""
+    if plan.walk_only:
+        return False
+    for check in plan.checks:
+        name = check.name
+        if check.plan is not None and check.plan.empty and not check.repeated:
+            continue  # e.g. a timestamp: nothing in it has a bound
+        if check.repeated:
+            lists = [getattr(m, name) for m in messages]
+            if max(map(len, lists), default=0) > check.most:
+                return False
+            values: list[Any] = [v for each in lists for v in each]
+        elif check.plan is not None:
+            values = [getattr(m, name) for m in messages if m.HasField(name)]
+        else:
+            values = [getattr(m, name) for m in messages]
+            if plan.key and not all(values):
+                return False
+        if not values:
+            continue
+        if check.text is not None:
+            if not _texts_fine(values, check.text):
+                return False
+        elif check.plan is not None and not _all_fine(values, check.plan):
+            return False
+    return True
+
+
+def _texts_fine(values: list[str], limit: TextLimit) -> bool:
+    if max(map(len, values)) > limit.max_length:
+        return False
+    if limit.json:
+        return True
+    joined = " ".join(values)  # a space is allowed in every kind of text
+    if limit.allow:
+        joined = joined.translate(dict.fromkeys(map(ord, limit.allow)))
+    pattern = _FORBIDDEN_MULTILINE if limit.multiline else _FORBIDDEN_LINE
+    return pattern.search(joined) is None
 
 
 def _problems(message: Message, prefix: str) -> Iterator[str]:
