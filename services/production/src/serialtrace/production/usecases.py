@@ -819,10 +819,11 @@ def where_used(
     """The units that contain a lot or unit, one page in key order, and their number if
     `count_total` (else 0). A key in no genealogy is used by nothing if masterdata knows
     it, and NOT_FOUND if it does not (an empty answer would read as "nothing affected")."""
-    node = store.node_ids(session, kind, [key]).get(key)
-    if node is not None:
-        # One unit more than the page says whether another page follows.
-        rows = store.where_used(session, node, size + 1, after, top_level_only=top_level_only)
+    node = (kind, *key)
+    # One unit more than the page says whether another page follows. The node is found
+    # in the page's own statement; only an empty page asks whether the node exists.
+    rows = store.where_used(session, node, size + 1, after, top_level_only=top_level_only)
+    if rows or key in store.node_ids(session, kind, [key]):
         total = store.where_used_count(session, node, top_level_only) if count_total else 0
         # Kept as the store's (sku, serial) tuples: a recall reads 30,000 at a time.
         return Page(rows[:size], len(rows) > size, total)
