@@ -59,9 +59,11 @@ def _split(keys: Iterable[tuple[str, str]]) -> tuple[list[str], list[str]]:
     return [k[0] for k in pairs], [k[1] for k in pairs]
 
 
-def unit_keys_of_columns(columns: core_pb2.UnitKeyColumns, field: str) -> list[UnitKey]:
-    """The unit keys of UnitKeyColumns; INVALID_ARGUMENT naming `field` when its lists
-    differ in length or a key has an empty part (what check_request says of a UnitKey)."""
+def unit_keys_of_columns(columns: core_pb2.UnitKeyColumns, field: str) -> list[tuple[str, str]]:
+    """The (sku, serial) pairs of UnitKeyColumns, as plain tuples (zipped in C; a
+    UnitKey is built in Python, which 30,000 times is measurable); INVALID_ARGUMENT
+    naming `field` when its lists differ in length or a key has an empty part (what
+    check_request says of a UnitKey)."""
     skus, serials = list(columns.skus), list(columns.serials)
     if len(skus) != len(serials):
         raise InvalidArgument(
@@ -71,4 +73,4 @@ def unit_keys_of_columns(columns: core_pb2.UnitKeyColumns, field: str) -> list[U
     for name, values in (("skus", skus), ("serials", serials)):
         if "" in values:
             raise InvalidArgument(f"{field}.{name}[{values.index('')}] is required and was empty")
-    return list(map(UnitKey, skus, serials))
+    return list(zip(skus, serials, strict=True))

@@ -69,7 +69,7 @@ class Production:
 
     def units_containing(
         self, kind: str, sku: str, key: str, top_level_only: bool = False
-    ) -> list[UnitKey]:
+    ) -> list[tuple[str, str]]:
         """Every unit containing the lot or unit (subassemblies too, unless only top-level
         units are asked for), read in pages."""
         target = (
@@ -77,7 +77,7 @@ class Production:
             if kind == "LOT"
             else {"unit": unit_message((sku, key))}
         )
-        found: list[UnitKey] = []
+        found: list[tuple[str, str]] = []
         token = ""
         while True:
             page = self._client.WhereUsed(
@@ -90,7 +90,8 @@ class Production:
                 ),
                 timeout=30,
             )
-            found += map(UnitKey, page.unit_columns.skus, page.unit_columns.serials)
+            # Plain (sku, serial) tuples, zipped in C: UnitKeys are built in Python.
+            found += zip(page.unit_columns.skus, page.unit_columns.serials, strict=True)
             token = page.next_page_token
             if not token:
                 return found
@@ -111,10 +112,10 @@ class Warehouse:
             "warehouse", wh_grpc.WarehouseServiceStub(open_channel(address))
         )
 
-    def whereabouts(self, units: Sequence[UnitKey]) -> dict[UnitKey, Whereabouts]:
+    def whereabouts(self, units: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Whereabouts]:
         """Where each unit is and to whom it shipped, one call per WHEREABOUTS_BATCH
         units; units the warehouse never saw are absent."""
-        found: dict[UnitKey, Whereabouts] = {}
+        found: dict[tuple[str, str], Whereabouts] = {}
         for part in chunks(list(units), WHEREABOUTS_BATCH):
             reply = self._client.BatchGetWhereabouts(
                 wh.BatchGetWhereaboutsRequest(unit_columns=unit_columns(part)), timeout=30
@@ -123,7 +124,7 @@ class Warehouse:
             columns = reply.columns
             found.update(
                 zip(
-                    map(UnitKey, columns.units.skus, columns.units.serials),
+                    zip(columns.units.skus, columns.units.serials, strict=True),
                     map(
                         Whereabouts,
                         map(_CUSTODY_NAMES.__getitem__, columns.custodies),

@@ -252,7 +252,7 @@ def create_recall(
     )
     uow.session.add(recall)
     items: list[dict[str, Any]] = []
-    states: dict[UnitKey, domain.RecallState] = {}
+    states: dict[tuple[str, str], domain.RecallState] = {}
     nowhere = Whereabouts("NONE", None, None, None)  # never in the warehouse's hands
     for unit in scope:
         custody, location, shipment, customer = where.get(unit, nowhere)
