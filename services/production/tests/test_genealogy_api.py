@@ -201,6 +201,25 @@ def test_where_used_pages_in_sku_then_serial_order_and_counts_only_when_asked(
     assert rest.total_count == 4 and not rest.next_page_token
 
 
+def test_where_used_in_key_columns_gives_the_same_pages_as_two_lists(suite: Suite) -> None:
+    lot = ("RESIN", unique("COLUMNS"))
+    parents = [("FG-COL-B", "U2"), ("FG-COL-A", "U9"), ("FG-COL-B", "U1"), ("FG-COL-A", "U10")]
+    for parent in parents:
+        suite.seed_edge(parent, "LOT", lot)
+    viewer = suite.as_role("viewer")
+    page = viewer.WhereUsed(pb.WhereUsedRequest(lot=lkey(*lot), page_size=3, key_columns=True))
+    assert not page.units  # the keys come as columns only
+    columns = page.unit_columns
+    assert list(zip(columns.skus, columns.serials, strict=True)) == sorted(parents)[:3]
+    rest = viewer.WhereUsed(
+        pb.WhereUsedRequest(
+            lot=lkey(*lot), page_token=page.next_page_token, key_columns=True, count_total=True
+        )
+    )
+    assert (list(rest.unit_columns.skus), list(rest.unit_columns.serials)) == (["FG-COL-B"], ["U2"])
+    assert rest.total_count == 4 and not rest.next_page_token
+
+
 def test_complete_needs_every_route_operation_passed_and_the_bom_satisfied(suite: Suite) -> None:
     sku = suite.product_with_bom()
     product = suite.bom(sku)

@@ -101,6 +101,49 @@ def test_whereabouts_say_where_each_unit_is_and_to_whom_it_shipped(suite: Suite)
     ]
 
 
+def test_whereabouts_in_columns_answer_in_columns(suite: Suite) -> None:
+    loc, _, supplier, customer = suite.setup_site()
+    sku = suite.product()
+    receive(suite, sku, ["C1", "C2", "C3"], supplier, loc)
+    shipment = (
+        suite.call("warehouse", "operator")
+        .CreateShipment(
+            wh.CreateShipmentRequest(customer_code=customer, units=[ukey(sku, "C2")], carrier="UPS")
+        )
+        .shipment
+    )
+    viewer = suite.call("warehouse", "viewer")
+    asked = core_pb2.UnitKeyColumns(skus=[sku] * 4, serials=["C3", "NEVER-SEEN", "C1", "C2"])
+    reply = viewer.BatchGetWhereabouts(wh.BatchGetWhereaboutsRequest(unit_columns=asked))
+    assert not reply.units
+    found = reply.columns
+    assert list(
+        zip(
+            found.units.skus,
+            found.units.serials,
+            found.custodies,
+            found.location_codes,
+            found.shipment_ids,
+            found.customer_codes,
+            strict=True,
+        )
+    ) == [
+        (sku, "C1", wh.CUSTODY_STATUS_IN_STOCK, loc, "", ""),
+        (sku, "C2", wh.CUSTODY_STATUS_SHIPPED, "", shipment.id, customer),
+        (sku, "C3", wh.CUSTODY_STATUS_IN_STOCK, loc, "", ""),
+    ]
+    uneven = core_pb2.UnitKeyColumns(skus=[sku, sku], serials=["C1"])
+    empty = core_pb2.UnitKeyColumns(skus=[sku, sku], serials=["C1", ""])
+    both = wh.BatchGetWhereaboutsRequest(units=[ukey(sku, "C1")], unit_columns=asked)
+    for request, said in (
+        (wh.BatchGetWhereaboutsRequest(unit_columns=uneven), "2 skus and 1 serials"),
+        (wh.BatchGetWhereaboutsRequest(unit_columns=empty), "unit_columns.serials[1] is required"),
+        (both, "not both"),
+    ):
+        error = rpc_error(viewer.BatchGetWhereabouts, request)
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and said in error.details()
+
+
 def test_pack_cartons_on_a_pallet_and_ship_the_pallet(suite: Suite) -> None:
     loc, _, supplier, customer = suite.setup_site()
     sku = suite.product()

@@ -28,6 +28,7 @@ from serialtrace.common.keys import (
     UnitKey,
     lot_key,
     lot_message,
+    unit_columns,
     unit_key,
     unit_keys,
     unit_message,
@@ -385,10 +386,13 @@ def where_used(s: S, session: Session, r: pb.WhereUsedRequest) -> pb.WhereUsedRe
         top_level_only=not r.include_intermediate,
         count_total=r.count_total,
     )
+    token = key_page_token(page.items[-1]) if page.more else ""
+    if r.key_columns:
+        return pb.WhereUsedResponse(
+            unit_columns=unit_columns(page.items), total_count=page.total, next_page_token=token
+        )
     return pb.WhereUsedResponse(
-        units=[unit_message(u) for u in page.items],
-        total_count=page.total,
-        next_page_token=key_page_token(page.items[-1]) if page.more else "",
+        units=[unit_message(u) for u in page.items], total_count=page.total, next_page_token=token
     )
 
 

@@ -477,12 +477,28 @@ def current_edge(session: Session, parent_id: int, component_id: int) -> EdgeRow
     ).first()
 
 
-def _containing(node_id: int, top_level_only: bool) -> Select[tuple[str, str]]:
+# A node by its id, or by (kind, sku, key): then looked up inside the statement that
+# needs it, which saves a where-used page the round trip of reading the id first.
+NodeRef = int | tuple[str, str, str]
+
+
+def _node_id(node: NodeRef) -> Any:
+    if isinstance(node, int):
+        return node
+    kind, sku, key = node
+    return (
+        select(NodeRow.id)
+        .where(NodeRow.kind == kind, NodeRow.sku == sku, NodeRow.key == key)
+        .scalar_subquery()
+    )
+
+
+def _containing(node: NodeRef, top_level_only: bool) -> Select[tuple[str, str]]:
     """The (sku, serial) of the units containing the node at any depth (only top-level
     ones, installed in nothing, unless told otherwise), from the ancestry rows, which
     carry their ancestor's key."""
     containing = select(AncestryRow.ancestor_sku, AncestryRow.ancestor_key).where(
-        AncestryRow.descendant_id == node_id
+        AncestryRow.descendant_id == _node_id(node)
     )
     if top_level_only:
         containing = containing.join(NodeRow, NodeRow.id == AncestryRow.ancestor_id).where(
@@ -493,16 +509,17 @@ def _containing(node_id: int, top_level_only: bool) -> Select[tuple[str, str]]:
 
 def where_used(
     session: Session,
-    node_id: int,
+    node: NodeRef,
     limit: int,
     after: tuple[str, str] | None = None,
     top_level_only: bool = True,
 ) -> list[tuple[str, str]]:
     """One page of the units containing the node, (sku, serial) in that order after
-    `after`. The page is one range of the ancestry index by (descendant, sku, serial), so
-    its cost does not grow with the number of units that contain the node; plain key
-    columns, no ORM objects, since quality reads 30,000 of them for a recall."""
-    page_query = _containing(node_id, top_level_only)
+    `after` (none if there is no such node). The page is one range of the ancestry index
+    by (descendant, sku, serial), so its cost does not grow with the number of units that
+    contain the node; plain key columns, no ORM objects, since quality reads 30,000 of
+    them for a recall."""
+    page_query = _containing(node, top_level_only)
     if after is not None:
         page_query = page_query.where(
             tuple_(AncestryRow.ancestor_sku, AncestryRow.ancestor_key)
@@ -512,9 +529,9 @@ def where_used(
     return [(sku, key) for sku, key in session.execute(ordered.limit(limit))]
 
 
-def where_used_count(session: Session, node_id: int, top_level_only: bool = True) -> int:
+def where_used_count(session: Session, node: NodeRef, top_level_only: bool = True) -> int:
     """How many units contain the node: the whole index range, so only when asked."""
-    containing = _containing(node_id, top_level_only).subquery()
+    containing = _containing(node, top_level_only).subquery()
     return int(session.execute(select(func.count()).select_from(containing)).scalar_one())
 
 

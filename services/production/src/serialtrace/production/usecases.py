@@ -815,17 +815,18 @@ def where_used(
     *,
     top_level_only: bool,
     count_total: bool,
-) -> Page[UnitKey]:
+) -> Page[tuple[str, str]]:
     """The units that contain a lot or unit, one page in key order, and their number if
     `count_total` (else 0). A key in no genealogy is used by nothing if masterdata knows
     it, and NOT_FOUND if it does not (an empty answer would read as "nothing affected")."""
-    node = store.node_ids(session, kind, [key]).get(key)
-    if node is not None:
-        # One unit more than the page says whether another page follows.
-        rows = store.where_used(session, node, size + 1, after, top_level_only=top_level_only)
+    node = (kind, *key)
+    # One unit more than the page says whether another page follows. The node is found
+    # in the page's own statement; only an empty page asks whether the node exists.
+    rows = store.where_used(session, node, size + 1, after, top_level_only=top_level_only)
+    if rows or key in store.node_ids(session, kind, [key]):
         total = store.where_used_count(session, node, top_level_only) if count_total else 0
-        page = [UnitKey(*key) for key in rows[:size]]
-        return Page(page, len(rows) > size, total)
+        # Kept as the store's (sku, serial) tuples: a recall reads 30,000 at a time.
+        return Page(rows[:size], len(rows) > size, total)
     exists = masterdata.lots_exist([key]) if kind == "LOT" else masterdata.units_exist([key])
     if key not in exists:
         what = "lot" if kind == "LOT" else "unit"

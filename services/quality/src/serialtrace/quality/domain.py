@@ -70,8 +70,8 @@ RESOLUTIONS = frozenset({RecallState.RECOVERED, RecallState.DESTROYED})
 
 
 def hold_coverage(
-    subjects: Iterable[UnitKey], containing: Iterable[Iterable[UnitKey]]
-) -> set[UnitKey]:
+    subjects: Iterable[tuple[str, str]], containing: Iterable[Iterable[tuple[str, str]]]
+) -> set[tuple[str, str]]:
     """The units a hold covers: the units it names and every unit that contains one of
     its units or lots at any depth (`containing`, one list per named unit or lot)."""
     covered = set(subjects)
@@ -81,13 +81,14 @@ def hold_coverage(
 
 
 def recall_scope(
-    units: Mapping[UnitKey, Sequence[UnitKey]], lots: Mapping[LotKey, Sequence[UnitKey]]
-) -> list[UnitKey]:
+    units: Mapping[UnitKey, Sequence[tuple[str, str]]],
+    lots: Mapping[LotKey, Sequence[tuple[str, str]]],
+) -> list[tuple[str, str]]:
     """The top-level units a recall affects, in key order: every top-level unit a
     recalled lot or unit went into; a recalled unit that went into nothing recalls
     itself. `units` and `lots` map each recalled subject to the top-level units that
     contain it."""
-    affected: set[UnitKey] = set()
+    affected: set[tuple[str, str]] = set()
     for above in lots.values():
         affected.update(above)
     for unit, above in units.items():
@@ -106,7 +107,7 @@ def recall_state(custody: str | None) -> RecallState:
     return RecallState.IN_PRODUCTION  # being built, or issued into a parent
 
 
-def still_to_hold(states: Mapping[UnitKey, RecallState]) -> list[UnitKey]:
+def still_to_hold(states: Mapping[tuple[str, str], RecallState]) -> list[tuple[str, str]]:
     """The affected units a recall's hold covers: those still in our hands (in
     production or in stock), not those shipped or returned, in key order."""
     return sorted(

@@ -8,11 +8,11 @@ client) and nothing is held or recalled.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from serialtrace.common.client import ServiceClient, open_channel
 from serialtrace.common.db import chunks
-from serialtrace.common.keys import LotKey, UnitKey, lot_message, unit_key, unit_message
+from serialtrace.common.keys import LotKey, UnitKey, lot_message, unit_columns, unit_message
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 from serialtrace.masterdata.v1 import masterdata_pb2_grpc as md_grpc
 from serialtrace.production.v1 import production_pb2 as pp
@@ -69,7 +69,7 @@ class Production:
 
     def units_containing(
         self, kind: str, sku: str, key: str, top_level_only: bool = False
-    ) -> list[UnitKey]:
+    ) -> list[tuple[str, str]]:
         """Every unit containing the lot or unit (subassemblies too, unless only top-level
         units are asked for), read in pages."""
         target = (
@@ -77,7 +77,7 @@ class Production:
             if kind == "LOT"
             else {"unit": unit_message((sku, key))}
         )
-        found: list[UnitKey] = []
+        found: list[tuple[str, str]] = []
         token = ""
         while True:
             page = self._client.WhereUsed(
@@ -85,18 +85,19 @@ class Production:
                     page_size=WHERE_USED_PAGE,
                     page_token=token,
                     include_intermediate=not top_level_only,
+                    key_columns=True,
                     **target,
                 ),
                 timeout=30,
             )
-            found += [unit_key(u) for u in page.units]
+            # Plain (sku, serial) tuples, zipped in C: UnitKeys are built in Python.
+            found += zip(page.unit_columns.skus, page.unit_columns.serials, strict=True)
             token = page.next_page_token
             if not token:
                 return found
 
 
-@dataclass(frozen=True)
-class Whereabouts:
+class Whereabouts(NamedTuple):
     custody: str  # NONE, IN_STOCK, ISSUED, SHIPPED, RETURNED
     location_code: str | None
     shipment_id: str | None
@@ -111,21 +112,30 @@ class Warehouse:
             "warehouse", wh_grpc.WarehouseServiceStub(open_channel(address))
         )
 
-    def whereabouts(self, units: Sequence[UnitKey]) -> dict[UnitKey, Whereabouts]:
+    def whereabouts(self, units: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Whereabouts]:
         """Where each unit is and to whom it shipped, one call per WHEREABOUTS_BATCH
         units; units the warehouse never saw are absent."""
-        custody = wh.CustodyStatus.Name
-        found: dict[UnitKey, Whereabouts] = {}
+        found: dict[tuple[str, str], Whereabouts] = {}
         for part in chunks(list(units), WHEREABOUTS_BATCH):
             reply = self._client.BatchGetWhereabouts(
-                wh.BatchGetWhereaboutsRequest(units=[unit_message(k) for k in part]),
-                timeout=30,
+                wh.BatchGetWhereaboutsRequest(unit_columns=unit_columns(part)), timeout=30
             )
-            for u in reply.units:
-                found[UnitKey(u.unit.sku, u.unit.serial)] = Whereabouts(
-                    custody(u.custody).removeprefix("CUSTODY_STATUS_"),
-                    u.location_code or None,
-                    u.shipment_id or None,
-                    u.customer_code or None,
+            # Read a column at a time (one C call each), not a message per unit.
+            columns = reply.columns
+            found.update(
+                zip(
+                    zip(columns.units.skus, columns.units.serials, strict=True),
+                    map(
+                        Whereabouts,
+                        map(_CUSTODY_NAMES.__getitem__, columns.custodies),
+                        [v or None for v in columns.location_codes],
+                        [v or None for v in columns.shipment_ids],
+                        [v or None for v in columns.customer_codes],
+                    ),
+                    strict=True,
                 )
+            )
         return found
+
+
+_CUSTODY_NAMES = {v: name.removeprefix("CUSTODY_STATUS_") for name, v in wh.CustodyStatus.items()}

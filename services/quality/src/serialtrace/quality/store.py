@@ -12,7 +12,7 @@ from sqlalchemy.schema import ForeignKey, Index
 from sqlalchemy.types import JSON, Boolean, DateTime, Integer, String
 
 from serialtrace.common import db
-from serialtrace.common.db import bulk_insert, chunks, first_page, get_many, rows_by_key
+from serialtrace.common.db import chunks, copy_insert, first_page, get_many, rows_by_key
 from serialtrace.common.keys import LotKey, UnitKey
 from serialtrace.common.models import Created, KeyedByUnit, service_metadata
 
@@ -230,12 +230,14 @@ def add_hold(
 ) -> None:
     session.add(hold)
     session.flush()
-    bulk_insert(
+    # COPY: a recall's hold covers tens of thousands of units, and psycopg dumps the
+    # arrays of an unnest insert element by element in Python, COPY's rows in C.
+    copy_insert(
         session,
         HoldSubjectRow,
         [{"hold_id": hold.id, "subject_kind": k, "sku": s, "key": v} for k, s, v in subjects],
     )
-    bulk_insert(
+    copy_insert(
         session, HoldCoverageRow, [{"hold_id": hold.id, "sku": s, "serial": n} for s, n in covered]
     )
 
@@ -282,7 +284,7 @@ class RecallItemRow(KeyedByUnit, Base):
 
 
 def add_recall_items(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    bulk_insert(session, RecallItemRow, rows)
+    copy_insert(session, RecallItemRow, rows)  # a recall's 30,000: see add_hold
 
 
 def recall_counts(session: Session, recall_ids: Sequence[str]) -> dict[str, dict[str, int]]:

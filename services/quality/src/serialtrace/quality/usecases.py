@@ -26,7 +26,7 @@ from serialtrace.common.validation import (
     parse_measurements,
 )
 from serialtrace.quality import domain, store
-from serialtrace.quality.peers import Masterdata, Production, Warehouse
+from serialtrace.quality.peers import Masterdata, Production, Warehouse, Whereabouts
 from serialtrace.quality.v1.quality_enums import Disposition, InspectionKind, QualityStatus
 
 
@@ -252,19 +252,20 @@ def create_recall(
     )
     uow.session.add(recall)
     items: list[dict[str, Any]] = []
-    states: dict[UnitKey, domain.RecallState] = {}
+    states: dict[tuple[str, str], domain.RecallState] = {}
+    nowhere = Whereabouts("NONE", None, None, None)  # never in the warehouse's hands
     for unit in scope:
-        place = where.get(unit)
-        state = states[unit] = domain.recall_state(place.custody if place else None)
+        custody, location, shipment, customer = where.get(unit, nowhere)
+        state = states[unit] = domain.recall_state(custody)
         items.append(
             {
                 "recall_id": recall.id,
                 "sku": unit[0],
                 "serial": unit[1],
                 "state": state.value,
-                "location_code": place.location_code if place else None,
-                "customer_code": place.customer_code if place else None,
-                "shipment_id": place.shipment_id if place else None,
+                "location_code": location,
+                "customer_code": customer,
+                "shipment_id": shipment,
             }
         )
     unshipped = domain.still_to_hold(states)

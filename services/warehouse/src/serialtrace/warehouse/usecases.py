@@ -735,7 +735,7 @@ def unit_stock(session: Session, units: Sequence[UnitKey]) -> list[Any]:
 
 
 def whereabouts(
-    session: Session, units: Sequence[UnitKey]
+    session: Session, units: Sequence[tuple[str, str]]
 ) -> list[tuple[str, str, str, str | None, str | None, str | None]]:
     """Where each known unit is and, once shipped, to whom, in key order."""
     return store.whereabouts(session, units)

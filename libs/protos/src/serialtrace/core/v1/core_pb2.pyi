@@ -28,6 +28,14 @@ class UnitKey(_message.Message):
     serial: str
     def __init__(self, sku: _Optional[str] = ..., serial: _Optional[str] = ...) -> None: ...
 
+class UnitKeyColumns(_message.Message):
+    __slots__ = ("skus", "serials")
+    SKUS_FIELD_NUMBER: _ClassVar[int]
+    SERIALS_FIELD_NUMBER: _ClassVar[int]
+    skus: _containers.RepeatedScalarFieldContainer[str]
+    serials: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, skus: _Optional[_Iterable[str]] = ..., serials: _Optional[_Iterable[str]] = ...) -> None: ...
+
 class LotKey(_message.Message):
     __slots__ = ("sku", "lot_number")
     SKU_FIELD_NUMBER: _ClassVar[int]

@@ -467,30 +467,34 @@ class BatchGetMaterialLotsResponse(_message.Message):
     def __init__(self, units: _Optional[_Iterable[_Union[UnitMaterialLots, _Mapping]]] = ...) -> None: ...
 
 class WhereUsedRequest(_message.Message):
-    __slots__ = ("lot", "unit", "page_size", "page_token", "include_intermediate", "count_total")
+    __slots__ = ("lot", "unit", "page_size", "page_token", "include_intermediate", "count_total", "key_columns")
     LOT_FIELD_NUMBER: _ClassVar[int]
     UNIT_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_INTERMEDIATE_FIELD_NUMBER: _ClassVar[int]
     COUNT_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    KEY_COLUMNS_FIELD_NUMBER: _ClassVar[int]
     lot: _core_pb2.LotKey
     unit: _core_pb2.UnitKey
     page_size: int
     page_token: str
     include_intermediate: bool
     count_total: bool
-    def __init__(self, lot: _Optional[_Union[_core_pb2.LotKey, _Mapping]] = ..., unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., include_intermediate: _Optional[bool] = ..., count_total: _Optional[bool] = ...) -> None: ...
+    key_columns: bool
+    def __init__(self, lot: _Optional[_Union[_core_pb2.LotKey, _Mapping]] = ..., unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., include_intermediate: _Optional[bool] = ..., count_total: _Optional[bool] = ..., key_columns: _Optional[bool] = ...) -> None: ...
 
 class WhereUsedResponse(_message.Message):
-    __slots__ = ("units", "total_count", "next_page_token")
+    __slots__ = ("units", "total_count", "next_page_token", "unit_columns")
     UNITS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_COUNT_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    UNIT_COLUMNS_FIELD_NUMBER: _ClassVar[int]
     units: _containers.RepeatedCompositeFieldContainer[_core_pb2.UnitKey]
     total_count: int
     next_page_token: str
-    def __init__(self, units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ..., total_count: _Optional[int] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    unit_columns: _core_pb2.UnitKeyColumns
+    def __init__(self, units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ..., total_count: _Optional[int] = ..., next_page_token: _Optional[str] = ..., unit_columns: _Optional[_Union[_core_pb2.UnitKeyColumns, _Mapping]] = ...) -> None: ...
 
 class ImportProvenance(_message.Message):
     __slots__ = ("import_batch_id", "file", "row")

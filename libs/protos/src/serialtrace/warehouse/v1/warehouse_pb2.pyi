@@ -378,10 +378,26 @@ class BatchGetUnitStockResponse(_message.Message):
     def __init__(self, units: _Optional[_Iterable[_Union[UnitStock, _Mapping]]] = ...) -> None: ...
 
 class BatchGetWhereaboutsRequest(_message.Message):
-    __slots__ = ("units",)
+    __slots__ = ("units", "unit_columns")
     UNITS_FIELD_NUMBER: _ClassVar[int]
+    UNIT_COLUMNS_FIELD_NUMBER: _ClassVar[int]
     units: _containers.RepeatedCompositeFieldContainer[_core_pb2.UnitKey]
-    def __init__(self, units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ...) -> None: ...
+    unit_columns: _core_pb2.UnitKeyColumns
+    def __init__(self, units: _Optional[_Iterable[_Union[_core_pb2.UnitKey, _Mapping]]] = ..., unit_columns: _Optional[_Union[_core_pb2.UnitKeyColumns, _Mapping]] = ...) -> None: ...
+
+class WhereaboutsColumns(_message.Message):
+    __slots__ = ("units", "custodies", "location_codes", "shipment_ids", "customer_codes")
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    CUSTODIES_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_CODES_FIELD_NUMBER: _ClassVar[int]
+    SHIPMENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_CODES_FIELD_NUMBER: _ClassVar[int]
+    units: _core_pb2.UnitKeyColumns
+    custodies: _containers.RepeatedScalarFieldContainer[CustodyStatus]
+    location_codes: _containers.RepeatedScalarFieldContainer[str]
+    shipment_ids: _containers.RepeatedScalarFieldContainer[str]
+    customer_codes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, units: _Optional[_Union[_core_pb2.UnitKeyColumns, _Mapping]] = ..., custodies: _Optional[_Iterable[_Union[CustodyStatus, str]]] = ..., location_codes: _Optional[_Iterable[str]] = ..., shipment_ids: _Optional[_Iterable[str]] = ..., customer_codes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Whereabouts(_message.Message):
     __slots__ = ("unit", "custody", "location_code", "shipment_id", "customer_code")
@@ -398,10 +414,12 @@ class Whereabouts(_message.Message):
     def __init__(self, unit: _Optional[_Union[_core_pb2.UnitKey, _Mapping]] = ..., custody: _Optional[_Union[CustodyStatus, str]] = ..., location_code: _Optional[str] = ..., shipment_id: _Optional[str] = ..., customer_code: _Optional[str] = ...) -> None: ...
 
 class BatchGetWhereaboutsResponse(_message.Message):
-    __slots__ = ("units",)
+    __slots__ = ("units", "columns")
     UNITS_FIELD_NUMBER: _ClassVar[int]
+    COLUMNS_FIELD_NUMBER: _ClassVar[int]
     units: _containers.RepeatedCompositeFieldContainer[Whereabouts]
-    def __init__(self, units: _Optional[_Iterable[_Union[Whereabouts, _Mapping]]] = ...) -> None: ...
+    columns: WhereaboutsColumns
+    def __init__(self, units: _Optional[_Iterable[_Union[Whereabouts, _Mapping]]] = ..., columns: _Optional[_Union[WhereaboutsColumns, _Mapping]] = ...) -> None: ...
 
 class BatchGetMovementsRequest(_message.Message):
     __slots__ = ("units",)
