@@ -17,7 +17,7 @@ from strawberry.extensions import ParserCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 
-from serialtrace.gateway.execution import FastExecution, call_resolvers_directly
+from serialtrace.gateway.execution import FastExecution, call_resolvers_directly, completed_once
 
 
 @strawberry.enum
@@ -350,3 +350,90 @@ def test_resolvers_get_no_resolve_info_unless_they_read_beyond_context_and_path(
     built.clear()
     _outcome(fast, "{ box { parts { where } } }", {})
     assert built == ["where"] * 3
+
+
+# --- completed_once: an object met many times is answered once per selection ---------
+
+RESOLVED: list[str] = []
+
+
+@completed_once(key=lambda tag: tag.code, scope=lambda context: context.get("scope"))
+@strawberry.type
+class Tag:
+    code: str
+
+    @strawberry.field
+    def title(self, info: Info) -> str | None:
+        RESOLVED.append(self.code)
+        if self.code in info.context.get("failing", ()):
+            raise ValueError(f"no title for {self.code}")
+        return f"tag {self.code} in {info.context.get('scope')}"
+
+
+@strawberry.type
+class Tagged:
+    name: str
+
+    @strawberry.field
+    def tags(self) -> list[Tag]:
+        return [Tag(code="a"), Tag(code="b"), Tag(code="a")]  # equal keys, new objects
+
+
+@strawberry.type
+class TagQuery:
+    @strawberry.field
+    def items(self) -> list[Tagged]:
+        return [Tagged(name=str(i)) for i in range(3)]
+
+    @strawberry.field
+    def rescope(self, info: Info) -> str:  # as a mutation does: new facts from here on
+        info.context["scope"] = "s2"
+        return "s2"
+
+
+TAG_QUERY = "{ items { name tags { code title } } again: items { tags { title } } }"
+
+
+def _tag_outcome(schema: strawberry.Schema, context: dict[str, Any]) -> Any:
+    RESOLVED.clear()
+    result = schema.execute_sync(TAG_QUERY, context_value=context)
+    errors = sorted((e.message, tuple(e.path or ())) for e in result.errors or [])
+    return result.data, errors
+
+
+def test_an_object_met_many_times_is_answered_once_per_selection() -> None:
+    ordinary = strawberry.Schema(query=TagQuery)
+    fast = strawberry.Schema(query=TagQuery, execution_context_class=FastExecution)
+    context = {"scope": "s1"}
+    expected = _tag_outcome(ordinary, context)
+    assert len(RESOLVED) == 18  # 3 items x 3 tags, twice
+    assert _tag_outcome(fast, context) == expected
+    # Each tag once per selection (`tags { code title }` and `tags { title }`).
+    assert sorted(RESOLVED) == ["a", "a", "b", "b"]
+
+
+def test_what_failed_or_has_no_scope_is_answered_again_at_every_path() -> None:
+    ordinary = strawberry.Schema(query=TagQuery)
+    fast = strawberry.Schema(query=TagQuery, execution_context_class=FastExecution)
+    failing = {"scope": "s1", "failing": ("b",)}
+    expected = _tag_outcome(ordinary, failing)
+    assert len(expected[1]) == 6  # b's error at each of its six paths
+    assert _tag_outcome(fast, failing) == expected
+    assert RESOLVED.count("b") == 6 and RESOLVED.count("a") == 2
+    unscoped: dict[str, Any] = {"scope": None}
+    assert _tag_outcome(fast, unscoped) == _tag_outcome(ordinary, unscoped)
+    assert len(RESOLVED) == 18
+
+
+def test_an_answer_is_not_given_again_once_its_scope_changed() -> None:
+    fast = strawberry.Schema(query=TagQuery, execution_context_class=FastExecution)
+    query = "{ before: items { tags { title } } rescope after: items { tags { title } } }"
+    data = fast.execute_sync(query, context_value={"scope": "s1"}).data
+    assert data is not None
+    titles = {
+        key: {t["title"] for i in data[key] for t in i["tags"]} for key in ("before", "after")
+    }
+    assert titles == {
+        "before": {"tag a in s1", "tag b in s1"},
+        "after": {"tag a in s2", "tag b in s2"},
+    }

@@ -40,8 +40,8 @@ the fields graphql-core's way still executes.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Generic, TypeVar, cast
+from collections.abc import Awaitable, Callable, Hashable, Mapping
+from typing import Any, Generic, NamedTuple, TypeVar, cast
 from weakref import WeakKeyDictionary
 
 from graphql import (
@@ -70,6 +70,7 @@ from strawberry.types.base import StrawberryOptional
 from strawberry.types.field import StrawberryField
 
 V = TypeVar("V")
+T = TypeVar("T")
 Complete = Callable[["FastExecution", Any, Any, Any, Any], Any]
 
 # How a field's value is had (FieldPlan.kind).
@@ -204,6 +205,34 @@ def _calls_directly(plan: FieldPlan, definition: StrawberryField, field_def: Gra
     return True
 
 
+# --- values answered once per request ----------------------------------------------------
+
+_ONCE = "__completed_once__"
+
+
+class CompletedOnce(NamedTuple):
+    key: Callable[[Any], Hashable]  # what the object is (equal keys: the same answer)
+    scope: Callable[[Any], Hashable | None]  # of the context: what the answer rests on
+
+
+def completed_once(
+    key: Callable[[Any], Hashable], scope: Callable[[Any], Hashable | None]
+) -> Callable[[type[T]], type[T]]:
+    """Marks a graph type whose answer rests on nothing but `key(object)` and what
+    `scope(context)` names (the request's facts, say): the fast execution then completes
+    each such object once per selection and scope, and answers the same again wherever
+    the query meets it (a lot in every unit that holds it, a product in each of its
+    units). `scope` returning None keeps it from remembering (a service failed: its
+    errors belong at every path); nor does it remember an answer that had to wait or
+    reported an error."""
+
+    def mark(cls: type[T]) -> type[T]:
+        setattr(cls, _ONCE, CompletedOnce(key, scope))
+        return cls
+
+    return mark
+
+
 # --- completion: per field, a chain of functions for its type, made once -------------------
 # Each takes (executor, value, field details, the parent's path, this value's key) and
 # returns the completed value (or an awaitable of it); the path of the value itself is
@@ -285,12 +314,17 @@ def _leaf_body(leaf_type: GraphQLScalarType | GraphQLEnumType) -> Complete:
 
 
 def _object_body(object_type: GraphQLObjectType, typename: str | None) -> Complete:
+    definition = (object_type.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    once: CompletedOnce | None = getattr(getattr(definition, "origin", None), _ONCE, None)
+
     def complete(executor: FastExecution, value: Any, details: Any, prev: Any, key: Any) -> Any:
         path = Path(prev, key, typename)
         grouped, deferred, _ = executor.collect_subfields(object_type, details)
         if deferred:  # never: documents with @defer run graphql-core's way throughout
             raise RuntimeError("@defer reached the fast execution")
-        return executor.fast_fields(object_type, value, path, grouped)
+        if once is None:
+            return executor.fast_fields(object_type, value, path, grouped)
+        return executor.completed_once(once, object_type, value, path, grouped)
 
     return complete
 
@@ -523,6 +557,9 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         self._plans = _plans(self.schema).by_field
         self._subfields: dict[tuple[Any, int], tuple[Any, Any]] = {}
+        # completed_once: what was answered, and each selection's key (by the set's id).
+        self._answered: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._selections: dict[int, tuple[Any, tuple[Any, ...]]] = {}
         if _FRAGMENTS.get(self.operation) is None:
             _FRAGMENTS.put(
                 self.operation,
@@ -642,6 +679,34 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         if not pending:
             return results
         return _gathered_fields(results, pending)
+
+    def completed_once(
+        self,
+        once: CompletedOnce,
+        object_type: GraphQLObjectType,
+        value: Any,
+        path: Path,
+        grouped: Any,
+    ) -> Any:
+        """fast_fields of an object marked `completed_once`, remembered for the request."""
+        scope = once.scope(self.context_value)
+        if scope is None:
+            return self.fast_fields(object_type, value, path, grouped)
+        selection = self._selections.get(id(grouped))
+        if selection is None or selection[0] is not grouped:
+            names = tuple(
+                (name, *(id(d.node) for d in details)) for name, details in grouped.items()
+            )
+            selection = self._selections[id(grouped)] = (grouped, names)
+        key = (object_type.name, once.key(value), selection[1], scope)
+        answered = self._answered.get(key)
+        if answered is not None:
+            return answered
+        errors = len(self.collected_errors.errors)
+        result = self.fast_fields(object_type, value, path, grouped)
+        if result.__class__ is dict and len(self.collected_errors.errors) == errors:
+            self._answered[key] = result
+        return result
 
     @staticmethod
     def _leaf(plan: FieldPlan, source: Any) -> Any:
