@@ -30,5 +30,22 @@ def test_a_timestamp_is_the_one_protobuf_makes_of_the_time(value: datetime) -> N
         assert from_timestamp(to_timestamp(value)) == aware
 
 
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        Timestamp(seconds=1_764_600_000, nanos=123_456_789),
+        Timestamp(seconds=-1, nanos=999_999_999),
+        Timestamp(seconds=0, nanos=1_000),
+        Timestamp(seconds=253_402_300_799, nanos=999_999_999),  # the last second of 9999
+        Timestamp(seconds=-62_135_596_800),  # 0001-01-01
+    ],
+    ids=str,
+)
+def test_a_time_is_the_one_protobuf_reads_from_the_timestamp(stamp: Timestamp) -> None:
+    found = from_timestamp(stamp)
+    assert found == stamp.ToDatetime(tzinfo=UTC)
+    assert found is not None and found.utcoffset() == timedelta(0)
+
+
 def test_no_time_is_no_timestamp() -> None:
     assert to_timestamp(None) is None

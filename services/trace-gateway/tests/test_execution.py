@@ -1,10 +1,12 @@
-"""The gateway's cheap execution (serialtrace.gateway.execution) answers exactly what
+"""The gateway's fast execution (serialtrace.gateway.execution) answers exactly what
 strawberry's own does, errors and their paths included, while skipping the per-field
-work: plain leaves read without their resolvers, sub-fields collected once per document,
-argument-less resolvers called directly."""
+work: plans made once per schema, plain leaves read without their resolvers, resolvers
+called without resolve info or strawberry's wrappers, sub-fields collected once per
+document; async resolvers, awaitables, interfaces and the like graphql-core's way."""
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from typing import Any
 
@@ -15,13 +17,27 @@ from strawberry.extensions import ParserCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 
-from serialtrace.gateway.execution import PlainLeafExecution, call_resolvers_directly
+from serialtrace.gateway.execution import FastExecution, call_resolvers_directly, completed_once
 
 
 @strawberry.enum
 class Colour(enum.Enum):
     RED = "RED"
     BLUE = "BLUE"
+
+
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Maker(Named):
+    country: str
+
+
+def _lower(root: Part) -> str:
+    return root.sku.lower()
 
 
 @strawberry.type
@@ -32,9 +48,16 @@ class Part:
     note: str | None
     must: str  # the resolvers below put None here: a non-null field gone null
 
+    lower: str = strawberry.field(resolver=_lower)  # a resolver taking `root`
+
     @strawberry.field
     def label(self, info: Info) -> str:
         return f"{self.sku}@{info.path.as_list()[-2]}"
+
+    @strawberry.field
+    def where(self, info: Info) -> str:
+        # The path and the context at hand, the field's name from strawberry's own Info.
+        return f"{info.path.as_list()}:{info.field_name}:{info.context['who']}"
 
     @strawberry.field
     def failing(self) -> str | None:
@@ -44,6 +67,45 @@ class Part:
     def shout(self, loud: bool = False) -> str:
         return self.sku.upper() if loud else self.sku
 
+    @strawberry.field
+    def times(self, by: int = 2, note: str | None = None) -> str:
+        return f"{self.count * by}{note or ''}"
+
+    @strawberry.field
+    def tinted(self, colour: Colour) -> str:  # an enum argument: strawberry converts it
+        return f"{self.sku}:{colour.value}"
+
+    @strawberry.field
+    def maker(self) -> Named:  # an interface
+        return Maker(name=f"maker of {self.sku}", country="CH")
+
+    @strawberry.field
+    async def stock(self) -> int:
+        await asyncio.sleep(0)
+        return self.count * 10
+
+    @strawberry.field
+    def later(self) -> Part | None:
+        # A synchronous resolver handing back an awaitable, as a fact fetched lazily does.
+        async def fetched() -> Part | None:
+            await asyncio.sleep(0)
+            return _part(self.count + 10) if self.count < 20 else None
+
+        return fetched()  # type: ignore[return-value]
+
+    @strawberry.field
+    def later_broken(self) -> Part:
+        async def fetched() -> Part:
+            part = _part(self.count + 30)
+            part.must = None  # type: ignore[assignment]
+            return part
+
+        return fetched()  # type: ignore[return-value]
+
+    @strawberry.field
+    def exception_value(self) -> str | None:
+        return ValueError("returned, not raised")  # type: ignore[return-value]
+
 
 @strawberry.type
 class Box:
@@ -51,6 +113,24 @@ class Box:
     parts: list[Part]
     broken: list[Part]
     tags: list[str]
+    grid: list[list[int]]
+    maybe_parts: list[Part | None]
+
+    @strawberry.field
+    async def async_parts(self) -> list[Part]:
+        await asyncio.sleep(0)
+        return [_part(i) for i in (4, 5)]
+
+    @strawberry.field
+    def awaited_parts(self) -> list[Part]:
+        async def one(i: int) -> Part:
+            return _part(i)
+
+        return [one(6), _part(7)]  # type: ignore[list-item]
+
+    @strawberry.field
+    def numbers(self) -> list[int]:
+        return (n for n in range(3))  # type: ignore[return-value] - not a list: graphql-core's way
 
 
 def _part(i: int) -> Part:
@@ -66,7 +146,19 @@ class Query:
         broken = [_part(9)]
         broken[0].must = None  # type: ignore[assignment]
         broken[0].count = "nine"  # type: ignore[assignment] - Int refuses it
-        return Box(name="b", parts=[_part(i) for i in range(3)], broken=broken, tags=["x"])
+        return Box(
+            name="b",
+            parts=[_part(i) for i in range(3)],
+            broken=broken,
+            tags=["x"],
+            grid=[[1, 2], [3]],
+            maybe_parts=[_part(1), None],
+        )
+
+    @strawberry.field
+    async def later_box(self) -> Box | None:
+        await asyncio.sleep(0)
+        return self.box()
 
 
 QUERIES = [
@@ -78,6 +170,19 @@ QUERIES = [
     "{ box { broken { count } } }",
     "{ box { parts { shout(loud: true) quiet: shout } } }",
     "query Q($with: Boolean!) { box { parts { sku note @include(if: $with) } } }",
+    "query Q($with: Boolean!) { box { parts { sku ...P @skip(if: $with) } } } "
+    "fragment P on Part { lower count }",
+    'query Q($by: Int) { box { parts { times(by: $by) t3: times(by: 3, note: "x") t: times } } }',
+    "{ box { parts { tinted(colour: RED) maker { name ... on Maker { country } __typename } } } }",
+    "{ box { parts { sku stock } asyncParts { sku stock label } } }",
+    "{ box { parts { later { sku later { sku later { sku } } } } } }",
+    "{ box { parts { sku laterBroken { sku must } } } }",
+    "{ box { awaitedParts { sku label } numbers grid maybeParts { sku } } }",
+    "{ box { parts { exceptionValue sku } } }",
+    "{ laterBox { name parts { sku where } } box { parts { where } } }",
+    "{ __typename box { __typename parts { __typename } } }",
+    "{ __schema { queryType { name fields { name type { kind name ofType { name } } } } } }",
+    "{ box { parts { lower } } box2: box { name } }",
 ]
 
 
@@ -87,14 +192,16 @@ def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
     parsed_once = [lambda: ParserCache(maxsize=16)]
     ordinary = strawberry.Schema(query=Query, extensions=parsed_once)
     cheap = strawberry.Schema(
-        query=Query, execution_context_class=PlainLeafExecution, extensions=parsed_once
+        query=Query, execution_context_class=FastExecution, extensions=parsed_once
     )
     call_resolvers_directly(cheap._schema, cheap.config.info_class)
     return ordinary, cheap
 
 
 def _outcome(schema: strawberry.Schema, query: str, variables: dict[str, Any]) -> Any:
-    result = schema.execute_sync(query, variable_values=variables)
+    result = asyncio.run(
+        schema.execute(query, variable_values=variables, context_value={"who": "tester"})
+    )
     errors = [(e.message, e.path) for e in result.errors or []]
     return result.data, sorted(errors, key=str)
 
@@ -103,7 +210,9 @@ def _outcome(schema: strawberry.Schema, query: str, variables: dict[str, Any]) -
 @pytest.mark.parametrize("include", [True, False])
 def test_the_cheap_execution_answers_what_strawberry_does(query: str, include: bool) -> None:
     ordinary, cheap = _schemas()
-    variables = {"with": include} if "$with" in query else {}
+    variables: dict[str, Any] = {"with": include} if "$with" in query else {}
+    if "$by" in query:
+        variables["by"] = 5 if include else None
     expected = _outcome(ordinary, query, variables)
     for _ in range(2):  # the second time from what the first collected
         answer = _outcome(cheap, query, variables)
@@ -164,7 +273,7 @@ def test_sub_fields_are_collected_once_per_document(monkeypatch: pytest.MonkeyPa
     cheap.execute_sync(query)
     assert len(collected) == first  # the same parsed document: what it collected, kept
     # A document whose selection depends on a variable collects on every request.
-    with_variable = QUERIES[-1]
+    with_variable = QUERIES[6]
     cheap.execute_sync(with_variable, variable_values={"with": True})
     before = len(collected)
     cheap.execute_sync(with_variable, variable_values={"with": False})
@@ -211,3 +320,120 @@ def test_the_planner_finds_a_fields_nodes_by_its_path_through_aliases_and_fragme
     # Below a list (its index skipped), through the fragment.
     below = Path(Path(Path(top_a, "components", "Unit"), 0, None), "unit", "ComponentLink")
     assert selected(below) == [["serial"]]
+
+
+def test_resolvers_get_no_resolve_info_unless_they_read_beyond_context_and_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ordinary, fast = _schemas()
+    built: list[str] = []
+
+    def counting(executor_class: Any) -> None:
+        build = executor_class.build_resolve_info
+
+        def counted(self: Any, field_def: Any, nodes: Any, parent_type: Any, path: Any) -> Any:
+            built.append(nodes[0].name.value)
+            return build(self, field_def, nodes, parent_type, path)
+
+        monkeypatch.setattr(executor_class, "build_resolve_info", counted)
+
+    counting(StrawberryGraphQLCoreExecutionContext)
+    query = "{ box { parts { sku label lower shout(loud: true) times(by: 3) } } }"
+    expected = _outcome(ordinary, query, {})
+    # strawberry's own builds one for each of the 3 x 5 fields and for box and parts,
+    assert len(built) == 17
+    built.clear()
+    # the fast execution none: `label` reads only its path.
+    assert _outcome(fast, query, {}) == expected
+    assert built == []
+    # A resolver reading more of its Info (here its field name) gets strawberry's own.
+    built.clear()
+    _outcome(fast, "{ box { parts { where } } }", {})
+    assert built == ["where"] * 3
+
+
+# --- completed_once: an object met many times is answered once per selection ---------
+
+RESOLVED: list[str] = []
+
+
+@completed_once(key=lambda tag: tag.code, scope=lambda context: context.get("scope"))
+@strawberry.type
+class Tag:
+    code: str
+
+    @strawberry.field
+    def title(self, info: Info) -> str | None:
+        RESOLVED.append(self.code)
+        if self.code in info.context.get("failing", ()):
+            raise ValueError(f"no title for {self.code}")
+        return f"tag {self.code} in {info.context.get('scope')}"
+
+
+@strawberry.type
+class Tagged:
+    name: str
+
+    @strawberry.field
+    def tags(self) -> list[Tag]:
+        return [Tag(code="a"), Tag(code="b"), Tag(code="a")]  # equal keys, new objects
+
+
+@strawberry.type
+class TagQuery:
+    @strawberry.field
+    def items(self) -> list[Tagged]:
+        return [Tagged(name=str(i)) for i in range(3)]
+
+    @strawberry.field
+    def rescope(self, info: Info) -> str:  # as a mutation does: new facts from here on
+        info.context["scope"] = "s2"
+        return "s2"
+
+
+TAG_QUERY = "{ items { name tags { code title } } again: items { tags { title } } }"
+
+
+def _tag_outcome(schema: strawberry.Schema, context: dict[str, Any]) -> Any:
+    RESOLVED.clear()
+    result = schema.execute_sync(TAG_QUERY, context_value=context)
+    errors = sorted((e.message, tuple(e.path or ())) for e in result.errors or [])
+    return result.data, errors
+
+
+def test_an_object_met_many_times_is_answered_once_per_selection() -> None:
+    ordinary = strawberry.Schema(query=TagQuery)
+    fast = strawberry.Schema(query=TagQuery, execution_context_class=FastExecution)
+    context = {"scope": "s1"}
+    expected = _tag_outcome(ordinary, context)
+    assert len(RESOLVED) == 18  # 3 items x 3 tags, twice
+    assert _tag_outcome(fast, context) == expected
+    # Each tag once per selection (`tags { code title }` and `tags { title }`).
+    assert sorted(RESOLVED) == ["a", "a", "b", "b"]
+
+
+def test_what_failed_or_has_no_scope_is_answered_again_at_every_path() -> None:
+    ordinary = strawberry.Schema(query=TagQuery)
+    fast = strawberry.Schema(query=TagQuery, execution_context_class=FastExecution)
+    failing = {"scope": "s1", "failing": ("b",)}
+    expected = _tag_outcome(ordinary, failing)
+    assert len(expected[1]) == 6  # b's error at each of its six paths
+    assert _tag_outcome(fast, failing) == expected
+    assert RESOLVED.count("b") == 6 and RESOLVED.count("a") == 2
+    unscoped: dict[str, Any] = {"scope": None}
+    assert _tag_outcome(fast, unscoped) == _tag_outcome(ordinary, unscoped)
+    assert len(RESOLVED) == 18
+
+
+def test_an_answer_is_not_given_again_once_its_scope_changed() -> None:
+    fast = strawberry.Schema(query=TagQuery, execution_context_class=FastExecution)
+    query = "{ before: items { tags { title } } rescope after: items { tags { title } } }"
+    data = fast.execute_sync(query, context_value={"scope": "s1"}).data
+    assert data is not None
+    titles = {
+        key: {t["title"] for i in data[key] for t in i["tags"]} for key in ("before", "after")
+    }
+    assert titles == {
+        "before": {"tag a in s1", "tag b in s1"},
+        "after": {"tag a in s2", "tag b in s2"},
+    }

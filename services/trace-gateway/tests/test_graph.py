@@ -729,11 +729,15 @@ def test_a_service_down_leaves_the_rest_of_the_trace_and_fails_writes_closed(
         factory = GraphFactory(graph(suite))
         factory.setup_master_data()
         (unit,) = factory.commission(factory.sub, ["DOWN-1"])
+        factory.install_lot(factory.sub, "DOWN-1", 1)
         suite.services.servers["warehouse"].stop(0)
         result = factory.as_(VIEWER).execute(
             """query($sku: String!, $serial: String!) { unit(sku: $sku, serial: $serial) {
                  serial buildStatus qualityStatus custodyStatus movements { kind }
-                 location { code } } }""",
+                 location { code }
+                 materialLots { ...L } components { lot { ...L } } } }
+               fragment L on Lot { lotNumber qualityStatus stock { quantity } }
+               """,
             unit,
         )
         data = result["data"]["unit"]
@@ -741,11 +745,17 @@ def test_a_service_down_leaves_the_rest_of_the_trace_and_fails_writes_closed(
         assert data["buildStatus"] == "COMMISSIONED"
         assert data["qualityStatus"] == "OK"
         assert (data["custodyStatus"], data["movements"], data["location"]) == ("UNKNOWN", [], None)
+        # The same lot twice: each time the answer it can give, and the error at its path.
+        lot = {"lotNumber": factory.lot, "qualityStatus": "OK", "stock": []}
+        assert data["materialLots"] == [lot]
+        assert data["components"] == [{"lot": lot}]
         failed = {tuple(e["path"]): e["extensions"]["code"] for e in result["errors"]}
         assert failed == {
             ("unit", "custodyStatus"): "UNAVAILABLE",
             ("unit", "movements"): "UNAVAILABLE",
             ("unit", "location"): "UNAVAILABLE",
+            ("unit", "materialLots", 0, "stock"): "UNAVAILABLE",
+            ("unit", "components", 0, "lot", "stock"): "UNAVAILABLE",
         }
         assert all("warehouse" in e["message"] for e in result["errors"])
         errors = factory.as_(OPERATOR).errors(

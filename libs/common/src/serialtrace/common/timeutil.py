@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -31,10 +31,16 @@ def to_timestamp(value: datetime | None) -> Timestamp | None:
 
 
 def from_timestamp(stamp: Timestamp | None) -> datetime | None:
-    """None for an unset field (seconds and nanos both zero)."""
-    if stamp is None or (stamp.seconds == 0 and stamp.nanos == 0):
+    """None for an unset field (seconds and nanos both zero); else the aware UTC time
+    `stamp.ToDatetime(tzinfo=UTC)` gives (nanoseconds cut to microseconds), from its
+    distance to the epoch: ToDatetime cost three times as much, felt by a trace's
+    hundred-odd times."""
+    if stamp is None:
         return None
-    return stamp.ToDatetime(tzinfo=UTC)
+    seconds, nanos = stamp.seconds, stamp.nanos
+    if seconds == 0 and nanos == 0:
+        return None
+    return _EPOCH + timedelta(seconds=seconds, microseconds=nanos // 1000)
 
 
 def iso(value: datetime) -> str:

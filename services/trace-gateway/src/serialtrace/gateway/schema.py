@@ -22,7 +22,7 @@ from serialtrace.gateway.config import GatewaySettings
 from serialtrace.gateway.context import GatewayContext
 from serialtrace.gateway.documents import Documents
 from serialtrace.gateway.errors import is_unexpected
-from serialtrace.gateway.execution import PlainLeafExecution, call_resolvers_directly
+from serialtrace.gateway.execution import FastExecution, call_resolvers_directly
 from serialtrace.gateway.governance import record_trace_latency
 from serialtrace.gateway.mutations import Mutation
 from serialtrace.gateway.queries import Query
@@ -141,7 +141,7 @@ def build_schema(settings: GatewaySettings | None = None) -> GatewaySchema:
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
-        execution_context_class=PlainLeafExecution,
+        execution_context_class=FastExecution,
         extensions=[GatewayOperation],
         limits=settings or GatewaySettings.from_env({}),
     )

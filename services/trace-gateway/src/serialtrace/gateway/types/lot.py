@@ -10,11 +10,12 @@ import strawberry
 
 from serialtrace.common.timeutil import from_timestamp
 from serialtrace.gateway.context import Ctx
+from serialtrace.gateway.execution import completed_once
 from serialtrace.gateway.facts import RAISE, LotRef, lot_key
 from serialtrace.gateway.types.connections import page_window, selects
 from serialtrace.gateway.types.enums import QualityStatus
 from serialtrace.gateway.types.masterdata import Party, Product, party_of, product_of
-from serialtrace.gateway.types.messages import registered, text_or_none
+from serialtrace.gateway.types.messages import registered, request_facts, text_or_none
 from serialtrace.gateway.types.quality import (
     Hold,
     Inspection,
@@ -31,6 +32,7 @@ from serialtrace.warehouse.v1 import warehouse_pb2 as wh
 T = TypeVar("T")
 
 
+@completed_once(key=lambda lot: lot.key, scope=request_facts)
 @strawberry.type
 class Lot:
     sku: str

@@ -10,6 +10,7 @@ import strawberry
 from serialtrace.common.protomap import copied
 from serialtrace.common.timeutil import from_timestamp
 from serialtrace.gateway.context import Ctx
+from serialtrace.gateway.execution import completed_once
 from serialtrace.gateway.types.audit import Signature
 from serialtrace.gateway.types.enums import (
     LocationKind,
@@ -18,7 +19,7 @@ from serialtrace.gateway.types.enums import (
     TrackingMode,
     Uniqueness,
 )
-from serialtrace.gateway.types.messages import FromMessage, listed, mapped, named
+from serialtrace.gateway.types.messages import FromMessage, listed, mapped, named, request_facts
 from serialtrace.masterdata.v1 import masterdata_pb2 as md
 
 
@@ -46,6 +47,7 @@ class BomRevision:
         )
 
 
+@completed_once(key=lambda product: product.sku, scope=request_facts)
 @strawberry.type
 class Product:
     sku: str
@@ -71,6 +73,7 @@ def product_of(info: Ctx, sku: str) -> Product:
     return cast(Product, named(info, "product", sku, lambda f: f.products, Product.of, missing))
 
 
+@completed_once(key=lambda party: party.code, scope=request_facts)
 @strawberry.type
 class Party(FromMessage):
     code: str
@@ -83,6 +86,7 @@ def party_of(info: Ctx, code: str, missing: str | None = None) -> Party | None:
     return named(info, "party", code, lambda facts: facts.parties, Party.of, missing)
 
 
+@completed_once(key=lambda location: location.code, scope=request_facts)
 @strawberry.type
 class Location(FromMessage):
     code: str

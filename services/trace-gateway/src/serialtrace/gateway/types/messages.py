@@ -20,7 +20,7 @@ from strawberry.types.enum import StrawberryEnumDefinition
 from serialtrace.common.errors import NotFound, ServiceError
 from serialtrace.common.protomap import enum_str
 from serialtrace.common.timeutil import from_timestamp
-from serialtrace.gateway.context import Ctx
+from serialtrace.gateway.context import Ctx, GatewayContext
 from serialtrace.gateway.facts import RAISE, Facts
 from serialtrace.gateway.proto_enums import GRAPH_ENUMS, GraphEnum
 
@@ -49,6 +49,13 @@ def required_time(stamp: Any) -> datetime:
     if value is None:
         raise ServiceError("a service returned a record without its time")
     return value
+
+
+def request_facts(context: GatewayContext) -> Facts | None:
+    """What a graph value marked `completed_once` rests on: this request's facts (new
+    after each mutation), unless a service failed (its errors belong at every path)."""
+    facts = context.facts
+    return None if facts.failed else facts
 
 
 def mapped(cls: Callable[..., T], message: Any, **given: Any) -> T:
