@@ -740,13 +740,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         try:
             completed = plan.complete(self, getattr(source, plan.attribute), details, prev, key)
         except Exception as raw_error:
-            self.handle_field_error(
-                raw_error,
-                plan.return_type,
-                details,
-                Path(prev, key, parent_type.name),
-            )
-            return None
+            return self._failed(raw_error, plan, parent_type, details, prev, key)
         if self.is_awaitable(completed):
             return self.settled(
                 completed, plan.return_type, details, Path(prev, key, parent_type.name)
@@ -781,18 +775,27 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
                 )
             completed = plan.complete(self, result, details, prev, key)
         except Exception as raw_error:
-            self.handle_field_error(
-                raw_error,
-                plan.return_type,
-                details,
-                Path(prev, key, parent_type.name),
-            )
-            return None
+            return self._failed(raw_error, plan, parent_type, details, prev, key)
         if self.is_awaitable(completed):
             return self.settled(
                 completed, plan.return_type, details, Path(prev, key, parent_type.name)
             )
         return completed
+
+    def _failed(
+        self,
+        raw_error: Exception,
+        plan: FieldPlan,
+        parent_type: GraphQLObjectType,
+        details: Any,
+        prev: Any,
+        key: str,
+    ) -> None:
+        """A field's error, handled by graphql-core at the field's path."""
+        self.handle_field_error(
+            raw_error, plan.return_type, details, Path(prev, key, parent_type.name)
+        )
+        return None
 
     def _arguments(self, plan: FieldPlan, details: Any) -> dict[str, Any]:
         first = details[0]
