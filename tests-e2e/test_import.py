@@ -399,6 +399,7 @@ def test_an_apply_killed_half_way_resumes_and_writes_each_row_once(
     )
     metadata = [("authorization", f"Bearer {ADMIN}")]
     masterdata = _masterdata(suite)
+    production = pp_grpc.ProductionServiceStub(grpc.insecure_channel(suite.addrs["production"]))
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [
             sys.executable,
@@ -421,14 +422,25 @@ def test_an_apply_killed_half_way_resumes_and_writes_each_row_once(
         ).batches
         batch_id = next((b.id for b in batches if b.name == name), "")
         if batch_id:
-            counts = masterdata.CountImportedFacts(
-                md.CountImportedFactsRequest(import_batch_id=batch_id), metadata=metadata
-            ).counts
-            units = sum(c.count for c in counts if c.entity_type == "unit")
-            if 0 < units < count:
+            # Half-way is anywhere between the first unit and the last operation: units
+            # go in a few large calls, so a window of units alone is too short to hit.
+            written = sum(
+                c.count
+                for c in masterdata.CountImportedFacts(
+                    md.CountImportedFactsRequest(import_batch_id=batch_id), metadata=metadata
+                ).counts
+                if c.entity_type == "unit"
+            ) + sum(
+                c.count
+                for c in production.CountImportedFacts(
+                    pp.CountImportedFactsRequest(import_batch_id=batch_id), metadata=metadata
+                ).counts
+                if c.entity_type == "operation"
+            )
+            if 0 < written < 2 * count:
                 process.send_signal(signal.SIGKILL)
                 break
-        time.sleep(0.05)
+        time.sleep(0.02)
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL, "the apply finished before it could be killed"
 
@@ -443,7 +455,6 @@ def test_an_apply_killed_half_way_resumes_and_writes_each_row_once(
             md.CountImportedFactsRequest(import_batch_id=batch_id), metadata=metadata
         ).counts
     }
-    production = pp_grpc.ProductionServiceStub(grpc.insecure_channel(suite.addrs["production"]))
     counts.update(
         (c.entity_type, c.count)
         for c in production.CountImportedFacts(
