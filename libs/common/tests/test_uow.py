@@ -6,7 +6,8 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Integer, String, insert, select, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from serialtrace.common.auth import Principal
 from serialtrace.common.db import Database
@@ -47,5 +48,43 @@ def test_a_refused_item_of_a_batch_leaves_no_write_and_no_audit_entry(tmp_path: 
             uow.attempt(partial(add, uow, "boom"))
         with db.reader() as session:
             assert list(session.scalars(text("SELECT count(*) FROM things"))) == [2]
+    finally:
+        db.dispose()
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class _Thing(_Base):
+    __tablename__ = "numbered_things"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # SQLite reuses rowids
+    name: Mapped[str] = mapped_column(String(20))
+
+
+def test_a_row_read_in_a_refused_item_is_not_taken_for_a_later_row_with_its_id(
+    tmp_path: Path,
+) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'ids.db'}")
+    _Base.metadata.create_all(db.engine)
+
+    def insert_and_read(uow: UnitOfWork, name: str, refuse: bool) -> str:
+        uow.session.execute(insert(_Thing), [{"name": name}])
+        row = uow.session.scalars(select(_Thing).where(_Thing.name == name)).one()
+        if refuse:
+            raise FailedPrecondition(f"{name} is not wanted")
+        return f"{row.id}:{row.name}"
+
+    try:
+        with db.transaction() as session:
+            uow = UnitOfWork(session, Principal("olga", frozenset(), ""))
+            outcomes = [
+                uow.attempt(partial(insert_and_read, uow, name, refuse))
+                for name, refuse in (("first", True), ("second", False))
+            ]
+        # The refused row's id went back to SQLite and was handed out again; the row read
+        # in the refused item must not answer for the new one.
+        assert isinstance(outcomes[0], FailedPrecondition)
+        assert outcomes[1] == "1:second"
     finally:
         db.dispose()

@@ -96,6 +96,10 @@ class UnitOfWork:
             with self.session.begin_nested():
                 return change()
         except ServiceError as refusal:
+            # Rows read inside the savepoint stay in the session's identity map although
+            # the savepoint's inserts are gone; SQLite hands their ids out again, so a
+            # later read would get a stale object for a new row. Reload after a refusal.
+            self.session.expire_all()
             del self.pending[recorded:]
             del self._rows_at_commit[inserts:]
             del self._statements_at_commit[statements:]
