@@ -6,9 +6,21 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, make_dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from sqlalchemy import Select, Table, bindparam, func, literal, select, text, tuple_, update
+from sqlalchemy import (
+    Boolean,
+    Select,
+    Table,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
@@ -872,3 +884,158 @@ def link_edges(session: Session, edges: Sequence[tuple[int, int, int]]) -> None:
 
 def insert_operations(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     db.bulk_insert(session, OperationRow, rows)
+
+
+# --- a trace's facts: Core statements built once, plain rows ------------------------------
+# A trace reads the same few shapes on every call: each is built here once, run with its
+# keys bound (`db.rows_among`), and read as rows, not ORM instances (about half of a
+# small read's CPU went to the ORM's execution and its objects).
+
+NODES = cast(Table, NodeRow.__table__)
+EDGES = cast(Table, EdgeRow.__table__)
+ANCESTRY = cast(Table, AncestryRow.__table__)
+WORK_ORDERS = cast(Table, WorkOrderRow.__table__)
+
+
+class NodeName(NamedTuple):
+    """A genealogy node as a link's answer names it."""
+
+    kind: str
+    sku: str
+    key: str
+
+
+def _unit_nodes_among() -> Any:
+    """The unit nodes whose (sku, serial) are among the bound values."""
+    return tuple_(NODES.c.sku, NODES.c.key).in_(bindparam(db.PREBUILT_VALUES, expanding=True))
+
+
+def _subtree_links_statement() -> Any:
+    """Every edge below the bound units, `last_level` + 1 levels of them, each with the
+    level it is first met at and both its ends, in (level, installed_at, id) order."""
+    every = bindparam("all_edges", type_=Boolean)
+    roots = select(NODES.c.id).where(NODES.c.kind == "UNIT", _unit_nodes_among())
+    tree = (
+        select(EDGES.c.id, EDGES.c.component_id, literal(0, Integer).label("level"))
+        .where(EDGES.c.parent_id.in_(roots), or_(every, EDGES.c.removed_at.is_(None)))
+        .cte("tree", recursive=True)
+    )
+    deeper = EDGES.alias("deeper")
+    tree = tree.union_all(
+        select(deeper.c.id, deeper.c.component_id, tree.c.level + 1)
+        .join(tree, deeper.c.parent_id == tree.c.component_id)
+        .where(tree.c.level < bindparam("last_level"), or_(every, deeper.c.removed_at.is_(None)))
+    )
+    first = select(tree.c.id, func.min(tree.c.level).label("level")).group_by(tree.c.id).subquery()
+    parent, component = NODES.alias("parent"), NODES.alias("component")
+    return (
+        select(
+            first.c.level,
+            *EDGES.c,
+            parent.c.sku.label("parent_sku"),
+            parent.c.key.label("parent_key"),
+            component.c.kind.label("component_kind"),
+            component.c.sku.label("component_sku"),
+            component.c.key.label("component_key"),
+        )
+        .select_from(first)
+        .join(EDGES, EDGES.c.id == first.c.id)
+        .join(parent, parent.c.id == EDGES.c.parent_id)
+        .join(component, component.c.id == EDGES.c.component_id)
+    )
+
+
+_SUBTREE_LINKS = _subtree_links_statement()
+
+
+def subtree_links(
+    session: Session, units: Sequence[tuple[str, str]], levels: int, include_removed: bool
+) -> list[tuple[Any, int, NodeName, NodeName]]:
+    """The edges of the units (level 0) and of their components, `levels` levels in all,
+    each with the level it is first met at and its two ends, in (level, installed_at, id)
+    order: one statement however deep."""
+    if not units or levels < 1:
+        return []
+    rows = db.rows_among(
+        session, _SUBTREE_LINKS, units, all_edges=include_removed, last_level=levels - 1
+    )
+    first: dict[str, Any] = {}
+    for row in rows:  # an edge met from roots of two chunks: its first level
+        if row.id not in first or row.level < first[row.id].level:
+            first[row.id] = row
+    return [
+        (
+            row,
+            row.level,
+            NodeName("UNIT", row.parent_sku, row.parent_key),
+            NodeName(row.component_kind, row.component_sku, row.component_key),
+        )
+        for row in sorted(first.values(), key=lambda r: (r.level, r.installed_at, r.id))
+    ]
+
+
+_UNIT_ROWS = db.where_among(select(*UNITS.c), UNITS.c.sku, UNITS.c.serial)
+_holder = NODES.alias("holder")
+_UNIT_NODES = (
+    select(
+        NODES.c.sku,
+        NODES.c.key,
+        _holder.c.sku.label("holder_sku"),
+        _holder.c.key.label("holder_key"),
+    )
+    .select_from(NODES)
+    .outerjoin(_holder, _holder.c.id == NODES.c.installed_in_id)
+    .where(NODES.c.kind == "UNIT", _unit_nodes_among())
+)
+
+
+def unit_rows(session: Session, keys: Sequence[tuple[str, str]]) -> list[Any]:
+    """The rows (units' columns) of the units commissioned here, in key order."""
+    return sorted(db.rows_among(session, _UNIT_ROWS, keys), key=lambda r: (r.sku, r.serial))
+
+
+def unit_nodes(session: Session, keys: Sequence[tuple[str, str]]) -> list[Any]:
+    """(sku, key, holder_sku, holder_key) of the units in genealogy, the holder the unit
+    each is installed in now (None if none), in key order."""
+    return sorted(db.rows_among(session, _UNIT_NODES, keys), key=lambda r: (r.sku, r.key))
+
+
+_OPERATIONS_OF_UNITS = db.where_among(
+    select(*OPERATIONS.c, UNITS.c.sku.label("unit_sku"), UNITS.c.serial.label("unit_serial")).join(
+        UNITS, UNITS.c.id == OPERATIONS.c.unit_id
+    ),
+    UNITS.c.sku,
+    UNITS.c.serial,
+)
+
+
+def operations_of_units(session: Session, keys: Sequence[tuple[str, str]]) -> list[Any]:
+    """The operation records of the units (with `unit_sku`, `unit_serial`), unit by unit
+    in key order, each unit's by (finished_at, id)."""
+    rows = db.rows_among(session, _OPERATIONS_OF_UNITS, keys)
+    return sorted(rows, key=lambda r: (r.unit_sku, r.unit_serial, r.finished_at, r.id))
+
+
+_WORK_ORDERS_OF_UNITS = select(*WORK_ORDERS.c).where(
+    WORK_ORDERS.c.id.in_(db.where_among(select(UNITS.c.work_order_id), UNITS.c.sku, UNITS.c.serial))
+)
+
+
+def work_orders_of_units(session: Session, keys: Sequence[tuple[str, str]]) -> list[Any]:
+    """The work orders the units were built on, by id."""
+    return sorted(db.rows_among(session, _WORK_ORDERS_OF_UNITS, keys), key=lambda r: r.id)
+
+
+_lot = NODES.alias("lot")
+_LOTS_IN_UNITS = (
+    select(NODES.c.sku, NODES.c.key, _lot.c.sku.label("lot_sku"), _lot.c.key.label("lot_key"))
+    .select_from(NODES)
+    .join(ANCESTRY, ANCESTRY.c.ancestor_id == NODES.c.id)
+    .join(_lot, _lot.c.id == ANCESTRY.c.descendant_id)
+    .where(_lot.c.kind == "LOT", NODES.c.kind == "UNIT", _unit_nodes_among())
+)
+
+
+def lots_in_units(session: Session, keys: Sequence[tuple[str, str]]) -> list[Any]:
+    """(sku, key, lot_sku, lot_key) of every lot inside each unit at any depth."""
+    return db.rows_among(session, _LOTS_IN_UNITS, keys)
