@@ -346,8 +346,12 @@ def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.Ge
         session, unit_keys(r.units), r.depth, r.include_removed, r.components
     )
     reply = pb.GetTraceFactsResponse(links=[link_message(x) for x in links])
-    # The units' genealogy nodes read once, for the builds and the lots.
-    nodes = usecases.unit_nodes(session, units) if r.builds or r.material_lots else None
+    # The units' genealogy nodes read once, with their lots, for the builds and the lots.
+    nodes = (
+        usecases.unit_nodes(session, units, with_lots=r.material_lots)
+        if r.builds or r.material_lots
+        else None
+    )
     if r.builds or r.work_orders:
         reply.builds.extend(build_messages(usecases.unit_builds(session, units, nodes)))
     if r.work_orders:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     Select,
     Table,
+    and_,
     bindparam,
     func,
     literal,
@@ -975,18 +976,6 @@ def subtree_links(
 
 
 _UNIT_ROWS = db.where_among(select(*UNITS.c), UNITS.c.sku, UNITS.c.serial)
-_holder = NODES.alias("holder")
-_UNIT_NODES = (
-    select(
-        NODES.c.sku,
-        NODES.c.key,
-        _holder.c.sku.label("holder_sku"),
-        _holder.c.key.label("holder_key"),
-    )
-    .select_from(NODES)
-    .outerjoin(_holder, _holder.c.id == NODES.c.installed_in_id)
-    .where(NODES.c.kind == "UNIT", _unit_nodes_among())
-)
 
 
 def unit_rows(session: Session, keys: Sequence[tuple[str, str]]) -> list[Any]:
@@ -994,10 +983,50 @@ def unit_rows(session: Session, keys: Sequence[tuple[str, str]]) -> list[Any]:
     return sorted(db.rows_among(session, _UNIT_ROWS, keys), key=lambda r: (r.sku, r.serial))
 
 
-def unit_nodes(session: Session, keys: Sequence[tuple[str, str]]) -> list[Any]:
-    """(sku, key, holder_sku, holder_key) of the units in genealogy, the holder the unit
-    each is installed in now (None if none), in key order."""
-    return sorted(db.rows_among(session, _UNIT_NODES, keys), key=lambda r: (r.sku, r.key))
+@dataclass(frozen=True)
+class UnitNode:
+    """A unit in genealogy: the unit it is installed in now, and (when read) every lot
+    inside it at any depth."""
+
+    sku: str
+    key: str
+    holder: tuple[str, str] | None
+    lots: list[tuple[str, str]]
+
+
+def _unit_nodes_statement(with_lots: bool) -> Any:
+    holder, lot = NODES.alias("holder"), NODES.alias("lot")
+    columns = [NODES.c.sku, NODES.c.key, holder.c.sku.label("holder_sku"), holder.c.key]
+    joined = NODES.outerjoin(holder, holder.c.id == NODES.c.installed_in_id)
+    if with_lots:
+        columns += [lot.c.sku.label("lot_sku"), lot.c.key.label("lot_key")]
+        lots = ANCESTRY.join(lot, and_(lot.c.id == ANCESTRY.c.descendant_id, lot.c.kind == "LOT"))
+        joined = joined.outerjoin(lots, ANCESTRY.c.ancestor_id == NODES.c.id)
+    return (
+        select(*columns[:3], columns[3].label("holder_key"), *columns[4:])
+        .select_from(joined)
+        .where(NODES.c.kind == "UNIT", _unit_nodes_among())
+    )
+
+
+_UNIT_NODES = _unit_nodes_statement(with_lots=False)
+_UNIT_NODES_WITH_LOTS = _unit_nodes_statement(with_lots=True)
+
+
+def unit_nodes(
+    session: Session, keys: Sequence[tuple[str, str]], with_lots: bool = False
+) -> list[UnitNode]:
+    """The units of these in genealogy, in key order, each with the unit it is installed
+    in and, `with_lots`, every lot inside it in key order: one statement."""
+    found: dict[tuple[str, str], UnitNode] = {}
+    for row in db.rows_among(session, _UNIT_NODES_WITH_LOTS if with_lots else _UNIT_NODES, keys):
+        node = found.get((row.sku, row.key))
+        if node is None:
+            holder = (row.holder_sku, row.holder_key) if row.holder_sku is not None else None
+            node = found[(row.sku, row.key)] = UnitNode(row.sku, row.key, holder, [])
+        if with_lots and row.lot_sku is not None:
+            node.lots.append((row.lot_sku, row.lot_key))
+    return [UnitNode(n.sku, n.key, n.holder, sorted(n.lots)) for _, n in sorted(found.items())]
 
 
 _OPERATIONS_OF_UNITS = db.where_among(
@@ -1024,18 +1053,3 @@ _WORK_ORDERS_OF_UNITS = select(*WORK_ORDERS.c).where(
 def work_orders_of_units(session: Session, keys: Sequence[tuple[str, str]]) -> list[Any]:
     """The work orders the units were built on, by id."""
     return sorted(db.rows_among(session, _WORK_ORDERS_OF_UNITS, keys), key=lambda r: r.id)
-
-
-_lot = NODES.alias("lot")
-_LOTS_IN_UNITS = (
-    select(NODES.c.sku, NODES.c.key, _lot.c.sku.label("lot_sku"), _lot.c.key.label("lot_key"))
-    .select_from(NODES)
-    .join(ANCESTRY, ANCESTRY.c.ancestor_id == NODES.c.id)
-    .join(_lot, _lot.c.id == ANCESTRY.c.descendant_id)
-    .where(_lot.c.kind == "LOT", NODES.c.kind == "UNIT", _unit_nodes_among())
-)
-
-
-def lots_in_units(session: Session, keys: Sequence[tuple[str, str]]) -> list[Any]:
-    """(sku, key, lot_sku, lot_key) of every lot inside each unit at any depth."""
-    return db.rows_among(session, _LOTS_IN_UNITS, keys)

@@ -719,7 +719,7 @@ class Build:
 
 
 def unit_builds(
-    session: Session, units: Sequence[UnitKey], nodes: Sequence[Any] | None = None
+    session: Session, units: Sequence[UnitKey], nodes: Sequence[store.UnitNode] | None = None
 ) -> list[Build]:
     """The build of each unit production commissioned, and where each unit it knows is
     installed (purchased units production never commissioned still show where they sit),
@@ -727,11 +727,7 @@ def unit_builds(
     rows = {UnitKey(u.sku, u.serial): u for u in store.unit_rows(session, units)}
     if nodes is None:
         nodes = store.unit_nodes(session, units)
-    installed_in = {
-        UnitKey(n.sku, n.key): UnitKey(n.holder_sku, n.holder_key)
-        for n in nodes
-        if n.holder_sku is not None
-    }
+    installed_in = {UnitKey(n.sku, n.key): UnitKey(*n.holder) for n in nodes if n.holder}
     keys = sorted({*rows, *installed_in})
     return [Build(k, rows.get(k), installed_in.get(k)) for k in keys]
 
@@ -781,22 +777,22 @@ def subtree(
     return list(dict.fromkeys([*keys, *below])), links
 
 
-def unit_nodes(session: Session, units: Sequence[UnitKey]) -> list[Any]:
-    """The genealogy nodes of those of these units that have one (`store.unit_nodes`)."""
-    return store.unit_nodes(session, units)
+def unit_nodes(
+    session: Session, units: Sequence[UnitKey], with_lots: bool = False
+) -> list[store.UnitNode]:
+    """The genealogy nodes of those of these units that have one, each with the unit it
+    is installed in and, `with_lots`, the lots inside it (`store.unit_nodes`)."""
+    return store.unit_nodes(session, units, with_lots)
 
 
 def material_lots(
-    session: Session, units: Sequence[UnitKey], nodes: Sequence[Any] | None = None
+    session: Session, units: Sequence[UnitKey], nodes: Sequence[store.UnitNode] | None = None
 ) -> list[tuple[UnitKey, list[LotKey]]]:
     """Every lot in each unit at any depth, for the units production knows, in key order
-    (`nodes`: the units' `store.unit_nodes` when the caller has read them already)."""
+    (`nodes`: the units' `unit_nodes` with their lots, when the caller has read them)."""
     if nodes is None:
-        nodes = store.unit_nodes(session, units)
-    lots: dict[tuple[str, str], list[LotKey]] = {}
-    for row in store.lots_in_units(session, [(n.sku, n.key) for n in nodes]):
-        lots.setdefault((row.sku, row.key), []).append(LotKey(row.lot_sku, row.lot_key))
-    return [(UnitKey(n.sku, n.key), sorted(lots.get((n.sku, n.key), []))) for n in nodes]
+        nodes = store.unit_nodes(session, units, with_lots=True)
+    return [(UnitKey(n.sku, n.key), [LotKey(*lot) for lot in n.lots]) for n in nodes]
 
 
 def where_used(
