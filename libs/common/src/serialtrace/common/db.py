@@ -794,6 +794,17 @@ def run_among(session: Session, statement: Any, values: Iterable[Any]) -> list[A
     return found
 
 
+def rows_among(session: Session, statement: Any, values: Iterable[Any], **params: Any) -> list[Any]:
+    """`run_among` for a Core statement (columns, no mapped entities), on the session's
+    connection: the same rows without the ORM's execution around each statement (about
+    a third of a small read's CPU). `params` are the statement's other bound values."""
+    found: list[Any] = []
+    connection = session.connection()
+    for part in chunks(sorted(set(values))):
+        found += connection.execute(statement, {**params, PREBUILT_VALUES: list(part)}).all()
+    return found
+
+
 _BUILT_ONCE: dict[tuple[int, ...], tuple[Any, tuple[Any, ...]]] = {}
 _BUILT_ONCE_MOST = 512
 

@@ -71,7 +71,7 @@ def bom_message(bom: usecases.BomRevision) -> pb.BomRevision:
     return message
 
 
-def provenance_message(row: store.ProvenanceRow | None) -> pb.Provenance | None:
+def provenance_message(row: store.ProvenanceRow | store.Origin | None) -> pb.Provenance | None:
     if row is None:
         return None
     return pb.Provenance(import_batch_id=row.batch_id, file=row.file, row=row.row)
@@ -95,8 +95,8 @@ def import_batch_message(row: store.ImportBatchRow) -> pb.ImportBatch:
 
 def unit_message(
     row: store.UnitRow,
-    aliases: Sequence[store.UnitAliasRow],
-    provenance: store.ProvenanceRow | None = None,
+    aliases: Sequence[store.UnitAliasRow | store.Alias],
+    provenance: store.ProvenanceRow | store.Origin | None = None,
 ) -> pb.Unit:
     from serialtrace.common.ledger import canonical_json
 
@@ -144,7 +144,9 @@ def registered_messages(rows: Sequence[store.UnitRow]) -> list[pb.Unit]:
     return messages
 
 
-def lot_message(row: store.LotRow, provenance: store.ProvenanceRow | None = None) -> pb.Lot:
+def lot_message(
+    row: store.LotRow, provenance: store.ProvenanceRow | store.Origin | None = None
+) -> pb.Lot:
     return pb.Lot(
         sku=row.sku,
         lot_number=row.lot_number,
@@ -276,21 +278,20 @@ def batch_get_units(s: S, session: Session, r: pb.BatchGetUnitsRequest) -> pb.Ba
 
 def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.GetTraceFactsResponse:
     reply = pb.GetTraceFactsResponse()
-    if r.units:
-        reply.units.extend(batch_get_units(s, session, pb.BatchGetUnitsRequest(keys=r.units)).units)
-    if r.lots:
-        reply.lots.extend(batch_get_lots(s, session, pb.BatchGetLotsRequest(keys=r.lots)).lots)
+    if r.units or r.lots:
+        found = usecases.traced_units_and_lots(session, unit_keys(r.units), lot_keys(r.lots))
+        reply.units.extend(unit_message(u, a, o) for u, a, o in found.units)
+        reply.lots.extend(lot_message(x, o) for x, o in found.lots)
     if r.product_skus:
-        reply.products.extend(
-            product_message(x) for x in usecases.products(session, list(r.product_skus), [])
-        )
+        rows = usecases.traced_products(session, list(r.product_skus))
+        reply.products.extend(product_message(x) for x in rows)
     if r.bom_skus:
-        reply.bom_revisions.extend(
-            bom_message(b) for b in usecases.bom_revisions(session, list(r.bom_skus), [])
-        )
+        boms = usecases.traced_bom_revisions(session, list(r.bom_skus))
+        reply.bom_revisions.extend(bom_message(b) for b in boms)
     parties = {*r.party_codes, *(x.supplier_code for x in reply.lots if x.supplier_code)}
     if parties:
-        reply.parties.extend(party_message(x) for x in usecases.parties(session, sorted(parties)))
+        rows = usecases.traced_parties(session, sorted(parties))
+        reply.parties.extend(party_message(x) for x in rows)
     if r.location_codes:
         rows = usecases.locations_with_ancestors(session, list(r.location_codes))
         reply.locations.extend(location_message(x) for x in rows)

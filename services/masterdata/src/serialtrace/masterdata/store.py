@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, and_, bindparam, delete, func, literal, select, text, tuple_, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, aliased, mapped_column
@@ -294,7 +294,7 @@ def locations_and_above(session: Session, codes: Iterable[str]) -> list[Any]:
     wanted = sorted(set(codes))
     if not wanted:
         return []
-    return list(session.execute(_LOCATIONS_AND_ABOVE, {db.PREBUILT_VALUES: wanted}))
+    return db.rows_among(session, _LOCATIONS_AND_ABOVE, wanted)
 
 
 def by_glns(
@@ -483,3 +483,137 @@ def rows_referring(
             if value not in exclude:
                 found.append("/".join(value) if isinstance(value, tuple) else str(value))
     return found
+
+
+# --- a trace's facts: Core statements built once, plain rows ------------------------------
+# A trace reads the same shapes on every call: each is built here once, run with its keys
+# bound (`db.rows_among`) and read as rows, not ORM instances; a unit's aliases and a BOM
+# revision's items come in their parent's statement (an outer join, one row per child).
+
+UNITS = cast(Table, UnitRow.__table__)
+ALIASES = cast(Table, UnitAliasRow.__table__)
+LOTS = cast(Table, LotRow.__table__)
+PRODUCTS = cast(Table, ProductRow.__table__)
+BOM_REVISIONS = cast(Table, BomRevisionRow.__table__)
+BOM_ITEMS = cast(Table, BomItemRow.__table__)
+PARTIES = cast(Table, PartyRow.__table__)
+PROVENANCE = cast(Table, ProvenanceRow.__table__)
+
+
+class Alias(NamedTuple):
+    kind: str
+    value: str
+
+
+class Origin(NamedTuple):
+    """Where an imported entity came from (a provenance row's answer)."""
+
+    batch_id: str
+    file: str
+    row: int
+
+
+class BomItem(NamedTuple):
+    item_sku: str
+    quantity: float
+
+
+_UNITS_WITH_ALIASES = db.where_among(
+    select(*UNITS.c, ALIASES.c.kind.label("alias_kind"), ALIASES.c.value.label("alias_value"))
+    .select_from(UNITS)
+    .outerjoin(ALIASES, ALIASES.c.unit_id == UNITS.c.id),
+    UNITS.c.sku,
+    UNITS.c.serial,
+)
+
+
+def units_with_alias_rows(
+    session: Session, keys: Sequence[tuple[str, str]]
+) -> list[tuple[Any, list[Alias]]]:
+    """Each unit (a row of its columns) with its aliases in (kind, value) order, in key
+    order: one statement."""
+    units: dict[tuple[str, str], tuple[Any, list[Alias]]] = {}
+    for row in db.rows_among(session, _UNITS_WITH_ALIASES, keys):
+        _, aliases = units.setdefault((row.sku, row.serial), (row, []))
+        if row.alias_kind is not None:
+            aliases.append(Alias(row.alias_kind, row.alias_value))
+    return [(row, sorted(aliases)) for _, (row, aliases) in sorted(units.items())]
+
+
+_ORIGINS = db.where_among(
+    select(
+        PROVENANCE.c.entity_type,
+        PROVENANCE.c.entity_id,
+        PROVENANCE.c.batch_id,
+        PROVENANCE.c.file,
+        PROVENANCE.c.row,
+    ).order_by(PROVENANCE.c.recorded_at),
+    PROVENANCE.c.entity_type,
+    PROVENANCE.c.entity_id,
+)
+
+
+def origins(session: Session, entities: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Origin]:
+    """The latest provenance of each (entity type, entity id) imported (one imported
+    again after a rollback has one per batch): units and lots in one statement."""
+    found: dict[tuple[str, str], Origin] = {}
+    for row in db.rows_among(session, _ORIGINS, entities):  # oldest first: the latest wins
+        found[(row.entity_type, row.entity_id)] = Origin(row.batch_id, row.file, row.row)
+    return found
+
+
+_LOT_ROWS = db.where_among(select(*LOTS.c), LOTS.c.sku, LOTS.c.lot_number)
+
+
+def lot_rows(session: Session, keys: Sequence[tuple[str, str]]) -> list[Any]:
+    """The lots (rows of their columns), in key order."""
+    return sorted(db.rows_among(session, _LOT_ROWS, keys), key=lambda r: (r.sku, r.lot_number))
+
+
+_PRODUCT_ROWS = db.where_among(select(*PRODUCTS.c), PRODUCTS.c.sku)
+
+
+def product_rows(session: Session, skus: Iterable[str]) -> list[Any]:
+    """The products (rows of their columns), by SKU."""
+    return sorted(db.rows_among(session, _PRODUCT_ROWS, skus), key=lambda r: r.sku)
+
+
+_BOMS_WITH_ITEMS = db.where_among(
+    select(
+        *BOM_REVISIONS.c,
+        BOM_ITEMS.c.item_sku,
+        BOM_ITEMS.c.quantity.label("item_quantity"),
+        BOM_ITEMS.c.position.label("item_position"),
+    )
+    .select_from(BOM_REVISIONS)
+    .outerjoin(
+        BOM_ITEMS,
+        and_(
+            BOM_ITEMS.c.sku == BOM_REVISIONS.c.sku,
+            BOM_ITEMS.c.revision == BOM_REVISIONS.c.revision,
+        ),
+    ),
+    BOM_REVISIONS.c.sku,
+)
+
+
+def boms_with_items(session: Session, skus: Iterable[str]) -> list[tuple[Any, list[BomItem]]]:
+    """Every revision of these products (a row of its columns) with its items in
+    position order, by (sku, revision): one statement."""
+    revisions: dict[tuple[str, str], tuple[Any, list[tuple[int, BomItem]]]] = {}
+    for row in db.rows_among(session, _BOMS_WITH_ITEMS, skus):
+        _, items = revisions.setdefault((row.sku, row.revision), (row, []))
+        if row.item_sku is not None:
+            items.append((row.item_position, BomItem(row.item_sku, row.item_quantity)))
+    return [
+        (row, [item for _, item in sorted(items, key=lambda x: x[0])])
+        for _, (row, items) in sorted(revisions.items())
+    ]
+
+
+_PARTY_ROWS = db.where_among(select(*PARTIES.c), PARTIES.c.code)
+
+
+def party_rows(session: Session, codes: Iterable[str]) -> list[Any]:
+    """The parties (rows of their columns), by code."""
+    return sorted(db.rows_among(session, _PARTY_ROWS, codes), key=lambda r: r.code)

@@ -474,8 +474,8 @@ def products(session: Session, skus: Sequence[str], gtins: Sequence[str]) -> lis
 
 @dataclass(frozen=True)
 class BomRevision:
-    row: store.BomRevisionRow
-    items: list[store.BomItemRow]
+    row: Any  # a store.BomRevisionRow, or a row of its columns
+    items: Sequence[store.BomItemRow | store.BomItem]
 
 
 def bom_revisions(
@@ -536,6 +536,51 @@ def lots(
     rows = store.lots_by_keys(session, keys)
     origins = store.provenance(session, "lot", [lot_entity(r.sku, r.lot_number) for r in rows])
     return [(r, origins.get(lot_entity(r.sku, r.lot_number))) for r in rows]
+
+
+# --- a trace's facts: each read one statement of plain rows (store's trace section) ------
+
+
+@dataclass(frozen=True)
+class TracedEntities:
+    """A trace's units (each with its aliases) and lots, each with the origin of those a
+    migration import created."""
+
+    units: list[tuple[Any, list[store.Alias], store.Origin | None]]
+    lots: list[tuple[Any, store.Origin | None]]
+
+
+def traced_units_and_lots(
+    session: Session, units: Sequence[UnitKey], lots: Sequence[LotKey]
+) -> TracedEntities:
+    """The units with their aliases and the lots, in key order, and their origins: three
+    statements (the origins of units and lots in one)."""
+    unit_rows = store.units_with_alias_rows(session, units) if units else []
+    lot_rows = store.lot_rows(session, lots) if lots else []
+    unit_ids = [unit_entity(u.sku, u.serial) for u, _ in unit_rows]
+    lot_ids = [lot_entity(x.sku, x.lot_number) for x in lot_rows]
+    entities = [("unit", i) for i in unit_ids] + [("lot", i) for i in lot_ids]
+    origins = store.origins(session, entities) if entities else {}
+    return TracedEntities(
+        [
+            (u, aliases, origins.get(("unit", i)))
+            for (u, aliases), i in zip(unit_rows, unit_ids, strict=True)
+        ],
+        [(x, origins.get(("lot", i))) for x, i in zip(lot_rows, lot_ids, strict=True)],
+    )
+
+
+def traced_products(session: Session, skus: Sequence[str]) -> list[Any]:
+    return store.product_rows(session, skus)
+
+
+def traced_bom_revisions(session: Session, skus: Sequence[str]) -> list[BomRevision]:
+    """Every revision of these products with its items, by (sku, revision)."""
+    return [BomRevision(row, items) for row, items in store.boms_with_items(session, skus)]
+
+
+def traced_parties(session: Session, codes: Sequence[str]) -> list[Any]:
+    return store.party_rows(session, codes)
 
 
 @dataclass(frozen=True)

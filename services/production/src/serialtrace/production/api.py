@@ -124,7 +124,8 @@ def work_order_message(row: store.WorkOrderRow) -> pb.WorkOrder:
 
 
 def operation_message(
-    row: store.OperationRow | store.NewOperation, unit: store.UnitRow | store.UnitState
+    row: store.OperationRow | store.NewOperation,
+    unit: store.UnitRow | store.UnitState | UnitKey,
 ) -> pb.OperationRecord:
     message = pb.OperationRecord(
         **copied(row, "id", "operation", "station", "operator"),
@@ -345,22 +346,19 @@ def get_trace_facts(s: S, session: Session, r: pb.GetTraceFactsRequest) -> pb.Ge
         session, unit_keys(r.units), r.depth, r.include_removed, r.components
     )
     reply = pb.GetTraceFactsResponse(links=[link_message(x) for x in links])
-    # The units' node ids and rows read once, for the builds, operations and lots.
+    # The units' genealogy nodes read once, with their lots, for the builds and the lots.
     nodes = (
-        usecases.unit_node_ids(session, units)
-        if r.builds or r.work_orders or r.material_lots
+        usecases.unit_nodes(session, units, with_lots=r.material_lots)
+        if r.builds or r.material_lots
         else None
     )
-    rows = None
     if r.builds or r.work_orders:
-        builds = usecases.unit_builds(session, units, nodes)
-        rows = [b.row for b in builds if b.row is not None]
-        reply.builds.extend(build_messages(builds))
+        reply.builds.extend(build_messages(usecases.unit_builds(session, units, nodes)))
     if r.work_orders:
-        ids = sorted({b.work_order_id for b in reply.builds if b.work_order_id})
-        reply.work_orders.extend(work_order_message(x) for x in usecases.work_orders(session, ids))
+        rows = usecases.work_orders_of_units(session, units)
+        reply.work_orders.extend(work_order_message(x) for x in rows)
     if r.operations:
-        found = usecases.operations(session, units, rows)
+        found = usecases.operations(session, units)
         reply.operations.extend(operation_message(o, u) for o, u in found)
     if r.material_lots:
         lots = usecases.material_lots(session, units, nodes)

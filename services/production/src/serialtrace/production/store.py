@@ -6,9 +6,22 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, make_dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from sqlalchemy import Select, Table, bindparam, func, literal, select, text, tuple_, update
+from sqlalchemy import (
+    Boolean,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
@@ -872,3 +885,171 @@ def link_edges(session: Session, edges: Sequence[tuple[int, int, int]]) -> None:
 
 def insert_operations(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     db.bulk_insert(session, OperationRow, rows)
+
+
+# --- a trace's facts: Core statements built once, plain rows ------------------------------
+# A trace reads the same few shapes on every call: each is built here once, run with its
+# keys bound (`db.rows_among`), and read as rows, not ORM instances (about half of a
+# small read's CPU went to the ORM's execution and its objects).
+
+NODES = cast(Table, NodeRow.__table__)
+EDGES = cast(Table, EdgeRow.__table__)
+ANCESTRY = cast(Table, AncestryRow.__table__)
+WORK_ORDERS = cast(Table, WorkOrderRow.__table__)
+
+
+class NodeName(NamedTuple):
+    """A genealogy node as a link's answer names it."""
+
+    kind: str
+    sku: str
+    key: str
+
+
+def _unit_nodes_among() -> Any:
+    """The unit nodes whose (sku, serial) are among the bound values."""
+    return tuple_(NODES.c.sku, NODES.c.key).in_(bindparam(db.PREBUILT_VALUES, expanding=True))
+
+
+def _subtree_links_statement() -> Any:
+    """Every edge below the bound units, `last_level` + 1 levels of them, each with the
+    level it is first met at and both its ends, in (level, installed_at, id) order."""
+    every = bindparam("all_edges", type_=Boolean)
+    roots = select(NODES.c.id).where(NODES.c.kind == "UNIT", _unit_nodes_among())
+    tree = (
+        select(EDGES.c.id, EDGES.c.component_id, literal(0, Integer).label("level"))
+        .where(EDGES.c.parent_id.in_(roots), or_(every, EDGES.c.removed_at.is_(None)))
+        .cte("tree", recursive=True)
+    )
+    deeper = EDGES.alias("deeper")
+    tree = tree.union_all(
+        select(deeper.c.id, deeper.c.component_id, tree.c.level + 1)
+        .join(tree, deeper.c.parent_id == tree.c.component_id)
+        .where(tree.c.level < bindparam("last_level"), or_(every, deeper.c.removed_at.is_(None)))
+    )
+    first = select(tree.c.id, func.min(tree.c.level).label("level")).group_by(tree.c.id).subquery()
+    parent, component = NODES.alias("parent"), NODES.alias("component")
+    return (
+        select(
+            first.c.level,
+            *EDGES.c,
+            parent.c.sku.label("parent_sku"),
+            parent.c.key.label("parent_key"),
+            component.c.kind.label("component_kind"),
+            component.c.sku.label("component_sku"),
+            component.c.key.label("component_key"),
+        )
+        .select_from(first)
+        .join(EDGES, EDGES.c.id == first.c.id)
+        .join(parent, parent.c.id == EDGES.c.parent_id)
+        .join(component, component.c.id == EDGES.c.component_id)
+    )
+
+
+_SUBTREE_LINKS = _subtree_links_statement()
+
+
+def subtree_links(
+    session: Session, units: Sequence[tuple[str, str]], levels: int, include_removed: bool
+) -> list[tuple[Any, int, NodeName, NodeName]]:
+    """The edges of the units (level 0) and of their components, `levels` levels in all,
+    each with the level it is first met at and its two ends, in (level, installed_at, id)
+    order: one statement however deep."""
+    if not units or levels < 1:
+        return []
+    rows = db.rows_among(
+        session, _SUBTREE_LINKS, units, all_edges=include_removed, last_level=levels - 1
+    )
+    first: dict[str, Any] = {}
+    for row in rows:  # an edge met from roots of two chunks: its first level
+        if row.id not in first or row.level < first[row.id].level:
+            first[row.id] = row
+    return [
+        (
+            row,
+            row.level,
+            NodeName("UNIT", row.parent_sku, row.parent_key),
+            NodeName(row.component_kind, row.component_sku, row.component_key),
+        )
+        for row in sorted(first.values(), key=lambda r: (r.level, r.installed_at, r.id))
+    ]
+
+
+_UNIT_ROWS = db.where_among(select(*UNITS.c), UNITS.c.sku, UNITS.c.serial)
+
+
+def unit_rows(session: Session, keys: Sequence[tuple[str, str]]) -> list[Any]:
+    """The rows (units' columns) of the units commissioned here, in key order."""
+    return sorted(db.rows_among(session, _UNIT_ROWS, keys), key=lambda r: (r.sku, r.serial))
+
+
+@dataclass(frozen=True)
+class UnitNode:
+    """A unit in genealogy: the unit it is installed in now, and (when read) every lot
+    inside it at any depth."""
+
+    sku: str
+    key: str
+    holder: tuple[str, str] | None
+    lots: list[tuple[str, str]]
+
+
+def _unit_nodes_statement(with_lots: bool) -> Any:
+    holder, lot = NODES.alias("holder"), NODES.alias("lot")
+    columns = [NODES.c.sku, NODES.c.key, holder.c.sku.label("holder_sku"), holder.c.key]
+    joined = NODES.outerjoin(holder, holder.c.id == NODES.c.installed_in_id)
+    if with_lots:
+        columns += [lot.c.sku.label("lot_sku"), lot.c.key.label("lot_key")]
+        lots = ANCESTRY.join(lot, and_(lot.c.id == ANCESTRY.c.descendant_id, lot.c.kind == "LOT"))
+        joined = joined.outerjoin(lots, ANCESTRY.c.ancestor_id == NODES.c.id)
+    return (
+        select(*columns[:3], columns[3].label("holder_key"), *columns[4:])
+        .select_from(joined)
+        .where(NODES.c.kind == "UNIT", _unit_nodes_among())
+    )
+
+
+_UNIT_NODES = _unit_nodes_statement(with_lots=False)
+_UNIT_NODES_WITH_LOTS = _unit_nodes_statement(with_lots=True)
+
+
+def unit_nodes(
+    session: Session, keys: Sequence[tuple[str, str]], with_lots: bool = False
+) -> list[UnitNode]:
+    """The units of these in genealogy, in key order, each with the unit it is installed
+    in and, `with_lots`, every lot inside it in key order: one statement."""
+    found: dict[tuple[str, str], UnitNode] = {}
+    for row in db.rows_among(session, _UNIT_NODES_WITH_LOTS if with_lots else _UNIT_NODES, keys):
+        node = found.get((row.sku, row.key))
+        if node is None:
+            holder = (row.holder_sku, row.holder_key) if row.holder_sku is not None else None
+            node = found[(row.sku, row.key)] = UnitNode(row.sku, row.key, holder, [])
+        if with_lots and row.lot_sku is not None:
+            node.lots.append((row.lot_sku, row.lot_key))
+    return [UnitNode(n.sku, n.key, n.holder, sorted(n.lots)) for _, n in sorted(found.items())]
+
+
+_OPERATIONS_OF_UNITS = db.where_among(
+    select(*OPERATIONS.c, UNITS.c.sku.label("unit_sku"), UNITS.c.serial.label("unit_serial")).join(
+        UNITS, UNITS.c.id == OPERATIONS.c.unit_id
+    ),
+    UNITS.c.sku,
+    UNITS.c.serial,
+)
+
+
+def operations_of_units(session: Session, keys: Sequence[tuple[str, str]]) -> list[Any]:
+    """The operation records of the units (with `unit_sku`, `unit_serial`), unit by unit
+    in key order, each unit's by (finished_at, id)."""
+    rows = db.rows_among(session, _OPERATIONS_OF_UNITS, keys)
+    return sorted(rows, key=lambda r: (r.unit_sku, r.unit_serial, r.finished_at, r.id))
+
+
+_WORK_ORDERS_OF_UNITS = select(*WORK_ORDERS.c).where(
+    WORK_ORDERS.c.id.in_(db.where_among(select(UNITS.c.work_order_id), UNITS.c.sku, UNITS.c.serial))
+)
+
+
+def work_orders_of_units(session: Session, keys: Sequence[tuple[str, str]]) -> list[Any]:
+    """The work orders the units were built on, by id."""
+    return sorted(db.rows_among(session, _WORK_ORDERS_OF_UNITS, keys), key=lambda r: r.id)

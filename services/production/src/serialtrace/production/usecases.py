@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -698,53 +698,45 @@ def work_orders(session: Session, ids: Sequence[str]) -> list[store.WorkOrderRow
     return store.work_orders(session, ids)
 
 
-def operations(
-    session: Session, units: Sequence[UnitKey], rows: Sequence[store.UnitRow] | None = None
-) -> list[tuple[store.OperationRow, store.UnitRow]]:
-    """Every operation record of these units, unit by unit, each with its unit (`rows`:
-    the units' rows when the caller has read them already)."""
-    known = rows if rows is not None else store.units_by_keys(session, units)
-    by_id = {u.id: u for u in known}
-    grouped: dict[int, list[store.OperationRow]] = {uid: [] for uid in by_id}
-    for record in store.operations_of(session, list(by_id)):
-        grouped[record.unit_id].append(record)
-    return [(r, by_id[uid]) for uid in by_id for r in grouped[uid]]
+def work_orders_of_units(session: Session, units: Sequence[UnitKey]) -> list[Any]:
+    """The work orders these units were built on (rows of their columns), by id."""
+    return store.work_orders_of_units(session, units)
+
+
+def operations(session: Session, units: Sequence[UnitKey]) -> list[tuple[Any, UnitKey]]:
+    """Every operation record of these units (rows of its columns), unit by unit in key
+    order, each with its unit."""
+    return [
+        (r, UnitKey(r.unit_sku, r.unit_serial)) for r in store.operations_of_units(session, units)
+    ]
 
 
 @dataclass(frozen=True)
 class Build:
     unit: UnitKey
-    row: store.UnitRow | None  # None: a purchased unit production never commissioned
+    row: Any  # the unit's row (its columns); None: a purchased unit never commissioned here
     installed_in: UnitKey | None
 
 
 def unit_builds(
-    session: Session, units: Sequence[UnitKey], nodes: Mapping[tuple[str, str], int] | None = None
+    session: Session, units: Sequence[UnitKey], nodes: Sequence[store.UnitNode] | None = None
 ) -> list[Build]:
     """The build of each unit production commissioned, and where each unit it knows is
-    installed (purchased units production never commissioned still show where they sit).
-    `nodes`: the units' node ids when the caller has read them already."""
-    rows = {UnitKey(u.sku, u.serial): u for u in store.units_by_keys(session, units)}
+    installed (purchased units production never commissioned still show where they sit),
+    in key order. `nodes`: the units' `store.unit_nodes` when the caller has read them."""
+    rows = {UnitKey(u.sku, u.serial): u for u in store.unit_rows(session, units)}
     if nodes is None:
-        nodes = store.node_ids(session, "UNIT", units)
-    node_rows = store.nodes_by_ids(session, nodes.values())
-    parents = store.nodes_by_ids(
-        session, [n.installed_in_id for n in node_rows.values() if n.installed_in_id]
-    )
-    installed_in: dict[UnitKey, UnitKey] = {}
-    for key, node_id in nodes.items():
-        holder = node_rows[node_id].installed_in_id
-        if holder is not None:
-            installed_in[UnitKey(*key)] = UnitKey(parents[holder].sku, parents[holder].key)
-    keys = list(rows) + [k for k in installed_in if k not in rows]
+        nodes = store.unit_nodes(session, units)
+    installed_in = {UnitKey(n.sku, n.key): UnitKey(*n.holder) for n in nodes if n.holder}
+    keys = sorted({*rows, *installed_in})
     return [Build(k, rows.get(k), installed_in.get(k)) for k in keys]
 
 
 @dataclass(frozen=True)
 class Link:
-    edge: store.EdgeRow
-    parent: store.NodeRow
-    component: store.NodeRow
+    edge: Any  # an EdgeRow, or a row of its columns
+    parent: store.NodeRow | store.NodeName
+    component: store.NodeRow | store.NodeName
 
 
 def links(session: Session, edges: Sequence[store.EdgeRow]) -> list[Link]:
@@ -771,38 +763,36 @@ def subtree(
     deepest_links: bool,
 ) -> tuple[list[UnitKey], list[Link]]:
     """The units and every unit up to `depth` levels of components below them, with the
-    links between them (and the deepest level's own links if `deepest_links`): a fixed
-    few statements however deep and wide the tree (the edges in one recursive read)."""
+    links between them (and the deepest level's own links if `deepest_links`): one
+    statement however deep and wide the tree."""
     keys = list(dict.fromkeys(units))
     levels = depth + 1 if deepest_links else depth
-    roots = store.node_ids(session, "UNIT", keys)
-    edges = store.edges_below(session, list(roots.values()), levels, include_removed)
-    found = links(session, [edge for edge, _ in edges])
+    found = store.subtree_links(session, keys, levels, include_removed)
     below = (
-        UnitKey(x.component.sku, x.component.key)
-        for x, (_, level) in zip(found, edges, strict=True)
-        if x.component.kind == "UNIT" and level < depth
+        UnitKey(component.sku, component.key)
+        for _, level, _, component in found
+        if component.kind == "UNIT" and level < depth
     )
-    return list(dict.fromkeys([*keys, *below])), found
+    links = [Link(edge, parent, component) for edge, _, parent, component in found]
+    return list(dict.fromkeys([*keys, *below])), links
 
 
-def unit_node_ids(session: Session, units: Sequence[UnitKey]) -> dict[tuple[str, str], int]:
-    """The genealogy node ids of those of these units that have one."""
-    return store.node_ids(session, "UNIT", units)
+def unit_nodes(
+    session: Session, units: Sequence[UnitKey], with_lots: bool = False
+) -> list[store.UnitNode]:
+    """The genealogy nodes of those of these units that have one, each with the unit it
+    is installed in and, `with_lots`, the lots inside it (`store.unit_nodes`)."""
+    return store.unit_nodes(session, units, with_lots)
 
 
 def material_lots(
-    session: Session, units: Sequence[UnitKey], nodes: Mapping[tuple[str, str], int] | None = None
+    session: Session, units: Sequence[UnitKey], nodes: Sequence[store.UnitNode] | None = None
 ) -> list[tuple[UnitKey, list[LotKey]]]:
     """Every lot in each unit at any depth, for the units production knows, in key order
-    (`nodes`: the units' node ids when the caller has read them already)."""
+    (`nodes`: the units' `unit_nodes` with their lots, when the caller has read them)."""
     if nodes is None:
-        nodes = store.node_ids(session, "UNIT", units)
-    lots = store.descendant_lots(session, list(nodes.values()))
-    return [
-        (UnitKey(*key), [LotKey(n.sku, n.key) for n in lots.get(node_id, [])])
-        for key, node_id in sorted(nodes.items())
-    ]
+        nodes = store.unit_nodes(session, units, with_lots=True)
+    return [(UnitKey(n.sku, n.key), [LotKey(*lot) for lot in n.lots]) for n in nodes]
 
 
 def where_used(

@@ -103,7 +103,7 @@ def _by_key(
     same query built once (db.where_among), for a recall's thousands as before (one
     SKU's keys in one index range)."""
     if built is not None and len(keys) <= FEW_KEYS:
-        return db.run_among(session, built, keys)
+        return db.rows_among(session, built, keys)
     return rows_by_key(session, query, columns[0], columns[1], keys)
 
 
@@ -177,8 +177,12 @@ _SCRAPPED_SUBJECTS = db.where_among(
     NonconformanceSubjectRow.sku,
     NonconformanceSubjectRow.key,
 )
+# Rows of the table's columns, not ORM instances: a trace reads them only to answer.
 _INSPECTIONS_OF_SUBJECTS = db.where_among(
-    select(InspectionRow), InspectionRow.subject_kind, InspectionRow.sku, InspectionRow.key
+    select(InspectionRow.__table__),
+    InspectionRow.subject_kind,
+    InspectionRow.sku,
+    InspectionRow.key,
 )
 
 
@@ -195,19 +199,19 @@ def scrapped_units_and_lots(
     if len(units) + len(lots) > FEW_KEYS:
         return scrapped(session, "UNIT", units), scrapped(session, "LOT", lots)
     found: dict[str, set[tuple[str, str]]] = {"UNIT": set(), "LOT": set()}
-    for kind, sku, key in db.run_among(session, _SCRAPPED_SUBJECTS, _subjects(units, lots)):
+    for kind, sku, key in db.rows_among(session, _SCRAPPED_SUBJECTS, _subjects(units, lots)):
         found[kind].add((sku, key))
     return found["UNIT"], found["LOT"]
 
 
 def inspections_of_units_and_lots(
     session: Session, units: Sequence[tuple[str, str]], lots: Sequence[tuple[str, str]]
-) -> list[InspectionRow]:
+) -> list[Any]:
     """The inspections of these units, then of these lots, each in time order: one
     statement when they are few."""
     if len(units) + len(lots) > FEW_KEYS:
         return inspections_of(session, "UNIT", units) + inspections_of(session, "LOT", lots)
-    rows = [r[0] for r in db.run_among(session, _INSPECTIONS_OF_SUBJECTS, _subjects(units, lots))]
+    rows = db.rows_among(session, _INSPECTIONS_OF_SUBJECTS, _subjects(units, lots))
     in_order = sorted(rows, key=lambda r: (r.at, r.id))
     return [r for r in in_order if r.subject_kind == "UNIT"] + [
         r for r in in_order if r.subject_kind == "LOT"
@@ -317,11 +321,15 @@ def recall_items(
     return rows, more, int(total)
 
 
+_RECALLS_OF_UNITS = select(RecallItemRow.sku, RecallItemRow.serial, RecallItemRow.recall_id)
+_RECALLS_OF_UNITS_BUILT = db.where_among(_RECALLS_OF_UNITS, RecallItemRow.sku, RecallItemRow.serial)
+
+
 def recalls_of_units(session: Session, units: Sequence[UnitKey]) -> dict[UnitKey, list[str]]:
-    query = select(RecallItemRow.sku, RecallItemRow.serial, RecallItemRow.recall_id)
     result: dict[UnitKey, list[str]] = {}
+    columns = (RecallItemRow.sku, RecallItemRow.serial)
     for sku, serial, recall_id in _by_key(
-        session, query, (RecallItemRow.sku, RecallItemRow.serial), units
+        session, _RECALLS_OF_UNITS, columns, units, _RECALLS_OF_UNITS_BUILT
     ):
         result.setdefault(UnitKey(sku, serial), []).append(recall_id)
     return result

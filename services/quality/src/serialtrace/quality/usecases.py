@@ -354,9 +354,8 @@ def active_holds(session: Session, units: Sequence[UnitKey], lots: Sequence[LotK
     )
 
 
-def inspections(
-    session: Session, units: Sequence[UnitKey], lots: Sequence[LotKey]
-) -> list[store.InspectionRow]:
+def inspections(session: Session, units: Sequence[UnitKey], lots: Sequence[LotKey]) -> list[Any]:
+    """The inspections of these units, then of these lots (rows of the table's columns)."""
     return store.inspections_of_units_and_lots(session, units, lots)
 
 

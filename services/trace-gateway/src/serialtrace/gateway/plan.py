@@ -8,7 +8,9 @@ the request's Facts in three rounds:
    every unit below it to the depth the query's `components { unit { ... } }` reach;
 2. warehouse and quality, side by side, for every unit and lot that round found;
 3. masterdata, for those units and lots, their products, and the locations and parties
-   the first two rounds named (each location with the locations above it).
+   the first rounds named (each location with the locations above it), as soon as the
+   warehouse has answered: only production and the warehouse name them, so masterdata
+   does not wait for quality.
 
 Each service's audit-ledger entries come in its own reply. A service the query selects
 nothing of is not called; a failed service fails only its own fields.
@@ -16,6 +18,7 @@ nothing of is not called; a failed service fails only its own fields.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -188,15 +191,36 @@ async def prefetch(
         all_lots += [lot for u in all_units for lot in facts.material_lots.get(u, ())]
     all_lots = list(dict.fromkeys(all_lots))
 
-    # 2. warehouse and quality, side by side.
-    side: Wants = {}
-    for service in ("warehouse", "quality"):
-        side.update((k, set(all_units)) for k in need.of(service, need.unit_kinds))
-        side.update((k, set(all_lots)) for k in need.of(service, need.lot_kinds))
-    if side:
-        await facts.fetch(side)
+    # 2. warehouse and quality, side by side; 3. masterdata as soon as the warehouse has
+    # answered: it names the locations and parties masterdata is asked for, quality none.
+    stock: Wants = {}
+    quality: Wants = {}
+    for service, wants in (("warehouse", stock), ("quality", quality)):
+        wants.update((k, set(all_units)) for k in need.of(service, need.unit_kinds))
+        wants.update((k, set(all_lots)) for k in need.of(service, need.lot_kinds))
 
-    # 3. masterdata: the units, lots and products, and what rounds 1 and 2 named.
+    async def stock_then_masterdata() -> None:
+        if stock:
+            await facts.fetch(stock)
+        master = _masterdata_wants(facts, need, all_units, all_lots, as_lots)
+        if master:
+            await facts.fetch(master)
+
+    if quality:
+        await asyncio.gather(facts.fetch(quality), stock_then_masterdata())
+    else:
+        await stock_then_masterdata()
+
+
+def _masterdata_wants(
+    facts: Facts,
+    need: Need,
+    all_units: Sequence[UnitRef],
+    all_lots: Sequence[LotRef],
+    as_lots: bool,
+) -> Wants:
+    """What masterdata is asked for: the units, lots and products, and the locations and
+    parties the production and warehouse facts name."""
     master: Wants = {k: set(all_units) for k in need.of("masterdata", need.unit_kinds)}
     master.pop("product", None)
     if "lot" in need.lot_kinds or as_lots:
@@ -217,8 +241,7 @@ async def prefetch(
         master["location"] = locations
     if parties:
         master["party"] = parties
-    if master:
-        await facts.fetch(master)
+    return master
 
 
 def _codes_named(

@@ -160,22 +160,22 @@ _PACKAGE_CONTENTS = union_all(
 
 def unit_stock_rows(session: Session, keys: Sequence[tuple[str, str]]) -> list[Any]:
     """The stock record of each unit the warehouse knows, in key order."""
-    return sorted(db.run_among(session, _UNIT_STOCK, keys), key=lambda r: (r.sku, r.serial))
+    return sorted(db.rows_among(session, _UNIT_STOCK, keys), key=lambda r: (r.sku, r.serial))
 
 
 def movement_rows(session: Session, keys: Sequence[tuple[str, str]]) -> list[Any]:
     """The movements of these units, oldest first."""
-    return sorted(db.run_among(session, _MOVEMENTS, keys), key=lambda m: m.seq)
+    return sorted(db.rows_among(session, _MOVEMENTS, keys), key=lambda m: m.seq)
 
 
 def lots_with_stock(session: Session, keys: Sequence[tuple[str, str]]) -> list[Any]:
     """(sku, lot_number, received_at, location_code, quantity) of each received lot and
     location it has stock at (location and quantity None for a lot with no stock row)."""
-    return db.run_among(session, _LOTS_WITH_STOCK, keys)
+    return db.rows_among(session, _LOTS_WITH_STOCK, keys)
 
 
 def shipment_rows(session: Session, ids: Iterable[str]) -> list[Any]:
-    return db.run_among(session, _SHIPMENTS, ids)
+    return db.rows_among(session, _SHIPMENTS, ids)
 
 
 def package_chain_rows(session: Session, ssccs: Iterable[str]) -> list[Any]:
@@ -183,13 +183,13 @@ def package_chain_rows(session: Session, ssccs: Iterable[str]) -> list[Any]:
     wanted = sorted(set(ssccs))
     if not wanted:
         return []
-    return list(session.execute(_PACKAGE_CHAIN, {db.PREBUILT_VALUES: wanted}))
+    return db.rows_among(session, _PACKAGE_CHAIN, wanted)
 
 
 def package_content_rows(session: Session, ssccs: Iterable[str]) -> list[Any]:
     """(kind "P" or "U", package, sscc or sku, "" or serial) of what these packages
     hold directly."""
-    return db.run_among(session, _PACKAGE_CONTENTS, ssccs)
+    return db.rows_among(session, _PACKAGE_CONTENTS, ssccs)
 
 
 def units(
