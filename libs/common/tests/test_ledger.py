@@ -157,18 +157,24 @@ def test_a_postgresql_append_shows_its_lock_wait_and_commit_as_spans(database: D
     if not database.is_postgres:
         pytest.skip("SQLite appends with plain statements, traced as SQL")
     exporter = InMemorySpanExporter()
-    telemetry.setup_tracing("ledger-test", None).add_span_processor(SimpleSpanProcessor(exporter))
+    provider = telemetry.setup_tracing("ledger-test", None)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
     try:
+        # Outside any recorded span (no call being served) the pipelines make none.
         with database.transaction() as session:
-            ledger.append_and_commit(session, "alice", entries(1), along=key_row("k"))
-        with database.transaction() as session:
-            ledger.append_and_commit(session, "alice", entries(ledger.CHAINED_IN_SQL + 1))
+            ledger.append_and_commit(session, "alice", entries(1), along=key_row("j"))
+        with provider.get_tracer("test").start_as_current_span("call"):
+            with database.transaction() as session:
+                ledger.append_and_commit(session, "alice", entries(1), along=key_row("k"))
+            with database.transaction() as session:
+                ledger.append_and_commit(session, "alice", entries(ledger.CHAINED_IN_SQL + 1))
     finally:
         exporter.shutdown()
     assert [s.name for s in exporter.get_finished_spans()] == [
         "ledger append and COMMIT",  # chained by the database, one round trip
         "ledger lock and head",  # a bigger batch: hashed here, two round trips
         "ledger insert and COMMIT",
+        "call",
     ]
 
 

@@ -172,8 +172,7 @@ def lock_unit_states(session: Session, keys: Sequence[tuple[str, str]]) -> list[
     Locked in key order, so two writers of the same units never deadlock."""
     if session.get_bind().dialect.name == "postgresql":
         params = {"skus": [k for k, _ in keys], "serials": [k for _, k in keys]}
-        found = session.connection().exec_driver_sql(*db.scalar_arrays(_LOCK_UNIT_STATES, params))
-        return [UnitState(*row) for row in found]
+        return [UnitState(*row) for row in db.driver_rows(session, _LOCK_UNIT_STATES, params)]
     query = select(UNITS.c.id, UNITS.c.sku, UNITS.c.serial, UNITS.c.status)
     return [
         UnitState(*row)
@@ -213,7 +212,7 @@ def set_statuses(
             if at_commit is not None:
                 at_commit(_SET_STATUS, params)
             else:
-                session.connection().exec_driver_sql(*db.scalar_arrays(_SET_STATUS, params))
+                db.driver_rows(session, _SET_STATUS, params)
             continue
         for part in db.chunks(sorted(ids)):
             session.execute(update(UNITS).where(UNITS.c.id.in_(part)).values(status=status))
