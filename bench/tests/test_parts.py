@@ -4,6 +4,8 @@ the comparison of two trace answers, and the command line."""
 from __future__ import annotations
 
 import copy
+import http.server
+import json
 import threading
 import time
 from dataclasses import replace
@@ -17,6 +19,7 @@ from serialtrace.bench.answers import differences, from_graph
 from serialtrace.bench.databases import bench_names, libpq, url_for
 from serialtrace.bench.report import Figure, format_table, number, table_rows
 from serialtrace.bench.stats import percentile, run_clients, time_calls
+from serialtrace.testing import KeptAliveGraphClient
 
 # --- percentiles and loops ------------------------------------------------------------
 
@@ -262,3 +265,60 @@ def test_each_size_and_seed_has_its_own_databases() -> None:
     url = url_for("postgresql://postgres@127.0.0.1:5432/postgres", names["production"])
     assert url == "postgresql://postgres@127.0.0.1:5432/serialtrace_bench_u1000_s7_production"
     assert libpq("postgresql+psycopg://u:p@h:1/db") == "postgresql://u:p@h:1/db"
+
+
+# --- the kept-alive client --------------------------------------------------------------
+
+
+class _Graph(http.server.BaseHTTPRequestHandler):
+    """Answers every POST with the request count so far; after each answer either keeps
+    the connection open or, with `close_silently`, drops it without saying so (as a
+    server does to a connection idle past its keep-alive time)."""
+
+    protocol_version = "HTTP/1.1"
+    close_silently = False
+    answered = 0
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["content-length"]))
+        type(self).answered += 1
+        body = json.dumps({"data": {"n": type(self).answered}}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self.close_connection = type(self).close_silently
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def graph_server() -> Any:
+    handler = type("Graph", (_Graph,), {})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server, handler
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_kept_alive_client_sends_every_request_on_one_connection(graph_server: Any) -> None:
+    server, _ = graph_server
+    client = KeptAliveGraphClient(f"http://127.0.0.1:{server.server_port}/graphql", "token")
+    assert [client.data("{ n }")["n"] for _ in range(3)] == [1, 2, 3]
+    assert client.connections == 1
+    client.close()
+
+
+def test_the_kept_alive_client_opens_again_a_connection_the_server_dropped(
+    graph_server: Any,
+) -> None:
+    server, handler = graph_server
+    handler.close_silently = True
+    client = KeptAliveGraphClient(f"http://127.0.0.1:{server.server_port}/graphql")
+    assert [client.data("{ n }")["n"] for _ in range(3)] == [1, 2, 3]  # each sent once
+    assert client.connections == 3
+    client.close()

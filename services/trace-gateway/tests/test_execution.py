@@ -1,8 +1,9 @@
 """The gateway's fast execution (serialtrace.gateway.execution) answers exactly what
 strawberry's own does, errors and their paths included, while skipping the per-field
 work: plans made once per schema, plain leaves read without their resolvers, resolvers
-called without resolve info or strawberry's wrappers, sub-fields collected once per
-document; async resolvers, awaitables, interfaces and the like graphql-core's way."""
+called without resolve info or strawberry's wrappers (async ones too), sub-fields
+collected once per document; awaitable list items, interfaces and the like graphql-core's
+way."""
 
 from __future__ import annotations
 
@@ -160,6 +161,19 @@ class Query:
         await asyncio.sleep(0)
         return self.box()
 
+    @strawberry.field
+    async def found(self, info: Info, sku: str, fail: bool = False) -> Part | None:
+        # An async root field with arguments, as the gateway's scan and unit are.
+        await asyncio.sleep(0)
+        if fail:
+            raise ValueError(f"no part {sku} for {info.context['who']} at {info.path.as_list()}")
+        return _part(int(sku[1:])) if sku.startswith("P") else None
+
+    @strawberry.field
+    async def found_must(self, sku: str) -> Part:
+        await asyncio.sleep(0)
+        return None  # type: ignore[return-value] - a non-null root field gone null
+
 
 QUERIES = [
     "{ box { name parts { sku count colour note must label } tags } }",
@@ -183,6 +197,9 @@ QUERIES = [
     "{ __typename box { __typename parts { __typename } } }",
     "{ __schema { queryType { name fields { name type { kind name ofType { name } } } } } }",
     "{ box { parts { lower } } box2: box { name } }",
+    '{ found(sku: "P3") { sku label where stock } missing: found(sku: "X") { sku } }',
+    '{ box { name } failed: found(sku: "P1", fail: true) { sku } ok: found(sku: "P2") { sku } }',
+    '{ foundMust(sku: "P1") { sku } box { name } }',
 ]
 
 
@@ -350,6 +367,25 @@ def test_resolvers_get_no_resolve_info_unless_they_read_beyond_context_and_path(
     built.clear()
     _outcome(fast, "{ box { parts { where } } }", {})
     assert built == ["where"] * 3
+
+
+def test_async_resolvers_are_called_without_strawberrys_wrapper_or_resolve_info(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ordinary, fast = _schemas()
+    query = '{ found(sku: "P3") { sku label } failed: found(sku: "P1", fail: true) { sku } }'
+    expected = _outcome(ordinary, query, {})
+    assert expected[1] == [("no part P1 for tester at ['failed']", ["failed"])]
+    built: list[str] = []
+    build = StrawberryGraphQLCoreExecutionContext.build_resolve_info
+
+    def counted(self: Any, field_def: Any, nodes: Any, parent_type: Any, path: Any) -> Any:
+        built.append(nodes[0].name.value)
+        return build(self, field_def, nodes, parent_type, path)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "build_resolve_info", counted)
+    assert _outcome(fast, query, {}) == expected
+    assert built == []  # strawberry's async wrapper would have built one for each `found`
 
 
 # --- completed_once: an object met many times is answered once per selection ---------

@@ -32,6 +32,7 @@ from serialtrace.testing import (
     VIEWER,
     GraphClient,
     GraphFactory,
+    KeptAliveGraphClient,
     RunningSuite,
     codes,
     start_suite,
@@ -227,6 +228,21 @@ def test_scan_falls_back_to_aliases_and_serials(suite: RunningSuite) -> None:
         'query($v: String!) { unitByAlias(kind: "mac", value: $v) { serial } }', {"v": mac}
     )
     assert by_alias["unitByAlias"]["serial"] == unit["serial"]
+
+
+def test_a_scanning_station_keeps_one_connection_across_its_scans(suite: RunningSuite) -> None:
+    # A station keeps its HTTP connection open: the gateway answers each request on it,
+    # errors included, and leaves it open (the scan bench's kept-alive figure rests on it).
+    station = KeptAliveGraphClient(suite.url, VIEWER)
+    scan = "query($c: String!) { scan(code: $c) { kind } }"
+    try:
+        assert station.data("{ __typename }") == {"__typename": "Query"}
+        assert codes(station.errors(scan, {"c": "(01)09506000134353(21)X1"})) == ["BAD_USER_INPUT"]
+        assert station.execute("{ nope }")["errors"]
+        assert station.data("{ __typename }") == {"__typename": "Query"}
+        assert station.connections == 1
+    finally:
+        station.close()
 
 
 def test_submit_scans_runs_items_in_order_with_their_own_outcomes(suite: RunningSuite) -> None:

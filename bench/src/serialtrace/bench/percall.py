@@ -30,9 +30,18 @@ import psycopg
 from serialtrace.bench import databases, queries, suite, workloads
 from serialtrace.bench.answers import Key
 from serialtrace.bench.stats import Load, percentile
-from serialtrace.testing import ADMIN, OPERATOR, GraphClient, ProcessSuite
+from serialtrace.testing import ADMIN, OPERATOR, GraphClient, KeptAliveGraphClient, ProcessSuite
 
-WORKLOADS = ("typename", "scan", "operation", "operations16", "scans", "commission", "receive")
+WORKLOADS = (
+    "typename",
+    "scan",
+    "scan-kept-alive",
+    "operation",
+    "operations16",
+    "scans",
+    "commission",
+    "receive",
+)
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -121,11 +130,21 @@ def measure(url: str, meter: CpuMeter, only: Sequence[str], calls: int, run: str
     graph = GraphClient(url, OPERATOR)
     if "typename" in only:
         one_client("{ __typename }", lambda _: graph.data("{ __typename }"))
-    if "scan" in only:
+    if {"scan", "scan-kept-alive"} & set(only):
         code = _gs1_unit(url, run)
+    if "scan" in only:
         one_client(
-            "scan of a 6-AI element string", lambda _: graph.data(queries.SCAN, {"code": code})
+            "scan of a 6-AI element string, a new connection per request",
+            lambda _: graph.data(queries.SCAN, {"code": code}),
         )
+    if "scan-kept-alive" in only:
+        station = KeptAliveGraphClient(url, OPERATOR)
+        station.data("{ __typename }")  # the connection opened before the count starts
+        one_client(
+            "scan of a 6-AI element string, connection kept alive",
+            lambda _: station.data(queries.SCAN, {"code": code}),
+        )
+        station.close()
     units: list[Key] = []
     if {"operation", "operations16", "scans"} & set(only):
         units = workloads.commission(url, 400, f"{run}-units").units

@@ -17,7 +17,14 @@ from typing import Any
 from serialtrace.bench import queries
 from serialtrace.bench.answers import Key
 from serialtrace.bench.stats import Latencies, Load, run_clients, time_calls
-from serialtrace.testing import ADMIN, OPERATOR, PLANNER, QUALITY, GraphClient
+from serialtrace.testing import (
+    ADMIN,
+    OPERATOR,
+    PLANNER,
+    QUALITY,
+    GraphClient,
+    KeptAliveGraphClient,
+)
 
 # The benchmark's own products, bin and supplier for the write figures.
 UNIT_SKU = "BENCHW-UNIT"
@@ -234,14 +241,20 @@ def release_recall_hold(graph: GraphClient, recall_id: str, run: str) -> None:
 
 @dataclass(frozen=True)
 class Gs1Figures:
-    scan: Latencies  # scan of a 6-AI element string, ms each
+    scan: Latencies  # scan of a 6-AI element string on a new connection each, ms each
+    scan_kept_alive: Latencies  # the same on one connection kept open, ms each
+    kept_alive_connections: int  # connections the kept-alive client opened (1 unless closed)
     label: Latencies  # GET /labels/unit/....png, ms each
     ais: int
 
 
 def gs1_scan_and_label(url: str, run: str, samples: int, time_cap: float) -> Gs1Figures:
     """`scan` of a GS1 DataMatrix's element string with six AIs (GTIN, serial, lot,
-    expiry, net weight, order number) and the PNG label of the same unit, one client."""
+    expiry, net weight, order number) and the PNG label of the same unit, one client.
+
+    The scan twice, turn about (so both see the same load): once on a new TCP connection
+    per request, once on one connection kept open across requests, as a scanning
+    station keeps it (the target is for the latter)."""
     GraphClient(url, ADMIN).data(queries.GS1_FIXTURE, {"sku": GS1_SKU, "gtin": GS1_GTIN})
     serial = f"G{run}"
     GraphClient(url, OPERATOR).data(
@@ -250,11 +263,22 @@ def gs1_scan_and_label(url: str, run: str, samples: int, time_cap: float) -> Gs1
          "key": f"bench:{run}:gs1-unit"},
     )  # fmt: skip
     code = f"]d201{GS1_GTIN}21{serial}\x1d10LOT-{run}\x1d172712313103001250400PO-{run}"
-    graph = GraphClient(url, OPERATOR)
-    found = graph.data(queries.SCAN, {"code": code})["scan"]
-    if found["unit"] != {"sku": GS1_SKU, "serial": serial} or len(found["elements"]) != 6:
-        raise BenchError(f"scan of {code!r} answered {found}")
-    scans = time_calls(lambda _: graph.data(queries.SCAN, {"code": code}), samples, time_cap)
+    graph, station = GraphClient(url, OPERATOR), KeptAliveGraphClient(url, OPERATOR)
+    for client in (graph, station):
+        found = client.data(queries.SCAN, {"code": code})["scan"]
+        if found["unit"] != {"sku": GS1_SKU, "serial": serial} or len(found["elements"]) != 6:
+            raise BenchError(f"scan of {code!r} answered {found}")
+    fresh: list[float] = []
+    kept: list[float] = []
+
+    def scan_both_ways(_: int) -> None:
+        for client, samples_of in ((graph, fresh), (station, kept)):
+            started = time.perf_counter()
+            client.data(queries.SCAN, {"code": code})
+            samples_of.append((time.perf_counter() - started) * 1000)
+
+    time_calls(scan_both_ways, samples, time_cap)
+    station.close()
     label_url = url.removesuffix("/graphql") + f"/labels/unit/{GS1_SKU}/{serial}.png"
 
     def label(_: int) -> None:
@@ -264,4 +288,10 @@ def gs1_scan_and_label(url: str, run: str, samples: int, time_cap: float) -> Gs1
                 raise BenchError(f"GET {label_url} did not answer a PNG")
 
     labels = time_calls(label, samples, time_cap)
-    return Gs1Figures(scan=scans, label=labels, ais=len(found["elements"]))
+    return Gs1Figures(
+        scan=Latencies(tuple(fresh)),
+        scan_kept_alive=Latencies(tuple(kept)),
+        kept_alive_connections=station.connections,
+        label=labels,
+        ais=len(found["elements"]),
+    )

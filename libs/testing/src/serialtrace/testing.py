@@ -9,6 +9,7 @@ product ships no test support.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import secrets
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -63,19 +65,26 @@ class GraphClient:
         timeout: float = 60,
     ) -> dict[str, Any]:
         body = json.dumps({"query": query, "variables": dict(variables or {})}).encode()
-        request = urllib.request.Request(  # noqa: S310 - the gateway under test, on 127.0.0.1
-            self.url, data=body, method="POST", headers={"content-type": "application/json"}
-        )
+        sent = {"content-type": "application/json"}
         if self.token:
-            request.add_header("authorization", f"Bearer {self.token}")
-        for key, value in (headers or {}).items():
-            request.add_header(key, value)
+            sent["authorization"] = f"Bearer {self.token}"
+        sent.update(headers or {})
+        status, answer = self._post(body, sent, timeout)
+        if status >= 400:  # as urllib raises it
+            return {"http_status": status, "body": answer.decode(errors="replace")}
+        result: dict[str, Any] = json.loads(answer)
+        return result
+
+    def _post(self, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, bytes]:
+        """(status, body) of one POST on a connection of its own."""
+        request = urllib.request.Request(  # noqa: S310 - the gateway under test, on 127.0.0.1
+            self.url, data=body, method="POST", headers=headers
+        )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-                result: dict[str, Any] = json.loads(response.read())
+                return response.status, response.read()
         except urllib.error.HTTPError as error:
-            result = {"http_status": error.code, "body": error.read().decode(errors="replace")}
-        return result
+            return error.code, error.read()
 
     def data(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The response's data; fails the test if there were errors."""
@@ -94,6 +103,54 @@ class GraphClient:
             raise AssertionError(f"expected errors, got {json.dumps(result)[:2000]}")
         errors: list[dict[str, Any]] = result["errors"]
         return errors
+
+
+class KeptAliveGraphClient(GraphClient):
+    """A GraphClient that keeps one HTTP/1.1 connection open across its requests, as a
+    scanning station or a browser does (GraphClient opens one per request). For one
+    thread at a time. A connection the server closed meanwhile (uvicorn closes an idle
+    one after `timeout_keep_alive`, 5 s) is opened again once, for that request."""
+
+    def __init__(self, url: str, token: str | None = None) -> None:
+        super().__init__(url, token)
+        parts = urllib.parse.urlsplit(url)
+        self._host, self._port = parts.hostname or "127.0.0.1", parts.port or 80
+        self._path = parts.path or "/"
+        self._connection: http.client.HTTPConnection | None = None
+        self.connections = 0  # opened so far (tests and the bench read it)
+
+    def as_(self, token: str | None) -> GraphClient:
+        return KeptAliveGraphClient(self.url, token)
+
+    def _post(self, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, bytes]:
+        reused = self._connection is not None
+        try:
+            return self._exchange(body, headers, timeout)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            self.close()
+            if not reused:
+                raise
+            return self._exchange(body, headers, timeout)  # closed while idle: once more
+
+    def _exchange(self, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, bytes]:
+        if self._connection is None:
+            self._connection = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
+            self.connections += 1
+        connection = self._connection
+        connection.timeout = timeout
+        if connection.sock is not None:
+            connection.sock.settimeout(timeout)
+        connection.request("POST", self._path, body=body, headers=headers)
+        response = connection.getresponse()
+        answer = response.read()
+        if response.will_close:
+            self.close()
+        return response.status, answer
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 def codes(errors: list[dict[str, Any]]) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import select as socket_wait
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -139,16 +140,19 @@ class Database:
         self, query: EntityQuery, params: dict[str, Any]
     ) -> list[tuple[Any | None, ...]]:
         """`query`'s rows, each a tuple of its entities (None where an outer join found
-        none), as `session.execute(query.statement, params)` gives them.
+        none): for each entity a plain record of its columns by attribute name
+        (`EntityQuery.records`), not an ORM instance.
 
         On PostgreSQL without a session: one prepared statement on a pooled connection in
         autocommit (one round trip, no BEGIN or COMMIT: a single statement sees one
-        snapshot anyway), its rows made into the mapped classes directly (detached, one
-        instance per primary key). For the point reads on a scanner's critical path,
-        where the session, the ORM's loading and the transaction were most of a call's
-        CPU. Read again once, on a fresh connection, if the connection turned out dead."""
+        snapshot anyway), its rows made into records directly (one per entity and primary
+        key). For the point reads on a scanner's critical path, where the session, the
+        ORM's loading and the transaction were most of a call's CPU, and then making the
+        mapped instances a tenth of what was left. Read again once, on a fresh
+        connection, if the connection turned out dead."""
         if not self.is_postgres:
-            return self.read(lambda s: [tuple(row) for row in s.execute(query.statement, params)])
+            flat = query.flat
+            return query.records(self.read(lambda s: [tuple(r) for r in s.execute(flat, params)]))
         sql, defaults = query.compiled(self.engine.dialect)
         values = {**defaults, **params}
         try:
@@ -156,7 +160,7 @@ class Database:
         except _ConnectionLost as lost:
             log.warning("database connection lost during a read; reading again: %s", lost)
             rows = self._fetch(sql, values)
-        return query.instances(rows)
+        return query.records(rows)
 
     def _fetch(self, sql: str, values: dict[str, Any]) -> list[tuple[Any, ...]]:
         pooled = self._read_engine.raw_connection()  # the checkout looks at the socket
@@ -197,47 +201,51 @@ class _ConnectionLost(Exception):
 class EntityQuery:
     """An ORM select of whole entities (`select(A, B, aliased(C)).outerjoin(...)`) that
     `Database.read_entities` can run without the ORM: the same joins and conditions,
-    selecting each entity's columns, compiled once per dialect."""
+    selecting each entity's columns, compiled once per dialect, each entity's columns
+    given back as a record (a named tuple of the mapped class's column attributes, by
+    their names): what a reply is built from, without the ORM's instance state, events
+    and attribute instrumentation. A record has no relationships and no lazy loads."""
 
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
         columns: list[Any] = []
-        self._entities: list[tuple[type[Any], list[str], int, list[int]]] = []
+        self._entities: list[tuple[Callable[..., Any], int, int, list[int]]] = []
         for description in statement.column_descriptions:
             entity = description["entity"]
             mapper = inspect(entity).mapper
             keys = [attribute.key for attribute in mapper.column_attrs]
             primary = [keys.index(mapper.get_property_by_column(c).key) for c in mapper.primary_key]
-            self._entities.append((mapper.class_, keys, len(columns), primary))
+            record = namedtuple(f"{mapper.class_.__name__}Record", keys)  # type: ignore[misc]
+            self._entities.append((record._make, len(columns), len(keys), primary))
             columns += [getattr(entity, key) for key in keys]
-        self._flat = statement.with_only_columns(*columns)
+        self.flat = statement.with_only_columns(*columns)
         self._compiled: dict[str, tuple[str, dict[str, Any]]] = {}
 
     def compiled(self, dialect: Dialect) -> tuple[str, dict[str, Any]]:
         """The statement's text for `dialect` and its bound parameters' own values."""
         found = self._compiled.get(dialect.name)
         if found is None:
-            compiled = self._flat.compile(dialect=dialect)
+            compiled = self.flat.compile(dialect=dialect)
             found = self._compiled[dialect.name] = (compiled.string, dict(compiled.params))
         return found
 
-    def instances(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any | None, ...]]:
-        """Each row's entities, one instance per entity and primary key across the rows
-        (as a session's identity map gives them), None for an entity with no key."""
+    def records(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any | None, ...]]:
+        """Each row's entities, one record per entity and primary key across the rows
+        (the same object wherever a key repeats, as a session's identity map gives),
+        None for an entity with no key (an outer join that found nothing)."""
         made: dict[tuple[int, tuple[Any, ...]], Any] = {}
         answer = []
         for row in rows:
             entities: list[Any | None] = []
-            for n, (cls, keys, start, primary) in enumerate(self._entities):
+            for n, (make, start, width, primary) in enumerate(self._entities):
                 key = tuple(row[start + i] for i in primary)
                 if all(part is None for part in key):
                     entities.append(None)
                     continue
-                instance = made.get((n, key))
-                if instance is None:
-                    values = row[start : start + len(keys)]
-                    instance = made[(n, key)] = cls(**dict(zip(keys, values, strict=True)))
-                entities.append(instance)
+                record = made.get((n, key))
+                if record is None:
+                    record = made[(n, key)] = make(row[start : start + width])
+                entities.append(record)
             answer.append(tuple(entities))
         return answer
 

@@ -363,6 +363,9 @@ _PROVENANCE = db.where_among(
 
 @dataclass
 class Gs1Key:
+    """What `gs1_key` found: each a record of the row's columns by their attribute names
+    (`EntityQuery.records`), typed as the mapped class whose columns it holds."""
+
     product: ProductRow | None = None
     unit: UnitRow | None = None
     aliases: list[UnitAliasRow] = field(default_factory=list)
@@ -407,7 +410,8 @@ _GS1_KEY = EntityQuery(
 def gs1_key(database: Database, gtin: str, serial: str | None, lot_number: str | None) -> Gs1Key:
     """The product of a (normalized) GTIN with, when asked, its unit `serial` (with its
     aliases and origin) and its lot `lot_number` (with its origin): one statement without
-    a session (`Database.read_entities`), as a scan is on a scanner's critical path. Each
+    a session or ORM instances (`Database.read_entities`), as a scan is on a scanner's
+    critical path. Each
     alias and origin is one joined row; origins come oldest first, so the latest wins
     (see `provenance`)."""
     found = Gs1Key()

@@ -10,7 +10,8 @@ that reads prefetched facts and returns at once, that machinery is most of the c
 
 - **Per field, a plan made once per schema** (`FieldPlan`): how to get the value (the
   attribute of a field without a resolver; the resolver's own function, called with its
-  arguments as graphql-core coerced them; or graphql-core's way) and how to complete it
+  arguments as graphql-core coerced them, an async one's coroutine awaited as
+  graphql-core awaits it; or graphql-core's way) and how to complete it
   (a chain of small functions for the field's type, made once: non-null, list, leaf,
   object). A plain leaf, a stored string, number, time or enum, is read and coerced
   in the loop itself.
@@ -18,13 +19,13 @@ that reads prefetched facts and returns at once, that machinery is most of the c
   with the context and the path at hand; anything else it reads comes from strawberry's
   own `Info`, built on first use. Paths are made only where they are needed: for an
   object or a list (its items' parent), an error, an `info.path`.
-- **graphql-core's own way for the rest**, per field: an async resolver, a resolver
-  that returns an awaitable (a fact fetched lazily), an abstract type, a type with
-  `is_type_of`, a field with arguments of other types than built-in scalars, a value a
-  type refuses, a null where the schema forbids one. Errors go through graphql-core's
-  `handle_field_error`, so their paths, the nulls they propagate and partial results
-  are graphql-core's. A document with `@defer` or `@stream`, or a schema extension that
-  resolves fields (middleware), runs graphql-core's way throughout.
+- **graphql-core's own way for the rest**, per field: an awaitable item of a list, an
+  abstract type, a type with `is_type_of`, a field with arguments of other types than
+  built-in scalars, a value a type refuses, a null where the schema forbids one. Errors
+  go through graphql-core's `handle_field_error`, so their paths, the nulls they
+  propagate and partial results are graphql-core's. A document with `@defer` or
+  `@stream`, or a schema extension that resolves fields (middleware), runs
+  graphql-core's way throughout.
 
 graphql-core collects the sub-fields of each (object type, selection) once per request;
 the document stays parsed across requests (documents.py keeps it), so the executor
@@ -39,6 +40,7 @@ the fields graphql-core's way still executes.
 
 from __future__ import annotations
 
+import inspect as python_inspect
 import weakref
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from typing import Any, Generic, NamedTuple, TypeVar, cast
@@ -185,7 +187,11 @@ def _calls_directly(plan: FieldPlan, definition: StrawberryField, field_def: Gra
     """Fills in how to call the field's resolver itself; False if it cannot be (async,
     a parent parameter, an argument strawberry would convert)."""
     resolver = definition.base_resolver
-    if resolver is None or resolver.is_async or resolver.parent_parameter:
+    if resolver is None or resolver.parent_parameter:
+        return False
+    # A coroutine's answer is awaited and completed here too (`_awaited`); an async
+    # generator (a subscription's) is graphql-core's business.
+    if resolver.is_async and not python_inspect.iscoroutinefunction(resolver.wrapped_func):
         return False
     if not resolver.self_parameter and not resolver.root_parameter:
         return False
@@ -766,13 +772,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
             else:
                 result = plan.method(source, **kwargs)
             if self.is_awaitable(result):
-                path = Path(prev, key, parent_type.name)
-                info = self.build_resolve_info(
-                    cast(GraphQLField, plan.field_def), _nodes(details), parent_type, path
-                )
-                return self.complete_awaitable_value(
-                    plan.return_type, details, info, path, result, None
-                )
+                return self._awaited(plan, parent_type, result, details, prev, key)
             completed = plan.complete(self, result, details, prev, key)
         except Exception as raw_error:
             return self._failed(raw_error, plan, parent_type, details, prev, key)
@@ -780,6 +780,28 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
             return self.settled(
                 completed, plan.return_type, details, Path(prev, key, parent_type.name)
             )
+        return completed
+
+    async def _awaited(
+        self,
+        plan: FieldPlan,
+        parent_type: GraphQLObjectType,
+        result: Awaitable[Any],
+        details: Any,
+        prev: Any,
+        key: str,
+    ) -> Any:
+        """What graphql-core's `complete_awaitable_value` does with a resolver's
+        awaitable (the abort signal heeded, the value completed, its error handled at the
+        field's path), completed by the field's plan and with no resolve info built."""
+        try:
+            value = await self.with_abort_signal(result)
+            completed = plan.complete(self, value, details, prev, key)
+            if self.is_awaitable(completed):
+                completed = await completed
+        except Exception as raw_error:
+            self._failed(raw_error, plan, parent_type, details, prev, key)
+            completed = None
         return completed
 
     def _failed(
