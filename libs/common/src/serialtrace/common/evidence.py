@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from serialtrace.common import checkpoints, ledger
+from serialtrace.common import checkpoints, ledger_entries
 from serialtrace.common.checkpoints import Checkpoint
 from serialtrace.common.timeutil import iso
 
@@ -97,7 +97,7 @@ def link_ranges(links: Mapping[int, int | None]) -> list[tuple[int, int]]:
     return merged
 
 
-def entry_json(entry: ledger.Entry, service: str) -> dict[str, Any]:
+def entry_json(entry: ledger_entries.Entry, service: str) -> dict[str, Any]:
     return {
         "service": service,
         "seq": entry.seq,
@@ -149,8 +149,8 @@ def manifest_bytes(body: Mapping[str, Any]) -> bytes:
     Not a signature: whoever rewrites a file can rewrite the manifest too; what they
     cannot rewrite is the ledger entries' links to the signed checkpoints."""
     unsigned = {k: v for k, v in body.items() if k != "manifest_sha256"}
-    digest = sha256(ledger.canonical_json(unsigned).encode("utf-8"))
-    return (ledger.canonical_json({**unsigned, "manifest_sha256": digest}) + "\n").encode()
+    digest = sha256(ledger_entries.canonical_json(unsigned).encode("utf-8"))
+    return (ledger_entries.canonical_json({**unsigned, "manifest_sha256": digest}) + "\n").encode()
 
 
 class EvidenceError(Exception):
@@ -244,9 +244,9 @@ def _checkpoints(files: Mapping[str, bytes], public_key: Any) -> dict[tuple[str,
     return signed
 
 
-def _entry(name: str, item: Mapping[str, Any]) -> ledger.Entry:
+def _entry(name: str, item: Mapping[str, Any]) -> ledger_entries.Entry:
     try:
-        return ledger.Entry(
+        return ledger_entries.Entry(
             seq=int(item["seq"]),
             at=datetime.fromisoformat(str(item["at"])),
             actor=str(item["actor"]),
@@ -264,7 +264,7 @@ def _entry(name: str, item: Mapping[str, Any]) -> ledger.Entry:
 def _check_ledger_file(name: str, data: bytes, signed: Mapping[tuple[str, int], Checkpoint]) -> int:
     body = _json(name, data)
     service = str(body.get("service", ""))
-    entries: dict[int, ledger.Entry] = {}
+    entries: dict[int, ledger_entries.Entry] = {}
     for item in body.get("entries", []):
         entry = _entry(name, item)
         recomputed = entry.recomputed_hash()
@@ -290,7 +290,7 @@ def _check_ledger_file(name: str, data: bytes, signed: Mapping[tuple[str, int], 
 def _check_link(
     name: str,
     service: str,
-    entries: Mapping[int, ledger.Entry],
+    entries: Mapping[int, ledger_entries.Entry],
     first: int,
     last: int,
     signed: Mapping[tuple[str, int], Checkpoint],

@@ -32,8 +32,8 @@ from serialtrace.common.errors import (
     Unauthenticated,
     Unavailable,
 )
-from serialtrace.common.ledger import lot_entity, names_a_use_outside, unit_entity
-from serialtrace.common.ledger_api import checkpoint_of
+from serialtrace.common.ledger_entries import lot_entity, names_a_use_outside, unit_entity
+from serialtrace.common.ledger_messages import checkpoint_of
 from serialtrace.common.timeutil import from_timestamp, iso, utcnow
 from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway.backends import SERVICES
