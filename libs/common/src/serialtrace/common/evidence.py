@@ -48,23 +48,39 @@ def json_bytes(value: Any) -> bytes:
     level, except that an object or array holding only scalars (a ledger entry, a
     checkpoint, a list of seqs) is written on one line. A ledger file is then one line
     per entry, and is written by the json module's C encoder: `indent` would switch to
-    its pure-Python one, which took most of a unit package's build time."""
+    its pure-Python one, which took most of a unit package's build time. A `OneLine`
+    in `value` is such a line written already (`one_line`), and is put in as it is."""
     return (_readable(value, "\n") + "\n").encode()
+
+
+class OneLine(str):
+    """An object or array `json_bytes` writes on one line, written already: a ledger
+    entry kept as its line (a few hundred bytes) rather than as a dict of ten strings
+    (about four times that), while a big package's tens of thousands are gathered."""
+
+    __slots__ = ()
 
 
 _one_line = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
 _SCALARS = (str, int, float, bool, type(None))
 
 
+def one_line(value: Mapping[str, Any] | list[Any]) -> OneLine:
+    """`value` (of scalars only) as `json_bytes` writes it inside a file."""
+    return OneLine(_one_line(value))
+
+
 def _readable(value: Any, newline: str) -> str:
     members: Iterable[Any]
+    if isinstance(value, OneLine):
+        return value
     if isinstance(value, dict):
         members = value.values()
     elif isinstance(value, (list, tuple)):
         members = value
     else:
         return _one_line(value)
-    if not members or all(isinstance(m, _SCALARS) for m in members):
+    if not members or all(isinstance(m, _SCALARS) and not isinstance(m, OneLine) for m in members):
         return _one_line(value)
     inner = newline + "  "
     if isinstance(value, dict):
@@ -72,7 +88,11 @@ def _readable(value: Any, newline: str) -> str:
             f"{inner}{_one_line(str(key))}: {_readable(value[key], inner)}" for key in sorted(value)
         ]
         return "{" + ",".join(items) + newline + "}"
-    return "[" + ",".join(inner + _readable(item, inner) for item in value) + newline + "]"
+    # Joined with the separator rather than each member prefixed: a ledger file's tens
+    # of thousands of lines are not copied once more before the join.
+    return (
+        "[" + inner + ("," + inner).join(_readable(item, inner) for item in value) + newline + "]"
+    )
 
 
 def nearest_checkpoints(cited: Iterable[int], signed_seqs: Iterable[int]) -> dict[int, int | None]:
