@@ -39,17 +39,17 @@ from serialtrace.common.db import (
     pipeline,
     scalar_arrays,
 )
-from serialtrace.common.ledger_entries import (  # noqa: F401 - the ledger's names, as before
-    GENESIS_HASH,
-    LOT_USE_FIELDS,
-    Entry,
-    PendingEntry,
-    canonical_json,
-    entry_hash,
-    lot_entity,
-    names_a_use_outside,
-    unit_entity,
-)
+
+# The entries as data (no database: ledger_entries), under the names the services use.
+from serialtrace.common.ledger_entries import GENESIS_HASH as GENESIS_HASH
+from serialtrace.common.ledger_entries import LOT_USE_FIELDS as LOT_USE_FIELDS
+from serialtrace.common.ledger_entries import Entry as Entry
+from serialtrace.common.ledger_entries import PendingEntry as PendingEntry
+from serialtrace.common.ledger_entries import canonical_json as canonical_json
+from serialtrace.common.ledger_entries import entry_hash as entry_hash
+from serialtrace.common.ledger_entries import lot_entity as lot_entity
+from serialtrace.common.ledger_entries import names_a_use_outside as names_a_use_outside
+from serialtrace.common.ledger_entries import unit_entity as unit_entity
 from serialtrace.common.timeutil import as_utc, iso, utcnow
 
 MAX_LIST_ENTRIES = 10_000

@@ -12,9 +12,8 @@ from serialtrace.common.access import method_roles
 from serialtrace.common.auth import current_principal
 from serialtrace.common.db import Database
 from serialtrace.common.errors import InvalidArgument
-from serialtrace.common.ledger_messages import (  # noqa: F401 - served from here as before
+from serialtrace.common.ledger_messages import (
     AUDIT_READERS,
-    CHECKPOINT_SIGNERS,
     LEDGER,
     checkpoint_message,
     checkpoint_of,
