@@ -119,3 +119,15 @@ def test_package_json_is_sorted_indented_and_one_line_per_ledger_entry() -> None
             '{\n  "a": 1.5,\n  "b": {\n    "é": [\n      {"x": null},\n      []\n    ]\n  }\n}\n'
         ).encode()
     )
+
+
+def test_entries_written_as_lines_already_give_the_same_file() -> None:
+    entries = [evidence.entry_json(e, "quality") for e in chain(3)]
+    body = {"service": "quality", "cited": [1, 3], "links": {"1": 3, "3": 3}, "entries": entries}
+    lines = {**body, "entries": [evidence.one_line(e) for e in entries]}
+    assert evidence.json_bytes(lines) == evidence.json_bytes(body)
+    # A line among other members, and alone: still as the value it stands for.
+    mixed = {"a": [evidence.one_line({"x": 1}), {"y": [1, {"z": 2}]}], "b": evidence.one_line([])}
+    plain = {"a": [{"x": 1}, {"y": [1, {"z": 2}]}], "b": []}
+    assert evidence.json_bytes(mixed) == evidence.json_bytes(plain)
+    assert json.loads(evidence.json_bytes(mixed)) == plain

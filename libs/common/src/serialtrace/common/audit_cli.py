@@ -19,7 +19,7 @@ from serialtrace.common.client import CHANNEL_OPTIONS
 from serialtrace.common.config import CommonSettings, ConfigError
 from serialtrace.common.errors import from_rpc_error
 from serialtrace.common.evidence import checkpoint_from_json
-from serialtrace.common.ledger_api import checkpoint_message, checkpoint_of
+from serialtrace.common.ledger_messages import checkpoint_message, checkpoint_of
 from serialtrace.common.timeutil import from_timestamp, iso
 from serialtrace.core.v1 import core_pb2, core_pb2_grpc
 

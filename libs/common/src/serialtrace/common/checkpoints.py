@@ -24,7 +24,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from serialtrace.common.ledger import canonical_json
+from serialtrace.common.ledger_entries import canonical_json
 from serialtrace.common.timeutil import iso
 
 # Names the signed statement's layout, so a signature over anything else never verifies.

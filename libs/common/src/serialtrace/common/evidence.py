@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from serialtrace.common import checkpoints, ledger
+from serialtrace.common import checkpoints, ledger_entries
 from serialtrace.common.checkpoints import Checkpoint
 from serialtrace.common.timeutil import iso
 
@@ -48,23 +48,39 @@ def json_bytes(value: Any) -> bytes:
     level, except that an object or array holding only scalars (a ledger entry, a
     checkpoint, a list of seqs) is written on one line. A ledger file is then one line
     per entry, and is written by the json module's C encoder: `indent` would switch to
-    its pure-Python one, which took most of a unit package's build time."""
+    its pure-Python one, which took most of a unit package's build time. A `OneLine`
+    in `value` is such a line written already (`one_line`), and is put in as it is."""
     return (_readable(value, "\n") + "\n").encode()
+
+
+class OneLine(str):
+    """An object or array `json_bytes` writes on one line, written already: a ledger
+    entry kept as its line (a few hundred bytes) rather than as a dict of ten strings
+    (about four times that), while a big package's tens of thousands are gathered."""
+
+    __slots__ = ()
 
 
 _one_line = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
 _SCALARS = (str, int, float, bool, type(None))
 
 
+def one_line(value: Mapping[str, Any] | list[Any]) -> OneLine:
+    """`value` (of scalars only) as `json_bytes` writes it inside a file."""
+    return OneLine(_one_line(value))
+
+
 def _readable(value: Any, newline: str) -> str:
     members: Iterable[Any]
+    if isinstance(value, OneLine):
+        return value
     if isinstance(value, dict):
         members = value.values()
     elif isinstance(value, (list, tuple)):
         members = value
     else:
         return _one_line(value)
-    if not members or all(isinstance(m, _SCALARS) for m in members):
+    if not members or all(isinstance(m, _SCALARS) and not isinstance(m, OneLine) for m in members):
         return _one_line(value)
     inner = newline + "  "
     if isinstance(value, dict):
@@ -72,7 +88,11 @@ def _readable(value: Any, newline: str) -> str:
             f"{inner}{_one_line(str(key))}: {_readable(value[key], inner)}" for key in sorted(value)
         ]
         return "{" + ",".join(items) + newline + "}"
-    return "[" + ",".join(inner + _readable(item, inner) for item in value) + newline + "]"
+    # Joined with the separator rather than each member prefixed: a ledger file's tens
+    # of thousands of lines are not copied once more before the join.
+    return (
+        "[" + inner + ("," + inner).join(_readable(item, inner) for item in value) + newline + "]"
+    )
 
 
 def nearest_checkpoints(cited: Iterable[int], signed_seqs: Iterable[int]) -> dict[int, int | None]:
@@ -97,7 +117,7 @@ def link_ranges(links: Mapping[int, int | None]) -> list[tuple[int, int]]:
     return merged
 
 
-def entry_json(entry: ledger.Entry, service: str) -> dict[str, Any]:
+def entry_json(entry: ledger_entries.Entry, service: str) -> dict[str, Any]:
     return {
         "service": service,
         "seq": entry.seq,
@@ -149,8 +169,8 @@ def manifest_bytes(body: Mapping[str, Any]) -> bytes:
     Not a signature: whoever rewrites a file can rewrite the manifest too; what they
     cannot rewrite is the ledger entries' links to the signed checkpoints."""
     unsigned = {k: v for k, v in body.items() if k != "manifest_sha256"}
-    digest = sha256(ledger.canonical_json(unsigned).encode("utf-8"))
-    return (ledger.canonical_json({**unsigned, "manifest_sha256": digest}) + "\n").encode()
+    digest = sha256(ledger_entries.canonical_json(unsigned).encode("utf-8"))
+    return (ledger_entries.canonical_json({**unsigned, "manifest_sha256": digest}) + "\n").encode()
 
 
 class EvidenceError(Exception):
@@ -244,9 +264,9 @@ def _checkpoints(files: Mapping[str, bytes], public_key: Any) -> dict[tuple[str,
     return signed
 
 
-def _entry(name: str, item: Mapping[str, Any]) -> ledger.Entry:
+def _entry(name: str, item: Mapping[str, Any]) -> ledger_entries.Entry:
     try:
-        return ledger.Entry(
+        return ledger_entries.Entry(
             seq=int(item["seq"]),
             at=datetime.fromisoformat(str(item["at"])),
             actor=str(item["actor"]),
@@ -264,7 +284,7 @@ def _entry(name: str, item: Mapping[str, Any]) -> ledger.Entry:
 def _check_ledger_file(name: str, data: bytes, signed: Mapping[tuple[str, int], Checkpoint]) -> int:
     body = _json(name, data)
     service = str(body.get("service", ""))
-    entries: dict[int, ledger.Entry] = {}
+    entries: dict[int, ledger_entries.Entry] = {}
     for item in body.get("entries", []):
         entry = _entry(name, item)
         recomputed = entry.recomputed_hash()
@@ -290,7 +310,7 @@ def _check_ledger_file(name: str, data: bytes, signed: Mapping[tuple[str, int], 
 def _check_link(
     name: str,
     service: str,
-    entries: Mapping[int, ledger.Entry],
+    entries: Mapping[int, ledger_entries.Entry],
     first: int,
     last: int,
     signed: Mapping[tuple[str, int], Checkpoint],

@@ -10,13 +10,10 @@ superuser who disables the trigger, and `verify` then names the first broken lin
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from json.encoder import encode_basestring
 from typing import Any
 
 from sqlalchemy import (
@@ -42,9 +39,19 @@ from serialtrace.common.db import (
     pipeline,
     scalar_arrays,
 )
+
+# The entries as data (no database: ledger_entries), under the names the services use.
+from serialtrace.common.ledger_entries import GENESIS_HASH as GENESIS_HASH
+from serialtrace.common.ledger_entries import LOT_USE_FIELDS as LOT_USE_FIELDS
+from serialtrace.common.ledger_entries import Entry as Entry
+from serialtrace.common.ledger_entries import PendingEntry as PendingEntry
+from serialtrace.common.ledger_entries import canonical_json as canonical_json
+from serialtrace.common.ledger_entries import entry_hash as entry_hash
+from serialtrace.common.ledger_entries import lot_entity as lot_entity
+from serialtrace.common.ledger_entries import names_a_use_outside as names_a_use_outside
+from serialtrace.common.ledger_entries import unit_entity as unit_entity
 from serialtrace.common.timeutil import as_utc, iso, utcnow
 
-GENESIS_HASH = "0" * 64
 MAX_LIST_ENTRIES = 10_000
 
 metadata = MetaData()
@@ -78,92 +85,6 @@ ledger_checkpoints = Table(
     Column("signature", String(100), nullable=False),
     Index("ix_ledger_checkpoints_seq", "seq"),
 )
-
-
-def canonical_json(value: Any) -> str:
-    """Sorted keys, no insignificant whitespace, UTF-8 kept, datetimes as UTC ISO-8601."""
-    return _CANONICAL.encode(value)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return iso(value)
-    if isinstance(value, (set, frozenset, tuple)):
-        return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
-    raise TypeError(f"cannot put {type(value).__name__} in an audit payload")
-
-
-# What json.dumps(value, sort_keys=True, ...) uses, made once: given any option, dumps
-# builds a new JSONEncoder for every call, which cost twice the encoding itself (a
-# write of 5,000 units encodes 5,000 payloads). An encoder keeps no state between calls.
-_CANONICAL = json.JSONEncoder(
-    sort_keys=True,
-    separators=(",", ":"),
-    ensure_ascii=False,
-    allow_nan=False,
-    default=_json_default,
-)
-
-
-def entry_hash(
-    seq: int,
-    at: datetime | str,
-    actor: str,
-    action: str,
-    entity_type: str,
-    entity_id: str,
-    payload: str,
-    prev_hash: str,
-) -> str:
-    """The SHA-256 (hex) that chains one entry to the previous one: of the entry's
-    canonical JSON (docs/audit-ledger.md), keys in sorted order, put together from the
-    fields without building a dict, as a big write or a whole-chain check does this tens
-    of thousands of times. `at` may be given already in its `iso` form."""
-    quote = encode_basestring  # the string form canonical_json gives (UTF-8 kept)
-    at_iso = at if isinstance(at, str) else iso(at)
-    return hashlib.sha256(
-        (
-            f'{{"action":{quote(action)},"actor":{quote(actor)},"at":"{at_iso}",'
-            f'"entity_id":{quote(entity_id)},"entity_type":{quote(entity_type)},'
-            f'"payload":{quote(payload)},"prev_hash":{quote(prev_hash)},"seq":{seq}}}'
-        ).encode()
-    ).hexdigest()
-
-
-@dataclass(frozen=True)
-class PendingEntry:
-    """A state change to record; the ledger assigns seq, time and hashes on append."""
-
-    action: str
-    entity_type: str
-    entity_id: str
-    payload: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Entry:
-    seq: int
-    at: datetime
-    actor: str
-    action: str
-    entity_type: str
-    entity_id: str
-    payload: str
-    prev_hash: str
-    hash: str
-
-    def recomputed_hash(self) -> str:
-        """The hash this entry's fields give; differs from `hash` when it was altered."""
-        return entry_hash(
-            self.seq,
-            self.at,
-            self.actor,
-            self.action,
-            self.entity_type,
-            self.entity_id,
-            self.payload,
-            self.prev_hash,
-        )
 
 
 @dataclass(frozen=True)
@@ -466,23 +387,6 @@ def entries_for(
 
 # Fields of a lot's entry that name the unit it went into, as "SKU/serial": production's
 # `installed_into` names the `parent`, the warehouse's `lot.issued` the `reference`.
-LOT_USE_FIELDS = ("parent", "reference")
-
-
-def names_a_use_outside(payload: str, units: Collection[str]) -> bool:
-    """Whether a lot entry's payload records the lot's use in a unit, and names none of
-    `units` ("SKU:serial"): that entry is the other unit's evidence, not theirs."""
-    try:
-        body = json.loads(payload)
-    except ValueError:
-        return False
-    if not isinstance(body, dict):
-        return False
-    named = [body.get(field) for field in LOT_USE_FIELDS]
-    used_in = [n.replace("/", ":", 1) for n in named if isinstance(n, str)]
-    return bool(used_in) and not any(unit in units for unit in used_in)
-
-
 def head(session: Session) -> tuple[int, str]:
     """The last entry's (seq, hash); (0, GENESIS_HASH) for an empty ledger."""
     row = session.execute(
@@ -669,13 +573,3 @@ def install_guards(connection: Any) -> None:
     install_append_only_guard(
         connection, "audit_ledger_append_only", "audit_ledger is append-only", ["audit_ledger"]
     )
-
-
-def unit_entity(sku: str, serial: str) -> str:
-    """The entity id of a unit in every service's ledger ("SKU:serial"; SKUs have no ':')."""
-    return f"{sku}:{serial}"
-
-
-def lot_entity(sku: str, lot_number: str) -> str:
-    """The entity id of a lot in every service's ledger."""
-    return f"{sku}:{lot_number}"

@@ -8,37 +8,24 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from serialtrace.common import checkpoint_store, ledger
-from serialtrace.common.access import method_roles, roles_of
+from serialtrace.common.access import method_roles
 from serialtrace.common.auth import current_principal
-from serialtrace.common.checkpoints import Checkpoint
 from serialtrace.common.db import Database
 from serialtrace.common.errors import InvalidArgument
+from serialtrace.common.ledger_messages import (
+    AUDIT_READERS,
+    LEDGER,
+    checkpoint_message,
+    checkpoint_of,
+    entry_message,
+)
 from serialtrace.common.server import GrpcService
 from serialtrace.common.signing import Signer
-from serialtrace.common.timeutil import from_timestamp, to_timestamp
+from serialtrace.common.timeutil import to_timestamp
 from serialtrace.core.v1 import core_pb2, core_pb2_grpc
 
-LEDGER = core_pb2.DESCRIPTOR.services_by_name["LedgerService"]
-# As core.proto declares them: who reads the audit trail, who signs a checkpoint.
-AUDIT_READERS = roles_of(LEDGER, "ListAuditEntries")
-CHECKPOINT_SIGNERS = roles_of(LEDGER, "SignCheckpoint")
 # Checkpoints a caller may bring to one VerifyLedger call.
 MAX_SUPPLIED_CHECKPOINTS = 10_000
-
-
-def entry_message(service: str, entry: ledger.Entry) -> core_pb2.AuditEntry:
-    return core_pb2.AuditEntry(
-        service=service,
-        seq=entry.seq,
-        at=to_timestamp(entry.at),
-        actor=entry.actor,
-        action=entry.action,
-        entity_type=entry.entity_type,
-        entity_id=entry.entity_id,
-        payload_json=entry.payload,
-        prev_hash=entry.prev_hash,
-        hash=entry.hash,
-    )
 
 
 def unit_entries(
@@ -50,31 +37,6 @@ def unit_entries(
     current_principal().require(AUDIT_READERS, "the audit trail")
     ids = [f"{sku}:{serial}" for sku, serial in units]
     return [entry_message(service, e) for e in ledger.entries_for(session, "unit", ids)]
-
-
-def checkpoint_message(checkpoint: Checkpoint) -> core_pb2.LedgerCheckpoint:
-    return core_pb2.LedgerCheckpoint(
-        service=checkpoint.service,
-        seq=checkpoint.seq,
-        hash=checkpoint.hash,
-        signed_at=to_timestamp(checkpoint.signed_at),
-        key_id=checkpoint.key_id,
-        signature=checkpoint.signature,
-    )
-
-
-def checkpoint_of(message: core_pb2.LedgerCheckpoint) -> Checkpoint:
-    signed_at = from_timestamp(message.signed_at)
-    if signed_at is None:
-        raise InvalidArgument(f"checkpoint at seq {message.seq} has no signed_at")
-    return Checkpoint(
-        service=message.service,
-        seq=message.seq,
-        hash=message.hash,
-        signed_at=signed_at,
-        key_id=message.key_id,
-        signature=message.signature,
-    )
 
 
 class LedgerServicer(core_pb2_grpc.LedgerServiceServicer):

@@ -9,7 +9,7 @@ import threading
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
@@ -24,7 +24,9 @@ from opentelemetry.sdk.trace.sampling import (
 )
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import Counter, Histogram, start_http_server
-from sqlalchemy import Engine, event
+
+if TYPE_CHECKING:  # the gateway has no database and never loads SQLAlchemy (~16 MB)
+    from sqlalchemy import Engine
 
 _lock = threading.Lock()
 _provider: TracerProvider | None = None
@@ -133,6 +135,8 @@ def instrument_engine(engine: Engine, provider: TracerProvider) -> None:
     EngineTracer, which costs about 200 µs of CPU a statement (it parses the statement
     and the URL each time and keeps pool metrics), doubling a write's SQL cost here;
     these cost a fraction of that, and none when there is no span to be a child of."""
+    from sqlalchemy import event
+
     statements = _StatementSpans(provider.get_tracer("serialtrace.sql"), engine)
     _STATEMENT_SPANS[engine] = statements
 

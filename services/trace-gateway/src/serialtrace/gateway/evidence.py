@@ -32,8 +32,8 @@ from serialtrace.common.errors import (
     Unauthenticated,
     Unavailable,
 )
-from serialtrace.common.ledger import lot_entity, names_a_use_outside, unit_entity
-from serialtrace.common.ledger_api import checkpoint_of
+from serialtrace.common.ledger_entries import lot_entity, names_a_use_outside, unit_entity
+from serialtrace.common.ledger_messages import checkpoint_of
 from serialtrace.common.timeutil import from_timestamp, iso, utcnow
 from serialtrace.core.v1 import core_pb2
 from serialtrace.gateway.backends import SERVICES
@@ -401,20 +401,19 @@ async def ledger_evidence(
     (signed_seq, listed), about = await asyncio.gather(
         sign_and_list(), _entries_of(context, service, wanted, trace_units)
     )
-    entries = [e for e in about if e.seq <= signed_seq and rests_on(e, trace_units)]
+    cited = sorted({e.seq for e in about if e.seq <= signed_seq and rests_on(e, trace_units)})
+    del about  # only their seqs are kept: a recall's cited entries are thousands
     checkpoints = [checkpoint_of(c) for c in listed.checkpoints if c.seq <= signed_seq]
-    cited = sorted({e.seq for e in entries})
     links = evidence.nearest_checkpoints(cited, (c.seq for c in checkpoints))
-    chain: dict[int, dict[str, Any]] = {}
+    chain: dict[int, evidence.OneLine] = {}
     # The links' ranges are read side by side: each is one indexed range scan.
-    for reply_entries in await asyncio.gather(
+    for lines in await asyncio.gather(
         *(
             _ledger_range(context, service, first, last)
             for first, last in evidence.link_ranges(links)
         )
     ):
-        for entry in reply_entries:
-            chain[entry.seq] = _entry_json(entry)
+        chain.update(lines)
     used = sorted({seq for seq in links.values() if seq is not None})
     newest_at_seq = {c.seq: c for c in checkpoints}  # the latest signature of each seq
     file = {
@@ -426,9 +425,15 @@ async def ledger_evidence(
     return file, [newest_at_seq[s].as_json() for s in used], listed.public_key_pem
 
 
-async def _ledger_range(context: GatewayContext, service: str, first: int, last: int) -> list[Any]:
-    """Entries first..last, in as many ListLedgerRange calls as its page size needs."""
-    found: list[Any] = []
+async def _ledger_range(
+    context: GatewayContext, service: str, first: int, last: int
+) -> list[tuple[int, evidence.OneLine]]:
+    """Entries first..last as (seq, the entry's line in the ledger file), in as many
+    ListLedgerRange calls as its page size needs. Each reply is written as lines as it
+    comes and then let go: a recall's package links to most of a ledger (the factory's
+    production ledger, 50,000 entries), and its messages and dicts, held all at once,
+    were the gateway's peak memory (docs/operations.md, "Memory")."""
+    found: list[tuple[int, evidence.OneLine]] = []
     at = first
     while at <= last:
         reply = await context.calls.read_ledger(
@@ -436,7 +441,7 @@ async def _ledger_range(context: GatewayContext, service: str, first: int, last:
         )
         if not reply.entries:
             break
-        found.extend(reply.entries)
+        found.extend((entry.seq, evidence.one_line(_entry_json(entry))) for entry in reply.entries)
         at = reply.entries[-1].seq + 1
     return found
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import uvicorn
 
-from serialtrace.common import telemetry
+from serialtrace.common import process_memory, telemetry
 from serialtrace.gateway.app import create_app
 from serialtrace.gateway.config import GatewaySettings
 
@@ -32,6 +32,9 @@ class GatewayDefinition:
         settings = GatewaySettings.from_env()
         telemetry.setup_logging(self.name, settings.common.log_level)
         telemetry.setup_tracing(self.name, settings.common.otlp_endpoint)
+        # An evidence package's buffers unmapped once it is built, not kept in the heap
+        # for the rest of the process (docs/operations.md, "Memory").
+        process_memory.give_big_buffers_back()
         log.info("serving the graph on http://%s:%s/graphql", settings.host, settings.port)
         # uvicorn drains in-flight requests on SIGTERM/SIGINT, then the lifespan closes
         # the gRPC channels.

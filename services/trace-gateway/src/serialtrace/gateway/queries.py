@@ -10,7 +10,7 @@ import strawberry
 
 from serialtrace.common import gs1
 from serialtrace.common.errors import Conflict, InvalidArgument, NotFound
-from serialtrace.common.ledger_api import CHECKPOINT_SIGNERS
+from serialtrace.common.ledger_messages import CHECKPOINT_SIGNERS
 from serialtrace.common.timeutil import from_timestamp
 from serialtrace.common.validation import quote
 from serialtrace.core.v1 import core_pb2
