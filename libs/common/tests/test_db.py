@@ -40,8 +40,10 @@ from serialtrace.common.db import (
     EntityQuery,
     bulk_insert,
     bulk_insert_statement,
+    rows_among,
     rows_by_key,
     scalar_arrays,
+    where_among,
 )
 from serialtrace.common.errors import InvalidArgument, Unavailable
 from serialtrace.common.testing import TestDatabases
@@ -105,6 +107,33 @@ def test_rows_by_key_finds_each_asked_key_once_however_many_are_asked(
         found = rows_by_key(session, query, keyed.c.sku, keyed.c.serial, asked_for)
     assert sorted((r.sku, r.serial) for r in found) == sorted(wanted)
     assert {r.note for r in found} == {f"n{i}" for i in range(0, asked, 2)}
+
+
+# Built once, as a service's trace reads are: the rows of some (sku, serial) keys, with
+# another bound value.
+_KEYED_WITH_NOTE = where_among(
+    select(keyed.c.sku, keyed.c.serial, keyed.c.note).where(keyed.c.note != bindparam("not")),
+    keyed.c.sku,
+    keyed.c.serial,
+)
+
+
+@pytest.mark.parametrize("asked", [3, 2 * IN_CHUNK + 20])
+def test_rows_among_binds_the_keys_and_the_other_values_in_chunks(
+    database: Database, asked: int
+) -> None:
+    """A statement built once finds each asked row once, as plain rows, however many
+    keys (IN_CHUNK a statement), with its other bound values applied to every chunk."""
+    stored = [{"sku": f"S{i % 3}", "serial": f"N{i}", "note": f"n{i}"} for i in range(asked)]
+    with database.transaction() as session:
+        bulk_insert(session, keyed, stored)
+    wanted = [(r["sku"], r["serial"]) for r in stored]
+    with database.reader() as session:
+        found = rows_among(session, _KEYED_WITH_NOTE, wanted + wanted[:3], **{"not": "n1"})
+        none = rows_among(session, _KEYED_WITH_NOTE, [], **{"not": "n1"})
+    assert sorted((r.sku, r.serial) for r in found) == sorted(k for k in wanted if k[1] != "N1")
+    assert {r.note for r in found} == {f"n{i}" for i in range(asked)} - {"n1"}
+    assert none == []
 
 
 def test_the_postgresql_statement_itself_never_truncates(database: Database) -> None:
